@@ -1,0 +1,66 @@
+/**
+ * The catalogue of kapu's error codes. Every code reads
+ * KAPU_ERR_<AREA>_<PROBLEM> and is documented in docs/errors.md; a retired
+ * code is never reused. Thrown errors carry a code; rule and config problems
+ * are usually collected as diagnostics and rendered later.
+ */
+
+export const ErrorCode = {
+  // --- capture ---
+  CAPTURE_OPEN_FAILED: 'KAPU_ERR_CAPTURE_OPEN_FAILED',
+  CAPTURE_BAD_FORMAT: 'KAPU_ERR_CAPTURE_BAD_FORMAT',
+  CAPTURE_TRUNCATED: 'KAPU_ERR_CAPTURE_TRUNCATED',
+
+  // --- rules ---
+  RULE_SYNTAX: 'KAPU_ERR_RULE_SYNTAX',
+  RULE_UNKNOWN_KEYWORD: 'KAPU_ERR_RULE_UNKNOWN_KEYWORD',
+  RULE_BAD_VALUE: 'KAPU_ERR_RULE_BAD_VALUE',
+  RULE_UNSUPPORTED: 'KAPU_ERR_RULE_UNSUPPORTED',
+
+  // --- config ---
+  CONFIG_INVALID: 'KAPU_ERR_CONFIG_INVALID',
+  CONFIG_NOT_FOUND: 'KAPU_ERR_CONFIG_NOT_FOUND',
+
+  // --- output ---
+  OUTPUT_OPEN_FAILED: 'KAPU_ERR_OUTPUT_OPEN_FAILED',
+
+  // --- cli ---
+  CLI_BAD_ARGUMENT: 'KAPU_ERR_CLI_BAD_ARGUMENT',
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base of every error kapu throws on purpose. */
+export class KapuError extends Error {
+  readonly code: ErrorCodeValue;
+
+  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KapuError';
+    this.code = code;
+  }
+}
+
+/** A capture file that cannot be opened or read. */
+export class CaptureError extends KapuError {
+  override name = 'CaptureError';
+}
+
+/** A configuration that cannot be loaded; `problems` lists every issue found. */
+export class ConfigError extends KapuError {
+  override name = 'ConfigError';
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(ErrorCode.CONFIG_INVALID, problems.join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** A bad command-line argument (exit status 2). */
+export class UsageError extends KapuError {
+  override name = 'UsageError';
+
+  constructor(message: string) {
+    super(ErrorCode.CLI_BAD_ARGUMENT, message);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * One flow: both directions of a 5-tuple (plus VLAN), its TCP session
+ * state, counters and the per-flow state that detection keeps (flowbits,
+ * pass and drop marks). The flow table (flow-table.ts) creates, finds and
+ * expires flows; later stages read and update them.
+ *
+ * "Client" is the side that sent the first packet, or the SYN for TCP, as in
+ * Suricata; `toServer` packets go from client to server.
+ */
+import type { TcpSession } from '../stream/tcp-session.js';
+
+/** Flow states as EVE `flow.state` names them. */
+export const FlowState = {
+  NEW: 0,
+  ESTABLISHED: 1,
+  CLOSED: 2,
+} as const;
+
+/** Why a flow record was written (EVE `flow.reason`). */
+export const FlowEndReason = {
+  TIMEOUT: 0,
+  FORCED: 1,
+  SHUTDOWN: 2,
+} as const;
+
+export class Flow {
+  /** EVE `flow_id`: a number below 2^51 derived from the flow's hash. */
+  flowId: number;
+  /** Slot index in the flow table, or -1 once the flow is freed. */
+  slot: number;
+  /** 4 or 6. */
+  ipVersion: number;
+  /** Protocol of the flow (IpProto). */
+  ipProto: number;
+  /** Client and server addresses (4 or 16 bytes used) and ports. */
+  clientAddr: Uint8Array;
+  serverAddr: Uint8Array;
+  clientPort: number;
+  serverPort: number;
+  /** Outermost VLAN id, or 0. */
+  vlanId: number;
+
+  /** Capture time of the first and latest packet, in microseconds. */
+  startUs: number;
+  lastUs: number;
+  pktsToServer: number;
+  pktsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
+
+  /** FlowState. */
+  state: number;
+  /** FlowEndReason, set when the flow is ended. */
+  endReason: number;
+  /** TCP session, or null for other protocols. */
+  tcp: TcpSession | null;
+
+  /** Flowbits set on this flow, one bit per flowbit id; null until the first set. */
+  flowbits: Uint32Array | null;
+  /** Named flow integers (flowint), by variable id; null until the first set. */
+  flowints: Map<number, number> | null;
+  /** True once a `pass` rule matched: no further inspection of the flow. */
+  isPassed: boolean;
+  /** True once a drop or reject matched in IPS mode: later packets are dropped. */
+  isDropped: boolean;
+  /** True once any alert was raised on the flow (EVE `flow.alerted`). */
+  hasAlerted: boolean;
+  /** Application protocol name for EVE `app_proto`, or null when unknown. */
+  appProto: string | null;
+
+  constructor() {
+    this.flowId = 0;
+    this.slot = -1;
+    this.ipVersion = 0;
+    this.ipProto = 0;
+    this.clientAddr = new Uint8Array(16);
+    this.serverAddr = new Uint8Array(16);
+    this.clientPort = 0;
+    this.serverPort = 0;
+    this.vlanId = 0;
+
+    this.startUs = 0;
+    this.lastUs = 0;
+    this.pktsToServer = 0;
+    this.pktsToClient = 0;
+    this.bytesToServer = 0;
+    this.bytesToClient = 0;
+
+    this.state = FlowState.NEW;
+    this.endReason = FlowEndReason.TIMEOUT;
+    this.tcp = null;
+
+    this.flowbits = null;
+    this.flowints = null;
+    this.isPassed = false;
+    this.isDropped = false;
+    this.hasAlerted = false;
+    this.appProto = null;
+  }
+}
