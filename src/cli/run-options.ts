@@ -1,0 +1,41 @@
+/**
+ * What `kapu run -r` takes and returns. The command line, `kapu verify` and
+ * the benchmarks all go through runCapture (run.ts) with these options.
+ */
+export interface RunOptions {
+  /** Capture file to read (`-r`). */
+  pcapPath: string;
+  /** Config file (`-c`), or null for the built-in defaults. */
+  configPath: string | null;
+  /** Rule files that replace the configured ones (`-S`), or null. */
+  ruleFiles: string[] | null;
+  /** Rule files added to the configured ones (`-s`). */
+  extraRuleFiles: string[];
+  /** Folder for eve.json, fast.log and the rest (`-l`). */
+  logDir: string;
+  /** Checksum validation (`-k`), or null to follow pcap-file.checksum-checks. */
+  checksumMode: 'all' | 'none' | null;
+  /** `--set key=value` overrides, applied in order after the config file. */
+  sets: string[];
+  /** `--mode` (or `--simulate-ips` for 'ips'), or null to follow the config. */
+  mode: 'ids' | 'ips' | null;
+  /** Environment variables that change output (SURICATA_EVE_DNS_VERSION). */
+  env: Record<string, string>;
+  /** When false, the end-of-run summary is printed to stdout. */
+  quiet: boolean;
+}
+
+/** Figures of one run, also printed as the end-of-run summary. */
+export interface RunSummary {
+  packets: number;
+  bytes: number;
+  alerts: number;
+  drops: number;
+  decoderEvents: number;
+  rulesLoaded: number;
+  rulesFailed: number;
+  flows: number;
+  elapsedMs: number;
+  /** Alerts per signature: `gid:sid:rev msg` to count. */
+  alertsBySignature: Map<string, number>;
+}
