@@ -119,16 +119,32 @@ export function decodeVlan(p: Packet, ctx: DecodeContext, at: number, end: numbe
   p.vlanIds[p.vlanCount] = ((bytes[at] & 0x0f) << 8) | bytes[at + 1];
   p.vlanCount++;
   const etherType = (bytes[at + 2] << 8) | bytes[at + 3];
-  if (etherType < 0x0600 || (etherType !== EtherType.IPV4 && etherType !== EtherType.IPV6 && etherType !== EtherType.ARP &&
-      etherType !== EtherType.VLAN && etherType !== EtherType.QINQ && etherType !== EtherType.QINQ_OLD && !KNOWN_UNDECODED_ETHERTYPES.has(etherType))) {
-    raiseEvent(p, ctx, DecoderEvent.VLAN_UNKNOWN_TYPE);
+  if (!isDecodedEtherType(etherType)) {
+    // 802.3 lengths (LLC frames such as STP on a trunk) are normal.
+    if (etherType >= 0x0600 && !KNOWN_UNDECODED_ETHERTYPES.has(etherType)) raiseEvent(p, ctx, DecoderEvent.VLAN_UNKNOWN_TYPE);
+    ctx.counters[DecodeStat.UNKNOWN_ETHERTYPE]++;
     p.etherType = etherType;
     return;
   }
   decodeEtherType(p, ctx, etherType, at + VLAN_HEADER_BYTES, end);
 }
 
-/** Counts an ARP or RARP packet. ARP has no decoder events in the catalogue. */
+function isDecodedEtherType(etherType: number): boolean {
+  switch (etherType) {
+    case EtherType.IPV4:
+    case EtherType.IPV6:
+    case EtherType.ARP:
+    case EtherType.VLAN:
+    case EtherType.QINQ:
+    case EtherType.QINQ_OLD:
+    case EtherType.TRANSPARENT_ETHERNET:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Counts an ARP packet. The catalogue has no ARP events; a short header only marks the packet invalid. */
 export function decodeArp(p: Packet, ctx: DecodeContext, at: number, end: number): void {
   ctx.counters[DecodeStat.ARP]++;
   if (end - at < ARP_HEADER_BYTES) p.isInvalid = true;
