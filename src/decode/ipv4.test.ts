@@ -90,7 +90,7 @@ test('ipv4 total length below header length', () => {
 
 test('ipv4 total length past frame end', () => {
   const bytes = synBytes();
-  bytes[IP + 3] = 0x40; // total length 64, the frame holds 52
+  bytes[IP + 3] = 0x40; // total length 64, the frame contains 52
   const { p } = decodeBytes(bytes);
   assert.deepEqual(eventNames(p), ['ipv4.trunc_pkt']);
   assert.equal(p.l4Offset, -1);

@@ -56,7 +56,7 @@ test('ipv6 packet shorter than 40 bytes', () => {
 
 test('ipv6 payload length past frame end', () => {
   const bytes = parseHexRows(NEIGHBOR_SOLICITATION);
-  bytes[14 + 5] = 0x21; // payload length 33, the frame holds 32
+  bytes[14 + 5] = 0x21; // payload length 33, the frame contains 32
   assert.deepEqual(eventNames(decodeBytes(bytes).p), ['ipv6.trunc_pkt']);
 });
 

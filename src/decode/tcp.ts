@@ -84,9 +84,9 @@ export function decodeTcp(p: Packet, ctx: DecodeContext, at: number, end: number
 
 /**
  * Reads the options in [at, end): kind(1), then for every kind but EOL and
- * NOP a length(1) that counts the kind and length bytes. A length that is
- * below 2 or runs past the header stops the walk with `tcp.opt_invalid_len`;
- * a known option with the wrong length is skipped with the same event.
+ * NOP a length(1) that counts the kind and length bytes. A length below 2
+ * or past the header raises `tcp.opt_invalid_len` and stops the walk. A
+ * known option with the wrong length raises the same event and is skipped.
  */
 export function decodeTcpOptions(p: Packet, ctx: DecodeContext, at: number, end: number): void {
   const bytes = p.bytes;
