@@ -113,6 +113,8 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
     return;
   }
   // Protocol numbers 146-252 are unassigned and 255 is reserved (IANA).
+  // NOTE: Suricata 8 raises ipv4.unknown_protocol too; which numbers it
+  // counts as unknown was not checked, so counts may differ from its own.
   if ((proto >= 146 && proto <= 252) || proto === 255) {
     raiseEvent(p, ctx, DecoderEvent.IPV4_UNKNOWN_PROTOCOL);
     return;

@@ -129,7 +129,8 @@ export function decodeVlan(p: Packet, ctx: DecodeContext, at: number, end: numbe
   decodeEtherType(p, ctx, etherType, at + VLAN_HEADER_BYTES, end);
 }
 
-function isDecodedEtherType(etherType: number): boolean {
+/** Tells whether kapu decodes the layer that `etherType` names. */
+export function isDecodedEtherType(etherType: number): boolean {
   switch (etherType) {
     case EtherType.IPV4:
     case EtherType.IPV6:

@@ -48,6 +48,18 @@ function greEvents(flagsHigh: number, flagsLow: number, protocol = 0x0800): stri
   return eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p);
 }
 
+test('gre undecoded payload type', () => {
+  // Protocol 0x883e (WCCP): no tunnel, the bytes after GRE are the payload.
+  const bytes = parseHexRows(GRE_ICMP);
+  bytes[GRE + 2] = 0x88;
+  bytes[GRE + 3] = 0x3e;
+  const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.tunnelDepth, 0);
+  assert.equal(p.ipProto, IpProto.GRE);
+  assert.equal(p.payloadOffset, GRE + 4);
+});
+
 test('gre wrong version', () => {
   assert.deepEqual(greEvents(0x00, 0x02), ['gre.wrong_version']); // version 2
 });
