@@ -214,6 +214,22 @@ test('icmp unknown type and code', () => {
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv4.unknown_type']);
 });
 
+test('icmp parameter problem code 1', () => {
+  const bytes = parseHexRows(ICMP_TIME_EXCEEDED);
+  bytes[ICMP] = 12; // parameter problem: only code 0 is accepted
+  bytes[ICMP + 1] = 1;
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv4.unknown_code']);
+});
+
+test('icmp timestamp cut short', () => {
+  const bytes = parseHexRows(ICMP_TIME_EXCEEDED).slice(0, ICMP + 16);
+  bytes[17] = 20 + 16; // IPv4 total length
+  bytes[ICMP] = 13; // timestamp request needs 8 + 12 bytes
+  const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), ['icmpv4.ipv4_trunc_pkt']);
+  assert.equal(p.icmpId, 0);
+});
+
 test('icmp message shorter than 8 bytes', () => {
   const bytes = parseHexRows(ICMP_TIME_EXCEEDED).slice(0, ICMP + 7);
   bytes[17] = 27;
