@@ -138,7 +138,7 @@ export function decodeIcmpv6(p: Packet, ctx: DecodeContext, at: number, end: num
   const maxCode = icmpv6MaxCode(type);
   if (type === 100 || type === 101 || type === 200 || type === 201) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV6_EXPERIMENTATION_TYPE);
-  } else if (type === 0 || type === 127 || type === 255) {
+  } else if (type === 0 || type === 127) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV6_UNKNOWN_TYPE);
   } else if (maxCode < 0) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV6_UNASSIGNED_TYPE);
@@ -160,8 +160,9 @@ export function decodeIcmpv6(p: Packet, ctx: DecodeContext, at: number, end: num
 
 /**
  * Highest code defined for an ICMPv6 type (IANA "ICMPv6 Parameters"), or
- * -1 for unassigned types. Types whose codes carry other data (router
- * renumbering, node information) accept any code.
+ * -1 for unassigned types (5-99, 102-126, 160-199, 202-255). Types whose
+ * codes carry other data (router renumbering, node information, RPL)
+ * accept any code.
  */
 function icmpv6MaxCode(type: number): number {
   if (type === 1) return 8;
@@ -169,7 +170,6 @@ function icmpv6MaxCode(type: number): number {
   if (type === 3) return 1;
   if (type === 4) return 3;
   if (type >= 128 && type <= 137) return 0;
-  if (type === 138 || type === 139 || type === 140) return 255;
-  if (type >= 141 && type <= 161) return 255;
+  if (type >= 138 && type <= 159) return 255;
   return -1;
 }

@@ -66,6 +66,14 @@ test('icmpv6 unassigned type', () => {
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv6.unassigned_type']);
 });
 
+test('icmpv6 reserved types', () => {
+  const bytes = parseHexRows(NEIGHBOR_SOLICITATION);
+  bytes[14 + 40] = 127; // reserved for expansion of error messages
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv6.unknown_type']);
+  bytes[14 + 40] = 255; // in the unassigned range 202-255
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv6.unassigned_type']);
+});
+
 test('icmpv6 unknown code', () => {
   const bytes = parseHexRows(NEIGHBOR_SOLICITATION);
   bytes[14 + 41] = 1; // neighbor solicitation has only code 0
