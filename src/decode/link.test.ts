@@ -53,7 +53,15 @@ test('udp length above ip payload', () => {
 
 test('udp length below ip payload', () => {
   const bytes = parseHexRows(DNS_QUERY);
-  bytes[UDP + 5] = 0x26; // UDP length 38, IP payload 39
+  bytes[UDP + 5] = 0x26; // UDP length 38, IP payload 39: the last byte is ignored
+  const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.payloadLength, 30);
+});
+
+test('udp length below header', () => {
+  const bytes = parseHexRows(DNS_QUERY);
+  bytes[UDP + 5] = 0x07; // UDP length 7 < 8
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['udp.len_invalid']);
 });
 
