@@ -167,6 +167,15 @@ test('tcp option wrong length for kind', () => {
   assert.equal(p.tcpMss, 1460);
 });
 
+test('tcp sack option lengths', () => {
+  const bytes = synBytes();
+  // Options: NOP NOP SACK(5) len 2 (empty), then 8 bytes of NOP.
+  bytes.set([0x01, 0x01, 0x05, 0x02, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01], TCP + 20);
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), []);
+  bytes[TCP + 23] = 0x05; // SACK len 5: not 2 plus a multiple of 8
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['tcp.opt_invalid_len']);
+});
+
 test('tcp option duplicate mss', () => {
   const bytes = synBytes();
   // Options 02 04 05 b4 | 01 03 03 02 | 01 01 04 02 -> MSS twice, no window scale

@@ -183,9 +183,11 @@ test('linux sll2 header', () => {
   const bytes = new Uint8Array(20 + ipPart().length);
   bytes.set(sll2);
   bytes.set(ipPart(), 20);
-  const { p } = decodeBytes(bytes, LinkType.LINUX_SLL2);
+  const { p, ctx } = decodeBytes(bytes, LinkType.LINUX_SLL2);
   assert.equal(p.l3Offset, 20);
   assert.equal(p.dstPort, 53);
+  assert.equal(ctx.stat('decoder.sll2'), 1);
+  assert.equal(ctx.stat('decoder.sll'), 0);
 });
 
 test('null loopback both byte orders', () => {

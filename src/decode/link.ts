@@ -174,7 +174,7 @@ export function decodeSll(p: Packet, ctx: DecodeContext, at: number, end: number
  * ARPHRD type(2) packet type(1) address length(1) address(8).
  */
 export function decodeSll2(p: Packet, ctx: DecodeContext, at: number, end: number): void {
-  ctx.counters[DecodeStat.SLL]++;
+  ctx.counters[DecodeStat.SLL2]++;
   if (!enterLayer(p, ctx)) return;
   if (end - at < SLL2_HEADER_BYTES) {
     raiseInvalid(p, ctx, DecoderEvent.SLL_PKT_TOO_SMALL);

@@ -129,8 +129,9 @@ export function decodeTcpOptions(p: Packet, ctx: DecodeContext, at: number, end:
         else p.tcpSackPermitted = true;
         break;
       case TcpOption.SACK:
-        // RFC 2018 section 3: 2 bytes plus 1 to 4 blocks of 8 bytes.
-        if (length < 10 || length > 34 || (length - 2) % 8 !== 0) raiseEvent(p, ctx, DecoderEvent.TCP_OPT_INVALID_LEN);
+        // RFC 2018 section 3: 2 bytes plus up to 4 blocks of 8 bytes. An
+        // empty SACK (length 2) is accepted, as Suricata accepts it.
+        if (length > 34 || (length - 2) % 8 !== 0) raiseEvent(p, ctx, DecoderEvent.TCP_OPT_INVALID_LEN);
         break;
       case TcpOption.TIMESTAMP:
         if (length !== 10) {
