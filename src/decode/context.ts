@@ -181,9 +181,12 @@ export class DecodeContext {
   }
 }
 
-/** Records decoder event `id` on the packet, once per packet, and counts it. */
+/**
+ * Records decoder event `id` on the packet and counts it. An event raised
+ * twice is recorded twice, as Suricata records it, so EVE shows one anomaly
+ * per occurrence; past MAX_PACKET_EVENTS it is counted only.
+ */
 export function raiseEvent(p: Packet, ctx: DecodeContext, id: number): void {
-  if (p.hasEvent(id)) return;
   p.addEvent(id);
   ctx.eventCounts[id]++;
 }
