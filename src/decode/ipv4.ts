@@ -85,6 +85,8 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
   p.ipOptionsLength = 0;
   p.ipOptionsSeen = 0;
   p.ipChecksum = ChecksumState.UNCHECKED;
+  ctx.pseudoSourceOffset = -1;
+  ctx.pseudoDestinationOffset = -1;
 
   if (ctx.isChecksumValidationOn) {
     if (isChecksumValid(addChecksumWords(bytes, at, at + headerBytes, 0))) {

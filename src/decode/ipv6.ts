@@ -88,6 +88,8 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
     dst[i] = bytes[at + 24 + i];
   }
 
+  ctx.pseudoSourceOffset = -1;
+  ctx.pseudoDestinationOffset = -1;
   let offset = at + IPV6_HEADER_BYTES;
   let seen = 0;
   let dstOptsCount = 0;
@@ -138,7 +140,9 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
         if ((seen & Seen.ROUTING) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_RH);
         seen |= Seen.ROUTING;
         // RFC 5095 deprecates type 0 routing headers.
-        if (bytes[offset + 2] === 0) raiseEvent(p, ctx, DecoderEvent.IPV6_RH_TYPE_0);
+        const routingType = bytes[offset + 2];
+        if (routingType === 0) raiseEvent(p, ctx, DecoderEvent.IPV6_RH_TYPE_0);
+        setFinalDestination(ctx, bytes, offset, routingType);
         nextHeader = bytes[offset];
         offset += headerBytes;
         break;
@@ -274,6 +278,20 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
   }
 }
 
+/**
+ * Records where the final destination of a routing header with segments
+ * left sits. Types 0 and 2 (RFC 8200 section 4.4, RFC 6275 section 6.4)
+ * list addresses after 8 bytes and the last one is final. Type 4 (segment
+ * routing, RFC 8754 section 2) stores the final segment first.
+ */
+function setFinalDestination(ctx: DecodeContext, bytes: Uint8Array, offset: number, routingType: number): void {
+  const segmentsLeft = bytes[offset + 3];
+  const addresses = bytes[offset + 1] >> 1;
+  if (segmentsLeft === 0 || addresses === 0) return;
+  if (routingType === 0 || routingType === 2) ctx.pseudoDestinationOffset = offset + 8 + 16 * (addresses - 1);
+  else if (routingType === 4) ctx.pseudoDestinationOffset = offset + 8;
+}
+
 function finishIpv6(p: Packet, at: number, offset: number, nextHeader: number): void {
   p.ipHeaderLength = offset - at;
   p.ipProto = nextHeader;
@@ -312,6 +330,7 @@ function checkIpv6Options(p: Packet, ctx: DecodeContext, at: number, end: number
         raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_INVALID_OPTLEN);
         return;
       }
+      if (type === Ipv6Option.HOME_ADDRESS) ctx.pseudoSourceOffset = i + 2;
       // A jumbo payload option does not make the header more than padding,
       // as Suricata counts it.
       if (type !== Ipv6Option.JUMBO) otherCount++;
