@@ -72,12 +72,15 @@ export const DecodeStat = {
   ICMPV6_INVALID_CHECKSUM: 35,
   SCTP_INVALID_CHECKSUM: 36,
   SLL2: 37,
+  CHDLC: 38,
+  NSH: 39,
 } as const;
 
 /**
  * Stats names by DecodeStat id. The names up to decoder.max_pkt_size, and
- * decoder.sll2, are Suricata's, except decoder.ipv4_in_ipv4. The other
- * names after decoder.max_pkt_size are kapu's own.
+ * decoder.sll2, decoder.chdlc and decoder.nsh, are Suricata's, except
+ * decoder.ipv4_in_ipv4. The other names after decoder.max_pkt_size are
+ * kapu's own.
  */
 export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.pkts',
@@ -118,6 +121,8 @@ export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.icmpv6_invalid_checksum',
   'decoder.sctp_invalid_checksum',
   'decoder.sll2',
+  'decoder.chdlc',
+  'decoder.nsh',
 ];
 
 /** Decoder state of one worker. Reused for every packet the worker decodes. */
