@@ -26,9 +26,11 @@ export const CHECKSUM_SAMPLE_PACKETS = 1000;
 export const CHECKSUM_INVALID_RATIO = 10;
 
 /**
- * Most decoder layers in one packet (link, VLAN, IP, tunnel, ...). Past it
- * the packet gets `too_many_layers` and decoding stops. Suricata's default
- * for decoder.max-layers is the same 16.
+ * Maximum decoder layers in one packet (link, VLAN, IP, tunnel, ...). Past
+ * it the packet gets `too_many_layers`, counted in
+ * decoder.event.too_many_layers, and decoding stops. Suricata's default for
+ * its config key decoder.max-layers is the same 16; kapu does not read that
+ * key yet.
  */
 export const MAX_DECODE_LAYERS = 16;
 

@@ -1,8 +1,8 @@
 /**
  * Link layers: Ethernet with 802.1Q/802.1ad tags, Linux cooked capture
- * (SLL, SLL2), BSD loopback (null), raw IP, and 802.11 frames, which are
- * recognised and counted only. Each decoder takes the offset of its header
- * and the end of the frame.
+ * (SLL, SLL2), BSD loopback (null), raw IP, Cisco HDLC, the NSH service
+ * header, and 802.11 frames, which are recognised and counted only. Each
+ * decoder takes the offset of its header and the end of the frame.
  */
 import { MAX_VLAN_LAYERS, type Packet } from '../core/packet.js';
 import { DecodeStat, MAX_DECODE_LAYERS, raiseEvent, raiseInvalid, type DecodeContext } from './context.js';
@@ -13,7 +13,6 @@ import { decodeIpv6 } from './ipv6.js';
 export const EtherType = {
   IPV4: 0x0800,
   ARP: 0x0806,
-  RARP: 0x8035,
   VLAN: 0x8100,
   IPV6: 0x86dd,
   QINQ: 0x88a8,
