@@ -129,6 +129,16 @@ test('pcap truncated last record', () => {
   const headerCut = readAll(write('cut-header.pcap', whole.subarray(0, 24 + 16 + 5 + 10)));
   assert.equal(headerCut.packets.length, 1);
   assert.equal(headerCut.reader.truncatedRecords, 1);
+
+  // Calls after the end keep returning false and count nothing more.
+  const again = openCaptureFile(join(work, 'cut-header.pcap'));
+  const p = new Packet();
+  assert.equal(again.next(p), true);
+  assert.equal(again.next(p), false);
+  assert.equal(again.next(p), false);
+  assert.equal(again.truncatedRecords, 1);
+  again.close();
+  again.close();
 });
 
 test('pcap record length above maximum', () => {
