@@ -64,6 +64,21 @@ export function failureReason(d: RuleDiagnostic): string {
 
 /** Loads `files` in order and returns the signatures, the diagnostics and a summary. */
 export function loadRuleFiles(files: string[], options: LoadRulesOptions = {}): LoadedRules {
+  return loadRuleSources(files.map((file) => ({ file, content: null })), options);
+}
+
+/** Loads rules given as text; `file` names them in diagnostics. */
+export function loadRulesFromText(content: string, file: string, options: LoadRulesOptions = {}): LoadedRules {
+  return loadRuleSources([{ file, content }], options);
+}
+
+/** One source of rules: a file to read (`content` null) or text already in memory. */
+interface RuleSource {
+  file: string;
+  content: string | null;
+}
+
+function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): LoadedRules {
   const started = process.hrtime.bigint();
   const vars = options.vars instanceof RuleVariables ? options.vars : new RuleVariables(options.vars ?? {});
   const classification = options.classification ?? loadClassificationConfig();
@@ -90,10 +105,10 @@ export function loadRuleFiles(files: string[], options: LoadRulesOptions = {}): 
   let commented = 0;
   let failed = 0;
 
-  for (const file of files) {
+  for (const { file, content: given } of sources) {
     let content: string;
     try {
-      content = readFileSync(file, 'utf8');
+      content = given ?? readFileSync(file, 'utf8');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const d: RuleDiagnostic = { severity: 'error', code: ErrorCode.RULE_FILE_NOT_READABLE, file, line: 0, column: 0, length: 0, sid: null, keyword: null, text: '', message: `rule file cannot be read: ${reason}` };
@@ -155,7 +170,7 @@ export function loadRuleFiles(files: string[], options: LoadRulesOptions = {}): 
     signatures,
     diagnostics,
     summary: {
-      files: files.length,
+      files: sources.length,
       loaded: signatures.length,
       failed,
       commented,

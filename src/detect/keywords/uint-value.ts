@@ -96,7 +96,7 @@ export function parseUintValue(text: string, max: number): UintValue | string {
   const num = (s: string): number | string => {
     const n = parseUintNumber(s);
     if (n === null) return bad;
-    if (n > max) return `'${s.trim()}' is above the maximum ${max}`;
+    if (n > max) return `'${t}' is above the maximum ${max}`;
     return n;
   };
 
