@@ -1,0 +1,196 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderDiagnostic } from './diagnostics.js';
+import { loadRulesFromText } from './rule-files.js';
+import { Action, RuleDirection } from './signature.js';
+
+function check(text: string): string[] {
+  const result = loadRulesFromText(text, 'rules/local.rules');
+  return result.diagnostics.map((d) => renderDiagnostic(d));
+}
+
+test('dsize above maximum', () => {
+  const rule = 'alert udp any any -> any 53 (msg:"big query"; dsize:>70000; sid:1000007;)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:53: error: dsize: '>70000' is above the maximum 65535 [KAPU_ERR_RULE_BAD_VALUE] sid:1000007",
+      '  alert udp any any -> any 53 (msg:"big query"; dsize:>70000; sid:1000007;)',
+      '                                                      ^^^^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('unknown keyword reported', () => {
+  const rule = 'alert tcp any any -> any any (msg:"x"; sidd:1; sid:5;)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:40: error: unknown keyword 'sidd' [KAPU_ERR_RULE_UNKNOWN_KEYWORD] sid:5",
+      '  alert tcp any any -> any any (msg:"x"; sidd:1; sid:5;)',
+      '                                         ^^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('unsupported keyword reported once', () => {
+  const rule = 'alert tcp any any -> any 80 (msg:"x"; http.uri; content:"a"; nocase; sid:6;)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:39: error: keyword 'http.uri' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:6",
+      '  alert tcp any any -> any 80 (msg:"x"; http.uri; content:"a"; nocase; sid:6;)',
+      '                                        ^^^^^^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('app-layer protocol skipped', () => {
+  const rule = 'alert http any any -> any any (msg:"x"; http.uri; content:"a"; sid:7;)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:7: error: protocol 'http' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:7",
+      '  alert http any any -> any any (msg:"x"; http.uri; content:"a"; sid:7;)',
+      '        ^^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('rule without sid', () => {
+  const rule = 'alert tcp any any -> any any (msg:"x";)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:30: error: rule has no 'sid' option (every rule needs a unique sid) [KAPU_ERR_RULE_MISSING_OPTION]",
+      '  alert tcp any any -> any any (msg:"x";)',
+      '                               ^',
+    ].join('\n'),
+  ]);
+});
+
+test('continued line points at second line', () => {
+  const text = ['# comment', 'alert tcp any any -> any any (msg:"x"; \\', '  ttl:300; sid:8;)'].join('\n');
+  assert.deepEqual(check(text), [
+    [
+      "rules/local.rules:3:7: error: ttl: '300' is above the maximum 255 [KAPU_ERR_RULE_BAD_VALUE] sid:8",
+      '    ttl:300; sid:8;)',
+      '        ^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('unknown address variable', () => {
+  const rule = 'alert tcp $NOPE_NET any -> any any (sid:9;)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:11: error: source address: unknown address variable '$NOPE_NET' [KAPU_ERR_RULE_BAD_VARIABLE] sid:9",
+      '  alert tcp $NOPE_NET any -> any any (sid:9;)',
+      '            ^^^^^^^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('unknown classtype reported', () => {
+  const rule = 'alert ip any any -> any any (classtype:no-such-class; sid:10;)';
+  assert.deepEqual(check(rule), [
+    [
+      "rules/local.rules:1:40: error: classtype: 'no-such-class' is not defined in classification.config [KAPU_ERR_RULE_BAD_VALUE] sid:10",
+      '  alert ip any any -> any any (classtype:no-such-class; sid:10;)',
+      '                                         ^^^^^^^^^^^^^',
+    ].join('\n'),
+  ]);
+});
+
+test('bad direction and missing paren', () => {
+  assert.deepEqual(check('alert tcp any any <- any any (sid:11;)'), [
+    [
+      "rules/local.rules:1:19: error: '<-' is not a direction (expected -> or <>) [KAPU_ERR_RULE_SYNTAX] sid:11",
+      '  alert tcp any any <- any any (sid:11;)',
+      '                    ^^',
+    ].join('\n'),
+  ]);
+  assert.deepEqual(check('alert tcp any any -> any any (sid:12;'), [
+    [
+      "rules/local.rules:1:37: error: missing ')' at the end of the rule [KAPU_ERR_RULE_SYNTAX] sid:12",
+      '  alert tcp any any -> any any (sid:12;',
+      '                                      ^',
+    ].join('\n'),
+  ]);
+});
+
+test('duplicate sid keeps higher rev', () => {
+  const text = [
+    'alert tcp any any -> any any (msg:"one"; sid:20; rev:2;)',
+    'alert tcp any any -> any any (msg:"two"; sid:20; rev:1;)',
+    'alert tcp any any -> any any (msg:"three"; sid:20; rev:3;)',
+  ].join('\n');
+  const result = loadRulesFromText(text, 'dup.rules');
+  assert.equal(result.signatures.length, 1);
+  assert.equal(result.signatures[0].msg, 'three');
+  assert.equal(result.summary.failed, 2);
+  assert.deepEqual(
+    result.diagnostics.map((d) => renderDiagnostic(d).split('\n')[0]),
+    [
+      'dup.rules:2:1: error: duplicate signature gid:1 sid:20 rev:1; the one at dup.rules:1 (rev:2) is kept and this one skipped [KAPU_ERR_RULE_DUPLICATE_SID] sid:20',
+      'dup.rules:1:1: error: duplicate signature gid:1 sid:20 rev:2; the one at dup.rules:3 (rev:3) is kept and this one skipped [KAPU_ERR_RULE_DUPLICATE_SID] sid:20',
+    ],
+  );
+});
+
+test('summary counts commented rules', () => {
+  const text = [
+    '# a plain comment',
+    '#alert tcp any any -> any any (msg:"off"; sid:30;)',
+    '# alert udp any any -> any any (msg:"off too"; sid:31;)',
+    '',
+    'alert tcp any any -> any any (msg:"on"; sid:32;)',
+    'alert tcp any any -> any any (msg:"bad"; ttl:x; sid:33;)',
+  ].join('\n');
+  const result = loadRulesFromText(text, 'c.rules');
+  assert.equal(result.summary.loaded, 1);
+  assert.equal(result.summary.failed, 1);
+  assert.equal(result.summary.commented, 2);
+  assert.deepEqual(result.summary.failuresByReason, [{ reason: "bad value of 'ttl'", code: 'KAPU_ERR_RULE_BAD_VALUE', count: 1 }]);
+});
+
+test('signature fields from meta keywords', () => {
+  const rule =
+    'drop tcp $HOME_NET any <> $EXTERNAL_NET 80 (msg:"ET test \\"quoted\\" \\; semi"; flow:established,to_server; ' +
+    'reference:url,example.com/a; classtype:trojan-activity; metadata:created_at 2024_01_01, signature_severity Major; ' +
+    'target:dest_ip; gid:3; sid:40; rev:7;)';
+  const result = loadRulesFromText(rule, 'm.rules');
+  assert.deepEqual(result.diagnostics, []);
+  const sig = result.signatures[0];
+  assert.equal(sig.action, Action.DROP);
+  assert.equal(sig.direction, RuleDirection.BOTH);
+  assert.equal(sig.msg, 'ET test "quoted" ; semi');
+  assert.equal(sig.gid, 3);
+  assert.equal(sig.sid, 40);
+  assert.equal(sig.rev, 7);
+  assert.equal(sig.classtype, 'trojan-activity');
+  assert.equal(sig.category, 'A Network Trojan was detected');
+  assert.equal(sig.priority, 1);
+  assert.deepEqual(sig.references, ['url,example.com/a']);
+  assert.deepEqual(sig.metadata, ['created_at 2024_01_01', 'signature_severity Major']);
+  assert.equal(sig.target, 'dest_ip');
+  assert.equal(sig.flowFlags, 0x01 | 0x04);
+});
+
+test('priority keyword overrides classtype', () => {
+  const a = loadRulesFromText('alert ip any any -> any any (priority:4; classtype:trojan-activity; sid:1;)', 'p.rules');
+  assert.equal(a.signatures[0].priority, 4);
+  const b = loadRulesFromText('alert ip any any -> any any (msg:"no class"; sid:2;)', 'p.rules');
+  assert.equal(b.signatures[0].priority, 3);
+  assert.equal(b.signatures[0].category, '');
+});
+
+test('option without value rejected', () => {
+  assert.deepEqual(check('alert ip any any -> any any (sameip:1; ttl; sid:3;)'), [
+    [
+      "rules/local.rules:1:37: error: sameip: 'sameip' takes no value, found '1' [KAPU_ERR_RULE_SYNTAX] sid:3",
+      '  alert ip any any -> any any (sameip:1; ttl; sid:3;)',
+      '                                      ^',
+    ].join('\n'),
+    [
+      "rules/local.rules:1:40: error: ttl: 'ttl' needs a value ('ttl:value;') [KAPU_ERR_RULE_SYNTAX] sid:3",
+      '  alert ip any any -> any any (sameip:1; ttl; sid:3;)',
+      '                                         ^^^',
+    ].join('\n'),
+  ]);
+});
