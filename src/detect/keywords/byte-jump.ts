@@ -107,7 +107,7 @@ function setupByteJump(b: SignatureBuilder, value: string): void {
   const flags = parseByteFlags(b, 'byte_jump', parts, 2, ['multiplier', 'post_offset', 'align', 'from_beginning', 'from_end'], extra);
   if (flags === null) return;
 
-  const count = parseValueOrVariable(b, 'byte_jump', 'byte count', parts[0], 1, MAX_STRING_BYTES);
+  const count = parseValueOrVariable(b, 'byte_jump', 'byte count', parts[0], 0, Number.MAX_SAFE_INTEGER);
   if (count === null) return;
   if (count.variable < 0 && !checkByteCount(b, 'byte_jump', count.value, flags.isString)) return;
   const offset = parseValueOrVariable(b, 'byte_jump', 'offset', parts[1], -65535, 65535);

@@ -207,7 +207,7 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
   const flags = parseByteFlags(b, 'byte_test', parts, 4, [], new Map());
   if (flags === null) return;
 
-  const count = parseValueOrVariable(b, 'byte_test', 'byte count', parts[0], 1, MAX_STRING_BYTES);
+  const count = parseValueOrVariable(b, 'byte_test', 'byte count', parts[0], 0, Number.MAX_SAFE_INTEGER);
   if (count === null) return;
   if (count.variable < 0 && !checkByteCount(b, 'byte_test', count.value, flags.isString)) return;
 
