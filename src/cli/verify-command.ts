@@ -12,6 +12,7 @@ import {
   readManifest,
   selectManifestCases,
   type ManifestFilterName,
+  type ManifestTest,
 } from './verify-manifest.js';
 import { FOLLOWED_SURICATA_VERSION, parseVersion } from './verify-requires.js';
 import {
@@ -67,32 +68,47 @@ export interface GroupFigures {
   skipped: number;
 }
 
+/** The selections whose figures are printed after a run with each filter: the filter and its parts. */
+const FIGURE_GROUPS: Record<ManifestFilterName, ManifestFilterName[]> = {
+  'no-app': ['no-app', 'no-app-alerts', 'no-app-negative'],
+  'no-app-alerts': ['no-app-alerts'],
+  'no-app-negative': ['no-app-negative'],
+};
+
 /**
- * Counts results per manifest filter, for the filters that select at least
- * one of the results.
+ * Counts results per manifest selection: the given filter and its parts
+ * (no-app splits into no-app-alerts and no-app-negative).
  */
-export function computeManifestFigures(corpusDir: string, results: CaseResult[]): GroupFigures[] {
+export function computeManifestFigures(
+  corpusDir: string,
+  filter: ManifestFilterName,
+  results: CaseResult[],
+): GroupFigures[] {
   const byName = new Map(results.map((r) => [r.name, r]));
   const tests = readManifest(corpusDir);
   const figures: GroupFigures[] = [];
-  for (const filter of Object.keys(MANIFEST_FILTERS) as ManifestFilterName[]) {
-    const group: GroupFigures = { filter, total: 0, passed: 0, failed: 0, skipped: 0 };
-    for (const test of tests.filter(MANIFEST_FILTERS[filter])) {
-      const result = byName.get(test.name);
-      if (result === undefined) continue;
-      group.total++;
-      if (result.status === 'pass') group.passed++;
-      else if (result.status === 'fail') group.failed++;
-      else group.skipped++;
-    }
-    if (group.total > 0) figures.push(group);
+  for (const group of FIGURE_GROUPS[filter]) {
+    figures.push(countGroup(group, tests, byName));
   }
   return figures;
 }
 
+function countGroup(filter: ManifestFilterName, tests: ManifestTest[], byName: Map<string, CaseResult>): GroupFigures {
+  const group: GroupFigures = { filter, total: 0, passed: 0, failed: 0, skipped: 0 };
+  for (const test of tests.filter(MANIFEST_FILTERS[filter])) {
+    const result = byName.get(test.name);
+    if (result === undefined) continue;
+    group.total++;
+    if (result.status === 'pass') group.passed++;
+    else if (result.status === 'fail') group.failed++;
+    else group.skipped++;
+  }
+  return group;
+}
+
 /** Formats one group: `no-app: 187 cases, 120 passed (64.2%), 50 failed, 17 skipped`. */
 export function formatGroupFigures(group: GroupFigures): string {
-  const percent = ((100 * group.passed) / group.total).toFixed(1);
+  const percent = group.total === 0 ? '0.0' : ((100 * group.passed) / group.total).toFixed(1);
   return `${group.filter}: ${group.total} cases, ${group.passed} passed (${percent}%), ${group.failed} failed, ${group.skipped} skipped`;
 }
 
@@ -176,7 +192,9 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo = def
 
   if (filter !== undefined) {
     for (const dir of positionals) {
-      for (const group of computeManifestFigures(dir, results)) io.stdout(formatGroupFigures(group));
+      for (const group of computeManifestFigures(dir, filter as ManifestFilterName, results)) {
+        io.stdout(formatGroupFigures(group));
+      }
     }
   }
   const totals = countResults(results);
