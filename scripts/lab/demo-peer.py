@@ -10,7 +10,7 @@ documentation names under .example (RFC 2606) are answered.
   demo-peer.py dns-query   SERVER NAME TYPE [--id N]
   demo-peer.py shell-server [--port 4444] [--max-requests N] [--max-seconds S]
   demo-peer.py send        SERVER PORT HEX
-  demo-peer.py http-server ROOT [--port 8080] [--max-seconds S]
+  demo-peer.py http-server ROOT [--port 8080] [--max-seconds S] [--buffered]
 """
 
 import argparse
@@ -170,6 +170,13 @@ class KeepAliveHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class BufferedHandler(KeepAliveHandler):
+    """Sends each response (up to 64 KiB) with one write, so its header and
+    body share the first segment, as most production servers send them."""
+
+    wbufsize = 64 * 1024
+
+
 class DualStackServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     address_family = socket.AF_INET6
     daemon_threads = True
@@ -181,7 +188,8 @@ class DualStackServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 def http_server(args):
     os.chdir(args.root)
-    server = DualStackServer(("::", args.port), KeepAliveHandler)
+    handler = BufferedHandler if args.buffered else KeepAliveHandler
+    server = DualStackServer(("::", args.port), handler)
     timer = threading.Timer(args.max_seconds, server.shutdown)
     timer.daemon = True
     timer.start()
@@ -222,6 +230,7 @@ def main():
     p.add_argument("root")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--max-seconds", type=float, default=300)
+    p.add_argument("--buffered", action="store_true", help="send header and body with one write")
     p.set_defaults(run=http_server)
 
     args = parser.parse_args()
