@@ -127,11 +127,11 @@ test('ipv4 fragment skips layer 4', () => {
   assert.equal(second.fragmentOffset, 24);
 });
 
-test('tcp header length below 20', () => {
+test('tcp data offset below 5', () => {
   const bytes = synBytes();
   bytes[TCP + 12] = 0x40; // data offset 4 words
   const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
-  assert.deepEqual(eventNames(p), ['tcp.hlen_too_small']);
+  assert.deepEqual(eventNames(p), ['tcp.invalid_optlen']);
   assert.equal(p.isInvalid, true);
 });
 
@@ -214,6 +214,8 @@ test('ipv4 options valid', () => {
   assert.deepEqual(decodeOptions([0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00]), []);
   // Record route: len 7, pointer 4, one address; EOL.
   assert.deepEqual(decodeOptions([0x07, 0x07, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00]), []);
+  // Timestamp: len 8, pointer 9 (after one 4-byte record), flag 0.
+  assert.deepEqual(decodeOptions([0x44, 0x08, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01]), []);
 });
 
 test('ipv4 options seen bits', () => {
@@ -226,11 +228,21 @@ test('ipv4 options seen bits', () => {
 });
 
 test('ipv4 option length below 2', () => {
-  assert.deepEqual(decodeOptions([0x94, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_invalid_len']);
+  const bytes = parseHexRows(IPV4_WITH_OPTIONS);
+  bytes.set([0x94, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00], 20);
+  const { p } = decodeBytes(bytes, LinkType.RAW, 'none');
+  assert.deepEqual(eventNames(p), ['ipv4.opt_invalid_len']);
+  assert.equal(p.isInvalid, true);
 });
 
 test('ipv4 option past header end', () => {
-  assert.deepEqual(decodeOptions([0x01, 0x01, 0x01, 0x01, 0x07, 0x08, 0x04, 0x00]), ['ipv4.opt_malformed']);
+  // Record route at byte 4 claims 8 bytes, 4 remain.
+  assert.deepEqual(decodeOptions([0x01, 0x01, 0x01, 0x01, 0x07, 0x08, 0x04, 0x00]), ['ipv4.opt_invalid_len']);
+});
+
+test('ipv4 option cut by area end', () => {
+  // Seven NOPs, then a router alert type with no room for its length.
+  assert.deepEqual(decodeOptions([0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x94]), ['ipv4.opt_eol_required']);
 });
 
 test('ipv4 option duplicate', () => {
@@ -238,7 +250,7 @@ test('ipv4 option duplicate', () => {
 });
 
 test('ipv4 option unknown type', () => {
-  assert.deepEqual(decodeOptions([0x1e, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_unknown']);
+  assert.deepEqual(decodeOptions([0x1e, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_invalid']);
 });
 
 test('ipv4 option bad length for type', () => {
@@ -246,8 +258,23 @@ test('ipv4 option bad length for type', () => {
   assert.deepEqual(decodeOptions([0x94, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_invalid_len']);
 });
 
-test('ipv4 padding after eol not zero', () => {
-  assert.deepEqual(decodeOptions([0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_pad_required']);
+test('ipv4 route option bad pointer', () => {
+  // Record route pointer 5: not on a 4-byte step.
+  assert.deepEqual(decodeOptions([0x07, 0x07, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_malformed']);
+});
+
+test('ipv4 timestamp option bad pointer', () => {
+  // Flag 1 (address and timestamp, 8-byte records): pointer 9 is mid-record.
+  assert.deepEqual(decodeOptions([0x44, 0x08, 0x09, 0x01, 0x00, 0x00, 0x00, 0x00]), ['ipv4.opt_malformed']);
+});
+
+test('ipv4 options area not multiple of 8', () => {
+  // IHL 6: a 4-byte options area holding one router alert.
+  const bytes = parseHexRows(IPV4_WITH_OPTIONS).subarray(0, 24);
+  bytes[0] = 0x46;
+  bytes[3] = 24;
+  bytes.set([0x94, 0x04, 0x00, 0x00], 20);
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.RAW, 'none').p), ['ipv4.opt_pad_required']);
 });
 
 test('ipv4 unassigned protocol', () => {

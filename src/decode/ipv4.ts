@@ -27,7 +27,6 @@ export const Ipv4Option = {
   TS: 68,
   SEC: 130,
   LSRR: 131,
-  ESEC: 133,
   CIPSO: 134,
   SID: 136,
   SSRR: 137,
@@ -101,6 +100,7 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
     p.ipOptionsOffset = at + IPV4_MIN_HEADER_BYTES;
     p.ipOptionsLength = headerBytes - IPV4_MIN_HEADER_BYTES;
     decodeIpv4Options(p, ctx, at + IPV4_MIN_HEADER_BYTES, at + headerBytes);
+    if (p.isInvalid) return;
   }
 
   // Fragments are reassembled by the flow stage; only the whole datagram
@@ -121,47 +121,51 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
 }
 
 /**
- * Checks the options area [at, end). RFC 791: EOL (0) and NOP (1) are one
- * byte, every other option is type(1) length(1) data, with length counting
- * the type and length bytes. Options after EOL must be zero padding.
+ * Checks the options area [at, end). RFC 791 section 3.1: EOL (0) and NOP
+ * (1) are one byte, every other option is type(1) length(1) data, with the
+ * length counting the type and length bytes. The checks and their events
+ * follow Suricata's: an area that is not a multiple of 8 bytes gets
+ * `opt_pad_required`, a multi-byte option cut by the area's end
+ * `opt_eol_required`, an unknown type `opt_invalid`, a repeated known type
+ * `opt_duplicate`; a bad length or layout of a known option marks the
+ * packet invalid.
  */
 export function decodeIpv4Options(p: Packet, ctx: DecodeContext, at: number, end: number): void {
   const bytes = p.bytes;
+  if ((end - at) % 8 !== 0) raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_PAD_REQUIRED);
+
   let i = at;
   while (i < end) {
     const type = bytes[i];
-    if (type === Ipv4Option.EOL) {
-      for (let pad = i + 1; pad < end; pad++) {
-        if (bytes[pad] !== 0) {
-          raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_PAD_REQUIRED);
-          break;
-        }
-      }
-      return;
-    }
+    if (type === Ipv4Option.EOL) return;
     if (type === Ipv4Option.NOP) {
       i++;
       continue;
     }
     if (end - i < 2) {
-      raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_MALFORMED);
+      raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_EOL_REQUIRED);
       return;
     }
     const length = bytes[i + 1];
-    if (length < 2) {
-      raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_INVALID_LEN);
-      return;
-    }
-    if (i + length > end) {
-      raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_MALFORMED);
+    if (length < 2 || i + length > end) {
+      raiseInvalid(p, ctx, DecoderEvent.IPV4_OPT_INVALID_LEN);
       return;
     }
 
-    const bit = 1 << (type & 0x1f);
-    if ((p.ipOptionsSeen & bit) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_DUPLICATE);
-    p.ipOptionsSeen |= bit;
-    if (!isIpv4OptionLengthValid(type, length, bytes[i + 2])) {
-      raiseEvent(p, ctx, isKnownIpv4Option(type) ? DecoderEvent.IPV4_OPT_INVALID_LEN : DecoderEvent.IPV4_OPT_UNKNOWN);
+    if (!isKnownIpv4Option(type)) {
+      raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_INVALID);
+    } else {
+      const bit = 1 << (type & 0x1f);
+      if ((p.ipOptionsSeen & bit) !== 0) {
+        raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_DUPLICATE);
+      } else {
+        p.ipOptionsSeen |= bit;
+        const problem = checkIpv4Option(bytes, i, type, length);
+        if (problem !== 0) {
+          raiseInvalid(p, ctx, problem);
+          return;
+        }
+      }
     }
     i += length;
   }
@@ -174,7 +178,6 @@ function isKnownIpv4Option(type: number): boolean {
     case Ipv4Option.TS:
     case Ipv4Option.SEC:
     case Ipv4Option.LSRR:
-    case Ipv4Option.ESEC:
     case Ipv4Option.CIPSO:
     case Ipv4Option.SID:
     case Ipv4Option.SSRR:
@@ -186,29 +189,68 @@ function isKnownIpv4Option(type: number): boolean {
 }
 
 /**
- * Length rules of the known options; unknown types return false. Route
- * options (RFC 791 section 3.1) carry a pointer and 4-byte addresses;
- * timestamps hold 4- or 8-byte entries after a 4-byte head.
+ * Checks the length and layout of the known option at `at`. Returns 0, or
+ * the event: `opt_invalid_len` for a length the option cannot have,
+ * `opt_malformed` for a bad pointer or CIPSO tag.
  */
-function isIpv4OptionLengthValid(type: number, length: number, pointer: number): boolean {
+function checkIpv4Option(bytes: Uint8Array, at: number, type: number, length: number): number {
   switch (type) {
     case Ipv4Option.RR:
     case Ipv4Option.LSRR:
-    case Ipv4Option.SSRR:
-      return length >= 3 && (length - 3) % 4 === 0 && pointer >= 4;
-    case Ipv4Option.TS:
-      return length >= 4 && (length - 4) % 4 === 0 && pointer >= 5;
+    case Ipv4Option.SSRR: {
+      // type length pointer address...; the 1-based pointer moves in 4-byte
+      // steps from 4 and may point one past the option.
+      if (length < 3) return DecoderEvent.IPV4_OPT_INVALID_LEN;
+      const pointer = bytes[at + 2];
+      if (pointer < 4 || pointer % 4 !== 0 || pointer > length + 1) return DecoderEvent.IPV4_OPT_MALFORMED;
+      return 0;
+    }
+    case Ipv4Option.TS: {
+      // type length pointer overflow|flag records; flags 1 and 3 carry an
+      // address with each timestamp (8-byte records), flag 0 does not.
+      if (length < 5) return DecoderEvent.IPV4_OPT_INVALID_LEN;
+      const pointer = bytes[at + 2];
+      if (pointer < 5) return DecoderEvent.IPV4_OPT_MALFORMED;
+      const flag = bytes[at + 3] & 0x0f;
+      const recordBytes = flag === 1 || flag === 3 ? 8 : 4;
+      if ((pointer - 5) % recordBytes !== 0 || pointer > length + 1) return DecoderEvent.IPV4_OPT_MALFORMED;
+      return 0;
+    }
     case Ipv4Option.QS:
-      return length === 8;
+      // RFC 4782 section 3.1: 8 bytes.
+      return length < 8 ? DecoderEvent.IPV4_OPT_INVALID_LEN : 0;
+    case Ipv4Option.SEC:
+      // RFC 1108 section 2.3: 11 bytes.
+      return length !== 11 ? DecoderEvent.IPV4_OPT_INVALID_LEN : 0;
     case Ipv4Option.SID:
     case Ipv4Option.RTRALT:
-      return length === 4;
-    case Ipv4Option.SEC:
-    case Ipv4Option.ESEC:
-      return length >= 3;
+      // Stream id (RFC 791) and router alert (RFC 2113): 4 bytes.
+      return length !== 4 ? DecoderEvent.IPV4_OPT_INVALID_LEN : 0;
     case Ipv4Option.CIPSO:
-      return length >= 6;
+      return checkCipso(bytes, at, length);
     default:
-      return false;
+      return 0;
   }
+}
+
+/**
+ * CIPSO (FIPS 188, the expired CIPSO draft): type length DOI(4) tags, each
+ * tag type(1) length(1) data. Tag types 1, 2, 5, 6 and 7 are defined; tags
+ * are at least 4 bytes and, but for type 7, have a zero alignment byte.
+ */
+function checkCipso(bytes: Uint8Array, at: number, length: number): number {
+  if (length < 10) return DecoderEvent.IPV4_OPT_INVALID_LEN;
+  let tag = at + 6;
+  const end = at + length;
+  while (tag < end) {
+    if (end - tag < 2) return DecoderEvent.IPV4_OPT_MALFORMED;
+    const tagType = bytes[tag];
+    const tagBytes = bytes[tag + 1];
+    if (tagBytes > end - tag) return DecoderEvent.IPV4_OPT_MALFORMED;
+    if (tagType !== 1 && tagType !== 2 && tagType !== 5 && tagType !== 6 && tagType !== 7) return DecoderEvent.IPV4_OPT_MALFORMED;
+    if (tagBytes < 4) return DecoderEvent.IPV4_OPT_MALFORMED;
+    if (tagType !== 7 && bytes[tag + 2] !== 0) return DecoderEvent.IPV4_OPT_MALFORMED;
+    tag += tagBytes;
+  }
+  return 0;
 }

@@ -41,8 +41,14 @@ export function decodeTcp(p: Packet, ctx: DecodeContext, at: number, end: number
     return;
   }
   const headerBytes = (bytes[at + 12] >> 4) * 4;
-  if (headerBytes < TCP_MIN_HEADER_BYTES || end - at < headerBytes) {
+  if (end - at < headerBytes) {
     raiseInvalid(p, ctx, DecoderEvent.TCP_HLEN_TOO_SMALL);
+    return;
+  }
+  // A data offset below 5 words leaves no room for the fixed header; as in
+  // Suricata, this is an invalid options length.
+  if (headerBytes < TCP_MIN_HEADER_BYTES) {
+    raiseInvalid(p, ctx, DecoderEvent.TCP_INVALID_OPTLEN);
     return;
   }
 

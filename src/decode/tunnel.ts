@@ -2,7 +2,9 @@
  * GRE (RFC 2784, RFC 2890; version 1 is PPTP's enhanced GRE, RFC 2637) and
  * VXLAN (RFC 7348). The Packet describes the innermost IP layer, so entering
  * a tunnel keeps the outer IP header's offset in `outerL3Offset` and clears
- * the transport fields that the outer layer set.
+ * the transport fields that the outer layer set. When the tunnel carries no
+ * IP (ARP in VXLAN), the IP fields stay those of the outer header and
+ * `etherType` names the inner protocol.
  *
  *   GRE:   C R K S s recur(3) A flags(4) version(3) | protocol type(16)
  *          [checksum(2) offset(2)] [key(4)] [sequence(4)] [routing]
