@@ -153,6 +153,14 @@ test('ipv6 duplicate hop-by-hop header', () => {
   ]);
 });
 
+test('ipv6 third destination options header', () => {
+  // Destination options: router alert (5, len 2) and two Pad1; `next` follows.
+  const dstopts = (next: number): number[] => [next, 0, 0x05, 0x02, 0, 0, 0x00, 0x00];
+  // Two are allowed (before a routing header and before the upper layer).
+  assert.deepEqual(chainEvents(60, [...dstopts(60), ...dstopts(59)]), []);
+  assert.deepEqual(chainEvents(60, [...dstopts(60), ...dstopts(60), ...dstopts(59)]), ['ipv6.exthdr_dupl_dh']);
+});
+
 test('ipv6 extension header past payload', () => {
   // Hop-by-hop length 1 = 16 bytes, only 8 present.
   assert.deepEqual(chainEvents(0, [59, 1, 0x05, 0x02, 0, 0, 0x01, 0x00]), ['ipv6.trunc_exthdr']);

@@ -36,9 +36,7 @@ const Seen = {
   HOP: 0x01,
   ROUTING: 0x02,
   FRAGMENT: 0x04,
-  DSTOPTS: 0x08,
   AH: 0x10,
-  DSTOPTS_AFTER_ROUTING: 0x20,
 } as const;
 
 /** Decodes the IPv6 header at `at`, its extension headers and the payload. */
@@ -89,6 +87,7 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
 
   let offset = at + IPV6_HEADER_BYTES;
   let seen = 0;
+  let dstOptsCount = 0;
   // Every header takes at least 8 bytes, so the chain ends within
   // payloadLength / 8 steps.
   for (;;) {
@@ -104,17 +103,21 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
           raiseInvalid(p, ctx, DecoderEvent.IPV6_TRUNC_EXTHDR);
           return;
         }
+        let isDuplicate = false;
         if (nextHeader === IpProto.HOPOPTS) {
-          if ((seen & Seen.HOP) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_HH);
+          isDuplicate = (seen & Seen.HOP) !== 0;
+          if (isDuplicate) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_HH);
           seen |= Seen.HOP;
         } else {
           // RFC 8200 section 4.1: one destination options header may come
-          // before a routing header and one before the upper layer.
-          const bit = (seen & Seen.ROUTING) !== 0 ? Seen.DSTOPTS_AFTER_ROUTING : Seen.DSTOPTS;
-          if ((seen & bit) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_DH);
-          seen |= bit;
+          // before a routing header and one before the upper layer, so a
+          // third one is a duplicate.
+          dstOptsCount++;
+          isDuplicate = dstOptsCount > 2;
+          if (isDuplicate) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_DH);
         }
-        checkIpv6Options(p, ctx, offset + 2, offset + headerBytes, nextHeader === IpProto.HOPOPTS);
+        // A duplicate header is skipped without checking its options.
+        if (!isDuplicate) checkIpv6Options(p, ctx, offset + 2, offset + headerBytes, nextHeader === IpProto.HOPOPTS);
         nextHeader = bytes[offset];
         offset += headerBytes;
         break;
