@@ -216,7 +216,7 @@ function checkFlowbitUse(signatures: Signature[], variables: VariableIds): RuleD
       for (const id of m.ids) {
         if (setIds.has(id)) continue;
         const name = variables.nameOf('flowbit', id) ?? String(id);
-        const at = sig.text.indexOf(name);
+        const at = sig.text.indexOf(name, Math.max(0, sig.text.indexOf('flowbits')));
         const line = sig.text.split('\n')[0];
         out.push({
           severity: 'warning',
