@@ -172,7 +172,11 @@ export function splitOptions(text: string, start: number): SplitOptionsResult {
     }
 
     const nameOffset = i;
-    while (i < text.length && text[i] !== ':' && text[i] !== ';' && text[i] !== ')' && !isBlank(text.charCodeAt(i))) i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === COLON || c === SEMICOLON || c === CLOSE_PAREN || isBlank(c)) break;
+      i++;
+    }
     const name = text.slice(nameOffset, i);
     while (i < text.length && isBlank(text.charCodeAt(i))) i++;
     if (name.length === 0) {
@@ -194,12 +198,12 @@ export function splitOptions(text: string, start: number): SplitOptionsResult {
     const valueStart = i;
     let valueEnd = -1;
     while (i < text.length) {
-      const c = text[i];
-      if (c === '\\' && i + 1 < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH && i + 1 < text.length) {
         i += 2;
         continue;
       }
-      if (c === ';') {
+      if (c === SEMICOLON) {
         valueEnd = i;
         break;
       }
@@ -216,6 +220,11 @@ export function splitOptions(text: string, start: number): SplitOptionsResult {
     i = valueEnd + 1;
   }
 }
+
+const COLON = 0x3a;
+const SEMICOLON = 0x3b;
+const CLOSE_PAREN = 0x29;
+const BACKSLASH = 0x5c;
 
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
