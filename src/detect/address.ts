@@ -211,7 +211,7 @@ function netmaskBits(mask: bigint): number {
   return bits;
 }
 
-/** The range of a network: host bits of `addr` are ignored, as Suricata does. */
+/** Returns the range of a network, ignoring host bits of `addr` as Suricata does. */
 function prefixRange(addr: bigint, bits: number, width: number): Range {
   const hostBits = BigInt(width - bits);
   const hostMask = (1n << hostBits) - 1n;

@@ -54,8 +54,11 @@ export interface LoadedRules {
 /** Short reason of a failure, for grouping: the keyword or protocol and the code. */
 export function failureReason(d: RuleDiagnostic): string {
   if (d.code === ErrorCode.RULE_UNSUPPORTED || d.code === ErrorCode.RULE_UNKNOWN_KEYWORD) {
+    // Header problems have no keyword; their message quotes the protocol.
     const quoted = /'([^']+)'/.exec(d.message);
-    const subject = d.keyword !== null ? `keyword '${d.keyword}'` : quoted !== null ? `protocol '${quoted[1]}'` : d.message;
+    let subject = d.message;
+    if (d.keyword !== null) subject = `keyword '${d.keyword}'`;
+    else if (quoted !== null) subject = `protocol '${quoted[1]}'`;
     return d.code === ErrorCode.RULE_UNSUPPORTED ? `${subject} not supported yet` : `unknown ${subject}`;
   }
   if (d.code === ErrorCode.RULE_DUPLICATE_SID) return 'duplicate sid';

@@ -5,8 +5,8 @@
  *
  * A rule may span several physical lines: a line that ends with a backslash
  * continues on the next one (the backslash itself is dropped). Lines whose
- * first non-blank character is `#` are comments; a comment that reads as a
- * rule (`#alert tcp ...`) is a disabled rule and is counted as such.
+ * first non-blank character is `#` are comments. A comment that reads as a
+ * rule (`#alert tcp ...`) is a disabled rule and is counted as one.
  */
 
 /** Rule actions as the header spells them. */
@@ -47,7 +47,7 @@ export interface PhysicalPosition {
   remaining: number;
 }
 
-/** Tells whether a comment line holds a disabled rule (`# alert tcp ...`). */
+/** Tells whether a comment line contains a disabled rule (`# alert tcp ...`). */
 export function isCommentedRule(line: string): boolean {
   let i = 0;
   while (i < line.length && (line[i] === '#' || line[i] === ' ' || line[i] === '\t')) i++;
@@ -151,8 +151,8 @@ export type SplitOptionsResult =
 
 /**
  * Splits the option part of a rule, starting just after `(`. A value ends
- * at the first `;` not escaped by a backslash, whether or not it sits
- * inside quotes, as Suricata reads it; the rule must end with `)`.
+ * at the first `;` not escaped by a backslash, even inside quotes, as
+ * Suricata reads it. The rule must end with `)`.
  */
 export function splitOptions(text: string, start: number): SplitOptionsResult {
   const options: RuleOption[] = [];

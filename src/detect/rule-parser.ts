@@ -3,10 +3,10 @@
  * `action proto src sport dir dst dport` and the options in parentheses.
  *
  * Each option is looked up in the keyword registry and handed to the
- * keyword's `setup` with its value as written: blanks around it removed,
- * quotes and escapes kept (keywords that take a quoted string call
- * `unquoteValue` from rule-lexer.ts, payload keywords read their own
- * escapes). Messages that a keyword reports through `b.error` get the
+ * keyword's `setup` with its value as written, without the blanks around
+ * it. Quotes and escapes are kept: keywords that take a quoted string call
+ * `unquoteValue` from rule-lexer.ts, and payload keywords read their own
+ * escapes. Messages that a keyword reports through `b.error` get the
  * keyword name put in front (`ttl: '300' is above the maximum 255`).
  *
  * A rule becomes a signature only when every option parsed and is
@@ -95,7 +95,7 @@ export class VariableIds {
   }
 }
 
-/** What parsing a rule needs from the ruleset being loaded. */
+/** State of the ruleset being loaded that parsing a rule reads and extends. */
 export interface ParseContext {
   addresses: AddressCompiler;
   ports: PortCompiler;
@@ -306,7 +306,9 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   const tokens = splitHeader(text, open);
   const names = ['action', 'protocol', 'source address', 'source port', 'direction', 'destination address', 'destination port'];
   if (tokens.length !== 7) {
-    const at = tokens.length > 7 ? tokens[7].offset : tokens.length > 0 ? tokens[tokens.length - 1].offset : 0;
+    let at = 0;
+    if (tokens.length > 7) at = tokens[7].offset;
+    else if (tokens.length > 0) at = tokens[tokens.length - 1].offset;
     const found = tokens.length === 0 ? 'nothing' : `${tokens.length} field${tokens.length === 1 ? '' : 's'}`;
     const what = tokens.length < 7 ? `missing the ${names[tokens.length]}` : 'too many fields';
     b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `header has ${found}, ${what} (expected action protocol src sport -> dst dport)`, at, open - at);
