@@ -66,6 +66,9 @@ const ACTION_IDS: Record<string, ActionId> = {
   rejectboth: Action.REJECTBOTH,
 };
 
+/** Keywords that a rule may give only once; Suricata rejects a second one. */
+const ONCE_PER_RULE: ReadonlySet<string> = new Set(['sid', 'rev', 'gid']);
+
 /** Priority of an alert when neither `priority:` nor the classtype sets one. */
 export const DEFAULT_PRIORITY = 3;
 
@@ -365,7 +368,19 @@ function compilePorts(b: RuleBuilder, text: string, offset: number, what: string
 /** Runs every option's setup; reports unknown and unsupported keywords. */
 function parseOptions(b: RuleBuilder, options: RuleOption[]): void {
   let hasReportedUnsupported = false;
+  let seenOnce = 0;
   for (const o of options) {
+    if (ONCE_PER_RULE.has(o.name)) {
+      let bit = 4;
+      if (o.name === 'sid') bit = 1;
+      else if (o.name === 'rev') bit = 2;
+      if ((seenOnce & bit) !== 0) {
+        b.reportAt('error', ErrorCode.RULE_BAD_VALUE, o.name, `${o.name}: the rule gives '${o.name}' more than once (a rule takes one)`, o.nameOffset, o.name.length);
+        continue;
+      }
+      seenOnce |= bit;
+    }
+
     const def = b.ctx.keywords.get(o.name);
     if (def === undefined) {
       if (SURICATA_KEYWORD_NAMES.has(o.name)) {
