@@ -7,7 +7,7 @@ import { resourceUsage } from 'node:process';
 import { loadRuleFiles } from '../detect/rule-files.js';
 import { renderRulesCheckReport } from '../detect/rules-check.js';
 
-/** Where the report goes: stdout or a test's collector. */
+/** Destination of the report: stdout, or a collector in tests. */
 export interface TextSink {
   write(text: string): unknown;
 }

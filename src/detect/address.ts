@@ -86,16 +86,27 @@ function writeBigint128(out: Uint8Array, at: number, value: bigint): void {
 
 /** Parses dotted IPv4 text into a number, or returns null. */
 export function parseIpv4(text: string): bigint | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return null;
-    const n = Number(part);
-    if (n > 255) return null;
-    value = (value << 8n) | BigInt(n);
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39 || digits === 3) return null;
+    octet = octet * 10 + (c - 0x30);
+    if (octet > 255) return null;
+    digits++;
   }
-  return value;
+  if (dots !== 3 || digits === 0) return null;
+  return BigInt(value * 256 + octet);
 }
 
 /** Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into a number, or returns null. */
@@ -200,7 +211,7 @@ function netmaskBits(mask: bigint): number {
   return bits;
 }
 
-/** The range of a network: host bits of `addr` are ignored, as Suricata does. */
+/** Returns the range of a network, ignoring host bits of `addr` as Suricata does. */
 function prefixRange(addr: bigint, bits: number, width: number): Range {
   const hostBits = BigInt(width - bits);
   const hostMask = (1n << hostBits) - 1n;

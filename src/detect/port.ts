@@ -26,7 +26,8 @@ export class CompiledPorts implements PortMatcher {
     this.isAny = coversAll(ranges, PORT_MAX);
     this.bitmap = new Uint8Array(8192);
     for (const r of ranges) {
-      for (let p = Number(r.start); p <= Number(r.end); p++) this.bitmap[p >>> 3] |= 1 << (p & 7);
+      const end = Number(r.end);
+      for (let p = Number(r.start); p <= end; p++) this.bitmap[p >>> 3] |= 1 << (p & 7);
     }
   }
 

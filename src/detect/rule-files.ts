@@ -54,8 +54,11 @@ export interface LoadedRules {
 /** Short reason of a failure, for grouping: the keyword or protocol and the code. */
 export function failureReason(d: RuleDiagnostic): string {
   if (d.code === ErrorCode.RULE_UNSUPPORTED || d.code === ErrorCode.RULE_UNKNOWN_KEYWORD) {
+    // Header problems have no keyword; their message quotes the protocol.
     const quoted = /'([^']+)'/.exec(d.message);
-    const subject = d.keyword !== null ? `keyword '${d.keyword}'` : quoted !== null ? `protocol '${quoted[1]}'` : d.message;
+    let subject = d.message;
+    if (d.keyword !== null) subject = `keyword '${d.keyword}'`;
+    else if (quoted !== null) subject = `protocol '${quoted[1]}'`;
     return d.code === ErrorCode.RULE_UNSUPPORTED ? `${subject} not supported yet` : `unknown ${subject}`;
   }
   if (d.code === ErrorCode.RULE_DUPLICATE_SID) return 'duplicate sid';
@@ -216,7 +219,7 @@ function checkFlowbitUse(signatures: Signature[], variables: VariableIds): RuleD
       for (const id of m.ids) {
         if (setIds.has(id)) continue;
         const name = variables.nameOf('flowbit', id) ?? String(id);
-        const at = sig.text.indexOf(name);
+        const at = sig.text.indexOf(name, Math.max(0, sig.text.indexOf('flowbits')));
         const line = sig.text.split('\n')[0];
         out.push({
           severity: 'warning',

@@ -5,8 +5,8 @@
  *
  * A rule may span several physical lines: a line that ends with a backslash
  * continues on the next one (the backslash itself is dropped). Lines whose
- * first non-blank character is `#` are comments; a comment that reads as a
- * rule (`#alert tcp ...`) is a disabled rule and is counted as such.
+ * first non-blank character is `#` are comments. A comment that reads as a
+ * rule (`#alert tcp ...`) is a disabled rule and is counted as one.
  */
 
 /** Rule actions as the header spells them. */
@@ -47,7 +47,7 @@ export interface PhysicalPosition {
   remaining: number;
 }
 
-/** Tells whether a comment line holds a disabled rule (`# alert tcp ...`). */
+/** Tells whether a comment line contains a disabled rule (`# alert tcp ...`). */
 export function isCommentedRule(line: string): boolean {
   let i = 0;
   while (i < line.length && (line[i] === '#' || line[i] === ' ' || line[i] === '\t')) i++;
@@ -151,8 +151,8 @@ export type SplitOptionsResult =
 
 /**
  * Splits the option part of a rule, starting just after `(`. A value ends
- * at the first `;` not escaped by a backslash, whether or not it sits
- * inside quotes, as Suricata reads it; the rule must end with `)`.
+ * at the first `;` not escaped by a backslash, even inside quotes, as
+ * Suricata reads it. The rule must end with `)`.
  */
 export function splitOptions(text: string, start: number): SplitOptionsResult {
   const options: RuleOption[] = [];
@@ -172,7 +172,11 @@ export function splitOptions(text: string, start: number): SplitOptionsResult {
     }
 
     const nameOffset = i;
-    while (i < text.length && text[i] !== ':' && text[i] !== ';' && text[i] !== ')' && !isBlank(text.charCodeAt(i))) i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === COLON || c === SEMICOLON || c === CLOSE_PAREN || isBlank(c)) break;
+      i++;
+    }
     const name = text.slice(nameOffset, i);
     while (i < text.length && isBlank(text.charCodeAt(i))) i++;
     if (name.length === 0) {
@@ -194,12 +198,12 @@ export function splitOptions(text: string, start: number): SplitOptionsResult {
     const valueStart = i;
     let valueEnd = -1;
     while (i < text.length) {
-      const c = text[i];
-      if (c === '\\' && i + 1 < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH && i + 1 < text.length) {
         i += 2;
         continue;
       }
-      if (c === ';') {
+      if (c === SEMICOLON) {
         valueEnd = i;
         break;
       }
@@ -216,6 +220,11 @@ export function splitOptions(text: string, start: number): SplitOptionsResult {
     i = valueEnd + 1;
   }
 }
+
+const COLON = 0x3a;
+const SEMICOLON = 0x3b;
+const CLOSE_PAREN = 0x29;
+const BACKSLASH = 0x5c;
 
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;

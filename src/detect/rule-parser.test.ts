@@ -194,3 +194,13 @@ test('option without value rejected', () => {
     ].join('\n'),
   ]);
 });
+
+test('second sid rejected', () => {
+  assert.deepEqual(check('alert ip any any -> any any (sid:4; rev:1; sid:5;)'), [
+    [
+      "rules/local.rules:1:44: error: sid: the rule gives 'sid' more than once (a rule takes one) [KAPU_ERR_RULE_BAD_VALUE] sid:4",
+      '  alert ip any any -> any any (sid:4; rev:1; sid:5;)',
+      '                                             ^^^',
+    ].join('\n'),
+  ]);
+});

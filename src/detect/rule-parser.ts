@@ -3,10 +3,10 @@
  * `action proto src sport dir dst dport` and the options in parentheses.
  *
  * Each option is looked up in the keyword registry and handed to the
- * keyword's `setup` with its value as written: blanks around it removed,
- * quotes and escapes kept (keywords that take a quoted string call
- * `unquoteValue` from rule-lexer.ts, payload keywords read their own
- * escapes). Messages that a keyword reports through `b.error` get the
+ * keyword's `setup` with its value as written, without the blanks around
+ * it. Quotes and escapes are kept: keywords that take a quoted string call
+ * `unquoteValue` from rule-lexer.ts, and payload keywords read their own
+ * escapes. Messages that a keyword reports through `b.error` get the
  * keyword name put in front (`ttl: '300' is above the maximum 255`).
  *
  * A rule becomes a signature only when every option parsed and is
@@ -66,6 +66,9 @@ const ACTION_IDS: Record<string, ActionId> = {
   rejectboth: Action.REJECTBOTH,
 };
 
+/** Keywords that a rule may give only once; Suricata rejects a second one. */
+const ONCE_PER_RULE: ReadonlySet<string> = new Set(['sid', 'rev', 'gid']);
+
 /** Priority of an alert when neither `priority:` nor the classtype sets one. */
 export const DEFAULT_PRIORITY = 3;
 
@@ -95,7 +98,7 @@ export class VariableIds {
   }
 }
 
-/** What parsing a rule needs from the ruleset being loaded. */
+/** State of the ruleset being loaded that parsing a rule reads and extends. */
 export interface ParseContext {
   addresses: AddressCompiler;
   ports: PortCompiler;
@@ -306,7 +309,9 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   const tokens = splitHeader(text, open);
   const names = ['action', 'protocol', 'source address', 'source port', 'direction', 'destination address', 'destination port'];
   if (tokens.length !== 7) {
-    const at = tokens.length > 7 ? tokens[7].offset : tokens.length > 0 ? tokens[tokens.length - 1].offset : 0;
+    let at = 0;
+    if (tokens.length > 7) at = tokens[7].offset;
+    else if (tokens.length > 0) at = tokens[tokens.length - 1].offset;
     const found = tokens.length === 0 ? 'nothing' : `${tokens.length} field${tokens.length === 1 ? '' : 's'}`;
     const what = tokens.length < 7 ? `missing the ${names[tokens.length]}` : 'too many fields';
     b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `header has ${found}, ${what} (expected action protocol src sport -> dst dport)`, at, open - at);
@@ -363,7 +368,19 @@ function compilePorts(b: RuleBuilder, text: string, offset: number, what: string
 /** Runs every option's setup; reports unknown and unsupported keywords. */
 function parseOptions(b: RuleBuilder, options: RuleOption[]): void {
   let hasReportedUnsupported = false;
+  let seenOnce = 0;
   for (const o of options) {
+    if (ONCE_PER_RULE.has(o.name)) {
+      let bit = 4;
+      if (o.name === 'sid') bit = 1;
+      else if (o.name === 'rev') bit = 2;
+      if ((seenOnce & bit) !== 0) {
+        b.reportAt('error', ErrorCode.RULE_BAD_VALUE, o.name, `${o.name}: the rule gives '${o.name}' more than once (a rule takes one)`, o.nameOffset, o.name.length);
+        continue;
+      }
+      seenOnce |= bit;
+    }
+
     const def = b.ctx.keywords.get(o.name);
     if (def === undefined) {
       if (SURICATA_KEYWORD_NAMES.has(o.name)) {

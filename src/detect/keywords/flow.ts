@@ -40,8 +40,8 @@ const FLOW_NEEDED = FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT | FlowFlag.ESTABLISH
 
 /**
  * Tells whether a packet satisfies the direction, state and fragment bits
- * of `flags`. Direction and state bits need a flow; `stateless` alone asks
- * for nothing.
+ * of `flags`. Direction and state bits need a flow, and `stateless` alone
+ * sets no condition.
  */
 export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boolean {
   if ((flags & FLOW_NEEDED) !== 0) {

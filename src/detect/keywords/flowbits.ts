@@ -13,7 +13,7 @@ import { registerKeyword } from './keyword-table.js';
 
 /**
  * 32-bit words allocated for a flow's flowbits on its first set (256
- * bits); the array grows when a rule sets a bit with a higher id.
+ * bits). The array grows when a rule sets a bit with a higher id.
  */
 export const FLOWBIT_INITIAL_WORDS = 8;
 

@@ -1,8 +1,8 @@
 /**
  * The keyword registry. Each keyword module registers itself when it is
  * imported, so adding a keyword is one import line below. The parser looks
- * names up in KEYWORDS; SURICATA_KEYWORD_NAMES tells a keyword that kapu
- * does not run yet from an unknown one.
+ * names up in KEYWORDS. SURICATA_KEYWORD_NAMES separates keywords that kapu
+ * does not run yet from unknown ones.
  */
 export { KEYWORDS, registerKeyword } from './keyword-table.js';
 export { APP_LAYER_PROTOCOLS, SURICATA_KEYWORD_NAMES } from './suricata-keywords.js';

@@ -1,9 +1,9 @@
 /**
  * `tag:` marks the packets that follow an alert, of the same session or of
  * one host, so that outputs can log them (EVE `packet` events, conditional
- * pcap logging). Syntax: `tag:session|host[,count,packets|bytes|seconds][,src|dst]`;
- * without a count a tag covers the next 256 packets, and a host tag covers
- * the destination of the alerting packet unless `src` is given.
+ * pcap logging). Syntax: `tag:session|host[,count,packets|bytes|seconds][,src|dst]`.
+ * Without a count a tag covers the next 256 packets. A host tag covers the
+ * destination of the alerting packet unless `src` is given.
  */
 import { ErrorCode } from '../../core/errors.js';
 import type { Packet } from '../../core/packet.js';
@@ -39,8 +39,8 @@ export interface HostTag {
 
 /**
  * Host tags keyed by address: IPv4 as a number, IPv6 as hex text.
- * NOTE: one table per process; with several worker threads each worker
- * sees only the host tags its own flows set.
+ * NOTE: there is one table per process, so with several worker threads a
+ * worker finds only the host tags that its own flows set.
  */
 export class HostTagTable {
   readonly tags = new Map<number | string, HostTag>();
@@ -66,8 +66,8 @@ export class HostTagTable {
 export const HOST_TAGS = new HostTagTable();
 
 /**
- * Tells whether `p` falls under its flow's session tag, and counts it
- * against the tag; the tag ends when its packets, bytes or time run out.
+ * Tells whether `p` falls under its flow's session tag and counts it
+ * against the tag. The tag ends when its packets, bytes or time run out.
  */
 export function consumeSessionTag(flow: Flow, p: Packet): boolean {
   switch (flow.tagUnit) {
