@@ -116,7 +116,9 @@ export class RuleGroupIndex {
   private readonly tables: SlotTable[];
 
   constructor(entries: readonly GroupingEntry[], cache: MatcherCache) {
-    const specific = new Set<number>();
+    // The port protocols always get their own slot, so that rules for
+    // every IP protocol (`ip`) are still grouped by port.
+    const specific = new Set<number>([6, 17, 132]);
     for (const e of entries) {
       const protos = ipProtocolsOf(e.protoKind);
       if (protos !== null) for (const p of protos) specific.add(p);
