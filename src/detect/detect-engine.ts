@@ -341,7 +341,7 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
   }
 }
 
-/** An app-layer protocol rule needs a flow whose detected protocol has that name. */
+/** Checks an app-layer protocol: the flow must exist and carry that protocol. */
 function matchAppProto(proto: string, p: Packet, flow: Flow | null): boolean {
   if (flow === null || flow.appProto === null || (p.ipProto !== 6 && p.ipProto !== 17)) return false;
   if (flow.appProto === proto) return true;
@@ -381,8 +381,8 @@ export function matchHeaderAddresses(sig: Signature, p: Packet): boolean {
 }
 
 /**
- * Checks the `flow:` bits. Direction and state bits need a flow;
- * `only_stream` never holds in packet inspection, `no_stream` always does.
+ * Checks the `flow:` bits. Direction and state bits need a flow. In packet
+ * inspection `only_stream` is never true and `no_stream` always is.
  */
 export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boolean {
   if ((flags & FlowFlag.ONLY_STREAM) !== 0) return false;

@@ -86,7 +86,7 @@ export class RuleGroup {
   }
 }
 
-/** What grouping needs to know of a signature. */
+/** Signature data used for grouping. */
 export interface GroupingEntry {
   sig: Signature;
   /** Engine index: position in evaluation order. */
@@ -123,7 +123,7 @@ export class RuleGroupIndex {
       const protos = ipProtocolsOf(e.protoKind);
       if (protos !== null) for (const p of protos) specific.add(p);
     }
-    // Slot 0 holds every IP protocol that no rule names on its own.
+    // Slot 0 contains every IP protocol that no rule names on its own.
     const slotProtos: number[] = [-1, ...[...specific].sort((a, b) => a - b)];
     this.slotOf = new Int32Array(256);
     slotProtos.forEach((proto, slot) => {
