@@ -1,9 +1,9 @@
 /**
  * Multi-pattern matcher: an Aho-Corasick automaton compiled to a DFA in
  * typed arrays. Input bytes are case-folded (ASCII) and mapped to byte
- * classes (one class per distinct folded byte of the patterns, and class 0
- * for every other byte), so a row of the transition table has as many
- * entries as the patterns have distinct folded bytes, not 256.
+ * classes: one class per distinct folded byte of the patterns, and class 0
+ * for every other byte. A row of the transition table therefore has one
+ * entry per distinct pattern byte, not 256.
  *
  * A table entry holds the row offset (state * classCount) of the next
  * state, so the scan loop needs no multiplication; the entry is stored as

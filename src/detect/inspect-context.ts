@@ -17,7 +17,7 @@ export const MatchKind = {
   BYTE_MATH: 7,
 } as const;
 
-/** An InspectionMatch that the inspection engine knows how to run. */
+/** An InspectionMatch that the inspection engine can run. */
 export interface PayloadMatch extends InspectionMatch {
   readonly kind: number;
   /** True for keywords whose position is relative to the previous match. */
@@ -88,7 +88,7 @@ export class InspectContext implements DetectThreadContext {
 
   /**
    * Returns the buffer as a Latin-1 string, one character per byte, so
-   * that RE2 sees bytes 0x80 to 0xff as the code points of the same value.
+   * that RE2 matches bytes 0x80 to 0xff as the code points of equal value.
    * The text is built once per buffer per packet.
    */
   latin1(bytes: Uint8Array, start: number, length: number): string {

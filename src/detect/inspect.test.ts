@@ -122,8 +122,8 @@ test('isdataat relative', () => {
 });
 
 test('isdataat relative retries content', () => {
-  // isdataat is relative, so "ab" is retried: the second "ab" has no data after it,
-  // but the negated form holds there.
+  // isdataat is relative, so "ab" is retried. The second "ab" has no data
+  // after it, so the negated form is true there.
   check('content:"ab"; isdataat:!1,relative;', ['abxab'], ['abx']);
 });
 

@@ -2,9 +2,9 @@
  * The inspection engine: runs a signature's chain of payload keywords over
  * one buffer, with Suricata's rules for relative positions and its
  * backtracking. When a keyword that depends on the previous match fails,
- * the previous content (or pcre) is tried again at its next occurrence,
- * from one byte after the start of its last match, until the buffer is
- * exhausted or the recursion limit is reached.
+ * the previous content (or pcre) is tried again at its next occurrence.
+ * The search restarts one byte after the start of its last match, and
+ * stops when the buffer is exhausted or the recursion limit is reached.
  *
  * Every keyword returns MATCH, NO_MATCH (an earlier keyword may retry) or
  * DISCONTINUE (no retry can help). The walk is recursive over the chain,
@@ -121,9 +121,9 @@ function inspectNext(
 
 /**
  * Searches one content. The window is [offset, offset+depth) for an
- * absolute content, and [prev+distance, prev+distance+within) for a
- * relative one, where prev is the end of the previous match; a negative
- * distance reaching before the buffer start begins at 0.
+ * absolute content and [prev+distance, prev+distance+within) for a
+ * relative one, where prev is the end of the previous match. A window
+ * that a negative distance starts before the buffer starts at 0.
  */
 function inspectContent(
   m: ContentMatch,
@@ -144,8 +144,11 @@ function inspectContent(
     let to = length;
     if (m.hasDistance || m.hasWithin) {
       from = prev;
-      const distance = m.hasDistance ? (m.distanceVar >= 0 ? vars[m.distanceVar] : m.distance) : 0;
-      if (m.hasDistance) from = distance < 0 && -distance > from ? 0 : from + distance;
+      let distance = 0;
+      if (m.hasDistance) {
+        distance = m.distanceVar >= 0 ? vars[m.distanceVar] : m.distance;
+        from = distance < 0 && -distance > from ? 0 : from + distance;
+      }
       if (m.hasWithin) {
         const end = prev + (m.withinVar >= 0 ? vars[m.withinVar] : m.within) + distance;
         if (end < to) to = end;

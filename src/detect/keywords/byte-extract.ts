@@ -6,7 +6,7 @@
  * read. Suricata: rules/payload-keywords.html#byte-extract.
  */
 import { ErrorCode } from '../../core/errors.js';
-import { MatchKind, type InspectContext } from '../inspect-context.js';
+import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
   allocateByteVariable, applyBitmask, bitmaskShift, NumberBase, parseInteger, parseValueOrVariable,
@@ -127,7 +127,7 @@ function setupByteExtract(b: SignatureBuilder, value: string): void {
   }
   const index = allocateByteVariable(b);
   if (index < 0) {
-    b.error(ErrorCode.RULE_BAD_VALUE, 'byte_extract: the rule has too many byte_extract and byte_math variables');
+    b.error(ErrorCode.RULE_BAD_VALUE, `byte_extract: the rule has more than ${MAX_BYTE_VARIABLES} byte_extract and byte_math variables`);
     return;
   }
 

@@ -7,7 +7,7 @@
  * Suricata: rules/payload-keywords.html#byte-math.
  */
 import { ErrorCode } from '../../core/errors.js';
-import { MatchKind, type InspectContext } from '../inspect-context.js';
+import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
   allocateByteVariable, applyBitmask, bitmaskShift, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
@@ -70,7 +70,7 @@ export class ByteMathMatch implements ByteVariableMatch {
 
 /**
  * Computes the result into ctx.byteVars. Division by zero does not match.
- * NOTE: results are JavaScript numbers, exact up to 2^53; a subtraction
+ * NOTE: results are JavaScript numbers, exact up to 2^53. A subtraction
  * below zero wraps to 2^64 minus the difference, as Suricata's unsigned
  * arithmetic does, but that value is rounded.
  */
@@ -194,7 +194,7 @@ function setupByteMath(b: SignatureBuilder, value: string): void {
   }
   const index = allocateByteVariable(b);
   if (index < 0) {
-    b.error(ErrorCode.RULE_BAD_VALUE, 'byte_math: the rule has too many byte_extract and byte_math variables');
+    b.error(ErrorCode.RULE_BAD_VALUE, `byte_math: the rule has more than ${MAX_BYTE_VARIABLES} byte_extract and byte_math variables`);
     return;
   }
 

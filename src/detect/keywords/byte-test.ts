@@ -71,13 +71,13 @@ export class ByteTestMatch implements PayloadMatch {
   }
 }
 
-/** Low and high 32-bit halves, for & and ^ on values above 2^32. */
+/** Tests `a & b` on values up to 2^53, half by half (bitwise operators take 32 bits). */
 function hasCommonBits(a: number, b: number): boolean {
   const high = 0x100000000;
   return ((a % high) & (b % high)) !== 0 || ((Math.floor(a / high) & Math.floor(b / high)) !== 0);
 }
 
-/** Compares the number at the keyword's position; true when the test holds. */
+/** Compares the number at the keyword's position and returns the test result. */
 export function matchByteTest(m: ByteTestMatch, bytes: Uint8Array, start: number, length: number, ctx: InspectContext): boolean {
   const vars = ctx.byteVars;
   const offset = m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset;
@@ -100,17 +100,17 @@ export function matchByteTest(m: ByteTestMatch, bytes: Uint8Array, start: number
   }
   if (m.hasBitmask) found = applyBitmask(found, m.bitmask, m.bitmaskShift);
 
-  let holds: boolean;
+  let isTrue: boolean;
   switch (m.operator) {
-    case ByteTestOperator.LT: holds = found < value; break;
-    case ByteTestOperator.GT: holds = found > value; break;
-    case ByteTestOperator.EQ: holds = found === value; break;
-    case ByteTestOperator.LE: holds = found <= value; break;
-    case ByteTestOperator.GE: holds = found >= value; break;
-    case ByteTestOperator.AND: holds = hasCommonBits(found, value); break;
-    default: holds = found !== value; break;
+    case ByteTestOperator.LT: isTrue = found < value; break;
+    case ByteTestOperator.GT: isTrue = found > value; break;
+    case ByteTestOperator.EQ: isTrue = found === value; break;
+    case ByteTestOperator.LE: isTrue = found <= value; break;
+    case ByteTestOperator.GE: isTrue = found >= value; break;
+    case ByteTestOperator.AND: isTrue = hasCommonBits(found, value); break;
+    default: isTrue = found !== value; break;
   }
-  return holds !== m.isNegated;
+  return isTrue !== m.isNegated;
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * Modifiers of the previous `content`: nocase, offset, depth, distance,
  * within, startswith, endswith, fast_pattern and rawbytes. Each changes the
- * most recent content of the rule and checks the combinations that
- * Suricata rejects: an absolute modifier (offset, depth) and a relative one
- * (distance, within) on one content, a repeated modifier, and a depth or
- * within shorter than the pattern. Suricata: rules/payload-keywords.html.
+ * most recent content of the rule. Like Suricata, they reject an absolute
+ * modifier (offset, depth) with a relative one (distance, within) on one
+ * content, a repeated modifier, and a depth or within shorter than the
+ * pattern. Suricata: rules/payload-keywords.html.
  */
 import { ErrorCode } from '../../core/errors.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
@@ -132,6 +132,7 @@ function setupFastPattern(b: SignatureBuilder, value: string): void {
       }
     }
   }
+
   const text = (value ?? '').trim();
   if (text === '') {
     c.isFastPattern = true;
@@ -146,6 +147,7 @@ function setupFastPattern(b: SignatureBuilder, value: string): void {
     c.isFastPatternOnly = true;
     return;
   }
+
   const parts = text.split(',');
   const chopOffset = parts.length === 2 ? parseInteger(parts[0]) : null;
   const chopLength = parts.length === 2 ? parseInteger(parts[1]) : null;
