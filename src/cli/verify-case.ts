@@ -19,13 +19,13 @@ export const TEST_YAML = 'test.yaml';
 const MIN_VERSION_RULES = /^min(\d+)\.rules$/;
 
 /** Top-level test.yaml keys that kapu verify cannot honour; the case fails with the key named. */
-const UNSUPPORTED_KEYS = ['command', 'pre-check', 'count'] as const;
+const UNSUPPORTED_KEYS = ['command', 'pre-check'] as const;
 
 /** A case folder to run, as found on disk or listed in MANIFEST.json. */
 export interface CaseEntry {
   /** Name shown in the output: the folder relative to the folder given. */
   name: string;
-  /** Absolute path of the folder holding test.yaml. */
+  /** Absolute path of the folder that contains test.yaml. */
   dir: string;
   /** Capture path from MANIFEST.json (absolute), used when `pcap:` does not resolve. */
   manifestPcapPath: string | null;
@@ -53,8 +53,10 @@ export interface VerifyCase {
   /** True when the folder name contains `ips`, which runs the case in IPS mode. */
   isIpsByName: boolean;
   checks: Check[];
-  /** test.yaml keys that kapu verify cannot honour (`command`, `pre-check`, `count`). */
+  /** test.yaml keys that kapu verify cannot honour (`command`, `pre-check`). */
   unsupportedKeys: string[];
+  /** `count:`, the number of runs the suite makes; kapu runs once, as its output does not vary between runs. */
+  runCount: number;
 }
 
 /** Options of a run that come from a case's `args:`. */
@@ -154,7 +156,7 @@ export function resolvePcap(dir: string, pcap: unknown, manifestPcapPath: string
 /**
  * Finds the rules of a case: `rules:` relative to the folder, else the one
  * *.rules file in it. `minN.rules` counts only when the followed version is
- * N or newer; when several rules files remain, the `minN.rules` with the
+ * N or newer. When several rules files remain, the `minN.rules` with the
  * highest N wins.
  */
 export function resolveRules(dir: string, rules: unknown, version: string): string[] {
@@ -199,8 +201,8 @@ export function parseTestYaml(text: string): Record<string, unknown> {
   const document = parseDocument(text, { version: '1.1', uniqueKeys: false });
   if (document.errors.length > 0) throw new Error(`test.yaml: ${document.errors[0].message}`);
 
-  // The yaml package reads a lone '.' as a float (NaN); YAML 1.1 resolvers
-  // such as the suite's read it as the string '.'.
+  // The yaml package reads a lone '.' as a float (NaN), but PyYAML, which
+  // the suite's runner uses, reads it as the string '.'.
   visit(document, {
     Scalar(_key, node) {
       if (Number.isNaN(node.value) && typeof node.source === 'string' && !YAML_NAN.test(node.source)) {
@@ -236,6 +238,7 @@ export function loadCase(entry: CaseEntry, version: string): VerifyCase {
     isIpsByName: basename(entry.dir).includes('ips'),
     checks: parseChecks(doc.checks),
     unsupportedKeys: UNSUPPORTED_KEYS.filter((key) => Object.hasOwn(doc, key)),
+    runCount: typeof doc.count === 'number' ? doc.count : 1,
   };
 }
 

@@ -114,6 +114,17 @@ test('filter without close event', () => {
   );
 });
 
+test('filter reason shows six entries', () => {
+  assert.deepEqual(
+    judge(`
+- filter:
+    count: 1
+    match: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}
+`),
+    ['filter 1: expected 1, found 0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, 2 more}'],
+  );
+});
+
 test('filter on other file', () => {
   assert.deepEqual(
     judge(`

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { eventMatches, findValue, parseMatchTerms, pythonEquals, termHolds, type MatchTerm } from './verify-match.js';
+import { isEventMatch, findValue, parseMatchTerms, pythonEquals, isTermMet, type MatchTerm } from './verify-match.js';
 import { isContainedPath, runSimpleShell } from './verify-shell.js';
 
 /** Default EVE file of a filter or stats check. */
@@ -16,6 +16,8 @@ export const EVE_FILENAME = 'eve.json';
 
 /** Most failing match terms shown for the closest event of a failed filter. */
 const MAX_TERMS_SHOWN = 3;
+/** Most `match:` entries repeated in the reason of a failed filter. */
+const MAX_MATCH_ENTRIES_SHOWN = 6;
 /** Longest value text shown in a failure reason, in characters. */
 const MAX_VALUE_CHARS = 80;
 
@@ -118,7 +120,8 @@ export interface EventFile {
 
 /**
  * Output files of one run, each read and decoded at most once. The cache
- * belongs to one case; a file missing or not JSON becomes a failed check.
+ * belongs to one case. A file that is missing or not JSON fails the checks
+ * that read it.
  */
 export class OutputFolder {
   readonly outDir: string;
@@ -172,9 +175,10 @@ export function formatValue(value: unknown): string {
 }
 
 function formatMatch(match: Record<string, unknown>): string {
-  return Object.entries(match)
-    .map(([key, value]) => `${key}: ${formatValue(value)}`)
-    .join(', ');
+  const entries = Object.entries(match);
+  const shown = entries.slice(0, MAX_MATCH_ENTRIES_SHOWN).map(([key, value]) => `${key}: ${formatValue(value)}`);
+  if (entries.length > MAX_MATCH_ENTRIES_SHOWN) shown.push(`${entries.length - MAX_MATCH_ENTRIES_SHOWN} more`);
+  return shown.join(', ');
 }
 
 function describeTermMiss(term: MatchTerm, event: unknown): string {
@@ -193,7 +197,7 @@ function describeClosestEvent(terms: MatchTerm[], file: EventFile, filename: str
   for (let i = 0; i < file.events.length; i++) {
     let held = 0;
     for (const term of terms) {
-      if (termHolds(term, file.events[i])) held++;
+      if (isTermMet(term, file.events[i])) held++;
     }
     if (held > bestHeld && held < terms.length) {
       best = i;
@@ -203,7 +207,7 @@ function describeClosestEvent(terms: MatchTerm[], file: EventFile, filename: str
   if (best < 0) return null;
 
   const event = file.events[best];
-  const misses = terms.filter((term) => !termHolds(term, event));
+  const misses = terms.filter((term) => !isTermMet(term, event));
   const shown = misses.slice(0, MAX_TERMS_SHOWN).map((term) => describeTermMiss(term, event));
   if (misses.length > MAX_TERMS_SHOWN) shown.push(`${misses.length - MAX_TERMS_SHOWN} more`);
   return `closest ${filename}:${file.lines[best]}: ${shown.join(', ')}`;
@@ -216,7 +220,7 @@ function judgeFilter(check: FilterCheck, output: OutputFolder): CheckOutcome {
   let found = 0;
   let firstMatch = -1;
   for (let i = 0; i < file.events.length; i++) {
-    if (!eventMatches(check.terms, file.events[i])) continue;
+    if (!isEventMatch(check.terms, file.events[i])) continue;
     if (firstMatch < 0) firstMatch = i;
     found++;
   }

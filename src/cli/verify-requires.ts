@@ -90,7 +90,7 @@ function asList(value: unknown): string[] {
 /**
  * Judges one `requires:` mapping. Version bounds are checked against
  * context.version, `features` and `not-features` against context.features,
- * `env` against the environment, and `pcap` always holds. Any other key
+ * `env` against the environment, and `pcap` is always met. Any other key
  * (files, script, lambda, os, ...) cannot be met by kapu and is reported as
  * unmet.
  */
@@ -126,7 +126,7 @@ export function judgeRequires(requires: unknown, context: RequireContext): Requi
         break;
       }
       case 'pcap':
-        // `pcap: false` only allows a test without a capture; the capture
+        // `pcap: false` only allows a test without a capture. The capture
         // itself is looked up when the case is resolved.
         verdict = { met: true };
         break;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,6 +16,7 @@ import {
   formatResultLine,
   formatTotalsLine,
   verifyCase,
+  verifyCases,
   type CaseResult,
   type RunCaptureFn,
 } from './verify.js';
@@ -24,7 +25,7 @@ const TEST_ROOT = fileURLToPath(new URL('../../../test/verify/', import.meta.url
 const SUITE = join(TEST_ROOT, 'suite');
 // Hand-written output in Suricata 8's layout for the one ICMP echo request
 // that every suite capture holds.
-const RECORDED_OUTPUT = join(TEST_ROOT, 'icmp-echo-output');
+const ICMP_ECHO_OUTPUT = join(TEST_ROOT, 'icmp-echo-output');
 
 const scratch = mkdtempSync(join(tmpdir(), 'kapu-verify-run-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -46,7 +47,7 @@ const EMPTY_SUMMARY: RunSummary = {
 function recordingRunner(calls: RunOptions[]): RunCaptureFn {
   return async (options) => {
     calls.push(options);
-    cpSync(RECORDED_OUTPUT, options.logDir, { recursive: true });
+    cpSync(ICMP_ECHO_OUTPUT, options.logDir, { recursive: true });
     return EMPTY_SUMMARY;
   };
 }
@@ -227,7 +228,7 @@ test('crash outside run promise fails case', () => {
       setTimeout(() => { throw new Error('worker state corrupted'); }, 5);
     }));
     const results = [await verifyCase(entry, options)];
-    options.runner = async (o) => { cpSync(${JSON.stringify(RECORDED_OUTPUT)}, o.logDir, { recursive: true }); return {}; };
+    options.runner = async (o) => { cpSync(${JSON.stringify(ICMP_ECHO_OUTPUT)}, o.logDir, { recursive: true }); return {}; };
     results.push(await verifyCase(entry, options));
     console.log(JSON.stringify(results.map((r) => [r.status, r.reasons])));
   `;
@@ -237,6 +238,24 @@ test('crash outside run promise fails case', () => {
     ['fail', ['run failed: worker state corrupted']],
     ['pass', []],
   ]);
+});
+
+test('command and count keys', async () => {
+  const dir = join(scratch, 'keys');
+  mkdirSync(join(dir, 'own-command'), { recursive: true });
+  mkdirSync(join(dir, 'repeated'), { recursive: true });
+  const pcapLine = `pcap: ${join(SUITE, 'pcaps', 'icmp-echo.pcap')}\n`;
+  writeFileSync(join(dir, 'own-command', 'test.yaml'), `${pcapLine}command: suricata -T\nchecks: []\n`);
+  writeFileSync(join(dir, 'repeated', 'test.yaml'), `${pcapLine}count: 3\nchecks: []\n`);
+
+  const results = await verifyCases(discoverCases([dir]), defaultVerifyOptions(recordingRunner([])));
+  assert.deepEqual(
+    results.map((r) => [r.name, r.status, r.reasons, r.warnings]),
+    [
+      ['own-command', 'fail', ['test.yaml command: not supported'], []],
+      ['repeated', 'pass', [], ['test.yaml count: 3 runs requested, one made']],
+    ],
+  );
 });
 
 test('result lines and totals format', () => {

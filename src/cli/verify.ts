@@ -86,15 +86,15 @@ function findCaseDirs(dir: string, depth: number, found: string[]): void {
 }
 
 /**
- * Lists the cases under each DIR: DIR itself when it holds a test.yaml,
- * and every folder below it that holds one. A case is named by its path
+ * Lists the cases under each DIR: DIR itself when it contains a test.yaml,
+ * and every folder below it that contains one. A case is named by its path
  * relative to DIR (DIR's own name for DIR itself).
  */
 export function discoverCases(dirs: string[]): CaseEntry[] {
   const entries: CaseEntry[] = [];
-  for (const given of dirs) {
-    const root = resolve(given);
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${given}: folder not found`);
+  for (const dirArgument of dirs) {
+    const root = resolve(dirArgument);
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${dirArgument}: folder not found`);
     const found: string[] = [];
     findCaseDirs(root, 0, found);
     for (const dir of found) {
@@ -173,16 +173,19 @@ async function runAndJudge(
     return;
   }
   for (const key of testCase.unsupportedKeys) result.reasons.push(`test.yaml ${key}: not supported`);
+  if (testCase.runCount > 1) result.warnings.push(`test.yaml count: ${testCase.runCount} runs requested, one made`);
   for (const word of mapArgs(testCase.args, testCase.dir).unsupported) {
     result.warnings.push(`argument not supported, left out: ${word}`);
   }
 
   const outDir = prepareOutDir(options.outRoot, entry.name);
+  let isRunOver = false;
   try {
     const run = options.runner(buildRunOptions(testCase, outDir, entry.etcDir));
     // A run that outlives its limit must not surface later as an unhandled rejection.
     run.catch(() => {});
     await waitWithLimit(run, options.timeoutMs, crash);
+    isRunOver = true;
 
     const output = new OutputFolder(outDir, testCase.dir);
     for (const check of testCase.checks) {
@@ -191,7 +194,10 @@ async function runAndJudge(
       if (!outcome.ok) result.reasons.push(outcome.reason);
     }
   } finally {
-    if (options.outRoot === null) rmSync(outDir, { recursive: true, force: true });
+    // NOTE: a run past its time limit keeps going in the background, because
+    // RunOptions has no way to stop it. Its temporary folder is kept so its
+    // late writes do not fail.
+    if (options.outRoot === null && isRunOver) rmSync(outDir, { recursive: true, force: true });
   }
   result.status = result.reasons.length === 0 ? 'pass' : 'fail';
 }
