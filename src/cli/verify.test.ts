@@ -208,10 +208,34 @@ test('case run that throws fails', async () => {
   assert.deepEqual(result.reasons, ['run failed: capture file truncated']);
 });
 
+test('temporary output kept only past limit', async () => {
+  const logDirs: string[] = [];
+  const throwing = defaultVerifyOptions(async (options) => {
+    logDirs.push(options.logDir);
+    throw new Error('capture file truncated');
+  });
+  await verifyCase(suiteEntry('icmp-id'), throwing);
+  const endless = defaultVerifyOptions((options) => {
+    logDirs.push(options.logDir);
+    return new Promise<RunSummary>(() => {});
+  });
+  endless.timeoutMs = 20;
+  await verifyCase(suiteEntry('icmp-id'), endless);
+
+  assert.equal(existsSync(logDirs[0]), false);
+  assert.equal(existsSync(logDirs[1]), true);
+  rmSync(logDirs[1], { recursive: true });
+});
+
 test('case over time limit fails', async () => {
-  const options = defaultVerifyOptions(() => new Promise<RunSummary>(() => {}));
+  let logDir = '';
+  const options = defaultVerifyOptions((runOptions) => {
+    logDir = runOptions.logDir;
+    return new Promise<RunSummary>(() => {});
+  });
   options.timeoutMs = 50;
   const result = await verifyCase(suiteEntry('icmp-id'), options);
+  rmSync(logDir, { recursive: true, force: true });
   assert.equal(result.status, 'fail');
   assert.deepEqual(result.reasons, ['timed out after 0.05 s']);
 });

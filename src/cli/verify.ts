@@ -179,13 +179,17 @@ async function runAndJudge(
   }
 
   const outDir = prepareOutDir(options.outRoot, entry.name);
-  let isRunOver = false;
+  let isRunPending = false;
   try {
     const run = options.runner(buildRunOptions(testCase, outDir, entry.etcDir));
-    // A run that outlives its limit must not surface later as an unhandled rejection.
-    run.catch(() => {});
+    isRunPending = true;
+    // Also keeps a run that outlives its limit from failing later as an
+    // unhandled rejection.
+    run.then(
+      () => (isRunPending = false),
+      () => (isRunPending = false),
+    );
     await waitWithLimit(run, options.timeoutMs, crash);
-    isRunOver = true;
 
     const output = new OutputFolder(outDir, testCase.dir);
     for (const check of testCase.checks) {
@@ -197,7 +201,7 @@ async function runAndJudge(
     // NOTE: a run past its time limit keeps going in the background, because
     // RunOptions has no way to stop it. Its temporary folder is kept so its
     // late writes do not fail.
-    if (options.outRoot === null && isRunOver) rmSync(outDir, { recursive: true, force: true });
+    if (options.outRoot === null && !isRunPending) rmSync(outDir, { recursive: true, force: true });
   }
   result.status = result.reasons.length === 0 ? 'pass' : 'fail';
 }
