@@ -18,7 +18,7 @@ export const TEST_YAML = 'test.yaml';
 /** A rules file that loads only on Suricata N or newer: `min7.rules`. */
 const MIN_VERSION_RULES = /^min(\d+)\.rules$/;
 
-/** Top-level test.yaml keys that kapu verify cannot honour; the case fails with the key named. */
+/** Top-level test.yaml keys that kapu verify cannot honour. A case with one fails and names the key. */
 const UNSUPPORTED_KEYS = ['command', 'pre-check'] as const;
 
 /** A case folder to run, as found on disk or listed in MANIFEST.json. */
@@ -43,7 +43,7 @@ export interface VerifyCase {
   skip: unknown;
   /** Capture to read, or null when the folder has none. */
   pcapPath: string | null;
-  /** Rules files to load with `-S`; empty loads no rules. */
+  /** Rules files to load with `-S`. An empty list loads no rules. */
   ruleFiles: string[];
   /** The folder's suricata.yaml, or null for kapu's built-in defaults. */
   configPath: string | null;
@@ -55,7 +55,7 @@ export interface VerifyCase {
   checks: Check[];
   /** test.yaml keys that kapu verify cannot honour (`command`, `pre-check`). */
   unsupportedKeys: string[];
-  /** `count:`, the number of runs the suite makes; kapu runs once, as its output does not vary between runs. */
+  /** Number of runs the suite makes (`count:`). kapu runs once, because its output does not vary between runs. */
   runCount: number;
 }
 
@@ -66,7 +66,7 @@ export interface MappedArgs {
   sets: string[];
   /** Words that kapu ignores on purpose (`--runmode`). */
   ignored: string[];
-  /** Words that kapu verify does not know; they are reported and left out. */
+  /** Words that kapu verify does not know. They are reported and left out. */
   unsupported: string[];
 }
 
@@ -242,7 +242,7 @@ export function loadCase(entry: CaseEntry, version: string): VerifyCase {
   };
 }
 
-/** Builds the capture-run options of a resolved case; `etcDir` adds the suite's classification and reference files. */
+/** Builds the capture-run options of a resolved case. `etcDir` adds the suite's classification and reference files. */
 export function buildRunOptions(testCase: VerifyCase, logDir: string, etcDir: string | null): RunOptions {
   if (testCase.pcapPath === null) throw new Error('no capture to read');
   const mapped = mapArgs(testCase.args, testCase.dir);

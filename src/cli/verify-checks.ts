@@ -14,11 +14,11 @@ import { isContainedPath, runSimpleShell } from './verify-shell.js';
 /** Default EVE file of a filter or stats check. */
 export const EVE_FILENAME = 'eve.json';
 
-/** Most failing match terms shown for the closest event of a failed filter. */
+/** Maximum failing match terms shown for the closest event of a failed filter. */
 const MAX_TERMS_SHOWN = 3;
-/** Most `match:` entries repeated in the reason of a failed filter. */
+/** Maximum `match:` entries repeated in the reason of a failed filter. */
 const MAX_MATCH_ENTRIES_SHOWN = 6;
-/** Longest value text shown in a failure reason, in characters. */
+/** Maximum characters of a value shown in a failure reason. */
 const MAX_VALUE_CHARS = 80;
 
 interface CheckBase {
@@ -31,7 +31,7 @@ interface CheckBase {
 export interface FilterCheck extends CheckBase {
   type: 'filter';
   count: number;
-  /** File in the output folder, eve.json unless `filename:` says otherwise. */
+  /** File in the output folder: `filename:`, else eve.json. */
   filename: string;
   match: Record<string, unknown>;
   terms: MatchTerm[];
@@ -112,7 +112,7 @@ export function parseChecks(list: unknown): Check[] {
   return list.map((item, i) => parseOneCheck(item, i + 1));
 }
 
-/** Decoded lines of one output file; `lines[i]` is the 1-based line of `events[i]`. */
+/** Decoded lines of one output file. `lines[i]` is the 1-based line number of `events[i]`. */
 export interface EventFile {
   events: unknown[];
   lines: number[];
@@ -150,7 +150,7 @@ export class OutputFolder {
   }
 }
 
-/** Decodes JSON lines; blank lines are skipped, a bad line throws with its number. */
+/** Decodes JSON lines. Blank lines are skipped, and a line that is not JSON throws with its number. */
 export function decodeJsonLines(text: string, filename: string): EventFile {
   const events: unknown[] = [];
   const lines: number[] = [];

@@ -46,7 +46,7 @@ Options:
   -h, --help                print this help
 `;
 
-/** Streams and the runner of a command invocation; tests replace them. */
+/** Output streams and capture run of a command invocation, which tests replace. */
 export interface VerifyCommandIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;

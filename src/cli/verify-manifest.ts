@@ -22,8 +22,8 @@ export interface ManifestTest {
 
 /**
  * Named selections of manifest tests:
- * - no-app: tests with no application protocol (`app_protocols` empty or missing);
- * - no-app-alerts: those of them that expect at least one alert;
+ * - no-app: tests with no application protocol (`app_protocols` empty or missing).
+ * - no-app-alerts: those of them that expect at least one alert.
  * - no-app-negative: those of them that expect no alert at all.
  */
 export const MANIFEST_FILTERS = {

@@ -11,12 +11,12 @@ export const FOLLOWED_SURICATA_VERSION = '8.0.0';
 
 /**
  * Build features (as `suricata --build-info` lists them) that kapu claims
- * for `requires: features:`. Empty: a test or check that asks for any
- * feature is not applied.
+ * for `requires: features:`. The list is empty, so a test or check that
+ * requires any feature is not applied.
  */
 export const KAPU_FEATURES: readonly string[] = [];
 
-/** What requirements are judged against. */
+/** Version, features and environment that requirements are judged against. */
 export interface RequireContext {
   /** Dotted version, e.g. '8.0.0'. */
   version: string;
@@ -25,7 +25,7 @@ export interface RequireContext {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** The default context: Suricata 8.0.0, no features, this process's environment. */
+/** Builds the default context: Suricata 8.0.0, no features, this process's environment. */
 export function defaultRequireContext(): RequireContext {
   return { version: FOLLOWED_SURICATA_VERSION, features: KAPU_FEATURES, env: process.env };
 }

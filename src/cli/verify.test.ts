@@ -43,7 +43,7 @@ const EMPTY_SUMMARY: RunSummary = {
   alertsBySignature: new Map(),
 };
 
-/** A stand-in for runCapture that writes the recorded output and keeps the options it got. */
+/** Builds a stand-in for runCapture that copies the hand-written output and records the options of each call. */
 function recordingRunner(calls: RunOptions[]): RunCaptureFn {
   return async (options) => {
     calls.push(options);

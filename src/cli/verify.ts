@@ -17,7 +17,7 @@ import { defaultRequireContext, judgeRequires, type RequireContext } from './ver
 /** The capture run that a case goes through: runCapture of run.ts, or a stand-in in tests. */
 export type RunCaptureFn = (options: RunOptions) => Promise<RunSummary>;
 
-/** Time a case may take, capture run and checks together, unless `--timeout` says otherwise. */
+/** Default time limit of a case, capture run and checks together (`--timeout`). */
 export const DEFAULT_CASE_TIMEOUT_S = 60;
 
 /** Folder levels searched below a DIR argument for test.yaml files. */
@@ -29,7 +29,7 @@ export type CaseStatus = 'pass' | 'fail' | 'skip';
 export interface CaseResult {
   name: string;
   status: CaseStatus;
-  /** Why the case failed (one entry per failed check) or was skipped. */
+  /** Reasons for a failure (one entry per failed check) or for a skip. */
   reasons: string[];
   /** Problems that did not decide the verdict, such as an argument kapu ignored. */
   warnings: string[];
@@ -37,7 +37,7 @@ export interface CaseResult {
   timeMs: number;
 }
 
-/** How verifyCases runs. */
+/** Settings of verifyCases. */
 export interface VerifyOptions {
   runner: RunCaptureFn;
   context: RequireContext;
@@ -107,7 +107,7 @@ export function discoverCases(dirs: string[]): CaseEntry[] {
 
 class CaseTimeoutError extends Error {}
 
-/** Waits for a promise for at most `ms`; the promise keeps running past the limit. */
+/** Waits for a promise for at most `ms`. The promise keeps running past the limit. */
 async function waitWithLimit<T>(promise: Promise<T>, ms: number, crash: Promise<never>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -141,7 +141,7 @@ function judgeSkipList(skip: unknown, context: RequireContext): string | null {
   return null;
 }
 
-/** Decides before the run whether a case is skipped; returns the reason, or null to run it. */
+/** Decides before the run whether a case is skipped. Returns the reason, or null to run it. */
 function findSkipReason(testCase: VerifyCase, context: RequireContext): string | null {
   const verdict = judgeRequires(testCase.requires, context);
   if (!verdict.met) return verdict.reason;
