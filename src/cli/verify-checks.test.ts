@@ -216,12 +216,20 @@ test('shell line count and grep', () => {
     args: grep -F "[1:2:0]" fast.log
 - shell:
     args: grep nothing fast.log
+- shell:
+    args: grep -c nothing fast.log
+    expect: 0
+- shell:
+    args: grep -c line fast.log
+    expect: false
 `),
     [
       true,
       "shell 2: 'cat fast.log | wc -l' expected \"3\", found \"2\"",
       true,
       "shell 4: 'grep nothing fast.log' exited with 1",
+      "shell 5: 'grep -c nothing fast.log' exited with 1",
+      "shell 6: 'grep -c line fast.log' expected \"False\", found \"2\"",
     ],
   );
 });

@@ -288,18 +288,27 @@ function judgeFileCompare(check: FileCompareCheck, output: OutputFolder): CheckO
   };
 }
 
+/** Renders an `expect:` value as Python's str() does, as the suite compares text. */
+function formatExpectText(expect: unknown): string {
+  if (expect === true) return 'True';
+  if (expect === false) return 'False';
+  if (expect === null) return 'None';
+  return String(expect);
+}
+
 function judgeShell(check: ShellCheck, output: OutputFolder): CheckOutcome {
   const result = runSimpleShell(check.command, output.outDir);
   if (result.kind === 'unsupported') return { ok: false, reason: 'check not supported: shell' };
   const label = `shell ${check.index}`;
   if (result.kind === 'error') return { ok: false, reason: `${label}: ${result.message}` };
-  if (check.expect === undefined) {
-    return result.status === 0 ? { ok: true } : { ok: false, reason: `${label}: '${check.command}' exited with ${result.status}` };
-  }
+  // As with a shell, a pipeline whose last command fails fails the check, with or without `expect:`.
+  if (result.status !== 0) return { ok: false, reason: `${label}: '${check.command}' exited with ${result.status}` };
+  if (check.expect === undefined) return { ok: true };
 
   const found = result.stdout.trim();
-  if (found === String(check.expect)) return { ok: true };
-  return { ok: false, reason: `${label}: '${check.command}' expected ${formatValue(String(check.expect))}, found ${formatValue(found)}` };
+  const expected = formatExpectText(check.expect);
+  if (found === expected) return { ok: true };
+  return { ok: false, reason: `${label}: '${check.command}' expected ${formatValue(expected)}, found ${formatValue(found)}` };
 }
 
 /** Judges one check over the output folder of a run. */
