@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { CaseEntry } from './verify-case.js';
 import {
   MANIFEST_FILTERS,
+  findManifestDir,
   isManifestFilterName,
   readManifest,
   selectManifestCases,
@@ -178,7 +179,7 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo = def
     } else if (!isManifestFilterName(filter)) {
       return fail(io, `--manifest-filter: unknown filter '${filter}' (expected ${Object.keys(MANIFEST_FILTERS).join(', ')})`);
     } else {
-      entries = positionals.flatMap((dir) => selectManifestCases(dir, filter));
+      entries = positionals.flatMap((dir) => selectManifestCases(findManifestDir(dir), filter));
     }
   } catch (err) {
     return fail(io, (err as Error).message);
@@ -192,7 +193,7 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo = def
 
   if (filter !== undefined) {
     for (const dir of positionals) {
-      for (const group of computeManifestFigures(dir, filter as ManifestFilterName, results)) {
+      for (const group of computeManifestFigures(findManifestDir(dir), filter as ManifestFilterName, results)) {
         io.stdout(formatGroupFigures(group));
       }
     }

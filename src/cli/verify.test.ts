@@ -194,6 +194,9 @@ test('verify usage errors exit 2', async () => {
   const unknown = await runCommand(['--manifest-filter', 'http', SUITE], runner);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr[0], /unknown filter 'http' \(expected no-app, no-app-alerts, no-app-negative\)/);
+  const noManifest = await runCommand(['--manifest-filter', 'no-app', join(SUITE, 'icmp-id')], runner);
+  assert.equal(noManifest.status, 2);
+  assert.match(noManifest.stderr[0], /icmp-id\/MANIFEST\.json not found: --manifest-filter needs the corpus folder/);
   const help = await runCommand(['--help'], runner);
   assert.equal(help.status, 0);
   assert.match(help.stdout[0], /^Usage: kapu verify/);
