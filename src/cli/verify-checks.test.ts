@@ -90,15 +90,37 @@ test('filter too few shows closest event', () => {
   );
 });
 
-test('filter too many shows first match', () => {
+test('filter too many lists matches', () => {
   assert.deepEqual(
     judge(`
 - filter:
     count: 1
     match:
       src_ip: 10.0.0.1
+- filter:
+    count: 2
+    match: {}
 `),
-    ['filter 1: expected 1, found 2 {src_ip: "10.0.0.1"}; first at eve.json:1'],
+    [
+      'filter 1: expected 1, found 2 {src_ip: "10.0.0.1"}; matches at eve.json:1, 2',
+      'filter 2: expected 2, found 5 {}; matches at eve.json:1, 2, 4, 5, 6',
+    ],
+  );
+});
+
+test('filter too few lists both', () => {
+  assert.deepEqual(
+    judge(`
+- filter:
+    count: 2
+    match:
+      alert.gid: 1
+      alert.action: allowed
+`),
+    [
+      'filter 1: expected 2, found 1 {alert.gid: 1, alert.action: "allowed"}; matches at eve.json:1; ' +
+        'closest eve.json:2: alert.action is "blocked"',
+    ],
   );
 });
 

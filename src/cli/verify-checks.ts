@@ -18,6 +18,8 @@ export const EVE_FILENAME = 'eve.json';
 const MAX_TERMS_SHOWN = 3;
 /** Maximum `match:` entries repeated in the reason of a failed filter. */
 const MAX_MATCH_ENTRIES_SHOWN = 6;
+/** Maximum line numbers of matching events listed for a failed filter. */
+const MAX_MATCH_LINES_SHOWN = 5;
 /** Maximum characters of a value shown in a failure reason. */
 const MAX_VALUE_CHARS = 80;
 
@@ -217,19 +219,20 @@ function judgeFilter(check: FilterCheck, output: OutputFolder): CheckOutcome {
   const file = output.readEvents(check.filename);
   if (file instanceof Error) return { ok: false, reason: `filter ${check.index}: ${file.message}` };
 
-  let found = 0;
-  let firstMatch = -1;
+  const matchLines: number[] = [];
   for (let i = 0; i < file.events.length; i++) {
-    if (!isEventMatch(check.terms, file.events[i])) continue;
-    if (firstMatch < 0) firstMatch = i;
-    found++;
+    if (isEventMatch(check.terms, file.events[i])) matchLines.push(file.lines[i]);
   }
+  const found = matchLines.length;
   if (found === check.count) return { ok: true };
 
   let reason = `filter ${check.index}: expected ${check.count}, found ${found} {${formatMatch(check.match)}}`;
   if (found > 0) {
-    reason += `; first at ${check.filename}:${file.lines[firstMatch]}`;
-  } else {
+    const shown = matchLines.slice(0, MAX_MATCH_LINES_SHOWN).join(', ');
+    const more = found > MAX_MATCH_LINES_SHOWN ? ', ...' : '';
+    reason += `; matches at ${check.filename}:${shown}${more}`;
+  }
+  if (found < check.count) {
     const closest = describeClosestEvent(check.terms, file, check.filename);
     if (closest !== null) reason += `; ${closest}`;
   }

@@ -102,7 +102,7 @@ test('verify prints one line per case', async () => {
     'PASS min-rules',
     'SKIP needs-9: requires min-version 9 (kapu follows Suricata 8.0.0)',
     'FAIL shell-jq: check not supported: shell',
-    'FAIL wrong-count: filter 1: expected 2, found 1 {event_type: "alert", alert.signature_id: 1}; first at eve.json:1; ' +
+    'FAIL wrong-count: filter 1: expected 2, found 1 {event_type: "alert", alert.signature_id: 1}; matches at eve.json:1; ' +
       'filter 2: expected 1, found 0 {event_type: "alert", alert.signature_id: 1, pcap_cnt: 2}; closest eve.json:1: pcap_cnt is 1',
     '5 passed, 3 failed, 1 skipped',
   ]);
