@@ -248,13 +248,16 @@ test('case over time limit fails', async () => {
 test('crash outside run promise fails case', () => {
   const verifyModule = new URL('./verify.js', import.meta.url).href;
   const script = `
-    import { cpSync } from 'node:fs';
+    import { cpSync, rmSync } from 'node:fs';
     import { defaultVerifyOptions, verifyCase } from ${JSON.stringify(verifyModule)};
     const entry = { name: 'icmp-id', dir: ${JSON.stringify(join(SUITE, 'icmp-id'))}, manifestPcapPath: null, etcDir: null };
-    const options = defaultVerifyOptions(() => new Promise(() => {
+    let crashedLogDir = '';
+    const options = defaultVerifyOptions((o) => new Promise(() => {
+      crashedLogDir = o.logDir;
       setTimeout(() => { throw new Error('worker state corrupted'); }, 5);
     }));
     const results = [await verifyCase(entry, options)];
+    rmSync(crashedLogDir, { recursive: true, force: true });
     options.runner = async (o) => { cpSync(${JSON.stringify(ICMP_ECHO_OUTPUT)}, o.logDir, { recursive: true }); return {}; };
     results.push(await verifyCase(entry, options));
     console.log(JSON.stringify(results.map((r) => [r.status, r.reasons])));
