@@ -18,14 +18,14 @@ export const TEST_YAML = 'test.yaml';
 /** A rules file that loads only on Suricata N or newer: `min7.rules`. */
 const MIN_VERSION_RULES = /^min(\d+)\.rules$/;
 
-/** Top-level test.yaml keys that kapu verify cannot honour; the case fails with the key named. */
-const UNSUPPORTED_KEYS = ['command', 'pre-check', 'count'] as const;
+/** Top-level test.yaml keys that kapu verify cannot honour. A case with one fails and names the key. */
+const UNSUPPORTED_KEYS = ['command', 'pre-check'] as const;
 
 /** A case folder to run, as found on disk or listed in MANIFEST.json. */
 export interface CaseEntry {
   /** Name shown in the output: the folder relative to the folder given. */
   name: string;
-  /** Absolute path of the folder holding test.yaml. */
+  /** Absolute path of the folder that contains test.yaml. */
   dir: string;
   /** Capture path from MANIFEST.json (absolute), used when `pcap:` does not resolve. */
   manifestPcapPath: string | null;
@@ -43,7 +43,7 @@ export interface VerifyCase {
   skip: unknown;
   /** Capture to read, or null when the folder has none. */
   pcapPath: string | null;
-  /** Rules files to load with `-S`; empty loads no rules. */
+  /** Rules files to load with `-S`. An empty list loads no rules. */
   ruleFiles: string[];
   /** The folder's suricata.yaml, or null for kapu's built-in defaults. */
   configPath: string | null;
@@ -53,8 +53,10 @@ export interface VerifyCase {
   /** True when the folder name contains `ips`, which runs the case in IPS mode. */
   isIpsByName: boolean;
   checks: Check[];
-  /** test.yaml keys that kapu verify cannot honour (`command`, `pre-check`, `count`). */
+  /** test.yaml keys that kapu verify cannot honour (`command`, `pre-check`). */
   unsupportedKeys: string[];
+  /** Number of runs the suite makes (`count:`). kapu runs once, because its output does not vary between runs. */
+  runCount: number;
 }
 
 /** Options of a run that come from a case's `args:`. */
@@ -64,7 +66,7 @@ export interface MappedArgs {
   sets: string[];
   /** Words that kapu ignores on purpose (`--runmode`). */
   ignored: string[];
-  /** Words that kapu verify does not know; they are reported and left out. */
+  /** Words that kapu verify does not know. They are reported and left out. */
   unsupported: string[];
 }
 
@@ -154,7 +156,7 @@ export function resolvePcap(dir: string, pcap: unknown, manifestPcapPath: string
 /**
  * Finds the rules of a case: `rules:` relative to the folder, else the one
  * *.rules file in it. `minN.rules` counts only when the followed version is
- * N or newer; when several rules files remain, the `minN.rules` with the
+ * N or newer. When several rules files remain, the `minN.rules` with the
  * highest N wins.
  */
 export function resolveRules(dir: string, rules: unknown, version: string): string[] {
@@ -199,8 +201,8 @@ export function parseTestYaml(text: string): Record<string, unknown> {
   const document = parseDocument(text, { version: '1.1', uniqueKeys: false });
   if (document.errors.length > 0) throw new Error(`test.yaml: ${document.errors[0].message}`);
 
-  // The yaml package reads a lone '.' as a float (NaN); YAML 1.1 resolvers
-  // such as the suite's read it as the string '.'.
+  // The yaml package reads a lone '.' as a float (NaN), but PyYAML, which
+  // the suite's runner uses, reads it as the string '.'.
   visit(document, {
     Scalar(_key, node) {
       if (Number.isNaN(node.value) && typeof node.source === 'string' && !YAML_NAN.test(node.source)) {
@@ -236,10 +238,11 @@ export function loadCase(entry: CaseEntry, version: string): VerifyCase {
     isIpsByName: basename(entry.dir).includes('ips'),
     checks: parseChecks(doc.checks),
     unsupportedKeys: UNSUPPORTED_KEYS.filter((key) => Object.hasOwn(doc, key)),
+    runCount: typeof doc.count === 'number' ? doc.count : 1,
   };
 }
 
-/** Builds the capture-run options of a resolved case; `etcDir` adds the suite's classification and reference files. */
+/** Builds the capture-run options of a resolved case. `etcDir` adds the suite's classification and reference files. */
 export function buildRunOptions(testCase: VerifyCase, logDir: string, etcDir: string | null): RunOptions {
   if (testCase.pcapPath === null) throw new Error('no capture to read');
   const mapped = mapArgs(testCase.args, testCase.dir);

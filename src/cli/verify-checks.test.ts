@@ -90,15 +90,37 @@ test('filter too few shows closest event', () => {
   );
 });
 
-test('filter too many shows first match', () => {
+test('filter too many lists matches', () => {
   assert.deepEqual(
     judge(`
 - filter:
     count: 1
     match:
       src_ip: 10.0.0.1
+- filter:
+    count: 2
+    match: {}
 `),
-    ['filter 1: expected 1, found 2 {src_ip: "10.0.0.1"}; first at eve.json:1'],
+    [
+      'filter 1: expected 1, found 2 {src_ip: "10.0.0.1"}; matches at eve.json:1, 2',
+      'filter 2: expected 2, found 5 {}; matches at eve.json:1, 2, 4, 5, 6',
+    ],
+  );
+});
+
+test('filter too few lists both', () => {
+  assert.deepEqual(
+    judge(`
+- filter:
+    count: 2
+    match:
+      alert.gid: 1
+      alert.action: allowed
+`),
+    [
+      'filter 1: expected 2, found 1 {alert.gid: 1, alert.action: "allowed"}; matches at eve.json:1; ' +
+        'closest eve.json:2: alert.action is "blocked"',
+    ],
   );
 });
 
@@ -111,6 +133,17 @@ test('filter without close event', () => {
       event_type: dns
 `),
     ['filter 1: expected 1, found 0 {event_type: "dns"}'],
+  );
+});
+
+test('filter reason shows six entries', () => {
+  assert.deepEqual(
+    judge(`
+- filter:
+    count: 1
+    match: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}
+`),
+    ['filter 1: expected 1, found 0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, 2 more}'],
   );
 });
 
@@ -205,12 +238,20 @@ test('shell line count and grep', () => {
     args: grep -F "[1:2:0]" fast.log
 - shell:
     args: grep nothing fast.log
+- shell:
+    args: grep -c nothing fast.log
+    expect: 0
+- shell:
+    args: grep -c line fast.log
+    expect: false
 `),
     [
       true,
       "shell 2: 'cat fast.log | wc -l' expected \"3\", found \"2\"",
       true,
       "shell 4: 'grep nothing fast.log' exited with 1",
+      "shell 5: 'grep -c nothing fast.log' exited with 1",
+      "shell 6: 'grep -c line fast.log' expected \"False\", found \"2\"",
     ],
   );
 });

@@ -8,15 +8,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { eventMatches, findValue, parseMatchTerms, pythonEquals, termHolds, type MatchTerm } from './verify-match.js';
+import { isEventMatch, findValue, parseMatchTerms, pythonEquals, isTermMet, type MatchTerm } from './verify-match.js';
 import { isContainedPath, runSimpleShell } from './verify-shell.js';
 
 /** Default EVE file of a filter or stats check. */
 export const EVE_FILENAME = 'eve.json';
 
-/** Most failing match terms shown for the closest event of a failed filter. */
+/** Maximum failing match terms shown for the closest event of a failed filter. */
 const MAX_TERMS_SHOWN = 3;
-/** Longest value text shown in a failure reason, in characters. */
+/** Maximum `match:` entries repeated in the reason of a failed filter. */
+const MAX_MATCH_ENTRIES_SHOWN = 6;
+/** Maximum line numbers of matching events listed for a failed filter. */
+const MAX_MATCH_LINES_SHOWN = 5;
+/** Maximum characters of a value shown in a failure reason. */
 const MAX_VALUE_CHARS = 80;
 
 interface CheckBase {
@@ -29,7 +33,7 @@ interface CheckBase {
 export interface FilterCheck extends CheckBase {
   type: 'filter';
   count: number;
-  /** File in the output folder, eve.json unless `filename:` says otherwise. */
+  /** File in the output folder: `filename:`, else eve.json. */
   filename: string;
   match: Record<string, unknown>;
   terms: MatchTerm[];
@@ -110,7 +114,7 @@ export function parseChecks(list: unknown): Check[] {
   return list.map((item, i) => parseOneCheck(item, i + 1));
 }
 
-/** Decoded lines of one output file; `lines[i]` is the 1-based line of `events[i]`. */
+/** Decoded lines of one output file. `lines[i]` is the 1-based line number of `events[i]`. */
 export interface EventFile {
   events: unknown[];
   lines: number[];
@@ -118,7 +122,8 @@ export interface EventFile {
 
 /**
  * Output files of one run, each read and decoded at most once. The cache
- * belongs to one case; a file missing or not JSON becomes a failed check.
+ * belongs to one case. A file that is missing or not JSON fails the checks
+ * that read it.
  */
 export class OutputFolder {
   readonly outDir: string;
@@ -147,7 +152,7 @@ export class OutputFolder {
   }
 }
 
-/** Decodes JSON lines; blank lines are skipped, a bad line throws with its number. */
+/** Decodes JSON lines. Blank lines are skipped, and a line that is not JSON throws with its number. */
 export function decodeJsonLines(text: string, filename: string): EventFile {
   const events: unknown[] = [];
   const lines: number[] = [];
@@ -172,9 +177,10 @@ export function formatValue(value: unknown): string {
 }
 
 function formatMatch(match: Record<string, unknown>): string {
-  return Object.entries(match)
-    .map(([key, value]) => `${key}: ${formatValue(value)}`)
-    .join(', ');
+  const entries = Object.entries(match);
+  const shown = entries.slice(0, MAX_MATCH_ENTRIES_SHOWN).map(([key, value]) => `${key}: ${formatValue(value)}`);
+  if (entries.length > MAX_MATCH_ENTRIES_SHOWN) shown.push(`${entries.length - MAX_MATCH_ENTRIES_SHOWN} more`);
+  return shown.join(', ');
 }
 
 function describeTermMiss(term: MatchTerm, event: unknown): string {
@@ -193,7 +199,7 @@ function describeClosestEvent(terms: MatchTerm[], file: EventFile, filename: str
   for (let i = 0; i < file.events.length; i++) {
     let held = 0;
     for (const term of terms) {
-      if (termHolds(term, file.events[i])) held++;
+      if (isTermMet(term, file.events[i])) held++;
     }
     if (held > bestHeld && held < terms.length) {
       best = i;
@@ -203,7 +209,7 @@ function describeClosestEvent(terms: MatchTerm[], file: EventFile, filename: str
   if (best < 0) return null;
 
   const event = file.events[best];
-  const misses = terms.filter((term) => !termHolds(term, event));
+  const misses = terms.filter((term) => !isTermMet(term, event));
   const shown = misses.slice(0, MAX_TERMS_SHOWN).map((term) => describeTermMiss(term, event));
   if (misses.length > MAX_TERMS_SHOWN) shown.push(`${misses.length - MAX_TERMS_SHOWN} more`);
   return `closest ${filename}:${file.lines[best]}: ${shown.join(', ')}`;
@@ -213,19 +219,20 @@ function judgeFilter(check: FilterCheck, output: OutputFolder): CheckOutcome {
   const file = output.readEvents(check.filename);
   if (file instanceof Error) return { ok: false, reason: `filter ${check.index}: ${file.message}` };
 
-  let found = 0;
-  let firstMatch = -1;
+  const matchLines: number[] = [];
   for (let i = 0; i < file.events.length; i++) {
-    if (!eventMatches(check.terms, file.events[i])) continue;
-    if (firstMatch < 0) firstMatch = i;
-    found++;
+    if (isEventMatch(check.terms, file.events[i])) matchLines.push(file.lines[i]);
   }
+  const found = matchLines.length;
   if (found === check.count) return { ok: true };
 
   let reason = `filter ${check.index}: expected ${check.count}, found ${found} {${formatMatch(check.match)}}`;
   if (found > 0) {
-    reason += `; first at ${check.filename}:${file.lines[firstMatch]}`;
-  } else {
+    const shown = matchLines.slice(0, MAX_MATCH_LINES_SHOWN).join(', ');
+    const more = found > MAX_MATCH_LINES_SHOWN ? ', ...' : '';
+    reason += `; matches at ${check.filename}:${shown}${more}`;
+  }
+  if (found < check.count) {
     const closest = describeClosestEvent(check.terms, file, check.filename);
     if (closest !== null) reason += `; ${closest}`;
   }
@@ -284,18 +291,27 @@ function judgeFileCompare(check: FileCompareCheck, output: OutputFolder): CheckO
   };
 }
 
+/** Renders an `expect:` value as Python's str() does, as the suite compares text. */
+function formatExpectText(expect: unknown): string {
+  if (expect === true) return 'True';
+  if (expect === false) return 'False';
+  if (expect === null) return 'None';
+  return String(expect);
+}
+
 function judgeShell(check: ShellCheck, output: OutputFolder): CheckOutcome {
   const result = runSimpleShell(check.command, output.outDir);
   if (result.kind === 'unsupported') return { ok: false, reason: 'check not supported: shell' };
   const label = `shell ${check.index}`;
   if (result.kind === 'error') return { ok: false, reason: `${label}: ${result.message}` };
-  if (check.expect === undefined) {
-    return result.status === 0 ? { ok: true } : { ok: false, reason: `${label}: '${check.command}' exited with ${result.status}` };
-  }
+  // As with a shell, a pipeline whose last command fails fails the check, with or without `expect:`.
+  if (result.status !== 0) return { ok: false, reason: `${label}: '${check.command}' exited with ${result.status}` };
+  if (check.expect === undefined) return { ok: true };
 
   const found = result.stdout.trim();
-  if (found === String(check.expect)) return { ok: true };
-  return { ok: false, reason: `${label}: '${check.command}' expected ${formatValue(String(check.expect))}, found ${formatValue(found)}` };
+  const expected = formatExpectText(check.expect);
+  if (found === expected) return { ok: true };
+  return { ok: false, reason: `${label}: '${check.command}' expected ${formatValue(expected)}, found ${formatValue(found)}` };
 }
 
 /** Judges one check over the output folder of a run. */

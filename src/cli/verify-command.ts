@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { CaseEntry } from './verify-case.js';
 import {
   MANIFEST_FILTERS,
+  findManifestDir,
   isManifestFilterName,
   readManifest,
   selectManifestCases,
@@ -46,7 +47,7 @@ Options:
   -h, --help                print this help
 `;
 
-/** Streams and the runner of a command invocation; tests replace them. */
+/** Output streams and capture run of a command invocation, which tests replace. */
 export interface VerifyCommandIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
@@ -178,7 +179,7 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo = def
     } else if (!isManifestFilterName(filter)) {
       return fail(io, `--manifest-filter: unknown filter '${filter}' (expected ${Object.keys(MANIFEST_FILTERS).join(', ')})`);
     } else {
-      entries = positionals.flatMap((dir) => selectManifestCases(dir, filter));
+      entries = positionals.flatMap((dir) => selectManifestCases(findManifestDir(dir), filter));
     }
   } catch (err) {
     return fail(io, (err as Error).message);
@@ -192,7 +193,7 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo = def
 
   if (filter !== undefined) {
     for (const dir of positionals) {
-      for (const group of computeManifestFigures(dir, filter as ManifestFilterName, results)) {
+      for (const group of computeManifestFigures(findManifestDir(dir), filter as ManifestFilterName, results)) {
         io.stdout(formatGroupFigures(group));
       }
     }

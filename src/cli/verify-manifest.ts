@@ -2,7 +2,7 @@
  * Selecting cases of the suricata-verify corpus from its MANIFEST.json, for
  * `kapu verify --manifest-filter NAME` and the compatibility figures.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { CaseEntry } from './verify-case.js';
@@ -22,8 +22,8 @@ export interface ManifestTest {
 
 /**
  * Named selections of manifest tests:
- * - no-app: tests with no application protocol (`app_protocols` empty or missing);
- * - no-app-alerts: those of them that expect at least one alert;
+ * - no-app: tests with no application protocol (`app_protocols` empty or missing).
+ * - no-app-alerts: those of them that expect at least one alert.
  * - no-app-negative: those of them that expect no alert at all.
  */
 export const MANIFEST_FILTERS = {
@@ -42,9 +42,21 @@ function isWithoutAppProtocol(test: ManifestTest): boolean {
   return test.app_protocols === undefined || test.app_protocols === null || test.app_protocols.length === 0;
 }
 
+/**
+ * Finds the folder with MANIFEST.json: `dir` itself, or its
+ * `suricata-verify/` folder when `dir` is the corpus root. Returns `dir`
+ * when neither has one, so that reading it reports the missing file.
+ */
+export function findManifestDir(dir: string): string {
+  if (existsSync(join(dir, MANIFEST_FILE))) return dir;
+  const below = join(dir, 'suricata-verify');
+  return existsSync(join(below, MANIFEST_FILE)) ? below : dir;
+}
+
 /** Reads the test list of `<corpusDir>/MANIFEST.json`. */
 export function readManifest(corpusDir: string): ManifestTest[] {
   const path = join(corpusDir, MANIFEST_FILE);
+  if (!existsSync(path)) throw new Error(`${path} not found: --manifest-filter needs the corpus folder that contains ${MANIFEST_FILE}`);
   const doc: unknown = JSON.parse(readFileSync(path, 'utf8'));
   const tests = (doc as { tests?: unknown }).tests;
   if (!Array.isArray(tests)) throw new Error(`${path}: tests is missing or not a list`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { eventMatches, findValue, parseMatchTerms, pythonEquals } from './verify-match.js';
+import { isEventMatch, findValue, parseMatchTerms, pythonEquals } from './verify-match.js';
 import { parseTestYaml } from './verify-case.js';
 
 // Hand-written EVE lines in Suricata 8's layout.
@@ -20,7 +20,7 @@ const DNS = JSON.parse(
 /** Parses a `match:` block written as in test.yaml and matches one event. */
 function matches(yamlMatch: string, event: unknown): boolean {
   const doc = parseTestYaml(`match:\n${yamlMatch.replace(/^/gm, '  ')}\n`);
-  return eventMatches(parseMatchTerms(doc.match as Record<string, unknown>), event);
+  return isEventMatch(parseMatchTerms(doc.match as Record<string, unknown>), event);
 }
 
 test('findValue dotted path', () => {
@@ -136,5 +136,5 @@ test('not-has-key with path or list', () => {
 });
 
 test('empty match selects every event', () => {
-  assert.equal(eventMatches(parseMatchTerms({}), ALERT), true);
+  assert.equal(isEventMatch(parseMatchTerms({}), ALERT), true);
 });

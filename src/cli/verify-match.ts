@@ -59,8 +59,8 @@ function lengthOf(value: unknown): number | undefined {
 
 /**
  * Looks up a dotted path (`dns.queries[0].rrname`, `dns.answers.__len`) in
- * a decoded event. Returns undefined when a key or index is missing; a JSON
- * null is returned as null, which the checks treat like a missing key.
+ * a decoded event. Returns undefined when a key or index is missing, and
+ * null for a JSON null, which the checks treat like a missing key.
  */
 export function findValue(path: string, root: unknown): unknown {
   let node: unknown = root;
@@ -172,8 +172,8 @@ function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-/** Tells whether one term holds for an event. */
-export function termHolds(term: MatchTerm, event: unknown): boolean {
+/** Tells whether an event meets one term. */
+export function isTermMet(term: MatchTerm, event: unknown): boolean {
   switch (term.kind) {
     case 'has-key':
       return term.paths.every((path) => isPresent(findValue(path, event)));
@@ -186,10 +186,10 @@ export function termHolds(term: MatchTerm, event: unknown): boolean {
   }
 }
 
-/** Tells whether every term holds for an event. */
-export function eventMatches(terms: MatchTerm[], event: unknown): boolean {
+/** Tells whether an event meets every term. */
+export function isEventMatch(terms: MatchTerm[], event: unknown): boolean {
   for (const term of terms) {
-    if (!termHolds(term, event)) return false;
+    if (!isTermMet(term, event)) return false;
   }
   return true;
 }

@@ -11,12 +11,12 @@ export const FOLLOWED_SURICATA_VERSION = '8.0.0';
 
 /**
  * Build features (as `suricata --build-info` lists them) that kapu claims
- * for `requires: features:`. Empty: a test or check that asks for any
- * feature is not applied.
+ * for `requires: features:`. The list is empty, so a test or check that
+ * requires any feature is not applied.
  */
 export const KAPU_FEATURES: readonly string[] = [];
 
-/** What requirements are judged against. */
+/** Version, features and environment that requirements are judged against. */
 export interface RequireContext {
   /** Dotted version, e.g. '8.0.0'. */
   version: string;
@@ -25,7 +25,7 @@ export interface RequireContext {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** The default context: Suricata 8.0.0, no features, this process's environment. */
+/** Builds the default context: Suricata 8.0.0, no features, this process's environment. */
 export function defaultRequireContext(): RequireContext {
   return { version: FOLLOWED_SURICATA_VERSION, features: KAPU_FEATURES, env: process.env };
 }
@@ -90,7 +90,7 @@ function asList(value: unknown): string[] {
 /**
  * Judges one `requires:` mapping. Version bounds are checked against
  * context.version, `features` and `not-features` against context.features,
- * `env` against the environment, and `pcap` always holds. Any other key
+ * `env` against the environment, and `pcap` is always met. Any other key
  * (files, script, lambda, os, ...) cannot be met by kapu and is reported as
  * unmet.
  */
@@ -126,7 +126,7 @@ export function judgeRequires(requires: unknown, context: RequireContext): Requi
         break;
       }
       case 'pcap':
-        // `pcap: false` only allows a test without a capture; the capture
+        // `pcap: false` only allows a test without a capture. The capture
         // itself is looked up when the case is resolved.
         verdict = { met: true };
         break;

@@ -45,7 +45,7 @@ export function splitPipeline(command: string): string[][] | null {
       word = (word ?? '') + ch;
     }
   }
-  // A double-quoted `$` was accepted above as text; the shell would expand it.
+  // A double-quoted `$` was taken above as text, but a shell would expand it.
   if (quote !== null || command.includes('$')) return null;
   if (word !== null) stages[stages.length - 1].push(word);
   if (stages.some((stage) => stage.length === 0)) return null;

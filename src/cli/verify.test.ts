@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,6 +16,7 @@ import {
   formatResultLine,
   formatTotalsLine,
   verifyCase,
+  verifyCases,
   type CaseResult,
   type RunCaptureFn,
 } from './verify.js';
@@ -24,7 +25,7 @@ const TEST_ROOT = fileURLToPath(new URL('../../../test/verify/', import.meta.url
 const SUITE = join(TEST_ROOT, 'suite');
 // Hand-written output in Suricata 8's layout for the one ICMP echo request
 // that every suite capture holds.
-const RECORDED_OUTPUT = join(TEST_ROOT, 'icmp-echo-output');
+const ICMP_ECHO_OUTPUT = join(TEST_ROOT, 'icmp-echo-output');
 
 const scratch = mkdtempSync(join(tmpdir(), 'kapu-verify-run-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -42,11 +43,11 @@ const EMPTY_SUMMARY: RunSummary = {
   alertsBySignature: new Map(),
 };
 
-/** A stand-in for runCapture that writes the recorded output and keeps the options it got. */
+/** Builds a stand-in for runCapture that copies the hand-written output and records the options of each call. */
 function recordingRunner(calls: RunOptions[]): RunCaptureFn {
   return async (options) => {
     calls.push(options);
-    cpSync(RECORDED_OUTPUT, options.logDir, { recursive: true });
+    cpSync(ICMP_ECHO_OUTPUT, options.logDir, { recursive: true });
     return EMPTY_SUMMARY;
   };
 }
@@ -101,7 +102,7 @@ test('verify prints one line per case', async () => {
     'PASS min-rules',
     'SKIP needs-9: requires min-version 9 (kapu follows Suricata 8.0.0)',
     'FAIL shell-jq: check not supported: shell',
-    'FAIL wrong-count: filter 1: expected 2, found 1 {event_type: "alert", alert.signature_id: 1}; first at eve.json:1; ' +
+    'FAIL wrong-count: filter 1: expected 2, found 1 {event_type: "alert", alert.signature_id: 1}; matches at eve.json:1; ' +
       'filter 2: expected 1, found 0 {event_type: "alert", alert.signature_id: 1, pcap_cnt: 2}; closest eve.json:1: pcap_cnt is 1',
     '5 passed, 3 failed, 1 skipped',
   ]);
@@ -193,6 +194,9 @@ test('verify usage errors exit 2', async () => {
   const unknown = await runCommand(['--manifest-filter', 'http', SUITE], runner);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr[0], /unknown filter 'http' \(expected no-app, no-app-alerts, no-app-negative\)/);
+  const noManifest = await runCommand(['--manifest-filter', 'no-app', join(SUITE, 'icmp-id')], runner);
+  assert.equal(noManifest.status, 2);
+  assert.match(noManifest.stderr[0], /icmp-id\/MANIFEST\.json not found: --manifest-filter needs the corpus folder/);
   const help = await runCommand(['--help'], runner);
   assert.equal(help.status, 0);
   assert.match(help.stdout[0], /^Usage: kapu verify/);
@@ -207,10 +211,34 @@ test('case run that throws fails', async () => {
   assert.deepEqual(result.reasons, ['run failed: capture file truncated']);
 });
 
+test('temporary output kept only past limit', async () => {
+  const logDirs: string[] = [];
+  const throwing = defaultVerifyOptions(async (options) => {
+    logDirs.push(options.logDir);
+    throw new Error('capture file truncated');
+  });
+  await verifyCase(suiteEntry('icmp-id'), throwing);
+  const endless = defaultVerifyOptions((options) => {
+    logDirs.push(options.logDir);
+    return new Promise<RunSummary>(() => {});
+  });
+  endless.timeoutMs = 20;
+  await verifyCase(suiteEntry('icmp-id'), endless);
+
+  assert.equal(existsSync(logDirs[0]), false);
+  assert.equal(existsSync(logDirs[1]), true);
+  rmSync(logDirs[1], { recursive: true });
+});
+
 test('case over time limit fails', async () => {
-  const options = defaultVerifyOptions(() => new Promise<RunSummary>(() => {}));
+  let logDir = '';
+  const options = defaultVerifyOptions((runOptions) => {
+    logDir = runOptions.logDir;
+    return new Promise<RunSummary>(() => {});
+  });
   options.timeoutMs = 50;
   const result = await verifyCase(suiteEntry('icmp-id'), options);
+  rmSync(logDir, { recursive: true, force: true });
   assert.equal(result.status, 'fail');
   assert.deepEqual(result.reasons, ['timed out after 0.05 s']);
 });
@@ -220,14 +248,17 @@ test('case over time limit fails', async () => {
 test('crash outside run promise fails case', () => {
   const verifyModule = new URL('./verify.js', import.meta.url).href;
   const script = `
-    import { cpSync } from 'node:fs';
+    import { cpSync, rmSync } from 'node:fs';
     import { defaultVerifyOptions, verifyCase } from ${JSON.stringify(verifyModule)};
     const entry = { name: 'icmp-id', dir: ${JSON.stringify(join(SUITE, 'icmp-id'))}, manifestPcapPath: null, etcDir: null };
-    const options = defaultVerifyOptions(() => new Promise(() => {
+    let crashedLogDir = '';
+    const options = defaultVerifyOptions((o) => new Promise(() => {
+      crashedLogDir = o.logDir;
       setTimeout(() => { throw new Error('worker state corrupted'); }, 5);
     }));
     const results = [await verifyCase(entry, options)];
-    options.runner = async (o) => { cpSync(${JSON.stringify(RECORDED_OUTPUT)}, o.logDir, { recursive: true }); return {}; };
+    rmSync(crashedLogDir, { recursive: true, force: true });
+    options.runner = async (o) => { cpSync(${JSON.stringify(ICMP_ECHO_OUTPUT)}, o.logDir, { recursive: true }); return {}; };
     results.push(await verifyCase(entry, options));
     console.log(JSON.stringify(results.map((r) => [r.status, r.reasons])));
   `;
@@ -237,6 +268,24 @@ test('crash outside run promise fails case', () => {
     ['fail', ['run failed: worker state corrupted']],
     ['pass', []],
   ]);
+});
+
+test('command and count keys', async () => {
+  const dir = join(scratch, 'keys');
+  mkdirSync(join(dir, 'own-command'), { recursive: true });
+  mkdirSync(join(dir, 'repeated'), { recursive: true });
+  const pcapLine = `pcap: ${join(SUITE, 'pcaps', 'icmp-echo.pcap')}\n`;
+  writeFileSync(join(dir, 'own-command', 'test.yaml'), `${pcapLine}command: suricata -T\nchecks: []\n`);
+  writeFileSync(join(dir, 'repeated', 'test.yaml'), `${pcapLine}count: 3\nchecks: []\n`);
+
+  const results = await verifyCases(discoverCases([dir]), defaultVerifyOptions(recordingRunner([])));
+  assert.deepEqual(
+    results.map((r) => [r.name, r.status, r.reasons, r.warnings]),
+    [
+      ['own-command', 'fail', ['test.yaml command: not supported'], []],
+      ['repeated', 'pass', [], ['test.yaml count: 3 runs requested, one made']],
+    ],
+  );
 });
 
 test('result lines and totals format', () => {

@@ -17,7 +17,7 @@ import { defaultRequireContext, judgeRequires, type RequireContext } from './ver
 /** The capture run that a case goes through: runCapture of run.ts, or a stand-in in tests. */
 export type RunCaptureFn = (options: RunOptions) => Promise<RunSummary>;
 
-/** Time a case may take, capture run and checks together, unless `--timeout` says otherwise. */
+/** Default time limit of a case, capture run and checks together (`--timeout`). */
 export const DEFAULT_CASE_TIMEOUT_S = 60;
 
 /** Folder levels searched below a DIR argument for test.yaml files. */
@@ -29,7 +29,7 @@ export type CaseStatus = 'pass' | 'fail' | 'skip';
 export interface CaseResult {
   name: string;
   status: CaseStatus;
-  /** Why the case failed (one entry per failed check) or was skipped. */
+  /** Reasons for a failure (one entry per failed check) or for a skip. */
   reasons: string[];
   /** Problems that did not decide the verdict, such as an argument kapu ignored. */
   warnings: string[];
@@ -37,7 +37,7 @@ export interface CaseResult {
   timeMs: number;
 }
 
-/** How verifyCases runs. */
+/** Settings of verifyCases. */
 export interface VerifyOptions {
   runner: RunCaptureFn;
   context: RequireContext;
@@ -86,15 +86,15 @@ function findCaseDirs(dir: string, depth: number, found: string[]): void {
 }
 
 /**
- * Lists the cases under each DIR: DIR itself when it holds a test.yaml,
- * and every folder below it that holds one. A case is named by its path
+ * Lists the cases under each DIR: DIR itself when it contains a test.yaml,
+ * and every folder below it that contains one. A case is named by its path
  * relative to DIR (DIR's own name for DIR itself).
  */
 export function discoverCases(dirs: string[]): CaseEntry[] {
   const entries: CaseEntry[] = [];
-  for (const given of dirs) {
-    const root = resolve(given);
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${given}: folder not found`);
+  for (const dirArgument of dirs) {
+    const root = resolve(dirArgument);
+    if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${dirArgument}: folder not found`);
     const found: string[] = [];
     findCaseDirs(root, 0, found);
     for (const dir of found) {
@@ -107,7 +107,7 @@ export function discoverCases(dirs: string[]): CaseEntry[] {
 
 class CaseTimeoutError extends Error {}
 
-/** Waits for a promise for at most `ms`; the promise keeps running past the limit. */
+/** Waits for a promise for at most `ms`. The promise keeps running past the limit. */
 async function waitWithLimit<T>(promise: Promise<T>, ms: number, crash: Promise<never>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -141,7 +141,7 @@ function judgeSkipList(skip: unknown, context: RequireContext): string | null {
   return null;
 }
 
-/** Decides before the run whether a case is skipped; returns the reason, or null to run it. */
+/** Decides before the run whether a case is skipped. Returns the reason, or null to run it. */
 function findSkipReason(testCase: VerifyCase, context: RequireContext): string | null {
   const verdict = judgeRequires(testCase.requires, context);
   if (!verdict.met) return verdict.reason;
@@ -173,15 +173,22 @@ async function runAndJudge(
     return;
   }
   for (const key of testCase.unsupportedKeys) result.reasons.push(`test.yaml ${key}: not supported`);
+  if (testCase.runCount > 1) result.warnings.push(`test.yaml count: ${testCase.runCount} runs requested, one made`);
   for (const word of mapArgs(testCase.args, testCase.dir).unsupported) {
     result.warnings.push(`argument not supported, left out: ${word}`);
   }
 
   const outDir = prepareOutDir(options.outRoot, entry.name);
+  let isRunPending = false;
   try {
     const run = options.runner(buildRunOptions(testCase, outDir, entry.etcDir));
-    // A run that outlives its limit must not surface later as an unhandled rejection.
-    run.catch(() => {});
+    isRunPending = true;
+    // Also keeps a run that outlives its limit from failing later as an
+    // unhandled rejection.
+    run.then(
+      () => (isRunPending = false),
+      () => (isRunPending = false),
+    );
     await waitWithLimit(run, options.timeoutMs, crash);
 
     const output = new OutputFolder(outDir, testCase.dir);
@@ -191,7 +198,10 @@ async function runAndJudge(
       if (!outcome.ok) result.reasons.push(outcome.reason);
     }
   } finally {
-    if (options.outRoot === null) rmSync(outDir, { recursive: true, force: true });
+    // NOTE: a run past its time limit keeps going in the background, because
+    // RunOptions has no way to stop it. Its temporary folder is kept so its
+    // late writes do not fail.
+    if (options.outRoot === null && !isRunPending) rmSync(outDir, { recursive: true, force: true });
   }
   result.status = result.reasons.length === 0 ? 'pass' : 'fail';
 }
