@@ -11,6 +11,7 @@ function skipReason(): string | null {
   if (process.getuid?.() !== 0) return 'network namespaces need root';
   if (spawnSync('ip', ['-V']).status !== 0) return 'iproute2 (ip) not found';
   if (spawnSync('ping', ['-V']).status !== 0) return 'ping (iputils-ping) not found';
+  if (spawnSync('iptables-nft', ['-V']).status !== 0) return 'iptables-nft (iptables) not found';
   return null;
 }
 
@@ -51,6 +52,18 @@ test('netlab setup, traffic and teardown', { skip: skipReason() ?? false, timeou
     const ping6 = run(['ip', 'netns', 'exec', `${tag}-cli`, 'ping', '-n', '-6', '-c', '1', '-W', '3', '2001:db8:2::2']);
     assert.equal(ping6.status, 0, ping6.stdout);
     assert.match(ping6.stdout, /ttl=63/);
+
+    // With bypass and no program bound to queue 0, packets still pass;
+    // without bypass the kernel drops them.
+    const queueOn = run([NETLAB, 'queue-on', tag, '0']);
+    assert.equal(queueOn.status, 0, queueOn.stderr);
+    const bypassed = run(['ip', 'netns', 'exec', `${tag}-cli`, 'ping', '-n', '-c', '1', '-W', '2', '203.0.113.2']);
+    assert.equal(bypassed.status, 0, bypassed.stdout);
+    assert.equal(run([NETLAB, 'queue-off', tag]).status, 0);
+    assert.equal(run([NETLAB, 'queue-on', tag, '0', '--no-bypass']).status, 0);
+    const blocked = run(['ip', 'netns', 'exec', `${tag}-cli`, 'ping', '-n', '-c', '1', '-W', '1', '203.0.113.2']);
+    assert.equal(blocked.status, 1, blocked.stdout);
+    assert.equal(run([NETLAB, 'queue-off', tag]).status, 0);
 
     const again = run([NETLAB, 'setup', tag]);
     assert.equal(again.status, 1);
