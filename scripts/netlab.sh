@@ -18,8 +18,15 @@
 #   netlab.sh exec TAG HOST CMD [ARG...]   run CMD in host cli, ips or srv
 #   netlab.sh record TAG FILE CMD [ARG...] capture on the router's client side
 #                                          (ips:ic) while CMD runs
+#   netlab.sh queue-on TAG [NUM] [--no-bypass]
+#                                          send forwarded IPv4 and IPv6 packets in ips
+#                                          to NFQUEUE NUM (default 0)
+#   netlab.sh queue-off TAG                remove the queue rules again
 #   netlab.sh list                         print the tags of labs that exist
 #
+# The queue rules use iptables-nft's NFQUEUE target, because some kernels
+# lack nftables' own queue statement (nft_queue). With bypass (the default),
+# packets flow unqueued while no program is bound to the queue.
 # --no-offload switches off TSO, GSO, GRO and checksum offload on the veths
 # (needs ethtool), so that captured frames never exceed the MTU and carry
 # valid checksums.
@@ -213,6 +220,34 @@ cmd_record() {
   return "$status"
 }
 
+cmd_queue_on() {
+  local tag="$1" num=0 bypass=(--queue-bypass) arg
+  shift
+  for arg in "$@"; do
+    case "$arg" in
+      --no-bypass) bypass=() ;;
+      *)
+        [[ "$arg" =~ ^[0-9]{1,5}$ && "$arg" -le 65535 ]] || die "invalid queue number '$arg' (expected 0 to 65535)"
+        num="$arg"
+        ;;
+    esac
+  done
+  check_tag "$tag"
+  require_root
+  ns_exists "$tag-ips" || die "no lab with tag '$tag' (namespace $tag-ips not found)"
+  ip netns exec "$tag-ips" iptables-nft -A FORWARD -j NFQUEUE --queue-num "$num" "${bypass[@]}"
+  ip netns exec "$tag-ips" ip6tables-nft -A FORWARD -j NFQUEUE --queue-num "$num" "${bypass[@]}"
+}
+
+cmd_queue_off() {
+  local tag="$1"
+  check_tag "$tag"
+  require_root
+  ns_exists "$tag-ips" || die "no lab with tag '$tag' (namespace $tag-ips not found)"
+  ip netns exec "$tag-ips" iptables-nft -F FORWARD
+  ip netns exec "$tag-ips" ip6tables-nft -F FORWARD
+}
+
 cmd_list() {
   ip netns list | awk '{print $1}' | sed -n 's/-ips$//p'
 }
@@ -234,8 +269,16 @@ main() {
       [[ $# -ge 3 ]] || die "usage: netlab.sh record TAG FILE CMD [ARG...]"
       cmd_record "$@"
       ;;
+    queue-on)
+      [[ $# -ge 1 ]] || die "usage: netlab.sh queue-on TAG [NUM] [--no-bypass]"
+      cmd_queue_on "$@"
+      ;;
+    queue-off)
+      [[ $# -eq 1 ]] || die "usage: netlab.sh queue-off TAG"
+      cmd_queue_off "$1"
+      ;;
     list) cmd_list ;;
-    *) die "usage: netlab.sh setup [TAG] [--no-offload] | teardown TAG | exec TAG HOST CMD... | record TAG FILE CMD... | list" ;;
+    *) die "usage: netlab.sh setup [TAG] [--no-offload] | teardown TAG | exec TAG HOST CMD... | record TAG FILE CMD... | queue-on TAG [NUM] [--no-bypass] | queue-off TAG | list" ;;
   esac
 }
 
