@@ -71,12 +71,13 @@ export const DecodeStat = {
   ICMPV4_INVALID_CHECKSUM: 34,
   ICMPV6_INVALID_CHECKSUM: 35,
   SCTP_INVALID_CHECKSUM: 36,
+  SLL2: 37,
 } as const;
 
 /**
- * Stats names by DecodeStat id. The names up to decoder.max_pkt_size are
- * Suricata's; decoder.ipv4_in_ipv4 and decoder.ipv6_in_ipv4 and the ones
- * after decoder.max_pkt_size are kapu's own.
+ * Stats names by DecodeStat id. The names up to decoder.max_pkt_size, and
+ * decoder.sll2, are Suricata's, except decoder.ipv4_in_ipv4. The other
+ * names after decoder.max_pkt_size are kapu's own.
  */
 export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.pkts',
@@ -116,6 +117,7 @@ export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.icmpv4_invalid_checksum',
   'decoder.icmpv6_invalid_checksum',
   'decoder.sctp_invalid_checksum',
+  'decoder.sll2',
 ];
 
 /** Decoder state of one worker. Reused for every packet the worker decodes. */

@@ -32,27 +32,11 @@ export function decodeIcmpv4(p: Packet, ctx: DecodeContext, at: number, end: num
     raiseEvent(p, ctx, DecoderEvent.ICMPV4_UNKNOWN_TYPE);
   } else if (code > maxCode) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV4_UNKNOWN_CODE);
-  }
-
-  switch (type) {
-    case 0:
-    case 8:
-    case 13:
-    case 14:
-    case 15:
-    case 16:
-    case 17:
-    case 18:
-      p.icmpId = (bytes[at + 4] << 8) | bytes[at + 5];
-      p.icmpSeq = (bytes[at + 6] << 8) | bytes[at + 7];
-      break;
-    case 3:
-    case 4:
-    case 5:
-    case 11:
-    case 12: {
-      // Errors carry the invoking IP header plus 8 bytes (RFC 792).
-      const inner = at + ICMP_HEADER_BYTES;
+  } else if (type === 3 || type === 4 || type === 5 || type === 11 || type === 12) {
+    // Errors carry the invoking IP header plus 8 bytes (RFC 792); an error
+    // with no bytes after its header is accepted as Suricata does.
+    const inner = at + ICMP_HEADER_BYTES;
+    if (end > inner) {
       if (end - inner < 20) {
         raiseEvent(p, ctx, DecoderEvent.ICMPV4_IPV4_TRUNC_PKT);
       } else if (bytes[inner] >> 4 !== 4) {
@@ -60,10 +44,15 @@ export function decodeIcmpv4(p: Packet, ctx: DecodeContext, at: number, end: num
       } else {
         p.icmpInnerL3Offset = inner;
       }
-      break;
     }
-    default:
-      break;
+  } else if ((type === 13 || type === 14) && end - at < ICMP_HEADER_BYTES + 12) {
+    // Timestamp messages carry three 4-byte timestamps (RFC 792).
+    raiseEvent(p, ctx, DecoderEvent.ICMPV4_IPV4_TRUNC_PKT);
+  }
+
+  if (type === 0 || type === 8 || (type >= 13 && type <= 18)) {
+    p.icmpId = (bytes[at + 4] << 8) | bytes[at + 5];
+    p.icmpSeq = (bytes[at + 6] << 8) | bytes[at + 7];
   }
 
   if (ctx.isChecksumValidationOn) {
@@ -78,15 +67,17 @@ export function decodeIcmpv4(p: Packet, ctx: DecodeContext, at: number, end: num
 }
 
 /**
- * Highest code defined for an ICMPv4 type (IANA "ICMP Parameters"), or -1
- * for types that are unassigned or deprecated without codes kapu checks.
+ * Highest code accepted for an ICMPv4 type, or -1 for a type kapu does not
+ * know. The table is the one Suricata's decoder checks: the RFC 792 and RFC
+ * 950 types, with router advertisement (9) and solicitation (10) taking any
+ * code and parameter problem (12) only code 0.
  */
 function icmpv4MaxCode(type: number): number {
   switch (type) {
     case 0:
     case 4:
     case 8:
-    case 10:
+    case 12:
     case 13:
     case 14:
     case 15:
@@ -99,17 +90,10 @@ function icmpv4MaxCode(type: number): number {
     case 5:
       return 3;
     case 9:
-      return 16;
+    case 10:
+      return 255;
     case 11:
       return 1;
-    case 12:
-      return 2;
-    case 40:
-      return 5;
-    case 42:
-      return 0;
-    case 43:
-      return 4;
     default:
       return -1;
   }
@@ -154,7 +138,7 @@ export function decodeIcmpv6(p: Packet, ctx: DecodeContext, at: number, end: num
   const maxCode = icmpv6MaxCode(type);
   if (type === 100 || type === 101 || type === 200 || type === 201) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV6_EXPERIMENTATION_TYPE);
-  } else if (type === 0 || type === 127 || type === 255) {
+  } else if (type === 0 || type === 127) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV6_UNKNOWN_TYPE);
   } else if (maxCode < 0) {
     raiseEvent(p, ctx, DecoderEvent.ICMPV6_UNASSIGNED_TYPE);
@@ -176,8 +160,9 @@ export function decodeIcmpv6(p: Packet, ctx: DecodeContext, at: number, end: num
 
 /**
  * Highest code defined for an ICMPv6 type (IANA "ICMPv6 Parameters"), or
- * -1 for unassigned types. Types whose codes carry other data (router
- * renumbering, node information) accept any code.
+ * -1 for unassigned types (5-99, 102-126, 160-199, 202-255). Types whose
+ * codes carry other data (router renumbering, node information, RPL)
+ * accept any code.
  */
 function icmpv6MaxCode(type: number): number {
   if (type === 1) return 8;
@@ -185,7 +170,6 @@ function icmpv6MaxCode(type: number): number {
   if (type === 3) return 1;
   if (type === 4) return 3;
   if (type >= 128 && type <= 137) return 0;
-  if (type === 138 || type === 139 || type === 140) return 255;
-  if (type >= 141 && type <= 161) return 255;
+  if (type >= 138 && type <= 159) return 255;
   return -1;
 }

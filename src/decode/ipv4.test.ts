@@ -90,7 +90,7 @@ test('ipv4 total length below header length', () => {
 
 test('ipv4 total length past frame end', () => {
   const bytes = synBytes();
-  bytes[IP + 3] = 0x40; // total length 64, the frame holds 52
+  bytes[IP + 3] = 0x40; // total length 64, the frame contains 52
   const { p } = decodeBytes(bytes);
   assert.deepEqual(eventNames(p), ['ipv4.trunc_pkt']);
   assert.equal(p.l4Offset, -1);
@@ -165,6 +165,15 @@ test('tcp option wrong length for kind', () => {
   assert.deepEqual(eventNames(p), ['tcp.opt_invalid_len']);
   assert.equal(p.tcpWindowScale, -1);
   assert.equal(p.tcpMss, 1460);
+});
+
+test('tcp sack option lengths', () => {
+  const bytes = synBytes();
+  // Options: NOP NOP SACK(5) len 2 (empty), then 8 bytes of NOP.
+  bytes.set([0x01, 0x01, 0x05, 0x02, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01], TCP + 20);
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), []);
+  bytes[TCP + 23] = 0x05; // SACK len 5: not 2 plus a multiple of 8
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['tcp.opt_invalid_len']);
 });
 
 test('tcp option duplicate mss', () => {

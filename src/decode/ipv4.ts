@@ -113,6 +113,8 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
     return;
   }
   // Protocol numbers 146-252 are unassigned and 255 is reserved (IANA).
+  // NOTE: Suricata 8 raises ipv4.unknown_protocol too; which numbers it
+  // counts as unknown was not checked, so counts may differ from its own.
   if ((proto >= 146 && proto <= 252) || proto === 255) {
     raiseEvent(p, ctx, DecoderEvent.IPV4_UNKNOWN_PROTOCOL);
     return;
@@ -123,11 +125,11 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
 /**
  * Checks the options area [at, end). RFC 791 section 3.1: EOL (0) and NOP
  * (1) are one byte, every other option is type(1) length(1) data, with the
- * length counting the type and length bytes. The checks and their events
- * follow Suricata's: an area that is not a multiple of 8 bytes gets
- * `opt_pad_required`, a multi-byte option cut by the area's end
- * `opt_eol_required`, an unknown type `opt_invalid`, a repeated known type
- * `opt_duplicate`; a bad length or layout of a known option marks the
+ * length counting the type and length bytes. The events follow Suricata's
+ * decoder. An area that is not a multiple of 8 bytes raises
+ * `opt_pad_required`. A multi-byte option cut by the area's end raises
+ * `opt_eol_required`, an unknown type `opt_invalid`, and a repeated known
+ * type `opt_duplicate`. A bad length or layout of a known option marks the
  * packet invalid.
  */
 export function decodeIpv4Options(p: Packet, ctx: DecodeContext, at: number, end: number): void {
@@ -235,8 +237,9 @@ function checkIpv4Option(bytes: Uint8Array, at: number, type: number, length: nu
 
 /**
  * CIPSO (FIPS 188, the expired CIPSO draft): type length DOI(4) tags, each
- * tag type(1) length(1) data. Tag types 1, 2, 5, 6 and 7 are defined; tags
- * are at least 4 bytes and, but for type 7, have a zero alignment byte.
+ * tag type(1) length(1) data. Tag types 1, 2, 5, 6 and 7 are defined. A tag
+ * is at least 4 bytes long, and its alignment byte is zero unless the type
+ * is 7.
  */
 function checkCipso(bytes: Uint8Array, at: number, length: number): number {
   if (length < 10) return DecoderEvent.IPV4_OPT_INVALID_LEN;

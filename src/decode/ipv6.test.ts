@@ -56,13 +56,21 @@ test('ipv6 packet shorter than 40 bytes', () => {
 
 test('ipv6 payload length past frame end', () => {
   const bytes = parseHexRows(NEIGHBOR_SOLICITATION);
-  bytes[14 + 5] = 0x21; // payload length 33, the frame holds 32
+  bytes[14 + 5] = 0x21; // payload length 33, the frame contains 32
   assert.deepEqual(eventNames(decodeBytes(bytes).p), ['ipv6.trunc_pkt']);
 });
 
 test('icmpv6 unassigned type', () => {
   const bytes = parseHexRows(NEIGHBOR_SOLICITATION);
   bytes[14 + 40] = 50; // type 50 is unassigned
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv6.unassigned_type']);
+});
+
+test('icmpv6 reserved types', () => {
+  const bytes = parseHexRows(NEIGHBOR_SOLICITATION);
+  bytes[14 + 40] = 127; // reserved for expansion of error messages
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv6.unknown_type']);
+  bytes[14 + 40] = 255; // in the unassigned range 202-255
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv6.unassigned_type']);
 });
 

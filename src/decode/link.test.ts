@@ -53,7 +53,15 @@ test('udp length above ip payload', () => {
 
 test('udp length below ip payload', () => {
   const bytes = parseHexRows(DNS_QUERY);
-  bytes[UDP + 5] = 0x26; // UDP length 38, IP payload 39
+  bytes[UDP + 5] = 0x26; // UDP length 38, IP payload 39: the last byte is ignored
+  const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.payloadLength, 30);
+});
+
+test('udp length below header', () => {
+  const bytes = parseHexRows(DNS_QUERY);
+  bytes[UDP + 5] = 0x07; // UDP length 7 < 8
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['udp.len_invalid']);
 });
 
@@ -175,9 +183,11 @@ test('linux sll2 header', () => {
   const bytes = new Uint8Array(20 + ipPart().length);
   bytes.set(sll2);
   bytes.set(ipPart(), 20);
-  const { p } = decodeBytes(bytes, LinkType.LINUX_SLL2);
+  const { p, ctx } = decodeBytes(bytes, LinkType.LINUX_SLL2);
   assert.equal(p.l3Offset, 20);
   assert.equal(p.dstPort, 53);
+  assert.equal(ctx.stat('decoder.sll2'), 1);
+  assert.equal(ctx.stat('decoder.sll'), 0);
 });
 
 test('null loopback both byte orders', () => {

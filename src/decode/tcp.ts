@@ -84,9 +84,9 @@ export function decodeTcp(p: Packet, ctx: DecodeContext, at: number, end: number
 
 /**
  * Reads the options in [at, end): kind(1), then for every kind but EOL and
- * NOP a length(1) that counts the kind and length bytes. A length that is
- * below 2 or runs past the header stops the walk with `tcp.opt_invalid_len`;
- * a known option with the wrong length is skipped with the same event.
+ * NOP a length(1) that counts the kind and length bytes. A length below 2
+ * or past the header raises `tcp.opt_invalid_len` and stops the walk. A
+ * known option with the wrong length raises the same event and is skipped.
  */
 export function decodeTcpOptions(p: Packet, ctx: DecodeContext, at: number, end: number): void {
   const bytes = p.bytes;
@@ -129,8 +129,9 @@ export function decodeTcpOptions(p: Packet, ctx: DecodeContext, at: number, end:
         else p.tcpSackPermitted = true;
         break;
       case TcpOption.SACK:
-        // RFC 2018 section 3: 2 bytes plus 1 to 4 blocks of 8 bytes.
-        if (length < 10 || length > 34 || (length - 2) % 8 !== 0) raiseEvent(p, ctx, DecoderEvent.TCP_OPT_INVALID_LEN);
+        // RFC 2018 section 3: 2 bytes plus up to 4 blocks of 8 bytes. An
+        // empty SACK (length 2) is accepted, as Suricata accepts it.
+        if (length > 34 || (length - 2) % 8 !== 0) raiseEvent(p, ctx, DecoderEvent.TCP_OPT_INVALID_LEN);
         break;
       case TcpOption.TIMESTAMP:
         if (length !== 10) {

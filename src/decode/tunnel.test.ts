@@ -48,6 +48,18 @@ function greEvents(flagsHigh: number, flagsLow: number, protocol = 0x0800): stri
   return eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p);
 }
 
+test('gre undecoded payload type', () => {
+  // Protocol 0x883e (WCCP): no tunnel, the bytes after GRE are the payload.
+  const bytes = parseHexRows(GRE_ICMP);
+  bytes[GRE + 2] = 0x88;
+  bytes[GRE + 3] = 0x3e;
+  const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.tunnelDepth, 0);
+  assert.equal(p.ipProto, IpProto.GRE);
+  assert.equal(p.payloadOffset, GRE + 4);
+});
+
 test('gre wrong version', () => {
   assert.deepEqual(greEvents(0x00, 0x02), ['gre.wrong_version']); // version 2
 });
@@ -200,6 +212,22 @@ test('icmp unknown type and code', () => {
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv4.unknown_code']);
   bytes[ICMP] = 99; // unassigned type
   assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv4.unknown_type']);
+});
+
+test('icmp parameter problem code 1', () => {
+  const bytes = parseHexRows(ICMP_TIME_EXCEEDED);
+  bytes[ICMP] = 12; // parameter problem: only code 0 is accepted
+  bytes[ICMP + 1] = 1;
+  assert.deepEqual(eventNames(decodeBytes(bytes, LinkType.ETHERNET, 'none').p), ['icmpv4.unknown_code']);
+});
+
+test('icmp timestamp cut short', () => {
+  const bytes = parseHexRows(ICMP_TIME_EXCEEDED).slice(0, ICMP + 16);
+  bytes[17] = 20 + 16; // IPv4 total length
+  bytes[ICMP] = 13; // timestamp request needs 8 + 12 bytes
+  const { p } = decodeBytes(bytes, LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), ['icmpv4.ipv4_trunc_pkt']);
+  assert.equal(p.icmpId, 0);
 });
 
 test('icmp message shorter than 8 bytes', () => {

@@ -13,7 +13,7 @@
 import { ChecksumState, type Packet } from '../core/packet.js';
 import { DecodeStat, raiseInvalid, type DecodeContext } from './context.js';
 import { DecoderEvent } from './events.js';
-import { decodeEtherType, decodeEthernet, enterLayer } from './link.js';
+import { decodeEtherType, decodeEthernet, enterLayer, isDecodedEtherType } from './link.js';
 
 export const GRE_MIN_HEADER_BYTES = 4;
 export const VXLAN_HEADER_BYTES = 8;
@@ -141,6 +141,12 @@ export function decodeGre(p: Packet, ctx: DecodeContext, at: number, end: number
   }
 
   p.l4HeaderLength = headerBytes;
+  if (!isDecodedEtherType(protocol)) {
+    // ERSPAN, WCCP, MPLS and other payloads stay the GRE payload.
+    p.payloadOffset = at + headerBytes;
+    p.payloadLength = end - at - headerBytes;
+    return;
+  }
   enterTunnel(p);
   decodeEtherType(p, ctx, protocol, at + headerBytes, end);
 }

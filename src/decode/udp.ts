@@ -23,8 +23,9 @@ export function decodeUdp(p: Packet, ctx: DecodeContext, at: number, end: number
     raiseInvalid(p, ctx, DecoderEvent.UDP_PKT_TOO_SMALL);
     return;
   }
-  // The length covers the header, and equals the IP payload length.
-  if (udpLength < UDP_HEADER_BYTES || udpLength !== end - at) {
+  // The length covers the header. Bytes after it, inside the IP payload,
+  // are not part of the datagram and are ignored (Suricata does the same).
+  if (udpLength < UDP_HEADER_BYTES) {
     raiseInvalid(p, ctx, DecoderEvent.UDP_LEN_INVALID);
     return;
   }
