@@ -254,6 +254,7 @@ test('dsize comparisons', () => {
   p.payloadLength = 0;
   assert.equal(matches('dsize:0;', p), true);
   assert.equal(errorOf('dsize:>70000;'), "dsize: '>70000' is above the maximum 65535");
+  assert.equal(errorOf('dsize:>1; dsize:<9;'), "dsize: the rule gives 'dsize' more than once (a rule takes one)");
 });
 
 test('checksum keywords use decoder state', () => {

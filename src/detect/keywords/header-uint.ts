@@ -97,6 +97,8 @@ export interface UintKeywordSpec {
   field: number;
   /** Largest value of the field (255 for 8 bits, 65535 for 16, 4294967295 for 32). */
   max: number;
+  /** True when a rule may use the keyword only once, as Suricata requires for dsize. */
+  isOncePerRule?: boolean;
 }
 
 /** Registers an integer header keyword. */
@@ -108,6 +110,10 @@ export function registerUintKeyword(spec: UintKeywordSpec): void {
     docsAnchor: spec.docsAnchor,
     value: 'required',
     setup(b, value) {
+      if (spec.isOncePerRule === true && b.sig.packetMatches.some((m) => m.keyword === spec.name)) {
+        b.error(ErrorCode.RULE_BAD_VALUE, `the rule gives '${spec.name}' more than once (a rule takes one)`);
+        return;
+      }
       const parsed = parseUintValue(value, spec.max);
       if (typeof parsed === 'string') {
         b.error(ErrorCode.RULE_BAD_VALUE, parsed);
