@@ -122,6 +122,12 @@ test('fragoffset in 8-byte units', () => {
   p.fragmentOffset = 0;
   assert.equal(matches('fragoffset:>0;', p), false);
   assert.equal(matches('fragoffset:0;', p), true);
+  const v6 = new Packet();
+  v6.ipVersion = 6;
+  assert.equal(matches('fragoffset:0;', v6), false);
+  v6.isFragment = true;
+  v6.fragmentOffset = 16;
+  assert.equal(matches('fragoffset:2;', v6), true);
 });
 
 test('tos and sameip', () => {

@@ -40,7 +40,11 @@ export class UintFieldMatch implements PacketMatcher {
       case PacketField.IP_ID:
         return p.ipVersion === 4 && this.value.matches(p.ipId);
       case PacketField.FRAG_OFFSET:
-        // The header field counts 8-byte units; Packet stores bytes.
+        // The header field counts 8-byte units, and Packet stores bytes. An
+        // IPv6 packet without a fragment header does not match.
+        // NOTE: the field value is used for IPv6 too, as the documentation
+        // reads; Suricata 8's code compares IPv6 offsets in bytes instead.
+        if (p.ipVersion === 6 && !p.isFragment) return false;
         return p.ipVersion !== 0 && this.value.matches(p.fragmentOffset >>> 3);
       case PacketField.TOS:
         return p.ipVersion === 4 && this.value.matches(p.tos);
