@@ -43,7 +43,8 @@ export class UintFieldMatch implements PacketMatcher {
         // The header field counts 8-byte units, and Packet stores bytes. An
         // IPv6 packet without a fragment header does not match.
         // NOTE: the field value is used for IPv6 too, as the documentation
-        // reads; Suricata 8's code compares IPv6 offsets in bytes instead.
+        // reads; Suricata's decoder keeps IPv6 offsets in bytes, so there it
+        // compares bytes.
         if (p.ipVersion === 6 && !p.isFragment) return false;
         return p.ipVersion !== 0 && this.value.matches(p.fragmentOffset >>> 3);
       case PacketField.TOS:
