@@ -18,7 +18,10 @@ export class FragbitsMatch implements PacketMatcher {
 
   match(p: Packet): boolean {
     if (p.ipVersion !== 4) return false;
-    return matchBits(p.ipFlags & 0x7, this.wanted, this.modifier);
+    const bits = p.ipFlags & 0x7;
+    // For fragbits, Suricata reads `+` as "the listed bits and at least one other".
+    if (this.modifier === BitModifier.ALL_PLUS_OTHERS) return (bits & this.wanted) === this.wanted && bits !== this.wanted;
+    return matchBits(bits, this.wanted, this.modifier);
   }
 }
 

@@ -101,6 +101,7 @@ test('fragbits modifiers', () => {
   p.ipFlags = 0x1; // MF
   assert.equal(matches('fragbits:M;', p), true);
   assert.equal(matches('fragbits:D;', p), false);
+  assert.equal(matches('fragbits:+M;', p), false);
   p.ipFlags = 0x3; // MF and DF
   assert.equal(matches('fragbits:M;', p), false);
   assert.equal(matches('fragbits:+M;', p), true);
