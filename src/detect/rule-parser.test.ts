@@ -178,6 +178,13 @@ test('priority keyword overrides classtype', () => {
   const b = loadRulesFromText('alert ip any any -> any any (msg:"no class"; sid:2;)', 'p.rules');
   assert.equal(b.signatures[0].priority, 3);
   assert.equal(b.signatures[0].category, '');
+  const quoted = loadRulesFromText('alert ip any any -> any any (priority:"2"; sid:3;)', 'p.rules');
+  assert.equal(quoted.signatures[0].priority, 2);
+  const twice = loadRulesFromText('alert ip any any -> any any (priority:5; priority:4; sid:4;)', 'p.rules');
+  assert.equal(twice.signatures[0].priority, 4);
+  assert.deepEqual(twice.diagnostics.map((d) => `${d.severity}: ${d.message}`), ["warning: priority: '4' is a second priority; the highest one, 4, is used"]);
+  const negative = loadRulesFromText('alert ip any any -> any any (priority:-1; sid:5;)', 'p.rules');
+  assert.equal(negative.signatures.length, 0);
 });
 
 test('option without value rejected', () => {

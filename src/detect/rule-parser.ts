@@ -127,7 +127,7 @@ function createSignature(file: string, line: number, text: string): Signature {
     rev: 0,
     msg: '',
     classtype: null,
-    priority: 0,
+    priority: -1,
     category: '',
     references: [],
     metadata: [],
@@ -429,10 +429,10 @@ function finishSignature(b: RuleBuilder, options: RuleOption[], open: number): v
       b.reportAt('error', ErrorCode.RULE_BAD_VALUE, 'classtype', `classtype: '${sig.classtype}' is not defined in classification.config`, offset, sig.classtype.length);
     } else {
       sig.category = cls.description;
-      if (sig.priority === 0) sig.priority = cls.priority;
+      if (sig.priority < 0) sig.priority = cls.priority;
     }
   }
-  if (sig.priority === 0) sig.priority = DEFAULT_PRIORITY;
+  if (sig.priority < 0) sig.priority = DEFAULT_PRIORITY;
 }
 
 /** The registry's keyword table, for building a ParseContext. */
