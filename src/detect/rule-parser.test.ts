@@ -86,11 +86,17 @@ test('unknown address variable', () => {
   ]);
 });
 
-test('unknown classtype reported', () => {
+test('unknown classtype warns', () => {
   const rule = 'alert ip any any -> any any (classtype:no-such-class; sid:10;)';
+  const result = loadRulesFromText(rule, 'rules/local.rules');
+  assert.equal(result.signatures.length, 1);
+  assert.equal(result.signatures[0].priority, 3);
+  assert.equal(result.signatures[0].category, '');
+  const upper = loadRulesFromText('alert ip any any -> any any (classtype:"Trojan-Activity"; sid:11;)', 'rules/local.rules');
+  assert.equal(upper.signatures[0].category, 'A Network Trojan was detected');
   assert.deepEqual(check(rule), [
     [
-      "rules/local.rules:1:40: error: classtype: 'no-such-class' is not defined in classification.config [KAPU_ERR_RULE_BAD_VALUE] sid:10",
+      "rules/local.rules:1:40: warning: classtype: 'no-such-class' is not defined in classification.config; the alert gets priority 3 and no category [KAPU_ERR_RULE_BAD_VALUE] sid:10",
       '  alert ip any any -> any any (classtype:no-such-class; sid:10;)',
       '                                         ^^^^^^^^^^^^^',
     ].join('\n'),

@@ -422,11 +422,14 @@ function finishSignature(b: RuleBuilder, options: RuleOption[], open: number): v
   }
 
   if (sig.classtype !== null) {
-    const cls = b.ctx.classifications.classes.get(sig.classtype);
+    // Suricata looks classtypes up regardless of case, and loads a rule with
+    // an unknown classtype with a warning and the default priority.
+    const cls = b.ctx.classifications.classes.get(sig.classtype.toLowerCase());
     const option = options.find((o) => o.name === 'classtype');
     if (cls === undefined) {
       const offset = option?.valueOffset ?? open;
-      b.reportAt('error', ErrorCode.RULE_BAD_VALUE, 'classtype', `classtype: '${sig.classtype}' is not defined in classification.config`, offset, sig.classtype.length);
+      const message = `classtype: '${sig.classtype}' is not defined in classification.config; the alert gets priority ${DEFAULT_PRIORITY} and no category`;
+      b.reportAt('warning', ErrorCode.RULE_BAD_VALUE, 'classtype', message, offset, sig.classtype.length);
     } else {
       sig.category = cls.description;
       if (sig.priority < 0) sig.priority = cls.priority;
