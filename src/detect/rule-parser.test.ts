@@ -178,6 +178,13 @@ test('signature fields from meta keywords', () => {
   assert.equal(sig.flowFlags, 0x01 | 0x04);
 });
 
+test('keyword names ignore case', () => {
+  const result = loadRulesFromText('alert ip any any -> any any (MSG:"upper"; Sid:12; TTL:3;)', 'u.rules');
+  assert.deepEqual(result.diagnostics, []);
+  assert.equal(result.signatures[0].msg, 'upper');
+  assert.equal(result.signatures[0].sid, 12);
+});
+
 test('priority keyword overrides classtype', () => {
   const a = loadRulesFromText('alert ip any any -> any any (priority:4; classtype:trojan-activity; sid:1;)', 'p.rules');
   assert.equal(a.signatures[0].priority, 4);

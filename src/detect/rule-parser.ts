@@ -265,7 +265,7 @@ class RuleBuilder implements SignatureBuilder {
 /** Reads the sid option ahead of the others, so every diagnostic can carry it. */
 function findSid(options: RuleOption[]): number | null {
   for (const o of options) {
-    if (o.name === 'sid' && o.value !== null && /^\d+$/.test(o.value)) return Number(o.value);
+    if (o.name.toLowerCase() === 'sid' && o.value !== null && /^\d+$/.test(o.value)) return Number(o.value);
   }
   return null;
 }
@@ -370,6 +370,8 @@ function parseOptions(b: RuleBuilder, options: RuleOption[]): void {
   let hasReportedUnsupported = false;
   let seenOnce = 0;
   for (const o of options) {
+    // Suricata matches keyword names regardless of case.
+    if (o.name !== o.name.toLowerCase()) o.name = o.name.toLowerCase();
     if (ONCE_PER_RULE.has(o.name)) {
       let bit = 4;
       if (o.name === 'sid') bit = 1;
