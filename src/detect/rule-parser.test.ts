@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderDiagnostic } from './diagnostics.js';
 import { loadRulesFromText } from './rule-files.js';
-import { Action, RuleDirection } from './signature.js';
+import { DEFAULT_KEYWORDS } from './rule-parser.js';
+import { Action, RuleDirection, type InspectionMatch, type KeywordDef } from './signature.js';
 
 function check(text: string): string[] {
   const result = loadRulesFromText(text, 'rules/local.rules');
@@ -223,4 +224,33 @@ test('second sid rejected', () => {
       '                                             ^^^',
     ].join('\n'),
   ]);
+});
+
+test('builder buffers and last match', () => {
+  // Stand-in payload keywords: `pat` adds a match to the current buffer,
+  // `mod` records which match it modifies, `buf` selects a sticky buffer.
+  const modified: string[] = [];
+  const keywords = new Map(DEFAULT_KEYWORDS);
+  const define = (name: string, value: KeywordDef['value'], setup: KeywordDef['setup']): void => {
+    keywords.set(name, { name, description: '', docsAnchor: '', value, setup });
+  };
+  define('pat', 'required', (b, value) => b.currentMatches().push({ keyword: 'pat', value } as InspectionMatch));
+  define('buf', 'required', (b, value) => b.selectBuffer(value));
+  define('mod', 'none', (b) => {
+    const last = b.lastMatch(['pat']) as (InspectionMatch & { value: string }) | null;
+    modified.push(last === null ? 'none' : `${b.currentBuffer}:${last.value}`);
+    if (last === null) b.error('KAPU_ERR_RULE_SYNTAX', 'no pattern before mod');
+  });
+
+  const rule = 'alert tcp any any -> any any (mod; pat:a; mod; buf:x.y; pat:b; buf:pkt_data; mod; pat:c; buf:x.y; mod; sid:1;)';
+  const result = loadRulesFromText(rule, 'b.rules', { keywords });
+  assert.deepEqual(modified, ['none', 'pkt_data:a', 'pkt_data:b', 'x.y:c']);
+  assert.deepEqual(result.diagnostics.map((d) => d.message), ['mod: no pattern before mod']);
+
+  const clean = loadRulesFromText('alert tcp any any -> any any (pat:a; buf:x.y; pat:b; pat:c; buf:pkt_data; pat:d; sid:2;)', 'b.rules', { keywords });
+  const sig = clean.signatures[0];
+  assert.deepEqual(
+    sig.buffers.map((b) => `${b.buffer}=${b.matches.map((m) => (m as InspectionMatch & { value: string }).value).join(',')}`),
+    ['pkt_data=a,d', 'x.y=b,c'],
+  );
 });
