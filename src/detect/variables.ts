@@ -42,7 +42,7 @@ export const DEFAULT_PORT_GROUPS: Readonly<Record<string, string>> = {
   TEREDO_PORTS: '3544',
 };
 
-/** Variable overrides as the config's `vars` section holds them. */
+/** Variable overrides in the shape of the config's `vars` section. */
 export interface RuleVariablesConfig {
   'address-groups'?: Record<string, string | number>;
   'port-groups'?: Record<string, string | number>;

@@ -93,7 +93,7 @@ export function hasIcmpIdAndSeq(p: Packet): boolean {
   return t === 128 || t === 129;
 }
 
-/** What registerUintKeyword needs to define one integer header keyword. */
+/** Definition of one integer header keyword for registerUintKeyword. */
 export interface UintKeywordSpec {
   name: string;
   aliases?: readonly string[];
