@@ -21,6 +21,8 @@ export const FlowEndReason = {
   TIMEOUT: 0,
   FORCED: 1,
   SHUTDOWN: 2,
+  /** A new TCP connection reused the tuple of a closed one (EVE `tcp_reuse`). */
+  TCP_REUSE: 3,
 } as const;
 
 export class Flow {
@@ -52,6 +54,8 @@ export class Flow {
   state: number;
   /** FlowEndReason, set when the flow is ended. */
   endReason: number;
+  /** True when the flow ended while the flow table was in emergency mode (EVE `flow.emergency`). */
+  isEmergencyEnd: boolean;
   /** TCP session, or null for other protocols. */
   tcp: TcpSession | null;
 
@@ -74,6 +78,12 @@ export class Flow {
   /** Capture time in microseconds when the tag ends, for the seconds unit. */
   tagEndUs: number;
 
+  /** ICMP type and code of the first packet to the server and of the first reply (ICMP flows only). */
+  icmpType: number;
+  icmpCode: number;
+  responseIcmpType: number;
+  responseIcmpCode: number;
+
   constructor() {
     this.flowId = 0;
     this.slot = -1;
@@ -94,6 +104,7 @@ export class Flow {
 
     this.state = FlowState.NEW;
     this.endReason = FlowEndReason.TIMEOUT;
+    this.isEmergencyEnd = false;
     this.tcp = null;
 
     this.flowbits = null;
@@ -105,5 +116,10 @@ export class Flow {
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;
+
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    this.responseIcmpType = 0;
+    this.responseIcmpCode = 0;
   }
 }

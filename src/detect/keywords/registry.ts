@@ -46,3 +46,13 @@ import './icmp-id.js';
 import './icmp-seq.js';
 import './dsize.js';
 import './checksum.js';
+
+// Payload keywords, decoder and stream events: these modules export their
+// definitions, and are registered here.
+import { registerKeyword as register } from './keyword-table.js';
+import { PAYLOAD_KEYWORDS } from './payload-keywords.js';
+import { decodeEventKeyword } from './decode-event.js';
+import { streamEventKeyword } from './stream-event.js';
+import { streamSizeKeyword } from './stream-size.js';
+
+for (const def of [...PAYLOAD_KEYWORDS, decodeEventKeyword, streamEventKeyword, streamSizeKeyword]) register(def);

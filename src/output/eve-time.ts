@@ -1,0 +1,85 @@
+/**
+ * Timestamps as Suricata writes them: EVE's ISO 8601 form
+ * `2026-12-04T21:03:13.123456+0000` and fast.log's `12/04/2026-21:03:13.123456`.
+ *
+ * Suricata formats both in local time (localtime_r and strftime `%z`), so
+ * the offset is that of the TZ environment variable, or of the system zone
+ * (/etc/localtime) when TZ is unset, or UTC when neither exists. Node
+ * resolves the local zone the same way, so kapu's timestamps match
+ * Suricata's on the same machine. `TimestampFormatter` can also be fixed to
+ * an offset, which tests use.
+ */
+
+const MICROS_PER_SECOND = 1_000_000;
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+function pad6(n: number): string {
+  const s = String(n);
+  return '000000'.slice(s.length) + s;
+}
+
+/** Formats an offset in minutes east of UTC as `+HHMM` or `-HHMM`. */
+export function formatUtcOffset(minutesEast: number): string {
+  const sign = minutesEast < 0 ? '-' : '+';
+  const abs = Math.abs(minutesEast);
+  return sign + pad2(Math.floor(abs / 60)) + pad2(abs % 60);
+}
+
+/**
+ * Formats capture timestamps. The date and time of the current second are
+ * kept, so consecutive events in the same second only format the
+ * microseconds.
+ */
+export class TimestampFormatter {
+  /** Fixed offset in minutes east of UTC, or null to use the local zone. */
+  private readonly fixedOffset: number | null;
+  private cachedSecond: number;
+  private isoPrefix: string;
+  private fastPrefix: string;
+  private offsetText: string;
+
+  constructor(fixedOffsetMinutes: number | null = null) {
+    this.fixedOffset = fixedOffsetMinutes;
+    this.cachedSecond = Number.NaN;
+    this.isoPrefix = '';
+    this.fastPrefix = '';
+    this.offsetText = '';
+  }
+
+  /** Returns the EVE timestamp of `timestampUs` (microseconds since the epoch). */
+  iso(timestampUs: number): string {
+    const micros = this.prepare(timestampUs);
+    return this.isoPrefix + pad6(micros) + this.offsetText;
+  }
+
+  /** Returns the fast.log timestamp of `timestampUs`. */
+  fast(timestampUs: number): string {
+    const micros = this.prepare(timestampUs);
+    return this.fastPrefix + pad6(micros);
+  }
+
+  private prepare(timestampUs: number): number {
+    const second = Math.floor(timestampUs / MICROS_PER_SECOND);
+    const micros = timestampUs - second * MICROS_PER_SECOND;
+    if (second !== this.cachedSecond) this.formatSecond(second);
+    return micros;
+  }
+
+  private formatSecond(second: number): void {
+    const ms = second * 1000;
+    const offset = this.fixedOffset ?? -new Date(ms).getTimezoneOffset();
+    // Wall-clock fields in the chosen zone, read with the UTC getters.
+    const wall = new Date(ms + offset * 60_000);
+    const year = wall.getUTCFullYear();
+    const month = pad2(wall.getUTCMonth() + 1);
+    const day = pad2(wall.getUTCDate());
+    const time = pad2(wall.getUTCHours()) + ':' + pad2(wall.getUTCMinutes()) + ':' + pad2(wall.getUTCSeconds());
+    this.isoPrefix = year + '-' + month + '-' + day + 'T' + time + '.';
+    this.fastPrefix = month + '/' + day + '/' + year + '-' + time + '.';
+    this.offsetText = formatUtcOffset(offset);
+    this.cachedSecond = second;
+  }
+}
