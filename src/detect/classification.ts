@@ -18,7 +18,7 @@ export interface Classification {
   priority: number;
 }
 
-/** Parsed classification.config: classtypes by name, and the lines that failed to parse. */
+/** Parsed classification.config: classtypes by lower-case name, and the lines that failed to parse. */
 export interface ClassificationTable {
   classes: Map<string, Classification>;
   problems: string[];
@@ -60,7 +60,7 @@ export function parseClassificationConfig(text: string, file: string): Classific
       problems.push(`${file}:${i + 1}: priority '${priorityText}' of classtype '${name}' is not a non-negative integer`);
       continue;
     }
-    classes.set(name, { name, description, priority: Number(priorityText) });
+    classes.set(name.toLowerCase(), { name, description, priority: Number(priorityText) });
   }
   return { classes, problems };
 }

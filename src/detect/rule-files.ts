@@ -19,10 +19,14 @@ import { RuleVariables, type RuleVariablesConfig } from './variables.js';
 export interface LoadRulesOptions {
   /** Rule variables, or the config's `vars` section; Suricata's defaults when absent. */
   vars?: RuleVariables | RuleVariablesConfig;
-  /** Parsed classification.config; the built-in one when absent. */
+  /** Parsed classification.config; read from `classificationFile` or the built-in one when absent. */
   classification?: ClassificationTable;
-  /** Parsed reference.config; the built-in one when absent. */
+  /** Path of a classification.config (config key classification-file). */
+  classificationFile?: string;
+  /** Parsed reference.config; read from `referenceFile` or the built-in one when absent. */
   references?: ReferenceTable;
+  /** Path of a reference.config (config key reference-config-file). */
+  referenceFile?: string;
   /** Keyword table; the registry's when absent. */
   keywords?: ReadonlyMap<string, KeywordDef>;
 }
@@ -84,8 +88,8 @@ interface RuleSource {
 function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): LoadedRules {
   const started = process.hrtime.bigint();
   const vars = options.vars instanceof RuleVariables ? options.vars : new RuleVariables(options.vars ?? {});
-  const classification = options.classification ?? loadClassificationConfig();
-  const references = options.references ?? loadReferenceConfig();
+  const classification = options.classification ?? loadClassificationConfig(options.classificationFile ?? null);
+  const references = options.references ?? loadReferenceConfig(options.referenceFile ?? null);
   const ctx: ParseContext = {
     addresses: new AddressCompiler(vars),
     ports: new PortCompiler(vars),

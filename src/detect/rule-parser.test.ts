@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderDiagnostic } from './diagnostics.js';
 import { loadRulesFromText } from './rule-files.js';
-import { Action, RuleDirection } from './signature.js';
+import { DEFAULT_KEYWORDS } from './rule-parser.js';
+import { Action, RuleDirection, type InspectionMatch, type KeywordDef } from './signature.js';
 
 function check(text: string): string[] {
   const result = loadRulesFromText(text, 'rules/local.rules');
@@ -86,11 +87,17 @@ test('unknown address variable', () => {
   ]);
 });
 
-test('unknown classtype reported', () => {
+test('unknown classtype warns', () => {
   const rule = 'alert ip any any -> any any (classtype:no-such-class; sid:10;)';
+  const result = loadRulesFromText(rule, 'rules/local.rules');
+  assert.equal(result.signatures.length, 1);
+  assert.equal(result.signatures[0].priority, 3);
+  assert.equal(result.signatures[0].category, '');
+  const upper = loadRulesFromText('alert ip any any -> any any (classtype:"Trojan-Activity"; sid:11;)', 'rules/local.rules');
+  assert.equal(upper.signatures[0].category, 'A Network Trojan was detected');
   assert.deepEqual(check(rule), [
     [
-      "rules/local.rules:1:40: error: classtype: 'no-such-class' is not defined in classification.config [KAPU_ERR_RULE_BAD_VALUE] sid:10",
+      "rules/local.rules:1:40: warning: classtype: 'no-such-class' is not defined in classification.config; the alert gets priority 3 and no category [KAPU_ERR_RULE_BAD_VALUE] sid:10",
       '  alert ip any any -> any any (classtype:no-such-class; sid:10;)',
       '                                         ^^^^^^^^^^^^^',
     ].join('\n'),
@@ -172,12 +179,26 @@ test('signature fields from meta keywords', () => {
   assert.equal(sig.flowFlags, 0x01 | 0x04);
 });
 
+test('keyword names ignore case', () => {
+  const result = loadRulesFromText('alert ip any any -> any any (MSG:"upper"; Sid:12; TTL:3;)', 'u.rules');
+  assert.deepEqual(result.diagnostics, []);
+  assert.equal(result.signatures[0].msg, 'upper');
+  assert.equal(result.signatures[0].sid, 12);
+});
+
 test('priority keyword overrides classtype', () => {
   const a = loadRulesFromText('alert ip any any -> any any (priority:4; classtype:trojan-activity; sid:1;)', 'p.rules');
   assert.equal(a.signatures[0].priority, 4);
   const b = loadRulesFromText('alert ip any any -> any any (msg:"no class"; sid:2;)', 'p.rules');
   assert.equal(b.signatures[0].priority, 3);
   assert.equal(b.signatures[0].category, '');
+  const quoted = loadRulesFromText('alert ip any any -> any any (priority:"2"; sid:3;)', 'p.rules');
+  assert.equal(quoted.signatures[0].priority, 2);
+  const twice = loadRulesFromText('alert ip any any -> any any (priority:5; priority:4; sid:4;)', 'p.rules');
+  assert.equal(twice.signatures[0].priority, 4);
+  assert.deepEqual(twice.diagnostics.map((d) => `${d.severity}: ${d.message}`), ["warning: priority: '4' is a second priority; the highest one, 4, is used"]);
+  const negative = loadRulesFromText('alert ip any any -> any any (priority:-1; sid:5;)', 'p.rules');
+  assert.equal(negative.signatures.length, 0);
 });
 
 test('option without value rejected', () => {
@@ -203,4 +224,33 @@ test('second sid rejected', () => {
       '                                             ^^^',
     ].join('\n'),
   ]);
+});
+
+test('builder buffers and last match', () => {
+  // Stand-in payload keywords: `pat` adds a match to the current buffer,
+  // `mod` records which match it modifies, `buf` selects a sticky buffer.
+  const modified: string[] = [];
+  const keywords = new Map(DEFAULT_KEYWORDS);
+  const define = (name: string, value: KeywordDef['value'], setup: KeywordDef['setup']): void => {
+    keywords.set(name, { name, description: '', docsAnchor: '', value, setup });
+  };
+  define('pat', 'required', (b, value) => b.currentMatches().push({ keyword: 'pat', value } as InspectionMatch));
+  define('buf', 'required', (b, value) => b.selectBuffer(value));
+  define('mod', 'none', (b) => {
+    const last = b.lastMatch(['pat']) as (InspectionMatch & { value: string }) | null;
+    modified.push(last === null ? 'none' : `${b.currentBuffer}:${last.value}`);
+    if (last === null) b.error('KAPU_ERR_RULE_SYNTAX', 'no pattern before mod');
+  });
+
+  const rule = 'alert tcp any any -> any any (mod; pat:a; mod; buf:x.y; pat:b; buf:pkt_data; mod; pat:c; buf:x.y; mod; sid:1;)';
+  const result = loadRulesFromText(rule, 'b.rules', { keywords });
+  assert.deepEqual(modified, ['none', 'pkt_data:a', 'pkt_data:b', 'x.y:c']);
+  assert.deepEqual(result.diagnostics.map((d) => d.message), ['mod: no pattern before mod']);
+
+  const clean = loadRulesFromText('alert tcp any any -> any any (pat:a; buf:x.y; pat:b; pat:c; buf:pkt_data; pat:d; sid:2;)', 'b.rules', { keywords });
+  const sig = clean.signatures[0];
+  assert.deepEqual(
+    sig.buffers.map((b) => `${b.buffer}=${b.matches.map((m) => (m as InspectionMatch & { value: string }).value).join(',')}`),
+    ['pkt_data=a,d', 'x.y=b,c'],
+  );
 });

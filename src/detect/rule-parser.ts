@@ -127,7 +127,7 @@ function createSignature(file: string, line: number, text: string): Signature {
     rev: 0,
     msg: '',
     classtype: null,
-    priority: 0,
+    priority: -1,
     category: '',
     references: [],
     metadata: [],
@@ -265,7 +265,7 @@ class RuleBuilder implements SignatureBuilder {
 /** Reads the sid option ahead of the others, so every diagnostic can carry it. */
 function findSid(options: RuleOption[]): number | null {
   for (const o of options) {
-    if (o.name === 'sid' && o.value !== null && /^\d+$/.test(o.value)) return Number(o.value);
+    if (o.name.toLowerCase() === 'sid' && o.value !== null && /^\d+$/.test(o.value)) return Number(o.value);
   }
   return null;
 }
@@ -370,6 +370,8 @@ function parseOptions(b: RuleBuilder, options: RuleOption[]): void {
   let hasReportedUnsupported = false;
   let seenOnce = 0;
   for (const o of options) {
+    // Suricata matches keyword names regardless of case.
+    if (o.name !== o.name.toLowerCase()) o.name = o.name.toLowerCase();
     if (ONCE_PER_RULE.has(o.name)) {
       let bit = 4;
       if (o.name === 'sid') bit = 1;
@@ -422,17 +424,20 @@ function finishSignature(b: RuleBuilder, options: RuleOption[], open: number): v
   }
 
   if (sig.classtype !== null) {
-    const cls = b.ctx.classifications.classes.get(sig.classtype);
+    // Suricata looks classtypes up regardless of case, and loads a rule with
+    // an unknown classtype with a warning and the default priority.
+    const cls = b.ctx.classifications.classes.get(sig.classtype.toLowerCase());
     const option = options.find((o) => o.name === 'classtype');
     if (cls === undefined) {
       const offset = option?.valueOffset ?? open;
-      b.reportAt('error', ErrorCode.RULE_BAD_VALUE, 'classtype', `classtype: '${sig.classtype}' is not defined in classification.config`, offset, sig.classtype.length);
+      const message = `classtype: '${sig.classtype}' is not defined in classification.config; the alert gets priority ${DEFAULT_PRIORITY} and no category`;
+      b.reportAt('warning', ErrorCode.RULE_BAD_VALUE, 'classtype', message, offset, sig.classtype.length);
     } else {
       sig.category = cls.description;
-      if (sig.priority === 0) sig.priority = cls.priority;
+      if (sig.priority < 0) sig.priority = cls.priority;
     }
   }
-  if (sig.priority === 0) sig.priority = DEFAULT_PRIORITY;
+  if (sig.priority < 0) sig.priority = DEFAULT_PRIORITY;
 }
 
 /** The registry's keyword table, for building a ParseContext. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS, RuleVariables } from './variables.js';
+import { checkRuleVariables, DEFAULT_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS, RuleVariables } from './variables.js';
 
 // Values of vars.address-groups and vars.port-groups in Suricata 8's stock suricata.yaml.
 test('variables stock defaults', () => {
@@ -34,4 +34,19 @@ test('variables config overrides', () => {
   assert.equal(vars.port('SSH_PORTS'), '2222');
   assert.equal(vars.port('NOPE'), null);
   assert.equal(vars.address('HTTP_PORTS'), null);
+});
+
+test('variables check reports bad values', () => {
+  assert.deepEqual(checkRuleVariables(new RuleVariables()), []);
+  const bad = new RuleVariables({
+    'address-groups': { HOME_NET: '[10.0.0.0/33]', LOOP_A: '$LOOP_B', LOOP_B: '$LOOP_A' },
+    'port-groups': { HTTP_PORTS: '80:70' },
+  });
+  const problems = checkRuleVariables(bad);
+  const prefixError = "prefix length '/33' in '10.0.0.0/33' is invalid (expected 0 to 32)";
+  assert.equal(problems[0], `vars.address-groups.HOME_NET: '[10.0.0.0/33]' is invalid: ${prefixError}`);
+  assert.equal(problems[1], `vars.address-groups.EXTERNAL_NET: '!$HOME_NET' is invalid: in variable '$HOME_NET' ("[10.0.0.0/33]"): ${prefixError}`);
+  assert.ok(problems.includes(`vars.address-groups.LOOP_A: '$LOOP_B' is invalid: in variable '$LOOP_B' ("$LOOP_A"): variable '$LOOP_A' refers to itself ($LOOP_A -> $LOOP_B -> $LOOP_A)`));
+  assert.ok(problems.includes("vars.port-groups.HTTP_PORTS: '80:70' is invalid: port range '80:70' ends before it starts"));
+  assert.ok(problems.includes(`vars.port-groups.FILE_DATA_PORTS: '[$HTTP_PORTS,110,143]' is invalid: in variable '$HTTP_PORTS' ("80:70"): port range '80:70' ends before it starts`));
 });

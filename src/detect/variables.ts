@@ -5,6 +5,8 @@
  * A variable may refer to other variables; a loop is reported where a rule
  * uses the variable (header-expression.ts).
  */
+import { AddressCompiler, isCompiledAddress } from './address.js';
+import { PortCompiler, isCompiledPorts } from './port.js';
 
 /** vars.address-groups defaults of Suricata 8's suricata.yaml. */
 export const DEFAULT_ADDRESS_GROUPS: Readonly<Record<string, string>> = {
@@ -40,7 +42,7 @@ export const DEFAULT_PORT_GROUPS: Readonly<Record<string, string>> = {
   TEREDO_PORTS: '3544',
 };
 
-/** Variable overrides as the config's `vars` section holds them. */
+/** Variable overrides in the shape of the config's `vars` section. */
 export interface RuleVariablesConfig {
   'address-groups'?: Record<string, string | number>;
   'port-groups'?: Record<string, string | number>;
@@ -76,4 +78,31 @@ export class RuleVariables {
 
 function stripDollar(name: string): string {
   return name.startsWith('$') ? name.slice(1) : name;
+}
+
+/**
+ * Compiles every address and port variable and returns one problem per
+ * variable that does not compile, naming its config key, value and the
+ * reason. A variable that no rule uses is checked too, so a bad config
+ * is reported before any rule loads.
+ */
+export function checkRuleVariables(variables: RuleVariables): string[] {
+  const problems: string[] = [];
+  const addresses = new AddressCompiler(variables);
+  const ports = new PortCompiler(variables);
+  for (const [name, value] of variables.addressGroups) {
+    const result = addresses.compile(`$${name}`);
+    if (!isCompiledAddress(result)) problems.push(`vars.address-groups.${name}: '${value}' is invalid: ${innerMessage(result.message)}`);
+  }
+  for (const [name, value] of variables.portGroups) {
+    const result = ports.compile(`$${name}`);
+    if (!isCompiledPorts(result)) problems.push(`vars.port-groups.${name}: '${value}' is invalid: ${innerMessage(result.message)}`);
+  }
+  return problems;
+}
+
+/** Drops the outer "in variable '$X' (...)" prefix that compiling `$X` adds. */
+function innerMessage(message: string): string {
+  const m = /^in variable '\$[^']+' \("(?:[^"\\]|\\.)*"\): (.*)$/s.exec(message);
+  return m === null ? message : m[1];
 }

@@ -2,7 +2,8 @@
  * The modifiers of `flags` and `fragbits`. Without a modifier the bits must
  * be exactly those listed; `+` needs all listed bits and allows others; `*`
  * needs any of them; `!` matches unless all of them are set (for one bit:
- * the bit is clear). This is the behaviour of Suricata 8's TCP flags match.
+ * the bit is clear). This is how Suricata's TCP flags and fragbits matches
+ * behave, except the fragbits `+` noted in fragbits.ts.
  */
 export const BitModifier = {
   EXACT: 0,

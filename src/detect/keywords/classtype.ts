@@ -9,14 +9,16 @@ registerKeyword({
   docsAnchor: 'meta.html#classtype',
   value: 'required',
   setup(b, value) {
-    if (!/^[A-Za-z0-9_-]+$/.test(value)) {
+    const isQuoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"');
+    const name = isQuoted ? value.slice(1, value.length - 1).trim() : value;
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) {
       b.error(ErrorCode.RULE_BAD_VALUE, `'${value}' is not a classtype name (expected letters, digits, '-' and '_')`);
       return;
     }
     if (b.sig.classtype !== null) {
-      b.error(ErrorCode.RULE_BAD_VALUE, `'${value}' is a second classtype (the rule already has '${b.sig.classtype}')`);
+      b.error(ErrorCode.RULE_BAD_VALUE, `'${name}' is a second classtype (the rule already has '${b.sig.classtype}')`);
       return;
     }
-    b.sig.classtype = value;
+    b.sig.classtype = name;
   },
 });

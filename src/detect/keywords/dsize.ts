@@ -6,4 +6,5 @@ registerUintKeyword({
   docsAnchor: 'payload-keywords.html#dsize',
   field: PacketField.PAYLOAD_SIZE,
   max: 65535,
+  isOncePerRule: true,
 });

@@ -4,7 +4,7 @@ import type { PacketMatcher } from '../signature.js';
 import { BitModifier, matchBits, modifierOf } from './bit-modifier.js';
 import { registerKeyword } from './keyword-table.js';
 
-/** IPv4 flag bits as Packet.ipFlags holds them (RFC 791 section 3.1). */
+/** IPv4 flag bits in the layout of Packet.ipFlags (RFC 791 section 3.1). */
 const FRAG_LETTERS: Record<string, number> = { M: 0x1, D: 0x2, R: 0x4 };
 
 /** Matches the three IPv4 flag bits (reserved, DF, MF). */
@@ -18,7 +18,10 @@ export class FragbitsMatch implements PacketMatcher {
 
   match(p: Packet): boolean {
     if (p.ipVersion !== 4) return false;
-    return matchBits(p.ipFlags & 0x7, this.wanted, this.modifier);
+    const bits = p.ipFlags & 0x7;
+    // For fragbits, Suricata reads `+` as "the listed bits and at least one other".
+    if (this.modifier === BitModifier.ALL_PLUS_OTHERS) return (bits & this.wanted) === this.wanted && bits !== this.wanted;
+    return matchBits(bits, this.wanted, this.modifier);
   }
 }
 

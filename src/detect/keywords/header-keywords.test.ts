@@ -101,6 +101,7 @@ test('fragbits modifiers', () => {
   p.ipFlags = 0x1; // MF
   assert.equal(matches('fragbits:M;', p), true);
   assert.equal(matches('fragbits:D;', p), false);
+  assert.equal(matches('fragbits:+M;', p), false);
   p.ipFlags = 0x3; // MF and DF
   assert.equal(matches('fragbits:M;', p), false);
   assert.equal(matches('fragbits:+M;', p), true);
@@ -122,6 +123,12 @@ test('fragoffset in 8-byte units', () => {
   p.fragmentOffset = 0;
   assert.equal(matches('fragoffset:>0;', p), false);
   assert.equal(matches('fragoffset:0;', p), true);
+  const v6 = new Packet();
+  v6.ipVersion = 6;
+  assert.equal(matches('fragoffset:0;', v6), false);
+  v6.isFragment = true;
+  v6.fragmentOffset = 16;
+  assert.equal(matches('fragoffset:2;', v6), true);
 });
 
 test('tos and sameip', () => {
@@ -254,6 +261,7 @@ test('dsize comparisons', () => {
   p.payloadLength = 0;
   assert.equal(matches('dsize:0;', p), true);
   assert.equal(errorOf('dsize:>70000;'), "dsize: '>70000' is above the maximum 65535");
+  assert.equal(errorOf('dsize:>1; dsize:<9;'), "dsize: the rule gives 'dsize' more than once (a rule takes one)");
 });
 
 test('checksum keywords use decoder state', () => {

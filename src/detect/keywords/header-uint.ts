@@ -40,7 +40,12 @@ export class UintFieldMatch implements PacketMatcher {
       case PacketField.IP_ID:
         return p.ipVersion === 4 && this.value.matches(p.ipId);
       case PacketField.FRAG_OFFSET:
-        // The header field counts 8-byte units; Packet stores bytes.
+        // The header field counts 8-byte units, and Packet stores bytes. An
+        // IPv6 packet without a fragment header does not match.
+        // NOTE: the field value is used for IPv6 too, as the documentation
+        // reads; Suricata's decoder keeps IPv6 offsets in bytes, so there it
+        // compares bytes.
+        if (p.ipVersion === 6 && !p.isFragment) return false;
         return p.ipVersion !== 0 && this.value.matches(p.fragmentOffset >>> 3);
       case PacketField.TOS:
         return p.ipVersion === 4 && this.value.matches(p.tos);
@@ -88,7 +93,7 @@ export function hasIcmpIdAndSeq(p: Packet): boolean {
   return t === 128 || t === 129;
 }
 
-/** What registerUintKeyword needs to define one integer header keyword. */
+/** Definition of one integer header keyword for registerUintKeyword. */
 export interface UintKeywordSpec {
   name: string;
   aliases?: readonly string[];
@@ -97,6 +102,8 @@ export interface UintKeywordSpec {
   field: number;
   /** Largest value of the field (255 for 8 bits, 65535 for 16, 4294967295 for 32). */
   max: number;
+  /** True when a rule may use the keyword only once, as Suricata requires for dsize. */
+  isOncePerRule?: boolean;
 }
 
 /** Registers an integer header keyword. */
@@ -108,6 +115,10 @@ export function registerUintKeyword(spec: UintKeywordSpec): void {
     docsAnchor: spec.docsAnchor,
     value: 'required',
     setup(b, value) {
+      if (spec.isOncePerRule === true && b.sig.packetMatches.some((m) => m.keyword === spec.name)) {
+        b.error(ErrorCode.RULE_BAD_VALUE, `the rule gives '${spec.name}' more than once (a rule takes one)`);
+        return;
+      }
       const parsed = parseUintValue(value, spec.max);
       if (typeof parsed === 'string') {
         b.error(ErrorCode.RULE_BAD_VALUE, parsed);
