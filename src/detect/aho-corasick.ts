@@ -95,23 +95,33 @@ export class AhoCorasick {
       }
     }
 
+    // Renumber states in breadth-first order, so the shallow states that
+    // most input bytes visit sit together at the top of the table.
+    const order = new Int32Array(stateCount);
+    order.set(queue.subarray(0, stateCount - 1), 1);
+    const renamed = new Int32Array(stateCount);
+    for (let i = 0; i < stateCount; i++) renamed[order[i]] = i;
+
     const outputStart = new Int32Array(stateCount + 1);
     let total = 0;
     for (let s = 0; s < stateCount; s++) {
       outputStart[s] = total;
-      total += outputsOf[s].length;
+      total += outputsOf[order[s]].length;
     }
     outputStart[stateCount] = total;
     const outputs = new Int32Array(total);
-    for (let s = 0; s < stateCount; s++) outputs.set(outputsOf[s], outputStart[s]);
+    for (let s = 0; s < stateCount; s++) outputs.set(outputsOf[order[s]], outputStart[s]);
     this.outputStart = outputStart;
     this.outputs = outputs;
 
     const delta = new Int32Array(stateCount * classCount);
-    for (let i = 0; i < delta.length; i++) {
-      const target = next[i];
-      const row = target * classCount;
-      delta[i] = outputStart[target + 1] > outputStart[target] ? ~row : row;
+    for (let s = 0; s < stateCount; s++) {
+      const from = order[s] * classCount;
+      for (let c = 0; c < classCount; c++) {
+        const target = renamed[next[from + c]];
+        const row = target * classCount;
+        delta[s * classCount + c] = outputStart[target + 1] > outputStart[target] ? ~row : row;
+      }
     }
     this.delta = delta;
   }
