@@ -49,49 +49,48 @@ export class AhoCorasick {
     this.classOf = classOf;
     this.classCount = classCount;
 
-    // Trie over classes: goto[state * classCount + class] = child or -1.
-    const children: Map<number, number>[] = [new Map()];
-    const outputsOf: number[][] = [[]];
+    // Trie over classes in the transition table itself: an entry is the
+    // child state, or -1 until the breadth-first pass below fills it.
+    let maxStates = 1;
+    for (const p of patterns) maxStates += p.bytes.length;
+    const next = new Int32Array(maxStates * classCount).fill(-1);
+    const outputsOf: (number[] | null)[] = new Array<number[] | null>(maxStates).fill(null);
+    let stateCount = 1;
     patterns.forEach((p, id) => {
       let state = 0;
       for (const byte of p.bytes) {
-        const c = classOf[byte];
-        let next = children[state].get(c);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          outputsOf.push([]);
-          children[state].set(c, next);
-        }
-        state = next;
+        const at = state * classCount + classOf[byte];
+        if (next[at] < 0) next[at] = stateCount++;
+        state = next[at];
       }
-      outputsOf[state].push(id);
+      (outputsOf[state] ??= []).push(id);
     });
-
-    const stateCount = children.length;
     this.stateCount = stateCount;
-    const next = new Int32Array(stateCount * classCount);
+
+    // Breadth-first: each missing transition takes the one of the failure
+    // state, and each state inherits the outputs of its failure state.
     const fail = new Int32Array(stateCount);
     const queue = new Int32Array(stateCount);
     let head = 0;
     let tail = 0;
     for (let c = 0; c < classCount; c++) {
-      const child = children[0].get(c);
-      next[c] = child ?? 0;
-      if (child !== undefined) queue[tail++] = child;
+      if (next[c] < 0) next[c] = 0;
+      else queue[tail++] = next[c];
     }
     while (head < tail) {
       const u = queue[head++];
+      const row = u * classCount;
+      const failRow = fail[u] * classCount;
       for (let c = 0; c < classCount; c++) {
-        const v = children[u].get(c);
-        if (v === undefined) {
-          next[u * classCount + c] = next[fail[u] * classCount + c];
-        } else {
-          fail[v] = next[fail[u] * classCount + c];
-          for (const id of outputsOf[fail[v]]) outputsOf[v].push(id);
-          next[u * classCount + c] = v;
-          queue[tail++] = v;
+        const v = next[row + c];
+        if (v < 0) {
+          next[row + c] = next[failRow + c];
+          continue;
         }
+        fail[v] = next[failRow + c];
+        const inherited = outputsOf[fail[v]];
+        if (inherited !== null) (outputsOf[v] ??= []).push(...inherited);
+        queue[tail++] = v;
       }
     }
 
@@ -106,11 +105,14 @@ export class AhoCorasick {
     let total = 0;
     for (let s = 0; s < stateCount; s++) {
       outputStart[s] = total;
-      total += outputsOf[order[s]].length;
+      total += outputsOf[order[s]]?.length ?? 0;
     }
     outputStart[stateCount] = total;
     const outputs = new Int32Array(total);
-    for (let s = 0; s < stateCount; s++) outputs.set(outputsOf[order[s]], outputStart[s]);
+    for (let s = 0; s < stateCount; s++) {
+      const list = outputsOf[order[s]];
+      if (list !== null) outputs.set(list, outputStart[s]);
+    }
     this.outputStart = outputStart;
     this.outputs = outputs;
 
