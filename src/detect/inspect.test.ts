@@ -284,3 +284,14 @@ test('byte_math bytes from variable', () => {
   // byte_extract reads 2, so byte_math reads the two bytes 01 00 = 256 and adds 1.
   check('byte_extract:1,0,n; byte_math:bytes n, offset 1, oper +, rvalue 1, result r; byte_test:2,=,r,3;', ['\x02\x01\x00\x01\x01'], ['\x02\x01\x00\x01\x00']);
 });
+
+test('bsize buffer length', () => {
+  check('content:"google.com"; bsize:10;', ['google.com'], ['google.com.', 'xgoogle.com']);
+  check('bsize:<3;', ['ab'], ['abc']);
+  check('bsize:>=3;', ['abc', 'abcd'], ['ab']);
+  check('bsize:>3;', ['abcd'], ['abc']);
+  check('bsize:<=3;', ['abc'], ['abcd']);
+  check('bsize:=2;', ['ab'], ['abc']);
+  // Ranges include both ends.
+  check('bsize:2<>4;', ['ab', 'abc', 'abcd'], ['a', 'abcde']);
+});

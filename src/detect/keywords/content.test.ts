@@ -88,3 +88,13 @@ test('rawbytes accepted without effect', () => {
   assert.deepEqual(errors, []);
   assert.equal(sig.buffers[0].matches.length, 1);
 });
+
+test('bsize bad values rejected', () => {
+  for (const value of ['x', '4<>2', '<0', '>=', '1<>']) {
+    const { errors } = buildSignature(`bsize:${value};`);
+    assert.equal(errors.length, 1, value);
+    assert.equal(errors[0].code, 'KAPU_ERR_RULE_BAD_VALUE', value);
+  }
+  const { errors } = buildSignature('content:"longer string"; bsize:<10;');
+  assert.equal(errors[0].message, "bsize: '<10' allows at most 9 bytes, but a content of the buffer is 13 bytes long");
+});
