@@ -5,8 +5,8 @@
  * for every other byte. A row of the transition table therefore has one
  * entry per distinct pattern byte, not 256.
  *
- * A table entry holds the row offset (state * classCount) of the next
- * state, so the scan loop needs no multiplication; the entry is stored as
+ * A table entry contains the row offset (state * classCount) of the next
+ * state, so the scan loop needs no multiplication. The entry is stored as
  * ~offset (negative) when the next state ends a pattern. Case-sensitive
  * patterns are checked byte for byte at each hit.
  */
@@ -130,7 +130,7 @@ export class AhoCorasick {
 
   /**
    * Scans bytes[start, start+length) and appends to `hits` the id of every
-   * pattern found, once each: a pattern is skipped when seen[id] already
+   * pattern found, once each. A pattern is skipped when seen[id] already
    * equals `mark`, and seen[id] is set when it is appended. Returns the
    * new hit count, starting from `hitCount`.
    */
