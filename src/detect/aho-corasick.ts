@@ -5,8 +5,8 @@
  * for every other byte. A row of the transition table therefore has one
  * entry per distinct pattern byte, not 256.
  *
- * A table entry holds the row offset (state * classCount) of the next
- * state, so the scan loop needs no multiplication; the entry is stored as
+ * A table entry contains the row offset (state * classCount) of the next
+ * state, so the scan loop needs no multiplication. The entry is stored as
  * ~offset (negative) when the next state ends a pattern. Case-sensitive
  * patterns are checked byte for byte at each hit.
  */
@@ -49,76 +49,88 @@ export class AhoCorasick {
     this.classOf = classOf;
     this.classCount = classCount;
 
-    // Trie over classes: goto[state * classCount + class] = child or -1.
-    const children: Map<number, number>[] = [new Map()];
-    const outputsOf: number[][] = [[]];
+    // Trie over classes in the transition table itself: an entry is the
+    // child state, or -1 until the breadth-first pass below fills it.
+    let maxStates = 1;
+    for (const p of patterns) maxStates += p.bytes.length;
+    const next = new Int32Array(maxStates * classCount).fill(-1);
+    const outputsOf: (number[] | null)[] = new Array<number[] | null>(maxStates).fill(null);
+    let stateCount = 1;
     patterns.forEach((p, id) => {
       let state = 0;
       for (const byte of p.bytes) {
-        const c = classOf[byte];
-        let next = children[state].get(c);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          outputsOf.push([]);
-          children[state].set(c, next);
-        }
-        state = next;
+        const at = state * classCount + classOf[byte];
+        if (next[at] < 0) next[at] = stateCount++;
+        state = next[at];
       }
-      outputsOf[state].push(id);
+      (outputsOf[state] ??= []).push(id);
     });
-
-    const stateCount = children.length;
     this.stateCount = stateCount;
-    const next = new Int32Array(stateCount * classCount);
+
+    // Breadth-first: each missing transition takes the one of the failure
+    // state, and each state inherits the outputs of its failure state.
     const fail = new Int32Array(stateCount);
     const queue = new Int32Array(stateCount);
     let head = 0;
     let tail = 0;
     for (let c = 0; c < classCount; c++) {
-      const child = children[0].get(c);
-      next[c] = child ?? 0;
-      if (child !== undefined) queue[tail++] = child;
+      if (next[c] < 0) next[c] = 0;
+      else queue[tail++] = next[c];
     }
     while (head < tail) {
       const u = queue[head++];
+      const row = u * classCount;
+      const failRow = fail[u] * classCount;
       for (let c = 0; c < classCount; c++) {
-        const v = children[u].get(c);
-        if (v === undefined) {
-          next[u * classCount + c] = next[fail[u] * classCount + c];
-        } else {
-          fail[v] = next[fail[u] * classCount + c];
-          for (const id of outputsOf[fail[v]]) outputsOf[v].push(id);
-          next[u * classCount + c] = v;
-          queue[tail++] = v;
+        const v = next[row + c];
+        if (v < 0) {
+          next[row + c] = next[failRow + c];
+          continue;
         }
+        fail[v] = next[failRow + c];
+        const inherited = outputsOf[fail[v]];
+        if (inherited !== null) (outputsOf[v] ??= []).push(...inherited);
+        queue[tail++] = v;
       }
     }
+
+    // Renumber states in breadth-first order, so the shallow states that
+    // most input bytes visit sit together at the top of the table.
+    const order = new Int32Array(stateCount);
+    order.set(queue.subarray(0, stateCount - 1), 1);
+    const renamed = new Int32Array(stateCount);
+    for (let i = 0; i < stateCount; i++) renamed[order[i]] = i;
 
     const outputStart = new Int32Array(stateCount + 1);
     let total = 0;
     for (let s = 0; s < stateCount; s++) {
       outputStart[s] = total;
-      total += outputsOf[s].length;
+      total += outputsOf[order[s]]?.length ?? 0;
     }
     outputStart[stateCount] = total;
     const outputs = new Int32Array(total);
-    for (let s = 0; s < stateCount; s++) outputs.set(outputsOf[s], outputStart[s]);
+    for (let s = 0; s < stateCount; s++) {
+      const list = outputsOf[order[s]];
+      if (list !== null) outputs.set(list, outputStart[s]);
+    }
     this.outputStart = outputStart;
     this.outputs = outputs;
 
     const delta = new Int32Array(stateCount * classCount);
-    for (let i = 0; i < delta.length; i++) {
-      const target = next[i];
-      const row = target * classCount;
-      delta[i] = outputStart[target + 1] > outputStart[target] ? ~row : row;
+    for (let s = 0; s < stateCount; s++) {
+      const from = order[s] * classCount;
+      for (let c = 0; c < classCount; c++) {
+        const target = renamed[next[from + c]];
+        const row = target * classCount;
+        delta[s * classCount + c] = outputStart[target + 1] > outputStart[target] ? ~row : row;
+      }
     }
     this.delta = delta;
   }
 
   /**
    * Scans bytes[start, start+length) and appends to `hits` the id of every
-   * pattern found, once each: a pattern is skipped when seen[id] already
+   * pattern found, once each. A pattern is skipped when seen[id] already
    * equals `mark`, and seen[id] is set when it is appended. Returns the
    * new hit count, starting from `hitCount`.
    */

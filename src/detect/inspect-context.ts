@@ -15,6 +15,7 @@ export const MatchKind = {
   BYTE_JUMP: 5,
   BYTE_EXTRACT: 6,
   BYTE_MATH: 7,
+  BSIZE: 8,
 } as const;
 
 /** An InspectionMatch that the inspection engine can run. */

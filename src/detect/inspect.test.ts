@@ -249,3 +249,49 @@ test('pcre literal utf8 in pattern', () => {
   // A literal é in the rule stands for its UTF-8 bytes C3 A9.
   check('pcre:"/é/";', ['\xc3\xa9'], ['\xe9']);
 });
+
+test('latin1 text cached per packet', () => {
+  const ctx = new InspectContext();
+  const bytes = Uint8Array.of(0x41, 0xff, 0x80);
+  const first = ctx.latin1(bytes, 0, 3);
+  assert.equal(first, 'A\xff\x80');
+  assert.equal(ctx.latin1(bytes, 0, 3), first);
+  bytes[0] = 0x42;
+  // Same packet: the cached text stays; the next packet converts again.
+  assert.equal(ctx.latin1(bytes, 0, 3), 'A\xff\x80');
+  ctx.beginPacket();
+  assert.equal(ctx.latin1(bytes, 0, 3), 'B\xff\x80');
+  assert.equal(ctx.latin1(bytes, 1, 2), '\xff\x80');
+});
+
+test('pkt_data keeps the payload chain', () => {
+  check('content:"a"; pkt_data; content:"b"; distance:0;', ['ab'], ['ba']);
+});
+
+test('negated content negative distance', () => {
+  // Suricata's example: alert unless the Firefox version is 3.6.13.
+  const body =
+    'content:"User-Agent|3A| Mozilla/5.0 |28|Windows|3B| "; content:"Firefox/3."; distance:0; content:!"Firefox/3.6.13"; distance:-10;';
+  check(body, ['User-Agent: Mozilla/5.0 (Windows; U; en) Firefox/3.5.1'], ['User-Agent: Mozilla/5.0 (Windows; U; en) Firefox/3.6.13']);
+});
+
+test('byte_test string relative example', () => {
+  // Four digits starting one byte after "foobar".
+  check('content:"foobar"; byte_test:4,=,1337,1,relative,string,dec;', ['foobar 1337'], ['foobar1337', 'foobar 1338']);
+});
+
+test('byte_math bytes from variable', () => {
+  // byte_extract reads 2, so byte_math reads the two bytes 01 00 = 256 and adds 1.
+  check('byte_extract:1,0,n; byte_math:bytes n, offset 1, oper +, rvalue 1, result r; byte_test:2,=,r,3;', ['\x02\x01\x00\x01\x01'], ['\x02\x01\x00\x01\x00']);
+});
+
+test('bsize buffer length', () => {
+  check('content:"google.com"; bsize:10;', ['google.com'], ['google.com.', 'xgoogle.com']);
+  check('bsize:<3;', ['ab'], ['abc']);
+  check('bsize:>=3;', ['abc', 'abcd'], ['ab']);
+  check('bsize:>3;', ['abcd'], ['abc']);
+  check('bsize:<=3;', ['abc'], ['abcd']);
+  check('bsize:=2;', ['ab'], ['abc']);
+  // Ranges include both ends.
+  check('bsize:2<>4;', ['ab', 'abc', 'abcd'], ['a', 'abcde']);
+});

@@ -19,6 +19,7 @@ import { ByteTestMatch, matchByteTest } from './keywords/byte-test.js';
 import { ByteJumpMatch, matchByteJump } from './keywords/byte-jump.js';
 import { ByteExtractMatch, matchByteExtract } from './keywords/byte-extract.js';
 import { ByteMathMatch, matchByteMath } from './keywords/byte-math.js';
+import { BsizeMatch, matchBsize } from './keywords/bsize.js';
 
 /**
  * Checks that the inspection engine can run every keyword of the chain and
@@ -33,7 +34,7 @@ import { ByteMathMatch, matchByteMath } from './keywords/byte-math.js';
 export function prepareInspection(matches: readonly InspectionMatch[]): string | null {
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Partial<PayloadMatch>;
-    if (typeof m.kind !== 'number' || m.kind < MatchKind.CONTENT || m.kind > MatchKind.BYTE_MATH) return matches[i].keyword;
+    if (typeof m.kind !== 'number' || m.kind < MatchKind.CONTENT || m.kind > MatchKind.BSIZE) return matches[i].keyword;
   }
   for (let i = 0; i + 1 < matches.length; i++) {
     const m = matches[i];
@@ -100,6 +101,10 @@ function inspectFrom(
       return inspectNext(matches, index, bytes, start, length, ctx);
     case MatchKind.BYTE_MATH:
       if (!matchByteMath(m as ByteMathMatch, bytes, start, length, ctx)) return InspectResult.NO_MATCH;
+      return inspectNext(matches, index, bytes, start, length, ctx);
+    case MatchKind.BSIZE:
+      // The buffer length does not change, so no retry can help.
+      if (!matchBsize(m as BsizeMatch, length)) return InspectResult.DISCONTINUE;
       return inspectNext(matches, index, bytes, start, length, ctx);
     default:
       return InspectResult.DISCONTINUE;

@@ -165,18 +165,29 @@ function appliesToDirection(sig: Signature, dir: number): boolean {
   return true;
 }
 
+function rangesToSet(ranges: readonly (readonly [number, number])[]): Uint8Array {
+  const set = new Uint8Array(PORT_COUNT);
+  for (const [low, high] of ranges) set.fill(1, Math.max(0, low), Math.min(PORT_COUNT - 1, high) + 1);
+  return set;
+}
+
 /** Builds groups, sharing identical ones, and the per-port tables. */
 class GroupBuilder {
   readonly groups: RuleGroup[];
   private readonly byKey: Map<string, number>;
   private readonly cache: MatcherCache;
   private readonly portSets: Map<PortMatcher, Uint8Array>;
+  private readonly setsByKey: Map<string, Uint8Array>;
+  /** Port sets by the text of a matcher's `ranges`, to skip rebuilding equal sets. */
+  private readonly rangeSets: Map<string, Uint8Array>;
 
   constructor(cache: MatcherCache) {
     this.groups = [];
     this.byKey = new Map();
     this.cache = cache;
     this.portSets = new Map();
+    this.setsByKey = new Map();
+    this.rangeSets = new Map();
   }
 
   buildTable(members: GroupingEntry[], usePorts: boolean): SlotTable {
@@ -234,21 +245,48 @@ class GroupBuilder {
     const src = this.portSet(sig.srcPorts);
     const both = new Uint8Array(PORT_COUNT);
     for (let i = 0; i < PORT_COUNT; i++) both[i] = dst[i] | src[i];
-    return both;
+    return this.shareSet(both);
   }
 
   /**
-   * Evaluates a port matcher on every port once.
-   * NOTE: this costs 65536 calls per distinct matcher object; a parser that
-   * shares one matcher per port variable keeps loading fast.
+   * Returns the port set of a matcher, from its `ranges` when it lists
+   * them, else by calling `match` on every port. Equal sets share one
+   * array, so the partition above runs once per distinct set.
    */
   private portSet(m: PortMatcher): Uint8Array {
-    let set = this.portSets.get(m);
-    if (set === undefined) {
-      set = new Uint8Array(PORT_COUNT);
+    const known = this.portSets.get(m);
+    if (known !== undefined) return known;
+
+    let shared: Uint8Array;
+    if (m.ranges !== undefined) {
+      const key = m.ranges.map(([low, high]) => `${low}-${high},`).join('');
+      shared = this.rangeSets.get(key) ?? this.shareSet(rangesToSet(m.ranges));
+      this.rangeSets.set(key, shared);
+    } else {
+      const set = new Uint8Array(PORT_COUNT);
       for (let port = 0; port < PORT_COUNT; port++) set[port] = m.match(port) ? 1 : 0;
-      this.portSets.set(m, set);
+      shared = this.shareSet(set);
     }
+    this.portSets.set(m, shared);
+    return shared;
+  }
+
+  /** Returns the stored array equal to `set`, storing `set` when it is new. */
+  private shareSet(set: Uint8Array): Uint8Array {
+    let key = '';
+    let port = 0;
+    while (port < PORT_COUNT) {
+      if (set[port] === 0) {
+        port++;
+        continue;
+      }
+      const low = port;
+      while (port < PORT_COUNT && set[port] !== 0) port++;
+      key += `${low}-${port - 1},`;
+    }
+    const known = this.setsByKey.get(key);
+    if (known !== undefined) return known;
+    this.setsByKey.set(key, set);
     return set;
   }
 

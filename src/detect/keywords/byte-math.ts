@@ -10,7 +10,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  allocateByteVariable, applyBitmask, bitmaskShift, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
+  allocateByteVariable, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, type ByteVariableMatch,
 } from './byte-common.js';
 import { splitWord } from './byte-test.js';
@@ -39,6 +39,7 @@ export class ByteMathMatch implements ByteVariableMatch {
   readonly variableIndex: number;
   readonly isRelative: boolean;
   readonly byteCount: number;
+  readonly byteCountVar: number;
   readonly offset: number;
   readonly operator: number;
   readonly rvalue: number;
@@ -55,6 +56,7 @@ export class ByteMathMatch implements ByteVariableMatch {
     this.variableIndex = fields.variableIndex;
     this.isRelative = fields.isRelative;
     this.byteCount = fields.byteCount;
+    this.byteCountVar = fields.byteCountVar;
     this.offset = fields.offset;
     this.operator = fields.operator;
     this.rvalue = fields.rvalue;
@@ -75,22 +77,23 @@ export class ByteMathMatch implements ByteVariableMatch {
  * arithmetic does, but that value is rounded.
  */
 export function matchByteMath(m: ByteMathMatch, bytes: Uint8Array, start: number, length: number, ctx: InspectContext): boolean {
-  if (length === 0) return false;
+  const count = m.byteCountVar >= 0 ? ctx.byteVars[m.byteCountVar] : m.byteCount;
+  if (length === 0 || count < 1 || count > (m.isString ? MAX_BYTE_MATH_BYTES : MAX_BINARY_BYTES)) return false;
   const at = m.isRelative ? ctx.bufferOffset + m.offset : m.offset;
   const remaining = length - at;
   if (m.isRelative && remaining <= 0) return false;
-  if (at < 0 || m.byteCount > remaining) return false;
+  if (at < 0 || count > remaining) return false;
 
   let value: number;
   let consumed: number;
   if (m.isString) {
-    readString(bytes, start + at, m.byteCount, m.base);
+    readString(bytes, start + at, count, m.base);
     if (stringRead.digits === 0) return false;
     value = stringRead.value;
     consumed = stringRead.consumed;
   } else {
-    value = readBinary(bytes, start + at, m.byteCount, m.isLittleEndian);
-    consumed = m.byteCount;
+    value = readBinary(bytes, start + at, count, m.isLittleEndian);
+    consumed = count;
   }
   ctx.bufferOffset = at + consumed;
 
@@ -169,9 +172,10 @@ function setupByteMath(b: SignatureBuilder, value: string): void {
     }
   }
 
-  const count = parseInteger(options.get('bytes') ?? '');
-  const maxBytes = isString ? MAX_BYTE_MATH_BYTES : 8;
-  if (count === null || count < 1 || count > maxBytes) {
+  const count = parseValueOrVariable(b, 'byte_math', 'bytes', options.get('bytes') ?? '', 0, Number.MAX_SAFE_INTEGER);
+  if (count === null) return;
+  const maxBytes = isString ? MAX_BYTE_MATH_BYTES : MAX_BINARY_BYTES;
+  if (count.variable < 0 && (count.value < 1 || count.value > maxBytes)) {
     b.error(ErrorCode.RULE_BAD_VALUE, `byte_math: bytes '${options.get('bytes')}' is out of range (allowed 1 to ${maxBytes})`);
     return;
   }
@@ -203,7 +207,8 @@ function setupByteMath(b: SignatureBuilder, value: string): void {
       variableName: name,
       variableIndex: index,
       isRelative: options.has('relative'),
-      byteCount: count,
+      byteCount: count.value,
+      byteCountVar: count.variable,
       offset,
       operator,
       rvalue: rvalue.value,

@@ -119,6 +119,10 @@ function setupEndsWith(b: SignatureBuilder): void {
   const c = previousContent(b, 'endswith');
   if (c === null) return;
   if (c.isEndsWith) return conflict(b, 'endswith', 'the content already has endswith');
+  // NOTE: Suricata's documentation says endswith cannot be mixed with
+  // offset, distance or within. kapu accepts the mix, with the plain
+  // meaning (the match must end at the buffer end), so that no rule that
+  // Suricata loads is rejected here.
   c.isEndsWith = true;
 }
 

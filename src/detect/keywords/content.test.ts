@@ -62,13 +62,14 @@ test('content modifier conflicts rejected', () => {
     ['content:"a"; content:"abc"; within:2;', 'KAPU_ERR_RULE_BAD_VALUE'],
     ['content:"a"; depth:1; depth:1;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS'],
     ['content:"a"; startswith; offset:1;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS'],
-    ['content:"a"; offset:70000;', 'KAPU_ERR_RULE_BAD_VALUE'],
     ['content:"a"; offset:nope;', 'KAPU_ERR_RULE_UNKNOWN_VARIABLE'],
     ['content:!"a"; fast_pattern:only;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS'],
     ['content:"a"; fast_pattern; content:"b"; fast_pattern;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS'],
     ['content:"abc"; fast_pattern:2,2;', 'KAPU_ERR_RULE_BAD_VALUE'],
     ['content:"abc"; fast_pattern:x;', 'KAPU_ERR_RULE_BAD_VALUE'],
     ['content:"abc"; fast_pattern:only; depth:3;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS'],
+    ['content:"a"; endswith; endswith;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS'],
+    ['content:"a"; offset:1048577;', 'KAPU_ERR_RULE_BAD_VALUE'],
   ];
   for (const [body, code] of cases) {
     const { errors } = buildSignature(body);
@@ -86,4 +87,14 @@ test('rawbytes accepted without effect', () => {
   const { sig, errors } = buildSignature('content:"a"; rawbytes;');
   assert.deepEqual(errors, []);
   assert.equal(sig.buffers[0].matches.length, 1);
+});
+
+test('bsize bad values rejected', () => {
+  for (const value of ['x', '4<>2', '<0', '>=', '1<>']) {
+    const { errors } = buildSignature(`bsize:${value};`);
+    assert.equal(errors.length, 1, value);
+    assert.equal(errors[0].code, 'KAPU_ERR_RULE_BAD_VALUE', value);
+  }
+  const { errors } = buildSignature('content:"longer string"; bsize:<10;');
+  assert.equal(errors[0].message, "bsize: '<10' allows at most 9 bytes, but a content of the buffer is 13 bytes long");
 });

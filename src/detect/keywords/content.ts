@@ -17,8 +17,11 @@ function buildFoldTable(): Uint8Array {
   return table;
 }
 
-/** Largest offset, depth, distance or within that Suricata accepts. */
-export const MAX_CONTENT_MODIFIER_VALUE = 65535;
+/**
+ * Largest absolute value of offset, depth, distance or within: 1 MiB, the
+ * limit Suricata's documentation gives for distance and within.
+ */
+export const MAX_CONTENT_MODIFIER_VALUE = 1048576;
 
 /**
  * One `content` of a buffer chain. Values of -1 in the `*Var` fields mean

@@ -1,6 +1,6 @@
 /**
  * The payload keywords, for the keyword registry: content and its
- * modifiers, pcre, isdataat, the byte keywords and pkt_data.
+ * modifiers, pcre, isdataat, the byte keywords, bsize and pkt_data.
  */
 import type { KeywordDef } from '../signature.js';
 import { contentKeyword } from './content.js';
@@ -15,6 +15,7 @@ import { byteJumpKeyword } from './byte-jump.js';
 import { byteExtractKeyword } from './byte-extract.js';
 import { byteMathKeyword } from './byte-math.js';
 import { pktDataKeyword } from './pkt-data.js';
+import { bsizeKeyword } from './bsize.js';
 
 export const PAYLOAD_KEYWORDS: readonly KeywordDef[] = [
   contentKeyword,
@@ -34,4 +35,5 @@ export const PAYLOAD_KEYWORDS: readonly KeywordDef[] = [
   byteExtractKeyword,
   byteMathKeyword,
   pktDataKeyword,
+  bsizeKeyword,
 ];

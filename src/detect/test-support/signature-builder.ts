@@ -58,6 +58,7 @@ export function portRanges(...ranges: [number, number][]): PortMatcher {
   return {
     isAny: false,
     match: (port: number) => ranges.some(([lo, hi]) => port >= lo && port <= hi),
+    ranges,
   };
 }
 
