@@ -134,5 +134,16 @@ export function enumSchema(values: readonly string[]) {
   });
 }
 
+/** `auto` or a boolean word, returned as 'auto', 'yes' or 'no'. */
+export const autoOrBooleanSchema = z.string().transform((text, ctx) => {
+  if (text.trim().toLowerCase() === 'auto') return 'auto';
+  const value = parseBoolean(text);
+  if (value === null) {
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} is not allowed (expected auto, yes or no)` });
+    return z.NEVER;
+  }
+  return value ? 'yes' : 'no';
+});
+
 /** Any text. */
 export const stringSchema = z.string();
