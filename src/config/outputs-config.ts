@@ -111,7 +111,7 @@ const UNSUPPORTED_OUTPUTS = new Set([
 
 const OUTPUT_NAMES = ['fast', 'eve-log', 'stats'];
 
-/** The event types of the stock eve-log of Suricata 8 (drop is commented out there). */
+/** Returns the event types of Suricata 8's stock eve-log (where drop is commented out). */
 export function defaultEveTypes(): EveTypesConfig {
   const protocols = PROTOCOL_EVENT_TYPES.filter((p) => !['arp', 'pgsql', 'frame', 'netflow', 'metadata', 'ftp-data', 'imap', 'modbus', 'dnp3', 'enip', 'template', 'ntp', 'llmnr'].includes(p));
   return {

@@ -1,7 +1,7 @@
 /**
  * Walks a configuration tree against the schema descriptors: types every
  * value, fills defaults, and collects every problem. An invalid value of a
- * known key is an error; an unknown key is a warning that names the nearest
+ * known key is an error. An unknown key is a warning that names the nearest
  * known key, so a full suricata.yaml still loads.
  */
 import type { ConfNode } from './conf-tree.js';
@@ -91,11 +91,14 @@ export class SchemaReader {
     return out;
   }
 
-  /** Warns about `key`, naming the nearest key that `desc` knows. */
+  /** Warns about `key`, naming the nearest key that `desc` declares. */
   unknownKey(desc: MapDesc, node: ConfNode, childPath: string, key: string, parentPath: string): void {
     const nearest = nearestKey(key, Object.keys(desc.fields));
-    const nearestPath = nearest === null ? null : parentPath === '' ? nearest : `${parentPath}.${nearest}`;
-    const hint = nearestPath === null ? '' : ` (nearest known key: ${nearestPath})`;
+    let hint = '';
+    if (nearest !== null) {
+      const nearestPath = parentPath === '' ? nearest : `${parentPath}.${nearest}`;
+      hint = ` (nearest known key: ${nearestPath})`;
+    }
     this.warning(node, childPath, `unknown key, ignored${hint}`);
   }
 

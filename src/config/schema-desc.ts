@@ -1,6 +1,6 @@
 /**
- * Building blocks of the kapu.yaml schema. A descriptor says what a key
- * holds, its default and one line of documentation; the reader
+ * Building blocks of the kapu.yaml schema. A descriptor gives the type of
+ * a key, its default and one line of documentation, and the reader
  * (read-config.ts) walks the configuration tree against the descriptors,
  * types every value and reports unknown keys and invalid values.
  */

@@ -1,7 +1,7 @@
 /**
  * The kapu.yaml schema. Keys, layout and defaults follow the stock
  * suricata.yaml of Suricata 8 wherever the concept exists, so the supported
- * part of a suricata.yaml loads unchanged; `policy` is kapu's own section.
+ * part of a suricata.yaml loads unchanged. `policy` is kapu's own section.
  * docs/config.md lists these keys with their defaults.
  */
 import {
@@ -113,7 +113,7 @@ function hostOsPolicy() {
 }
 
 /**
- * Every section of kapu.yaml except `outputs`, which read-config.ts reads
+ * Every section of kapu.yaml except `outputs`, which outputs-config.ts reads
  * with its own rules (a sequence of one-key maps).
  */
 export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
@@ -141,7 +141,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   }),
   stream: section('TCP session tracking and reassembly', {
     memcap: bytes('64 MiB', 64 * MIB, 'memory for TCP sessions'),
-    'checksum-validation': bool(true, 'drop TCP segments with a bad checksum from tracking'),
+    'checksum-validation': bool(true, 'packets with a bad TCP checksum are not tracked or reassembled'),
     inline: autoOrBool('inline reassembly: auto follows the run mode'),
     midstream: bool(false, 'pick up sessions whose handshake was not seen'),
     'midstream-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy for midstream sessions'),
@@ -218,7 +218,6 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
  * They are reported as "not supported, ignored" rather than as unknown keys.
  */
 export const SURICATA_ONLY_KEYS = new Set([
-  '%YAML',
   'suricata-version',
   'plugins',
   'heartbeat',
@@ -265,6 +264,4 @@ export const SURICATA_ONLY_KEYS = new Set([
   'umask',
   'sensor-name',
   'geoip-database',
-  'reference-config',
-  'mqtt',
 ]);

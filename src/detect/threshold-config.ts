@@ -174,7 +174,8 @@ function parseIpv6(text: string, out: Uint8Array): boolean {
   const halves = text.split('::');
   if (halves.length > 2) return false;
   const head = halves[0] === '' ? [] : (halves[0] as string).split(':');
-  const tail = halves.length === 2 ? (halves[1] === '' ? [] : (halves[1] as string).split(':')) : [];
+  let tail: string[] = [];
+  if (halves.length === 2 && halves[1] !== '') tail = (halves[1] as string).split(':');
   const groups: number[] = [];
   const toGroups = (parts: string[]): boolean => {
     for (const part of parts) {

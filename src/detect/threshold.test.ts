@@ -318,8 +318,8 @@ test('rate filter changes action after count', () => {
 });
 
 test('rate filter timeout ends', () => {
-  // count 2 in 10 s, drop for 5 s: the 3rd match at 2 s sets it until 7 s;
-  // the match at 8 s starts counting again.
+  // count 2 in 10 s, drop for 5 s: the 3rd match at 2 s sets the drop until 7 s.
+  // The match at 8 s starts counting again.
   const engine = new ThresholdEngine(parseThresholdConfig('rate_filter gen_id 1, sig_id 1000001, track by_src, count 2, seconds 10, new_action drop, timeout 5', 't', {}).entries);
   const s = sig({ sid: 1000001 });
   const overrides = [0, 1, 2, 3, 6.9, 8, 9, 10].map((t) => {

@@ -161,7 +161,7 @@ function hashKey(key: Uint32Array): number {
   return h >>> 0;
 }
 
-/** What applies to one signature after threshold.config is taken into account. */
+/** Suppressions, threshold and rate_filter of one signature, with threshold.config applied. */
 interface SignaturePlan {
   /** A suppress entry without track: the rule never alerts. */
   suppressAll: boolean;

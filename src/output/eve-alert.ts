@@ -22,7 +22,7 @@ import type { PktSrcValue } from './eve-format.js';
 import { openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
-/** Which optional parts an alert carries (outputs.eve-log.types.alert). */
+/** Optional parts of an alert event (outputs.eve-log.types.alert). */
 export interface AlertFieldOptions {
   payload: boolean;
   payloadPrintable: boolean;

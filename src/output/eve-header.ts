@@ -11,7 +11,7 @@ import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js'
 import type { PktSrcValue } from './eve-format.js';
 import type { TimestampFormatter } from './eve-time.js';
 
-/** What every event builder needs besides its inputs. */
+/** Settings that every event builder uses besides its inputs. */
 export interface EveContext {
   time: TimestampFormatter;
   /** True in IPS mode: drop actions block traffic (alert.action `blocked`). */
