@@ -103,16 +103,17 @@ test('config lists every invalid value', () => {
       '  checksum-checks: sometimes',
       'policy:',
       '  mode: firewall',
-      'packet-alert-max: 0',
+      'defrag:',
+      '  trackers: 0',
       '',
     ].join('\n'),
   );
   assert.deepEqual(configProblems(path), [
     "kapu.yaml:2: flow.hash-size: 'lots' is not a whole number",
     "kapu.yaml:4: stream.midstream: 'maybe' is not a boolean (expected yes, no, true, false, on or off)",
-    "kapu.yaml:6: pcap-file.checksum-checks: 'sometimes' is not allowed (expected auto, yes, no)",
+    "kapu.yaml:6: pcap-file.checksum-checks: 'sometimes' is not allowed (expected auto, yes or no)",
     "kapu.yaml:8: policy.mode: 'firewall' is not allowed (expected ids, ips)",
-    "kapu.yaml:9: packet-alert-max: '0' is out of range (expected 1 to 1000)",
+    "kapu.yaml:10: defrag.trackers: '0' is out of range (expected 1 to 268435456)",
   ]);
 });
 
@@ -337,6 +338,26 @@ test('config unsupported output enabled warns', () => {
     'kapu.yaml:2: outputs.0.pcap-log: output not supported by kapu, ignored',
     'kapu.yaml:6: outputs.2.fsat: unknown output, ignored (nearest known output: fast)',
   ]);
+});
+
+test('config falls back like Suricata', () => {
+  const path = writeConfig(['packet-alert-max: 0', 'stream:', '  inline: true', 'pcap-file:', '  checksum-checks: no', ''].join('\n'));
+  const { config, warnings } = loadConfig(path, []);
+  // suricata-verify alert-max-default: an invalid value falls back to 15.
+  assert.deepEqual(warnings, ["kapu.yaml:1: packet-alert-max: '0' is out of range (expected 1 to 1000), using 15"]);
+  assert.equal(config.packetAlertMax, 15);
+  assert.equal(config.stream.inline, 'yes');
+  assert.equal(config.pcapFile.checksumChecks, 'no');
+});
+
+test('config type options not indented', () => {
+  const path = writeConfig(
+    ['outputs:', '  - eve-log:', '      types:', '        - files:', '          force-magic: true', '        - alert', ''].join('\n'),
+  );
+  const { config, warnings } = loadConfig(path, []);
+  assert.deepEqual(warnings, ["kapu.yaml:4: outputs.0.eve-log.types.0.files: force-magic: not indented under 'files', ignored"]);
+  assert.deepEqual(config.outputs.eveLogs[0]!.types.protocols, ['files']);
+  assert.equal(config.outputs.eveLogs[0]!.types.alert.enabled, true);
 });
 
 test('config action-order checks', () => {

@@ -22,6 +22,7 @@ const ALERT_DESC = section('alert events', {
   metadata: accepted('rule metadata, flow and app-layer fields: yes/no or a map'),
   'tagged-packets': bool(true, 'log packets tagged by the tag keyword'),
   verdict: bool(false, 'the verdict object'),
+  reference: accepted('rule references (accepted, not written yet)'),
   'http-body': accepted('accepted, not used yet'),
   'http-body-printable': accepted('accepted, not used yet'),
   'websocket-payload': accepted('accepted, not used yet'),
@@ -31,6 +32,7 @@ const ALERT_DESC = section('alert events', {
   tls: accepted('older option, accepted'),
   ssh: accepted('older option, accepted'),
   smtp: accepted('older option, accepted'),
+  dnp3: accepted('older option, accepted'),
 });
 
 const ANOMALY_DESC = section('anomaly events', {
@@ -76,6 +78,8 @@ const EVE_DESC = section('an EVE JSON log', {
   'community-id-seed': int(0, 0, 65535, 'community id seed'),
   ethernet: bool(false, 'ether object (accepted, not written yet)'),
   'pcap-file': bool(false, 'pcap_filename field (accepted, not written yet)'),
+  'ipv6-compress': bool(false, 'write IPv6 addresses in compressed form (2001:db8::1)'),
+  metadata: accepted('flowbits and other variables in events (accepted, not written yet)'),
   xff: accepted('accepted, not used yet'),
   prefix: accepted('accepted, not used'),
   threaded: accepted('accepted, not used'),
@@ -107,7 +111,7 @@ const UNSUPPORTED_OUTPUTS = new Set([
 
 const OUTPUT_NAMES = ['fast', 'eve-log', 'stats'];
 
-/** The event types of the stock eve-log of Suricata 8 (drop is commented out there). */
+/** Returns the event types of Suricata 8's stock eve-log (where drop is commented out). */
 export function defaultEveTypes(): EveTypesConfig {
   const protocols = PROTOCOL_EVENT_TYPES.filter((p) => !['arp', 'pgsql', 'frame', 'netflow', 'metadata', 'ftp-data', 'imap', 'modbus', 'dnp3', 'enip', 'template', 'ntp', 'llmnr'].includes(p));
   return {
@@ -223,11 +227,17 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
 /** Splits a one-key map item into its name and options; reports other shapes. */
 function singleKey(reader: SchemaReader, item: ConfNode, path: string): [string, ConfNode | undefined] | null {
   if (item.kind === 'scalar' && item.value !== null) return [item.value, undefined];
-  if (item.kind !== 'map' || item.entries.size !== 1) {
+  if (item.kind !== 'map' || item.entries.size === 0) {
     reader.error(item, path, 'expected one name with its options (- name: {...})');
     return null;
   }
   const [name, options] = item.entries.entries().next().value as [string, ConfNode];
+  if (item.entries.size > 1) {
+    // `- files:` followed by options at its own indentation: YAML makes them
+    // siblings of the name. Suricata reads the first key as the name too.
+    const others = [...item.entries.keys()].slice(1).join(', ');
+    reader.warning(item, `${path}.${name}`, `${others}: not indented under '${name}', ignored`);
+  }
   return [name, options];
 }
 

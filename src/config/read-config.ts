@@ -1,7 +1,7 @@
 /**
  * Walks a configuration tree against the schema descriptors: types every
  * value, fills defaults, and collects every problem. An invalid value of a
- * known key is an error; an unknown key is a warning that names the nearest
+ * known key is an error. An unknown key is a warning that names the nearest
  * known key, so a full suricata.yaml still loads.
  */
 import type { ConfNode } from './conf-tree.js';
@@ -34,7 +34,7 @@ export class SchemaReader {
     if (node === undefined) return defaultOf(desc);
     switch (desc.t) {
       case 'scalar':
-        return this.readScalar(desc.schema, desc.def, node, path);
+        return this.readScalar(desc.schema, desc.def, node, path, desc.fallback === true ? desc.defText : null);
       case 'map':
         return this.readMap(desc, node, path);
       case 'text-map':
@@ -46,7 +46,17 @@ export class SchemaReader {
     }
   }
 
-  readScalar(schema: { safeParse(v: string): { success: boolean; data?: unknown; error?: { issues: { message: string }[] } } }, def: unknown, node: ConfNode, path: string): unknown {
+  /**
+   * Reads a scalar with `schema`. With `fallbackText`, an invalid value is
+   * a warning that names the default used instead.
+   */
+  readScalar(
+    schema: { safeParse(v: string): { success: boolean; data?: unknown; error?: { issues: { message: string }[] } } },
+    def: unknown,
+    node: ConfNode,
+    path: string,
+    fallbackText: string | null = null,
+  ): unknown {
     if (node.kind !== 'scalar') {
       this.error(node, path, `expected a single value, found a ${node.kind === 'map' ? 'map' : 'sequence'}`);
       return def;
@@ -55,7 +65,10 @@ export class SchemaReader {
     if (node.value === null) return def;
     const result = schema.safeParse(node.value);
     if (result.success) return result.data;
-    for (const issue of result.error?.issues ?? []) this.error(node, path, issue.message);
+    for (const issue of result.error?.issues ?? []) {
+      if (fallbackText === null) this.error(node, path, issue.message);
+      else this.warning(node, path, `${issue.message}, using ${fallbackText}`);
+    }
     return def;
   }
 
@@ -78,11 +91,14 @@ export class SchemaReader {
     return out;
   }
 
-  /** Warns about `key`, naming the nearest key that `desc` knows. */
+  /** Warns about `key`, naming the nearest key that `desc` declares. */
   unknownKey(desc: MapDesc, node: ConfNode, childPath: string, key: string, parentPath: string): void {
     const nearest = nearestKey(key, Object.keys(desc.fields));
-    const nearestPath = nearest === null ? null : parentPath === '' ? nearest : `${parentPath}.${nearest}`;
-    const hint = nearestPath === null ? '' : ` (nearest known key: ${nearestPath})`;
+    let hint = '';
+    if (nearest !== null) {
+      const nearestPath = parentPath === '' ? nearest : `${parentPath}.${nearest}`;
+      hint = ` (nearest known key: ${nearestPath})`;
+    }
     this.warning(node, childPath, `unknown key, ignored${hint}`);
   }
 

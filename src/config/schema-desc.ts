@@ -1,11 +1,12 @@
 /**
- * Building blocks of the kapu.yaml schema. A descriptor says what a key
- * holds, its default and one line of documentation; the reader
+ * Building blocks of the kapu.yaml schema. A descriptor gives the type of
+ * a key, its default and one line of documentation, and the reader
  * (read-config.ts) walks the configuration tree against the descriptors,
  * types every value and reports unknown keys and invalid values.
  */
 import type { z } from 'zod';
 import {
+  autoOrBooleanSchema,
   booleanSchema,
   byteSizeSchema,
   durationSchema,
@@ -25,6 +26,11 @@ export interface ScalarDesc {
   /** The default as written in docs/config.md. */
   defText: string;
   doc: string;
+  /**
+   * When set, an invalid value is a warning and the default is used, as
+   * Suricata does for this key; otherwise it is an error.
+   */
+  fallback?: boolean;
 }
 
 export interface MapDesc {
@@ -83,6 +89,11 @@ export function seconds(def: number, doc: string): ScalarDesc {
 /** Declares a text key; a null default means the key is unset unless given. */
 export function text(def: string | null, doc: string): ScalarDesc {
   return { t: 'scalar', schema: stringSchema, def, defText: def === null ? '(unset)' : def, doc };
+}
+
+/** Declares a key that takes `auto` or a boolean (read as 'auto', 'yes' or 'no'). */
+export function autoOrBool(doc: string): ScalarDesc {
+  return { t: 'scalar', schema: autoOrBooleanSchema, def: 'auto', defText: 'auto', doc };
 }
 
 /** Declares a key that takes one of `values`. */

@@ -1,11 +1,12 @@
 /**
  * The kapu.yaml schema. Keys, layout and defaults follow the stock
  * suricata.yaml of Suricata 8 wherever the concept exists, so the supported
- * part of a suricata.yaml loads unchanged; `policy` is kapu's own section.
+ * part of a suricata.yaml loads unchanged. `policy` is kapu's own section.
  * docs/config.md lists these keys with their defaults.
  */
 import {
   accepted,
+  autoOrBool,
   bool,
   bytes,
   int,
@@ -112,7 +113,7 @@ function hostOsPolicy() {
 }
 
 /**
- * Every section of kapu.yaml except `outputs`, which read-config.ts reads
+ * Every section of kapu.yaml except `outputs`, which outputs-config.ts reads
  * with its own rules (a sequence of one-key maps).
  */
 export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
@@ -135,13 +136,13 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
     'exception-policy': accepted('per-policy counters (accepted, not used yet)'),
   }),
   'pcap-file': section('reading capture files', {
-    'checksum-checks': oneOf(['auto', 'yes', 'no'], 'auto', 'validate checksums: auto turns them off when most are bad'),
+    'checksum-checks': autoOrBool('validate checksums: auto turns them off when most are bad'),
     'buffer-size': accepted('read buffer (accepted, not used)'),
   }),
   stream: section('TCP session tracking and reassembly', {
     memcap: bytes('64 MiB', 64 * MIB, 'memory for TCP sessions'),
-    'checksum-validation': bool(true, 'drop TCP segments with a bad checksum from tracking'),
-    inline: oneOf(['auto', 'yes', 'no'], 'auto', 'inline reassembly: auto follows the run mode'),
+    'checksum-validation': bool(true, 'packets with a bad TCP checksum are not tracked or reassembled'),
+    inline: autoOrBool('inline reassembly: auto follows the run mode'),
     midstream: bool(false, 'pick up sessions whose handshake was not seen'),
     'midstream-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy for midstream sessions'),
     'memcap-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy when stream.memcap is reached'),
@@ -183,11 +184,13 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
     'memcap-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy when defrag.memcap is reached'),
   }),
   'action-order': textList(['pass', 'drop', 'reject', 'alert'], 'order in which rule actions are applied'),
-  'packet-alert-max': int(15, 1, 1000, 'alerts kept per packet; more are counted in detect.alert_queue_overflow'),
+  // Suricata falls back to 15 on an invalid value instead of refusing to start.
+  'packet-alert-max': { ...int(15, 1, 1000, 'alerts kept per packet; more are counted in detect.alert_queue_overflow'), fallback: true },
   'exception-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy of every limit that sets none'),
   detect: section('detection engine', {
     profile: oneOf(['low', 'medium', 'high', 'custom'], 'medium', 'rule grouping profile'),
     'inspection-recursion-limit': int(3000, 0, 1_000_000, 'nesting limit of recursive payload inspection'),
+    'guess-applayer-tx': accepted('accepted, not used yet'),
     'custom-values': accepted('group counts of the custom profile (accepted, not used yet)'),
     'sgh-mpm-context': accepted('accepted, not used'),
     'sgh-mpm-caching': accepted('accepted, not used'),
@@ -215,7 +218,6 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
  * They are reported as "not supported, ignored" rather than as unknown keys.
  */
 export const SURICATA_ONLY_KEYS = new Set([
-  '%YAML',
   'suricata-version',
   'plugins',
   'heartbeat',
@@ -262,6 +264,4 @@ export const SURICATA_ONLY_KEYS = new Set([
   'umask',
   'sensor-name',
   'geoip-database',
-  'reference-config',
-  'mqtt',
 ]);

@@ -87,6 +87,8 @@ export interface EveLogConfig {
   communityId: boolean;
   communityIdSeed: number;
   ethernet: boolean;
+  /** `ipv6-compress`: write IPv6 addresses compressed (RFC 5952) instead of Suricata's full form. */
+  ipv6Compress: boolean;
   types: EveTypesConfig;
 }
 

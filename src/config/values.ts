@@ -69,7 +69,7 @@ export function quote(text: string): string {
   return `'${text}'`;
 }
 
-/** A byte size such as `64mb` or `1 MiB`. */
+/** Parses a byte size such as `64mb` or `1 MiB` into bytes. */
 export const byteSizeSchema = z.string().transform((text, ctx) => {
   const bytes = parseByteSize(text);
   if (bytes === null) {
@@ -82,7 +82,7 @@ export const byteSizeSchema = z.string().transform((text, ctx) => {
   return bytes;
 });
 
-/** A boolean word. */
+/** Parses a boolean word. */
 export const booleanSchema = z.string().transform((text, ctx) => {
   const value = parseBoolean(text);
   if (value === null) {
@@ -92,7 +92,7 @@ export const booleanSchema = z.string().transform((text, ctx) => {
   return value;
 });
 
-/** A duration in seconds. */
+/** Parses a duration into seconds. */
 export const durationSchema = z.string().transform((text, ctx) => {
   const seconds = parseDurationSeconds(text);
   if (seconds === null) {
@@ -105,7 +105,7 @@ export const durationSchema = z.string().transform((text, ctx) => {
   return seconds;
 });
 
-/** A whole number between `min` and `max`. */
+/** Returns a schema that parses a whole number between `min` and `max`. */
 export function integerSchema(min: number, max: number) {
   return z.string().transform((text, ctx) => {
     const trimmed = text.trim();
@@ -122,7 +122,7 @@ export function integerSchema(min: number, max: number) {
   });
 }
 
-/** One of a fixed set of words (compared case-insensitively, returned in lower case). */
+/** Returns a schema that accepts one of `values`, in any case, and returns it in lower case. */
 export function enumSchema(values: readonly string[]) {
   return z.string().transform((text, ctx) => {
     const word = text.trim().toLowerCase();
@@ -133,6 +133,17 @@ export function enumSchema(values: readonly string[]) {
     return word;
   });
 }
+
+/** `auto` or a boolean word, returned as 'auto', 'yes' or 'no'. */
+export const autoOrBooleanSchema = z.string().transform((text, ctx) => {
+  if (text.trim().toLowerCase() === 'auto') return 'auto';
+  const value = parseBoolean(text);
+  if (value === null) {
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} is not allowed (expected auto, yes or no)` });
+    return z.NEVER;
+  }
+  return value ? 'yes' : 'no';
+});
 
 /** Any text. */
 export const stringSchema = z.string();

@@ -5,11 +5,11 @@ import { VERIFY_PACKET_B64, TS_US, makeSig, verifyPacket } from './test-fixtures
 import { Flow } from '../flow/flow.js';
 import { Action } from '../detect/signature.js';
 import { alertActionText, buildAlertEvent, metadataJson, packetAlertFacts } from './eve-alert.js';
-import { PktSrc, formatIpv6 } from './eve-format.js';
+import { PktSrc, formatIpv6, formatIpv6Compressed } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 
-const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false };
+const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false, ipv6Compress: false };
 const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true };
 
 test('alert fields of verify packet', () => {
@@ -175,6 +175,29 @@ test('ipv6 format all zero groups', () => {
   addr[15] = 0x01;
   // suricata-verify writes fd01::101 as below.
   assert.equal(formatIpv6(addr), 'fd01:0000:0000:0000:0000:0000:0000:0101');
+});
+
+test('alert ipv6 compressed when configured', () => {
+  const p = verifyPacket();
+  p.ipVersion = 6;
+  p.srcAddr.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+  p.dstAddr.set([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x0c, 0x29, 0xff, 0xfa, 0xf2, 0xab, 0x42]);
+  const ctx = { ...utc, ipv6Compress: true };
+  const e = JSON.parse(buildAlertEvent(ctx, p, null, makeSig({}), packetAlertFacts('allowed'), allPayload));
+  // RFC 5952: the longest zero run is compressed, leading zeros dropped.
+  assert.equal(e.src_ip, '2001:db8::1:0:0:1');
+  // The compressed form suricata-verify shows for this address.
+  assert.equal(e.dest_ip, 'fe80::20c:29ff:faf2:ab42');
+});
+
+test('ipv6 compressed edge cases', () => {
+  assert.equal(formatIpv6Compressed(new Uint8Array(16)), '::');
+  const one = new Uint8Array(16);
+  one[15] = 1;
+  assert.equal(formatIpv6Compressed(one), '::1');
+  const single = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+  // A single zero group is not compressed (RFC 5952 section 4.2.2).
+  assert.equal(formatIpv6Compressed(single), '2001:db8:0:1:1:1:1:1');
 });
 
 test('alert multiple vlan ids', () => {

@@ -22,7 +22,7 @@ import type { PktSrcValue } from './eve-format.js';
 import { openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
-/** Which optional parts an alert carries (outputs.eve-log.types.alert). */
+/** Optional parts of an alert event (outputs.eve-log.types.alert). */
 export interface AlertFieldOptions {
   payload: boolean;
   payloadPrintable: boolean;
@@ -99,13 +99,13 @@ export function metadataJson(entries: readonly string[]): string | null {
 }
 
 /** Returns the text of the `"alert":{...}` object. `withMetadata` adds source/target and metadata. */
-export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean): string {
+export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean, ipv6Compress = false): string {
   let out = '"alert":{"action":"' + action + '"';
   out += ',"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev;
   out += ',"signature":' + jsonString(sig.msg);
   out += ',"category":' + jsonString(sig.category);
   out += ',"severity":' + sig.priority;
-  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target);
+  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target, ipv6Compress);
   if (withMetadata) {
     const metadata = metadataJson(sig.metadata);
     if (metadata !== null) out += ',"metadata":' + metadata;
@@ -114,10 +114,10 @@ export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'bloc
 }
 
 /** `target:dest_ip` makes the destination the target; `target:src_ip` the source. */
-function sourceTarget(p: Packet, target: 'src_ip' | 'dest_ip'): string {
+function sourceTarget(p: Packet, target: 'src_ip' | 'dest_ip', compress: boolean): string {
   const ports = protoHasPorts(p.ipProto);
-  const src = '{"ip":"' + formatIp(p.srcAddr, p.ipVersion) + '"' + (ports ? ',"port":' + p.srcPort : '') + '}';
-  const dst = '{"ip":"' + formatIp(p.dstAddr, p.ipVersion) + '"' + (ports ? ',"port":' + p.dstPort : '') + '}';
+  const src = '{"ip":"' + formatIp(p.srcAddr, p.ipVersion, compress) + '"' + (ports ? ',"port":' + p.srcPort : '') + '}';
+  const dst = '{"ip":"' + formatIp(p.dstAddr, p.ipVersion, compress) + '"' + (ports ? ',"port":' + p.dstPort : '') + '}';
   return target === 'dest_ip' ? ',"source":' + src + ',"target":' + dst : ',"source":' + dst + ',"target":' + src;
 }
 
@@ -129,7 +129,7 @@ function alertFlowObject(ctx: EveContext, p: Packet, flow: Flow): string {
   const toClient = p.direction === Direction.TO_CLIENT;
   const src = toClient ? p.dstAddr : p.srcAddr;
   const dst = toClient ? p.srcAddr : p.dstAddr;
-  out += ',"src_ip":"' + formatIp(src, p.ipVersion) + '","dest_ip":"' + formatIp(dst, p.ipVersion) + '"';
+  out += ',"src_ip":"' + formatIp(src, p.ipVersion, ctx.ipv6Compress) + '","dest_ip":"' + formatIp(dst, p.ipVersion, ctx.ipv6Compress) + '"';
   // Suricata writes the flow's ports only when the packet's source port is non-zero.
   if (protoHasPorts(p.ipProto) && p.srcPort > 0) {
     out += ',"src_port":' + (toClient ? p.dstPort : p.srcPort) + ',"dest_port":' + (toClient ? p.srcPort : p.dstPort);
@@ -148,7 +148,7 @@ export function buildAlertEvent(
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
-  out += ',' + alertObject(p, sig, facts.action, opts.metadata);
+  out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
 
   const isIp = p.ipVersion !== 0;
   if (isIp && flow !== null) {

@@ -7,7 +7,7 @@ import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 import { makeSig, verifyPacket } from './test-fixtures.js';
 
-const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: true };
+const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: true, ipv6Compress: false };
 const TS_US = Date.UTC(2026, 11, 4, 21, 3, 13) * 1000 + 123456;
 
 test('anomaly decode event', () => {

@@ -86,7 +86,7 @@ export function buildDropEvent(
   if (p.l4Offset >= 0) out += l4DropFields(p, l4Proto);
   if (reason !== null) out += (out.endsWith('{') ? '' : ',') + '"reason":' + jsonString(reason);
   out += '}';
-  if (alertSig !== null) out += ',' + alertObject(p, alertSig, 'blocked', false);
+  if (alertSig !== null) out += ',' + alertObject(p, alertSig, 'blocked', false, ctx.ipv6Compress);
   return out + '}';
 }
 
@@ -124,9 +124,9 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
   let out = '{"timestamp":"' + ctx.time.iso(timestampUs) + '","flow_id":' + flow.flowId + ',"event_type":"flow"';
   if (flow.vlanId !== 0) out += ',"vlan":[' + flow.vlanId + ']';
   const ports = protoHasPorts(flow.ipProto);
-  out += ',"src_ip":"' + formatIp(flow.clientAddr, flow.ipVersion) + '"';
+  out += ',"src_ip":"' + formatIp(flow.clientAddr, flow.ipVersion, ctx.ipv6Compress) + '"';
   if (ports) out += ',"src_port":' + flow.clientPort;
-  out += ',"dest_ip":"' + formatIp(flow.serverAddr, flow.ipVersion) + '"';
+  out += ',"dest_ip":"' + formatIp(flow.serverAddr, flow.ipVersion, ctx.ipv6Compress) + '"';
   if (ports) out += ',"dest_port":' + flow.serverPort;
   // Suricata's flow head writes ip_v before proto, unlike packet events.
   out += ',"ip_v":' + flow.ipVersion + ',"proto":' + jsonString(protoName(flow.ipProto));

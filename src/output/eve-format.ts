@@ -26,9 +26,38 @@ export function formatIpv6(addr: Uint8Array): string {
   return out;
 }
 
-/** Formats an address of IP version `ipVersion` (4 or 6). */
-export function formatIp(addr: Uint8Array, ipVersion: number): string {
-  return ipVersion === 6 ? formatIpv6(addr) : formatIpv4(addr);
+/**
+ * Formats 16 bytes in the compressed form of RFC 5952 section 4: no
+ * leading zeros, the longest run of two or more zero groups (the first of
+ * equal runs) as `::`. Written when eve-log `ipv6-compress` is on.
+ */
+export function formatIpv6Compressed(addr: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((addr[i] as number) << 8) | (addr[i + 1] as number));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return hex(0, bestStart) + '::' + hex(bestStart + bestLength, 8);
+}
+
+/** Formats an address of IP version `ipVersion` (4 or 6); `compress` selects RFC 5952 form for IPv6. */
+export function formatIp(addr: Uint8Array, ipVersion: number, compress = false): string {
+  if (ipVersion !== 6) return formatIpv4(addr);
+  return compress ? formatIpv6Compressed(addr) : formatIpv6(addr);
 }
 
 /**

@@ -11,11 +11,13 @@ import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js'
 import type { PktSrcValue } from './eve-format.js';
 import type { TimestampFormatter } from './eve-time.js';
 
-/** What every event builder needs besides its inputs. */
+/** Settings that every event builder uses besides its inputs. */
 export interface EveContext {
   time: TimestampFormatter;
   /** True in IPS mode: drop actions block traffic (alert.action `blocked`). */
   ipsMode: boolean;
+  /** eve-log `ipv6-compress`: RFC 5952 form instead of Suricata's default full form. */
+  ipv6Compress: boolean;
 }
 
 /** Appends `"vlan":[...]` for the packet's VLAN ids, outermost first. */
@@ -50,9 +52,9 @@ export function openPacketEvent(
   const isIp = p.ipVersion === 4 || p.ipVersion === 6;
   if (isIp) {
     const hasPorts = protoHasPorts(p.ipProto);
-    out += ',"src_ip":"' + formatIp(p.srcAddr, p.ipVersion) + '"';
+    out += ',"src_ip":"' + formatIp(p.srcAddr, p.ipVersion, ctx.ipv6Compress) + '"';
     if (hasPorts) out += ',"src_port":' + p.srcPort;
-    out += ',"dest_ip":"' + formatIp(p.dstAddr, p.ipVersion) + '"';
+    out += ',"dest_ip":"' + formatIp(p.dstAddr, p.ipVersion, ctx.ipv6Compress) + '"';
     if (hasPorts) out += ',"dest_port":' + p.dstPort;
     out += ',"proto":' + jsonString(protoName(p.ipProto));
     out += ',"ip_v":' + p.ipVersion;

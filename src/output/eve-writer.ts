@@ -43,7 +43,7 @@ export class EveWriter {
   constructor(logDir: string, config: EveLogConfig, ipsMode: boolean, fileOptions: LogFileOptions = {}, time = new TimestampFormatter()) {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
-    this.ctx = { time, ipsMode };
+    this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress };
     this.counts = { alert: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
     this.config = config;
     const a = config.types.alert;

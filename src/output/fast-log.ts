@@ -26,7 +26,8 @@ function isDropLike(action: number): boolean {
  * code in the port positions.
  */
 export function fastLogLine(time: TimestampFormatter, p: Packet, sig: Signature, ipsMode: boolean): string {
-  const marker = isDropLike(sig.action) ? (ipsMode ? '[Drop] ' : '[wDrop] ') : '';
+  let marker = '';
+  if (isDropLike(sig.action)) marker = ipsMode ? '[Drop] ' : '[wDrop] ';
   const classification = sig.classtype === null ? '(null)' : sig.category;
   let line =
     time.fast(p.timestampUs) + '  ' + marker + '[**] [' + sig.gid + ':' + sig.sid + ':' + sig.rev + '] ' + sig.msg +

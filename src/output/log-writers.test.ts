@@ -38,7 +38,7 @@ test('timestamp offsets east and west', () => {
 });
 
 test('timestamp local zone follows TZ', () => {
-  // The test runner's zone is whatever TZ says; compare with Date's own offset.
+  // The test runner's zone is whatever TZ sets, so compare with Date's own offset.
   const minutes = -new Date(Math.floor(TS_US / 1000)).getTimezoneOffset();
   assert.ok(new TimestampFormatter().iso(TS_US).endsWith(formatUtcOffset(minutes)));
 });
