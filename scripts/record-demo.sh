@@ -65,8 +65,8 @@ attack_traffic() {
   on_cli ping -n -c 1 -s 1200 -W 1 "$SERVER4"
   pause
 
-  # SYN sweeps: 6 to the SSH port and 7 to the MySQL port, none answered
-  # by a listener (the server resets them).
+  # SYN sweeps: 6 to the SSH port and 7 to the MySQL port. No listener
+  # runs there, so the server resets each.
   on_cli hping3 -q -S -p 22 -c 6 -i u50000 "$SERVER4" || true
   on_cli hping3 -q -S -p 3306 -c 7 -i u50000 "$SERVER4" || true
   pause
@@ -81,7 +81,7 @@ attack_traffic() {
   on_cli python3 "$PEER" dns-query "$SERVER4" c2.bad.example A --id 0x1005
   pause
 
-  # A command shell on port 4444: "id" and the root answer, then shellcode,
+  # A command shell on port 4444: "id" and the reply of a root shell, then shellcode,
   # then an ELF header, each on its own connection.
   on_cli python3 "$PEER" send "$SERVER4" 4444 69640a
   pause
@@ -159,7 +159,7 @@ main() {
   wait_listening 53 udp
   wait_listening 4444 tcp
 
-  # Fill the neighbour caches first, so the capture holds no ARP or
+  # Fill the neighbour caches first, so the capture contains no ARP or
   # neighbour discovery exchange and no delayed first IPv6 packet.
   on_cli ping -n -c 1 -W 2 "$SERVER4" >/dev/null
   on_cli ping -n -6 -c 1 -W 2 "$SERVER6" >/dev/null

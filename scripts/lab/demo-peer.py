@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 
-# Answers of the demo zone: name -> {qtype: address}.
+# Records of the demo zone: name -> {qtype: address}.
 ZONE = {
     "www.example": {1: "203.0.113.2", 28: "2001:db8:2::2"},
     "mail.example": {1: "203.0.113.25"},
