@@ -10,12 +10,13 @@ import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
 import { FlowEndReason } from '../flow/flow.js';
+import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { FastLogWriter } from '../output/fast-log.js';
-import { buildDecodeContext, buildDetectEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
+import { buildDecodeContext, buildDetectEngine, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 
@@ -38,7 +39,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
   const rules = loadRules(config, ruleFiles, warnings);
-  const detect = buildDetectEngine(config, rules);
+  const thresholds = buildThresholdEngine(config, rules, warnings);
+  const detect = buildDetectEngine(config, rules, thresholds);
   if (!opts.quiet) {
     for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
@@ -74,7 +76,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     pipeline.finish(FlowEndReason.SHUTDOWN);
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
-    const counters = collectStats(pipeline, flows, config);
+    const counters = collectStats(pipeline, flows, thresholds, config);
     for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters);
   } finally {
     reader.close();
@@ -106,7 +108,7 @@ function sumEvents(pipeline: PacketPipeline): number {
 }
 
 /** Gathers the counters of every stage under Suricata's stats names. */
-function collectStats(pipeline: PacketPipeline, flows: FlowTable, config: KapuConfig): Map<string, number> {
+function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: ThresholdEngine, config: KapuConfig): Map<string, number> {
   const out = new Map<string, number>();
   const decodeStats = pipeline.parts.decode.toStats();
   for (const [name, value] of Object.entries(decodeStats)) {
@@ -144,6 +146,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, config: KapuCo
   const c = pipeline.counters;
   out.set('detect.alert', c.alerts);
   out.set('detect.alert_queue_overflow', c.alertQueueOverflow);
+  out.set('detect.alerts_suppressed', thresholds.alertsSuppressed);
   out.set('ips.accepted', c.accepted);
   out.set('ips.blocked', c.blocked);
   out.set('ips.rejected', c.rejected);

@@ -16,13 +16,13 @@ export class CompiledPorts implements PortMatcher {
   readonly isAny: boolean;
   /** Bit `port` set when the port is in the set. */
   readonly bitmap: Uint8Array;
-  /** The ranges, for explain output and rule grouping. */
-  readonly ranges: readonly Range[];
+  /** The inclusive port ranges, for explain output and rule grouping. */
+  readonly ranges: readonly (readonly [number, number])[];
   readonly text: string;
 
   constructor(text: string, ranges: Range[]) {
     this.text = text;
-    this.ranges = ranges;
+    this.ranges = ranges.map((r) => [Number(r.start), Number(r.end)] as const);
     this.isAny = coversAll(ranges, PORT_MAX);
     this.bitmap = new Uint8Array(8192);
     for (const r of ranges) {

@@ -12,6 +12,8 @@ import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type Flow
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine } from '../detect/detect-engine.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
+import { ThresholdEngine } from '../detect/threshold.js';
+import { loadThresholdConfig } from '../detect/threshold-config.js';
 import { Action, type ActionId } from '../detect/signature.js';
 import { RuleVariables } from '../detect/variables.js';
 
@@ -113,11 +115,29 @@ export function loadRules(config: KapuConfig, files: string[], warnings: string[
   });
 }
 
+/**
+ * Builds the threshold engine: rule thresholds and detection filters plus
+ * the entries of `threshold-file`. Lines of that file that cannot be read
+ * go to `warnings` and the rest apply.
+ */
+export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, warnings: string[]): ThresholdEngine {
+  let entries: ConstructorParameters<typeof ThresholdEngine>[0] = [];
+  if (config.thresholdFile !== null && config.thresholdFile !== '') {
+    const loaded = loadThresholdConfig(config.thresholdFile, config.vars.addressGroups);
+    warnings.push(...loaded.errors);
+    entries = loaded.entries;
+  }
+  const engine = new ThresholdEngine(entries, { memcapBytes: config.detect.thresholds.memcap });
+  engine.prepare(rules.signatures);
+  return engine;
+}
+
 /** Builds the detection engine for loaded rules. */
-export function buildDetectEngine(config: KapuConfig, rules: LoadedRules): DetectEngine {
+export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdEngine): DetectEngine {
   return new DetectEngine(rules.signatures, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
+    thresholdHook: thresholds,
   });
 }
 
