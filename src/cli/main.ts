@@ -40,7 +40,7 @@ function buildProgram(result: { status: number }): Command {
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
-    .option('-q, --quiet', 'do not print the summary')
+    .option('-q, --quiet', 'print neither rule diagnostics nor the summary')
     .action(async (flags: Record<string, unknown>) => {
       const { runCapture } = await import('./run.js');
       const options = runOptionsFromFlags(flags);
