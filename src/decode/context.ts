@@ -138,6 +138,13 @@ export class DecodeContext {
   layerCount: number;
   /** Set by a checksum check that failed in the current packet. */
   hasInvalidChecksum: boolean;
+  /**
+   * Offsets in the packet of the IPv6 addresses that replace the header's
+   * in the upper-layer pseudo-header (home address option, final routing
+   * header destination), or -1. Set by the innermost IPv6 layer.
+   */
+  pseudoSourceOffset: number;
+  pseudoDestinationOffset: number;
 
   constructor(checksumMode: ChecksumMode = 'auto') {
     this.checksumMode = checksumMode;
@@ -149,6 +156,8 @@ export class DecodeContext {
     this.checksumSampleInvalid = 0;
     this.layerCount = 0;
     this.hasInvalidChecksum = false;
+    this.pseudoSourceOffset = -1;
+    this.pseudoDestinationOffset = -1;
   }
 
   /** Returns a counter's value by its stats name (`decoder.ipv4`, `decoder.event.ipv4.trunc_pkt`), or 0. */
@@ -181,9 +190,12 @@ export class DecodeContext {
   }
 }
 
-/** Records decoder event `id` on the packet, once per packet, and counts it. */
+/**
+ * Records decoder event `id` on the packet and counts it. An event raised
+ * twice is recorded twice, as Suricata records it, so EVE shows one anomaly
+ * per occurrence; past MAX_PACKET_EVENTS it is counted only.
+ */
 export function raiseEvent(p: Packet, ctx: DecodeContext, id: number): void {
-  if (p.hasEvent(id)) return;
   p.addEvent(id);
   ctx.eventCounts[id]++;
 }

@@ -11,9 +11,10 @@ const DLT_RAW_BSD = 12;
 const DLT_RAW_OPENBSD = 14;
 
 /**
- * Decodes `p` (after `p.reset`) by its link type. Malformed input becomes
- * decoder events on the packet and `p.isInvalid`; it never throws. Counts
- * the packet in `ctx`.
+ * Decodes `p` (after `p.reset`) by its link type and counts it in `ctx`.
+ * Malformed input becomes decoder events on the packet and `p.isInvalid`
+ * instead of an exception; the random-frame and malformed-corpus tests
+ * check this.
  */
 export function decodePacket(p: Packet, ctx: DecodeContext): void {
   const counters = ctx.counters;

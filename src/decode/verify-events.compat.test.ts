@@ -39,7 +39,16 @@ const CASES: EventCase[] = [
   },
   // test.yaml: alert 2200005 (ipv4.opt_invalid_len) and anomaly
   // decoder.ipv4.opt_pad_required at pcap_cnt 3; stats decoder.invalid 1.
-  { pcap: 'bug-7414-decoder-event-01/ip_secopt.pcap', checksumMode: 'auto', event: 'ipv4.opt_invalid_len', packets: 1, pcapCounts: [3], stats: { 'decoder.invalid': 1 } },
+  // The anomaly check counts 2 opt_invalid_len records: the packet has
+  // two security options with bad lengths.
+  {
+    pcap: 'bug-7414-decoder-event-01/ip_secopt.pcap',
+    checksumMode: 'auto',
+    event: 'ipv4.opt_invalid_len',
+    packets: 1,
+    pcapCounts: [3],
+    stats: { 'decoder.invalid': 1, 'decoder.event.ipv4.opt_invalid_len': 2 },
+  },
   { pcap: 'bug-7414-decoder-event-01/ip_secopt.pcap', checksumMode: 'auto', event: 'ipv4.opt_pad_required', packets: 1, pcapCounts: [3] },
   // test.yaml: sid 1 (tcp.pkt_too_small) once for IPv4 and once for IPv6,
   // sid 2 (udp.hlen_too_small) twice each, sid 3 (gre.pkt_too_small) once each.
