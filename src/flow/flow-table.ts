@@ -187,7 +187,7 @@ export class FlowTable {
    * Finds or creates the flow of `p`, sets `p.direction`, updates the
    * counters and, for TCP, the session. Returns null for packets that have
    * no flow (not IP, or an IP fragment before reassembly) and when the
-   * memcap leaves no room. In that case `exceptionAction` holds the
+   * memcap leaves no room. In that case `exceptionAction` contains the
    * outcome of the memcap policy.
    */
   handlePacket(p: Packet): Flow | null {
