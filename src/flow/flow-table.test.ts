@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Direction, IpProto, TcpFlag } from '../core/packet.js';
+import { TcpState } from '../stream/tcp-session.js';
 import { Flow, FlowEndReason, FlowState } from './flow.js';
 import { defaultFlowConfig, ExceptionAction, type ExceptionPolicyName, type FlowConfig } from './flow-config.js';
 import { FlowTable, FLOW_BYTES_ESTIMATE, HASH_BUCKET_BYTES_ESTIMATE } from './flow-table.js';
@@ -435,4 +436,20 @@ test('flow stats names', () => {
   assert.equal(stats['tcp.sessions'], 1);
   assert.equal(stats['stream.pkt_broken_ack'], 1);
   assert.equal(stats['stream.3whs_ack_in_wrong_dir'], 0);
+});
+
+test('flow icmp error keeps tcp state', () => {
+  const { table } = newTable();
+  const tcpFlow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1, timestampUs: T0 }));
+  // Host unreachable from a router quoting the SYN:
+  // 0x00  45 00 00 28 00 00 00 00 40 06 00 00 c6 33 64 07   E..(....@....3d.
+  // 0x10  cb 00 71 09 9c 40 00 50                           ..q..@.P
+  const bytes = new Uint8Array(80);
+  bytes.set([0x45, 0, 0, 0x28, 0, 0, 0, 0, 0x40, 0x06, 0, 0, 198, 51, 100, 7, 203, 0, 113, 9, 0x9c, 0x40, 0x00, 0x50], 42);
+  const error = makePacket({ src: '198.51.100.1', dst: '198.51.100.7', proto: IpProto.ICMP, icmpType: 3, icmpCode: 1, bytes, icmpInnerL3Offset: 42, timestampUs: T0 + 5 });
+  assert.equal(table.handlePacket(error), tcpFlow);
+  assert.equal(error.direction, Direction.TO_CLIENT);
+  assert.equal(tcpFlow?.pktsToClient, 1);
+  assert.equal(tcpFlow?.state, FlowState.NEW);
+  assert.equal(tcpFlow?.tcp?.state, TcpState.SYN_SENT);
 });

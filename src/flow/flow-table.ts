@@ -229,8 +229,9 @@ export class FlowTable {
     p.direction = direction;
     this.updateCounters(flow, p, direction, nowUs);
 
-    if (flow.tcp !== null && p.ipProto === IpProto.TCP) {
-      this.updateTcp(flow, flow.tcp, p, direction, slot);
+    if (flow.tcp !== null) {
+      // An ICMP error joined to a TCP flow counts as a packet but leaves the session alone.
+      if (p.ipProto === IpProto.TCP) this.updateTcp(flow, flow.tcp, p, direction, slot);
     } else if (flow.state === FlowState.NEW && flow.pktsToServer > 0 && flow.pktsToClient > 0) {
       flow.state = FlowState.ESTABLISHED;
     }
