@@ -28,7 +28,7 @@ test('eve timestamp format', () => {
 });
 
 test('flow record tcp rst', () => {
-  // The shape of a Suricata flow event for a SYN answered by RST/ACK.
+  // The shape of a Suricata flow event for a SYN followed by a RST/ACK from the server.
   const c = { src: '198.51.100.6', dst: '203.0.113.1', srcPort: 56814, dstPort: 2352 };
   const s = { src: '203.0.113.1', dst: '198.51.100.6', srcPort: 2352, dstPort: 56814 };
   const records = runFlow(

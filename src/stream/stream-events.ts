@@ -1,10 +1,10 @@
 /**
  * The catalogue of Suricata 8 stream events (the `stream-event:` names of
  * Suricata's stream-events.rules) with kapu's numeric ids. Session tracking
- * (tcp-session.ts) and reassembly record them on the session of the packet
- * that caused them; the `stream-event` keyword matches them, the pipeline
- * writes them as EVE `anomaly` events (type "stream") and counts them as the
- * stats counters `stream.<name>`.
+ * (tcp-session.ts) and reassembly record them on the session for the
+ * packet that caused them. The `stream-event` keyword matches them, and
+ * the pipeline writes them as EVE `anomaly` events (type "stream") and
+ * counts them as the stats counters `stream.<name>`.
  *
  * Ids are dense from 1 in the order of the rules file, so a Uint32Array
  * indexed by id holds the counters. Id 0 is unused.

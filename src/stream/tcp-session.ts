@@ -1,8 +1,9 @@
 /**
- * TCP session tracking as Suricata's stream engine does it: the three-way
- * handshake (the SYN's sender is the client), the state machine through
- * FIN and RST, and per direction the next expected sequence number, the
- * highest ACK, the receive window with its scale and the last timestamp.
+ * TCP session tracking as Suricata's stream engine does it. It follows the
+ * three-way handshake (the SYN's sender is the client) and the states
+ * through FIN and RST. Per direction it keeps the next expected sequence
+ * number, the highest ACK, the receive window with its scale and the last
+ * timestamp.
  * Anomalies become stream events (stream-events.ts) on the session, reset
  * at the start of each packet, so detection and output read the events of
  * the packet being processed.
@@ -48,7 +49,7 @@ export const TCP_STATE_NAMES: readonly string[] = [
   'closed',
 ];
 
-/** What `TcpSession.handlePacket` did with a packet. */
+/** Results of `TcpSession.handlePacket`. */
 export const TcpResult = {
   /** The packet was in sequence and updated the session. */
   ACCEPTED: 0,
@@ -334,7 +335,7 @@ export class TcpSession {
     }
   }
 
-  /** First packet of a flow, or every packet while no session exists. */
+  /** Handles a packet while no session exists: the first one of a flow, or any after it that set none up. */
   private handleNone(p: Packet, direction: number, config: StreamConfig): number {
     const flags = p.tcpFlags;
     if ((flags & TcpFlag.RST) !== 0) {
@@ -438,7 +439,7 @@ export class TcpSession {
     server.lastTsVal = p.hasTcpTimestamp ? p.tcpTsVal : 0;
   }
 
-  /** The client sent a SYN; waiting for the server's SYN/ACK. */
+  /** Handles a packet in syn_sent: the client sent a SYN, the server's SYN/ACK is due. */
   private handleSynSent(p: Packet, direction: number, config: StreamConfig): number {
     const flags = p.tcpFlags;
     const client = this.client;
@@ -569,7 +570,7 @@ export class TcpSession {
     return TcpResult.REJECTED;
   }
 
-  /** Established and the close states that follow it (all but closed). */
+  /** Handles a packet in established or one of the close states after it (all but closed). */
   private handleEstablished(p: Packet, direction: number): number {
     const flags = p.tcpFlags;
     const state = this.state;
@@ -595,6 +596,8 @@ export class TcpSession {
     if (p.payloadLength > 0 && seqLeq(seqEnd, sender.nextSeq)) {
       this.addEvent(StreamEvent.PKT_RETRANSMISSION);
       if (seqLeq(seqEnd, sender.lastAck)) {
+        // Data the receiver acknowledged already: a spurious retransmission.
+        this.addEvent(StreamEvent.PKT_SPURIOUS_RETRANSMISSION);
         if (state === TcpState.ESTABLISHED) this.addEvent(StreamEvent.EST_PKT_BEFORE_LAST_ACK);
         else if (state === TcpState.CLOSE_WAIT) this.addEvent(StreamEvent.CLOSEWAIT_PKT_BEFORE_LAST_ACK);
         return TcpResult.REJECTED;
@@ -658,7 +661,7 @@ export class TcpSession {
     }
   }
 
-  /** A SYN or SYN/ACK after the handshake: a resend, or one in the wrong direction. */
+  /** Classifies a SYN or SYN/ACK after the handshake: a resend, or one in the wrong direction. */
   private handleSynAfterHandshake(p: Packet, direction: number): number {
     if (this.state !== TcpState.ESTABLISHED) {
       this.addEvent(StreamEvent.SHUTDOWN_SYN_RESEND);
@@ -682,8 +685,8 @@ export class TcpSession {
 
   /**
    * Accepts a RST whose sequence number is exactly the next expected one
-   * (the BSD policy, Suricata's default; RFC 5961 section 3.2 asks the
-   * same) and whose ACK, when present, is valid.
+   * (the BSD policy, which is Suricata's default, and the only RST that
+   * RFC 5961 section 3.2 acts on) and whose ACK, when present, is valid.
    */
   private handleRst(p: Packet, direction: number): number {
     const sender = direction === Direction.TO_SERVER ? this.client : this.server;
@@ -705,9 +708,9 @@ export class TcpSession {
   }
 
   /**
-   * Closed: nothing changes. After a RST, a packet sent towards the side
-   * that received it means that side did not act on it, so the RST may
-   * have been injected.
+   * Handles a packet in closed, where nothing changes. After a RST, a
+   * packet towards the side that received it shows that the supposed
+   * sender of the RST is still sending, so the RST may have been injected.
    */
   private handleClosed(direction: number): number {
     if (this.isClosedByRst) {
