@@ -66,7 +66,9 @@ export function failureReason(d: RuleDiagnostic): string {
     return d.code === ErrorCode.RULE_UNSUPPORTED ? `${subject} not supported yet` : `unknown ${subject}`;
   }
   if (d.code === ErrorCode.RULE_DUPLICATE_SID) return 'duplicate sid';
-  return d.keyword !== null ? `bad value of '${d.keyword}'` : d.message.replace(/'[^']*'/g, "'...'");
+  // Other codes read as words: KAPU_ERR_RULE_BAD_VALUE becomes "bad value".
+  const problem = d.code.replace(/^KAPU_ERR_RULE_/, '').toLowerCase().replace(/_/g, ' ');
+  return d.keyword !== null ? `'${d.keyword}': ${problem}` : d.message.replace(/'[^']*'/g, "'...'");
 }
 
 /** Loads `files` in order and returns the signatures, the diagnostics and a summary. */

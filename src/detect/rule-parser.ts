@@ -242,8 +242,10 @@ class RuleBuilder implements SignatureBuilder {
   private report(severity: 'error' | 'warning', code: string, message: string, offset?: number, length?: number): void {
     const at = this.optionOffset + (offset ?? 0);
     const len = length ?? (offset === undefined ? this.optionLength : 1);
+    // A keyword that already names itself in the message gets no second prefix.
     const prefix = this.optionKeyword === null ? '' : `${this.optionKeyword}: `;
-    this.reportAt(severity, code, this.optionKeyword, prefix + message, at, len);
+    const text = message.startsWith(prefix) ? message : prefix + message;
+    this.reportAt(severity, code, this.optionKeyword, text, at, len);
   }
 
   private currentInspection(): BufferInspection {
