@@ -165,9 +165,9 @@ class RuleBuilder implements SignatureBuilder {
   private optionKeyword: string | null = null;
   private optionOffset = 0;
   private optionLength = 1;
-  /** Inspection matches of all buffers in the order they were added. */
-  private readonly matchOrder: InspectionMatch[] = [];
-  private readonly seenCounts = new Map<BufferInspection, number>();
+  /** Inspection matches of all buffers in the order they were added; created on first use. */
+  private matchOrder: InspectionMatch[] | null = null;
+  private seenCounts: Map<BufferInspection, number> | null = null;
 
   constructor(
     readonly rule: LogicalRule,
@@ -185,7 +185,7 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   selectBuffer(buffer: string): void {
-    this.syncMatchOrder();
+    if (this.sig.buffers.length > 0) this.syncMatchOrder();
     this.currentBuffer = buffer;
   }
 
@@ -194,9 +194,9 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   lastMatch(keywords: readonly string[]): InspectionMatch | null {
-    this.syncMatchOrder();
-    for (let i = this.matchOrder.length - 1; i >= 0; i--) {
-      if (keywords.includes(this.matchOrder[i].keyword)) return this.matchOrder[i];
+    const order = this.syncMatchOrder();
+    for (let i = order.length - 1; i >= 0; i--) {
+      if (keywords.includes(order[i].keyword)) return order[i];
     }
     return null;
   }
@@ -255,12 +255,15 @@ class RuleBuilder implements SignatureBuilder {
     return created;
   }
 
-  private syncMatchOrder(): void {
+  private syncMatchOrder(): InspectionMatch[] {
+    const order = this.matchOrder ?? (this.matchOrder = []);
+    const seenCounts = this.seenCounts ?? (this.seenCounts = new Map());
     for (const b of this.sig.buffers) {
-      const seen = this.seenCounts.get(b) ?? 0;
-      for (let i = seen; i < b.matches.length; i++) this.matchOrder.push(b.matches[i]);
-      this.seenCounts.set(b, b.matches.length);
+      const seen = seenCounts.get(b) ?? 0;
+      for (let i = seen; i < b.matches.length; i++) order.push(b.matches[i]);
+      seenCounts.set(b, b.matches.length);
     }
+    return order;
   }
 }
 
