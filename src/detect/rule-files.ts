@@ -109,7 +109,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
     else entry.count++;
   };
 
-  let kept: Array<Signature | null> = [];
+  let slots: Array<Signature | null> = [];
   const bySid = new Map<string, number>();
   let commented = 0;
   let failed = 0;
@@ -141,17 +141,17 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
       const key = `${sig.gid}:${sig.sid}`;
       const earlier = bySid.get(key);
       if (earlier === undefined) {
-        bySid.set(key, kept.length);
-        kept.push(sig);
+        bySid.set(key, slots.length);
+        slots.push(sig);
         continue;
       }
-      const previous = kept[earlier] as Signature;
+      const previous = slots[earlier] as Signature;
       const dropped = sig.rev > previous.rev ? previous : sig;
       const stays = dropped === previous ? sig : previous;
       if (dropped === previous) {
-        kept[earlier] = null;
-        bySid.set(key, kept.length);
-        kept.push(sig);
+        slots[earlier] = null;
+        bySid.set(key, slots.length);
+        slots.push(sig);
       }
       const d = duplicateDiagnostic(dropped, stays);
       diagnostics.push(d);
@@ -161,12 +161,12 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
   }
 
   const signatures: Signature[] = [];
-  for (const sig of kept) {
+  for (const sig of slots) {
     if (sig === null) continue;
     sig.id = signatures.length;
     signatures.push(sig);
   }
-  kept = [];
+  slots = [];
 
   const warnings = checkFlowbitUse(signatures, ctx.variables);
   for (const w of warnings) diagnostics.push(w);
@@ -205,7 +205,7 @@ function duplicateDiagnostic(dropped: Signature, stays: Signature): RuleDiagnost
     sid: dropped.sid,
     keyword: null,
     text: line,
-    message: `duplicate signature gid:${dropped.gid} sid:${dropped.sid} rev:${dropped.rev}; the one at ${stays.file}:${stays.line} (rev:${stays.rev}) is kept and this one skipped`,
+    message: `duplicate signature gid:${dropped.gid} sid:${dropped.sid} rev:${dropped.rev}; the one at ${stays.file}:${stays.line} (rev:${stays.rev}) is slots and this one skipped`,
   };
 }
 

@@ -356,17 +356,17 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   return false;
 }
 
-function compileAddress(b: RuleBuilder, text: string, offset: number, what: string): CompiledAddress | null {
+function compileAddress(b: RuleBuilder, text: string, offset: number, fieldName: string): CompiledAddress | null {
   const result = b.ctx.addresses.compile(text);
   if (isCompiledAddress(result)) return result;
-  b.reportAt('error', expressionCode(text, result), null, `${what}: ${result.message}`, offset + result.offset, result.length);
+  b.reportAt('error', expressionCode(text, result), null, `${fieldName}: ${result.message}`, offset + result.offset, result.length);
   return null;
 }
 
-function compilePorts(b: RuleBuilder, text: string, offset: number, what: string): CompiledPorts | null {
+function compilePorts(b: RuleBuilder, text: string, offset: number, fieldName: string): CompiledPorts | null {
   const result = b.ctx.ports.compile(text);
   if (isCompiledPorts(result)) return result;
-  b.reportAt('error', expressionCode(text, result), null, `${what}: ${result.message}`, offset + result.offset, result.length);
+  b.reportAt('error', expressionCode(text, result), null, `${fieldName}: ${result.message}`, offset + result.offset, result.length);
   return null;
 }
 
