@@ -205,7 +205,7 @@ function duplicateDiagnostic(dropped: Signature, stays: Signature): RuleDiagnost
     sid: dropped.sid,
     keyword: null,
     text: line,
-    message: `duplicate signature gid:${dropped.gid} sid:${dropped.sid} rev:${dropped.rev}; the one at ${stays.file}:${stays.line} (rev:${stays.rev}) is slots and this one skipped`,
+    message: `duplicate signature gid:${dropped.gid} sid:${dropped.sid} rev:${dropped.rev}; the one at ${stays.file}:${stays.line} (rev:${stays.rev}) is kept and this one skipped`,
   };
 }
 
