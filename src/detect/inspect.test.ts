@@ -295,3 +295,14 @@ test('bsize buffer length', () => {
   // Ranges include both ends.
   check('bsize:2<>4;', ['ab', 'abc', 'abcd'], ['a', 'abcde']);
 });
+
+test('pcre large repeat matches', () => {
+  const long = "'" + 'x'.repeat(1075);
+  check("pcre:\"/\\x27[^\\x27]{1075,}/\";", [long, long + 'yy'], [long.slice(0, -1), "'" + 'x'.repeat(500) + "'" + 'x'.repeat(600)]);
+});
+
+test('byte_test zero count string', () => {
+  // A count of 0 reads every digit from the position on.
+  check('byte_test:0,=,12345,0,string,dec;', ['12345', '12345x'], ['1234', '123456']);
+  check('content:"len="; byte_test:0,<,1000,0,relative,string,dec;', ['len=999;'], ['len=1000;', 'len=;']);
+});
