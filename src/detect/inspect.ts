@@ -138,8 +138,8 @@ function inspectNext(
 /**
  * Searches one content. The window is [offset, offset+depth) for an
  * absolute content and [prev+distance, prev+distance+within) for a
- * relative one, where prev is the end of the previous match. A window
- * that a negative distance starts before the buffer starts at 0.
+ * relative one, where prev is the end of the previous match. When a
+ * negative distance reaches before the buffer start, the window starts at 0.
  */
 function inspectContent(
   m: ContentMatch,
@@ -170,7 +170,8 @@ function inspectContent(
         if (end < to) to = end;
       }
     } else {
-      from = m.hasOffset ? (m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset) : 0;
+      from = 0;
+      if (m.hasOffset) from = m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset;
       if (m.hasDepth) to = from + (m.depthVar >= 0 ? vars[m.depthVar] : m.depth);
     }
     if (retryFrom !== 0) from = retryFrom;
@@ -210,7 +211,7 @@ function inspectContent(
 }
 
 /**
- * Runs one pcre. A relative pcre sees the buffer from the end of the
+ * Runs one pcre. A relative pcre runs on the buffer from the end of the
  * previous match, so `^` anchors there. A retry searches again from one
  * byte after the start of the last match.
  */

@@ -153,7 +153,9 @@ export function splitLargeRepeats(pattern: string): string {
       continue;
     }
     let min = Number(repeat[1]);
-    let max = repeat[2] === undefined ? min : repeat[3] === '' ? -1 : Number(repeat[3]);
+    // max is -1 for an open range `{n,}`.
+    let max = min;
+    if (repeat[2] !== undefined) max = repeat[3] === '' ? -1 : Number(repeat[3]);
     if ((min <= RE2_MAX_REPEAT && max <= RE2_MAX_REPEAT) || (max >= 0 && max - min > RE2_MAX_REPEAT)) {
       out += atom + repeat[0];
     } else {
