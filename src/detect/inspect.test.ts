@@ -295,3 +295,24 @@ test('bsize buffer length', () => {
   // Ranges include both ends.
   check('bsize:2<>4;', ['ab', 'abc', 'abcd'], ['a', 'abcde']);
 });
+
+test('pcre large repeat matches', () => {
+  const long = "'" + 'x'.repeat(1075);
+  check("pcre:\"/\\x27[^\\x27]{1075,}/\";", [long, long + 'yy'], [long.slice(0, -1), "'" + 'x'.repeat(500) + "'" + 'x'.repeat(600)]);
+});
+
+test('byte_test zero count string', () => {
+  // A count of 0 reads every digit from the position on.
+  check('byte_test:0,=,12345,0,string,dec;', ['12345', '12345x'], ['1234', '123456']);
+  check('content:"len="; byte_test:0,<,1000,0,relative,string,dec;', ['len=999;'], ['len=1000;', 'len=;']);
+});
+
+test('retry skips absolute keyword between', () => {
+  // "b" depends on "a" across the absolute isdataat, so "a" is retried.
+  check('content:"a"; isdataat:1; content:"b"; within:2;', ['axxab'], ['axxa']);
+  // The relative byte_extract depends on "a", so a failure further on
+  // retries "a" at its next occurrence.
+  check('content:"a"; byte_extract:1,0,v,relative; byte_test:1,=,7,0,relative;', ['a\x01\x07', 'a\x01\x01a\x01\x07'], ['a\x01\x01']);
+  // Between contents with only distance there is no retry.
+  check('content:"a"; isdataat:1; content:"b"; distance:2;', ['axxb'], ['axb']);
+});

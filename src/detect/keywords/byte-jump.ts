@@ -62,7 +62,7 @@ export function matchByteJump(m: ByteJumpMatch, bytes: Uint8Array, start: number
   const vars = ctx.byteVars;
   const offset = m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset;
   const count = m.byteCountVar >= 0 ? vars[m.byteCountVar] : m.byteCount;
-  if (length === 0 || count < 1 || count > (m.isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES)) return false;
+  if (length === 0 || count < 0 || count > (m.isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES)) return false;
 
   const at = m.isRelative ? ctx.bufferOffset + offset : offset;
   const remaining = length - at;
@@ -72,7 +72,7 @@ export function matchByteJump(m: ByteJumpMatch, bytes: Uint8Array, start: number
   let value: number;
   let consumed: number;
   if (m.isString) {
-    readString(bytes, start + at, count, m.base);
+    readString(bytes, start + at, count === 0 ? remaining : count, m.base);
     if (stringRead.digits === 0) return false;
     value = stringRead.value;
     consumed = stringRead.consumed;

@@ -29,8 +29,8 @@ test('byte_jump options parsed', () => {
 
 test('byte keywords bad values rejected', () => {
   const cases: [string, string, RegExp][] = [
-    ['byte_test:9,=,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /out of range \(allowed 1 to 8 without string\)/],
-    ['byte_test:24,=,1,0,string,dec;', 'KAPU_ERR_RULE_BAD_VALUE', /allowed 1 to 23 with string/],
+    ['byte_test:9,=,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /out of range \(allowed 0 to 8 without string\)/],
+    ['byte_test:24,=,1,0,string,dec;', 'KAPU_ERR_RULE_BAD_VALUE', /allowed 0 to 23 with string/],
     ['byte_test:4,~,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /operator '~' is invalid/],
     ['byte_test:4,=,1;', 'KAPU_ERR_RULE_BAD_VALUE', /too few arguments/],
     ['byte_test:4,=,1,0,hex;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /needs the 'string' option/],
