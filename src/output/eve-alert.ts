@@ -98,18 +98,42 @@ export function metadataJson(entries: readonly string[]): string | null {
   return out + '}';
 }
 
-/** Returns the text of the `"alert":{...}` object. `withMetadata` adds source/target and metadata. */
-export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean, ipv6Compress = false): string {
-  let out = '"alert":{"action":"' + action + '"';
-  out += ',"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev;
-  out += ',"signature":' + jsonString(sig.msg);
-  out += ',"category":' + jsonString(sig.category);
-  out += ',"severity":' + sig.priority;
-  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target, ipv6Compress);
-  if (withMetadata) {
+/** The fixed text of a signature's alert object, built on its first alert. */
+interface SignatureText {
+  /** `,"gid":...,"severity":N` */
+  core: string;
+  /** `,"metadata":{...}`, or '' when the rule has none. */
+  metadata: string;
+}
+
+const signatureTexts = new WeakMap<Signature, SignatureText>();
+
+function signatureText(sig: Signature): SignatureText {
+  let text = signatureTexts.get(sig);
+  if (text === undefined) {
     const metadata = metadataJson(sig.metadata);
-    if (metadata !== null) out += ',"metadata":' + metadata;
+    text = {
+      core:
+        ',"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev +
+        ',"signature":' + jsonString(sig.msg) + ',"category":' + jsonString(sig.category) +
+        ',"severity":' + sig.priority,
+      metadata: metadata === null ? '' : ',"metadata":' + metadata,
+    };
+    signatureTexts.set(sig, text);
   }
+  return text;
+}
+
+/**
+ * Returns the text of the `"alert":{...}` object. `withMetadata` adds the
+ * rule metadata. The signature's fields are formatted once and kept, so a
+ * signature must not change after its first alert.
+ */
+export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean, ipv6Compress = false): string {
+  const text = signatureText(sig);
+  let out = '"alert":{"action":"' + action + '"' + text.core;
+  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target, ipv6Compress);
+  if (withMetadata) out += text.metadata;
   return out + '}';
 }
 
