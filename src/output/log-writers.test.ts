@@ -122,6 +122,15 @@ test('log file line larger than buffer', () => {
   assert.equal(readFileSync(join(dir, 'x.log'), 'utf8'), 'a\n' + 'é'.repeat(100) + '\nb\n');
 });
 
+test('log file timer flushes', async () => {
+  const dir = tempDir();
+  const file = new BufferedLogFile(join(dir, 'x.log'), { flushIntervalMs: 10 });
+  file.writeLine('quiet');
+  for (let i = 0; i < 50 && file.flushes === 0; i++) await new Promise((done) => setTimeout(done, 10));
+  assert.equal(readFileSync(join(dir, 'x.log'), 'utf8'), 'quiet\n');
+  file.close();
+});
+
 test('log file reopen after rotation', () => {
   const dir = tempDir();
   const path = join(dir, 'eve.json');
