@@ -41,6 +41,8 @@ export function makeNode(kind: ConfNode['kind'], file: string, line: number, val
 /** Reads files into ConfNode trees and collects every problem found. */
 export class ConfReader {
   readonly errors: string[] = [];
+  /** True when the top-level file (depth 0) does not exist. */
+  isTopLevelMissing = false;
 
   /** Reads `path` (label in messages: `label`); returns null when it cannot be read or parsed. */
   readFile(path: string, label: string, depth = 0): ConfNode | null {
@@ -48,8 +50,10 @@ export class ConfReader {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-      this.errors.push(`${label}: cannot read config file (${reason})`);
+      const isMissing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      if (isMissing && depth === 0) this.isTopLevelMissing = true;
+      const reason = isMissing ? 'file not found' : (err as Error).message;
+      this.errors.push(`${label}: failed to read config file (${reason})`);
       return null;
     }
     return this.readText(text, path, label, depth);

@@ -227,7 +227,7 @@ test('config error in included file', () => {
   writeFileSync(join(dir, 'extra.yaml'), ['flow:', '  memcap: big', ''].join('\n'));
   writeFileSync(join(dir, 'kapu.yaml'), ['include:', '  - extra.yaml', '  - missing.yaml', ''].join('\n'));
   assert.deepEqual(configProblems(join(dir, 'kapu.yaml')), [
-    'missing.yaml: cannot read config file (file not found)',
+    'missing.yaml: failed to read config file (file not found)',
     "extra.yaml:2: flow.memcap: 'big' is not a byte size (expected a number with an optional unit kb, mb or gb)",
   ]);
 });

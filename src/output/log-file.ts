@@ -116,7 +116,7 @@ export class BufferedLogFile {
     try {
       return openSync(this.path, append ? 'a' : 'w', 0o640);
     } catch (err) {
-      throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `${this.path}: cannot open log file (${(err as Error).message})`, {
+      throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `${this.path}: failed to open log file (${(err as Error).message})`, {
         cause: err,
       });
     }
