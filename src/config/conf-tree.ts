@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
 
 /** One node of the configuration tree. */
 export interface ConfNode {
@@ -72,7 +72,7 @@ export class ConfReader {
     }
     const root = doc.contents;
     if (root === null || root === undefined) return makeNode('map', label, 1, null);
-    const ctx: ReadContext = { path, label, lineCounter, depth };
+    const ctx: ReadContext = { path, label, lineCounter, depth, doc, aliasDepth: 0 };
     const tree = this.convert(root as YamlNode, ctx);
     if (tree.kind !== 'map') {
       this.errors.push(`${label}:${tree.line}: the top level must be a map of keys`);
@@ -84,6 +84,18 @@ export class ConfReader {
 
   private convert(node: YamlNode, ctx: ReadContext): ConfNode {
     const line = node.range ? ctx.lineCounter.linePos(node.range[0]).line : 0;
+    if (isAlias(node)) {
+      // `*name` reads the anchored node `&name`.
+      const target = node.resolve(ctx.doc);
+      if (target === undefined || ctx.aliasDepth >= MAX_INCLUDE_DEPTH) {
+        this.errors.push(`${ctx.label}:${line}: alias '*${node.source}' does not name an anchor`);
+        return makeNode('scalar', ctx.label, line, null);
+      }
+      ctx.aliasDepth++;
+      const resolved = this.convert(target as YamlNode, ctx);
+      ctx.aliasDepth--;
+      return resolved;
+    }
     if (node.tag === '!include' && isScalar(node)) {
       return this.readInclude(String(node.value ?? ''), line, ctx) ?? makeNode('scalar', ctx.label, line, null);
     }
@@ -157,6 +169,9 @@ interface ReadContext {
   label: string;
   lineCounter: LineCounter;
   depth: number;
+  doc: Document;
+  /** Aliases followed on the current path, to stop alias cycles. */
+  aliasDepth: number;
 }
 
 /**
