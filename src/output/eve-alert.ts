@@ -30,6 +30,8 @@ export interface AlertFieldOptions {
   packet: boolean;
   /** Rule metadata, the flow object and app-layer fields. */
   metadata: boolean;
+  /** Most bytes of reassembled stream data logged as the payload (`payload-buffer-size`). */
+  payloadBufferSize: number;
 }
 
 /** Facts about one alert that are not in the packet, flow or signature. */
@@ -183,7 +185,10 @@ export function buildAlertEvent(
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {
     const stream = p.ipProto === 6 && facts.isStreamMatch;
-    const data = stream && facts.streamPayload !== null && facts.streamPayload.length > 0 ? facts.streamPayload : p.payload();
+    let data = p.payload();
+    if (stream && facts.streamPayload !== null && facts.streamPayload.length > 0) {
+      data = facts.streamPayload.subarray(0, opts.payloadBufferSize);
+    }
     if (opts.payload) out += ',"payload":"' + base64(data) + '"';
     if (opts.payloadLength) out += ',"payload_length":' + data.length;
     if (opts.payloadPrintable) out += ',"payload_printable":' + jsonString(printableAscii(data));

@@ -53,6 +53,7 @@ export class EveWriter {
       payloadLength: a.payloadLength,
       packet: a.packet,
       metadata: a.metadata,
+      payloadBufferSize: a.payloadBufferSize,
     };
     this.dropFlowsSeen = new WeakSet();
     this.previousStats = null;
