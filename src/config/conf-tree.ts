@@ -22,7 +22,7 @@ export interface ConfNode {
   file: string;
   /** 1-based line of the node in `file`, 0 for `--set`. */
   line: number;
-  /** Text of a scalar; null for an empty value (`key:` or `~`) and for maps and sequences. */
+  /** Text of a scalar. It is null for an empty value (`key:` or `~`) and for maps and sequences. */
   value: string | null;
   /** Children of a map, in file order. */
   entries: Map<string, ConfNode>;
@@ -30,8 +30,11 @@ export interface ConfNode {
   items: ConfNode[];
 }
 
-/** Deepest chain of nested includes; past it the include is reported as an error. */
+/** Maximum depth of nested includes. A deeper include is reported as an error. */
 export const MAX_INCLUDE_DEPTH = 8;
+
+/** Maximum aliases followed inside one another, which stops alias cycles. */
+const MAX_ALIAS_DEPTH = 16;
 
 /** Creates a node; `entries` and `items` are always present so every node has one shape. */
 export function makeNode(kind: ConfNode['kind'], file: string, line: number, value: string | null): ConfNode {
@@ -87,8 +90,8 @@ export class ConfReader {
     if (isAlias(node)) {
       // `*name` reads the anchored node `&name`.
       const target = node.resolve(ctx.doc);
-      if (target === undefined || ctx.aliasDepth >= MAX_INCLUDE_DEPTH) {
-        this.errors.push(`${ctx.label}:${line}: alias '*${node.source}' does not name an anchor`);
+      if (target === undefined || ctx.aliasDepth >= MAX_ALIAS_DEPTH) {
+        this.errors.push(`${ctx.label}:${line}: alias '*${node.source}' names no anchor, or aliases nest too deep`);
         return makeNode('scalar', ctx.label, line, null);
       }
       ctx.aliasDepth++;
