@@ -174,6 +174,12 @@ export interface AddressMatcher {
 export interface PortMatcher {
   readonly isAny: boolean;
   match(port: number): boolean;
+  /**
+   * The matched ports as sorted, inclusive [low, high] pairs, when the
+   * matcher can list them. Rule grouping then skips calling `match` for
+   * every port number.
+   */
+  readonly ranges?: readonly (readonly [number, number])[];
 }
 
 /**
