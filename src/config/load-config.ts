@@ -34,7 +34,7 @@ export function loadConfig(path: string | null, sets: string[]): LoadedConfig {
   let root: ConfNode | null = makeNode('map', 'defaults', 0, null);
   if (path !== null) {
     root = confReader.readFile(path, basename(path));
-    if (root === null && confReader.errors.length === 1 && confReader.errors[0]?.includes('file not found')) {
+    if (confReader.isTopLevelMissing) {
       throw new KapuError(ErrorCode.CONFIG_NOT_FOUND, `${path}: config file not found`);
     }
   }

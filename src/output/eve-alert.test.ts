@@ -10,7 +10,7 @@ import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 
 const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false, ipv6Compress: false };
-const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true };
+const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true, payloadBufferSize: 4096 };
 
 test('alert fields of verify packet', () => {
   // Expected values: suricata-verify eve-payload-04-partial-overlap, sid 3.
@@ -118,6 +118,14 @@ test('alert stream match uses stream payload', () => {
   assert.equal(e.payload, 'R09PRA==');
   assert.equal(e.payload_printable, 'GOOD');
   assert.equal(e.pkt_src, 'stream (flow timeout)');
+});
+
+test('alert stream payload buffer size', () => {
+  const facts = { ...packetAlertFacts('allowed'), isStreamMatch: true, streamPayload: new TextEncoder().encode('ABCDEFGH') };
+  const opts = { ...allPayload, payloadLength: true, payloadBufferSize: 5 };
+  const e = JSON.parse(buildAlertEvent(utc, verifyPacket(), new Flow(), makeSig({}), facts, opts));
+  assert.equal(e.payload_printable, 'ABCDE');
+  assert.equal(e.payload_length, 5);
 });
 
 test('alert payload printable replaces bytes', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Flow } from '../flow/flow.js';
-import { buildAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent, DropReason } from './eve-events.js';
+import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent, DropReason } from './eve-events.js';
 import { PktSrc } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
@@ -27,6 +27,17 @@ test('anomaly stream event has flow id', () => {
   const e = JSON.parse(buildAnomalyEvent(utc, verifyPacket(), flow, 'stream', 'stream.reassembly_depth_reached', PktSrc.WIRE));
   assert.equal(e.flow_id, 42);
   assert.deepEqual(e.anomaly, { type: 'stream', event: 'stream.reassembly_depth_reached' });
+});
+
+test('anomaly app-layer event fields', () => {
+  // Fields of suricata-verify's app-layer anomaly checks (anomaly.app_proto, .type, .event, .layer).
+  const flow = new Flow();
+  flow.flowId = 7;
+  const e = JSON.parse(buildAppLayerAnomalyEvent(utc, verifyPacket(), flow, 'http', 'REQUEST_LINE_MISSING_PROTOCOL', 'proto_parser', 0, PktSrc.WIRE));
+  assert.equal(e.tx_id, 0);
+  assert.deepEqual(e.anomaly, { app_proto: 'http', type: 'applayer', event: 'REQUEST_LINE_MISSING_PROTOCOL', layer: 'proto_parser' });
+  assert.deepEqual(Object.keys(e.anomaly), ['app_proto', 'type', 'event', 'layer']);
+  assert.deepEqual(Object.keys(e).slice(-3), ['pkt_src', 'tx_id', 'anomaly']);
 });
 
 test('drop event tcp fields', () => {

@@ -29,6 +29,31 @@ export function buildAnomalyEvent(
   return out + '}';
 }
 
+/** Where an app-layer anomaly arose (EVE anomaly.layer). */
+export type AppLayerAnomalyLayer = 'proto_detect' | 'proto_parser' | 'proto_unknown';
+
+/**
+ * Builds an anomaly event for an app-layer parser event
+ * (`{"app_proto":"http","type":"applayer","event":"...","layer":"proto_parser"}`).
+ * `txId` >= 0 adds the transaction id after the head, as for transaction events.
+ */
+export function buildAppLayerAnomalyEvent(
+  ctx: EveContext,
+  p: Packet,
+  flow: Flow | null,
+  appProto: string,
+  eventName: string,
+  layer: AppLayerAnomalyLayer,
+  txId: number,
+  pktSrc: PktSrcValue,
+): string {
+  let out = openPacketEvent(ctx, p, flow, 'anomaly', pktSrc);
+  if (txId >= 0) out += ',"tx_id":' + txId;
+  out += ',"anomaly":{"app_proto":' + jsonString(appProto) + ',"type":"applayer","event":' + jsonString(eventName);
+  out += ',"layer":"' + layer + '"}';
+  return out + '}';
+}
+
 /** EVE drop.reason values of Suricata 8. */
 export const DropReason = {
   DECODE_ERROR: 'decode error',

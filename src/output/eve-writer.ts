@@ -10,8 +10,8 @@ import type { Signature } from '../detect/signature.js';
 import type { EveLogConfig } from '../config/types.js';
 import { buildAlertEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
-import { buildAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
-import type { DropReasonValue } from './eve-events.js';
+import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
+import type { AppLayerAnomalyLayer, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
@@ -53,6 +53,7 @@ export class EveWriter {
       payloadLength: a.payloadLength,
       packet: a.packet,
       metadata: a.metadata,
+      payloadBufferSize: a.payloadBufferSize,
     };
     this.dropFlowsSeen = new WeakSet();
     this.previousStats = null;
@@ -70,6 +71,14 @@ export class EveWriter {
     const t = this.config.types.anomaly;
     if (!t.enabled || (kind === 'decode' ? !t.decode : !t.stream)) return;
     this.file.writeLine(buildAnomalyEvent(this.ctx, p, flow, kind, eventName, pktSrc));
+    this.counts.anomaly++;
+  }
+
+  /** Writes an anomaly event for an app-layer parser event, when app-layer anomalies are enabled. */
+  appLayerAnomaly(p: Packet, flow: Flow | null, appProto: string, eventName: string, layer: AppLayerAnomalyLayer, txId: number, pktSrc: PktSrcValue): void {
+    const t = this.config.types.anomaly;
+    if (!t.enabled || !t.applayer) return;
+    this.file.writeLine(buildAppLayerAnomalyEvent(this.ctx, p, flow, appProto, eventName, layer, txId, pktSrc));
     this.counts.anomaly++;
   }
 
