@@ -230,6 +230,32 @@ test('tcp rst with invalid ack', () => {
   assert.equal(c.stateName, 'established');
 });
 
+test('tcp syn_sent reply with wrong echo', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { tsVal: 777 });
+  // A RST whose TSecr does not echo the SYN's TSval is not an answer to it.
+  assert.deepEqual(c.toClient(RST | ACK, 0, 1001, { tsVal: 100, tsEcr: 100 }), ['pkt_invalid_timestamp']);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 777 }), []);
+  assert.equal(c.stateName, 'syn_recv');
+});
+
+test('tcp syn_sent echo without syn timestamp', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 5 }), ['pkt_invalid_timestamp']);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 0 }), []);
+});
+
+test('tcp client rst in syn_sent', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  c.toServer(RST, 1001, 0);
+  assert.equal(c.stateName, 'syn_sent');
+  c.toServer(RST | ACK, 1000, 1001, { window: 0 });
+  assert.equal(c.stateName, 'closed');
+});
+
 test('tcp rst in syn_sent', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);

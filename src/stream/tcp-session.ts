@@ -141,6 +141,20 @@ const INVALID_ACK_EVENT: readonly number[] = [
   0,
 ];
 
+/**
+ * Checks the TSecr of a server packet before the handshake completed: it
+ * must echo the TSval of the client's SYN (RFC 7323 section 3.2), and be 0
+ * when the SYN had no timestamp. A reply that echoes something else was
+ * not sent in answer to this SYN, as with injected RST or FIN packets.
+ */
+function isSynSentEchoValid(p: Packet, client: TcpStreamState): boolean {
+  if (!p.hasTcpTimestamp) return true;
+  if (client.hasTimestampOption) {
+    return client.lastTsVal === 0 || p.tcpTsEcr === 0 || p.tcpTsEcr === client.lastTsVal;
+  }
+  return p.tcpTsEcr === 0;
+}
+
 /** One direction of a session: the bytes that one side sends. */
 export class TcpStreamState {
   /** Initial sequence number (the SYN's), or the estimate of a midstream pickup. */
@@ -446,6 +460,10 @@ export class TcpSession {
     const server = this.server;
 
     if (direction === Direction.TO_CLIENT) {
+      if (!isSynSentEchoValid(p, client)) {
+        this.addEvent(StreamEvent.PKT_INVALID_TIMESTAMP);
+        return TcpResult.REJECTED;
+      }
       if ((flags & TcpFlag.RST) !== 0) {
         // In SYN-SENT a RST is acceptable only when it acknowledges the SYN (RFC 9293 section 3.10.7.3).
         if ((flags & TcpFlag.ACK) === 0 || p.tcpAck !== seqAdd(client.isn, 1)) {
@@ -469,7 +487,13 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
 
-    if ((flags & TcpFlag.RST) !== 0) return this.handleRst(p, direction);
+    if ((flags & TcpFlag.RST) !== 0) {
+      // Suricata closes on a client RST here only in the form seq = ISN,
+      // window 0, ack = ISN + 1; any other is ignored.
+      if (p.tcpSeq !== client.isn || p.tcpWindow !== 0 || p.tcpAck !== seqAdd(client.isn, 1)) return TcpResult.REJECTED;
+      this.closeByRst(server);
+      return TcpResult.ACCEPTED;
+    }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
