@@ -158,6 +158,25 @@ test('tcp synack with wrong ack', () => {
   assert.equal(c.stateName, 'syn_sent');
 });
 
+test('tcp fast open data acknowledged', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { payloadLength: 100 });
+  assert.equal(c.session.client.nextSeq, 1101);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1101), []);
+  c.toServer(ACK, 1101, 5001);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.session.streamSize(Direction.TO_SERVER), 101);
+});
+
+test('tcp fast open data ignored', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { payloadLength: 100 });
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001), []);
+  assert.equal(c.session.client.nextSeq, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'established');
+});
+
 test('tcp third packet wrong ack', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);

@@ -386,7 +386,8 @@ export class TcpSession {
   /** Stores the numbers and options of a SYN sent by `sender`. */
   private recordSyn(p: Packet, sender: TcpStreamState, receiver: TcpStreamState): void {
     sender.isn = p.tcpSeq;
-    sender.nextSeq = seqAdd(p.tcpSeq, 1);
+    // Data on a SYN (TCP Fast Open, RFC 7413) follows the SYN's sequence number.
+    sender.nextSeq = seqAdd(p.tcpSeq, 1 + p.payloadLength);
     sender.hasWindowScaleOption = p.tcpWindowScale >= 0;
     sender.windowScale = p.tcpWindowScale >= 0 ? Math.min(p.tcpWindowScale, TCP_MAX_WINDOW_SCALE) : 0;
     sender.hasTimestampOption = p.hasTcpTimestamp;
@@ -479,10 +480,14 @@ export class TcpSession {
         // 4-way handshake) is not tracked; the session stays in syn_sent.
         return TcpResult.REJECTED;
       }
-      if (p.tcpAck !== seqAdd(client.isn, 1)) {
+      // The SYN/ACK acknowledges the SYN and any data it carried. A server
+      // that ignores Fast Open data acknowledges the SYN alone, and the
+      // client sends the data again (RFC 7413 section 3).
+      if (p.tcpAck !== client.nextSeq && p.tcpAck !== seqAdd(client.isn, 1)) {
         this.addEvent(StreamEvent.THREEWHS_SYNACK_WITH_WRONG_ACK);
         return TcpResult.REJECTED;
       }
+      client.nextSeq = p.tcpAck;
       this.acceptSynAck(p);
       return TcpResult.ACCEPTED;
     }
