@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { IpProto, Packet } from '../core/packet.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
-import { FlowEndReason, type Flow } from './flow.js';
+import { FlowEndReason, FlowState, type Flow } from './flow.js';
 import { defaultFlowConfig } from './flow-config.js';
 import { buildFlowRecord } from './flow-record.js';
 import { FlowTable } from './flow-table.js';
@@ -266,3 +266,18 @@ for (const [name, packets] of TIMESTAMP_CASES) {
     assert.equal(records[0]?.['tcp.state'], 'established');
   });
 }
+
+test('suricata-verify alert-no-3whs-established', { skip: SKIP }, () => {
+  // The rule needs flow:to_server,established and must never fire: data
+  // without a handshake does not establish the flow (stream.midstream off).
+  const { dir, pcap } = loadCase('alert-no-3whs-established');
+  const table = new FlowTable(defaultFlowConfig(), () => {});
+  const p = new Packet();
+  const states: number[] = [];
+  readPcap(join(dir, pcap)).frames.forEach((frame, i) => {
+    if (!decodeFrame(p, frame.bytes, frame.timestampUs, i + 1)) return;
+    const flow = table.handlePacket(p);
+    if (p.dstPort === 1212 && p.payloadLength > 0) states.push(flow?.state ?? -1);
+  });
+  assert.deepEqual(states, [FlowState.NEW, FlowState.NEW]);
+});
