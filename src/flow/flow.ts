@@ -71,6 +71,12 @@ export class Flow {
   hasAlerted: boolean;
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
   appProto: string | null;
+  /** Session tag from the rule option `tag:session` (TagUnit in detect/keywords/tag.ts), 0 when untagged. */
+  tagUnit: number;
+  /** Packets or bytes still to tag, for the packets and bytes units. */
+  tagRemaining: number;
+  /** Capture time in microseconds when the tag ends, for the seconds unit. */
+  tagEndUs: number;
 
   /** ICMP type and code of the first packet to the server and of the first reply (ICMP flows only). */
   icmpType: number;
@@ -107,6 +113,9 @@ export class Flow {
     this.isDropped = false;
     this.hasAlerted = false;
     this.appProto = null;
+    this.tagUnit = 0;
+    this.tagRemaining = 0;
+    this.tagEndUs = 0;
 
     this.icmpType = 0;
     this.icmpCode = 0;

@@ -1,0 +1,399 @@
+/**
+ * The detection engine for packets: finds the packet's rule group, runs
+ * the group's prefilter over each buffer, and evaluates the candidate
+ * signatures in order (header, flow, packet keywords, buffers, post-match
+ * keywords, threshold). Matches are appended to an AlertQueue in
+ * evaluation order, which is Suricata's: by action (pass, drop, reject,
+ * alert by default), then priority, then load order.
+ */
+import { Direction, type Packet } from '../core/packet.js';
+import { FlowState, type Flow } from '../flow/flow.js';
+import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
+import { inspectBuffer, prepareInspection } from './inspect.js';
+import { selectFastPattern } from './fast-pattern.js';
+import { MatcherCache } from './prefilter.js';
+import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
+import { PKT_DATA } from './keywords/pkt-data.js';
+import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
+
+/** Decides whether a matched signature raises its alert (thresholds, rate filters). */
+export interface ThresholdHook {
+  shouldAlert(sig: Signature, p: Packet, flow: Flow | null): boolean;
+}
+
+const ALWAYS_ALERT: ThresholdHook = { shouldAlert: () => true };
+
+/** A region of bytes; providers fill a reused one per packet. */
+export interface BufferView {
+  bytes: Uint8Array;
+  start: number;
+  length: number;
+}
+
+/**
+ * Supplies one named buffer (`pkt_data`, later sticky buffers such as
+ * `http.uri`) for the current packet and flow. `fill` sets `out` and
+ * returns false when the packet has no such buffer.
+ */
+export interface BufferProvider {
+  readonly name: string;
+  fill(p: Packet, flow: Flow | null, out: BufferView): boolean;
+}
+
+/** The packet payload. An empty payload counts as absent, as in Suricata. */
+export const packetPayloadProvider: BufferProvider = {
+  name: PKT_DATA,
+  fill(p: Packet, _flow: Flow | null, out: BufferView): boolean {
+    if (p.payloadOffset < 0 || p.payloadLength === 0) return false;
+    out.bytes = p.bytes;
+    out.start = p.payloadOffset;
+    out.length = p.payloadLength;
+    return true;
+  },
+};
+
+/**
+ * Alerts queued for one packet, at most MAX_PACKET_ALERTS, as Suricata's
+ * packet-alert-max (default 15). Matches past the limit are not queued,
+ * and `overflowCount` counts them; `actionsSeen` still records their action.
+ */
+export const MAX_PACKET_ALERTS = 15;
+
+export class AlertQueue {
+  readonly sigs: (Signature | null)[];
+  count: number;
+  /** Matches not queued because the queue was full, since the last clear. */
+  overflowCount: number;
+  /** Bit (1 << ActionId) for every action that matched, queued or not. */
+  actionsSeen: number;
+  /** The pass signature that ended inspection, or null. */
+  passSig: Signature | null;
+
+  constructor(capacity = MAX_PACKET_ALERTS) {
+    this.sigs = new Array<Signature | null>(capacity).fill(null);
+    this.count = 0;
+    this.overflowCount = 0;
+    this.actionsSeen = 0;
+    this.passSig = null;
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.sigs[i] = null;
+    this.count = 0;
+    this.overflowCount = 0;
+    this.actionsSeen = 0;
+    this.passSig = null;
+  }
+
+  push(sig: Signature): void {
+    this.actionsSeen |= 1 << sig.action;
+    if (this.count === this.sigs.length) {
+      this.overflowCount++;
+      return;
+    }
+    this.sigs[this.count++] = sig;
+  }
+}
+
+export interface DetectEngineOptions {
+  thresholdHook?: ThresholdHook;
+  /** Providers of named buffers beyond pkt_data. */
+  bufferProviders?: readonly BufferProvider[];
+  /** Action order, first evaluated first (default pass, drop, reject, alert). */
+  actionOrder?: readonly ActionId[];
+  /** detect.inspection-recursion-limit (default 3000). */
+  inspectionRecursionLimit?: number;
+}
+
+/** A signature the engine cannot run, and why. */
+export interface SkippedSignature {
+  sig: Signature;
+  reason: string;
+}
+
+/** Per-signature data the engine precomputes. */
+class EngineSignature {
+  readonly sig: Signature;
+  readonly protoKind: number;
+  readonly providers: BufferProvider[];
+
+  constructor(sig: Signature, protoKind: number, providers: BufferProvider[]) {
+    this.sig = sig;
+    this.protoKind = protoKind;
+    this.providers = providers;
+  }
+}
+
+const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
+  Action.PASS, Action.DROP, Action.REJECT, Action.REJECTSRC, Action.REJECTDST, Action.REJECTBOTH, Action.ALERT,
+];
+
+export class DetectEngine {
+  /** Signatures the engine runs, in evaluation order. */
+  readonly signatures: Signature[];
+  readonly skipped: SkippedSignature[];
+  readonly ctx: InspectContext;
+  readonly matchers: MatcherCache;
+  readonly groups: RuleGroupIndex;
+  /** Counters since construction. */
+  packets: number;
+  candidates: number;
+  matches: number;
+
+  private readonly entries: EngineSignature[];
+  private readonly thresholdHook: ThresholdHook;
+  private readonly view: BufferView;
+  private readonly providerByName: Map<string, BufferProvider>;
+  private readonly candidateMark: Uint32Array;
+  private readonly candidateList: Int32Array;
+  private readonly patternSeen: Uint32Array;
+  private readonly patternHits: Int32Array;
+  private mark: number;
+  private patternMark: number;
+
+  constructor(signatures: readonly Signature[], options: DetectEngineOptions = {}) {
+    this.thresholdHook = options.thresholdHook ?? ALWAYS_ALERT;
+    this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
+    this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
+    this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
+    for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
+    this.skipped = [];
+    this.packets = 0;
+    this.candidates = 0;
+    this.matches = 0;
+
+    const rank = new Map<number, number>();
+    (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
+    const runnable = signatures.filter((sig) => this.checkRunnable(sig));
+    runnable.sort(
+      (a, b) =>
+        (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id,
+    );
+    this.signatures = runnable;
+    this.entries = runnable.map(
+      (sig) => new EngineSignature(sig, protoKindOf(sig.proto), sig.buffers.map((b) => this.providerByName.get(b.buffer) as BufferProvider)),
+    );
+
+    this.matchers = new MatcherCache();
+    const grouping: GroupingEntry[] = this.entries.map((e, index) => ({
+      sig: e.sig,
+      index,
+      protoKind: e.protoKind,
+      fastPattern: selectFastPattern(e.sig, (buffer) => this.providerByName.has(buffer)),
+    }));
+    this.groups = new RuleGroupIndex(grouping, this.matchers);
+
+    this.candidateMark = new Uint32Array(this.entries.length);
+    this.candidateList = new Int32Array(this.entries.length);
+    const maxPatterns = this.matchers.maxPatterns();
+    this.patternSeen = new Uint32Array(maxPatterns);
+    this.patternHits = new Int32Array(maxPatterns);
+    this.mark = 0;
+    this.patternMark = 0;
+  }
+
+  /** Tells whether the engine can run the signature; records why not. */
+  private checkRunnable(sig: Signature): boolean {
+    for (const inspection of sig.buffers) {
+      if (!this.providerByName.has(inspection.buffer)) {
+        this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
+        return false;
+      }
+      const keyword = prepareInspection(inspection.matches);
+      if (keyword !== null) {
+        this.skipped.push({ sig, reason: `keyword '${keyword}' cannot be inspected in buffer '${inspection.buffer}'` });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns the bytes held by the prefilter matchers. */
+  memoryBytes(): number {
+    return this.matchers.memoryBytes();
+  }
+
+  /**
+   * Evaluates the packet against the rules and appends the matches to
+   * `out`. A matching pass rule ends the evaluation and marks the flow
+   * passed; later packets of a passed flow are not inspected.
+   */
+  inspectPacket(p: Packet, flow: Flow | null, out: AlertQueue): void {
+    if (flow !== null && flow.isPassed) return;
+    this.packets++;
+    this.ctx.beginPacket();
+
+    const count = this.collectCandidates(p, flow);
+    this.candidates += count;
+    for (let i = 0; i < count; i++) {
+      const entry = this.entries[this.candidateList[i]];
+      if (!this.matchSignature(entry, p, flow)) continue;
+      this.matches++;
+      const sig = entry.sig;
+      let isAlert = !sig.isNoAlert;
+      for (let k = 0; k < sig.postMatches.length; k++) {
+        if (!sig.postMatches[k].apply(p, flow, this.ctx)) isAlert = false;
+      }
+      if (sig.action === Action.PASS) {
+        if (flow !== null) flow.isPassed = true;
+        out.passSig = sig;
+        return;
+      }
+      if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) continue;
+      out.push(sig);
+      if (flow !== null) flow.hasAlerted = true;
+    }
+  }
+
+  /** Fills candidateList with the group's candidates in evaluation order. */
+  private collectCandidates(p: Packet, flow: Flow | null): number {
+    const group = this.groups.lookup(p);
+    const mark = ++this.mark;
+    const marks = this.candidateMark;
+    const list = this.candidateList;
+    let count = 0;
+    const always = group.alwaysSigs;
+    for (let i = 0; i < always.length; i++) {
+      marks[always[i]] = mark;
+      list[count++] = always[i];
+    }
+
+    for (let f = 0; f < group.prefilters.length; f++) {
+      const prefilter = group.prefilters[f];
+      const provider = this.providerByName.get(prefilter.buffer) as BufferProvider;
+      if (!provider.fill(p, flow, this.view)) continue;
+      const view = this.view;
+      // Pattern ids are per matcher, so each scan gets its own mark.
+      const patternMark = ++this.patternMark;
+      const hitCount = prefilter.matcher.scan(view.bytes, view.start, view.length, this.patternHits, 0, this.patternSeen, patternMark);
+      for (let h = 0; h < hitCount; h++) {
+        const pattern = this.patternHits[h];
+        for (let k = prefilter.sigStart[pattern]; k < prefilter.sigStart[pattern + 1]; k++) {
+          const s = prefilter.sigs[k];
+          if (marks[s] === mark) continue;
+          marks[s] = mark;
+          list[count++] = s;
+        }
+      }
+    }
+    sortPrefix(list, count);
+    return count;
+  }
+
+  private matchSignature(entry: EngineSignature, p: Packet, flow: Flow | null): boolean {
+    const sig = entry.sig;
+    if (!matchProtocol(entry.protoKind, sig.proto, p, flow)) return false;
+    if (!matchHeaderAddresses(sig, p)) return false;
+    if (sig.flowFlags !== 0 && !matchFlowFlags(sig.flowFlags, p, flow)) return false;
+    for (let i = 0; i < sig.packetMatches.length; i++) {
+      if (!sig.packetMatches[i].match(p, flow, this.ctx)) return false;
+    }
+    for (let i = 0; i < sig.buffers.length; i++) {
+      if (!entry.providers[i].fill(p, flow, this.view)) return false;
+      const view = this.view;
+      if (!inspectBuffer(sig.buffers[i].matches, view.bytes, view.start, view.length, this.ctx)) return false;
+    }
+    return true;
+  }
+}
+
+/** Sorts list[0, count) ascending: insertion sort, as candidate lists are short. */
+function sortPrefix(list: Int32Array, count: number): void {
+  if (count > 64) {
+    list.subarray(0, count).sort();
+    return;
+  }
+  for (let i = 1; i < count; i++) {
+    const v = list[i];
+    let j = i - 1;
+    while (j >= 0 && list[j] > v) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = v;
+  }
+}
+
+/**
+ * Checks the header protocol. `pkthdr` takes every packet, including
+ * invalid and non-IP ones; every other protocol needs a valid IP packet.
+ */
+export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow | null): boolean {
+  if (kind === ProtoKind.PKTHDR) return true;
+  if (p.ipVersion === 0 || p.isInvalid) return false;
+  switch (kind) {
+    case ProtoKind.IP: return true;
+    case ProtoKind.IPV4: return p.ipVersion === 4;
+    case ProtoKind.IPV6: return p.ipVersion === 6;
+    case ProtoKind.TCP:
+    case ProtoKind.TCP_PKT:
+      return p.ipProto === 6;
+    case ProtoKind.TCP_STREAM:
+      // TODO: tcp-stream rules inspect only the reassembled stream, which
+      // is not built yet: they never match in packet inspection.
+      return false;
+    case ProtoKind.UDP: return p.ipProto === 17;
+    case ProtoKind.ICMP: return p.ipProto === 1 || p.ipProto === 58;
+    case ProtoKind.ICMPV4: return p.ipProto === 1;
+    case ProtoKind.ICMPV6: return p.ipProto === 58;
+    case ProtoKind.SCTP: return p.ipProto === 132;
+    default: return matchAppProto(proto, p, flow);
+  }
+}
+
+/** Checks an app-layer protocol: the flow must exist and carry that protocol. */
+function matchAppProto(proto: string, p: Packet, flow: Flow | null): boolean {
+  if (flow === null || flow.appProto === null || (p.ipProto !== 6 && p.ipProto !== 17)) return false;
+  if (flow.appProto === proto) return true;
+  return proto === 'http' && (flow.appProto === 'http1' || flow.appProto === 'http2');
+}
+
+function matchAddress(m: AddressMatcher, p: Packet, isSource: boolean): boolean {
+  if (m.isAny) return true;
+  if (p.ipVersion === 4) return m.matchV4(isSource ? p.src4 : p.dst4);
+  if (p.ipVersion === 6) return m.matchV6(isSource ? p.srcAddr : p.dstAddr);
+  return false;
+}
+
+/**
+ * Checks addresses and ports, and for `<>` rules the reverse direction
+ * too. Ports count only for TCP, UDP and SCTP packets; a rule with ports
+ * does not match packets without them.
+ */
+export function matchHeaderAddresses(sig: Signature, p: Packet): boolean {
+  const isPortProto = hasPorts(p.ipProto) && p.l4Offset >= 0 && p.ipVersion !== 0;
+  const portsAny = sig.srcPorts.isAny && sig.dstPorts.isAny;
+  if (!portsAny && !isPortProto) return false;
+
+  if (
+    matchAddress(sig.src, p, true) &&
+    matchAddress(sig.dst, p, false) &&
+    (portsAny || (sig.srcPorts.match(p.srcPort) && sig.dstPorts.match(p.dstPort)))
+  ) {
+    return true;
+  }
+  if (sig.direction !== RuleDirection.BOTH) return false;
+  return (
+    matchAddress(sig.src, p, false) &&
+    matchAddress(sig.dst, p, true) &&
+    (portsAny || (sig.srcPorts.match(p.dstPort) && sig.dstPorts.match(p.srcPort)))
+  );
+}
+
+/**
+ * Checks the `flow:` bits. Direction and state bits need a flow. In packet
+ * inspection `only_stream` is never true and `no_stream` always is.
+ */
+export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boolean {
+  if ((flags & FlowFlag.ONLY_STREAM) !== 0) return false;
+  if ((flags & FlowFlag.ONLY_FRAG) !== 0 && !p.isFragment) return false;
+  if ((flags & FlowFlag.NO_FRAG) !== 0 && p.isFragment) return false;
+  const needsFlow = FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT | FlowFlag.ESTABLISHED | FlowFlag.NOT_ESTABLISHED;
+  if ((flags & needsFlow) === 0) return true;
+  if (flow === null) return false;
+  if ((flags & FlowFlag.TO_SERVER) !== 0 && p.direction !== Direction.TO_SERVER) return false;
+  if ((flags & FlowFlag.TO_CLIENT) !== 0 && p.direction !== Direction.TO_CLIENT) return false;
+  if ((flags & FlowFlag.ESTABLISHED) !== 0 && flow.state !== FlowState.ESTABLISHED) return false;
+  if ((flags & FlowFlag.NOT_ESTABLISHED) !== 0 && flow.state === FlowState.ESTABLISHED) return false;
+  return true;
+}

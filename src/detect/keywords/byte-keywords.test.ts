@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSignature } from '../test-support/signature-builder.js';
+import { ByteTestMatch } from './byte-test.js';
+import { ByteJumpMatch } from './byte-jump.js';
+
+test('byte_test options parsed', () => {
+  const { sig, errors } = buildSignature('byte_test:2, !>=, 0x10, -3, relative, little, bitmask 0x0ff0;');
+  assert.deepEqual(errors, []);
+  const m = sig.buffers[0].matches[0] as ByteTestMatch;
+  assert.equal(m.byteCount, 2);
+  assert.equal(m.isNegated, true);
+  assert.equal(m.value, 16);
+  assert.equal(m.offset, -3);
+  assert.equal(m.isRelative, true);
+  assert.equal(m.isLittleEndian, true);
+  assert.equal(m.bitmask, 0x0ff0);
+  assert.equal(m.bitmaskShift, 4);
+});
+
+test('byte_jump options parsed', () => {
+  const { sig, errors } = buildSignature('byte_jump:4,12,relative,multiplier 2,little,align,post_offset -4,bitmask 0xff;');
+  assert.deepEqual(errors, []);
+  const m = sig.buffers[0].matches[0] as ByteJumpMatch;
+  assert.equal(m.multiplier, 2);
+  assert.equal(m.postOffset, -4);
+  assert.equal(m.isAligned, true);
+});
+
+test('byte keywords bad values rejected', () => {
+  const cases: [string, string, RegExp][] = [
+    ['byte_test:9,=,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /out of range \(allowed 0 to 8 without string\)/],
+    ['byte_test:24,=,1,0,string,dec;', 'KAPU_ERR_RULE_BAD_VALUE', /allowed 0 to 23 with string/],
+    ['byte_test:4,~,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /operator '~' is invalid/],
+    ['byte_test:4,=,1;', 'KAPU_ERR_RULE_BAD_VALUE', /too few arguments/],
+    ['byte_test:4,=,1,0,hex;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /needs the 'string' option/],
+    ['byte_test:4,=,1,0,dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /DCE\/RPC .* \(rule skipped\)/],
+    ['byte_test:4,=,v,0;', 'KAPU_ERR_RULE_UNKNOWN_VARIABLE', /'v' names no byte_extract/],
+    ['byte_jump:4,0,from_beginning,from_end;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /cannot be used together/],
+    ['byte_jump:4,0,multiplier 0;', 'KAPU_ERR_RULE_BAD_VALUE', /multiplier '0'/],
+    ['byte_jump:4,0,dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /rule skipped/],
+    ['byte_extract:4,0,1bad;', 'KAPU_ERR_RULE_BAD_VALUE', /variable name '1bad'/],
+    ['byte_extract:4,0,v,align 3;', 'KAPU_ERR_RULE_BAD_VALUE', /align '3'/],
+    ['byte_math:bytes 4, offset 0, oper &, rvalue 1, result r;', 'KAPU_ERR_RULE_BAD_VALUE', /oper '&'/],
+    ['byte_math:bytes 4, offset 0, oper +, rvalue 1;', 'KAPU_ERR_RULE_BAD_VALUE', /'result' is missing/],
+    ['byte_math:bytes 4, offset 70000, oper +, rvalue 1, result r;', 'KAPU_ERR_RULE_BAD_VALUE', /offset '70000'/],
+    ['byte_math:bytes 4, offset 0, oper +, rvalue 1, result r, endian dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /rule skipped/],
+    ['isdataat:5,bogus;', 'KAPU_ERR_RULE_BAD_VALUE', /unknown option 'bogus'/],
+  ];
+  for (const [body, code, message] of cases) {
+    const { errors } = buildSignature(body);
+    assert.equal(errors.length, 1, `${body}: ${JSON.stringify(errors)}`);
+    assert.equal(errors[0].code, code, body);
+    assert.match(errors[0].message, message, body);
+  }
+});

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSignature } from '../test-support/signature-builder.js';
+import { splitLargeRepeats, stripExtended, translatePcre, widenHexEscapes } from './pcre.js';
+
+test('pcre unsupported by RE2 reported', () => {
+  const cases: [string, RegExp][] = [
+    ['pcre:"/a(?=b)/";', /cannot run on RE2: invalid perl operator: \(\?=/],
+    ['pcre:"/(a)\\1/";', /cannot run on RE2: invalid escape sequence: \\1/],
+    ['pcre:"/a*+/";', /cannot run on RE2: bad repetition operator: \*\+/],
+    ['pcre:"/(?<=a)b/";', /cannot run on RE2/],
+    ['pcre:"/(?>ab)/";', /cannot run on RE2/],
+  ];
+  for (const [body, message] of cases) {
+    const { errors } = buildSignature(body);
+    assert.equal(errors.length, 1, body);
+    assert.equal(errors[0].code, 'KAPU_ERR_RULE_REGEX_NOT_SUPPORTED', body);
+    assert.match(errors[0].message, message, body);
+    assert.match(errors[0].message, /\(rule skipped\)$/, body);
+  }
+});
+
+test('pcre http flags not supported', () => {
+  for (const flag of ['U', 'H', 'P', 'C', 'M', 'I', 'D', 'S', 'Y']) {
+    const { errors } = buildSignature(`pcre:"/a/${flag}";`);
+    assert.equal(errors.length, 1, flag);
+    assert.equal(errors[0].code, 'KAPU_ERR_RULE_UNSUPPORTED', flag);
+    assert.equal(errors[0].message, `pcre: flag '${flag}' selects an HTTP buffer, which is not supported yet (rule skipped)`);
+  }
+});
+
+test('pcre bad values rejected', () => {
+  assert.equal(buildSignature('pcre:"abc";').errors[0].code, 'KAPU_ERR_RULE_BAD_VALUE');
+  assert.equal(buildSignature('pcre:"/abc/q";').errors[0].message, "pcre: unknown flag 'q' (allowed: i s m x A E G R B O)");
+});
+
+test('pcre extended strip keeps classes', () => {
+  assert.equal(stripExtended('a b [ c] \\  # note\nd'), 'ab[ c]\\ d');
+});
+
+test('pcre translation of dollar', () => {
+  const t = translatePcre('abc$', '');
+  assert.equal(t.ok && t.source, 'abc(?:\\n?\\z)');
+  const e = translatePcre('abc$', 'E');
+  assert.equal(e.ok && e.source, 'abc$');
+  const escaped = translatePcre('abc\\$', '');
+  assert.equal(escaped.ok && escaped.source, 'abc\\$');
+});
+
+test('pcre large repeats split', () => {
+  assert.equal(splitLargeRepeats("[^\\x27]{1075,}"), "[^\\x27]{1000}[^\\x27]{75,}");
+  assert.equal(splitLargeRepeats('a{2500}'), 'a{1000}a{1000}a{500,500}');
+  assert.equal(splitLargeRepeats('\\x41{1001,1002}b{3}'), '\\x41{1000}\\x41{1,2}b{3}');
+  assert.equal(splitLargeRepeats('[]a]{1001}'), '[]a]{1000}[]a]{1,1}');
+  // A repeated group, or a range too wide to split, is left for RE2 to reject.
+  assert.equal(splitLargeRepeats('(ab){1001}'), '(ab){1001}');
+  assert.equal(splitLargeRepeats('a{1,2000}'), 'a{1,2000}');
+  assert.equal(splitLargeRepeats('a{128,1024}'), 'a{128}a{0,896}');
+  const { errors } = buildSignature("pcre:\"/\\x27[^\\x27]{1075,}/\";");
+  assert.deepEqual(errors, []);
+});
+
+test('pcre one-digit hex escapes widened', () => {
+  assert.equal(widenHexEscapes('[\\x2]'), '[\\x02]');
+  assert.equal(widenHexEscapes('\\x41\\x4'), '\\x41\\x04');
+  // An escaped backslash followed by x2 is not a hex escape.
+  assert.equal(widenHexEscapes('\\\\x2'), '\\\\x2');
+});

@@ -1,0 +1,318 @@
+/**
+ * Rule groups: the signatures that can match a packet of one protocol,
+ * flow direction and destination port, each group with its prefilter.
+ * Ports with the same set of rules share one group, and identical groups
+ * are built once. The header is checked again in full for each candidate
+ * (detect-engine.ts); groups only narrow the candidates.
+ */
+import { Direction, type Packet } from '../core/packet.js';
+import { FlowFlag, RuleDirection, type PortMatcher, type Signature } from './signature.js';
+import type { FastPattern } from './fast-pattern.js';
+import { buildBufferPrefilter, type BufferPrefilter, type MatcherCache } from './prefilter.js';
+
+/** Protocols a rule header can name, by how the engine checks them. */
+export const ProtoKind = {
+  IP: 0,
+  IPV4: 1,
+  IPV6: 2,
+  TCP: 3,
+  TCP_PKT: 4,
+  TCP_STREAM: 5,
+  UDP: 6,
+  ICMP: 7,
+  ICMPV4: 8,
+  ICMPV6: 9,
+  SCTP: 10,
+  PKTHDR: 11,
+  /** An application-layer protocol name (`http`, `dns`, ...), over TCP or UDP. */
+  APP: 12,
+} as const;
+
+const PROTO_NAMES: Record<string, number> = {
+  ip: ProtoKind.IP,
+  ipv4: ProtoKind.IPV4,
+  ip4: ProtoKind.IPV4,
+  ipv6: ProtoKind.IPV6,
+  ip6: ProtoKind.IPV6,
+  tcp: ProtoKind.TCP,
+  'tcp-pkt': ProtoKind.TCP_PKT,
+  'tcp-stream': ProtoKind.TCP_STREAM,
+  udp: ProtoKind.UDP,
+  icmp: ProtoKind.ICMP,
+  icmpv4: ProtoKind.ICMPV4,
+  icmpv6: ProtoKind.ICMPV6,
+  sctp: ProtoKind.SCTP,
+  pkthdr: ProtoKind.PKTHDR,
+};
+
+/** Returns the ProtoKind of a header protocol; unknown names are app-layer protocols. */
+export function protoKindOf(proto: string): number {
+  return PROTO_NAMES[proto.toLowerCase()] ?? ProtoKind.APP;
+}
+
+/** IP protocol numbers a kind applies to, or null for every IP protocol. */
+function ipProtocolsOf(kind: number): number[] | null {
+  switch (kind) {
+    case ProtoKind.TCP:
+    case ProtoKind.TCP_PKT:
+    case ProtoKind.TCP_STREAM:
+      return [6];
+    case ProtoKind.UDP: return [17];
+    case ProtoKind.ICMP: return [1, 58];
+    case ProtoKind.ICMPV4: return [1];
+    case ProtoKind.ICMPV6: return [58];
+    case ProtoKind.SCTP: return [132];
+    case ProtoKind.APP: return [6, 17];
+    default: return null;
+  }
+}
+
+/** IP protocols whose packets carry ports. */
+export function hasPorts(ipProto: number): boolean {
+  return ipProto === 6 || ipProto === 17 || ipProto === 132;
+}
+
+/** The signatures of one group, as engine indices in evaluation order. */
+export class RuleGroup {
+  readonly sigs: Int32Array;
+  /** Signatures without a usable fast pattern: candidates on every packet. */
+  readonly alwaysSigs: Int32Array;
+  readonly prefilters: BufferPrefilter[];
+
+  constructor(sigs: Int32Array, alwaysSigs: Int32Array, prefilters: BufferPrefilter[]) {
+    this.sigs = sigs;
+    this.alwaysSigs = alwaysSigs;
+    this.prefilters = prefilters;
+  }
+}
+
+/** Signature data used for grouping. */
+export interface GroupingEntry {
+  sig: Signature;
+  /** Engine index: position in evaluation order. */
+  index: number;
+  protoKind: number;
+  fastPattern: FastPattern | null;
+}
+
+/** Groups of one protocol slot and direction: one group, or one per port. */
+interface SlotTable {
+  group: RuleGroup;
+  /** Group index by destination port, or null when ports do not matter. */
+  portGroup: Int32Array | null;
+}
+
+const PORT_COUNT = 65536;
+
+/** The rule groups of an engine and the lookup from packet to group. */
+export class RuleGroupIndex {
+  /** Distinct groups. */
+  readonly groups: RuleGroup[];
+  /** Slot of each IP protocol number. */
+  private readonly slotOf: Int32Array;
+  /** Slot of packets that are not IP or are invalid: only pkthdr rules. */
+  private readonly nonIpSlot: number;
+  /** Table per slot and direction: tables[slot * 2 + direction]. */
+  private readonly tables: SlotTable[];
+
+  constructor(entries: readonly GroupingEntry[], cache: MatcherCache) {
+    // The port protocols always get their own slot, so that rules for
+    // every IP protocol (`ip`) are still grouped by port.
+    const specific = new Set<number>([6, 17, 132]);
+    for (const e of entries) {
+      const protos = ipProtocolsOf(e.protoKind);
+      if (protos !== null) for (const p of protos) specific.add(p);
+    }
+    // Slot 0 contains every IP protocol that no rule names on its own.
+    const slotProtos: number[] = [-1, ...[...specific].sort((a, b) => a - b)];
+    this.slotOf = new Int32Array(256);
+    slotProtos.forEach((proto, slot) => {
+      if (proto >= 0) this.slotOf[proto] = slot;
+    });
+    this.nonIpSlot = slotProtos.length;
+
+    const builder = new GroupBuilder(cache);
+    this.tables = [];
+    for (let slot = 0; slot <= this.nonIpSlot; slot++) {
+      const proto = slot === this.nonIpSlot ? -2 : slotProtos[slot];
+      for (let dir = 0; dir < 2; dir++) {
+        const members = entries.filter((e) => appliesToSlot(e, proto) && appliesToDirection(e.sig, dir));
+        this.tables.push(builder.buildTable(members, proto >= 0 && hasPorts(proto)));
+      }
+    }
+    this.groups = builder.groups;
+  }
+
+  /** Returns the group of the packet's protocol, direction and destination port. */
+  lookup(p: Packet): RuleGroup {
+    const slot = p.ipVersion === 0 || p.isInvalid ? this.nonIpSlot : this.slotOf[p.ipProto];
+    const table = this.tables[slot * 2 + (p.direction === Direction.TO_CLIENT ? 1 : 0)];
+    if (table.portGroup === null) return table.group;
+    return this.groups[table.portGroup[p.dstPort]];
+  }
+}
+
+function appliesToSlot(e: GroupingEntry, proto: number): boolean {
+  if (proto === -2) return e.protoKind === ProtoKind.PKTHDR;
+  const protos = ipProtocolsOf(e.protoKind);
+  if (protos === null) return true;
+  return protos.includes(proto);
+}
+
+function appliesToDirection(sig: Signature, dir: number): boolean {
+  if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0) return dir === 0;
+  if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) return dir === 1;
+  return true;
+}
+
+function rangesToSet(ranges: readonly (readonly [number, number])[]): Uint8Array {
+  const set = new Uint8Array(PORT_COUNT);
+  for (const [low, high] of ranges) set.fill(1, Math.max(0, low), Math.min(PORT_COUNT - 1, high) + 1);
+  return set;
+}
+
+/** Builds groups, sharing identical ones, and the per-port tables. */
+class GroupBuilder {
+  readonly groups: RuleGroup[];
+  private readonly byKey: Map<string, number>;
+  private readonly cache: MatcherCache;
+  private readonly portSets: Map<PortMatcher, Uint8Array>;
+  private readonly setsByKey: Map<string, Uint8Array>;
+  /** Port sets by the text of a matcher's `ranges`, to skip rebuilding equal sets. */
+  private readonly rangeSets: Map<string, Uint8Array>;
+
+  constructor(cache: MatcherCache) {
+    this.groups = [];
+    this.byKey = new Map();
+    this.cache = cache;
+    this.portSets = new Map();
+    this.setsByKey = new Map();
+    this.rangeSets = new Map();
+  }
+
+  buildTable(members: GroupingEntry[], usePorts: boolean): SlotTable {
+    if (!usePorts) return { group: this.groups[this.groupIndex(members)], portGroup: null };
+
+    const anyPort: GroupingEntry[] = [];
+    const withPorts: { entry: GroupingEntry; ports: Uint8Array }[] = [];
+    for (const e of members) {
+      const ports = this.destinationPorts(e.sig);
+      if (ports === null) anyPort.push(e);
+      else withPorts.push({ entry: e, ports });
+    }
+    if (withPorts.length === 0) {
+      return { group: this.groups[this.groupIndex(anyPort)], portGroup: null };
+    }
+
+    // Partition refinement: ports end in one class when every port set
+    // contains both or neither.
+    const classOf = new Int32Array(PORT_COUNT);
+    let classCount = 1;
+    const distinct = new Set<Uint8Array>(withPorts.map((w) => w.ports));
+    for (const set of distinct) {
+      const remap = new Int32Array(classCount).fill(-1);
+      for (let port = 0; port < PORT_COUNT; port++) {
+        if (set[port] === 0) continue;
+        const c = classOf[port];
+        if (remap[c] < 0) remap[c] = classCount++;
+        classOf[port] = remap[c];
+      }
+    }
+
+    const groupOfClass = new Int32Array(classCount).fill(-1);
+    const portGroup = new Int32Array(PORT_COUNT);
+    for (let port = 0; port < PORT_COUNT; port++) {
+      const c = classOf[port];
+      if (groupOfClass[c] < 0) {
+        const list = anyPort.concat(withPorts.filter((w) => w.ports[port] !== 0).map((w) => w.entry));
+        groupOfClass[c] = this.groupIndex(list);
+      }
+      portGroup[port] = groupOfClass[c];
+    }
+    return { group: this.groups[portGroup[0]], portGroup };
+  }
+
+  /**
+   * Returns the destination ports a packet may have to match the rule, as
+   * a 65536-entry set, or null for any port. A `<>` rule may match with
+   * its source ports on the packet's destination port.
+   */
+  private destinationPorts(sig: Signature): Uint8Array | null {
+    if (sig.dstPorts.isAny) return null;
+    if (sig.direction === RuleDirection.BOTH && sig.srcPorts.isAny) return null;
+    const dst = this.portSet(sig.dstPorts);
+    if (sig.direction !== RuleDirection.BOTH) return dst;
+    const src = this.portSet(sig.srcPorts);
+    const both = new Uint8Array(PORT_COUNT);
+    for (let i = 0; i < PORT_COUNT; i++) both[i] = dst[i] | src[i];
+    return this.shareSet(both);
+  }
+
+  /**
+   * Returns the port set of a matcher, from its `ranges` when it lists
+   * them, else by calling `match` on every port. Equal sets share one
+   * array, so the partition above runs once per distinct set.
+   */
+  private portSet(m: PortMatcher): Uint8Array {
+    const known = this.portSets.get(m);
+    if (known !== undefined) return known;
+
+    let shared: Uint8Array;
+    if (m.ranges !== undefined) {
+      const key = m.ranges.map(([low, high]) => `${low}-${high},`).join('');
+      shared = this.rangeSets.get(key) ?? this.shareSet(rangesToSet(m.ranges));
+      this.rangeSets.set(key, shared);
+    } else {
+      const set = new Uint8Array(PORT_COUNT);
+      for (let port = 0; port < PORT_COUNT; port++) set[port] = m.match(port) ? 1 : 0;
+      shared = this.shareSet(set);
+    }
+    this.portSets.set(m, shared);
+    return shared;
+  }
+
+  /** Returns the stored array equal to `set`, storing `set` when it is new. */
+  private shareSet(set: Uint8Array): Uint8Array {
+    let key = '';
+    let port = 0;
+    while (port < PORT_COUNT) {
+      if (set[port] === 0) {
+        port++;
+        continue;
+      }
+      const low = port;
+      while (port < PORT_COUNT && set[port] !== 0) port++;
+      key += `${low}-${port - 1},`;
+    }
+    const known = this.setsByKey.get(key);
+    if (known !== undefined) return known;
+    this.setsByKey.set(key, set);
+    return set;
+  }
+
+  private groupIndex(members: GroupingEntry[]): number {
+    const sorted = members.slice().sort((a, b) => a.index - b.index);
+    const key = sorted.map((e) => e.index).join(',');
+    const known = this.byKey.get(key);
+    if (known !== undefined) return known;
+
+    const always: number[] = [];
+    const byBuffer = new Map<string, { sigIndex: number; fastPattern: FastPattern }[]>();
+    for (const e of sorted) {
+      if (e.fastPattern === null) {
+        always.push(e.index);
+        continue;
+      }
+      const list = byBuffer.get(e.fastPattern.buffer) ?? [];
+      list.push({ sigIndex: e.index, fastPattern: e.fastPattern });
+      byBuffer.set(e.fastPattern.buffer, list);
+    }
+    const prefilters: BufferPrefilter[] = [];
+    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache));
+
+    const group = new RuleGroup(Int32Array.from(sorted, (e) => e.index), Int32Array.from(always), prefilters);
+    this.groups.push(group);
+    this.byKey.set(key, this.groups.length - 1);
+    return this.groups.length - 1;
+  }
+}
