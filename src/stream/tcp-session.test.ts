@@ -492,3 +492,14 @@ test('tcp state names', () => {
   assert.equal(TCP_STATE_NAMES[TcpState.TIME_WAIT], 'time_wait');
   assert.equal(TCP_STATE_NAMES.length, 11);
 });
+
+test('tcp dropped flow stops tracking', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.ok(c.flow !== null);
+  c.flow.isDropped = true;
+  c.toClient(SYN | ACK, 5000, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.equal(c.flow.pktsToServer, 2);
+});
