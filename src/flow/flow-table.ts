@@ -230,8 +230,9 @@ export class FlowTable {
     this.updateCounters(flow, p, direction, nowUs);
 
     if (flow.tcp !== null) {
-      // An ICMP error joined to a TCP flow counts as a packet but leaves the session alone.
-      if (p.ipProto === IpProto.TCP) this.updateTcp(flow, flow.tcp, p, direction, slot);
+      // An ICMP error joined to a TCP flow counts as a packet but leaves the
+      // session alone, and so do packets of a flow dropped in IPS mode.
+      if (p.ipProto === IpProto.TCP && !flow.isDropped) this.updateTcp(flow, flow.tcp, p, direction, slot);
     } else if (flow.state === FlowState.NEW && flow.pktsToServer > 0 && flow.pktsToClient > 0) {
       flow.state = FlowState.ESTABLISHED;
     }

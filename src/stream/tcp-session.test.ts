@@ -158,6 +158,25 @@ test('tcp synack with wrong ack', () => {
   assert.equal(c.stateName, 'syn_sent');
 });
 
+test('tcp fast open data acknowledged', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { payloadLength: 100 });
+  assert.equal(c.session.client.nextSeq, 1101);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1101), []);
+  c.toServer(ACK, 1101, 5001);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.session.streamSize(Direction.TO_SERVER), 101);
+});
+
+test('tcp fast open data ignored', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { payloadLength: 100 });
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001), []);
+  assert.equal(c.session.client.nextSeq, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'established');
+});
+
 test('tcp third packet wrong ack', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);
@@ -228,6 +247,32 @@ test('tcp rst with invalid ack', () => {
   // The server never sent past 5001, so acking 900000 from the client is invalid.
   assert.deepEqual(c.toServer(RST | ACK, 1001, 900000), ['pkt_invalid_ack', 'rst_invalid_ack']);
   assert.equal(c.stateName, 'established');
+});
+
+test('tcp syn_sent reply with wrong echo', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { tsVal: 777 });
+  // A RST whose TSecr does not echo the SYN's TSval is not an answer to it.
+  assert.deepEqual(c.toClient(RST | ACK, 0, 1001, { tsVal: 100, tsEcr: 100 }), ['pkt_invalid_timestamp']);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 777 }), []);
+  assert.equal(c.stateName, 'syn_recv');
+});
+
+test('tcp syn_sent echo without syn timestamp', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 5 }), ['pkt_invalid_timestamp']);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 0 }), []);
+});
+
+test('tcp client rst in syn_sent', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  c.toServer(RST, 1001, 0);
+  assert.equal(c.stateName, 'syn_sent');
+  c.toServer(RST | ACK, 1000, 1001, { window: 0 });
+  assert.equal(c.stateName, 'closed');
 });
 
 test('tcp rst in syn_sent', () => {
@@ -446,4 +491,15 @@ test('tcp state names', () => {
   assert.equal(TCP_STATE_NAMES[TcpState.CLOSE_WAIT], 'close_wait');
   assert.equal(TCP_STATE_NAMES[TcpState.TIME_WAIT], 'time_wait');
   assert.equal(TCP_STATE_NAMES.length, 11);
+});
+
+test('tcp dropped flow stops tracking', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.ok(c.flow !== null);
+  c.flow.isDropped = true;
+  c.toClient(SYN | ACK, 5000, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.equal(c.flow.pktsToServer, 2);
 });

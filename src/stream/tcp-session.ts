@@ -141,6 +141,20 @@ const INVALID_ACK_EVENT: readonly number[] = [
   0,
 ];
 
+/**
+ * Checks the TSecr of a server packet before the handshake completed: it
+ * must echo the TSval of the client's SYN (RFC 7323 section 3.2), and be 0
+ * when the SYN had no timestamp. A reply that echoes something else was
+ * not sent in answer to this SYN, as with injected RST or FIN packets.
+ */
+function isSynSentEchoValid(p: Packet, client: TcpStreamState): boolean {
+  if (!p.hasTcpTimestamp) return true;
+  if (client.hasTimestampOption) {
+    return client.lastTsVal === 0 || p.tcpTsEcr === 0 || p.tcpTsEcr === client.lastTsVal;
+  }
+  return p.tcpTsEcr === 0;
+}
+
 /** One direction of a session: the bytes that one side sends. */
 export class TcpStreamState {
   /** Initial sequence number (the SYN's), or the estimate of a midstream pickup. */
@@ -372,7 +386,8 @@ export class TcpSession {
   /** Stores the numbers and options of a SYN sent by `sender`. */
   private recordSyn(p: Packet, sender: TcpStreamState, receiver: TcpStreamState): void {
     sender.isn = p.tcpSeq;
-    sender.nextSeq = seqAdd(p.tcpSeq, 1);
+    // Data on a SYN (TCP Fast Open, RFC 7413) follows the SYN's sequence number.
+    sender.nextSeq = seqAdd(p.tcpSeq, 1 + p.payloadLength);
     sender.hasWindowScaleOption = p.tcpWindowScale >= 0;
     sender.windowScale = p.tcpWindowScale >= 0 ? Math.min(p.tcpWindowScale, TCP_MAX_WINDOW_SCALE) : 0;
     sender.hasTimestampOption = p.hasTcpTimestamp;
@@ -446,6 +461,10 @@ export class TcpSession {
     const server = this.server;
 
     if (direction === Direction.TO_CLIENT) {
+      if (!isSynSentEchoValid(p, client)) {
+        this.addEvent(StreamEvent.PKT_INVALID_TIMESTAMP);
+        return TcpResult.REJECTED;
+      }
       if ((flags & TcpFlag.RST) !== 0) {
         // In SYN-SENT a RST is acceptable only when it acknowledges the SYN (RFC 9293 section 3.10.7.3).
         if ((flags & TcpFlag.ACK) === 0 || p.tcpAck !== seqAdd(client.isn, 1)) {
@@ -461,15 +480,25 @@ export class TcpSession {
         // 4-way handshake) is not tracked; the session stays in syn_sent.
         return TcpResult.REJECTED;
       }
-      if (p.tcpAck !== seqAdd(client.isn, 1)) {
+      // The SYN/ACK acknowledges the SYN and any data it carried. A server
+      // that ignores Fast Open data acknowledges the SYN alone, and the
+      // client sends the data again (RFC 7413 section 3).
+      if (p.tcpAck !== client.nextSeq && p.tcpAck !== seqAdd(client.isn, 1)) {
         this.addEvent(StreamEvent.THREEWHS_SYNACK_WITH_WRONG_ACK);
         return TcpResult.REJECTED;
       }
+      client.nextSeq = p.tcpAck;
       this.acceptSynAck(p);
       return TcpResult.ACCEPTED;
     }
 
-    if ((flags & TcpFlag.RST) !== 0) return this.handleRst(p, direction);
+    if ((flags & TcpFlag.RST) !== 0) {
+      // Suricata closes on a client RST here only in the form seq = ISN,
+      // window 0, ack = ISN + 1; any other is ignored.
+      if (p.tcpSeq !== client.isn || p.tcpWindow !== 0 || p.tcpAck !== seqAdd(client.isn, 1)) return TcpResult.REJECTED;
+      this.closeByRst(server);
+      return TcpResult.ACCEPTED;
+    }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
