@@ -1,9 +1,136 @@
 /**
- * Entry point of the `kapu` command: parses the command line and runs the
- * requested command. Returns the process exit status (0 success, 1 runtime
- * failure, 2 bad arguments or config).
+ * Entry point of the `kapu` command: parses the command line with commander
+ * and runs the requested command. Exit status: 0 success, 1 runtime
+ * failure, 2 bad arguments or config.
  */
+import { Command, CommanderError, Option } from 'commander';
+import { KapuError, ConfigError, UsageError } from '../core/errors.js';
+import type { RunOptions } from './run-options.js';
+
+/** Exit statuses of the kapu command. */
+export const ExitStatus = {
+  OK: 0,
+  RUNTIME_FAILURE: 1,
+  BAD_USAGE: 2,
+} as const;
+
+function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
+
+/** Builds the commander program; `result` receives the exit status of the chosen command. */
+function buildProgram(result: { status: number }): Command {
+  const program = new Command();
+  program
+    .name('kapu')
+    .description('Intrusion prevention system: runs Suricata rules on traffic and writes EVE JSON')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('analyse a capture file (-r) and write alerts and events to the log folder')
+    .requiredOption('-r, --read <file>', 'capture file to read (pcap or pcapng)')
+    .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
+    .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
+    .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
+    .option('-l, --log-dir <dir>', 'folder for eve.json and fast.log', '.')
+    .addOption(new Option('-k, --checksum <mode>', 'checksum validation: all or none (default: pcap-file.checksum-checks)').choices(['all', 'none']))
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
+    .option('--simulate-ips', 'same as --mode ips')
+    .option('-q, --quiet', 'print neither rule diagnostics nor the summary')
+    .action(async (flags: Record<string, unknown>) => {
+      const { runCapture } = await import('./run.js');
+      const options = runOptionsFromFlags(flags);
+      await runCapture(options);
+      result.status = ExitStatus.OK;
+    });
+
+  const rules = program.command('rules').description('work with rule files');
+  rules
+    .command('check')
+    .description('load rule files, report every rule that cannot run and print a summary')
+    .argument('<files...>', 'rule files')
+    .action(async (files: string[]) => {
+      const { runRulesCheck } = await import('./rules-check-command.js');
+      result.status = runRulesCheck(files, process.stdout);
+    });
+
+  program
+    .command('verify')
+    .description('run suricata-verify style test folders (test.yaml) and compare the EVE output')
+    .argument('<dirs...>', 'test folders, or folders holding them')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true);
+
+  return program;
+}
+
+/** Turns the `run` command's flags into RunOptions. */
+export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions {
+  const sets = flags['set'] as string[];
+  for (const entry of sets) {
+    if (!entry.includes('=')) throw new UsageError(`--set '${entry}' is not key=value (example: --set stream.midstream=true)`);
+  }
+  let mode: 'ids' | 'ips' | null = (flags['mode'] as 'ids' | 'ips' | undefined) ?? null;
+  if (flags['simulateIps'] === true) {
+    if (mode === 'ids') throw new UsageError('--simulate-ips contradicts --mode ids; give one of them');
+    mode = 'ips';
+  }
+  const rules = flags['rules'] as string[];
+  return {
+    pcapPath: flags['read'] as string,
+    configPath: (flags['config'] as string | undefined) ?? null,
+    ruleFiles: rules.length > 0 ? rules : null,
+    extraRuleFiles: flags['addRules'] as string[],
+    logDir: flags['logDir'] as string,
+    checksumMode: (flags['checksum'] as 'all' | 'none' | undefined) ?? null,
+    sets,
+    mode,
+    env: {},
+    quiet: flags['quiet'] === true,
+  };
+}
+
+/** Runs kapu with `argv` (without node and the script) and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`kapu: no command implemented yet (${argv.join(' ')})\n`);
-  return 2;
+  const result = { status: ExitStatus.OK as number };
+  const program = buildProgram(result);
+  try {
+    // verify parses its own options (docs/verify.md).
+    if (argv[0] === 'verify') {
+      const { runVerifyCommand } = await import('./verify-command.js');
+      return await runVerifyCommand(argv.slice(1));
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return result.status;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed the message (or the help/version text).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitStatus.OK;
+    return ExitStatus.BAD_USAGE;
+  }
+  if (err instanceof ConfigError) {
+    for (const problem of err.problems) process.stderr.write(`kapu: ${problem}\n`);
+    return ExitStatus.BAD_USAGE;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`kapu: ${err.message}\n`);
+    return ExitStatus.BAD_USAGE;
+  }
+  if (err instanceof KapuError) {
+    process.stderr.write(`kapu: ${err.message} [${err.code}]\n`);
+    return ExitStatus.RUNTIME_FAILURE;
+  }
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`kapu: internal error: ${message}\n`);
+  return ExitStatus.RUNTIME_FAILURE;
 }

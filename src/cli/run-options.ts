@@ -23,6 +23,8 @@ export interface RunOptions {
   env: Record<string, string>;
   /** When false, the end-of-run summary is printed to stdout. */
   quiet: boolean;
+  /** Stops reading the capture between packet batches when aborted. */
+  signal?: AbortSignal;
 }
 
 /** Figures of one run, also printed as the end-of-run summary. */

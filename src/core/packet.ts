@@ -124,6 +124,8 @@ export class Packet {
   fragmentOffset: number;
   /** True when more fragments follow, or the offset is non-zero. */
   isFragment: boolean;
+  /** True for a packet rebuilt from IP fragments (rule option flow:only_frag). */
+  isDefragmented: boolean;
   /** Offset and length of the IPv4 options, or -1 and 0. */
   ipOptionsOffset: number;
   ipOptionsLength: number;
@@ -218,6 +220,7 @@ export class Packet {
     this.ipFlags = 0;
     this.fragmentOffset = 0;
     this.isFragment = false;
+    this.isDefragmented = false;
     this.ipOptionsOffset = -1;
     this.ipOptionsLength = 0;
     this.ipOptionsSeen = 0;
@@ -292,6 +295,7 @@ export class Packet {
     this.ipFlags = 0;
     this.fragmentOffset = 0;
     this.isFragment = false;
+    this.isDefragmented = false;
     this.ipOptionsOffset = -1;
     this.ipOptionsLength = 0;
     this.ipOptionsSeen = 0;

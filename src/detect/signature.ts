@@ -104,10 +104,15 @@ export interface RuleDiagnostic {
 
 /** threshold / detection_filter settings of a signature. */
 export interface ThresholdSpec {
-  kind: 'limit' | 'threshold' | 'both' | 'detection_filter';
+  kind: 'limit' | 'threshold' | 'both' | 'backoff' | 'detection_filter';
   track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both' | 'by_flow';
   count: number;
+  /** Time window in seconds; 0 for `backoff`, which has none. */
   seconds: number;
+  /** `backoff` only: the factor between alerting match counts (count, count*m, count*m*m, ...). */
+  multiplier?: number;
+  /** detection_filter `unique_on`: count distinct source or destination ports instead of matches. */
+  uniqueOn?: 'src_port' | 'dst_port';
 }
 
 /** A rule after parsing and setup. */

@@ -16,11 +16,13 @@ export const FlowState = {
   CLOSED: 2,
 } as const;
 
-/** Why a flow record was written (EVE `flow.reason`). */
+/** Reasons for ending a flow (EVE `flow.reason`). */
 export const FlowEndReason = {
   TIMEOUT: 0,
   FORCED: 1,
   SHUTDOWN: 2,
+  /** A new TCP connection reused the tuple of a closed one (EVE `tcp_reuse`). */
+  TCP_REUSE: 3,
 } as const;
 
 export class Flow {
@@ -52,6 +54,8 @@ export class Flow {
   state: number;
   /** FlowEndReason, set when the flow is ended. */
   endReason: number;
+  /** True when the flow ended while the flow table was in emergency mode (EVE `flow.emergency`). */
+  isEmergencyEnd: boolean;
   /** TCP session, or null for other protocols. */
   tcp: TcpSession | null;
 
@@ -67,6 +71,18 @@ export class Flow {
   hasAlerted: boolean;
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
   appProto: string | null;
+  /** Session tag from the rule option `tag:session` (TagUnit in detect/keywords/tag.ts), 0 when untagged. */
+  tagUnit: number;
+  /** Packets or bytes still to tag, for the packets and bytes units. */
+  tagRemaining: number;
+  /** Capture time in microseconds when the tag ends, for the seconds unit. */
+  tagEndUs: number;
+
+  /** ICMP type and code of the first packet to the server and of the first reply (ICMP flows only). */
+  icmpType: number;
+  icmpCode: number;
+  responseIcmpType: number;
+  responseIcmpCode: number;
 
   constructor() {
     this.flowId = 0;
@@ -88,6 +104,7 @@ export class Flow {
 
     this.state = FlowState.NEW;
     this.endReason = FlowEndReason.TIMEOUT;
+    this.isEmergencyEnd = false;
     this.tcp = null;
 
     this.flowbits = null;
@@ -96,5 +113,13 @@ export class Flow {
     this.isDropped = false;
     this.hasAlerted = false;
     this.appProto = null;
+    this.tagUnit = 0;
+    this.tagRemaining = 0;
+    this.tagEndUs = 0;
+
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    this.responseIcmpType = 0;
+    this.responseIcmpCode = 0;
   }
 }

@@ -1,0 +1,173 @@
+/**
+ * `kapu run -r`: reads a capture file through the pipeline and writes EVE
+ * JSON and fast.log. The command line, `kapu verify` and the benchmarks all
+ * run captures through runCapture.
+ */
+import { mkdirSync } from 'node:fs';
+import { Packet } from '../core/packet.js';
+import { openCaptureFile } from '../capture/open-capture-file.js';
+import { loadConfig } from '../config/load-config.js';
+import type { KapuConfig } from '../config/types.js';
+import { renderDiagnostic } from '../detect/diagnostics.js';
+import { FlowEndReason } from '../flow/flow.js';
+import type { ThresholdEngine } from '../detect/threshold.js';
+import { FlowTable } from '../flow/flow-table.js';
+import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
+import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
+import { EveWriter } from '../output/eve-writer.js';
+import { FastLogWriter } from '../output/fast-log.js';
+import { buildDecodeContext, buildDetectEngine, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
+import { PacketPipeline } from '../engine/pipeline.js';
+import type { RunOptions, RunSummary } from './run-options.js';
+
+/** Packets processed between yields to the event loop, so timers and signals run. */
+const PACKETS_PER_BATCH = 4096;
+
+/** Loads the config and applies the run's mode; config problems throw ConfigError. */
+function loadRunConfig(opts: RunOptions, warnings: string[]): { config: KapuConfig; isIps: boolean } {
+  const loaded = loadConfig(opts.configPath, opts.sets);
+  warnings.push(...loaded.warnings);
+  const mode = opts.mode ?? loaded.config.policy.mode;
+  return { config: loaded.config, isIps: mode === 'ips' };
+}
+
+/** Reads `opts.pcapPath` through the pipeline and writes the configured outputs into `opts.logDir`. */
+export async function runCapture(opts: RunOptions): Promise<RunSummary> {
+  const startedMs = performance.now();
+  const warnings: string[] = [];
+  const { config, isIps } = loadRunConfig(opts, warnings);
+
+  const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
+  const rules = loadRules(config, ruleFiles, warnings);
+  const thresholds = buildThresholdEngine(config, rules, warnings);
+  const detect = buildDetectEngine(config, rules, thresholds);
+  if (!opts.quiet) {
+    for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
+    for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
+  }
+
+  mkdirSync(opts.logDir, { recursive: true });
+  const reader = openCaptureFile(opts.pcapPath);
+  const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  const fastConfig = config.outputs.fast;
+  const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
+  const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));
+  const pipeline = new PacketPipeline(
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps },
+    config.packetAlertMax,
+  );
+
+  const p = new Packet();
+  let lastTimestampUs = 0;
+  let firstTimestampUs = -1;
+  try {
+    for (;;) {
+      let batch = 0;
+      while (batch < PACKETS_PER_BATCH && reader.next(p)) {
+        if (firstTimestampUs < 0) firstTimestampUs = p.timestampUs;
+        lastTimestampUs = p.timestampUs;
+        pipeline.processPacket(p);
+        batch++;
+      }
+      if (batch < PACKETS_PER_BATCH) break;
+      if (opts.signal?.aborted === true) break;
+      await new Promise<void>((resolveBatch) => setImmediate(resolveBatch));
+    }
+    pipeline.finish(FlowEndReason.SHUTDOWN);
+
+    const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
+    const counters = collectStats(pipeline, flows, thresholds, config);
+    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters);
+  } finally {
+    reader.close();
+    for (const writer of eve) writer.close();
+    fast?.close();
+  }
+
+  const c = pipeline.counters;
+  const summary: RunSummary = {
+    packets: c.packets,
+    bytes: c.bytes,
+    alerts: c.alerts,
+    drops: c.blocked,
+    decoderEvents: sumEvents(pipeline),
+    rulesLoaded: rules.summary.loaded,
+    rulesFailed: rules.summary.failed,
+    flows: flows.counters.created,
+    elapsedMs: performance.now() - startedMs,
+    alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+  };
+  if (!opts.quiet) process.stdout.write(formatSummary(summary, opts, isIps));
+  return summary;
+}
+
+function sumEvents(pipeline: PacketPipeline): number {
+  let total = 0;
+  for (const count of pipeline.parts.decode.eventCounts) total += count;
+  return total;
+}
+
+/** Gathers the counters of every stage under Suricata's stats names. */
+function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: ThresholdEngine, config: KapuConfig): Map<string, number> {
+  const out = new Map<string, number>();
+  const decodeStats = pipeline.parts.decode.toStats();
+  for (const [name, value] of Object.entries(decodeStats)) {
+    if (name.startsWith('decoder.event.') && !config.stats.decoderEvents) continue;
+    out.set(name, value);
+  }
+
+  const f = flows.counters;
+  out.set('flow.total', f.created);
+  out.set('flow.active', f.active);
+  out.set('flow.tcp', f.tcp);
+  out.set('flow.udp', f.udp);
+  out.set('flow.icmpv4', f.icmpv4);
+  out.set('flow.icmpv6', f.icmpv6);
+  out.set('flow.tcp_reuse', f.tcpReuse);
+  out.set('flow.memcap', f.memcapHits);
+  out.set('flow.memuse', flows.memuseBytes);
+  out.set('flow.get_used', f.getUsed);
+  out.set('flow.get_used_failed', f.getUsedFailed);
+  out.set('flow.emerg_mode_entered', f.emergencyEntered);
+  out.set('flow.emerg_mode_over', f.emergencyOver);
+  for (let i = 1; i < EXCEPTION_ACTION_COUNTER_NAMES.length; i++) {
+    out.set('flow.memcap_exception_policy.' + EXCEPTION_ACTION_COUNTER_NAMES[i], f.memcapPolicy[i] as number);
+  }
+  out.set('tcp.sessions', f.tcpSessions);
+  out.set('tcp.syn', f.tcpSyn);
+  out.set('tcp.synack', f.tcpSynAck);
+  out.set('tcp.rst', f.tcpRst);
+  out.set('tcp.invalid_checksum', f.tcpInvalidChecksum);
+  out.set('tcp.midstream_pickups', f.tcpMidstreamPickups);
+  if (config.stats.streamEvents) {
+    for (let id = 1; id < STREAM_EVENT_NAMES.length; id++) out.set('stream.' + STREAM_EVENT_NAMES[id], f.streamEvents[id] as number);
+  }
+
+  const c = pipeline.counters;
+  out.set('detect.alert', c.alerts);
+  out.set('detect.alert_queue_overflow', c.alertQueueOverflow);
+  out.set('detect.alerts_suppressed', thresholds.alertsSuppressed);
+  out.set('ips.accepted', c.accepted);
+  out.set('ips.blocked', c.blocked);
+  out.set('ips.rejected', c.rejected);
+  out.set('ips.replaced', 0);
+  for (const [reason, count] of c.dropsByReason) out.set('ips.drop_reason.' + reason.replace(/ /g, '_'), count);
+  return out;
+}
+
+/** Renders the end-of-run summary shown on the terminal. */
+export function formatSummary(s: RunSummary, opts: RunOptions, isIps: boolean): string {
+  const seconds = s.elapsedMs / 1000;
+  const lines: string[] = [];
+  lines.push(`kapu: ${opts.pcapPath} (${isIps ? 'IPS' : 'IDS'} mode)`);
+  lines.push(`  packets        ${s.packets} (${(s.bytes / 1e6).toFixed(1)} MB), flows ${s.flows}`);
+  lines.push(`  rules          ${s.rulesLoaded} loaded, ${s.rulesFailed} failed`);
+  lines.push(`  decoder events ${s.decoderEvents}`);
+  lines.push(`  alerts         ${s.alerts}${isIps ? `, packets dropped ${s.drops}` : ''}`);
+  const top = [...s.alertsBySignature].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  for (const [key, count] of top) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
+  if (s.alertsBySignature.size > top.length) lines.push(`    ... ${s.alertsBySignature.size - top.length} more signatures`);
+  lines.push(`  output         ${opts.logDir}`);
+  lines.push(`  time           ${seconds.toFixed(2)} s`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,267 @@
+/**
+ * The kapu.yaml schema. Keys, layout and defaults follow the stock
+ * suricata.yaml of Suricata 8 wherever the concept exists, so the supported
+ * part of a suricata.yaml loads unchanged. `policy` is kapu's own section.
+ * docs/config.md lists these keys with their defaults.
+ */
+import {
+  accepted,
+  autoOrBool,
+  bool,
+  bytes,
+  int,
+  oneOf,
+  section,
+  seconds,
+  text,
+  textList,
+  textMap,
+} from './schema-desc.js';
+import type { MapDesc } from './schema-desc.js';
+
+const MIB = 1024 * 1024;
+
+/** Exception policies Suricata 8 accepts for a limit (flow.memcap-policy and others). */
+export const EXCEPTION_POLICIES = [
+  'auto',
+  'drop-packet',
+  'drop-flow',
+  'pass-packet',
+  'pass-flow',
+  'bypass',
+  'reject',
+  'reject-both',
+  'ignore',
+] as const;
+
+/** Address groups of Suricata 8's stock suricata.yaml. */
+export const DEFAULT_ADDRESS_GROUPS: Record<string, string> = {
+  HOME_NET: '[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]',
+  EXTERNAL_NET: '!$HOME_NET',
+  HTTP_SERVERS: '$HOME_NET',
+  SMTP_SERVERS: '$HOME_NET',
+  SQL_SERVERS: '$HOME_NET',
+  DNS_SERVERS: '$HOME_NET',
+  TELNET_SERVERS: '$HOME_NET',
+  AIM_SERVERS: '$EXTERNAL_NET',
+  DC_SERVERS: '$HOME_NET',
+  DNP3_SERVER: '$HOME_NET',
+  DNP3_CLIENT: '$HOME_NET',
+  MODBUS_CLIENT: '$HOME_NET',
+  MODBUS_SERVER: '$HOME_NET',
+  ENIP_CLIENT: '$HOME_NET',
+  ENIP_SERVER: '$HOME_NET',
+};
+
+/** Port groups of Suricata 8's stock suricata.yaml. */
+export const DEFAULT_PORT_GROUPS: Record<string, string> = {
+  HTTP_PORTS: '80',
+  SHELLCODE_PORTS: '!80',
+  ORACLE_PORTS: '1521',
+  SSH_PORTS: '22',
+  DNP3_PORTS: '20000',
+  MODBUS_PORTS: '502',
+  FILE_DATA_PORTS: '[$HTTP_PORTS,110,143]',
+  FTP_PORTS: '21',
+  GENEVE_PORTS: '6081',
+  VXLAN_PORTS: '4789',
+  TEREDO_PORTS: '3544',
+  SIP_PORTS: '[5060, 5061]',
+};
+
+function timeouts(
+  doc: string,
+  v: { new: number; established: number; closed: number | null; bypassed: number },
+  e: { new: number; established: number; closed: number | null; bypassed: number },
+) {
+  const fields: MapDesc['fields'] = {
+    new: seconds(v.new, 'seconds a flow without a reply is kept'),
+    established: seconds(v.established, 'seconds an established flow is kept idle'),
+  };
+  if (v.closed !== null) fields['closed'] = seconds(v.closed, 'seconds a closed flow is kept');
+  fields['bypassed'] = seconds(v.bypassed, 'seconds a bypassed flow is kept idle');
+  fields['emergency-new'] = seconds(e.new, 'new timeout in emergency mode');
+  fields['emergency-established'] = seconds(e.established, 'established timeout in emergency mode');
+  if (e.closed !== null) fields['emergency-closed'] = seconds(e.closed, 'closed timeout in emergency mode');
+  fields['emergency-bypassed'] = seconds(e.bypassed, 'bypassed timeout in emergency mode');
+  return section(doc, fields);
+}
+
+/** Reassembly policy names of host-os-policy. */
+export const HOST_OS_POLICIES = [
+  'windows',
+  'bsd',
+  'bsd-right',
+  'old-linux',
+  'linux',
+  'old-solaris',
+  'solaris',
+  'hpux10',
+  'hpux11',
+  'irix',
+  'macos',
+  'vista',
+  'windows2k3',
+];
+
+function hostOsPolicy() {
+  const fields: MapDesc['fields'] = {};
+  for (const name of HOST_OS_POLICIES) {
+    fields[name] = textList(name === 'windows' ? ['0.0.0.0/0'] : [], `networks whose hosts reassemble like ${name}`);
+  }
+  return section('TCP and IP reassembly policy per network', fields);
+}
+
+/**
+ * Every section of kapu.yaml except `outputs`, which outputs-config.ts reads
+ * with its own rules (a sequence of one-key maps).
+ */
+export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
+  vars: section('variables used in rules', {
+    'address-groups': textMap(DEFAULT_ADDRESS_GROUPS, 'address variables ($HOME_NET, ...)'),
+    'port-groups': textMap(DEFAULT_PORT_GROUPS, 'port variables ($HTTP_PORTS, ...)'),
+  }),
+  'default-rule-path': text('/var/lib/suricata/rules', 'folder that relative rule-files are read from'),
+  'rule-files': textList(['suricata.rules'], 'rule files to load'),
+  'classification-file': text('/etc/suricata/classification.config', 'classtype descriptions and priorities'),
+  'reference-config-file': text('/etc/suricata/reference.config', 'reference type URL prefixes'),
+  'threshold-file': text(null, 'threshold.config with suppress, threshold and rate_filter lines'),
+  'default-log-dir': text('/var/log/suricata/', 'folder for eve.json and fast.log (`-l` overrides)'),
+  stats: section('counters and the stats event', {
+    enabled: bool(true, 'collect counters and write stats events'),
+    interval: seconds(8, 'seconds between stats events'),
+    'decoder-events': bool(true, 'count each decoder event under decoder.event.*'),
+    'decoder-events-prefix': text('decoder.event', 'counter prefix of decoder events'),
+    'stream-events': bool(false, 'count each stream event under stream.*'),
+    'exception-policy': accepted('per-policy counters (accepted, not used yet)'),
+  }),
+  'pcap-file': section('reading capture files', {
+    'checksum-checks': autoOrBool('validate checksums: auto turns them off when most are bad'),
+    'buffer-size': accepted('read buffer (accepted, not used)'),
+  }),
+  stream: section('TCP session tracking and reassembly', {
+    memcap: bytes('64 MiB', 64 * MIB, 'memory for TCP sessions'),
+    'checksum-validation': bool(true, 'packets with a bad TCP checksum are not tracked or reassembled'),
+    inline: autoOrBool('inline reassembly: auto follows the run mode'),
+    midstream: bool(false, 'pick up sessions whose handshake was not seen'),
+    'midstream-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy for midstream sessions'),
+    'memcap-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy when stream.memcap is reached'),
+    'async-oneside': bool(false, 'track sessions seen in one direction only'),
+    reassembly: section('reassembly of each direction', {
+      memcap: bytes('256 MiB', 256 * MIB, 'memory for reassembled data'),
+      depth: bytes('1 MiB', MIB, 'bytes of each direction that are reassembled'),
+      'memcap-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy when reassembly.memcap is reached'),
+      'toserver-chunk-size': int(2560, 1, 1 << 30, 'reassembled bytes inspected at once, to server'),
+      'toclient-chunk-size': int(2560, 1, 1 << 30, 'reassembled bytes inspected at once, to client'),
+      'randomize-chunk-size': bool(true, 'vary the chunk sizes'),
+      urgent: accepted('urgent data handling (accepted, not used yet)'),
+    }),
+  }),
+  flow: section('the flow table', {
+    memcap: bytes('128 MiB', 128 * MIB, 'memory for flows'),
+    'hash-size': int(65536, 1, 1 << 28, 'buckets of the flow hash'),
+    prealloc: int(10000, 0, 1 << 28, 'flows allocated at start'),
+    'emergency-recovery': int(30, 0, 100, 'percent of prealloc that must be free to leave emergency mode'),
+    'memcap-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy when flow.memcap is reached'),
+  }),
+  'flow-timeouts': section('idle timeouts per protocol, in seconds', {
+    default: timeouts(
+      'protocols other than TCP, UDP and ICMP',
+      { new: 30, established: 300, closed: 0, bypassed: 100 },
+      { new: 10, established: 100, closed: 0, bypassed: 50 },
+    ),
+    tcp: timeouts('TCP', { new: 60, established: 600, closed: 60, bypassed: 100 }, { new: 5, established: 100, closed: 10, bypassed: 50 }),
+    udp: timeouts('UDP', { new: 30, established: 300, closed: null, bypassed: 100 }, { new: 10, established: 100, closed: null, bypassed: 50 }),
+    icmp: timeouts('ICMP', { new: 30, established: 300, closed: null, bypassed: 100 }, { new: 10, established: 100, closed: null, bypassed: 50 }),
+  }),
+  defrag: section('IP defragmentation', {
+    memcap: bytes('32 MiB', 32 * MIB, 'memory for fragments'),
+    'hash-size': int(65536, 1, 1 << 28, 'buckets of the fragment tracker hash'),
+    trackers: int(65535, 1, 1 << 28, 'reassemblies in progress at once'),
+    'max-frags': int(65535, 1, 1 << 28, 'fragments held at once'),
+    prealloc: bool(true, 'allocate trackers at start'),
+    timeout: seconds(60, 'seconds an incomplete datagram is kept'),
+    'memcap-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy when defrag.memcap is reached'),
+  }),
+  'action-order': textList(['pass', 'drop', 'reject', 'alert'], 'order in which rule actions are applied'),
+  // Suricata falls back to 15 on an invalid value instead of refusing to start.
+  'packet-alert-max': { ...int(15, 1, 1000, 'alerts kept per packet; more are counted in detect.alert_queue_overflow'), fallback: true },
+  'exception-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy of every limit that sets none'),
+  detect: section('detection engine', {
+    profile: oneOf(['low', 'medium', 'high', 'custom'], 'medium', 'rule grouping profile'),
+    'inspection-recursion-limit': int(3000, 0, 1_000_000, 'nesting limit of recursive payload inspection'),
+    'guess-applayer-tx': accepted('accepted, not used yet'),
+    'custom-values': accepted('group counts of the custom profile (accepted, not used yet)'),
+    'sgh-mpm-context': accepted('accepted, not used'),
+    'sgh-mpm-caching': accepted('accepted, not used'),
+    'sgh-mpm-caching-path': accepted('accepted, not used'),
+    prefilter: accepted('accepted, not used yet'),
+    grouping: accepted('accepted, not used yet'),
+    profiling: accepted('accepted, not used'),
+    thresholds: section('the threshold table', {
+      'hash-size': int(16384, 1, 1 << 24, 'buckets of the threshold table'),
+      memcap: bytes('16 MiB', 16 * MIB, 'memory for threshold entries'),
+    }),
+  }),
+  'app-layer': section('application-layer parsers', {
+    protocols: accepted('per-protocol settings (accepted, used as parsers arrive)'),
+    'error-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy on a parser error'),
+  }),
+  'host-os-policy': hostOsPolicy(),
+  policy: section('kapu: how decisions are carried out', {
+    mode: oneOf(['ids', 'ips'], 'ids', 'ids only alerts; ips also drops and rejects'),
+  }),
+});
+
+/**
+ * Top-level keys of Suricata 8's suricata.yaml that kapu does not support.
+ * They are reported as "not supported, ignored" rather than as unknown keys.
+ */
+export const SURICATA_ONLY_KEYS = new Set([
+  'suricata-version',
+  'plugins',
+  'heartbeat',
+  'logging',
+  'af-packet',
+  'af-xdp',
+  'dpdk',
+  'pcap',
+  'asn1-max-frames',
+  'datasets',
+  'security',
+  'coredump',
+  'host-mode',
+  'unix-command',
+  'legacy',
+  'engine-analysis',
+  'pcre',
+  'vlan',
+  'livedev',
+  'host',
+  'decoder',
+  'mpm-algo',
+  'spm-algo',
+  'threading',
+  'profiling',
+  'nfq',
+  'nflog',
+  'capture',
+  'netmap',
+  'pfring',
+  'ipfw',
+  'napatech',
+  'firewall',
+  'ippair',
+  'luajit',
+  'magic-file',
+  'max-pending-packets',
+  'runmode',
+  'autofp-scheduler',
+  'default-packet-size',
+  'run-as',
+  'pid-file',
+  'daemon-directory',
+  'umask',
+  'sensor-name',
+  'geoip-database',
+]);

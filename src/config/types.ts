@@ -1,0 +1,164 @@
+/**
+ * The typed configuration that loadConfig returns. Property names are the
+ * kapu.yaml keys in camelCase (`stream.reassembly.depth` is
+ * `config.stream.reassembly.depth`); byte sizes are bytes, durations are
+ * seconds.
+ */
+
+export type ExceptionPolicy =
+  | 'auto'
+  | 'drop-packet'
+  | 'drop-flow'
+  | 'pass-packet'
+  | 'pass-flow'
+  | 'bypass'
+  | 'reject'
+  | 'reject-both'
+  | 'ignore';
+
+export interface FlowTimeouts {
+  new: number;
+  established: number;
+  /** Absent for UDP and ICMP, which have no closed state. */
+  closed?: number;
+  bypassed: number;
+  emergencyNew: number;
+  emergencyEstablished: number;
+  emergencyClosed?: number;
+  emergencyBypassed: number;
+}
+
+export interface AlertTypeConfig {
+  enabled: boolean;
+  /** `payload`: the packet or stream payload in base64 (EVE `payload`). */
+  payload: boolean;
+  /** `payload-printable`: the payload with unprintable bytes as `.` (EVE `payload_printable`). */
+  payloadPrintable: boolean;
+  /** `payload-length`: EVE `payload_length`. */
+  payloadLength: boolean;
+  /** Largest stream payload logged, in bytes. */
+  payloadBufferSize: number;
+  /** `packet`: the whole packet in base64 (EVE `packet` and `packet_info`). */
+  packet: boolean;
+  /** `metadata`: rule metadata, the flow object and app-layer fields. */
+  metadata: boolean;
+  taggedPackets: boolean;
+  verdict: boolean;
+}
+
+export interface AnomalyTypeConfig {
+  enabled: boolean;
+  decode: boolean;
+  stream: boolean;
+  applayer: boolean;
+  packethdr: boolean;
+}
+
+export interface DropTypeConfig {
+  enabled: boolean;
+  /** `alerts`: add the alert that caused the drop. */
+  alerts: boolean;
+  /** `all` logs every dropped packet, `start` only the first per flow. */
+  flows: 'all' | 'start';
+  verdict: boolean;
+}
+
+export interface StatsTypeConfig {
+  enabled: boolean;
+  totals: boolean;
+  threads: boolean;
+  deltas: boolean;
+}
+
+export interface EveTypesConfig {
+  alert: AlertTypeConfig;
+  anomaly: AnomalyTypeConfig;
+  drop: DropTypeConfig;
+  flow: { enabled: boolean };
+  stats: StatsTypeConfig;
+  /** Protocol event types that are listed (http, dns, tls, ...); kapu does not produce them yet. */
+  protocols: string[];
+}
+
+export interface EveLogConfig {
+  enabled: boolean;
+  filetype: 'regular';
+  filename: string;
+  communityId: boolean;
+  communityIdSeed: number;
+  ethernet: boolean;
+  /** `ipv6-compress`: write IPv6 addresses compressed (RFC 5952) instead of Suricata's full form. */
+  ipv6Compress: boolean;
+  types: EveTypesConfig;
+}
+
+export interface OutputsConfig {
+  fast: { enabled: boolean; filename: string; append: boolean };
+  /** Every eve-log entry, in order (Suricata allows several). */
+  eveLogs: EveLogConfig[];
+  stats: { enabled: boolean; filename: string; append: boolean; totals: boolean; threads: boolean };
+}
+
+export interface KapuConfig {
+  vars: { addressGroups: Record<string, string>; portGroups: Record<string, string> };
+  defaultRulePath: string;
+  ruleFiles: string[];
+  classificationFile: string;
+  referenceConfigFile: string;
+  thresholdFile: string | null;
+  defaultLogDir: string;
+  outputs: OutputsConfig;
+  stats: {
+    enabled: boolean;
+    interval: number;
+    decoderEvents: boolean;
+    decoderEventsPrefix: string;
+    streamEvents: boolean;
+  };
+  pcapFile: { checksumChecks: 'auto' | 'yes' | 'no' };
+  stream: {
+    memcap: number;
+    checksumValidation: boolean;
+    inline: 'auto' | 'yes' | 'no';
+    midstream: boolean;
+    midstreamPolicy: ExceptionPolicy;
+    memcapPolicy: ExceptionPolicy;
+    asyncOneside: boolean;
+    reassembly: {
+      memcap: number;
+      depth: number;
+      memcapPolicy: ExceptionPolicy;
+      toserverChunkSize: number;
+      toclientChunkSize: number;
+      randomizeChunkSize: boolean;
+    };
+  };
+  flow: {
+    memcap: number;
+    hashSize: number;
+    prealloc: number;
+    emergencyRecovery: number;
+    memcapPolicy: ExceptionPolicy;
+  };
+  flowTimeouts: { default: FlowTimeouts; tcp: FlowTimeouts; udp: FlowTimeouts; icmp: FlowTimeouts };
+  defrag: {
+    memcap: number;
+    hashSize: number;
+    trackers: number;
+    maxFrags: number;
+    prealloc: boolean;
+    timeout: number;
+    memcapPolicy: ExceptionPolicy;
+  };
+  actionOrder: string[];
+  packetAlertMax: number;
+  exceptionPolicy: ExceptionPolicy;
+  detect: {
+    profile: 'low' | 'medium' | 'high' | 'custom';
+    inspectionRecursionLimit: number;
+    thresholds: { hashSize: number; memcap: number };
+  };
+  appLayer: { protocols: Record<string, unknown>; errorPolicy: ExceptionPolicy };
+  hostOsPolicy: Record<string, string[]>;
+  policy: { mode: 'ids' | 'ips' };
+}

@@ -1,0 +1,83 @@
+/**
+ * The decode stage's entry: fills a Packet's layer fields from its bytes
+ * and link type, and runs the `auto` checksum sampling.
+ */
+import { LinkType, type Packet } from '../core/packet.js';
+import { CHECKSUM_INVALID_RATIO, CHECKSUM_SAMPLE_PACKETS, DecodeStat, type DecodeContext } from './context.js';
+import { decodeEthernet, decodeIeee80211, decodeNull, decodeRadiotap, decodeRaw, decodeSll, decodeSll2 } from './link.js';
+
+/** DLT_RAW as some systems write it in pcap headers instead of LINKTYPE_RAW (101). */
+const DLT_RAW_BSD = 12;
+const DLT_RAW_OPENBSD = 14;
+
+/**
+ * Decodes `p` (after `p.reset`) by its link type and counts it in `ctx`.
+ * Malformed input becomes decoder events on the packet and `p.isInvalid`
+ * instead of an exception; the random-frame and malformed-corpus tests
+ * check this.
+ */
+export function decodePacket(p: Packet, ctx: DecodeContext): void {
+  const counters = ctx.counters;
+  const length = p.captureLength;
+  counters[DecodeStat.PKTS]++;
+  counters[DecodeStat.BYTES] += length;
+  if (length > counters[DecodeStat.MAX_PKT_SIZE]) counters[DecodeStat.MAX_PKT_SIZE] = length;
+  ctx.layerCount = 0;
+  ctx.hasInvalidChecksum = false;
+
+  switch (p.linkType) {
+    case LinkType.ETHERNET:
+      decodeEthernet(p, ctx, 0, length);
+      break;
+    case LinkType.RAW:
+    case DLT_RAW_BSD:
+    case DLT_RAW_OPENBSD:
+      decodeRaw(p, ctx, 0, length, 0);
+      break;
+    case LinkType.IPV4:
+      decodeRaw(p, ctx, 0, length, 4);
+      break;
+    case LinkType.IPV6:
+      decodeRaw(p, ctx, 0, length, 6);
+      break;
+    case LinkType.LINUX_SLL:
+      decodeSll(p, ctx, 0, length);
+      break;
+    case LinkType.LINUX_SLL2:
+      decodeSll2(p, ctx, 0, length);
+      break;
+    case LinkType.NULL:
+      decodeNull(p, ctx, 0, length, false);
+      break;
+    case LinkType.LOOP:
+      decodeNull(p, ctx, 0, length, true);
+      break;
+    case LinkType.IEEE802_11:
+      decodeIeee80211(p, ctx, 0);
+      break;
+    case LinkType.IEEE802_11_RADIOTAP:
+      decodeRadiotap(p, ctx, 0, length);
+      break;
+    default:
+      counters[DecodeStat.UNKNOWN_LINKTYPE]++;
+      p.isInvalid = true;
+  }
+
+  if (p.isInvalid) counters[DecodeStat.INVALID]++;
+  if (ctx.isChecksumSampling) sampleChecksums(ctx);
+}
+
+/**
+ * `auto` mode: after CHECKSUM_SAMPLE_PACKETS packets, stops validation when
+ * more than 1 in CHECKSUM_INVALID_RATIO had an invalid checksum. Packets
+ * decoded before the decision keep their checksum states.
+ */
+function sampleChecksums(ctx: DecodeContext): void {
+  ctx.checksumSamplePackets++;
+  if (ctx.hasInvalidChecksum) ctx.checksumSampleInvalid++;
+  if (ctx.checksumSamplePackets < CHECKSUM_SAMPLE_PACKETS) return;
+  ctx.isChecksumSampling = false;
+  if (ctx.checksumSampleInvalid * CHECKSUM_INVALID_RATIO > ctx.checksumSamplePackets) {
+    ctx.isChecksumValidationOn = false;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The keyword registry. Each keyword module registers itself when it is
+ * imported, so adding a keyword is one import line below. The parser looks
+ * names up in KEYWORDS. SURICATA_KEYWORD_NAMES separates keywords that kapu
+ * does not run yet from unknown ones.
+ */
+export { KEYWORDS, registerKeyword } from './keyword-table.js';
+export { APP_LAYER_PROTOCOLS, SURICATA_KEYWORD_NAMES } from './suricata-keywords.js';
+
+// Meta keywords.
+import './msg.js';
+import './sid.js';
+import './rev.js';
+import './gid.js';
+import './classtype.js';
+import './priority.js';
+import './reference.js';
+import './metadata.js';
+import './target.js';
+import './noalert.js';
+import './prefilter.js';
+
+// Flow state, thresholds and tagging.
+import './flow.js';
+import './flowbits.js';
+import './threshold.js';
+import './detection-filter.js';
+import './tag.js';
+
+// IP, TCP and ICMP header keywords.
+import './ttl.js';
+import './ip-proto.js';
+import './id.js';
+import './tos.js';
+import './fragbits.js';
+import './fragoffset.js';
+import './sameip.js';
+import './ipopts.js';
+import './window.js';
+import './seq.js';
+import './ack.js';
+import './flags.js';
+import './itype.js';
+import './icode.js';
+import './icmp-id.js';
+import './icmp-seq.js';
+import './dsize.js';
+import './checksum.js';
+
+// Payload keywords, decoder and stream events: these modules export their
+// definitions, and are registered here.
+import { registerKeyword as register } from './keyword-table.js';
+import { PAYLOAD_KEYWORDS } from './payload-keywords.js';
+import { decodeEventKeyword } from './decode-event.js';
+import { streamEventKeyword } from './stream-event.js';
+import { streamSizeKeyword } from './stream-size.js';
+
+for (const def of [...PAYLOAD_KEYWORDS, decodeEventKeyword, streamEventKeyword, streamSizeKeyword]) register(def);

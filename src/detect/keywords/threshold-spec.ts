@@ -1,0 +1,62 @@
+/**
+ * Parsing shared by `threshold:` and `detection_filter:`: comma-separated
+ * `name value` pairs (`type limit, track by_src, count 1, seconds 60`).
+ * The rate tracking itself lives in the engine; this only fills
+ * Signature.threshold and Signature.detectionFilter.
+ */
+import type { ThresholdSpec } from '../signature.js';
+import { parseMetaNumber } from './meta-number.js';
+
+/** Largest count or seconds value: an unsigned 32-bit number. */
+const MAX_THRESHOLD_VALUE = 4294967295;
+
+const TRACKS: ReadonlySet<string> = new Set(['by_src', 'by_dst', 'by_rule', 'by_both', 'by_flow']);
+
+/** Parses the pairs; `kinds` lists the allowed `type` values, or is empty when `type` is not taken. */
+export function parseThresholdSpec(value: string, kinds: readonly string[]): ThresholdSpec | string {
+  const fields = new Map<string, string>();
+  for (const part of value.split(',')) {
+    const m = /^\s*(\S+)\s+(\S+)\s*$/.exec(part);
+    if (m === null) return `'${part.trim()}' is not a 'name value' pair (expected ${expected(kinds)})`;
+    const name = m[1].toLowerCase();
+    if (fields.has(name)) return `'${name}' is given twice`;
+    fields.set(name, m[2]);
+  }
+
+  for (const name of fields.keys()) {
+    const known = name === 'track' || name === 'count' || name === 'seconds' || (kinds.length > 0 && name === 'type');
+    if (!known) {
+      if (name === 'unique_on' || name === 'multiplier') return `'${name}' is not supported yet; rule skipped`;
+      return `'${name}' is not a known setting (expected ${expected(kinds)})`;
+    }
+  }
+
+  let kind = 'detection_filter';
+  if (kinds.length > 0) {
+    const type = fields.get('type');
+    if (type === undefined) return `'type' is missing (expected ${expected(kinds)})`;
+    if (type === 'backoff') return `type 'backoff' is not supported yet; rule skipped`;
+    if (!kinds.includes(type)) return `type '${type}' is not valid (expected ${kinds.join(', ')})`;
+    kind = type;
+  }
+
+  const track = fields.get('track');
+  if (track === undefined) return `'track' is missing (expected ${expected(kinds)})`;
+  if (!TRACKS.has(track)) return `track '${track}' is not valid (expected ${[...TRACKS].join(', ')})`;
+
+  const countText = fields.get('count');
+  const secondsText = fields.get('seconds');
+  if (countText === undefined) return `'count' is missing (expected ${expected(kinds)})`;
+  if (secondsText === undefined) return `'seconds' is missing (expected ${expected(kinds)})`;
+  const count = parseMetaNumber(countText, 1, MAX_THRESHOLD_VALUE);
+  if (typeof count === 'string') return `count ${count}`;
+  const seconds = parseMetaNumber(secondsText, 1, MAX_THRESHOLD_VALUE);
+  if (typeof seconds === 'string') return `seconds ${seconds}`;
+
+  return { kind: kind as ThresholdSpec['kind'], track: track as ThresholdSpec['track'], count, seconds };
+}
+
+function expected(kinds: readonly string[]): string {
+  const type = kinds.length > 0 ? `type ${kinds.join('|')}, ` : '';
+  return `${type}track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N`;
+}

@@ -1,0 +1,147 @@
+/**
+ * Builds the parts of the packet path from a loaded configuration: the
+ * decoder context, the flow table, the rules and detection engine, and the
+ * output writers.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
+import { DecodeContext, type ChecksumMode } from '../decode/context.js';
+import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
+import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
+import { DetectEngine } from '../detect/detect-engine.js';
+import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
+import { ThresholdEngine } from '../detect/threshold.js';
+import { loadThresholdConfig } from '../detect/threshold-config.js';
+import { Action, type ActionId } from '../detect/signature.js';
+import { RuleVariables } from '../detect/variables.js';
+
+/** Folder of the installed package, for the bundled rules and samples. */
+export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+
+/** Rule files used when neither a config nor `-S`/`-s` names any. */
+export const BUNDLED_RULE_FILES: readonly string[] = [
+  join(PACKAGE_ROOT, 'samples', 'et-demo.rules'),
+  join(PACKAGE_ROOT, 'samples', 'demo.rules'),
+];
+
+/** Which rule files a run loads: `-S` replaces the configured ones, `-s` adds to them. */
+export function resolveRuleFiles(config: KapuConfig, hasConfigFile: boolean, replace: string[] | null, extra: string[]): string[] {
+  let files: string[];
+  if (replace !== null) files = [...replace];
+  else if (hasConfigFile) files = config.ruleFiles.map((file) => (isAbsolute(file) ? file : join(config.defaultRulePath, file)));
+  else files = extra.length > 0 ? [] : [...BUNDLED_RULE_FILES];
+  return files.concat(extra);
+}
+
+/** Maps pcap-file.checksum-checks and `-k` to the decoder's checksum mode. */
+export function checksumModeOf(config: KapuConfig, override: 'all' | 'none' | null): ChecksumMode {
+  if (override !== null) return override;
+  switch (config.pcapFile.checksumChecks) {
+    case 'yes': return 'all';
+    case 'no': return 'none';
+    default: return 'auto';
+  }
+}
+
+function flowTimeouts(t: ConfigFlowTimeouts): FlowTimeouts {
+  return {
+    newS: t.new,
+    establishedS: t.established,
+    closedS: t.closed ?? 0,
+    emergencyNewS: t.emergencyNew,
+    emergencyEstablishedS: t.emergencyEstablished,
+    emergencyClosedS: t.emergencyClosed ?? 0,
+  };
+}
+
+function flowPolicy(policy: ExceptionPolicy): ExceptionPolicyName {
+  return policy === 'reject-both' ? 'reject' : policy;
+}
+
+/** Builds the flow table's settings from the `flow`, `flow-timeouts` and `stream` sections. */
+export function flowConfigOf(config: KapuConfig, isIps: boolean): FlowConfig {
+  const base = defaultFlowConfig();
+  return {
+    ...base,
+    memcapBytes: config.flow.memcap,
+    hashSize: config.flow.hashSize,
+    prealloc: config.flow.prealloc,
+    emergencyRecoveryPercent: config.flow.emergencyRecovery,
+    memcapPolicy: flowPolicy(config.flow.memcapPolicy),
+    isIps,
+    timeoutsDefault: flowTimeouts(config.flowTimeouts.default),
+    timeoutsTcp: flowTimeouts(config.flowTimeouts.tcp),
+    timeoutsUdp: flowTimeouts(config.flowTimeouts.udp),
+    timeoutsIcmp: flowTimeouts(config.flowTimeouts.icmp),
+    stream: { ...base.stream, midstream: config.stream.midstream },
+  };
+}
+
+const ACTION_ORDER_NAMES: Record<string, readonly ActionId[]> = {
+  pass: [Action.PASS],
+  drop: [Action.DROP],
+  reject: [Action.REJECT, Action.REJECTSRC, Action.REJECTDST, Action.REJECTBOTH],
+  alert: [Action.ALERT],
+};
+
+/** Maps the config's action-order to the engine's evaluation order. */
+export function actionOrderOf(config: KapuConfig): ActionId[] {
+  const order: ActionId[] = [];
+  for (const name of config.actionOrder) order.push(...(ACTION_ORDER_NAMES[name] ?? []));
+  return order;
+}
+
+/**
+ * Returns the classification.config path to use: the configured one when
+ * it exists, else null for the built-in copy. `warnings` gets a line when a
+ * configured file is missing.
+ */
+function existingOrBuiltin(path: string, key: string, warnings: string[]): string | null {
+  if (existsSync(path)) return path;
+  if (!path.startsWith('/etc/suricata/')) warnings.push(`${key}: '${path}' not found; using the built-in copy`);
+  return null;
+}
+
+/** Loads the rules a run needs, with the config's variables and classification. */
+export function loadRules(config: KapuConfig, files: string[], warnings: string[]): LoadedRules {
+  const classificationPath = existingOrBuiltin(config.classificationFile, 'classification-file', warnings);
+  const referencePath = existingOrBuiltin(config.referenceConfigFile, 'reference-config-file', warnings);
+  return loadRuleFiles(files, {
+    vars: new RuleVariables({ 'address-groups': config.vars.addressGroups, 'port-groups': config.vars.portGroups }),
+    classification: loadClassificationConfig(classificationPath),
+    references: loadReferenceConfig(referencePath),
+  });
+}
+
+/**
+ * Builds the threshold engine: rule thresholds and detection filters plus
+ * the entries of `threshold-file`. Lines of that file that cannot be read
+ * go to `warnings` and the rest apply.
+ */
+export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, warnings: string[]): ThresholdEngine {
+  let entries: ConstructorParameters<typeof ThresholdEngine>[0] = [];
+  if (config.thresholdFile !== null && config.thresholdFile !== '') {
+    const loaded = loadThresholdConfig(config.thresholdFile, config.vars.addressGroups);
+    warnings.push(...loaded.errors);
+    entries = loaded.entries;
+  }
+  const engine = new ThresholdEngine(entries, { memcapBytes: config.detect.thresholds.memcap });
+  engine.prepare(rules.signatures);
+  return engine;
+}
+
+/** Builds the detection engine for loaded rules. */
+export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdEngine): DetectEngine {
+  return new DetectEngine(rules.signatures, {
+    actionOrder: actionOrderOf(config),
+    inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
+    thresholdHook: thresholds,
+  });
+}
+
+/** Creates the decoder context for a run. */
+export function buildDecodeContext(config: KapuConfig, checksumOverride: 'all' | 'none' | null): DecodeContext {
+  return new DecodeContext(checksumModeOf(config, checksumOverride));
+}

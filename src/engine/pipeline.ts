@@ -1,0 +1,187 @@
+/**
+ * The packet path of one worker: decode, flow, detect, policy, output. The
+ * capture loop (run-capture.ts) hands every frame to `processPacket`; the
+ * pipeline decides its fate (accept or drop, in IPS mode) and writes the
+ * events it causes.
+ */
+import type { Packet } from '../core/packet.js';
+import { decodePacket } from '../decode/decode-packet.js';
+import type { DecodeContext } from '../decode/context.js';
+import { decoderEventEveName } from '../decode/events.js';
+import { ExceptionAction } from '../flow/flow-config.js';
+import type { Flow } from '../flow/flow.js';
+import { buildFlowRecord } from '../flow/flow-record.js';
+import type { FlowTable } from '../flow/flow-table.js';
+import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
+import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
+import { Action, type Signature } from '../detect/signature.js';
+import { alertActionText, packetAlertFacts } from '../output/eve-alert.js';
+import { DropReason, type DropReasonValue } from '../output/eve-events.js';
+import { PktSrc } from '../output/eve-format.js';
+import type { EveWriter } from '../output/eve-writer.js';
+import type { FastLogWriter } from '../output/fast-log.js';
+
+/** Counters of the policy stage, as the stats event names them (`ips.*`, `detect.*`). */
+export class PipelineCounters {
+  packets: number;
+  bytes: number;
+  alerts: number;
+  alertQueueOverflow: number;
+  accepted: number;
+  blocked: number;
+  rejected: number;
+  /** Dropped packets by EVE drop.reason. */
+  readonly dropsByReason: Map<string, number>;
+  /** Alerts by signature key `gid:sid:rev`, with the message. */
+  readonly alertsBySignature: Map<string, { msg: string; count: number }>;
+
+  constructor() {
+    this.packets = 0;
+    this.bytes = 0;
+    this.alerts = 0;
+    this.alertQueueOverflow = 0;
+    this.accepted = 0;
+    this.blocked = 0;
+    this.rejected = 0;
+    this.dropsByReason = new Map();
+    this.alertsBySignature = new Map();
+  }
+}
+
+/** The parts one pipeline runs; built once at start (see build-pipeline.ts). */
+export interface PipelineParts {
+  decode: DecodeContext;
+  flows: FlowTable;
+  detect: DetectEngine;
+  eve: EveWriter[];
+  fast: FastLogWriter | null;
+  /** IPS mode: drop and reject rules drop packets and their flows. */
+  isIps: boolean;
+}
+
+function isBlockingAction(action: number): boolean {
+  return action === Action.DROP || action === Action.REJECT || action === Action.REJECTSRC
+    || action === Action.REJECTDST || action === Action.REJECTBOTH;
+}
+
+/** Runs every packet of one worker through decode, flow, detect, policy and output. */
+export class PacketPipeline {
+  readonly parts: PipelineParts;
+  readonly counters: PipelineCounters;
+  private readonly alerts: AlertQueue;
+
+  constructor(parts: PipelineParts, alertQueueCapacity: number) {
+    this.parts = parts;
+    this.counters = new PipelineCounters();
+    this.alerts = new AlertQueue(alertQueueCapacity);
+  }
+
+  /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
+  processPacket(p: Packet): void {
+    const parts = this.parts;
+    const counters = this.counters;
+    counters.packets++;
+    counters.bytes += p.captureLength;
+    decodePacket(p, parts.decode);
+
+    let flow: Flow | null = null;
+    if (!p.isInvalid && p.ipVersion !== 0) {
+      flow = parts.flows.handlePacket(p);
+      if (flow === null && parts.flows.exceptionAction === ExceptionAction.DROP_PACKET) {
+        this.drop(p, null, DropReason.FLOW_MEMCAP, null);
+        return;
+      }
+    }
+    this.logPacketEvents(p, flow);
+
+    if (flow !== null && flow.isDropped && parts.isIps) {
+      this.drop(p, flow, DropReason.FLOW_DROP, null);
+      return;
+    }
+    if (flow !== null && flow.isPassed) {
+      counters.accepted++;
+      return;
+    }
+
+    const alerts = this.alerts;
+    alerts.clear();
+    parts.detect.inspectPacket(p, flow, alerts);
+    counters.alertQueueOverflow += alerts.overflowCount;
+    this.applyMatches(p, flow, alerts);
+  }
+
+  /** Ends every flow (writing its flow event) at the end of the input. */
+  finish(reason: number): void {
+    this.parts.flows.flushAll(reason);
+  }
+
+  /** Writes the flow event of a flow that ended; the flow table calls it. */
+  static writeFlowEvent(eve: readonly EveWriter[], flow: Flow): void {
+    if (eve.length === 0) return;
+    const record = buildFlowRecord(flow) as unknown as Record<string, unknown>;
+    for (const writer of eve) writer.flow(flow, record, flow.lastUs);
+  }
+
+  private logPacketEvents(p: Packet, flow: Flow | null): void {
+    const eve = this.parts.eve;
+    for (let i = 0; i < p.eventCount; i++) {
+      const name = decoderEventEveName(p.events[i] as number);
+      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, PktSrc.WIRE);
+    }
+    const session = flow !== null ? flow.tcp : null;
+    if (session === null) return;
+    for (let i = 0; i < session.eventCount; i++) {
+      const name = 'stream.' + STREAM_EVENT_NAMES[session.events[i] as number];
+      for (const writer of eve) writer.anomaly(p, flow, 'stream', name, PktSrc.WIRE);
+    }
+  }
+
+  private applyMatches(p: Packet, flow: Flow | null, alerts: AlertQueue): void {
+    const parts = this.parts;
+    let blockingSig: Signature | null = null;
+    if (parts.isIps) {
+      for (let i = 0; i < alerts.count; i++) {
+        const sig = alerts.sigs[i] as Signature;
+        if (isBlockingAction(sig.action)) {
+          blockingSig = sig;
+          break;
+        }
+      }
+    }
+
+    for (let i = 0; i < alerts.count; i++) {
+      const sig = alerts.sigs[i] as Signature;
+      if (sig.isNoAlert) continue;
+      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps));
+      for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
+      if (parts.fast !== null) parts.fast.alert(p, sig);
+      if (flow !== null) flow.hasAlerted = true;
+      this.countAlert(sig);
+    }
+
+    if (blockingSig !== null) {
+      if (blockingSig.action !== Action.DROP) this.counters.rejected++;
+      if (flow !== null) flow.isDropped = true;
+      this.drop(p, flow, DropReason.RULES, blockingSig);
+      return;
+    }
+    this.counters.accepted++;
+  }
+
+  private countAlert(sig: Signature): void {
+    const counters = this.counters;
+    counters.alerts++;
+    const key = sig.gid + ':' + sig.sid + ':' + sig.rev;
+    const entry = counters.alertsBySignature.get(key);
+    if (entry === undefined) counters.alertsBySignature.set(key, { msg: sig.msg, count: 1 });
+    else entry.count++;
+  }
+
+  private drop(p: Packet, flow: Flow | null, reason: DropReasonValue, sig: Signature | null): void {
+    p.isDropped = true;
+    const counters = this.counters;
+    counters.blocked++;
+    counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
+    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, PktSrc.WIRE);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * EVE `alert` events as Suricata 8 writes them: the common head, tx_id,
+ * the alert object (action, gid, signature_id, rev, signature, category,
+ * severity, source/target, metadata), app_proto, direction, the flow
+ * object, payload fields, stream, and the packet in base64.
+ */
+import type { Packet } from '../core/packet.js';
+import { Direction } from '../core/packet.js';
+import type { Flow } from '../flow/flow.js';
+import { Action } from '../detect/signature.js';
+import type { ActionId, Signature } from '../detect/signature.js';
+import {
+  PktSrc,
+  base64,
+  formatIp,
+  jsonString,
+  linkTypeName,
+  printableAscii,
+  protoHasPorts,
+} from './eve-format.js';
+import type { PktSrcValue } from './eve-format.js';
+import { openPacketEvent } from './eve-header.js';
+import type { EveContext } from './eve-header.js';
+
+/** Optional parts of an alert event (outputs.eve-log.types.alert). */
+export interface AlertFieldOptions {
+  payload: boolean;
+  payloadPrintable: boolean;
+  payloadLength: boolean;
+  packet: boolean;
+  /** Rule metadata, the flow object and app-layer fields. */
+  metadata: boolean;
+  /** Most bytes of reassembled stream data logged as the payload (`payload-buffer-size`). */
+  payloadBufferSize: number;
+}
+
+/** Facts about one alert that are not in the packet, flow or signature. */
+export interface AlertFacts {
+  /** EVE alert.action. */
+  action: 'allowed' | 'blocked';
+  /** App-layer transaction id, or -1 when the match was not on a transaction. */
+  txId: number;
+  /** True when the signature matched on reassembled stream data (EVE `stream: 1`). */
+  isStreamMatch: boolean;
+  /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
+  streamPayload: Uint8Array | null;
+  pktSrc: PktSrcValue;
+}
+
+/** Returns alert facts for a packet match with nothing special about it. */
+export function packetAlertFacts(action: 'allowed' | 'blocked'): AlertFacts {
+  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc: PktSrc.WIRE };
+}
+
+/**
+ * Returns EVE alert.action for a rule action: reject actions always block,
+ * drop blocks in IPS mode only, everything else is allowed. A rate_filter
+ * that changed the action is decided by the packet's fate instead (pass
+ * `isDropped`), as Suricata does.
+ */
+export function alertActionText(action: ActionId, ipsMode: boolean, rateFilterChanged = false, isDropped = false): 'allowed' | 'blocked' {
+  if (rateFilterChanged) return isDropped ? 'blocked' : 'allowed';
+  if (action === Action.REJECT || action === Action.REJECTSRC || action === Action.REJECTDST || action === Action.REJECTBOTH) {
+    return 'blocked';
+  }
+  if (action === Action.DROP && ipsMode) return 'blocked';
+  return 'allowed';
+}
+
+/**
+ * Groups `metadata` entries ("key value") by key, as Suricata writes
+ * alert.metadata: `{"key":["value",...]}` with keys in rule order. An entry
+ * without a value is left out, as Suricata does not log it.
+ */
+export function metadataJson(entries: readonly string[]): string | null {
+  const groups = new Map<string, string[]>();
+  for (const entry of entries) {
+    const trimmed = entry.trim();
+    const space = trimmed.search(/\s/);
+    if (space <= 0) continue;
+    const key = trimmed.slice(0, space);
+    const value = trimmed.slice(space + 1).trim();
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [value]);
+    else list.push(value);
+  }
+  if (groups.size === 0) return null;
+  let out = '{';
+  let first = true;
+  for (const [key, values] of groups) {
+    if (!first) out += ',';
+    first = false;
+    out += jsonString(key) + ':[';
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) out += ',';
+      out += jsonString(values[i] as string);
+    }
+    out += ']';
+  }
+  return out + '}';
+}
+
+/** The fixed text of a signature's alert object, built on its first alert. */
+interface SignatureText {
+  /** `,"gid":...,"severity":N` */
+  core: string;
+  /** `,"metadata":{...}`, or '' when the rule has none. */
+  metadata: string;
+}
+
+const signatureTexts = new WeakMap<Signature, SignatureText>();
+
+function signatureText(sig: Signature): SignatureText {
+  let text = signatureTexts.get(sig);
+  if (text === undefined) {
+    const metadata = metadataJson(sig.metadata);
+    text = {
+      core:
+        ',"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev +
+        ',"signature":' + jsonString(sig.msg) + ',"category":' + jsonString(sig.category) +
+        ',"severity":' + sig.priority,
+      metadata: metadata === null ? '' : ',"metadata":' + metadata,
+    };
+    signatureTexts.set(sig, text);
+  }
+  return text;
+}
+
+/**
+ * Returns the text of the `"alert":{...}` object. `withMetadata` adds the
+ * rule metadata. The signature's fields are formatted once and kept, so a
+ * signature must not change after its first alert.
+ */
+export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean, ipv6Compress = false): string {
+  const text = signatureText(sig);
+  let out = '"alert":{"action":"' + action + '"' + text.core;
+  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target, ipv6Compress);
+  if (withMetadata) out += text.metadata;
+  return out + '}';
+}
+
+/** `target:dest_ip` makes the destination the target; `target:src_ip` the source. */
+function sourceTarget(p: Packet, target: 'src_ip' | 'dest_ip', compress: boolean): string {
+  const ports = protoHasPorts(p.ipProto);
+  const src = '{"ip":"' + formatIp(p.srcAddr, p.ipVersion, compress) + '"' + (ports ? ',"port":' + p.srcPort : '') + '}';
+  const dst = '{"ip":"' + formatIp(p.dstAddr, p.ipVersion, compress) + '"' + (ports ? ',"port":' + p.dstPort : '') + '}';
+  return target === 'dest_ip' ? ',"source":' + src + ',"target":' + dst : ',"source":' + dst + ',"target":' + src;
+}
+
+/** Returns the `"flow":{...}` object of an alert: counters, start, and the flow's own orientation. */
+function alertFlowObject(ctx: EveContext, p: Packet, flow: Flow): string {
+  let out = '"flow":{"pkts_toserver":' + flow.pktsToServer + ',"pkts_toclient":' + flow.pktsToClient;
+  out += ',"bytes_toserver":' + flow.bytesToServer + ',"bytes_toclient":' + flow.bytesToClient;
+  out += ',"start":"' + ctx.time.iso(flow.startUs) + '"';
+  const toClient = p.direction === Direction.TO_CLIENT;
+  const src = toClient ? p.dstAddr : p.srcAddr;
+  const dst = toClient ? p.srcAddr : p.dstAddr;
+  out += ',"src_ip":"' + formatIp(src, p.ipVersion, ctx.ipv6Compress) + '","dest_ip":"' + formatIp(dst, p.ipVersion, ctx.ipv6Compress) + '"';
+  // Suricata writes the flow's ports only when the packet's source port is non-zero.
+  if (protoHasPorts(p.ipProto) && p.srcPort > 0) {
+    out += ',"src_port":' + (toClient ? p.dstPort : p.srcPort) + ',"dest_port":' + (toClient ? p.srcPort : p.dstPort);
+  }
+  return out + '}';
+}
+
+/** Builds one EVE alert line (without the newline) for `sig` matching `p`. */
+export function buildAlertEvent(
+  ctx: EveContext,
+  p: Packet,
+  flow: Flow | null,
+  sig: Signature,
+  facts: AlertFacts,
+  opts: AlertFieldOptions,
+): string {
+  let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
+  if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
+  out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
+
+  const isIp = p.ipVersion !== 0;
+  if (isIp && flow !== null) {
+    if (flow.appProto !== null) out += ',"app_proto":' + jsonString(flow.appProto);
+    out += p.direction === Direction.TO_SERVER ? ',"direction":"to_server"' : ',"direction":"to_client"';
+    if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
+  }
+
+  if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {
+    const stream = p.ipProto === 6 && facts.isStreamMatch;
+    let data = p.payload();
+    if (stream && facts.streamPayload !== null && facts.streamPayload.length > 0) {
+      data = facts.streamPayload.subarray(0, opts.payloadBufferSize);
+    }
+    if (opts.payload) out += ',"payload":"' + base64(data) + '"';
+    if (opts.payloadLength) out += ',"payload_length":' + data.length;
+    if (opts.payloadPrintable) out += ',"payload_printable":' + jsonString(printableAscii(data));
+    out += ',"stream":' + (stream ? 1 : 0);
+  }
+
+  if (opts.packet) {
+    out += ',"packet":"' + base64(p.bytes) + '"';
+    out += ',"packet_info":{"linktype":' + p.linkType + ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
+  }
+  return out + '}';
+}

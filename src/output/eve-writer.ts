@@ -1,0 +1,131 @@
+/**
+ * EveWriter: writes the event types an eve-log entry of kapu.yaml enables
+ * to DIR/FILENAME (eve.json by default), one JSON object a line, through a
+ * BufferedLogFile that flushes in batches.
+ */
+import { isAbsolute, join } from 'node:path';
+import type { Packet } from '../core/packet.js';
+import type { Flow } from '../flow/flow.js';
+import type { Signature } from '../detect/signature.js';
+import type { EveLogConfig } from '../config/types.js';
+import { buildAlertEvent } from './eve-alert.js';
+import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
+import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
+import type { AppLayerAnomalyLayer, DropReasonValue } from './eve-events.js';
+import type { PktSrcValue } from './eve-format.js';
+import type { EveContext } from './eve-header.js';
+import { TimestampFormatter } from './eve-time.js';
+import { BufferedLogFile } from './log-file.js';
+import type { LogFileOptions } from './log-file.js';
+
+/** Lines written per event type since the writer opened. */
+export interface EveWriterCounts {
+  alert: number;
+  anomaly: number;
+  drop: number;
+  flow: number;
+  stats: number;
+}
+
+export class EveWriter {
+  readonly file: BufferedLogFile;
+  readonly ctx: EveContext;
+  readonly counts: EveWriterCounts;
+  private readonly config: EveLogConfig;
+  private readonly alertOptions: AlertFieldOptions;
+  private readonly dropFlowsSeen: WeakSet<Flow>;
+  private previousStats: Map<string, number> | null;
+
+  /**
+   * Opens `config.filename` inside `logDir` (an absolute filename is used
+   * as it is). `ipsMode` decides whether drop rules block (alert.action).
+   */
+  constructor(logDir: string, config: EveLogConfig, ipsMode: boolean, fileOptions: LogFileOptions = {}, time = new TimestampFormatter()) {
+    const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
+    this.file = new BufferedLogFile(path, fileOptions);
+    this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress };
+    this.counts = { alert: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
+    this.config = config;
+    const a = config.types.alert;
+    this.alertOptions = {
+      payload: a.payload,
+      payloadPrintable: a.payloadPrintable,
+      payloadLength: a.payloadLength,
+      packet: a.packet,
+      metadata: a.metadata,
+      payloadBufferSize: a.payloadBufferSize,
+    };
+    this.dropFlowsSeen = new WeakSet();
+    this.previousStats = null;
+  }
+
+  /** Writes an alert event when alerts are enabled. */
+  alert(p: Packet, flow: Flow | null, sig: Signature, facts: AlertFacts): void {
+    if (!this.config.types.alert.enabled) return;
+    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions));
+    this.counts.alert++;
+  }
+
+  /** Writes an anomaly event for a decoder or stream event, when that kind is enabled. */
+  anomaly(p: Packet, flow: Flow | null, kind: 'decode' | 'stream', eventName: string, pktSrc: PktSrcValue): void {
+    const t = this.config.types.anomaly;
+    if (!t.enabled || (kind === 'decode' ? !t.decode : !t.stream)) return;
+    this.file.writeLine(buildAnomalyEvent(this.ctx, p, flow, kind, eventName, pktSrc));
+    this.counts.anomaly++;
+  }
+
+  /** Writes an anomaly event for an app-layer parser event, when app-layer anomalies are enabled. */
+  appLayerAnomaly(p: Packet, flow: Flow | null, appProto: string, eventName: string, layer: AppLayerAnomalyLayer, txId: number, pktSrc: PktSrcValue): void {
+    const t = this.config.types.anomaly;
+    if (!t.enabled || !t.applayer) return;
+    this.file.writeLine(buildAppLayerAnomalyEvent(this.ctx, p, flow, appProto, eventName, layer, txId, pktSrc));
+    this.counts.anomaly++;
+  }
+
+  /**
+   * Writes a drop event. With `flows: start`, only the first dropped packet
+   * of each flow is written, as in Suricata.
+   */
+  drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue): void {
+    const t = this.config.types.drop;
+    if (!t.enabled) return;
+    if (t.flows === 'start' && flow !== null) {
+      if (this.dropFlowsSeen.has(flow)) return;
+      this.dropFlowsSeen.add(flow);
+    }
+    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc));
+    this.counts.drop++;
+  }
+
+  /** Writes a flow event from the flow stage's record. */
+  flow(flow: Flow, record: Record<string, unknown>, timestampUs: number): void {
+    if (!this.config.types.flow.enabled) return;
+    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs));
+    this.counts.flow++;
+  }
+
+  /** Writes a stats event with Suricata's counter names (see stats-counters.ts). */
+  stats(timestampUs: number, uptimeSeconds: number, counters: ReadonlyMap<string, number>): void {
+    const t = this.config.types.stats;
+    if (!t.enabled || !t.totals) return;
+    const previous = t.deltas ? (this.previousStats ?? new Map<string, number>()) : null;
+    this.file.writeLine(buildStatsEvent(this.ctx, timestampUs, uptimeSeconds, counters, previous));
+    if (t.deltas) this.previousStats = new Map(counters);
+    this.counts.stats++;
+  }
+
+  /** Writes buffered events to the file. */
+  flush(): void {
+    this.file.flush();
+  }
+
+  /** Reopens the file after log rotation. */
+  reopen(): void {
+    this.file.reopen();
+  }
+
+  /** Flushes and closes the file. */
+  close(): void {
+    this.file.close();
+  }
+}
