@@ -55,7 +55,9 @@ export const packetPayloadProvider: BufferProvider = {
 /**
  * Alerts queued for one packet, at most MAX_PACKET_ALERTS, as Suricata's
  * packet-alert-max (default 15). Matches past the limit are not queued,
- * and `overflowCount` counts them; `actionsSeen` still records their action.
+ * and `overflowCount` counts them. `actionsSeen` records the action of
+ * every matching signature, including those past the limit, `noalert`
+ * ones and those the threshold hook suppressed, so a drop still applies.
  */
 export const MAX_PACKET_ALERTS = 15;
 
@@ -64,7 +66,7 @@ export class AlertQueue {
   count: number;
   /** Matches not queued because the queue was full, since the last clear. */
   overflowCount: number;
-  /** Bit (1 << ActionId) for every action that matched, queued or not. */
+  /** Bit (1 << ActionId) for every action that matched, alerted or not. */
   actionsSeen: number;
   /** The pass signature that ended inspection, or null. */
   passSig: Signature | null;
@@ -83,6 +85,11 @@ export class AlertQueue {
     this.overflowCount = 0;
     this.actionsSeen = 0;
     this.passSig = null;
+  }
+
+  /** Records the action of a matching signature that raises no alert. */
+  noteAction(sig: Signature): void {
+    this.actionsSeen |= 1 << sig.action;
   }
 
   push(sig: Signature): void {
@@ -239,7 +246,10 @@ export class DetectEngine {
         out.passSig = sig;
         return;
       }
-      if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) continue;
+      if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) {
+        out.noteAction(sig);
+        continue;
+      }
       out.push(sig);
       if (flow !== null) flow.hasAlerted = true;
     }
