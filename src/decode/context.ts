@@ -76,6 +76,7 @@ export const DecodeStat = {
   SLL2: 37,
   CHDLC: 38,
   NSH: 39,
+  IGMP_INVALID_CHECKSUM: 40,
 } as const;
 
 /**
@@ -125,6 +126,7 @@ export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.sll2',
   'decoder.chdlc',
   'decoder.nsh',
+  'decoder.igmp_invalid_checksum',
 ];
 
 /** Decoder state of one worker. Reused for every packet the worker decodes. */
