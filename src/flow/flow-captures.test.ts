@@ -52,8 +52,8 @@ function runCapture(name: string): CaptureRun {
 
 test('capture http fin close record', () => {
   // suricata-verify bug-130 expects tcp_flags 1b in both directions and
-  // state closed; tshark counts 7 frames and 1036 bytes from 10.100.0.8,
-  // 7 frames and 2295 bytes from 162.2.41.200.
+  // state closed. tshark counts 7 frames and 1036 bytes from 10.100.0.8,
+  // and 7 frames and 2295 bytes from 162.2.41.200.
   const { records, events } = runCapture('http-fin-close.pcap');
   assert.equal(records.length, 1);
   assert.deepEqual(records[0], {
