@@ -9,14 +9,15 @@ import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
-import { FlowEndReason } from '../flow/flow.js';
+import { FlowEndReason, type Flow } from '../flow/flow.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { FastLogWriter } from '../output/fast-log.js';
-import { buildDecodeContext, buildDetectEngine, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
+import { buildDecodeContext, buildDetectEngine, buildStreamReassembler, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
+import { reassemblyStats } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 
@@ -41,6 +42,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const rules = loadRules(config, ruleFiles, warnings);
   const thresholds = buildThresholdEngine(config, rules, warnings);
   const detect = buildDetectEngine(config, rules, thresholds);
+  const stream = buildStreamReassembler(config, isIps, rules, warnings);
   if (!opts.quiet) {
     for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
@@ -51,11 +53,14 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
-  const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));
+  // The flow table reports ended flows to the pipeline, which is built after it.
+  let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
+  const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps, stream },
     config.packetAlertMax,
   );
+  endFlow = (flow: Flow): void => pipeline.endFlow(flow);
 
   const p = new Packet();
   let lastTimestampUs = 0;
@@ -141,6 +146,10 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   out.set('tcp.midstream_pickups', f.tcpMidstreamPickups);
   if (config.stats.streamEvents) {
     for (let id = 1; id < STREAM_EVENT_NAMES.length; id++) out.set('stream.' + STREAM_EVENT_NAMES[id], f.streamEvents[id] as number);
+  }
+
+  if (pipeline.parts.stream) {
+    for (const [name, value] of reassemblyStats(pipeline.parts.stream)) out.set(name, value);
   }
 
   const c = pipeline.counters;

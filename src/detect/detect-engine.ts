@@ -11,9 +11,10 @@ import { FlowState, type Flow } from '../flow/flow.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
 import { selectFastPattern } from './fast-pattern.js';
-import { MatcherCache } from './prefilter.js';
+import { MatcherCache, type BufferPrefilter } from './prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
+import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
@@ -70,9 +71,12 @@ export class AlertQueue {
   actionsSeen: number;
   /** The pass signature that ended inspection, or null. */
   passSig: Signature | null;
+  /** 1 where the queued alert at the same index matched reassembled stream data. */
+  readonly isStreamMatch: Uint8Array;
 
   constructor(capacity = MAX_PACKET_ALERTS) {
     this.sigs = new Array<Signature | null>(capacity).fill(null);
+    this.isStreamMatch = new Uint8Array(capacity);
     this.count = 0;
     this.overflowCount = 0;
     this.actionsSeen = 0;
@@ -92,13 +96,22 @@ export class AlertQueue {
     this.actionsSeen |= 1 << sig.action;
   }
 
-  push(sig: Signature): void {
+  push(sig: Signature, isStreamMatch = false): void {
     this.actionsSeen |= 1 << sig.action;
     if (this.count === this.sigs.length) {
       this.overflowCount++;
       return;
     }
+    this.isStreamMatch[this.count] = isStreamMatch ? 1 : 0;
     this.sigs[this.count++] = sig;
+  }
+
+  /** Tells whether `sig` is queued already. */
+  contains(sig: Signature): boolean {
+    for (let i = 0; i < this.count; i++) {
+      if (this.sigs[i] === sig) return true;
+    }
+    return false;
   }
 }
 
@@ -123,11 +136,14 @@ class EngineSignature {
   readonly sig: Signature;
   readonly protoKind: number;
   readonly providers: BufferProvider[];
+  /** Which data the `pkt_data` keywords inspect (StreamMode). */
+  readonly streamMode: number;
 
   constructor(sig: Signature, protoKind: number, providers: BufferProvider[]) {
     this.sig = sig;
     this.protoKind = protoKind;
     this.providers = providers;
+    this.streamMode = streamModeOf(sig, protoKind);
   }
 }
 
@@ -142,6 +158,8 @@ export class DetectEngine {
   readonly ctx: InspectContext;
   readonly matchers: MatcherCache;
   readonly groups: RuleGroupIndex;
+  /** The stream block of the current inspection (see stream-buffer.ts). */
+  readonly stream: StreamBufferProvider;
   /** Counters since construction. */
   packets: number;
   candidates: number;
@@ -157,11 +175,15 @@ export class DetectEngine {
   private readonly patternHits: Int32Array;
   private mark: number;
   private patternMark: number;
+  /** The signature being evaluated matched in the stream block. */
+  private isStreamMatch: boolean;
 
   constructor(signatures: readonly Signature[], options: DetectEngineOptions = {}) {
     this.thresholdHook = options.thresholdHook ?? ALWAYS_ALERT;
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
+    this.stream = new StreamBufferProvider();
+    this.isStreamMatch = false;
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
     for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
     this.skipped = [];
@@ -232,8 +254,11 @@ export class DetectEngine {
 
     const count = this.collectCandidates(p, flow);
     this.candidates += count;
+    const stream = this.stream;
     for (let i = 0; i < count; i++) {
       const entry = this.entries[this.candidateList[i]];
+      if (stream.isStreamOnly && (entry.streamMode === StreamMode.PACKET || out.contains(entry.sig))) continue;
+      this.isStreamMatch = false;
       if (!this.matchSignature(entry, p, flow)) continue;
       this.matches++;
       const sig = entry.sig;
@@ -250,7 +275,7 @@ export class DetectEngine {
         out.noteAction(sig);
         continue;
       }
-      out.push(sig);
+      out.push(sig, this.isStreamMatch);
       if (flow !== null) flow.hasAlerted = true;
     }
   }
@@ -270,6 +295,7 @@ export class DetectEngine {
 
     for (let f = 0; f < group.prefilters.length; f++) {
       const prefilter = group.prefilters[f];
+      if (prefilter.buffer === PKT_DATA && this.stream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count);
       const provider = this.providerByName.get(prefilter.buffer) as BufferProvider;
       if (!provider.fill(p, flow, this.view)) continue;
       const view = this.view;
@@ -290,8 +316,32 @@ export class DetectEngine {
     return count;
   }
 
+  /** Scans `this.view` with one prefilter and appends the new candidates after `count`; returns the new count. */
+  private addPrefilterHits(prefilter: BufferPrefilter, count: number): number {
+    const view = this.view;
+    const marks = this.candidateMark;
+    const list = this.candidateList;
+    const mark = this.mark;
+    const patternMark = ++this.patternMark;
+    const hitCount = prefilter.matcher.scan(view.bytes, view.start, view.length, this.patternHits, 0, this.patternSeen, patternMark);
+    for (let h = 0; h < hitCount; h++) {
+      const pattern = this.patternHits[h];
+      for (let k = prefilter.sigStart[pattern]; k < prefilter.sigStart[pattern + 1]; k++) {
+        const s = prefilter.sigs[k];
+        if (marks[s] === mark) continue;
+        marks[s] = mark;
+        list[count++] = s;
+      }
+    }
+    return count;
+  }
+
   private matchSignature(entry: EngineSignature, p: Packet, flow: Flow | null): boolean {
     const sig = entry.sig;
+    if (entry.streamMode === StreamMode.STREAM) {
+      if (!this.stream.hasBlock) return false;
+      this.isStreamMatch = true;
+    }
     if (!matchProtocol(entry.protoKind, sig.proto, p, flow)) return false;
     if (!matchHeaderAddresses(sig, p)) return false;
     if (sig.flowFlags !== 0 && !matchFlowFlags(sig.flowFlags, p, flow)) return false;
@@ -299,11 +349,33 @@ export class DetectEngine {
       if (!sig.packetMatches[i].match(p, flow, this.ctx)) return false;
     }
     for (let i = 0; i < sig.buffers.length; i++) {
+      if (entry.streamMode !== StreamMode.PACKET && sig.buffers[i].buffer === PKT_DATA) {
+        if (!this.matchPayloadOrStream(entry, i, p, flow)) return false;
+        continue;
+      }
       if (!entry.providers[i].fill(p, flow, this.view)) return false;
       const view = this.view;
       if (!inspectBuffer(sig.buffers[i].matches, view.bytes, view.start, view.length, this.ctx)) return false;
     }
     return true;
+  }
+
+  /**
+   * Inspects the `pkt_data` keywords of a stream signature: the stream
+   * block first, then the packet payload when the signature may read it
+   * and the payload did not go into the stream.
+   */
+  private matchPayloadOrStream(entry: EngineSignature, i: number, p: Packet, flow: Flow | null): boolean {
+    const matches = entry.sig.buffers[i].matches;
+    const stream = this.stream;
+    const view = this.view;
+    if (stream.fill(p, flow, view) && inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx)) {
+      this.isStreamMatch = true;
+      return true;
+    }
+    if (entry.streamMode === StreamMode.STREAM || stream.isStreamOnly || stream.isPacketInStream) return false;
+    if (!packetPayloadProvider.fill(p, flow, view)) return false;
+    return inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx);
   }
 }
 
@@ -339,9 +411,8 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
     case ProtoKind.TCP_PKT:
       return p.ipProto === 6;
     case ProtoKind.TCP_STREAM:
-      // TODO: tcp-stream rules inspect only the reassembled stream, which
-      // is not built yet: they never match in packet inspection.
-      return false;
+      // Stream-only: the payload check (stream-buffer.ts) keeps these rules off packet payloads.
+      return p.ipProto === 6;
     case ProtoKind.UDP: return p.ipProto === 17;
     case ProtoKind.ICMP: return p.ipProto === 1 || p.ipProto === 58;
     case ProtoKind.ICMPV4: return p.ipProto === 1;
@@ -391,11 +462,11 @@ export function matchHeaderAddresses(sig: Signature, p: Packet): boolean {
 }
 
 /**
- * Checks the `flow:` bits. Direction and state bits need a flow. In packet
- * inspection `only_stream` is never true and `no_stream` always is.
+ * Checks the `flow:` bits. Direction and state bits need a flow.
+ * `only_stream` and `no_stream` select the inspected data instead
+ * (streamModeOf in stream-buffer.ts).
  */
 export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boolean {
-  if ((flags & FlowFlag.ONLY_STREAM) !== 0) return false;
   if ((flags & FlowFlag.ONLY_FRAG) !== 0 && !p.isFragment) return false;
   if ((flags & FlowFlag.NO_FRAG) !== 0 && p.isFragment) return false;
   const needsFlow = FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT | FlowFlag.ESTABLISHED | FlowFlag.NOT_ESTABLISHED;

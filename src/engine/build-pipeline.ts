@@ -16,6 +16,8 @@ import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
 import { Action, type ActionId } from '../detect/signature.js';
 import { RuleVariables } from '../detect/variables.js';
+import { HostOsPolicyTable } from '../stream/overlap-policy.js';
+import { StreamReassembler, resolveStreamExceptionPolicy } from '../stream/reassembly.js';
 
 /** Folder of the installed package, for the bundled rules and samples. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -144,4 +146,31 @@ export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresh
 /** Creates the decoder context for a run. */
 export function buildDecodeContext(config: KapuConfig, checksumOverride: 'all' | 'none' | null): DecodeContext {
   return new DecodeContext(checksumModeOf(config, checksumOverride));
+}
+
+/**
+ * Builds the stream reassembler from the `stream` and `host-os-policy`
+ * sections. In-line reassembly follows the run mode unless `stream.inline`
+ * says yes or no. Networks of host-os-policy that cannot be read go to
+ * `warnings`.
+ */
+export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules: LoadedRules, warnings: string[]): StreamReassembler {
+  const stream = config.stream;
+  const isInline = stream.inline === 'auto' ? isIps : stream.inline === 'yes';
+  const { table, errors } = HostOsPolicyTable.fromConfig(config.hostOsPolicy);
+  warnings.push(...errors);
+  // Suricata checks overlapping data in-line, and otherwise only when a rule matches the event.
+  const isOverlapEventUsed = rules.signatures.some((sig) => sig.text.includes('reassembly_overlap_different_data'));
+  return new StreamReassembler({
+    depth: stream.reassembly.depth,
+    toServerChunkSize: stream.reassembly.toserverChunkSize,
+    toClientChunkSize: stream.reassembly.toclientChunkSize,
+    streamMemcap: stream.memcap,
+    reassemblyMemcap: stream.reassembly.memcap,
+    streamMemcapAction: resolveStreamExceptionPolicy(stream.memcapPolicy, isIps),
+    reassemblyMemcapAction: resolveStreamExceptionPolicy(stream.reassembly.memcapPolicy, isIps),
+    isInline,
+    checkOverlapDifferentData: isInline || isOverlapEventUsed,
+    hostOsPolicy: table,
+  });
 }

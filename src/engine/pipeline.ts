@@ -4,7 +4,7 @@
  * pipeline decides its fate (accept or drop, in IPS mode) and writes the
  * events it causes.
  */
-import type { Packet } from '../core/packet.js';
+import { Direction, Packet } from '../core/packet.js';
 import { decodePacket } from '../decode/decode-packet.js';
 import type { DecodeContext } from '../decode/context.js';
 import { decoderEventEveName } from '../decode/events.js';
@@ -13,11 +13,13 @@ import type { Flow } from '../flow/flow.js';
 import { buildFlowRecord } from '../flow/flow-record.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
+import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../stream/reassembly.js';
+import { inspectWithStream } from '../detect/stream-buffer.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { alertActionText, packetAlertFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
-import { PktSrc } from '../output/eve-format.js';
+import { PktSrc, type PktSrcValue } from '../output/eve-format.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import type { FastLogWriter } from '../output/fast-log.js';
 
@@ -57,7 +59,12 @@ export interface PipelineParts {
   fast: FastLogWriter | null;
   /** IPS mode: drop and reject rules drop packets and their flows. */
   isIps: boolean;
+  /** TCP stream reassembly, or null to inspect packets only. */
+  stream?: StreamReassembler | null;
 }
+
+/** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
+const MAX_STREAM_PAYLOAD_BYTES = 65536;
 
 function isBlockingAction(action: number): boolean {
   return action === Action.DROP || action === Action.REJECT || action === Action.REJECTSRC
@@ -69,11 +76,14 @@ export class PacketPipeline {
   readonly parts: PipelineParts;
   readonly counters: PipelineCounters;
   private readonly alerts: AlertQueue;
+  /** Packet reused to inspect a flow's remaining stream data when it ends. */
+  private readonly flowEndPacket: Packet;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
     this.counters = new PipelineCounters();
     this.alerts = new AlertQueue(alertQueueCapacity);
+    this.flowEndPacket = new Packet();
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -92,6 +102,11 @@ export class PacketPipeline {
         return;
       }
     }
+    const stream = parts.stream ?? null;
+    if (stream !== null && !(flow !== null && flow.isDropped && parts.isIps)) {
+      stream.handlePacket(p, flow);
+      if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
+    }
     this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
@@ -105,9 +120,64 @@ export class PacketPipeline {
 
     const alerts = this.alerts;
     alerts.clear();
-    parts.detect.inspectPacket(p, flow, alerts);
+    inspectWithStream(parts.detect, p, flow, stream, alerts, false);
     counters.alertQueueOverflow += alerts.overflowCount;
-    this.applyMatches(p, flow, alerts);
+    this.applyMatches(p, flow, alerts, PktSrc.WIRE);
+  }
+
+  /**
+   * Ends a flow: inspects the stream data that was never inspected (as
+   * Suricata's flow timeout pseudo packets), then writes the flow event.
+   * The flow table calls it through its onFlowEnd callback.
+   */
+  endFlow(flow: Flow): void {
+    const stream = this.parts.stream ?? null;
+    if (stream !== null && flow.tcp !== null) {
+      if (!flow.isPassed) {
+        this.inspectFlowEnd(stream, flow, Direction.TO_SERVER);
+        this.inspectFlowEnd(stream, flow, Direction.TO_CLIENT);
+      }
+      stream.release(flow);
+    }
+    PacketPipeline.writeFlowEvent(this.parts.eve, flow);
+  }
+
+  private inspectFlowEnd(stream: StreamReassembler, flow: Flow, direction: number): void {
+    if (!stream.prepareFlowEnd(flow, direction)) return;
+    const p = this.flowEndPacket;
+    fillFlowEndPacket(p, flow, direction, 1);
+    const alerts = this.alerts;
+    alerts.clear();
+    inspectWithStream(this.parts.detect, p, flow, stream, alerts, true);
+    this.counters.alertQueueOverflow += alerts.overflowCount;
+    this.applyMatches(p, flow, alerts, PktSrc.STREAM_FLOW_TIMEOUT);
+  }
+
+  /**
+   * Applies a memcap exception policy of reassembly; returns true when the
+   * packet is finished (dropped, or let through uninspected).
+   */
+  private applyStreamException(p: Packet, flow: Flow | null, action: number): boolean {
+    switch (action) {
+      case StreamException.DROP_FLOW:
+      case StreamException.REJECT:
+        if (flow !== null) flow.isDropped = true;
+        this.drop(p, flow, DropReason.STREAM_MEMCAP, null);
+        return true;
+      case StreamException.DROP_PACKET:
+        this.drop(p, flow, DropReason.STREAM_MEMCAP, null);
+        return true;
+      case StreamException.PASS_FLOW:
+      case StreamException.BYPASS:
+        if (flow !== null) flow.isPassed = true;
+        this.counters.accepted++;
+        return true;
+      case StreamException.PASS_PACKET:
+        this.counters.accepted++;
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Ends every flow (writing its flow event) at the end of the input. */
@@ -136,7 +206,7 @@ export class PacketPipeline {
     }
   }
 
-  private applyMatches(p: Packet, flow: Flow | null, alerts: AlertQueue): void {
+  private applyMatches(p: Packet, flow: Flow | null, alerts: AlertQueue, pktSrc: PktSrcValue): void {
     const parts = this.parts;
     let blockingSig: Signature | null = null;
     if (parts.isIps) {
@@ -153,6 +223,11 @@ export class PacketPipeline {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
       const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps));
+      facts.pktSrc = pktSrc;
+      if (alerts.isStreamMatch[i] === 1 && parts.stream) {
+        facts.isStreamMatch = true;
+        facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
+      }
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -165,7 +240,7 @@ export class PacketPipeline {
       this.drop(p, flow, DropReason.RULES, blockingSig);
       return;
     }
-    this.counters.accepted++;
+    if (pktSrc === PktSrc.WIRE) this.counters.accepted++;
   }
 
   private countAlert(sig: Signature): void {

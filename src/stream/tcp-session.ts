@@ -18,6 +18,7 @@
  */
 import { ChecksumState, Direction, TcpFlag, type Packet } from '../core/packet.js';
 import { StreamEvent } from './stream-events.js';
+import type { TcpReassembly } from './reassembly.js';
 
 /** Session states, numbered as Suricata numbers them (the reuse check compares them). */
 export const TcpState = {
@@ -244,6 +245,13 @@ export class TcpSession {
   /** Stream events of the current packet (StreamEvent ids); `eventCount` are valid. */
   events: Uint16Array;
   eventCount: number;
+  /** TcpResult of the latest `handlePacket`; reassembly stores data only of accepted packets. */
+  lastResult: number;
+  /**
+   * Reassembly state, or null until the session carries data. The stream
+   * reassembler takes it from its pool and returns it when the flow ends.
+   */
+  reassembly: TcpReassembly | null;
 
   constructor() {
     this.state = TcpState.NONE;
@@ -259,6 +267,8 @@ export class TcpSession {
     this.needsFlowSwap = false;
     this.events = new Uint16Array(MAX_STREAM_EVENTS_PER_PACKET);
     this.eventCount = 0;
+    this.lastResult = TcpResult.REJECTED;
+    this.reassembly = null;
   }
 
   /** Clears the session so a pooled flow can carry a new connection. */
@@ -305,6 +315,7 @@ export class TcpSession {
   handlePacket(p: Packet, direction: number, config: StreamConfig): number {
     this.eventCount = 0;
     this.needsFlowSwap = false;
+    this.lastResult = TcpResult.REJECTED;
     if (p.l4Checksum === ChecksumState.INVALID) return TcpResult.REJECTED;
 
     const flags = p.tcpFlags;
@@ -338,6 +349,7 @@ export class TcpSession {
       if (senderIsClient) this.client.tcpFlags |= flags;
       else this.server.tcpFlags |= flags;
     }
+    this.lastResult = result;
     return result;
   }
 
