@@ -370,8 +370,11 @@ export class DetectEngine {
     const stream = this.stream;
     const view = this.view;
     if (stream.fill(p, flow, view) && inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx)) {
-      this.isStreamMatch = true;
-      return true;
+      // A match inside the bytes an earlier window covered was reported then (in-line windows overlap).
+      if (stream.priorLength === 0 || !inspectBuffer(matches, view.bytes, view.start, stream.priorLength, this.ctx)) {
+        this.isStreamMatch = true;
+        return true;
+      }
     }
     if (entry.streamMode === StreamMode.STREAM || stream.isStreamOnly || stream.isPacketInStream) return false;
     if (!packetPayloadProvider.fill(p, flow, view)) return false;

@@ -71,6 +71,8 @@ export class StreamBufferProvider implements BufferProvider {
   bytes: Uint8Array;
   start: number;
   length: number;
+  /** Leading bytes of the block that an earlier inspection already covered. */
+  priorLength: number;
   /** The packet's payload went into the stream, so BOTH signatures skip it. */
   isPacketInStream: boolean;
   /** Only stream matches count (pseudo packets, and blocks after the first). */
@@ -81,6 +83,7 @@ export class StreamBufferProvider implements BufferProvider {
     this.bytes = new Uint8Array(0);
     this.start = 0;
     this.length = 0;
+    this.priorLength = 0;
     this.isPacketInStream = false;
     this.isStreamOnly = false;
   }
@@ -90,6 +93,7 @@ export class StreamBufferProvider implements BufferProvider {
     this.bytes = EMPTY;
     this.start = 0;
     this.length = 0;
+    this.priorLength = 0;
     this.isPacketInStream = false;
     this.isStreamOnly = false;
   }
@@ -105,7 +109,9 @@ export class StreamBufferProvider implements BufferProvider {
     this.hasBlock = true;
     this.bytes = segments.data;
     this.start = blockStart - segments.dataBase;
-    this.length = (inspection.blockEnds[i] as number) - blockStart;
+    const blockEnd = inspection.blockEnds[i] as number;
+    this.length = blockEnd - blockStart;
+    this.priorLength = Math.max(0, Math.min(inspection.newDataStart, blockEnd) - blockStart);
   }
 
   fill(_p: Packet, _flow: Flow | null, out: BufferView): boolean {

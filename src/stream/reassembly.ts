@@ -252,6 +252,12 @@ export class StreamInspection {
   segments: SegmentList | null;
   rangeStart: number;
   rangeEnd: number;
+  /**
+   * Offset of the first byte not inspected before. In-line windows reach
+   * back before the packet's data; a match that lies wholly before this
+   * offset was reported by an earlier packet.
+   */
+  newDataStart: number;
   blockCount: number;
   readonly blockStarts: Float64Array;
   readonly blockEnds: Float64Array;
@@ -261,6 +267,7 @@ export class StreamInspection {
     this.segments = null;
     this.rangeStart = 0;
     this.rangeEnd = 0;
+    this.newDataStart = 0;
     this.blockCount = 0;
     this.blockStarts = new Float64Array(MAX_INSPECTION_BLOCKS);
     this.blockEnds = new Float64Array(MAX_INSPECTION_BLOCKS);
@@ -558,6 +565,7 @@ export class StreamReassembler {
     inspection.segments = segments;
     inspection.rangeStart = blockStart;
     inspection.rangeEnd = blockEnd;
+    inspection.newDataStart = packetStart;
     inspection.blockStarts[0] = blockStart;
     inspection.blockEnds[0] = blockEnd;
     inspection.blockCount = 1;
@@ -573,6 +581,7 @@ export class StreamReassembler {
     inspection.segments = segments;
     inspection.rangeStart = start;
     inspection.rangeEnd = end;
+    inspection.newDataStart = start;
     inspection.blockCount = 0;
     let at = start;
     while (at < end && inspection.blockCount < MAX_INSPECTION_BLOCKS) {
