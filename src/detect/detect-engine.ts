@@ -14,6 +14,7 @@ import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
+import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
@@ -97,7 +98,7 @@ export class AlertQueue {
 
 export interface DetectEngineOptions {
   thresholdHook?: ThresholdHook;
-  /** Providers of named buffers beyond pkt_data. */
+  /** Providers of named buffers beyond pkt_data and the header buffers; a name given here replaces the built-in one. */
   bufferProviders?: readonly BufferProvider[];
   /** Action order, first evaluated first (default pass, drop, reject, alert). */
   actionOrder?: readonly ActionId[];
@@ -156,6 +157,7 @@ export class DetectEngine {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
+    for (const provider of HEADER_BUFFER_PROVIDERS) this.providerByName.set(provider.name, provider);
     for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
     this.skipped = [];
     this.packets = 0;

@@ -56,3 +56,12 @@ import { streamEventKeyword } from './stream-event.js';
 import { streamSizeKeyword } from './stream-size.js';
 
 for (const def of [...PAYLOAD_KEYWORDS, decodeEventKeyword, streamEventKeyword, streamSizeKeyword]) register(def);
+
+// Header sticky buffers, VLAN tags, TCP MSS, ICMPv6 MTU, flow counters and
+// `requires`.
+import './header-sticky.js';
+import './vlan.js';
+import './tcp-mss.js';
+import './icmpv6-mtu.js';
+import './flow-counters.js';
+import './requires.js';
