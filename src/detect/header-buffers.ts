@@ -12,8 +12,8 @@
  *   ipv6.hdr    40 bytes plus every extension header
  *   tcp.hdr     data offset * 4 bytes, options included
  *   udp.hdr     8 bytes
- *   icmpv4.hdr  8 bytes; 20 for timestamp messages, and 8 plus the address
- *               entries for router advertisements, when the message holds them
+ *   icmpv4.hdr  8 bytes, or 20 for timestamp messages and 8 plus the address
+ *               entries for router advertisements when the message contains them
  *   icmpv6.hdr  8 bytes
  *   sctp.hdr    12 bytes, the common header
  *   igmp.hdr    8 bytes
@@ -77,10 +77,10 @@ const KIND_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
 ]);
 
 /**
- * Returns the ICMPv4 header length in bytes as Suricata's decoder counts it:
- * 8, plus the three timestamps of timestamp messages and the address entries
- * of a router advertisement (RFC 1256 section 3) when the message is long
- * enough to hold them.
+ * Returns the ICMPv4 header length in bytes as Suricata's decoder counts it.
+ * That is 8 bytes, plus the three timestamps of a timestamp message or the
+ * address entries of a router advertisement (RFC 1256 section 3) when the
+ * message is long enough to contain them.
  */
 export function icmpv4HeaderLength(p: Packet): number {
   const at = p.l4Offset;
@@ -111,9 +111,9 @@ class HeaderBufferProvider implements BufferProvider {
   fill(p: Packet, _flow: Flow | null, out: BufferView): boolean {
     switch (this.kind) {
       case Kind.ETHER:
-        // NOTE: only the frame's own Ethernet header is exposed; the inner
-        // Ethernet header of a VXLAN or GRE tunnel is not, so ether.hdr
-        // rules see the outer frame of tunnelled packets.
+        // NOTE: only the frame's own Ethernet header is exposed. The inner
+        // Ethernet header of a VXLAN or GRE tunnel is not, so ether.hdr rules
+        // see the outer frame of tunnelled packets.
         if (p.linkType !== LinkType.ETHERNET || p.l2Offset < 0) return false;
         return setView(p, p.l2Offset, ETHERNET_HEADER_BYTES, out);
       case Kind.IPV4:

@@ -16,7 +16,7 @@ import type { PacketMatcher, SignatureBuilder } from '../signature.js';
 import { registerKeyword } from './keyword-table.js';
 import { parseUintValue, type UintValue } from './uint-value.js';
 
-/** Which counter a matcher reads. */
+/** Counters that a FlowCounterMatch reads. */
 export const FlowCounter = {
   PKTS: 0,
   BYTES: 1,

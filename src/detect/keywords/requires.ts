@@ -28,8 +28,8 @@ export const REQUIRES_VERSION: readonly [number, number, number] = [8, 0, 0];
 
 /**
  * Features that `requires: feature X` accepts. Suricata names optional
- * build parts here (geoip, lua, hyperscan, ...); kapu has none of those,
- * so every feature requirement is unmet and its rule is skipped.
+ * build parts here, such as geoip, lua and hyperscan. kapu has none of
+ * those, so every feature requirement is unmet and its rule is skipped.
  */
 export const REQUIRES_FEATURES: ReadonlySet<string> = new Set<string>();
 
