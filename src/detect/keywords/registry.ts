@@ -65,3 +65,4 @@ import './tcp-mss.js';
 import './icmpv6-mtu.js';
 import './flow-counters.js';
 import './requires.js';
+import './tcp-number-names.js';

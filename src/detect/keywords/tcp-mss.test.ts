@@ -1,6 +1,7 @@
-// tcp.mss and icmpv6.mtu on decoded frames. The expected values are read
-// off the bytes below. The MSS option is kind 2, length 4 (RFC 9293), and a
-// Packet Too Big message keeps its MTU in bytes 4 to 7 (RFC 4443 section 3.2).
+// tcp.mss, icmpv6.mtu and the tcp.* number names on decoded frames. The
+// expected values are read off the bytes below. The MSS option is kind 2,
+// length 4 (RFC 9293), and a Packet Too Big message keeps its MTU in bytes
+// 4 to 7 (RFC 4443 section 3.2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Packet } from '../../core/packet.js';
@@ -90,4 +91,16 @@ test('icmpv6.mtu other messages', () => {
   assert.equal(icmpv6Mtu(patched(ICMPV6_TOO_BIG, 54, [0x01])), -1);
   assert.equal(icmpv6Mtu(decoded(TCP_SYN_MSS)), -1);
   assert.equal(matches('icmpv6.mtu:>=0;', decoded(TCP_SYN_MSS)), false);
+});
+
+test('tcp.seq tcp.ack tcp.window names', () => {
+  // Sequence number 00 00 00 01, acknowledgement 0, window 72 10 (29200).
+  const p = decoded(TCP_SYN_MSS);
+  assert.equal(matches('tcp.seq:1;', p), true);
+  assert.equal(matches('tcp.seq:2;', p), false);
+  assert.equal(matches('tcp.ack:0;', p), true);
+  assert.equal(matches('tcp.ack:>0;', p), false);
+  assert.equal(matches('tcp.window:29200;', p), true);
+  assert.equal(matches('tcp.window:<29200;', p), false);
+  assert.equal(matches('tcp.window:29200;', decoded(ICMPV6_TOO_BIG)), false);
 });
