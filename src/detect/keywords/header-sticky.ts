@@ -28,7 +28,7 @@ const SPECS: readonly HeaderStickySpec[] = [
   {
     name: HeaderBuffer.ETHER,
     description: 'inspect the Ethernet header (Suricata 9)',
-    docsAnchor: 'ethernet-keywords.html#ether-hdr',
+    docsAnchor: 'header-keywords.html#ether-hdr',
     protocols: null,
   },
   {
@@ -70,13 +70,13 @@ const SPECS: readonly HeaderStickySpec[] = [
   {
     name: HeaderBuffer.SCTP,
     description: 'inspect the SCTP common header (Suricata 9)',
-    docsAnchor: 'header-keywords.html#sctp-hdr',
+    docsAnchor: 'sctp-keywords.html#sctp-hdr',
     protocols: ['sctp'],
   },
   {
     name: HeaderBuffer.IGMP,
     description: 'inspect the IGMP header (Suricata 9)',
-    docsAnchor: 'igmp-keywords.html#igmp-hdr',
+    docsAnchor: 'header-keywords.html#igmp-hdr',
     protocols: ['igmp'],
   },
 ];
