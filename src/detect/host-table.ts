@@ -348,7 +348,7 @@ export class AddressStateTable {
   private makeRoom(bytes: number, keep: number): boolean {
     while (this.memuseBytes + bytes > this.memcapBytes) {
       let victim = this.lruTail;
-      if (victim === keep) victim = this.lruPrev[victim];
+      if (victim >= 0 && victim === keep) victim = this.lruPrev[victim];
       if (victim < 0) {
         this.counters.memcapHits++;
         return false;

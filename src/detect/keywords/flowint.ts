@@ -154,13 +154,13 @@ function setupFlowint(b: SignatureBuilder, value: string): void {
   if (/^\d+$/.test(operand)) {
     constant = Number(operand);
     if (constant > MAX_U32) {
-      b.error(ErrorCode.RULE_BAD_VALUE, `flowint value '${operand}' is too large (expected 0 to ${MAX_U32})`);
+      b.error(ErrorCode.RULE_BAD_VALUE, `value '${operand}' is too large (expected 0 to ${MAX_U32})`);
       return;
     }
   } else if (FLOWINT_NAME.test(operand)) {
     targetId = b.variableId('flowint', operand);
   } else {
-    b.error(ErrorCode.RULE_BAD_VALUE, `flowint operand '${operand}' is invalid (expected a number from 0 to ${MAX_U32} or a flowint name)`);
+    b.error(ErrorCode.RULE_BAD_VALUE, `operand '${operand}' is invalid (expected a number from 0 to ${MAX_U32} or a flowint name)`);
     return;
   }
 

@@ -151,7 +151,7 @@ function setupHostbits(b: SignatureBuilder, value: string): void {
   if (parts.length === 3) {
     const direction = parts[2].toLowerCase();
     if (direction === 'both') {
-      b.error(ErrorCode.RULE_UNSUPPORTED, `hostbits direction 'both' is not supported, as in Suricata 8 (expected src or dst)`);
+      b.error(ErrorCode.RULE_UNSUPPORTED, `direction 'both' is not supported, as in Suricata 8 (expected src or dst)`);
       return;
     }
     const found = DIRECTIONS[direction];

@@ -40,9 +40,13 @@ function parseXbitsTail(b: SignatureBuilder, fields: string[], out: XbitsOptions
     const space = field.search(/\s/);
     const option = (space < 0 ? field : field.slice(0, space)).toLowerCase();
     const arg = space < 0 ? '' : field.slice(space + 1).trim();
-    if (option === 'track' && !hasTrack) {
+    if ((option === 'track' && hasTrack) || (option === 'expire' && hasExpire)) {
+      b.error(ErrorCode.RULE_BAD_VALUE, `'${option}' is given twice`);
+      return false;
+    }
+    if (option === 'track') {
       if (arg === 'tx') {
-        b.error(ErrorCode.RULE_UNSUPPORTED, `xbits 'track tx' is not supported yet (app-layer transactions are not tracked)`);
+        b.error(ErrorCode.RULE_UNSUPPORTED, `'track tx' is not supported yet (app-layer transactions are not tracked)`);
         return false;
       }
       const track = TRACKS[arg];
@@ -52,21 +56,21 @@ function parseXbitsTail(b: SignatureBuilder, fields: string[], out: XbitsOptions
       }
       out.track = track;
       hasTrack = true;
-    } else if (option === 'expire' && !hasExpire) {
+    } else if (option === 'expire') {
       const seconds = /^\d+$/.test(arg) ? Number(arg) : NaN;
       if (!(seconds >= 1 && seconds <= MAX_EXPIRE_S)) {
-        b.error(ErrorCode.RULE_BAD_VALUE, `xbits expire '${arg}' is invalid (expected whole seconds from 1 to ${MAX_EXPIRE_S})`);
+        b.error(ErrorCode.RULE_BAD_VALUE, `expire '${arg}' is invalid (expected whole seconds from 1 to ${MAX_EXPIRE_S})`);
         return false;
       }
       out.expireS = seconds;
       hasExpire = true;
     } else {
-      b.error(ErrorCode.RULE_BAD_VALUE, `'${field}' is not an xbits option or is given twice (expected track <ip_src|ip_dst|ip_pair> and expire <seconds>)`);
+      b.error(ErrorCode.RULE_BAD_VALUE, `'${field}' is not an xbits option (expected track <ip_src|ip_dst|ip_pair> and expire <seconds>)`);
       return false;
     }
   }
   if (!hasTrack) {
-    b.error(ErrorCode.RULE_BAD_VALUE, `xbits '${out.action},${out.name}' has no tracker (expected track ip_src, ip_dst or ip_pair)`);
+    b.error(ErrorCode.RULE_BAD_VALUE, `'${out.action},${out.name}' has no tracker (expected track ip_src, ip_dst or ip_pair)`);
     return false;
   }
   return true;
