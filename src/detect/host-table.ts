@@ -13,9 +13,9 @@
  *
  * Key words: word 0 is the IP version (4 or 6), so an IPv4 address and an
  * IPv6 address whose first word is equal never share an entry. IPv4 uses
- * word 1 and leaves words 2 to 4 zero. A pair key holds the lower address
- * (compared word by word) in words 1 to 4 and the higher one in words 5
- * to 8, so both directions find the same entry.
+ * word 1 and leaves words 2 to 4 zero. A pair key contains the lower
+ * address (compared word by word) in words 1 to 4 and the higher one in
+ * words 5 to 8, so both directions find the same entry.
  *
  * Time is capture time in microseconds. A bit set at `t` with an expiry of
  * `n` seconds is set up to and including `t + n` seconds, as in Suricata
@@ -26,8 +26,13 @@ import type { Packet } from '../core/packet.js';
 /**
  * Default memory limit of the host table in bytes (config key
  * `host.memcap`, Suricata's default 32 MiB). At the limit the least
- * recently used host is evicted with its bits; when no entry can be
- * evicted the set fails and `host.memcap` in stats rises.
+ * recently used host is evicted with its bits. When no entry can be
+ * evicted, the set fails and the stats counter `host.memcap` rises.
+ *
+ * NOTE: the run does not read the `host.*` and `ippair.*` config keys
+ * yet, so tables get these defaults unless the run attaches tables built
+ * from its config (attachHostTables). The typed arrays grow by doubling,
+ * so the memory they take can reach twice the bytes counted in use.
  */
 export const HOST_MEMCAP_BYTES_DEFAULT = 32 * 1024 * 1024;
 
@@ -40,7 +45,7 @@ export const IPPAIR_MEMCAP_BYTES_DEFAULT = 32 * 1024 * 1024;
 /** Default number of hash buckets of the ippair table (config key `ippair.hash-size`). */
 export const IPPAIR_HASH_SIZE_DEFAULT = 4096;
 
-/** Number counters kept per entry for later stages (`counter`, `addCounter`). */
+/** Numeric counters kept per entry for later stages (`counter`, `addCounter`). */
 export const ENTRY_COUNTER_SLOTS = 4;
 
 /** Key words of a host entry: IP version and one address. */

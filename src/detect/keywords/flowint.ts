@@ -1,13 +1,14 @@
 /**
- * `flowint:` keeps named unsigned 32-bit integers on a flow:
- * `flowint:<name>,<op>,<value>` where `<value>` is a number or the name of
- * another flowint, and `<op>` is `=`, `+` or `-` (run after the rule
- * matched) or `==`, `!=`, `<`, `<=`, `>`, `>=` (conditions); or
- * `flowint:<name>,<isset|notset|isnotset>`. As in Suricata: `+` on an unset
- * variable sets it to the value, `-` on an unset one does nothing, a
- * comparison with an unset variable does not match, an unset target
- * variable counts as 0, arithmetic wraps modulo 2^32, and packets without
- * a flow match no flowint condition.
+ * `flowint:` keeps named unsigned 32-bit integers on a flow. Syntax:
+ * `flowint:<name>,<op>,<value>` or `flowint:<name>,<isset|notset|isnotset>`.
+ * `<value>` is a number or the name of another flowint. `=`, `+` and `-`
+ * run after the rule matched; `==`, `!=`, `<`, `<=`, `>`, `>=` are
+ * conditions.
+ *
+ * As in Suricata, `+` on an unset variable sets it to the value, and `-`
+ * on an unset one does nothing. A comparison with an unset variable does
+ * not match, and an unset operand variable counts as 0. Arithmetic wraps
+ * modulo 2^32, and packets without a flow match no flowint condition.
  */
 import { ErrorCode } from '../../core/errors.js';
 import type { Packet } from '../../core/packet.js';
@@ -63,7 +64,7 @@ export function setFlowint(flow: Flow, id: number, value: number): void {
   flow.flowints.set(id, value >>> 0);
 }
 
-/** The right-hand side: flowint `targetId` when it is 0 or more, else the constant `value`. */
+/** Returns the operand: flowint `targetId` when it is 0 or more, else the constant `value`. */
 function targetOf(flow: Flow, targetId: number, value: number): number {
   if (targetId < 0) return value;
   const target = flowintValue(flow, targetId);

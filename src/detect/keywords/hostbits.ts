@@ -26,7 +26,7 @@ export const HOSTBIT_EXPIRE_S = 300;
 
 const US_PER_S = 1_000_000;
 
-/** Which address a bit is kept on. */
+/** Address a bit is kept on: the packet's source, its destination, or both as a pair. */
 export const BitTrack = {
   IP_SRC: 0,
   IP_DST: 1,

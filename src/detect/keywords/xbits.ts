@@ -1,11 +1,12 @@
 /**
  * `xbits:` keeps named bits on a host or an address pair, with an expiry:
  * `xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>[,expire <seconds>]`
- * or `xbits:noalert`. `track` and `expire` may come in either order. Bits
- * tracked by ip_src or ip_dst are hostbits (same names, same table); bits
- * tracked by ip_pair live in the ippair table and are the same for both
- * directions between two addresses. Without `expire` a bit lasts
- * XBIT_EXPIRE_DEFAULT_S seconds of capture time.
+ * or `xbits:noalert`. `track` and `expire` may come in either order.
+ *
+ * Bits tracked by ip_src or ip_dst are hostbits, with the same names in
+ * the same table. Bits tracked by ip_pair live in the ippair table and
+ * are the same for both directions between two addresses. Without
+ * `expire` a bit lasts XBIT_EXPIRE_DEFAULT_S seconds of capture time.
  */
 import { ErrorCode } from '../../core/errors.js';
 import type { SignatureBuilder } from '../signature.js';
@@ -32,7 +33,7 @@ interface XbitsOptions {
   expireS: number;
 }
 
-/** Parses the fields after the name (`track X`, `expire N`); reports problems through `b`. */
+/** Parses the fields after the name (`track X`, `expire N`) and reports problems through `b`. */
 function parseXbitsTail(b: SignatureBuilder, fields: string[], out: XbitsOptions): boolean {
   let hasTrack = false;
   let hasExpire = false;
