@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Packet } from '../../core/packet.js';
 import { Flow } from '../../flow/flow.js';
 import { makePacket } from '../../flow/test-packet.js';
+import { AlertQueue, DetectEngine } from '../detect-engine.js';
 import { attachHostTables, HostTables, hostTablesOf } from '../host-table.js';
 import { loadRulesFromText } from '../rule-files.js';
 import type { DetectThreadContext, Signature } from '../signature.js';
@@ -133,4 +134,35 @@ test('xbits setup errors', () => {
   assert.equal(errorOf('xbits:set,a,track tx;'), "xbits: 'track tx' is not supported yet (app-layer transactions are not tracked)");
   assert.equal(errorOf('xbits:alert;'), "xbits: 'alert' is not an xbits action (expected set, unset, toggle, isset or isnotset, a name and track <ip_src|ip_dst|ip_pair>, or noalert)");
   assert.equal(errorOf('xbits:noalert,a;'), "xbits: 'noalert' takes no name, found 'a'");
+});
+
+test('xbits through the detection engine', () => {
+  const rules = `
+alert ipv4 any any -> any any (xbits:set,pair,track ip_pair; sid:1;)
+alert ipv6 any any -> any any (xbits:isset,pair,track ip_pair; sid:2;)
+alert ip any any -> any any (xbits:isset,pair,track ip_pair; sid:3;)
+`;
+  const first = new DetectEngine(loadRulesFromText(rules, 'x.rules').signatures);
+  const second = new DetectEngine(loadRulesFromText(rules, 'x.rules').signatures);
+  const alerts = new AlertQueue();
+  const sidsOf = (queue: AlertQueue): number[] => queue.sigs.slice(0, queue.count).map((sig) => (sig as Signature).sid);
+
+  first.inspectPacket(packet('1.2.3.4', '5.6.7.8'), null, alerts);
+  // sid 3 runs after sid 1 set the bit on this same packet.
+  assert.deepEqual(sidsOf(alerts), [1, 3]);
+
+  alerts.clear();
+  first.inspectPacket(packet('102:304::', '506:708::'), null, alerts);
+  assert.deepEqual(sidsOf(alerts), []);
+
+  alerts.clear();
+  first.inspectPacket(packet('5.6.7.8', '1.2.3.4'), null, alerts);
+  assert.deepEqual(sidsOf(alerts), [1, 3]);
+
+  // Another engine (another run) starts with empty tables.
+  assert.equal(hostTablesOf(first.ctx).pairs.counters.active, 1);
+  assert.equal(hostTablesOf(second.ctx).pairs.counters.active, 0);
+  alerts.clear();
+  second.inspectPacket(packet('5.6.7.8', '1.2.3.4'), null, alerts);
+  assert.deepEqual(sidsOf(alerts), [1, 3]);
 });
