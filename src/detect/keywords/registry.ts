@@ -56,3 +56,8 @@ import { streamEventKeyword } from './stream-event.js';
 import { streamSizeKeyword } from './stream-size.js';
 
 for (const def of [...PAYLOAD_KEYWORDS, decodeEventKeyword, streamEventKeyword, streamSizeKeyword]) register(def);
+
+// Host, address-pair and flow variables.
+import './hostbits.js';
+import './xbits.js';
+import './flowint.js';
