@@ -184,13 +184,16 @@ test('flow protocol without ports', () => {
   assert.notEqual(esp, flow);
 });
 
-test('flow skips fragments and non-ip', () => {
+test('flow skips fragments, invalid, non-ip', () => {
   const { table } = newTable();
   const fragment = udp('198.51.100.7', '203.0.113.9', 0, 0, T0, { isFragment: true });
   assert.equal(table.handlePacket(fragment), null);
   const arp = udp('198.51.100.7', '203.0.113.9', 0, 0, T0);
   arp.ipVersion = 0;
   assert.equal(table.handlePacket(arp), null);
+  const broken = udp('198.51.100.7', '203.0.113.9', 1, 2, T0);
+  broken.isInvalid = true;
+  assert.equal(table.handlePacket(broken), null);
   assert.equal(table.counters.created, 0);
   assert.equal(table.exceptionAction, ExceptionAction.NONE);
 });

@@ -186,13 +186,14 @@ export class FlowTable {
   /**
    * Finds or creates the flow of `p`, sets `p.direction`, updates the
    * counters and, for TCP, the session. Returns null for packets that have
-   * no flow (not IP, or an IP fragment before reassembly) and when the
-   * memcap leaves no room. In that case `exceptionAction` contains the
-   * outcome of the memcap policy.
+   * no flow (not IP, an IP fragment before reassembly, or a packet whose
+   * decoding stopped on an invalid header) and when the memcap leaves no
+   * room. In that case `exceptionAction` contains the outcome of the
+   * memcap policy.
    */
   handlePacket(p: Packet): Flow | null {
     this.exceptionAction = ExceptionAction.NONE;
-    if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.isFragment) return null;
+    if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.isFragment || p.isInvalid) return null;
 
     const nowUs = p.timestampUs;
     const nowS = Math.floor(nowUs / US_PER_S);

@@ -164,3 +164,12 @@ export function streamEventId(name: string): number {
 export function streamEventCounterName(id: number): string {
   return 'stream.' + STREAM_EVENT_NAMES[id];
 }
+
+/**
+ * Returns the EVE `anomaly.event` value of a stream event (`anomaly.type`
+ * is "stream"), e.g. `stream.reassembly_depth_reached`: the same text as
+ * the stats counter.
+ */
+export function streamEventEveName(id: number): string {
+  return 'stream.' + STREAM_EVENT_NAMES[id];
+}
