@@ -274,3 +274,13 @@ test('drop before pass keeps flow', () => {
   }
   assert.equal(flow.isPassed, false);
 });
+
+test('pass rule with alert keyword', () => {
+  const pass = rule('content:"a";', { sid: 6, action: Action.PASS });
+  pass.hasAlertKeyword = true;
+  const engine = new DetectEngine([rule('content:"a";', { sid: 1 }), pass]);
+  const out = new AlertQueue();
+  engine.inspectPacket(createTestPacket({ payload: 'a' }), createTestFlow(), out);
+  assert.deepEqual(sidsOf(out), [6]);
+  assert.equal(out.passSig?.sid, 6);
+});

@@ -261,6 +261,10 @@ export class DetectEngine {
         // before pass) decides: the flow is then not passed.
         if (flow !== null && (out.actionsSeen & BLOCKING_ACTIONS) === 0) flow.isPassed = true;
         out.passSig = sig;
+        if (sig.hasAlertKeyword === true && isAlert && this.thresholdHook.shouldAlert(sig, p, flow)) {
+          out.push(sig);
+          if (flow !== null) flow.hasAlerted = true;
+        }
         return;
       }
       if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) {
