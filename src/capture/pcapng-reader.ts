@@ -5,7 +5,7 @@
  *   block type(4) total length(4) body ... total length(4)
  *
  * A section header block (SHB) starts every section and sets the byte order
- * of the blocks after it; interface ids count from 0 within each section.
+ * of the blocks after it. Interface ids count from 0 within each section.
  * Read here: SHB, interface description (IDB, for the link type, snaplen,
  * if_tsresol and if_tsoffset), enhanced packet (EPB), simple packet (SPB)
  * and the obsolete packet block (PB). Other blocks are skipped.
@@ -34,12 +34,12 @@ const MIN_BLOCK_BYTES = 12;
  */
 export const PCAPNG_MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 
-/** Most interfaces in one section; more means a corrupt file. */
+/** Maximum interfaces in one section. More means a corrupt file and raises CaptureError. */
 export const PCAPNG_MAX_INTERFACES = 65536;
 
 const TWO_POW_32 = 4294967296;
 
-/** How an interface's timestamp units convert to microseconds. */
+/** Conversion of an interface's timestamp units to microseconds. */
 const TimeScale = {
   /** Units are 10^-n s with n >= 6: divide by `factor`. */
   DIVIDE: 0,
@@ -94,6 +94,7 @@ export class PcapngReader extends CaptureReader {
     for (;;) {
       if (!input.ensure(8)) {
         if (input.available > 0) this.truncatedRecords++;
+        input.start = input.end;
         return false;
       }
       const type = this.readUint32(input.data, input.start);

@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
 
 /** One node of the configuration tree. */
 export interface ConfNode {
@@ -22,7 +22,7 @@ export interface ConfNode {
   file: string;
   /** 1-based line of the node in `file`, 0 for `--set`. */
   line: number;
-  /** Text of a scalar; null for an empty value (`key:` or `~`) and for maps and sequences. */
+  /** Text of a scalar. It is null for an empty value (`key:` or `~`) and for maps and sequences. */
   value: string | null;
   /** Children of a map, in file order. */
   entries: Map<string, ConfNode>;
@@ -30,8 +30,11 @@ export interface ConfNode {
   items: ConfNode[];
 }
 
-/** Deepest chain of nested includes; past it the include is reported as an error. */
+/** Maximum depth of nested includes. A deeper include is reported as an error. */
 export const MAX_INCLUDE_DEPTH = 8;
+
+/** Maximum aliases followed inside one another, which stops alias cycles. */
+const MAX_ALIAS_DEPTH = 16;
 
 /** Creates a node; `entries` and `items` are always present so every node has one shape. */
 export function makeNode(kind: ConfNode['kind'], file: string, line: number, value: string | null): ConfNode {
@@ -41,6 +44,8 @@ export function makeNode(kind: ConfNode['kind'], file: string, line: number, val
 /** Reads files into ConfNode trees and collects every problem found. */
 export class ConfReader {
   readonly errors: string[] = [];
+  /** True when the top-level file (depth 0) does not exist. */
+  isTopLevelMissing = false;
 
   /** Reads `path` (label in messages: `label`); returns null when it cannot be read or parsed. */
   readFile(path: string, label: string, depth = 0): ConfNode | null {
@@ -48,8 +53,10 @@ export class ConfReader {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-      this.errors.push(`${label}: cannot read config file (${reason})`);
+      const isMissing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      if (isMissing && depth === 0) this.isTopLevelMissing = true;
+      const reason = isMissing ? 'file not found' : (err as Error).message;
+      this.errors.push(`${label}: failed to read config file (${reason})`);
       return null;
     }
     return this.readText(text, path, label, depth);
@@ -68,7 +75,7 @@ export class ConfReader {
     }
     const root = doc.contents;
     if (root === null || root === undefined) return makeNode('map', label, 1, null);
-    const ctx: ReadContext = { path, label, lineCounter, depth };
+    const ctx: ReadContext = { path, label, lineCounter, depth, doc, aliasDepth: 0 };
     const tree = this.convert(root as YamlNode, ctx);
     if (tree.kind !== 'map') {
       this.errors.push(`${label}:${tree.line}: the top level must be a map of keys`);
@@ -80,6 +87,18 @@ export class ConfReader {
 
   private convert(node: YamlNode, ctx: ReadContext): ConfNode {
     const line = node.range ? ctx.lineCounter.linePos(node.range[0]).line : 0;
+    if (isAlias(node)) {
+      // `*name` reads the anchored node `&name`.
+      const target = node.resolve(ctx.doc);
+      if (target === undefined || ctx.aliasDepth >= MAX_ALIAS_DEPTH) {
+        this.errors.push(`${ctx.label}:${line}: alias '*${node.source}' names no anchor, or aliases nest too deep`);
+        return makeNode('scalar', ctx.label, line, null);
+      }
+      ctx.aliasDepth++;
+      const resolved = this.convert(target as YamlNode, ctx);
+      ctx.aliasDepth--;
+      return resolved;
+    }
     if (node.tag === '!include' && isScalar(node)) {
       return this.readInclude(String(node.value ?? ''), line, ctx) ?? makeNode('scalar', ctx.label, line, null);
     }
@@ -153,6 +172,9 @@ interface ReadContext {
   label: string;
   lineCounter: LineCounter;
   depth: number;
+  doc: Document;
+  /** Aliases followed on the current path, to stop alias cycles. */
+  aliasDepth: number;
 }
 
 /**

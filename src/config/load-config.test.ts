@@ -209,6 +209,15 @@ test('config reads suricata.yaml header and units', () => {
   assert.equal(config.policy.mode, 'ips');
 });
 
+test('config yaml anchors and aliases', () => {
+  const path = writeConfig(
+    ['common: &net "[198.51.100.0/24]"', 'vars:', '  address-groups:', '    HOME_NET: *net', ''].join('\n'),
+  );
+  const { config, warnings } = loadConfig(path, []);
+  assert.equal(config.vars.addressGroups['HOME_NET'], '[198.51.100.0/24]');
+  assert.deepEqual(warnings, ['kapu.yaml:1: common: unknown key, ignored (nearest known key: flow)']);
+});
+
 test('config top-level include merges keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kapu-include-'));
   writeFileSync(join(dir, 'extra.yaml'), ['stream:', '  midstream: true', ''].join('\n'));
@@ -227,7 +236,7 @@ test('config error in included file', () => {
   writeFileSync(join(dir, 'extra.yaml'), ['flow:', '  memcap: big', ''].join('\n'));
   writeFileSync(join(dir, 'kapu.yaml'), ['include:', '  - extra.yaml', '  - missing.yaml', ''].join('\n'));
   assert.deepEqual(configProblems(join(dir, 'kapu.yaml')), [
-    'missing.yaml: cannot read config file (file not found)',
+    'missing.yaml: failed to read config file (file not found)',
     "extra.yaml:2: flow.memcap: 'big' is not a byte size (expected a number with an optional unit kb, mb or gb)",
   ]);
 });
@@ -274,6 +283,16 @@ test('config set indexes sequences', () => {
   assert.equal(eve.types.flow.enabled, false);
   assert.equal(eve.types.alert.enabled, true);
   assert.equal(config.outputs.fast.enabled, false);
+});
+
+test('config set on stock outputs', () => {
+  // suricata-verify stream-depth-reached-event sets this on Suricata's stock suricata.yaml.
+  const { config } = loadConfig(null, ['stream.reassembly.depth=50', 'outputs.1.eve-log.types.2.anomaly.types.stream=yes']);
+  const eve = config.outputs.eveLogs[0]!;
+  assert.equal(eve.types.anomaly.stream, true);
+  assert.equal(eve.types.anomaly.applayer, true);
+  assert.equal(eve.types.flow.enabled, true);
+  assert.equal(config.outputs.fast.enabled, true);
 });
 
 test('config set bad value names key', () => {

@@ -4,20 +4,30 @@
  * be added before the final fold.
  */
 import type { Packet } from '../core/packet.js';
+import type { DecodeContext } from './context.js';
 
 /**
  * Adds the bytes [start, end) as big-endian 16-bit words to `sum`. An odd
- * last byte is padded with a zero byte (RFC 1071 section 4.1). The sum is
- * folded every 8192 words so it stays a small integer.
+ * last byte is padded with a zero byte (RFC 1071 section 4.1). Even and odd
+ * bytes are summed apart and joined per 64 KiB block, which keeps every
+ * partial sum a small integer.
  */
 export function addChecksumWords(bytes: Uint8Array, start: number, end: number, sum: number): number {
   let i = start;
   const evenEnd = end - ((end - start) & 1);
   while (i < evenEnd) {
-    const blockEnd = Math.min(evenEnd, i + 16384);
-    let block = 0;
-    for (; i < blockEnd; i += 2) block += (bytes[i] << 8) | bytes[i + 1];
-    sum = (sum & 0xffff) + (sum >>> 16) + block;
+    const blockEnd = Math.min(evenEnd, i + 65536);
+    let high = 0;
+    let low = 0;
+    for (; i + 8 <= blockEnd; i += 8) {
+      high += bytes[i] + bytes[i + 2] + bytes[i + 4] + bytes[i + 6];
+      low += bytes[i + 1] + bytes[i + 3] + bytes[i + 5] + bytes[i + 7];
+    }
+    for (; i < blockEnd; i += 2) {
+      high += bytes[i];
+      low += bytes[i + 1];
+    }
+    sum = foldChecksum(sum + high * 256 + low);
   }
   if (i < end) sum += bytes[i] << 8;
   return sum;
@@ -37,18 +47,24 @@ export function isChecksumValid(sum: number): boolean {
 /**
  * Returns the partial sum of the pseudo-header for an upper-layer checksum:
  * RFC 9293 section 3.1 for IPv4, RFC 8200 section 8.1 for IPv6. Reads the
- * addresses of the innermost IP layer from `p`.
+ * addresses of the innermost IP layer from `p`. For IPv6 the destination is
+ * the final one named by a routing header, and the source is the home
+ * address of a home address option (RFC 6275 section 6.3), when the
+ * decoder found them (`ctx.pseudoSourceOffset`, `ctx.pseudoDestinationOffset`).
  */
-export function pseudoHeaderSum(p: Packet, proto: number, length: number): number {
-  let sum = proto + (length >>> 16) + (length & 0xffff);
+export function pseudoHeaderSum(p: Packet, ctx: DecodeContext, proto: number, length: number): number {
+  const sum = proto + (length >>> 16) + (length & 0xffff);
   if (p.ipVersion === 4) {
     return sum + (p.src4 >>> 16) + (p.src4 & 0xffff) + (p.dst4 >>> 16) + (p.dst4 & 0xffff);
   }
-  const src = p.srcAddr;
-  const dst = p.dstAddr;
-  for (let i = 0; i < 16; i += 2) {
-    sum += ((src[i] << 8) | src[i + 1]) + ((dst[i] << 8) | dst[i + 1]);
-  }
+  const source = ctx.pseudoSourceOffset >= 0 ? addressSum(p.bytes, ctx.pseudoSourceOffset) : addressSum(p.srcAddr, 0);
+  const destination = ctx.pseudoDestinationOffset >= 0 ? addressSum(p.bytes, ctx.pseudoDestinationOffset) : addressSum(p.dstAddr, 0);
+  return sum + source + destination;
+}
+
+function addressSum(bytes: Uint8Array, at: number): number {
+  let sum = 0;
+  for (let i = at; i < at + 16; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
   return sum;
 }
 

@@ -26,9 +26,11 @@ export const CHECKSUM_SAMPLE_PACKETS = 1000;
 export const CHECKSUM_INVALID_RATIO = 10;
 
 /**
- * Most decoder layers in one packet (link, VLAN, IP, tunnel, ...). Past it
- * the packet gets `too_many_layers` and decoding stops. Suricata's default
- * for decoder.max-layers is the same 16.
+ * Maximum decoder layers in one packet (link, VLAN, IP, tunnel, ...). Past
+ * it the packet gets `too_many_layers`, counted in
+ * decoder.event.too_many_layers, and decoding stops. Suricata's default for
+ * its config key decoder.max-layers is the same 16; kapu does not read that
+ * key yet.
  */
 export const MAX_DECODE_LAYERS = 16;
 
@@ -72,12 +74,16 @@ export const DecodeStat = {
   ICMPV6_INVALID_CHECKSUM: 35,
   SCTP_INVALID_CHECKSUM: 36,
   SLL2: 37,
+  CHDLC: 38,
+  NSH: 39,
+  IGMP_INVALID_CHECKSUM: 40,
 } as const;
 
 /**
  * Stats names by DecodeStat id. The names up to decoder.max_pkt_size, and
- * decoder.sll2, are Suricata's, except decoder.ipv4_in_ipv4. The other
- * names after decoder.max_pkt_size are kapu's own.
+ * decoder.sll2, decoder.chdlc and decoder.nsh, are Suricata's, except
+ * decoder.ipv4_in_ipv4. The other names after decoder.max_pkt_size are
+ * kapu's own.
  */
 export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.pkts',
@@ -118,6 +124,9 @@ export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.icmpv6_invalid_checksum',
   'decoder.sctp_invalid_checksum',
   'decoder.sll2',
+  'decoder.chdlc',
+  'decoder.nsh',
+  'decoder.igmp_invalid_checksum',
 ];
 
 /** Decoder state of one worker. Reused for every packet the worker decodes. */
@@ -138,6 +147,13 @@ export class DecodeContext {
   layerCount: number;
   /** Set by a checksum check that failed in the current packet. */
   hasInvalidChecksum: boolean;
+  /**
+   * Offsets in the packet of the IPv6 addresses that replace the header's
+   * in the upper-layer pseudo-header (home address option, final routing
+   * header destination), or -1. Set by the innermost IPv6 layer.
+   */
+  pseudoSourceOffset: number;
+  pseudoDestinationOffset: number;
 
   constructor(checksumMode: ChecksumMode = 'auto') {
     this.checksumMode = checksumMode;
@@ -149,6 +165,8 @@ export class DecodeContext {
     this.checksumSampleInvalid = 0;
     this.layerCount = 0;
     this.hasInvalidChecksum = false;
+    this.pseudoSourceOffset = -1;
+    this.pseudoDestinationOffset = -1;
   }
 
   /** Returns a counter's value by its stats name (`decoder.ipv4`, `decoder.event.ipv4.trunc_pkt`), or 0. */
@@ -181,9 +199,12 @@ export class DecodeContext {
   }
 }
 
-/** Records decoder event `id` on the packet, once per packet, and counts it. */
+/**
+ * Records decoder event `id` on the packet and counts it. An event raised
+ * twice is recorded twice, as Suricata records it, so EVE shows one anomaly
+ * per occurrence; past MAX_PACKET_EVENTS it is counted only.
+ */
 export function raiseEvent(p: Packet, ctx: DecodeContext, id: number): void {
-  if (p.hasEvent(id)) return;
   p.addEvent(id);
   ctx.eventCounts[id]++;
 }

@@ -147,7 +147,7 @@ export function decodeIcmpv6(p: Packet, ctx: DecodeContext, at: number, end: num
   }
 
   if (ctx.isChecksumValidationOn) {
-    const sum = addChecksumWords(bytes, at, end, pseudoHeaderSum(p, IpProto.ICMPV6, end - at));
+    const sum = addChecksumWords(bytes, at, end, pseudoHeaderSum(p, ctx, IpProto.ICMPV6, end - at));
     if (isChecksumValid(sum)) {
       p.l4Checksum = ChecksumState.VALID;
     } else {

@@ -244,6 +244,23 @@ test('ipv4 option length below 2', () => {
   assert.equal(p.isInvalid, true);
 });
 
+test('ipv4 bad option keeps decoding', () => {
+  // Two router alerts of length 6 (must be 4): both fail, the packet is
+  // invalid, and the layer above is still decoded.
+  const bytes = new Uint8Array(20 + 12 + 8);
+  bytes.set(parseHexRows(IPV4_WITH_OPTIONS).subarray(0, 20));
+  bytes[0] = 0x48; // IHL 8: 12 option bytes
+  bytes[3] = 40;
+  bytes[9] = 17; // UDP
+  bytes.set([0x94, 0x06, 0, 0, 0, 0, 0x94, 0x06, 0, 0, 0, 0], 20);
+  bytes.set([0x13, 0x88, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00], 32); // UDP 5000 -> 53, length 8
+  const { p, ctx } = decodeBytes(bytes, LinkType.RAW, 'none');
+  assert.deepEqual(eventNames(p), ['ipv4.opt_pad_required', 'ipv4.opt_invalid_len', 'ipv4.opt_invalid_len']);
+  assert.equal(p.isInvalid, true);
+  assert.equal(p.dstPort, 53);
+  assert.equal(ctx.stat('decoder.event.ipv4.opt_invalid_len'), 2);
+});
+
 test('ipv4 option past header end', () => {
   // Record route at byte 4 claims 8 bytes, 4 remain.
   assert.deepEqual(decodeOptions([0x01, 0x01, 0x01, 0x01, 0x07, 0x08, 0x04, 0x00]), ['ipv4.opt_invalid_len']);

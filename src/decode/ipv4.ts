@@ -85,6 +85,8 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
   p.ipOptionsLength = 0;
   p.ipOptionsSeen = 0;
   p.ipChecksum = ChecksumState.UNCHECKED;
+  ctx.pseudoSourceOffset = -1;
+  ctx.pseudoDestinationOffset = -1;
 
   if (ctx.isChecksumValidationOn) {
     if (isChecksumValid(addChecksumWords(bytes, at, at + headerBytes, 0))) {
@@ -99,8 +101,7 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
   if (headerBytes > IPV4_MIN_HEADER_BYTES) {
     p.ipOptionsOffset = at + IPV4_MIN_HEADER_BYTES;
     p.ipOptionsLength = headerBytes - IPV4_MIN_HEADER_BYTES;
-    decodeIpv4Options(p, ctx, at + IPV4_MIN_HEADER_BYTES, at + headerBytes);
-    if (p.isInvalid) return;
+    if (!decodeIpv4Options(p, ctx, at + IPV4_MIN_HEADER_BYTES, at + headerBytes)) return;
   }
 
   // Fragments are reassembled by the flow stage; only the whole datagram
@@ -130,28 +131,29 @@ export function decodeIpv4(p: Packet, ctx: DecodeContext, at: number, end: numbe
  * `opt_pad_required`. A multi-byte option cut by the area's end raises
  * `opt_eol_required`, an unknown type `opt_invalid`, and a repeated known
  * type `opt_duplicate`. A bad length or layout of a known option marks the
- * packet invalid.
+ * packet invalid. Returns false when an option length breaks the walk, and
+ * the layers above are not decoded.
  */
-export function decodeIpv4Options(p: Packet, ctx: DecodeContext, at: number, end: number): void {
+export function decodeIpv4Options(p: Packet, ctx: DecodeContext, at: number, end: number): boolean {
   const bytes = p.bytes;
   if ((end - at) % 8 !== 0) raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_PAD_REQUIRED);
 
   let i = at;
   while (i < end) {
     const type = bytes[i];
-    if (type === Ipv4Option.EOL) return;
+    if (type === Ipv4Option.EOL) return true;
     if (type === Ipv4Option.NOP) {
       i++;
       continue;
     }
     if (end - i < 2) {
       raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_EOL_REQUIRED);
-      return;
+      return true;
     }
     const length = bytes[i + 1];
     if (length < 2 || i + length > end) {
       raiseInvalid(p, ctx, DecoderEvent.IPV4_OPT_INVALID_LEN);
-      return;
+      return false;
     }
 
     if (!isKnownIpv4Option(type)) {
@@ -161,16 +163,16 @@ export function decodeIpv4Options(p: Packet, ctx: DecodeContext, at: number, end
       if ((p.ipOptionsSeen & bit) !== 0) {
         raiseEvent(p, ctx, DecoderEvent.IPV4_OPT_DUPLICATE);
       } else {
-        p.ipOptionsSeen |= bit;
+        // A known option that fails its checks marks the packet invalid,
+        // but the walk goes on, and a later copy is not a duplicate.
         const problem = checkIpv4Option(bytes, i, type, length);
-        if (problem !== 0) {
-          raiseInvalid(p, ctx, problem);
-          return;
-        }
+        if (problem !== 0) raiseInvalid(p, ctx, problem);
+        else p.ipOptionsSeen |= bit;
       }
     }
     i += length;
   }
+  return true;
 }
 
 function isKnownIpv4Option(type: number): boolean {

@@ -264,3 +264,53 @@ test('ipv6 in ipv6 tunnel', () => {
   assert.equal(ctx.stat('decoder.ipv6_in_ipv6'), 1);
   assert.equal(ctx.stat('decoder.ipv6'), 2);
 });
+
+// IPv6 + routing header type 0 (segments left 2) + TCP, zeek's
+// testing/btest/Traces/chksums/ip6-route0-tcp-good-chksum.pcap:
+//   tshark -r ip6-route0-tcp-good-chksum.pcap -o tcp.check_checksum:TRUE -T fields
+//     -e ipv6.routing.type -e ipv6.routing.segleft -e tcp.checksum.status
+//   0 2 1
+// The pseudo-header takes the last listed address, 2001:78:1:32::2.
+const ROUTE0_TCP = `
+0000  ff ff ff ff ff ff 00 00 00 00 00 00 86 dd 60 00   ..............\`.
+0010  00 00 00 3c 2b 40 20 01 04 f8 00 04 00 07 02 e0   ...<+@ .........
+0020  81 ff fe 52 ff ff 20 01 04 f8 00 04 00 07 02 e0   ...R.. .........
+0030  81 ff fe 52 9a 6b 06 04 00 02 00 00 00 00 20 01   ...R.k........ .
+0040  00 78 00 01 00 32 00 00 00 00 00 00 00 01 20 01   .x...2........ .
+0050  00 78 00 01 00 32 00 00 00 00 00 00 00 02 75 30   .x...2........u0
+0060  00 50 00 00 00 00 00 00 00 00 50 02 20 00 51 7e   .P........P. .Q~
+0070  00 00                                             ..
+`;
+
+test('tcp checksum after routing header', () => {
+  const { p } = decodeBytes(parseHexRows(ROUTE0_TCP));
+  assert.deepEqual(eventNames(p), ['ipv6.rh_type_0']);
+  assert.equal(p.ipProto, IpProto.TCP);
+  assert.equal(p.dstPort, 80);
+  assert.equal(p.l4Checksum, ChecksumState.VALID);
+});
+
+// IPv6 + destination options with a home address option + UDP, zeek's
+// ip6-hoa-udp-good-chksum.pcap:
+//   tshark -r ip6-hoa-udp-good-chksum.pcap -o udp.check_checksum:TRUE -T fields
+//     -e ipv6.opt.type -e udp.checksum.status
+//   0x01,0xc9 1
+// The pseudo-header source is the home address, 2001:78:1:32::1.
+const HOME_ADDRESS_UDP = `
+0000  ff ff ff ff ff ff 00 00 00 00 00 00 86 dd 60 00   ..............\`.
+0010  00 00 00 24 3c 40 20 01 04 f8 00 04 00 07 02 e0   ...$<@ .........
+0020  81 ff fe 52 ff ff 20 01 04 f8 00 04 00 07 02 e0   ...R.. .........
+0030  81 ff fe 52 9a 6b 11 02 01 02 00 00 c9 10 20 01   ...R.k........ .
+0040  00 78 00 01 00 32 00 00 00 00 00 00 00 01 75 30   .x...2........u0
+0050  32 c8 00 0c 43 de 58 58 58 58                     2...C.XXXX
+`;
+
+test('udp checksum with home address', () => {
+  const { p } = decodeBytes(parseHexRows(HOME_ADDRESS_UDP));
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.dstPort, 13000);
+  assert.equal(p.l4Checksum, ChecksumState.VALID);
+  const bytes = parseHexRows(HOME_ADDRESS_UDP);
+  bytes[0x4d] = 0x03; // home address 2001:78:1:32::3: the checksum no longer matches
+  assert.equal(decodeBytes(bytes).p.l4Checksum, ChecksumState.INVALID);
+});

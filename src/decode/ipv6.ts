@@ -14,6 +14,9 @@ import { enterLayer } from './link.js';
 
 export const IPV6_HEADER_BYTES = 40;
 const FRAGMENT_HEADER_BYTES = 8;
+const IPPROTO_MOBILITY = 135;
+const IPPROTO_HIP = 139;
+const IPPROTO_SHIM6 = 140;
 
 /** Option types of hop-by-hop and destination options headers (IANA). */
 const Ipv6Option = {
@@ -85,6 +88,8 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
     dst[i] = bytes[at + 24 + i];
   }
 
+  ctx.pseudoSourceOffset = -1;
+  ctx.pseudoDestinationOffset = -1;
   let offset = at + IPV6_HEADER_BYTES;
   let seen = 0;
   let dstOptsCount = 0;
@@ -135,7 +140,9 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
         if ((seen & Seen.ROUTING) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_RH);
         seen |= Seen.ROUTING;
         // RFC 5095 deprecates type 0 routing headers.
-        if (bytes[offset + 2] === 0) raiseEvent(p, ctx, DecoderEvent.IPV6_RH_TYPE_0);
+        const routingType = bytes[offset + 2];
+        if (routingType === 0) raiseEvent(p, ctx, DecoderEvent.IPV6_RH_TYPE_0);
+        setFinalDestination(ctx, bytes, offset, routingType);
         nextHeader = bytes[offset];
         offset += headerBytes;
         break;
@@ -145,7 +152,13 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
           raiseInvalid(p, ctx, DecoderEvent.IPV6_TRUNC_EXTHDR);
           return;
         }
-        if ((seen & Seen.FRAGMENT) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_FH);
+        if ((seen & Seen.FRAGMENT) !== 0) {
+          // A second fragment header is skipped without further checks.
+          raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_FH);
+          nextHeader = bytes[offset];
+          offset += FRAGMENT_HEADER_BYTES;
+          break;
+        }
         seen |= Seen.FRAGMENT;
         // next header(1) reserved(1) offset(13 bits) res(2) M(1) identification(4)
         if (bytes[offset + 1] !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_FH_NON_ZERO_RESERVED_FIELD);
@@ -184,6 +197,25 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
         if ((seen & Seen.AH) !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_DUPL_AH);
         seen |= Seen.AH;
         if (bytes[offset + 2] !== 0 || bytes[offset + 3] !== 0) raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_AH_RES_NOT_NULL);
+        nextHeader = bytes[offset];
+        offset += headerBytes;
+        break;
+      }
+      case IPPROTO_MOBILITY:
+      case IPPROTO_HIP:
+      case IPPROTO_SHIM6: {
+        // Extension headers kapu does not decode (RFC 6275, RFC 7401,
+        // RFC 5533): next header(1) length(1, in 8-byte units after the
+        // first 8), skipped to reach the upper layer.
+        if (dataEnd - offset < 8) {
+          raiseInvalid(p, ctx, DecoderEvent.IPV6_TRUNC_EXTHDR);
+          return;
+        }
+        const headerBytes = (bytes[offset + 1] + 1) * 8;
+        if (offset + headerBytes > dataEnd) {
+          raiseInvalid(p, ctx, DecoderEvent.IPV6_TRUNC_EXTHDR);
+          return;
+        }
         nextHeader = bytes[offset];
         offset += headerBytes;
         break;
@@ -235,18 +267,29 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
         decodeIpPayload(p, ctx, nextHeader, offset, dataEnd);
         return;
       default:
+        // IGMP, OSPF, PIM and the rest have no decoder here; Suricata
+        // raises the same event for them.
         finishIpv6(p, at, offset, nextHeader);
-        // Mobility (135), HIP (139), shim6 (140) and the experimental
-        // values 253 and 254 are valid headers that kapu does not decode.
-        if (nextHeader !== 135 && nextHeader !== 139 && nextHeader !== 140 && nextHeader !== 253 && nextHeader !== 254 &&
-            nextHeader !== IpProto.IGMP && nextHeader !== 103 && nextHeader !== 89 && nextHeader !== 112) {
-          raiseEvent(p, ctx, DecoderEvent.IPV6_UNKNOWN_NEXT_HEADER);
-        }
+        raiseEvent(p, ctx, DecoderEvent.IPV6_UNKNOWN_NEXT_HEADER);
         p.payloadOffset = offset;
         p.payloadLength = dataEnd - offset;
         return;
     }
   }
+}
+
+/**
+ * Records where the final destination of a routing header with segments
+ * left sits. Types 0 and 2 (RFC 8200 section 4.4, RFC 6275 section 6.4)
+ * list addresses after 8 bytes and the last one is final. Type 4 (segment
+ * routing, RFC 8754 section 2) stores the final segment first.
+ */
+function setFinalDestination(ctx: DecodeContext, bytes: Uint8Array, offset: number, routingType: number): void {
+  const segmentsLeft = bytes[offset + 3];
+  const addresses = bytes[offset + 1] >> 1;
+  if (segmentsLeft === 0 || addresses === 0) return;
+  if (routingType === 0 || routingType === 2) ctx.pseudoDestinationOffset = offset + 8 + 16 * (addresses - 1);
+  else if (routingType === 4) ctx.pseudoDestinationOffset = offset + 8;
 }
 
 function finishIpv6(p: Packet, at: number, offset: number, nextHeader: number): void {
@@ -261,11 +304,13 @@ function finishIpv6(p: Packet, at: number, offset: number, nextHeader: number): 
  */
 function checkIpv6Options(p: Packet, ctx: DecodeContext, at: number, end: number, isHopByHop: boolean): void {
   const bytes = p.bytes;
-  let onlyPadding = true;
+  let paddingCount = 0;
+  let otherCount = 0;
   let i = at;
   while (i < end) {
     const type = bytes[i];
     if (type === Ipv6Option.PAD1) {
+      paddingCount++;
       i++;
       continue;
     }
@@ -275,18 +320,24 @@ function checkIpv6Options(p: Packet, ctx: DecodeContext, at: number, end: number
     }
     const length = bytes[i + 1];
     if (type === Ipv6Option.PADN) {
+      paddingCount++;
       if (length === 0) raiseEvent(p, ctx, DecoderEvent.IPV6_ZERO_LEN_PADN);
+    } else if (!isKnownIpv6Option(type)) {
+      otherCount++;
+      raiseEvent(p, ctx, isHopByHop ? DecoderEvent.IPV6_HOPOPTS_UNKNOWN_OPT : DecoderEvent.IPV6_DSTOPTS_UNKNOWN_OPT);
     } else {
-      onlyPadding = false;
-      if (!isKnownIpv6Option(type)) {
-        raiseEvent(p, ctx, isHopByHop ? DecoderEvent.IPV6_HOPOPTS_UNKNOWN_OPT : DecoderEvent.IPV6_DSTOPTS_UNKNOWN_OPT);
-      } else if (!isIpv6OptionLengthValid(type, length)) {
+      if (length < ipv6OptionMinBytes(type)) {
         raiseEvent(p, ctx, DecoderEvent.IPV6_EXTHDR_INVALID_OPTLEN);
+        return;
       }
+      if (type === Ipv6Option.HOME_ADDRESS) ctx.pseudoSourceOffset = i + 2;
+      // A jumbo payload option does not make the header more than padding,
+      // as Suricata counts it.
+      if (type !== Ipv6Option.JUMBO) otherCount++;
     }
     i += 2 + length;
   }
-  if (onlyPadding) {
+  if (paddingCount > 0 && otherCount === 0) {
     raiseEvent(p, ctx, isHopByHop ? DecoderEvent.IPV6_HOPOPTS_ONLY_PADDING : DecoderEvent.IPV6_DSTOPTS_ONLY_PADDING);
   }
 }
@@ -309,18 +360,18 @@ function isKnownIpv6Option(type: number): boolean {
   }
 }
 
-/** Fixed option lengths: jumbo payload 4 (RFC 2675), router alert 2 (RFC 2711), home address 16 (RFC 6275), tunnel limit 1 (RFC 2473). */
-function isIpv6OptionLengthValid(type: number, length: number): boolean {
+/** Smallest data length of an option: jumbo payload 4 (RFC 2675), router alert 2 (RFC 2711), home address 16 (RFC 6275), tunnel limit 1 (RFC 2473). */
+function ipv6OptionMinBytes(type: number): number {
   switch (type) {
     case Ipv6Option.JUMBO:
-      return length === 4;
+      return 4;
     case Ipv6Option.ROUTER_ALERT:
-      return length === 2;
+      return 2;
     case Ipv6Option.HOME_ADDRESS:
-      return length === 16;
+      return 16;
     case Ipv6Option.TUNNEL_LIMIT:
-      return length === 1;
+      return 1;
     default:
-      return true;
+      return 0;
   }
 }

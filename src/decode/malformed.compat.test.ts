@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openCaptureFile } from '../capture/open-capture-file.js';
 import { CaptureError } from '../core/errors.js';
-import { Packet } from '../core/packet.js';
+import { ChecksumState, Packet } from '../core/packet.js';
 import { DecodeContext } from './context.js';
 import { decodePacket } from './decode-packet.js';
 
@@ -64,4 +64,39 @@ test('malformed corpus decodes without exceptions', { skip: existsSync(MALFORMED
   assert.ok(ctx.stat('decoder.pkts') > 10_000);
   assert.ok(elapsedMs < TIME_LIMIT_MS, `took ${elapsedMs} ms`);
   assert.ok(heapGrowth < HEAP_GROWTH_LIMIT_BYTES, `heap grew by ${heapGrowth} bytes`);
+});
+
+const CHECKSUMS = join(MALFORMED, 'zeek', 'chksums');
+
+// Each capture's name says whether its checksums are good or bad, and
+// tshark agrees. That includes the IPv6 routing header and home address
+// cases, whose pseudo-header uses the final destination and the home
+// address:
+//   tshark -r ip6-route0-tcp-good-chksum.pcap -o tcp.check_checksum:TRUE -T fields -e tcp.checksum.status
+//   1
+// The mip6 captures carry a mobility header checksum, which kapu does not check.
+test('checksum corpus good and bad', { skip: existsSync(CHECKSUMS) ? false : `${CHECKSUMS} not found` }, () => {
+  const names = readdirSync(CHECKSUMS).filter((name) => name.endsWith('.pcap') && !name.startsWith('mip6'));
+  assert.ok(names.length >= 20, `${names.length} captures`);
+  for (const name of names) {
+    const reader = openCaptureFile(join(CHECKSUMS, name));
+    const ctx = new DecodeContext('all');
+    const p = new Packet();
+    let valid = 0;
+    let invalid = 0;
+    while (reader.next(p)) {
+      decodePacket(p, ctx);
+      for (const state of [p.ipChecksum, p.l4Checksum]) {
+        if (state === ChecksumState.VALID) valid++;
+        if (state === ChecksumState.INVALID) invalid++;
+      }
+    }
+    reader.close();
+    if (name.includes('-good-')) {
+      assert.equal(invalid, 0, name);
+      assert.ok(valid > 0, name);
+    } else {
+      assert.ok(invalid > 0, name);
+    }
+  }
 });

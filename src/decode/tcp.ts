@@ -71,7 +71,7 @@ export function decodeTcp(p: Packet, ctx: DecodeContext, at: number, end: number
   }
 
   if (ctx.isChecksumValidationOn) {
-    const sum = addChecksumWords(bytes, at, end, pseudoHeaderSum(p, IpProto.TCP, end - at));
+    const sum = addChecksumWords(bytes, at, end, pseudoHeaderSum(p, ctx, IpProto.TCP, end - at));
     if (isChecksumValid(sum)) {
       p.l4Checksum = ChecksumState.VALID;
     } else {

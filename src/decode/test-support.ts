@@ -12,7 +12,7 @@ const ROW = /^\s*[0-9a-fA-F]{4,8}\s{1,2}((?:[0-9a-fA-F]{2} )*[0-9a-fA-F]{2})/;
 
 /**
  * Parses hex-dump rows into bytes. Each non-empty row is an offset, then
- * hex bytes separated by single spaces; two or more spaces end the bytes,
+ * hex bytes separated by single spaces. Two or more spaces end the bytes,
  * so the ASCII column is ignored. Throws on a row without bytes.
  */
 export function parseHexRows(text: string): Uint8Array {

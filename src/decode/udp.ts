@@ -43,7 +43,7 @@ export function decodeUdp(p: Packet, ctx: DecodeContext, at: number, end: number
     // RFC 8200 section 8.1 makes it mandatory over IPv6.
     if (checksum === 0 && p.ipVersion === 4) {
       p.l4Checksum = ChecksumState.VALID;
-    } else if (isChecksumValid(addChecksumWords(bytes, at, at + udpLength, pseudoHeaderSum(p, IpProto.UDP, udpLength)))) {
+    } else if (isChecksumValid(addChecksumWords(bytes, at, at + udpLength, pseudoHeaderSum(p, ctx, IpProto.UDP, udpLength)))) {
       p.l4Checksum = ChecksumState.VALID;
     } else {
       p.l4Checksum = ChecksumState.INVALID;

@@ -39,7 +39,16 @@ const CASES: EventCase[] = [
   },
   // test.yaml: alert 2200005 (ipv4.opt_invalid_len) and anomaly
   // decoder.ipv4.opt_pad_required at pcap_cnt 3; stats decoder.invalid 1.
-  { pcap: 'bug-7414-decoder-event-01/ip_secopt.pcap', checksumMode: 'auto', event: 'ipv4.opt_invalid_len', packets: 1, pcapCounts: [3], stats: { 'decoder.invalid': 1 } },
+  // The anomaly check counts 2 opt_invalid_len records: the packet has
+  // two security options with bad lengths.
+  {
+    pcap: 'bug-7414-decoder-event-01/ip_secopt.pcap',
+    checksumMode: 'auto',
+    event: 'ipv4.opt_invalid_len',
+    packets: 1,
+    pcapCounts: [3],
+    stats: { 'decoder.invalid': 1, 'decoder.event.ipv4.opt_invalid_len': 2 },
+  },
   { pcap: 'bug-7414-decoder-event-01/ip_secopt.pcap', checksumMode: 'auto', event: 'ipv4.opt_pad_required', packets: 1, pcapCounts: [3] },
   // test.yaml: sid 1 (tcp.pkt_too_small) once for IPv4 and once for IPv6,
   // sid 2 (udp.hlen_too_small) twice each, sid 3 (gre.pkt_too_small) once each.
@@ -59,6 +68,25 @@ const CASES: EventCase[] = [
     packets: 0,
     stats: { 'decoder.sll2': 159, 'decoder.tcp': 159, 'decoder.ipv4': 159 },
   },
+  // test.yaml: stats decoder.ethernet 1, nsh 1, ipv4 1, udp 1 (NSH with MD type 1, then type 2).
+  {
+    pcap: 'decode-nsh-type1/input.pcap',
+    checksumMode: 'none',
+    event: 'ipv4.trunc_pkt',
+    packets: 0,
+    stats: { 'decoder.ethernet': 1, 'decoder.nsh': 1, 'decoder.ipv4': 1, 'decoder.udp': 1, 'decoder.invalid': 0 },
+  },
+  {
+    pcap: 'decode-nsh-type2/input.pcap',
+    checksumMode: 'none',
+    event: 'ipv4.trunc_pkt',
+    packets: 0,
+    stats: { 'decoder.ethernet': 1, 'decoder.nsh': 1, 'decoder.ipv4': 1, 'decoder.udp': 1, 'decoder.invalid': 0 },
+  },
+  // test.yaml: stats decoder.ipv4 17, decoder.chdlc 17.
+  { pcap: 'decode-chdlc-01/hdlc-http_1tx.pcap', checksumMode: 'auto', event: 'chdlc.pkt_too_small', packets: 0, stats: { 'decoder.ipv4': 17, 'decoder.chdlc': 17 } },
+  // test.yaml: stats decoder.pkts 60, decoder.bytes 26866, decoder.invalid 0.
+  { pcap: 'bug-3616-smtp/input.pcap', checksumMode: 'auto', event: 'tcp.opt_invalid_len', packets: 0, stats: { 'decoder.pkts': 60, 'decoder.bytes': 26866, 'decoder.invalid': 0 } },
   // test.yaml: stats decoder.ipv6_in_ipv4 1.
   { pcap: 'bug-4571-04/ipv6_over_ipv4.pcap', checksumMode: 'none', event: 'ipv6.trunc_pkt', packets: 0, stats: { 'decoder.ipv6_in_ipv4': 1 } },
 ];

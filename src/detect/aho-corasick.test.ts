@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AhoCorasick, type MatcherPattern } from './aho-corasick.js';
+import { AhoCorasick, MAX_COMPACT_STATES, type MatcherPattern } from './aho-corasick.js';
 
 /** A small deterministic generator (mulberry32), so failures reproduce. */
 function random(seed: number): () => number {
@@ -96,6 +96,29 @@ test('aho-corasick class table is small', () => {
   // Distinct folded bytes a, b, c, d plus the class of all other bytes.
   assert.equal(ac.classCount, 5);
   assert.equal(ac.stateCount, 5);
-  assert.equal(ac.delta.length, 25);
-  assert.ok(ac.memoryBytes() >= 25 * 4);
+  assert.equal(ac.compactDelta?.length, 25);
+  assert.equal(ac.delta.length, 0);
+  assert.ok(ac.memoryBytes() >= 25 * 2);
+});
+
+test('aho-corasick wide table matches naive', () => {
+  // Enough distinct patterns to pass MAX_COMPACT_STATES and use the 32-bit table.
+  const next = random(0xbeef);
+  const patterns: MatcherPattern[] = [];
+  for (let i = 0; i < 6000; i++) {
+    const bytes = new Uint8Array(8);
+    for (let j = 0; j < 8; j++) bytes[j] = 0x61 + Math.floor(next() * 20);
+    patterns.push({ bytes, isNocase: i % 2 === 0 });
+  }
+  const ac = new AhoCorasick(patterns);
+  assert.ok(ac.stateCount > MAX_COMPACT_STATES);
+  assert.equal(ac.compactDelta, null);
+  const seen = new Uint32Array(patterns.length);
+  for (let trial = 0; trial < 10; trial++) {
+    const data = new Uint8Array(2000);
+    for (let j = 0; j < data.length; j++) data[j] = 0x61 + Math.floor(next() * 4);
+    // Plant a few patterns so there are hits to compare.
+    for (let k = 0; k < 5; k++) data.set(patterns[Math.floor(next() * patterns.length)].bytes, Math.floor(next() * 1990));
+    assert.deepEqual(scanAll(ac, data, 0, data.length, trial + 1, seen), naiveFind(patterns, data, 0, data.length), `trial ${trial}`);
+  }
 });

@@ -12,6 +12,10 @@
  */
 import { FOLD_TABLE } from './keywords/content.js';
 
+/** Most states of an automaton with the 16-bit table: the top bit is the output mark. */
+export const MAX_COMPACT_STATES = 0x7fff;
+const COMPACT_OUTPUT_BIT = 0x8000;
+
 /** A pattern for the matcher: its bytes as written and its case rule. */
 export interface MatcherPattern {
   bytes: Uint8Array;
@@ -23,8 +27,17 @@ export class AhoCorasick {
   readonly classOf: Uint8Array;
   readonly classCount: number;
   readonly stateCount: number;
-  /** stateCount * classCount entries; see the file comment for the encoding. */
+  /**
+   * stateCount * classCount entries of row offsets (see the file comment),
+   * or empty when the automaton uses `compactDelta`.
+   */
   readonly delta: Int32Array;
+  /**
+   * The same table with 16-bit state ids, the top bit marking states that
+   * end a pattern, for automata of at most MAX_COMPACT_STATES states. It
+   * halves the memory of the common small and mid-sized matchers.
+   */
+  readonly compactDelta: Uint16Array | null;
   /** Pattern ids ending in each state: outputs[outputStart[s] .. outputStart[s+1]). */
   readonly outputStart: Int32Array;
   readonly outputs: Int32Array;
@@ -116,16 +129,24 @@ export class AhoCorasick {
     this.outputStart = outputStart;
     this.outputs = outputs;
 
-    const delta = new Int32Array(stateCount * classCount);
+    const isCompact = stateCount <= MAX_COMPACT_STATES;
+    const delta = new Int32Array(isCompact ? 0 : stateCount * classCount);
+    const compact = isCompact ? new Uint16Array(stateCount * classCount) : null;
     for (let s = 0; s < stateCount; s++) {
       const from = order[s] * classCount;
       for (let c = 0; c < classCount; c++) {
         const target = renamed[next[from + c]];
-        const row = target * classCount;
-        delta[s * classCount + c] = outputStart[target + 1] > outputStart[target] ? ~row : row;
+        const hasOutput = outputStart[target + 1] > outputStart[target];
+        if (compact !== null) {
+          compact[s * classCount + c] = hasOutput ? target | COMPACT_OUTPUT_BIT : target;
+        } else {
+          const row = target * classCount;
+          delta[s * classCount + c] = hasOutput ? ~row : row;
+        }
       }
     }
     this.delta = delta;
+    this.compactDelta = compact;
   }
 
   /**
@@ -135,6 +156,7 @@ export class AhoCorasick {
    * new hit count, starting from `hitCount`.
    */
   scan(bytes: Uint8Array, start: number, length: number, hits: Int32Array, hitCount: number, seen: Uint32Array, mark: number): number {
+    if (this.compactDelta !== null) return this.scanCompact(this.compactDelta, bytes, start, length, hits, hitCount, seen, mark);
     const delta = this.delta;
     const classOf = this.classOf;
     const end = start + length;
@@ -147,6 +169,32 @@ export class AhoCorasick {
         count = this.collect(target / this.classCount, bytes, i, hits, count, seen, mark);
       }
       row = target;
+    }
+    return count;
+  }
+
+  /** The scan loop over the 16-bit table: entries are state ids, plus the output bit. */
+  private scanCompact(
+    delta: Uint16Array,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    hits: Int32Array,
+    hitCount: number,
+    seen: Uint32Array,
+    mark: number,
+  ): number {
+    const classOf = this.classOf;
+    const classCount = this.classCount;
+    const end = start + length;
+    let state = 0;
+    let count = hitCount;
+    for (let i = start; i < end; i++) {
+      state = delta[state * classCount + classOf[bytes[i]]];
+      if (state >= COMPACT_OUTPUT_BIT) {
+        state -= COMPACT_OUTPUT_BIT;
+        count = this.collect(state, bytes, i, hits, count, seen, mark);
+      }
     }
     return count;
   }
@@ -179,6 +227,7 @@ export class AhoCorasick {
     for (const p of this.patterns) patternBytes += p.bytes.length;
     return (
       this.delta.byteLength +
+      (this.compactDelta?.byteLength ?? 0) +
       this.outputStart.byteLength +
       this.outputs.byteLength +
       this.classOf.byteLength +

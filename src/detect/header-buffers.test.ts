@@ -189,11 +189,11 @@ test('icmp header rules match', () => {
   assert.deepEqual(alertSids(rules, decoded(ICMPV6_TOO_BIG)), [3]);
 });
 
-test('tcp.hdr in udp rule is rejected', () => {
-  const loaded = loadRulesFromText('alert udp any any -> any any (tcp.hdr; content:"x"; sid:1;)', 'hdr.rules');
+test('sctp.hdr in udp rule is rejected', () => {
+  const loaded = loadRulesFromText('alert udp any any -> any any (sctp.hdr; content:"x"; sid:1;)', 'hdr.rules');
   assert.deepEqual(
     loaded.diagnostics.map((d) => d.message),
-    ["tcp.hdr: rule protocol 'udp' has no such header (expected a rule protocol of tcp, tcp-pkt, tcp-stream, ip)"],
+    ["sctp.hdr: rule protocol 'udp' has no such header (expected a rule protocol of sctp, ip)"],
   );
   assert.equal(loaded.signatures.length, 0);
 });

@@ -295,3 +295,37 @@ test('bsize buffer length', () => {
   // Ranges include both ends.
   check('bsize:2<>4;', ['ab', 'abc', 'abcd'], ['a', 'abcde']);
 });
+
+test('pcre large repeat matches', () => {
+  const long = "'" + 'x'.repeat(1075);
+  check("pcre:\"/\\x27[^\\x27]{1075,}/\";", [long, long + 'yy'], [long.slice(0, -1), "'" + 'x'.repeat(500) + "'" + 'x'.repeat(600)]);
+});
+
+test('byte_test zero count string', () => {
+  // A count of 0 reads every digit from the position on.
+  check('byte_test:0,=,12345,0,string,dec;', ['12345', '12345x'], ['1234', '123456']);
+  check('content:"len="; byte_test:0,<,1000,0,relative,string,dec;', ['len=999;'], ['len=1000;', 'len=;']);
+});
+
+test('retry skips absolute keyword between', () => {
+  // "b" depends on "a" across the absolute isdataat, so "a" is retried.
+  check('content:"a"; isdataat:1; content:"b"; within:2;', ['axxab'], ['axxa']);
+  // The relative byte_extract depends on "a", so a failure further on
+  // retries "a" at its next occurrence.
+  check('content:"a"; byte_extract:1,0,v,relative; byte_test:1,=,7,0,relative;', ['a\x01\x07', 'a\x01\x01a\x01\x07'], ['a\x01\x01']);
+  // Between contents with only distance there is no retry.
+  check('content:"a"; isdataat:1; content:"b"; distance:2;', ['axxb'], ['axb']);
+});
+
+test('pcre nocase folds ASCII only', () => {
+  // PCRE without UTF mode folds ASCII letters only: 0xe9 and 0xc9 differ.
+  check('pcre:"/caf\\xe9/i";', ['CAF\xe9', 'caf\xe9'], ['caf\xc9']);
+  check('pcre:"/é/i";', ['\xc3\xa9'], ['\xc3\x89']);
+  check('pcre:"/[\\x80-\\xff]\\xe9+/i";', ['\x80\xe9\xe9'], ['\x80\xc9']);
+});
+
+test('byte_jump zero count relative', () => {
+  // Nothing is read: the position moves 7 bytes back from the end of the content.
+  const body = 'content:"|01 e8 ed 0f 54|"; byte_jump:0,0,relative,post_offset -7; pcre:"/^\\xe0\\x3a\\x01\\xe8\\xed\\x0f\\x54/R";';
+  check(body, ['\x7c\xe0\x3a\x01\xe8\xed\x0f\x54'], ['\x7c\xe1\x3a\x01\xe8\xed\x0f\x54']);
+});

@@ -23,31 +23,42 @@ import { BsizeMatch, matchBsize } from './keywords/bsize.js';
 
 /**
  * Checks that the inspection engine can run every keyword of the chain and
- * marks the keywords that the next one depends on, so that they retry.
- * Returns the keyword it cannot run, or null.
+ * marks the content and pcre matches that a later relative keyword depends
+ * on, so that they retry. Returns the keyword it cannot run, or null.
  *
- * A content retries when the next keyword is relative, except a content
- * with `distance` and no `within`: a later occurrence only shortens that
- * window, so Suricata does not retry it. A pcre retries before any
- * relative keyword.
+ * As in Suricata, a relative content or pcre depends on the closest
+ * content or pcre before it, and a relative isdataat or byte keyword on the
+ * closest payload keyword before it (only a content or pcre retries). A
+ * content followed by a content with `distance` and no `within` does not
+ * retry, because a later occurrence only shortens that window.
  */
 export function prepareInspection(matches: readonly InspectionMatch[]): string | null {
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Partial<PayloadMatch>;
     if (typeof m.kind !== 'number' || m.kind < MatchKind.CONTENT || m.kind > MatchKind.BSIZE) return matches[i].keyword;
+    if (m instanceof ContentMatch || m instanceof PcreMatch) m.canRetry = false;
   }
-  for (let i = 0; i + 1 < matches.length; i++) {
-    const m = matches[i];
-    const next = matches[i + 1] as PayloadMatch;
-    if (!next.isRelative) continue;
-    if (m instanceof ContentMatch) {
-      const isDistanceOnly = next instanceof ContentMatch && next.hasDistance && !next.hasWithin;
-      m.canRetry = !isDistanceOnly;
-    } else if (m instanceof PcreMatch) {
-      m.canRetry = true;
+  for (let j = 1; j < matches.length; j++) {
+    const m = matches[j] as PayloadMatch;
+    if (!m.isRelative) continue;
+    const isPatternMatch = m instanceof ContentMatch || m instanceof PcreMatch;
+    let k = j - 1;
+    while (k >= 0 && !dependsOn(matches[k] as PayloadMatch, isPatternMatch)) k--;
+    if (k < 0) continue;
+    const prev = matches[k];
+    if (prev instanceof ContentMatch) {
+      if (!(m instanceof ContentMatch && m.hasDistance && !m.hasWithin)) prev.canRetry = true;
+    } else if (prev instanceof PcreMatch) {
+      prev.canRetry = true;
     }
   }
   return null;
+}
+
+/** Tells whether a relative keyword can take its position from `m`. */
+function dependsOn(m: PayloadMatch, isPatternMatch: boolean): boolean {
+  if (m.kind === MatchKind.CONTENT || m.kind === MatchKind.PCRE) return true;
+  return !isPatternMatch && m.kind !== MatchKind.BSIZE;
 }
 
 /**
@@ -127,8 +138,8 @@ function inspectNext(
 /**
  * Searches one content. The window is [offset, offset+depth) for an
  * absolute content and [prev+distance, prev+distance+within) for a
- * relative one, where prev is the end of the previous match. A window
- * that a negative distance starts before the buffer starts at 0.
+ * relative one, where prev is the end of the previous match. When a
+ * negative distance reaches before the buffer start, the window starts at 0.
  */
 function inspectContent(
   m: ContentMatch,
@@ -159,7 +170,8 @@ function inspectContent(
         if (end < to) to = end;
       }
     } else {
-      from = m.hasOffset ? (m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset) : 0;
+      from = 0;
+      if (m.hasOffset) from = m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset;
       if (m.hasDepth) to = from + (m.depthVar >= 0 ? vars[m.depthVar] : m.depth);
     }
     if (retryFrom !== 0) from = retryFrom;
@@ -199,7 +211,7 @@ function inspectContent(
 }
 
 /**
- * Runs one pcre. A relative pcre sees the buffer from the end of the
+ * Runs one pcre. A relative pcre runs on the buffer from the end of the
  * previous match, so `^` anchors there. A retry searches again from one
  * byte after the start of the last match.
  */

@@ -68,7 +68,9 @@ export function failureReason(d: RuleDiagnostic): string {
     return d.code === ErrorCode.RULE_UNSUPPORTED ? `${subject} not supported yet` : `unknown ${subject}`;
   }
   if (d.code === ErrorCode.RULE_DUPLICATE_SID) return 'duplicate sid';
-  return d.keyword !== null ? `bad value of '${d.keyword}'` : d.message.replace(/'[^']*'/g, "'...'");
+  // Other codes read as words: KAPU_ERR_RULE_BAD_VALUE becomes "bad value".
+  const problem = d.code.replace(/^KAPU_ERR_RULE_/, '').toLowerCase().replace(/_/g, ' ');
+  return d.keyword !== null ? `'${d.keyword}': ${problem}` : d.message.replace(/'[^']*'/g, "'...'");
 }
 
 /** Loads `files` in order and returns the signatures, the diagnostics and a summary. */
@@ -109,7 +111,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
     else entry.count++;
   };
 
-  let kept: Array<Signature | null> = [];
+  let slots: Array<Signature | null> = [];
   const bySid = new Map<string, number>();
   let commented = 0;
   let failed = 0;
@@ -147,17 +149,17 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
       const key = `${sig.gid}:${sig.sid}`;
       const earlier = bySid.get(key);
       if (earlier === undefined) {
-        bySid.set(key, kept.length);
-        kept.push(sig);
+        bySid.set(key, slots.length);
+        slots.push(sig);
         continue;
       }
-      const previous = kept[earlier] as Signature;
+      const previous = slots[earlier] as Signature;
       const dropped = sig.rev > previous.rev ? previous : sig;
       const stays = dropped === previous ? sig : previous;
       if (dropped === previous) {
-        kept[earlier] = null;
-        bySid.set(key, kept.length);
-        kept.push(sig);
+        slots[earlier] = null;
+        bySid.set(key, slots.length);
+        slots.push(sig);
       }
       const d = duplicateDiagnostic(dropped, stays);
       diagnostics.push(d);
@@ -167,12 +169,12 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
   }
 
   const signatures: Signature[] = [];
-  for (const sig of kept) {
+  for (const sig of slots) {
     if (sig === null) continue;
     sig.id = signatures.length;
     signatures.push(sig);
   }
-  kept = [];
+  slots = [];
 
   const warnings = checkFlowbitUse(signatures, ctx.variables);
   for (const w of warnings) diagnostics.push(w);

@@ -153,7 +153,7 @@ test('summary counts commented rules', () => {
   assert.equal(result.summary.loaded, 1);
   assert.equal(result.summary.failed, 1);
   assert.equal(result.summary.commented, 2);
-  assert.deepEqual(result.summary.failuresByReason, [{ reason: "bad value of 'ttl'", code: 'KAPU_ERR_RULE_BAD_VALUE', count: 1 }]);
+  assert.deepEqual(result.summary.failuresByReason, [{ reason: "'ttl': bad value", code: 'KAPU_ERR_RULE_BAD_VALUE', count: 1 }]);
 });
 
 test('signature fields from meta keywords', () => {
@@ -236,6 +236,7 @@ test('builder buffers and last match', () => {
   };
   define('pat', 'required', (b, value) => b.currentMatches().push({ keyword: 'pat', value } as InspectionMatch));
   define('buf', 'required', (b, value) => b.selectBuffer(value));
+  define('named', 'none', (b) => b.error('KAPU_ERR_RULE_BAD_VALUE', 'named: names itself'));
   define('mod', 'none', (b) => {
     const last = b.lastMatch(['pat']) as (InspectionMatch & { value: string }) | null;
     modified.push(last === null ? 'none' : `${b.currentBuffer}:${last.value}`);
@@ -246,6 +247,8 @@ test('builder buffers and last match', () => {
   const result = loadRulesFromText(rule, 'b.rules', { keywords });
   assert.deepEqual(modified, ['none', 'pkt_data:a', 'pkt_data:b', 'x.y:c']);
   assert.deepEqual(result.diagnostics.map((d) => d.message), ['mod: no pattern before mod']);
+  const named = loadRulesFromText('alert tcp any any -> any any (named; sid:3;)', 'b.rules', { keywords });
+  assert.deepEqual(named.diagnostics.map((d) => d.message), ['named: names itself']);
 
   const clean = loadRulesFromText('alert tcp any any -> any any (pat:a; buf:x.y; pat:b; pat:c; buf:pkt_data; pat:d; sid:2;)', 'b.rules', { keywords });
   const sig = clean.signatures[0];

@@ -167,9 +167,9 @@ class RuleBuilder implements SignatureBuilder {
   private optionKeyword: string | null = null;
   private optionOffset = 0;
   private optionLength = 1;
-  /** Inspection matches of all buffers in the order they were added. */
-  private readonly matchOrder: InspectionMatch[] = [];
-  private readonly seenCounts = new Map<BufferInspection, number>();
+  /** Inspection matches of all buffers in the order they were added; created on first use. */
+  private matchOrder: InspectionMatch[] | null = null;
+  private seenCounts: Map<BufferInspection, number> | null = null;
 
   constructor(
     readonly rule: LogicalRule,
@@ -187,7 +187,7 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   selectBuffer(buffer: string): void {
-    this.syncMatchOrder();
+    if (this.sig.buffers.length > 0) this.syncMatchOrder();
     this.currentBuffer = buffer;
   }
 
@@ -196,9 +196,9 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   lastMatch(keywords: readonly string[]): InspectionMatch | null {
-    this.syncMatchOrder();
-    for (let i = this.matchOrder.length - 1; i >= 0; i--) {
-      if (keywords.includes(this.matchOrder[i].keyword)) return this.matchOrder[i];
+    const order = this.syncMatchOrder();
+    for (let i = order.length - 1; i >= 0; i--) {
+      if (keywords.includes(order[i].keyword)) return order[i];
     }
     return null;
   }
@@ -249,8 +249,10 @@ class RuleBuilder implements SignatureBuilder {
   private report(severity: 'error' | 'warning', code: string, message: string, offset?: number, length?: number): void {
     const at = this.optionOffset + (offset ?? 0);
     const len = length ?? (offset === undefined ? this.optionLength : 1);
+    // A keyword that already names itself in the message gets no second prefix.
     const prefix = this.optionKeyword === null ? '' : `${this.optionKeyword}: `;
-    this.reportAt(severity, code, this.optionKeyword, prefix + message, at, len);
+    const text = message.startsWith(prefix) ? message : prefix + message;
+    this.reportAt(severity, code, this.optionKeyword, text, at, len);
   }
 
   private currentInspection(): BufferInspection {
@@ -260,12 +262,15 @@ class RuleBuilder implements SignatureBuilder {
     return created;
   }
 
-  private syncMatchOrder(): void {
+  private syncMatchOrder(): InspectionMatch[] {
+    const order = this.matchOrder ?? (this.matchOrder = []);
+    const seenCounts = this.seenCounts ?? (this.seenCounts = new Map());
     for (const b of this.sig.buffers) {
-      const seen = this.seenCounts.get(b) ?? 0;
-      for (let i = seen; i < b.matches.length; i++) this.matchOrder.push(b.matches[i]);
-      this.seenCounts.set(b, b.matches.length);
+      const seen = seenCounts.get(b) ?? 0;
+      for (let i = seen; i < b.matches.length; i++) order.push(b.matches[i]);
+      seenCounts.set(b, b.matches.length);
     }
+    return order;
   }
 }
 
@@ -365,17 +370,17 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   return false;
 }
 
-function compileAddress(b: RuleBuilder, text: string, offset: number, what: string): CompiledAddress | null {
+function compileAddress(b: RuleBuilder, text: string, offset: number, fieldName: string): CompiledAddress | null {
   const result = b.ctx.addresses.compile(text);
   if (isCompiledAddress(result)) return result;
-  b.reportAt('error', expressionCode(text, result), null, `${what}: ${result.message}`, offset + result.offset, result.length);
+  b.reportAt('error', expressionCode(text, result), null, `${fieldName}: ${result.message}`, offset + result.offset, result.length);
   return null;
 }
 
-function compilePorts(b: RuleBuilder, text: string, offset: number, what: string): CompiledPorts | null {
+function compilePorts(b: RuleBuilder, text: string, offset: number, fieldName: string): CompiledPorts | null {
   const result = b.ctx.ports.compile(text);
   if (isCompiledPorts(result)) return result;
-  b.reportAt('error', expressionCode(text, result), null, `${what}: ${result.message}`, offset + result.offset, result.length);
+  b.reportAt('error', expressionCode(text, result), null, `${fieldName}: ${result.message}`, offset + result.offset, result.length);
   return null;
 }
 

@@ -268,7 +268,7 @@ export function loadThresholdConfig(path: string, addressGroups: Record<string, 
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return { entries: [], errors: [`${label}: cannot read threshold file (${(err as Error).message})`] };
+    return { entries: [], errors: [`${label}: failed to read threshold file (${(err as Error).message})`] };
   }
   return parseThresholdConfig(text, label, addressGroups);
 }

@@ -333,7 +333,8 @@ test('rate filter timeout ends', () => {
 
 test('threshold table full decides without state', () => {
   // A memcap of 0 gives the 64-slot minimum: 32 entries, then the table is full.
-  const engine = new ThresholdEngine([], { memcapBytes: 0 });
+  const events: unknown[] = [];
+  const engine = new ThresholdEngine([], { memcapBytes: 0, onTableFull: (info) => events.push(info) });
   const s = sig({ threshold: spec('limit', 'by_src', 1, 60) });
   const packets: Packet[] = [];
   for (let i = 0; i < 100; i++) packets.push(packet(`10.1.${i >> 8}.${i & 255}`, '10.0.0.2', 0));
@@ -341,6 +342,7 @@ test('threshold table full decides without state', () => {
   assert.equal(engine.table.entries, 32);
   assert.equal(engine.table.fullCount, 68);
   assert.equal(engine.table.firstFullUs, 0);
+  assert.deepEqual(events, [{ event: 'detect.thresholds.table_full', entries: 32, maxEntries: 32, timestampUs: 0 }]);
   // Repeats of the first 32 sources are tracked and limited.
   assert.equal(countAlerts(engine, s, packets.slice(0, 32), null), 0);
   // After the window, expired slots are reused for new sources. A new key

@@ -171,10 +171,24 @@ interface SignaturePlan {
   rate: RateFilterEntry | null;
 }
 
+/** The event raised the first time the threshold table is full. */
+export interface ThresholdTableFull {
+  /** Name of the event, for logs and EVE consumers. */
+  event: 'detect.thresholds.table_full';
+  entries: number;
+  maxEntries: number;
+  timestampUs: number;
+}
+
 /** Options of a ThresholdEngine. */
 export interface ThresholdEngineOptions {
   /** Memory for threshold state (detect.thresholds.memcap). */
   memcapBytes?: number;
+  /**
+   * Called once, the first time a new key finds the table full. Later full
+   * lookups only raise `table.fullCount`.
+   */
+  onTableFull?: (info: ThresholdTableFull) => void;
 }
 
 /**
@@ -201,6 +215,7 @@ export class ThresholdEngine {
   private readonly key: Uint32Array;
   /** unique_on: distinct port values seen in the current window, per table slot. */
   private readonly distinctPorts: Map<number, number[]>;
+  private readonly onTableFull: ((info: ThresholdTableFull) => void) | null;
 
   constructor(entries: ThresholdConfigEntry[] = [], options: ThresholdEngineOptions = {}) {
     this.table = new ThresholdTable(options.memcapBytes ?? DEFAULT_THRESHOLD_MEMCAP_BYTES);
@@ -212,6 +227,7 @@ export class ThresholdEngine {
     this.plans = [];
     this.key = new Uint32Array(KEY_WORDS);
     this.distinctPorts = new Map();
+    this.onTableFull = options.onTableFull ?? null;
   }
 
   /** Resolves the threshold.config entries of every signature once, at load. */
@@ -266,7 +282,10 @@ export class ThresholdEngine {
     const now = p.timestampUs;
     const t = this.table;
     const slot = t.lookup(this.key, now);
-    if (slot < 0) return this.decideWithoutState(spec);
+    if (slot < 0) {
+      this.reportFull(now);
+      return this.decideWithoutState(spec);
+    }
 
     const windowUs = spec.seconds * MICROS;
     if (!t.isNew && spec.kind !== 'backoff' && now - (t.windowStart[slot] as number) > windowUs) {
@@ -328,6 +347,11 @@ export class ThresholdEngine {
     return seen.length;
   }
 
+  private reportFull(nowUs: number): void {
+    if (this.onTableFull === null || this.table.fullCount !== 1) return;
+    this.onTableFull({ event: 'detect.thresholds.table_full', entries: this.table.entries, maxEntries: this.table.maxEntries, timestampUs: nowUs });
+  }
+
   /**
    * Decides a match when the table is full, as if it were the first match of
    * a new window: limit and both-with-count-1 alert, detection_filter does not.
@@ -357,7 +381,10 @@ export class ThresholdEngine {
     const now = p.timestampUs;
     const t = this.table;
     const slot = t.lookup(this.key, now);
-    if (slot < 0) return;
+    if (slot < 0) {
+      this.reportFull(now);
+      return;
+    }
     const windowUs = rf.seconds * MICROS;
     const timeoutEnd = t.aux[slot] as number;
     if (timeoutEnd > 0) {

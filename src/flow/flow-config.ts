@@ -21,8 +21,8 @@ export interface FlowTimeouts {
 }
 
 /**
- * What to do with a packet that needs a new flow when the flow memcap is
- * reached and no flow can be freed (`flow.memcap-policy`). The flow memcap
+ * Policy names of `flow.memcap-policy`: the action on a packet that needs
+ * a new flow when the flow memcap is reached and no flow can be freed. The flow memcap
  * policy applies to the packet only, so drop-flow acts as drop-packet and
  * pass-flow as pass-packet.
  */

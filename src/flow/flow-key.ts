@@ -14,6 +14,8 @@
  * message between two hosts, echo or not, belongs to one flow. An ICMPv4
  * destination-unreachable message is looked up by the packet it quotes,
  * so it joins the flow that caused it (`writeIcmpErrorKey`).
+ * NOTE: ICMPv6 errors and other ICMPv4 errors (time exceeded, parameter
+ * problem) are keyed as plain ICMP, so they form their own flow.
  */
 import { IpProto, type Packet } from '../core/packet.js';
 

@@ -28,7 +28,7 @@ test('eve timestamp format', () => {
 });
 
 test('flow record tcp rst', () => {
-  // The shape of a Suricata flow event for a SYN answered by RST/ACK.
+  // The shape of a Suricata flow event for a SYN followed by a RST/ACK from the server.
   const c = { src: '198.51.100.6', dst: '203.0.113.1', srcPort: 56814, dstPort: 2352 };
   const s = { src: '203.0.113.1', dst: '198.51.100.6', srcPort: 2352, dstPort: 56814 };
   const records = runFlow(
@@ -144,7 +144,7 @@ test('flow record tcp reuse reason', () => {
   const table = new FlowTable(defaultFlowConfig(), (flow) => records.push(buildFlowRecord(flow)));
   const c = { src: '198.51.100.6', dst: '203.0.113.1', srcPort: 1, dstPort: 2 };
   table.handlePacket(makePacket({ ...c, flags: TcpFlag.SYN, seq: 1, timestampUs: START_US }));
-  table.handlePacket(makePacket({ ...c, flags: TcpFlag.RST, seq: 2, timestampUs: START_US }));
+  table.handlePacket(makePacket({ src: c.dst, dst: c.src, srcPort: 2, dstPort: 1, flags: TcpFlag.RST | TcpFlag.ACK, ack: 2, timestampUs: START_US }));
   table.handlePacket(makePacket({ ...c, flags: TcpFlag.SYN, seq: 900, timestampUs: START_US }));
   assert.equal(records[0]?.flow.reason, 'tcp_reuse');
 });

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Direction, IpProto, TcpFlag } from '../core/packet.js';
+import { TcpState } from '../stream/tcp-session.js';
 import { Flow, FlowEndReason, FlowState } from './flow.js';
 import { defaultFlowConfig, ExceptionAction, type ExceptionPolicyName, type FlowConfig } from './flow-config.js';
 import { FlowTable, FLOW_BYTES_ESTIMATE, HASH_BUCKET_BYTES_ESTIMATE } from './flow-table.js';
+import { collectFlowStats } from './flow-stats.js';
 import { makePacket, type PacketSpec } from './test-packet.js';
 
 const T0 = 1_700_000_000_000_000;
@@ -182,13 +184,16 @@ test('flow protocol without ports', () => {
   assert.notEqual(esp, flow);
 });
 
-test('flow skips fragments and non-ip', () => {
+test('flow skips fragments, invalid, non-ip', () => {
   const { table } = newTable();
   const fragment = udp('198.51.100.7', '203.0.113.9', 0, 0, T0, { isFragment: true });
   assert.equal(table.handlePacket(fragment), null);
   const arp = udp('198.51.100.7', '203.0.113.9', 0, 0, T0);
   arp.ipVersion = 0;
   assert.equal(table.handlePacket(arp), null);
+  const broken = udp('198.51.100.7', '203.0.113.9', 1, 2, T0);
+  broken.isInvalid = true;
+  assert.equal(table.handlePacket(broken), null);
   assert.equal(table.counters.created, 0);
   assert.equal(table.exceptionAction, ExceptionAction.NONE);
 });
@@ -276,7 +281,8 @@ test('flow id below 2^51 and unique', () => {
     const flow = table.handlePacket(udp('198.51.100.7', '203.0.113.9', 1024 + i, 53, T0 + 123456));
     assert.ok(flow !== null);
     assert.ok(Number.isSafeInteger(flow.flowId));
-    assert.ok(flow.flowId > 0 && flow.flowId < 2 ** 51);
+    assert.ok(flow.flowId > 0);
+    assert.ok(flow.flowId < 2 ** 51);
     ids.add(flow.flowId);
   }
   assert.equal(ids.size, 5000);
@@ -417,4 +423,36 @@ test('flow tcp syn to client without session', () => {
   const flow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 9, timestampUs: T0 + 1 }));
   assert.equal(ended[0]?.reason, FlowEndReason.TCP_REUSE);
   assert.equal(flow?.clientPort, 40000);
+});
+
+test('flow stats names', () => {
+  const { table } = smallMemcap(1, 'auto', true);
+  table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 1, dstPort: 2, flags: TcpFlag.SYN, ack: 5, timestampUs: T0 }));
+  table.handlePacket(udp('198.51.100.7', '203.0.113.9', 3, 4, T0));
+  const stats = collectFlowStats(table);
+  assert.equal(stats['flow.total'], 1);
+  assert.equal(stats['flow.tcp'], 1);
+  assert.equal(stats['flow.memcap'], 1);
+  assert.equal(stats['flow.memcap_exception_policy.drop_packet'], 1);
+  assert.equal(stats['flow.memcap_exception_policy.ignore'], 0);
+  assert.equal(stats['tcp.syn'], 1);
+  assert.equal(stats['tcp.sessions'], 1);
+  assert.equal(stats['stream.pkt_broken_ack'], 1);
+  assert.equal(stats['stream.3whs_ack_in_wrong_dir'], 0);
+});
+
+test('flow icmp error keeps tcp state', () => {
+  const { table } = newTable();
+  const tcpFlow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1, timestampUs: T0 }));
+  // Host unreachable from a router quoting the SYN:
+  // 0x00  45 00 00 28 00 00 00 00 40 06 00 00 c6 33 64 07   E..(....@....3d.
+  // 0x10  cb 00 71 09 9c 40 00 50                           ..q..@.P
+  const bytes = new Uint8Array(80);
+  bytes.set([0x45, 0, 0, 0x28, 0, 0, 0, 0, 0x40, 0x06, 0, 0, 198, 51, 100, 7, 203, 0, 113, 9, 0x9c, 0x40, 0x00, 0x50], 42);
+  const error = makePacket({ src: '198.51.100.1', dst: '198.51.100.7', proto: IpProto.ICMP, icmpType: 3, icmpCode: 1, bytes, icmpInnerL3Offset: 42, timestampUs: T0 + 5 });
+  assert.equal(table.handlePacket(error), tcpFlow);
+  assert.equal(error.direction, Direction.TO_CLIENT);
+  assert.equal(tcpFlow?.pktsToClient, 1);
+  assert.equal(tcpFlow?.state, FlowState.NEW);
+  assert.equal(tcpFlow?.tcp?.state, TcpState.SYN_SENT);
 });

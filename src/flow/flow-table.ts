@@ -8,8 +8,9 @@
  * Flow objects and TCP sessions are pooled. A lookup builds the key in a
  * scratch array and allocates nothing.
  *
- * Time is capture time: timeouts compare packet timestamps, and the table
- * scans for expired flows itself at most once per capture second.
+ * Time is capture time. Timeouts compare packet timestamps, a found flow
+ * is checked for timeout before use, and handlePacket scans the table for
+ * expired flows when a packet starts a new capture second.
  */
 import { Direction, IpProto, TcpFlag, ChecksumState, type Packet } from '../core/packet.js';
 import { STREAM_EVENT_ID_LIMIT } from '../stream/stream-events.js';
@@ -119,7 +120,7 @@ export class FlowTable {
   private readonly onFlowEnd: (flow: Flow) => void;
   private readonly hashSize: number;
   private readonly buckets: Int32Array;
-  /** Most flows that fit in the memcap beside the buckets. */
+  /** Maximum number of flows that fit in the memcap beside the buckets. */
   private readonly maxFlows: number;
   private readonly memcapAction: number;
 
@@ -185,13 +186,14 @@ export class FlowTable {
   /**
    * Finds or creates the flow of `p`, sets `p.direction`, updates the
    * counters and, for TCP, the session. Returns null for packets that have
-   * no flow (not IP, or an IP fragment before reassembly) and when the
-   * memcap leaves no room; `exceptionAction` then says what the memcap
-   * policy decided.
+   * no flow (not IP, an IP fragment before reassembly, or a packet whose
+   * decoding stopped on an invalid header) and when the memcap leaves no
+   * room. In that case `exceptionAction` contains the outcome of the
+   * memcap policy.
    */
   handlePacket(p: Packet): Flow | null {
     this.exceptionAction = ExceptionAction.NONE;
-    if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.isFragment) return null;
+    if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.isFragment || p.isInvalid) return null;
 
     const nowUs = p.timestampUs;
     const nowS = Math.floor(nowUs / US_PER_S);
@@ -228,8 +230,10 @@ export class FlowTable {
     p.direction = direction;
     this.updateCounters(flow, p, direction, nowUs);
 
-    if (flow.tcp !== null && p.ipProto === IpProto.TCP) {
-      this.updateTcp(flow, flow.tcp, p, direction, slot);
+    if (flow.tcp !== null) {
+      // An ICMP error joined to a TCP flow counts as a packet but leaves the
+      // session alone, and so do packets of a flow dropped in IPS mode.
+      if (p.ipProto === IpProto.TCP && !flow.isDropped) this.updateTcp(flow, flow.tcp, p, direction, slot);
     } else if (flow.state === FlowState.NEW && flow.pktsToServer > 0 && flow.pktsToClient > 0) {
       flow.state = FlowState.ESTABLISHED;
     }
@@ -271,7 +275,7 @@ export class FlowTable {
     return this.config.timeoutsDefault;
   }
 
-  /** A flow is timed out once capture time reaches its last packet plus the timeout. */
+  /** Tells whether capture time reached the flow's last packet plus its timeout. */
   private isTimedOut(flow: Flow, nowUs: number): boolean {
     return nowUs >= flow.lastUs + this.timeoutSeconds(flow) * US_PER_S;
   }
@@ -292,8 +296,9 @@ export class FlowTable {
   }
 
   /**
-   * Ends a found flow that timed out or whose TCP tuple a new connection
-   * reuses, and returns -1 so a new flow is created; otherwise returns the slot.
+   * Checks a found flow before use. A flow that timed out, or whose TCP
+   * tuple a new connection reuses, is ended and -1 returned, so the caller
+   * creates a new flow. Otherwise the slot is returned.
    */
   private checkExisting(slot: number, p: Packet, isSrcLower: boolean, nowUs: number): number {
     const flow = this.flows[slot] as Flow;
@@ -570,9 +575,9 @@ export class FlowTable {
 
 /**
  * Decides whether a SYN on an existing TCP flow starts a new connection,
- * as Suricata's reuse check does: towards the server when the old session
- * is in last_ack or later (not a retransmitted SYN), towards the client
- * when no session exists or it is in last_ack or later.
+ * as Suricata's reuse check does. Towards the server it does when the old
+ * session is in last_ack or a later-numbered state and the SYN is not a
+ * retransmission. Towards the client it also does when no session exists.
  */
 function isTcpReuse(session: TcpSession, p: Packet, isToServer: boolean): boolean {
   const state = session.state;

@@ -16,7 +16,7 @@ export const FlowState = {
   CLOSED: 2,
 } as const;
 
-/** Why a flow record was written (EVE `flow.reason`). */
+/** Reasons for ending a flow (EVE `flow.reason`). */
 export const FlowEndReason = {
   TIMEOUT: 0,
   FORCED: 1,

@@ -20,6 +20,8 @@ export interface PacketSpec {
   windowScale?: number;
   /** TSval of a timestamp option, or absent. */
   tsVal?: number;
+  /** TSecr of the timestamp option (0 when absent). */
+  tsEcr?: number;
   payloadLength?: number;
   timestampUs?: number;
   vlanIds?: number[];
@@ -85,6 +87,7 @@ export function makePacket(spec: PacketSpec): Packet {
   p.tcpWindowScale = spec.windowScale ?? -1;
   p.hasTcpTimestamp = spec.tsVal !== undefined;
   p.tcpTsVal = spec.tsVal ?? 0;
+  p.tcpTsEcr = spec.tsEcr ?? 0;
   p.icmpType = spec.icmpType ?? 0;
   p.icmpCode = spec.icmpCode ?? 0;
   p.icmpInnerL3Offset = spec.icmpInnerL3Offset ?? -1;

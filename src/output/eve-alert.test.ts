@@ -9,8 +9,8 @@ import { PktSrc, formatIpv6, formatIpv6Compressed } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 
-const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false, ipv6Compress: false };
-const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true };
+const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false, ipv6Compress: false, ethernet: false, pcapFilename: null };
+const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true, payloadBufferSize: 4096, verdict: false };
 
 test('alert fields of verify packet', () => {
   // Expected values: suricata-verify eve-payload-04-partial-overlap, sid 3.
@@ -120,6 +120,14 @@ test('alert stream match uses stream payload', () => {
   assert.equal(e.pkt_src, 'stream (flow timeout)');
 });
 
+test('alert stream payload buffer size', () => {
+  const facts = { ...packetAlertFacts('allowed'), isStreamMatch: true, streamPayload: new TextEncoder().encode('ABCDEFGH') };
+  const opts = { ...allPayload, payloadLength: true, payloadBufferSize: 5 };
+  const e = JSON.parse(buildAlertEvent(utc, verifyPacket(), new Flow(), makeSig({}), facts, opts));
+  assert.equal(e.payload_printable, 'ABCDE');
+  assert.equal(e.payload_length, 5);
+});
+
 test('alert payload printable replaces bytes', () => {
   const p = verifyPacket();
   const bytes = new Uint8Array([0x47, 0x0d, 0x0a, 0x09, 0x00, 0x7f, 0xc3, 0x22]);
@@ -208,6 +216,31 @@ test('alert multiple vlan ids', () => {
   p.vlanCount = 3;
   const e = JSON.parse(buildAlertEvent(utc, p, null, makeSig({}), packetAlertFacts('allowed'), allPayload));
   assert.deepEqual(e.vlan, [200, 300, 400]);
+});
+
+test('alert ether verdict and pcap file', () => {
+  const ctx = { ...utc, ethernet: true, pcapFilename: '/data/ip_secopt.pcap' };
+  const opts = { ...allPayload, verdict: true };
+  const e = JSON.parse(buildAlertEvent(ctx, verifyPacket(), null, makeSig({}), packetAlertFacts('allowed'), opts));
+  // MAC addresses and EtherType (0x8100, VLAN-tagged) read from the frame by hand.
+  assert.deepEqual(e.ether, { ether_type: 0x8100, src_mac: '00:01:02:03:04:05', dest_mac: '05:04:03:02:01:00' });
+  // suricata-verify bug-7414-decoder-event-01: an IDS alert has verdict.action "alert".
+  assert.deepEqual(e.verdict, { action: 'alert' });
+  const keys = Object.keys(e);
+  assert.equal(keys[keys.indexOf('pkt_src') + 1], 'ether');
+  assert.equal(keys[keys.length - 1], 'pcap_filename');
+  assert.equal(e.pcap_filename, '/data/ip_secopt.pcap');
+});
+
+test('alert verdict drop and reject', () => {
+  const ips = { ...utc, ipsMode: true };
+  const opts = { ...allPayload, verdict: true };
+  const drop = JSON.parse(buildAlertEvent(ips, verifyPacket(), null, makeSig({ action: Action.DROP }), packetAlertFacts('blocked'), opts));
+  assert.deepEqual(drop.verdict, { action: 'drop' });
+  const reject = JSON.parse(buildAlertEvent(ips, verifyPacket(), null, makeSig({ action: Action.REJECTBOTH }), packetAlertFacts('blocked'), opts));
+  assert.deepEqual(reject.verdict, { action: 'drop', 'reject-target': 'both', reject: ['tcp-reset'] });
+  const idsDrop = JSON.parse(buildAlertEvent(utc, verifyPacket(), null, makeSig({ action: Action.DROP }), packetAlertFacts('allowed'), opts));
+  assert.deepEqual(idsDrop.verdict, { action: 'alert' });
 });
 
 test('alert action text', () => {

@@ -19,7 +19,7 @@ import {
   protoHasPorts,
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
-import { openPacketEvent } from './eve-header.js';
+import { closeEvent, openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
 /** Optional parts of an alert event (outputs.eve-log.types.alert). */
@@ -30,6 +30,10 @@ export interface AlertFieldOptions {
   packet: boolean;
   /** Rule metadata, the flow object and app-layer fields. */
   metadata: boolean;
+  /** Most bytes of reassembled stream data logged as the payload (`payload-buffer-size`). */
+  payloadBufferSize: number;
+  /** The `verdict` object (alert option `verdict`). */
+  verdict: boolean;
 }
 
 /** Facts about one alert that are not in the packet, flow or signature. */
@@ -98,18 +102,42 @@ export function metadataJson(entries: readonly string[]): string | null {
   return out + '}';
 }
 
-/** Returns the text of the `"alert":{...}` object. `withMetadata` adds source/target and metadata. */
-export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean, ipv6Compress = false): string {
-  let out = '"alert":{"action":"' + action + '"';
-  out += ',"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev;
-  out += ',"signature":' + jsonString(sig.msg);
-  out += ',"category":' + jsonString(sig.category);
-  out += ',"severity":' + sig.priority;
-  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target, ipv6Compress);
-  if (withMetadata) {
+/** The fixed text of a signature's alert object, built on its first alert. */
+interface SignatureText {
+  /** `,"gid":...,"severity":N` */
+  core: string;
+  /** `,"metadata":{...}`, or '' when the rule has none. */
+  metadata: string;
+}
+
+const signatureTexts = new WeakMap<Signature, SignatureText>();
+
+function signatureText(sig: Signature): SignatureText {
+  let text = signatureTexts.get(sig);
+  if (text === undefined) {
     const metadata = metadataJson(sig.metadata);
-    if (metadata !== null) out += ',"metadata":' + metadata;
+    text = {
+      core:
+        ',"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev +
+        ',"signature":' + jsonString(sig.msg) + ',"category":' + jsonString(sig.category) +
+        ',"severity":' + sig.priority,
+      metadata: metadata === null ? '' : ',"metadata":' + metadata,
+    };
+    signatureTexts.set(sig, text);
   }
+  return text;
+}
+
+/**
+ * Returns the text of the `"alert":{...}` object. `withMetadata` adds the
+ * rule metadata. The signature's fields are formatted once and kept, so a
+ * signature must not change after its first alert.
+ */
+export function alertObject(p: Packet, sig: Signature, action: 'allowed' | 'blocked', withMetadata: boolean, ipv6Compress = false): string {
+  const text = signatureText(sig);
+  let out = '"alert":{"action":"' + action + '"' + text.core;
+  if (sig.target !== null && p.ipVersion !== 0) out += sourceTarget(p, sig.target, ipv6Compress);
+  if (withMetadata) out += text.metadata;
   return out + '}';
 }
 
@@ -159,7 +187,10 @@ export function buildAlertEvent(
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {
     const stream = p.ipProto === 6 && facts.isStreamMatch;
-    const data = stream && facts.streamPayload !== null && facts.streamPayload.length > 0 ? facts.streamPayload : p.payload();
+    let data = p.payload();
+    if (stream && facts.streamPayload !== null && facts.streamPayload.length > 0) {
+      data = facts.streamPayload.subarray(0, opts.payloadBufferSize);
+    }
     if (opts.payload) out += ',"payload":"' + base64(data) + '"';
     if (opts.payloadLength) out += ',"payload_length":' + data.length;
     if (opts.payloadPrintable) out += ',"payload_printable":' + jsonString(printableAscii(data));
@@ -170,5 +201,25 @@ export function buildAlertEvent(
     out += ',"packet":"' + base64(p.bytes) + '"';
     out += ',"packet_info":{"linktype":' + p.linkType + ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
   }
-  return out + '}';
+  if (opts.verdict) out += verdictObject(ctx, p, sig);
+  return closeEvent(ctx, out);
+}
+
+/**
+ * Returns the `"verdict":{...}` object: what happens to the packet. A
+ * reject names its target and the packet sent (a TCP reset, or ICMP
+ * unreachable for other protocols); drops show in IPS mode only.
+ */
+function verdictObject(ctx: EveContext, p: Packet, sig: Signature): string {
+  const a = sig.action;
+  if (a === Action.REJECT || a === Action.REJECTSRC || a === Action.REJECTDST || a === Action.REJECTBOTH) {
+    let target = 'to_client';
+    if (a === Action.REJECTDST) target = 'to_server';
+    else if (a === Action.REJECTBOTH) target = 'both';
+    const sent = p.ipProto === 6 ? 'tcp-reset' : 'icmp-prohib';
+    return ',"verdict":{"action":"' + (ctx.ipsMode ? 'drop' : 'alert') + '","reject-target":"' + target + '","reject":["' + sent + '"]}';
+  }
+  if (ctx.ipsMode && (p.isDropped || a === Action.DROP)) return ',"verdict":{"action":"drop"}';
+  if (a === Action.PASS) return ',"verdict":{"action":"pass"}';
+  return ',"verdict":{"action":"alert"}';
 }

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Flow } from '../flow/flow.js';
-import { buildAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent, DropReason } from './eve-events.js';
+import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent, DropReason } from './eve-events.js';
 import { PktSrc } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 import { makeSig, verifyPacket } from './test-fixtures.js';
 
-const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: true, ipv6Compress: false };
+const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: true, ipv6Compress: false, ethernet: false, pcapFilename: null };
 const TS_US = Date.UTC(2026, 11, 4, 21, 3, 13) * 1000 + 123456;
 
 test('anomaly decode event', () => {
@@ -27,6 +27,17 @@ test('anomaly stream event has flow id', () => {
   const e = JSON.parse(buildAnomalyEvent(utc, verifyPacket(), flow, 'stream', 'stream.reassembly_depth_reached', PktSrc.WIRE));
   assert.equal(e.flow_id, 42);
   assert.deepEqual(e.anomaly, { type: 'stream', event: 'stream.reassembly_depth_reached' });
+});
+
+test('anomaly app-layer event fields', () => {
+  // Fields of suricata-verify's app-layer anomaly checks (anomaly.app_proto, .type, .event, .layer).
+  const flow = new Flow();
+  flow.flowId = 7;
+  const e = JSON.parse(buildAppLayerAnomalyEvent(utc, verifyPacket(), flow, 'http', 'REQUEST_LINE_MISSING_PROTOCOL', 'proto_parser', 0, PktSrc.WIRE));
+  assert.equal(e.tx_id, 0);
+  assert.deepEqual(e.anomaly, { app_proto: 'http', type: 'applayer', event: 'REQUEST_LINE_MISSING_PROTOCOL', layer: 'proto_parser' });
+  assert.deepEqual(Object.keys(e.anomaly), ['app_proto', 'type', 'event', 'layer']);
+  assert.deepEqual(Object.keys(e).slice(-3), ['pkt_src', 'tx_id', 'anomaly']);
 });
 
 test('drop event tcp fields', () => {
@@ -122,6 +133,15 @@ test('stats event nests counter names', () => {
     detect: { alert: 6 },
     tcp: { reassembly_gap: 0 },
   });
+});
+
+test('events end with pcap filename', () => {
+  const ctx = { ...utc, pcapFilename: 'in.pcap' };
+  const anomaly = JSON.parse(buildAnomalyEvent(ctx, verifyPacket(), null, 'decode', 'decoder.ipv4.trunc_pkt', PktSrc.WIRE));
+  const stats = JSON.parse(buildStatsEvent(ctx, TS_US, 1, new Map(), null));
+  assert.equal(Object.keys(anomaly).pop(), 'pcap_filename');
+  assert.equal(Object.keys(stats).pop(), 'pcap_filename');
+  assert.equal(stats.pcap_filename, 'in.pcap');
 });
 
 test('stats event deltas', () => {

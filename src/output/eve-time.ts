@@ -28,47 +28,56 @@ export function formatUtcOffset(minutesEast: number): string {
   return sign + pad2(Math.floor(abs / 60)) + pad2(abs % 60);
 }
 
+/** The formatted date and time of one second. */
+interface SecondText {
+  second: number;
+  isoPrefix: string;
+  fastPrefix: string;
+  offset: string;
+}
+
 /**
- * Formats capture timestamps. The date and time of the current second are
- * kept, so consecutive events in the same second only format the
- * microseconds.
+ * Formats capture timestamps. The text of the two most recent seconds is
+ * kept, so events of the current second, and a flow start among them, only
+ * format the microseconds.
  */
 export class TimestampFormatter {
   /** Fixed offset in minutes east of UTC, or null to use the local zone. */
   private readonly fixedOffset: number | null;
-  private cachedSecond: number;
-  private isoPrefix: string;
-  private fastPrefix: string;
-  private offsetText: string;
+  private recent: SecondText;
+  private older: SecondText;
 
   constructor(fixedOffsetMinutes: number | null = null) {
     this.fixedOffset = fixedOffsetMinutes;
-    this.cachedSecond = Number.NaN;
-    this.isoPrefix = '';
-    this.fastPrefix = '';
-    this.offsetText = '';
+    this.recent = { second: Number.NaN, isoPrefix: '', fastPrefix: '', offset: '' };
+    this.older = { second: Number.NaN, isoPrefix: '', fastPrefix: '', offset: '' };
   }
 
   /** Returns the EVE timestamp of `timestampUs` (microseconds since the epoch). */
   iso(timestampUs: number): string {
-    const micros = this.prepare(timestampUs);
-    return this.isoPrefix + pad6(micros) + this.offsetText;
+    const second = Math.floor(timestampUs / MICROS_PER_SECOND);
+    const text = this.textOf(second);
+    return text.isoPrefix + pad6(timestampUs - second * MICROS_PER_SECOND) + text.offset;
   }
 
   /** Returns the fast.log timestamp of `timestampUs`. */
   fast(timestampUs: number): string {
-    const micros = this.prepare(timestampUs);
-    return this.fastPrefix + pad6(micros);
-  }
-
-  private prepare(timestampUs: number): number {
     const second = Math.floor(timestampUs / MICROS_PER_SECOND);
-    const micros = timestampUs - second * MICROS_PER_SECOND;
-    if (second !== this.cachedSecond) this.formatSecond(second);
-    return micros;
+    return this.textOf(second).fastPrefix + pad6(timestampUs - second * MICROS_PER_SECOND);
   }
 
-  private formatSecond(second: number): void {
+  private textOf(second: number): SecondText {
+    if (this.recent.second === second) return this.recent;
+    if (this.older.second === second) return this.older;
+    // Reuse the older entry's object for the new second.
+    const text = this.older;
+    this.formatSecond(second, text);
+    this.older = this.recent;
+    this.recent = text;
+    return text;
+  }
+
+  private formatSecond(second: number, text: SecondText): void {
     const ms = second * 1000;
     const offset = this.fixedOffset ?? -new Date(ms).getTimezoneOffset();
     // Wall-clock fields in the chosen zone, read with the UTC getters.
@@ -77,9 +86,9 @@ export class TimestampFormatter {
     const month = pad2(wall.getUTCMonth() + 1);
     const day = pad2(wall.getUTCDate());
     const time = pad2(wall.getUTCHours()) + ':' + pad2(wall.getUTCMinutes()) + ':' + pad2(wall.getUTCSeconds());
-    this.isoPrefix = year + '-' + month + '-' + day + 'T' + time + '.';
-    this.fastPrefix = month + '/' + day + '/' + year + '-' + time + '.';
-    this.offsetText = formatUtcOffset(offset);
-    this.cachedSecond = second;
+    text.second = second;
+    text.isoPrefix = year + '-' + month + '-' + day + 'T' + time + '.';
+    text.fastPrefix = month + '/' + day + '/' + year + '-' + time + '.';
+    text.offset = formatUtcOffset(offset);
   }
 }

@@ -10,8 +10,8 @@ import type { Signature } from '../detect/signature.js';
 import type { EveLogConfig } from '../config/types.js';
 import { buildAlertEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
-import { buildAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
-import type { DropReasonValue } from './eve-events.js';
+import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
+import type { AppLayerAnomalyLayer, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
@@ -43,7 +43,7 @@ export class EveWriter {
   constructor(logDir: string, config: EveLogConfig, ipsMode: boolean, fileOptions: LogFileOptions = {}, time = new TimestampFormatter()) {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
-    this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress };
+    this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
     this.counts = { alert: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
     this.config = config;
     const a = config.types.alert;
@@ -53,9 +53,19 @@ export class EveWriter {
       payloadLength: a.payloadLength,
       packet: a.packet,
       metadata: a.metadata,
+      payloadBufferSize: a.payloadBufferSize,
+      verdict: a.verdict,
     };
     this.dropFlowsSeen = new WeakSet();
     this.previousStats = null;
+  }
+
+  /**
+   * Sets the capture file that events name in `pcap_filename`, when the
+   * eve-log sets `pcap-file: yes`. Call before the first event of a capture.
+   */
+  setPcapFilename(path: string | null): void {
+    this.ctx.pcapFilename = this.config.pcapFile ? path : null;
   }
 
   /** Writes an alert event when alerts are enabled. */
@@ -70,6 +80,14 @@ export class EveWriter {
     const t = this.config.types.anomaly;
     if (!t.enabled || (kind === 'decode' ? !t.decode : !t.stream)) return;
     this.file.writeLine(buildAnomalyEvent(this.ctx, p, flow, kind, eventName, pktSrc));
+    this.counts.anomaly++;
+  }
+
+  /** Writes an anomaly event for an app-layer parser event, when app-layer anomalies are enabled. */
+  appLayerAnomaly(p: Packet, flow: Flow | null, appProto: string, eventName: string, layer: AppLayerAnomalyLayer, txId: number, pktSrc: PktSrcValue): void {
+    const t = this.config.types.anomaly;
+    if (!t.enabled || !t.applayer) return;
+    this.file.writeLine(buildAppLayerAnomalyEvent(this.ctx, p, flow, appProto, eventName, layer, txId, pktSrc));
     this.counts.anomaly++;
   }
 

@@ -39,6 +39,8 @@ export function fastLogLine(time: TimestampFormatter, p: Packet, sig: Signature,
       sp = p.srcPort;
       dp = p.dstPort;
     } else if (p.ipProto === 1 || p.ipProto === 58) {
+      // Suricata's fast.log shows an echo request as `:8 -> :0`.
+      // NOTE: type and code are an assumption for messages with a non-zero code.
       sp = p.icmpType;
       dp = p.icmpCode;
     }

@@ -18,6 +18,12 @@ export interface LogFileOptions {
   bufferBytes?: number;
   /** Append to an existing file (default true); false truncates it at open. */
   append?: boolean;
+  /**
+   * Flush at least this often, in milliseconds, so a quiet live capture
+   * still reaches the file; 0 (default) flushes only when the buffer fills
+   * or on flush(), reopen() and close().
+   */
+  flushIntervalMs?: number;
 }
 
 /** A log file with a write buffer. */
@@ -33,6 +39,7 @@ export class BufferedLogFile {
   bytesFlushed: number;
   /** Writes to the file (batches) since open. */
   flushes: number;
+  private timer: NodeJS.Timeout | null;
 
   constructor(path: string, options: LogFileOptions = {}) {
     this.path = path;
@@ -43,6 +50,13 @@ export class BufferedLogFile {
     this.bytesFlushed = 0;
     this.flushes = 0;
     this.fd = this.open(this.append);
+    this.timer = null;
+    const interval = options.flushIntervalMs ?? 0;
+    if (interval > 0) {
+      this.timer = setInterval(() => this.flush(), interval);
+      // The timer must not keep the process alive once the run is over.
+      this.timer.unref();
+    }
   }
 
   /** Appends `line` and a newline. The line reaches the file at the next flush. */
@@ -81,12 +95,16 @@ export class BufferedLogFile {
 
   /** Flushes and closes the file. */
   close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
     if (this.fd < 0) return;
     this.flush();
     closeSync(this.fd);
     this.fd = -1;
   }
 
+  // NOTE: writes are synchronous, one per batch, in the calling thread. A
+  // slow disk therefore delays the caller for the duration of one write.
   private writeAll(data: Buffer): void {
     let done = 0;
     while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
@@ -98,7 +116,7 @@ export class BufferedLogFile {
     try {
       return openSync(this.path, append ? 'a' : 'w', 0o640);
     } catch (err) {
-      throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `${this.path}: cannot open log file (${(err as Error).message})`, {
+      throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `${this.path}: failed to open log file (${(err as Error).message})`, {
         cause: err,
       });
     }

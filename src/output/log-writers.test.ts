@@ -29,6 +29,18 @@ test('timestamp iso and fast forms', () => {
   assert.equal(utc.iso(TS_US - 123456), '2026-12-04T21:03:13.000000+0000');
 });
 
+test('timestamp alternating seconds', () => {
+  const utc = new TimestampFormatter(0);
+  const start = TS_US - 3_600_000_000;
+  const third = TS_US + 86_400_000_000;
+  assert.equal(utc.iso(TS_US), '2026-12-04T21:03:13.123456+0000');
+  assert.equal(utc.iso(start), '2026-12-04T20:03:13.123456+0000');
+  assert.equal(utc.iso(TS_US + 1), '2026-12-04T21:03:13.123457+0000');
+  assert.equal(utc.iso(third), '2026-12-05T21:03:13.123456+0000');
+  assert.equal(utc.iso(start), '2026-12-04T20:03:13.123456+0000');
+  assert.equal(utc.fast(TS_US), '12/04/2026-21:03:13.123456');
+});
+
 test('timestamp offsets east and west', () => {
   assert.equal(new TimestampFormatter(60).iso(TS_US), '2026-12-04T22:03:13.123456+0100');
   assert.equal(new TimestampFormatter(-330).iso(TS_US), '2026-12-04T15:33:13.123456-0530');
@@ -108,6 +120,15 @@ test('log file line larger than buffer', () => {
   file.writeLine('b');
   file.close();
   assert.equal(readFileSync(join(dir, 'x.log'), 'utf8'), 'a\n' + 'é'.repeat(100) + '\nb\n');
+});
+
+test('log file timer flushes', async () => {
+  const dir = tempDir();
+  const file = new BufferedLogFile(join(dir, 'x.log'), { flushIntervalMs: 10 });
+  file.writeLine('quiet');
+  for (let i = 0; i < 50 && file.flushes === 0; i++) await new Promise((done) => setTimeout(done, 10));
+  assert.equal(readFileSync(join(dir, 'x.log'), 'utf8'), 'quiet\n');
+  file.close();
 });
 
 test('log file reopen after rotation', () => {

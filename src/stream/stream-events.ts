@@ -1,10 +1,10 @@
 /**
  * The catalogue of Suricata 8 stream events (the `stream-event:` names of
  * Suricata's stream-events.rules) with kapu's numeric ids. Session tracking
- * (tcp-session.ts) and reassembly record them on the session of the packet
- * that caused them; the `stream-event` keyword matches them, the pipeline
- * writes them as EVE `anomaly` events (type "stream") and counts them as the
- * stats counters `stream.<name>`.
+ * (tcp-session.ts) and reassembly record them on the session for the
+ * packet that caused them. The `stream-event` keyword matches them, and
+ * the pipeline writes them as EVE `anomaly` events (type "stream") and
+ * counts them as the stats counters `stream.<name>`.
  *
  * Ids are dense from 1 in the order of the rules file, so a Uint32Array
  * indexed by id holds the counters. Id 0 is unused.
@@ -162,5 +162,14 @@ export function streamEventId(name: string): number {
 
 /** Returns the stats counter name of a stream event, e.g. `stream.pkt_invalid_ack`. */
 export function streamEventCounterName(id: number): string {
+  return 'stream.' + STREAM_EVENT_NAMES[id];
+}
+
+/**
+ * Returns the EVE `anomaly.event` value of a stream event (`anomaly.type`
+ * is "stream"), e.g. `stream.reassembly_depth_reached`: the same text as
+ * the stats counter.
+ */
+export function streamEventEveName(id: number): string {
   return 'stream.' + STREAM_EVENT_NAMES[id];
 }

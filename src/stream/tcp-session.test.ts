@@ -33,7 +33,8 @@ class Conversation {
   }
 
   get session(): TcpSession {
-    assert.ok(this.flow !== null && this.flow.tcp !== null);
+    assert.ok(this.flow !== null);
+    assert.ok(this.flow.tcp !== null);
     return this.flow.tcp;
   }
 
@@ -157,6 +158,25 @@ test('tcp synack with wrong ack', () => {
   assert.equal(c.stateName, 'syn_sent');
 });
 
+test('tcp fast open data acknowledged', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { payloadLength: 100 });
+  assert.equal(c.session.client.nextSeq, 1101);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1101), []);
+  c.toServer(ACK, 1101, 5001);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.session.streamSize(Direction.TO_SERVER), 101);
+});
+
+test('tcp fast open data ignored', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { payloadLength: 100 });
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001), []);
+  assert.equal(c.session.client.nextSeq, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'established');
+});
+
 test('tcp third packet wrong ack', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);
@@ -229,6 +249,32 @@ test('tcp rst with invalid ack', () => {
   assert.equal(c.stateName, 'established');
 });
 
+test('tcp syn_sent reply with wrong echo', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0, { tsVal: 777 });
+  // A RST whose TSecr does not echo the SYN's TSval is not an answer to it.
+  assert.deepEqual(c.toClient(RST | ACK, 0, 1001, { tsVal: 100, tsEcr: 100 }), ['pkt_invalid_timestamp']);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 777 }), []);
+  assert.equal(c.stateName, 'syn_recv');
+});
+
+test('tcp syn_sent echo without syn timestamp', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 5 }), ['pkt_invalid_timestamp']);
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 0 }), []);
+});
+
+test('tcp client rst in syn_sent', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  c.toServer(RST, 1001, 0);
+  assert.equal(c.stateName, 'syn_sent');
+  c.toServer(RST | ACK, 1000, 1001, { window: 0 });
+  assert.equal(c.stateName, 'closed');
+});
+
 test('tcp rst in syn_sent', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);
@@ -243,9 +289,9 @@ test('tcp packets after rst', () => {
   c.handshake();
   c.toServer(RST | ACK, 1001, 5001);
   assert.equal(c.stateName, 'closed');
-  // The server received the RST. A packet towards it is fine...
+  // The server received the RST, and a late packet from the server raises nothing.
   assert.deepEqual(c.toClient(ACK, 5001, 1001), []);
-  // ...but the client sending on means the RST did not come from it.
+  // The client sending on means the RST may not have come from it.
   assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 }), ['suspected_rst_inject']);
 });
 
@@ -372,7 +418,7 @@ test('tcp retransmission events', () => {
   assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 }), ['pkt_retransmission']);
   c.toClient(ACK, 5001, 1101);
   // Acknowledged already: before the last ACK.
-  assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 }), ['pkt_retransmission', 'est_pkt_before_last_ack']);
+  assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 }), ['pkt_retransmission', 'pkt_spurious_retransmission', 'est_pkt_before_last_ack']);
 });
 
 test('tcp fin retransmission', () => {
@@ -445,4 +491,15 @@ test('tcp state names', () => {
   assert.equal(TCP_STATE_NAMES[TcpState.CLOSE_WAIT], 'close_wait');
   assert.equal(TCP_STATE_NAMES[TcpState.TIME_WAIT], 'time_wait');
   assert.equal(TCP_STATE_NAMES.length, 11);
+});
+
+test('tcp dropped flow stops tracking', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.ok(c.flow !== null);
+  c.flow.isDropped = true;
+  c.toClient(SYN | ACK, 5000, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.equal(c.flow.pktsToServer, 2);
 });

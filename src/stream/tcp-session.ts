@@ -1,8 +1,9 @@
 /**
- * TCP session tracking as Suricata's stream engine does it: the three-way
- * handshake (the SYN's sender is the client), the state machine through
- * FIN and RST, and per direction the next expected sequence number, the
- * highest ACK, the receive window with its scale and the last timestamp.
+ * TCP session tracking as Suricata's stream engine does it. It follows the
+ * three-way handshake (the SYN's sender is the client) and the states
+ * through FIN and RST. Per direction it keeps the next expected sequence
+ * number, the highest ACK, the receive window with its scale and the last
+ * timestamp.
  * Anomalies become stream events (stream-events.ts) on the session, reset
  * at the start of each packet, so detection and output read the events of
  * the packet being processed.
@@ -48,7 +49,7 @@ export const TCP_STATE_NAMES: readonly string[] = [
   'closed',
 ];
 
-/** What `TcpSession.handlePacket` did with a packet. */
+/** Results of `TcpSession.handlePacket`. */
 export const TcpResult = {
   /** The packet was in sequence and updated the session. */
   ACCEPTED: 0,
@@ -139,6 +140,20 @@ const INVALID_ACK_EVENT: readonly number[] = [
   StreamEvent.CLOSING_INVALID_ACK,
   0,
 ];
+
+/**
+ * Checks the TSecr of a server packet before the handshake completed: it
+ * must echo the TSval of the client's SYN (RFC 7323 section 3.2), and be 0
+ * when the SYN had no timestamp. A reply that echoes something else was
+ * not sent in answer to this SYN, as with injected RST or FIN packets.
+ */
+function isSynSentEchoValid(p: Packet, client: TcpStreamState): boolean {
+  if (!p.hasTcpTimestamp) return true;
+  if (client.hasTimestampOption) {
+    return client.lastTsVal === 0 || p.tcpTsEcr === 0 || p.tcpTsEcr === client.lastTsVal;
+  }
+  return p.tcpTsEcr === 0;
+}
 
 /** One direction of a session: the bytes that one side sends. */
 export class TcpStreamState {
@@ -334,7 +349,7 @@ export class TcpSession {
     }
   }
 
-  /** First packet of a flow, or every packet while no session exists. */
+  /** Handles a packet while no session exists: the first one of a flow, or any after it that set none up. */
   private handleNone(p: Packet, direction: number, config: StreamConfig): number {
     const flags = p.tcpFlags;
     if ((flags & TcpFlag.RST) !== 0) {
@@ -371,7 +386,8 @@ export class TcpSession {
   /** Stores the numbers and options of a SYN sent by `sender`. */
   private recordSyn(p: Packet, sender: TcpStreamState, receiver: TcpStreamState): void {
     sender.isn = p.tcpSeq;
-    sender.nextSeq = seqAdd(p.tcpSeq, 1);
+    // Data on a SYN (TCP Fast Open, RFC 7413) follows the SYN's sequence number.
+    sender.nextSeq = seqAdd(p.tcpSeq, 1 + p.payloadLength);
     sender.hasWindowScaleOption = p.tcpWindowScale >= 0;
     sender.windowScale = p.tcpWindowScale >= 0 ? Math.min(p.tcpWindowScale, TCP_MAX_WINDOW_SCALE) : 0;
     sender.hasTimestampOption = p.hasTcpTimestamp;
@@ -438,13 +454,17 @@ export class TcpSession {
     server.lastTsVal = p.hasTcpTimestamp ? p.tcpTsVal : 0;
   }
 
-  /** The client sent a SYN; waiting for the server's SYN/ACK. */
+  /** Handles a packet in syn_sent: the client sent a SYN, the server's SYN/ACK is due. */
   private handleSynSent(p: Packet, direction: number, config: StreamConfig): number {
     const flags = p.tcpFlags;
     const client = this.client;
     const server = this.server;
 
     if (direction === Direction.TO_CLIENT) {
+      if (!isSynSentEchoValid(p, client)) {
+        this.addEvent(StreamEvent.PKT_INVALID_TIMESTAMP);
+        return TcpResult.REJECTED;
+      }
       if ((flags & TcpFlag.RST) !== 0) {
         // In SYN-SENT a RST is acceptable only when it acknowledges the SYN (RFC 9293 section 3.10.7.3).
         if ((flags & TcpFlag.ACK) === 0 || p.tcpAck !== seqAdd(client.isn, 1)) {
@@ -460,15 +480,25 @@ export class TcpSession {
         // 4-way handshake) is not tracked; the session stays in syn_sent.
         return TcpResult.REJECTED;
       }
-      if (p.tcpAck !== seqAdd(client.isn, 1)) {
+      // The SYN/ACK acknowledges the SYN and any data it carried. A server
+      // that ignores Fast Open data acknowledges the SYN alone, and the
+      // client sends the data again (RFC 7413 section 3).
+      if (p.tcpAck !== client.nextSeq && p.tcpAck !== seqAdd(client.isn, 1)) {
         this.addEvent(StreamEvent.THREEWHS_SYNACK_WITH_WRONG_ACK);
         return TcpResult.REJECTED;
       }
+      client.nextSeq = p.tcpAck;
       this.acceptSynAck(p);
       return TcpResult.ACCEPTED;
     }
 
-    if ((flags & TcpFlag.RST) !== 0) return this.handleRst(p, direction);
+    if ((flags & TcpFlag.RST) !== 0) {
+      // Suricata closes on a client RST here only in the form seq = ISN,
+      // window 0, ack = ISN + 1; any other is ignored.
+      if (p.tcpSeq !== client.isn || p.tcpWindow !== 0 || p.tcpAck !== seqAdd(client.isn, 1)) return TcpResult.REJECTED;
+      this.closeByRst(server);
+      return TcpResult.ACCEPTED;
+    }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
@@ -569,7 +599,7 @@ export class TcpSession {
     return TcpResult.REJECTED;
   }
 
-  /** Established and the close states that follow it (all but closed). */
+  /** Handles a packet in established or one of the close states after it (all but closed). */
   private handleEstablished(p: Packet, direction: number): number {
     const flags = p.tcpFlags;
     const state = this.state;
@@ -595,6 +625,8 @@ export class TcpSession {
     if (p.payloadLength > 0 && seqLeq(seqEnd, sender.nextSeq)) {
       this.addEvent(StreamEvent.PKT_RETRANSMISSION);
       if (seqLeq(seqEnd, sender.lastAck)) {
+        // Data the receiver acknowledged already: a spurious retransmission.
+        this.addEvent(StreamEvent.PKT_SPURIOUS_RETRANSMISSION);
         if (state === TcpState.ESTABLISHED) this.addEvent(StreamEvent.EST_PKT_BEFORE_LAST_ACK);
         else if (state === TcpState.CLOSE_WAIT) this.addEvent(StreamEvent.CLOSEWAIT_PKT_BEFORE_LAST_ACK);
         return TcpResult.REJECTED;
@@ -658,7 +690,7 @@ export class TcpSession {
     }
   }
 
-  /** A SYN or SYN/ACK after the handshake: a resend, or one in the wrong direction. */
+  /** Classifies a SYN or SYN/ACK after the handshake: a resend, or one in the wrong direction. */
   private handleSynAfterHandshake(p: Packet, direction: number): number {
     if (this.state !== TcpState.ESTABLISHED) {
       this.addEvent(StreamEvent.SHUTDOWN_SYN_RESEND);
@@ -682,8 +714,8 @@ export class TcpSession {
 
   /**
    * Accepts a RST whose sequence number is exactly the next expected one
-   * (the BSD policy, Suricata's default; RFC 5961 section 3.2 asks the
-   * same) and whose ACK, when present, is valid.
+   * (the BSD policy, which is Suricata's default, and the only RST that
+   * RFC 5961 section 3.2 acts on) and whose ACK, when present, is valid.
    */
   private handleRst(p: Packet, direction: number): number {
     const sender = direction === Direction.TO_SERVER ? this.client : this.server;
@@ -705,9 +737,9 @@ export class TcpSession {
   }
 
   /**
-   * Closed: nothing changes. After a RST, a packet sent towards the side
-   * that received it means that side did not act on it, so the RST may
-   * have been injected.
+   * Handles a packet in closed, where nothing changes. After a RST, a
+   * packet towards the side that received it shows that the supposed
+   * sender of the RST is still sending, so the RST may have been injected.
    */
   private handleClosed(direction: number): number {
     if (this.isClosedByRst) {

@@ -62,17 +62,22 @@ export function matchByteJump(m: ByteJumpMatch, bytes: Uint8Array, start: number
   const vars = ctx.byteVars;
   const offset = m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset;
   const count = m.byteCountVar >= 0 ? vars[m.byteCountVar] : m.byteCount;
-  if (length === 0 || count < 1 || count > (m.isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES)) return false;
+  if (length === 0 || count < 0 || count > (m.isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES)) return false;
 
   const at = m.isRelative ? ctx.bufferOffset + offset : offset;
   const remaining = length - at;
-  if (m.isRelative && remaining <= 0) return false;
+  // With a count of 0 nothing is read, so a relative jump may start at the
+  // buffer end (Suricata: `byte_jump:0,0,relative,post_offset -7`).
+  if (m.isRelative && count !== 0 && remaining <= 0) return false;
   if (at < 0 || count > remaining) return false;
 
   let value: number;
   let consumed: number;
-  if (m.isString) {
-    readString(bytes, start + at, count, m.base);
+  if (count === 0 && !m.isString) {
+    value = 0;
+    consumed = 0;
+  } else if (m.isString) {
+    readString(bytes, start + at, count === 0 ? remaining : count, m.base);
     if (stringRead.digits === 0) return false;
     value = stringRead.value;
     consumed = stringRead.consumed;

@@ -29,8 +29,8 @@ test('byte_jump options parsed', () => {
 
 test('byte keywords bad values rejected', () => {
   const cases: [string, string, RegExp][] = [
-    ['byte_test:9,=,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /out of range \(allowed 1 to 8 without string\)/],
-    ['byte_test:24,=,1,0,string,dec;', 'KAPU_ERR_RULE_BAD_VALUE', /allowed 1 to 23 with string/],
+    ['byte_test:9,=,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /out of range \(allowed 0 to 8 without string\)/],
+    ['byte_test:24,=,1,0,string,dec;', 'KAPU_ERR_RULE_BAD_VALUE', /allowed 0 to 23 with string/],
     ['byte_test:4,~,1,0;', 'KAPU_ERR_RULE_BAD_VALUE', /operator '~' is invalid/],
     ['byte_test:4,=,1;', 'KAPU_ERR_RULE_BAD_VALUE', /too few arguments/],
     ['byte_test:4,=,1,0,hex;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /needs the 'string' option/],
@@ -45,6 +45,8 @@ test('byte keywords bad values rejected', () => {
     ['byte_math:bytes 4, offset 0, oper +, rvalue 1;', 'KAPU_ERR_RULE_BAD_VALUE', /'result' is missing/],
     ['byte_math:bytes 4, offset 70000, oper +, rvalue 1, result r;', 'KAPU_ERR_RULE_BAD_VALUE', /offset '70000'/],
     ['byte_math:bytes 4, offset 0, oper +, rvalue 1, result r, endian dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /rule skipped/],
+    ['byte_extract:4,0,v,string,little;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /cannot be combined with 'string'/],
+    ['byte_extract:15,0,v,string,hex;', 'KAPU_ERR_RULE_BAD_VALUE', /too large for this number base \(maximum 14\)/],
     ['isdataat:5,bogus;', 'KAPU_ERR_RULE_BAD_VALUE', /unknown option 'bogus'/],
   ];
   for (const [body, code, message] of cases) {

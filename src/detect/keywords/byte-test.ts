@@ -27,6 +27,8 @@ const OPERATORS: Record<string, number> = {
 export interface ByteReadOptions {
   isRelative: boolean;
   isLittleEndian: boolean;
+  /** True when `big` or `little` was written. */
+  hasEndian: boolean;
   isString: boolean;
   base: number;
   bitmask: number;
@@ -83,7 +85,7 @@ export function matchByteTest(m: ByteTestMatch, bytes: Uint8Array, start: number
   const offset = m.offsetVar >= 0 ? vars[m.offsetVar] : m.offset;
   const value = m.valueVar >= 0 ? vars[m.valueVar] : m.value;
   const count = m.byteCountVar >= 0 ? vars[m.byteCountVar] : m.byteCount;
-  if (length === 0 || count < 1 || count > (m.isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES)) return false;
+  if (length === 0 || count < 0 || count > (m.isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES)) return false;
 
   const at = m.isRelative ? ctx.bufferOffset + offset : offset;
   const remaining = length - at;
@@ -92,7 +94,7 @@ export function matchByteTest(m: ByteTestMatch, bytes: Uint8Array, start: number
 
   let found: number;
   if (m.isString) {
-    readString(bytes, start + at, count, m.base);
+    readString(bytes, start + at, count === 0 ? remaining : count, m.base);
     if (stringRead.digits === 0) return false;
     found = stringRead.value;
   } else {
@@ -126,15 +128,17 @@ export function parseByteFlags(
   allowed: readonly string[],
   extra: Map<string, string>,
 ): ByteReadOptions | null {
-  const o: ByteReadOptions = { isRelative: false, isLittleEndian: false, isString: false, base: NumberBase.AUTO, bitmask: 0, hasBitmask: false };
+  const o: ByteReadOptions = { isRelative: false, isLittleEndian: false, hasEndian: false, isString: false, base: NumberBase.AUTO, bitmask: 0, hasBitmask: false };
   let baseSet = false;
   for (let i = from; i < parts.length; i++) {
     const part = parts[i];
     const [word, arg] = splitWord(part);
     const lower = word.toLowerCase();
     if (lower === 'relative') o.isRelative = true;
-    else if (lower === 'big') o.isLittleEndian = false;
-    else if (lower === 'little') o.isLittleEndian = true;
+    else if (lower === 'big' || lower === 'little') {
+      o.isLittleEndian = lower === 'little';
+      o.hasEndian = true;
+    }
     else if (lower === 'string') {
       o.isString = true;
       if (arg !== '') {
@@ -188,11 +192,15 @@ export function splitWord(part: string): [string, string] {
   return m === null ? ['', ''] : [m[1], m[2].trim()];
 }
 
-/** Checks the byte count against Suricata's limits: 1-8, or 1-23 with `string`. */
+/**
+ * Checks the byte count against Suricata's limits: at most 8, or 23 with
+ * `string`. A count of 0 is accepted as Suricata accepts it: with
+ * `string` it reads every digit from the position on.
+ */
 export function checkByteCount(b: SignatureBuilder, keyword: string, count: number, isString: boolean): boolean {
   const max = isString ? MAX_STRING_BYTES : MAX_BINARY_BYTES;
-  if (count < 1 || count > max) {
-    b.error(ErrorCode.RULE_BAD_VALUE, `${keyword}: byte count '${count}' is out of range (allowed 1 to ${max}${isString ? ' with string' : ' without string'})`);
+  if (count < 0 || count > max) {
+    b.error(ErrorCode.RULE_BAD_VALUE, `${keyword}: byte count '${count}' is out of range (allowed 0 to ${max}${isString ? ' with string' : ' without string'})`);
     return false;
   }
   return true;

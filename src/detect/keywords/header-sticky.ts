@@ -1,12 +1,12 @@
 /**
- * The header sticky buffers: `ipv4.hdr`, `ipv6.hdr`, `tcp.hdr`, `udp.hdr`,
- * `icmpv4.hdr`, `icmpv6.hdr`, and Suricata 9's `ether.hdr`, `sctp.hdr` and
- * `igmp.hdr`. Each makes the payload keywords that follow inspect the raw
- * bytes of one header (header-buffers.ts fills them). Suricata:
- * rules/header-keywords.html.
+ * Suricata 9's header sticky buffers `ether.hdr`, `sctp.hdr` and `igmp.hdr`.
+ * Each makes the payload keywords that follow inspect the raw bytes of one
+ * header, which ../header-buffers.ts provides. The IP, TCP, UDP and ICMP
+ * header keywords are registered by header-buffers.ts in this folder.
+ * Suricata: rules/header-keywords.html.
  *
  * As in Suricata, a transport header buffer needs a rule protocol that can
- * carry that transport: `tcp.hdr` in a `udp` rule is an error.
+ * carry that transport: `sctp.hdr` in a `udp` rule is an error.
  */
 import { ErrorCode } from '../../core/errors.js';
 import { HeaderBuffer } from '../header-buffers.js';
@@ -30,42 +30,6 @@ const SPECS: readonly HeaderStickySpec[] = [
     description: 'inspect the Ethernet header (Suricata 9)',
     docsAnchor: 'header-keywords.html#ether-hdr',
     protocols: null,
-  },
-  {
-    name: HeaderBuffer.IPV4,
-    description: 'inspect the IPv4 header, options included',
-    docsAnchor: 'header-keywords.html#ipv4-hdr',
-    protocols: null,
-  },
-  {
-    name: HeaderBuffer.IPV6,
-    description: 'inspect the IPv6 header and its extension headers',
-    docsAnchor: 'header-keywords.html#ipv6-hdr',
-    protocols: null,
-  },
-  {
-    name: HeaderBuffer.TCP,
-    description: 'inspect the TCP header, options included',
-    docsAnchor: 'header-keywords.html#tcp-hdr',
-    protocols: ['tcp', 'tcp-pkt', 'tcp-stream'],
-  },
-  {
-    name: HeaderBuffer.UDP,
-    description: 'inspect the UDP header',
-    docsAnchor: 'header-keywords.html#udp-hdr',
-    protocols: ['udp'],
-  },
-  {
-    name: HeaderBuffer.ICMPV4,
-    description: 'inspect the ICMPv4 header',
-    docsAnchor: 'header-keywords.html#icmpv4-hdr',
-    protocols: ['icmp', 'icmpv4'],
-  },
-  {
-    name: HeaderBuffer.ICMPV6,
-    description: 'inspect the ICMPv6 header',
-    docsAnchor: 'header-keywords.html#icmpv6-hdr',
-    protocols: ['icmp', 'icmpv6'],
   },
   {
     name: HeaderBuffer.SCTP,

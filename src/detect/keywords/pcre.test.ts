@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
-import { stripExtended, translatePcre } from './pcre.js';
+import { protectHighBytes, splitLargeRepeats, stripExtended, translatePcre, widenHexEscapes } from './pcre.js';
 
 test('pcre unsupported by RE2 reported', () => {
   const cases: [string, RegExp][] = [
@@ -45,4 +45,30 @@ test('pcre translation of dollar', () => {
   assert.equal(e.ok && e.source, 'abc$');
   const escaped = translatePcre('abc\\$', '');
   assert.equal(escaped.ok && escaped.source, 'abc\\$');
+});
+
+test('pcre large repeats split', () => {
+  assert.equal(splitLargeRepeats("[^\\x27]{1075,}"), "[^\\x27]{1000}[^\\x27]{75,}");
+  assert.equal(splitLargeRepeats('a{2500}'), 'a{1000}a{1000}a{500,500}');
+  assert.equal(splitLargeRepeats('\\x41{1001,1002}b{3}'), '\\x41{1000}\\x41{1,2}b{3}');
+  assert.equal(splitLargeRepeats('[]a]{1001}'), '[]a]{1000}[]a]{1,1}');
+  // A repeated group, or a range too wide to split, is left for RE2 to reject.
+  assert.equal(splitLargeRepeats('(ab){1001}'), '(ab){1001}');
+  assert.equal(splitLargeRepeats('a{1,2000}'), 'a{1,2000}');
+  assert.equal(splitLargeRepeats('a{128,1024}'), 'a{128}a{0,896}');
+  const { errors } = buildSignature("pcre:\"/\\x27[^\\x27]{1075,}/\";");
+  assert.deepEqual(errors, []);
+});
+
+test('pcre one-digit hex escapes widened', () => {
+  assert.equal(widenHexEscapes('[\\x2]'), '[\\x02]');
+  assert.equal(widenHexEscapes('\\x41\\x4'), '\\x41\\x04');
+  // An escaped backslash followed by x2 is not a hex escape.
+  assert.equal(widenHexEscapes('\\\\x2'), '\\\\x2');
+});
+
+test('pcre high bytes kept from folding', () => {
+  assert.equal(protectHighBytes('a\\xe9b'), 'a(?-i:\\xe9)b');
+  assert.equal(protectHighBytes('[\\xe9]\\x41'), '[\\xe9]\\x41');
+  assert.equal(protectHighBytes('[^]\\xe9]x\u00e9'), '[^]\\xe9]x(?-i:\u00e9)');
 });

@@ -108,6 +108,132 @@ export function stripExtended(pattern: string): string {
   return out;
 }
 
+/** Largest repetition count RE2 accepts in `{n}`, `{n,}` and `{n,m}`. */
+const RE2_MAX_REPEAT = 1000;
+
+/** Returns the end (exclusive) of the atom starting at `i`: a class, an escape or one character. */
+function atomEnd(pattern: string, i: number): number {
+  const c = pattern[i];
+  if (c === '\\') {
+    if (pattern[i + 1] === 'x' && pattern[i + 2] === '{') return pattern.indexOf('}', i) + 1;
+    if (pattern[i + 1] === 'x') return i + 4;
+    return i + 2;
+  }
+  if (c === '[') {
+    let j = i + 1;
+    if (pattern[j] === '^') j++;
+    if (pattern[j] === ']') j++;
+    while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+    return j + 1;
+  }
+  return i + 1;
+}
+
+/**
+ * Splits counted repetitions above RE2's limit of 1000 into chunks:
+ * `[^']{1075,}` becomes `[^']{1000}[^']{75,}`, which matches the same
+ * text. Only a repeated class, escape or single character is split; a
+ * repeated group is left for RE2 to reject.
+ */
+export function splitLargeRepeats(pattern: string): string {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    if (pattern[i] === '(' || pattern[i] === ')' || pattern[i] === '|' || pattern[i] === '{') {
+      out += pattern[i];
+      i++;
+      continue;
+    }
+    const end = atomEnd(pattern, i);
+    const atom = pattern.slice(i, end);
+    const repeat = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(end));
+    if (repeat === null) {
+      out += atom;
+      i = end;
+      continue;
+    }
+    let min = Number(repeat[1]);
+    // max is -1 for an open range `{n,}`.
+    let max = min;
+    if (repeat[2] !== undefined) max = repeat[3] === '' ? -1 : Number(repeat[3]);
+    if ((min <= RE2_MAX_REPEAT && max <= RE2_MAX_REPEAT) || (max >= 0 && max - min > RE2_MAX_REPEAT)) {
+      out += atom + repeat[0];
+    } else {
+      while (min > RE2_MAX_REPEAT) {
+        out += `${atom}{${RE2_MAX_REPEAT}}`;
+        min -= RE2_MAX_REPEAT;
+        if (max >= 0) max -= RE2_MAX_REPEAT;
+      }
+      if (max < 0) out += `${atom}{${min},}`;
+      else if (max <= RE2_MAX_REPEAT) out += `${atom}{${min},${max}}`;
+      else out += `${atom}{${min}}${atom}{0,${max - min}}`;
+    }
+    i = end + repeat[0].length;
+  }
+  return out;
+}
+
+/**
+ * Writes PCRE's one-digit hex escapes (`\x2` before a non-hex character)
+ * with two digits, the only form RE2 accepts.
+ */
+export function widenHexEscapes(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const next = pattern[i + 1] ?? '';
+    if (next === 'x' && isHexDigit(pattern[i + 2]) && !isHexDigit(pattern[i + 3])) {
+      out += `\\x0${pattern[i + 2]}`;
+      i += 2;
+    } else {
+      out += c + next;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Keeps bytes 0x80 to 0xff out of case folding under the i flag. RE2 folds
+ * Latin-1 letters (0xe9 matches 0xc9), while PCRE without UTF mode folds
+ * ASCII only, so each such byte outside a class is wrapped in `(?-i:...)`.
+ * NOTE: inside a class (`[\xe0-\xfe]`) the bytes still fold, so such a
+ * class under the i flag also matches the other case of Latin-1 letters.
+ */
+export function protectHighBytes(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const hex = /^x([0-9a-fA-F]{2})/.exec(pattern.slice(i + 1, i + 4));
+      const escape = hex !== null ? pattern.slice(i, i + 4) : pattern.slice(i, i + 2);
+      const isHigh = hex !== null && parseInt(hex[1], 16) >= 0x80;
+      out += isHigh && !inClass ? `(?-i:${escape})` : escape;
+      i += escape.length - 1;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += pattern[++i];
+    } else {
+      out += c.charCodeAt(0) >= 0x80 ? `(?-i:${c})` : c;
+    }
+  }
+  return out;
+}
+
+function isHexDigit(c: string | undefined): boolean {
+  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
+}
+
 /** Tells whether the pattern ends in an unescaped `$`. */
 function endsWithDollar(pattern: string): boolean {
   if (!pattern.endsWith('$')) return false;
@@ -151,6 +277,8 @@ export function translatePcre(pattern: string, flags: string): { ok: true; sourc
   // reads the rule file's bytes; as Latin-1 each byte is one character.
   let source = Buffer.from(pattern, 'utf8').toString('latin1');
   if (isExtended) source = stripExtended(source);
+  source = splitLargeRepeats(widenHexEscapes(source));
+  if (re2Flags.includes('i')) source = protectHighBytes(source);
   if (!isDollarEndOnly && !isMultiline && endsWithDollar(source)) {
     // PCRE's `$` also matches before a final newline; RE2's only at the end.
     // NOTE: only a `$` at the very end of the pattern gets this treatment,

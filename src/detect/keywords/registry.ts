@@ -57,6 +57,11 @@ import { streamSizeKeyword } from './stream-size.js';
 
 for (const def of [...PAYLOAD_KEYWORDS, decodeEventKeyword, streamEventKeyword, streamSizeKeyword]) register(def);
 
+// Host, address-pair and flow variables.
+import './hostbits.js';
+import './xbits.js';
+import './flowint.js';
+
 // Header sticky buffers, VLAN tags, TCP MSS, ICMPv6 MTU, flow counters and
 // `requires`.
 import './header-sticky.js';
