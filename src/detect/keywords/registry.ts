@@ -66,7 +66,7 @@ import './flowint.js';
 // `requires`.
 import './header-sticky.js';
 import './vlan.js';
-import './tcp-mss.js';
+import './tcp-options.js';
 import './icmpv6-mtu.js';
 import './flow-counters.js';
 import './requires.js';

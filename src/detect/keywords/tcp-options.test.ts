@@ -1,14 +1,15 @@
-// tcp.mss, icmpv6.mtu and the tcp.* number names on decoded frames. The
-// expected values are read off the bytes below. The MSS option is kind 2,
-// length 4 (RFC 9293), and a Packet Too Big message keeps its MTU in bytes
-// 4 to 7 (RFC 4443 section 3.2).
+// tcp.mss, tcp.wscale, icmpv6.mtu and the tcp.* number names on decoded
+// frames. The expected values are read off the bytes below. The MSS option
+// is kind 2, length 4 (RFC 9293), window scale is kind 3, length 3 (RFC
+// 7323), and a Packet Too Big message keeps its MTU in bytes 4 to 7 (RFC
+// 4443 section 3.2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Packet } from '../../core/packet.js';
 import { decodeBytes, parseHexRows } from '../../decode/test-support.js';
 import { loadRulesFromText } from '../rule-files.js';
 import type { DetectThreadContext } from '../signature.js';
-import { tcpMssOption } from './tcp-mss.js';
+import { tcpMssOption, tcpWindowScaleOption } from './tcp-options.js';
 import { icmpv6Mtu } from './icmpv6-mtu.js';
 
 /** IPv4 and a TCP SYN with data offset 6: options 02 04 05 b4, MSS 1460, at bytes 54 to 57. */
@@ -17,6 +18,17 @@ const TCP_SYN_MSS = parseHexRows(`
 0010  00 2c 00 01 40 00 40 06 00 00 c6 33 64 01 cb 00   .,..@.@....3d...
 0020  71 02 04 d2 00 50 00 00 00 01 00 00 00 00 60 02   q....P........'.
 0030  72 10 00 00 00 00 02 04 05 b4                     r.........
+`);
+
+/**
+ * IPv4 and a TCP SYN with data offset 7: MSS 1460 (02 04 05 b4), NOP (01),
+ * window scale 7 (03 03 07). The shift is byte 61.
+ */
+const TCP_SYN_WSCALE = parseHexRows(`
+0000  00 11 22 33 44 55 66 77 88 99 aa bb 08 00 45 00   .."3DUfw......E.
+0010  00 30 00 01 40 00 40 06 00 00 c6 33 64 01 cb 00   .0..@.@....3d...
+0020  71 02 04 d2 00 50 00 00 00 01 00 00 00 00 70 02   q....P........p.
+0030  72 10 00 00 00 00 02 04 05 b4 01 03 03 07         r.............
 `);
 
 /** IPv6 and ICMPv6 Packet Too Big, code 0, MTU 1232 (00 00 04 d0), 8 bytes of the invoking packet. */
@@ -103,4 +115,22 @@ test('tcp.seq tcp.ack tcp.window names', () => {
   assert.equal(matches('tcp.window:29200;', p), true);
   assert.equal(matches('tcp.window:<29200;', p), false);
   assert.equal(matches('tcp.window:29200;', decoded(ICMPV6_TOO_BIG)), false);
+});
+
+test('tcp.wscale reads the shift', () => {
+  const p = decoded(TCP_SYN_WSCALE);
+  assert.equal(tcpWindowScaleOption(p), 7);
+  assert.equal(tcpMssOption(p), 1460);
+  assert.equal(matches('tcp.wscale:7;', p), true);
+  assert.equal(matches('tcp.wscale:>7;', p), false);
+  assert.equal(matches('tcp.mss:1460; tcp.wscale:<8;', p), true);
+});
+
+test('tcp.wscale absent or too large', () => {
+  assert.equal(tcpWindowScaleOption(decoded(TCP_SYN_MSS)), -1);
+  assert.equal(matches('tcp.wscale:>=0;', decoded(TCP_SYN_MSS)), false);
+  // A shift of 15 is above the RFC 7323 maximum 14, and reads as 0.
+  const p = patched(TCP_SYN_WSCALE, 61, [15]);
+  assert.equal(tcpWindowScaleOption(p), 0);
+  assert.equal(matches('tcp.wscale:0;', p), true);
 });
