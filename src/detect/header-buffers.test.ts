@@ -66,6 +66,21 @@ const ICMPV6_TOO_BIG = parseHexRows(`
 0040  00 00 00 00 11 40                                 .....@
 `);
 
+/** Ethernet, IPv4, SCTP 2906 to 6303 with verification tag 42, then one 4-byte chunk. SCTP at 34. */
+const SCTP_PACKET = parseHexRows(`
+0000  00 11 22 33 44 55 66 77 88 99 aa bb 08 00 45 00   .."3DUfw......E.
+0010  00 24 00 04 00 00 40 84 00 00 c6 33 64 01 cb 00   .$....@....3d...
+0020  71 02 0b 5a 18 9f 00 00 00 2a 00 00 00 00 01 00   q..Z.....*......
+0030  00 04                                             ..
+`);
+
+/** Ethernet, IPv4 to 224.0.0.1, IGMP membership query (type 0x11). IGMP at 34. */
+const IGMP_QUERY = parseHexRows(`
+0000  00 11 22 33 44 55 66 77 88 99 aa bb 08 00 45 00   .."3DUfw......E.
+0010  00 1c 00 05 00 00 01 02 00 00 c6 33 64 01 e0 00   ...........3d...
+0020  00 01 11 64 00 00 00 00 00 00                     ...d......
+`);
+
 function decoded(frame: Uint8Array): Packet {
   const { p } = decodeBytes(frame, undefined, 'none');
   assert.equal(p.isInvalid, false);
@@ -137,10 +152,39 @@ test('icmpv4.hdr of echo is 8 bytes', () => {
   assert.deepEqual(bufferOf(HeaderBuffer.ICMPV4, p), [34, 8]);
 });
 
+test('icmpv4.hdr of address mask is 8 bytes', () => {
+  // Suricata's decoder grows the header only for timestamps and router
+  // advertisements; an address mask request (type 17) keeps 8 bytes.
+  const frame = ICMP_ECHO.slice();
+  frame[34] = 17;
+  assert.deepEqual(bufferOf(HeaderBuffer.ICMPV4, decoded(frame)), [34, 8]);
+});
+
+test('icmpv4.hdr of short timestamp is 8 bytes', () => {
+  // A timestamp request with only 4 bytes after the header ("ping").
+  const frame = ICMP_ECHO.slice();
+  frame[34] = 13;
+  assert.deepEqual(bufferOf(HeaderBuffer.ICMPV4, decoded(frame)), [34, 8]);
+});
+
 test('icmpv6.hdr is 8 bytes', () => {
   const p = decoded(ICMPV6_TOO_BIG);
   assert.deepEqual(bufferOf(HeaderBuffer.ICMPV6, p), [54, 8]);
   assert.equal(bufferOf(HeaderBuffer.ICMPV4, p), null);
+});
+
+test('sctp.hdr is the 12-byte common header', () => {
+  const p = decoded(SCTP_PACKET);
+  assert.deepEqual(bufferOf(HeaderBuffer.SCTP, p), [34, 12]);
+  assert.equal(bufferOf(HeaderBuffer.IGMP, p), null);
+});
+
+test('igmp.hdr is 8 bytes', () => {
+  const p = decoded(IGMP_QUERY);
+  assert.deepEqual(bufferOf(HeaderBuffer.IGMP, p), [34, 8]);
+  assert.equal(bufferOf(HeaderBuffer.SCTP, p), null);
+  const rules = 'alert ip any any -> any any (igmp.hdr; content:"|11|"; startswith; bsize:8; sid:1;)';
+  assert.deepEqual(alertSids(rules, p), [1]);
 });
 
 test('header cut short by capture is absent', () => {
