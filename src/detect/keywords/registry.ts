@@ -18,6 +18,7 @@ import './reference.js';
 import './metadata.js';
 import './target.js';
 import './noalert.js';
+import './alert.js';
 import './prefilter.js';
 
 // Flow state, thresholds and tagging.
