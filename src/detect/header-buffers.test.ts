@@ -1,6 +1,7 @@
 // Header sticky buffers on decoded frames. Each frame is written out below
-// with its layout; the expected offsets and lengths are counted from those
-// bytes (IHL and TCP data offset in 32-bit words, RFC 791 and RFC 9293).
+// with its layout, and the expected offsets and lengths are counted from
+// those bytes. IHL and the TCP data offset count 32-bit words (RFC 791,
+// RFC 9293).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Packet } from '../core/packet.js';
