@@ -434,11 +434,19 @@ test('flow stats names', () => {
   assert.equal(stats['flow.tcp'], 1);
   assert.equal(stats['flow.memcap'], 1);
   assert.equal(stats['flow.memcap_exception_policy.drop_packet'], 1);
-  assert.equal(stats['flow.memcap_exception_policy.ignore'], 0);
+  assert.equal(stats['flow.memcap_exception_policy.drop_flow'], 0);
+  assert.equal(stats['flow.memcap_exception_policy.ignore'], undefined);
+  assert.equal(stats['flow.spare'], 0);
   assert.equal(stats['tcp.syn'], 1);
   assert.equal(stats['tcp.sessions'], 1);
   assert.equal(stats['stream.pkt_broken_ack'], 1);
   assert.equal(stats['stream.3whs_ack_in_wrong_dir'], 0);
+
+  table.flushAll(FlowEndReason.SHUTDOWN);
+  const ended = collectFlowStats(table);
+  assert.equal(ended['flow.end.state.new'], 1);
+  assert.equal(ended['flow.end.tcp_state.syn_sent'], 1);
+  assert.equal(ended['flow.end.tcp_state.closed'], 0);
 });
 
 test('flow icmp error keeps tcp state', () => {
