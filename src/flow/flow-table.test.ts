@@ -451,7 +451,9 @@ test('flow stats names', () => {
 
 test('flow icmp error keeps tcp state', () => {
   const { table } = newTable();
-  const tcpFlow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1, timestampUs: T0 }));
+  // The SYN's non-zero ACK field raises pkt_broken_ack; the ICMP error must not repeat it.
+  const tcpFlow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1, ack: 9, timestampUs: T0 }));
+  assert.equal(tcpFlow?.tcp?.eventCount, 1);
   // Host unreachable from a router quoting the SYN:
   // 0x00  45 00 00 28 00 00 00 00 40 06 00 00 c6 33 64 07   E..(....@....3d.
   // 0x10  cb 00 71 09 9c 40 00 50                           ..q..@.P
@@ -463,4 +465,5 @@ test('flow icmp error keeps tcp state', () => {
   assert.equal(tcpFlow?.pktsToClient, 1);
   assert.equal(tcpFlow?.state, FlowState.NEW);
   assert.equal(tcpFlow?.tcp?.state, TcpState.SYN_SENT);
+  assert.equal(tcpFlow?.tcp?.eventCount, 0);
 });

@@ -242,8 +242,10 @@ export class FlowTable {
 
     if (flow.tcp !== null) {
       // An ICMP error joined to a TCP flow counts as a packet but leaves the
-      // session alone, and so do packets of a flow dropped in IPS mode.
+      // session alone, and so do packets of a flow dropped in IPS mode. The
+      // session's events always belong to the current packet.
       if (p.ipProto === IpProto.TCP && !flow.isDropped) this.updateTcp(flow, flow.tcp, p, direction, slot);
+      else flow.tcp.eventCount = 0;
     } else if (flow.state === FlowState.NEW && flow.pktsToServer > 0 && flow.pktsToClient > 0) {
       flow.state = FlowState.ESTABLISHED;
     }
