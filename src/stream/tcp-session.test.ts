@@ -177,6 +177,33 @@ test('tcp fast open data ignored', () => {
   assert.equal(c.stateName, 'established');
 });
 
+test('tcp four way handshake', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toClient(SYN, 3000, 0), []);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.equal(c.session.isFourWay, true);
+  assert.deepEqual(c.toServer(SYN | ACK, 1000, 3001), []);
+  assert.equal(c.stateName, 'syn_recv');
+  assert.deepEqual(c.toClient(ACK, 3001, 1001), []);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.flow?.state, FlowState.ESTABLISHED);
+  c.toServer(ACK | PSH, 1001, 3001, { payloadLength: 4 });
+  assert.equal(c.session.client.nextSeq, 1005);
+});
+
+test('tcp four way handshake anomalies', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  c.toClient(SYN, 3000, 0);
+  assert.deepEqual(c.toServer(SYN | ACK, 1000, 3005), ['4whs_synack_with_wrong_ack']);
+  assert.deepEqual(c.toServer(SYN | ACK, 1500, 3001), ['4whs_synack_with_wrong_syn']);
+  c.toServer(SYN | ACK, 1000, 3001);
+  assert.deepEqual(c.toClient(ACK, 3500, 1001), ['4whs_wrong_seq']);
+  assert.deepEqual(c.toClient(ACK, 3001, 900000), ['4whs_invalid_ack']);
+  assert.equal(c.stateName, 'syn_recv');
+});
+
 test('tcp third packet wrong ack', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);

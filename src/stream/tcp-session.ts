@@ -231,6 +231,8 @@ export class TcpSession {
   isMidstream: boolean;
   /** The session ended with an accepted RST. */
   isClosedByRst: boolean;
+  /** The server answered the client's SYN with a SYN of its own (4-way handshake). */
+  isFourWay: boolean;
   /** ACK number of the SYN/ACK, for the resend checks. */
   synAckAck: number;
   /** SYNs and SYN/ACKs with new numbers seen during the handshake. */
@@ -253,6 +255,7 @@ export class TcpSession {
     this.hasTimestamps = false;
     this.isMidstream = false;
     this.isClosedByRst = false;
+    this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
     this.synAckQueued = 0;
@@ -270,6 +273,7 @@ export class TcpSession {
     this.hasTimestamps = false;
     this.isMidstream = false;
     this.isClosedByRst = false;
+    this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
     this.synAckQueued = 0;
@@ -475,11 +479,11 @@ export class TcpSession {
         this.closeByRst(client);
         return TcpResult.ACCEPTED;
       }
-      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) !== (TcpFlag.SYN | TcpFlag.ACK)) {
-        // NOTE: a SYN without ACK from the server (simultaneous open, Suricata's
-        // 4-way handshake) is not tracked; the session stays in syn_sent.
-        return TcpResult.REJECTED;
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
+        this.recordServerSyn(p);
+        return TcpResult.ACCEPTED;
       }
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) !== (TcpFlag.SYN | TcpFlag.ACK)) return TcpResult.REJECTED;
       // The SYN/ACK acknowledges the SYN and any data it carried. A server
       // that ignores Fast Open data acknowledges the SYN alone, and the
       // client sends the data again (RFC 7413 section 3).
@@ -500,6 +504,7 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+      if (this.isFourWay) return this.acceptClientSynAck(p);
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
     }
@@ -515,6 +520,52 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     return TcpResult.REJECTED;
+  }
+
+  /**
+   * Stores a SYN from the server while the client's SYN is unanswered: a
+   * simultaneous open or split handshake (RFC 9293 section 3.5, Suricata's
+   * 4-way handshake). The client's SYN/ACK and the server's ACK follow.
+   */
+  private recordServerSyn(p: Packet): void {
+    const client = this.client;
+    const server = this.server;
+    this.isFourWay = true;
+    this.recordSyn(p, server, client);
+    server.lastAck = server.nextSeq;
+    client.lastAck = client.nextSeq;
+    client.nextWin = seqAdd(client.lastAck, client.window);
+    this.negotiateOptions();
+  }
+
+  /** Completes the client's half of a 4-way handshake with its SYN/ACK. */
+  private acceptClientSynAck(p: Packet): number {
+    const client = this.client;
+    const server = this.server;
+    if (p.tcpAck !== server.nextSeq) {
+      this.addEvent(StreamEvent.FOURWHS_SYNACK_WITH_WRONG_ACK);
+      return TcpResult.REJECTED;
+    }
+    if (p.tcpSeq !== client.isn) {
+      this.addEvent(StreamEvent.FOURWHS_SYNACK_WITH_WRONG_SYN);
+      return TcpResult.REJECTED;
+    }
+    this.state = TcpState.SYN_RECV;
+    this.synAckAck = p.tcpAck;
+    server.window = p.tcpWindow;
+    server.nextWin = seqAdd(server.lastAck, server.window);
+    return TcpResult.ACCEPTED;
+  }
+
+  /** Applies window scaling and timestamps once both sides sent their SYN (RFC 7323 sections 2.2, 3.2). */
+  private negotiateOptions(): void {
+    const client = this.client;
+    const server = this.server;
+    if (!client.hasWindowScaleOption || !server.hasWindowScaleOption) {
+      client.windowScale = 0;
+      server.windowScale = 0;
+    }
+    this.hasTimestamps = client.hasTimestampOption && server.hasTimestampOption;
   }
 
   /** Stores the server's SYN/ACK and negotiates window scaling and timestamps. */
@@ -554,6 +605,19 @@ export class TcpSession {
     const server = this.server;
     if ((flags & TcpFlag.RST) !== 0) return this.handleRst(p, direction);
 
+    if (direction === Direction.TO_CLIENT && this.isFourWay && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.ACK) {
+      // The server's ACK of the client's SYN/ACK ends a 4-way handshake.
+      if (p.tcpSeq !== server.nextSeq) {
+        this.addEvent(StreamEvent.FOURWHS_WRONG_SEQ);
+        return TcpResult.REJECTED;
+      }
+      if (!this.isAckValid(p.tcpAck, client)) {
+        this.addEvent(StreamEvent.FOURWHS_INVALID_ACK);
+        return TcpResult.REJECTED;
+      }
+      this.state = TcpState.ESTABLISHED;
+      return this.handleEstablished(p, direction);
+    }
     if (direction === Direction.TO_CLIENT) {
       if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
         if (p.tcpSeq === server.isn && p.tcpAck === this.synAckAck) return TcpResult.ACCEPTED;
