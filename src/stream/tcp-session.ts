@@ -145,7 +145,7 @@ const INVALID_ACK_EVENT: readonly number[] = [
  * Checks the TSecr of a server packet before the handshake completed: it
  * must echo the TSval of the client's SYN (RFC 7323 section 3.2), and be 0
  * when the SYN had no timestamp. A reply that echoes something else was
- * not sent in answer to this SYN, as with injected RST or FIN packets.
+ * not a reply to this SYN, as with injected RST or FIN packets.
  */
 function isSynSentEchoValid(p: Packet, client: TcpStreamState): boolean {
   if (!p.hasTcpTimestamp) return true;
@@ -231,7 +231,7 @@ export class TcpSession {
   isMidstream: boolean;
   /** The session ended with an accepted RST. */
   isClosedByRst: boolean;
-  /** The server answered the client's SYN with a SYN of its own (4-way handshake). */
+  /** The server replied to the client's SYN with a SYN of its own (4-way handshake). */
   isFourWay: boolean;
   /** ACK number of the SYN/ACK, for the resend checks. */
   synAckAck: number;
