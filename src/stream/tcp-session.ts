@@ -144,8 +144,8 @@ const INVALID_ACK_EVENT: readonly number[] = [
 /**
  * Checks the TSecr of a server packet before the handshake completed: it
  * must echo the TSval of the client's SYN (RFC 7323 section 3.2), and be 0
- * when the SYN had no timestamp. A reply that echoes something else was
- * not a reply to this SYN, as with injected RST or FIN packets.
+ * when the SYN had no timestamp. A packet that echoes another value was
+ * not sent in reply to this SYN, as with injected RST or FIN packets.
  */
 function isSynSentEchoValid(p: Packet, client: TcpStreamState): boolean {
   if (!p.hasTcpTimestamp) return true;
