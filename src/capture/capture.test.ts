@@ -129,6 +129,16 @@ test('pcap truncated last record', () => {
   const headerCut = readAll(write('cut-header.pcap', whole.subarray(0, 24 + 16 + 5 + 10)));
   assert.equal(headerCut.packets.length, 1);
   assert.equal(headerCut.reader.truncatedRecords, 1);
+
+  // Calls after the end keep returning false and count nothing more.
+  const again = openCaptureFile(join(work, 'cut-header.pcap'));
+  const p = new Packet();
+  assert.equal(again.next(p), true);
+  assert.equal(again.next(p), false);
+  assert.equal(again.next(p), false);
+  assert.equal(again.truncatedRecords, 1);
+  again.close();
+  again.close();
 });
 
 test('pcap record length above maximum', () => {
@@ -279,4 +289,44 @@ test('two-interface pcapng matches tshark', () => {
   assert.deepEqual(packets.map((p) => p.captureLength), [66, 66, 54, 76, 76, 68]);
   assert.deepEqual(packets.map((p) => p.interfaceId), [1, 1, 1, 0, 0, 0]);
   assert.deepEqual(packets.map((p) => p.linkType), [1, 1, 1, LinkType.LINUX_SLL, LinkType.LINUX_SLL, LinkType.LINUX_SLL]);
+});
+
+test('mutated files raise only CaptureError', () => {
+  // A fixed-seed generator keeps failures reproducible.
+  let seed = 987654321;
+  const next = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed >>> 8;
+  };
+  const pcapng = [
+    ...shb(true),
+    ...idb(LinkType.ETHERNET, option(9, [6], true), true),
+    ...epb(0, 0, 1, [1, 2, 3, 4, 5, 6, 7], true),
+    ...block(3, [...u32(3, true), 1, 2, 3], true),
+    ...epb(0, 0, 2, [8, 9], true),
+  ];
+  const pcap = [...pcapFile(false, true, LinkType.ETHERNET, RECORDS)];
+  const path = join(work, 'mutated.bin');
+  let read = 0;
+  let rejected = 0;
+  for (let i = 0; i < 400; i++) {
+    const bytes = Uint8Array.from(i % 2 === 0 ? pcapng : pcap);
+    for (let flips = 1 + (next() % 4); flips > 0; flips--) bytes[next() % bytes.length] = next() & 0xff;
+    const cut = next() % 4 === 0 ? next() % bytes.length : bytes.length;
+    writeFileSync(path, bytes.subarray(0, cut));
+    let reader: ReturnType<typeof openCaptureFile> | null = null;
+    try {
+      reader = openCaptureFile(path);
+      const p = new Packet();
+      for (let n = 0; n < 100 && reader.next(p); n++) assert.ok(p.captureLength <= bytes.length);
+      read++;
+    } catch (err) {
+      assert.ok(err instanceof CaptureError, String(err));
+      rejected++;
+    } finally {
+      reader?.close();
+    }
+  }
+  assert.ok(read > 0);
+  assert.ok(rejected > 0);
 });

@@ -61,6 +61,7 @@ export class PcapReader extends CaptureReader {
     const input = this.input;
     if (!input.ensure(PCAP_RECORD_HEADER_BYTES)) {
       if (input.available > 0) this.truncatedRecords++;
+      input.start = input.end;
       return false;
     }
 

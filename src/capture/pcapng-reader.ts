@@ -94,6 +94,7 @@ export class PcapngReader extends CaptureReader {
     for (;;) {
       if (!input.ensure(8)) {
         if (input.available > 0) this.truncatedRecords++;
+        input.start = input.end;
         return false;
       }
       const type = this.readUint32(input.data, input.start);

@@ -285,6 +285,16 @@ test('config set indexes sequences', () => {
   assert.equal(config.outputs.fast.enabled, false);
 });
 
+test('config set on stock outputs', () => {
+  // suricata-verify stream-depth-reached-event sets this on Suricata's stock suricata.yaml.
+  const { config } = loadConfig(null, ['stream.reassembly.depth=50', 'outputs.1.eve-log.types.2.anomaly.types.stream=yes']);
+  const eve = config.outputs.eveLogs[0]!;
+  assert.equal(eve.types.anomaly.stream, true);
+  assert.equal(eve.types.anomaly.applayer, true);
+  assert.equal(eve.types.flow.enabled, true);
+  assert.equal(config.outputs.fast.enabled, true);
+});
+
 test('config set bad value names key', () => {
   assert.deepEqual(configProblems(null, ['stream.reassembly.depth=1 MiBB', 'nonsense']), [
     "--set 'nonsense': expected key=value",

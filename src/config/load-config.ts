@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { ConfigError, ErrorCode, KapuError } from '../core/errors.js';
 import { ConfReader, makeNode } from './conf-tree.js';
 import type { ConfNode } from './conf-tree.js';
-import { defaultOutputs, readOutputs } from './outputs-config.js';
+import { DEFAULT_OUTPUTS_YAML, readOutputs } from './outputs-config.js';
 import { SchemaReader } from './read-config.js';
 import { CONFIG_SCHEMA, HOST_OS_POLICIES, SURICATA_ONLY_KEYS } from './schema.js';
 import { propertyName } from './schema-desc.js';
@@ -40,6 +40,11 @@ export function loadConfig(path: string | null, sets: string[]): LoadedConfig {
   }
   const errors = [...confReader.errors];
   if (root === null) throw new ConfigError(errors);
+  if (!root.entries.has('outputs')) {
+    const defaults = new ConfReader().readText(DEFAULT_OUTPUTS_YAML, 'default-outputs.yaml', 'default-outputs.yaml');
+    const outputs = defaults?.entries.get('outputs');
+    if (outputs !== undefined) root.entries.set('outputs', outputs);
+  }
 
   for (const assignment of sets) {
     const problem = applySet(root, assignment);
@@ -71,7 +76,7 @@ function readRoot(reader: SchemaReader, root: ConfNode): KapuConfig {
   for (const [key, node] of known) filtered.entries.set(key, node);
 
   const config = reader.readMap(CONFIG_SCHEMA, filtered, '') as unknown as KapuConfig;
-  config.outputs = outputsNode === undefined ? defaultOutputs() : readOutputs(reader, outputsNode);
+  config.outputs = readOutputs(reader, outputsNode ?? makeNode('seq', root.file, 0, null));
   config.appLayer.protocols ??= {};
   config.hostOsPolicy = policyNamesAsWritten(config.hostOsPolicy);
   checkActionOrder(reader, root.entries.get('action-order'), config.actionOrder);

@@ -21,7 +21,7 @@ const ALERT_DESC = section('alert events', {
   packet: bool(false, 'the whole packet in base64 (packet, packet_info)'),
   metadata: accepted('rule metadata, flow and app-layer fields: yes/no or a map'),
   'tagged-packets': bool(true, 'log packets tagged by the tag keyword'),
-  verdict: bool(false, 'the verdict object'),
+  verdict: bool(false, 'the verdict object (what happens to the packet)'),
   reference: accepted('rule references (accepted, not written yet)'),
   'http-body': accepted('accepted, not used yet'),
   'http-body-printable': accepted('accepted, not used yet'),
@@ -76,8 +76,8 @@ const EVE_DESC = section('an EVE JSON log', {
   filename: text('eve.json', 'file name, relative to default-log-dir'),
   'community-id': bool(false, 'community_id field (accepted, not written yet)'),
   'community-id-seed': int(0, 0, 65535, 'community id seed'),
-  ethernet: bool(false, 'ether object (accepted, not written yet)'),
-  'pcap-file': bool(false, 'pcap_filename field (accepted, not written yet)'),
+  ethernet: bool(false, 'ether object with the MAC addresses of packet events'),
+  'pcap-file': bool(false, 'pcap_filename field naming the capture file'),
   'ipv6-compress': bool(false, 'write IPv6 addresses in compressed form (2001:db8::1)'),
   metadata: accepted('flowbits and other variables in events (accepted, not written yet)'),
   xff: accepted('accepted, not used yet'),
@@ -111,6 +111,71 @@ const UNSUPPORTED_OUTPUTS = new Set([
 
 const OUTPUT_NAMES = ['fast', 'eve-log', 'stats'];
 
+/**
+ * The outputs of Suricata 8's stock suricata.yaml that kapu reads, in the
+ * same order, used when kapu.yaml has no `outputs` key. Keeping the stock
+ * positions lets `--set outputs.1.eve-log.types.2.anomaly...` address the
+ * same node as it does in Suricata.
+ */
+export const DEFAULT_OUTPUTS_YAML = `outputs:
+  - fast:
+      enabled: yes
+      filename: fast.log
+      append: yes
+  - eve-log:
+      enabled: yes
+      filetype: regular
+      filename: eve.json
+      types:
+        - alert:
+            tagged-packets: yes
+        - frame:
+            enabled: no
+        - anomaly:
+            enabled: yes
+        - http:
+            extended: yes
+        - dns
+        - mdns
+        - tls:
+            extended: yes
+        - files:
+            force-magic: no
+        - smtp
+        - websocket
+        - ftp
+        - rdp
+        - nfs
+        - smb
+        - tftp
+        - ike
+        - dcerpc
+        - krb5
+        - bittorrent-dht
+        - snmp
+        - rfb
+        - sip
+        - quic
+        - ldap
+        - pop3
+        - arp:
+            enabled: no
+        - dhcp:
+            enabled: yes
+            extended: no
+        - ssh
+        - mqtt
+        - http2
+        - doh2
+        - pgsql:
+            enabled: no
+        - stats:
+            totals: yes
+            threads: no
+            deltas: no
+        - flow
+`;
+
 /** Returns the event types of Suricata 8's stock eve-log (where drop is commented out). */
 export function defaultEveTypes(): EveTypesConfig {
   const protocols = PROTOCOL_EVENT_TYPES.filter((p) => !['arp', 'pgsql', 'frame', 'netflow', 'metadata', 'ftp-data', 'imap', 'modbus', 'dnp3', 'enip', 'template', 'ntp', 'llmnr'].includes(p));
@@ -121,18 +186,6 @@ export function defaultEveTypes(): EveTypesConfig {
     flow: { enabled: true },
     stats: defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats'],
     protocols,
-  };
-}
-
-/** Returns the outputs used when kapu.yaml has no `outputs` key. */
-export function defaultOutputs(): OutputsConfig {
-  const eve = defaultOf(EVE_DESC) as Record<string, unknown>;
-  delete eve['types'];
-  const fixed = fixAlertMetadata(defaultEveTypes());
-  return {
-    fast: defaultOf(FAST_DESC) as OutputsConfig['fast'],
-    eveLogs: [{ ...(eve as unknown as EveLogConfig), types: fixed }],
-    stats: defaultOf(STATS_LOG_DESC) as OutputsConfig['stats'],
   };
 }
 

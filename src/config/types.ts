@@ -89,6 +89,8 @@ export interface EveLogConfig {
   ethernet: boolean;
   /** `ipv6-compress`: write IPv6 addresses compressed (RFC 5952) instead of Suricata's full form. */
   ipv6Compress: boolean;
+  /** `pcap-file`: name the capture file in each event (`pcap_filename`). */
+  pcapFile: boolean;
   types: EveTypesConfig;
 }
 

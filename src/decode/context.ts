@@ -26,9 +26,11 @@ export const CHECKSUM_SAMPLE_PACKETS = 1000;
 export const CHECKSUM_INVALID_RATIO = 10;
 
 /**
- * Most decoder layers in one packet (link, VLAN, IP, tunnel, ...). Past it
- * the packet gets `too_many_layers` and decoding stops. Suricata's default
- * for decoder.max-layers is the same 16.
+ * Maximum decoder layers in one packet (link, VLAN, IP, tunnel, ...). Past
+ * it the packet gets `too_many_layers`, counted in
+ * decoder.event.too_many_layers, and decoding stops. Suricata's default for
+ * its config key decoder.max-layers is the same 16; kapu does not read that
+ * key yet.
  */
 export const MAX_DECODE_LAYERS = 16;
 
@@ -72,12 +74,16 @@ export const DecodeStat = {
   ICMPV6_INVALID_CHECKSUM: 35,
   SCTP_INVALID_CHECKSUM: 36,
   SLL2: 37,
+  CHDLC: 38,
+  NSH: 39,
+  IGMP_INVALID_CHECKSUM: 40,
 } as const;
 
 /**
  * Stats names by DecodeStat id. The names up to decoder.max_pkt_size, and
- * decoder.sll2, are Suricata's, except decoder.ipv4_in_ipv4. The other
- * names after decoder.max_pkt_size are kapu's own.
+ * decoder.sll2, decoder.chdlc and decoder.nsh, are Suricata's, except
+ * decoder.ipv4_in_ipv4. The other names after decoder.max_pkt_size are
+ * kapu's own.
  */
 export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.pkts',
@@ -118,6 +124,9 @@ export const DECODE_STAT_NAMES: readonly string[] = [
   'decoder.icmpv6_invalid_checksum',
   'decoder.sctp_invalid_checksum',
   'decoder.sll2',
+  'decoder.chdlc',
+  'decoder.nsh',
+  'decoder.igmp_invalid_checksum',
 ];
 
 /** Decoder state of one worker. Reused for every packet the worker decodes. */

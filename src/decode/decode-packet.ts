@@ -4,11 +4,13 @@
  */
 import { LinkType, type Packet } from '../core/packet.js';
 import { CHECKSUM_INVALID_RATIO, CHECKSUM_SAMPLE_PACKETS, DecodeStat, type DecodeContext } from './context.js';
-import { decodeEthernet, decodeIeee80211, decodeNull, decodeRadiotap, decodeRaw, decodeSll, decodeSll2 } from './link.js';
+import { decodeChdlc, decodeEthernet, decodeIeee80211, decodeNull, decodeRadiotap, decodeRaw, decodeSll, decodeSll2 } from './link.js';
 
 /** DLT_RAW as some systems write it in pcap headers instead of LINKTYPE_RAW (101). */
 const DLT_RAW_BSD = 12;
 const DLT_RAW_OPENBSD = 14;
+/** LINKTYPE_C_HDLC: Cisco HDLC. */
+const LINKTYPE_C_HDLC = 104;
 
 /**
  * Decodes `p` (after `p.reset`) by its link type and counts it in `ctx`.
@@ -51,6 +53,9 @@ export function decodePacket(p: Packet, ctx: DecodeContext): void {
       break;
     case LinkType.LOOP:
       decodeNull(p, ctx, 0, length, true);
+      break;
+    case LINKTYPE_C_HDLC:
+      decodeChdlc(p, ctx, 0, length);
       break;
     case LinkType.IEEE802_11:
       decodeIeee80211(p, ctx, 0);

@@ -233,3 +233,57 @@ test('unknown link type', () => {
   assert.equal(p.isInvalid, true);
   assert.equal(ctx.stat('decoder.unknown_linktype'), 1);
 });
+
+// Ethernet + NSH (MD type 1) + IPv4 + UDP, suricata-verify's
+// decode-nsh-type1/input.pcap:
+//   tshark -r input.pcap -T fields -e nsh.length -e nsh.mdtype -e nsh.nextproto
+//     -e ip.src -e ip.dst -e udp.srcport -e udp.dstport
+//   6 1 1 10.0.0.1 10.0.0.2 52377 52464
+const NSH_UDP = `
+0000  52 54 00 00 00 01 52 54 00 00 00 02 89 4f 00 06   RT....RT.....O..
+0010  01 01 00 00 01 02 00 00 00 01 00 00 00 02 00 00   ................
+0020  00 03 00 00 00 04 45 00 00 22 28 44 40 00 40 11   ......E.."(D@.@.
+0030  e9 6a 0a 00 00 01 0a 00 00 02 cc 99 cc f0 00 0e   .j..............
+0040  00 00 64 61 74 61 0a 0a                           ..data..
+`;
+
+test('nsh md type 1 to ipv4', () => {
+  const { p, ctx } = decodeBytes(parseHexRows(NSH_UDP), LinkType.ETHERNET, 'none');
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.l3Offset, 14 + 24);
+  assert.equal(p.srcPort, 52377);
+  assert.equal(p.dstPort, 52464);
+  assert.equal(ctx.stat('decoder.nsh'), 1);
+});
+
+test('nsh bad header marks invalid', () => {
+  const bytes = parseHexRows(NSH_UDP);
+  bytes[15] = 0x05; // length 5 words: MD type 1 needs 6
+  assert.equal(decodeBytes(bytes, LinkType.ETHERNET, 'none').p.isInvalid, true);
+  const version = parseHexRows(NSH_UDP);
+  version[14] = 0x40; // version 1
+  assert.equal(decodeBytes(version, LinkType.ETHERNET, 'none').p.isInvalid, true);
+});
+
+// Cisco HDLC + IPv4 + TCP SYN, frame 1 of suricata-verify's
+// decode-chdlc-01/hdlc-http_1tx.pcap:
+//   tshark -r hdlc-http_1tx.pcap -c 1 -T fields -e chdlc.address -e chdlc.protocol
+//     -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport
+//   0x0f 0x0800 192.168.2.7 65.55.116.183 4938 80
+const CHDLC_SYN = `
+0000  0f 00 08 00 45 00 00 30 15 5a 40 00 80 06 6c d0   ....E..0.Z@...l.
+0010  c0 a8 02 07 41 37 74 b7 13 4a 00 50 9c 34 09 6c   ....A7t..J.P.4.l
+0020  00 00 00 00 70 02 40 00 11 47 00 00 02 04 05 b4   ....p.@..G......
+0030  01 01 04 02                                       ....
+`;
+
+test('cisco hdlc to ipv4', () => {
+  const { p, ctx } = decodeBytes(parseHexRows(CHDLC_SYN), 104);
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.l3Offset, 4);
+  assert.equal(p.srcPort, 4938);
+  assert.equal(p.dstPort, 80);
+  assert.equal(p.l4Checksum, ChecksumState.VALID);
+  assert.equal(ctx.stat('decoder.chdlc'), 1);
+  assert.deepEqual(eventNames(decodeBytes(parseHexRows(CHDLC_SYN).subarray(0, 3), 104).p), ['chdlc.pkt_too_small']);
+});

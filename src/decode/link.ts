@@ -1,8 +1,8 @@
 /**
  * Link layers: Ethernet with 802.1Q/802.1ad tags, Linux cooked capture
- * (SLL, SLL2), BSD loopback (null), raw IP, and 802.11 frames, which are
- * recognised and counted only. Each decoder takes the offset of its header
- * and the end of the frame.
+ * (SLL, SLL2), BSD loopback (null), raw IP, Cisco HDLC, the NSH service
+ * header, and 802.11 frames, which are recognised and counted only. Each
+ * decoder takes the offset of its header and the end of the frame.
  */
 import { MAX_VLAN_LAYERS, type Packet } from '../core/packet.js';
 import { DecodeStat, MAX_DECODE_LAYERS, raiseEvent, raiseInvalid, type DecodeContext } from './context.js';
@@ -13,12 +13,12 @@ import { decodeIpv6 } from './ipv6.js';
 export const EtherType = {
   IPV4: 0x0800,
   ARP: 0x0806,
-  RARP: 0x8035,
   VLAN: 0x8100,
   IPV6: 0x86dd,
   QINQ: 0x88a8,
   QINQ_OLD: 0x9100,
   TRANSPARENT_ETHERNET: 0x6558,
+  NSH: 0x894f,
 } as const;
 
 export const ETHERNET_HEADER_BYTES = 14;
@@ -27,17 +27,20 @@ export const SLL_HEADER_BYTES = 16;
 export const SLL2_HEADER_BYTES = 20;
 export const NULL_HEADER_BYTES = 4;
 export const ARP_HEADER_BYTES = 8;
+export const CHDLC_HEADER_BYTES = 4;
+/** NSH base and service path headers (RFC 8300 section 2.2). */
+export const NSH_MIN_HEADER_BYTES = 8;
 
 /**
  * Ethertypes that Suricata decodes and kapu does not yet: MPLS unicast and
- * multicast, PPPoE discovery and session, 802.1ah, DCE, VN-Tag, E-Tag, NSH
- * and ERSPAN. They count in decoder.unknown_ethertype without an event, so
+ * multicast, PPPoE discovery and session, 802.1ah, DCE, VN-Tag, E-Tag and
+ * ERSPAN. They count in decoder.unknown_ethertype without an event, so
  * that events match Suricata's. Every other ethertype from 0x0600 up
  * raises `ethernet.unknown_ethertype`, as in Suricata's decoder.
  */
 // TODO: MPLS and PPPoE payloads are not decoded, so rules do not see the IP
 // traffic inside them.
-const KNOWN_UNDECODED_ETHERTYPES = new Set([0x8847, 0x8848, 0x8863, 0x8864, 0x88e7, 0x8903, 0x8926, 0x893f, 0x894f, 0x88be]);
+const KNOWN_UNDECODED_ETHERTYPES = new Set([0x8847, 0x8848, 0x8863, 0x8864, 0x88e7, 0x8903, 0x8926, 0x893f, 0x88be]);
 
 /**
  * Counts one more layer in the packet. Returns false, with
@@ -91,6 +94,9 @@ export function decodeEtherType(p: Packet, ctx: DecodeContext, etherType: number
     case EtherType.TRANSPARENT_ETHERNET:
       decodeEthernet(p, ctx, at, end);
       return;
+    case EtherType.NSH:
+      decodeNsh(p, ctx, at, end);
+      return;
     default:
       ctx.counters[DecodeStat.UNKNOWN_ETHERTYPE]++;
       if (etherType >= 0x0600 && !KNOWN_UNDECODED_ETHERTYPES.has(etherType)) {
@@ -141,6 +147,7 @@ export function isDecodedEtherType(etherType: number): boolean {
     case EtherType.QINQ:
     case EtherType.QINQ_OLD:
     case EtherType.TRANSPARENT_ETHERNET:
+    case EtherType.NSH:
       return true;
     default:
       return false;
@@ -265,4 +272,64 @@ export function decodeRadiotap(p: Packet, ctx: DecodeContext, at: number, end: n
     return;
   }
   decodeIeee80211(p, ctx, at + headerBytes);
+}
+
+/**
+ * Cisco HDLC: address(1) control(1) protocol(2), the protocol being an
+ * ethertype.
+ */
+export function decodeChdlc(p: Packet, ctx: DecodeContext, at: number, end: number): void {
+  ctx.counters[DecodeStat.CHDLC]++;
+  if (!enterLayer(p, ctx)) return;
+  if (end - at < CHDLC_HEADER_BYTES) {
+    raiseInvalid(p, ctx, DecoderEvent.CHDLC_PKT_TOO_SMALL);
+    return;
+  }
+  p.l2Offset = at;
+  const protocol = (p.bytes[at + 2] << 8) | p.bytes[at + 3];
+  decodeEtherType(p, ctx, protocol, at + CHDLC_HEADER_BYTES, end);
+}
+
+/**
+ * Network Service Header (RFC 8300 section 2):
+ *
+ *   ver(2) O(1) U(1) TTL(6) length(6, in 4-byte words) U(4) MD type(4) next protocol(8)
+ *   service path id(24) service index(8)
+ *   context headers
+ *
+ * MD type 1 has a fixed length of 6 words, MD type 2 at least 2. The next
+ * protocol is 1 IPv4, 2 IPv6, 3 Ethernet or 4 NSH. The catalogue has no NSH
+ * events, so a bad header only marks the packet invalid.
+ */
+export function decodeNsh(p: Packet, ctx: DecodeContext, at: number, end: number): void {
+  ctx.counters[DecodeStat.NSH]++;
+  if (!enterLayer(p, ctx)) return;
+  const bytes = p.bytes;
+  if (end - at < NSH_MIN_HEADER_BYTES || bytes[at] >> 6 !== 0) {
+    p.isInvalid = true;
+    return;
+  }
+  const headerBytes = (bytes[at + 1] & 0x3f) * 4;
+  const mdType = bytes[at + 2] & 0x0f;
+  const isLengthValid = mdType === 1 ? headerBytes === 24 : mdType === 2 && headerBytes >= NSH_MIN_HEADER_BYTES;
+  if (!isLengthValid || at + headerBytes > end) {
+    p.isInvalid = true;
+    return;
+  }
+  switch (bytes[at + 3]) {
+    case 1:
+      decodeIpv4(p, ctx, at + headerBytes, end);
+      return;
+    case 2:
+      decodeIpv6(p, ctx, at + headerBytes, end);
+      return;
+    case 3:
+      decodeEthernet(p, ctx, at + headerBytes, end);
+      return;
+    case 4:
+      decodeNsh(p, ctx, at + headerBytes, end);
+      return;
+    default:
+      p.isInvalid = true;
+  }
 }

@@ -68,9 +68,10 @@ test('malformed corpus decodes without exceptions', { skip: existsSync(MALFORMED
 
 const CHECKSUMS = join(MALFORMED, 'zeek', 'chksums');
 
-// Each capture's name says whether its checksums are good or bad; tshark
-// agrees, including for the IPv6 routing header and home address cases,
-// where the pseudo-header uses the final destination and the home address:
+// Each capture's name says whether its checksums are good or bad, and
+// tshark agrees. That includes the IPv6 routing header and home address
+// cases, whose pseudo-header uses the final destination and the home
+// address:
 //   tshark -r ip6-route0-tcp-good-chksum.pcap -o tcp.check_checksum:TRUE -T fields -e tcp.checksum.status
 //   1
 // The mip6 captures carry a mobility header checksum, which kapu does not check.

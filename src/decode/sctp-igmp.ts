@@ -2,7 +2,7 @@
  * SCTP common header (RFC 9260 section 3.1) and IGMP (RFC 2236, RFC 9776).
  */
 import { ChecksumState, type Packet } from '../core/packet.js';
-import { sctpCrc32c } from './checksum.js';
+import { addChecksumWords, isChecksumValid, sctpCrc32c } from './checksum.js';
 import { DecodeStat, raiseInvalid, type DecodeContext } from './context.js';
 import { DecoderEvent } from './events.js';
 
@@ -39,7 +39,7 @@ export function decodeSctp(p: Packet, ctx: DecodeContext, at: number, end: numbe
   }
 }
 
-/** Decodes an IGMP message: type(1) max response(1) checksum(2) group(4). */
+/** Decodes an IGMP message: type(1) max response(1) checksum(2) group(4), and checks its checksum. */
 export function decodeIgmp(p: Packet, ctx: DecodeContext, at: number, end: number): void {
   ctx.counters[DecodeStat.IGMP]++;
   const bytes = p.bytes;
@@ -57,4 +57,15 @@ export function decodeIgmp(p: Packet, ctx: DecodeContext, at: number, end: numbe
   p.l4HeaderLength = IGMP_MIN_BYTES;
   p.payloadOffset = at + IGMP_MIN_BYTES;
   p.payloadLength = end - at - IGMP_MIN_BYTES;
+
+  // The checksum covers the whole IGMP message (RFC 2236 section 2.3).
+  if (ctx.isChecksumValidationOn) {
+    if (isChecksumValid(addChecksumWords(bytes, at, end, 0))) {
+      p.l4Checksum = ChecksumState.VALID;
+    } else {
+      p.l4Checksum = ChecksumState.INVALID;
+      ctx.hasInvalidChecksum = true;
+      ctx.counters[DecodeStat.IGMP_INVALID_CHECKSUM]++;
+    }
+  }
 }

@@ -244,6 +244,31 @@ test('icmp bad checksum', () => {
   assert.equal(ctx.stat('decoder.icmpv4_invalid_checksum'), 1);
 });
 
+// Ethernet + IPv4 + IGMPv2 membership query, frame 1 of tcpdump's IGMP_V2.pcap:
+//   tshark -r IGMP_V2.pcap -c 1 -T fields -e igmp.type -e igmp.max_resp -e igmp.checksum
+//     -e igmp.checksum.status -e ip.src -e ip.dst
+//   0x11 100 0xee9b 1 192.168.1.2 224.0.0.1
+const IGMP_QUERY = `
+0000  01 00 5e 00 00 01 00 1b 11 10 26 11 08 00 45 00   ..^.......&...E.
+0010  00 1c 65 51 00 00 01 02 b2 e3 c0 a8 01 02 e0 00   ..eQ............
+0020  00 01 11 64 ee 9b 00 00 00 00 00 00 00 00 00 00   ...d............
+0030  00 00 00 00 00 00 00 00 00 00 00 00               ............
+`;
+
+test('igmp query checksum', () => {
+  const { p, ctx } = decodeBytes(parseHexRows(IGMP_QUERY));
+  assert.deepEqual(eventNames(p), []);
+  assert.equal(p.ipProto, IpProto.IGMP);
+  assert.equal(p.l4Offset, 34);
+  assert.equal(p.l4Checksum, ChecksumState.VALID);
+  assert.equal(ctx.stat('decoder.igmp'), 1);
+  const bytes = parseHexRows(IGMP_QUERY);
+  bytes[36] = 0x00; // checksum 0xee9b -> 0x009b
+  const bad = decodeBytes(bytes);
+  assert.equal(bad.p.l4Checksum, ChecksumState.INVALID);
+  assert.equal(bad.ctx.stat('decoder.igmp_invalid_checksum'), 1);
+});
+
 test('igmp too small', () => {
   // Raw IPv4, proto 2, 4 bytes of IGMP.
   const bytes = parseHexRows('0000  45 00 00 18 00 00 00 00 01 02 00 00 c0 00 02 01 e0 00 00 01 11 64 00 00   E...............');

@@ -6,6 +6,10 @@
  * IP (ARP in VXLAN), the IP fields stay those of the outer header and
  * `etherType` names the inner protocol.
  *
+ * NOTE: `ipChecksum` and the IP fields describe the inner header only, so
+ * an invalid outer IPv4 checksum is counted in decoder.ipv4_invalid_checksum
+ * but not visible to `ipv4-csum` on the packet.
+ *
  *   GRE:   C R K S s recur(3) A flags(4) version(3) | protocol type(16)
  *          [checksum(2) offset(2)] [key(4)] [sequence(4)] [routing]
  *   VXLAN: flags(1, I = 0x08) reserved(3) VNI(3) reserved(1) | Ethernet

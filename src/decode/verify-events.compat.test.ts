@@ -68,6 +68,25 @@ const CASES: EventCase[] = [
     packets: 0,
     stats: { 'decoder.sll2': 159, 'decoder.tcp': 159, 'decoder.ipv4': 159 },
   },
+  // test.yaml: stats decoder.ethernet 1, nsh 1, ipv4 1, udp 1 (NSH with MD type 1, then type 2).
+  {
+    pcap: 'decode-nsh-type1/input.pcap',
+    checksumMode: 'none',
+    event: 'ipv4.trunc_pkt',
+    packets: 0,
+    stats: { 'decoder.ethernet': 1, 'decoder.nsh': 1, 'decoder.ipv4': 1, 'decoder.udp': 1, 'decoder.invalid': 0 },
+  },
+  {
+    pcap: 'decode-nsh-type2/input.pcap',
+    checksumMode: 'none',
+    event: 'ipv4.trunc_pkt',
+    packets: 0,
+    stats: { 'decoder.ethernet': 1, 'decoder.nsh': 1, 'decoder.ipv4': 1, 'decoder.udp': 1, 'decoder.invalid': 0 },
+  },
+  // test.yaml: stats decoder.ipv4 17, decoder.chdlc 17.
+  { pcap: 'decode-chdlc-01/hdlc-http_1tx.pcap', checksumMode: 'auto', event: 'chdlc.pkt_too_small', packets: 0, stats: { 'decoder.ipv4': 17, 'decoder.chdlc': 17 } },
+  // test.yaml: stats decoder.pkts 60, decoder.bytes 26866, decoder.invalid 0.
+  { pcap: 'bug-3616-smtp/input.pcap', checksumMode: 'auto', event: 'tcp.opt_invalid_len', packets: 0, stats: { 'decoder.pkts': 60, 'decoder.bytes': 26866, 'decoder.invalid': 0 } },
   // test.yaml: stats decoder.ipv6_in_ipv4 1.
   { pcap: 'bug-4571-04/ipv6_over_ipv4.pcap', checksumMode: 'none', event: 'ipv6.trunc_pkt', packets: 0, stats: { 'decoder.ipv6_in_ipv4': 1 } },
 ];

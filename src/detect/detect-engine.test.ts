@@ -221,3 +221,66 @@ test('engine agrees with direct inspection', () => {
     assert.deepEqual(actual, expected.slice(0, 15), `payload ${payload}`);
   }
 });
+
+test('noalert and post matches', () => {
+  let applied = 0;
+  const counting = { keyword: 'flowbits', apply: () => ++applied > 0 };
+  const silent = rule('content:"a";', { sid: 1, action: Action.DROP });
+  silent.isNoAlert = true;
+  silent.postMatches.push(counting);
+  const vetoed = rule('content:"a";', { sid: 2 });
+  vetoed.postMatches.push({ keyword: 'flowbits', apply: () => false });
+  const engine = new DetectEngine([silent, vetoed, rule('content:"a";', { sid: 3 })]);
+  const out = new AlertQueue();
+  engine.inspectPacket(createTestPacket({ payload: 'a' }), createTestFlow(), out);
+  assert.deepEqual(sidsOf(out), [3]);
+  assert.equal(applied, 1);
+  // The drop of the noalert rule still counts for the verdict.
+  assert.equal(out.actionsSeen, (1 << Action.DROP) | (1 << Action.ALERT));
+});
+
+test('sticky buffer provider slots in', () => {
+  const provider = {
+    name: 'test.header',
+    fill(_p: unknown, _flow: unknown, view: { bytes: Uint8Array; start: number; length: number }): boolean {
+      view.bytes = Buffer.from('X-Test: yes');
+      view.start = 0;
+      view.length = view.bytes.length;
+      return true;
+    },
+  };
+  const sig = rule('content:"X-Test|3a|"; content:"yes"; distance:0;', { sid: 5 });
+  sig.buffers[0] = { buffer: 'test.header', matches: sig.buffers[0].matches };
+  const payloadSig = rule('content:"body";', { sid: 6 });
+  const engine = new DetectEngine([sig, payloadSig], { bufferProviders: [provider] });
+  assert.equal(engine.skipped.length, 0);
+  assert.deepEqual(run(engine, { payload: 'no match here' }), [5]);
+  assert.deepEqual(run(engine, { payload: 'body' }), [5, 6]);
+});
+
+test('drop before pass keeps flow', () => {
+  // With drop ordered before pass, the drop alerts on every packet and the
+  // pass rule does not pass the flow.
+  const engine = new DetectEngine(
+    [rule('content:"Hi all";', { sid: 1 }), rule('content:"Hi all";', { sid: 2, action: Action.PASS }), rule('content:"Hi all";', { sid: 3, action: Action.DROP })],
+    { actionOrder: [Action.DROP, Action.PASS, Action.REJECT, Action.ALERT] },
+  );
+  const flow = createTestFlow();
+  for (let i = 0; i < 3; i++) {
+    const out = new AlertQueue();
+    engine.inspectPacket(createTestPacket({ payload: 'Hi all' }), flow, out);
+    assert.deepEqual(sidsOf(out), [3]);
+    assert.equal(out.passSig?.sid, 2);
+  }
+  assert.equal(flow.isPassed, false);
+});
+
+test('pass rule with alert keyword', () => {
+  const pass = rule('content:"a";', { sid: 6, action: Action.PASS });
+  pass.hasAlertKeyword = true;
+  const engine = new DetectEngine([rule('content:"a";', { sid: 1 }), pass]);
+  const out = new AlertQueue();
+  engine.inspectPacket(createTestPacket({ payload: 'a' }), createTestFlow(), out);
+  assert.deepEqual(sidsOf(out), [6]);
+  assert.equal(out.passSig?.sid, 6);
+});

@@ -14,6 +14,7 @@ import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
+import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
@@ -23,12 +24,20 @@ export interface ThresholdHook {
 
 const ALWAYS_ALERT: ThresholdHook = { shouldAlert: () => true };
 
-/** A region of bytes; providers fill a reused one per packet. */
-export interface BufferView {
-  bytes: Uint8Array;
-  start: number;
-  length: number;
+/** Provides one protocol header as a buffer (ipv4.hdr, tcp.hdr, ...). */
+class HeaderBufferProvider implements BufferProvider {
+  readonly name: string;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  fill(p: Packet, _flow: Flow | null, out: BufferView): boolean {
+    return fillHeaderBuffer(this.name, p, out);
+  }
 }
+
+export type { BufferView };
 
 /**
  * Supplies one named buffer (`pkt_data`, later sticky buffers such as
@@ -55,7 +64,9 @@ export const packetPayloadProvider: BufferProvider = {
 /**
  * Alerts queued for one packet, at most MAX_PACKET_ALERTS, as Suricata's
  * packet-alert-max (default 15). Matches past the limit are not queued,
- * and `overflowCount` counts them; `actionsSeen` still records their action.
+ * and `overflowCount` counts them. `actionsSeen` records the action of
+ * every matching signature, including those past the limit, `noalert`
+ * ones and those the threshold hook suppressed, so a drop still applies.
  */
 export const MAX_PACKET_ALERTS = 15;
 
@@ -64,7 +75,7 @@ export class AlertQueue {
   count: number;
   /** Matches not queued because the queue was full, since the last clear. */
   overflowCount: number;
-  /** Bit (1 << ActionId) for every action that matched, queued or not. */
+  /** Bit (1 << ActionId) for every action that matched, alerted or not. */
   actionsSeen: number;
   /** The pass signature that ended inspection, or null. */
   passSig: Signature | null;
@@ -83,6 +94,11 @@ export class AlertQueue {
     this.overflowCount = 0;
     this.actionsSeen = 0;
     this.passSig = null;
+  }
+
+  /** Records the action of a matching signature that raises no alert. */
+  noteAction(sig: Signature): void {
+    this.actionsSeen |= 1 << sig.action;
   }
 
   push(sig: Signature): void {
@@ -124,6 +140,10 @@ class EngineSignature {
   }
 }
 
+/** Action bits (1 << ActionId) that block a packet. */
+const BLOCKING_ACTIONS =
+  (1 << Action.DROP) | (1 << Action.REJECT) | (1 << Action.REJECTSRC) | (1 << Action.REJECTDST) | (1 << Action.REJECTBOTH);
+
 const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
   Action.PASS, Action.DROP, Action.REJECT, Action.REJECTSRC, Action.REJECTDST, Action.REJECTBOTH, Action.ALERT,
 ];
@@ -156,6 +176,7 @@ export class DetectEngine {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
+    for (const name of HEADER_BUFFER_NAMES) this.providerByName.set(name, new HeaderBufferProvider(name));
     for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
     this.skipped = [];
     this.packets = 0;
@@ -216,7 +237,8 @@ export class DetectEngine {
   /**
    * Evaluates the packet against the rules and appends the matches to
    * `out`. A matching pass rule ends the evaluation and marks the flow
-   * passed; later packets of a passed flow are not inspected.
+   * passed, unless a drop or reject matched before it. Later packets of a
+   * passed flow are not inspected.
    */
   inspectPacket(p: Packet, flow: Flow | null, out: AlertQueue): void {
     if (flow !== null && flow.isPassed) return;
@@ -235,11 +257,20 @@ export class DetectEngine {
         if (!sig.postMatches[k].apply(p, flow, this.ctx)) isAlert = false;
       }
       if (sig.action === Action.PASS) {
-        if (flow !== null) flow.isPassed = true;
+        // A drop or reject that matched first (an action-order with drop
+        // before pass) decides: the flow is then not passed.
+        if (flow !== null && (out.actionsSeen & BLOCKING_ACTIONS) === 0) flow.isPassed = true;
         out.passSig = sig;
+        if (sig.hasAlertKeyword === true && isAlert && this.thresholdHook.shouldAlert(sig, p, flow)) {
+          out.push(sig);
+          if (flow !== null) flow.hasAlerted = true;
+        }
         return;
       }
-      if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) continue;
+      if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) {
+        out.noteAction(sig);
+        continue;
+      }
       out.push(sig);
       if (flow !== null) flow.hasAlerted = true;
     }

@@ -155,6 +155,11 @@ export interface Signature {
   detectionFilter: ThresholdSpec | null;
   /** True for `noalert` and `flowbits:noalert`: match effects apply, no alert. */
   isNoAlert: boolean;
+  /**
+   * True for a pass rule with the `alert` keyword (Suricata 8): the pass
+   * also raises an alert. Absent or false otherwise.
+   */
+  hasAlertKeyword?: boolean;
 
   /** Where the rule came from, and its text. */
   file: string;

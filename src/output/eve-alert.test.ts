@@ -9,8 +9,8 @@ import { PktSrc, formatIpv6, formatIpv6Compressed } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 
-const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false, ipv6Compress: false };
-const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true, payloadBufferSize: 4096 };
+const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: false, ipv6Compress: false, ethernet: false, pcapFilename: null };
+const allPayload = { payload: true, payloadPrintable: true, payloadLength: false, packet: true, metadata: true, payloadBufferSize: 4096, verdict: false };
 
 test('alert fields of verify packet', () => {
   // Expected values: suricata-verify eve-payload-04-partial-overlap, sid 3.
@@ -216,6 +216,31 @@ test('alert multiple vlan ids', () => {
   p.vlanCount = 3;
   const e = JSON.parse(buildAlertEvent(utc, p, null, makeSig({}), packetAlertFacts('allowed'), allPayload));
   assert.deepEqual(e.vlan, [200, 300, 400]);
+});
+
+test('alert ether verdict and pcap file', () => {
+  const ctx = { ...utc, ethernet: true, pcapFilename: '/data/ip_secopt.pcap' };
+  const opts = { ...allPayload, verdict: true };
+  const e = JSON.parse(buildAlertEvent(ctx, verifyPacket(), null, makeSig({}), packetAlertFacts('allowed'), opts));
+  // MAC addresses and EtherType (0x8100, VLAN-tagged) read from the frame by hand.
+  assert.deepEqual(e.ether, { ether_type: 0x8100, src_mac: '00:01:02:03:04:05', dest_mac: '05:04:03:02:01:00' });
+  // suricata-verify bug-7414-decoder-event-01: an IDS alert has verdict.action "alert".
+  assert.deepEqual(e.verdict, { action: 'alert' });
+  const keys = Object.keys(e);
+  assert.equal(keys[keys.indexOf('pkt_src') + 1], 'ether');
+  assert.equal(keys[keys.length - 1], 'pcap_filename');
+  assert.equal(e.pcap_filename, '/data/ip_secopt.pcap');
+});
+
+test('alert verdict drop and reject', () => {
+  const ips = { ...utc, ipsMode: true };
+  const opts = { ...allPayload, verdict: true };
+  const drop = JSON.parse(buildAlertEvent(ips, verifyPacket(), null, makeSig({ action: Action.DROP }), packetAlertFacts('blocked'), opts));
+  assert.deepEqual(drop.verdict, { action: 'drop' });
+  const reject = JSON.parse(buildAlertEvent(ips, verifyPacket(), null, makeSig({ action: Action.REJECTBOTH }), packetAlertFacts('blocked'), opts));
+  assert.deepEqual(reject.verdict, { action: 'drop', 'reject-target': 'both', reject: ['tcp-reset'] });
+  const idsDrop = JSON.parse(buildAlertEvent(utc, verifyPacket(), null, makeSig({ action: Action.DROP }), packetAlertFacts('allowed'), opts));
+  assert.deepEqual(idsDrop.verdict, { action: 'alert' });
 });
 
 test('alert action text', () => {

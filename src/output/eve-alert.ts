@@ -19,7 +19,7 @@ import {
   protoHasPorts,
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
-import { openPacketEvent } from './eve-header.js';
+import { closeEvent, openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
 /** Optional parts of an alert event (outputs.eve-log.types.alert). */
@@ -32,6 +32,8 @@ export interface AlertFieldOptions {
   metadata: boolean;
   /** Most bytes of reassembled stream data logged as the payload (`payload-buffer-size`). */
   payloadBufferSize: number;
+  /** The `verdict` object (alert option `verdict`). */
+  verdict: boolean;
 }
 
 /** Facts about one alert that are not in the packet, flow or signature. */
@@ -199,5 +201,25 @@ export function buildAlertEvent(
     out += ',"packet":"' + base64(p.bytes) + '"';
     out += ',"packet_info":{"linktype":' + p.linkType + ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
   }
-  return out + '}';
+  if (opts.verdict) out += verdictObject(ctx, p, sig);
+  return closeEvent(ctx, out);
+}
+
+/**
+ * Returns the `"verdict":{...}` object: what happens to the packet. A
+ * reject names its target and the packet sent (a TCP reset, or ICMP
+ * unreachable for other protocols); drops show in IPS mode only.
+ */
+function verdictObject(ctx: EveContext, p: Packet, sig: Signature): string {
+  const a = sig.action;
+  if (a === Action.REJECT || a === Action.REJECTSRC || a === Action.REJECTDST || a === Action.REJECTBOTH) {
+    let target = 'to_client';
+    if (a === Action.REJECTDST) target = 'to_server';
+    else if (a === Action.REJECTBOTH) target = 'both';
+    const sent = p.ipProto === 6 ? 'tcp-reset' : 'icmp-prohib';
+    return ',"verdict":{"action":"' + (ctx.ipsMode ? 'drop' : 'alert') + '","reject-target":"' + target + '","reject":["' + sent + '"]}';
+  }
+  if (ctx.ipsMode && (p.isDropped || a === Action.DROP)) return ',"verdict":{"action":"drop"}';
+  if (a === Action.PASS) return ',"verdict":{"action":"pass"}';
+  return ',"verdict":{"action":"alert"}';
 }

@@ -7,7 +7,7 @@ import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
 import { makeSig, verifyPacket } from './test-fixtures.js';
 
-const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: true, ipv6Compress: false };
+const utc: EveContext = { time: new TimestampFormatter(0), ipsMode: true, ipv6Compress: false, ethernet: false, pcapFilename: null };
 const TS_US = Date.UTC(2026, 11, 4, 21, 3, 13) * 1000 + 123456;
 
 test('anomaly decode event', () => {
@@ -133,6 +133,15 @@ test('stats event nests counter names', () => {
     detect: { alert: 6 },
     tcp: { reassembly_gap: 0 },
   });
+});
+
+test('events end with pcap filename', () => {
+  const ctx = { ...utc, pcapFilename: 'in.pcap' };
+  const anomaly = JSON.parse(buildAnomalyEvent(ctx, verifyPacket(), null, 'decode', 'decoder.ipv4.trunc_pkt', PktSrc.WIRE));
+  const stats = JSON.parse(buildStatsEvent(ctx, TS_US, 1, new Map(), null));
+  assert.equal(Object.keys(anomaly).pop(), 'pcap_filename');
+  assert.equal(Object.keys(stats).pop(), 'pcap_filename');
+  assert.equal(stats.pcap_filename, 'in.pcap');
 });
 
 test('stats event deltas', () => {

@@ -8,7 +8,7 @@ import type { Signature } from '../detect/signature.js';
 import { alertObject } from './eve-alert.js';
 import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
-import { openPacketEvent } from './eve-header.js';
+import { closeEvent, openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
 /**
@@ -26,7 +26,7 @@ export function buildAnomalyEvent(
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'anomaly', pktSrc);
   out += ',"anomaly":{"type":"' + kind + '","event":' + jsonString(eventName) + '}';
-  return out + '}';
+  return closeEvent(ctx, out);
 }
 
 /** Where an app-layer anomaly arose (EVE anomaly.layer). */
@@ -51,7 +51,7 @@ export function buildAppLayerAnomalyEvent(
   if (txId >= 0) out += ',"tx_id":' + txId;
   out += ',"anomaly":{"app_proto":' + jsonString(appProto) + ',"type":"applayer","event":' + jsonString(eventName);
   out += ',"layer":"' + layer + '"}';
-  return out + '}';
+  return closeEvent(ctx, out);
 }
 
 /** EVE drop.reason values of Suricata 8. */
@@ -112,7 +112,7 @@ export function buildDropEvent(
   if (reason !== null) out += (out.endsWith('{') ? '' : ',') + '"reason":' + jsonString(reason);
   out += '}';
   if (alertSig !== null) out += ',' + alertObject(p, alertSig, 'blocked', false, ctx.ipv6Compress);
-  return out + '}';
+  return closeEvent(ctx, out);
 }
 
 function l4DropFields(p: Packet, l4Proto: number): string {
@@ -162,7 +162,7 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
     if (FLOW_HEAD_KEYS.includes(key) || record[key] === undefined) continue;
     out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
   }
-  return out + '}';
+  return closeEvent(ctx, out);
 }
 
 /**
@@ -196,7 +196,7 @@ export function buildStatsEvent(
     node.set(leaf, value);
     if (previous !== null) node.set(leaf + '_delta', value - (previous.get(name) ?? 0));
   }
-  return '{"timestamp":"' + ctx.time.iso(timestampUs) + '","event_type":"stats","stats":' + statsTreeJson(root) + '}';
+  return closeEvent(ctx, '{"timestamp":"' + ctx.time.iso(timestampUs) + '","event_type":"stats","stats":' + statsTreeJson(root));
 }
 
 type StatsTree = Map<string, number | StatsTree>;

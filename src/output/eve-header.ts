@@ -1,7 +1,8 @@
 /**
  * The common head of every packet-based EVE event, in the order Suricata 8
  * writes it: timestamp, flow_id, pcap_cnt, event_type, vlan, src_ip,
- * src_port, dest_ip, dest_port, proto, ip_v, icmp_type, icmp_code, pkt_src.
+ * src_port, dest_ip, dest_port, proto, ip_v, icmp_type, icmp_code, pkt_src,
+ * ether.
  * Builders return the text of an open JSON object (no closing brace), so an
  * event builder appends its own fields.
  */
@@ -18,6 +19,41 @@ export interface EveContext {
   ipsMode: boolean;
   /** eve-log `ipv6-compress`: RFC 5952 form instead of Suricata's default full form. */
   ipv6Compress: boolean;
+  /** eve-log `ethernet`: add the `ether` object (MAC addresses) to packet events. */
+  ethernet: boolean;
+  /** eve-log `pcap-file`: the capture file read, written as `pcap_filename`; null to leave it out. */
+  pcapFilename: string | null;
+}
+
+/** Closes an event object, adding `pcap_filename` last when it is configured, as Suricata does. */
+export function closeEvent(ctx: EveContext, out: string): string {
+  if (ctx.pcapFilename !== null) out += ',"pcap_filename":' + jsonString(ctx.pcapFilename);
+  return out + '}';
+}
+
+const HEX = '0123456789abcdef';
+
+function macAt(b: Uint8Array, at: number): string {
+  let out = '';
+  for (let i = 0; i < 6; i++) {
+    const v = b[at + i] as number;
+    if (i > 0) out += ':';
+    out += HEX.charAt(v >> 4) + HEX.charAt(v & 15);
+  }
+  return out;
+}
+
+/**
+ * Returns the `"ether":{...}` object of an Ethernet frame: the EtherType of
+ * the Ethernet header itself (0x8100 for a VLAN-tagged frame) and the MAC
+ * addresses as the packet carries them.
+ */
+function etherObject(p: Packet): string {
+  const at = p.l2Offset;
+  if (p.linkType !== 1 || at < 0 || p.bytes.length < at + 14) return '';
+  const b = p.bytes;
+  const etherType = ((b[at + 12] as number) << 8) | (b[at + 13] as number);
+  return ',"ether":{"ether_type":' + etherType + ',"src_mac":"' + macAt(b, at + 6) + '","dest_mac":"' + macAt(b, at) + '"}';
 }
 
 /** Appends `"vlan":[...]` for the packet's VLAN ids, outermost first. */
@@ -63,5 +99,6 @@ export function openPacketEvent(
     }
   }
   out += ',"pkt_src":' + jsonString(pktSrc);
+  if (ctx.ethernet) out += etherObject(p);
   return out;
 }

@@ -43,7 +43,7 @@ export class EveWriter {
   constructor(logDir: string, config: EveLogConfig, ipsMode: boolean, fileOptions: LogFileOptions = {}, time = new TimestampFormatter()) {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
-    this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress };
+    this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
     this.counts = { alert: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
     this.config = config;
     const a = config.types.alert;
@@ -54,9 +54,18 @@ export class EveWriter {
       packet: a.packet,
       metadata: a.metadata,
       payloadBufferSize: a.payloadBufferSize,
+      verdict: a.verdict,
     };
     this.dropFlowsSeen = new WeakSet();
     this.previousStats = null;
+  }
+
+  /**
+   * Sets the capture file that events name in `pcap_filename`, when the
+   * eve-log sets `pcap-file: yes`. Call before the first event of a capture.
+   */
+  setPcapFilename(path: string | null): void {
+    this.ctx.pcapFilename = this.config.pcapFile ? path : null;
   }
 
   /** Writes an alert event when alerts are enabled. */

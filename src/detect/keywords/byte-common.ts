@@ -19,6 +19,16 @@ export const NumberBase = {
 export const MAX_BINARY_BYTES = 8;
 export const MAX_STRING_BYTES = 23;
 
+/**
+ * Most text digits whose value fits 64 bits, by base, as byte_extract and
+ * byte_math check them: 23 octal, 20 decimal, 14 hex characters.
+ */
+export function maxStringBytes(base: number): number {
+  if (base === NumberBase.HEX) return 14;
+  if (base === NumberBase.DEC) return 20;
+  return MAX_STRING_BYTES;
+}
+
 /** A byte_extract or byte_math result, found by name by later keywords. */
 export interface ByteVariableMatch extends PayloadMatch {
   readonly variableName: string;

@@ -9,7 +9,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  allocateByteVariable, applyBitmask, bitmaskShift, NumberBase, parseInteger, parseValueOrVariable,
+  allocateByteVariable, applyBitmask, bitmaskShift, maxStringBytes, NumberBase, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, type ByteVariableMatch,
 } from './byte-common.js';
 import { checkByteCount, parseByteFlags } from './byte-test.js';
@@ -88,6 +88,10 @@ function setupByteExtract(b: SignatureBuilder, value: string): void {
   const flags = parseByteFlags(b, 'byte_extract', parts, 3, ['multiplier', 'align'], extra);
   if (flags === null) return;
   if (flags.isString && flags.base === NumberBase.AUTO) flags.base = NumberBase.DEC;
+  if (flags.isString && flags.hasEndian) {
+    b.error(ErrorCode.RULE_CONFLICTING_OPTIONS, "byte_extract: 'big' or 'little' cannot be combined with 'string'");
+    return;
+  }
 
   const count = parseInteger(parts[0]);
   if (count === null) {
@@ -95,6 +99,10 @@ function setupByteExtract(b: SignatureBuilder, value: string): void {
     return;
   }
   if (!checkByteCount(b, 'byte_extract', count, flags.isString)) return;
+  if (flags.isString && count > maxStringBytes(flags.base)) {
+    b.error(ErrorCode.RULE_BAD_VALUE, `byte_extract: byte count '${count}' is too large for this number base (maximum ${maxStringBytes(flags.base)})`);
+    return;
+  }
   const offset = parseValueOrVariable(b, 'byte_extract', 'offset', parts[1], -65535, 65535);
   if (offset === null) return;
   if (offset.variable >= 0) {

@@ -45,6 +45,8 @@ test('byte keywords bad values rejected', () => {
     ['byte_math:bytes 4, offset 0, oper +, rvalue 1;', 'KAPU_ERR_RULE_BAD_VALUE', /'result' is missing/],
     ['byte_math:bytes 4, offset 70000, oper +, rvalue 1, result r;', 'KAPU_ERR_RULE_BAD_VALUE', /offset '70000'/],
     ['byte_math:bytes 4, offset 0, oper +, rvalue 1, result r, endian dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /rule skipped/],
+    ['byte_extract:4,0,v,string,little;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /cannot be combined with 'string'/],
+    ['byte_extract:15,0,v,string,hex;', 'KAPU_ERR_RULE_BAD_VALUE', /too large for this number base \(maximum 14\)/],
     ['isdataat:5,bogus;', 'KAPU_ERR_RULE_BAD_VALUE', /unknown option 'bogus'/],
   ];
   for (const [body, code, message] of cases) {

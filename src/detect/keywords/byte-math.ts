@@ -10,7 +10,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  allocateByteVariable, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
+  allocateByteVariable, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, maxStringBytes, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, type ByteVariableMatch,
 } from './byte-common.js';
 import { splitWord } from './byte-test.js';
@@ -174,7 +174,7 @@ function setupByteMath(b: SignatureBuilder, value: string): void {
 
   const count = parseValueOrVariable(b, 'byte_math', 'bytes', options.get('bytes') ?? '', 0, Number.MAX_SAFE_INTEGER);
   if (count === null) return;
-  const maxBytes = isString ? MAX_BYTE_MATH_BYTES : MAX_BINARY_BYTES;
+  const maxBytes = isString ? Math.min(MAX_BYTE_MATH_BYTES, maxStringBytes(base)) : MAX_BINARY_BYTES;
   if (count.variable < 0 && (count.value < 1 || count.value > maxBytes)) {
     b.error(ErrorCode.RULE_BAD_VALUE, `byte_math: bytes '${options.get('bytes')}' is out of range (allowed 1 to ${maxBytes})`);
     return;

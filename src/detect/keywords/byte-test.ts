@@ -27,6 +27,8 @@ const OPERATORS: Record<string, number> = {
 export interface ByteReadOptions {
   isRelative: boolean;
   isLittleEndian: boolean;
+  /** True when `big` or `little` was written. */
+  hasEndian: boolean;
   isString: boolean;
   base: number;
   bitmask: number;
@@ -126,15 +128,17 @@ export function parseByteFlags(
   allowed: readonly string[],
   extra: Map<string, string>,
 ): ByteReadOptions | null {
-  const o: ByteReadOptions = { isRelative: false, isLittleEndian: false, isString: false, base: NumberBase.AUTO, bitmask: 0, hasBitmask: false };
+  const o: ByteReadOptions = { isRelative: false, isLittleEndian: false, hasEndian: false, isString: false, base: NumberBase.AUTO, bitmask: 0, hasBitmask: false };
   let baseSet = false;
   for (let i = from; i < parts.length; i++) {
     const part = parts[i];
     const [word, arg] = splitWord(part);
     const lower = word.toLowerCase();
     if (lower === 'relative') o.isRelative = true;
-    else if (lower === 'big') o.isLittleEndian = false;
-    else if (lower === 'little') o.isLittleEndian = true;
+    else if (lower === 'big' || lower === 'little') {
+      o.isLittleEndian = lower === 'little';
+      o.hasEndian = true;
+    }
     else if (lower === 'string') {
       o.isString = true;
       if (arg !== '') {

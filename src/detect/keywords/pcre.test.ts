@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
-import { splitLargeRepeats, stripExtended, translatePcre, widenHexEscapes } from './pcre.js';
+import { protectHighBytes, splitLargeRepeats, stripExtended, translatePcre, widenHexEscapes } from './pcre.js';
 
 test('pcre unsupported by RE2 reported', () => {
   const cases: [string, RegExp][] = [
@@ -65,4 +65,10 @@ test('pcre one-digit hex escapes widened', () => {
   assert.equal(widenHexEscapes('\\x41\\x4'), '\\x41\\x04');
   // An escaped backslash followed by x2 is not a hex escape.
   assert.equal(widenHexEscapes('\\\\x2'), '\\\\x2');
+});
+
+test('pcre high bytes kept from folding', () => {
+  assert.equal(protectHighBytes('a\\xe9b'), 'a(?-i:\\xe9)b');
+  assert.equal(protectHighBytes('[\\xe9]\\x41'), '[\\xe9]\\x41');
+  assert.equal(protectHighBytes('[^]\\xe9]x\u00e9'), '[^]\\xe9]x(?-i:\u00e9)');
 });

@@ -197,6 +197,39 @@ export function widenHexEscapes(pattern: string): string {
   return out;
 }
 
+/**
+ * Keeps bytes 0x80 to 0xff out of case folding under the i flag. RE2 folds
+ * Latin-1 letters (0xe9 matches 0xc9), while PCRE without UTF mode folds
+ * ASCII only, so each such byte outside a class is wrapped in `(?-i:...)`.
+ * NOTE: inside a class (`[\xe0-\xfe]`) the bytes still fold, so such a
+ * class under the i flag also matches the other case of Latin-1 letters.
+ */
+export function protectHighBytes(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const hex = /^x([0-9a-fA-F]{2})/.exec(pattern.slice(i + 1, i + 4));
+      const escape = hex !== null ? pattern.slice(i, i + 4) : pattern.slice(i, i + 2);
+      const isHigh = hex !== null && parseInt(hex[1], 16) >= 0x80;
+      out += isHigh && !inClass ? `(?-i:${escape})` : escape;
+      i += escape.length - 1;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += pattern[++i];
+    } else {
+      out += c.charCodeAt(0) >= 0x80 ? `(?-i:${c})` : c;
+    }
+  }
+  return out;
+}
+
 function isHexDigit(c: string | undefined): boolean {
   return c !== undefined && /^[0-9a-fA-F]$/.test(c);
 }
@@ -245,6 +278,7 @@ export function translatePcre(pattern: string, flags: string): { ok: true; sourc
   let source = Buffer.from(pattern, 'utf8').toString('latin1');
   if (isExtended) source = stripExtended(source);
   source = splitLargeRepeats(widenHexEscapes(source));
+  if (re2Flags.includes('i')) source = protectHighBytes(source);
   if (!isDollarEndOnly && !isMultiline && endsWithDollar(source)) {
     // PCRE's `$` also matches before a final newline; RE2's only at the end.
     // NOTE: only a `$` at the very end of the pattern gets this treatment,
