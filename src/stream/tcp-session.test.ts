@@ -409,6 +409,18 @@ test('tcp packet out of window', () => {
   assert.equal(c.session.client.nextSeq, 66536);
 });
 
+test('tcp bad window update', () => {
+  const c = new Conversation();
+  c.handshake();
+  // The window drops from 65535 to 100 while the ACK moves 99 bytes, past
+  // anything the server sent, and the sequence number skips ahead.
+  assert.deepEqual(c.toServer(ACK, 2000, 5100, { window: 100, payloadLength: 10 }), ['pkt_bad_window_update']);
+  assert.equal(c.session.server.window, 65535);
+  // The same shrink with in-sequence numbers is an ordinary update.
+  assert.deepEqual(c.toServer(ACK, 1001, 5001, { window: 100 }), []);
+  assert.equal(c.session.server.window, 100);
+});
+
 test('tcp fin out of window', () => {
   const c = new Conversation();
   c.handshake();

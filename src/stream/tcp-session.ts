@@ -676,6 +676,10 @@ export class TcpSession {
     const isFin = (flags & TcpFlag.FIN) !== 0;
     const seqEnd = seqAdd(p.tcpSeq, p.payloadLength);
 
+    if (!isFin && this.isBadWindowUpdate(p, sender, receiver)) {
+      this.addEvent(StreamEvent.PKT_BAD_WINDOW_UPDATE);
+      return TcpResult.REJECTED;
+    }
     if (!this.isAckValid(p.tcpAck, receiver)) {
       this.addEvent(StreamEvent.PKT_INVALID_ACK);
       this.addEvent(isFin && state === TcpState.ESTABLISHED ? StreamEvent.FIN_INVALID_ACK : INVALID_ACK_EVENT[state]);
@@ -811,6 +815,24 @@ export class TcpSession {
       if (receiver.isRstReceived) this.addEvent(StreamEvent.SUSPECTED_RST_INJECT);
     }
     return TcpResult.REJECTED;
+  }
+
+  /**
+   * Detects a window update that shrinks the receive window by more than
+   * the ACK moved forward, sent with sequence and ACK numbers ahead of
+   * anything seen, as Suricata checks it. RFC 9293 section 3.8.6 advises
+   * against shrinking the window, and such a packet could make a
+   * monitor drop data the receiver still accepts. Small windows (1024
+   * bytes or less) get no slack, larger ones 32 bytes.
+   */
+  private isBadWindowUpdate(p: Packet, sender: TcpStreamState, receiver: TcpStreamState): boolean {
+    const window = p.tcpWindow * 2 ** sender.windowScale;
+    if (window >= receiver.window) return false;
+    const shrinkBytes = receiver.window - window;
+    if (shrinkBytes <= p.payloadLength) return false;
+    if (!seqGt(p.tcpAck, receiver.nextSeq) || !seqGt(p.tcpSeq, sender.nextSeq)) return false;
+    const ackAdvance = (p.tcpAck - receiver.lastAck) >>> 0;
+    return window > 1024 ? shrinkBytes > ackAdvance + 32 : shrinkBytes > ackAdvance;
   }
 
   /**
