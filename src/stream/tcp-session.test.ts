@@ -279,7 +279,7 @@ test('tcp rst with invalid ack', () => {
 test('tcp syn_sent reply with wrong echo', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0, { tsVal: 777 });
-  // A RST whose TSecr does not echo the SYN's TSval is not an answer to it.
+  // A RST whose TSecr does not echo the SYN's TSval was not sent in reply to it.
   assert.deepEqual(c.toClient(RST | ACK, 0, 1001, { tsVal: 100, tsEcr: 100 }), ['pkt_invalid_timestamp']);
   assert.equal(c.stateName, 'syn_sent');
   assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 777 }), []);
