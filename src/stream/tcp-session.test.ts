@@ -409,6 +409,30 @@ test('tcp packet out of window', () => {
   assert.equal(c.session.client.nextSeq, 66536);
 });
 
+test('tcp keep-alive is no retransmission', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 });
+  c.toClient(ACK, 5001, 1101);
+  assert.deepEqual(c.toServer(ACK, 1100, 5001, { payloadLength: 1 }), []);
+  assert.deepEqual(c.toServer(ACK, 1100, 5001), []);
+  assert.equal(c.session.client.nextSeq, 1101);
+});
+
+test('tcp zero window probe', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 });
+  // The server acknowledges the data and closes its window.
+  c.toClient(ACK, 5001, 1101, { window: 0 });
+  assert.deepEqual(c.toServer(ACK, 1101, 5001, { payloadLength: 1 }), []);
+  assert.equal(c.session.client.nextSeq, 1101);
+  // The right edge of the window never moves back (RFC 9293 section
+  // 3.8.6), so a longer segment still fits the window seen before.
+  assert.deepEqual(c.toServer(ACK, 1101, 5001, { payloadLength: 2 }), []);
+  assert.equal(c.session.client.nextSeq, 1103);
+});
+
 test('tcp bad window update', () => {
   const c = new Conversation();
   c.handshake();

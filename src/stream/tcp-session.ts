@@ -676,6 +676,16 @@ export class TcpSession {
     const isFin = (flags & TcpFlag.FIN) !== 0;
     const seqEnd = seqAdd(p.tcpSeq, p.payloadLength);
 
+    // A keep-alive (RFC 9293 section 3.8.4) repeats the byte before the next
+    // sequence number: no retransmission, and nothing changes.
+    if (!isFin && p.payloadLength <= 1 && p.tcpSeq === seqAdd(sender.nextSeq, -1) && p.tcpAck === receiver.lastAck) {
+      return TcpResult.ACCEPTED;
+    }
+    // A zero-window probe sends one byte past a closed window (RFC 9293
+    // section 3.8.6.1); the receiver may drop it, so it does not move the stream.
+    if (sender.window === 0 && p.payloadLength === 1 && p.tcpSeq === sender.nextSeq && p.tcpAck === receiver.lastAck) {
+      return TcpResult.ACCEPTED;
+    }
     if (!isFin && this.isBadWindowUpdate(p, sender, receiver)) {
       this.addEvent(StreamEvent.PKT_BAD_WINDOW_UPDATE);
       return TcpResult.REJECTED;
