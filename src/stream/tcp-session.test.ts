@@ -427,8 +427,9 @@ test('tcp zero window probe', () => {
   c.toClient(ACK, 5001, 1101, { window: 0 });
   assert.deepEqual(c.toServer(ACK, 1101, 5001, { payloadLength: 1 }), []);
   assert.equal(c.session.client.nextSeq, 1101);
-  // The right edge of the window never moves back (RFC 9293 section
-  // 3.8.6), so a longer segment still fits the window seen before.
+  // The tracked right edge of the window never moves back, because a
+  // receiver should not shrink it (RFC 9293 section 3.8.6). A longer
+  // segment still fits the window seen before.
   assert.deepEqual(c.toServer(ACK, 1101, 5001, { payloadLength: 2 }), []);
   assert.equal(c.session.client.nextSeq, 1103);
 });

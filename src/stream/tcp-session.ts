@@ -682,7 +682,7 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     // A zero-window probe sends one byte past a closed window (RFC 9293
-    // section 3.8.6.1); the receiver may drop it, so it does not move the stream.
+    // section 3.8.6.1). The receiver may drop it, so it does not move the stream.
     if (sender.window === 0 && p.payloadLength === 1 && p.tcpSeq === sender.nextSeq && p.tcpAck === receiver.lastAck) {
       return TcpResult.ACCEPTED;
     }
