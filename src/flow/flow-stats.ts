@@ -33,6 +33,7 @@ export function collectFlowStats(table: FlowTable): Record<string, number> {
     'tcp.invalid_checksum': c.tcpInvalidChecksum,
     'tcp.midstream_pickups': c.tcpMidstreamPickups,
   };
+
   // The flow memcap policy applies to packets only, so the flow policies stay 0.
   const policy = c.memcapPolicy;
   stats['flow.memcap_exception_policy.drop_flow'] = 0;
@@ -41,6 +42,7 @@ export function collectFlowStats(table: FlowTable): Record<string, number> {
   stats['flow.memcap_exception_policy.pass_packet'] = policy[ExceptionAction.PASS_PACKET] as number;
   stats['flow.memcap_exception_policy.bypass'] = policy[ExceptionAction.BYPASS] as number;
   stats['flow.memcap_exception_policy.reject'] = policy[ExceptionAction.REJECT] as number;
+
   const stateNames = ['new', 'established', 'closed'];
   for (let state = 0; state < stateNames.length; state++) {
     stats['flow.end.state.' + stateNames[state]] = c.endStates[state] as number;
@@ -48,6 +50,7 @@ export function collectFlowStats(table: FlowTable): Record<string, number> {
   for (let state = 0; state < TCP_STATE_NAMES.length; state++) {
     stats['flow.end.tcp_state.' + TCP_STATE_NAMES[state]] = c.endTcpStates[state] as number;
   }
+
   for (let id = 1; id < STREAM_EVENT_ID_LIMIT; id++) {
     stats[streamEventCounterName(id)] = c.streamEvents[id] as number;
   }
