@@ -53,9 +53,11 @@ function buildProgram(result: { status: number }): Command {
     .command('check')
     .description('load rule files, report every rule that cannot run and print a summary')
     .argument('<files...>', 'rule files')
-    .action(async (files: string[]) => {
+    .option('-c, --config <file>', 'configuration whose variables and classification-file apply')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .action(async (files: string[], flags: { config?: string; set: string[] }) => {
       const { runRulesCheck } = await import('./rules-check-command.js');
-      result.status = runRulesCheck(files, process.stdout);
+      result.status = runRulesCheck(files, process.stdout, { configPath: flags.config ?? null, sets: flags.set });
     });
 
   program

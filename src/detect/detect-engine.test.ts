@@ -257,3 +257,30 @@ test('sticky buffer provider slots in', () => {
   assert.deepEqual(run(engine, { payload: 'no match here' }), [5]);
   assert.deepEqual(run(engine, { payload: 'body' }), [5, 6]);
 });
+
+test('drop before pass keeps flow', () => {
+  // With drop ordered before pass, the drop alerts on every packet and the
+  // pass rule does not pass the flow.
+  const engine = new DetectEngine(
+    [rule('content:"Hi all";', { sid: 1 }), rule('content:"Hi all";', { sid: 2, action: Action.PASS }), rule('content:"Hi all";', { sid: 3, action: Action.DROP })],
+    { actionOrder: [Action.DROP, Action.PASS, Action.REJECT, Action.ALERT] },
+  );
+  const flow = createTestFlow();
+  for (let i = 0; i < 3; i++) {
+    const out = new AlertQueue();
+    engine.inspectPacket(createTestPacket({ payload: 'Hi all' }), flow, out);
+    assert.deepEqual(sidsOf(out), [3]);
+    assert.equal(out.passSig?.sid, 2);
+  }
+  assert.equal(flow.isPassed, false);
+});
+
+test('pass rule with alert keyword', () => {
+  const pass = rule('content:"a";', { sid: 6, action: Action.PASS });
+  pass.hasAlertKeyword = true;
+  const engine = new DetectEngine([rule('content:"a";', { sid: 1 }), pass]);
+  const out = new AlertQueue();
+  engine.inspectPacket(createTestPacket({ payload: 'a' }), createTestFlow(), out);
+  assert.deepEqual(sidsOf(out), [6]);
+  assert.equal(out.passSig?.sid, 6);
+});

@@ -14,6 +14,8 @@ import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache, type BufferPrefilter } from './prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
+import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
+import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
@@ -24,12 +26,20 @@ export interface ThresholdHook {
 
 const ALWAYS_ALERT: ThresholdHook = { shouldAlert: () => true };
 
-/** A region of bytes; providers fill a reused one per packet. */
-export interface BufferView {
-  bytes: Uint8Array;
-  start: number;
-  length: number;
+/** Provides one protocol header as a buffer (ipv4.hdr, tcp.hdr, ...). */
+class HeaderBufferProvider implements BufferProvider {
+  readonly name: string;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  fill(p: Packet, _flow: Flow | null, out: BufferView): boolean {
+    return fillHeaderBuffer(this.name, p, out);
+  }
 }
+
+export type { BufferView };
 
 /**
  * Supplies one named buffer (`pkt_data`, later sticky buffers such as
@@ -117,7 +127,7 @@ export class AlertQueue {
 
 export interface DetectEngineOptions {
   thresholdHook?: ThresholdHook;
-  /** Providers of named buffers beyond pkt_data. */
+  /** Providers of named buffers beyond pkt_data and the header buffers; a name given here replaces the built-in one. */
   bufferProviders?: readonly BufferProvider[];
   /** Action order, first evaluated first (default pass, drop, reject, alert). */
   actionOrder?: readonly ActionId[];
@@ -146,6 +156,10 @@ class EngineSignature {
     this.streamMode = streamModeOf(sig, protoKind);
   }
 }
+
+/** Action bits (1 << ActionId) that block a packet. */
+const BLOCKING_ACTIONS =
+  (1 << Action.DROP) | (1 << Action.REJECT) | (1 << Action.REJECTSRC) | (1 << Action.REJECTDST) | (1 << Action.REJECTBOTH);
 
 const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
   Action.PASS, Action.DROP, Action.REJECT, Action.REJECTSRC, Action.REJECTDST, Action.REJECTBOTH, Action.ALERT,
@@ -185,6 +199,12 @@ export class DetectEngine {
     this.stream = new StreamBufferProvider();
     this.isStreamMatch = false;
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
+    for (const name of HEADER_BUFFER_NAMES) this.providerByName.set(name, new HeaderBufferProvider(name));
+    // The providers of header-buffers.ts replace those. They also cover
+    // ether.hdr, sctp.hdr and igmp.hdr, count IPv6 extension headers in
+    // ipv6.hdr, and report a header cut short by the capture as absent, as
+    // Suricata does.
+    for (const provider of HEADER_BUFFER_PROVIDERS) this.providerByName.set(provider.name, provider);
     for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
     this.skipped = [];
     this.packets = 0;
@@ -245,7 +265,8 @@ export class DetectEngine {
   /**
    * Evaluates the packet against the rules and appends the matches to
    * `out`. A matching pass rule ends the evaluation and marks the flow
-   * passed; later packets of a passed flow are not inspected.
+   * passed, unless a drop or reject matched before it. Later packets of a
+   * passed flow are not inspected.
    */
   inspectPacket(p: Packet, flow: Flow | null, out: AlertQueue): void {
     if (flow !== null && flow.isPassed) return;
@@ -267,8 +288,14 @@ export class DetectEngine {
         if (!sig.postMatches[k].apply(p, flow, this.ctx)) isAlert = false;
       }
       if (sig.action === Action.PASS) {
-        if (flow !== null) flow.isPassed = true;
+        // A drop or reject that matched first (an action-order with drop
+        // before pass) decides: the flow is then not passed.
+        if (flow !== null && (out.actionsSeen & BLOCKING_ACTIONS) === 0) flow.isPassed = true;
         out.passSig = sig;
+        if (sig.hasAlertKeyword === true && isAlert && this.thresholdHook.shouldAlert(sig, p, flow)) {
+          out.push(sig);
+          if (flow !== null) flow.hasAlerted = true;
+        }
         return;
       }
       if (!isAlert || !this.thresholdHook.shouldAlert(sig, p, flow)) {

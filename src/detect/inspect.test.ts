@@ -323,3 +323,9 @@ test('pcre nocase folds ASCII only', () => {
   check('pcre:"/é/i";', ['\xc3\xa9'], ['\xc3\x89']);
   check('pcre:"/[\\x80-\\xff]\\xe9+/i";', ['\x80\xe9\xe9'], ['\x80\xc9']);
 });
+
+test('byte_jump zero count relative', () => {
+  // Nothing is read: the position moves 7 bytes back from the end of the content.
+  const body = 'content:"|01 e8 ed 0f 54|"; byte_jump:0,0,relative,post_offset -7; pcre:"/^\\xe0\\x3a\\x01\\xe8\\xed\\x0f\\x54/R";';
+  check(body, ['\x7c\xe0\x3a\x01\xe8\xed\x0f\x54'], ['\x7c\xe1\x3a\x01\xe8\xed\x0f\x54']);
+});

@@ -155,6 +155,11 @@ export interface Signature {
   detectionFilter: ThresholdSpec | null;
   /** True for `noalert` and `flowbits:noalert`: match effects apply, no alert. */
   isNoAlert: boolean;
+  /**
+   * True for a pass rule with the `alert` keyword (Suricata 8): the pass
+   * also raises an alert. Absent or false otherwise.
+   */
+  hasAlertKeyword?: boolean;
 
   /** Where the rule came from, and its text. */
   file: string;
@@ -208,6 +213,12 @@ export interface SignatureBuilder {
    */
   error(code: string, message: string, offset?: number, length?: number): void;
   warning(code: string, message: string, offset?: number, length?: number): void;
+  /**
+   * Skips the rule without failing it, as Suricata skips a rule whose
+   * `requires` is not met: the message is reported as a warning and no
+   * signature is built.
+   */
+  skip(code: string, message: string): void;
   /** Id of a named flowbit, flowint or xbit, allocated at load. */
   variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number;
 }

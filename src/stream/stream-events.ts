@@ -7,7 +7,7 @@
  * counts them as the stats counters `stream.<name>`.
  *
  * Ids are dense from 1 in the order of the rules file, so a Uint32Array
- * indexed by id holds the counters. Id 0 is unused.
+ * indexed by id can store the counters. Id 0 is unused.
  */
 
 /** Stream event ids. */
@@ -162,5 +162,14 @@ export function streamEventId(name: string): number {
 
 /** Returns the stats counter name of a stream event, e.g. `stream.pkt_invalid_ack`. */
 export function streamEventCounterName(id: number): string {
+  return 'stream.' + STREAM_EVENT_NAMES[id];
+}
+
+/**
+ * Returns the EVE `anomaly.event` value of a stream event (`anomaly.type`
+ * is "stream"), e.g. `stream.reassembly_depth_reached`: the same text as
+ * the stats counter.
+ */
+export function streamEventEveName(id: number): string {
   return 'stream.' + STREAM_EVENT_NAMES[id];
 }

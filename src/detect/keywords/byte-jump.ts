@@ -66,12 +66,17 @@ export function matchByteJump(m: ByteJumpMatch, bytes: Uint8Array, start: number
 
   const at = m.isRelative ? ctx.bufferOffset + offset : offset;
   const remaining = length - at;
-  if (m.isRelative && remaining <= 0) return false;
+  // With a count of 0 nothing is read, so a relative jump may start at the
+  // buffer end (Suricata: `byte_jump:0,0,relative,post_offset -7`).
+  if (m.isRelative && count !== 0 && remaining <= 0) return false;
   if (at < 0 || count > remaining) return false;
 
   let value: number;
   let consumed: number;
-  if (m.isString) {
+  if (count === 0 && !m.isString) {
+    value = 0;
+    consumed = 0;
+  } else if (m.isString) {
     readString(bytes, start + at, count === 0 ? remaining : count, m.base);
     if (stringRead.digits === 0) return false;
     value = stringRead.value;

@@ -1,6 +1,7 @@
 /**
  * The payload keywords, for the keyword registry: content and its
- * modifiers, pcre, isdataat, the byte keywords, bsize and pkt_data.
+ * modifiers, pcre, isdataat, the byte keywords, bsize, pkt_data and the
+ * header sticky buffers (ipv4.hdr, tcp.hdr, ...).
  */
 import type { KeywordDef } from '../signature.js';
 import { contentKeyword } from './content.js';
@@ -16,6 +17,7 @@ import { byteExtractKeyword } from './byte-extract.js';
 import { byteMathKeyword } from './byte-math.js';
 import { pktDataKeyword } from './pkt-data.js';
 import { bsizeKeyword } from './bsize.js';
+import { HEADER_BUFFER_KEYWORDS } from './header-buffers.js';
 
 export const PAYLOAD_KEYWORDS: readonly KeywordDef[] = [
   contentKeyword,
@@ -36,4 +38,5 @@ export const PAYLOAD_KEYWORDS: readonly KeywordDef[] = [
   byteMathKeyword,
   pktDataKeyword,
   bsizeKeyword,
+  ...HEADER_BUFFER_KEYWORDS,
 ];

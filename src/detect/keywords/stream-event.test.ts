@@ -4,7 +4,7 @@ import { IpProto, TcpFlag } from '../../core/packet.js';
 import { defaultFlowConfig } from '../../flow/flow-config.js';
 import { FlowTable } from '../../flow/flow-table.js';
 import { makePacket } from '../../flow/test-packet.js';
-import { StreamEvent, STREAM_EVENT_NAMES, streamEventId } from '../../stream/stream-events.js';
+import { StreamEvent, STREAM_EVENT_NAMES, streamEventCounterName, streamEventEveName, streamEventId } from '../../stream/stream-events.js';
 import type { PacketMatcher, SignatureBuilder } from '../signature.js';
 import { StreamEventMatcher, streamEventKeyword } from './stream-event.js';
 
@@ -26,6 +26,13 @@ test('stream-event names from the catalogue', () => {
   assert.equal(streamEventId('3whs_synack_in_wrong_direction'), StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
   assert.equal(streamEventId('reassembly_urgent_oob_limit_reached'), 65);
   assert.equal(streamEventId('no_such_event'), 0);
+});
+
+test('stream-event eve and counter names', () => {
+  // suricata-verify stream-depth-reached-event expects anomaly.event stream.reassembly_depth_reached.
+  const id = streamEventId('reassembly_depth_reached');
+  assert.equal(streamEventEveName(id), 'stream.reassembly_depth_reached');
+  assert.equal(streamEventCounterName(StreamEvent.PKT_INVALID_TIMESTAMP), 'stream.pkt_invalid_timestamp');
 });
 
 test('stream-event setup unknown name', () => {
