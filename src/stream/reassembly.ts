@@ -9,9 +9,10 @@
  *
  * - IDS mode: a packet inspects the data its own sender sent that the
  *   receiver has acknowledged, once at least the chunk size is waiting
- *   (`stream.reassembly.toserver-chunk-size`, `toclient-chunk-size`), the
- *   session is closing (last_ack, close_wait, closing, closed) or the depth
- *   was reached. Whatever is left is inspected when the flow ends.
+ *   (`stream.reassembly.toserver-chunk-size`, `toclient-chunk-size`), an
+ *   application write ending in PSH is acknowledged, the session is
+ *   closing (last_ack, close_wait, closing, closed) or the depth was
+ *   reached. Whatever is left is inspected when the flow ends.
  * - In-line mode (`stream.inline`, IPS): a data packet inspects a window of
  *   up to one chunk of contiguous data that ends with its own bytes, so a
  *   pattern split across segments matches on the packet that completes it.
@@ -181,6 +182,8 @@ export class StreamDirectionState {
   rawProgress: number;
   /** Offset up to which acknowledged data was checked for gaps. */
   ackProgress: number;
+  /** End offset of the latest segment with the PSH flag (the end of an application write). */
+  pushEnd: number;
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
@@ -192,6 +195,7 @@ export class StreamDirectionState {
     this.policy = DEFAULT_OS_POLICY;
     this.rawProgress = 0;
     this.ackProgress = 0;
+    this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
   }
@@ -203,6 +207,7 @@ export class StreamDirectionState {
     this.policy = DEFAULT_OS_POLICY;
     this.rawProgress = 0;
     this.ackProgress = 0;
+    this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
   }
@@ -490,6 +495,7 @@ export class StreamReassembler {
     }
     if (status !== InsertStatus.OK) return;
     this.isPacketAdded = true;
+    if ((p.tcpFlags & TcpFlag.PSH) !== 0 && offset + length > stream.pushEnd) stream.pushEnd = offset + length;
 
     if (segments.lastOverlap) this.counters.overlap++;
     if (segments.lastDifferentData) {
@@ -536,7 +542,11 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    if (waiting < chunkSize && !isClosing && !stream.isDepthReached) return;
+    // Suricata's app-layer parsers also trigger inspection after each message they complete.
+    // NOTE: until kapu has app-layer parsers, a fully acknowledged write (data up to a PSH
+    // segment) stands in for that trigger; data without PSH waits for the chunk size.
+    const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
+    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
     this.releaseInspected(stream);
