@@ -147,6 +147,35 @@ test('reassembly ids inspects acked data', () => {
   assert.deepEqual(c.flowEnd(), []);
 });
 
+test('reassembly ids waits for chunk size', () => {
+  // Writes without PSH wait until the acknowledged data reaches the chunk size (8 here).
+  const c = new Connection({ toServerChunkSize: 8 });
+  c.handshake();
+  c.client(ACK, CISN + 1, SISN + 1, 'abcd');
+  c.serverAck(4);
+  c.client(ACK, CISN + 5, SISN + 1, 'efg');
+  assert.deepEqual(c.ready(), [], '4 acknowledged bytes are below the chunk size');
+  c.serverAck(7);
+  c.client(ACK, CISN + 8, SISN + 1, 'hij');
+  assert.deepEqual(c.ready(), [], '7 acknowledged bytes are below the chunk size');
+  c.serverAck(10);
+  c.client(ACK, CISN + 11, SISN + 1);
+  assert.deepEqual(c.ready(), ['abcdefghij']);
+});
+
+test('reassembly ids acked push inspects', () => {
+  const c = new Connection();
+  c.handshake();
+  c.client(ACK, CISN + 1, SISN + 1, 'GET ');
+  c.client(ACK | PSH, CISN + 5, SISN + 1, '/x');
+  c.serverAck(4);
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), [], 'the write is acknowledged only in part');
+  c.serverAck(6);
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), ['GET /x']);
+});
+
 test('reassembly ids closing session inspects', () => {
   const c = new Connection();
   c.handshake();
