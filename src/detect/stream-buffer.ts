@@ -24,7 +24,7 @@ import { PKT_DATA } from './keywords/pkt-data.js';
 /** Name of the raw stream buffer. Rules reach it through `pkt_data`; the name appears in explanations only. */
 export const RAW_STREAM = 'stream';
 
-/** Which data a signature's `pkt_data` keywords inspect. */
+/** Data that a signature's `pkt_data` keywords inspect. */
 export const StreamMode = {
   /** Packet payloads only. */
   PACKET: 0,

@@ -1,8 +1,8 @@
 /**
  * TCP stream reassembly as Suricata 8 does it. Per flow and direction the
- * data of accepted segments goes into a SegmentList by stream offset;
- * overlaps are resolved by the receiving host's policy (host-os-policy),
- * or in in-line mode by keeping the first data and rewriting the packet.
+ * data of accepted segments goes into a SegmentList by stream offset.
+ * The receiving host's policy (host-os-policy) resolves overlaps, except
+ * in in-line mode, where the first data stays and the packet is rewritten.
  *
  * The reassembler decides when stream data is inspected ("raw" stream
  * inspection) and describes that data in `inspection`:

@@ -1,8 +1,8 @@
 /**
  * The data of one TCP stream direction: segment records placed by stream
  * offset (sequence number minus the first data sequence number, so no
- * wrap-around), and one byte buffer that holds the bytes of every offset
- * from `dataBase` on.
+ * wrap-around), and one byte buffer that contains the bytes of every
+ * offset from `dataBase` on.
  *
  * Records are kept sorted by start in typed arrays that grow in steps, so
  * inserting a segment allocates nothing once the arrays are large enough.
