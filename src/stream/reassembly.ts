@@ -564,9 +564,8 @@ export class StreamReassembler {
     const packetEnd = Math.min(packetStart + p.payloadLength, segments.endOffset());
     const chunkSize = direction === Direction.TO_SERVER ? this.config.toServerChunkSize : this.config.toClientChunkSize;
 
-    let blockStart = packetStart;
     const lowest = Math.max(segments.releasedBase, packetEnd - chunkSize);
-    while (blockStart > lowest && segments.contiguousEnd(blockStart - 1) >= blockStart) blockStart--;
+    const blockStart = Math.min(packetStart, Math.max(segments.blockStart(packetStart), lowest));
     let blockEnd = Math.min(segments.contiguousEnd(packetStart), blockStart + chunkSize);
     if (blockEnd < packetEnd) blockEnd = packetEnd;
 

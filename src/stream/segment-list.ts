@@ -15,6 +15,12 @@ import { isNewDataPreferred } from './overlap-policy.js';
 export const INITIAL_SEGMENT_RECORDS = 16;
 /** Bytes a segment record costs against `stream.memcap` (two float64 offsets). */
 export const SEGMENT_RECORD_BYTES = 16;
+/**
+ * Most segment records of one stream direction. Past it, records that touch
+ * are merged, so a stream of tiny segments cannot make every insert scan
+ * millions of records.
+ */
+export const MAX_SEGMENT_RECORDS = 4096;
 /** The byte buffer grows in multiples of this many bytes. */
 export const STREAM_BUFFER_STEP_BYTES = 4096;
 
@@ -50,7 +56,7 @@ export const InsertStatus = {
   BEFORE_BASE: 1,
   /** Nothing stored: the stream buffer could not grow within `stream.reassembly.memcap`. */
   REASSEMBLY_MEMCAP: 2,
-  /** Nothing stored: the segment records could not grow within `stream.memcap`. */
+  /** Nothing stored: the segment records could not grow within `stream.memcap` or MAX_SEGMENT_RECORDS. */
   STREAM_MEMCAP: 3,
 } as const;
 
@@ -65,6 +71,8 @@ export class SegmentList {
   dataBase: number;
   /** Offsets below this were released; segments are trimmed to start here. */
   releasedBase: number;
+  /** Largest record end. */
+  maxEnd: number;
   /** The last insert overlapped stored data. */
   lastOverlap: boolean;
   /** The last insert overlapped stored data with different bytes. */
@@ -80,6 +88,7 @@ export class SegmentList {
     this.data = new Uint8Array(0);
     this.dataBase = 0;
     this.releasedBase = 0;
+    this.maxEnd = 0;
     this.lastOverlap = false;
     this.lastDifferentData = false;
     this.recordBudget = recordBudget;
@@ -101,17 +110,14 @@ export class SegmentList {
     this.count = 0;
     this.dataBase = 0;
     this.releasedBase = 0;
+    this.maxEnd = 0;
     this.lastOverlap = false;
     this.lastDifferentData = false;
   }
 
   /** Offset just past the last stored byte, or `releasedBase` when empty. */
   endOffset(): number {
-    let end = this.releasedBase;
-    for (let i = 0; i < this.count; i++) {
-      if (this.ends[i] > end) end = this.ends[i];
-    }
-    return end;
+    return Math.max(this.maxEnd, this.releasedBase);
   }
 
   /** Returns the end of the data contiguous from `from`: `from` itself when no record covers it. */
@@ -122,6 +128,19 @@ export class SegmentList {
       if (this.ends[i] > reach) reach = this.ends[i];
     }
     return reach;
+  }
+
+  /** Returns the start of the contiguous data that reaches offset `at` (`at` itself when none does). */
+  blockStart(at: number): number {
+    let start = at;
+    let end = -1;
+    for (let i = 0; i < this.count; i++) {
+      const recordStart = this.starts[i] as number;
+      if (recordStart > at) break;
+      if (recordStart > end) start = recordStart;
+      if ((this.ends[i] as number) > end) end = this.ends[i] as number;
+    }
+    return end >= at ? start : at;
   }
 
   /** Returns the start of the first record that begins at or after `from`, or -1. */
@@ -217,10 +236,33 @@ export class SegmentList {
     this.starts[at] = start;
     this.ends[at] = end;
     this.count++;
+    if (end > this.maxEnd) this.maxEnd = end;
+  }
+
+  /**
+   * Merges records that touch or overlap into one.
+   * NOTE: a merged record counts as one old segment in later overlap
+   * decisions, so past MAX_SEGMENT_RECORDS the policies see coarser
+   * segments than the host did.
+   */
+  private mergeRecords(): void {
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (kept > 0 && (this.starts[i] as number) <= (this.ends[kept - 1] as number)) {
+        if ((this.ends[i] as number) > (this.ends[kept - 1] as number)) this.ends[kept - 1] = this.ends[i] as number;
+        continue;
+      }
+      this.starts[kept] = this.starts[i] as number;
+      this.ends[kept] = this.ends[i] as number;
+      kept++;
+    }
+    this.count = kept;
   }
 
   private ensureRecordRoom(): boolean {
+    if (this.count >= MAX_SEGMENT_RECORDS) this.mergeRecords();
     if (this.count < this.starts.length) return true;
+    if (this.count >= MAX_SEGMENT_RECORDS) return false;
     const capacity = this.starts.length === 0 ? INITIAL_SEGMENT_RECORDS : this.starts.length * 2;
     if (!this.recordBudget.reserve((capacity - this.starts.length) * SEGMENT_RECORD_BYTES)) return false;
     const starts = new Float64Array(capacity);
