@@ -145,7 +145,10 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   out.set('tcp.invalid_checksum', f.tcpInvalidChecksum);
   out.set('tcp.midstream_pickups', f.tcpMidstreamPickups);
   if (config.stats.streamEvents) {
-    for (let id = 1; id < STREAM_EVENT_NAMES.length; id++) out.set('stream.' + STREAM_EVENT_NAMES[id], f.streamEvents[id] as number);
+    const reassemblyEvents = pipeline.parts.stream?.counters.streamEvents;
+    for (let id = 1; id < STREAM_EVENT_NAMES.length; id++) {
+      out.set('stream.' + STREAM_EVENT_NAMES[id], (f.streamEvents[id] as number) + (reassemblyEvents?.[id] ?? 0));
+    }
   }
 
   if (pipeline.parts.stream) {

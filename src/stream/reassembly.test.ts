@@ -5,7 +5,7 @@ import type { Flow } from '../flow/flow.js';
 import { defaultFlowConfig } from '../flow/flow-config.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { makePacket, type PacketSpec } from '../flow/test-packet.js';
-import { STREAM_EVENT_NAMES } from './stream-events.js';
+import { STREAM_EVENT_NAMES, StreamEvent } from './stream-events.js';
 import {
   StreamException,
   StreamReassembler,
@@ -231,6 +231,7 @@ test('reassembly gap raises event', () => {
   c.serverAck(12);
   assert.deepEqual(c.events(), ['reassembly_seq_gap']);
   assert.equal(c.reassembler.counters.reassemblyGap, 1);
+  assert.equal(c.reassembler.counters.streamEvents[StreamEvent.REASSEMBLY_SEQ_GAP], 1);
   c.serverAck(12);
   assert.deepEqual(c.events(), [], 'a gap is reported once');
   assert.deepEqual(c.flowEnd(), ['VERY', 'DATA']);

@@ -23,7 +23,7 @@
  */
 import { ChecksumState, Direction, TcpFlag, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
-import { StreamEvent } from './stream-events.js';
+import { STREAM_EVENT_ID_LIMIT, StreamEvent } from './stream-events.js';
 import { HostOsPolicyTable, DEFAULT_OS_POLICY } from './overlap-policy.js';
 import { InsertStatus, MemoryBudget, SegmentList } from './segment-list.js';
 import { TcpResult, TcpState, seqGt, type TcpSession, type TcpStreamState } from './tcp-session.js';
@@ -153,6 +153,8 @@ export class ReassemblyCounters {
   overlapDiffData: number;
   /** tcp.pseudo: pseudo packets made to inspect stream data at flow end. */
   pseudo: number;
+  /** Stream events raised by reassembly, by StreamEvent id (`stream.*` counters). */
+  readonly streamEvents: Uint32Array;
   /** Exception policy outcomes, by StreamException value. */
   readonly reassemblyExceptions: Uint32Array;
   readonly ssnExceptions: Uint32Array;
@@ -165,6 +167,7 @@ export class ReassemblyCounters {
     this.overlap = 0;
     this.overlapDiffData = 0;
     this.pseudo = 0;
+    this.streamEvents = new Uint32Array(STREAM_EVENT_ID_LIMIT);
     this.reassemblyExceptions = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
     this.ssnExceptions = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
   }
@@ -472,7 +475,7 @@ export class StreamReassembler {
       length = Math.max(0, depth - offset);
       if (!stream.isDepthReached) {
         stream.isDepthReached = true;
-        session.addEvent(StreamEvent.REASSEMBLY_DEPTH_REACHED);
+        this.raise(session, StreamEvent.REASSEMBLY_DEPTH_REACHED);
         this.counters.streamDepthReached++;
       }
       if (length === 0) {
@@ -500,7 +503,7 @@ export class StreamReassembler {
     if (segments.lastOverlap) this.counters.overlap++;
     if (segments.lastDifferentData) {
       this.counters.overlapDiffData++;
-      if (this.config.checkOverlapDifferentData) session.addEvent(StreamEvent.REASSEMBLY_OVERLAP_DIFFERENT_DATA);
+      if (this.config.checkOverlapDifferentData) this.raise(session, StreamEvent.REASSEMBLY_OVERLAP_DIFFERENT_DATA);
       // In-line, the first data wins: the packet is rewritten to carry it.
       if (this.config.isInline) rewritePayload(p, segments, offset, srcStart, length);
     }
@@ -526,7 +529,7 @@ export class StreamReassembler {
         break;
       }
       const next = segments.nextStart(end);
-      session.addEvent(StreamEvent.REASSEMBLY_SEQ_GAP);
+      this.raise(session, StreamEvent.REASSEMBLY_SEQ_GAP);
       this.counters.reassemblyGap++;
       at = next >= 0 && next < acked ? next : acked;
     }
@@ -614,6 +617,12 @@ export class StreamReassembler {
   private releaseInspected(stream: StreamDirectionState): void {
     const upTo = Math.min(stream.rawProgress, stream.ackProgress);
     if (upTo > stream.segments.releasedBase && this.inspection.segments !== stream.segments) stream.segments.release(upTo);
+  }
+
+  /** Records a stream event on the current packet and counts it. */
+  private raise(session: TcpSession, eventId: number): void {
+    session.addEvent(eventId);
+    this.counters.streamEvents[eventId]++;
   }
 
   private applyException(action: number, counters: Uint32Array): void {
