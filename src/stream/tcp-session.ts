@@ -247,6 +247,8 @@ export class TcpSession {
   /** Stream events of the current packet (StreamEvent ids); `eventCount` are valid. */
   events: Uint16Array;
   eventCount: number;
+  /** Session state before the latest `handlePacket`. */
+  stateBefore: number;
   /** TcpResult of the latest `handlePacket`; reassembly stores data only of accepted packets. */
   lastResult: number;
   /**
@@ -270,6 +272,7 @@ export class TcpSession {
     this.needsFlowSwap = false;
     this.events = new Uint16Array(MAX_STREAM_EVENTS_PER_PACKET);
     this.eventCount = 0;
+    this.stateBefore = TcpState.NONE;
     this.lastResult = TcpResult.REJECTED;
     this.reassembly = null;
   }
@@ -320,6 +323,7 @@ export class TcpSession {
     this.eventCount = 0;
     this.needsFlowSwap = false;
     this.lastResult = TcpResult.REJECTED;
+    this.stateBefore = this.state;
     if (p.l4Checksum === ChecksumState.INVALID) return TcpResult.REJECTED;
 
     const flags = p.tcpFlags;
@@ -878,4 +882,17 @@ export class TcpSession {
     if (sender.lastTsVal === 0) return true;
     return seqGeq(p.tcpTsVal, sender.lastTsVal);
   }
+}
+
+/**
+ * Tells whether the packet just processed belongs to an established
+ * session for `flow:established`. Suricata decides this from the flow
+ * state before the stream engine sees the packet, so the packet that
+ * closes a session (a FIN to last_ack, an accepted RST) still counts as
+ * established; a packet that opens it (the handshake's ACK) also counts,
+ * as the flow table reports the state after it.
+ */
+export function wasEstablishedBefore(session: TcpSession): boolean {
+  const state = session.stateBefore;
+  return state >= TcpState.ESTABLISHED && state <= TcpState.CLOSING && state !== TcpState.TIME_WAIT && state !== TcpState.LAST_ACK;
 }
