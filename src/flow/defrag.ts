@@ -277,13 +277,16 @@ export class Defragmenter {
 
     const frameBytes = p.l3Offset + p.ipTotalLength;
     const fragmentBytes = DEFRAG_FRAGMENT_BYTES_ESTIMATE + frameBytes;
-    if (this.fragmentCount >= this.config.maxFrags) {
-      this.counters.maxFragsReached++;
-      this.ignoreFragment(p, decode);
-      return null;
-    }
-    if (this.memuse + fragmentBytes > this.config.memcapBytes) {
-      this.applyMemcapPolicy(p, decode);
+    const isFull = this.fragmentCount >= this.config.maxFrags;
+    if (isFull || this.memuse + fragmentBytes > this.config.memcapBytes) {
+      if (isFull) {
+        this.counters.maxFragsReached++;
+        this.ignoreFragment(p, decode);
+      } else {
+        this.applyMemcapPolicy(p, decode);
+      }
+      // A tracker created for this fragment alone is not kept empty.
+      if (tracker.fragments.length === 0) this.releaseTracker(tracker);
       return null;
     }
 

@@ -22,9 +22,13 @@ export const DefragPolicy = {
   LAST: 2,
   /** The old bytes win, unless the new fragment starts before the old one (BSD, HP-UX 10, IRIX). */
   BSD: 3,
-  /** Bytes are taken in offset order: a fragment at a higher offset wins (HP JetDirect). */
+  /**
+   * Bytes are taken in offset order: a fragment at a higher offset, or at
+   * the same offset and later, wins (HP JetDirect). NOTE: Suricata 8 has
+   * no rule of its own for bsd-right and behaves this way; kapu follows it.
+   */
   BSD_RIGHT: 4,
-  /** Like BSD, but a new fragment that starts at the same offset and ends later wins too (Linux). */
+  /** Like BSD, but a new fragment that starts at the same offset as an old one wins too (Linux). */
   LINUX: 5,
   /** The old bytes win, unless the new fragment covers the old one wholly (Windows). */
   WINDOWS: 6,
