@@ -92,7 +92,8 @@ function parseIpv6(text: string): Uint8Array | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
   const head = halves[0] === '' ? [] : halves[0]!.split(':');
-  const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
+  let tail: string[] = [];
+  if (halves.length === 2 && halves[1] !== '') tail = halves[1]!.split(':');
   const groups = head.length + tail.length;
   if (halves.length === 1 ? groups !== 8 : groups > 7) return null;
   const out = new Uint8Array(16);

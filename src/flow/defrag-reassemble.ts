@@ -20,7 +20,7 @@ const IPV6_FRAGMENT_HEADER_BYTES = 8;
 const MAX_IPV6_PAYLOAD_BYTES = 65535;
 
 /**
- * Tells whether the tracker holds a whole datagram: the last fragment was
+ * Tells whether the tracker contains a whole datagram: the last fragment was
  * seen, a fragment starts at offset 0, and the fragments leave no hole.
  */
 export function isComplete(tracker: DefragTracker): boolean {

@@ -8,10 +8,10 @@
  * Fragments are kept sorted by offset, a later fragment after an earlier
  * one with the same offset. Reassembly copies them in that order, so a
  * fragment's bytes overwrite those of the fragments before it. A policy
- * therefore only trims: it cuts the start of the new fragment (`ltrim`) so
- * the old bytes stay, cuts the start of an old fragment so the new bytes
- * stay, removes an old fragment the new one covers, or discards the new
- * one.
+ * therefore only trims. It cuts the start of the new fragment (`ltrim`) so
+ * the old bytes stay, or the start of an old fragment so the new bytes
+ * stay. It can also remove an old fragment that the new one covers, or
+ * discard the new one.
  */
 
 /** Overlap policies (Suricata's defrag policy set). */
@@ -112,8 +112,8 @@ const Step = {
  * Applies `policy` to a new fragment covering [offset, end) against the
  * sorted list `held`, and records the result in `out`. May raise the
  * `ltrim` of old fragments. The scan starts at the old fragment just before
- * the first one at or past `offset` (or at the start of the list) and stops
- * at the first old fragment that decides; `hasOverlap` covers the old
+ * the first one at or past `offset`, or at the start of the list. It stops
+ * at the first old fragment that decides, and `hasOverlap` covers the old
  * fragments seen up to there, as Suricata reports it.
  */
 export function placeFragment(held: readonly PlacedFragment[], policy: number, offset: number, end: number, out: Placement): void {
@@ -142,7 +142,7 @@ export function placeFragment(held: readonly PlacedFragment[], policy: number, o
 }
 
 /**
- * One policy step of the new fragment [offset, end) against `old`. Sets
+ * Applies one policy step of the new fragment [offset, end) against `old`. Sets
  * `out.ltrim` and the `ltrim` of `old` and `next`; an old fragment that
  * the new one covers gets an `ltrim` of its whole length.
  */
