@@ -179,6 +179,7 @@ export class PacketPipeline {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
       const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps));
+      if (p.isDefragmented) facts.pktSrc = PktSrc.DEFRAG;
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -208,6 +209,7 @@ export class PacketPipeline {
     const counters = this.counters;
     counters.blocked++;
     counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
-    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, PktSrc.WIRE);
+    const pktSrc = p.isDefragmented ? PktSrc.DEFRAG : PktSrc.WIRE;
+    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, pktSrc);
   }
 }

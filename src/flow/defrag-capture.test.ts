@@ -18,7 +18,7 @@ const RULES = [
 
 type EveRecord = Record<string, unknown> & { alert?: { signature_id: number }; stats?: { defrag: Record<string, unknown> } };
 
-async function run(config: string | null): Promise<EveRecord[]> {
+async function run(config: string | null, sets: string[] = [], mode: 'ids' | 'ips' | null = null): Promise<EveRecord[]> {
   const dir = mkdtempSync(join(tmpdir(), 'kapu-defrag-'));
   try {
     const rulesPath = join(dir, 'test.rules');
@@ -35,8 +35,8 @@ async function run(config: string | null): Promise<EveRecord[]> {
       extraRuleFiles: [],
       logDir: join(dir, 'log'),
       checksumMode: null,
-      sets: [],
-      mode: null,
+      sets,
+      mode,
       env: {},
       quiet: true,
     });
@@ -68,6 +68,9 @@ test('capture overlap default policies', async () => {
   assert.equal(alerts.get(2), undefined);
   assert.deepEqual(alerts.get(3), [2]);
   assert.deepEqual(alerts.get(4), [6]);
+  const pktSrcOf = (sid: number) => records.filter((r) => r.alert?.signature_id === sid).map((r) => r['pkt_src']);
+  assert.deepEqual(pktSrcOf(1), ['defrag', 'defrag']);
+  assert.deepEqual(pktSrcOf(3), ['wire/pcap']);
 
   const stats = records.filter((r) => r['event_type'] === 'stats').at(-1)!.stats!.defrag as {
     ipv4: { fragments: number; reassembled: number };
@@ -88,4 +91,19 @@ test('capture overlap linux policy', async () => {
   const alerts = alertCounts(await run(config));
   assert.equal(alerts.get(1), undefined);
   assert.deepEqual(alerts.get(2), [4, 8]);
+});
+
+test('capture defrag memcap drops in ips', async () => {
+  // 100 bytes leave no room for a tracker, so every fragment meets the
+  // memcap; auto in IPS mode drops it.
+  const records = await run(null, ['defrag.memcap=100', 'defrag.hash-size=1'], 'ips');
+  const stats = records.filter((r) => r['event_type'] === 'stats').at(-1)!.stats!.defrag as {
+    ipv4: { reassembled: number };
+    memcap_exception_policy: { drop_packet: number };
+  };
+  assert.equal(stats.ipv4.reassembled, 0);
+  assert.equal(stats.memcap_exception_policy.drop_packet, 8);
+  const ips = records.filter((r) => r['event_type'] === 'stats').at(-1)!.stats! as unknown as { ips: { blocked: number; drop_reason: Record<string, number> } };
+  assert.equal(ips.ips.blocked, 8);
+  assert.equal(ips.ips.drop_reason['defrag_memcap'], 8);
 });
