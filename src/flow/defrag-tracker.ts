@@ -43,9 +43,22 @@ export class DefragTracker {
   id: number;
   /** Protocol after the IP header (IPv4) or after the fragment header (IPv6). */
   proto: number;
-  readonly src: Uint8Array;
-  readonly dst: Uint8Array;
-  readonly vlanIds: Uint16Array;
+  /**
+   * Source and destination addresses as big-endian 32-bit words (IPv4 in
+   * the first word only), and up to three VLAN ids. Plain number fields,
+   * so a tracker is one object without typed arrays to allocate and collect.
+   */
+  src0: number;
+  src1: number;
+  src2: number;
+  src3: number;
+  dst0: number;
+  dst1: number;
+  dst2: number;
+  dst3: number;
+  vlan0: number;
+  vlan1: number;
+  vlan2: number;
   vlanCount: number;
   /** Hash of the key, for the bucket chain. */
   hash: number;
@@ -69,9 +82,17 @@ export class DefragTracker {
     this.version = 0;
     this.id = 0;
     this.proto = 0;
-    this.src = new Uint8Array(16);
-    this.dst = new Uint8Array(16);
-    this.vlanIds = new Uint16Array(3);
+    this.src0 = 0;
+    this.src1 = 0;
+    this.src2 = 0;
+    this.src3 = 0;
+    this.dst0 = 0;
+    this.dst1 = 0;
+    this.dst2 = 0;
+    this.dst3 = 0;
+    this.vlan0 = 0;
+    this.vlan1 = 0;
+    this.vlan2 = 0;
     this.vlanCount = 0;
     this.hash = 0;
     this.policy = 0;

@@ -301,3 +301,13 @@ test('defrag rebuilt packet keeps ethernet header', () => {
   assert.equal(r.bytes.length, 14 + 36);
   assert.equal(text(r.bytes.subarray(34)), 'AAAAAAAABBBBBBBB');
 });
+
+test('defrag hash spreads high id bits', () => {
+  // 4096 IPv6 datagrams whose identifications differ only in the high 16
+  // bits, into 4096 buckets: a hash that let only low bits pick the bucket
+  // would chain them all in one.
+  const { defrag, ctx } = setup({ hashSize: 4096 });
+  for (let i = 0; i < 4096; i++) defrag.handleFragment(decodeRaw(v6((i << 16) >>> 0, 0, true, 'A', 8), ctx), ctx);
+  assert.equal(defrag.activeTrackers, 4096);
+  assert.ok(defrag.longestBucketChain() <= 12, `longest chain ${defrag.longestBucketChain()}`);
+});

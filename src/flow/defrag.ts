@@ -175,6 +175,7 @@ export class Defragmenter {
   private fragmentCount: number;
   private memuse: number;
   private readonly placement: Placement;
+  private readonly key: FragmentKey;
   private readonly l3Scratch: Int32Array;
   /** The packet returned for a rebuilt datagram, reused for the next one. */
   private readonly rebuilt: Packet;
@@ -196,6 +197,7 @@ export class Defragmenter {
     this.fragmentCount = 0;
     this.memuse = size * HASH_BUCKET_BYTES_ESTIMATE;
     this.placement = new Placement();
+    this.key = new FragmentKey();
     this.l3Scratch = new Int32Array(1);
     this.rebuilt = new Packet();
   }
@@ -213,6 +215,17 @@ export class Defragmenter {
   /** Fragments held now. */
   get heldFragments(): number {
     return this.fragmentCount;
+  }
+
+  /** Returns the length of the longest hash bucket chain (a check of the hash spread). */
+  longestBucketChain(): number {
+    let longest = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      let length = 0;
+      for (let t: DefragTracker | null = this.buckets[i]!; t !== null; t = t.nextInBucket) length++;
+      if (length > longest) longest = length;
+    }
+    return longest;
   }
 
   /** Host-os-policy entries that are not an address or network (they are skipped). */
@@ -345,10 +358,11 @@ export class Defragmenter {
   }
 
   private findOrCreateTracker(p: Packet, decode: DecodeContext): DefragTracker | null {
-    const hash = hashFragmentKey(p);
-    const bucket = hash & this.bucketMask;
+    const key = this.key;
+    readFragmentKey(p, key);
+    const bucket = key.hash & this.bucketMask;
     for (let t: DefragTracker | null = this.buckets[bucket]!; t !== null; t = t.nextInBucket) {
-      if (t.hash === hash && isSameDatagram(t, p)) {
+      if (isSameDatagram(t, p, key)) {
         if (t.timeoutUs > p.timestampUs) return t;
         this.counters.timeouts++;
         this.releaseTracker(t);
@@ -367,7 +381,7 @@ export class Defragmenter {
     }
 
     const t = this.spareTrackers.pop() ?? new DefragTracker();
-    setTrackerKey(t, p, hash);
+    setTrackerKey(t, p, key);
     t.policy = this.hostPolicies.policyOf(p.ipVersion, p.dstAddr);
     t.hasSeenLast = false;
     t.memBytes = DEFRAG_TRACKER_BYTES_ESTIMATE;
@@ -446,40 +460,95 @@ export class Defragmenter {
   }
 }
 
-/** Hashes the datagram key of `p` (FNV-1a over id, protocol, VLAN ids and addresses). */
-function hashFragmentKey(p: Packet): number {
-  let h = 0x811c9dc5;
-  h = Math.imul(h ^ (p.ipId >>> 16), 0x01000193);
-  h = Math.imul(h ^ (p.ipId & 0xffff), 0x01000193);
-  h = Math.imul(h ^ (p.ipProto | (p.ipVersion << 8)), 0x01000193);
-  for (let i = 0; i < p.vlanCount; i++) h = Math.imul(h ^ p.vlanIds[i]!, 0x01000193);
-  const addressBytes = p.ipVersion === 4 ? 4 : 16;
-  for (let i = 0; i < addressBytes; i++) {
-    h = Math.imul(h ^ p.srcAddr[i]!, 0x01000193);
-    h = Math.imul(h ^ p.dstAddr[i]!, 0x01000193);
-  }
-  return h >>> 0;
+/** Key of the fragment being handled, read once from the packet. */
+class FragmentKey {
+  src0 = 0;
+  src1 = 0;
+  src2 = 0;
+  src3 = 0;
+  dst0 = 0;
+  dst1 = 0;
+  dst2 = 0;
+  dst3 = 0;
+  vlan0 = 0;
+  vlan1 = 0;
+  vlan2 = 0;
+  hash = 0;
 }
 
-function isSameDatagram(t: DefragTracker, p: Packet): boolean {
-  if (t.version !== p.ipVersion || t.id !== p.ipId || t.proto !== p.ipProto || t.vlanCount !== p.vlanCount) return false;
-  for (let i = 0; i < t.vlanCount; i++) if (t.vlanIds[i] !== p.vlanIds[i]) return false;
-  const addressBytes = p.ipVersion === 4 ? 4 : 16;
-  for (let i = 0; i < addressBytes; i++) {
-    if (t.src[i] !== p.srcAddr[i] || t.dst[i] !== p.dstAddr[i]) return false;
-  }
-  return true;
+function wordAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
-function setTrackerKey(t: DefragTracker, p: Packet, hash: number): void {
+/** Folds one 32-bit word into hash `h` (FNV-1a step with a shift, so high bits also reach low ones). */
+function mixWord(h: number, word: number): number {
+  const x = Math.imul(h ^ word, 0x01000193);
+  return x ^ (x >>> 15);
+}
+
+/** Fills `key` from `p` and hashes it over id, protocol, VLAN ids and address words. */
+function readFragmentKey(p: Packet, key: FragmentKey): void {
+  const isV6 = p.ipVersion === 6;
+  const src = p.srcAddr;
+  const dst = p.dstAddr;
+  key.src0 = wordAt(src, 0);
+  key.dst0 = wordAt(dst, 0);
+  key.src1 = isV6 ? wordAt(src, 4) : 0;
+  key.src2 = isV6 ? wordAt(src, 8) : 0;
+  key.src3 = isV6 ? wordAt(src, 12) : 0;
+  key.dst1 = isV6 ? wordAt(dst, 4) : 0;
+  key.dst2 = isV6 ? wordAt(dst, 8) : 0;
+  key.dst3 = isV6 ? wordAt(dst, 12) : 0;
+  key.vlan0 = p.vlanCount > 0 ? p.vlanIds[0]! : 0;
+  key.vlan1 = p.vlanCount > 1 ? p.vlanIds[1]! : 0;
+  key.vlan2 = p.vlanCount > 2 ? p.vlanIds[2]! : 0;
+
+  let h = mixWord(0x811c9dc5, p.ipId);
+  h = mixWord(h, p.ipProto | (p.ipVersion << 8) | (p.vlanCount << 12));
+  h = mixWord(h, key.vlan0 | (key.vlan1 << 16));
+  h = mixWord(h, key.vlan2);
+  h = mixWord(h, key.src0);
+  h = mixWord(h, key.src1);
+  h = mixWord(h, key.src2);
+  h = mixWord(h, key.src3);
+  h = mixWord(h, key.dst0);
+  h = mixWord(h, key.dst1);
+  h = mixWord(h, key.dst2);
+  h = mixWord(h, key.dst3);
+  // Final avalanche (MurmurHash3's fmix32), so the high bits of the words
+  // reach the low bits that pick the bucket.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  key.hash = h >>> 0;
+}
+
+function isSameDatagram(t: DefragTracker, p: Packet, key: FragmentKey): boolean {
+  return t.hash === key.hash && t.version === p.ipVersion && t.id === p.ipId && t.proto === p.ipProto
+    && t.vlanCount === p.vlanCount && t.vlan0 === key.vlan0 && t.vlan1 === key.vlan1 && t.vlan2 === key.vlan2
+    && t.src0 === key.src0 && t.src1 === key.src1 && t.src2 === key.src2 && t.src3 === key.src3
+    && t.dst0 === key.dst0 && t.dst1 === key.dst1 && t.dst2 === key.dst2 && t.dst3 === key.dst3;
+}
+
+function setTrackerKey(t: DefragTracker, p: Packet, key: FragmentKey): void {
   t.version = p.ipVersion;
   t.id = p.ipId;
   t.proto = p.ipProto;
-  t.hash = hash;
+  t.hash = key.hash;
   t.vlanCount = p.vlanCount;
-  for (let i = 0; i < p.vlanCount; i++) t.vlanIds[i] = p.vlanIds[i]!;
-  t.src.set(p.srcAddr);
-  t.dst.set(p.dstAddr);
+  t.vlan0 = key.vlan0;
+  t.vlan1 = key.vlan1;
+  t.vlan2 = key.vlan2;
+  t.src0 = key.src0;
+  t.src1 = key.src1;
+  t.src2 = key.src2;
+  t.src3 = key.src3;
+  t.dst0 = key.dst0;
+  t.dst1 = key.dst1;
+  t.dst2 = key.dst2;
+  t.dst3 = key.dst3;
 }
 
 /**
