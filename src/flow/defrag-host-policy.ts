@@ -48,6 +48,21 @@ export class HostPolicyTable {
   }
 }
 
+/**
+ * Returns one problem line per host-os-policy entry that is not an address
+ * or network, with its key path and value.
+ */
+export function findInvalidHostOsEntries(hostOsPolicy: Readonly<Record<string, readonly string[]>>): string[] {
+  const problems: string[] = [];
+  for (const [name, networks] of Object.entries(hostOsPolicy)) {
+    for (const text of networks) {
+      if (parseNetwork(text, 0) !== null) continue;
+      problems.push(`host-os-policy.${name}: '${text}' is not an IP address or network (expected a.b.c.d, a.b.c.d/n, an IPv6 address or ipv6/n)`);
+    }
+  }
+  return problems;
+}
+
 function isInNetwork(address: Uint8Array, network: Uint8Array, prefixBits: number): boolean {
   let bits = prefixBits;
   for (let i = 0; bits > 0; i++) {

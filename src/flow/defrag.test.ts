@@ -311,3 +311,13 @@ test('defrag hash spreads high id bits', () => {
   assert.equal(defrag.activeTrackers, 4096);
   assert.ok(defrag.longestBucketChain() <= 12, `longest chain ${defrag.longestBucketChain()}`);
 });
+
+test('defrag empty last fragment', () => {
+  // Offset 8, MF clear and no data: counted but not held.
+  const { defrag, ctx } = setup();
+  const p = decodeRaw(v4(12, 8, false, 'A', 0), ctx);
+  assert.equal(p.isFragment, true);
+  assert.equal(defrag.handleFragment(p, ctx), null);
+  assert.equal(defrag.counters.ipv4Fragments, 1);
+  assert.equal(defrag.heldFragments, 0);
+});

@@ -11,13 +11,14 @@
  * Time is capture time. Every table is bounded: trackers, held fragments
  * and memory, each with a counter and an event when reached.
  */
+import { ConfigError } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
 import type { KapuConfig } from '../config/types.js';
 import { raiseEvent, type DecodeContext } from '../decode/context.js';
 import { DecoderEvent } from '../decode/events.js';
 import { decodeIpv4 } from '../decode/ipv4.js';
 import { decodeIpv6 } from '../decode/ipv6.js';
-import { HostPolicyTable } from './defrag-host-policy.js';
+import { findInvalidHostOsEntries, HostPolicyTable } from './defrag-host-policy.js';
 import { IPV6_HEADER_BYTES, isComplete, rebuildIpv4, rebuildIpv6 } from './defrag-reassemble.js';
 import { DefragTracker, Fragment } from './defrag-tracker.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES, ExceptionAction, resolveMemcapAction, type ExceptionPolicyName } from './flow-config.js';
@@ -114,8 +115,14 @@ export function defaultDefragConfig(): DefragConfig {
   };
 }
 
-/** Builds the defragmenter's settings from the `defrag` and `host-os-policy` sections. */
+/**
+ * Builds the defragmenter's settings from the `defrag` and `host-os-policy`
+ * sections. Throws ConfigError listing every host-os-policy entry that is
+ * not an address or network.
+ */
 export function defragConfigOf(config: KapuConfig, isIps: boolean): DefragConfig {
+  const problems = findInvalidHostOsEntries(config.hostOsPolicy);
+  if (problems.length > 0) throw new ConfigError(problems);
   const d = config.defrag;
   return {
     memcapBytes: d.memcap,

@@ -4,6 +4,7 @@ import { DecodeContext } from '../decode/context.js';
 import { DecoderEvent } from '../decode/events.js';
 import { Defragmenter, defaultDefragConfig } from './defrag.js';
 import { blocks, decodeRaw, ipv4Fragment, ipv6Fragment, letters, NOVAK_PATTERN } from './defrag-test-frames.js';
+import { findInvalidHostOsEntries, HostPolicyTable } from './defrag-host-policy.js';
 import { DefragPolicy, defragPolicyOfHostOs } from './overlap-policy.js';
 
 // Expected data of the Novak pattern per policy, 8 bytes per letter. The
@@ -99,4 +100,26 @@ test('policy chosen by most specific network', () => {
   const r = send(0, false, 'K', 16);
   assert.notEqual(r, null);
   assert.equal(Buffer.from(r!.bytes.subarray(20)).toString('latin1'), 'K'.repeat(16));
+});
+
+test('host os networks parse', () => {
+  assert.deepEqual(findInvalidHostOsEntries({ linux: ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', '::1', 'fe80::1:2:3:4'] }), []);
+  assert.deepEqual(findInvalidHostOsEntries({ bsd: ['10.0.0.300/8', '2001:db8::/129', 'host'] }), [
+    "host-os-policy.bsd: '10.0.0.300/8' is not an IP address or network (expected a.b.c.d, a.b.c.d/n, an IPv6 address or ipv6/n)",
+    "host-os-policy.bsd: '2001:db8::/129' is not an IP address or network (expected a.b.c.d, a.b.c.d/n, an IPv6 address or ipv6/n)",
+    "host-os-policy.bsd: 'host' is not an IP address or network (expected a.b.c.d, a.b.c.d/n, an IPv6 address or ipv6/n)",
+  ]);
+});
+
+test('host os policy by address', () => {
+  const table = new HostPolicyTable({ windows: ['0.0.0.0/0'], solaris: ['192.0.2.0/24'], linux: ['192.0.2.128/25', '2001:db8:1::/48'] });
+  const v4 = (a: number, b: number, c: number, d: number) => Uint8Array.from([a, b, c, d, ...new Array<number>(12).fill(0)]);
+  assert.equal(table.policyOf(4, v4(198, 51, 100, 1)), DefragPolicy.WINDOWS);
+  assert.equal(table.policyOf(4, v4(192, 0, 2, 1)), DefragPolicy.SOLARIS);
+  assert.equal(table.policyOf(4, v4(192, 0, 2, 200)), DefragPolicy.LINUX);
+  const v6 = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+  assert.equal(table.policyOf(6, v6), DefragPolicy.LINUX);
+  v6[5] = 2;
+  // IPv6 outside every listed network: the bsd default (0.0.0.0/0 covers IPv4 only).
+  assert.equal(table.policyOf(6, v6), DefragPolicy.BSD);
 });
