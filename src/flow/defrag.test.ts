@@ -320,4 +320,5 @@ test('defrag empty last fragment', () => {
   assert.equal(defrag.handleFragment(p, ctx), null);
   assert.equal(defrag.counters.ipv4Fragments, 1);
   assert.equal(defrag.heldFragments, 0);
+  assert.equal(defrag.activeTrackers, 0);
 });

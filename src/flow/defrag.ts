@@ -11,155 +11,49 @@
  * Time is capture time. Every table is bounded: trackers, held fragments
  * and memory, each with a counter and an event when reached.
  */
-import { ConfigError } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
-import type { KapuConfig } from '../config/types.js';
 import { raiseEvent, type DecodeContext } from '../decode/context.js';
 import { DecoderEvent } from '../decode/events.js';
 import { decodeIpv4 } from '../decode/ipv4.js';
 import { decodeIpv6 } from '../decode/ipv6.js';
-import { findInvalidHostOsEntries, HostPolicyTable } from './defrag-host-policy.js';
+import {
+  DEFRAG_FRAGMENT_BYTES_ESTIMATE,
+  DEFRAG_TRACKER_BYTES_ESTIMATE,
+  DefragCounters,
+  defaultDefragConfig,
+  HASH_BUCKET_BYTES_ESTIMATE,
+  MAX_IPV4_DATAGRAM_BYTES,
+  MAX_IPV6_FRAGMENTABLE_BYTES,
+  type DefragConfig,
+} from './defrag-config.js';
+import { HostPolicyTable } from './defrag-host-policy.js';
+import { FragmentKey, isSameDatagram, readFragmentKey, setTrackerKey } from './defrag-key.js';
 import { IPV6_HEADER_BYTES, isComplete, rebuildIpv4, rebuildIpv6 } from './defrag-reassemble.js';
 import { DefragTracker, Fragment } from './defrag-tracker.js';
-import { EXCEPTION_ACTION_COUNTER_NAMES, ExceptionAction, resolveMemcapAction, type ExceptionPolicyName } from './flow-config.js';
+import { ExceptionAction, resolveMemcapAction } from './flow-config.js';
 import { Placement, placeFragment } from './overlap-policy.js';
 
-/**
- * Bytes of memory for trackers and held fragments. When a new tracker or
- * fragment would pass it, the fragment is not held, gets `frag_ignored`,
- * and defrag.memcap-policy applies to it. Config: defrag.memcap
- * (default 32 MiB, as Suricata's).
- */
-export const DEFAULT_DEFRAG_MEMCAP_BYTES = 32 * 1024 * 1024;
-
-/**
- * Datagrams reassembled at once. A fragment that needs one more tracker
- * while this many are in use is not held: it gets `frag_ignored` and
- * defrag.max_trackers_reached rises. Config: defrag.trackers (default 65535).
- */
-export const DEFAULT_DEFRAG_TRACKERS = 65535;
-
-/**
- * Fragments held at once, over all trackers. Past it a fragment gets
- * `frag_ignored` and defrag.max_frags_reached rises. Config:
- * defrag.max-frags (default 65535).
- */
-export const DEFAULT_DEFRAG_MAX_FRAGS = 65535;
-
-/**
- * Seconds a datagram is kept after its latest fragment, counted from the
- * whole second of that fragment's capture time as Suricata counts it. A
- * fragment at or past that time finds the old fragments dropped. Config:
- * defrag.timeout (default 60).
- */
-export const DEFAULT_DEFRAG_TIMEOUT_S = 60;
-
-/** Hash buckets of the tracker table. Config: defrag.hash-size (default 65536). */
-export const DEFAULT_DEFRAG_HASH_SIZE = 65536;
-
-/**
- * Largest IPv4 datagram (16-bit total length). A fragment whose data ends
- * past it, counting a 20-byte header, is not held and gets
- * `ipv4.frag_pkt_too_large`.
- */
-export const MAX_IPV4_DATAGRAM_BYTES = 65535;
-
-/**
- * Largest end of an IPv6 fragment's data in the fragmentable part (offset
- * plus length). Past it the fragment is not held and gets
- * `ipv6.frag_pkt_too_large`.
- */
-export const MAX_IPV6_FRAGMENTABLE_BYTES = 65535;
-
-/** Bytes counted against defrag.memcap for a tracker (an estimate of the object and its arrays). */
-export const DEFRAG_TRACKER_BYTES_ESTIMATE = 256;
-
-/** Bytes counted for a held fragment besides the copy of its frame (an estimate). */
-export const DEFRAG_FRAGMENT_BYTES_ESTIMATE = 96;
-
-/** Bytes counted for each hash bucket. */
-const HASH_BUCKET_BYTES_ESTIMATE = 8;
+export {
+  DEFAULT_DEFRAG_HASH_SIZE,
+  DEFAULT_DEFRAG_MAX_FRAGS,
+  DEFAULT_DEFRAG_MEMCAP_BYTES,
+  DEFAULT_DEFRAG_TIMEOUT_S,
+  DEFAULT_DEFRAG_TRACKERS,
+  DEFRAG_FRAGMENT_BYTES_ESTIMATE,
+  DEFRAG_TRACKER_BYTES_ESTIMATE,
+  DefragCounters,
+  defaultDefragConfig,
+  defragConfigOf,
+  MAX_IPV4_DATAGRAM_BYTES,
+  MAX_IPV6_FRAGMENTABLE_BYTES,
+  type DefragConfig,
+} from './defrag-config.js';
 
 const US_PER_S = 1_000_000;
 const IPV4_HEADER_MIN_BYTES = 20;
 const IPV6_FRAGMENT_HEADER_BYTES = 8;
 const IPPROTO_FRAGMENT = 44;
 const IPPROTO_AH = 51;
-
-/** Settings of the defragmenter, named after suricata.yaml's `defrag` and `host-os-policy`. */
-export interface DefragConfig {
-  memcapBytes: number;
-  hashSize: number;
-  trackers: number;
-  maxFrags: number;
-  timeoutS: number;
-  /** `defrag.memcap-policy`. */
-  memcapPolicy: ExceptionPolicyName;
-  /** True in IPS mode, which `auto` and the drop policies depend on. */
-  isIps: boolean;
-  /** `host-os-policy`: policy name to addresses and networks. */
-  hostOsPolicy: Readonly<Record<string, readonly string[]>>;
-}
-
-/** Returns a DefragConfig with Suricata 8's defaults (every destination bsd). */
-export function defaultDefragConfig(): DefragConfig {
-  return {
-    memcapBytes: DEFAULT_DEFRAG_MEMCAP_BYTES,
-    hashSize: DEFAULT_DEFRAG_HASH_SIZE,
-    trackers: DEFAULT_DEFRAG_TRACKERS,
-    maxFrags: DEFAULT_DEFRAG_MAX_FRAGS,
-    timeoutS: DEFAULT_DEFRAG_TIMEOUT_S,
-    memcapPolicy: 'auto',
-    isIps: false,
-    hostOsPolicy: {},
-  };
-}
-
-/**
- * Builds the defragmenter's settings from the `defrag` and `host-os-policy`
- * sections. Throws ConfigError listing every host-os-policy entry that is
- * not an address or network.
- */
-export function defragConfigOf(config: KapuConfig, isIps: boolean): DefragConfig {
-  const problems = findInvalidHostOsEntries(config.hostOsPolicy);
-  if (problems.length > 0) throw new ConfigError(problems);
-  const d = config.defrag;
-  return {
-    memcapBytes: d.memcap,
-    hashSize: d.hashSize,
-    trackers: d.trackers,
-    maxFrags: d.maxFrags,
-    timeoutS: d.timeout,
-    memcapPolicy: d.memcapPolicy === 'reject-both' ? 'reject' : d.memcapPolicy,
-    isIps,
-    hostOsPolicy: config.hostOsPolicy,
-  };
-}
-
-/** Counters of the defragmenter, as the stats event names them (`defrag.*`). */
-export class DefragCounters {
-  ipv4Fragments: number;
-  ipv4Reassembled: number;
-  ipv6Fragments: number;
-  ipv6Reassembled: number;
-  maxTrackersReached: number;
-  maxFragsReached: number;
-  /** Trackers released with their datagram incomplete, after defrag.timeout (kapu's own). */
-  timeouts: number;
-  /** defrag.memcap_exception_policy.<policy>, indexed by ExceptionAction. */
-  readonly memcapPolicy: number[];
-
-  constructor() {
-    this.ipv4Fragments = 0;
-    this.ipv4Reassembled = 0;
-    this.ipv6Fragments = 0;
-    this.ipv6Reassembled = 0;
-    this.maxTrackersReached = 0;
-    this.maxFragsReached = 0;
-    this.timeouts = 0;
-    this.memcapPolicy = new Array<number>(EXCEPTION_ACTION_COUNTER_NAMES.length).fill(0);
-  }
-}
 
 /** Reassembles IP fragments; one per worker, like the flow table. */
 export class Defragmenter {
@@ -293,7 +187,10 @@ export class Defragmenter {
    * then rebuilds the datagram when it is complete.
    */
   private holdFragment(p: Packet, decode: DecodeContext, tracker: DefragTracker, dataStart: number, dataLength: number, ltrim: number): Packet | null {
-    if (ltrim < 0 || ltrim >= dataLength) return null;
+    if (ltrim < 0 || ltrim >= dataLength) {
+      if (tracker.fragments.length === 0) this.releaseTracker(tracker);
+      return null;
+    }
 
     const frameBytes = p.l3Offset + p.ipTotalLength;
     const fragmentBytes = DEFRAG_FRAGMENT_BYTES_ESTIMATE + frameBytes;
@@ -465,97 +362,6 @@ export class Defragmenter {
     t.memBytes = 0;
     this.spareTrackers.push(t);
   }
-}
-
-/** Key of the fragment being handled, read once from the packet. */
-class FragmentKey {
-  src0 = 0;
-  src1 = 0;
-  src2 = 0;
-  src3 = 0;
-  dst0 = 0;
-  dst1 = 0;
-  dst2 = 0;
-  dst3 = 0;
-  vlan0 = 0;
-  vlan1 = 0;
-  vlan2 = 0;
-  hash = 0;
-}
-
-function wordAt(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
-
-/** Folds one 32-bit word into hash `h` (FNV-1a step with a shift, so high bits also reach low ones). */
-function mixWord(h: number, word: number): number {
-  const x = Math.imul(h ^ word, 0x01000193);
-  return x ^ (x >>> 15);
-}
-
-/** Fills `key` from `p` and hashes it over id, protocol, VLAN ids and address words. */
-function readFragmentKey(p: Packet, key: FragmentKey): void {
-  const isV6 = p.ipVersion === 6;
-  const src = p.srcAddr;
-  const dst = p.dstAddr;
-  key.src0 = wordAt(src, 0);
-  key.dst0 = wordAt(dst, 0);
-  key.src1 = isV6 ? wordAt(src, 4) : 0;
-  key.src2 = isV6 ? wordAt(src, 8) : 0;
-  key.src3 = isV6 ? wordAt(src, 12) : 0;
-  key.dst1 = isV6 ? wordAt(dst, 4) : 0;
-  key.dst2 = isV6 ? wordAt(dst, 8) : 0;
-  key.dst3 = isV6 ? wordAt(dst, 12) : 0;
-  key.vlan0 = p.vlanCount > 0 ? p.vlanIds[0]! : 0;
-  key.vlan1 = p.vlanCount > 1 ? p.vlanIds[1]! : 0;
-  key.vlan2 = p.vlanCount > 2 ? p.vlanIds[2]! : 0;
-
-  let h = mixWord(0x811c9dc5, p.ipId);
-  h = mixWord(h, p.ipProto | (p.ipVersion << 8) | (p.vlanCount << 12));
-  h = mixWord(h, key.vlan0 | (key.vlan1 << 16));
-  h = mixWord(h, key.vlan2);
-  h = mixWord(h, key.src0);
-  h = mixWord(h, key.src1);
-  h = mixWord(h, key.src2);
-  h = mixWord(h, key.src3);
-  h = mixWord(h, key.dst0);
-  h = mixWord(h, key.dst1);
-  h = mixWord(h, key.dst2);
-  h = mixWord(h, key.dst3);
-  // Final avalanche (MurmurHash3's fmix32), so the high bits of the words
-  // reach the low bits that pick the bucket.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  key.hash = h >>> 0;
-}
-
-function isSameDatagram(t: DefragTracker, p: Packet, key: FragmentKey): boolean {
-  return t.hash === key.hash && t.version === p.ipVersion && t.id === p.ipId && t.proto === p.ipProto
-    && t.vlanCount === p.vlanCount && t.vlan0 === key.vlan0 && t.vlan1 === key.vlan1 && t.vlan2 === key.vlan2
-    && t.src0 === key.src0 && t.src1 === key.src1 && t.src2 === key.src2 && t.src3 === key.src3
-    && t.dst0 === key.dst0 && t.dst1 === key.dst1 && t.dst2 === key.dst2 && t.dst3 === key.dst3;
-}
-
-function setTrackerKey(t: DefragTracker, p: Packet, key: FragmentKey): void {
-  t.version = p.ipVersion;
-  t.id = p.ipId;
-  t.proto = p.ipProto;
-  t.hash = key.hash;
-  t.vlanCount = p.vlanCount;
-  t.vlan0 = key.vlan0;
-  t.vlan1 = key.vlan1;
-  t.vlan2 = key.vlan2;
-  t.src0 = key.src0;
-  t.src1 = key.src1;
-  t.src2 = key.src2;
-  t.src3 = key.src3;
-  t.dst0 = key.dst0;
-  t.dst1 = key.dst1;
-  t.dst2 = key.dst2;
-  t.dst3 = key.dst3;
 }
 
 /**
