@@ -98,6 +98,9 @@ export function defaultDefragConfig(): DefragConfig {
  * not an address or network.
  */
 export function defragConfigOf(config: KapuConfig, isIps: boolean): DefragConfig {
+  // NOTE: defrag.prealloc is accepted but not used: trackers are created
+  // on demand and kept for reuse. Suricata's defrag.host-config (timeouts
+  // and policies per network) is not supported.
   const problems = findInvalidHostOsEntries(config.hostOsPolicy);
   if (problems.length > 0) throw new ConfigError(problems);
   const d = config.defrag;

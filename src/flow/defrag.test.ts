@@ -322,3 +322,41 @@ test('defrag empty last fragment', () => {
   assert.equal(defrag.heldFragments, 0);
   assert.equal(defrag.activeTrackers, 0);
 });
+
+test('defrag ipv4 first fragment options', () => {
+  // First fragment with a 24-byte header (IHL 6) holding a router alert
+  // option (RFC 2113: 94 04 00 00); the rebuilt datagram keeps it.
+  const { defrag, ctx } = setup();
+  const plain = v4(21, 0, true, 'A', 8);
+  const first = new Uint8Array(plain.length + 4);
+  first.set(plain.subarray(0, 20), 0);
+  first.set([0x94, 0x04, 0x00, 0x00], 20);
+  first.set(plain.subarray(20), 24);
+  first[0] = 0x46;
+  first[3] = first.length;
+  first[10] = 0;
+  first[11] = 0;
+  let sum = 0;
+  for (let i = 0; i < 24; i += 2) sum += (first[i]! << 8) | first[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  first[10] = (~sum >> 8) & 0xff;
+  first[11] = ~sum & 0xff;
+
+  defrag.handleFragment(decodeRaw(first, ctx), ctx);
+  const r = defrag.handleFragment(decodeRaw(v4(21, 8, false, 'B', 8), ctx), ctx)!;
+  assert.equal(r.ipHeaderLength, 24);
+  assert.equal(r.ipTotalLength, 24 + 16);
+  assert.equal(r.ipChecksum, 1);
+  assert.equal(text(r.bytes.subarray(24)), 'AAAAAAAABBBBBBBB');
+});
+
+test('defrag ipv4 bad checksum stays bad', () => {
+  const { defrag, ctx } = setup();
+  const first = v4(22, 0, true, 'A', 8);
+  first[11] ^= 0xff;
+  const p = decodeRaw(first, ctx);
+  assert.equal(p.ipChecksum, 2);
+  defrag.handleFragment(p, ctx);
+  const r = defrag.handleFragment(decodeRaw(v4(22, 8, false, 'B', 8), ctx), ctx)!;
+  assert.equal(r.ipChecksum, 2);
+});
