@@ -8,17 +8,22 @@ import { findInvalidHostOsEntries } from './defrag-host-policy.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES, type ExceptionPolicyName } from './flow-config.js';
 
 /**
- * Bytes of memory for trackers and held fragments. When a new tracker or
- * fragment would pass it, the fragment is not held, gets `frag_ignored`,
- * and defrag.memcap-policy applies to it. Config: defrag.memcap
- * (default 32 MiB, as Suricata's).
+ * Bytes of memory for the hash table, trackers and held fragments. When a
+ * new tracker or fragment would pass it, the least recently updated
+ * trackers are dropped to make room. When none is left to drop,
+ * defrag.memcap-policy applies to the fragment and
+ * defrag.max_trackers_reached rises (a fragment that needed only room for
+ * its copy gets `frag_ignored` instead). Config: defrag.memcap (default
+ * 32 MiB, as Suricata's). NOTE: Suricata counts only trackers and the
+ * hash against its memcap, so kapu reaches it sooner under a flood.
  */
 export const DEFAULT_DEFRAG_MEMCAP_BYTES = 32 * 1024 * 1024;
 
 /**
  * Datagrams reassembled at once. A fragment that needs one more tracker
- * while this many are in use is not held: it gets `frag_ignored` and
- * defrag.max_trackers_reached rises. Config: defrag.trackers (default 65535).
+ * while this many are in use takes the least recently updated one, whose
+ * fragments are dropped. Config: defrag.trackers (default 65535). Suricata
+ * preallocates this many and can go past it up to its memcap.
  */
 export const DEFAULT_DEFRAG_TRACKERS = 65535;
 
@@ -127,6 +132,8 @@ export class DefragCounters {
   maxFragsReached: number;
   /** Trackers released with their datagram incomplete, after defrag.timeout (kapu's own). */
   timeouts: number;
+  /** Trackers in use taken for a new datagram at defrag.trackers or defrag.memcap (kapu's own). */
+  trackerReuse: number;
   /** defrag.memcap_exception_policy.<policy>, indexed by ExceptionAction. */
   readonly memcapPolicy: number[];
 
@@ -138,6 +145,7 @@ export class DefragCounters {
     this.maxTrackersReached = 0;
     this.maxFragsReached = 0;
     this.timeouts = 0;
+    this.trackerReuse = 0;
     this.memcapPolicy = new Array<number>(EXCEPTION_ACTION_COUNTER_NAMES.length).fill(0);
   }
 }

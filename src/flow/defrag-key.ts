@@ -1,5 +1,5 @@
 /**
- * The key of a datagram being reassembled: source, destination,
+ * The key of a datagram being reassembled: the two addresses,
  * identification, protocol and VLAN ids, read from a fragment and hashed.
  */
 import type { Packet } from '../core/packet.js';
@@ -7,14 +7,14 @@ import type { DefragTracker } from './defrag-tracker.js';
 
 /** Key of the fragment being handled, read once from the packet. */
 export class FragmentKey {
-  src0 = 0;
-  src1 = 0;
-  src2 = 0;
-  src3 = 0;
-  dst0 = 0;
-  dst1 = 0;
-  dst2 = 0;
-  dst3 = 0;
+  high0 = 0;
+  high1 = 0;
+  high2 = 0;
+  high3 = 0;
+  low0 = 0;
+  low1 = 0;
+  low2 = 0;
+  low3 = 0;
   vlan0 = 0;
   vlan1 = 0;
   vlan2 = 0;
@@ -31,19 +31,37 @@ function mixWord(h: number, word: number): number {
   return x ^ (x >>> 15);
 }
 
-/** Fills `key` from `p` and hashes it over id, protocol, VLAN ids and address words. */
+/** Tells whether address `a` sorts before `b` (first `length` bytes, unsigned). */
+function isLowerAddress(a: Uint8Array, b: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) {
+    if (a[i] !== b[i]) return a[i]! < b[i]!;
+  }
+  return false;
+}
+
+/**
+ * Fills `key` from `p` and hashes it over id, protocol, VLAN ids and address
+ * words. The addresses are stored greater first, so fragments in either
+ * direction between two hosts share a key, as Suricata 8 matches its
+ * trackers. NOTE: a fragment from B to A with the id of a datagram from A
+ * to B therefore joins that datagram, in kapu as in Suricata.
+ */
 export function readFragmentKey(p: Packet, key: FragmentKey): void {
   const isV6 = p.ipVersion === 6;
-  const src = p.srcAddr;
-  const dst = p.dstAddr;
-  key.src0 = wordAt(src, 0);
-  key.dst0 = wordAt(dst, 0);
-  key.src1 = isV6 ? wordAt(src, 4) : 0;
-  key.src2 = isV6 ? wordAt(src, 8) : 0;
-  key.src3 = isV6 ? wordAt(src, 12) : 0;
-  key.dst1 = isV6 ? wordAt(dst, 4) : 0;
-  key.dst2 = isV6 ? wordAt(dst, 8) : 0;
-  key.dst3 = isV6 ? wordAt(dst, 12) : 0;
+  let high = p.srcAddr;
+  let low = p.dstAddr;
+  if (isLowerAddress(high, low, isV6 ? 16 : 4)) {
+    high = p.dstAddr;
+    low = p.srcAddr;
+  }
+  key.high0 = wordAt(high, 0);
+  key.low0 = wordAt(low, 0);
+  key.high1 = isV6 ? wordAt(high, 4) : 0;
+  key.high2 = isV6 ? wordAt(high, 8) : 0;
+  key.high3 = isV6 ? wordAt(high, 12) : 0;
+  key.low1 = isV6 ? wordAt(low, 4) : 0;
+  key.low2 = isV6 ? wordAt(low, 8) : 0;
+  key.low3 = isV6 ? wordAt(low, 12) : 0;
   key.vlan0 = p.vlanCount > 0 ? p.vlanIds[0]! : 0;
   key.vlan1 = p.vlanCount > 1 ? p.vlanIds[1]! : 0;
   key.vlan2 = p.vlanCount > 2 ? p.vlanIds[2]! : 0;
@@ -52,14 +70,14 @@ export function readFragmentKey(p: Packet, key: FragmentKey): void {
   h = mixWord(h, p.ipProto | (p.ipVersion << 8) | (p.vlanCount << 12));
   h = mixWord(h, key.vlan0 | (key.vlan1 << 16));
   h = mixWord(h, key.vlan2);
-  h = mixWord(h, key.src0);
-  h = mixWord(h, key.src1);
-  h = mixWord(h, key.src2);
-  h = mixWord(h, key.src3);
-  h = mixWord(h, key.dst0);
-  h = mixWord(h, key.dst1);
-  h = mixWord(h, key.dst2);
-  h = mixWord(h, key.dst3);
+  h = mixWord(h, key.high0);
+  h = mixWord(h, key.high1);
+  h = mixWord(h, key.high2);
+  h = mixWord(h, key.high3);
+  h = mixWord(h, key.low0);
+  h = mixWord(h, key.low1);
+  h = mixWord(h, key.low2);
+  h = mixWord(h, key.low3);
   // Final avalanche (MurmurHash3's fmix32), so the high bits of the words
   // reach the low bits that pick the bucket.
   h ^= h >>> 16;
@@ -73,8 +91,8 @@ export function readFragmentKey(p: Packet, key: FragmentKey): void {
 export function isSameDatagram(t: DefragTracker, p: Packet, key: FragmentKey): boolean {
   return t.hash === key.hash && t.version === p.ipVersion && t.id === p.ipId && t.proto === p.ipProto
     && t.vlanCount === p.vlanCount && t.vlan0 === key.vlan0 && t.vlan1 === key.vlan1 && t.vlan2 === key.vlan2
-    && t.src0 === key.src0 && t.src1 === key.src1 && t.src2 === key.src2 && t.src3 === key.src3
-    && t.dst0 === key.dst0 && t.dst1 === key.dst1 && t.dst2 === key.dst2 && t.dst3 === key.dst3;
+    && t.high0 === key.high0 && t.high1 === key.high1 && t.high2 === key.high2 && t.high3 === key.high3
+    && t.low0 === key.low0 && t.low1 === key.low1 && t.low2 === key.low2 && t.low3 === key.low3;
 }
 
 export function setTrackerKey(t: DefragTracker, p: Packet, key: FragmentKey): void {
@@ -86,12 +104,12 @@ export function setTrackerKey(t: DefragTracker, p: Packet, key: FragmentKey): vo
   t.vlan0 = key.vlan0;
   t.vlan1 = key.vlan1;
   t.vlan2 = key.vlan2;
-  t.src0 = key.src0;
-  t.src1 = key.src1;
-  t.src2 = key.src2;
-  t.src3 = key.src3;
-  t.dst0 = key.dst0;
-  t.dst1 = key.dst1;
-  t.dst2 = key.dst2;
-  t.dst3 = key.dst3;
+  t.high0 = key.high0;
+  t.high1 = key.high1;
+  t.high2 = key.high2;
+  t.high3 = key.high3;
+  t.low0 = key.low0;
+  t.low1 = key.low1;
+  t.low2 = key.low2;
+  t.low3 = key.low3;
 }

@@ -44,18 +44,19 @@ export class DefragTracker {
   /** Protocol after the IP header (IPv4) or after the fragment header (IPv6). */
   proto: number;
   /**
-   * Source and destination addresses as big-endian 32-bit words (IPv4 in
-   * the first word only), and up to three VLAN ids. Plain number fields,
-   * so a tracker is one object without typed arrays to allocate and collect.
+   * The two addresses as big-endian 32-bit words (IPv4 in the first word
+   * only), the greater address first (see defrag-key.ts), and up to three
+   * VLAN ids. Plain number fields, so a tracker is one object without typed
+   * arrays to allocate and collect.
    */
-  src0: number;
-  src1: number;
-  src2: number;
-  src3: number;
-  dst0: number;
-  dst1: number;
-  dst2: number;
-  dst3: number;
+  high0: number;
+  high1: number;
+  high2: number;
+  high3: number;
+  low0: number;
+  low1: number;
+  low2: number;
+  low3: number;
   vlan0: number;
   vlan1: number;
   vlan2: number;
@@ -82,14 +83,14 @@ export class DefragTracker {
     this.version = 0;
     this.id = 0;
     this.proto = 0;
-    this.src0 = 0;
-    this.src1 = 0;
-    this.src2 = 0;
-    this.src3 = 0;
-    this.dst0 = 0;
-    this.dst1 = 0;
-    this.dst2 = 0;
-    this.dst3 = 0;
+    this.high0 = 0;
+    this.high1 = 0;
+    this.high2 = 0;
+    this.high3 = 0;
+    this.low0 = 0;
+    this.low1 = 0;
+    this.low2 = 0;
+    this.low3 = 0;
     this.vlan0 = 0;
     this.vlan1 = 0;
     this.vlan2 = 0;

@@ -194,38 +194,54 @@ test('defrag max frags reached', () => {
   assert.equal(defrag.activeTrackers, 2);
 });
 
-test('defrag max trackers reached', () => {
-  const { defrag, ctx } = setup({ trackers: 1 });
-  defrag.handleFragment(decodeRaw(v4(1, 0, true, 'A', 8), ctx), ctx);
-  const other = decodeRaw(v4(2, 0, true, 'A', 8), ctx);
-  assert.equal(defrag.handleFragment(other, ctx), null);
-  assert.equal(other.hasEvent(DecoderEvent.IPV4_FRAG_IGNORED), true);
-  assert.equal(defrag.counters.maxTrackersReached, 1);
-  assert.equal(defrag.activeTrackers, 1);
-  // The datagram already tracked still completes.
-  assert.notEqual(defrag.handleFragment(decodeRaw(v4(1, 8, false, 'B', 8), ctx), ctx), null);
+test('defrag trackers limit reuses oldest', () => {
+  const { defrag, ctx } = setup({ trackers: 2 });
+  defrag.handleFragment(decodeRaw(v4(1, 0, true, 'A', 8), ctx, 1_000_000), ctx);
+  defrag.handleFragment(decodeRaw(v4(2, 0, true, 'A', 8), ctx, 2_000_000), ctx);
+  // Datagram 1 was updated last at 1 s, so the third datagram takes its tracker.
+  const third = decodeRaw(v4(3, 0, true, 'A', 8), ctx, 3_000_000);
+  assert.equal(defrag.handleFragment(third, ctx), null);
+  assert.equal(third.eventCount, 0);
+  assert.equal(defrag.counters.trackerReuse, 1);
+  assert.equal(defrag.counters.maxTrackersReached, 0);
+  assert.equal(defrag.activeTrackers, 2);
+  assert.equal(defrag.heldFragments, 2);
+  // Datagram 2 still completes; datagram 1 lost its first fragment.
+  assert.notEqual(defrag.handleFragment(decodeRaw(v4(2, 8, false, 'B', 8), ctx, 3_000_000), ctx), null);
+  assert.equal(defrag.handleFragment(decodeRaw(v4(1, 8, false, 'B', 8), ctx, 3_000_000), ctx), null);
 });
 
-test('defrag memcap policy ips and ids', () => {
+test('defrag memcap reuses oldest tracker', () => {
   const hashBytes = 8;
   const frameBytes = 20 + 8;
   // Room for the hash table, one tracker and one fragment, not a second tracker.
   const memcapBytes = hashBytes + DEFRAG_TRACKER_BYTES_ESTIMATE + DEFRAG_FRAGMENT_BYTES_ESTIMATE + frameBytes;
+  const { defrag, ctx } = setup({ hashSize: 1, memcapBytes });
+  defrag.handleFragment(decodeRaw(v4(1, 0, true, 'A', 8), ctx), ctx);
+  assert.equal(defrag.memuseBytes, memcapBytes);
+  defrag.handleFragment(decodeRaw(v4(2, 0, true, 'A', 8), ctx), ctx);
+  assert.equal(defrag.exceptionAction, ExceptionAction.NONE);
+  assert.equal(defrag.counters.trackerReuse, 1);
+  assert.equal(defrag.activeTrackers, 1);
+  assert.equal(defrag.memuseBytes, memcapBytes);
+  // A second fragment of the only datagram finds no other tracker to drop.
+  const more = decodeRaw(v4(2, 8, true, 'B', 8), ctx);
+  assert.equal(defrag.handleFragment(more, ctx), null);
+  assert.equal(more.hasEvent(DecoderEvent.IPV4_FRAG_IGNORED), true);
+  assert.equal(defrag.counters.memcapPolicy[ExceptionAction.IGNORE], 1);
+});
+
+test('defrag memcap policy ips and ids', () => {
+  // 100 bytes cannot hold the 8-byte hash and a 256-byte tracker.
   for (const isIps of [true, false]) {
-    const { defrag, ctx } = setup({ hashSize: 1, memcapBytes, isIps });
-    defrag.handleFragment(decodeRaw(v4(1, 0, true, 'A', 8), ctx), ctx);
-    assert.equal(defrag.exceptionAction, ExceptionAction.NONE);
-    assert.equal(defrag.memuseBytes, memcapBytes);
-    const over = decodeRaw(v4(2, 0, true, 'A', 8), ctx);
-    assert.equal(defrag.handleFragment(over, ctx), null);
-    assert.equal(over.hasEvent(DecoderEvent.IPV4_FRAG_IGNORED), true);
+    const { defrag, ctx } = setup({ hashSize: 1, memcapBytes: 100, isIps });
+    const p = decodeRaw(v4(1, 0, true, 'A', 8), ctx);
+    assert.equal(defrag.handleFragment(p, ctx), null);
     const action = isIps ? ExceptionAction.DROP_PACKET : ExceptionAction.IGNORE;
     assert.equal(defrag.exceptionAction, action);
     assert.equal(defrag.counters.memcapPolicy[action], 1);
-    // A fragment of the tracked datagram needs more bytes too.
-    const more = decodeRaw(v4(1, 8, true, 'B', 8), ctx);
-    assert.equal(defrag.handleFragment(more, ctx), null);
-    assert.equal(defrag.counters.memcapPolicy[action], 2);
+    assert.equal(defrag.counters.maxTrackersReached, 1);
+    assert.equal(defrag.activeTrackers, 0);
   }
 });
 
@@ -359,4 +375,28 @@ test('defrag ipv4 bad checksum stays bad', () => {
   defrag.handleFragment(p, ctx);
   const r = defrag.handleFragment(decodeRaw(v4(22, 8, false, 'B', 8), ctx), ctx)!;
   assert.equal(r.ipChecksum, 2);
+});
+
+test('defrag key matches either direction', () => {
+  // As Suricata matches trackers: a fragment from 203.0.113.2 back to
+  // 198.51.100.1 with the same id and protocol joins the datagram.
+  const { defrag, ctx } = setup();
+  defrag.handleFragment(decodeRaw(v4(77, 0, true, 'A', 8), ctx), ctx);
+  const back = v4(77, 8, false, 'B', 8);
+  back.set([203, 0, 113, 2], 12);
+  back.set([198, 51, 100, 1], 16);
+  back[10] = 0;
+  back[11] = 0;
+  const r = defrag.handleFragment(decodeRaw(back, ctx), ctx);
+  assert.notEqual(r, null);
+  assert.equal(text(r!.bytes.subarray(20)), 'AAAAAAAABBBBBBBB');
+  // The rebuilt header is the first fragment's, from 198.51.100.1.
+  assert.deepEqual([...r!.srcAddr.subarray(0, 4)], [198, 51, 100, 1]);
+});
+
+test('defrag key keeps protocols apart', () => {
+  const { defrag, ctx } = setup();
+  defrag.handleFragment(decodeRaw(v4(78, 0, true, 'A', 8, { proto: 17 }), ctx), ctx);
+  assert.equal(defrag.handleFragment(decodeRaw(v4(78, 8, false, 'B', 8, { proto: 6 }), ctx), ctx), null);
+  assert.equal(defrag.activeTrackers, 2);
 });

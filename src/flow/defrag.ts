@@ -1,8 +1,9 @@
 /**
  * IP defragmentation (RFC 791 section 3.2, RFC 8200 section 4.5), as
- * Suricata 8 does it. Fragments are held per datagram, keyed by source,
- * destination, identification, protocol and VLAN ids, and placed by the
- * destination's overlap policy (overlap-policy.ts). When a fragment
+ * Suricata 8 does it. Fragments are held per datagram, keyed by the two
+ * addresses (in either order, see defrag-key.ts), identification, protocol
+ * and VLAN ids, and placed by the overlap policy of the first fragment's
+ * destination (overlap-policy.ts). When a fragment
  * completes a datagram, `handleFragment` returns a second packet decoded
  * from the rebuilt bytes, which the pipeline runs through flow, detection
  * and output like a captured one. The fragments themselves still go
@@ -162,7 +163,7 @@ export class Defragmenter {
     }
 
     this.expireTrackers(p.timestampUs);
-    const tracker = this.findOrCreateTracker(p, decode);
+    const tracker = this.findOrCreateTracker(p);
     if (tracker === null) return null;
     tracker.timeoutUs = Math.floor(p.timestampUs / US_PER_S) * US_PER_S + this.config.timeoutS * US_PER_S;
     this.touch(tracker);
@@ -194,14 +195,16 @@ export class Defragmenter {
 
     const frameBytes = p.l3Offset + p.ipTotalLength;
     const fragmentBytes = DEFRAG_FRAGMENT_BYTES_ESTIMATE + frameBytes;
+    // Room for the copy: older trackers are reused as for a new tracker.
+    while (this.memuse + fragmentBytes > this.config.memcapBytes && this.oldest !== null && this.oldest !== tracker) {
+      this.counters.trackerReuse++;
+      this.releaseTracker(this.oldest);
+    }
     const isFull = this.fragmentCount >= this.config.maxFrags;
     if (isFull || this.memuse + fragmentBytes > this.config.memcapBytes) {
-      if (isFull) {
-        this.counters.maxFragsReached++;
-        this.ignoreFragment(p, decode);
-      } else {
-        this.applyMemcapPolicy(p, decode);
-      }
+      if (isFull) this.counters.maxFragsReached++;
+      else this.applyMemcapPolicy();
+      this.ignoreFragment(p, decode);
       // A tracker created for this fragment alone is not kept empty.
       if (tracker.fragments.length === 0) this.releaseTracker(tracker);
       return null;
@@ -261,7 +264,7 @@ export class Defragmenter {
     return rp.ipVersion === 0 ? null : rp;
   }
 
-  private findOrCreateTracker(p: Packet, decode: DecodeContext): DefragTracker | null {
+  private findOrCreateTracker(p: Packet): DefragTracker | null {
     const key = this.key;
     readFragmentKey(p, key);
     const bucket = key.hash & this.bucketMask;
@@ -274,13 +277,16 @@ export class Defragmenter {
       }
     }
 
-    if (this.trackerCount >= this.config.trackers) {
-      this.counters.maxTrackersReached++;
-      this.ignoreFragment(p, decode);
-      return null;
+    // At a limit the least recently updated tracker is reused, as Suricata
+    // takes a tracker in use when its memcap is reached. Only when none is
+    // left does the memcap policy apply.
+    while (this.needsTrackerRoom() && this.oldest !== null) {
+      this.counters.trackerReuse++;
+      this.releaseTracker(this.oldest);
     }
-    if (this.memuse + DEFRAG_TRACKER_BYTES_ESTIMATE > this.config.memcapBytes) {
-      this.applyMemcapPolicy(p, decode);
+    if (this.needsTrackerRoom()) {
+      this.counters.maxTrackersReached++;
+      this.applyMemcapPolicy();
       return null;
     }
 
@@ -296,12 +302,15 @@ export class Defragmenter {
     return t;
   }
 
+  private needsTrackerRoom(): boolean {
+    return this.trackerCount >= this.config.trackers || this.memuse + DEFRAG_TRACKER_BYTES_ESTIMATE > this.config.memcapBytes;
+  }
+
   private ignoreFragment(p: Packet, decode: DecodeContext): void {
     raiseEvent(p, decode, p.ipVersion === 4 ? DecoderEvent.IPV4_FRAG_IGNORED : DecoderEvent.IPV6_FRAG_IGNORED);
   }
 
-  private applyMemcapPolicy(p: Packet, decode: DecodeContext): void {
-    this.ignoreFragment(p, decode);
+  private applyMemcapPolicy(): void {
     this.exceptionAction = this.memcapAction;
     this.counters.memcapPolicy[this.memcapAction]!++;
   }
