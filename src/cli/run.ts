@@ -12,6 +12,8 @@ import { renderDiagnostic } from '../detect/diagnostics.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
+import { Defragmenter, defragConfigOf } from '../flow/defrag.js';
+import { writeDefragStats } from '../flow/defrag-stats.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
@@ -53,7 +55,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, eve, fast, isIps },
     config.packetAlertMax,
   );
 
@@ -133,6 +135,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   for (let i = 1; i < EXCEPTION_ACTION_COUNTER_NAMES.length; i++) {
     out.set('flow.memcap_exception_policy.' + EXCEPTION_ACTION_COUNTER_NAMES[i], f.memcapPolicy[i] as number);
   }
+  if (pipeline.parts.defrag !== null) writeDefragStats(pipeline.parts.defrag, out);
   out.set('tcp.sessions', f.tcpSessions);
   out.set('tcp.syn', f.tcpSyn);
   out.set('tcp.synack', f.tcpSynAck);

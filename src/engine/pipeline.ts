@@ -8,6 +8,7 @@ import type { Packet } from '../core/packet.js';
 import { decodePacket } from '../decode/decode-packet.js';
 import type { DecodeContext } from '../decode/context.js';
 import { decoderEventEveName } from '../decode/events.js';
+import type { Defragmenter } from '../flow/defrag.js';
 import { ExceptionAction } from '../flow/flow-config.js';
 import type { Flow } from '../flow/flow.js';
 import { buildFlowRecord } from '../flow/flow-record.js';
@@ -52,6 +53,8 @@ export class PipelineCounters {
 export interface PipelineParts {
   decode: DecodeContext;
   flows: FlowTable;
+  /** IP defragmentation; null leaves fragments unassembled. */
+  defrag: Defragmenter | null;
   detect: DetectEngine;
   eve: EveWriter[];
   fast: FastLogWriter | null;
@@ -84,6 +87,28 @@ export class PacketPipeline {
     counters.bytes += p.captureLength;
     decodePacket(p, parts.decode);
 
+    // A fragment that completes its datagram yields a rebuilt packet. It
+    // runs through flow, detection and output before the fragment does,
+    // as Suricata runs its pseudo packet, and a drop of it drops the fragment.
+    const defrag = parts.defrag;
+    if (defrag !== null && p.isFragment && !p.isInvalid) {
+      const rebuilt = defrag.handleFragment(p, parts.decode);
+      if (rebuilt !== null) {
+        this.inspectDecoded(rebuilt);
+        if (rebuilt.isDropped) p.isDropped = true;
+      }
+      if (defrag.exceptionAction === ExceptionAction.DROP_PACKET) {
+        this.drop(p, null, DropReason.DEFRAG_MEMCAP, null);
+        return;
+      }
+    }
+    this.inspectDecoded(p);
+  }
+
+  /** Runs a decoded packet through flow, detection, policy and output. */
+  private inspectDecoded(p: Packet): void {
+    const parts = this.parts;
+    const counters = this.counters;
     let flow: Flow | null = null;
     if (!p.isInvalid && p.ipVersion !== 0) {
       flow = parts.flows.handlePacket(p);
@@ -124,9 +149,10 @@ export class PacketPipeline {
 
   private logPacketEvents(p: Packet, flow: Flow | null): void {
     const eve = this.parts.eve;
+    const pktSrc = p.isDefragmented ? PktSrc.DEFRAG : PktSrc.WIRE;
     for (let i = 0; i < p.eventCount; i++) {
       const name = decoderEventEveName(p.events[i] as number);
-      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, PktSrc.WIRE);
+      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, pktSrc);
     }
     const session = flow !== null ? flow.tcp : null;
     if (session === null) return;
@@ -153,6 +179,7 @@ export class PacketPipeline {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
       const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps));
+      if (p.isDefragmented) facts.pktSrc = PktSrc.DEFRAG;
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -182,6 +209,7 @@ export class PacketPipeline {
     const counters = this.counters;
     counters.blocked++;
     counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
-    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, PktSrc.WIRE);
+    const pktSrc = p.isDefragmented ? PktSrc.DEFRAG : PktSrc.WIRE;
+    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, pktSrc);
   }
 }
