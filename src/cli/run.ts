@@ -49,6 +49,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   mkdirSync(opts.logDir, { recursive: true });
   const reader = openCaptureFile(opts.pcapPath);
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));

@@ -15,6 +15,7 @@ import type { FlowTable } from '../flow/flow-table.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
+import { isFlowScopedAction } from './action-scope.js';
 import { alertActionText, packetAlertFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
 import { PktSrc } from '../output/eve-format.js';
@@ -58,6 +59,10 @@ export interface PipelineParts {
   /** IPS mode: drop and reject rules drop packets and their flows. */
   isIps: boolean;
 }
+
+/** Bits (1 << ActionId) of the actions that block a packet in IPS mode. */
+const BLOCKING_ACTIONS_MASK = (1 << Action.DROP) | (1 << Action.REJECT) | (1 << Action.REJECTSRC)
+  | (1 << Action.REJECTDST) | (1 << Action.REJECTBOTH);
 
 function isBlockingAction(action: number): boolean {
   return action === Action.DROP || action === Action.REJECT || action === Action.REJECTSRC
@@ -139,13 +144,18 @@ export class PacketPipeline {
   private applyMatches(p: Packet, flow: Flow | null, alerts: AlertQueue): void {
     const parts = this.parts;
     let blockingSig: Signature | null = null;
+    let dropsFlow = false;
     if (parts.isIps) {
       for (let i = 0; i < alerts.count; i++) {
         const sig = alerts.sigs[i] as Signature;
-        if (isBlockingAction(sig.action)) {
-          blockingSig = sig;
-          break;
-        }
+        if (!isBlockingAction(sig.action)) continue;
+        if (blockingSig === null) blockingSig = sig;
+        if (isFlowScopedAction(sig)) dropsFlow = true;
+      }
+      // A pass rule evaluated after a drop of the same packet ends the
+      // packet's inspection but leaves the flow to be inspected.
+      if (flow !== null && alerts.passSig !== null && (alerts.actionsSeen & BLOCKING_ACTIONS_MASK) !== 0) {
+        flow.isPassed = false;
       }
     }
 
@@ -161,7 +171,7 @@ export class PacketPipeline {
 
     if (blockingSig !== null) {
       if (blockingSig.action !== Action.DROP) this.counters.rejected++;
-      if (flow !== null) flow.isDropped = true;
+      if (flow !== null && dropsFlow) flow.isDropped = true;
       this.drop(p, flow, DropReason.RULES, blockingSig);
       return;
     }

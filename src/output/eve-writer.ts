@@ -33,7 +33,8 @@ export class EveWriter {
   readonly counts: EveWriterCounts;
   private readonly config: EveLogConfig;
   private readonly alertOptions: AlertFieldOptions;
-  private readonly dropFlowsSeen: WeakSet<Flow>;
+  /** Directions (bit 1 << Direction) of dropped flows whose first drop was written, for `flows: start`. */
+  private readonly dropDirectionsLogged: WeakMap<Flow, number>;
   private previousStats: Map<string, number> | null;
 
   /**
@@ -56,7 +57,7 @@ export class EveWriter {
       payloadBufferSize: a.payloadBufferSize,
       verdict: a.verdict,
     };
-    this.dropFlowsSeen = new WeakSet();
+    this.dropDirectionsLogged = new WeakMap();
     this.previousStats = null;
   }
 
@@ -92,18 +93,26 @@ export class EveWriter {
   }
 
   /**
-   * Writes a drop event. With `flows: start`, only the first dropped packet
-   * of each flow is written, as in Suricata.
+   * Writes a drop event. With `flows: start`, as in Suricata, a packet
+   * dropped by a signature is always written, and of the packets dropped
+   * because their flow is dropped only the first in each direction.
    */
   drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue): void {
     const t = this.config.types.drop;
     if (!t.enabled) return;
-    if (t.flows === 'start' && flow !== null) {
-      if (this.dropFlowsSeen.has(flow)) return;
-      this.dropFlowsSeen.add(flow);
-    }
+    if (t.flows === 'start' && flow !== null && !this.isFirstFlowDrop(p, flow) && alertSig === null) return;
     this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc));
     this.counts.drop++;
+  }
+
+  /** Tells whether `p` is the first packet of its direction of a dropped flow; records it. */
+  private isFirstFlowDrop(p: Packet, flow: Flow): boolean {
+    if (!flow.isDropped) return false;
+    const bit = 1 << p.direction;
+    const logged = this.dropDirectionsLogged.get(flow) ?? 0;
+    if ((logged & bit) !== 0) return false;
+    this.dropDirectionsLogged.set(flow, logged | bit);
+    return true;
   }
 
   /** Writes a flow event from the flow stage's record. */

@@ -1,0 +1,121 @@
+// End-to-end tests of the packet path's IPS decisions: runCapture reads a
+// capture with a small rule set, and the EVE events are compared with the
+// checks of the suricata-verify cases the captures come from
+// (test/pcaps/SOURCES.md names each case).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCapture } from '../cli/run.js';
+
+const PCAPS = fileURLToPath(new URL('../../../test/pcaps/engine/', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'kapu-pipeline-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+type EveEvent = Record<string, unknown> & { event_type: string; pcap_cnt?: number };
+
+const IPS_CONFIG = `%YAML 1.1
+---
+outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      pcap-file: yes
+      types:
+        - alert
+        - drop:
+            alerts: yes
+            flows: start
+        - flow
+action-order:
+  - drop
+  - pass
+  - reject
+  - alert
+`;
+
+let caseNumber = 0;
+
+/** Runs `pcap` in IPS mode with `rules` and returns the EVE events. */
+async function runIps(pcap: string, rules: string): Promise<EveEvent[]> {
+  const dir = join(scratch, String(++caseNumber));
+  const logDir = join(dir, 'log');
+  const rulesPath = join(scratch, `${caseNumber}.rules`);
+  const configPath = join(scratch, `${caseNumber}.yaml`);
+  writeFileSync(rulesPath, rules);
+  writeFileSync(configPath, IPS_CONFIG);
+  await runCapture({
+    pcapPath: join(PCAPS, pcap),
+    configPath,
+    ruleFiles: [rulesPath],
+    extraRuleFiles: [],
+    logDir,
+    checksumMode: 'none',
+    sets: [],
+    mode: 'ips',
+    env: {},
+    quiet: true,
+  });
+  return readFileSync(join(logDir, 'eve.json'), 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as EveEvent);
+}
+
+function field(e: EveEvent, path: string): unknown {
+  let node: unknown = e;
+  for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}
+
+function countEvents(events: EveEvent[], match: Record<string, unknown>): number {
+  return events.filter((e) => Object.entries(match).every(([path, value]) => field(e, path) === value)).length;
+}
+
+test('ip-only drop drops the flow', async () => {
+  // flow-drop-iponly-01: the SYN is dropped by the rule, the SYN-ACK (the
+  // first packet of the other direction) by the flow drop.
+  const events = await runIps('iponly-tcp.pcap', 'drop ip 100.117.241.123 any -> any any (sid:1;)\n');
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, 'alert.action': 'blocked' }), 1);
+  assert.equal(countEvents(events, { event_type: 'drop', pcap_cnt: 1, 'drop.reason': 'rules', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'drop', pcap_cnt: 2, 'drop.reason': 'flow drop' }), 1);
+  assert.equal(countEvents(events, { event_type: 'drop' }), 2);
+  assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'drop' }), 1);
+});
+
+test('payload drop drops only the packet', async () => {
+  // util-action-06: every packet carries "Hi all", so the drop rule alerts
+  // on each of the three, and the flow is never dropped as a whole.
+  const rules = [
+    'alert tcp any any -> any any (msg:"sig 1"; content:"Hi all"; sid:1;)',
+    'pass tcp any any -> any any (msg:"sig 2"; content:"Hi all"; sid:2;)',
+    'drop tcp any any -> any any (msg:"sig 3"; content:"Hi all"; sid:3;)',
+  ].join('\n');
+  const events = await runIps('hi-all-3pkts.pcap', rules + '\n');
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 3);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 0);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 0);
+  assert.equal(countEvents(events, { event_type: 'drop', 'drop.reason': 'flow drop' }), 0);
+  assert.equal(countEvents(events, { event_type: 'flow', 'flow.alerted': true }), 1);
+});
+
+test('pass after drop keeps inspecting', async () => {
+  // util-action-13: the pass rule comes after the drop in the action order,
+  // so it ends each packet's inspection without passing the flow.
+  const rules = [
+    'pass tcp any any -> any any (msg:"sig 1"; sid:1;)',
+    'drop tcp any any -> any any (msg:"sig 2"; content:"Hi all"; sid:2;)',
+    'alert tcp any any -> any any (msg:"sig 3"; sid:3;)',
+  ].join('\n');
+  const events = await runIps('hi-all-3pkts.pcap', rules + '\n');
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 3);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 0);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 0);
+});
+
+test('events name the capture file', async () => {
+  const events = await runIps('iponly-tcp.pcap', 'drop ip 100.117.241.123 any -> any any (sid:1;)\n');
+  for (const e of events) assert.equal(e['pcap_filename'], join(PCAPS, 'iponly-tcp.pcap'));
+});
