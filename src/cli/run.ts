@@ -9,6 +9,7 @@ import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
+import { HOST_TAGS } from '../detect/keywords/tag.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
@@ -58,6 +59,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     config.packetAlertMax,
   );
 
+  // Host tags live in a process-wide table; a run starts without any.
+  HOST_TAGS.tags.clear();
   const p = new Packet();
   let lastTimestampUs = 0;
   let firstTimestampUs = -1;

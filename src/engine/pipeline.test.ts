@@ -38,8 +38,8 @@ action-order:
 
 let caseNumber = 0;
 
-/** Runs `pcap` in IPS mode with `rules` and returns the EVE events. */
-async function runIps(pcap: string, rules: string): Promise<EveEvent[]> {
+/** Runs `pcap` in IPS mode (or `mode`) with `rules` and returns the EVE events. */
+async function runIps(pcap: string, rules: string, mode: 'ids' | 'ips' = 'ips'): Promise<EveEvent[]> {
   const dir = join(scratch, String(++caseNumber));
   const logDir = join(dir, 'log');
   const rulesPath = join(scratch, `${caseNumber}.rules`);
@@ -54,7 +54,7 @@ async function runIps(pcap: string, rules: string): Promise<EveEvent[]> {
     logDir,
     checksumMode: 'none',
     sets: [],
-    mode: 'ips',
+    mode,
     env: {},
     quiet: true,
   });
@@ -118,4 +118,39 @@ test('pass after drop keeps inspecting', async () => {
 test('events name the capture file', async () => {
   const events = await runIps('iponly-tcp.pcap', 'drop ip 100.117.241.123 any -> any any (sid:1;)\n');
   for (const e of events) assert.equal(e['pcap_filename'], join(PCAPS, 'iponly-tcp.pcap'));
+});
+
+// The tag cases of suricata-verify (eve-tag-02 to eve-tag-07) on
+// ssh-banner.pcap: the SYN of frame 8 (192.168.0.27 to 192.168.0.103)
+// starts the tag and is logged as the alert, not as a tagged packet.
+const TAG_CASES: { rule: string; packets: number }[] = [
+  // The session's later frames: 9-15 and 18.
+  { rule: 'tag:session;', packets: 8 },
+  // Every later frame with 192.168.0.27 is of that session.
+  { rule: 'tag:host,100,packets,src;', packets: 8 },
+  // 192.168.0.103 is in frames 9-18 and 21-24.
+  { rule: 'tag:host,100,packets,dst;', packets: 14 },
+  // Nine packets counted, the first being the SYN itself.
+  { rule: 'tag:host,9,packets,dst;', packets: 8 },
+  { rule: 'tag:host,9,packets,src; tag:host,15,packets,dst;', packets: 14 },
+  { rule: 'tag:host,2,packets,src; tag:session;', packets: 8 },
+];
+
+for (const { rule, packets } of TAG_CASES) {
+  test(`tagged packets for ${rule}`, async () => {
+    const events = await runIps('ssh-banner.pcap', `alert tcp any any -> any any (flags:S; ${rule} sid:1;)\n`, 'ids');
+    assert.equal(countEvents(events, { event_type: 'alert' }), 1);
+    assert.equal(countEvents(events, { event_type: 'packet' }), packets);
+  });
+}
+
+test('tagged packet event fields', async () => {
+  const events = await runIps('ssh-banner.pcap', 'alert tcp any any -> any any (flags:S; tag:session; sid:1;)\n', 'ids');
+  const first = events.find((e) => e.event_type === 'packet');
+  assert.ok(first !== undefined);
+  assert.equal(first.pcap_cnt, 9);
+  assert.equal(first['src_ip'], '192.168.0.103');
+  assert.equal(first['src_port'], 22);
+  assert.equal(typeof first['packet'], 'string');
+  assert.equal(field(first, 'packet_info.linktype'), 1);
 });

@@ -16,6 +16,7 @@ import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
+import { consumeFlowTag, HostTagTracker, SessionTagSnapshot } from './tagging.js';
 import { alertActionText, packetAlertFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
 import { PktSrc } from '../output/eve-format.js';
@@ -74,11 +75,15 @@ export class PacketPipeline {
   readonly parts: PipelineParts;
   readonly counters: PipelineCounters;
   private readonly alerts: AlertQueue;
+  private readonly sessionTagBefore: SessionTagSnapshot;
+  private readonly hostTags: HostTagTracker;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
     this.counters = new PipelineCounters();
     this.alerts = new AlertQueue(alertQueueCapacity);
+    this.sessionTagBefore = new SessionTagSnapshot();
+    this.hostTags = new HostTagTracker();
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -110,9 +115,19 @@ export class PacketPipeline {
 
     const alerts = this.alerts;
     alerts.clear();
+    this.sessionTagBefore.take(flow);
     parts.detect.inspectPacket(p, flow, alerts);
     counters.alertQueueOverflow += alerts.overflowCount;
     this.applyMatches(p, flow, alerts);
+    this.logTaggedPacket(p, flow);
+  }
+
+  private logTaggedPacket(p: Packet, flow: Flow | null): void {
+    const startedHere = flow !== null && this.sessionTagBefore.isStartedBy(flow);
+    const isSessionTagged = consumeFlowTag(flow, p, startedHere);
+    const isHostTagged = this.hostTags.consume(p);
+    if (!isSessionTagged && !isHostTagged) return;
+    for (const writer of this.parts.eve) writer.taggedPacket(p, flow, PktSrc.WIRE);
   }
 
   /** Ends every flow (writing its flow event) at the end of the input. */

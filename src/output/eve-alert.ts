@@ -165,6 +165,20 @@ function alertFlowObject(ctx: EveContext, p: Packet, flow: Flow): string {
   return out + '}';
 }
 
+/** Returns the `packet` (the frame in base64) and `packet_info` fields. */
+function packetFields(p: Packet): string {
+  return ',"packet":"' + base64(p.bytes) + '","packet_info":{"linktype":' + p.linkType +
+    ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
+}
+
+/**
+ * Builds one EVE `packet` event (without the newline): a packet that the
+ * `tag` keyword tagged, logged after the alerts of the same packet.
+ */
+export function buildTaggedPacketEvent(ctx: EveContext, p: Packet, flow: Flow | null, pktSrc: PktSrcValue): string {
+  return closeEvent(ctx, openPacketEvent(ctx, p, flow, 'packet', pktSrc) + packetFields(p));
+}
+
 /** Builds one EVE alert line (without the newline) for `sig` matching `p`. */
 export function buildAlertEvent(
   ctx: EveContext,
@@ -197,10 +211,7 @@ export function buildAlertEvent(
     out += ',"stream":' + (stream ? 1 : 0);
   }
 
-  if (opts.packet) {
-    out += ',"packet":"' + base64(p.bytes) + '"';
-    out += ',"packet_info":{"linktype":' + p.linkType + ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
-  }
+  if (opts.packet) out += packetFields(p);
   if (opts.verdict) out += verdictObject(ctx, p, sig);
   return closeEvent(ctx, out);
 }

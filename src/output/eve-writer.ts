@@ -8,7 +8,7 @@ import type { Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { Signature } from '../detect/signature.js';
 import type { EveLogConfig } from '../config/types.js';
-import { buildAlertEvent } from './eve-alert.js';
+import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
 import type { AppLayerAnomalyLayer, DropReasonValue } from './eve-events.js';
@@ -21,6 +21,7 @@ import type { LogFileOptions } from './log-file.js';
 /** Lines written per event type since the writer opened. */
 export interface EveWriterCounts {
   alert: number;
+  packet: number;
   anomaly: number;
   drop: number;
   flow: number;
@@ -45,7 +46,7 @@ export class EveWriter {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
     this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
-    this.counts = { alert: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
+    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
     this.config = config;
     const a = config.types.alert;
     this.alertOptions = {
@@ -74,6 +75,14 @@ export class EveWriter {
     if (!this.config.types.alert.enabled) return;
     this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions));
     this.counts.alert++;
+  }
+
+  /** Writes a `packet` event for a packet that a `tag` rule tagged, when alert `tagged-packets` is on. */
+  taggedPacket(p: Packet, flow: Flow | null, pktSrc: PktSrcValue): void {
+    const t = this.config.types.alert;
+    if (!t.enabled || !t.taggedPackets) return;
+    this.file.writeLine(buildTaggedPacketEvent(this.ctx, p, flow, pktSrc));
+    this.counts.packet++;
   }
 
   /** Writes an anomaly event for a decoder or stream event, when that kind is enabled. */
