@@ -154,3 +154,38 @@ test('tagged packet event fields', async () => {
   assert.equal(typeof first['packet'], 'string');
   assert.equal(field(first, 'packet_info.linktype'), 1);
 });
+
+test('ipv6 in ipv4 tunnel events', async () => {
+  // bug-4571-04: the inner TCP packet alerts with the outer IPv4 packet
+  // as its tunnel; the outer packet has a flow of its own (protocol 41).
+  const events = await runIps('ipv6-in-ipv4-tcp.pcap', 'alert tcp any any -> any any (msg:"found"; content:"hello"; sid:1;)\n');
+  const alert = events.find((e) => e.event_type === 'alert');
+  assert.ok(alert !== undefined);
+  assert.equal(alert['pkt_src'], 'ipv4 tunnel');
+  assert.equal(alert['proto'], 'TCP');
+  assert.equal(alert['src_ip'], '2001:0db8:85a3:0000:0000:8a2e:0370:7334');
+  assert.equal(field(alert, 'tunnel.src_ip'), '10.1.0.1');
+  assert.equal(field(alert, 'tunnel.dest_ip'), '10.1.0.2');
+  assert.equal(field(alert, 'tunnel.proto'), 'IPv6');
+  assert.equal(field(alert, 'tunnel.depth'), 1);
+  assert.equal(field(alert, 'tunnel.pkt_src'), 'wire/pcap');
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'IPv6', src_ip: '10.1.0.1', ip_v: 4, 'flow.alerted': false }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'TCP', ip_v: 6, 'flow.alerted': true }), 1);
+});
+
+test('ip in ip drop and outer alert', async () => {
+  // bug-7725-01: the outer packet and the inner one are inspected apart.
+  // The inner drop drops both flows, so only the first outer packet alerts
+  // and the inner flow's first reply is a flow drop.
+  const rules = [
+    'alert ip any any -> 10.0.0.0/8 any (msg:"outer"; sid:60000000; rev:1;)',
+    'drop ip any any -> 192.168.0.0/16 any (msg:"inner"; sid:60000001; rev:1;)',
+  ].join('\n');
+  const events = await runIps('ip-in-ip-icmp.pcap', rules + '\n');
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 60000000, pkt_src: 'wire/pcap', proto: 'IP-in-IP', src_ip: '10.0.0.94' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 60000001, pkt_src: 'ipv4 tunnel', proto: 'ICMP', 'tunnel.proto': 'IP-in-IP' }), 1);
+  assert.equal(countEvents(events, { event_type: 'drop', pkt_src: 'ipv4 tunnel', proto: 'ICMP' }), 2);
+  assert.equal(countEvents(events, { event_type: 'drop', 'alert.signature_id': 60000001, pkt_src: 'ipv4 tunnel' }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'IP-in-IP', src_ip: '10.0.0.94', 'flow.alerted': true }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'ICMP', src_ip: '192.168.0.94', 'flow.alerted': true, 'flow.action': 'drop' }), 1);
+});

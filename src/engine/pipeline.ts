@@ -4,7 +4,7 @@
  * pipeline decides its fate (accept or drop, in IPS mode) and writes the
  * events it causes.
  */
-import type { Packet } from '../core/packet.js';
+import { Packet } from '../core/packet.js';
 import { decodePacket } from '../decode/decode-packet.js';
 import type { DecodeContext } from '../decode/context.js';
 import { decoderEventEveName } from '../decode/events.js';
@@ -16,10 +16,11 @@ import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
+import { fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
 import { consumeFlowTag, HostTagTracker, SessionTagSnapshot } from './tagging.js';
-import { alertActionText, packetAlertFacts } from '../output/eve-alert.js';
+import { alertActionText, packetAlertFacts, type TunnelFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
-import { PktSrc } from '../output/eve-format.js';
+import { PktSrc, type PktSrcValue } from '../output/eve-format.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import type { FastLogWriter } from '../output/fast-log.js';
 
@@ -57,7 +58,7 @@ export interface PipelineParts {
   detect: DetectEngine;
   eve: EveWriter[];
   fast: FastLogWriter | null;
-  /** IPS mode: drop and reject rules drop packets and their flows. */
+  /** IPS mode: drop and reject rules drop packets, and whole flows for the rules that action-scope.ts lists. */
   isIps: boolean;
 }
 
@@ -77,6 +78,15 @@ export class PacketPipeline {
   private readonly alerts: AlertQueue;
   private readonly sessionTagBefore: SessionTagSnapshot;
   private readonly hostTags: HostTagTracker;
+  /** The outer packet of the current frame when it is tunnelled. */
+  private readonly tunnelRoot: Packet;
+  private readonly tunnelFacts: TunnelFacts;
+  /** EVE pkt_src of the packet being processed. */
+  private pktSrc: PktSrcValue;
+  /** Set while the inner packet of a tunnel is processed, else null. */
+  private tunnel: TunnelFacts | null;
+  /** Flow of the frame's outer packet, or null. */
+  private rootFlow: Flow | null;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -84,6 +94,11 @@ export class PacketPipeline {
     this.alerts = new AlertQueue(alertQueueCapacity);
     this.sessionTagBefore = new SessionTagSnapshot();
     this.hostTags = new HostTagTracker();
+    this.tunnelRoot = new Packet();
+    this.tunnelFacts = { root: this.tunnelRoot, depth: 0, innerOffset: 0 };
+    this.pktSrc = PktSrc.WIRE;
+    this.tunnel = null;
+    this.rootFlow = null;
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -94,6 +109,39 @@ export class PacketPipeline {
     counters.bytes += p.captureLength;
     decodePacket(p, parts.decode);
 
+    const root = this.tunnelRoot;
+    if (p.tunnelDepth > 0 && !p.isInvalid && fillTunnelRoot(root, p)) {
+      // The outer packet goes first, as Suricata runs it before the packet
+      // it carries. A drop of either drops the frame.
+      this.pktSrc = PktSrc.WIRE;
+      this.tunnel = null;
+      this.rootFlow = null;
+      this.processLayer(root, false);
+      this.pktSrc = tunnelPktSrc(root);
+      const facts = this.tunnelFacts;
+      facts.depth = p.tunnelDepth;
+      facts.innerOffset = innerPacketOffset(root, p);
+      this.tunnel = facts;
+      this.processLayer(p, true);
+      if (root.isDropped) p.isDropped = true;
+    } else {
+      this.pktSrc = PktSrc.WIRE;
+      this.tunnel = null;
+      this.rootFlow = null;
+      this.processLayer(p, true);
+    }
+
+    if (p.isDropped) counters.blocked++;
+    else counters.accepted++;
+  }
+
+  /**
+   * Runs one packet (a frame, or the outer or inner packet of a tunnel)
+   * through flow, detection and output. `hasEvents` is true for the packet
+   * that carries the frame's decoder events.
+   */
+  private processLayer(p: Packet, hasEvents: boolean): void {
+    const parts = this.parts;
     let flow: Flow | null = null;
     if (!p.isInvalid && p.ipVersion !== 0) {
       flow = parts.flows.handlePacket(p);
@@ -102,22 +150,20 @@ export class PacketPipeline {
         return;
       }
     }
-    this.logPacketEvents(p, flow);
+    if (this.tunnel === null) this.rootFlow = flow;
+    if (hasEvents) this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
       return;
     }
-    if (flow !== null && flow.isPassed) {
-      counters.accepted++;
-      return;
-    }
+    if (flow !== null && flow.isPassed) return;
 
     const alerts = this.alerts;
     alerts.clear();
     this.sessionTagBefore.take(flow);
     parts.detect.inspectPacket(p, flow, alerts);
-    counters.alertQueueOverflow += alerts.overflowCount;
+    this.counters.alertQueueOverflow += alerts.overflowCount;
     this.applyMatches(p, flow, alerts);
     this.logTaggedPacket(p, flow);
   }
@@ -127,7 +173,7 @@ export class PacketPipeline {
     const isSessionTagged = consumeFlowTag(flow, p, startedHere);
     const isHostTagged = this.hostTags.consume(p);
     if (!isSessionTagged && !isHostTagged) return;
-    for (const writer of this.parts.eve) writer.taggedPacket(p, flow, PktSrc.WIRE);
+    for (const writer of this.parts.eve) writer.taggedPacket(p, flow, this.pktSrc);
   }
 
   /** Ends every flow (writing its flow event) at the end of the input. */
@@ -146,13 +192,13 @@ export class PacketPipeline {
     const eve = this.parts.eve;
     for (let i = 0; i < p.eventCount; i++) {
       const name = decoderEventEveName(p.events[i] as number);
-      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, PktSrc.WIRE);
+      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, this.pktSrc);
     }
     const session = flow !== null ? flow.tcp : null;
     if (session === null) return;
     for (let i = 0; i < session.eventCount; i++) {
       const name = 'stream.' + STREAM_EVENT_NAMES[session.events[i] as number];
-      for (const writer of eve) writer.anomaly(p, flow, 'stream', name, PktSrc.WIRE);
+      for (const writer of eve) writer.anomaly(p, flow, 'stream', name, this.pktSrc);
     }
   }
 
@@ -177,7 +223,7 @@ export class PacketPipeline {
     for (let i = 0; i < alerts.count; i++) {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
-      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps));
+      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps), this.pktSrc, this.tunnel);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -186,11 +232,13 @@ export class PacketPipeline {
 
     if (blockingSig !== null) {
       if (blockingSig.action !== Action.DROP) this.counters.rejected++;
-      if (flow !== null && dropsFlow) flow.isDropped = true;
+      if (flow !== null && dropsFlow) {
+        flow.isDropped = true;
+        // A flow drop inside a tunnel drops the tunnel's own flow too.
+        if (this.tunnel !== null && this.rootFlow !== null) this.rootFlow.isDropped = true;
+      }
       this.drop(p, flow, DropReason.RULES, blockingSig);
-      return;
     }
-    this.counters.accepted++;
   }
 
   private countAlert(sig: Signature): void {
@@ -205,8 +253,7 @@ export class PacketPipeline {
   private drop(p: Packet, flow: Flow | null, reason: DropReasonValue, sig: Signature | null): void {
     p.isDropped = true;
     const counters = this.counters;
-    counters.blocked++;
     counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
-    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, PktSrc.WIRE);
+    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, this.pktSrc);
   }
 }

@@ -17,6 +17,7 @@ import {
   linkTypeName,
   printableAscii,
   protoHasPorts,
+  protoName,
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
@@ -47,11 +48,45 @@ export interface AlertFacts {
   /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
   streamPayload: Uint8Array | null;
   pktSrc: PktSrcValue;
+  /** The outer packet when the alerting packet came out of a tunnel, else null. */
+  tunnel: TunnelFacts | null;
+}
+
+/** The outer packet of a tunnelled packet, for the alert's `tunnel` object. */
+export interface TunnelFacts {
+  root: Packet;
+  /** Tunnel layers between the outer packet and the alerting one. */
+  depth: number;
+  /** Offset in the frame where the inner packet starts, for the `packet` field. */
+  innerOffset: number;
 }
 
 /** Returns alert facts for a packet match with nothing special about it. */
-export function packetAlertFacts(action: 'allowed' | 'blocked'): AlertFacts {
-  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc: PktSrc.WIRE };
+export function packetAlertFacts(
+  action: 'allowed' | 'blocked',
+  pktSrc: PktSrcValue = PktSrc.WIRE,
+  tunnel: TunnelFacts | null = null,
+): AlertFacts {
+  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc, tunnel };
+}
+
+/** Link type that Suricata gives the inner packet of a tunnel: DLT_RAW, which is 12 on Linux. */
+const TUNNEL_LINKTYPE = 12;
+
+/**
+ * Returns the `"tunnel":{...}` object: the outer packet's addresses, ports
+ * (0 for protocols without), protocol, the tunnel depth and its pkt_src.
+ */
+function tunnelObject(ctx: EveContext, tunnel: TunnelFacts): string {
+  const root = tunnel.root;
+  const ports = protoHasPorts(root.ipProto);
+  let out = ',"tunnel":{"src_ip":"' + formatIp(root.srcAddr, root.ipVersion, ctx.ipv6Compress) + '"';
+  out += ',"src_port":' + (ports ? root.srcPort : 0);
+  out += ',"dest_ip":"' + formatIp(root.dstAddr, root.ipVersion, ctx.ipv6Compress) + '"';
+  out += ',"dest_port":' + (ports ? root.dstPort : 0);
+  out += ',"proto":' + jsonString(protoName(root.ipProto)) + ',"depth":' + tunnel.depth;
+  if (root.pcapCount !== 0) out += ',"pcap_cnt":' + root.pcapCount;
+  return out + ',"pkt_src":"' + PktSrc.WIRE + '"}';
 }
 
 /**
@@ -171,6 +206,12 @@ function packetFields(p: Packet): string {
     ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
 }
 
+/** Returns the `packet` and `packet_info` fields of a tunnel's inner packet, which starts at its IP or Ethernet header. */
+function tunnelPacketFields(p: Packet, tunnel: TunnelFacts): string {
+  return ',"packet":"' + base64(p.bytes.subarray(tunnel.innerOffset)) + '","packet_info":{"linktype":' + TUNNEL_LINKTYPE +
+    ',"linktype_name":"RAW"}';
+}
+
 /**
  * Builds one EVE `packet` event (without the newline): a packet that the
  * `tag` keyword tagged, logged after the alerts of the same packet.
@@ -191,6 +232,7 @@ export function buildAlertEvent(
   let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
+  if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);
 
   const isIp = p.ipVersion !== 0;
   if (isIp && flow !== null) {
@@ -211,7 +253,7 @@ export function buildAlertEvent(
     out += ',"stream":' + (stream ? 1 : 0);
   }
 
-  if (opts.packet) out += packetFields(p);
+  if (opts.packet) out += facts.tunnel !== null ? tunnelPacketFields(p, facts.tunnel) : packetFields(p);
   if (opts.verdict) out += verdictObject(ctx, p, sig);
   return closeEvent(ctx, out);
 }
