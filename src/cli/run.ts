@@ -19,6 +19,7 @@ import { EveWriter } from '../output/eve-writer.js';
 import { FastLogWriter } from '../output/fast-log.js';
 import { buildDecodeContext, buildDetectEngine, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
 import { PacketPipeline } from '../engine/pipeline.js';
+import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
@@ -41,7 +42,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
   const rules = loadRules(config, ruleFiles, warnings);
   const thresholds = buildThresholdEngine(config, rules, warnings);
-  const detect = buildDetectEngine(config, rules, thresholds);
+  const thresholdActions = new ThresholdActionRecorder(thresholds);
+  const detect = buildDetectEngine(config, rules, thresholdActions);
   if (!opts.quiet) {
     for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
@@ -55,7 +57,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, thresholdActions, eve, fast, isIps },
     config.packetAlertMax,
   );
 

@@ -38,14 +38,23 @@ action-order:
 
 let caseNumber = 0;
 
-/** Runs `pcap` in IPS mode (or `mode`) with `rules` and returns the EVE events. */
-async function runIps(pcap: string, rules: string, mode: 'ids' | 'ips' = 'ips'): Promise<EveEvent[]> {
+/**
+ * Runs `pcap` in IPS mode (or `mode`) with `rules`, and `thresholdConfig`
+ * as threshold.config when given, and returns the EVE events.
+ */
+async function runIps(pcap: string, rules: string, mode: 'ids' | 'ips' = 'ips', thresholdConfig: string | null = null): Promise<EveEvent[]> {
   const dir = join(scratch, String(++caseNumber));
   const logDir = join(dir, 'log');
   const rulesPath = join(scratch, `${caseNumber}.rules`);
   const configPath = join(scratch, `${caseNumber}.yaml`);
   writeFileSync(rulesPath, rules);
   writeFileSync(configPath, IPS_CONFIG);
+  const sets: string[] = [];
+  if (thresholdConfig !== null) {
+    const thresholdPath = join(scratch, `${caseNumber}.threshold.config`);
+    writeFileSync(thresholdPath, thresholdConfig);
+    sets.push(`threshold-file=${thresholdPath}`);
+  }
   await runCapture({
     pcapPath: join(PCAPS, pcap),
     configPath,
@@ -53,7 +62,7 @@ async function runIps(pcap: string, rules: string, mode: 'ids' | 'ips' = 'ips'):
     extraRuleFiles: [],
     logDir,
     checksumMode: 'none',
-    sets: [],
+    sets,
     mode,
     env: {},
     quiet: true,
@@ -188,4 +197,45 @@ test('ip in ip drop and outer alert', async () => {
   assert.equal(countEvents(events, { event_type: 'drop', 'alert.signature_id': 60000001, pkt_src: 'ipv4 tunnel' }), 1);
   assert.equal(countEvents(events, { event_type: 'flow', proto: 'IP-in-IP', src_ip: '10.0.0.94', 'flow.alerted': true }), 1);
   assert.equal(countEvents(events, { event_type: 'flow', proto: 'ICMP', src_ip: '192.168.0.94', 'flow.alerted': true, 'flow.action': 'drop' }), 1);
+});
+
+const HI_ALL_DROP = 'drop tcp any any -> any any (msg:"sig 3"; content:"Hi all"; sid:3;)\n';
+
+test('suppressed drop rule still drops', async () => {
+  // threshold-config-suppress-*: a suppress entry removes the alerts, and
+  // the rule's action still applies to every matching packet.
+  const events = await runIps('hi-all-3pkts.pcap', HI_ALL_DROP, 'ips', 'suppress gen_id 1, sig_id 3\n');
+  assert.equal(countEvents(events, { event_type: 'alert' }), 0);
+  assert.equal(countEvents(events, { event_type: 'drop', 'drop.reason': 'rules' }), 3);
+});
+
+test('rate filter turns drop into alert', async () => {
+  // threshold-config-rate-filter-alert-rule: the first match drops, and
+  // once the count of 1 is passed the new action (alert) applies.
+  const config = 'rate_filter gen_id 1, sig_id 3, track by_rule, count 1, seconds 60, new_action alert, timeout 1000\n';
+  const events = await runIps('hi-all-3pkts.pcap', HI_ALL_DROP, 'ips', config);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 3);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'blocked' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'allowed' }), 2);
+  assert.equal(countEvents(events, { event_type: 'drop' }), 1);
+  assert.equal(countEvents(events, { event_type: 'drop', pcap_cnt: 1, 'drop.reason': 'rules' }), 1);
+});
+
+test('rate filter drop has threshold reason', async () => {
+  // threshold-config-rate-filter-drop-rule: an alert rule whose rate_filter
+  // switches to drop drops with reason threshold detection_filter.
+  const rules = 'alert tcp any any -> any any (content:"Hi all"; sid:3;)\n';
+  const config = 'rate_filter gen_id 1, sig_id 3, track by_rule, count 1, seconds 60, new_action drop, timeout 1000\n';
+  const events = await runIps('hi-all-3pkts.pcap', rules, 'ips', config);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'allowed' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'blocked' }), 2);
+  assert.equal(countEvents(events, { event_type: 'drop', 'drop.reason': 'threshold detection_filter' }), 2);
+});
+
+test('rate filter pass removes alert', async () => {
+  const rules = 'alert tcp any any -> any any (content:"Hi all"; sid:3;)\n';
+  const config = 'rate_filter gen_id 1, sig_id 3, track by_rule, count 1, seconds 60, new_action pass, timeout 1000\n';
+  const events = await runIps('hi-all-3pkts.pcap', rules, 'ips', config);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
+  assert.equal(countEvents(events, { event_type: 'drop' }), 0);
 });

@@ -17,6 +17,7 @@ import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
 import { fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
+import type { ThresholdActionRecorder } from './threshold-actions.js';
 import { consumeFlowTag, HostTagTracker, SessionTagSnapshot } from './tagging.js';
 import { alertActionText, packetAlertFacts, type TunnelFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
@@ -56,6 +57,8 @@ export interface PipelineParts {
   decode: DecodeContext;
   flows: FlowTable;
   detect: DetectEngine;
+  /** The detection engine's threshold hook, whose record of each match the policy stage reads; null without thresholds. */
+  thresholdActions: ThresholdActionRecorder | null;
   eve: EveWriter[];
   fast: FastLogWriter | null;
   /** IPS mode: drop and reject rules drop packets, and whole flows for the rules that action-scope.ts lists. */
@@ -161,6 +164,7 @@ export class PacketPipeline {
 
     const alerts = this.alerts;
     alerts.clear();
+    if (parts.thresholdActions !== null) parts.thresholdActions.clear();
     this.sessionTagBefore.take(flow);
     parts.detect.inspectPacket(p, flow, alerts);
     this.counters.alertQueueOverflow += alerts.overflowCount;
@@ -204,15 +208,23 @@ export class PacketPipeline {
 
   private applyMatches(p: Packet, flow: Flow | null, alerts: AlertQueue): void {
     const parts = this.parts;
+    const recorder = parts.thresholdActions;
     let blockingSig: Signature | null = null;
     let dropsFlow = false;
+    let reason: DropReasonValue = DropReason.RULES;
     if (parts.isIps) {
       for (let i = 0; i < alerts.count; i++) {
         const sig = alerts.sigs[i] as Signature;
-        if (!isBlockingAction(sig.action)) continue;
-        if (blockingSig === null) blockingSig = sig;
+        const record = recorder !== null ? recorder.indexOf(sig) : -1;
+        const override = record >= 0 ? (recorder as ThresholdActionRecorder).actionOverride[record] as number : -1;
+        if (!isBlockingAction(override >= 0 ? override : sig.action)) continue;
+        if (blockingSig === null) {
+          blockingSig = sig;
+          if (override >= 0) reason = DropReason.THRESHOLD_DETECTION_FILTER;
+        }
         if (isFlowScopedAction(sig)) dropsFlow = true;
       }
+      if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the
       // packet's inspection but leaves the flow to be inspected.
       if (flow !== null && alerts.passSig !== null && (alerts.actionsSeen & BLOCKING_ACTIONS_MASK) !== 0) {
@@ -220,10 +232,13 @@ export class PacketPipeline {
       }
     }
 
+    const willDrop = blockingSig !== null;
     for (let i = 0; i < alerts.count; i++) {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
-      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps), this.pktSrc, this.tunnel);
+      const record = recorder !== null ? recorder.indexOf(sig) : -1;
+      const isOverridden = record >= 0 && ((recorder as ThresholdActionRecorder).actionOverride[record] as number) >= 0;
+      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps, isOverridden, willDrop), this.pktSrc, this.tunnel);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -237,8 +252,23 @@ export class PacketPipeline {
         // A flow drop inside a tunnel drops the tunnel's own flow too.
         if (this.tunnel !== null && this.rootFlow !== null) this.rootFlow.isDropped = true;
       }
-      this.drop(p, flow, DropReason.RULES, blockingSig);
+      this.drop(p, flow, reason, blockingSig);
     }
+  }
+
+  /**
+   * Returns a drop or reject rule whose match raised no alert but whose
+   * action still applies (a suppressed or limited match), or null. Such a
+   * drop applies to the packet only.
+   */
+  private findThresholdedDrop(recorder: ThresholdActionRecorder): Signature | null {
+    for (let i = 0; i < recorder.count; i++) {
+      if (recorder.alerted[i] === 1 || recorder.applyAction[i] === 0) continue;
+      const sig = recorder.sigs[i] as Signature;
+      const override = recorder.actionOverride[i] as number;
+      if (isBlockingAction(override >= 0 ? override : sig.action)) return sig;
+    }
+    return null;
   }
 
   private countAlert(sig: Signature): void {
