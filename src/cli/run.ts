@@ -41,6 +41,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
   const rules = loadRules(config, ruleFiles, warnings);
+  const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
   const thresholdActions = new ThresholdActionRecorder(thresholds);
   const detect = buildDetectEngine(config, rules, thresholdActions);
@@ -83,7 +84,10 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     const counters = collectStats(pipeline, flows, thresholds, config);
-    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters);
+    // TODO: rules_skipped stays 0 until the loader counts the rules that
+    // `requires` leaves out.
+    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: 0 }];
+    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters, engines);
   } finally {
     reader.close();
     for (const writer of eve) writer.close();

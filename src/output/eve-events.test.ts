@@ -135,6 +135,22 @@ test('stats event nests counter names', () => {
   });
 });
 
+test('stats event detect engines list', () => {
+  // The shape that bug-8021-alert-max-verdict-02 and requires-ok check:
+  // stats.detect.engines[0].rules_loaded and its siblings.
+  const engine = { id: 0, lastReloadUs: TS_US, rulesLoaded: 7, rulesFailed: 1, rulesSkipped: 2 };
+  const e = JSON.parse(buildStatsEvent(utc, TS_US, 1, new Map([['detect.alert', 1]]), null, [engine]));
+  assert.equal(e.stats.detect.alert, 1);
+  assert.equal(e.stats.detect.engines.length, 1);
+  assert.deepEqual(e.stats.detect.engines[0], {
+    id: 0,
+    last_reload: '2026-12-04T21:03:13.123456+0000',
+    rules_loaded: 7,
+    rules_failed: 1,
+    rules_skipped: 2,
+  });
+});
+
 test('events end with pcap filename', () => {
   const ctx = { ...utc, pcapFilename: 'in.pcap' };
   const anomaly = JSON.parse(buildAnomalyEvent(ctx, verifyPacket(), null, 'decode', 'decoder.ipv4.trunc_pkt', PktSrc.WIRE));

@@ -11,7 +11,7 @@ import type { EveLogConfig } from '../config/types.js';
 import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
-import type { AppLayerAnomalyLayer, DropReasonValue } from './eve-events.js';
+import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
@@ -131,12 +131,12 @@ export class EveWriter {
     this.counts.flow++;
   }
 
-  /** Writes a stats event with Suricata's counter names (see stats-counters.ts). */
-  stats(timestampUs: number, uptimeSeconds: number, counters: ReadonlyMap<string, number>): void {
+  /** Writes a stats event with Suricata's counter names (see stats-counters.ts) and the detection engines' rule counts. */
+  stats(timestampUs: number, uptimeSeconds: number, counters: ReadonlyMap<string, number>, engines: readonly DetectEngineStats[] = []): void {
     const t = this.config.types.stats;
     if (!t.enabled || !t.totals) return;
     const previous = t.deltas ? (this.previousStats ?? new Map<string, number>()) : null;
-    this.file.writeLine(buildStatsEvent(this.ctx, timestampUs, uptimeSeconds, counters, previous));
+    this.file.writeLine(buildStatsEvent(this.ctx, timestampUs, uptimeSeconds, counters, previous, engines));
     if (t.deltas) this.previousStats = new Map(counters);
     this.counts.stats++;
   }
