@@ -24,7 +24,8 @@ outputs:
       filename: eve.json
       pcap-file: yes
       types:
-        - alert
+        - alert:
+            verdict: yes
         - drop:
             alerts: yes
             flows: start
@@ -238,4 +239,13 @@ test('rate filter pass removes alert', async () => {
   const events = await runIps('hi-all-3pkts.pcap', rules, 'ips', config);
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
   assert.equal(countEvents(events, { event_type: 'drop' }), 0);
+});
+
+test('alert verdict follows packet drop', async () => {
+  // An alert rule on a packet that a drop rule drops: the alert stays
+  // allowed (its own action) but its verdict is the packet's, drop.
+  const rules = 'alert tcp any any -> any any (content:"Hi all"; sid:1;)\n' + HI_ALL_DROP;
+  const events = await runIps('hi-all-3pkts.pcap', rules);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, 'alert.action': 'allowed', 'verdict.action': 'drop' }), 3);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3, 'alert.action': 'blocked', 'verdict.action': 'drop' }), 3);
 });

@@ -232,7 +232,10 @@ export class PacketPipeline {
       }
     }
 
+    // The alerts' verdict and action describe the packet's fate, so it is
+    // decided before they are written.
     const willDrop = blockingSig !== null;
+    if (willDrop) p.isDropped = true;
     for (let i = 0; i < alerts.count; i++) {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;

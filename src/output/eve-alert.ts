@@ -261,10 +261,12 @@ export function buildAlertEvent(
 /**
  * Returns the `"verdict":{...}` object: what happens to the packet. A
  * reject names its target and the packet sent (a TCP reset, or ICMP
- * unreachable for other protocols); drops show in IPS mode only.
+ * unreachable for other protocols); drops show in IPS mode only. `sig` is
+ * the alerting signature, or for a drop event the one that caused the
+ * drop (null when no signature did).
  */
-function verdictObject(ctx: EveContext, p: Packet, sig: Signature): string {
-  const a = sig.action;
+export function verdictObject(ctx: EveContext, p: Packet, sig: Signature | null): string {
+  const a = sig !== null ? sig.action : Action.DROP;
   if (a === Action.REJECT || a === Action.REJECTSRC || a === Action.REJECTDST || a === Action.REJECTBOTH) {
     let target = 'to_client';
     if (a === Action.REJECTDST) target = 'to_server';

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Action } from '../detect/signature.js';
 import { Flow } from '../flow/flow.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent, DropReason } from './eve-events.js';
 import { PktSrc } from './eve-format.js';
@@ -133,6 +134,19 @@ test('stats event nests counter names', () => {
     detect: { alert: 6 },
     tcp: { reassembly_gap: 0 },
   });
+});
+
+test('drop event verdict object', () => {
+  // Suricata 8 drop events with `verdict: yes` end with the verdict.
+  const ips = { ...utc, ipsMode: true };
+  const byRule = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'rules', null, PktSrc.WIRE, makeSig({ action: Action.DROP })));
+  assert.deepEqual(byRule.verdict, { action: 'drop' });
+  const byFlow = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'flow drop', null, PktSrc.WIRE, null));
+  assert.deepEqual(byFlow.verdict, { action: 'drop' });
+  const reject = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'rules', null, PktSrc.WIRE, makeSig({ action: Action.REJECT })));
+  assert.deepEqual(reject.verdict, { action: 'drop', 'reject-target': 'to_client', reject: ['tcp-reset'] });
+  const without = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'rules', null, PktSrc.WIRE));
+  assert.equal(without.verdict, undefined);
 });
 
 test('stats event detect engines list', () => {

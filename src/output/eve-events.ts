@@ -5,7 +5,7 @@ import type { Packet } from '../core/packet.js';
 import { TcpFlag } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { Signature } from '../detect/signature.js';
-import { alertObject } from './eve-alert.js';
+import { alertObject, verdictObject } from './eve-alert.js';
 import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
@@ -84,7 +84,9 @@ function readU16(b: Uint8Array, at: number): number {
 /**
  * Builds a drop event for `p`: IP header fields, the TCP, UDP or ICMP
  * fields, and the reason. `alertSig` (with outputs `drop.alerts: yes`) adds
- * the alert object of the rule that dropped it.
+ * the alert object of the rule that dropped it. `verdictSig`, when given
+ * (drop `verdict: yes`), adds the verdict object for the rule that dropped
+ * the packet, or for a drop without a rule when it is null.
  */
 export function buildDropEvent(
   ctx: EveContext,
@@ -93,6 +95,7 @@ export function buildDropEvent(
   reason: DropReasonValue | null,
   alertSig: Signature | null,
   pktSrc: PktSrcValue,
+  verdictSig: Signature | null | undefined = undefined,
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'drop', pktSrc);
   out += ',"drop":{';
@@ -112,6 +115,7 @@ export function buildDropEvent(
   if (reason !== null) out += (out.endsWith('{') ? '' : ',') + '"reason":' + jsonString(reason);
   out += '}';
   if (alertSig !== null) out += ',' + alertObject(p, alertSig, 'blocked', false, ctx.ipv6Compress);
+  if (verdictSig !== undefined) out += verdictObject(ctx, p, verdictSig);
   return closeEvent(ctx, out);
 }
 

@@ -110,7 +110,7 @@ export class EveWriter {
     const t = this.config.types.drop;
     if (!t.enabled) return;
     if (t.flows === 'start' && flow !== null && !this.isFirstFlowDrop(p, flow) && alertSig === null) return;
-    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc));
+    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc, t.verdict ? alertSig : undefined));
     this.counts.drop++;
   }
 
