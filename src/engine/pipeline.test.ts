@@ -31,25 +31,31 @@ outputs:
             flows: start
         - flow
 action-order:
-  - drop
-  - pass
-  - reject
-  - alert
 `;
+
+/** Options of one run: mode, threshold.config text, and the config's action-order. */
+interface RunSettings {
+  mode?: 'ids' | 'ips';
+  thresholdConfig?: string;
+  actionOrder?: string[];
+}
 
 let caseNumber = 0;
 
 /**
- * Runs `pcap` in IPS mode (or `mode`) with `rules`, and `thresholdConfig`
- * as threshold.config when given, and returns the EVE events.
+ * Runs `pcap` with `rules` (in IPS mode and action order drop, pass,
+ * reject, alert unless `settings` says otherwise) and returns the EVE events.
  */
-async function runIps(pcap: string, rules: string, mode: 'ids' | 'ips' = 'ips', thresholdConfig: string | null = null): Promise<EveEvent[]> {
+async function runIps(pcap: string, rules: string, settings: RunSettings = {}): Promise<EveEvent[]> {
+  const mode = settings.mode ?? 'ips';
+  const thresholdConfig = settings.thresholdConfig ?? null;
+  const actionOrder = settings.actionOrder ?? ['drop', 'pass', 'reject', 'alert'];
   const dir = join(scratch, String(++caseNumber));
   const logDir = join(dir, 'log');
   const rulesPath = join(scratch, `${caseNumber}.rules`);
   const configPath = join(scratch, `${caseNumber}.yaml`);
   writeFileSync(rulesPath, rules);
-  writeFileSync(configPath, IPS_CONFIG);
+  writeFileSync(configPath, IPS_CONFIG + actionOrder.map((action) => `  - ${action}\n`).join(''));
   const sets: string[] = [];
   if (thresholdConfig !== null) {
     const thresholdPath = join(scratch, `${caseNumber}.threshold.config`);
@@ -148,14 +154,14 @@ const TAG_CASES: { rule: string; packets: number }[] = [
 
 for (const { rule, packets } of TAG_CASES) {
   test(`tagged packets for ${rule}`, async () => {
-    const events = await runIps('ssh-banner.pcap', `alert tcp any any -> any any (flags:S; ${rule} sid:1;)\n`, 'ids');
+    const events = await runIps('ssh-banner.pcap', `alert tcp any any -> any any (flags:S; ${rule} sid:1;)\n`, { mode: 'ids' });
     assert.equal(countEvents(events, { event_type: 'alert' }), 1);
     assert.equal(countEvents(events, { event_type: 'packet' }), packets);
   });
 }
 
 test('tagged packet event fields', async () => {
-  const events = await runIps('ssh-banner.pcap', 'alert tcp any any -> any any (flags:S; tag:session; sid:1;)\n', 'ids');
+  const events = await runIps('ssh-banner.pcap', 'alert tcp any any -> any any (flags:S; tag:session; sid:1;)\n', { mode: 'ids' });
   const first = events.find((e) => e.event_type === 'packet');
   assert.ok(first !== undefined);
   assert.equal(first.pcap_cnt, 9);
@@ -205,7 +211,7 @@ const HI_ALL_DROP = 'drop tcp any any -> any any (msg:"sig 3"; content:"Hi all";
 test('suppressed drop rule still drops', async () => {
   // threshold-config-suppress-*: a suppress entry removes the alerts, and
   // the rule's action still applies to every matching packet.
-  const events = await runIps('hi-all-3pkts.pcap', HI_ALL_DROP, 'ips', 'suppress gen_id 1, sig_id 3\n');
+  const events = await runIps('hi-all-3pkts.pcap', HI_ALL_DROP, { thresholdConfig: 'suppress gen_id 1, sig_id 3\n' });
   assert.equal(countEvents(events, { event_type: 'alert' }), 0);
   assert.equal(countEvents(events, { event_type: 'drop', 'drop.reason': 'rules' }), 3);
 });
@@ -214,7 +220,7 @@ test('rate filter turns drop into alert', async () => {
   // threshold-config-rate-filter-alert-rule: the first match drops, and
   // once the count of 1 is passed the new action (alert) applies.
   const config = 'rate_filter gen_id 1, sig_id 3, track by_rule, count 1, seconds 60, new_action alert, timeout 1000\n';
-  const events = await runIps('hi-all-3pkts.pcap', HI_ALL_DROP, 'ips', config);
+  const events = await runIps('hi-all-3pkts.pcap', HI_ALL_DROP, { thresholdConfig: config });
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 3);
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'blocked' }), 1);
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'allowed' }), 2);
@@ -227,7 +233,7 @@ test('rate filter drop has threshold reason', async () => {
   // switches to drop drops with reason threshold detection_filter.
   const rules = 'alert tcp any any -> any any (content:"Hi all"; sid:3;)\n';
   const config = 'rate_filter gen_id 1, sig_id 3, track by_rule, count 1, seconds 60, new_action drop, timeout 1000\n';
-  const events = await runIps('hi-all-3pkts.pcap', rules, 'ips', config);
+  const events = await runIps('hi-all-3pkts.pcap', rules, { thresholdConfig: config });
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'allowed' }), 1);
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.action': 'blocked' }), 2);
   assert.equal(countEvents(events, { event_type: 'drop', 'drop.reason': 'threshold detection_filter' }), 2);
@@ -236,7 +242,7 @@ test('rate filter drop has threshold reason', async () => {
 test('rate filter pass removes alert', async () => {
   const rules = 'alert tcp any any -> any any (content:"Hi all"; sid:3;)\n';
   const config = 'rate_filter gen_id 1, sig_id 3, track by_rule, count 1, seconds 60, new_action pass, timeout 1000\n';
-  const events = await runIps('hi-all-3pkts.pcap', rules, 'ips', config);
+  const events = await runIps('hi-all-3pkts.pcap', rules, { thresholdConfig: config });
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
   assert.equal(countEvents(events, { event_type: 'drop' }), 0);
 });
@@ -248,4 +254,18 @@ test('alert verdict follows packet drop', async () => {
   const events = await runIps('hi-all-3pkts.pcap', rules);
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, 'alert.action': 'allowed', 'verdict.action': 'drop' }), 3);
   assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3, 'alert.action': 'blocked', 'verdict.action': 'drop' }), 3);
+});
+
+test('alert verdict pass after pass rule', async () => {
+  // With alert before pass in the action order, the alert is written and
+  // the pass rule then ends the packet's inspection: the verdict is pass.
+  const rules = [
+    'alert tcp any any -> any any (content:"Hi all"; sid:1;)',
+    'pass tcp any any -> any any (content:"Hi all"; sid:2;)',
+  ].join('\n');
+  const events = await runIps('hi-all-3pkts.pcap', rules + '\n', { actionOrder: ['alert', 'pass', 'drop', 'reject'] });
+  const alerts = events.filter((e) => e.event_type === 'alert');
+  assert.equal(alerts.length, 1);
+  assert.equal(field(alerts[0]!, 'verdict.action'), 'pass');
+  assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'pass' }), 1);
 });

@@ -74,6 +74,37 @@ function isBlockingAction(action: number): boolean {
     || action === Action.REJECTDST || action === Action.REJECTBOTH;
 }
 
+/**
+ * Returns the action that decides a packet's fate, as the alerts' verdict
+ * object shows it: the blocking rule's action when the packet is dropped
+ * (in IDS mode, the first drop or reject rule, which the verdict renders as
+ * alert), PASS when a pass rule ended its inspection, else ALERT.
+ */
+function packetVerdictAction(alerts: AlertQueue, blockingSig: Signature | null, recorder: ThresholdActionRecorder | null): number {
+  if (blockingSig !== null) return effectiveAction(blockingSig, recorder);
+  for (let i = 0; i < alerts.count; i++) {
+    const action = effectiveAction(alerts.sigs[i] as Signature, recorder);
+    if (isBlockingAction(action)) return action;
+  }
+  return alerts.passSig !== null ? Action.PASS : Action.ALERT;
+}
+
+/** Returns the rate_filter's new action for this packet's match of `sig`, or -1. */
+function actionOverrideOf(sig: Signature, recorder: ThresholdActionRecorder | null): number {
+  const record = recorder !== null ? recorder.indexOf(sig) : -1;
+  return record >= 0 ? (recorder as ThresholdActionRecorder).actionOverride[record] as number : -1;
+}
+
+function isRateFiltered(sig: Signature, recorder: ThresholdActionRecorder | null): boolean {
+  return actionOverrideOf(sig, recorder) >= 0;
+}
+
+/** Returns the action of `sig` for this packet: a rate_filter's new action, else its own. */
+function effectiveAction(sig: Signature, recorder: ThresholdActionRecorder | null): number {
+  const override = actionOverrideOf(sig, recorder);
+  return override >= 0 ? override : sig.action;
+}
+
 /** Runs every packet of one worker through decode, flow, detect, policy and output. */
 export class PacketPipeline {
   readonly parts: PipelineParts;
@@ -215,12 +246,10 @@ export class PacketPipeline {
     if (parts.isIps) {
       for (let i = 0; i < alerts.count; i++) {
         const sig = alerts.sigs[i] as Signature;
-        const record = recorder !== null ? recorder.indexOf(sig) : -1;
-        const override = record >= 0 ? (recorder as ThresholdActionRecorder).actionOverride[record] as number : -1;
-        if (!isBlockingAction(override >= 0 ? override : sig.action)) continue;
+        if (!isBlockingAction(effectiveAction(sig, recorder))) continue;
         if (blockingSig === null) {
           blockingSig = sig;
-          if (override >= 0) reason = DropReason.THRESHOLD_DETECTION_FILTER;
+          if (isRateFiltered(sig, recorder)) reason = DropReason.THRESHOLD_DETECTION_FILTER;
         }
         if (isFlowScopedAction(sig)) dropsFlow = true;
       }
@@ -236,12 +265,11 @@ export class PacketPipeline {
     // decided before they are written.
     const willDrop = blockingSig !== null;
     if (willDrop) p.isDropped = true;
+    const packetAction = packetVerdictAction(alerts, blockingSig, recorder);
     for (let i = 0; i < alerts.count; i++) {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
-      const record = recorder !== null ? recorder.indexOf(sig) : -1;
-      const isOverridden = record >= 0 && ((recorder as ThresholdActionRecorder).actionOverride[record] as number) >= 0;
-      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps, isOverridden, willDrop), this.pktSrc, this.tunnel);
+      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps, isRateFiltered(sig, recorder), willDrop), this.pktSrc, this.tunnel, packetAction);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -249,7 +277,7 @@ export class PacketPipeline {
     }
 
     if (blockingSig !== null) {
-      if (blockingSig.action !== Action.DROP) this.counters.rejected++;
+      if (effectiveAction(blockingSig, recorder) !== Action.DROP) this.counters.rejected++;
       if (flow !== null && dropsFlow) {
         flow.isDropped = true;
         // A flow drop inside a tunnel drops the tunnel's own flow too.

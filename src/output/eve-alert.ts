@@ -50,6 +50,12 @@ export interface AlertFacts {
   pktSrc: PktSrcValue;
   /** The outer packet when the alerting packet came out of a tunnel, else null. */
   tunnel: TunnelFacts | null;
+  /**
+   * The action that decided the packet's fate (ActionId: a drop or reject
+   * that blocks it, PASS, or ALERT), for the verdict object; -1 to use the
+   * signature's own action.
+   */
+  packetAction: number;
 }
 
 /** The outer packet of a tunnelled packet, for the alert's `tunnel` object. */
@@ -66,8 +72,9 @@ export function packetAlertFacts(
   action: 'allowed' | 'blocked',
   pktSrc: PktSrcValue = PktSrc.WIRE,
   tunnel: TunnelFacts | null = null,
+  packetAction = -1,
 ): AlertFacts {
-  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc, tunnel };
+  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc, tunnel, packetAction };
 }
 
 /** Link type that Suricata gives the inner packet of a tunnel: DLT_RAW, which is 12 on Linux. */
@@ -254,7 +261,7 @@ export function buildAlertEvent(
   }
 
   if (opts.packet) out += facts.tunnel !== null ? tunnelPacketFields(p, facts.tunnel) : packetFields(p);
-  if (opts.verdict) out += verdictObject(ctx, p, sig);
+  if (opts.verdict) out += facts.packetAction >= 0 ? verdictOfAction(ctx, p, facts.packetAction) : verdictObject(ctx, p, sig);
   return closeEvent(ctx, out);
 }
 
@@ -266,7 +273,11 @@ export function buildAlertEvent(
  * drop (null when no signature did).
  */
 export function verdictObject(ctx: EveContext, p: Packet, sig: Signature | null): string {
-  const a = sig !== null ? sig.action : Action.DROP;
+  return verdictOfAction(ctx, p, sig !== null ? sig.action : Action.DROP);
+}
+
+/** Returns the `"verdict":{...}` object for a packet whose fate action `a` decided. */
+function verdictOfAction(ctx: EveContext, p: Packet, a: number): string {
   if (a === Action.REJECT || a === Action.REJECTSRC || a === Action.REJECTDST || a === Action.REJECTBOTH) {
     let target = 'to_client';
     if (a === Action.REJECTDST) target = 'to_server';
