@@ -9,6 +9,7 @@ import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
+import { HOST_TAGS } from '../detect/keywords/tag.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
@@ -20,6 +21,7 @@ import { EveWriter } from '../output/eve-writer.js';
 import { FastLogWriter } from '../output/fast-log.js';
 import { buildDecodeContext, buildDetectEngine, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
 import { PacketPipeline } from '../engine/pipeline.js';
+import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
@@ -41,8 +43,10 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
   const rules = loadRules(config, ruleFiles, warnings);
+  const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
-  const detect = buildDetectEngine(config, rules, thresholds);
+  const thresholdActions = new ThresholdActionRecorder(thresholds);
+  const detect = buildDetectEngine(config, rules, thresholdActions);
   if (!opts.quiet) {
     for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
@@ -51,14 +55,17 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   mkdirSync(opts.logDir, { recursive: true });
   const reader = openCaptureFile(opts.pcapPath);
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, eve, fast, isIps },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps },
     config.packetAlertMax,
   );
 
+  // Host tags live in a process-wide table; a run starts without any.
+  HOST_TAGS.tags.clear();
   const p = new Packet();
   let lastTimestampUs = 0;
   let firstTimestampUs = -1;
@@ -79,7 +86,10 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     const counters = collectStats(pipeline, flows, thresholds, config);
-    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters);
+    // TODO: rules_skipped stays 0 until the loader counts the rules that
+    // `requires` leaves out.
+    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: 0 }];
+    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters, engines);
   } finally {
     reader.close();
     for (const writer of eve) writer.close();
