@@ -9,9 +9,12 @@ import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
+import { HOST_TAGS } from '../detect/keywords/tag.js';
 import { FlowEndReason, type Flow } from '../flow/flow.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
+import { Defragmenter, defragConfigOf } from '../flow/defrag.js';
+import { writeDefragStats } from '../flow/defrag-stats.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
@@ -19,6 +22,7 @@ import { FastLogWriter } from '../output/fast-log.js';
 import { buildDecodeContext, buildDetectEngine, buildStreamReassembler, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
 import { reassemblyStats } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
+import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
@@ -40,8 +44,10 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
   const rules = loadRules(config, ruleFiles, warnings);
+  const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
-  const detect = buildDetectEngine(config, rules, thresholds);
+  const thresholdActions = new ThresholdActionRecorder(thresholds);
+  const detect = buildDetectEngine(config, rules, thresholdActions);
   const stream = buildStreamReassembler(config, isIps, rules, warnings);
   if (!opts.quiet) {
     for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
@@ -51,17 +57,20 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   mkdirSync(opts.logDir, { recursive: true });
   const reader = openCaptureFile(opts.pcapPath);
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps, stream },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream },
     config.packetAlertMax,
   );
   endFlow = (flow: Flow): void => pipeline.endFlow(flow);
 
+  // Host tags live in a process-wide table; a run starts without any.
+  HOST_TAGS.tags.clear();
   const p = new Packet();
   let lastTimestampUs = 0;
   let firstTimestampUs = -1;
@@ -82,7 +91,10 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     const counters = collectStats(pipeline, flows, thresholds, config);
-    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters);
+    // TODO: rules_skipped stays 0 until the loader counts the rules that
+    // `requires` leaves out.
+    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: 0 }];
+    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters, engines);
   } finally {
     reader.close();
     for (const writer of eve) writer.close();
@@ -138,6 +150,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   for (let i = 1; i < EXCEPTION_ACTION_COUNTER_NAMES.length; i++) {
     out.set('flow.memcap_exception_policy.' + EXCEPTION_ACTION_COUNTER_NAMES[i], f.memcapPolicy[i] as number);
   }
+  if (pipeline.parts.defrag !== null) writeDefragStats(pipeline.parts.defrag, out);
   out.set('tcp.sessions', f.tcpSessions);
   out.set('tcp.syn', f.tcpSyn);
   out.set('tcp.synack', f.tcpSynAck);
