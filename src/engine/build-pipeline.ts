@@ -161,6 +161,7 @@ export function buildDecodeContext(config: KapuConfig, checksumOverride: 'all' |
 export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules: LoadedRules, warnings: string[]): StreamReassembler {
   const stream = config.stream;
   const isInline = stream.inline === 'auto' ? isIps : stream.inline === 'yes';
+  // NOTE: stream.reassembly.randomize-chunk-size is not applied; the chunk sizes are used as configured.
   const { table, errors } = HostOsPolicyTable.fromConfig(config.hostOsPolicy);
   warnings.push(...errors);
   // Suricata checks overlapping data in-line, and otherwise only when a rule matches the event.

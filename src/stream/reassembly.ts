@@ -336,8 +336,12 @@ export class StreamReassembler {
     this.isPacketAdded = false;
     this.inspection.clear();
     if (flow === null || flow.tcp === null || p.ipProto !== 6 || p.l4Offset < 0) return;
-    if (p.l4Checksum === ChecksumState.INVALID) return;
     const session = flow.tcp;
+    if (p.l4Checksum === ChecksumState.INVALID) {
+      // The session skipped this packet, so its state before the packet is its state now.
+      session.stateBefore = session.state;
+      return;
+    }
     if (session.state === TcpState.NONE) return;
 
     let reassembly = session.reassembly;
