@@ -6,6 +6,8 @@ import { defaultFlowConfig } from '../flow/flow-config.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { makePacket, type PacketSpec } from '../flow/test-packet.js';
 import { STREAM_EVENT_NAMES, StreamEvent } from './stream-events.js';
+import { wasEstablishedBefore, type TcpSession } from './tcp-session.js';
+import { FlowState } from '../flow/flow.js';
 import {
   StreamException,
   StreamReassembler,
@@ -318,4 +320,20 @@ test('reassembly release returns to pool', () => {
   assert.equal(c.reassembler.streamMemory.used, 0);
   assert.equal(c.reassembler.reassemblyMemory.used, 0);
   assert.equal((c.flow as Flow).tcp?.reassembly, null);
+});
+
+test('closing packet counts as established', () => {
+  const c = new Connection();
+  c.handshake();
+  c.client(FIN | ACK, CISN + 1, SISN + 1);
+  c.server(FIN | ACK, SISN + 1, CISN + 2);
+  // The server's FIN moves the session from close_wait to last_ack: the flow is
+  // closed now, but the packet was sent on an established session.
+  const flow = c.flow as Flow;
+  assert.equal(flow.state, FlowState.CLOSED);
+  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), true);
+  c.client(ACK, CISN + 2, SISN + 2);
+  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
+  c.client(ACK, CISN + 2, SISN + 2, '', { checksum: ChecksumState.INVALID });
+  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
 });
