@@ -220,7 +220,8 @@ export class PacketPipeline {
     }
     if (this.tunnel === null) this.rootFlow = flow;
     const stream = parts.stream ?? null;
-    if (stream !== null && !(flow !== null && flow.isDropped && parts.isIps)) {
+    // A passed flow is not inspected again, and a dropped one not tracked, so neither needs its stream.
+    if (stream !== null && !(flow !== null && (flow.isPassed || (flow.isDropped && parts.isIps)))) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
     }
