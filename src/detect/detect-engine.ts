@@ -147,7 +147,7 @@ class EngineSignature {
   readonly sig: Signature;
   readonly protoKind: number;
   readonly providers: BufferProvider[];
-  /** Which data the `pkt_data` keywords inspect (StreamMode). */
+  /** Data the `pkt_data` keywords inspect (StreamMode). */
   readonly streamMode: number;
 
   constructor(sig: Signature, protoKind: number, providers: BufferProvider[]) {

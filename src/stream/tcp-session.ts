@@ -887,10 +887,10 @@ export class TcpSession {
 /**
  * Tells whether the packet just processed belongs to an established
  * session for `flow:established`. Suricata decides this from the flow
- * state before the stream engine sees the packet, so the packet that
+ * state before the stream engine processes the packet, so the packet that
  * closes a session (a FIN to last_ack, an accepted RST) still counts as
- * established; a packet that opens it (the handshake's ACK) also counts,
- * as the flow table reports the state after it.
+ * established. The packet that opens it (the handshake's ACK) counts too,
+ * because the flow table reports the state after it.
  */
 export function wasEstablishedBefore(session: TcpSession): boolean {
   const state = session.stateBefore;
