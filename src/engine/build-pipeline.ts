@@ -155,7 +155,7 @@ export function buildDecodeContext(config: KapuConfig, checksumOverride: 'all' |
 /**
  * Builds the stream reassembler from the `stream` and `host-os-policy`
  * sections. In-line reassembly follows the run mode unless `stream.inline`
- * says yes or no. Networks of host-os-policy that cannot be read go to
+ * is yes or no. Networks of host-os-policy that cannot be read go to
  * `warnings`.
  */
 export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules: LoadedRules, warnings: string[]): StreamReassembler {

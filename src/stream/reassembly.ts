@@ -7,12 +7,12 @@
  * The reassembler decides when stream data is inspected ("raw" stream
  * inspection) and describes that data in `inspection`:
  *
- * - IDS mode: a packet inspects the data its own sender sent that the
- *   receiver has acknowledged, once at least the chunk size is waiting
- *   (`stream.reassembly.toserver-chunk-size`, `toclient-chunk-size`), an
- *   application write ending in PSH is acknowledged, the session is
- *   closing (last_ack, close_wait, closing, closed) or the depth was
- *   reached. Whatever is left is inspected when the flow ends.
+ * - IDS mode: a packet inspects the data that its own sender sent and the
+ *   receiver acknowledged. It does so once at least the chunk size is
+ *   waiting (`stream.reassembly.toserver-chunk-size`, `toclient-chunk-size`),
+ *   once an application write ending in PSH is acknowledged, when the
+ *   session is closing (last_ack, close_wait, closing, closed), or when the
+ *   depth was reached. The rest is inspected at flow end.
  * - In-line mode (`stream.inline`, IPS): a data packet inspects a window of
  *   up to one chunk of contiguous data that ends with its own bytes, so a
  *   pattern split across segments matches on the packet that completes it.
@@ -551,7 +551,7 @@ export class StreamReassembler {
     const isClosing = session.state > TcpState.TIME_WAIT;
     // Suricata's app-layer parsers also trigger inspection after each message they complete.
     // NOTE: until kapu has app-layer parsers, a fully acknowledged write (data up to a PSH
-    // segment) stands in for that trigger; data without PSH waits for the chunk size.
+    // segment) replaces that trigger. Data without PSH waits for the chunk size.
     const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
     if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
