@@ -105,11 +105,11 @@ test('stream split pattern matches once in ips', () => {
   h.handshake();
   // Data split over three segments: the stream rules match on the third.
   assert.deepEqual(h.send(true, ACK | PSH, CISN + 1, SISN + 1, 'Let '), []);
-  // The window "Let Me " holds "Me" for the only_stream rule; no_stream sees the packet.
+  // The window "Let Me " contains "Me" for the only_stream rule; no_stream sees the packet.
   assert.deepEqual(h.send(true, ACK | PSH, CISN + 5, SISN + 1, 'Me '), ['4', '5s']);
   // "Me" lies wholly in bytes inspected before, so sid 5 does not alert again.
   assert.deepEqual(h.send(true, ACK | PSH, CISN + 8, SISN + 1, 'In!'), ['1s', '3s']);
-  // The next segment's window still holds "Let Me In!", which alerted already.
+  // The next segment's window still contains "Let Me In!", which alerted already.
   assert.deepEqual(h.send(true, ACK | PSH, CISN + 11, SISN + 1, 'xyz'), []);
 });
 

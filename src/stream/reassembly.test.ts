@@ -63,7 +63,7 @@ class Connection {
     return this.client(ACK | PSH, CISN + 1 + offset, SISN + 1, data, extra);
   }
 
-  /** The server acknowledges client data up to stream offset `offset`. */
+  /** Sends the server's ACK of client data up to stream offset `offset`. */
   serverAck(offset: number): Packet {
     return this.server(ACK, SISN + 1, CISN + 1 + offset);
   }
@@ -77,7 +77,7 @@ class Connection {
     return out;
   }
 
-  /** The blocks the last packet made ready, as text. */
+  /** Returns the blocks the last packet made ready, as text. */
   ready(): string[] {
     const inspection = this.reassembler.inspection;
     const out: string[] = [];
@@ -88,7 +88,7 @@ class Connection {
     return out;
   }
 
-  /** The blocks left for flow end in `direction`, as text. */
+  /** Returns the blocks left for flow end in `direction`, as text. */
   flowEnd(direction: number = Direction.TO_SERVER): string[] {
     if (!this.reassembler.prepareFlowEnd(this.flow as Flow, direction)) return [];
     return this.ready();

@@ -7,7 +7,7 @@
  * Records are kept sorted by start in typed arrays that grow in steps, so
  * inserting a segment allocates nothing once the arrays are large enough.
  * Overlapping records are kept apart, because the overlap policy decides
- * per pair of segments; the byte buffer holds the bytes that won.
+ * per pair of segments. The byte buffer contains the bytes that won.
  */
 import { isNewDataPreferred } from './overlap-policy.js';
 
@@ -95,7 +95,7 @@ export class SegmentList {
     this.dataBudget = dataBudget;
   }
 
-  /** Bytes this list holds against the two memcaps. */
+  /** Bytes this list uses against the two memcaps. */
   memoryBytes(): number {
     return this.starts.length * SEGMENT_RECORD_BYTES + this.data.length;
   }
