@@ -506,8 +506,11 @@ export class StreamReassembler {
 
     if (segments.lastOverlap) this.counters.overlap++;
     if (segments.lastDifferentData) {
-      this.counters.overlapDiffData++;
-      if (this.config.checkOverlapDifferentData) this.raise(session, StreamEvent.REASSEMBLY_OVERLAP_DIFFERENT_DATA);
+      // As in Suricata, the event and its counter need the check to be on.
+      if (this.config.checkOverlapDifferentData) {
+        this.counters.overlapDiffData++;
+        this.raise(session, StreamEvent.REASSEMBLY_OVERLAP_DIFFERENT_DATA);
+      }
       // In-line, the first data wins: the packet is rewritten to carry it.
       if (this.config.isInline) rewritePayload(p, segments, offset, srcStart, length);
     }
