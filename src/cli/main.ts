@@ -4,7 +4,7 @@
  * failure, 2 bad arguments or config.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { KapuError, ConfigError, UsageError } from '../core/errors.js';
+import { ConfigError, ErrorCode, KapuError, UsageError } from '../core/errors.js';
 import type { RunOptions } from './run-options.js';
 
 /** Exit statuses of the kapu command. */
@@ -130,7 +130,7 @@ function reportError(err: unknown): number {
   }
   if (err instanceof KapuError) {
     process.stderr.write(`kapu: ${err.message} [${err.code}]\n`);
-    return ExitStatus.RUNTIME_FAILURE;
+    return err.code === ErrorCode.CONFIG_NOT_FOUND ? ExitStatus.BAD_USAGE : ExitStatus.RUNTIME_FAILURE;
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`kapu: internal error: ${message}\n`);

@@ -3,7 +3,8 @@
  * JSON and fast.log. The command line, `kapu verify` and the benchmarks all
  * run captures through runCapture.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { ErrorCode, KapuError } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
 import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
@@ -27,6 +28,19 @@ import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
+
+/** Creates the log folder, or throws KAPU_ERR_OUTPUT_OPEN_FAILED naming it. */
+function openLogDir(logDir: string): void {
+  if (existsSync(logDir) && !statSync(logDir).isDirectory()) {
+    throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `log folder '${logDir}' is a file, not a folder; give another path with -l`);
+  }
+  try {
+    mkdirSync(logDir, { recursive: true });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `log folder '${logDir}' cannot be created (${reason}); give another path with -l`);
+  }
+}
 
 /** Loads the config and applies the run's mode; config problems throw ConfigError. */
 function loadRunConfig(opts: RunOptions, warnings: string[]): { config: KapuConfig; isIps: boolean } {
@@ -54,7 +68,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
   }
 
-  mkdirSync(opts.logDir, { recursive: true });
+  openLogDir(opts.logDir);
   const reader = openCaptureFile(opts.pcapPath);
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
   for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
