@@ -192,6 +192,8 @@ export class DetectEngine {
   private patternMark: number;
   /** The signature being evaluated matched in the stream block. */
   private isStreamMatch: boolean;
+  /** StreamMode of each engine signature, by index. */
+  private readonly streamModes: Uint8Array;
 
   constructor(signatures: readonly Signature[], options: DetectEngineOptions = {}) {
     this.thresholdHook = options.thresholdHook ?? ALWAYS_ALERT;
@@ -233,6 +235,7 @@ export class DetectEngine {
     }));
     this.groups = new RuleGroupIndex(grouping, this.matchers);
 
+    this.streamModes = Uint8Array.from(this.entries, (e) => e.streamMode);
     this.candidateMark = new Uint32Array(this.entries.length);
     this.candidateList = new Int32Array(this.entries.length);
     const maxPatterns = this.matchers.maxPatterns();
@@ -321,42 +324,42 @@ export class DetectEngine {
       list[count++] = always[i];
     }
 
+    // Stream hits can only make stream signatures match, and payload hits only
+    // the signatures that may read this payload (see stream-buffer.ts).
+    const stream = this.stream;
+    const payloadSkip = (1 << StreamMode.STREAM) | (stream.isPacketInStream ? 1 << StreamMode.BOTH : 0);
     for (let f = 0; f < group.prefilters.length; f++) {
       const prefilter = group.prefilters[f];
-      if (prefilter.buffer === PKT_DATA && this.stream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count);
+      const isPayload = prefilter.buffer === PKT_DATA;
+      if (isPayload && stream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count, 1 << StreamMode.PACKET);
+      if (isPayload && stream.isStreamOnly) continue;
       const provider = this.providerByName.get(prefilter.buffer) as BufferProvider;
       if (!provider.fill(p, flow, this.view)) continue;
-      const view = this.view;
-      // Pattern ids are per matcher, so each scan gets its own mark.
-      const patternMark = ++this.patternMark;
-      const hitCount = prefilter.matcher.scan(view.bytes, view.start, view.length, this.patternHits, 0, this.patternSeen, patternMark);
-      for (let h = 0; h < hitCount; h++) {
-        const pattern = this.patternHits[h];
-        for (let k = prefilter.sigStart[pattern]; k < prefilter.sigStart[pattern + 1]; k++) {
-          const s = prefilter.sigs[k];
-          if (marks[s] === mark) continue;
-          marks[s] = mark;
-          list[count++] = s;
-        }
-      }
+      count = this.addPrefilterHits(prefilter, count, isPayload ? payloadSkip : 0);
     }
     sortPrefix(list, count);
     return count;
   }
 
-  /** Scans `this.view` with one prefilter and appends the new candidates after `count`; returns the new count. */
-  private addPrefilterHits(prefilter: BufferPrefilter, count: number): number {
+  /**
+   * Scans `this.view` with one prefilter and appends the new candidates
+   * after `count`, leaving out signatures whose StreamMode bit is set in
+   * `skipModes`. Returns the new count.
+   */
+  private addPrefilterHits(prefilter: BufferPrefilter, count: number, skipModes: number): number {
     const view = this.view;
     const marks = this.candidateMark;
     const list = this.candidateList;
+    const modes = this.streamModes;
     const mark = this.mark;
+    // Pattern ids are per matcher, so each scan gets its own mark.
     const patternMark = ++this.patternMark;
     const hitCount = prefilter.matcher.scan(view.bytes, view.start, view.length, this.patternHits, 0, this.patternSeen, patternMark);
     for (let h = 0; h < hitCount; h++) {
       const pattern = this.patternHits[h];
       for (let k = prefilter.sigStart[pattern]; k < prefilter.sigStart[pattern + 1]; k++) {
         const s = prefilter.sigs[k];
-        if (marks[s] === mark) continue;
+        if (marks[s] === mark || (skipModes & (1 << (modes[s] as number))) !== 0) continue;
         marks[s] = mark;
         list[count++] = s;
       }
