@@ -24,6 +24,8 @@ const CONFIG = [
   '            payload: yes',
   '            payload-printable: yes',
   '            packet: yes',
+  '        - drop',
+  '        - stats',
   '',
 ].join('\n');
 
@@ -38,6 +40,18 @@ interface Alert {
 
 /** Runs `pcap` with `rules` in `mode` and returns the alerts in output order. */
 async function alertsOf(pcap: string, rules: string, mode: 'ids' | 'ips'): Promise<Alert[]> {
+  return (await eventsOf(pcap, rules, mode, [])).alerts;
+}
+
+interface RunEvents {
+  alerts: Alert[];
+  /** drop.reason and pcap_cnt of each drop event. */
+  drops: string[];
+  stats: Record<string, unknown>;
+}
+
+/** Runs `pcap` and returns its alerts, drops and the final stats object. */
+async function eventsOf(pcap: string, rules: string, mode: 'ids' | 'ips', sets: string[]): Promise<RunEvents> {
   const dir = mkdtempSync(join(tmpdir(), 'kapu-stream-'));
   try {
     writeFileSync(join(dir, 'kapu.yaml'), CONFIG);
@@ -49,15 +63,19 @@ async function alertsOf(pcap: string, rules: string, mode: 'ids' | 'ips'): Promi
       extraRuleFiles: [],
       logDir: dir,
       checksumMode: 'none',
-      sets: [],
+      sets,
       mode,
       env: {},
       quiet: true,
     });
     const alerts: Alert[] = [];
+    const drops: string[] = [];
+    let stats: Record<string, unknown> = {};
     for (const line of readFileSync(join(dir, 'eve.json'), 'utf8').split('\n')) {
       if (line === '') continue;
       const event = JSON.parse(line) as Record<string, unknown>;
+      if (event['event_type'] === 'drop') drops.push((event['drop'] as { reason: string }).reason + '@' + String(event['pcap_cnt']));
+      if (event['event_type'] === 'stats') stats = event['stats'] as Record<string, unknown>;
       if (event['event_type'] !== 'alert') continue;
       const alert = event['alert'] as { signature_id: number };
       alerts.push({
@@ -69,7 +87,7 @@ async function alertsOf(pcap: string, rules: string, mode: 'ids' | 'ips'): Promi
         packet: event['packet'] as string,
       });
     }
-    return alerts;
+    return { alerts, drops, stats };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -125,4 +143,27 @@ test('capture gap at flow end', async () => {
     assert.equal(alert.payload, 'VERY[4 bytes missing]DATA');
     assert.equal(alert.pktSrc, 'stream (flow timeout)');
   }
+});
+
+test('capture reassembly memcap by mode', async () => {
+  // A 1-byte stream.reassembly.memcap leaves no room for the first 4 KiB buffer step.
+  const sets = ['stream.reassembly.memcap=1'];
+  const ids = await eventsOf('tcp-overlap-exact.pcap', OVERLAP_RULES, 'ids', sets);
+  const idsTcp = ids.stats['tcp'] as Record<string, unknown>;
+  assert.equal(idsTcp['segment_memcap_drop'], 2, 'both data segments are not stored');
+  assert.deepEqual(idsTcp['reassembly_exception_policy'], {
+    ignore: 2, drop_packet: 0, drop_flow: 0, pass_packet: 0, pass_flow: 0, bypass: 0, reject: 0,
+  });
+  assert.deepEqual(ids.drops, []);
+  // Without stream data, packet rules still see both payloads; stream rules see nothing.
+  assert.deepEqual(ids.alerts.map((a) => a.sid).sort(), [3, 4]);
+
+  // In IPS mode auto means drop-flow: the first data packet and the rest of the flow are dropped.
+  const ips = await eventsOf('tcp-overlap-exact.pcap', OVERLAP_RULES, 'ips', sets);
+  const ipsTcp = ips.stats['tcp'] as Record<string, unknown>;
+  assert.equal((ipsTcp['reassembly_exception_policy'] as Record<string, number>)['drop_flow'], 1);
+  // The drop log writes the first dropped packet of each flow direction (flows: start).
+  assert.deepEqual(ips.drops, ['stream memcap@5', 'flow drop@7']);
+  assert.equal((ips.stats['ips'] as Record<string, number>)['blocked'], 3);
+  assert.deepEqual(ips.alerts, []);
 });
