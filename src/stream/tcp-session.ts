@@ -292,6 +292,8 @@ export class TcpSession {
     this.synAckQueued = 0;
     this.needsFlowSwap = false;
     this.eventCount = 0;
+    this.stateBefore = TcpState.NONE;
+    this.lastResult = TcpResult.REJECTED;
   }
 
   /** Tells whether the stream event `eventId` was raised by the current packet. */
