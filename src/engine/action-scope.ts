@@ -6,8 +6,8 @@
  *   stream rules act on the flow, so later packets of a dropped flow are
  *   dropped with reason `flow drop` without inspection.
  * - Packet rules (header keywords, decoder events, payload content) act on
- *   the matching packet alone. A payload rule on TCP acts on the flow only
- *   when it matched reassembled stream data, which kapu does not inspect yet.
+ *   the matching packet alone. A payload rule on TCP acts on the flow when
+ *   it matched reassembled stream data; the pipeline checks that per match.
  */
 import { PKT_DATA } from '../detect/keywords/pkt-data.js';
 import { ProtoKind, protoKindOf } from '../detect/rule-group.js';

@@ -352,7 +352,7 @@ export class PacketPipeline {
           blockingSig = sig;
           if (isRateFiltered(sig, recorder)) reason = DropReason.THRESHOLD_DETECTION_FILTER;
         }
-        if (isFlowScopedAction(sig)) dropsFlow = true;
+        if (isFlowScopedAction(sig) || alerts.isStreamMatch[i] === 1) dropsFlow = true;
       }
       if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the

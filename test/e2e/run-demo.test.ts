@@ -100,6 +100,16 @@ test('run demo in ips mode blocks', () => {
     assert.equal(drops.length, drop.frames.length);
     assert.equal((drops[0]?.['drop'] as { reason: string }).reason, 'rules');
   }
+  // The drop ends the flow: tshark -r samples/demo.pcap shows frames 161 to
+  // 166 as the rest of the 50558 -> 4444 connection, each dropped unseen.
+  const firstDrop = events.find((e) => e.event_type === 'drop' && e.pcap_cnt === 160);
+  const flowId = firstDrop?.['flow_id'];
+  const flowDrops = events.filter((e) => e.event_type === 'drop' && e['flow_id'] === flowId && e.pcap_cnt !== 160);
+  assert.deepEqual(flowDrops.map((e) => e.pcap_cnt), [161, 162, 163, 164, 165, 166]);
+  for (const drop of flowDrops) assert.equal((drop['drop'] as { reason: string }).reason, 'flow drop');
+  const flowRecord = events.find((e) => e.event_type === 'flow' && e['flow_id'] === flowId);
+  assert.equal((flowRecord?.['flow'] as { action?: string }).action, 'drop');
+
   // Alert rules never block: every other alert stays allowed.
   const allowed = events.filter((e) => e.event_type === 'alert' && (e['alert'] as { action: string }).action === 'allowed');
   assert.equal(allowed.length, expected.totalAlerts - expected.ipsDrops.length);
