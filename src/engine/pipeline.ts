@@ -10,7 +10,7 @@ import type { DecodeContext } from '../decode/context.js';
 import { decoderEventEveName } from '../decode/events.js';
 import type { Defragmenter } from '../flow/defrag.js';
 import { ExceptionAction } from '../flow/flow-config.js';
-import type { Flow } from '../flow/flow.js';
+import { FlowState, type Flow } from '../flow/flow.js';
 import { buildFlowRecord } from '../flow/flow-record.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
@@ -352,7 +352,10 @@ export class PacketPipeline {
           blockingSig = sig;
           if (isRateFiltered(sig, recorder)) reason = DropReason.THRESHOLD_DETECTION_FILTER;
         }
-        if (isFlowScopedAction(sig) || alerts.isStreamMatch[i] === 1) dropsFlow = true;
+        if (isFlowScopedAction(sig)) dropsFlow = true;
+        // A match in reassembled data of an established session drops the
+        // flow; payload on a bare SYN only drops the packet.
+        else if (alerts.isStreamMatch[i] === 1 && flow !== null && flow.state !== FlowState.NEW) dropsFlow = true;
       }
       if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the
