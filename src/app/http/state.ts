@@ -11,7 +11,7 @@ import {
   BodyMode, DEFAULT_FIELD_LIMIT_BYTES, HttpMessageParser, parseHeaderField, parseRequestLine, parseStatusLine,
   type HttpMessageSink,
 } from './parser.js';
-import { normalizeHostname, normalizeUri, parseUri, UriFlag, type ParsedUri } from './uri.js';
+import { normalizeHostname, normalizeUri, parseUri, type ParsedUri } from './uri.js';
 
 const TO_SERVER = 0;
 const TO_CLIENT = 1;
@@ -587,9 +587,10 @@ export class HttpState implements HttpMessageSink {
     const parsed = parseUri(parts.uri, isConnect);
     tx.parsedUri = parsed;
     if (parsed.path !== null || parsed.query !== null || parsed.fragment !== null) {
-      const normalized = normalizeUri(parsed);
-      tx.uri = normalized.uri;
-      if ((normalized.flags & UriFlag.DOUBLE_ENCODED) !== 0) this.raise(tx, HttpEvent.DOUBLE_ENCODED_URI);
+      // NOTE: double_encoded_uri is raised by Suricata only with
+      // double-decode-path or double-decode-query on (default off), which
+      // kapu does not offer, so the event never fires here.
+      tx.uri = normalizeUri(parsed).uri;
     }
     if (parsed.hostname !== null) {
       tx.hostRaw = parsed.hostname;

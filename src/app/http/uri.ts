@@ -6,9 +6,12 @@
  *   query and fragment. `//x/y` without a scheme is a path.
  * - The path is percent-decoded (%HH, and %uHHHH to one byte), encoded
  *   separators (%2f) are decoded, backslashes become slashes, runs of
- *   slashes are compressed, then the dot segments are removed (RFC 3986
- *   section 5.2.4). An invalid escape keeps its percent sign.
- * - The query is kept as sent; the fragment is percent-decoded.
+ *   slashes are compressed. UTF-8 sequences then become one byte each
+ *   (best fit), invalid UTF-8 bytes become '?', and last the dot segments
+ *   are removed. An invalid escape keeps its percent sign. The path is
+ *   not lower-cased: Suricata turns that part of the IDS personality off.
+ * - The query and the fragment are percent-decoded ('+' stays '+', as
+ *   Suricata's query-plusspace-decode defaults to no).
  * - The normalised URI (`http.uri`) is path, `?query` and `#fragment`,
  *   without scheme or authority.
  *
@@ -49,6 +52,8 @@ export const UriFlag = {
   U_ENCODED: 0x04,
   /** A code point above 0xff was replaced by '?'. */
   BESTFIT_REPLACED: 0x08,
+  /** The path had bytes that are not valid UTF-8. */
+  UTF8_INVALID: 0x10,
 } as const;
 
 function hexValue(c: number): number {
@@ -143,6 +148,43 @@ export interface NormalizedPath {
 }
 
 /**
+ * Maps a code point to one byte: code points below 0x100 are the byte
+ * itself, and the full-width forms U+FF01..U+FF5E map to ASCII 0x21..0x7E.
+ * Anything else returns -1 (the caller writes '?').
+ */
+function bestFitByte(codePoint: number): number {
+  if (codePoint < 0x100) return codePoint;
+  if (codePoint >= 0xff01 && codePoint <= 0xff5e) return codePoint - 0xff00 + 0x20;
+  // NOTE: libhtp's best-fit table (Windows-1252) also maps about 300 other
+  // code points, such as accented Latin letters, to ASCII look-alikes.
+  // kapu writes '?' for those, so http.uri can differ from Suricata's there.
+  return -1;
+}
+
+/**
+ * Decodes `%uHHHH` at `at` to one byte; returns -1 when there is no valid
+ * %u escape there, or -2 - byte when the code point was replaced by '?'.
+ */
+function decodePercentU(bytes: Uint8Array, at: number): number {
+  if (at + 5 >= bytes.length || (bytes[at + 1] !== 0x75 && bytes[at + 1] !== 0x55)) return -1;
+  const h1 = hexValue(bytes[at + 2]);
+  const h2 = hexValue(bytes[at + 3]);
+  const h3 = hexValue(bytes[at + 4]);
+  const h4 = hexValue(bytes[at + 5]);
+  if (h1 < 0 || h2 < 0 || h3 < 0 || h4 < 0) return -1;
+  const mapped = bestFitByte((((h1 << 4) | h2) << 8) | (h3 << 4) | h4);
+  return mapped < 0 ? -2 - QUESTION_MARK_BYTE : mapped;
+}
+
+/** Decodes `%HH` at `at`, or returns -1 when there is no valid escape there. */
+function decodePercentHex(bytes: Uint8Array, at: number): number {
+  if (at + 2 >= bytes.length) return -1;
+  const high = hexValue(bytes[at + 1]);
+  const low = hexValue(bytes[at + 2]);
+  return high < 0 || low < 0 ? -1 : (high << 4) | low;
+}
+
+/**
  * Decodes a path in libhtp's IDS manner: %HH and %uHHHH escapes, encoded
  * separators, backslash to slash, and compressed slash runs.
  */
@@ -154,26 +196,17 @@ export function decodePath(path: Uint8Array): NormalizedPath {
   for (let i = 0; i < len; i++) {
     let c = path[i];
     if (c === PERCENT) {
-      if (i + 5 < len && (path[i + 1] === 0x75 || path[i + 1] === 0x55)) {
-        const h1 = hexValue(path[i + 2]);
-        const h2 = hexValue(path[i + 3]);
-        const h3 = hexValue(path[i + 4]);
-        const h4 = hexValue(path[i + 5]);
-        if (h1 >= 0 && h2 >= 0 && h3 >= 0 && h4 >= 0) {
-          c = bestFitByte((h1 << 4) | h2, (h3 << 4) | h4);
-          if (c < 0) {
-            c = QUESTION_MARK_BYTE;
-            flags |= UriFlag.BESTFIT_REPLACED;
-          }
-          flags |= UriFlag.U_ENCODED;
-          i += 5;
-        } else {
-          flags |= UriFlag.INVALID_ENCODING;
-        }
-      } else if (i + 2 < len && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) {
-        c = (hexValue(path[i + 1]) << 4) | hexValue(path[i + 2]);
+      const u = decodePercentU(path, i);
+      const hex = u === -1 ? decodePercentHex(path, i) : -1;
+      if (u !== -1) {
+        c = u >= 0 ? u : -2 - u;
+        if (u < 0) flags |= UriFlag.BESTFIT_REPLACED;
+        flags |= UriFlag.U_ENCODED;
+        i += 5;
+      } else if (hex >= 0) {
+        c = hex;
         i += 2;
-        if (c === PERCENT && i + 2 < len && hexValue(path[i + 1]) >= 0 && hexValue(path[i + 2]) >= 0) flags |= UriFlag.DOUBLE_ENCODED;
+        if (c === PERCENT && decodePercentHex(path, i) >= 0) flags |= UriFlag.DOUBLE_ENCODED;
       } else {
         flags |= UriFlag.INVALID_ENCODING;
       }
@@ -186,59 +219,136 @@ export function decodePath(path: Uint8Array): NormalizedPath {
 }
 
 /**
- * Maps a %u code point to one byte: code points below 0x100 are the byte
- * itself, the full-width forms U+FF01..U+FF5E map to their ASCII letters,
- * and anything else returns -1 (the caller writes '?').
+ * Decodes %HH and %uHHHH escapes of a query or fragment. An invalid
+ * escape is kept as sent, and '+' stays '+'.
  */
-function bestFitByte(high: number, low: number): number {
-  if (high === 0) return low;
-  if (high === 0xff && low <= 0x5e) return low + 0x20;
-  // NOTE: libhtp also maps a table of other code points (accented letters
-  // and similar) to ASCII look-alikes; kapu replaces them all with '?'.
-  return -1;
+export function decodeComponent(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  const len = bytes.length;
+  for (let i = 0; i < len; i++) {
+    const c = bytes[i];
+    if (c === PERCENT) {
+      const u = decodePercentU(bytes, i);
+      if (u !== -1) {
+        out[n++] = u >= 0 ? u : -2 - u;
+        i += 5;
+        continue;
+      }
+      const hex = decodePercentHex(bytes, i);
+      if (hex >= 0) {
+        out[n++] = hex;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c;
+  }
+  return out.slice(0, n);
 }
 
-/** Removes `.` and `..` segments (RFC 3986 section 5.2.4), in a new array. */
+/**
+ * Converts UTF-8 in a decoded path to one byte per character: code points
+ * below 0x100 as themselves, others by best fit or '?'. Overlong forms
+ * decode to their code point. A byte that cannot start a sequence becomes
+ * '?', and so does a sequence cut short, whose next byte starts afresh.
+ */
+export function utf8BestFit(bytes: Uint8Array): NormalizedPath {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  let flags = 0;
+  let i = 0;
+  const len = bytes.length;
+  while (i < len) {
+    const c = bytes[i];
+    if (c < 0x80) {
+      out[n++] = c;
+      i++;
+      continue;
+    }
+    let need = 0;
+    let codePoint = 0;
+    if (c >= 0xc0 && c <= 0xdf) {
+      need = 1;
+      codePoint = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      codePoint = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf7) {
+      need = 3;
+      codePoint = c & 0x07;
+    } else {
+      out[n++] = QUESTION_MARK_BYTE;
+      flags |= UriFlag.UTF8_INVALID;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (need > 0 && j < len && (bytes[j] & 0xc0) === 0x80) {
+      codePoint = (codePoint << 6) | (bytes[j] & 0x3f);
+      need--;
+      j++;
+    }
+    i = j;
+    if (need > 0) {
+      out[n++] = QUESTION_MARK_BYTE;
+      flags |= UriFlag.UTF8_INVALID;
+      continue;
+    }
+    const mapped = bestFitByte(codePoint);
+    if (mapped < 0) flags |= UriFlag.BESTFIT_REPLACED;
+    out[n++] = mapped < 0 ? QUESTION_MARK_BYTE : mapped;
+  }
+  return { bytes: out.slice(0, n), flags };
+}
+
+/**
+ * Removes `.` and `..` segments, in a new array. This follows libhtp's
+ * reading of RFC 3986 section 5.2.4: a leading "./" or "../" is dropped,
+ * "/./" becomes "/", "/../" drops the segment before it, and a path that
+ * ends in "/.", "/..", "/./" or "/../" gets no trailing slash.
+ */
 export function removeDotSegments(path: Uint8Array): Uint8Array {
   const out = new Uint8Array(path.length);
   let n = 0;
   let i = 0;
   const len = path.length;
+  // Leading "./" and "../" of a relative path, and a path of only "." or "..".
+  for (;;) {
+    if (startsWithAt(path, i, './')) i += 2;
+    else if (startsWithAt(path, i, '../')) i += 3;
+    else break;
+  }
+  if ((len - i === 1 && path[i] === DOT) || (len - i === 2 && path[i] === DOT && path[i + 1] === DOT)) return out.slice(0, 0);
+
+  let isAfterDotSegment = false;
   while (i < len) {
-    // A: drop a leading "../" or "./".
-    if (startsWithAt(path, i, '../')) {
-      i += 3;
+    if (path[i] !== SLASH) {
+      // The first segment of a relative path.
+      while (i < len && path[i] !== SLASH) out[n++] = path[i++];
+      isAfterDotSegment = false;
       continue;
     }
-    if (startsWithAt(path, i, './')) {
-      i += 2;
+    let end = i + 1;
+    while (end < len && path[end] !== SLASH) end++;
+    const segmentLength = end - i - 1;
+    if (segmentLength === 1 && path[i + 1] === DOT) {
+      i = end;
+      isAfterDotSegment = true;
       continue;
     }
-    // B: "/./" or a final "/." becomes "/".
-    if (startsWithAt(path, i, '/./')) {
-      i += 2;
-      continue;
-    }
-    if (i + 2 === len && path[i] === SLASH && path[i + 1] === DOT) {
-      out[n++] = SLASH;
-      break;
-    }
-    // C: "/../" or a final "/.." becomes "/" and drops the last output segment.
-    if (startsWithAt(path, i, '/../') || (i + 3 === len && path[i] === SLASH && path[i + 1] === DOT && path[i + 2] === DOT)) {
+    if (segmentLength === 2 && path[i + 1] === DOT && path[i + 2] === DOT) {
       while (n > 0 && out[n - 1] !== SLASH) n--;
       if (n > 0) n--;
-      if (i + 3 === len) {
-        out[n++] = SLASH;
-        break;
-      }
-      i += 3;
+      i = end;
+      isAfterDotSegment = true;
       continue;
     }
-    // D: a lone "." or "..".
-    if ((i + 1 === len && path[i] === DOT) || (i + 2 === len && path[i] === DOT && path[i + 1] === DOT)) break;
-    // E: move the first segment, with its leading slash, to the output.
-    if (path[i] === SLASH) out[n++] = path[i++];
-    while (i < len && path[i] !== SLASH) out[n++] = path[i++];
+    // A final "/" right after a dot segment is dropped.
+    if (segmentLength === 0 && end === len && isAfterDotSegment) break;
+    for (let k = i; k < end; k++) out[n++] = path[k];
+    i = end;
+    isAfterDotSegment = false;
   }
   return out.slice(0, n);
 }
@@ -249,24 +359,11 @@ function startsWithAt(bytes: Uint8Array, at: number, text: string): boolean {
   return true;
 }
 
-/** Decodes %HH escapes only; an invalid escape is kept as sent. */
-export function percentDecode(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (c === PERCENT && i + 2 < bytes.length) {
-      const high = hexValue(bytes[i + 1]);
-      const low = hexValue(bytes[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out[n++] = (high << 4) | low;
-        i += 2;
-        continue;
-      }
-    }
-    out[n++] = c;
-  }
-  return out.slice(0, n);
+/** Runs the whole path normalisation: decoding, UTF-8 best fit, dot segments. */
+export function normalizePath(path: Uint8Array): NormalizedPath {
+  const decoded = decodePath(path);
+  const narrowed = utf8BestFit(decoded.bytes);
+  return { bytes: removeDotSegments(narrowed.bytes), flags: decoded.flags | narrowed.flags };
 }
 
 /** The normalised URI and the UriFlag bits raised while building it. */
@@ -280,12 +377,12 @@ export function normalizeUri(parsed: ParsedUri): NormalizedUri {
   let path: Uint8Array = new Uint8Array(0);
   let flags = 0;
   if (parsed.path !== null) {
-    const decoded = decodePath(parsed.path);
-    flags = decoded.flags;
-    path = removeDotSegments(decoded.bytes);
+    const normalized = normalizePath(parsed.path);
+    path = normalized.bytes;
+    flags = normalized.flags;
   }
-  const query = parsed.query;
-  const fragment = parsed.fragment === null ? null : percentDecode(parsed.fragment);
+  const query = parsed.query === null ? null : decodeComponent(parsed.query);
+  const fragment = parsed.fragment === null ? null : decodeComponent(parsed.fragment);
   let total = path.length;
   if (query !== null) total += 1 + query.length;
   if (fragment !== null) total += 1 + fragment.length;
