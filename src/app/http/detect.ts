@@ -9,7 +9,8 @@
 import { ErrorCode } from '../../core/errors.js';
 import type { InspectionMatch, KeywordDef, SignatureBuilder } from '../../detect/signature.js';
 import { contentKeyword } from '../../detect/keywords/content.js';
-import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
+import { MatchKind, type PayloadMatch } from '../../detect/inspect-context.js';
+import { parseUintValue, UintMode, type UintValue } from '../../detect/keywords/uint-value.js';
 import { Progress, type HttpHeaderTable, type HttpTransaction } from './state.js';
 
 const TO_SERVER = 0;
@@ -194,28 +195,51 @@ const uricontentKeyword: KeywordDef = {
   },
 };
 
-/** `urilen`: compares the length of the normalised (or raw) URI. */
-export class UrilenMatch {
+/**
+ * `urilen`: the length of the normalised (or raw) URI within bounds. It
+ * sits in the http.uri (or http.uri.raw) chain and runs as a bsize test
+ * there, as Suricata applies urilen to that buffer. `matchTx` checks one
+ * transaction directly.
+ */
+export class UrilenMatch implements PayloadMatch {
   readonly keyword = 'urilen';
-  readonly value: UintValue;
+  readonly kind = MatchKind.BSIZE;
+  readonly isRelative = false;
+  /** Smallest and largest length that match, inclusive. */
+  readonly min: number;
+  readonly max: number;
   readonly isRaw: boolean;
 
-  constructor(value: UintValue, isRaw: boolean) {
-    this.value = value;
+  constructor(min: number, max: number, isRaw: boolean) {
+    this.min = min;
+    this.max = max;
     this.isRaw = isRaw;
   }
 
-  /** Tells whether the transaction's URI length satisfies the comparison. */
+  /** Tells whether the transaction's URI length is within the bounds. */
   matchTx(tx: HttpTransaction, direction: number): boolean {
     if (direction !== TO_SERVER) return false;
     const uri = this.isRaw ? tx.uriRaw : tx.uri;
-    if (uri === null) return false;
-    return this.value.matches(uri.length);
+    return uri !== null && uri.length >= this.min && uri.length <= this.max;
   }
 }
 
-/** Largest URI length urilen compares against (Suricata parses a u16). */
+/** Largest URI length urilen compares against (Suricata parses a 16-bit value). */
 const URILEN_MAX = 65535;
+
+/** Converts a comparison to inclusive bounds; null for != and masks, which urilen does not take. */
+function urilenBounds(v: UintValue): { min: number; max: number } | null {
+  switch (v.mode) {
+    case UintMode.EQ: return { min: v.a, max: v.a };
+    case UintMode.LT: return v.a === 0 ? null : { min: 0, max: v.a - 1 };
+    case UintMode.LE: return { min: 0, max: v.a };
+    case UintMode.GT: return { min: v.a + 1, max: Number.MAX_SAFE_INTEGER };
+    case UintMode.GE: return { min: v.a, max: Number.MAX_SAFE_INTEGER };
+    // "10<>20" is strictly between, as Suricata's documentation says.
+    case UintMode.RANGE: return v.b - v.a < 2 ? null : { min: v.a + 1, max: v.b - 1 };
+    default: return null;
+  }
+}
 
 const urilenKeyword: KeywordDef = {
   name: 'urilen',
@@ -242,9 +266,15 @@ const urilenKeyword: KeywordDef = {
       b.error(ErrorCode.RULE_BAD_VALUE, `urilen: ${parsed}`);
       return;
     }
+    const bounds = urilenBounds(parsed);
+    if (bounds === null) {
+      b.error(ErrorCode.RULE_BAD_VALUE, `urilen: '${parts[0].trim()}' matches no length or is not supported (expected n, <n, <=n, >n, >=n or lo<>hi)`);
+      return;
+    }
+    const previous = b.currentBuffer;
     b.selectBuffer(isRaw ? HttpBuffer.URI_RAW : HttpBuffer.URI);
-    b.currentMatches().push(new UrilenMatch(parsed, isRaw));
-    b.selectBuffer('pkt_data');
+    b.currentMatches().push(new UrilenMatch(bounds.min, bounds.max, isRaw));
+    b.selectBuffer(previous);
   },
 };
 
