@@ -371,26 +371,31 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-/** Parts of a request line, as views into it. `protocol` is null when missing (HTTP/0.9 form). */
+/** Parts of a request line, as views into it. */
 export interface RequestLine {
   method: Uint8Array;
-  uri: Uint8Array;
+  /** The request target, or null when the line is a method alone. */
+  uri: Uint8Array | null;
+  /** The protocol, or null when missing (HTTP/0.9 form). */
   protocol: Uint8Array | null;
   /** True when leading whitespace preceded the method. */
   hasLeadingWhitespace: boolean;
-  /** True when a delimiter other than SP separated the parts. */
-  hasNonSpaceDelimiter: boolean;
+  /** True when whitespace other than SP followed the method. */
+  hasMethodDelimiterNonSpace: boolean;
+  /** True when only whitespace other than SP separated the target from the protocol. */
+  hasUriDelimiterNonSpace: boolean;
 }
 
 function isSpaceLike(c: number): boolean {
-  return c === SP || c === HT || c === 0x0b || c === 0x0c || c === CR;
+  return c === SP || c === HT || c === 0x0b || c === 0x0c || c === CR || c === LF;
 }
 
 /**
- * Splits a request line into method, URI and protocol. As libhtp does in
- * Suricata 8, the protocol is the last word only when it starts with
- * "HTTP" (case-insensitive); otherwise the rest of the line is the URI, so
- * a URI with spaces is kept whole.
+ * Splits a request line as libhtp does in Suricata 8, where spaces in the
+ * target are allowed: the method runs to the first whitespace, and the
+ * target to the last space of the rest, after which comes the protocol.
+ * Without a space there, other whitespace (a tab) splits target and
+ * protocol, and without any, the whole rest is the target (HTTP/0.9 form).
  */
 export function parseRequestLine(line: Uint8Array): RequestLine {
   const len = line.length;
@@ -400,35 +405,40 @@ export function parseRequestLine(line: Uint8Array): RequestLine {
   const methodStart = i;
   while (i < len && !isSpaceLike(line[i])) i++;
   const method = line.subarray(methodStart, i);
-  let hasNonSpaceDelimiter = false;
-  const delimStart = i;
+  let hasMethodDelimiterNonSpace = false;
   while (i < len && isSpaceLike(line[i])) {
-    if (line[i] !== SP) hasNonSpaceDelimiter = true;
+    if (line[i] !== SP) hasMethodDelimiterNonSpace = true;
     i++;
   }
-  void delimStart;
-  const uriStart = i;
+  const result: RequestLine = {
+    method, uri: null, protocol: null, hasLeadingWhitespace, hasMethodDelimiterNonSpace, hasUriDelimiterNonSpace: false,
+  };
   let end = len;
-  while (end > uriStart && isSpaceLike(line[end - 1])) end--;
-  // Find the last word.
-  let lastStart = end;
-  while (lastStart > uriStart && !isSpaceLike(line[lastStart - 1])) lastStart--;
-  let protocol: Uint8Array | null = null;
-  let uriEnd = end;
-  if (lastStart > uriStart && startsWithHttp(line, lastStart, end)) {
-    protocol = line.subarray(lastStart, end);
-    uriEnd = lastStart;
-    while (uriEnd > uriStart && isSpaceLike(line[uriEnd - 1])) {
-      if (line[uriEnd - 1] !== SP) hasNonSpaceDelimiter = true;
-      uriEnd--;
-    }
+  while (end > i && isSpaceLike(line[end - 1])) end--;
+  if (i === end) return result;
+
+  let split = lastIndexWhere(line, i, end, false);
+  if (split < 0) {
+    split = lastIndexWhere(line, i, end, true);
+    if (split >= 0) result.hasUriDelimiterNonSpace = true;
   }
-  return { method, uri: line.subarray(uriStart, uriEnd), protocol, hasLeadingWhitespace, hasNonSpaceDelimiter };
+  if (split < 0) {
+    result.uri = line.subarray(i, end);
+    return result;
+  }
+  let uriEnd = split;
+  while (uriEnd > i && isSpaceLike(line[uriEnd - 1])) uriEnd--;
+  result.uri = line.subarray(i, uriEnd);
+  result.protocol = line.subarray(split + 1, end);
+  return result;
 }
 
-function startsWithHttp(line: Uint8Array, start: number, end: number): boolean {
-  if (end - start < 4) return false;
-  return (line[start] | 0x20) === 0x68 && (line[start + 1] | 0x20) === 0x74 && (line[start + 2] | 0x20) === 0x74 && (line[start + 3] | 0x20) === 0x70;
+/** Returns the last index in [from, to) holding SP (or any whitespace when `anySpace`), or -1. */
+function lastIndexWhere(line: Uint8Array, from: number, to: number, anySpace: boolean): number {
+  for (let k = to - 1; k >= from; k--) {
+    if (anySpace ? isSpaceLike(line[k]) : line[k] === SP) return k;
+  }
+  return -1;
 }
 
 /** Parts of a status line. `code` is -1 when the status code is not three digits. */

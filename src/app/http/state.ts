@@ -575,14 +575,15 @@ export class HttpState implements HttpMessageSink {
     tx.uriRaw = parts.uri;
     tx.requestProtocol = parts.protocol;
     if (parts.hasLeadingWhitespace) this.raise(tx, HttpEvent.REQUEST_LINE_LEADING_WHITESPACE);
-    if (parts.hasNonSpaceDelimiter) this.raise(tx, HttpEvent.URI_DELIM_NON_COMPLIANT);
-    if (parts.uri.length === 0) this.raise(tx, HttpEvent.REQUEST_LINE_INCOMPLETE);
+    if (parts.hasMethodDelimiterNonSpace) this.raise(tx, HttpEvent.METHOD_DELIM_NON_COMPLIANT);
+    if (parts.hasUriDelimiterNonSpace) this.raise(tx, HttpEvent.URI_DELIM_NON_COMPLIANT);
     if (parts.protocol === null) {
       tx.isHttp09 = true;
       this.raise(tx, HttpEvent.REQUEST_LINE_MISSING_PROTOCOL);
     } else if (!isKnownProtocol(parts.protocol)) {
       this.raise(tx, HttpEvent.REQUEST_LINE_INVALID);
     }
+    if (parts.uri === null) return;
     const isConnect = equalsAscii(parts.method, 'CONNECT');
     const parsed = parseUri(parts.uri, isConnect);
     tx.parsedUri = parsed;
