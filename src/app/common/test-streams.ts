@@ -3,7 +3,7 @@
  * its TCP connections, for app-layer parser tests before the stream stage
  * feeds them. A small reassembler: it follows sequence numbers from the
  * SYN (or the first segment seen), drops bytes already delivered
- * (retransmissions), and holds early segments until the gap before them
+ * (retransmissions), and keeps early segments until the gap before them
  * fills. It handles no overlap policies and no sequence wrap; tests only.
  */
 import { openCaptureFile } from '../../capture/open-capture-file.js';

@@ -10,7 +10,7 @@ import { HttpState } from './state.js';
 const KEYWORDS = [...PAYLOAD_KEYWORDS, ...HTTP_KEYWORDS];
 const build = (body: string) => buildSignature(body, {}, KEYWORDS);
 
-/** The buffers of a signature with the text of each content, in chain order. */
+/** Returns the buffers of a signature with the text of each content, in chain order. */
 function chains(sig: Signature): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const b of sig.buffers) {

@@ -1,9 +1,9 @@
 /**
  * HTTP/1.x rule keywords: the sticky buffers (`http.uri`, `http.header`,
- * `file.data`, ...), the legacy content modifiers (`http_uri`,
- * `http_header`, ...) that move the previous content into a buffer, as
- * Suricata's content-modifier setup does, `uricontent`, `urilen`, and
- * `getHttpBuffer`, which returns the bytes a rule inspects in each buffer.
+ * `file.data`, ...), `uricontent`, `urilen`, and the legacy content
+ * modifiers (`http_uri`, `http_header`, ...). As in Suricata, a modifier
+ * moves the previous content into its buffer. `getHttpBuffer` returns
+ * the bytes a rule inspects in each buffer.
  * Suricata: rules/http-keywords.html.
  */
 import { ErrorCode } from '../../core/errors.js';
@@ -48,7 +48,7 @@ export const HttpBuffer = {
   FILE_DATA: 'file.data',
 } as const;
 
-/** Which direction a buffer exists in: request only, response only, or both. */
+/** Direction a buffer exists in: request only, response only, or both. */
 const Side = { REQUEST: 0, RESPONSE: 1, BOTH: 2 } as const;
 
 interface StickySpec {
@@ -235,7 +235,7 @@ function urilenBounds(v: UintValue): { min: number; max: number } | null {
     case UintMode.LE: return { min: 0, max: v.a };
     case UintMode.GT: return { min: v.a + 1, max: Number.MAX_SAFE_INTEGER };
     case UintMode.GE: return { min: v.a, max: Number.MAX_SAFE_INTEGER };
-    // "10<>20" is strictly between, as Suricata's documentation says.
+    // "10<>20" is strictly between, as Suricata's documentation states.
     case UintMode.RANGE: return v.b - v.a < 2 ? null : { min: v.a + 1, max: v.b - 1 };
     default: return null;
   }

@@ -1,10 +1,10 @@
 /**
  * HTTP/1.x message framing for one direction of a connection: start line,
  * header fields (with obs-fold), and the body by Content-Length, chunked
- * coding (RFC 9112 section 7.1) or connection close. The parser knows
- * nothing of flows or transactions: it hands each part to a sink, and the
- * sink chooses the body framing when the header section ends, since that
- * depends on the request (HEAD, CONNECT) for responses.
+ * coding (RFC 9112 section 7.1) or connection close. The parser has no
+ * notion of flows or transactions. It hands each part to a sink, and the
+ * sink chooses the body framing when the header section ends, because for
+ * responses that depends on the request (HEAD, CONNECT).
  *
  * The parser is incremental: any split of the stream gives the same calls,
  * because partial lines are kept in a growing line buffer. It never throws
@@ -12,7 +12,7 @@
  */
 import { HttpEvent } from './events.js';
 
-/** How the body of the current message is delimited. */
+/** Body framing of the current message. */
 export const BodyMode = {
   /** No body: the message ends with its header section. */
   NONE: 0,
@@ -40,7 +40,8 @@ const State = {
 } as const;
 
 /**
- * Longest start line or header field in bytes, libhtp's hard field limit.
+ * Maximum length in bytes of a start line or header field, libhtp's hard
+ * field limit.
  * Past it the line is cut at this length and the sink gets
  * request_field_too_long or response_field_too_long.
  * Config: app-layer.protocols.http.libhtp.default-config.field-limit.
@@ -166,10 +167,22 @@ export class HttpMessageParser {
     }
   }
 
-  /** Ends the direction: a body that runs until close is complete now. */
+  /**
+   * Ends the direction: a body that runs until close is complete now, and
+   * a start line cut short by the close is still handed on (a request
+   * line with request_line_incomplete; for a response, the first line of
+   * an HTTP/0.9 body).
+   */
   finish(): void {
-    if (this.state === State.BODY_CLOSE) this.endMessage();
-    else if (this.state === State.HEADERS && this.hasPending) this.flushPending();
+    if (this.state === State.BODY_CLOSE) {
+      this.endMessage();
+    } else if (this.state === State.START_LINE && this.lineLength > 0) {
+      this.completeLine();
+      if (this.direction === 0) this.sink.onEvent(this.direction, HttpEvent.REQUEST_LINE_INCOMPLETE);
+      if (this.isBodyUntilClose) this.endMessage();
+    } else if (this.state === State.HEADERS && this.hasPending) {
+      this.flushPending();
+    }
   }
 
   /** Accumulates one line; returns the offset after what was consumed. */
@@ -179,7 +192,7 @@ export class HttpMessageParser {
     const stop = i < end ? i + 1 : end;
     this.appendLine(bytes, at, stop - at);
     if (i === end) return end;
-    this.completeLine(bytes, stop);
+    this.completeLine();
     return stop;
   }
 
@@ -203,7 +216,7 @@ export class HttpMessageParser {
   }
 
   /** Handles one whole line (terminator included in this.line). */
-  private completeLine(bytes: Uint8Array, _after: number): void {
+  private completeLine(): void {
     const raw = this.line;
     const rawLength = this.lineLength;
     let contentLength = rawLength;
@@ -238,8 +251,6 @@ export class HttpMessageParser {
         this.state = State.CHUNK_SIZE;
         this.chunkSizeLine(raw, contentLength);
         return;
-      default:
-        void bytes;
     }
   }
 

@@ -31,10 +31,11 @@ export const DEFAULT_REQUEST_BODY_LIMIT_BYTES = 100 * 1024;
 export const DEFAULT_RESPONSE_BODY_LIMIT_BYTES = 100 * 1024;
 
 /**
- * Decoded bytes one compressed body may produce, libhtp's compression
- * bomb limit (1 MiB). Past it decoding stops and the transaction gets
- * compression_bomb_limit_reached.
- * Config: app-layer.protocols.http.libhtp.default-config.compression-bomb-limit.
+ * Decoded bytes one compressed body may produce: libhtp's compression
+ * bomb limit, 1 MiB in Suricata's build. Past it decoding stops and the
+ * transaction gets compression_bomb_limit_reached.
+ * Config: app-layer.protocols.http.libhtp.default-config.compression-bomb-limit
+ * (kapu's key; Suricata sets this limit in code).
  */
 export const DEFAULT_DECOMPRESS_LIMIT_BYTES = 1024 * 1024;
 
@@ -323,6 +324,7 @@ export class HttpTransaction {
     this.parsedUri = null;
     this.requestProtocol = null;
     this.isHttp09 = false;
+
     this.requestHeaders = new HttpHeaderTable();
     this.requestHeadersRaw = new BoundedBytes(config.fieldLimit * 4);
     this.hostname = null;
@@ -330,6 +332,7 @@ export class HttpTransaction {
     this.requestBody = new BoundedBytes(config.requestBodyLimit);
     this.requestBodyLength = 0;
     this.requestContentLength = -1;
+
     this.responseLine = null;
     this.responseProtocol = null;
     this.statusText = null;
@@ -341,6 +344,7 @@ export class HttpTransaction {
     this.responseBodyLength = 0;
     this.responseBodyWireLength = 0;
     this.interimCount = 0;
+
     this.files = [];
     this.events = [];
     this.bufferCache = new Map();
@@ -407,7 +411,7 @@ export class HttpState implements HttpMessageSink {
   /** Server port of the flow for the port-mismatch check, or -1. */
   serverPort: number;
   private nextTxId: number;
-  /** Index into transactions of the transaction the next response answers. */
+  /** Index into transactions of the transaction that the next response belongs to. */
   private responseIndex: number;
   private readonly parsers: HttpMessageParser[];
   private readonly bodies: BodyContext[];
@@ -570,6 +574,7 @@ export class HttpState implements HttpMessageSink {
     this.bodies[TO_SERVER].reset(tx);
     tx.requestProgress = Progress.HEADERS;
     tx.requestLine = line;
+
     const parts = parseRequestLine(line);
     tx.method = parts.method;
     tx.uriRaw = parts.uri;
@@ -584,6 +589,7 @@ export class HttpState implements HttpMessageSink {
       this.raise(tx, HttpEvent.REQUEST_LINE_INVALID);
     }
     if (parts.uri === null) return;
+
     const isConnect = equalsAscii(parts.method, 'CONNECT');
     const parsed = parseUri(parts.uri, isConnect);
     tx.parsedUri = parsed;
@@ -653,6 +659,7 @@ export class HttpState implements HttpMessageSink {
       tx.requestProgress = Progress.COMPLETE;
     }
     this.bodies[TO_CLIENT].reset(tx);
+
     const parts = parseStatusLine(line);
     if (!startsWithAscii(line, 'HTTP')) {
       // No status line: an HTTP/0.9 response, or not HTTP. The whole
@@ -667,6 +674,7 @@ export class HttpState implements HttpMessageSink {
       this.parsers[TO_CLIENT].startBodyUntilClose();
       return;
     }
+
     if (tx.statusCode >= 100 && tx.statusCode < 200) {
       tx.interimCount++;
       if (tx.statusCode === 100 && parts.code === 100) this.raise(tx, HttpEvent.CONTINUE_ALREADY_SEEN);
