@@ -201,6 +201,24 @@ test('http content disposition file name', () => {
   assert.equal(str(tx.files[0].name), 'report 1.pdf');
 });
 
+test('http post body is file', () => {
+  const tx = run(enc('POST /cgi-bin/up.cgi?x=1 HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello'), enc('HTTP/1.0 204 No Content\r\n\r\n'), 'whole').transactions[0];
+  assert.equal(tx.files.length, 1);
+  assert.equal(str(tx.files[0].name), '/cgi-bin/up.cgi');
+  assert.equal(tx.files[0].direction, 0);
+  assert.equal(tx.files[0].size, 5);
+});
+
+test('http multipart post has no file', () => {
+  const request = enc('POST /f HTTP/1.1\r\nHost: h\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 4\r\n\r\n--x-');
+  assert.equal(run(request, enc(''), 'whole').transactions[0].files.length, 0);
+});
+
+test('http empty body has no file', () => {
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), 'whole').transactions[0];
+  assert.equal(tx.files.length, 0);
+});
+
 test('http body until close truncated file on gap', () => {
   const state = new HttpState();
   const request = enc('GET /big HTTP/1.0\r\n\r\n');

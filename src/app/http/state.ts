@@ -373,6 +373,8 @@ class BodyContext {
   tx: HttpTransaction | null = null;
   decoders: BodyDecoder[] = [];
   file: HttpFile | null = null;
+  /** True when body data opens a file (on the first decoded byte). */
+  wantsFile = false;
   hasLimitEvent = false;
   headerCount = 0;
   hasTooManyHeaders = false;
@@ -386,6 +388,7 @@ class BodyContext {
     this.tx = tx;
     this.decoders = [];
     this.file = null;
+    this.wantsFile = false;
     this.hasLimitEvent = false;
     this.headerCount = 0;
     this.hasTooManyHeaders = false;
@@ -636,7 +639,7 @@ export class HttpState implements HttpMessageSink {
       }
     }
     this.setupDecoders(tx, body, tx.requestHeaders, TO_SERVER);
-    if (equalsAscii(tx.method ?? EMPTY, 'PUT')) body.file = this.openFile(tx, TO_SERVER);
+    body.wantsFile = this.isRequestBodyFile(tx);
     if (equalsAscii(tx.method ?? EMPTY, 'CONNECT')) return BodyMode.TUNNEL;
     // RFC 9112 section 6.3: chunked wins over Content-Length; a request
     // without either has no body.
@@ -668,7 +671,7 @@ export class HttpState implements HttpMessageSink {
       tx.responseProgress = Progress.BODY;
       tx.statusCode = -1;
       const body = this.bodies[TO_CLIENT];
-      body.file = this.openFile(tx, TO_CLIENT);
+      body.wantsFile = true;
       this.deliverBody(tx, body, TO_CLIENT, line);
       this.deliverBody(tx, body, TO_CLIENT, CRLF);
       this.parsers[TO_CLIENT].startBodyUntilClose();
@@ -705,7 +708,7 @@ export class HttpState implements HttpMessageSink {
       return BodyMode.TUNNEL;
     }
     this.setupDecoders(tx, body, tx.responseHeaders, TO_CLIENT);
-    body.file = this.openFile(tx, TO_CLIENT);
+    body.wantsFile = true;
     if (body.isChunked) {
       const proto = tx.responseProtocol;
       if (proto !== null && (equalsAscii(proto, 'HTTP/1.0') || equalsAscii(proto, 'HTTP/0.9'))) {
@@ -805,7 +808,21 @@ export class HttpState implements HttpMessageSink {
       body.hasLimitEvent = true;
       this.raise(tx, isRequest ? HttpEvent.REQUEST_BODY_LIMIT_REACHED : HttpEvent.RESPONSE_BODY_LIMIT_REACHED);
     }
+    if (body.file === null && body.wantsFile) body.file = this.openFile(tx, direction);
     if (body.file !== null) body.file.update(decoded);
+  }
+
+  /**
+   * Tells whether a request body is a file: the body of a POST or PUT, as
+   * Suricata tracks it, except multipart bodies.
+   */
+  private isRequestBodyFile(tx: HttpTransaction): boolean {
+    const method = tx.method ?? EMPTY;
+    if (!equalsAscii(method, 'POST') && !equalsAscii(method, 'PUT')) return false;
+    const contentType = tx.requestHeaders.get('content-type');
+    // TODO: multipart/form-data bodies are not split into their parts, so
+    // uploads through HTML forms get no file (and no fileinfo event) yet.
+    return contentType === null || !latin1(contentType).toLowerCase().startsWith('multipart/');
   }
 
   private openFile(tx: HttpTransaction, direction: number): HttpFile {
