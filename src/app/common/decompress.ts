@@ -22,7 +22,11 @@ export const Coding = {
 
 /** Result flags of a decode step. */
 export const DecodeFlag = {
-  /** The compressed data is invalid; the decoder stopped. */
+  /**
+   * The data is invalid. When nothing was decoded before, the decoder
+   * passes the body through as sent from then on, as libhtp does for a
+   * body labelled compressed that is not; otherwise it stops.
+   */
   FAILED: 0x01,
   /** The output reached maxOutputBytes; later output is dropped. */
   OUTPUT_LIMIT: 0x02,
@@ -46,6 +50,7 @@ export class BodyDecoder {
   private inputLength: number;
   private inflatedAt: number;
   private isRawDeflate: boolean;
+  private isPassthrough: boolean;
 
   constructor(coding: number, maxOutputBytes: number, maxInputBytes: number) {
     this.coding = coding;
@@ -57,10 +62,12 @@ export class BodyDecoder {
     this.inputLength = 0;
     this.inflatedAt = 0;
     this.isRawDeflate = false;
+    this.isPassthrough = false;
   }
 
   /** Adds compressed bytes; returns newly decoded bytes (possibly empty). */
   push(bytes: Uint8Array, start: number, length: number): Uint8Array {
+    if (this.isPassthrough) return bytes.slice(start, start + length);
     if ((this.flags & (DecodeFlag.FAILED | DecodeFlag.OUTPUT_LIMIT)) !== 0) return EMPTY;
     let take = length;
     if (this.inputLength + take > this.maxInputBytes) {
@@ -112,7 +119,9 @@ export class BodyDecoder {
         return this.inflate();
       }
       this.flags |= DecodeFlag.FAILED;
-      return EMPTY;
+      if (this.outputLength > 0) return EMPTY;
+      this.isPassthrough = true;
+      return this.input.slice(0, this.inputLength);
     }
     if (out.length > this.maxOutputBytes) {
       out = out.subarray(0, this.maxOutputBytes);

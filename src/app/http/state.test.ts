@@ -318,8 +318,26 @@ test('http invalid content length event', () => {
 });
 
 test('http duplicate content length event', () => {
+  // suricata-verify http-multiple-cl: two different values are ambiguous,
+  // and the first one frames the body.
+  const state = run(enc('POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 5\r\n\r\nxPOST /b HTTP/1.1\r\nHost: h\r\n\r\n'), enc(''), 'whole');
+  assert.deepEqual(state.transactions[0].events.map((e) => HTTP_EVENT_NAMES[e]).sort(), ['duplicate_content_length_field_in_request', 'request_header_repetition']);
+  assert.equal(str(state.transactions[0].requestBody.view()), 'x');
+  assert.equal(str(getHttpBuffer(state.transactions[0], 'http.content_len', 0)), '1');
+  assert.equal(str(state.transactions[1].uriRaw), '/b');
+});
+
+test('http same content length repeated', () => {
   const state = run(enc('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx'), enc(''), 'whole');
-  assert.deepEqual(state.transactions[0].events.map((e) => HTTP_EVENT_NAMES[e]), ['duplicate_content_length_field_in_request']);
+  assert.deepEqual(state.transactions[0].events.map((e) => HTTP_EVENT_NAMES[e]), ['request_header_repetition']);
+});
+
+test('http header repetition limit', () => {
+  const lines = Array.from({ length: 70 }, (_, i) => `X-A: ${i}\r\n`).join('');
+  const tx = run(enc(`GET / HTTP/1.1\r\nHost: h\r\n${lines}\r\n`), enc(''), 'whole').transactions[0];
+  // The first field and 64 merged repeats; the last 5 repeats are dropped.
+  assert.equal(str(tx.requestHeaders.get('x-a'))?.split(', ').length, 65);
+  assert.ok(tx.hasEvent(HttpEvent.REQUEST_HEADER_REPETITION));
 });
 
 test('http missing host event', () => {
@@ -345,9 +363,15 @@ test('http unmatched response event', () => {
   assert.ok(state.transactions[0].hasEvent(HttpEvent.UNABLE_TO_MATCH_RESPONSE_TO_REQUEST));
 });
 
-test('http gzip failure event', () => {
-  const state = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n\r\nnot gzip!!'), 'whole');
-  assert.ok(state.transactions[0].hasEvent(HttpEvent.GZIP_DECOMPRESSION_FAILED));
+test('http gzip failure passes body through', () => {
+  // suricata-verify http-encoding-gzip-uncompressed: a body labelled gzip
+  // that is not compressed is still inspected as sent.
+  for (const feed of ['whole', 'bytes'] as const) {
+    const state = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\n\r\nnot gzip!!'), feed);
+    const tx = state.transactions[0];
+    assert.ok(tx.hasEvent(HttpEvent.GZIP_DECOMPRESSION_FAILED), feed);
+    assert.equal(str(tx.responseBody.view()), 'not gzip!!', feed);
+  }
 });
 
 test('http deflate zlib and raw', () => {

@@ -68,7 +68,11 @@ export const DEFAULT_MAX_TRANSACTIONS = 512;
  */
 export const DEFAULT_MAX_HEADERS = 1024;
 
-/** Repetitions of one header name that raise *_header_repetition (libhtp's value). */
+/**
+ * Repeated header fields merged per message, libhtp's fixed limit. Later
+ * repeats are dropped. The first repeat of a name raises
+ * request_header_repetition or response_header_repetition, as in libhtp.
+ */
 export const HEADER_REPETITION_LIMIT = 64;
 
 /** Limits of one HTTP state; the defaults are Suricata's stock values. */
@@ -100,7 +104,8 @@ export function defaultHttpConfig(): HttpConfig {
 /**
  * The header fields of one message, duplicates merged: a repeated name
  * (case-insensitive) appends ", value" to the first field of that name,
- * which keeps its place, as libhtp's header table does.
+ * which keeps its place, as libhtp's header table does. A repeated
+ * Content-Length keeps its first value.
  */
 export class HttpHeaderTable {
   /** Names as first sent. */
@@ -122,6 +127,8 @@ export class HttpHeaderTable {
       this.counts.push(1);
       return 1;
     }
+    this.counts[index]++;
+    if (key === 'content-length') return this.counts[index];
     const old = this.values[index];
     const merged = new Uint8Array(old.length + 2 + value.length);
     merged.set(old, 0);
@@ -129,8 +136,12 @@ export class HttpHeaderTable {
     merged[old.length + 1] = 0x20;
     merged.set(value, old.length + 2);
     this.values[index] = merged;
-    this.counts[index]++;
     return this.counts[index];
+  }
+
+  /** Tells whether a header of that lower-case name was sent. */
+  has(key: string): boolean {
+    return this.keys.includes(key);
   }
 
   /** Returns the (merged) value of a header, by lower-case name, or null. */
@@ -378,7 +389,8 @@ class BodyContext {
   hasLimitEvent = false;
   headerCount = 0;
   hasTooManyHeaders = false;
-  hasRepetitionEvent = false;
+  /** Repeated fields merged so far in this message. */
+  repetitions = 0;
   contentLengthCount = 0;
   contentLength = -1;
   isChunked = false;
@@ -392,7 +404,7 @@ class BodyContext {
     this.hasLimitEvent = false;
     this.headerCount = 0;
     this.hasTooManyHeaders = false;
-    this.hasRepetitionEvent = false;
+    this.repetitions = 0;
     this.contentLengthCount = 0;
     this.contentLength = -1;
     this.isChunked = false;
@@ -510,11 +522,12 @@ export class HttpState implements HttpMessageSink {
       return;
     }
     const table = isRequest ? tx.requestHeaders : tx.responseHeaders;
-    const count = table.add(field.name, field.value);
-    if (count >= HEADER_REPETITION_LIMIT && !body.hasRepetitionEvent) {
-      body.hasRepetitionEvent = true;
+    if (table.has(lowerLatin1(field.name))) {
+      if (body.repetitions >= HEADER_REPETITION_LIMIT) return;
+      body.repetitions++;
       this.raise(tx, isRequest ? HttpEvent.REQUEST_HEADER_REPETITION : HttpEvent.RESPONSE_HEADER_REPETITION);
     }
+    table.add(field.name, field.value);
     if (isTrailer) return;
     this.noteFramingHeader(tx, body, field.name, field.value, isRequest);
   }
@@ -730,8 +743,11 @@ export class HttpState implements HttpMessageSink {
       body.contentLengthCount++;
       const n = parseContentLength(value);
       if (body.contentLengthCount > 1) {
-        this.raise(tx, isRequest ? HttpEvent.DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST : HttpEvent.DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE);
-        if (n !== body.contentLength) this.raise(tx, isRequest ? HttpEvent.INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST : HttpEvent.INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE);
+        // As libhtp: the first value frames the body, and only a repeat
+        // that differs or does not parse is an event.
+        if (n < 0 || n !== body.contentLength) {
+          this.raise(tx, isRequest ? HttpEvent.DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST : HttpEvent.DUPLICATE_CONTENT_LENGTH_FIELD_IN_RESPONSE);
+        }
         return;
       }
       if (n < 0) {
