@@ -128,8 +128,17 @@ export class HttpMessageParser {
     this.state = State.BODY_CLOSE;
   }
 
-  /** Feeds bytes[start, start+length). */
-  parse(bytes: Uint8Array, start: number, length: number): void {
+  /** Leaves the tunnel state: the next bytes start a new message (a refused CONNECT). */
+  resume(): void {
+    if (this.state === State.TUNNEL) this.state = State.START_LINE;
+  }
+
+  /**
+   * Feeds bytes[start, start+length). Returns how many bytes were used:
+   * all of them, except when the message switched the direction to a
+   * tunnel, where the parser stops at the tunnel's first byte.
+   */
+  parse(bytes: Uint8Array, start: number, length: number): number {
     const end = start + length;
     let at = start;
     while (at < end) {
@@ -162,9 +171,10 @@ export class HttpMessageParser {
           at = end;
           break;
         default:
-          at = end;
+          return at - start;
       }
     }
+    return length;
   }
 
   /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { HttpEvent, HTTP_EVENT_NAMES } from './events.js';
-import { defaultHttpConfig, HttpState, type HttpTransaction } from './state.js';
+import { CONNECT_HOLD_LIMIT_BYTES, defaultHttpConfig, HttpState, type HttpTransaction } from './state.js';
 import { getHttpBuffer } from './detect.js';
 import { buildHttpEve } from './eve.js';
 
@@ -285,6 +285,47 @@ test('http connect tunnel skipped', () => {
   assert.equal(str(tx.uriRaw), 'example.com:443');
   assert.equal(tx.uri, null);
   assert.equal(tx.files.length, 0);
+});
+
+test('http connect refused keeps parsing', () => {
+  const state = run(
+    enc('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n'),
+    enc('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+    'bytes',
+  );
+  assert.equal(state.transactions.length, 2);
+  assert.equal(state.transactions[0].statusCode, 407);
+  assert.equal(str(state.transactions[1].uriRaw), '/next');
+  assert.equal(state.transactions[1].statusCode, 200);
+  assert.equal(str(state.transactions[1].responseBody.view()), 'ok');
+});
+
+test('http connect hold limit', () => {
+  const extra = 'x'.repeat(70 * 1024);
+  const state = run(enc(`CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n${extra}`), enc(''), 'whole');
+  assert.equal(state.connectHoldDroppedBytes, 70 * 1024 - CONNECT_HOLD_LIMIT_BYTES);
+});
+
+test('http encoding layers limit event', () => {
+  const body = gzipSync(gzipSync(gzipSync(Buffer.from('deep'))));
+  const response = new Uint8Array(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip, gzip\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole').transactions[0];
+  assert.ok(tx.hasEvent(HttpEvent.TOO_MANY_ENCODING_LAYERS));
+  // Two layers decode, as Suricata's default layer limit allows.
+  const twice = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), new Uint8Array(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\nContent-Length: ${gzipSync(gzipSync(Buffer.from('two'))).length}\r\n\r\n`), gzipSync(gzipSync(Buffer.from('two')))])), 'random').transactions[0];
+  assert.equal(str(twice.responseBody.view()), 'two');
+});
+
+test('http decompression input limit', () => {
+  const config = { ...defaultHttpConfig(), decompressInputLimit: 64 };
+  const plain = Buffer.from(Array.from({ length: 4000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join(''));
+  const body = gzipSync(plain, { level: 0 });
+  const response = new Uint8Array(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole', config).transactions[0];
+  // Only what the first 64 compressed bytes hold is decoded.
+  assert.ok(tx.responseBodyLength > 0 && tx.responseBodyLength < 64);
+  assert.equal(str(tx.responseBody.view()), plain.subarray(0, tx.responseBodyLength).toString('latin1'));
+  assert.ok(tx.hasEvent(HttpEvent.COMPRESSION_BOMB_LIMIT_REACHED));
 });
 
 test('http missing protocol event', () => {

@@ -41,7 +41,9 @@ export const DEFAULT_DECOMPRESS_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Compressed bytes of one body kept for decoding (see common/decompress.ts).
- * Past it the rest of the body is not decoded. kapu's own bound.
+ * Past it the rest of the body is not decoded, and the transaction gets
+ * compression_bomb_limit_reached. kapu's own bound.
+ * Config: app-layer.protocols.http.libhtp.default-config.decompress-input-limit (kapu's key).
  */
 export const DEFAULT_DECOMPRESS_INPUT_LIMIT_BYTES = 1024 * 1024;
 
@@ -74,6 +76,15 @@ export const DEFAULT_MAX_HEADERS = 1024;
  * request_header_repetition or response_header_repetition, as in libhtp.
  */
 export const HEADER_REPETITION_LIMIT = 64;
+
+/**
+ * Request bytes held while a CONNECT request waits for its response:
+ * a 2xx response turns the connection into a tunnel and the held bytes
+ * are dropped, any other response replays them as the next requests, as
+ * libhtp waits for the response. Past this bound the held bytes are cut
+ * and HttpState.connectHoldDroppedBytes counts the rest. kapu's own bound.
+ */
+export const CONNECT_HOLD_LIMIT_BYTES = 64 * 1024;
 
 /** Limits of one HTTP state; the defaults are Suricata's stock values. */
 export interface HttpConfig {
@@ -431,6 +442,11 @@ export class HttpState implements HttpMessageSink {
   private readonly parsers: HttpMessageParser[];
   private readonly bodies: BodyContext[];
   private isTunnel: boolean;
+  /** The CONNECT transaction waiting for its response, or null. */
+  private connectTx: HttpTransaction | null;
+  private heldRequest: BoundedBytes | null;
+  /** Request bytes dropped past CONNECT_HOLD_LIMIT_BYTES while a CONNECT waited. */
+  connectHoldDroppedBytes: number;
 
   constructor(config: HttpConfig = defaultHttpConfig(), serverPort = -1) {
     this.config = config;
@@ -444,12 +460,27 @@ export class HttpState implements HttpMessageSink {
     this.parsers = [new HttpMessageParser(TO_SERVER, this, config.fieldLimit), new HttpMessageParser(TO_CLIENT, this, config.fieldLimit)];
     this.bodies = [new BodyContext(), new BodyContext()];
     this.isTunnel = false;
+    this.connectTx = null;
+    this.heldRequest = null;
+    this.connectHoldDroppedBytes = 0;
   }
 
   /** Feeds in-order bytes of one direction (Direction.TO_SERVER = 0, TO_CLIENT = 1). */
   handleData(direction: number, bytes: Uint8Array, start: number, length: number, _timestampUs: number): void {
     if (this.isTunnel || length <= 0) return;
-    this.parsers[direction].parse(bytes, start, length);
+    if (direction === TO_SERVER && this.heldRequest !== null) {
+      this.holdRequest(bytes, start, length);
+      return;
+    }
+    const used = this.parsers[direction].parse(bytes, start, length);
+    if (used < length && direction === TO_SERVER && this.heldRequest !== null) this.holdRequest(bytes, start + used, length - used);
+  }
+
+  private holdRequest(bytes: Uint8Array, start: number, length: number): void {
+    const held = this.heldRequest;
+    if (held === null) return;
+    const before = held.length;
+    if (!held.append(bytes, start, length)) this.connectHoldDroppedBytes += length - (held.length - before);
   }
 
   /**
@@ -653,7 +684,11 @@ export class HttpState implements HttpMessageSink {
     }
     this.setupDecoders(tx, body, tx.requestHeaders, TO_SERVER);
     body.wantsFile = this.isRequestBodyFile(tx);
-    if (equalsAscii(tx.method ?? EMPTY, 'CONNECT')) return BodyMode.TUNNEL;
+    if (equalsAscii(tx.method ?? EMPTY, 'CONNECT')) {
+      this.connectTx = tx;
+      this.heldRequest = new BoundedBytes(CONNECT_HOLD_LIMIT_BYTES);
+      return BodyMode.TUNNEL;
+    }
     // RFC 9112 section 6.3: chunked wins over Content-Length; a request
     // without either has no body.
     if (body.isChunked) return BodyMode.CHUNKED;
@@ -716,9 +751,17 @@ export class HttpState implements HttpMessageSink {
     // RFC 9112 section 6.3: 1xx, 204 and 304 responses and responses to HEAD have no body.
     if ((code >= 100 && code < 200) || code === 204 || code === 304) return BodyMode.NONE;
     if (tx.method !== null && equalsAscii(tx.method, 'HEAD')) return BodyMode.NONE;
-    if (tx.method !== null && equalsAscii(tx.method, 'CONNECT') && code >= 200 && code < 300) {
-      this.isTunnel = true;
-      return BodyMode.TUNNEL;
+    if (tx === this.connectTx && code >= 200) {
+      const held = this.heldRequest;
+      this.connectTx = null;
+      this.heldRequest = null;
+      if (code < 300) {
+        this.isTunnel = true;
+        return BodyMode.TUNNEL;
+      }
+      // The proxy refused the tunnel: what the client sent meanwhile are requests.
+      this.parsers[TO_SERVER].resume();
+      if (held !== null && held.length > 0) this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
     }
     this.setupDecoders(tx, body, tx.responseHeaders, TO_CLIENT);
     body.wantsFile = true;
@@ -809,7 +852,8 @@ export class HttpState implements HttpMessageSink {
       }
       const raised = decoder.flags & ~before;
       if ((raised & DecodeFlag.FAILED) !== 0) this.raise(tx, HttpEvent.GZIP_DECOMPRESSION_FAILED);
-      if ((raised & DecodeFlag.OUTPUT_LIMIT) !== 0) this.raise(tx, HttpEvent.COMPRESSION_BOMB_LIMIT_REACHED);
+      // The input bound is kapu's own; it shares the decompression-limit event.
+      if ((raised & (DecodeFlag.OUTPUT_LIMIT | DecodeFlag.INPUT_LIMIT)) !== 0) this.raise(tx, HttpEvent.COMPRESSION_BOMB_LIMIT_REACHED);
     }
     if (chunk.length > 0) this.deliverBody(tx, body, direction, chunk);
   }
