@@ -55,8 +55,12 @@ const HT = 0x09;
 
 /** Receives the parts of messages, in stream order. */
 export interface HttpMessageSink {
-  /** A start line without its terminator; `isBareLf` is true when it ended with LF alone. */
-  onStartLine(direction: number, line: Uint8Array, isBareLf: boolean): void;
+  /**
+   * A start line without its terminator; `isBareLf` is true when it ended
+   * with LF alone. Returns false when the sink took the line as something
+   * else (body data), so the parser waits for a start line again.
+   */
+  onStartLine(direction: number, line: Uint8Array, isBareLf: boolean): boolean;
   /**
    * One header field (folded lines joined by one space), as the raw bytes
    * of the line without the terminator. `isFolded` marks a joined field;
@@ -116,6 +120,11 @@ export class HttpMessageParser {
   /** True while the parser is between messages (nothing of the next one seen). */
   get isIdle(): boolean {
     return this.state === State.START_LINE && this.lineLength === 0;
+  }
+
+  /** True while the parser reads a header section. */
+  get isHeaderSection(): boolean {
+    return this.state === State.HEADERS;
   }
 
   /** True when the current body runs until the connection closes. */
@@ -188,7 +197,8 @@ export class HttpMessageParser {
       this.endMessage();
     } else if (this.state === State.START_LINE && this.lineLength > 0) {
       this.completeLine();
-      if (this.direction === 0) this.sink.onEvent(this.direction, HttpEvent.REQUEST_LINE_INCOMPLETE);
+      const isStarted = this.isHeaderSection;
+      if (this.direction === 0 && isStarted) this.sink.onEvent(this.direction, HttpEvent.REQUEST_LINE_INCOMPLETE);
       if (this.isBodyUntilClose) this.endMessage();
     } else if (this.state === State.HEADERS && this.hasPending) {
       this.flushPending();
@@ -241,8 +251,7 @@ export class HttpMessageParser {
         // RFC 9112 section 2.2: empty lines before a request line are ignored.
         if (contentLength === 0) return;
         this.sawHeaderField = false;
-        this.state = State.HEADERS;
-        this.sink.onStartLine(this.direction, raw.slice(0, contentLength), isBareLf);
+        if (this.sink.onStartLine(this.direction, raw.slice(0, contentLength), isBareLf)) this.state = State.HEADERS;
         return;
       case State.HEADERS:
       case State.TRAILERS:

@@ -328,6 +328,22 @@ test('http decompression input limit', () => {
   assert.ok(tx.hasEvent(HttpEvent.COMPRESSION_BOMB_LIMIT_REACHED));
 });
 
+test('http unexpected request body', () => {
+  // A POST without Content-Length followed by a line that is no request.
+  const state = run(enc('POST /f HTTP/1.1\r\nHost: h\r\n\r\nlogin=foo\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n'), enc(''), 'random');
+  assert.equal(state.transactions.length, 2);
+  assert.equal(str(state.transactions[0].requestBody.view()), 'login=foo\r\n');
+  assert.ok(state.transactions[0].hasEvent(HttpEvent.REQUEST_BODY_UNEXPECTED));
+  assert.equal(str(state.transactions[1].uriRaw), '/next');
+});
+
+test('http unrecognized auth event', () => {
+  const unknown = run(enc('GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Turbo abc\r\n\r\n'), enc(''), 'whole');
+  assert.ok(unknown.transactions[0].hasEvent(HttpEvent.REQUEST_AUTH_UNRECOGNIZED));
+  const basic = run(enc('GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YTpi\r\n\r\n'), enc(''), 'whole');
+  assert.equal(basic.transactions[0].hasEvent(HttpEvent.REQUEST_AUTH_UNRECOGNIZED), false);
+});
+
 test('http missing protocol event', () => {
   // The request of suricata-verify's http-not09 case: headers follow a
   // request line without protocol, and are parsed.

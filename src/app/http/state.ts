@@ -326,6 +326,8 @@ export class HttpTransaction {
   responseBodyLength: number;
   /** Response body bytes as framed (chunk framing removed, before decoding): EVE `length`. */
   responseBodyWireLength: number;
+  /** True when the request framing gave no body (no Content-Length or chunked coding). */
+  hasNoRequestBody: boolean;
   /** Interim (1xx) responses seen before the final one. */
   interimCount: number;
 
@@ -354,6 +356,7 @@ export class HttpTransaction {
     this.requestBody = new BoundedBytes(config.requestBodyLimit);
     this.requestBodyLength = 0;
     this.requestContentLength = -1;
+    this.hasNoRequestBody = false;
 
     this.responseLine = null;
     this.responseProtocol = null;
@@ -525,9 +528,32 @@ export class HttpState implements HttpMessageSink {
 
   // HttpMessageSink.
 
-  onStartLine(direction: number, line: Uint8Array, _isBareLf: boolean): void {
-    if (direction === TO_SERVER) this.startRequest(line);
-    else this.startResponse(line);
+  onStartLine(direction: number, line: Uint8Array, isBareLf: boolean): boolean {
+    if (direction === TO_CLIENT) {
+      this.startResponse(line);
+      return true;
+    }
+    if (this.takeUnexpectedBody(line, isBareLf)) return false;
+    this.startRequest(line);
+    return true;
+  }
+
+  /**
+   * Takes a line after a request without a body as more of that request,
+   * when its first word is no known method: as libhtp, the line becomes
+   * request body and raises request_body_unexpected.
+   */
+  private takeUnexpectedBody(line: Uint8Array, isBareLf: boolean): boolean {
+    const previous = this.transactions.length === 0 ? null : this.transactions[this.transactions.length - 1];
+    if (previous === null || !previous.isRequestComplete || !previous.hasNoRequestBody) return false;
+    if (isKnownMethod(parseRequestLine(line).method)) return false;
+    const body = this.bodies[TO_SERVER];
+    body.reset(previous);
+    this.raise(previous, HttpEvent.REQUEST_BODY_UNEXPECTED);
+    this.deliverBody(previous, body, TO_SERVER, line);
+    this.deliverBody(previous, body, TO_SERVER, isBareLf ? LF_ONLY : CRLF);
+    body.reset(null);
+    return true;
   }
 
   onRawHeaderLine(direction: number, line: Uint8Array, start: number, length: number): void {
@@ -682,6 +708,11 @@ export class HttpState implements HttpMessageSink {
         this.raise(tx, HttpEvent.HOST_HEADER_AMBIGUOUS);
       }
     }
+    const authorization = tx.requestHeaders.get('authorization');
+    if (authorization !== null) {
+      const scheme = latin1(authorization).trimStart().split(/[ \t]/, 1)[0].toLowerCase();
+      if (!KNOWN_AUTH_SCHEMES.has(scheme)) this.raise(tx, HttpEvent.REQUEST_AUTH_UNRECOGNIZED);
+    }
     this.setupDecoders(tx, body, tx.requestHeaders, TO_SERVER);
     body.wantsFile = this.isRequestBodyFile(tx);
     if (equalsAscii(tx.method ?? EMPTY, 'CONNECT')) {
@@ -697,6 +728,7 @@ export class HttpState implements HttpMessageSink {
       parser.bodyLength = body.contentLength;
       return BodyMode.LENGTH;
     }
+    tx.hasNoRequestBody = true;
     return BodyMode.NONE;
   }
 
@@ -909,6 +941,21 @@ export class HttpState implements HttpMessageSink {
 
 const EMPTY = new Uint8Array(0);
 const CRLF = Uint8Array.of(0x0d, 0x0a);
+const LF_ONLY = Uint8Array.of(0x0a);
+
+/** Methods libhtp knows (RFC 9110, WebDAV and DeltaV); others count as unknown. */
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND', 'PROPPATCH', 'MKCOL',
+  'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'VERSION-CONTROL', 'CHECKOUT', 'UNCHECKOUT', 'CHECKIN', 'UPDATE', 'LABEL',
+  'REPORT', 'MKWORKSPACE', 'MKACTIVITY', 'BASELINE-CONTROL', 'MERGE',
+]);
+
+function isKnownMethod(method: Uint8Array): boolean {
+  return method.length <= 16 && KNOWN_METHODS.has(latin1(method));
+}
+
+/** Authorization schemes libhtp parses; others raise request_auth_unrecognized. */
+const KNOWN_AUTH_SCHEMES: ReadonlySet<string> = new Set(['basic', 'digest', 'bearer']);
 
 /** Returns the path part of the normalised URI (before '?' or '#'). */
 function normalizedPath(tx: HttpTransaction): Uint8Array {

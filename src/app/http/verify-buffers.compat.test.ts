@@ -149,4 +149,16 @@ test('verify http events', { skip: SKIP }, () => {
   assert.equal(eventCount(transactionsOf('http-multiple-cl/input.pcap'), 'duplicate_content_length_field_in_request'), 1);
   // app-layer-event:http.request_line_missing_protocol; -> 1 alert
   assert.equal(eventCount(transactionsOf('http-not09/input.pcap'), 'request_line_missing_protocol'), 1);
+  // app-layer-event:http.request_auth_unrecognized; -> 1 alert ("Turbo"), 0 for "Bearer"
+  assert.equal(eventCount(transactionsOf('http-auth-unrecognized/input.pcap'), 'request_auth_unrecognized'), 1);
+  assert.equal(eventCount(transactionsOf('http-auth-bearer/input.pcap'), 'request_auth_unrecognized'), 0);
+});
+
+test('verify http-request-invalid', { skip: SKIP }, () => {
+  // content:"login=foo&password=bar"; http_client_body;
+  // app-layer-event:http.request_body_unexpected; -> 2 alerts: two POSTs
+  // without Content-Length whose body follows anyway.
+  const txs = transactionsOf('http-request-invalid/input.pcap');
+  const both = txs.filter((tx) => tx.events.some((e) => HTTP_EVENT_NAMES[e] === 'request_body_unexpected') && countContaining([tx], 'http.request_body', 0, 'login=foo&password=bar') === 1);
+  assert.equal(both.length, 2);
 });
