@@ -11,6 +11,7 @@ import {
   BodyMode, DEFAULT_FIELD_LIMIT_BYTES, HttpMessageParser, parseHeaderField, parseRequestLine, parseStatusLine,
   type HttpMessageSink,
 } from './parser.js';
+import { MultipartParser, multipartBoundary, type MultipartSink } from './multipart.js';
 import { normalizeHostname, normalizeUri, parseUri, type ParsedUri } from './uri.js';
 
 const TO_SERVER = 0;
@@ -393,6 +394,37 @@ export class HttpTransaction {
   }
 }
 
+/** Turns the file parts of one multipart request body into the transaction's files. */
+class MultipartFiles implements MultipartSink {
+  private readonly state: HttpState;
+  private readonly tx: HttpTransaction;
+  private file: HttpFile | null;
+
+  constructor(state: HttpState, tx: HttpTransaction) {
+    this.state = state;
+    this.tx = tx;
+    this.file = null;
+  }
+
+  onFileStart(name: Uint8Array): void {
+    this.file = new HttpFile(name, TO_SERVER);
+    this.tx.files.push(this.file);
+  }
+
+  onFileData(bytes: Uint8Array): void {
+    this.file?.update(bytes);
+  }
+
+  onFileEnd(isComplete: boolean): void {
+    this.file?.close(isComplete ? FileState.CLOSED : FileState.TRUNCATED);
+    this.file = null;
+  }
+
+  onEvent(event: number): void {
+    this.state.raiseEvent(this.tx, event);
+  }
+}
+
 /** Body decoding state of the message being read in one direction. */
 class BodyContext {
   tx: HttpTransaction | null = null;
@@ -400,6 +432,8 @@ class BodyContext {
   file: HttpFile | null = null;
   /** True when body data opens a file (on the first decoded byte). */
   wantsFile = false;
+  /** The multipart/form-data splitter of a request body, or null. */
+  multipart: MultipartParser | null = null;
   hasLimitEvent = false;
   headerCount = 0;
   hasTooManyHeaders = false;
@@ -415,6 +449,7 @@ class BodyContext {
     this.decoders = [];
     this.file = null;
     this.wantsFile = false;
+    this.multipart = null;
     this.hasLimitEvent = false;
     this.headerCount = 0;
     this.hasTooManyHeaders = false;
@@ -494,6 +529,10 @@ export class HttpState implements HttpMessageSink {
     this.gapCount[direction]++;
     const body = this.bodies[direction];
     if (body.file !== null) body.file.close(FileState.TRUNCATED);
+    if (body.multipart !== null) {
+      body.multipart.finish(false);
+      body.multipart = null;
+    }
   }
 
   /** Ends one direction: a body read until close completes, other open files are truncated. */
@@ -506,6 +545,10 @@ export class HttpState implements HttpMessageSink {
     parser.finish();
     const body = this.bodies[direction];
     if (body.file !== null) body.file.close(FileState.TRUNCATED);
+    if (body.multipart !== null) {
+      body.multipart.finish(false);
+      body.multipart = null;
+    }
   }
 
   /**
@@ -618,6 +661,7 @@ export class HttpState implements HttpMessageSink {
     const tx = body.tx;
     if (tx === null) return;
     if (body.decoders.length > 0) this.decodeBody(tx, body, direction, EMPTY, true);
+    if (body.multipart !== null) body.multipart.finish(true);
     if (body.file !== null) body.file.close(body.file.state === FileState.OPEN ? FileState.CLOSED : body.file.state);
     if (direction === TO_SERVER) {
       tx.requestProgress = Progress.COMPLETE;
@@ -715,6 +759,9 @@ export class HttpState implements HttpMessageSink {
     }
     this.setupDecoders(tx, body, tx.requestHeaders, TO_SERVER);
     body.wantsFile = this.isRequestBodyFile(tx);
+    const contentType = tx.requestHeaders.get('content-type');
+    const boundary = contentType === null ? null : multipartBoundary(latin1(contentType));
+    if (boundary !== null) body.multipart = new MultipartParser(boundary, new MultipartFiles(this, tx));
     if (equalsAscii(tx.method ?? EMPTY, 'CONNECT')) {
       this.connectTx = tx;
       this.heldRequest = new BoundedBytes(CONNECT_HOLD_LIMIT_BYTES);
@@ -902,6 +949,7 @@ export class HttpState implements HttpMessageSink {
     }
     if (body.file === null && body.wantsFile) body.file = this.openFile(tx, direction);
     if (body.file !== null) body.file.update(decoded);
+    if (body.multipart !== null) body.multipart.push(decoded);
   }
 
   /**
@@ -912,8 +960,7 @@ export class HttpState implements HttpMessageSink {
     const method = tx.method ?? EMPTY;
     if (!equalsAscii(method, 'POST') && !equalsAscii(method, 'PUT')) return false;
     const contentType = tx.requestHeaders.get('content-type');
-    // TODO: multipart/form-data bodies are not split into their parts, so
-    // uploads through HTML forms get no file (and no fileinfo event) yet.
+    // Multipart bodies give one file per part instead (multipart.ts).
     return contentType === null || !latin1(contentType).toLowerCase().startsWith('multipart/');
   }
 
@@ -926,6 +973,11 @@ export class HttpState implements HttpMessageSink {
     const file = new HttpFile(name, direction);
     tx.files.push(file);
     return file;
+  }
+
+  /** Records an event on a transaction, for helpers such as the multipart splitter. */
+  raiseEvent(tx: HttpTransaction, event: number): void {
+    this.raise(tx, event);
   }
 
   private raise(tx: HttpTransaction, event: number): void {

@@ -26,8 +26,13 @@ function findVerifyDir(): string | null {
 const VERIFY_DIR = findVerifyDir();
 const SKIP = VERIFY_DIR === null ? 'suricata-verify corpus not found (set KAPU_CORPUS)' : false;
 
-/** Cases with HTTP/1.x http or fileinfo checks and no suricata.yaml of their own. */
+/**
+ * Cases with HTTP/1.x http or fileinfo checks and no suricata.yaml of
+ * their own, and file-match-crossed, whose suricata.yaml only adds the
+ * sha256 of files to fileinfo.
+ */
 const CASES = [
+  'file-match-crossed',
   'base64-issue-5223', 'bug-130', 'bug-3286-01-no-evasion', 'bug-3286-02-linux-evasion', 'bug-3286-03-windows-evasion',
   'bug-6269-01', 'bug-7657-01', 'bug-7851-01', 'bug-814', 'decode-chdlc-01', 'decode-teredo-01',
   'http-async-srv', 'http-ipv6', 'http-not09', 'security-4710-01', 'security-4710-02', 'tcp-fastopen-06',
@@ -52,7 +57,7 @@ function eveRecords(pcap: string): Record<string, unknown>[] {
       for (const file of tx.files) {
         const fileinfo = {
           filename: Buffer.from(file.name).toString('latin1'), gaps: false, state: file.state, stored: false,
-          size: file.size, tx_id: tx.txId,
+          size: file.size, tx_id: tx.txId, md5: file.md5, sha1: file.sha1, sha256: file.sha256,
         };
         records.push({ event_type: 'fileinfo', tx_id: tx.txId, http, fileinfo });
       }
