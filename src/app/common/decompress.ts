@@ -1,11 +1,11 @@
 /**
  * Decompression of gzip and deflate bodies (RFC 9110 section 8.4.1) with
  * node:zlib, synchronously. node:zlib has no public synchronous streaming
- * call, so the decoder keeps the compressed bytes of one body and inflates
- * them again from the start once at least REINFLATE_STEP_BYTES more have
- * arrived, and once more at the end: the output grows in steps, and each
- * step returns only the new bytes. The work is bounded because both the
- * kept input (maxInputBytes) and the output (maxOutputBytes) are bounded.
+ * call. So the decoder keeps the compressed bytes of one body and
+ * inflates them again from the start each time REINFLATE_STEP_BYTES more
+ * have arrived, and once more at the end. Each step returns only the new
+ * output. The work is bounded because both the kept input
+ * (maxInputBytes) and the output (maxOutputBytes) are bounded.
  * When the output passes maxOutputBytes, the output of that last step is
  * dropped (node:zlib returns none), so up to one step of output short of
  * the limit can be missing.
@@ -25,7 +25,7 @@ export const DecodeFlag = {
   /**
    * The data is invalid. When nothing was decoded before, the decoder
    * passes the body through as sent from then on, as libhtp does for a
-   * body labelled compressed that is not; otherwise it stops.
+   * body labelled compressed that is not. Otherwise it stops.
    */
   FAILED: 0x01,
   /** The output reached maxOutputBytes; later output is dropped. */
@@ -99,8 +99,8 @@ export class BodyDecoder {
   private inflate(): Uint8Array {
     this.inflatedAt = this.inputLength;
     const data = this.input.subarray(0, this.inputLength);
-    // One byte past the limit tells a body that ends exactly at the limit
-    // from one that goes on.
+    // One byte past the limit distinguishes a body that ends exactly at the
+    // limit from one that goes on.
     const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: this.maxOutputBytes + 1 };
     let out: Uint8Array;
     try {

@@ -298,6 +298,9 @@ export function getHttpBuffer(tx: HttpTransaction, bufferName: string, direction
   if (side === undefined) return null;
   if ((side === Side.REQUEST && direction !== TO_SERVER) || (side === Side.RESPONSE && direction !== TO_CLIENT)) return null;
   // Bodies grow while the message is read: they are not cached.
+  // NOTE: Suricata inspects file.data of a multipart upload once per file
+  // part. Here file.data in the request direction is the whole decoded
+  // body, so a rule can match across two parts where Suricata's cannot.
   if (bufferName === HttpBuffer.REQUEST_BODY || bufferName === HttpBuffer.RESPONSE_BODY || bufferName === HttpBuffer.FILE_DATA) {
     const body = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
     return body.length === 0 ? null : body.view();

@@ -1,10 +1,10 @@
 /**
  * The `http` object of EVE events (event_type http, and inside alerts and
- * fileinfo), in Suricata 8's field order for HTTP/1.x with extended
- * logging on (the stock config): hostname, http_port, url,
- * http_user_agent, http_content_type, http_refer, http_method,
- * protocol, status, redirect, length, then request_headers and
- * response_headers when configured. Absent values are left out.
+ * fileinfo). It follows Suricata 8's field order for HTTP/1.x with
+ * extended logging on, as in the stock config: hostname, http_port, url,
+ * http_user_agent, http_content_type, http_refer, http_method, protocol,
+ * status, redirect, length. request_headers and response_headers follow
+ * when configured. Absent values are left out.
  *
  * Built once per transaction, as a JSON text fragment.
  */

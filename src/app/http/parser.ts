@@ -8,7 +8,7 @@
  *
  * The parser is incremental: any split of the stream gives the same calls,
  * because partial lines are kept in a growing line buffer. It never throws
- * on input; a malformed part becomes an event through `sink.onEvent`.
+ * on input: a malformed part becomes an event through `sink.onEvent`.
  */
 import { HttpEvent } from './events.js';
 
@@ -187,10 +187,10 @@ export class HttpMessageParser {
   }
 
   /**
-   * Ends the direction: a body that runs until close is complete now, and
-   * a start line cut short by the close is still handed on (a request
-   * line with request_line_incomplete; for a response, the first line of
-   * an HTTP/0.9 body).
+   * Ends the direction. A body that runs until close is complete now. A
+   * start line cut short by the close is still handed on: a request line
+   * then raises request_line_incomplete, and a response line can be the
+   * first line of an HTTP/0.9 body.
    */
   finish(): void {
     if (this.state === State.BODY_CLOSE) {

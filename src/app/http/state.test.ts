@@ -44,7 +44,7 @@ function run(request: Uint8Array, response: Uint8Array, feed: Feed, config = def
   return state;
 }
 
-/** The records a feed produced, as plain values. */
+/** Returns the records a feed produced, as plain values. */
 function summary(tx: HttpTransaction): unknown {
   return {
     method: str(tx.method),
@@ -110,8 +110,10 @@ test('http pipelined transactions in order', () => {
   assert.equal(str(second.requestBody.view()), 'hello world');
   assert.equal(second.statusCode, 201);
   assert.equal(str(second.responseBody.view()), 'abc');
-  assert.ok(first.isRequestComplete && first.isResponseComplete);
-  assert.ok(second.isRequestComplete && second.isResponseComplete);
+  assert.ok(first.isRequestComplete);
+  assert.ok(first.isResponseComplete);
+  assert.ok(second.isRequestComplete);
+  assert.ok(second.isResponseComplete);
 });
 
 test('http duplicate headers joined', () => {
@@ -323,7 +325,8 @@ test('http decompression input limit', () => {
   const response = new Uint8Array(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
   const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole', config).transactions[0];
   // Only what the first 64 compressed bytes hold is decoded.
-  assert.ok(tx.responseBodyLength > 0 && tx.responseBodyLength < 64);
+  assert.ok(tx.responseBodyLength > 0);
+  assert.ok(tx.responseBodyLength < 64);
   assert.equal(str(tx.responseBody.view()), plain.subarray(0, tx.responseBodyLength).toString('latin1'));
   assert.ok(tx.hasEvent(HttpEvent.COMPRESSION_BOMB_LIMIT_REACHED));
 });

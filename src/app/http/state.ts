@@ -79,11 +79,11 @@ export const DEFAULT_MAX_HEADERS = 1024;
 export const HEADER_REPETITION_LIMIT = 64;
 
 /**
- * Request bytes held while a CONNECT request waits for its response:
- * a 2xx response turns the connection into a tunnel and the held bytes
- * are dropped, any other response replays them as the next requests, as
- * libhtp waits for the response. Past this bound the held bytes are cut
- * and HttpState.connectHoldDroppedBytes counts the rest. kapu's own bound.
+ * Request bytes held while a CONNECT request waits for its response, as
+ * libhtp waits. A 2xx response turns the connection into a tunnel and the
+ * held bytes are dropped. Any other response replays them as the next
+ * requests. Past this bound the held bytes are cut, and
+ * HttpState.connectHoldDroppedBytes counts the rest. kapu's own bound.
  */
 export const CONNECT_HOLD_LIMIT_BYTES = 64 * 1024;
 
@@ -735,38 +735,25 @@ export class HttpState implements HttpMessageSink {
   }
 
   private requestHeadersEnd(tx: HttpTransaction, body: BodyContext, parser: HttpMessageParser): number {
-    const host = tx.requestHeaders.get('host');
-    if (host === null) {
-      const isHttp11 = tx.requestProtocol !== null && equalsAscii(tx.requestProtocol, 'HTTP/1.1');
-      if (isHttp11) this.raise(tx, HttpEvent.MISSING_HOST_HEADER);
-    } else {
-      const split = splitHostHeader(host);
-      if (split.port !== null && parsePort(split.port) < 0) this.raise(tx, HttpEvent.INVALID_SERVER_PORT_IN_REQUEST);
-      else if (split.port !== null && this.serverPort >= 0 && parsePort(split.port) !== this.serverPort) {
-        this.raise(tx, HttpEvent.REQUEST_SERVER_PORT_TCP_PORT_MISMATCH);
-      }
-      if (tx.hostRaw === null) {
-        tx.hostRaw = host;
-        tx.hostname = normalizeHostname(split.host);
-      } else if (!equalBytes(normalizeHostname(split.host), tx.hostname)) {
-        this.raise(tx, HttpEvent.HOST_HEADER_AMBIGUOUS);
-      }
-    }
+    this.checkRequestHost(tx);
     const authorization = tx.requestHeaders.get('authorization');
     if (authorization !== null) {
       const scheme = latin1(authorization).trimStart().split(/[ \t]/, 1)[0].toLowerCase();
       if (!KNOWN_AUTH_SCHEMES.has(scheme)) this.raise(tx, HttpEvent.REQUEST_AUTH_UNRECOGNIZED);
     }
+
     this.setupDecoders(tx, body, tx.requestHeaders, TO_SERVER);
     body.wantsFile = this.isRequestBodyFile(tx);
     const contentType = tx.requestHeaders.get('content-type');
     const boundary = contentType === null ? null : multipartBoundary(latin1(contentType));
     if (boundary !== null) body.multipart = new MultipartParser(boundary, new MultipartFiles(this, tx));
+
     if (equalsAscii(tx.method ?? EMPTY, 'CONNECT')) {
       this.connectTx = tx;
       this.heldRequest = new BoundedBytes(CONNECT_HOLD_LIMIT_BYTES);
       return BodyMode.TUNNEL;
     }
+
     // RFC 9112 section 6.3: chunked wins over Content-Length; a request
     // without either has no body.
     if (body.isChunked) return BodyMode.CHUNKED;
@@ -777,6 +764,32 @@ export class HttpState implements HttpMessageSink {
     }
     tx.hasNoRequestBody = true;
     return BodyMode.NONE;
+  }
+
+  /**
+   * Sets the host from the Host header when the URI has none, and checks
+   * the header: missing in HTTP/1.1, a bad port, or a host that differs
+   * from the URI's.
+   */
+  private checkRequestHost(tx: HttpTransaction): void {
+    const host = tx.requestHeaders.get('host');
+    if (host === null) {
+      const isHttp11 = tx.requestProtocol !== null && equalsAscii(tx.requestProtocol, 'HTTP/1.1');
+      if (isHttp11) this.raise(tx, HttpEvent.MISSING_HOST_HEADER);
+      return;
+    }
+    const split = splitHostHeader(host);
+    if (split.port !== null && parsePort(split.port) < 0) {
+      this.raise(tx, HttpEvent.INVALID_SERVER_PORT_IN_REQUEST);
+    } else if (split.port !== null && this.serverPort >= 0 && parsePort(split.port) !== this.serverPort) {
+      this.raise(tx, HttpEvent.REQUEST_SERVER_PORT_TCP_PORT_MISMATCH);
+    }
+    if (tx.hostRaw === null) {
+      tx.hostRaw = host;
+      tx.hostname = normalizeHostname(split.host);
+    } else if (!equalBytes(normalizeHostname(split.host), tx.hostname)) {
+      this.raise(tx, HttpEvent.HOST_HEADER_AMBIGUOUS);
+    }
   }
 
   // Responses.
@@ -995,7 +1008,7 @@ const EMPTY = new Uint8Array(0);
 const CRLF = Uint8Array.of(0x0d, 0x0a);
 const LF_ONLY = Uint8Array.of(0x0a);
 
-/** Methods libhtp knows (RFC 9110, WebDAV and DeltaV); others count as unknown. */
+/** Methods libhtp recognises (RFC 9110, WebDAV and DeltaV). Others count as unknown. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND', 'PROPPATCH', 'MKCOL',
   'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'VERSION-CONTROL', 'CHECKOUT', 'UNCHECKOUT', 'CHECKIN', 'UPDATE', 'LABEL',

@@ -162,8 +162,9 @@ function bestFitByte(codePoint: number): number {
 }
 
 /**
- * Decodes `%uHHHH` at `at` to one byte; returns -1 when there is no valid
- * %u escape there, or -2 - byte when the code point was replaced by '?'.
+ * Decodes `%uHHHH` at `at` to one byte. Returns -1 without a valid %u
+ * escape there. Otherwise returns the byte, plus U_REPLACED when the code
+ * point has no one-byte form and became '?'.
  */
 function decodePercentU(bytes: Uint8Array, at: number): number {
   if (at + 5 >= bytes.length || (bytes[at + 1] !== 0x75 && bytes[at + 1] !== 0x55)) return -1;
@@ -173,8 +174,11 @@ function decodePercentU(bytes: Uint8Array, at: number): number {
   const h4 = hexValue(bytes[at + 5]);
   if (h1 < 0 || h2 < 0 || h3 < 0 || h4 < 0) return -1;
   const mapped = bestFitByte((((h1 << 4) | h2) << 8) | (h3 << 4) | h4);
-  return mapped < 0 ? -2 - QUESTION_MARK_BYTE : mapped;
+  return mapped < 0 ? U_REPLACED | QUESTION_MARK_BYTE : mapped;
 }
+
+/** Bit that decodePercentU sets when it wrote '?' for an unmapped code point. */
+const U_REPLACED = 0x100;
 
 /** Decodes `%HH` at `at`, or returns -1 when there is no valid escape there. */
 function decodePercentHex(bytes: Uint8Array, at: number): number {
@@ -199,8 +203,8 @@ export function decodePath(path: Uint8Array): NormalizedPath {
       const u = decodePercentU(path, i);
       const hex = u === -1 ? decodePercentHex(path, i) : -1;
       if (u !== -1) {
-        c = u >= 0 ? u : -2 - u;
-        if (u < 0) flags |= UriFlag.BESTFIT_REPLACED;
+        c = u & 0xff;
+        if ((u & U_REPLACED) !== 0) flags |= UriFlag.BESTFIT_REPLACED;
         flags |= UriFlag.U_ENCODED;
         i += 5;
       } else if (hex >= 0) {
@@ -231,7 +235,7 @@ export function decodeComponent(bytes: Uint8Array): Uint8Array {
     if (c === PERCENT) {
       const u = decodePercentU(bytes, i);
       if (u !== -1) {
-        out[n++] = u >= 0 ? u : -2 - u;
+        out[n++] = u & 0xff;
         i += 5;
         continue;
       }

@@ -1,8 +1,8 @@
 /**
  * Runs the `http` and `fileinfo` checks of suricata-verify cases on the
- * EVE objects this parser builds: each case's pcap is split into TCP
- * streams, parsed, and every check filter on event_type http or fileinfo
- * must match as many transactions or files as Suricata wrote events.
+ * EVE objects this parser builds. Each case's pcap is split into TCP
+ * streams and parsed. Every check filter on event_type http or fileinfo
+ * must then match as many transactions or files as Suricata wrote events.
  * Only the http.*, fileinfo.* and tx_id keys of a filter are compared;
  * the cases chosen run with Suricata's stock config.
  */
