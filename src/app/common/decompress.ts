@@ -102,6 +102,7 @@ export class BodyDecoder {
     // One byte past the limit distinguishes a body that ends exactly at the
     // limit from one that goes on.
     const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: this.maxOutputBytes + 1 };
+
     let out: Uint8Array;
     try {
       out = this.inflateOnce(data, options);
@@ -123,6 +124,7 @@ export class BodyDecoder {
       this.isPassthrough = true;
       return this.input.slice(0, this.inputLength);
     }
+
     if (out.length > this.maxOutputBytes) {
       out = out.subarray(0, this.maxOutputBytes);
       this.flags |= DecodeFlag.OUTPUT_LIMIT;

@@ -130,3 +130,28 @@ test('request line cut by close event', () => {
   assert.equal(str(tx.uriRaw), '/partial');
   assert.ok(tx.events.map((e) => HTTP_EVENT_NAMES[e]).includes('request_line_incomplete'));
 });
+
+test('random input never throws', () => {
+  // Seeded bytes biased towards HTTP's own characters, so the parser
+  // reaches headers, chunk sizes and bodies, fed in random splits.
+  const alphabet = enc('GET POST HTTP/1.1 200 \r\n:;0123456789abcdefxyz%u/.-Content-Length: Transfer-Encoding: chunked gzip\x00\xff\t');
+  let x = 20261204;
+  const next = (): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x;
+  };
+  for (let round = 0; round < 200; round++) {
+    const state = new HttpState();
+    for (let piece = 0; piece < 20; piece++) {
+      const length = 1 + (next() % 64);
+      const bytes = new Uint8Array(length);
+      for (let i = 0; i < length; i++) bytes[i] = alphabet[next() % alphabet.length];
+      assert.doesNotThrow(() => state.handleData(next() % 2, bytes, 0, length, 0));
+    }
+    assert.doesNotThrow(() => {
+      state.handleGap(0, 10);
+      state.handleEnd(0);
+      state.handleEnd(1);
+    });
+  }
+});
