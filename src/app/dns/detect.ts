@@ -1,0 +1,178 @@
+/**
+ * DNS rule keywords: the sticky buffers (`dns.query` and the Suricata 8
+ * section buffers) and the integer keywords `dns.opcode`, `dns.rcode` and
+ * `dns.rrtype`. Each DNS message is one transaction (state.ts), so a
+ * buffer gives one entry per name and the rule matches when any of them
+ * matches, as Suricata's multi-buffers do. Suricata:
+ * rules/dns-keywords.html.
+ */
+import { Direction } from '../../core/packet.js';
+import { ErrorCode } from '../../core/errors.js';
+import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../../detect/signature.js';
+import { registerKeyword } from '../../detect/keywords/keyword-table.js';
+import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
+import { dnsOpcode, dnsRcode, type DnsRecord } from './parser.js';
+import type { DnsTransaction } from './state.js';
+
+/** Canonical DNS buffer names. */
+export const DnsBuffer = {
+  QUERY: 'dns.query',
+  QUERIES_RRNAME: 'dns.queries.rrname',
+  ANSWERS_RRNAME: 'dns.answers.rrname',
+  AUTHORITIES_RRNAME: 'dns.authorities.rrname',
+  ADDITIONALS_RRNAME: 'dns.additionals.rrname',
+  RESPONSE_RRNAME: 'dns.response.rrname',
+} as const;
+
+const EMPTY: Uint8Array[] = [];
+
+/** Returns the query names of a request, one buffer per query (`dns.query`). */
+export function getDnsQueries(tx: DnsTransaction): Uint8Array[] {
+  return tx.direction === Direction.TO_SERVER ? tx.queryNames : EMPTY;
+}
+
+function recordNames(records: DnsRecord[], out: Uint8Array[]): void {
+  for (const r of records) out.push(r.name.value);
+}
+
+/** Adds the names inside rdata (CNAME, NS, PTR, MX, SOA, SRV targets). */
+function rdataNames(records: DnsRecord[], out: Uint8Array[]): void {
+  for (const r of records) {
+    const d = r.rdata;
+    if (d.kind === 'name' || d.kind === 'mx') out.push(d.name.value);
+    else if (d.kind === 'soa') out.push(d.mname.value, d.rname.value);
+    else if (d.kind === 'srv') out.push(d.target.value);
+  }
+}
+
+/**
+ * Returns every buffer of `bufferName` for a transaction seen in
+ * `direction`, or an empty list when the buffer does not apply.
+ */
+export function getDnsBuffers(tx: DnsTransaction, bufferName: string, direction: number): Uint8Array[] {
+  const m = tx.message;
+  if (m === null || direction !== tx.direction) return EMPTY;
+  const out: Uint8Array[] = [];
+  switch (bufferName) {
+    case DnsBuffer.QUERY:
+      return getDnsQueries(tx);
+    case DnsBuffer.QUERIES_RRNAME:
+      return tx.queryNames;
+    case DnsBuffer.ANSWERS_RRNAME:
+      recordNames(m.answers, out);
+      return out;
+    case DnsBuffer.AUTHORITIES_RRNAME:
+      recordNames(m.authorities, out);
+      return out;
+    case DnsBuffer.ADDITIONALS_RRNAME:
+      recordNames(m.additionals, out);
+      return out;
+    case DnsBuffer.RESPONSE_RRNAME:
+      if (direction !== Direction.TO_CLIENT) return EMPTY;
+      for (const name of tx.queryNames) out.push(name);
+      for (const section of [m.answers, m.authorities, m.additionals]) {
+        recordNames(section, out);
+        rdataNames(section, out);
+      }
+      return out;
+    default:
+      return EMPTY;
+  }
+}
+
+/** Returns the first buffer of `bufferName`, or null when there is none. */
+export function getDnsBuffer(tx: DnsTransaction, bufferName: string, direction: number): Uint8Array | null {
+  const list = getDnsBuffers(tx, bufferName, direction);
+  return list.length > 0 ? list[0] : null;
+}
+
+/** DNS message fields that the integer keywords compare. */
+export const DnsField = {
+  OPCODE: 0,
+  RCODE: 1,
+  RRTYPE: 2,
+} as const;
+
+/**
+ * `dns.opcode`, `dns.rcode` and `dns.rrtype`. The detection engine calls
+ * `matchTx` with each DNS transaction of the flow; `match` is the packet
+ * form and never matches, because these fields live in transactions.
+ */
+export class DnsFieldMatch implements PacketMatcher {
+  readonly isTxMatcher = true;
+  constructor(
+    readonly keyword: string,
+    readonly field: number,
+    readonly value: UintValue,
+  ) {}
+
+  match(_p: unknown, _flow: unknown, _ctx: DetectThreadContext): boolean {
+    return false;
+  }
+
+  /** Tells whether the transaction's field satisfies the comparison. */
+  matchTx(tx: DnsTransaction, direction: number): boolean {
+    const m = tx.message;
+    if (m === null || direction !== tx.direction) return false;
+    switch (this.field) {
+      case DnsField.OPCODE:
+        return this.value.matches(dnsOpcode(m.flags));
+      case DnsField.RCODE:
+        return this.value.matches(dnsRcode(m.flags));
+      case DnsField.RRTYPE:
+        for (const q of m.queries) if (this.value.matches(q.rrtype)) return true;
+        for (const a of m.answers) if (this.value.matches(a.rrtype)) return true;
+        return false;
+      default:
+        return false;
+    }
+  }
+}
+
+function stickyKeyword(name: string, aliases: readonly string[], description: string, anchor: string): KeywordDef {
+  return {
+    name,
+    ...(aliases.length > 0 ? { aliases } : {}),
+    description,
+    docsAnchor: `dns-keywords.html#${anchor}`,
+    value: 'none',
+    setup(b: SignatureBuilder): void {
+      b.selectBuffer(name);
+    },
+  };
+}
+
+function fieldKeyword(name: string, field: number, max: number, description: string, anchor: string): KeywordDef {
+  return {
+    name,
+    description,
+    docsAnchor: `dns-keywords.html#${anchor}`,
+    value: 'required',
+    setup(b: SignatureBuilder, value: string): void {
+      const parsed = parseUintValue(value, max);
+      if (typeof parsed === 'string') {
+        b.error(ErrorCode.RULE_BAD_VALUE, parsed);
+        return;
+      }
+      b.addPacketMatch(new DnsFieldMatch(name, field, parsed));
+    },
+  };
+}
+
+/** The DNS keywords, registered by registerDnsKeywords. */
+export const DNS_KEYWORDS: readonly KeywordDef[] = [
+  stickyKeyword(DnsBuffer.QUERY, ['dns_query'], 'inspect each query name of a DNS request', 'dns-query'),
+  stickyKeyword(DnsBuffer.QUERIES_RRNAME, [], 'inspect each query name of a DNS message', 'dns-queries-rrname'),
+  stickyKeyword(DnsBuffer.ANSWERS_RRNAME, ['dns.answer.name'], 'inspect each answer name of a DNS message', 'dns-answers-rrname'),
+  stickyKeyword(DnsBuffer.AUTHORITIES_RRNAME, [], 'inspect each authority name of a DNS message', 'dns-authorities-rrname'),
+  stickyKeyword(DnsBuffer.ADDITIONALS_RRNAME, [], 'inspect each additional name of a DNS message', 'dns-additionals-rrname'),
+  stickyKeyword(DnsBuffer.RESPONSE_RRNAME, [], 'inspect every name of a DNS response, rdata names included', 'dns-response-rrname'),
+  fieldKeyword('dns.opcode', DnsField.OPCODE, 15, 'match the DNS header opcode', 'dns-opcode'),
+  fieldKeyword('dns.rcode', DnsField.RCODE, 15, 'match the DNS header response code', 'dns-rcode'),
+  fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the record type of a DNS query or answer', 'dns-rrtype'),
+];
+
+/** Registers the DNS keywords in the keyword table. */
+export function registerDnsKeywords(): void {
+  for (const def of DNS_KEYWORDS) registerKeyword(def);
+}
