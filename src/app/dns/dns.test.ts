@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Direction } from '../../core/packet.js';
+import { Direction, IpProto } from '../../core/packet.js';
 import { DnsEvent, DNS_EVENT_NAMES, findDnsEvent } from './events.js';
 import { DnsStatus, MAX_DNS_NAME_BYTES, parseDnsMessage } from './parser.js';
 import { DnsState } from './state.js';
@@ -8,7 +8,8 @@ import { buildDnsEve, formatDnsAddress, resolveDnsEveVersion } from './eve.js';
 import { DnsBuffer, DNS_KEYWORDS, DnsFieldMatch, getDnsBuffer, getDnsBuffers, getDnsQueries } from './detect.js';
 import { probeDns, probeDnsTcp } from './probe.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
-import { hexRows, splitPlans } from './test-support.js';
+import { hexRows, readCaptureFlows, splitPlans } from './test-support.js';
+import { join } from 'node:path';
 
 const text = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('latin1'));
 
@@ -396,4 +397,28 @@ test('dns probe udp and tcp', () => {
   assert.equal(probeDnsTcp(framed, 0, 20, Direction.TO_SERVER), 'need_more');
   const http = Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
   assert.equal(probeDnsTcp(http, 0, http.length, Direction.TO_SERVER), 'no');
+});
+
+test('dns over tcp from capture', () => {
+  // tshark -r dns-tcp.pcapng -T fields -e dns.id -e dns.qry.name: the TCP
+  // query 0xb4c3 for ripe.net (type ANY) and its response flags 0x8180.
+  // tshark -Y 'dns.flags.response==1 && tcp' -e dns.resp.type:
+  // 48,48,48,48,46,43,43,46 (four DNSKEY, RRSIG, two DS, RRSIG).
+  const flow = readCaptureFlows(join(process.cwd(), 'test', 'pcaps', 'app', 'dns', 'dns-tcp.pcapng')).find((f) => f.ipProto === IpProto.TCP)!;
+  for (const plan of splitPlans(flow.streams[1].length, 99, 3)) {
+    const state = new DnsState(true);
+    state.handleData(Direction.TO_SERVER, flow.streams[0], 0, flow.streams[0].length, 0);
+    let at = 0;
+    for (const n of plan) {
+      state.handleData(Direction.TO_CLIENT, flow.streams[1], at, n, 0);
+      at += n;
+    }
+    const [request, response] = state.transactions;
+    assert.equal(request.message!.id, 0xb4c3);
+    assert.deepEqual(request.queryNames.map(text), ['ripe.net']);
+    assert.equal(response.message!.flags, 0x8180);
+    assert.deepEqual(response.message!.answers.map((a) => a.rrtype), [48, 48, 48, 48, 46, 43, 43, 46]);
+    assert.equal(response.requestTxId, 0);
+    assert.deepEqual(state.events, []);
+  }
 });
