@@ -143,8 +143,8 @@ test('dns name above length limit', () => {
   const msg = Uint8Array.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
   const m = parseDnsMessage(msg, 0, msg.length).message!;
   assert.equal(m.queries[0].name.isTruncated, true);
-  assert.equal(m.queries[0].name.value.length, 16 * 64 - 1);
-  assert.ok(m.queries[0].name.value.length <= MAX_DNS_NAME_BYTES);
+  assert.equal(m.queries[0].name.value.length, MAX_DNS_NAME_BYTES);
+  assert.equal(MAX_DNS_NAME_BYTES, 1025);
   assert.deepEqual(m.events, [DnsEvent.NAME_TOO_LONG]);
 });
 
@@ -181,13 +181,15 @@ test('dns record types decoded', () => {
   const obj = JSON.parse(eve);
   assert.deepEqual(obj.answers, [
     { rrname: 'x', rrtype: 'MX', ttl: 5, rdata: 'mail.example' },
-    { rrname: 'x', rrtype: 'TXT', ttl: 5, rdata: 'abc' },
+    { rrname: 'x', rrtype: 'TXT', ttl: 5, rdata: 'ab' },
+    { rrname: 'x', rrtype: 'TXT', ttl: 5, rdata: 'c' },
     { rrname: 'x', rrtype: 'SOA', ttl: 5, soa: { mname: 'ns.example', rname: 'host.example', serial: 7, refresh: 8, retry: 9, expire: 10, minimum: 11 } },
     { rrname: 'x', rrtype: 'SRV', ttl: 5, srv: { priority: 1, weight: 2, port: 443, name: 's.example' } },
     { rrname: 'x', rrtype: 'SSHFP', ttl: 5, sshfp: { fingerprint: 'aa:bb', algo: 1, type: 1 } },
     { rrname: 'x', rrtype: 'AAAA', ttl: 5, rdata: '2001:0db8:0000:0000:0000:0000:0000:0001' },
   ]);
   assert.deepEqual(Object.keys(obj.grouped), ['MX', 'TXT', 'SOA', 'SRV', 'SSHFP', 'AAAA']);
+  assert.deepEqual(obj.grouped.TXT, ['ab', 'c']);
 });
 
 test('dns eve v3 request and response', () => {
@@ -195,14 +197,14 @@ test('dns eve v3 request and response', () => {
   state.handleData(Direction.TO_SERVER, REQUEST, 0, REQUEST.length, 1);
   state.handleData(Direction.TO_CLIENT, RESPONSE, 0, RESPONSE.length, 2);
   assert.deepEqual(buildDnsEve(state.transactions[0], 3), [
-    '{"version":3,"type":"request","id":4660,"flags":"100","rd":true,"opcode":0,"rcode":"NOERROR","queries":[{"rrname":"www.example.com","rrtype":"A"}]}',
+    '{"version":3,"type":"request","tx_id":0,"id":4660,"flags":"100","rd":true,"opcode":0,"rcode":"NOERROR","queries":[{"rrname":"www.example.com","rrtype":"A"}]}',
   ]);
   assert.deepEqual(buildDnsEve(state.transactions[1], 3), [
-    '{"version":3,"type":"response","id":4660,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rcode":"NOERROR",' +
+    '{"version":3,"type":"response","tx_id":1,"id":4660,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rcode":"NOERROR",' +
       '"queries":[{"rrname":"www.example.com","rrtype":"A"}],' +
       '"answers":[{"rrname":"www.example.com","rrtype":"CNAME","ttl":3600,"rdata":"web.example.com"},{"rrname":"web.example.com","rrtype":"A","ttl":60,"rdata":"192.0.2.1"}],' +
-      '"grouped":{"CNAME":["web.example.com"],"A":["192.0.2.1"]},' +
-      '"additionals":[{"rrname":"","rrtype":"OPT","ttl":0,"opt":[]}]}',
+      // The OPT record carries no options, so no additionals are written.
+      '"grouped":{"CNAME":["web.example.com"],"A":["192.0.2.1"]}}',
   ]);
 });
 
@@ -421,4 +423,27 @@ test('dns over tcp from capture', () => {
     assert.equal(response.requestTxId, 0);
     assert.deepEqual(state.events, []);
   }
+});
+
+test('dns eve opt option and truncated name', () => {
+  // Response for a 20-label name (cut, see the length test) with one OPT
+  // record carrying an EDNS cookie option (code 10, RFC 7873).
+  const labels: number[] = [];
+  for (let i = 0; i < 20; i++) labels.push(63, ...new Array<number>(63).fill(0x61));
+  const opt = [0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 8, 0, 10, 0, 4, 0xde, 0xad, 0xbe, 0xef];
+  const msg = Uint8Array.from([0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 1, ...labels, 0, 0, 1, 0, 1, ...opt]);
+  const state = new DnsState(false);
+  state.handleData(Direction.TO_CLIENT, msg, 0, msg.length, 0);
+  const obj = JSON.parse(buildDnsEve(state.transactions[0], 3)[0]);
+  assert.equal(obj.queries[0].rrname_truncated, true);
+  assert.deepEqual(obj.additionals, [{ rrname: '', rrtype: 'OPT', ttl: 0, opt: [{ code: 10, data: 'deadbeef' }] }]);
+});
+
+test('dns eve name bytes not utf-8', () => {
+  // Query name with bytes 0xff and 0x01: printed as \xff and \x01 text.
+  const msg = Uint8Array.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x61, 0xff, 0x01, 0, 0, 1, 0, 1]);
+  const state = new DnsState(false);
+  state.handleData(Direction.TO_SERVER, msg, 0, msg.length, 0);
+  const obj = JSON.parse(buildDnsEve(state.transactions[0], 3)[0]);
+  assert.equal(obj.queries[0].rrname, 'a\\xff\\x01');
 });

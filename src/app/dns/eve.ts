@@ -2,7 +2,7 @@
  * The EVE `dns` object, as Suricata 8 writes it. Version 3 (the default)
  * writes one record per message:
  *
- *   {"version":3,"type":"request","id":4660,"flags":"100","rd":true,
+ *   {"version":3,"type":"request","tx_id":0,"id":4660,"flags":"100","rd":true,
  *    "opcode":0,"rcode":"NOERROR","queries":[{"rrname":"a.example","rrtype":"A"}]}
  *
  * and for a response adds `answers` (detailed records), `grouped` (rdata
@@ -12,7 +12,7 @@
  */
 import { Direction } from '../../core/packet.js';
 import { jsonBytes, jsonQuote, toHex } from './json-text.js';
-import { DNS_FLAG_QR, dnsOpcode, dnsRcode, type DnsMessage, type DnsName, type DnsRdata, type DnsRecord } from './parser.js';
+import { DNS_FLAG_QR, DnsType, dnsOpcode, dnsRcode, type DnsMessage, type DnsName, type DnsRdata, type DnsRecord } from './parser.js';
 import type { DnsTransaction } from './state.js';
 
 /** EVE dns format versions kapu writes. */
@@ -67,50 +67,14 @@ function nameJson(name: DnsName): string {
   return jsonBytes(name.value);
 }
 
-/** Returns the JSON of rdata in the `rdata` form, or null for types logged as objects. */
-function rdataText(rdata: DnsRdata): string | null {
-  switch (rdata.kind) {
-    case 'address':
-      return jsonQuote(formatDnsAddress(rdata.bytes));
-    case 'name':
-    case 'mx':
-      return nameJson(rdata.name);
-    case 'txt': {
-      let total = 0;
-      for (const s of rdata.strings) total += s.length;
-      const joined = new Uint8Array(total);
-      let at = 0;
-      for (const s of rdata.strings) {
-        joined.set(s, at);
-        at += s.length;
-      }
-      return jsonBytes(joined);
-    }
-    case 'raw':
-      return jsonBytes(rdata.bytes);
-    default:
-      return null;
-  }
-}
-
-/** Returns `"key":{...}` for rdata logged as an object, or null. */
-function rdataObject(rdata: DnsRdata): string | null {
-  switch (rdata.kind) {
-    case 'soa':
-      return `"soa":${soaJson(rdata)}`;
-    case 'srv':
-      return `"srv":${srvJson(rdata)}`;
-    case 'sshfp':
-      return `"sshfp":${sshfpJson(rdata)}`;
-    case 'opt':
-      return `"opt":[${rdata.options.map((o) => `{"code":${o.code},"data":${jsonQuote(toHex(o.data))}}`).join(',')}]`;
-    default:
-      return null;
-  }
+/** Returns `"key":"name"`, plus `"<key>_truncated":true` for a cut name. */
+function namedField(key: string, name: DnsName): string {
+  const out = `"${key}":${nameJson(name)}`;
+  return name.isTruncated ? `${out},"${key}_truncated":true` : out;
 }
 
 function soaJson(s: Extract<DnsRdata, { kind: 'soa' }>): string {
-  return `{"mname":${nameJson(s.mname)},"rname":${nameJson(s.rname)},"serial":${s.serial},"refresh":${s.refresh},"retry":${s.retry},"expire":${s.expire},"minimum":${s.minimum}}`;
+  return `{${namedField('mname', s.mname)},${namedField('rname', s.rname)},"serial":${s.serial},"refresh":${s.refresh},"retry":${s.retry},"expire":${s.expire},"minimum":${s.minimum}}`;
 }
 
 function srvJson(s: Extract<DnsRdata, { kind: 'srv' }>): string {
@@ -121,38 +85,98 @@ function sshfpJson(s: Extract<DnsRdata, { kind: 'sshfp' }>): string {
   return `{"fingerprint":${jsonQuote(toHex(s.fingerprint, ':'))},"algo":${s.algorithm},"type":${s.fingerprintType}}`;
 }
 
-/** Returns one detailed record: rrname, rrtype, ttl and rdata (or its object). */
-function recordJson(r: DnsRecord): string {
-  let out = `{"rrname":${nameJson(r.name)},"rrtype":${jsonQuote(dnsRrtypeName(r.rrtype))},"ttl":${r.ttl}`;
-  const text = rdataText(r.rdata);
-  if (text !== null) out += `,"rdata":${text}`;
-  const obj = rdataObject(r.rdata);
-  if (obj !== null) out += `,${obj}`;
-  return out + '}';
+function optJson(s: Extract<DnsRdata, { kind: 'opt' }>): string {
+  return `[${s.options.map((o) => `{"code":${o.code},"data":${jsonQuote(toHex(o.data))}}`).join(',')}]`;
 }
 
-/** Returns `"grouped":{...}`: rdata of the answers by type, in first-seen order. */
-function groupedJson(answers: DnsRecord[]): string {
+/**
+ * Returns the detailed form of a record: rrname, rrtype, ttl, then `rdata`
+ * or the type's object. A TXT record gives one entry per character-string,
+ * so this returns a list. Types without a decoder get no rdata, except
+ * NULL, whose bytes are printed.
+ */
+function recordJson(r: DnsRecord): string[] {
+  const head = `{${namedField('rrname', r.name)},"rrtype":${jsonQuote(dnsRrtypeName(r.rrtype))},"ttl":${r.ttl}`;
+  const d = r.rdata;
+  switch (d.kind) {
+    case 'address':
+      return [`${head},"rdata":${jsonQuote(formatDnsAddress(d.bytes))}}`];
+    case 'name':
+    case 'mx':
+      return [`${head},${namedField('rdata', d.name)}}`];
+    case 'txt':
+      return d.strings.map((t) => `${head},"rdata":${jsonBytes(t)}}`);
+    case 'soa':
+      return [`${head},"soa":${soaJson(d)}}`];
+    case 'srv':
+      return [`${head},"srv":${srvJson(d)}}`];
+    case 'sshfp':
+      return [`${head},"sshfp":${sshfpJson(d)}}`];
+    case 'opt':
+      return [`${head},"opt":${optJson(d)}}`];
+    case 'raw':
+      return r.rrtype === DnsType.NULL ? [`${head},"rdata":${jsonBytes(d.bytes)}}`] : [`${head}}`];
+    default:
+      return [`${head}}`];
+  }
+}
+
+/** Returns the values that `grouped` lists for a record (none for types without a decoder). */
+function groupedValues(r: DnsRecord): string[] {
+  const d = r.rdata;
+  switch (d.kind) {
+    case 'address':
+      return [jsonQuote(formatDnsAddress(d.bytes))];
+    case 'name':
+    case 'mx':
+      return [nameJson(d.name)];
+    case 'txt':
+      return d.strings.map(jsonBytes);
+    case 'soa':
+      return [soaJson(d)];
+    case 'srv':
+      return [srvJson(d)];
+    case 'sshfp':
+      return [sshfpJson(d)];
+    case 'raw':
+      return r.rrtype === DnsType.NULL ? [jsonBytes(d.bytes)] : [];
+    default:
+      return [];
+  }
+}
+
+/** Returns `"answers":[...],"grouped":{...}`: detailed records and rdata by type in first-seen order. */
+function answersJson(answers: DnsRecord[]): string {
   const groups = new Map<string, string[]>();
+  const detailed: string[] = [];
   for (const a of answers) {
-    let value = rdataText(a.rdata);
-    if (value === null) {
-      if (a.rdata.kind === 'soa') value = soaJson(a.rdata);
-      else if (a.rdata.kind === 'srv') value = srvJson(a.rdata);
-      else if (a.rdata.kind === 'sshfp') value = sshfpJson(a.rdata);
-      else continue;
-    }
+    detailed.push(...recordJson(a));
+    const values = groupedValues(a);
+    if (values.length === 0) continue;
     const key = dnsRrtypeName(a.rrtype);
     let list = groups.get(key);
     if (list === undefined) {
       list = [];
       groups.set(key, list);
     }
-    list.push(value);
+    list.push(...values);
   }
   const parts: string[] = [];
   for (const [key, list] of groups) parts.push(`${jsonQuote(key)}:[${list.join(',')}]`);
-  return `"grouped":{${parts.join(',')}}`;
+  return `"answers":[${detailed.join(',')}],"grouped":{${parts.join(',')}}`;
+}
+
+/** Returns `,"authorities":[...]` or ''. */
+function authoritiesJson(m: DnsMessage): string {
+  if (m.authorities.length === 0) return '';
+  return `,"authorities":[${m.authorities.flatMap(recordJson).join(',')}]`;
+}
+
+/** Returns `,"additionals":[...]` or ''. OPT records without options are left out, as Suricata does. */
+function additionalsJson(m: DnsMessage): string {
+  const kept = m.additionals.filter((r) => !(r.rdata.kind === 'opt' && r.rdata.options.length === 0));
+  if (kept.length === 0) return '';
+  return `,"additionals":[${kept.flatMap(recordJson).join(',')}]`;
 }
 
 /** Returns the header fields: id, flags as unpadded hex, flag booleans and opcode. */
@@ -171,6 +195,7 @@ function headerJson(m: DnsMessage): string {
 function queriesJson(m: DnsMessage): string {
   const items = m.queries.map((q) => {
     let item = `{"rrname":${nameJson(q.name)},"rrtype":${jsonQuote(dnsRrtypeName(q.rrtype))}`;
+    // Suricata writes the truncation flag after rrtype in queries.
     if (q.name.isTruncated) item += ',"rrname_truncated":true';
     return item + '}';
   });
@@ -185,12 +210,10 @@ export function buildDnsEveV3(tx: DnsTransaction): string | null {
   const m = tx.message;
   if (m === null) return null;
   const type = tx.direction === Direction.TO_SERVER ? 'request' : 'response';
-  let out = `{"version":3,"type":"${type}",${headerJson(m)},"rcode":${jsonQuote(dnsRcodeName(dnsRcode(m.flags)))}`;
+  let out = `{"version":3,"type":"${type}","tx_id":${tx.txId},${headerJson(m)},"rcode":${jsonQuote(dnsRcodeName(dnsRcode(m.flags)))}`;
   if (m.queries.length > 0) out += ',' + queriesJson(m);
-  if (m.answers.length > 0) out += `,"answers":[${m.answers.map(recordJson).join(',')}],${groupedJson(m.answers)}`;
-  if (m.authorities.length > 0) out += `,"authorities":[${m.authorities.map(recordJson).join(',')}]`;
-  if (m.additionals.length > 0) out += `,"additionals":[${m.additionals.map(recordJson).join(',')}]`;
-  return out + '}';
+  if (m.answers.length > 0) out += ',' + answersJson(m.answers);
+  return out + authoritiesJson(m) + additionalsJson(m) + '}';
 }
 
 /**
@@ -201,18 +224,18 @@ export function buildDnsEveV2(tx: DnsTransaction): string[] {
   const m = tx.message;
   if (m === null) return [];
   if (tx.direction === Direction.TO_SERVER) {
+    const z = (m.flags & 0x0040) !== 0 ? ',"z":true' : '';
     return m.queries.map(
       (q) =>
-        `{"type":"query","id":${m.id},"rrname":${nameJson(q.name)},"rrtype":${jsonQuote(dnsRrtypeName(q.rrtype))},"tx_id":${tx.txId},"opcode":${dnsOpcode(m.flags)}}`,
+        `{"type":"query","id":${m.id},${namedField('rrname', q.name)},"rrtype":${jsonQuote(dnsRrtypeName(q.rrtype))},"tx_id":${tx.txId}${z},"opcode":${dnsOpcode(m.flags)}}`,
     );
   }
   let out = `{"version":2,"type":"answer",${headerJson(m)}`;
   const first = m.queries[0];
-  if (first !== undefined) out += `,"rrname":${nameJson(first.name)},"rrtype":${jsonQuote(dnsRrtypeName(first.rrtype))}`;
+  if (first !== undefined) out += `,${namedField('rrname', first.name)},"rrtype":${jsonQuote(dnsRrtypeName(first.rrtype))}`;
   out += `,"rcode":${jsonQuote(dnsRcodeName(dnsRcode(m.flags)))}`;
-  if (m.answers.length > 0) out += `,"answers":[${m.answers.map(recordJson).join(',')}],${groupedJson(m.answers)}`;
-  if (m.authorities.length > 0) out += `,"authorities":[${m.authorities.map(recordJson).join(',')}]`;
-  return [out + '}'];
+  if (m.answers.length > 0) out += ',' + answersJson(m.answers);
+  return [out + authoritiesJson(m) + additionalsJson(m) + '}'];
 }
 
 /** Builds the `dns` objects of a transaction for the chosen version (one or more). */

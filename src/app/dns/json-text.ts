@@ -3,7 +3,7 @@
  * turn protocol bytes into JSON string literals the way Suricata's EVE
  * writer does: valid UTF-8 stays as it is, and a field that is not valid
  * UTF-8 keeps its printable ASCII bytes and writes every other byte as the
- * four characters `\xNN` (upper-case hex).
+ * four characters `\xnn` (lower-case hex).
  */
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -30,7 +30,7 @@ export function bytesToEveText(bytes: Uint8Array): string {
     let out = '';
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
-      out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\x' + b.toString(16).toUpperCase().padStart(2, '0');
+      out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\x' + b.toString(16).padStart(2, '0');
     }
     return out;
   }

@@ -43,9 +43,10 @@ export const DnsType = {
 } as const;
 
 /**
- * Longest decompressed name kept, in bytes. Longer names are cut here, the
- * name is marked truncated and dns.name_too_long is raised. RFC 1035 allows
- * 255 bytes on the wire; Suricata keeps 1025 bytes of the dotted form.
+ * Longest decompressed name kept, in bytes. Longer names are cut to exactly
+ * this length, marked truncated, and dns.name_too_long is raised. RFC 1035
+ * allows 255 bytes on the wire, but compression pointers can build longer
+ * names; Suricata 8 keeps 1025 bytes of the dotted form.
  */
 export const MAX_DNS_NAME_BYTES = 1025;
 
@@ -204,14 +205,24 @@ function readName(r: MessageReader, at: number, out: DnsName): number {
       isTruncated = true;
     }
     if (!isTruncated) {
-      const need = (length > 0 ? 1 : 0) + len;
-      if (length + need > MAX_DNS_NAME_BYTES) {
-        r.addEvent(DnsEvent.NAME_TOO_LONG);
-        isTruncated = true;
-      } else {
-        if (length > 0) NAME_SCRATCH[length++] = 0x2e;
-        NAME_SCRATCH.set(bytes.subarray(pos + 1, pos + 1 + len), length);
-        length += len;
+      // Past MAX_DNS_NAME_BYTES the name keeps exactly that many bytes,
+      // cut inside the label when need be, as Suricata does.
+      if (length > 0) {
+        if (length === MAX_DNS_NAME_BYTES) {
+          r.addEvent(DnsEvent.NAME_TOO_LONG);
+          isTruncated = true;
+        } else {
+          NAME_SCRATCH[length++] = 0x2e;
+        }
+      }
+      if (!isTruncated) {
+        const take = Math.min(len, MAX_DNS_NAME_BYTES - length);
+        NAME_SCRATCH.set(bytes.subarray(pos + 1, pos + 1 + take), length);
+        length += take;
+        if (take < len) {
+          r.addEvent(DnsEvent.NAME_TOO_LONG);
+          isTruncated = true;
+        }
       }
     }
     pos += 1 + len;
