@@ -11,7 +11,7 @@ import { ErrorCode } from '../../core/errors.js';
 import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../../detect/signature.js';
 import { registerKeyword } from '../../detect/keywords/keyword-table.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
-import { dnsOpcode, dnsRcode, type DnsRecord } from './parser.js';
+import { dnsOpcode, dnsRcode } from './parser.js';
 import type { DnsTransaction } from './state.js';
 
 /** Canonical DNS buffer names. */
@@ -31,50 +31,25 @@ export function getDnsQueries(tx: DnsTransaction): Uint8Array[] {
   return tx.direction === Direction.TO_SERVER ? tx.queryNames : EMPTY;
 }
 
-function recordNames(records: DnsRecord[], out: Uint8Array[]): void {
-  for (const r of records) out.push(r.name.value);
-}
-
-/** Adds the names inside rdata (CNAME, NS, PTR, MX, SOA, SRV targets). */
-function rdataNames(records: DnsRecord[], out: Uint8Array[]): void {
-  for (const r of records) {
-    const d = r.rdata;
-    if (d.kind === 'name' || d.kind === 'mx') out.push(d.name.value);
-    else if (d.kind === 'soa') out.push(d.mname.value, d.rname.value);
-    else if (d.kind === 'srv') out.push(d.target.value);
-  }
-}
-
 /**
  * Returns every buffer of `bufferName` for a transaction seen in
  * `direction`, or an empty list when the buffer does not apply.
  */
 export function getDnsBuffers(tx: DnsTransaction, bufferName: string, direction: number): Uint8Array[] {
-  const m = tx.message;
-  if (m === null || direction !== tx.direction) return EMPTY;
-  const out: Uint8Array[] = [];
+  if (tx.message === null || direction !== tx.direction) return EMPTY;
   switch (bufferName) {
     case DnsBuffer.QUERY:
       return getDnsQueries(tx);
     case DnsBuffer.QUERIES_RRNAME:
       return tx.queryNames;
     case DnsBuffer.ANSWERS_RRNAME:
-      recordNames(m.answers, out);
-      return out;
+      return tx.answerNames;
     case DnsBuffer.AUTHORITIES_RRNAME:
-      recordNames(m.authorities, out);
-      return out;
+      return tx.authorityNames;
     case DnsBuffer.ADDITIONALS_RRNAME:
-      recordNames(m.additionals, out);
-      return out;
+      return tx.additionalNames;
     case DnsBuffer.RESPONSE_RRNAME:
-      if (direction !== Direction.TO_CLIENT) return EMPTY;
-      for (const name of tx.queryNames) out.push(name);
-      for (const section of [m.answers, m.authorities, m.additionals]) {
-        recordNames(section, out);
-        rdataNames(section, out);
-      }
-      return out;
+      return direction === Direction.TO_CLIENT ? tx.allNames : EMPTY;
     default:
       return EMPTY;
   }

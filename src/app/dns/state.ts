@@ -56,6 +56,11 @@ export class DnsTransaction {
   isLogged: boolean;
   /** Query names, one buffer per query (the `dns.query` buffers). */
   readonly queryNames: Uint8Array[];
+  /** Owner names of each section, and every name of the message with rdata names (`dns.response.rrname`). */
+  readonly answerNames: Uint8Array[];
+  readonly authorityNames: Uint8Array[];
+  readonly additionalNames: Uint8Array[];
+  readonly allNames: Uint8Array[];
 
   constructor(txId: number, direction: number, message: DnsMessage | null, timestampUs: number) {
     this.txId = txId;
@@ -69,12 +74,35 @@ export class DnsTransaction {
     this.isToClientDone = true;
     this.isLogged = false;
     this.queryNames = [];
-    if (message !== null) for (const q of message.queries) this.queryNames.push(q.name.value);
+    this.answerNames = [];
+    this.authorityNames = [];
+    this.additionalNames = [];
+    this.allNames = [];
+    if (message !== null) collectNames(message, this);
   }
 
   /** True when the message has the QR bit set. */
   get isResponse(): boolean {
     return this.message !== null && (this.message.flags & DNS_FLAG_QR) !== 0;
+  }
+}
+
+/** Fills the name lists of a transaction once, so buffer getters do not allocate. */
+function collectNames(m: DnsMessage, tx: DnsTransaction): void {
+  for (const q of m.queries) tx.queryNames.push(q.name.value);
+  for (const r of m.answers) tx.answerNames.push(r.name.value);
+  for (const r of m.authorities) tx.authorityNames.push(r.name.value);
+  for (const r of m.additionals) tx.additionalNames.push(r.name.value);
+
+  tx.allNames.push(...tx.queryNames);
+  for (const section of [m.answers, m.authorities, m.additionals]) {
+    for (const r of section) {
+      tx.allNames.push(r.name.value);
+      const d = r.rdata;
+      if (d.kind === 'name' || d.kind === 'mx') tx.allNames.push(d.name.value);
+      else if (d.kind === 'soa') tx.allNames.push(d.mname.value, d.rname.value);
+      else if (d.kind === 'srv') tx.allNames.push(d.target.value);
+    }
   }
 }
 

@@ -44,6 +44,16 @@ function one(text: string | null): Uint8Array[] {
  * Certificate strings are the leaf certificate's, as EVE prints them.
  */
 export function getTlsBuffers(tx: TlsTransaction, bufferName: string, direction: number): Uint8Array[] {
+  const cache = tx.bufferCache[direction === Direction.TO_SERVER ? 0 : 1];
+  let list = cache.get(bufferName);
+  if (list === undefined) {
+    list = buildTlsBuffers(tx, bufferName, direction);
+    cache.set(bufferName, list);
+  }
+  return list;
+}
+
+function buildTlsBuffers(tx: TlsTransaction, bufferName: string, direction: number): Uint8Array[] {
   const isToServer = direction === Direction.TO_SERVER;
   const hello = isToServer ? tx.clientHello : tx.serverHello;
   const cert = isToServer ? null : tx.serverCertificate;

@@ -53,6 +53,8 @@ export class TlsTransaction {
   events: number[];
   /** EVE fragment, built once when logged (eve.ts). */
   eve: string | null;
+  /** Buffers built by detect.ts, by name, per direction (index Direction); cleared when a handshake message arrives. */
+  readonly bufferCache: [Map<string, Uint8Array[]>, Map<string, Uint8Array[]>];
 
   constructor(txId: number) {
     this.txId = txId;
@@ -72,6 +74,7 @@ export class TlsTransaction {
     this.isToClientDone = false;
     this.events = [];
     this.eve = null;
+    this.bufferCache = [new Map(), new Map()];
   }
 
   /** The leaf certificate of the server, parsed, or null. */
@@ -136,6 +139,9 @@ export class TlsState implements TlsRecordSink {
   onHandshakeMessage(type: number, bytes: Uint8Array, start: number, length: number): void {
     this.counters.handshakeMessages++;
     const tx = this.tx;
+    tx.bufferCache[0].clear();
+    tx.bufferCache[1].clear();
+    tx.eve = null;
     switch (type) {
       case TlsHandshakeType.CLIENT_HELLO:
         this.onClientHello(tx, bytes, start, length);
