@@ -70,8 +70,8 @@ export const DnsField = {
 
 /**
  * `dns.opcode`, `dns.rcode` and `dns.rrtype`. The detection engine calls
- * `matchTx` with each DNS transaction of the flow; `match` is the packet
- * form and never matches, because these fields live in transactions.
+ * `matchTx` with each DNS transaction of the flow. `match` is the packet
+ * form, and it never matches because these fields live in transactions.
  */
 export class DnsFieldMatch implements PacketMatcher {
   readonly isTxMatcher = true;

@@ -166,6 +166,7 @@ test('dns record types decoded', () => {
   const rr = (type: number, rdata: number[]): number[] => [...name('x'), 0, type, 0, 1, 0, 0, 0, 5, rdata.length >> 8, rdata.length & 0xff, ...rdata];
   const soa = [...name('ns.example'), ...name('host.example'), 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0, 10, 0, 0, 0, 11];
   const aaaa = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
   const body = [
     ...rr(15, [0, 10, ...name('mail.example')]),
     ...rr(16, [2, 0x61, 0x62, 1, 0x63]),
@@ -177,6 +178,7 @@ test('dns record types decoded', () => {
   const msg = Uint8Array.from([0, 7, 0x81, 0x80, 0, 0, 0, 6, 0, 0, 0, 0, ...body]);
   const state = new DnsState(false);
   state.handleData(Direction.TO_CLIENT, msg, 0, msg.length, 0);
+
   const [eve] = buildDnsEve(state.transactions[0], 3);
   const obj = JSON.parse(eve);
   assert.deepEqual(obj.answers, [

@@ -174,9 +174,9 @@ function authoritiesJson(m: DnsMessage): string {
 
 /** Returns `,"additionals":[...]` or ''. OPT records without options are left out, as Suricata does. */
 function additionalsJson(m: DnsMessage): string {
-  const kept = m.additionals.filter((r) => !(r.rdata.kind === 'opt' && r.rdata.options.length === 0));
-  if (kept.length === 0) return '';
-  return `,"additionals":[${kept.flatMap(recordJson).join(',')}]`;
+  const logged = m.additionals.filter((r) => !(r.rdata.kind === 'opt' && r.rdata.options.length === 0));
+  if (logged.length === 0) return '';
+  return `,"additionals":[${logged.flatMap(recordJson).join(',')}]`;
 }
 
 /** Returns the header fields: id, flags as unpadded hex, flag booleans and opcode. */

@@ -1,9 +1,9 @@
 /**
  * JSON text helpers for the app-layer EVE builders (dns, tls, ssh). They
  * turn protocol bytes into JSON string literals the way Suricata's EVE
- * writer does: valid UTF-8 stays as it is, and a field that is not valid
- * UTF-8 keeps its printable ASCII bytes and writes every other byte as the
- * four characters `\xnn` (lower-case hex).
+ * writer does. Valid UTF-8 stays as it is. A field that is not valid UTF-8
+ * keeps its printable ASCII bytes and writes every other byte as the four
+ * characters `\xnn` (lower-case hex).
  */
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

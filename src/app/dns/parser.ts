@@ -1,7 +1,7 @@
 /**
  * DNS message parser (RFC 1035 section 4). It turns one DNS message into a
  * DnsMessage record: header, queries, answers, authorities and additionals,
- * with names decompressed. It knows nothing of flows or transports: the
+ * with names decompressed. It does not track flows or transports. The
  * state (state.ts) hands it one UDP datagram or one length-framed TCP
  * message at a time, and DnsTcpFramer below splits a TCP stream into
  * messages across any segment boundaries.
@@ -51,17 +51,17 @@ export const DnsType = {
 export const MAX_DNS_NAME_BYTES = 1025;
 
 /**
- * Most labels in one name. Past it the name is cut, dns.too_many_labels is
- * raised and the name is marked truncated. A 255-byte wire name holds at
- * most 127 labels, so 255 only stops crafted names.
+ * Maximum number of labels in one name. Past it the name is cut,
+ * dns.too_many_labels is raised and the name is marked truncated. A 255-byte
+ * wire name contains at most 127 labels, so 255 only stops crafted names.
  */
 export const MAX_DNS_NAME_LABELS = 255;
 
 /**
- * Most compression pointers followed while reading one name. Following a
- * pointer more often than this means a loop: dns.infinite_loop is raised
- * and the record is malformed. Forward pointers are accepted, as Suricata 8
- * accepts them, so this bound is what stops loops.
+ * Maximum number of compression pointers followed while reading one name.
+ * Following a pointer more often than this means a loop: dns.infinite_loop is
+ * raised and the record is malformed. Forward pointers are accepted, as
+ * Suricata 8 accepts them, so this bound is what stops loops.
  */
 export const MAX_DNS_POINTER_HOPS = 255;
 

@@ -30,8 +30,9 @@ export function probeDnsTcp(bytes: Uint8Array, start: number, length: number, di
 }
 
 /**
- * Most questions accepted when only the header is in: real requests ask one
- * or two, and text protocols read here as counts in the thousands.
+ * Maximum number of questions accepted when only the header is in: real
+ * requests ask one or two, and text protocols read here as counts in the
+ * thousands.
  */
 const MAX_PROBE_QUESTIONS = 64;
 

@@ -19,19 +19,20 @@ import {
 } from './parser.js';
 
 /**
- * Most transactions kept per flow. When a new message arrives at the limit,
- * the oldest transaction is dropped, dns.too_many_transactions is raised and
- * `droppedTransactions` rises. Config: app-layer.protocols.dns.max-tx.
+ * Maximum number of transactions kept per flow. When a new message arrives at
+ * the limit, the oldest transaction is dropped, dns.too_many_transactions is
+ * raised and `droppedTransactions` rises.
+ * Config: app-layer.protocols.dns.max-tx.
  */
 export const DEFAULT_MAX_DNS_TRANSACTIONS = 256;
 
 /**
- * Most requests waiting for a response by DNS id. An older request past it
- * is forgotten, so a late response gets no `requestTxId`.
+ * Maximum number of requests waiting for a response by DNS id. An older
+ * request past it is forgotten, so a late response gets no `requestTxId`.
  */
 export const MAX_DNS_OPEN_REQUESTS = 64;
 
-/** Most events kept in `DnsState.events`; later ones are counted only. */
+/** Maximum number of events kept in `DnsState.events`. Later ones are only counted. */
 export const MAX_DNS_STATE_EVENTS = 64;
 
 /** One DNS message and what detection and logging need from it. */

@@ -29,9 +29,9 @@ export const SshMessage = {
 export const MAX_SSH_BANNER_BYTES = 255;
 
 /**
- * Most lines a server may send before its identification line (RFC 4253
- * section 4.2 allows such lines from the server only). Past this, the
- * stream is not SSH: ssh.invalid_banner is raised and parsing stops.
+ * Maximum number of lines a server may send before its identification line
+ * (RFC 4253 section 4.2 allows such lines from the server only). Past this,
+ * the stream is not SSH: ssh.invalid_banner is raised and parsing stops.
  */
 export const MAX_SSH_PRE_BANNER_LINES = 16;
 

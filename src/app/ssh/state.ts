@@ -1,12 +1,15 @@
 /**
  * Per-flow SSH state. As in Suricata, an SSH flow has one transaction that
- * holds both identification lines; each direction is done once its banner
- * is parsed, and encryption starts at its SSH_MSG_NEWKEYS.
+ * contains both identification lines. Each direction is done once its
+ * banner is parsed, and its encryption starts at its SSH_MSG_NEWKEYS.
  */
 import { Direction } from '../../core/packet.js';
 import { SshParser, type SshBanner, type SshSink } from './parser.js';
 
-/** Most events kept in `SshState.events`; later ones are counted in `eventsDropped`. */
+/**
+ * Maximum number of events kept in `SshState.events`; later ones are counted
+ * in `eventsDropped`.
+ */
 export const MAX_SSH_STATE_EVENTS = 16;
 
 /** The banners and progress of one SSH flow. */
@@ -34,7 +37,7 @@ export class SshTransaction {
     this.events = [];
   }
 
-  /** The banner sent in `direction`, or null. */
+  /** Returns the banner sent in `direction`, or null. */
   banner(direction: number): SshBanner | null {
     return direction === Direction.TO_SERVER ? this.client : this.server;
   }

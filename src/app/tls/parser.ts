@@ -1,8 +1,8 @@
 /**
  * TLS record layer (RFC 8446 section 5.1, RFC 5246 section 6.2): splits
  * one direction of a TLS stream into records and reassembles handshake
- * messages that span records or TCP segments. It knows nothing of flows:
- * every event and message goes to a TlsRecordSink. Input may be split at
+ * messages that span records or TCP segments. It does not track flows,
+ * so every event and message goes to a TlsRecordSink. Input may be split at
  * any byte; partial headers and handshake messages are kept here.
  *
  *   record header (5 bytes)          handshake header (4 bytes)
@@ -64,8 +64,9 @@ export const MAX_TLS_RECORD_BYTES = 16384 + 2048;
 export const MAX_TLS_HANDSHAKE_BYTES = 256 * 1024;
 
 /**
- * Most records parsed in one call (one reassembled chunk). More raise
- * tls.too_many_records_in_packet once per call; the records are still parsed.
+ * Maximum number of records parsed in one call (one reassembled chunk). More
+ * raise tls.too_many_records_in_packet once per call; the records are still
+ * parsed.
  */
 export const MAX_TLS_RECORDS_PER_CALL = 255;
 

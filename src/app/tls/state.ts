@@ -16,13 +16,16 @@ import { parseX509, type X509Certificate } from './x509.js';
 export const TLS_VERSION_13 = 0x0304;
 
 /**
- * Most certificates kept from one Certificate message. Later ones are not
- * parsed and `certificatesDropped` rises. Real chains hold 2 to 5.
+ * Maximum number of certificates kept from one Certificate message. Later ones
+ * are not parsed and `certificatesDropped` rises. Chains usually contain 2 to 5.
  * Config: app-layer.protocols.tls.max-certificates (kapu's own key).
  */
 export const MAX_TLS_CERTIFICATES = 32;
 
-/** Most events kept in `TlsState.events`; later ones are counted in `eventsDropped`. */
+/**
+ * Maximum number of events kept in `TlsState.events`; later ones are counted
+ * in `eventsDropped`.
+ */
 export const MAX_TLS_STATE_EVENTS = 64;
 
 /** Alert level `fatal` (RFC 5246 section 7.2). */
@@ -226,10 +229,10 @@ export class TlsState implements TlsRecordSink {
       return;
     }
     tx.isSessionResumed = false;
-    const kept = result.certificates.slice(0, MAX_TLS_CERTIFICATES);
-    this.counters.certificatesDropped += result.certificates.length - kept.length;
-    tx.serverCertificates = kept;
-    tx.serverCertificateInfo = kept.map((der) => {
+    const chain = result.certificates.slice(0, MAX_TLS_CERTIFICATES);
+    this.counters.certificatesDropped += result.certificates.length - chain.length;
+    tx.serverCertificates = chain;
+    tx.serverCertificateInfo = chain.map((der) => {
       const parsed = parseX509(der);
       if (parsed.ok) return parsed.cert;
       this.raise(TlsEvent.INVALID_CERTIFICATE);

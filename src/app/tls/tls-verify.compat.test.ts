@@ -67,7 +67,7 @@ test('verify tls-random', skipUnless('tls/tls-random/input.pcap'), () => {
 });
 
 test('verify ssh-banner-only', skipUnless('ssh-banner-only/input.pcap'), () => {
-  // The capture also holds an HTTPS flow; the SSH flow is the one with banners.
+  // The capture also contains an HTTPS flow; the SSH flow is the one with banners.
   const states = runTcp('ssh-banner-only/input.pcap', () => new SshState()).filter((s) => s.tx.client !== null);
   assert.equal(states.length, 1);
   assert.deepEqual(JSON.parse(buildSshEve(states[0].tx)), {
