@@ -22,8 +22,8 @@ export const SshMessage = {
 } as const;
 
 /**
- * Longest identification line kept, CR LF included: RFC 4253 section 4.2
- * allows 255 characters. A longer line is cut here, ssh.long_banner is
+ * Maximum length of the identification line kept, CR LF included, in bytes.
+ * RFC 4253 section 4.2 allows 255 characters. A longer line is cut here, ssh.long_banner is
  * raised, and the rest of the line is skipped.
  */
 export const MAX_SSH_BANNER_BYTES = 255;
@@ -36,7 +36,7 @@ export const MAX_SSH_BANNER_BYTES = 255;
 export const MAX_SSH_PRE_BANNER_LINES = 16;
 
 /**
- * Largest packet_length accepted. RFC 4253 section 6.1 requires support
+ * Maximum packet_length accepted, in bytes. RFC 4253 section 6.1 requires support
  * for 35000-byte packets; OpenSSH accepts up to 256 KiB. A larger value,
  * or one below 5, raises ssh.invalid_record and parsing stops.
  */
@@ -177,7 +177,7 @@ export class SshParser {
     const packetBytes = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
     const paddingBytes = h[4];
     // RFC 4253 section 6: packet_length counts padding_length, payload and
-    // padding, and the padding is at least 4 bytes.
+    // padding, so the padding must fit inside it with a message code.
     if (packetBytes < 5 || packetBytes > MAX_SSH_PACKET_BYTES || paddingBytes + 1 >= packetBytes) {
       sink.onEvent(SshEvent.INVALID_RECORD);
       this.phase = PHASE_BROKEN;

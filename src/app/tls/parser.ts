@@ -76,7 +76,11 @@ export interface TlsRecordSink {
   onHandshakeMessage(type: number, bytes: Uint8Array, start: number, length: number, recordVersion: number): void;
   onChangeCipherSpec(): void;
   onAlert(level: number, description: number): void;
-  onHeartbeat(length: number): void;
+  /**
+   * A heartbeat record (RFC 6520). For a cleartext record `payloadLength`
+   * is the length its message claims, else -1.
+   */
+  onHeartbeat(recordLength: number, payloadLength: number): void;
   onApplicationData(length: number): void;
   onEvent(event: number): void;
 }
@@ -90,9 +94,11 @@ export class TlsRecordParser {
   recordType: number;
   recordVersion: number;
   recordLeft: number;
-  /** Alert payload bytes collected (an alert is 2 bytes, maybe split). */
+  /** First payload bytes of an alert (2 bytes) or heartbeat (3 bytes) record, which may be split. */
   readonly alert: Uint8Array;
   alertFilled: number;
+  /** Payload length of the current record. */
+  recordLength: number;
   /** Handshake bytes not yet formed into whole messages. */
   handshake: Uint8Array;
   handshakeFilled: number;
@@ -112,8 +118,9 @@ export class TlsRecordParser {
     this.recordType = -1;
     this.recordVersion = 0;
     this.recordLeft = 0;
-    this.alert = new Uint8Array(2);
+    this.alert = new Uint8Array(3);
     this.alertFilled = 0;
+    this.recordLength = 0;
     this.handshake = new Uint8Array(4096);
     this.handshakeFilled = 0;
     this.isEncrypted = false;
@@ -202,8 +209,8 @@ export class TlsRecordParser {
     this.recordType = type;
     this.recordVersion = version;
     this.recordLeft = length;
+    this.recordLength = length;
     this.alertFilled = 0;
-    if (type === TlsContentType.HEARTBEAT) sink.onHeartbeat(length);
     if (type === TlsContentType.APPLICATION_DATA) sink.onApplicationData(length);
     if (length === 0) this.endRecord(sink);
   }
@@ -211,8 +218,8 @@ export class TlsRecordParser {
   private consumePayload(bytes: Uint8Array, pos: number, take: number, sink: TlsRecordSink): void {
     if (this.recordType === TlsContentType.HANDSHAKE && !this.isEncrypted) {
       this.appendHandshake(bytes, pos, take, sink);
-    } else if (this.recordType === TlsContentType.ALERT && !this.isEncrypted) {
-      for (let i = 0; i < take && this.alertFilled < 2; i++) this.alert[this.alertFilled++] = bytes[pos + i];
+    } else if (this.recordType === TlsContentType.ALERT || this.recordType === TlsContentType.HEARTBEAT) {
+      for (let i = 0; i < take && this.alertFilled < 3; i++) this.alert[this.alertFilled++] = bytes[pos + i];
     }
   }
 
@@ -223,8 +230,12 @@ export class TlsRecordParser {
       this.isEncrypted = true;
       sink.onChangeCipherSpec();
     } else if (type === TlsContentType.ALERT && !this.isEncrypted) {
-      if (this.alertFilled === 2) sink.onAlert(this.alert[0], this.alert[1]);
+      // RFC 5246 section 7.2: an alert is exactly level and description.
+      if (this.recordLength === 2) sink.onAlert(this.alert[0], this.alert[1]);
       else sink.onEvent(TlsEvent.INVALID_ALERT_MESSAGE);
+    } else if (type === TlsContentType.HEARTBEAT) {
+      const hasLength = !this.isEncrypted && this.alertFilled === 3;
+      sink.onHeartbeat(this.recordLength, hasLength ? (this.alert[1] << 8) | this.alert[2] : -1);
     }
   }
 

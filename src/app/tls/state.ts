@@ -28,6 +28,18 @@ export const MAX_TLS_CERTIFICATES = 32;
  */
 export const MAX_TLS_STATE_EVENTS = 64;
 
+/** Minimum heartbeat padding (RFC 6520 section 4). */
+const HEARTBEAT_MIN_PADDING_BYTES = 16;
+
+/**
+ * ServerHello.random of a HelloRetryRequest (RFC 8446 section 4.1.3): the
+ * SHA-256 of "HelloRetryRequest". The client then sends a second
+ * ClientHello and the server a second ServerHello.
+ */
+const HELLO_RETRY_REQUEST_RANDOM = Uint8Array.from(
+  Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex'),
+);
+
 /** Alert level `fatal` (RFC 5246 section 7.2). */
 const ALERT_LEVEL_FATAL = 2;
 
@@ -168,9 +180,15 @@ export class TlsState implements TlsRecordSink {
     if (level === ALERT_LEVEL_FATAL) this.raise(TlsEvent.ERROR_MESSAGE_ENCOUNTERED);
   }
 
-  onHeartbeat(): void {
+  onHeartbeat(recordLength: number, payloadLength: number): void {
     this.counters.heartbeats++;
     this.raise(TlsEvent.HEARTBEAT_MESSAGE);
+    // RFC 6520 section 4: type (1), payload_length (2), payload, then at
+    // least 16 bytes of padding. A claimed payload that does not fit is the
+    // Heartbleed over-read (CVE-2014-0160).
+    if (payloadLength >= 0 && payloadLength + 3 + HEARTBEAT_MIN_PADDING_BYTES > recordLength) {
+      this.raise(TlsEvent.OVERFLOW_HEARTBEAT_MESSAGE);
+    }
   }
 
   onApplicationData(): void {
@@ -182,10 +200,13 @@ export class TlsState implements TlsRecordSink {
   }
 
   private onClientHello(tx: TlsTransaction, bytes: Uint8Array, start: number, length: number): void {
-    if (this.direction !== Direction.TO_SERVER || tx.clientHello !== null) {
+    if (this.direction !== Direction.TO_SERVER) {
       this.raise(TlsEvent.INVALID_HANDSHAKE_MESSAGE);
       return;
     }
+    // A second ClientHello follows a HelloRetryRequest. SNI, JA3 and JA4
+    // come from the first one.
+    if (tx.clientHello !== null) return;
     const result = parseClientHello(bytes, start, length);
     if (!result.ok) {
       this.raise(result.event);
@@ -200,7 +221,8 @@ export class TlsState implements TlsRecordSink {
   }
 
   private onServerHello(tx: TlsTransaction, bytes: Uint8Array, start: number, length: number): void {
-    if (this.direction !== Direction.TO_CLIENT || tx.serverHello !== null) {
+    const isAfterRetry = tx.serverHello !== null && sameBytes(tx.serverHello.random, HELLO_RETRY_REQUEST_RANDOM);
+    if (this.direction !== Direction.TO_CLIENT || (tx.serverHello !== null && !isAfterRetry)) {
       this.raise(TlsEvent.INVALID_HANDSHAKE_MESSAGE);
       return;
     }

@@ -256,10 +256,55 @@ test('tls records per call limit', () => {
 });
 
 test('tls heartbeat and fatal alert events', () => {
+  // A heartbeat request with payload_length 0 and 16 bytes of padding,
+  // then a fatal handshake_failure alert (level 2, description 40).
   const state = new TlsState();
-  const bytes = Uint8Array.from([24, 3, 3, 0, 3, 1, 0, 0, 21, 3, 3, 0, 2, 2, 40]);
+  const bytes = Uint8Array.from([24, 3, 3, 0, 19, 1, 0, 0, ...new Array<number>(16).fill(0), 21, 3, 3, 0, 2, 2, 40]);
   state.handleData(Direction.TO_CLIENT, bytes, 0, bytes.length, 0);
   assert.deepEqual(state.tx.events.map((e) => TLS_EVENT_NAMES[e]), ['heartbeat_message', 'error_message_encountered']);
+});
+
+test('tls heartbeat claiming more than sent', () => {
+  // Heartbleed: payload_length 0x4000 in a 3-byte heartbeat record.
+  const state = new TlsState();
+  const bytes = Uint8Array.from([24, 3, 2, 0, 3, 1, 0x40, 0x00]);
+  state.handleData(Direction.TO_SERVER, bytes, 0, bytes.length, 0);
+  assert.deepEqual(state.tx.events.map((e) => TLS_EVENT_NAMES[e]), ['heartbeat_message', 'overflow_heartbeat_message']);
+});
+
+test('tls alert of wrong length', () => {
+  const state = new TlsState();
+  const bytes = Uint8Array.from([21, 3, 3, 0, 3, 2, 40, 0]);
+  state.handleData(Direction.TO_CLIENT, bytes, 0, bytes.length, 0);
+  assert.deepEqual(state.tx.events, [TlsEvent.INVALID_ALERT_MESSAGE]);
+});
+
+/** Wraps a ServerHello body with the given random and TLS 1.3 supported_versions into one record. */
+function serverHelloRecord(random: Uint8Array): number[] {
+  const body = [3, 3, ...random, 0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4];
+  const message = [2, 0, 0, body.length, ...body];
+  return [22, 3, 3, 0, message.length, ...message];
+}
+
+test('tls hello retry request then server hello', () => {
+  // RFC 8446 section 4.1.3: a ServerHello whose random is SHA-256 of
+  // "HelloRetryRequest" is a retry request; the real ServerHello follows.
+  const retry = Uint8Array.from(Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex'));
+  const real = new Uint8Array(32).fill(7);
+  const bytes = Uint8Array.from([...serverHelloRecord(retry), ...serverHelloRecord(real)]);
+  const state = new TlsState();
+  state.handleData(Direction.TO_CLIENT, bytes, 0, bytes.length, 0);
+  assert.deepEqual(state.tx.events, []);
+  assert.deepEqual(Array.from(state.tx.serverHello!.random), Array.from(real));
+  assert.equal(state.tx.version, 0x0304);
+});
+
+test('tls second server hello without retry', () => {
+  const real = new Uint8Array(32).fill(7);
+  const bytes = Uint8Array.from([...serverHelloRecord(real), ...serverHelloRecord(real)]);
+  const state = new TlsState();
+  state.handleData(Direction.TO_CLIENT, bytes, 0, bytes.length, 0);
+  assert.deepEqual(state.tx.events, [TlsEvent.INVALID_HANDSHAKE_MESSAGE]);
 });
 
 test('tls multiple sni extensions', () => {
