@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Direction, IpProto } from '../../core/packet.js';
-import { readCaptureFlows, splitPlans, hexRows } from '../dns/test-support.js';
+import { readCaptureFlows, splitPlans, hexRows, seededRandom } from '../dns/test-support.js';
 import { TlsEvent, TLS_EVENT_NAMES, findTlsEvent } from './events.js';
 import { TlsState } from './state.js';
 import { TlsRecordParser, MAX_TLS_HANDSHAKE_BYTES, type TlsRecordSink } from './parser.js';
@@ -337,4 +337,17 @@ test('tls probe', () => {
   assert.equal(probeTls(Uint8Array.from([22, 3]), 0, 2, Direction.TO_SERVER), 'need_more');
   assert.equal(probeTls(Buffer.from('GET / HTTP/1.1'), 0, 14, Direction.TO_SERVER), 'no');
   assert.equal(probeTls(Uint8Array.from([0x80, 0x2e, 1, 3, 1]), 0, 5, Direction.TO_SERVER), 'yes');
+});
+
+test('tls mutated certificates never throw', () => {
+  // Flip random bytes of a real leaf certificate: each parse returns a
+  // certificate or an event.
+  const der = runCapture('tls12-client-certificate.pcap').tx.serverCertificates[0];
+  const rand = seededRandom(21);
+  for (let i = 0; i < 500; i++) {
+    const copy = der.slice();
+    for (let k = 0; k < 4; k++) copy[Math.floor(rand() * copy.length)] = Math.floor(rand() * 256);
+    const result = parseX509(copy.subarray(0, Math.floor(rand() * copy.length) + 1));
+    assert.equal(typeof result.ok, 'boolean');
+  }
 });
