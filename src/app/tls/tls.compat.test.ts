@@ -5,7 +5,9 @@
  *   tshark -r FILE -Y tls.handshake.type==1 -T fields \
  *     -e tls.handshake.extensions_server_name -e tls.handshake.ja3
  *
- * One entry per ClientHello, in capture order; an empty field is ''.
+ * One entry per ClientHello, in capture order, and an empty field is ''.
+ * The quic_* captures are left out: their ClientHello travels inside QUIC
+ * CRYPTO frames, not in TLS records over TCP.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
