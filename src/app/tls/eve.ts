@@ -14,7 +14,7 @@
 import { jsonBytes, jsonQuote } from '../dns/json-text.js';
 import type { TlsTransaction } from './state.js';
 
-/** Which parts of the tls object to write. */
+/** Parts of the tls object to write. */
 export interface TlsEveOptions {
   isExtended: boolean;
   hasJa3: boolean;

@@ -2,10 +2,10 @@
  * JA4 client fingerprint of a TLS ClientHello (FoxIO's JA4 specification,
  * github.com/FoxIO-LLC/ja4), for example `t13d1516h2_8daaf6152771_e5627efa2ab1`:
  *
- *   a: protocol `t` (TLS over TCP), TLS version (`13`, `12`, ...), `d` when
- *      an SNI is present else `i`, cipher count and extension count as two
- *      digits each (at most 99), first and last character of the first ALPN
- *      value (`00` without ALPN)
+ *   a: protocol `t` (TLS over TCP) and the TLS version (`13`, `12`, ...).
+ *      Then `d` when an SNI is present, else `i`. Then the cipher count and
+ *      the extension count, two digits each (at most 99). Last, the first
+ *      and last character of the first ALPN value (`00` without ALPN).
  *   b: first 12 hex digits of SHA-256 over the sorted cipher suites, as
  *      4-digit hex joined by commas
  *   c: the same over the sorted extensions without SNI and ALPN, then `_`
