@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Direction, IpProto } from '../../core/packet.js';
 import { DnsEvent, DNS_EVENT_NAMES, findDnsEvent } from './events.js';
-import { DnsStatus, MAX_DNS_NAME_BYTES, parseDnsMessage } from './parser.js';
+import { DnsStatus, MAX_DNS_NAME_BYTES, MAX_DNS_NAME_STEPS_PER_MESSAGE, parseDnsMessage } from './parser.js';
 import { DnsState } from './state.js';
 import { buildDnsEve, formatDnsAddress, resolveDnsEveVersion } from './eve.js';
 import { DnsBuffer, DNS_KEYWORDS, DnsFieldMatch, getDnsBuffer, getDnsBuffers, getDnsQueries } from './detect.js';
@@ -448,4 +448,37 @@ test('dns eve name bytes not utf-8', () => {
   state.handleData(Direction.TO_SERVER, msg, 0, msg.length, 0);
   const obj = JSON.parse(buildDnsEve(state.transactions[0], 3)[0]);
   assert.equal(obj.queries[0].rrname, 'a\\xff\\x01');
+});
+
+test('dns name steps above message budget', () => {
+  // Every query is a pointer to the last link of a 254-pointer chain placed
+  // after the queries: 2558 names of 255 labels each, far above the budget.
+  const b = new Uint8Array(16384);
+  const chainBytes = 3 + 254 * 4;
+  const count = Math.floor((16383 - 12 - chainBytes) / 6);
+  const chainStart = 12 + count * 6;
+  b.set([0, 1, 1, 0, count >> 8, count & 0xff, 0, 0, 0, 0, 0, 0]);
+  let pos = chainStart;
+  b.set([1, 0x61, 0], pos);
+  pos += 3;
+  let previous = chainStart;
+  for (let i = 0; i < 254; i++) {
+    b.set([1, 0x61, 0xc0 | (previous >> 8), previous & 0xff], pos);
+    previous = pos;
+    pos += 4;
+  }
+  for (let i = 0; i < count; i++) b.set([0xc0 | (previous >> 8), previous & 0xff, 0, 1, 0, 1], 12 + i * 6);
+
+  assert.ok(count * 255 * 2 > MAX_DNS_NAME_STEPS_PER_MESSAGE);
+  const r = parseDnsMessage(b, 0, pos);
+  assert.equal(r.status, DnsStatus.INVALID);
+  assert.equal(r.event, DnsEvent.INFINITE_LOOP);
+
+  // The same chain read by 100 queries stays within the budget.
+  const few = b.slice();
+  few[4] = 0;
+  few[5] = 100;
+  const ok = parseDnsMessage(few, 0, pos);
+  assert.equal(ok.status, DnsStatus.OK);
+  assert.equal(ok.message!.queries[99].name.value.length, 255 * 2 - 1);
 });
