@@ -4,6 +4,7 @@
  * `ssh.protoversion` and `ssh.softwareversion`. Suricata:
  * rules/ssh-keywords.html.
  */
+import { Direction } from '../../core/packet.js';
 import { ErrorCode } from '../../core/errors.js';
 import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../../detect/signature.js';
 import { registerKeyword } from '../../detect/keywords/keyword-table.js';
@@ -14,15 +15,46 @@ import type { SshTransaction } from './state.js';
 export const SshBuffer = {
   PROTO: 'ssh.proto',
   SOFTWARE: 'ssh.software',
+  HASSH: 'ssh.hassh',
+  HASSH_STRING: 'ssh.hassh.string',
+  HASSH_SERVER: 'ssh.hassh.server',
+  HASSH_SERVER_STRING: 'ssh.hassh.server.string',
 } as const;
 
-/** Returns the buffer of `bufferName` from the banner sent in `direction`, or null. */
+/**
+ * Returns the buffer of `bufferName` for `direction`, or null. The banner
+ * buffers come from the side that sent in `direction`; `ssh.hassh*` apply
+ * to the client's direction and `ssh.hassh.server*` to the server's.
+ */
 export function getSshBuffer(tx: SshTransaction, bufferName: string, direction: number): Uint8Array | null {
-  const banner = tx.banner(direction);
-  if (banner === null) return null;
-  if (bufferName === SshBuffer.PROTO) return banner.protoVersion;
-  if (bufferName === SshBuffer.SOFTWARE) return banner.softwareVersion;
-  return null;
+  const isToServer = direction === Direction.TO_SERVER;
+  switch (bufferName) {
+    case SshBuffer.PROTO:
+      return tx.banner(direction)?.protoVersion ?? null;
+    case SshBuffer.SOFTWARE:
+      return tx.banner(direction)?.softwareVersion ?? null;
+    case SshBuffer.HASSH:
+      return isToServer ? cachedAscii(tx, 0, tx.clientHassh) : null;
+    case SshBuffer.HASSH_STRING:
+      return isToServer ? cachedAscii(tx, 1, tx.clientHasshString) : null;
+    case SshBuffer.HASSH_SERVER:
+      return isToServer ? null : cachedAscii(tx, 2, tx.serverHassh);
+    case SshBuffer.HASSH_SERVER_STRING:
+      return isToServer ? null : cachedAscii(tx, 3, tx.serverHasshString);
+    default:
+      return null;
+  }
+}
+
+/** Returns the bytes of a HASSH text, encoded once per transaction. */
+function cachedAscii(tx: SshTransaction, slot: number, text: string | null): Uint8Array | null {
+  if (text === null) return null;
+  let bytes = tx.hasshBuffers[slot];
+  if (bytes === null) {
+    bytes = asciiBytes(text);
+    tx.hasshBuffers[slot] = bytes;
+  }
+  return bytes;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, length: number): boolean {
@@ -81,10 +113,10 @@ export class SshSoftwareVersionMatch implements PacketMatcher {
   }
 }
 
-function stickyKeyword(name: string, alias: string, description: string, anchor: string): KeywordDef {
+function stickyKeyword(name: string, alias: string | null, description: string, anchor: string): KeywordDef {
   return {
     name,
-    aliases: [alias],
+    ...(alias === null ? {} : { aliases: [alias] }),
     description,
     docsAnchor: `ssh-keywords.html#${anchor}`,
     value: 'none',
@@ -133,6 +165,10 @@ const softwareVersionKeyword: KeywordDef = {
 export const SSH_KEYWORDS: readonly KeywordDef[] = [
   stickyKeyword(SshBuffer.PROTO, 'ssh_proto', 'inspect the protocol version of the SSH banner', 'ssh-proto'),
   stickyKeyword(SshBuffer.SOFTWARE, 'ssh_software', 'inspect the software version of the SSH banner', 'ssh-software'),
+  stickyKeyword(SshBuffer.HASSH, null, 'inspect the HASSH MD5 of the client key exchange', 'ssh-hassh'),
+  stickyKeyword(SshBuffer.HASSH_STRING, null, 'inspect the HASSH string of the client key exchange', 'ssh-hassh-string'),
+  stickyKeyword(SshBuffer.HASSH_SERVER, null, 'inspect the HASSHServer MD5 of the server key exchange', 'ssh-hassh-server'),
+  stickyKeyword(SshBuffer.HASSH_SERVER_STRING, null, 'inspect the HASSHServer string of the server key exchange', 'ssh-hassh-server-string'),
   protoVersionKeyword,
   softwareVersionKeyword,
 ];

@@ -4,20 +4,24 @@
  *   {"client":{"proto_version":"2.0","software_version":"OpenSSH_7.4"},
  *    "server":{"proto_version":"2.0","software_version":"OpenSSH_7.5"}}
  *
- * A side whose banner is not seen yet is left out.
+ * A side whose banner is not seen yet is left out. With HASSH enabled
+ * (app-layer.protocols.ssh.hassh) each side adds
+ * `"hassh":{"hash":"...","string":"..."}`.
  */
-import { jsonBytes } from '../dns/json-text.js';
+import { jsonBytes, jsonQuote } from '../dns/json-text.js';
 import type { SshBanner } from './parser.js';
 import type { SshTransaction } from './state.js';
 
-function bannerJson(b: SshBanner): string {
-  return `{"proto_version":${jsonBytes(b.protoVersion)},"software_version":${jsonBytes(b.softwareVersion)}}`;
+function bannerJson(b: SshBanner, hassh: string | null, hasshString: string | null, hasHassh: boolean): string {
+  let out = `{"proto_version":${jsonBytes(b.protoVersion)},"software_version":${jsonBytes(b.softwareVersion)}`;
+  if (hasHassh && hassh !== null && hasshString !== null) out += `,"hassh":{"hash":${jsonQuote(hassh)},"string":${jsonQuote(hasshString)}}`;
+  return out + '}';
 }
 
-/** Builds the `ssh` object of a transaction. */
-export function buildSshEve(tx: SshTransaction): string {
+/** Builds the `ssh` object of a transaction; `hasHassh` adds the HASSH of each side. */
+export function buildSshEve(tx: SshTransaction, hasHassh = false): string {
   const parts: string[] = [];
-  if (tx.client !== null) parts.push(`"client":${bannerJson(tx.client)}`);
-  if (tx.server !== null) parts.push(`"server":${bannerJson(tx.server)}`);
+  if (tx.client !== null) parts.push(`"client":${bannerJson(tx.client, tx.clientHassh, tx.clientHasshString, hasHassh)}`);
+  if (tx.server !== null) parts.push(`"server":${bannerJson(tx.server, tx.serverHassh, tx.serverHasshString, hasHassh)}`);
   return `{${parts.join(',')}}`;
 }

@@ -42,6 +42,12 @@ export const MAX_SSH_PRE_BANNER_LINES = 16;
  */
 export const MAX_SSH_PACKET_BYTES = 256 * 1024;
 
+/**
+ * Maximum KEXINIT payload kept for HASSH, in bytes. OpenSSH's KEXINIT is
+ * about 1.5 KB; a larger one is skipped and gets no HASSH.
+ */
+export const MAX_SSH_KEXINIT_BYTES = 64 * 1024;
+
 /** The identification line of one side. */
 export interface SshBanner {
   /** `2.0` or `1.99` (the compatibility version of section 5.1). */
@@ -56,6 +62,8 @@ export interface SshBanner {
 export interface SshSink {
   onBanner(banner: SshBanner): void;
   onPacket(messageCode: number, packetBytes: number): void;
+  /** The KEXINIT payload after its message code: `bytes[0, length)`, valid only during the call. */
+  onKexInit(bytes: Uint8Array, length: number): void;
   onEncrypted(): void;
   onEvent(event: number): void;
 }
@@ -82,6 +90,10 @@ export class SshParser {
   packetLeft: number;
   /** Binary packets parsed so far. */
   packets: number;
+  /** KEXINIT payload bytes still to copy into `kexInit`, and those copied. */
+  kexInitLeft: number;
+  kexInitFilled: number;
+  kexInit: Uint8Array;
 
   constructor(isServer: boolean) {
     this.isServer = isServer;
@@ -94,6 +106,9 @@ export class SshParser {
     this.headerFilled = 0;
     this.packetLeft = 0;
     this.packets = 0;
+    this.kexInitLeft = 0;
+    this.kexInitFilled = 0;
+    this.kexInit = new Uint8Array(0);
   }
 
   /** Parses the next bytes of the direction. */
@@ -164,6 +179,15 @@ export class SshParser {
   }
 
   private feedPacket(bytes: Uint8Array, pos: number, end: number, sink: SshSink): number {
+    if (this.kexInitLeft > 0) {
+      const take = Math.min(this.kexInitLeft, end - pos);
+      this.kexInit.set(bytes.subarray(pos, pos + take), this.kexInitFilled);
+      this.kexInitFilled += take;
+      this.kexInitLeft -= take;
+      this.packetLeft -= take;
+      if (this.kexInitLeft === 0) sink.onKexInit(this.kexInit, this.kexInitFilled);
+      return pos + take;
+    }
     if (this.packetLeft > 0) {
       const skip = Math.min(this.packetLeft, end - pos);
       this.packetLeft -= skip;
@@ -189,6 +213,12 @@ export class SshParser {
     // Two header bytes past packet_length are read already; no MAC runs
     // before NEWKEYS takes effect.
     this.packetLeft = packetBytes - 2;
+    const payloadBytes = packetBytes - 1 - paddingBytes - 1;
+    if (code === SshMessage.KEXINIT && payloadBytes > 0 && payloadBytes <= MAX_SSH_KEXINIT_BYTES) {
+      if (this.kexInit.length < payloadBytes) this.kexInit = new Uint8Array(payloadBytes);
+      this.kexInitLeft = payloadBytes;
+      this.kexInitFilled = 0;
+    }
     if (code === SshMessage.NEWKEYS) {
       this.phase = PHASE_ENCRYPTED;
       sink.onEncrypted();

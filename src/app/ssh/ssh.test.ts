@@ -117,7 +117,18 @@ test('ssh buffers and value keywords', () => {
   assert.equal(new SshSoftwareVersionMatch(asciiBytes('OpenSSH')).matchTx(tx, Direction.TO_CLIENT), true);
   assert.equal(new SshSoftwareVersionMatch(asciiBytes('PuTTY')).matchTx(tx, Direction.TO_CLIENT), false);
   const names = SSH_KEYWORDS.flatMap((k) => [k.name, ...(k.aliases ?? [])]).sort();
-  assert.deepEqual(names, ['ssh.proto', 'ssh.protoversion', 'ssh.software', 'ssh.softwareversion', 'ssh_proto', 'ssh_software']);
+  assert.deepEqual(names, [
+    'ssh.hassh',
+    'ssh.hassh.server',
+    'ssh.hassh.server.string',
+    'ssh.hassh.string',
+    'ssh.proto',
+    'ssh.protoversion',
+    'ssh.software',
+    'ssh.softwareversion',
+    'ssh_proto',
+    'ssh_software',
+  ]);
 });
 
 test('ssh eve one side only', () => {
@@ -135,4 +146,43 @@ test('ssh probe', () => {
   assert.equal(probeSsh(asciiBytes('SSH-2.0-x'), 0, 9, 0), 'yes');
   assert.equal(probeSsh(asciiBytes('SS'), 0, 2, 0), 'need_more');
   assert.equal(probeSsh(asciiBytes('GET /'), 0, 5, 0), 'no');
+});
+
+test('ssh hassh from capture', () => {
+  // tshark -r ssh-curve25519.pcap -Y ssh.message_code==20 -T fields
+  //   -e ssh.kex.hassh -e ssh.kex.hasshserver -e ssh.kex.hasshserver_algorithms
+  const flow = readCaptureFlows(PCAP).find((f) => f.ipProto === IpProto.TCP)!;
+  for (const plan of ['whole', 'bytes'] as const) {
+    const state = new SshState();
+    for (const d of [Direction.TO_SERVER, Direction.TO_CLIENT]) {
+      const stream = flow.streams[d];
+      feed(state, d, stream, plan === 'whole' ? [stream.length] : new Array<number>(stream.length).fill(1));
+    }
+    const tx = state.tx;
+    assert.equal(tx.clientHassh, '0df0d56bb50c6b2426d8d40234bf1826');
+    assert.equal(tx.serverHassh, 'a95c22bf8e9b19ed0a5dc74bb2f9c613');
+    assert.equal(tx.serverHasshString, 'curve25519-sha256;chacha20-poly1305@openssh.com;hmac-sha2-512-etm@openssh.com;none,zlib@openssh.com');
+    assert.equal(text(getSshBuffer(tx, SshBuffer.HASSH, Direction.TO_SERVER)), '0df0d56bb50c6b2426d8d40234bf1826');
+    assert.equal(getSshBuffer(tx, SshBuffer.HASSH, Direction.TO_CLIENT), null);
+    assert.equal(text(getSshBuffer(tx, SshBuffer.HASSH_SERVER, Direction.TO_CLIENT)), 'a95c22bf8e9b19ed0a5dc74bb2f9c613');
+    const eve = JSON.parse(buildSshEve(tx, true));
+    assert.equal(eve.client.hassh.hash, '0df0d56bb50c6b2426d8d40234bf1826');
+    assert.equal(eve.server.hassh.string, tx.serverHasshString);
+    assert.equal(JSON.parse(buildSshEve(tx)).client.hassh, undefined);
+  }
+});
+
+test('ssh kexinit with broken name-list', () => {
+  // KEXINIT (code 20) whose first name-list claims 0xffff bytes.
+  const payload = [20, ...new Array<number>(16).fill(0), 0, 0, 0xff, 0xff, 0x61];
+  const padding = 4;
+  const packetLength = 1 + payload.length + padding;
+  const bytes = Uint8Array.from([
+    ...asciiBytes('SSH-2.0-x\r\n'),
+    0, 0, packetLength >> 8, packetLength & 0xff, padding, ...payload, 0, 0, 0, 0,
+  ]);
+  const state = new SshState();
+  state.handleData(Direction.TO_SERVER, bytes, 0, bytes.length, 0);
+  assert.deepEqual(state.tx.events, [SshEvent.INVALID_RECORD]);
+  assert.equal(state.tx.clientHassh, null);
 });

@@ -4,6 +4,8 @@
  * banner is parsed, and its encryption starts at its SSH_MSG_NEWKEYS.
  */
 import { Direction } from '../../core/packet.js';
+import { SshEvent } from './events.js';
+import { buildHasshString, hashHassh, readKexInitLists } from './hassh.js';
 import { SshParser, type SshBanner, type SshSink } from './parser.js';
 
 /**
@@ -23,6 +25,13 @@ export class SshTransaction {
   /** True once the direction sent SSH_MSG_NEWKEYS. */
   isToServerEncrypted: boolean;
   isToClientEncrypted: boolean;
+  /** HASSH of the client's KEXINIT and HASSHServer of the server's, string and MD5, or null. */
+  clientHasshString: string | null;
+  clientHassh: string | null;
+  serverHasshString: string | null;
+  serverHassh: string | null;
+  /** HASSH buffers for detect.ts, encoded once: client hash, client string, server hash, server string. */
+  readonly hasshBuffers: (Uint8Array | null)[];
   /** SshEvent ids raised on the transaction. */
   events: number[];
 
@@ -34,6 +43,11 @@ export class SshTransaction {
     this.isToClientDone = false;
     this.isToServerEncrypted = false;
     this.isToClientEncrypted = false;
+    this.clientHasshString = null;
+    this.clientHassh = null;
+    this.serverHasshString = null;
+    this.serverHassh = null;
+    this.hasshBuffers = [null, null, null, null];
     this.events = [];
   }
 
@@ -102,6 +116,22 @@ export class SshState implements SshSink {
 
   onPacket(): void {
     this.counters.packets++;
+  }
+
+  onKexInit(bytes: Uint8Array, length: number): void {
+    const lists = readKexInitLists(bytes, length);
+    if (lists === null) {
+      this.onEvent(SshEvent.INVALID_RECORD);
+      return;
+    }
+    const tx = this.tx;
+    if (this.direction === Direction.TO_SERVER && tx.clientHassh === null) {
+      tx.clientHasshString = buildHasshString(lists, false);
+      tx.clientHassh = hashHassh(tx.clientHasshString);
+    } else if (this.direction === Direction.TO_CLIENT && tx.serverHassh === null) {
+      tx.serverHasshString = buildHasshString(lists, true);
+      tx.serverHassh = hashHassh(tx.serverHasshString);
+    }
   }
 
   onEncrypted(): void {

@@ -75,3 +75,13 @@ test('verify ssh-banner-only', skipUnless('ssh-banner-only/input.pcap'), () => {
     server: { proto_version: '2.0', software_version: 'OpenSSH_7.4' },
   });
 });
+
+test('verify ssh-hassh-only', skipUnless('ssh-hassh-only/input.pcap'), () => {
+  const states = runTcp('ssh-hassh-only/input.pcap', () => new SshState()).filter((s) => s.tx.client !== null);
+  const eve = JSON.parse(buildSshEve(states[0].tx, true));
+  assert.equal(eve.client.hassh.hash, '2dd6531c7e89d3c925db9214711be76a');
+  assert.equal(eve.server.hassh.hash, '6832f1ce43d4397c2c0a3e2f8c94334e');
+  // The rules match these substrings of the HASSH strings.
+  assert.ok(eve.client.hassh.string.includes('umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com'));
+  assert.ok(eve.server.hassh.string.includes('none,zlib@openssh.com'));
+});

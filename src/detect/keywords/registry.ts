@@ -86,7 +86,8 @@ import './tcp-number-names.js';
 //   tls.random tls.random_time tls.random_bytes tls.version
 //   ja3.hash ja3_hash ja3.string ja3_string ja3s.hash ja3s.string ja4.hash
 //   ssh.proto ssh_proto ssh.software ssh_software ssh.protoversion
-//   ssh.softwareversion
+//   ssh.softwareversion ssh.hassh ssh.hassh.string ssh.hassh.server
+//   ssh.hassh.server.string
 import { registerDnsKeywords } from '../../app/dns/detect.js';
 import { registerTlsKeywords } from '../../app/tls/detect.js';
 import { registerSshKeywords } from '../../app/ssh/detect.js';
