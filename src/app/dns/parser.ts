@@ -444,9 +444,9 @@ export class DnsTcpFramer {
   }
 
   /**
-   * Consumes bytes and calls `onMessage` for every whole message. Returns
-   * NEED_MORE with the bytes still missing stored in `missingBytes`, or OK
-   * when the input ended on a message boundary.
+   * Consumes bytes and calls `sink.onDnsMessage` for every whole message.
+   * Returns OK when the input ended on a message boundary, else NEED_MORE
+   * (`missingBytes()` then gives the count).
    */
   feed(bytes: Uint8Array, start: number, length: number, sink: DnsMessageSink): number {
     let pos = start;

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 
-/** The name-lists of a KEXINIT, in wire order (RFC 4253 section 7.1). */
+/** Number of name-lists in a KEXINIT, and the index of each one used (RFC 4253 section 7.1). */
 const KEXINIT_LIST_COUNT = 10;
 const LIST_KEX = 0;
 const LIST_ENCRYPTION_C2S = 2;
