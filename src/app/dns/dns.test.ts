@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Direction, IpProto } from '../../core/packet.js';
 import { DnsEvent, DNS_EVENT_NAMES, findDnsEvent } from './events.js';
-import { DnsStatus, MAX_DNS_NAME_BYTES, MAX_DNS_NAME_STEPS_PER_MESSAGE, parseDnsMessage } from './parser.js';
+import { DnsStatus, MAX_DNS_NAME_BYTES, MAX_DNS_NAME_STEPS_PER_MESSAGE, isValidDnsOpcode, parseDnsMessage } from './parser.js';
 import { DnsState } from './state.js';
 import { buildDnsEve, formatDnsAddress, resolveDnsEveVersion } from './eve.js';
 import { DnsBuffer, DNS_KEYWORDS, DnsFieldMatch, getDnsBuffer, getDnsBuffers, getDnsQueries } from './detect.js';
@@ -114,26 +114,49 @@ test('dns forward pointer accepted', () => {
   assert.deepEqual(m.queries.map((q) => text(q.name.value)), ['codemonkey.net', 'codemonkey.net']);
 });
 
-test('dns pointer loop raises infinite_loop', () => {
-  // Query name at 0x0c is a pointer to 0x0e, which points back to 0x0c.
+test('dns pointer loop ends at segment limit', () => {
+  // The query name at 0x0c is a pointer to 0x0e, which points back to 0x0c.
+  // Each pointer counts as a segment, so the walk stops after 255 with an
+  // empty name and dns.too_many_labels, and the query's type and class are
+  // read after the first pointer, as Suricata 8 reads them.
   const msg = hexRows(`
 0000  00 01 01 00 00 01 00 00 00 00 00 00 c0 0e c0 0c   ................
 0010  00 01 00 01                                       ....
 `);
   const r = parseDnsMessage(msg, 0, msg.length);
-  assert.equal(r.status, DnsStatus.INVALID);
-  assert.equal(r.event, DnsEvent.INFINITE_LOOP);
+  assert.equal(r.status, DnsStatus.OK);
+  const m = r.message!;
+  assert.equal(m.queries[0].name.value.length, 0);
+  assert.equal(m.queries[0].rrtype, 0xc00c);
+  assert.deepEqual(m.events, [DnsEvent.TOO_MANY_LABELS]);
   const state = new DnsState(false);
   state.handleData(Direction.TO_SERVER, msg, 0, msg.length, 0);
-  assert.deepEqual(state.transactions[0].events, [DnsEvent.INFINITE_LOOP, DnsEvent.MALFORMED_DATA]);
+  assert.deepEqual(state.transactions[0].events, [DnsEvent.TOO_MANY_LABELS]);
+});
+
+test('dns pointer to itself after a pointer', () => {
+  // 0x0c: label "a" and a pointer to 0x10; 0x10: a pointer to itself.
+  // The name walked so far is kept and dns.infinite_loop is raised.
+  const msg = hexRows(`
+0000  00 01 01 00 00 01 00 00 00 00 00 00 01 61 c0 10   .............a..
+0010  c0 10 00 01 00 01                                 ......
+`);
+  const r = parseDnsMessage(msg, 0, msg.length);
+  assert.equal(r.status, DnsStatus.OK);
+  assert.equal(text(r.message!.queries[0].name.value), 'a');
+  assert.equal(r.message!.queries[0].rrtype, 0xc010);
+  assert.deepEqual(r.message!.events, [DnsEvent.INFINITE_LOOP]);
 });
 
 test('dns pointer to itself is malformed', () => {
+  // The first pointer of the name points to itself: nothing to keep.
   const msg = hexRows(`
 0000  00 01 01 00 00 01 00 00 00 00 00 00 c0 0c 00 01   ................
 0010  00 01                                             ..
 `);
-  assert.equal(parseDnsMessage(msg, 0, msg.length).status, DnsStatus.INVALID);
+  const r = parseDnsMessage(msg, 0, msg.length);
+  assert.equal(r.status, DnsStatus.INVALID);
+  assert.equal(r.event, DnsEvent.MALFORMED_DATA);
 });
 
 test('dns name above length limit', () => {
@@ -149,14 +172,34 @@ test('dns name above length limit', () => {
 });
 
 test('dns name above label limit', () => {
-  // 300 one-byte labels: above the 255 label bound.
+  // 300 one-byte labels and no pointer: past 255 segments the name is
+  // malformed.
   const labels: number[] = [];
   for (let i = 0; i < 300; i++) labels.push(1, 0x62);
   const msg = Uint8Array.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
-  const m = parseDnsMessage(msg, 0, msg.length).message!;
-  assert.equal(m.queries[0].name.isTruncated, true);
-  assert.equal(m.queries[0].name.value.length, 255 * 2 - 1);
-  assert.deepEqual(m.events, [DnsEvent.TOO_MANY_LABELS]);
+  const r = parseDnsMessage(msg, 0, msg.length);
+  assert.equal(r.status, DnsStatus.INVALID);
+  assert.equal(r.event, DnsEvent.MALFORMED_DATA);
+});
+
+test('dns labels after pointer above limit', () => {
+  // Query 1 holds 200 labels; query 2 has 100 labels, then a pointer to
+  // query 1. The walk stops past 255 segments: 100 labels, the pointer and
+  // 155 labels, the last one kept as Suricata 8 keeps it, with
+  // dns.too_many_labels.
+  const first: number[] = [];
+  for (let i = 0; i < 200; i++) first.push(1, 0x62);
+  const second: number[] = [];
+  for (let i = 0; i < 100; i++) second.push(1, 0x63);
+  const msg = Uint8Array.from([0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, ...first, 0, 0, 1, 0, 1, ...second, 0xc0, 0x0c, 0, 1, 0, 1]);
+  const r = parseDnsMessage(msg, 0, msg.length);
+  assert.equal(r.status, DnsStatus.OK);
+  const name = text(r.message!.queries[1].name.value)!;
+  assert.equal(name.split('.').length, 255);
+  assert.ok(name.startsWith('c.c.'));
+  assert.ok(name.endsWith('.b.b'));
+  assert.equal(r.message!.queries[1].rrtype, 1);
+  assert.deepEqual(r.message!.events, [DnsEvent.TOO_MANY_LABELS]);
 });
 
 test('dns record types decoded', () => {
@@ -278,13 +321,19 @@ test('dns tcp gap drops partial message', () => {
   assert.deepEqual(summary(state), ['0:0:4660:www.example.com:']);
 });
 
+test('dns opcode validity as suricata checks', () => {
+  // Suricata 8 raises invalid_opcode for opcodes 7 to 15 only.
+  for (const opcode of [0, 1, 2, 3, 4, 5, 6]) assert.equal(isValidDnsOpcode(opcode), true, String(opcode));
+  for (const opcode of [7, 8, 15]) assert.equal(isValidDnsOpcode(opcode), false, String(opcode));
+});
+
 test('dns events on header flags', () => {
   const state = new DnsState(false);
   // A response sent to the server: not_request.
   state.handleData(Direction.TO_SERVER, RESPONSE, 0, RESPONSE.length, 0);
-  // A request sent to the client with the Z bit and opcode 3: three events.
+  // A request sent to the client with the Z bit and opcode 7: three events.
   const odd = REQUEST.slice();
-  odd[2] = 0x18; // opcode 3
+  odd[2] = 0x38; // opcode 7
   odd[3] = 0x40; // Z
   state.handleData(Direction.TO_CLIENT, odd, 0, odd.length, 0);
   assert.deepEqual(state.transactions[0].events, [DnsEvent.NOT_REQUEST]);
@@ -451,34 +500,25 @@ test('dns eve name bytes not utf-8', () => {
 });
 
 test('dns name steps above message budget', () => {
-  // Every query is a pointer to the last link of a 254-pointer chain placed
-  // after the queries: 2558 names of 255 labels each, far above the budget.
-  const b = new Uint8Array(16384);
-  const chainBytes = 3 + 254 * 4;
-  const count = Math.floor((16383 - 12 - chainBytes) / 6);
-  const chainStart = 12 + count * 6;
-  b.set([0, 1, 1, 0, count >> 8, count & 0xff, 0, 0, 0, 0, 0, 0]);
-  let pos = chainStart;
-  b.set([1, 0x61, 0], pos);
-  pos += 3;
-  let previous = chainStart;
-  for (let i = 0; i < 254; i++) {
-    b.set([1, 0x61, 0xc0 | (previous >> 8), previous & 0xff], pos);
-    previous = pos;
-    pos += 4;
-  }
-  for (let i = 0; i < count; i++) b.set([0xc0 | (previous >> 8), previous & 0xff, 0, 1, 0, 1], 12 + i * 6);
+  // Query 0 is a name of 250 labels; the 10835 queries after it are each a
+  // pointer to it, so every name walks 252 steps: 2.7 million in all.
+  const labels: number[] = [];
+  for (let i = 0; i < 250; i++) labels.push(1, 0x61);
+  const count = 1 + Math.floor((65535 - 12 - labels.length - 5) / 6);
+  const b = new Uint8Array(12 + labels.length + 5 + (count - 1) * 6);
+  b.set([0, 1, 1, 0, count >> 8, count & 0xff, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, 1, 0, 1]);
+  for (let i = 1; i < count; i++) b.set([0xc0, 0x0c, 0, 1, 0, 1], 12 + labels.length + 5 + (i - 1) * 6);
 
-  assert.ok(count * 255 * 2 > MAX_DNS_NAME_STEPS_PER_MESSAGE);
-  const r = parseDnsMessage(b, 0, pos);
+  assert.ok(count * 252 > MAX_DNS_NAME_STEPS_PER_MESSAGE);
+  const r = parseDnsMessage(b, 0, b.length);
   assert.equal(r.status, DnsStatus.INVALID);
   assert.equal(r.event, DnsEvent.INFINITE_LOOP);
 
-  // The same chain read by 100 queries stays within the budget.
+  // The same message with 1000 queries stays within the budget.
   const few = b.slice();
-  few[4] = 0;
-  few[5] = 100;
-  const ok = parseDnsMessage(few, 0, pos);
+  few[4] = 1000 >> 8;
+  few[5] = 1000 & 0xff;
+  const ok = parseDnsMessage(few, 0, few.length);
   assert.equal(ok.status, DnsStatus.OK);
-  assert.equal(ok.message!.queries[99].name.value.length, 255 * 2 - 1);
+  assert.equal(ok.message!.queries[999].name.value.length, 250 * 2 - 1);
 });

@@ -18,6 +18,11 @@ import type { DnsTransaction } from './state.js';
 /** EVE dns format versions kapu writes. */
 export const DNS_EVE_VERSION_DEFAULT = 3;
 
+/**
+ * Record type names that Suricata 8 prints; other types print as their
+ * number (so AXFR, IXFR and SVCB print as 252, 251 and 64, as Suricata's
+ * table lacks them).
+ */
 const RRTYPE_NAMES: Record<number, string> = {
   1: 'A', 2: 'NS', 3: 'MD', 4: 'MF', 5: 'CNAME', 6: 'SOA', 7: 'MB', 8: 'MG', 9: 'MR', 10: 'NULL',
   11: 'WKS', 12: 'PTR', 13: 'HINFO', 14: 'MINFO', 15: 'MX', 16: 'TXT', 17: 'RP', 18: 'AFSDB',
@@ -25,8 +30,8 @@ const RRTYPE_NAMES: Record<number, string> = {
   27: 'GPOS', 28: 'AAAA', 29: 'LOC', 30: 'NXT', 33: 'SRV', 34: 'ATMA', 35: 'NAPTR', 36: 'KX',
   37: 'CERT', 38: 'A6', 39: 'DNAME', 41: 'OPT', 42: 'APL', 43: 'DS', 44: 'SSHFP', 45: 'IPSECKEY',
   46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 49: 'DHCID', 50: 'NSEC3', 51: 'NSEC3PARAM', 52: 'TLSA',
-  55: 'HIP', 59: 'CDS', 60: 'CDNSKEY', 64: 'SVCB', 65: 'HTTPS', 99: 'SPF', 249: 'TKEY',
-  250: 'TSIG', 251: 'IXFR', 252: 'AXFR', 255: 'ANY', 256: 'URI', 32768: 'TA', 32769: 'DLV',
+  55: 'HIP', 59: 'CDS', 60: 'CDNSKEY', 65: 'HTTPS', 99: 'SPF', 249: 'TKEY', 250: 'TSIG',
+  254: 'MAILA', 255: 'ANY', 256: 'URI',
 };
 
 const RCODE_NAMES: readonly string[] = [

@@ -51,29 +51,25 @@ export const DnsType = {
 export const MAX_DNS_NAME_BYTES = 1025;
 
 /**
- * Maximum number of labels in one name. Past it the name is cut,
- * dns.too_many_labels is raised and the name is marked truncated. A 255-byte
- * wire name contains at most 127 labels, so 255 only stops crafted names.
+ * Maximum number of labels and compression pointers, counted together,
+ * walked for one name, as Suricata 8 counts them. Past it
+ * dns.too_many_labels is raised. A name that followed a pointer is kept as
+ * walked so far; one that did not is malformed. A loop of pointers ends
+ * here too, since each pointer counts. A 255-byte wire name contains at
+ * most 127 labels, so only crafted names reach the bound.
  */
-export const MAX_DNS_NAME_LABELS = 255;
-
-/**
- * Maximum number of compression pointers followed while reading one name.
- * Following a pointer more often than this means a loop: dns.infinite_loop is
- * raised and the record is malformed. Forward pointers are accepted, as
- * Suricata 8 accepts them, so this bound is what stops loops.
- */
-export const MAX_DNS_POINTER_HOPS = 255;
+export const MAX_DNS_NAME_SEGMENTS = 255;
 
 /**
  * Maximum number of labels and pointers walked while reading all names of
- * one message. Names that point into long chains make a message cost far
- * more steps than it has bytes: a 64 KB message of 10835 queries, each
- * pointing to a 255-link chain, needs 5.5 million steps. Past the budget
+ * one message. Names that point to a long name make a message cost far more
+ * steps than it has bytes: a 64 KB message of 10837 queries, each pointing
+ * to a 250-label name, needs 2.7 million steps. Past the budget
  * dns.infinite_loop is raised and the message is malformed; reaching it
- * took 34 to 56 ms (Node 20, one AMD EPYC core). suricata-verify's
- * dns-truncated-rname case, 1500 names cut at 1025 bytes, walks 381000
- * steps and must parse, so the budget sits above it.
+ * took 22 to 49 ms (Node 20, one AMD EPYC core). suricata-verify's
+ * dns-truncated-rname case, 1500 names cut at 1025 bytes, walks 52718
+ * steps and must parse; a full 64 KB message of such names would walk
+ * about 230000, well below the budget.
  */
 export const MAX_DNS_NAME_STEPS_PER_MESSAGE = 1048576;
 
@@ -81,7 +77,7 @@ export const MAX_DNS_NAME_STEPS_PER_MESSAGE = 1048576;
 export interface DnsName {
   /** Labels joined by `.`; the root name is empty. */
   value: Uint8Array;
-  /** True when the name was cut at MAX_DNS_NAME_BYTES or MAX_DNS_NAME_LABELS. */
+  /** True when the name was cut at MAX_DNS_NAME_BYTES (EVE `rrname_truncated`). */
   isTruncated: boolean;
 }
 
@@ -146,11 +142,13 @@ export function dnsRcode(flags: number): number {
 }
 
 /**
- * Tells whether an opcode is assigned: QUERY 0, IQUERY 1, STATUS 2, NOTIFY 4
- * (RFC 1996), UPDATE 5 (RFC 2136) and DSO 6 (RFC 8490).
+ * Tells whether an opcode is below 7, as Suricata 8 checks for
+ * dns.invalid_opcode: QUERY 0, IQUERY 1, STATUS 2, NOTIFY 4 (RFC 1996),
+ * UPDATE 5 (RFC 2136) and DSO 6 (RFC 8490) are assigned, and 3 is
+ * reserved but accepted.
  */
 export function isValidDnsOpcode(opcode: number): boolean {
-  return opcode <= 6 && opcode !== 3;
+  return opcode < 7;
 }
 
 /** Cursor shared by the record readers of one message. */
@@ -174,14 +172,15 @@ const NAME_SCRATCH = new Uint8Array(MAX_DNS_NAME_BYTES);
 /**
  * Reads a name at `at` (RFC 1035 section 4.1.4). Returns the offset after
  * the name in the record (after the first pointer when there is one), or
- * -1 when the name is malformed; the name goes to `out`.
+ * -1 when the name is malformed; the name goes to `out`. Pointers may
+ * point forward, as Suricata 8 accepts them. A pointer to itself raises
+ * dns.infinite_loop; longer loops end at MAX_DNS_NAME_SEGMENTS.
  */
 function readName(r: MessageReader, at: number, out: DnsName): number {
   const bytes = r.bytes;
   let pos = at;
   let after = -1;
-  let hops = 0;
-  let labels = 0;
+  let segments = 0;
   let length = 0;
   let isTruncated = false;
 
@@ -199,56 +198,69 @@ function readName(r: MessageReader, at: number, out: DnsName): number {
 
     if ((len & 0xc0) === 0xc0) {
       if (pos + 1 >= r.end) return -1;
-      hops++;
-      if (hops > MAX_DNS_POINTER_HOPS) {
-        r.addEvent(DnsEvent.INFINITE_LOOP);
-        return -1;
-      }
       const target = r.start + (((len & 0x3f) << 8) | bytes[pos + 1]);
+      if (target >= r.end) return -1;
+      if (target === pos) {
+        // A pointer to itself never ends. After an earlier pointer the name
+        // walked so far is kept; as the first pointer it is malformed.
+        if (after < 0) return -1;
+        r.addEvent(DnsEvent.INFINITE_LOOP);
+        break;
+      }
       if (after < 0) after = pos + 2;
-      // A pointer to itself would loop with no progress; the hop bound
-      // catches longer loops.
-      if (target === pos || target >= r.end) return -1;
       pos = target;
-      continue;
-    }
-
-    // Label types 01 and 10 (RFC 6891 section 5) are not in use.
-    if ((len & 0xc0) !== 0) return -1;
-    if (pos + 1 + len > r.end) return -1;
-
-    labels++;
-    if (labels > MAX_DNS_NAME_LABELS) {
-      r.addEvent(DnsEvent.TOO_MANY_LABELS);
-      isTruncated = true;
-    }
-    if (!isTruncated) {
-      // Past MAX_DNS_NAME_BYTES the name keeps exactly that many bytes,
-      // cut inside the label when need be, as Suricata does.
-      if (length > 0) {
-        if (length === MAX_DNS_NAME_BYTES) {
-          r.addEvent(DnsEvent.NAME_TOO_LONG);
-          isTruncated = true;
-        } else {
-          NAME_SCRATCH[length++] = 0x2e;
-        }
-      }
+    } else if ((len & 0xc0) !== 0) {
+      // Label types 01 and 10 (RFC 6891 section 5) are not in use.
+      return -1;
+    } else {
+      if (pos + 1 + len > r.end) return -1;
       if (!isTruncated) {
-        const take = Math.min(len, MAX_DNS_NAME_BYTES - length);
-        NAME_SCRATCH.set(bytes.subarray(pos + 1, pos + 1 + take), length);
-        length += take;
-        if (take < len) {
-          r.addEvent(DnsEvent.NAME_TOO_LONG);
-          isTruncated = true;
-        }
+        const n = appendLabel(r, bytes, pos + 1, len, length);
+        isTruncated = n < 0;
+        length = isTruncated ? -n : n;
       }
+      pos += 1 + len;
     }
-    pos += 1 + len;
+
+    if (++segments > MAX_DNS_NAME_SEGMENTS) {
+      r.addEvent(DnsEvent.TOO_MANY_LABELS);
+      if (after < 0) return -1;
+      break;
+    }
+    // Past the length bound a name that followed a pointer stops here; one
+    // without pointers is still walked to find where it ends.
+    if (isTruncated && after >= 0) break;
   }
 
   out.value = NAME_SCRATCH.slice(0, length);
   out.isTruncated = isTruncated;
   return after;
+}
+
+/**
+ * Appends one label to NAME_SCRATCH after a dot. Returns the new length, or
+ * its negation when the name passed MAX_DNS_NAME_BYTES. The name then keeps
+ * exactly that many bytes, cut inside the label as Suricata cuts it, and
+ * dns.name_too_long is raised.
+ */
+function appendLabel(r: MessageReader, bytes: Uint8Array, from: number, len: number, length: number): number {
+  let n = length;
+  if (n > 0) {
+    if (n === MAX_DNS_NAME_BYTES) {
+      r.addEvent(DnsEvent.NAME_TOO_LONG);
+      return -n;
+    }
+    NAME_SCRATCH[n++] = 0x2e;
+  }
+  const take = Math.min(len, MAX_DNS_NAME_BYTES - n);
+  // Labels are at most 63 bytes: a plain loop is cheaper than a subarray view.
+  for (let i = 0; i < take; i++) NAME_SCRATCH[n + i] = bytes[from + i];
+  n += take;
+  if (take < len) {
+    r.addEvent(DnsEvent.NAME_TOO_LONG);
+    return -n;
+  }
+  return n;
 }
 
 function newName(): DnsName {
