@@ -9,6 +9,7 @@ import { Direction } from '../../core/packet.js';
 import { ErrorCode } from '../../core/errors.js';
 import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../../detect/signature.js';
 import { registerKeyword } from '../../detect/keywords/keyword-table.js';
+import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
 import { asciiBytes } from '../dns/json-text.js';
 import type { TlsTransaction } from './state.js';
 
@@ -140,6 +141,45 @@ export class TlsVersionMatch implements PacketMatcher {
   }
 }
 
+/**
+ * `tls.cert_chain_len`: the number of certificates the server sent, with
+ * the integer comparison syntax. The engine calls `matchTx`; `match`, the
+ * packet form, never matches.
+ */
+export class TlsCertChainLenMatch implements PacketMatcher {
+  readonly keyword = 'tls.cert_chain_len';
+  readonly isTxMatcher = true;
+  constructor(readonly value: UintValue) {}
+
+  match(_p: unknown, _flow: unknown, _ctx: DetectThreadContext): boolean {
+    return false;
+  }
+
+  /** Tells whether the server's chain length satisfies the comparison; only the to-client direction has one. */
+  matchTx(tx: TlsTransaction, direction: number): boolean {
+    if (direction !== Direction.TO_CLIENT || tx.serverHello === null) return false;
+    return this.value.matches(tx.serverCertificates.length);
+  }
+}
+
+/** Largest chain length tls.cert_chain_len compares against (a 32-bit value in Suricata). */
+const CERT_CHAIN_LEN_MAX = 4294967295;
+
+const certChainLenKeyword: KeywordDef = {
+  name: 'tls.cert_chain_len',
+  description: 'match the number of certificates in the server chain',
+  docsAnchor: 'tls-keywords.html#tls-cert-chain-len',
+  value: 'required',
+  setup(b: SignatureBuilder, value: string): void {
+    const parsed = parseUintValue(value, CERT_CHAIN_LEN_MAX);
+    if (typeof parsed === 'string') {
+      b.error(ErrorCode.RULE_BAD_VALUE, parsed);
+      return;
+    }
+    b.addPacketMatch(new TlsCertChainLenMatch(parsed));
+  },
+};
+
 function stickyKeyword(name: string, aliases: readonly string[], description: string, docsAnchor: string): KeywordDef {
   return {
     name,
@@ -187,6 +227,7 @@ export const TLS_KEYWORDS: readonly KeywordDef[] = [
   stickyKeyword(TlsBuffer.JA3S_STRING, [], 'inspect the JA3S string of the ServerHello', 'ja-keywords.html#ja3s-string'),
   stickyKeyword(TlsBuffer.JA4_HASH, [], 'inspect the JA4 fingerprint of the ClientHello', 'ja-keywords.html#ja4-hash'),
   tlsVersionKeyword,
+  certChainLenKeyword,
 ];
 
 /** Registers the TLS keywords in the keyword table. */

@@ -11,7 +11,8 @@ import { Direction, IpProto } from '../../core/packet.js';
 import { findCorpus, readCaptureFlows } from '../dns/test-support.js';
 import { buildSshEve } from '../ssh/eve.js';
 import { SshState } from '../ssh/state.js';
-import { getTlsBuffer, TlsBuffer } from './detect.js';
+import { parseUintValue } from '../../detect/keywords/uint-value.js';
+import { getTlsBuffer, TlsBuffer, TlsCertChainLenMatch } from './detect.js';
 import { buildTlsEve } from './eve.js';
 import { TlsState } from './state.js';
 
@@ -84,4 +85,15 @@ test('verify ssh-hassh-only', skipUnless('ssh-hassh-only/input.pcap'), () => {
   // The rules match these substrings of the HASSH strings.
   assert.ok(eve.client.hassh.string.includes('umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com'));
   assert.ok(eve.server.hassh.string.includes('none,zlib@openssh.com'));
+});
+
+test('verify tls-cert-chain-len', skipUnless('tls/tls-certs-alert/input.pcap'), () => {
+  // Each of the five rules (3, <4, >0, 0<>4, !2) alerts once on this chain.
+  const [state] = runTcp('tls/tls-certs-alert/input.pcap', () => new TlsState());
+  for (const value of ['3', '<4', '>0', '0<>4', '!2']) {
+    const parsed = parseUintValue(value, 4294967295);
+    assert.ok(typeof parsed !== 'string');
+    assert.equal(new TlsCertChainLenMatch(parsed).matchTx(state.tx, Direction.TO_CLIENT), true, value);
+  }
+  assert.equal(state.tx.serverCertificates.length, 3);
 });

@@ -10,7 +10,8 @@ import { isGrease, parseClientHello } from './handshake.js';
 import { buildJa3String, hashJa3 } from './ja3.js';
 import { buildJa4 } from './ja4.js';
 import { buildTlsEve, tlsVersionName } from './eve.js';
-import { getTlsBuffer, getTlsBuffers, parseTlsVersion, TlsBuffer, TlsVersionMatch, TLS_KEYWORDS } from './detect.js';
+import { getTlsBuffer, getTlsBuffers, parseTlsVersion, TlsBuffer, TlsCertChainLenMatch, TlsVersionMatch, TLS_KEYWORDS } from './detect.js';
+import { parseUintValue } from '../../detect/keywords/uint-value.js';
 import { probeTls } from './probe.js';
 import { parseX509 } from './x509.js';
 
@@ -159,9 +160,21 @@ test('tls version keyword', () => {
   assert.equal(new TlsVersionMatch(0x0304).matchTx(tx, Direction.TO_SERVER), false);
 });
 
+test('tls cert chain length keyword', () => {
+  const tx = runCapture('tls12-comodo-chain.pcap').tx;
+  const chain = (text: string): TlsCertChainLenMatch => {
+    const v = parseUintValue(text, 4294967295);
+    assert.ok(typeof v !== 'string');
+    return new TlsCertChainLenMatch(v);
+  };
+  assert.equal(chain('3').matchTx(tx, Direction.TO_CLIENT), true);
+  assert.equal(chain('>3').matchTx(tx, Direction.TO_CLIENT), false);
+  assert.equal(chain('3').matchTx(tx, Direction.TO_SERVER), false);
+});
+
 test('tls keyword names and aliases', () => {
   const names = TLS_KEYWORDS.flatMap((k) => [k.name, ...(k.aliases ?? [])]);
-  for (const n of ['tls.sni', 'tls_sni', 'tls.certs', 'tls.cert_subject', 'tls.cert_issuer', 'tls.cert_serial', 'tls.cert_fingerprint', 'tls.version', 'ja3.hash', 'ja3_hash', 'ja3.string', 'ja3s.hash', 'ja4.hash']) {
+  for (const n of ['tls.sni', 'tls_sni', 'tls.certs', 'tls.cert_subject', 'tls.cert_issuer', 'tls.cert_serial', 'tls.cert_fingerprint', 'tls.version', 'ja3.hash', 'ja3_hash', 'ja3.string', 'ja3s.hash', 'ja4.hash', 'tls.cert_chain_len']) {
     assert.ok(names.includes(n), n);
   }
 });

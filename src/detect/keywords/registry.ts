@@ -83,7 +83,7 @@ import './tcp-number-names.js';
 //   tls.sni tls_sni tls.certs tls.cert_subject tls_cert_subject
 //   tls.cert_issuer tls_cert_issuer tls.cert_serial tls_cert_serial
 //   tls.cert_fingerprint tls_cert_fingerprint tls.subjectaltname tls.alpn
-//   tls.random tls.random_time tls.random_bytes tls.version
+//   tls.random tls.random_time tls.random_bytes tls.version tls.cert_chain_len
 //   ja3.hash ja3_hash ja3.string ja3_string ja3s.hash ja3s.string ja4.hash
 //   ssh.proto ssh_proto ssh.software ssh_software ssh.protoversion
 //   ssh.softwareversion ssh.hassh ssh.hassh.string ssh.hassh.server
