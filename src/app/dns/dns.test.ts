@@ -183,7 +183,7 @@ test('dns name above label limit', () => {
 });
 
 test('dns labels after pointer above limit', () => {
-  // Query 1 holds 200 labels; query 2 has 100 labels, then a pointer to
+  // Query 1 contains 200 labels; query 2 has 100 labels, then a pointer to
   // query 1. The walk stops past 255 segments: 100 labels, the pointer and
   // 155 labels, the last one kept as Suricata 8 keeps it, with
   // dns.too_many_labels.
@@ -500,8 +500,8 @@ test('dns eve name bytes not utf-8', () => {
 });
 
 test('dns name steps above message budget', () => {
-  // Query 0 is a name of 250 labels; the 10835 queries after it are each a
-  // pointer to it, so every name walks 252 steps: 2.7 million in all.
+  // Query 0 is a name of 250 labels, and each of the 10836 queries after it
+  // is a pointer to it. Every name walks 252 steps, 2.7 million in all.
   const labels: number[] = [];
   for (let i = 0; i < 250; i++) labels.push(1, 0x61);
   const count = 1 + Math.floor((65535 - 12 - labels.length - 5) / 6);

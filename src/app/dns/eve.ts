@@ -19,9 +19,9 @@ import type { DnsTransaction } from './state.js';
 export const DNS_EVE_VERSION_DEFAULT = 3;
 
 /**
- * Record type names that Suricata 8 prints; other types print as their
- * number (so AXFR, IXFR and SVCB print as 252, 251 and 64, as Suricata's
- * table lacks them).
+ * Record type names that Suricata 8 prints. Other types print as their
+ * number, so AXFR, IXFR and SVCB print as 252, 251 and 64 because
+ * Suricata's table lacks them.
  */
 const RRTYPE_NAMES: Record<number, string> = {
   1: 'A', 2: 'NS', 3: 'MD', 4: 'MF', 5: 'CNAME', 6: 'SOA', 7: 'MB', 8: 'MG', 9: 'MR', 10: 'NULL',
