@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { renderDiagnostic } from '../../detect/diagnostics.js';
 import { loadRulesFromText } from '../../detect/rule-files.js';
 import { DnsFieldMatch } from './detect.js';
+import { UintMode } from '../../detect/keywords/uint-value.js';
 import { TlsVersionMatch } from '../tls/detect.js';
 import { SshSoftwareVersionMatch } from '../ssh/detect.js';
 
@@ -39,17 +40,28 @@ test('app value keywords add tx matchers', () => {
   assert.ok(other.packetMatches[1] instanceof SshSoftwareVersionMatch);
 });
 
+test('dns rcode and rrtype by name', () => {
+  const text = 'alert udp any any -> any any (dns.rcode:nxdomain; dns.rrtype:!AAAA; dns.query.name; content:"a"; sid:1;)';
+  const result = loadRulesFromText(text, 'rules/app.rules');
+  assert.deepEqual(result.diagnostics.map(renderDiagnostic), []);
+  const [rcode, rrtype] = result.signatures[0].packetMatches as DnsFieldMatch[];
+  assert.equal(rcode.value.a, 3);
+  assert.equal(rrtype.value.a, 28);
+  assert.equal(rrtype.value.mode, UintMode.NE);
+  assert.deepEqual(result.signatures[0].buffers.map((b) => b.buffer), ['dns.queries.rrname']);
+});
+
 test('app keyword bad values reported', () => {
   const text = [
-    'alert udp any any -> any any (dns.rcode:16; sid:1;)',
+    'alert udp any any -> any any (dns.rcode:256; sid:1;)',
     'alert tcp any any -> any any (tls.version:1.4; sid:2;)',
   ].join('\n');
   const result = loadRulesFromText(text, 'rules/app.rules');
   assert.deepEqual(result.diagnostics.map(renderDiagnostic), [
     [
-      "rules/app.rules:1:41: error: dns.rcode: '16' is above the maximum 15 [KAPU_ERR_RULE_BAD_VALUE] sid:1",
-      '  alert udp any any -> any any (dns.rcode:16; sid:1;)',
-      '                                          ^^',
+      "rules/app.rules:1:41: error: dns.rcode: '256' is above the maximum 255 [KAPU_ERR_RULE_BAD_VALUE] sid:1",
+      '  alert udp any any -> any any (dns.rcode:256; sid:1;)',
+      '                                          ^^^',
     ].join('\n'),
     [
       "rules/app.rules:2:43: error: tls.version: '1.4' is not a TLS version (expected 1.0, 1.1, 1.2, 1.3, 3.0, 2.0 or a 0x hex number) [KAPU_ERR_RULE_BAD_VALUE] sid:2",

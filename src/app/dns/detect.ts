@@ -12,6 +12,7 @@ import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder }
 import { registerKeyword } from '../../detect/keywords/keyword-table.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
 import { dnsOpcode, dnsRcode } from './parser.js';
+import { DNS_RCODE_NAMES, DNS_RRTYPE_NAMES } from './eve.js';
 import type { DnsTransaction } from './state.js';
 
 /** Canonical DNS buffer names. */
@@ -117,14 +118,32 @@ function stickyKeyword(name: string, aliases: readonly string[], description: st
   };
 }
 
+/**
+ * Replaces enumeration names in an integer value with their numbers, as
+ * Suricata 8 accepts `dns.rcode:NXDOMAIN` and `dns.rrtype:!AAAA`. Names
+ * match without regard to case; other text is left for the integer parser
+ * to report.
+ */
+function replaceNames(value: string, names: readonly (readonly [string, number])[]): string {
+  return value.replace(/[A-Za-z][A-Za-z0-9]*/g, (word) => {
+    const upper = word.toUpperCase();
+    for (const [name, number] of names) if (name === upper) return String(number);
+    return word;
+  });
+}
+
+const RCODE_VALUES: readonly (readonly [string, number])[] = DNS_RCODE_NAMES.map((name, i) => [name, i] as const);
+const RRTYPE_VALUES: readonly (readonly [string, number])[] = Object.entries(DNS_RRTYPE_NAMES).map(([n, name]) => [name, Number(n)] as const);
+
 function fieldKeyword(name: string, field: number, max: number, description: string, anchor: string): KeywordDef {
+  const names = field === DnsField.RCODE ? RCODE_VALUES : field === DnsField.RRTYPE ? RRTYPE_VALUES : [];
   return {
     name,
     description,
     docsAnchor: `dns-keywords.html#${anchor}`,
     value: 'required',
     setup(b: SignatureBuilder, value: string): void {
-      const parsed = parseUintValue(value, max);
+      const parsed = parseUintValue(names.length > 0 ? replaceNames(value, names) : value, max);
       if (typeof parsed === 'string') {
         b.error(ErrorCode.RULE_BAD_VALUE, parsed);
         return;
@@ -137,14 +156,15 @@ function fieldKeyword(name: string, field: number, max: number, description: str
 /** The DNS keywords, registered by registerDnsKeywords. */
 export const DNS_KEYWORDS: readonly KeywordDef[] = [
   stickyKeyword(DnsBuffer.QUERY, ['dns_query'], 'inspect each query name of a DNS request', 'dns-query'),
-  stickyKeyword(DnsBuffer.QUERIES_RRNAME, [], 'inspect each query name of a DNS message', 'dns-queries-rrname'),
+  stickyKeyword(DnsBuffer.QUERIES_RRNAME, ['dns.query.name'], 'inspect each query name of a DNS message', 'dns-queries-rrname'),
   stickyKeyword(DnsBuffer.ANSWERS_RRNAME, ['dns.answer.name'], 'inspect each answer name of a DNS message', 'dns-answers-rrname'),
   stickyKeyword(DnsBuffer.AUTHORITIES_RRNAME, [], 'inspect each authority name of a DNS message', 'dns-authorities-rrname'),
   stickyKeyword(DnsBuffer.ADDITIONALS_RRNAME, [], 'inspect each additional name of a DNS message', 'dns-additionals-rrname'),
   stickyKeyword(DnsBuffer.RESPONSE_RRNAME, [], 'inspect every name of a DNS response, rdata names included', 'dns-response-rrname'),
-  fieldKeyword('dns.opcode', DnsField.OPCODE, 15, 'match the DNS header opcode', 'dns-opcode'),
-  fieldKeyword('dns.rcode', DnsField.RCODE, 15, 'match the DNS header response code', 'dns-rcode'),
-  fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the record type of a DNS query or answer', 'dns-rrtype'),
+  // Suricata parses opcode and rcode as unsigned 8-bit integers.
+  fieldKeyword('dns.opcode', DnsField.OPCODE, 255, 'match the DNS header opcode', 'dns-opcode'),
+  fieldKeyword('dns.rcode', DnsField.RCODE, 255, 'match the DNS header response code, as a number or a name such as NXDOMAIN', 'dns-rcode'),
+  fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the record type of a DNS query or answer, as a number or a name such as AAAA', 'dns-rrtype'),
 ];
 
 /** Registers the DNS keywords in the keyword table. */

@@ -427,6 +427,7 @@ test('dns keyword names and aliases', () => {
     'dns.opcode',
     'dns.queries.rrname',
     'dns.query',
+    'dns.query.name',
     'dns.rcode',
     'dns.response.rrname',
     'dns.rrtype',

@@ -23,7 +23,7 @@ export const DNS_EVE_VERSION_DEFAULT = 3;
  * number, so AXFR, IXFR and SVCB print as 252, 251 and 64 because
  * Suricata's table lacks them.
  */
-const RRTYPE_NAMES: Record<number, string> = {
+export const DNS_RRTYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'A', 2: 'NS', 3: 'MD', 4: 'MF', 5: 'CNAME', 6: 'SOA', 7: 'MB', 8: 'MG', 9: 'MR', 10: 'NULL',
   11: 'WKS', 12: 'PTR', 13: 'HINFO', 14: 'MINFO', 15: 'MX', 16: 'TXT', 17: 'RP', 18: 'AFSDB',
   19: 'X25', 20: 'ISDN', 21: 'RT', 22: 'NSAP', 23: 'NSAPPTR', 24: 'SIG', 25: 'KEY', 26: 'PX',
@@ -34,19 +34,20 @@ const RRTYPE_NAMES: Record<number, string> = {
   254: 'MAILA', 255: 'ANY', 256: 'URI',
 };
 
-const RCODE_NAMES: readonly string[] = [
+/** Response code names by value (RFC 6895 section 2.3). */
+export const DNS_RCODE_NAMES: readonly string[] = [
   'NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET',
   'NXRRSET', 'NOTAUTH', 'NOTZONE',
 ];
 
 /** Returns the EVE name of a record type; unknown types print as their number. */
 export function dnsRrtypeName(rrtype: number): string {
-  return RRTYPE_NAMES[rrtype] ?? String(rrtype);
+  return DNS_RRTYPE_NAMES[rrtype] ?? String(rrtype);
 }
 
 /** Returns the EVE name of a response code; unknown codes print as their number. */
 export function dnsRcodeName(rcode: number): string {
-  return RCODE_NAMES[rcode] ?? String(rcode);
+  return DNS_RCODE_NAMES[rcode] ?? String(rcode);
 }
 
 /**

@@ -77,7 +77,8 @@ import './tcp-number-names.js';
 // Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
 // definitions live beside the parsers in src/app/<proto>/detect.ts.
 // The names they register:
-//   dns.query dns_query dns.queries.rrname dns.answers.rrname dns.answer.name
+//   dns.query dns_query dns.queries.rrname dns.query.name dns.answers.rrname
+//   dns.answer.name
 //   dns.authorities.rrname dns.additionals.rrname dns.response.rrname
 //   dns.opcode dns.rcode dns.rrtype
 //   tls.sni tls_sni tls.certs tls.cert_subject tls_cert_subject
