@@ -78,8 +78,8 @@ import './tcp-number-names.js';
 // definitions live beside the parsers in src/app/<proto>/detect.ts.
 // The names they register:
 //   dns.query dns_query dns.queries.rrname dns.query.name dns.answers.rrname
-//   dns.answer.name
-//   dns.authorities.rrname dns.additionals.rrname dns.response.rrname
+//   dns.answer.name dns.authorities.rrname dns.additionals.rrname
+//   dns.response.rrname
 //   dns.opcode dns.rcode dns.rrtype
 //   tls.sni tls_sni tls.certs tls.cert_subject tls_cert_subject
 //   tls.cert_issuer tls_cert_issuer tls.cert_serial tls_cert_serial
