@@ -6,17 +6,8 @@
  */
 import { Direction } from '../../core/packet.js';
 import { DnsEvent } from './events.js';
-import {
-  DNS_FLAG_QR,
-  DNS_FLAG_Z,
-  DnsStatus,
-  DnsTcpFramer,
-  dnsOpcode,
-  isValidDnsOpcode,
-  parseDnsMessage,
-  type DnsMessage,
-  type DnsMessageSink,
-} from './parser.js';
+import { DNS_FLAG_QR, DNS_FLAG_Z, DnsStatus, dnsOpcode, isValidDnsOpcode, parseDnsMessage, type DnsMessage } from './parser.js';
+import { DnsTcpFramer, type DnsMessageSink } from './tcp-framer.js';
 
 /**
  * Maximum number of transactions kept per flow. When a new message arrives at
