@@ -135,8 +135,15 @@ function replaceNames(value: string, names: readonly (readonly [string, number])
 const RCODE_VALUES: readonly (readonly [string, number])[] = DNS_RCODE_NAMES.map((name, i) => [name, i] as const);
 const RRTYPE_VALUES: readonly (readonly [string, number])[] = Object.entries(DNS_RRTYPE_NAMES).map(([n, name]) => [name, Number(n)] as const);
 
+/** Returns the enumeration names a field's value may use (none for the opcode). */
+function fieldNames(field: number): readonly (readonly [string, number])[] {
+  if (field === DnsField.RCODE) return RCODE_VALUES;
+  if (field === DnsField.RRTYPE) return RRTYPE_VALUES;
+  return [];
+}
+
 function fieldKeyword(name: string, field: number, max: number, description: string, anchor: string): KeywordDef {
-  const names = field === DnsField.RCODE ? RCODE_VALUES : field === DnsField.RRTYPE ? RRTYPE_VALUES : [];
+  const names = fieldNames(field);
   return {
     name,
     description,
