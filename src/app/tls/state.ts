@@ -66,7 +66,7 @@ export class TlsTransaction {
   isToClientDone: boolean;
   /** TlsEvent ids raised on the transaction. */
   events: number[];
-  /** EVE fragment, built once when logged (eve.ts). */
+  /** EVE fragment that the logger stores after buildTlsEve; reset when a handshake message arrives. */
   eve: string | null;
   /** Buffers built by detect.ts, by name, per direction (index Direction); cleared when a handshake message arrives. */
   readonly bufferCache: [Map<string, Uint8Array[]>, Map<string, Uint8Array[]>];
