@@ -96,8 +96,13 @@ export class DnsFieldMatch implements PacketMatcher {
       case DnsField.RCODE:
         return this.value.matches(dnsRcode(m.flags));
       case DnsField.RRTYPE:
-        for (const q of m.queries) if (this.value.matches(q.rrtype)) return true;
-        for (const a of m.answers) if (this.value.matches(a.rrtype)) return true;
+        // As in Suricata 8: the query types of a request, the answer types
+        // of a response.
+        if (direction === Direction.TO_SERVER) {
+          for (const q of m.queries) if (this.value.matches(q.rrtype)) return true;
+        } else {
+          for (const a of m.answers) if (this.value.matches(a.rrtype)) return true;
+        }
         return false;
       default:
         return false;
@@ -171,7 +176,7 @@ export const DNS_KEYWORDS: readonly KeywordDef[] = [
   // Suricata parses opcode and rcode as unsigned 8-bit integers.
   fieldKeyword('dns.opcode', DnsField.OPCODE, 255, 'match the DNS header opcode', 'dns-opcode'),
   fieldKeyword('dns.rcode', DnsField.RCODE, 255, 'match the DNS header response code, as a number or a name such as NXDOMAIN', 'dns-rcode'),
-  fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the record type of a DNS query or answer, as a number or a name such as AAAA', 'dns-rrtype'),
+  fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the query types of a DNS request or the answer types of a response, as a number or a name such as AAAA', 'dns-rrtype'),
 ];
 
 /** Registers the DNS keywords in the keyword table. */

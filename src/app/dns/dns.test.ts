@@ -413,8 +413,11 @@ test('dns opcode rcode rrtype matchers', () => {
   assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('!0', 15)).matchTx(request, Direction.TO_SERVER), false);
   assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('0', 15)).matchTx(response, Direction.TO_CLIENT), true);
   assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('3', 15)).matchTx(response, Direction.TO_CLIENT), false);
+  // The response's answers are CNAME (5) and A (1); its query type A is not inspected.
   assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('5', 65535)).matchTx(response, Direction.TO_CLIENT), true);
   assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('5', 65535)).matchTx(request, Direction.TO_SERVER), false);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('1', 65535)).matchTx(request, Direction.TO_SERVER), true);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('28', 65535)).matchTx(response, Direction.TO_CLIENT), false);
 });
 
 test('dns keyword names and aliases', () => {
