@@ -53,15 +53,15 @@ test('dns rcode and rrtype by name', () => {
 
 test('app keyword bad values reported', () => {
   const text = [
-    'alert udp any any -> any any (dns.rcode:256; sid:1;)',
+    'alert udp any any -> any any (dns.rcode:65536; sid:1;)',
     'alert tcp any any -> any any (tls.version:1.4; sid:2;)',
   ].join('\n');
   const result = loadRulesFromText(text, 'rules/app.rules');
   assert.deepEqual(result.diagnostics.map(renderDiagnostic), [
     [
-      "rules/app.rules:1:41: error: dns.rcode: '256' is above the maximum 255 [KAPU_ERR_RULE_BAD_VALUE] sid:1",
-      '  alert udp any any -> any any (dns.rcode:256; sid:1;)',
-      '                                          ^^^',
+      "rules/app.rules:1:41: error: dns.rcode: '65536' is above the maximum 65535 [KAPU_ERR_RULE_BAD_VALUE] sid:1",
+      '  alert udp any any -> any any (dns.rcode:65536; sid:1;)',
+      '                                          ^^^^^',
     ].join('\n'),
     [
       "rules/app.rules:2:43: error: tls.version: '1.4' is not a TLS version (expected 1.0, 1.1, 1.2, 1.3, 3.0, 2.0 or a 0x hex number) [KAPU_ERR_RULE_BAD_VALUE] sid:2",

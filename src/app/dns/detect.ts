@@ -173,9 +173,9 @@ export const DNS_KEYWORDS: readonly KeywordDef[] = [
   stickyKeyword(DnsBuffer.AUTHORITIES_RRNAME, [], 'inspect each authority name of a DNS message', 'dns-authorities-rrname'),
   stickyKeyword(DnsBuffer.ADDITIONALS_RRNAME, [], 'inspect each additional name of a DNS message', 'dns-additionals-rrname'),
   stickyKeyword(DnsBuffer.RESPONSE_RRNAME, [], 'inspect every name of a DNS response, rdata names included', 'dns-response-rrname'),
-  // Suricata parses opcode and rcode as unsigned 8-bit integers.
+  // Suricata 8 parses the opcode as an 8-bit and the rcode as a 16-bit integer.
   fieldKeyword('dns.opcode', DnsField.OPCODE, 255, 'match the DNS header opcode', 'dns-opcode'),
-  fieldKeyword('dns.rcode', DnsField.RCODE, 255, 'match the DNS header response code, as a number or a name such as NXDOMAIN', 'dns-rcode'),
+  fieldKeyword('dns.rcode', DnsField.RCODE, 65535, 'match the DNS header response code, as a number or a name such as NXDOMAIN', 'dns-rcode'),
   fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the query types of a DNS request or the answer types of a response, as a number or a name such as AAAA', 'dns-rrtype'),
 ];
 

@@ -79,23 +79,33 @@ export class DnsTransaction {
   }
 }
 
-/** Fills the name lists of a transaction once, so buffer getters do not allocate. */
+/**
+ * Fills the name lists of a transaction once, so buffer getters do not
+ * allocate. Empty names (the root) are left out, as Suricata inspects no
+ * empty name buffer.
+ */
 function collectNames(m: DnsMessage, tx: DnsTransaction): void {
-  for (const q of m.queries) tx.queryNames.push(q.name.value);
-  for (const r of m.answers) tx.answerNames.push(r.name.value);
-  for (const r of m.authorities) tx.authorityNames.push(r.name.value);
-  for (const r of m.additionals) tx.additionalNames.push(r.name.value);
+  for (const q of m.queries) pushName(tx.queryNames, q.name.value);
+  for (const r of m.answers) pushName(tx.answerNames, r.name.value);
+  for (const r of m.authorities) pushName(tx.authorityNames, r.name.value);
+  for (const r of m.additionals) pushName(tx.additionalNames, r.name.value);
 
-  tx.allNames.push(...tx.queryNames);
+  for (const name of tx.queryNames) tx.allNames.push(name);
   for (const section of [m.answers, m.authorities, m.additionals]) {
     for (const r of section) {
-      tx.allNames.push(r.name.value);
+      pushName(tx.allNames, r.name.value);
       const d = r.rdata;
-      if (d.kind === 'name' || d.kind === 'mx') tx.allNames.push(d.name.value);
-      else if (d.kind === 'soa') tx.allNames.push(d.mname.value, d.rname.value);
-      else if (d.kind === 'srv') tx.allNames.push(d.target.value);
+      if (d.kind === 'name' || d.kind === 'mx') pushName(tx.allNames, d.name.value);
+      else if (d.kind === 'soa') {
+        pushName(tx.allNames, d.mname.value);
+        pushName(tx.allNames, d.rname.value);
+      } else if (d.kind === 'srv') pushName(tx.allNames, d.target.value);
     }
   }
+}
+
+function pushName(list: Uint8Array[], name: Uint8Array): void {
+  if (name.length > 0) list.push(name);
 }
 
 /** Counters of one DNS flow. */
