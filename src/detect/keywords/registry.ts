@@ -72,3 +72,27 @@ import './icmpv6-mtu.js';
 import './flow-counters.js';
 import './requires.js';
 import './tcp-number-names.js';
+
+// ---------------------------------------------------------------------------
+// Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
+// definitions live beside the parsers in src/app/<proto>/detect.ts.
+// The names they register:
+//   dns.query dns_query dns.queries.rrname dns.query.name dns.answers.rrname
+//   dns.answer.name dns.authorities.rrname dns.additionals.rrname
+//   dns.response.rrname
+//   dns.opcode dns.rcode dns.rrtype
+//   tls.sni tls_sni tls.certs tls.cert_subject tls_cert_subject
+//   tls.cert_issuer tls_cert_issuer tls.cert_serial tls_cert_serial
+//   tls.cert_fingerprint tls_cert_fingerprint tls.subjectaltname tls.alpn
+//   tls.random tls.random_time tls.random_bytes tls.version tls.cert_chain_len
+//   ja3.hash ja3_hash ja3.string ja3_string ja3s.hash ja3s.string ja4.hash
+//   ssh.proto ssh_proto ssh.software ssh_software ssh.protoversion
+//   ssh.softwareversion ssh.hassh ssh.hassh.string ssh.hassh.server
+//   ssh.hassh.server.string
+import { registerDnsKeywords } from '../../app/dns/detect.js';
+import { registerTlsKeywords } from '../../app/tls/detect.js';
+import { registerSshKeywords } from '../../app/ssh/detect.js';
+
+registerDnsKeywords();
+registerTlsKeywords();
+registerSshKeywords();
