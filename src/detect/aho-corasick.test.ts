@@ -122,3 +122,49 @@ test('aho-corasick wide table matches naive', () => {
     assert.deepEqual(scanAll(ac, data, 0, data.length, trial + 1, seen), naiveFind(patterns, data, 0, data.length), `trial ${trial}`);
   }
 });
+
+test('aho-corasick sparse states match naive', () => {
+  // A dense budget of 3 rows leaves most states to the child search and failure links.
+  const next = random(0xc0ffee);
+  const symbols = [0x61, 0x62, 0x63, 0x41, 0x42, 0x00, 0xff];
+  for (let round = 0; round < 30; round++) {
+    const patterns: MatcherPattern[] = [];
+    const patternCount = 1 + Math.floor(next() * 40);
+    for (let i = 0; i < patternCount; i++) {
+      const bytes = new Uint8Array(1 + Math.floor(next() * 7));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = symbols[Math.floor(next() * symbols.length)];
+      patterns.push({ bytes, isNocase: next() < 0.5 });
+    }
+    const dense = new AhoCorasick(patterns);
+    const sparse = new AhoCorasick(patterns, { maxDenseEntries: 3 * dense.classCount });
+    assert.ok(sparse.denseCount <= 3);
+    assert.equal(sparse.compactDelta, sparse.stateCount <= 3 ? sparse.compactDelta : null);
+    const seen = new Uint32Array(patterns.length);
+    for (let trial = 0; trial < 20; trial++) {
+      const size = Math.floor(next() * 80);
+      const data = new Uint8Array(size + 4);
+      for (let j = 0; j < data.length; j++) data[j] = symbols[Math.floor(next() * symbols.length)];
+      const mark = round * 100 + trial + 1;
+      assert.deepEqual(scanAll(sparse, data, 2, size, mark, seen), naiveFind(patterns, data, 2, size), `round ${round} trial ${trial}`);
+    }
+  }
+});
+
+test('aho-corasick dense budget bounds memory', () => {
+  const next = random(0xfeed);
+  const patterns: MatcherPattern[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const bytes = new Uint8Array(12);
+    for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(next() * 256);
+    patterns.push({ bytes, isNocase: false });
+  }
+  const ac = new AhoCorasick(patterns, { maxDenseEntries: 1000 * 256 });
+  assert.ok(ac.stateCount > 20000);
+  assert.equal(ac.denseCount, Math.floor((1000 * 256) / ac.classCount));
+  assert.equal(ac.delta.length, ac.denseCount * ac.classCount);
+  const seen = new Uint32Array(patterns.length);
+  const data = new Uint8Array(3000);
+  for (let j = 0; j < data.length; j++) data[j] = Math.floor(next() * 256);
+  for (let k = 0; k < 6; k++) data.set(patterns[k * 300].bytes, k * 450 + 7);
+  assert.deepEqual(scanAll(ac, data, 0, data.length, 1, seen), naiveFind(patterns, data, 0, data.length));
+});

@@ -12,6 +12,7 @@ import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-co
 import { inspectBuffer, prepareInspection } from './inspect.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
+import { AddressPrefilter } from './address-prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
@@ -155,6 +156,8 @@ export class DetectEngine {
   readonly ctx: InspectContext;
   readonly matchers: MatcherCache;
   readonly groups: RuleGroupIndex;
+  /** Candidates by address among the signatures without a fast pattern. */
+  readonly addressPrefilter: AddressPrefilter;
   /** Counters since construction. */
   packets: number;
   candidates: number;
@@ -201,7 +204,13 @@ export class DetectEngine {
       index,
       protoKind: e.protoKind,
       fastPattern: selectFastPattern(e.sig, (buffer) => this.providerByName.has(buffer)),
+      isAddressIndexed: false,
     }));
+    this.addressPrefilter = new AddressPrefilter(
+      grouping.filter((g) => g.fastPattern === null),
+      grouping.length,
+    );
+    for (const g of grouping) g.isAddressIndexed = this.addressPrefilter.isIndexed[g.index] === 1;
     this.groups = new RuleGroupIndex(grouping, this.matchers);
 
     this.candidateMark = new Uint32Array(this.entries.length);
@@ -229,9 +238,11 @@ export class DetectEngine {
     return true;
   }
 
-  /** Returns the bytes held by the prefilter matchers. */
+  /** Returns the bytes held by the prefilter matchers, the address index and the groups' member sets. */
   memoryBytes(): number {
-    return this.matchers.memoryBytes();
+    let groupBytes = 0;
+    for (const g of this.groups.groups) groupBytes += g.members.byteLength + g.sigs.byteLength + g.alwaysSigs.byteLength;
+    return this.matchers.memoryBytes() + this.addressPrefilter.memoryBytes() + groupBytes;
   }
 
   /**
@@ -288,6 +299,8 @@ export class DetectEngine {
       marks[always[i]] = mark;
       list[count++] = always[i];
     }
+    const members = group.members;
+    if (group.hasAddressSigs) count = this.addressPrefilter.collect(p, members, marks, mark, list, count);
 
     for (let f = 0; f < group.prefilters.length; f++) {
       const prefilter = group.prefilters[f];
@@ -301,7 +314,7 @@ export class DetectEngine {
         const pattern = this.patternHits[h];
         for (let k = prefilter.sigStart[pattern]; k < prefilter.sigStart[pattern + 1]; k++) {
           const s = prefilter.sigs[k];
-          if (marks[s] === mark) continue;
+          if ((members[s >>> 5] & (1 << (s & 31))) === 0 || marks[s] === mark) continue;
           marks[s] = mark;
           list[count++] = s;
         }

@@ -1,9 +1,14 @@
 /**
  * Rule groups: the signatures that can match a packet of one protocol,
- * flow direction and destination port, each group with its prefilter.
- * Ports with the same set of rules share one group, and identical groups
- * are built once. The header is checked again in full for each candidate
- * (detect-engine.ts); groups only narrow the candidates.
+ * flow direction and destination port. Ports with the same set of rules
+ * share one group. The fast-pattern prefilter is built once per protocol
+ * slot and direction, over the patterns of all of its signatures, and
+ * each group keeps a bitset of its members to drop the prefilter's hits
+ * on other ports' rules. One matcher per port group instead would repeat
+ * nearly the same large automaton hundreds of times: with Emerging
+ * Threats Open that took 365 MB of tables. The header is checked again in
+ * full for each candidate (detect-engine.ts); groups only narrow the
+ * candidates.
  */
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowFlag, RuleDirection, type PortMatcher, type Signature } from './signature.js';
@@ -75,13 +80,23 @@ export function hasPorts(ipProto: number): boolean {
 /** The signatures of one group, as engine indices in evaluation order. */
 export class RuleGroup {
   readonly sigs: Int32Array;
-  /** Signatures without a usable fast pattern: candidates on every packet. */
+  /** Bit s (members[s >>> 5] & (1 << (s & 31))) is set for each member s. */
+  readonly members: Uint32Array;
+  /**
+   * Members without a usable fast pattern and not in the address
+   * prefilter: candidates on every packet.
+   */
   readonly alwaysSigs: Int32Array;
-  readonly prefilters: BufferPrefilter[];
+  /** True when some member is in the address prefilter. */
+  readonly hasAddressSigs: boolean;
+  /** The prefilters of the group's protocol slot and direction, shared with its other groups. */
+  readonly prefilters: readonly BufferPrefilter[];
 
-  constructor(sigs: Int32Array, alwaysSigs: Int32Array, prefilters: BufferPrefilter[]) {
+  constructor(sigs: Int32Array, members: Uint32Array, alwaysSigs: Int32Array, hasAddressSigs: boolean, prefilters: readonly BufferPrefilter[]) {
     this.sigs = sigs;
+    this.members = members;
     this.alwaysSigs = alwaysSigs;
+    this.hasAddressSigs = hasAddressSigs;
     this.prefilters = prefilters;
   }
 }
@@ -93,6 +108,8 @@ export interface GroupingEntry {
   index: number;
   protoKind: number;
   fastPattern: FastPattern | null;
+  /** True when the address prefilter selects this signature (it has no fast pattern). */
+  isAddressIndexed: boolean;
 }
 
 /** Groups of one protocol slot and direction: one group, or one per port. */
@@ -115,6 +132,7 @@ export class RuleGroupIndex {
   /** Table per slot and direction: tables[slot * 2 + direction]. */
   private readonly tables: SlotTable[];
 
+  /** Groups `entries`, whose indices run from 0 to entries.length - 1. */
   constructor(entries: readonly GroupingEntry[], cache: MatcherCache) {
     // The port protocols always get their own slot, so that rules for
     // every IP protocol (`ip`) are still grouped by port.
@@ -131,7 +149,7 @@ export class RuleGroupIndex {
     });
     this.nonIpSlot = slotProtos.length;
 
-    const builder = new GroupBuilder(cache);
+    const builder = new GroupBuilder(cache, entries.length);
     this.tables = [];
     for (let slot = 0; slot <= this.nonIpSlot; slot++) {
       const proto = slot === this.nonIpSlot ? -2 : slotProtos[slot];
@@ -171,45 +189,49 @@ function rangesToSet(ranges: readonly (readonly [number, number])[]): Uint8Array
   return set;
 }
 
-/** Builds groups, sharing identical ones, and the per-port tables. */
+/** Builds the prefilters of each table, its groups and the per-port lookup. */
 class GroupBuilder {
   readonly groups: RuleGroup[];
-  private readonly byKey: Map<string, number>;
   private readonly cache: MatcherCache;
+  private readonly sigCount: number;
   private readonly portSets: Map<PortMatcher, Uint8Array>;
   private readonly setsByKey: Map<string, Uint8Array>;
   /** Port sets by the text of a matcher's `ranges`, to skip rebuilding equal sets. */
   private readonly rangeSets: Map<string, Uint8Array>;
 
-  constructor(cache: MatcherCache) {
+  constructor(cache: MatcherCache, sigCount: number) {
     this.groups = [];
-    this.byKey = new Map();
     this.cache = cache;
+    this.sigCount = sigCount;
     this.portSets = new Map();
     this.setsByKey = new Map();
     this.rangeSets = new Map();
   }
 
   buildTable(members: GroupingEntry[], usePorts: boolean): SlotTable {
-    if (!usePorts) return { group: this.groups[this.groupIndex(members)], portGroup: null };
+    const prefilters = this.buildPrefilters(members);
+    if (!usePorts) return { group: this.addGroup(members, prefilters), portGroup: null };
 
     const anyPort: GroupingEntry[] = [];
-    const withPorts: { entry: GroupingEntry; ports: Uint8Array }[] = [];
+    const byPortSet = new Map<Uint8Array, GroupingEntry[]>();
     for (const e of members) {
       const ports = this.destinationPorts(e.sig);
-      if (ports === null) anyPort.push(e);
-      else withPorts.push({ entry: e, ports });
+      if (ports === null) {
+        anyPort.push(e);
+        continue;
+      }
+      const list = byPortSet.get(ports);
+      if (list === undefined) byPortSet.set(ports, [e]);
+      else list.push(e);
     }
-    if (withPorts.length === 0) {
-      return { group: this.groups[this.groupIndex(anyPort)], portGroup: null };
-    }
+    if (byPortSet.size === 0) return { group: this.addGroup(anyPort, prefilters), portGroup: null };
 
     // Partition refinement: ports end in one class when every port set
-    // contains both or neither.
+    // contains both or neither. Distinct classes therefore have distinct
+    // members.
     const classOf = new Int32Array(PORT_COUNT);
     let classCount = 1;
-    const distinct = new Set<Uint8Array>(withPorts.map((w) => w.ports));
-    for (const set of distinct) {
+    for (const set of byPortSet.keys()) {
       const remap = new Int32Array(classCount).fill(-1);
       for (let port = 0; port < PORT_COUNT; port++) {
         if (set[port] === 0) continue;
@@ -224,12 +246,46 @@ class GroupBuilder {
     for (let port = 0; port < PORT_COUNT; port++) {
       const c = classOf[port];
       if (groupOfClass[c] < 0) {
-        const list = anyPort.concat(withPorts.filter((w) => w.ports[port] !== 0).map((w) => w.entry));
-        groupOfClass[c] = this.groupIndex(list);
+        let list = anyPort;
+        for (const [set, withSet] of byPortSet) {
+          if (set[port] !== 0) list = list.concat(withSet);
+        }
+        this.addGroup(list, prefilters);
+        groupOfClass[c] = this.groups.length - 1;
       }
       portGroup[port] = groupOfClass[c];
     }
     return { group: this.groups[portGroup[0]], portGroup };
+  }
+
+  /** Builds one prefilter per buffer over the fast patterns of all `members`. */
+  private buildPrefilters(members: readonly GroupingEntry[]): BufferPrefilter[] {
+    const byBuffer = new Map<string, { sigIndex: number; fastPattern: FastPattern }[]>();
+    for (const e of members) {
+      if (e.fastPattern === null) continue;
+      const list = byBuffer.get(e.fastPattern.buffer) ?? [];
+      list.push({ sigIndex: e.index, fastPattern: e.fastPattern });
+      byBuffer.set(e.fastPattern.buffer, list);
+    }
+    const prefilters: BufferPrefilter[] = [];
+    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache));
+    return prefilters;
+  }
+
+  private addGroup(members: readonly GroupingEntry[], prefilters: readonly BufferPrefilter[]): RuleGroup {
+    const sigs = Int32Array.from(members, (e) => e.index).sort();
+    const bits = new Uint32Array((this.sigCount + 31) >>> 5);
+    const always: number[] = [];
+    let hasAddressSigs = false;
+    for (const e of members) {
+      bits[e.index >>> 5] |= 1 << (e.index & 31);
+      if (e.fastPattern !== null) continue;
+      if (e.isAddressIndexed) hasAddressSigs = true;
+      else always.push(e.index);
+    }
+    const group = new RuleGroup(sigs, bits, Int32Array.from(always).sort(), hasAddressSigs, prefilters);
+    this.groups.push(group);
+    return group;
   }
 
   /**
@@ -288,31 +344,5 @@ class GroupBuilder {
     if (known !== undefined) return known;
     this.setsByKey.set(key, set);
     return set;
-  }
-
-  private groupIndex(members: GroupingEntry[]): number {
-    const sorted = members.slice().sort((a, b) => a.index - b.index);
-    const key = sorted.map((e) => e.index).join(',');
-    const known = this.byKey.get(key);
-    if (known !== undefined) return known;
-
-    const always: number[] = [];
-    const byBuffer = new Map<string, { sigIndex: number; fastPattern: FastPattern }[]>();
-    for (const e of sorted) {
-      if (e.fastPattern === null) {
-        always.push(e.index);
-        continue;
-      }
-      const list = byBuffer.get(e.fastPattern.buffer) ?? [];
-      list.push({ sigIndex: e.index, fastPattern: e.fastPattern });
-      byBuffer.set(e.fastPattern.buffer, list);
-    }
-    const prefilters: BufferPrefilter[] = [];
-    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache));
-
-    const group = new RuleGroup(Int32Array.from(sorted, (e) => e.index), Int32Array.from(always), prefilters);
-    this.groups.push(group);
-    this.byKey.set(key, this.groups.length - 1);
-    return this.groups.length - 1;
   }
 }
