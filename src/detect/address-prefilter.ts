@@ -4,9 +4,11 @@
  * listing a few hundred source addresses). Without it every such rule
  * would be a candidate on every packet. Each indexed signature is filed
  * under the narrower of its two address sides. A packet then looks up its
- * addresses in two sorted interval tables and gets only the signatures
+ * addresses in sorted interval tables and gets only the signatures
  * whose indexed side contains one of them. The full header check still
- * runs on every candidate, so the index only has to return a superset.
+ * runs on every candidate, so the index only has to return a superset:
+ * IPv6 ranges are indexed by the first 48 bits of their bounds, which a
+ * double holds exactly.
  */
 import type { Packet } from '../core/packet.js';
 import { CompiledAddress } from './address.js';
@@ -20,7 +22,7 @@ import { RuleDirection, type Signature } from './signature.js';
  */
 const MAX_INDEXED_V4_ADDRESSES = 2 ** 24;
 
-/** Sorted IPv4 intervals, each with the signatures whose indexed side covers it. */
+/** Sorted address intervals (IPv4, or IPv6 cut to 48 bits), each with the signatures whose indexed side covers it. */
 class IntervalTable {
   /** Interval i is [bounds[i], bounds[i+1]); addresses below bounds[0] or from the last bound on have none. */
   readonly bounds: Float64Array;
@@ -118,8 +120,9 @@ export class AddressPrefilter {
   private readonly bySource: IntervalTable;
   /** Signatures to look up by the packet's destination address. */
   private readonly byDestination: IntervalTable;
-  /** Indexed signatures whose indexed side contains IPv6 ranges: candidates for every IPv6 packet. */
-  private readonly v6Sigs: Int32Array;
+  /** The same for IPv6 addresses, keyed by their first 48 bits. */
+  private readonly bySource6: IntervalTable;
+  private readonly byDestination6: IntervalTable;
   /** 1 for each engine index that the index covers. */
   readonly isIndexed: Uint8Array;
 
@@ -128,13 +131,13 @@ export class AddressPrefilter {
     this.isIndexed = new Uint8Array(sigCount);
     const sourceRanges: IndexedRange[] = [];
     const destinationRanges: IndexedRange[] = [];
-    const v6: number[] = [];
+    const sourceRanges6: IndexedRange[] = [];
+    const destinationRanges6: IndexedRange[] = [];
     for (const { sig, index } of candidates) {
       const side = indexedSide(sig);
       if (side === null) continue;
       this.isIndexed[index] = 1;
       const { address } = side;
-      if (address.v6Count > 0) v6.push(index);
       // A `<>` rule also matches with its sides swapped, so the indexed side
       // may contain either of the packet's addresses.
       const isBoth = sig.direction === RuleDirection.BOTH;
@@ -143,10 +146,16 @@ export class AddressPrefilter {
         if (side.isSource || isBoth) sourceRanges.push(range);
         if (!side.isSource || isBoth) destinationRanges.push(range);
       }
+      for (let i = 0; i < address.v6Count; i++) {
+        const range = { start: prefix48(address.v6Bounds, i * 32), end: prefix48(address.v6Bounds, i * 32 + 16), sigIndex: index };
+        if (side.isSource || isBoth) sourceRanges6.push(range);
+        if (!side.isSource || isBoth) destinationRanges6.push(range);
+      }
     }
     this.bySource = new IntervalTable(sourceRanges);
     this.byDestination = new IntervalTable(destinationRanges);
-    this.v6Sigs = Int32Array.from(v6);
+    this.bySource6 = new IntervalTable(sourceRanges6);
+    this.byDestination6 = new IntervalTable(destinationRanges6);
   }
 
   /**
@@ -160,13 +169,29 @@ export class AddressPrefilter {
       const n = appendInterval(this.bySource, p.src4, members, marks, mark, list, count);
       return appendInterval(this.byDestination, p.dst4, members, marks, mark, list, n);
     }
-    if (p.ipVersion === 6) return appendList(this.v6Sigs, 0, this.v6Sigs.length, members, marks, mark, list, count);
+    if (p.ipVersion === 6) {
+      const n = appendInterval(this.bySource6, prefix48(p.srcAddr, 0), members, marks, mark, list, count);
+      return appendInterval(this.byDestination6, prefix48(p.dstAddr, 0), members, marks, mark, list, n);
+    }
     return count;
   }
 
   memoryBytes(): number {
-    return this.bySource.memoryBytes() + this.byDestination.memoryBytes() + this.v6Sigs.byteLength + this.isIndexed.byteLength;
+    return (
+      this.bySource.memoryBytes() +
+      this.byDestination.memoryBytes() +
+      this.bySource6.memoryBytes() +
+      this.byDestination6.memoryBytes() +
+      this.isIndexed.byteLength
+    );
   }
+}
+
+/** Returns the first 48 bits of the IPv6 address at bytes[at..] as a number. */
+function prefix48(bytes: Uint8Array, at: number): number {
+  const high = (bytes[at] << 8) | bytes[at + 1];
+  const low = ((bytes[at + 2] << 24) | (bytes[at + 3] << 16) | (bytes[at + 4] << 8) | bytes[at + 5]) >>> 0;
+  return high * 0x100000000 + low;
 }
 
 function appendInterval(
