@@ -241,7 +241,7 @@ export class DetectEngine {
   /** Returns the bytes held by the prefilter matchers, the address index and the groups' member sets. */
   memoryBytes(): number {
     let groupBytes = 0;
-    for (const g of this.groups.groups) groupBytes += g.members.byteLength + g.sigs.byteLength + g.alwaysSigs.byteLength;
+    for (const g of this.groups.groups) groupBytes += g.members.byteLength + g.alwaysSigs.byteLength;
     return this.matchers.memoryBytes() + this.addressPrefilter.memoryBytes() + groupBytes;
   }
 

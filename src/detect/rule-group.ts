@@ -77,14 +77,14 @@ export function hasPorts(ipProto: number): boolean {
   return ipProto === 6 || ipProto === 17 || ipProto === 132;
 }
 
-/** The signatures of one group, as engine indices in evaluation order. */
+/** The signatures of one group, as engine indices. */
 export class RuleGroup {
-  readonly sigs: Int32Array;
   /** Bit s (members[s >>> 5] & (1 << (s & 31))) is set for each member s. */
   readonly members: Uint32Array;
+  readonly memberCount: number;
   /**
    * Members without a usable fast pattern and not in the address
-   * prefilter: candidates on every packet.
+   * prefilter, in evaluation order: candidates on every packet.
    */
   readonly alwaysSigs: Int32Array;
   /** True when some member is in the address prefilter. */
@@ -92,9 +92,9 @@ export class RuleGroup {
   /** The prefilters of the group's protocol slot and direction, shared with its other groups. */
   readonly prefilters: readonly BufferPrefilter[];
 
-  constructor(sigs: Int32Array, members: Uint32Array, alwaysSigs: Int32Array, hasAddressSigs: boolean, prefilters: readonly BufferPrefilter[]) {
-    this.sigs = sigs;
+  constructor(members: Uint32Array, memberCount: number, alwaysSigs: Int32Array, hasAddressSigs: boolean, prefilters: readonly BufferPrefilter[]) {
     this.members = members;
+    this.memberCount = memberCount;
     this.alwaysSigs = alwaysSigs;
     this.hasAddressSigs = hasAddressSigs;
     this.prefilters = prefilters;
@@ -196,6 +196,8 @@ class GroupBuilder {
   private readonly sigCount: number;
   private readonly portSets: Map<PortMatcher, Uint8Array>;
   private readonly setsByKey: Map<string, Uint8Array>;
+  /** The runs of each shared port set as [low, high] pairs, flattened. */
+  private readonly runsOf: Map<Uint8Array, number[]>;
   /** Port sets by the text of a matcher's `ranges`, to skip rebuilding equal sets. */
   private readonly rangeSets: Map<string, Uint8Array>;
 
@@ -205,12 +207,13 @@ class GroupBuilder {
     this.sigCount = sigCount;
     this.portSets = new Map();
     this.setsByKey = new Map();
+    this.runsOf = new Map();
     this.rangeSets = new Map();
   }
 
   buildTable(members: GroupingEntry[], usePorts: boolean): SlotTable {
     const prefilters = this.buildPrefilters(members);
-    if (!usePorts) return { group: this.addGroup(members, prefilters), portGroup: null };
+    if (!usePorts) return { group: this.addGroup(new MemberSet(this.sigCount).add(members), prefilters), portGroup: null };
 
     const anyPort: GroupingEntry[] = [];
     const byPortSet = new Map<Uint8Array, GroupingEntry[]>();
@@ -224,7 +227,8 @@ class GroupBuilder {
       if (list === undefined) byPortSet.set(ports, [e]);
       else list.push(e);
     }
-    if (byPortSet.size === 0) return { group: this.addGroup(anyPort, prefilters), portGroup: null };
+    const anyPortSet = new MemberSet(this.sigCount).add(anyPort);
+    if (byPortSet.size === 0) return { group: this.addGroup(anyPortSet, prefilters), portGroup: null };
 
     // Partition refinement: ports end in one class when every port set
     // contains both or neither. Distinct classes therefore have distinct
@@ -233,11 +237,13 @@ class GroupBuilder {
     let classCount = 1;
     for (const set of byPortSet.keys()) {
       const remap = new Int32Array(classCount).fill(-1);
-      for (let port = 0; port < PORT_COUNT; port++) {
-        if (set[port] === 0) continue;
-        const c = classOf[port];
-        if (remap[c] < 0) remap[c] = classCount++;
-        classOf[port] = remap[c];
+      const runs = this.runsOf.get(set) as number[];
+      for (let r = 0; r < runs.length; r += 2) {
+        for (let port = runs[r]; port <= runs[r + 1]; port++) {
+          const c = classOf[port];
+          if (remap[c] < 0) remap[c] = classCount++;
+          classOf[port] = remap[c];
+        }
       }
     }
 
@@ -246,11 +252,11 @@ class GroupBuilder {
     for (let port = 0; port < PORT_COUNT; port++) {
       const c = classOf[port];
       if (groupOfClass[c] < 0) {
-        let list = anyPort;
+        const memberSet = anyPortSet.copy();
         for (const [set, withSet] of byPortSet) {
-          if (set[port] !== 0) list = list.concat(withSet);
+          if (set[port] !== 0) memberSet.add(withSet);
         }
-        this.addGroup(list, prefilters);
+        this.addGroup(memberSet, prefilters);
         groupOfClass[c] = this.groups.length - 1;
       }
       portGroup[port] = groupOfClass[c];
@@ -272,18 +278,10 @@ class GroupBuilder {
     return prefilters;
   }
 
-  private addGroup(members: readonly GroupingEntry[], prefilters: readonly BufferPrefilter[]): RuleGroup {
-    const sigs = Int32Array.from(members, (e) => e.index).sort();
-    const bits = new Uint32Array((this.sigCount + 31) >>> 5);
-    const always: number[] = [];
-    let hasAddressSigs = false;
-    for (const e of members) {
-      bits[e.index >>> 5] |= 1 << (e.index & 31);
-      if (e.fastPattern !== null) continue;
-      if (e.isAddressIndexed) hasAddressSigs = true;
-      else always.push(e.index);
-    }
-    const group = new RuleGroup(sigs, bits, Int32Array.from(always).sort(), hasAddressSigs, prefilters);
+  private addGroup(memberSet: MemberSet, prefilters: readonly BufferPrefilter[]): RuleGroup {
+    const always = Int32Array.from(memberSet.always);
+    if (memberSet.isAlwaysUnsorted) always.sort();
+    const group = new RuleGroup(memberSet.bits, memberSet.count, always, memberSet.hasAddressSigs, prefilters);
     this.groups.push(group);
     return group;
   }
@@ -329,7 +327,7 @@ class GroupBuilder {
 
   /** Returns the stored array equal to `set`, storing `set` when it is new. */
   private shareSet(set: Uint8Array): Uint8Array {
-    let key = '';
+    const runs: number[] = [];
     let port = 0;
     while (port < PORT_COUNT) {
       if (set[port] === 0) {
@@ -338,11 +336,60 @@ class GroupBuilder {
       }
       const low = port;
       while (port < PORT_COUNT && set[port] !== 0) port++;
-      key += `${low}-${port - 1},`;
+      runs.push(low, port - 1);
     }
+    const key = runs.join(',');
     const known = this.setsByKey.get(key);
     if (known !== undefined) return known;
     this.setsByKey.set(key, set);
+    this.runsOf.set(set, runs);
     return set;
+  }
+}
+
+/** The members of a group while it is built. */
+class MemberSet {
+  bits: Uint32Array;
+  count: number;
+  always: number[];
+  /** True once `always` may be out of evaluation order. */
+  isAlwaysUnsorted: boolean;
+  hasAddressSigs: boolean;
+
+  constructor(sigCount: number) {
+    this.bits = new Uint32Array((sigCount + 31) >>> 5);
+    this.count = 0;
+    this.always = [];
+    this.isAlwaysUnsorted = false;
+    this.hasAddressSigs = false;
+  }
+
+  /** Adds entries that are not members yet; returns this set. */
+  add(entries: readonly GroupingEntry[]): MemberSet {
+    for (const e of entries) {
+      const word = e.index >>> 5;
+      const bit = 1 << (e.index & 31);
+      if ((this.bits[word] & bit) !== 0) continue;
+      this.bits[word] |= bit;
+      this.count++;
+      if (e.fastPattern !== null) continue;
+      if (e.isAddressIndexed) {
+        this.hasAddressSigs = true;
+        continue;
+      }
+      if (this.always.length > 0 && this.always[this.always.length - 1] > e.index) this.isAlwaysUnsorted = true;
+      this.always.push(e.index);
+    }
+    return this;
+  }
+
+  copy(): MemberSet {
+    const other = new MemberSet(0);
+    other.bits = this.bits.slice();
+    other.count = this.count;
+    other.always = this.always.slice();
+    other.isAlwaysUnsorted = this.isAlwaysUnsorted;
+    other.hasAddressSigs = this.hasAddressSigs;
+    return other;
   }
 }
