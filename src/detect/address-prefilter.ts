@@ -7,8 +7,8 @@
  * addresses in sorted interval tables and gets only the signatures
  * whose indexed side contains one of them. The full header check still
  * runs on every candidate, so the index only has to return a superset:
- * IPv6 ranges are indexed by the first 48 bits of their bounds, which a
- * double holds exactly.
+ * IPv6 ranges are indexed by the first 48 bits of their bounds, which fit
+ * exactly in a double.
  */
 import type { Packet } from '../core/packet.js';
 import { CompiledAddress } from './address.js';
