@@ -50,6 +50,20 @@ test('address prefilter picks narrow side', () => {
   assert.deepEqual([...index.isIndexed], [1, 1, 0]);
 });
 
+test('address prefilter avoids variable sides', () => {
+  // $HOME_NET covers 4 addresses here, fewer than the source list, but
+  // nearly every packet has it on one side: the source list is indexed.
+  const homeCompiler = new AddressCompiler(new RuleVariables({ 'address-groups': { HOME_NET: '203.0.113.0/30' } }));
+  const home = homeCompiler.compile('$HOME_NET');
+  assert.ok(isCompiledAddress(home));
+  const engine = new DetectEngine([
+    mustBuildSignature('', { id: 0, sid: 1, src: address('[192.0.2.0/29,198.51.100.0/29]'), dst: home }),
+  ]);
+  assert.deepEqual(sidsOf(engine, { src: '192.0.2.3', dst: '203.0.113.2' }), [1]);
+  assert.deepEqual(sidsOf(engine, { src: '192.0.2.9', dst: '203.0.113.2' }), []);
+  assert.equal(engine.candidates, 1);
+});
+
 test('address prefilter engine results', () => {
   const engine = new DetectEngine([
     mustBuildSignature('', { id: 0, sid: 1, src: address('[192.0.2.7,198.51.100.0/30]') }),

@@ -1,7 +1,7 @@
 /**
  * Prefilter by address for signatures without a fast pattern, such as the
- * IP reputation rules of Emerging Threats Open (thousands of rules, each
- * listing a few hundred source addresses). Without it every such rule
+ * IP reputation rules of Emerging Threats Open (about 1,200 rules, each
+ * listing up to a few hundred source addresses). Without it every such rule
  * would be a candidate on every packet. Each indexed signature is filed
  * under the narrower of its two address sides. A packet then looks up its
  * addresses in sorted interval tables and gets only the signatures
@@ -97,18 +97,23 @@ function v4AddressCount(address: CompiledAddress): number {
 
 /**
  * Returns the address side to index a signature by, or null when neither
- * side is narrow enough (or neither is a compiled address list).
+ * side is narrow enough (or neither is a compiled address list). A side
+ * written with a variable ($HOME_NET) is taken only when the other side
+ * cannot be: such variables name the monitored networks, which most
+ * packets have on one side however few addresses they cover.
  */
 function indexedSide(sig: Signature): { address: CompiledAddress; isSource: boolean } | null {
   let best: { address: CompiledAddress; isSource: boolean } | null = null;
-  let bestCount = MAX_INDEXED_V4_ADDRESSES + 1;
+  let bestScore = Infinity;
   for (const isSource of [true, false]) {
     const address = isSource ? sig.src : sig.dst;
     if (!(address instanceof CompiledAddress) || address.isAny) continue;
     const count = v4AddressCount(address);
-    if (count < bestCount) {
+    if (count > MAX_INDEXED_V4_ADDRESSES) continue;
+    const score = address.text.includes('$') ? MAX_INDEXED_V4_ADDRESSES + 1 + count : count;
+    if (score < bestScore) {
       best = { address, isSource };
-      bestCount = count;
+      bestScore = score;
     }
   }
   return best;
