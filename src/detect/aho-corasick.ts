@@ -15,23 +15,28 @@
  * children, and following failure links only ever leads to shallower
  * states, ending in a dense one.
  *
- * Automata of at most MAX_COMPACT_STATES states that fit the dense budget
- * use a 16-bit table whose top bit marks states that end a pattern. The
- * 32-bit table stores ~id (negative) for such states. Case-sensitive
- * patterns are checked byte for byte at each hit.
+ * Table entries are 16-bit: the top bit marks a next state that ends a
+ * pattern, and the low 15 bits hold its id, or FAR_TARGET when the id
+ * does not fit. Such a transition is then resolved from the trie children
+ * and failure links, which is rare because dense states are shallow and
+ * so are most of their targets. Half-width entries keep twice as many
+ * rows in the processor's caches as 32-bit ones. Case-sensitive patterns
+ * are checked byte for byte at each hit.
  */
 import { FOLD_TABLE } from './keywords/content.js';
 
-/** Maximum number of states of an automaton with the 16-bit table: the top bit is the output mark. */
+/** Maximum number of states whose ids all fit a table entry (ids 0 to 0x7ffe). */
 export const MAX_COMPACT_STATES = 0x7fff;
-const COMPACT_OUTPUT_BIT = 0x8000;
+const OUTPUT_BIT = 0x8000;
+/** Entry value (low 15 bits) of a target whose id does not fit. */
+const FAR_TARGET = 0x7fff;
 
 /**
- * Default budget of dense table entries per automaton (4 MiB as 32-bit
- * entries). With 200 to 250 byte classes, as in Emerging Threats Open,
- * this covers the root and about 4,000 shallow states.
+ * Default budget of dense table entries per automaton (4 MiB). With 200
+ * to 250 byte classes, as in Emerging Threats Open, this covers the root
+ * and about 9,000 shallow states.
  */
-export const DEFAULT_MAX_DENSE_ENTRIES = 1 << 20;
+export const DEFAULT_MAX_DENSE_ENTRIES = 1 << 21;
 
 /** A pattern for the matcher: its bytes as written and its case rule. */
 export interface MatcherPattern {
@@ -51,17 +56,10 @@ export class AhoCorasick {
   readonly stateCount: number;
   /** States 0 .. denseCount-1 have a row in the dense table. */
   readonly denseCount: number;
-  /**
-   * denseCount * classCount entries: the next state, as ~id when it ends
-   * a pattern. Empty when the automaton uses `compactDelta`.
-   */
-  readonly delta: Int32Array;
-  /**
-   * The whole table with 16-bit state ids, the top bit marking states that
-   * end a pattern, for automata of at most MAX_COMPACT_STATES states. It
-   * halves the memory of small and mid-sized matchers.
-   */
-  readonly compactDelta: Uint16Array | null;
+  /** denseCount * classCount entries: the next state and its output bit (see the file comment). */
+  readonly delta: Uint16Array;
+  /** True when every state is dense and every id fits an entry: the scan needs no other path. */
+  readonly isCompact: boolean;
   /** Trie children of state s: the states childStart[s] .. childStart[s+1]-1. */
   readonly childStart: Int32Array;
   /** Byte class of the trie edge that enters each state. */
@@ -129,20 +127,9 @@ export class AhoCorasick {
     this.fail = new Int32Array(stateCount);
     this.outputLink = new Int32Array(stateCount).fill(-1);
     this.hasOutput = new Uint8Array(stateCount);
-    this.delta = new Int32Array(denseCount * classCount);
+    this.delta = new Uint16Array(denseCount * classCount);
     this.linkStates();
-
-    if (denseCount === stateCount && stateCount <= MAX_COMPACT_STATES) {
-      const compact = new Uint16Array(this.delta.length);
-      for (let i = 0; i < compact.length; i++) {
-        const target = this.delta[i];
-        compact[i] = target < 0 ? ~target | COMPACT_OUTPUT_BIT : target;
-      }
-      this.compactDelta = compact;
-      this.delta = new Int32Array(0);
-    } else {
-      this.compactDelta = null;
-    }
+    this.isCompact = denseCount === stateCount && stateCount <= MAX_COMPACT_STATES;
   }
 
   /**
@@ -151,33 +138,53 @@ export class AhoCorasick {
    * because that state is shallower) with the state's own children on top.
    */
   private linkStates(): void {
-    const { classCount, denseCount, childStart, label, fail, outputLink, hasOutput, outputStart, delta } = this;
+    const { classCount, denseCount, childStart, label, fail, outputLink, hasOutput, outputStart } = this;
+    // Rows are built with full ids and then narrowed into `delta`.
+    const wide = new Int32Array(denseCount * classCount);
     for (let u = 0; u < this.stateCount; u++) {
       for (let v = childStart[u]; v < childStart[u + 1]; v++) {
-        const f = u === 0 ? 0 : this.step(fail[u], label[v]);
+        const f = u === 0 ? 0 : this.step(wide, fail[u], label[v]);
         fail[v] = f;
         outputLink[v] = outputStart[f + 1] > outputStart[f] ? f : outputLink[f];
         hasOutput[v] = outputStart[v + 1] > outputStart[v] || outputLink[v] >= 0 ? 1 : 0;
       }
       if (u >= denseCount) continue;
       const row = u * classCount;
-      if (u !== 0) delta.copyWithin(row, fail[u] * classCount, fail[u] * classCount + classCount);
-      for (let v = childStart[u]; v < childStart[u + 1]; v++) delta[row + label[v]] = hasOutput[v] === 0 ? v : ~v;
+      if (u !== 0) wide.copyWithin(row, fail[u] * classCount, fail[u] * classCount + classCount);
+      for (let v = childStart[u]; v < childStart[u + 1]; v++) wide[row + label[v]] = v;
+    }
+    for (let i = 0; i < wide.length; i++) {
+      const target = wide[i];
+      this.delta[i] = (target < FAR_TARGET ? target : FAR_TARGET) | (hasOutput[target] === 0 ? 0 : OUTPUT_BIT);
     }
   }
 
-  /** Returns the state after reading class c in state s (output mark removed). */
-  private step(state: number, c: number): number {
+  /** Returns the state after reading class c in state s, using the full-id rows built so far. */
+  private step(wide: Int32Array, state: number, c: number): number {
     let s = state;
     for (;;) {
-      if (s < this.denseCount) {
-        const target = this.delta[s * this.classCount + c];
-        return target < 0 ? ~target : target;
-      }
+      if (s < this.denseCount) return wide[s * this.classCount + c];
       for (let k = this.childStart[s]; k < this.childStart[s + 1]; k++) {
         if (this.label[k] === c) return k;
       }
       s = this.fail[s];
+    }
+  }
+
+  /**
+   * Returns the target of a FAR_TARGET entry of dense state s: the first
+   * child labelled c along the failure chain from s. The root's entries
+   * are its children, whose ids always fit, so the search ends there.
+   */
+  private farTarget(state: number, c: number): number {
+    let s = state;
+    for (;;) {
+      for (let k = this.childStart[s]; k < this.childStart[s + 1]; k++) {
+        if (this.label[k] === c) return k;
+      }
+      s = this.fail[s];
+      const entry = this.delta[s * this.classCount + c] & FAR_TARGET;
+      if (entry !== FAR_TARGET) return entry;
     }
   }
 
@@ -188,7 +195,7 @@ export class AhoCorasick {
    * new hit count, starting from `hitCount`.
    */
   scan(bytes: Uint8Array, start: number, length: number, hits: Int32Array, hitCount: number, seen: Uint32Array, mark: number): number {
-    if (this.compactDelta !== null) return this.scanCompact(this.compactDelta, bytes, start, length, hits, hitCount, seen, mark);
+    if (this.isCompact) return this.scanCompact(bytes, start, length, hits, hitCount, seen, mark);
     const delta = this.delta;
     const classOf = this.classOf;
     const classCount = this.classCount;
@@ -198,15 +205,24 @@ export class AhoCorasick {
     const fail = this.fail;
     const hasOutput = this.hasOutput;
     const end = start + length;
+
     let state = 0;
     let count = hitCount;
     for (let i = start; i < end; i++) {
       const c = classOf[bytes[i]];
       let s = state;
+      // The next state, or ~state when a pattern ends there.
       let target = 0;
       for (;;) {
         if (s < denseCount) {
-          target = delta[s * classCount + c];
+          const entry = delta[s * classCount + c];
+          if (entry < FAR_TARGET) {
+            target = entry;
+            break;
+          }
+          target = entry & FAR_TARGET;
+          if (target === FAR_TARGET) target = this.farTarget(s, c);
+          if (entry >= OUTPUT_BIT) target = ~target;
           break;
         }
         let k = childStart[s];
@@ -227,17 +243,9 @@ export class AhoCorasick {
     return count;
   }
 
-  /** The scan loop over the 16-bit table: entries are state ids, plus the output bit. */
-  private scanCompact(
-    delta: Uint16Array,
-    bytes: Uint8Array,
-    start: number,
-    length: number,
-    hits: Int32Array,
-    hitCount: number,
-    seen: Uint32Array,
-    mark: number,
-  ): number {
+  /** Scans as `scan` does, for automata whose states are all dense and whose entries are never FAR_TARGET. */
+  private scanCompact(bytes: Uint8Array, start: number, length: number, hits: Int32Array, hitCount: number, seen: Uint32Array, mark: number): number {
+    const delta = this.delta;
     const classOf = this.classOf;
     const classCount = this.classCount;
     const end = start + length;
@@ -245,8 +253,8 @@ export class AhoCorasick {
     let count = hitCount;
     for (let i = start; i < end; i++) {
       state = delta[state * classCount + classOf[bytes[i]]];
-      if (state >= COMPACT_OUTPUT_BIT) {
-        state -= COMPACT_OUTPUT_BIT;
+      if (state >= OUTPUT_BIT) {
+        state -= OUTPUT_BIT;
         count = this.collect(state, bytes, i, hits, count, seen, mark);
       }
     }
@@ -284,7 +292,6 @@ export class AhoCorasick {
     for (const p of this.patterns) patternBytes += p.bytes.length;
     return (
       this.delta.byteLength +
-      (this.compactDelta?.byteLength ?? 0) +
       this.childStart.byteLength +
       this.label.byteLength +
       this.fail.byteLength +
