@@ -1,17 +1,26 @@
 /**
- * The prefilter of a rule group: for each buffer, one multi-pattern
- * matcher over the fast patterns of the group's signatures, and the map
- * from each pattern to the signatures that chose it. Matchers are shared
- * between groups with the same pattern set (MatcherCache), because many
- * port groups hold the same rules.
+ * The prefilter of one protocol slot and direction (rule-group.ts): for
+ * each buffer, one multi-pattern matcher over the fast patterns of its
+ * signatures, and the map from each pattern to the signatures that chose
+ * it. Matchers are shared between slots with the same pattern set
+ * (MatcherCache), such as the protocols that only `ip` rules cover.
  */
 import { Buffer } from 'node:buffer';
 import { AhoCorasick, type MatcherPattern } from './aho-corasick.js';
 import type { FastPattern } from './fast-pattern.js';
 
-/** Key of a pattern: its case rule and its bytes in hex. */
-function patternKey(p: MatcherPattern): string {
-  return (p.isNocase ? 'i:' : 'c:') + Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.length).toString('hex');
+/** Keys of fast patterns already seen: one signature's pattern is keyed once for all its rule groups. */
+const keyCache = new WeakMap<FastPattern, string>();
+
+/** Returns the key of a pattern: its case rule and its bytes as Latin-1 text. */
+function patternKey(fastPattern: FastPattern): string {
+  let key = keyCache.get(fastPattern);
+  if (key === undefined) {
+    const bytes = fastPattern.bytes;
+    key = (fastPattern.isNocase ? 'i:' : 'c:') + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    keyCache.set(fastPattern, key);
+  }
+  return key;
 }
 
 /** Builds each distinct pattern set's matcher once and hands it out again. */
@@ -27,7 +36,9 @@ export class MatcherCache {
    * on first use. Pattern id i of the matcher is keys[i].
    */
   get(keys: readonly string[], patterns: ReadonlyMap<string, MatcherPattern>): AhoCorasick {
-    const setKey = keys.join(',');
+    // Keys may contain any byte, so each is prefixed by its length to keep the set key unambiguous.
+    let setKey = '';
+    for (const key of keys) setKey += `${key.length}:${key}`;
     let matcher = this.matchers.get(setKey);
     if (matcher === undefined) {
       matcher = new AhoCorasick(keys.map((k) => patterns.get(k) as MatcherPattern));
@@ -56,7 +67,7 @@ export class MatcherCache {
   }
 }
 
-/** The prefilter of one buffer in one rule group. */
+/** The prefilter of one buffer in one protocol slot and direction. */
 export class BufferPrefilter {
   readonly buffer: string;
   readonly matcher: AhoCorasick;
@@ -84,13 +95,14 @@ export function buildBufferPrefilter(
   const patterns = new Map<string, MatcherPattern>();
   const sigsByKey = new Map<string, number[]>();
   for (const e of entries) {
-    const p: MatcherPattern = { bytes: e.fastPattern.bytes, isNocase: e.fastPattern.isNocase };
-    const key = patternKey(p);
-    if (!patterns.has(key)) {
-      patterns.set(key, p);
-      sigsByKey.set(key, []);
+    const key = patternKey(e.fastPattern);
+    const sigs = sigsByKey.get(key);
+    if (sigs !== undefined) {
+      sigs.push(e.sigIndex);
+      continue;
     }
-    (sigsByKey.get(key) as number[]).push(e.sigIndex);
+    patterns.set(key, { bytes: e.fastPattern.bytes, isNocase: e.fastPattern.isNocase });
+    sigsByKey.set(key, [e.sigIndex]);
   }
   const keys = [...patterns.keys()].sort();
   const matcher = cache.get(keys, patterns);
