@@ -89,7 +89,10 @@ export class RuleGroup {
   readonly alwaysSigs: Int32Array;
   /** True when some member is in the address prefilter. */
   readonly hasAddressSigs: boolean;
-  /** The prefilters of the group's protocol slot and direction, shared with its other groups. */
+  /**
+   * The prefilters of the group's protocol slot and direction that serve
+   * at least one member, shared with the slot's other groups.
+   */
   readonly prefilters: readonly BufferPrefilter[];
 
   constructor(members: Uint32Array, memberCount: number, alwaysSigs: Int32Array, hasAddressSigs: boolean, prefilters: readonly BufferPrefilter[]) {
@@ -281,7 +284,9 @@ class GroupBuilder {
   private addGroup(memberSet: MemberSet, prefilters: readonly BufferPrefilter[]): RuleGroup {
     const always = Int32Array.from(memberSet.always);
     if (memberSet.isAlwaysUnsorted) always.sort();
-    const group = new RuleGroup(memberSet.bits, memberSet.count, always, memberSet.hasAddressSigs, prefilters);
+    // A buffer none of whose patterns belong to a member is not scanned for this group.
+    const used = prefilters.filter((prefilter) => prefilter.sigs.some((s) => memberSet.has(s)));
+    const group = new RuleGroup(memberSet.bits, memberSet.count, always, memberSet.hasAddressSigs, used);
     this.groups.push(group);
     return group;
   }
@@ -381,6 +386,10 @@ class MemberSet {
       this.always.push(e.index);
     }
     return this;
+  }
+
+  has(index: number): boolean {
+    return (this.bits[index >>> 5] & (1 << (index & 31))) !== 0;
   }
 
   copy(): MemberSet {
