@@ -4,7 +4,7 @@
  * failure, 2 bad arguments or config.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { KapuError, ConfigError, UsageError } from '../core/errors.js';
+import { ConfigError, ErrorCode, KapuError, UsageError } from '../core/errors.js';
 import type { RunOptions } from './run-options.js';
 
 /** Exit statuses of the kapu command. */
@@ -53,9 +53,11 @@ function buildProgram(result: { status: number }): Command {
     .command('check')
     .description('load rule files, report every rule that cannot run and print a summary')
     .argument('<files...>', 'rule files')
-    .action(async (files: string[]) => {
+    .option('-c, --config <file>', 'configuration whose variables and classification-file apply')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .action(async (files: string[], flags: { config?: string; set: string[] }) => {
       const { runRulesCheck } = await import('./rules-check-command.js');
-      result.status = runRulesCheck(files, process.stdout);
+      result.status = runRulesCheck(files, process.stdout, { configPath: flags.config ?? null, sets: flags.set });
     });
 
   program
@@ -128,7 +130,7 @@ function reportError(err: unknown): number {
   }
   if (err instanceof KapuError) {
     process.stderr.write(`kapu: ${err.message} [${err.code}]\n`);
-    return ExitStatus.RUNTIME_FAILURE;
+    return err.code === ErrorCode.CONFIG_NOT_FOUND ? ExitStatus.BAD_USAGE : ExitStatus.RUNTIME_FAILURE;
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`kapu: internal error: ${message}\n`);

@@ -65,3 +65,12 @@ test('rules check without files', () => {
   assert.equal(runRulesCheck([], { write: (s: string) => (text += s) }), 2);
   assert.equal(text, 'kapu rules check: no rule file given (usage: kapu rules check FILE...)\n');
 });
+
+test('rules check reports matcher memory', () => {
+  const { status, lines } = runOn('alert tcp any any -> any any (msg:"x"; content:"abcdef"; sid:7;)\n');
+  assert.equal(status, 0);
+  const engineLine = lines.find((line) => line.startsWith('detection engine: built in '));
+  assert.ok(engineLine !== undefined, lines.join('\n'));
+  // One six-byte pattern needs a few DFA states: more than 0 bytes, far under 1 MiB.
+  assert.match(engineLine, /prefilter matchers 0\.\d MiB$/);
+});

@@ -3,25 +3,43 @@
  * JSON and fast.log. The command line, `kapu verify` and the benchmarks all
  * run captures through runCapture.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { ErrorCode, KapuError } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
 import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
+import { HOST_TAGS } from '../detect/keywords/tag.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
+import { Defragmenter, defragConfigOf } from '../flow/defrag.js';
+import { writeDefragStats } from '../flow/defrag-stats.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { FastLogWriter } from '../output/fast-log.js';
 import { buildDecodeContext, buildDetectEngine, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
 import { PacketPipeline } from '../engine/pipeline.js';
+import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
+
+/** Creates the log folder, or throws KAPU_ERR_OUTPUT_OPEN_FAILED naming it. */
+function openLogDir(logDir: string): void {
+  if (existsSync(logDir) && !statSync(logDir).isDirectory()) {
+    throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `log folder '${logDir}' is a file, not a folder; give another path with -l`);
+  }
+  try {
+    mkdirSync(logDir, { recursive: true });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `log folder '${logDir}' cannot be created (${reason}); give another path with -l`);
+  }
+}
 
 /** Loads the config and applies the run's mode; config problems throw ConfigError. */
 function loadRunConfig(opts: RunOptions, warnings: string[]): { config: KapuConfig; isIps: boolean } {
@@ -39,24 +57,29 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
   const rules = loadRules(config, ruleFiles, warnings);
+  const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
-  const detect = buildDetectEngine(config, rules, thresholds);
+  const thresholdActions = new ThresholdActionRecorder(thresholds);
+  const detect = buildDetectEngine(config, rules, thresholdActions);
   if (!opts.quiet) {
     for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
   }
 
-  mkdirSync(opts.logDir, { recursive: true });
+  openLogDir(opts.logDir);
   const reader = openCaptureFile(opts.pcapPath);
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => PacketPipeline.writeFlowEvent(eve, flow));
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, detect, eve, fast, isIps },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps },
     config.packetAlertMax,
   );
 
+  // Host tags live in a process-wide table; a run starts without any.
+  HOST_TAGS.tags.clear();
   const p = new Packet();
   let lastTimestampUs = 0;
   let firstTimestampUs = -1;
@@ -77,7 +100,10 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     const counters = collectStats(pipeline, flows, thresholds, config);
-    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters);
+    // TODO: rules_skipped stays 0 until the loader counts the rules that
+    // `requires` leaves out.
+    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: 0 }];
+    for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters, engines);
   } finally {
     reader.close();
     for (const writer of eve) writer.close();
@@ -133,6 +159,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   for (let i = 1; i < EXCEPTION_ACTION_COUNTER_NAMES.length; i++) {
     out.set('flow.memcap_exception_policy.' + EXCEPTION_ACTION_COUNTER_NAMES[i], f.memcapPolicy[i] as number);
   }
+  if (pipeline.parts.defrag !== null) writeDefragStats(pipeline.parts.defrag, out);
   out.set('tcp.sessions', f.tcpSessions);
   out.set('tcp.syn', f.tcpSyn);
   out.set('tcp.synack', f.tcpSynAck);

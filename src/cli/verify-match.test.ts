@@ -138,3 +138,10 @@ test('not-has-key with path or list', () => {
 test('empty match selects every event', () => {
   assert.equal(isEventMatch(parseMatchTerms({}), ALERT), true);
 });
+
+test('operator written after a dot', () => {
+  assert.equal(matches('alert.signature.__startswith: "ICMP id"', ALERT), true);
+  assert.equal(matches('alert.signature.__endswith: "21781"', ALERT), true);
+  assert.equal(matches('alert.signature.__endswith: "21782"', ALERT), false);
+  assert.equal(matches('proto.__find: CM', ALERT), true);
+});

@@ -161,7 +161,9 @@ export function parseMatchTerms(match: Record<string, unknown>): MatchTerm[] {
     if (operator === undefined) {
       terms.push({ key, kind: 'equals', paths: [key], expected });
     } else {
-      const path = key.slice(0, key.length - operator.length - 2);
+      // The suite writes operators both as `key__op` and as `key.__op`.
+      let path = key.slice(0, key.length - operator.length - 2);
+      if (path.endsWith('.')) path = path.slice(0, -1);
       terms.push({ key, kind: operator, paths: [path], expected });
     }
   }

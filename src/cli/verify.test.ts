@@ -85,6 +85,7 @@ test('discoverCases finds test folders', () => {
     ['icmp-id'],
   );
   assert.throws(() => discoverCases([join(SUITE, 'nothing')]), /folder not found/);
+  assert.throws(() => discoverCases([join(SUITE, 'pcaps')]), /pcaps: no test\.yaml in this folder or below/);
 });
 
 test('verify prints one line per case', async () => {

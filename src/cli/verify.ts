@@ -97,6 +97,7 @@ export function discoverCases(dirs: string[]): CaseEntry[] {
     if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${dirArgument}: folder not found`);
     const found: string[] = [];
     findCaseDirs(root, 0, found);
+    if (found.length === 0) throw new Error(`${dirArgument}: no test.yaml in this folder or below; give a suricata-verify case folder`);
     for (const dir of found) {
       const name = dir === root ? basename(root) : relative(root, dir);
       entries.push({ name, dir, manifestPcapPath: null, etcDir: findEtcDir(dir) });

@@ -1,8 +1,9 @@
 /**
  * The catalogue of decoder events. Names are Suricata 8's, as its
  * rules/decoder-events.rules and the `decode-event` keyword spell them,
- * plus `sctp.pkt_too_small` and `vxlan.unknown_payload_type`, which
- * Suricata's decoders raise but that file has no rule for. Ids are kapu's
+ * plus `sctp.pkt_too_small`, `vxlan.unknown_payload_type`,
+ * `ipv4.frag_ignored` and `ipv6.frag_ignored`, which Suricata's decoders
+ * and defragmenter raise but that file has no rule for. Ids are kapu's
  * own: dense, starting at 1 (0 means no event), stable within a build.
  * An event's EVE name (anomaly `event`, stats `decoder.event.<name>`) is
  * `decoder.` followed by its name.
@@ -132,6 +133,8 @@ export const DecoderEvent = {
   IPV4_UNKNOWN_PROTOCOL: 120,
   SCTP_PKT_TOO_SMALL: 121,
   VXLAN_UNKNOWN_PAYLOAD_TYPE: 122,
+  IPV4_FRAG_IGNORED: 123,
+  IPV6_FRAG_IGNORED: 124,
 } as const;
 export type DecoderEventId = (typeof DecoderEvent)[keyof typeof DecoderEvent];
 
@@ -260,6 +263,8 @@ export const DECODER_EVENT_NAMES: readonly string[] = [
   'ipv4.unknown_protocol',
   'sctp.pkt_too_small',
   'vxlan.unknown_payload_type',
+  'ipv4.frag_ignored',
+  'ipv6.frag_ignored',
 ];
 
 /** Number of event ids, including the unused id 0. */

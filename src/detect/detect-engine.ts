@@ -16,6 +16,7 @@ import { AddressPrefilter } from './address-prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
+import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
@@ -114,7 +115,7 @@ export class AlertQueue {
 
 export interface DetectEngineOptions {
   thresholdHook?: ThresholdHook;
-  /** Providers of named buffers beyond pkt_data. */
+  /** Providers of named buffers beyond pkt_data and the header buffers; a name given here replaces the built-in one. */
   bufferProviders?: readonly BufferProvider[];
   /** Action order, first evaluated first (default pass, drop, reject, alert). */
   actionOrder?: readonly ActionId[];
@@ -180,6 +181,11 @@ export class DetectEngine {
     this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
     for (const name of HEADER_BUFFER_NAMES) this.providerByName.set(name, new HeaderBufferProvider(name));
+    // The providers of header-buffers.ts replace those. They also cover
+    // ether.hdr, sctp.hdr and igmp.hdr, count IPv6 extension headers in
+    // ipv6.hdr, and report a header cut short by the capture as absent, as
+    // Suricata does.
+    for (const provider of HEADER_BUFFER_PROVIDERS) this.providerByName.set(provider.name, provider);
     for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
     this.skipped = [];
     this.packets = 0;

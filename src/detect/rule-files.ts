@@ -36,6 +36,8 @@ export interface LoadSummary {
   files: number;
   loaded: number;
   failed: number;
+  /** Rules skipped without an error, such as rules whose `requires` is not met. */
+  skipped: number;
   /** Rules disabled with a leading `#`. */
   commented: number;
   /** Failed rules by reason (the first error of each rule), most frequent first. */
@@ -113,6 +115,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
   const bySid = new Map<string, number>();
   let commented = 0;
   let failed = 0;
+  let skipped = 0;
 
   for (const { file, content: given } of sources) {
     let content: string;
@@ -132,9 +135,14 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
       for (const d of parsed.diagnostics) diagnostics.push(d);
       const sig = parsed.signature;
       if (sig === null) {
-        failed++;
         const first = parsed.diagnostics.find((d) => d.severity === 'error');
-        if (first !== undefined) countFailure(first);
+        // A rule without a signature and without an error was skipped on purpose.
+        if (first === undefined) {
+          skipped++;
+          continue;
+        }
+        failed++;
+        countFailure(first);
         continue;
       }
 
@@ -182,6 +190,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
       files: sources.length,
       loaded: signatures.length,
       failed,
+      skipped,
       commented,
       failuresByReason,
       warnings: diagnostics.filter((d) => d.severity === 'warning').length,

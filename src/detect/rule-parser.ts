@@ -161,6 +161,8 @@ class RuleBuilder implements SignatureBuilder {
   currentBuffer = 'pkt_data';
   sid: number | null = null;
   hasError = false;
+  /** True once `skip` was called: no signature, and the rule does not count as failed. */
+  isRuleSkipped = false;
 
   private optionKeyword: string | null = null;
   private optionOffset = 0;
@@ -215,6 +217,11 @@ class RuleBuilder implements SignatureBuilder {
 
   warning(code: string, message: string, offset?: number, length?: number): void {
     this.report('warning', code, message, offset, length);
+  }
+
+  skip(code: string, message: string): void {
+    this.isRuleSkipped = true;
+    this.report('warning', code, message);
   }
 
   variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number {
@@ -291,6 +298,13 @@ export function parseRule(rule: LogicalRule, file: string, ctx: ParseContext): P
   if (open < 0) {
     b.reportAt('error', ErrorCode.RULE_SYNTAX, null, "missing '(' before the rule options", text.length - 1, 1);
     return { signature: null, diagnostics: b.diagnostics, sid: null };
+  }
+
+  // Suricata reads `requires` first, so a rule written for another engine
+  // version is skipped whole, even when its header or other options do not
+  // parse here.
+  if (options !== null && options.ok && runRequires(b, options.options)) {
+    return { signature: null, diagnostics: b.diagnostics, sid: b.sid };
   }
 
   const isSkipped = parseHeader(b, text, open);
@@ -370,11 +384,33 @@ function compilePorts(b: RuleBuilder, text: string, offset: number, fieldName: s
   return null;
 }
 
+/** Name of the option that runRequires handles before the others. */
+const REQUIRES = 'requires';
+
+/** Runs the `requires` options; returns true when the rule is skipped. */
+function runRequires(b: RuleBuilder, options: RuleOption[]): boolean {
+  const def = b.ctx.keywords.get(REQUIRES);
+  if (def === undefined) return false;
+  for (const o of options) {
+    if (o.name !== REQUIRES) continue;
+    if (o.value === null) {
+      b.enterOption(o.name, o.nameOffset, o.name.length);
+      b.error(ErrorCode.RULE_SYNTAX, `'${o.name}' needs a value ('${o.name}:value;')`);
+      continue;
+    }
+    b.enterOption(o.name, o.valueOffset, o.value.length);
+    def.setup(b, o.value);
+  }
+  return b.isRuleSkipped;
+}
+
 /** Runs every option's setup; reports unknown and unsupported keywords. */
 function parseOptions(b: RuleBuilder, options: RuleOption[]): void {
   let hasReportedUnsupported = false;
   let seenOnce = 0;
+  const hasRunRequires = b.ctx.keywords.has(REQUIRES);
   for (const o of options) {
+    if (o.name === REQUIRES && hasRunRequires) continue;
     // Suricata matches keyword names regardless of case.
     if (o.name !== o.name.toLowerCase()) o.name = o.name.toLowerCase();
     if (ONCE_PER_RULE.has(o.name)) {

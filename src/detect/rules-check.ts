@@ -9,7 +9,9 @@ import type { LoadedRules, LoadSummary } from './rule-files.js';
 /** Renders the summary block. */
 export function renderLoadSummary(summary: LoadSummary, peakRssBytes: number): string {
   const lines: string[] = [];
-  lines.push(`rules: ${summary.loaded} loaded, ${summary.failed} failed, ${summary.commented} commented out, ${summary.warnings} warnings, from ${summary.files} file${summary.files === 1 ? '' : 's'}`);
+  // Skipped rules (unmet `requires`) are named only when there are some.
+  const skipped = summary.skipped > 0 ? `${summary.skipped} skipped, ` : '';
+  lines.push(`rules: ${summary.loaded} loaded, ${summary.failed} failed, ${skipped}${summary.commented} commented out, ${summary.warnings} warnings, from ${summary.files} file${summary.files === 1 ? '' : 's'}`);
   if (summary.failuresByReason.length > 0) {
     lines.push('failures by reason:');
     const width = String(summary.failuresByReason[0].count).length;

@@ -213,6 +213,12 @@ export interface SignatureBuilder {
    */
   error(code: string, message: string, offset?: number, length?: number): void;
   warning(code: string, message: string, offset?: number, length?: number): void;
+  /**
+   * Skips the rule without failing it, as Suricata skips a rule whose
+   * `requires` is not met: the message is reported as a warning and no
+   * signature is built.
+   */
+  skip(code: string, message: string): void;
   /** Id of a named flowbit, flowint or xbit, allocated at load. */
   variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number;
 }

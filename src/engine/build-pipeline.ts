@@ -10,7 +10,7 @@ import type { KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } 
 import { DecodeContext, type ChecksumMode } from '../decode/context.js';
 import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
-import { DetectEngine } from '../detect/detect-engine.js';
+import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
@@ -132,8 +132,12 @@ export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, war
   return engine;
 }
 
-/** Builds the detection engine for loaded rules. */
-export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdEngine): DetectEngine {
+/**
+ * Builds the detection engine for loaded rules. `thresholds` decides which
+ * matches alert: the ThresholdEngine itself, or a ThresholdActionRecorder
+ * around it when the pipeline applies the actions of thresholded matches.
+ */
+export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook): DetectEngine {
   return new DetectEngine(rules.signatures, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,

@@ -4,10 +4,11 @@
  * pipeline decides its fate (accept or drop, in IPS mode) and writes the
  * events it causes.
  */
-import type { Packet } from '../core/packet.js';
+import { Packet } from '../core/packet.js';
 import { decodePacket } from '../decode/decode-packet.js';
 import type { DecodeContext } from '../decode/context.js';
 import { decoderEventEveName } from '../decode/events.js';
+import type { Defragmenter } from '../flow/defrag.js';
 import { ExceptionAction } from '../flow/flow-config.js';
 import type { Flow } from '../flow/flow.js';
 import { buildFlowRecord } from '../flow/flow-record.js';
@@ -15,9 +16,13 @@ import type { FlowTable } from '../flow/flow-table.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
-import { alertActionText, packetAlertFacts } from '../output/eve-alert.js';
+import { isFlowScopedAction } from './action-scope.js';
+import { fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
+import type { ThresholdActionRecorder } from './threshold-actions.js';
+import { consumeFlowTag, HostTagTracker, SessionTagSnapshot } from './tagging.js';
+import { alertActionText, packetAlertFacts, type TunnelFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
-import { PktSrc } from '../output/eve-format.js';
+import { PktSrc, type PktSrcValue } from '../output/eve-format.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import type { FastLogWriter } from '../output/fast-log.js';
 
@@ -52,16 +57,55 @@ export class PipelineCounters {
 export interface PipelineParts {
   decode: DecodeContext;
   flows: FlowTable;
+  /** IP defragmentation; null leaves fragments unassembled. */
+  defrag: Defragmenter | null;
   detect: DetectEngine;
+  /** The detection engine's threshold hook, whose record of each match the policy stage reads; null without thresholds. */
+  thresholdActions: ThresholdActionRecorder | null;
   eve: EveWriter[];
   fast: FastLogWriter | null;
-  /** IPS mode: drop and reject rules drop packets and their flows. */
+  /** IPS mode: drop and reject rules drop packets, and whole flows for the rules that action-scope.ts lists. */
   isIps: boolean;
 }
+
+/** Bits (1 << ActionId) of the actions that block a packet in IPS mode. */
+const BLOCKING_ACTIONS_MASK = (1 << Action.DROP) | (1 << Action.REJECT) | (1 << Action.REJECTSRC)
+  | (1 << Action.REJECTDST) | (1 << Action.REJECTBOTH);
 
 function isBlockingAction(action: number): boolean {
   return action === Action.DROP || action === Action.REJECT || action === Action.REJECTSRC
     || action === Action.REJECTDST || action === Action.REJECTBOTH;
+}
+
+/**
+ * Returns the action that decides a packet's fate, as the alerts' verdict
+ * object shows it: the blocking rule's action when the packet is dropped
+ * (in IDS mode, the first drop or reject rule, which the verdict renders as
+ * alert), PASS when a pass rule ended its inspection, else ALERT.
+ */
+function packetVerdictAction(alerts: AlertQueue, blockingSig: Signature | null, recorder: ThresholdActionRecorder | null): number {
+  if (blockingSig !== null) return effectiveAction(blockingSig, recorder);
+  for (let i = 0; i < alerts.count; i++) {
+    const action = effectiveAction(alerts.sigs[i] as Signature, recorder);
+    if (isBlockingAction(action)) return action;
+  }
+  return alerts.passSig !== null ? Action.PASS : Action.ALERT;
+}
+
+/** Returns the rate_filter's new action for this packet's match of `sig`, or -1. */
+function actionOverrideOf(sig: Signature, recorder: ThresholdActionRecorder | null): number {
+  const record = recorder !== null ? recorder.indexOf(sig) : -1;
+  return record >= 0 ? (recorder as ThresholdActionRecorder).actionOverride[record] as number : -1;
+}
+
+function isRateFiltered(sig: Signature, recorder: ThresholdActionRecorder | null): boolean {
+  return actionOverrideOf(sig, recorder) >= 0;
+}
+
+/** Returns the action of `sig` for this packet: a rate_filter's new action, else its own. */
+function effectiveAction(sig: Signature, recorder: ThresholdActionRecorder | null): number {
+  const override = actionOverrideOf(sig, recorder);
+  return override >= 0 ? override : sig.action;
 }
 
 /** Runs every packet of one worker through decode, flow, detect, policy and output. */
@@ -69,11 +113,29 @@ export class PacketPipeline {
   readonly parts: PipelineParts;
   readonly counters: PipelineCounters;
   private readonly alerts: AlertQueue;
+  private readonly sessionTagBefore: SessionTagSnapshot;
+  private readonly hostTags: HostTagTracker;
+  /** The outer packet of the current frame when it is tunnelled. */
+  private readonly tunnelRoot: Packet;
+  private readonly tunnelFacts: TunnelFacts;
+  /** EVE pkt_src of the packet being processed. */
+  private pktSrc: PktSrcValue;
+  /** Set while the inner packet of a tunnel is processed, else null. */
+  private tunnel: TunnelFacts | null;
+  /** Flow of the frame's outer packet, or null. */
+  private rootFlow: Flow | null;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
     this.counters = new PipelineCounters();
     this.alerts = new AlertQueue(alertQueueCapacity);
+    this.sessionTagBefore = new SessionTagSnapshot();
+    this.hostTags = new HostTagTracker();
+    this.tunnelRoot = new Packet();
+    this.tunnelFacts = { root: this.tunnelRoot, depth: 0, innerOffset: 0 };
+    this.pktSrc = PktSrc.WIRE;
+    this.tunnel = null;
+    this.rootFlow = null;
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -84,6 +146,60 @@ export class PacketPipeline {
     counters.bytes += p.captureLength;
     decodePacket(p, parts.decode);
 
+    // A fragment that completes its datagram yields a rebuilt packet. It
+    // runs through flow, detection and output before the fragment does,
+    // as Suricata runs its pseudo packet, and a drop of it drops the fragment.
+    const defrag = parts.defrag;
+    if (defrag !== null && p.isFragment && !p.isInvalid) {
+      const rebuilt = defrag.handleFragment(p, parts.decode);
+      if (rebuilt !== null) {
+        this.processFrame(rebuilt);
+        if (rebuilt.isDropped) p.isDropped = true;
+      }
+      if (defrag.exceptionAction === ExceptionAction.DROP_PACKET) {
+        this.drop(p, null, DropReason.DEFRAG_MEMCAP, null);
+        counters.blocked++;
+        return;
+      }
+    }
+    this.processFrame(p);
+
+    if (p.isDropped) counters.blocked++;
+    else counters.accepted++;
+  }
+
+  /** Runs a decoded frame, or a rebuilt datagram, through the tunnel layers it carries. */
+  private processFrame(p: Packet): void {
+    const root = this.tunnelRoot;
+    if (p.tunnelDepth > 0 && !p.isInvalid && fillTunnelRoot(root, p)) {
+      // The outer packet goes first, as Suricata runs it before the packet
+      // it carries. A drop of either drops the frame.
+      this.pktSrc = p.isDefragmented ? PktSrc.DEFRAG : PktSrc.WIRE;
+      this.tunnel = null;
+      this.rootFlow = null;
+      this.processLayer(root, false);
+      this.pktSrc = tunnelPktSrc(root);
+      const facts = this.tunnelFacts;
+      facts.depth = p.tunnelDepth;
+      facts.innerOffset = innerPacketOffset(root, p);
+      this.tunnel = facts;
+      this.processLayer(p, true);
+      if (root.isDropped) p.isDropped = true;
+    } else {
+      this.pktSrc = p.isDefragmented ? PktSrc.DEFRAG : PktSrc.WIRE;
+      this.tunnel = null;
+      this.rootFlow = null;
+      this.processLayer(p, true);
+    }
+  }
+
+  /**
+   * Runs one packet (a frame, or the outer or inner packet of a tunnel)
+   * through flow, detection and output. `hasEvents` is true for the packet
+   * that carries the frame's decoder events.
+   */
+  private processLayer(p: Packet, hasEvents: boolean): void {
+    const parts = this.parts;
     let flow: Flow | null = null;
     if (!p.isInvalid && p.ipVersion !== 0) {
       flow = parts.flows.handlePacket(p);
@@ -92,22 +208,31 @@ export class PacketPipeline {
         return;
       }
     }
-    this.logPacketEvents(p, flow);
+    if (this.tunnel === null) this.rootFlow = flow;
+    if (hasEvents) this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
       return;
     }
-    if (flow !== null && flow.isPassed) {
-      counters.accepted++;
-      return;
-    }
+    if (flow !== null && flow.isPassed) return;
 
     const alerts = this.alerts;
     alerts.clear();
+    if (parts.thresholdActions !== null) parts.thresholdActions.clear();
+    this.sessionTagBefore.take(flow);
     parts.detect.inspectPacket(p, flow, alerts);
-    counters.alertQueueOverflow += alerts.overflowCount;
+    this.counters.alertQueueOverflow += alerts.overflowCount;
     this.applyMatches(p, flow, alerts);
+    this.logTaggedPacket(p, flow);
+  }
+
+  private logTaggedPacket(p: Packet, flow: Flow | null): void {
+    const startedHere = flow !== null && this.sessionTagBefore.isStartedBy(flow);
+    const isSessionTagged = consumeFlowTag(flow, p, startedHere);
+    const isHostTagged = this.hostTags.consume(p);
+    if (!isSessionTagged && !isHostTagged) return;
+    for (const writer of this.parts.eve) writer.taggedPacket(p, flow, this.pktSrc);
   }
 
   /** Ends every flow (writing its flow event) at the end of the input. */
@@ -126,33 +251,49 @@ export class PacketPipeline {
     const eve = this.parts.eve;
     for (let i = 0; i < p.eventCount; i++) {
       const name = decoderEventEveName(p.events[i] as number);
-      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, PktSrc.WIRE);
+      for (const writer of eve) writer.anomaly(p, flow, 'decode', name, this.pktSrc);
     }
     const session = flow !== null ? flow.tcp : null;
     if (session === null) return;
     for (let i = 0; i < session.eventCount; i++) {
       const name = 'stream.' + STREAM_EVENT_NAMES[session.events[i] as number];
-      for (const writer of eve) writer.anomaly(p, flow, 'stream', name, PktSrc.WIRE);
+      for (const writer of eve) writer.anomaly(p, flow, 'stream', name, this.pktSrc);
     }
   }
 
   private applyMatches(p: Packet, flow: Flow | null, alerts: AlertQueue): void {
     const parts = this.parts;
+    const recorder = parts.thresholdActions;
     let blockingSig: Signature | null = null;
+    let dropsFlow = false;
+    let reason: DropReasonValue = DropReason.RULES;
     if (parts.isIps) {
       for (let i = 0; i < alerts.count; i++) {
         const sig = alerts.sigs[i] as Signature;
-        if (isBlockingAction(sig.action)) {
+        if (!isBlockingAction(effectiveAction(sig, recorder))) continue;
+        if (blockingSig === null) {
           blockingSig = sig;
-          break;
+          if (isRateFiltered(sig, recorder)) reason = DropReason.THRESHOLD_DETECTION_FILTER;
         }
+        if (isFlowScopedAction(sig)) dropsFlow = true;
+      }
+      if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
+      // A pass rule evaluated after a drop of the same packet ends the
+      // packet's inspection but leaves the flow to be inspected.
+      if (flow !== null && alerts.passSig !== null && (alerts.actionsSeen & BLOCKING_ACTIONS_MASK) !== 0) {
+        flow.isPassed = false;
       }
     }
 
+    // The alerts' verdict and action describe the packet's fate, so it is
+    // decided before they are written.
+    const willDrop = blockingSig !== null;
+    if (willDrop) p.isDropped = true;
+    const packetAction = packetVerdictAction(alerts, blockingSig, recorder);
     for (let i = 0; i < alerts.count; i++) {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
-      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps));
+      const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps, isRateFiltered(sig, recorder), willDrop), this.pktSrc, this.tunnel, packetAction);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -160,12 +301,29 @@ export class PacketPipeline {
     }
 
     if (blockingSig !== null) {
-      if (blockingSig.action !== Action.DROP) this.counters.rejected++;
-      if (flow !== null) flow.isDropped = true;
-      this.drop(p, flow, DropReason.RULES, blockingSig);
-      return;
+      if (effectiveAction(blockingSig, recorder) !== Action.DROP) this.counters.rejected++;
+      if (flow !== null && dropsFlow) {
+        flow.isDropped = true;
+        // A flow drop inside a tunnel drops the tunnel's own flow too.
+        if (this.tunnel !== null && this.rootFlow !== null) this.rootFlow.isDropped = true;
+      }
+      this.drop(p, flow, reason, blockingSig);
     }
-    this.counters.accepted++;
+  }
+
+  /**
+   * Returns a drop or reject rule whose match raised no alert but whose
+   * action still applies (a suppressed or limited match), or null. Such a
+   * drop applies to the packet only.
+   */
+  private findThresholdedDrop(recorder: ThresholdActionRecorder): Signature | null {
+    for (let i = 0; i < recorder.count; i++) {
+      if (recorder.alerted[i] === 1 || recorder.applyAction[i] === 0) continue;
+      const sig = recorder.sigs[i] as Signature;
+      const override = recorder.actionOverride[i] as number;
+      if (isBlockingAction(override >= 0 ? override : sig.action)) return sig;
+    }
+    return null;
   }
 
   private countAlert(sig: Signature): void {
@@ -180,8 +338,7 @@ export class PacketPipeline {
   private drop(p: Packet, flow: Flow | null, reason: DropReasonValue, sig: Signature | null): void {
     p.isDropped = true;
     const counters = this.counters;
-    counters.blocked++;
     counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
-    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, PktSrc.WIRE);
+    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, this.pktSrc);
   }
 }

@@ -116,3 +116,14 @@ test('capture data without handshake', () => {
   assert.equal(records[0]?.tcp?.tcp_flags, '00');
   assert.equal(records[0]?.tcp?.state, undefined);
 });
+
+test('capture split handshake', () => {
+  // suricata-verify tcp-split-handshake-02-5whs expects the data "EVIL"
+  // (packet 6) to be inspected as stream data, so the session is
+  // established by then. The client's RST (packet 8) closes it.
+  const { records, states } = runCapture('split-handshake-5whs.pcap');
+  assert.equal(states[5], FlowState.ESTABLISHED);
+  assert.equal(states[6], FlowState.ESTABLISHED);
+  assert.equal(states[8], FlowState.CLOSED);
+  assert.equal(records[0]?.tcp?.state, 'closed');
+});

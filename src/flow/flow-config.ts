@@ -119,7 +119,11 @@ export const ExceptionAction = {
   REJECT: 5,
 } as const;
 
-/** Policy names as the stats counters write them, by ExceptionAction value. */
+/**
+ * Policy names in counter form, by ExceptionAction value. Suricata's stats
+ * have no `ignore` counter; collectFlowStats (flow-stats.ts) writes the
+ * memcap policy counters as Suricata names them.
+ */
 export const EXCEPTION_ACTION_COUNTER_NAMES: readonly string[] = [
   '',
   'ignore',

@@ -3,7 +3,8 @@
  * `stats` event does, for the stats writer. Runs once per stats interval.
  */
 import { STREAM_EVENT_ID_LIMIT, streamEventCounterName } from '../stream/stream-events.js';
-import { EXCEPTION_ACTION_COUNTER_NAMES } from './flow-config.js';
+import { TCP_STATE_NAMES } from '../stream/tcp-session.js';
+import { ExceptionAction } from './flow-config.js';
 import type { FlowTable } from './flow-table.js';
 
 /** Returns the counters of `table` by dotted stats name (`flow.memcap`, `stream.pkt_invalid_ack`, ...). */
@@ -23,6 +24,7 @@ export function collectFlowStats(table: FlowTable): Record<string, number> {
     'flow.emerg_mode_entered': c.emergencyEntered,
     'flow.emerg_mode_over': c.emergencyOver,
     'flow.memuse': table.memuseBytes,
+    'flow.spare': table.spareCount,
     'flow.mgr.flows_timeout': c.timedOut,
     'tcp.sessions': c.tcpSessions,
     'tcp.syn': c.tcpSyn,
@@ -31,9 +33,24 @@ export function collectFlowStats(table: FlowTable): Record<string, number> {
     'tcp.invalid_checksum': c.tcpInvalidChecksum,
     'tcp.midstream_pickups': c.tcpMidstreamPickups,
   };
-  for (let action = 1; action < EXCEPTION_ACTION_COUNTER_NAMES.length; action++) {
-    stats['flow.memcap_exception_policy.' + EXCEPTION_ACTION_COUNTER_NAMES[action]] = c.memcapPolicy[action] as number;
+
+  // The flow memcap policy applies to packets only, so the flow policies stay 0.
+  const policy = c.memcapPolicy;
+  stats['flow.memcap_exception_policy.drop_flow'] = 0;
+  stats['flow.memcap_exception_policy.drop_packet'] = policy[ExceptionAction.DROP_PACKET] as number;
+  stats['flow.memcap_exception_policy.pass_flow'] = 0;
+  stats['flow.memcap_exception_policy.pass_packet'] = policy[ExceptionAction.PASS_PACKET] as number;
+  stats['flow.memcap_exception_policy.bypass'] = policy[ExceptionAction.BYPASS] as number;
+  stats['flow.memcap_exception_policy.reject'] = policy[ExceptionAction.REJECT] as number;
+
+  const stateNames = ['new', 'established', 'closed'];
+  for (let state = 0; state < stateNames.length; state++) {
+    stats['flow.end.state.' + stateNames[state]] = c.endStates[state] as number;
   }
+  for (let state = 0; state < TCP_STATE_NAMES.length; state++) {
+    stats['flow.end.tcp_state.' + TCP_STATE_NAMES[state]] = c.endTcpStates[state] as number;
+  }
+
   for (let id = 1; id < STREAM_EVENT_ID_LIMIT; id++) {
     stats[streamEventCounterName(id)] = c.streamEvents[id] as number;
   }

@@ -434,16 +434,26 @@ test('flow stats names', () => {
   assert.equal(stats['flow.tcp'], 1);
   assert.equal(stats['flow.memcap'], 1);
   assert.equal(stats['flow.memcap_exception_policy.drop_packet'], 1);
-  assert.equal(stats['flow.memcap_exception_policy.ignore'], 0);
+  assert.equal(stats['flow.memcap_exception_policy.drop_flow'], 0);
+  assert.equal(stats['flow.memcap_exception_policy.ignore'], undefined);
+  assert.equal(stats['flow.spare'], 0);
   assert.equal(stats['tcp.syn'], 1);
   assert.equal(stats['tcp.sessions'], 1);
   assert.equal(stats['stream.pkt_broken_ack'], 1);
   assert.equal(stats['stream.3whs_ack_in_wrong_dir'], 0);
+
+  table.flushAll(FlowEndReason.SHUTDOWN);
+  const ended = collectFlowStats(table);
+  assert.equal(ended['flow.end.state.new'], 1);
+  assert.equal(ended['flow.end.tcp_state.syn_sent'], 1);
+  assert.equal(ended['flow.end.tcp_state.closed'], 0);
 });
 
 test('flow icmp error keeps tcp state', () => {
   const { table } = newTable();
-  const tcpFlow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1, timestampUs: T0 }));
+  // The SYN's non-zero ACK field raises pkt_broken_ack; the ICMP error must not repeat it.
+  const tcpFlow = table.handlePacket(makePacket({ src: '198.51.100.7', dst: '203.0.113.9', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1, ack: 9, timestampUs: T0 }));
+  assert.equal(tcpFlow?.tcp?.eventCount, 1);
   // Host unreachable from a router quoting the SYN:
   // 0x00  45 00 00 28 00 00 00 00 40 06 00 00 c6 33 64 07   E..(....@....3d.
   // 0x10  cb 00 71 09 9c 40 00 50                           ..q..@.P
@@ -455,4 +465,5 @@ test('flow icmp error keeps tcp state', () => {
   assert.equal(tcpFlow?.pktsToClient, 1);
   assert.equal(tcpFlow?.state, FlowState.NEW);
   assert.equal(tcpFlow?.tcp?.state, TcpState.SYN_SENT);
+  assert.equal(tcpFlow?.tcp?.eventCount, 0);
 });

@@ -14,7 +14,7 @@
  */
 import { Direction, IpProto, TcpFlag, ChecksumState, type Packet } from '../core/packet.js';
 import { STREAM_EVENT_ID_LIMIT } from '../stream/stream-events.js';
-import { TcpSession, TcpState } from '../stream/tcp-session.js';
+import { TcpSession, TcpState, TCP_STATE_NAMES } from '../stream/tcp-session.js';
 import { Flow, FlowEndReason, FlowState } from './flow.js';
 import { ExceptionAction, resolveMemcapAction, type FlowConfig, type FlowTimeouts } from './flow-config.js';
 import { hashKey, KEY_WORDS, writeIcmpErrorKey, writePacketKey } from './flow-key.js';
@@ -79,6 +79,9 @@ export class FlowCounters {
   tcpMidstreamPickups: number;
   /** stream.<event name>, indexed by StreamEvent id. */
   streamEvents: Uint32Array;
+  /** flow.end.state.<name> by FlowState, and flow.end.tcp_state.<name> by TcpState, of ended flows. */
+  endStates: Uint32Array;
+  endTcpStates: Uint32Array;
 
   constructor() {
     this.created = 0;
@@ -102,6 +105,8 @@ export class FlowCounters {
     this.tcpInvalidChecksum = 0;
     this.tcpMidstreamPickups = 0;
     this.streamEvents = new Uint32Array(STREAM_EVENT_ID_LIMIT);
+    this.endStates = new Uint32Array(3);
+    this.endTcpStates = new Uint32Array(TCP_STATE_NAMES.length);
   }
 }
 
@@ -178,6 +183,11 @@ export class FlowTable {
     this.getUsedCursor = 0;
   }
 
+  /** Flows allocated and waiting for reuse (flow.spare). */
+  get spareCount(): number {
+    return this.spareFlows.length;
+  }
+
   /** Bytes counted against `flow.memcap` now (flow.memuse). */
   get memuseBytes(): number {
     return this.hashSize * HASH_BUCKET_BYTES_ESTIMATE + this.allocatedFlows * FLOW_BYTES_ESTIMATE;
@@ -232,8 +242,10 @@ export class FlowTable {
 
     if (flow.tcp !== null) {
       // An ICMP error joined to a TCP flow counts as a packet but leaves the
-      // session alone, and so do packets of a flow dropped in IPS mode.
+      // session alone, and so do packets of a flow dropped in IPS mode. The
+      // session's events always belong to the current packet.
       if (p.ipProto === IpProto.TCP && !flow.isDropped) this.updateTcp(flow, flow.tcp, p, direction, slot);
+      else flow.tcp.eventCount = 0;
     } else if (flow.state === FlowState.NEW && flow.pktsToServer > 0 && flow.pktsToClient > 0) {
       flow.state = FlowState.ESTABLISHED;
     }
@@ -524,6 +536,8 @@ export class FlowTable {
     flow.endReason = reason;
     flow.isEmergencyEnd = this.isEmergency;
     if (reason === FlowEndReason.TIMEOUT) this.counters.timedOut++;
+    this.counters.endStates[flow.state]++;
+    if (flow.tcp !== null) this.counters.endTcpStates[flow.tcp.state]++;
     this.onFlowEnd(flow);
 
     const bucket = this.slotHash[slot] % this.hashSize;

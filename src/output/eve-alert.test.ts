@@ -243,6 +243,20 @@ test('alert verdict drop and reject', () => {
   assert.deepEqual(idsDrop.verdict, { action: 'alert' });
 });
 
+test('alert verdict from packet action', () => {
+  // Suricata 8 writes the packet's verdict in every alert of the packet:
+  // an alert rule on a packet that a reject rule blocks shows the reject.
+  const ips = { ...utc, ipsMode: true };
+  const opts = { ...allPayload, verdict: true };
+  const alertSig = makeSig({ action: Action.ALERT });
+  const rejected = JSON.parse(buildAlertEvent(ips, verifyPacket(), null, alertSig, packetAlertFacts('allowed', PktSrc.WIRE, null, Action.REJECT), opts));
+  assert.deepEqual(rejected.verdict, { action: 'drop', 'reject-target': 'to_client', reject: ['tcp-reset'] });
+  const passed = JSON.parse(buildAlertEvent(ips, verifyPacket(), null, alertSig, packetAlertFacts('allowed', PktSrc.WIRE, null, Action.PASS), opts));
+  assert.deepEqual(passed.verdict, { action: 'pass' });
+  const idsDropped = JSON.parse(buildAlertEvent(utc, verifyPacket(), null, alertSig, packetAlertFacts('allowed', PktSrc.WIRE, null, Action.DROP), opts));
+  assert.deepEqual(idsDropped.verdict, { action: 'alert' });
+});
+
 test('alert action text', () => {
   assert.equal(alertActionText(Action.ALERT, true), 'allowed');
   assert.equal(alertActionText(Action.DROP, false), 'allowed');

@@ -17,6 +17,7 @@ import {
   linkTypeName,
   printableAscii,
   protoHasPorts,
+  protoName,
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
@@ -47,11 +48,52 @@ export interface AlertFacts {
   /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
   streamPayload: Uint8Array | null;
   pktSrc: PktSrcValue;
+  /** The outer packet when the alerting packet came out of a tunnel, else null. */
+  tunnel: TunnelFacts | null;
+  /**
+   * The action that decided the packet's fate (ActionId: a drop or reject
+   * that blocks it, PASS, or ALERT), for the verdict object; -1 to use the
+   * signature's own action.
+   */
+  packetAction: number;
+}
+
+/** The outer packet of a tunnelled packet, for the alert's `tunnel` object. */
+export interface TunnelFacts {
+  root: Packet;
+  /** Tunnel layers between the outer packet and the alerting one. */
+  depth: number;
+  /** Offset in the frame where the inner packet starts, for the `packet` field. */
+  innerOffset: number;
 }
 
 /** Returns alert facts for a packet match with nothing special about it. */
-export function packetAlertFacts(action: 'allowed' | 'blocked'): AlertFacts {
-  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc: PktSrc.WIRE };
+export function packetAlertFacts(
+  action: 'allowed' | 'blocked',
+  pktSrc: PktSrcValue = PktSrc.WIRE,
+  tunnel: TunnelFacts | null = null,
+  packetAction = -1,
+): AlertFacts {
+  return { action, txId: -1, isStreamMatch: false, streamPayload: null, pktSrc, tunnel, packetAction };
+}
+
+/** Link type that Suricata gives the inner packet of a tunnel: DLT_RAW, which is 12 on Linux. */
+const TUNNEL_LINKTYPE = 12;
+
+/**
+ * Returns the `"tunnel":{...}` object: the outer packet's addresses, ports
+ * (0 for protocols without), protocol, the tunnel depth and its pkt_src.
+ */
+function tunnelObject(ctx: EveContext, tunnel: TunnelFacts): string {
+  const root = tunnel.root;
+  const ports = protoHasPorts(root.ipProto);
+  let out = ',"tunnel":{"src_ip":"' + formatIp(root.srcAddr, root.ipVersion, ctx.ipv6Compress) + '"';
+  out += ',"src_port":' + (ports ? root.srcPort : 0);
+  out += ',"dest_ip":"' + formatIp(root.dstAddr, root.ipVersion, ctx.ipv6Compress) + '"';
+  out += ',"dest_port":' + (ports ? root.dstPort : 0);
+  out += ',"proto":' + jsonString(protoName(root.ipProto)) + ',"depth":' + tunnel.depth;
+  if (root.pcapCount !== 0) out += ',"pcap_cnt":' + root.pcapCount;
+  return out + ',"pkt_src":"' + PktSrc.WIRE + '"}';
 }
 
 /**
@@ -165,6 +207,26 @@ function alertFlowObject(ctx: EveContext, p: Packet, flow: Flow): string {
   return out + '}';
 }
 
+/** Returns the `packet` (the frame in base64) and `packet_info` fields. */
+function packetFields(p: Packet): string {
+  return ',"packet":"' + base64(p.bytes) + '","packet_info":{"linktype":' + p.linkType +
+    ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
+}
+
+/** Returns the `packet` and `packet_info` fields of a tunnel's inner packet, which starts at its IP or Ethernet header. */
+function tunnelPacketFields(p: Packet, tunnel: TunnelFacts): string {
+  return ',"packet":"' + base64(p.bytes.subarray(tunnel.innerOffset)) + '","packet_info":{"linktype":' + TUNNEL_LINKTYPE +
+    ',"linktype_name":"RAW"}';
+}
+
+/**
+ * Builds one EVE `packet` event (without the newline): a packet that the
+ * `tag` keyword tagged, logged after the alerts of the same packet.
+ */
+export function buildTaggedPacketEvent(ctx: EveContext, p: Packet, flow: Flow | null, pktSrc: PktSrcValue): string {
+  return closeEvent(ctx, openPacketEvent(ctx, p, flow, 'packet', pktSrc) + packetFields(p));
+}
+
 /** Builds one EVE alert line (without the newline) for `sig` matching `p`. */
 export function buildAlertEvent(
   ctx: EveContext,
@@ -177,6 +239,7 @@ export function buildAlertEvent(
   let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
+  if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);
 
   const isIp = p.ipVersion !== 0;
   if (isIp && flow !== null) {
@@ -197,21 +260,24 @@ export function buildAlertEvent(
     out += ',"stream":' + (stream ? 1 : 0);
   }
 
-  if (opts.packet) {
-    out += ',"packet":"' + base64(p.bytes) + '"';
-    out += ',"packet_info":{"linktype":' + p.linkType + ',"linktype_name":"' + linkTypeName(p.linkType) + '"}';
-  }
-  if (opts.verdict) out += verdictObject(ctx, p, sig);
+  if (opts.packet) out += facts.tunnel !== null ? tunnelPacketFields(p, facts.tunnel) : packetFields(p);
+  if (opts.verdict) out += facts.packetAction >= 0 ? verdictOfAction(ctx, p, facts.packetAction) : verdictObject(ctx, p, sig);
   return closeEvent(ctx, out);
 }
 
 /**
  * Returns the `"verdict":{...}` object: what happens to the packet. A
  * reject names its target and the packet sent (a TCP reset, or ICMP
- * unreachable for other protocols); drops show in IPS mode only.
+ * unreachable for other protocols); drops show in IPS mode only. `sig` is
+ * the alerting signature, or for a drop event the one that caused the
+ * drop (null when no signature did).
  */
-function verdictObject(ctx: EveContext, p: Packet, sig: Signature): string {
-  const a = sig.action;
+export function verdictObject(ctx: EveContext, p: Packet, sig: Signature | null): string {
+  return verdictOfAction(ctx, p, sig !== null ? sig.action : Action.DROP);
+}
+
+/** Returns the `"verdict":{...}` object for a packet whose fate action `a` decided. */
+function verdictOfAction(ctx: EveContext, p: Packet, a: number): string {
   if (a === Action.REJECT || a === Action.REJECTSRC || a === Action.REJECTDST || a === Action.REJECTBOTH) {
     let target = 'to_client';
     if (a === Action.REJECTDST) target = 'to_server';

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Action } from '../detect/signature.js';
 import { Flow } from '../flow/flow.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent, DropReason } from './eve-events.js';
 import { PktSrc } from './eve-format.js';
@@ -132,6 +133,35 @@ test('stats event nests counter names', () => {
     decoder: { pkts: 10, invalid: 1, event: { ipv4: { trunc_pkt: 1 } } },
     detect: { alert: 6 },
     tcp: { reassembly_gap: 0 },
+  });
+});
+
+test('drop event verdict object', () => {
+  // Suricata 8 drop events with `verdict: yes` end with the verdict.
+  const ips = { ...utc, ipsMode: true };
+  const byRule = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'rules', null, PktSrc.WIRE, makeSig({ action: Action.DROP })));
+  assert.deepEqual(byRule.verdict, { action: 'drop' });
+  const byFlow = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'flow drop', null, PktSrc.WIRE, null));
+  assert.deepEqual(byFlow.verdict, { action: 'drop' });
+  const reject = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'rules', null, PktSrc.WIRE, makeSig({ action: Action.REJECT })));
+  assert.deepEqual(reject.verdict, { action: 'drop', 'reject-target': 'to_client', reject: ['tcp-reset'] });
+  const without = JSON.parse(buildDropEvent(ips, verifyPacket(), null, 'rules', null, PktSrc.WIRE));
+  assert.equal(without.verdict, undefined);
+});
+
+test('stats event detect engines list', () => {
+  // The shape that bug-8021-alert-max-verdict-02 and requires-ok check:
+  // stats.detect.engines[0].rules_loaded and its siblings.
+  const engine = { id: 0, lastReloadUs: TS_US, rulesLoaded: 7, rulesFailed: 1, rulesSkipped: 2 };
+  const e = JSON.parse(buildStatsEvent(utc, TS_US, 1, new Map([['detect.alert', 1]]), null, [engine]));
+  assert.equal(e.stats.detect.alert, 1);
+  assert.equal(e.stats.detect.engines.length, 1);
+  assert.deepEqual(e.stats.detect.engines[0], {
+    id: 0,
+    last_reload: '2026-12-04T21:03:13.123456+0000',
+    rules_loaded: 7,
+    rules_failed: 1,
+    rules_skipped: 2,
   });
 });
 

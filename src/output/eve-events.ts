@@ -5,7 +5,7 @@ import type { Packet } from '../core/packet.js';
 import { TcpFlag } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { Signature } from '../detect/signature.js';
-import { alertObject } from './eve-alert.js';
+import { alertObject, verdictObject } from './eve-alert.js';
 import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
@@ -84,7 +84,9 @@ function readU16(b: Uint8Array, at: number): number {
 /**
  * Builds a drop event for `p`: IP header fields, the TCP, UDP or ICMP
  * fields, and the reason. `alertSig` (with outputs `drop.alerts: yes`) adds
- * the alert object of the rule that dropped it.
+ * the alert object of the rule that dropped it. `verdictSig`, when given
+ * (drop `verdict: yes`), adds the verdict object for the rule that dropped
+ * the packet, or for a drop without a rule when it is null.
  */
 export function buildDropEvent(
   ctx: EveContext,
@@ -93,6 +95,7 @@ export function buildDropEvent(
   reason: DropReasonValue | null,
   alertSig: Signature | null,
   pktSrc: PktSrcValue,
+  verdictSig: Signature | null | undefined = undefined,
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'drop', pktSrc);
   out += ',"drop":{';
@@ -112,6 +115,7 @@ export function buildDropEvent(
   if (reason !== null) out += (out.endsWith('{') ? '' : ',') + '"reason":' + jsonString(reason);
   out += '}';
   if (alertSig !== null) out += ',' + alertObject(p, alertSig, 'blocked', false, ctx.ipv6Compress);
+  if (verdictSig !== undefined) out += verdictObject(ctx, p, verdictSig);
   return closeEvent(ctx, out);
 }
 
@@ -169,7 +173,9 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
  * Builds the stats event. `counters` are Suricata counter names
  * (`decoder.pkts`, `detect.alert`) in the order they should appear; the
  * dots become nested objects. With `previous` (stats `deltas: yes`), each
- * counter gets a sibling NAME_delta with the change since then.
+ * counter gets a sibling NAME_delta with the change since then. `engines`
+ * become the `detect.engines` list that Suricata writes per detection
+ * engine.
  */
 export function buildStatsEvent(
   ctx: EveContext,
@@ -177,29 +183,55 @@ export function buildStatsEvent(
   uptimeSeconds: number,
   counters: Iterable<readonly [string, number]>,
   previous: ReadonlyMap<string, number> | null,
+  engines: readonly DetectEngineStats[] = [],
 ): string {
   const root: StatsTree = new Map();
   root.set('uptime', Math.floor(uptimeSeconds));
   for (const [name, value] of counters) {
     const parts = name.split('.');
-    let node = root;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const part = parts[i] as string;
-      let child = node.get(part);
-      if (!(child instanceof Map)) {
-        child = new Map();
-        node.set(part, child);
-      }
-      node = child;
-    }
+    const node = statsNode(root, parts, parts.length - 1);
     const leaf = parts[parts.length - 1] as string;
     node.set(leaf, value);
     if (previous !== null) node.set(leaf + '_delta', value - (previous.get(name) ?? 0));
   }
+  if (engines.length > 0) statsNode(root, ['detect'], 1).set('engines', { json: detectEnginesJson(ctx, engines) });
   return closeEvent(ctx, '{"timestamp":"' + ctx.time.iso(timestampUs) + '","event_type":"stats","stats":' + statsTreeJson(root));
 }
 
-type StatsTree = Map<string, number | StatsTree>;
+/** One detection engine's figures in the stats event (`stats.detect.engines[]`). */
+export interface DetectEngineStats {
+  id: number;
+  /** When the engine's rules were loaded, in microseconds since the epoch. */
+  lastReloadUs: number;
+  rulesLoaded: number;
+  rulesFailed: number;
+  rulesSkipped: number;
+}
+
+function detectEnginesJson(ctx: EveContext, engines: readonly DetectEngineStats[]): string {
+  const items = engines.map((e) =>
+    '{"id":' + e.id + ',"last_reload":"' + ctx.time.iso(e.lastReloadUs) + '","rules_loaded":' + e.rulesLoaded +
+    ',"rules_failed":' + e.rulesFailed + ',"rules_skipped":' + e.rulesSkipped + '}');
+  return '[' + items.join(',') + ']';
+}
+
+/** Returns the subtree at parts[0, depth), creating the missing levels. */
+function statsNode(root: StatsTree, parts: readonly string[], depth: number): StatsTree {
+  let node = root;
+  for (let i = 0; i < depth; i++) {
+    const part = parts[i] as string;
+    let child = node.get(part);
+    if (!(child instanceof Map)) {
+      child = new Map();
+      node.set(part, child);
+    }
+    node = child;
+  }
+  return node;
+}
+
+/** A stats value: a counter, a subtree, or JSON text written as it is. */
+type StatsTree = Map<string, number | StatsTree | { json: string }>;
 
 function statsTreeJson(tree: StatsTree): string {
   let out = '{';
@@ -207,7 +239,11 @@ function statsTreeJson(tree: StatsTree): string {
   for (const [key, value] of tree) {
     if (!first) out += ',';
     first = false;
-    out += jsonString(key) + ':' + (value instanceof Map ? statsTreeJson(value) : String(value));
+    let text: string;
+    if (value instanceof Map) text = statsTreeJson(value);
+    else if (typeof value === 'number') text = String(value);
+    else text = value.json;
+    out += jsonString(key) + ':' + text;
   }
   return out + '}';
 }

@@ -105,6 +105,7 @@ export const PktSrc = {
   WIRE: 'wire/pcap',
   IPV4_TUNNEL: 'ipv4 tunnel',
   IPV6_TUNNEL: 'ipv6 tunnel',
+  GRE_TUNNEL: 'gre tunnel',
   TEREDO_TUNNEL: 'teredo tunnel',
   VXLAN: 'vxlan encapsulation',
   GENEVE: 'geneve encapsulation',

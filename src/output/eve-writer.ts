@@ -8,10 +8,10 @@ import type { Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { Signature } from '../detect/signature.js';
 import type { EveLogConfig } from '../config/types.js';
-import { buildAlertEvent } from './eve-alert.js';
+import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
-import type { AppLayerAnomalyLayer, DropReasonValue } from './eve-events.js';
+import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
 import type { EveContext } from './eve-header.js';
 import { TimestampFormatter } from './eve-time.js';
@@ -21,6 +21,7 @@ import type { LogFileOptions } from './log-file.js';
 /** Lines written per event type since the writer opened. */
 export interface EveWriterCounts {
   alert: number;
+  packet: number;
   anomaly: number;
   drop: number;
   flow: number;
@@ -33,7 +34,8 @@ export class EveWriter {
   readonly counts: EveWriterCounts;
   private readonly config: EveLogConfig;
   private readonly alertOptions: AlertFieldOptions;
-  private readonly dropFlowsSeen: WeakSet<Flow>;
+  /** Directions (bit 1 << Direction) of dropped flows whose first drop was written, for `flows: start`. */
+  private readonly dropDirectionsLogged: WeakMap<Flow, number>;
   private previousStats: Map<string, number> | null;
 
   /**
@@ -44,7 +46,7 @@ export class EveWriter {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
     this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
-    this.counts = { alert: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
+    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
     this.config = config;
     const a = config.types.alert;
     this.alertOptions = {
@@ -56,7 +58,7 @@ export class EveWriter {
       payloadBufferSize: a.payloadBufferSize,
       verdict: a.verdict,
     };
-    this.dropFlowsSeen = new WeakSet();
+    this.dropDirectionsLogged = new WeakMap();
     this.previousStats = null;
   }
 
@@ -73,6 +75,14 @@ export class EveWriter {
     if (!this.config.types.alert.enabled) return;
     this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions));
     this.counts.alert++;
+  }
+
+  /** Writes a `packet` event for a packet that a `tag` rule tagged, when alert `tagged-packets` is on. */
+  taggedPacket(p: Packet, flow: Flow | null, pktSrc: PktSrcValue): void {
+    const t = this.config.types.alert;
+    if (!t.enabled || !t.taggedPackets) return;
+    this.file.writeLine(buildTaggedPacketEvent(this.ctx, p, flow, pktSrc));
+    this.counts.packet++;
   }
 
   /** Writes an anomaly event for a decoder or stream event, when that kind is enabled. */
@@ -92,18 +102,26 @@ export class EveWriter {
   }
 
   /**
-   * Writes a drop event. With `flows: start`, only the first dropped packet
-   * of each flow is written, as in Suricata.
+   * Writes a drop event. With `flows: start`, as in Suricata, a packet
+   * dropped by a signature is always written, and of the packets dropped
+   * because their flow is dropped only the first in each direction.
    */
   drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue): void {
     const t = this.config.types.drop;
     if (!t.enabled) return;
-    if (t.flows === 'start' && flow !== null) {
-      if (this.dropFlowsSeen.has(flow)) return;
-      this.dropFlowsSeen.add(flow);
-    }
-    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc));
+    if (t.flows === 'start' && flow !== null && !this.isFirstFlowDrop(p, flow) && alertSig === null) return;
+    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc, t.verdict ? alertSig : undefined));
     this.counts.drop++;
+  }
+
+  /** Tells whether `p` is the first packet of its direction of a dropped flow; records it. */
+  private isFirstFlowDrop(p: Packet, flow: Flow): boolean {
+    if (!flow.isDropped) return false;
+    const bit = 1 << p.direction;
+    const logged = this.dropDirectionsLogged.get(flow) ?? 0;
+    if ((logged & bit) !== 0) return false;
+    this.dropDirectionsLogged.set(flow, logged | bit);
+    return true;
   }
 
   /** Writes a flow event from the flow stage's record. */
@@ -113,12 +131,12 @@ export class EveWriter {
     this.counts.flow++;
   }
 
-  /** Writes a stats event with Suricata's counter names (see stats-counters.ts). */
-  stats(timestampUs: number, uptimeSeconds: number, counters: ReadonlyMap<string, number>): void {
+  /** Writes a stats event with Suricata's counter names (see stats-counters.ts) and the detection engines' rule counts. */
+  stats(timestampUs: number, uptimeSeconds: number, counters: ReadonlyMap<string, number>, engines: readonly DetectEngineStats[] = []): void {
     const t = this.config.types.stats;
     if (!t.enabled || !t.totals) return;
     const previous = t.deltas ? (this.previousStats ?? new Map<string, number>()) : null;
-    this.file.writeLine(buildStatsEvent(this.ctx, timestampUs, uptimeSeconds, counters, previous));
+    this.file.writeLine(buildStatsEvent(this.ctx, timestampUs, uptimeSeconds, counters, previous, engines));
     if (t.deltas) this.previousStats = new Map(counters);
     this.counts.stats++;
   }

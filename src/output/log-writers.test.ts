@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { Action } from '../detect/signature.js';
+import { Direction } from '../core/packet.js';
 import { Flow } from '../flow/flow.js';
 import { EveWriter } from './eve-writer.js';
 import { FastLogWriter, fastLogLine } from './fast-log.js';
@@ -166,24 +167,44 @@ test('eve writer follows eve-log types', () => {
   // Stock defaults: decode and stream anomalies and drop events are off.
   const types = readFileSync(join(dir, 'eve.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event_type);
   assert.deepEqual(types, ['alert', 'flow', 'stats']);
-  assert.deepEqual(writer.counts, { alert: 1, anomaly: 0, drop: 0, flow: 1, stats: 1 });
+  assert.deepEqual(writer.counts, { alert: 1, packet: 0, anomaly: 0, drop: 0, flow: 1, stats: 1 });
   const stats = JSON.parse(readFileSync(join(dir, 'eve.json'), 'utf8').trim().split('\n')[2]!);
   assert.equal(stats.stats.detect.alert, 1);
   assert.equal(stats.stats.decoder.pkts, 0);
 });
 
 test('eve writer drop flows start', () => {
+  // Suricata's drop log with `flows: start`: a drop by a signature is always
+  // written; of a dropped flow's other packets, the first in each direction.
   const dir = tempDir();
   const { config } = loadConfig(null, []);
   const eveConfig = config.outputs.eveLogs[0]!;
   eveConfig.types.drop.enabled = true;
   const writer = new EveWriter(dir, eveConfig, true);
   const flow = new Flow();
-  writer.drop(verifyPacket(), flow, null, null, PktSrc.WIRE);
-  writer.drop(verifyPacket(), flow, null, null, PktSrc.WIRE);
-  writer.drop(verifyPacket(), new Flow(), null, null, PktSrc.WIRE);
-  writer.close();
+  const sig = makeSig({ action: Action.DROP, sid: 1 });
+  const packetAt = (direction: number): ReturnType<typeof verifyPacket> => {
+    const p = verifyPacket();
+    p.direction = direction;
+    return p;
+  };
+  writer.drop(packetAt(Direction.TO_SERVER), flow, 'rules', sig, PktSrc.WIRE);
+  assert.equal(writer.counts.drop, 1);
+  writer.drop(packetAt(Direction.TO_SERVER), flow, 'rules', sig, PktSrc.WIRE);
   assert.equal(writer.counts.drop, 2);
+  writer.drop(packetAt(Direction.TO_SERVER), flow, 'flow drop', null, PktSrc.WIRE);
+  assert.equal(writer.counts.drop, 2, 'a packet-only drop without a signature is not written');
+
+  flow.isDropped = true;
+  writer.drop(packetAt(Direction.TO_SERVER), flow, 'flow drop', null, PktSrc.WIRE);
+  assert.equal(writer.counts.drop, 3);
+  writer.drop(packetAt(Direction.TO_SERVER), flow, 'flow drop', null, PktSrc.WIRE);
+  assert.equal(writer.counts.drop, 3);
+  writer.drop(packetAt(Direction.TO_CLIENT), flow, 'flow drop', null, PktSrc.WIRE);
+  assert.equal(writer.counts.drop, 4);
+  writer.drop(packetAt(Direction.TO_CLIENT), flow, 'flow drop', null, PktSrc.WIRE);
+  assert.equal(writer.counts.drop, 4);
+  writer.close();
 });
 
 test('fast writer appends lines', () => {

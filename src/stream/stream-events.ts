@@ -7,7 +7,7 @@
  * counts them as the stats counters `stream.<name>`.
  *
  * Ids are dense from 1 in the order of the rules file, so a Uint32Array
- * indexed by id holds the counters. Id 0 is unused.
+ * indexed by id can store the counters. Id 0 is unused.
  */
 
 /** Stream event ids. */

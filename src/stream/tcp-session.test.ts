@@ -177,6 +177,33 @@ test('tcp fast open data ignored', () => {
   assert.equal(c.stateName, 'established');
 });
 
+test('tcp four way handshake', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toClient(SYN, 3000, 0), []);
+  assert.equal(c.stateName, 'syn_sent');
+  assert.equal(c.session.isFourWay, true);
+  assert.deepEqual(c.toServer(SYN | ACK, 1000, 3001), []);
+  assert.equal(c.stateName, 'syn_recv');
+  assert.deepEqual(c.toClient(ACK, 3001, 1001), []);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.flow?.state, FlowState.ESTABLISHED);
+  c.toServer(ACK | PSH, 1001, 3001, { payloadLength: 4 });
+  assert.equal(c.session.client.nextSeq, 1005);
+});
+
+test('tcp four way handshake anomalies', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  c.toClient(SYN, 3000, 0);
+  assert.deepEqual(c.toServer(SYN | ACK, 1000, 3005), ['4whs_synack_with_wrong_ack']);
+  assert.deepEqual(c.toServer(SYN | ACK, 1500, 3001), ['4whs_synack_with_wrong_syn']);
+  c.toServer(SYN | ACK, 1000, 3001);
+  assert.deepEqual(c.toClient(ACK, 3500, 1001), ['4whs_wrong_seq']);
+  assert.deepEqual(c.toClient(ACK, 3001, 900000), ['4whs_invalid_ack']);
+  assert.equal(c.stateName, 'syn_recv');
+});
+
 test('tcp third packet wrong ack', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0);
@@ -252,7 +279,7 @@ test('tcp rst with invalid ack', () => {
 test('tcp syn_sent reply with wrong echo', () => {
   const c = new Conversation();
   c.toServer(SYN, 1000, 0, { tsVal: 777 });
-  // A RST whose TSecr does not echo the SYN's TSval is not an answer to it.
+  // A RST whose TSecr does not echo the SYN's TSval was not sent in reply to it.
   assert.deepEqual(c.toClient(RST | ACK, 0, 1001, { tsVal: 100, tsEcr: 100 }), ['pkt_invalid_timestamp']);
   assert.equal(c.stateName, 'syn_sent');
   assert.deepEqual(c.toClient(SYN | ACK, 5000, 1001, { tsVal: 100, tsEcr: 777 }), []);
@@ -380,6 +407,43 @@ test('tcp packet out of window', () => {
   assert.deepEqual(c.toServer(ACK, 66536 - 100, 5001, { payloadLength: 100 }), []);
   assert.deepEqual(c.toServer(ACK, 66536, 5001, { payloadLength: 1 }), ['est_packet_out_of_window']);
   assert.equal(c.session.client.nextSeq, 66536);
+});
+
+test('tcp keep-alive is no retransmission', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 });
+  c.toClient(ACK, 5001, 1101);
+  assert.deepEqual(c.toServer(ACK, 1100, 5001, { payloadLength: 1 }), []);
+  assert.deepEqual(c.toServer(ACK, 1100, 5001), []);
+  assert.equal(c.session.client.nextSeq, 1101);
+});
+
+test('tcp zero window probe', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 100 });
+  // The server acknowledges the data and closes its window.
+  c.toClient(ACK, 5001, 1101, { window: 0 });
+  assert.deepEqual(c.toServer(ACK, 1101, 5001, { payloadLength: 1 }), []);
+  assert.equal(c.session.client.nextSeq, 1101);
+  // The tracked right edge of the window never moves back, because a
+  // receiver should not shrink it (RFC 9293 section 3.8.6). A longer
+  // segment still fits the window seen before.
+  assert.deepEqual(c.toServer(ACK, 1101, 5001, { payloadLength: 2 }), []);
+  assert.equal(c.session.client.nextSeq, 1103);
+});
+
+test('tcp bad window update', () => {
+  const c = new Conversation();
+  c.handshake();
+  // The window drops from 65535 to 100 while the ACK moves 99 bytes, past
+  // anything the server sent, and the sequence number skips ahead.
+  assert.deepEqual(c.toServer(ACK, 2000, 5100, { window: 100, payloadLength: 10 }), ['pkt_bad_window_update']);
+  assert.equal(c.session.server.window, 65535);
+  // The same shrink with in-sequence numbers is an ordinary update.
+  assert.deepEqual(c.toServer(ACK, 1001, 5001, { window: 100 }), []);
+  assert.equal(c.session.server.window, 100);
 });
 
 test('tcp fin out of window', () => {

@@ -144,8 +144,8 @@ const INVALID_ACK_EVENT: readonly number[] = [
 /**
  * Checks the TSecr of a server packet before the handshake completed: it
  * must echo the TSval of the client's SYN (RFC 7323 section 3.2), and be 0
- * when the SYN had no timestamp. A reply that echoes something else was
- * not sent in answer to this SYN, as with injected RST or FIN packets.
+ * when the SYN had no timestamp. A packet that echoes another value was
+ * not sent in reply to this SYN, as with injected RST or FIN packets.
  */
 function isSynSentEchoValid(p: Packet, client: TcpStreamState): boolean {
   if (!p.hasTcpTimestamp) return true;
@@ -231,6 +231,8 @@ export class TcpSession {
   isMidstream: boolean;
   /** The session ended with an accepted RST. */
   isClosedByRst: boolean;
+  /** The server replied to the client's SYN with a SYN of its own (4-way handshake). */
+  isFourWay: boolean;
   /** ACK number of the SYN/ACK, for the resend checks. */
   synAckAck: number;
   /** SYNs and SYN/ACKs with new numbers seen during the handshake. */
@@ -253,6 +255,7 @@ export class TcpSession {
     this.hasTimestamps = false;
     this.isMidstream = false;
     this.isClosedByRst = false;
+    this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
     this.synAckQueued = 0;
@@ -270,6 +273,7 @@ export class TcpSession {
     this.hasTimestamps = false;
     this.isMidstream = false;
     this.isClosedByRst = false;
+    this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
     this.synAckQueued = 0;
@@ -475,11 +479,11 @@ export class TcpSession {
         this.closeByRst(client);
         return TcpResult.ACCEPTED;
       }
-      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) !== (TcpFlag.SYN | TcpFlag.ACK)) {
-        // NOTE: a SYN without ACK from the server (simultaneous open, Suricata's
-        // 4-way handshake) is not tracked; the session stays in syn_sent.
-        return TcpResult.REJECTED;
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
+        this.recordServerSyn(p);
+        return TcpResult.ACCEPTED;
       }
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) !== (TcpFlag.SYN | TcpFlag.ACK)) return TcpResult.REJECTED;
       // The SYN/ACK acknowledges the SYN and any data it carried. A server
       // that ignores Fast Open data acknowledges the SYN alone, and the
       // client sends the data again (RFC 7413 section 3).
@@ -500,6 +504,7 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+      if (this.isFourWay) return this.acceptClientSynAck(p);
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
     }
@@ -515,6 +520,52 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     return TcpResult.REJECTED;
+  }
+
+  /**
+   * Stores a SYN from the server while the client's SYN is unanswered: a
+   * simultaneous open or split handshake (RFC 9293 section 3.5, Suricata's
+   * 4-way handshake). The client's SYN/ACK and the server's ACK follow.
+   */
+  private recordServerSyn(p: Packet): void {
+    const client = this.client;
+    const server = this.server;
+    this.isFourWay = true;
+    this.recordSyn(p, server, client);
+    server.lastAck = server.nextSeq;
+    client.lastAck = client.nextSeq;
+    client.nextWin = seqAdd(client.lastAck, client.window);
+    this.negotiateOptions();
+  }
+
+  /** Completes the client's half of a 4-way handshake with its SYN/ACK. */
+  private acceptClientSynAck(p: Packet): number {
+    const client = this.client;
+    const server = this.server;
+    if (p.tcpAck !== server.nextSeq) {
+      this.addEvent(StreamEvent.FOURWHS_SYNACK_WITH_WRONG_ACK);
+      return TcpResult.REJECTED;
+    }
+    if (p.tcpSeq !== client.isn) {
+      this.addEvent(StreamEvent.FOURWHS_SYNACK_WITH_WRONG_SYN);
+      return TcpResult.REJECTED;
+    }
+    this.state = TcpState.SYN_RECV;
+    this.synAckAck = p.tcpAck;
+    server.window = p.tcpWindow;
+    server.nextWin = seqAdd(server.lastAck, server.window);
+    return TcpResult.ACCEPTED;
+  }
+
+  /** Applies window scaling and timestamps once both sides sent their SYN (RFC 7323 sections 2.2, 3.2). */
+  private negotiateOptions(): void {
+    const client = this.client;
+    const server = this.server;
+    if (!client.hasWindowScaleOption || !server.hasWindowScaleOption) {
+      client.windowScale = 0;
+      server.windowScale = 0;
+    }
+    this.hasTimestamps = client.hasTimestampOption && server.hasTimestampOption;
   }
 
   /** Stores the server's SYN/ACK and negotiates window scaling and timestamps. */
@@ -554,6 +605,19 @@ export class TcpSession {
     const server = this.server;
     if ((flags & TcpFlag.RST) !== 0) return this.handleRst(p, direction);
 
+    if (direction === Direction.TO_CLIENT && this.isFourWay && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.ACK) {
+      // The server's ACK of the client's SYN/ACK ends a 4-way handshake.
+      if (p.tcpSeq !== server.nextSeq) {
+        this.addEvent(StreamEvent.FOURWHS_WRONG_SEQ);
+        return TcpResult.REJECTED;
+      }
+      if (!this.isAckValid(p.tcpAck, client)) {
+        this.addEvent(StreamEvent.FOURWHS_INVALID_ACK);
+        return TcpResult.REJECTED;
+      }
+      this.state = TcpState.ESTABLISHED;
+      return this.handleEstablished(p, direction);
+    }
     if (direction === Direction.TO_CLIENT) {
       if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
         if (p.tcpSeq === server.isn && p.tcpAck === this.synAckAck) return TcpResult.ACCEPTED;
@@ -612,6 +676,20 @@ export class TcpSession {
     const isFin = (flags & TcpFlag.FIN) !== 0;
     const seqEnd = seqAdd(p.tcpSeq, p.payloadLength);
 
+    // A keep-alive (RFC 9293 section 3.8.4) repeats the byte before the next
+    // sequence number: no retransmission, and nothing changes.
+    if (!isFin && p.payloadLength <= 1 && p.tcpSeq === seqAdd(sender.nextSeq, -1) && p.tcpAck === receiver.lastAck) {
+      return TcpResult.ACCEPTED;
+    }
+    // A zero-window probe sends one byte past a closed window (RFC 9293
+    // section 3.8.6.1). The receiver may drop it, so it does not move the stream.
+    if (sender.window === 0 && p.payloadLength === 1 && p.tcpSeq === sender.nextSeq && p.tcpAck === receiver.lastAck) {
+      return TcpResult.ACCEPTED;
+    }
+    if (!isFin && this.isBadWindowUpdate(p, sender, receiver)) {
+      this.addEvent(StreamEvent.PKT_BAD_WINDOW_UPDATE);
+      return TcpResult.REJECTED;
+    }
     if (!this.isAckValid(p.tcpAck, receiver)) {
       this.addEvent(StreamEvent.PKT_INVALID_ACK);
       this.addEvent(isFin && state === TcpState.ESTABLISHED ? StreamEvent.FIN_INVALID_ACK : INVALID_ACK_EVENT[state]);
@@ -747,6 +825,24 @@ export class TcpSession {
       if (receiver.isRstReceived) this.addEvent(StreamEvent.SUSPECTED_RST_INJECT);
     }
     return TcpResult.REJECTED;
+  }
+
+  /**
+   * Detects a window update that shrinks the receive window by more than
+   * the ACK moved forward, sent with sequence and ACK numbers ahead of
+   * anything seen, as Suricata checks it. RFC 9293 section 3.8.6 advises
+   * against shrinking the window, and such a packet could make a
+   * monitor drop data the receiver still accepts. Small windows (1024
+   * bytes or less) get no slack, larger ones 32 bytes.
+   */
+  private isBadWindowUpdate(p: Packet, sender: TcpStreamState, receiver: TcpStreamState): boolean {
+    const window = p.tcpWindow * 2 ** sender.windowScale;
+    if (window >= receiver.window) return false;
+    const shrinkBytes = receiver.window - window;
+    if (shrinkBytes <= p.payloadLength) return false;
+    if (!seqGt(p.tcpAck, receiver.nextSeq) || !seqGt(p.tcpSeq, sender.nextSeq)) return false;
+    const ackAdvance = (p.tcpAck - receiver.lastAck) >>> 0;
+    return window > 1024 ? shrinkBytes > ackAdvance + 32 : shrinkBytes > ackAdvance;
   }
 
   /**

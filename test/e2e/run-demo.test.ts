@@ -161,3 +161,17 @@ test('run bad rule keeps others', () => {
   // tshark -r samples/demo.pcap -Y 'icmp.type == 8' lists frames 1, 3, 5, 91 and 93.
   assert.deepEqual(frames.get(9000001), [1, 3, 5, 91, 93]);
 });
+
+test('run log folder is file', () => {
+  const file = join(scratch, 'not-a-folder');
+  writeFileSync(file, '');
+  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-l', file, '-q']);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /log folder '.*not-a-folder' is a file, not a folder; give another path with -l \[KAPU_ERR_OUTPUT_OPEN_FAILED\]/);
+});
+
+test('run missing config exits 2', () => {
+  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-c', join(scratch, 'none.yaml'), '-l', join(scratch, 'noconfig'), '-q']);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /none\.yaml: config file not found \[KAPU_ERR_CONFIG_NOT_FOUND\]/);
+});

@@ -28,6 +28,7 @@ class RecordingBuilder implements SignatureBuilder {
     this.errors.push({ code, message });
   }
   warning(): void {}
+  skip(): void {}
   variableId(): number {
     return 0;
   }

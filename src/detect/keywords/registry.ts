@@ -18,6 +18,7 @@ import './reference.js';
 import './metadata.js';
 import './target.js';
 import './noalert.js';
+import './alert.js';
 import './prefilter.js';
 
 // Flow state, thresholds and tagging.
@@ -61,3 +62,13 @@ for (const def of [...PAYLOAD_KEYWORDS, decodeEventKeyword, streamEventKeyword, 
 import './hostbits.js';
 import './xbits.js';
 import './flowint.js';
+
+// Header sticky buffers, VLAN tags, TCP MSS, ICMPv6 MTU, flow counters and
+// `requires`.
+import './header-sticky.js';
+import './vlan.js';
+import './tcp-options.js';
+import './icmpv6-mtu.js';
+import './flow-counters.js';
+import './requires.js';
+import './tcp-number-names.js';

@@ -15,9 +15,9 @@ app-layer-event app-layer-protocol app-layer-state decode-event engine-event
 threshold detection_filter noalert alert tag prefilter bypass
 ttl ip_proto id fragbits fragoffset sameip tos geoip iprep ipopts ipv4.hdr ipv6.hdr
 ipv4-csum tcpv4-csum tcpv6-csum udpv4-csum udpv6-csum icmpv4-csum icmpv6-csum
-seq ack window flags tcp.flags tcp.mss tcp.hdr tcp.wscale udp.hdr
+seq ack window tcp.seq tcp.ack tcp.window flags tcp.flags tcp.mss tcp.hdr tcp.wscale udp.hdr
 itype icode icmp_id icmp_seq icmpv4.hdr icmpv6.hdr icmpv6.mtu igmp.type igmp.hdr
-ether.hdr arp.opcode arp.hw_type arp.proto_type arp.src_hw arp.dst_hw arp.src_ip arp.dst_ip
+ether.hdr vlan.id vlan.layers arp.opcode arp.hw_type arp.proto_type arp.src_hw arp.dst_hw arp.src_ip arp.dst_ip
 datarep dataset transform to_md5 to_sha1 to_sha256 to_lowercase to_uppercase
 dotprefix domain tld strip_whitespace compress_whitespace url_decode xor header_lowercase
 strip_pseudo_headers from_base64 luaxform gunzip zlib_deflate subslice

@@ -204,6 +204,10 @@ export class TestSignatureBuilder implements SignatureBuilder {
     this.diagnostics.push({ severity: 'warning', code, keyword: this.keyword, message });
   }
 
+  skip(code: string, message: string): void {
+    this.warning(code, message);
+  }
+
   variableId(): number {
     return 0;
   }
