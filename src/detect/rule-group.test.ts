@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Direction, IpProto } from '../core/packet.js';
 import { AlertQueue, DetectEngine } from './detect-engine.js';
-import type { Signature } from './signature.js';
+import { FlowFlag, type Signature } from './signature.js';
 import { mustBuildSignature, portRanges } from './test-support/signature-builder.js';
 import { createTestFlow, createTestPacket, type TestPacketFields } from './test-support/packets.js';
 
@@ -46,4 +47,18 @@ test('port group without patterns skips scan', () => {
   assert.equal(lookup(80).prefilters.length, 1);
   assert.equal(lookup(443).prefilters.length, 0);
   assert.deepEqual(run(engine, { dstPort: 22, payload: 'attack' }), [4]);
+});
+
+test('directions share a nearly equal matcher', () => {
+  // 60 patterns for both directions and one more for each direction alone.
+  const sigs: Signature[] = [];
+  for (let i = 0; i < 60; i++) sigs.push(mustBuildSignature(`content:"both-${i}";`, { id: i, sid: 100 + i, proto: 'udp' }));
+  sigs.push(mustBuildSignature('content:"request";', { id: 60, sid: 1, proto: 'udp', flowFlags: FlowFlag.TO_SERVER }));
+  sigs.push(mustBuildSignature('content:"reply";', { id: 61, sid: 2, proto: 'udp', flowFlags: FlowFlag.TO_CLIENT }));
+  const engine = new DetectEngine(sigs);
+  assert.equal(engine.matchers.size, 1);
+
+  const udp = { ipProto: IpProto.UDP, payload: 'request reply both-7' };
+  assert.deepEqual(run(engine, { ...udp, direction: Direction.TO_SERVER }), [107, 1]);
+  assert.deepEqual(run(engine, { ...udp, direction: Direction.TO_CLIENT }), [107, 2]);
 });

@@ -13,7 +13,7 @@
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowFlag, RuleDirection, type PortMatcher, type Signature } from './signature.js';
 import type { FastPattern } from './fast-pattern.js';
-import { buildBufferPrefilter, type BufferPrefilter, type MatcherCache } from './prefilter.js';
+import { buildBufferPrefilter, type BufferPrefilter, type MatcherCache, type PrefilterEntry } from './prefilter.js';
 
 /** Protocols a rule header can name, by how the engine checks them. */
 export const ProtoKind = {
@@ -156,10 +156,12 @@ export class RuleGroupIndex {
     this.tables = [];
     for (let slot = 0; slot <= this.nonIpSlot; slot++) {
       const proto = slot === this.nonIpSlot ? -2 : slotProtos[slot];
-      for (let dir = 0; dir < 2; dir++) {
-        const members = entries.filter((e) => appliesToSlot(e, proto) && appliesToDirection(e.sig, dir));
-        this.tables.push(builder.buildTable(members, proto >= 0 && hasPorts(proto)));
-      }
+      const inSlot = entries.filter((e) => appliesToSlot(e, proto));
+      const toServer = inSlot.filter((e) => appliesToDirection(e.sig, 0));
+      const toClient = inSlot.filter((e) => appliesToDirection(e.sig, 1));
+      const usePorts = proto >= 0 && hasPorts(proto);
+      this.tables.push(builder.buildTable(toServer, usePorts, toClient));
+      this.tables.push(builder.buildTable(toClient, usePorts, toServer));
     }
     this.groups = builder.groups;
   }
@@ -214,8 +216,9 @@ class GroupBuilder {
     this.rangeSets = new Map();
   }
 
-  buildTable(members: GroupingEntry[], usePorts: boolean): SlotTable {
-    const prefilters = this.buildPrefilters(members);
+  /** Builds the table of `members`; `reverse` are the members of the other direction, whose patterns may share a matcher. */
+  buildTable(members: GroupingEntry[], usePorts: boolean, reverse: readonly GroupingEntry[]): SlotTable {
+    const prefilters = this.buildPrefilters(members, reverse);
     if (!usePorts) return { group: this.addGroup(new MemberSet(this.sigCount).add(members), prefilters), portGroup: null };
 
     const anyPort: GroupingEntry[] = [];
@@ -268,16 +271,11 @@ class GroupBuilder {
   }
 
   /** Builds one prefilter per buffer over the fast patterns of all `members`. */
-  private buildPrefilters(members: readonly GroupingEntry[]): BufferPrefilter[] {
-    const byBuffer = new Map<string, { sigIndex: number; fastPattern: FastPattern }[]>();
-    for (const e of members) {
-      if (e.fastPattern === null) continue;
-      const list = byBuffer.get(e.fastPattern.buffer) ?? [];
-      list.push({ sigIndex: e.index, fastPattern: e.fastPattern });
-      byBuffer.set(e.fastPattern.buffer, list);
-    }
+  private buildPrefilters(members: readonly GroupingEntry[], reverse: readonly GroupingEntry[]): BufferPrefilter[] {
+    const byBuffer = patternsByBuffer(members);
+    const reverseByBuffer = patternsByBuffer(reverse);
     const prefilters: BufferPrefilter[] = [];
-    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache));
+    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache, reverseByBuffer.get(buffer) ?? []));
     return prefilters;
   }
 
@@ -350,6 +348,19 @@ class GroupBuilder {
     this.runsOf.set(set, runs);
     return set;
   }
+}
+
+/** Returns the fast patterns of `entries` by buffer. */
+function patternsByBuffer(entries: readonly GroupingEntry[]): Map<string, PrefilterEntry[]> {
+  const byBuffer = new Map<string, PrefilterEntry[]>();
+  for (const e of entries) {
+    if (e.fastPattern === null) continue;
+    const list = byBuffer.get(e.fastPattern.buffer);
+    const entry = { sigIndex: e.index, fastPattern: e.fastPattern };
+    if (list === undefined) byBuffer.set(e.fastPattern.buffer, [entry]);
+    else list.push(entry);
+  }
+  return byBuffer;
 }
 
 /** The members of a group while it is built. */
