@@ -96,13 +96,13 @@ test('aho-corasick class table is small', () => {
   // Distinct folded bytes a, b, c, d plus the class of all other bytes.
   assert.equal(ac.classCount, 5);
   assert.equal(ac.stateCount, 5);
-  assert.equal(ac.compactDelta?.length, 25);
-  assert.equal(ac.delta.length, 0);
+  assert.equal(ac.delta.length, 25);
+  assert.equal(ac.isCompact, true);
   assert.ok(ac.memoryBytes() >= 25 * 2);
 });
 
 test('aho-corasick wide table matches naive', () => {
-  // Enough distinct patterns to pass MAX_COMPACT_STATES and use the 32-bit table.
+  // Enough distinct patterns to pass MAX_COMPACT_STATES, so some targets are FAR_TARGET.
   const next = random(0xbeef);
   const patterns: MatcherPattern[] = [];
   for (let i = 0; i < 6000; i++) {
@@ -112,7 +112,7 @@ test('aho-corasick wide table matches naive', () => {
   }
   const ac = new AhoCorasick(patterns);
   assert.ok(ac.stateCount > MAX_COMPACT_STATES);
-  assert.equal(ac.compactDelta, null);
+  assert.equal(ac.isCompact, false);
   const seen = new Uint32Array(patterns.length);
   for (let trial = 0; trial < 10; trial++) {
     const data = new Uint8Array(2000);
@@ -121,4 +121,50 @@ test('aho-corasick wide table matches naive', () => {
     for (let k = 0; k < 5; k++) data.set(patterns[Math.floor(next() * patterns.length)].bytes, Math.floor(next() * 1990));
     assert.deepEqual(scanAll(ac, data, 0, data.length, trial + 1, seen), naiveFind(patterns, data, 0, data.length), `trial ${trial}`);
   }
+});
+
+test('aho-corasick sparse states match naive', () => {
+  // A dense budget of 3 rows leaves most states to the child search and failure links.
+  const next = random(0xc0ffee);
+  const symbols = [0x61, 0x62, 0x63, 0x41, 0x42, 0x00, 0xff];
+  for (let round = 0; round < 30; round++) {
+    const patterns: MatcherPattern[] = [];
+    const patternCount = 1 + Math.floor(next() * 40);
+    for (let i = 0; i < patternCount; i++) {
+      const bytes = new Uint8Array(1 + Math.floor(next() * 7));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = symbols[Math.floor(next() * symbols.length)];
+      patterns.push({ bytes, isNocase: next() < 0.5 });
+    }
+    const dense = new AhoCorasick(patterns);
+    const sparse = new AhoCorasick(patterns, { maxDenseEntries: 3 * dense.classCount });
+    assert.ok(sparse.denseCount <= 3);
+    assert.equal(sparse.isCompact, sparse.stateCount <= 3);
+    const seen = new Uint32Array(patterns.length);
+    for (let trial = 0; trial < 20; trial++) {
+      const size = Math.floor(next() * 80);
+      const data = new Uint8Array(size + 4);
+      for (let j = 0; j < data.length; j++) data[j] = symbols[Math.floor(next() * symbols.length)];
+      const mark = round * 100 + trial + 1;
+      assert.deepEqual(scanAll(sparse, data, 2, size, mark, seen), naiveFind(patterns, data, 2, size), `round ${round} trial ${trial}`);
+    }
+  }
+});
+
+test('aho-corasick dense budget bounds memory', () => {
+  const next = random(0xfeed);
+  const patterns: MatcherPattern[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const bytes = new Uint8Array(12);
+    for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(next() * 256);
+    patterns.push({ bytes, isNocase: false });
+  }
+  const ac = new AhoCorasick(patterns, { maxDenseEntries: 1000 * 256 });
+  assert.ok(ac.stateCount > 20000);
+  assert.equal(ac.denseCount, Math.floor((1000 * 256) / ac.classCount));
+  assert.equal(ac.delta.length, ac.denseCount * ac.classCount);
+  const seen = new Uint32Array(patterns.length);
+  const data = new Uint8Array(3000);
+  for (let j = 0; j < data.length; j++) data[j] = Math.floor(next() * 256);
+  for (let k = 0; k < 6; k++) data.set(patterns[k * 300].bytes, k * 450 + 7);
+  assert.deepEqual(scanAll(ac, data, 0, data.length, 1, seen), naiveFind(patterns, data, 0, data.length));
 });

@@ -1,20 +1,42 @@
 /**
- * Multi-pattern matcher: an Aho-Corasick automaton compiled to a DFA in
- * typed arrays. Input bytes are case-folded (ASCII) and mapped to byte
- * classes: one class per distinct folded byte of the patterns, and class 0
- * for every other byte. A row of the transition table therefore has one
- * entry per distinct pattern byte, not 256.
+ * Multi-pattern matcher: an Aho-Corasick automaton in typed arrays. Input
+ * bytes are case-folded (ASCII) and mapped to byte classes: one class per
+ * distinct folded byte of the patterns, and class 0 for every other byte.
+ * A row of the transition table therefore has one entry per distinct
+ * pattern byte, not 256.
  *
- * A table entry contains the row offset (state * classCount) of the next
- * state, so the scan loop needs no multiplication. The entry is stored as
- * ~offset (negative) when the next state ends a pattern. Case-sensitive
- * patterns are checked byte for byte at each hit.
+ * States are numbered breadth-first, so the children of a state have
+ * consecutive ids and the shallow states that most input bytes visit come
+ * first. The first `denseCount` states have a full DFA row each. Deeper
+ * states keep only their trie children and a failure link. Most of them
+ * have a single child, and a full row for each would cost classCount
+ * entries, which for tens of thousands of patterns means hundreds of
+ * megabytes. A byte read in a deep state costs a short search of its
+ * children, and following failure links only ever leads to shallower
+ * states, ending in a dense one.
+ *
+ * Table entries are 16-bit: the top bit marks a next state that ends a
+ * pattern, and the low 15 bits hold its id, or FAR_TARGET when the id
+ * does not fit. Such a transition is then resolved from the trie children
+ * and failure links, which is rare because dense states are shallow and
+ * so are most of their targets. Half-width entries keep twice as many
+ * rows in the processor's caches as 32-bit ones. Case-sensitive patterns
+ * are checked byte for byte at each hit.
  */
 import { FOLD_TABLE } from './keywords/content.js';
 
-/** Most states of an automaton with the 16-bit table: the top bit is the output mark. */
+/** Maximum number of states whose ids all fit a table entry (ids 0 to 0x7ffe). */
 export const MAX_COMPACT_STATES = 0x7fff;
-const COMPACT_OUTPUT_BIT = 0x8000;
+const OUTPUT_BIT = 0x8000;
+/** Entry value (low 15 bits) of a target whose id does not fit. */
+const FAR_TARGET = 0x7fff;
+
+/**
+ * Default budget of dense table entries per automaton (4 MiB). With 200
+ * to 250 byte classes, as in Emerging Threats Open, this covers the root
+ * and about 9,000 shallow states.
+ */
+export const DEFAULT_MAX_DENSE_ENTRIES = 1 << 21;
 
 /** A pattern for the matcher: its bytes as written and its case rule. */
 export interface MatcherPattern {
@@ -22,30 +44,40 @@ export interface MatcherPattern {
   isNocase: boolean;
 }
 
+export interface AhoCorasickOptions {
+  /** Maximum entries of the dense table; states beyond it are searched by their children. */
+  maxDenseEntries?: number;
+}
+
 export class AhoCorasick {
   /** Byte to class, after case folding. */
   readonly classOf: Uint8Array;
   readonly classCount: number;
   readonly stateCount: number;
-  /**
-   * stateCount * classCount entries of row offsets (see the file comment),
-   * or empty when the automaton uses `compactDelta`.
-   */
-  readonly delta: Int32Array;
-  /**
-   * The same table with 16-bit state ids, the top bit marking states that
-   * end a pattern, for automata of at most MAX_COMPACT_STATES states. It
-   * halves the memory of the common small and mid-sized matchers.
-   */
-  readonly compactDelta: Uint16Array | null;
-  /** Pattern ids ending in each state: outputs[outputStart[s] .. outputStart[s+1]). */
+  /** States 0 .. denseCount-1 have a row in the dense table. */
+  readonly denseCount: number;
+  /** denseCount * classCount entries: the next state and its output bit (see the file comment). */
+  readonly delta: Uint16Array;
+  /** True when every state is dense and every id fits an entry: the scan needs no other path. */
+  readonly isCompact: boolean;
+  /** Trie children of state s: the states childStart[s] .. childStart[s+1]-1. */
+  readonly childStart: Int32Array;
+  /** Byte class of the trie edge that enters each state. */
+  readonly label: Uint8Array;
+  /** Failure link of each state: the state of its longest proper suffix in the trie. */
+  readonly fail: Int32Array;
+  /** 1 for states where at least one pattern ends (their own or a suffix's). */
+  readonly hasOutput: Uint8Array;
+  /** Pattern ids ending exactly at each state: outputs[outputStart[s] .. outputStart[s+1]). */
   readonly outputStart: Int32Array;
   readonly outputs: Int32Array;
+  /** Nearest state on the failure chain with patterns of its own, or -1. */
+  readonly outputLink: Int32Array;
   readonly patterns: readonly MatcherPattern[];
   readonly patternLengths: Int32Array;
   readonly isPatternNocase: Uint8Array;
 
-  constructor(patterns: readonly MatcherPattern[]) {
+  constructor(patterns: readonly MatcherPattern[], options: AhoCorasickOptions = {}) {
     this.patterns = patterns;
     this.patternLengths = Int32Array.from(patterns, (p) => p.bytes.length);
     this.isPatternNocase = Uint8Array.from(patterns, (p) => (p.isNocase ? 1 : 0));
@@ -62,91 +94,98 @@ export class AhoCorasick {
     this.classOf = classOf;
     this.classCount = classCount;
 
-    // Trie over classes in the transition table itself: an entry is the
-    // child state, or -1 until the breadth-first pass below fills it.
-    let maxStates = 1;
-    for (const p of patterns) maxStates += p.bytes.length;
-    const next = new Int32Array(maxStates * classCount).fill(-1);
-    const outputsOf: (number[] | null)[] = new Array<number[] | null>(maxStates).fill(null);
-    let stateCount = 1;
-    patterns.forEach((p, id) => {
-      let state = 0;
-      for (const byte of p.bytes) {
-        const at = state * classCount + classOf[byte];
-        if (next[at] < 0) next[at] = stateCount++;
-        state = next[at];
-      }
-      (outputsOf[state] ??= []).push(id);
-    });
+    const trie = buildTrie(patterns, classOf, classCount);
+    const stateCount = trie.stateCount;
     this.stateCount = stateCount;
 
-    // Breadth-first: each missing transition takes the one of the failure
-    // state, and each state inherits the outputs of its failure state.
-    const fail = new Int32Array(stateCount);
-    const queue = new Int32Array(stateCount);
-    let head = 0;
-    let tail = 0;
-    for (let c = 0; c < classCount; c++) {
-      if (next[c] < 0) next[c] = 0;
-      else queue[tail++] = next[c];
-    }
-    while (head < tail) {
-      const u = queue[head++];
-      const row = u * classCount;
-      const failRow = fail[u] * classCount;
-      for (let c = 0; c < classCount; c++) {
-        const v = next[row + c];
-        if (v < 0) {
-          next[row + c] = next[failRow + c];
-          continue;
-        }
-        fail[v] = next[failRow + c];
-        const inherited = outputsOf[fail[v]];
-        if (inherited !== null) (outputsOf[v] ??= []).push(...inherited);
-        queue[tail++] = v;
-      }
-    }
-
-    // Renumber states in breadth-first order, so the shallow states that
-    // most input bytes visit sit together at the top of the table.
+    // Breadth-first numbering: the children of each state get consecutive ids.
     const order = new Int32Array(stateCount);
-    order.set(queue.subarray(0, stateCount - 1), 1);
-    const renamed = new Int32Array(stateCount);
-    for (let i = 0; i < stateCount; i++) renamed[order[i]] = i;
-
+    const childStart = new Int32Array(stateCount + 1);
+    let tail = 1;
+    for (let head = 0; head < stateCount; head++) {
+      childStart[head] = tail;
+      for (let child = trie.firstChild[order[head]]; child >= 0; child = trie.sibling[child]) order[tail++] = child;
+    }
+    childStart[stateCount] = stateCount;
+    const label = new Uint8Array(stateCount);
     const outputStart = new Int32Array(stateCount + 1);
-    let total = 0;
+    const outputList: number[] = [];
     for (let s = 0; s < stateCount; s++) {
-      outputStart[s] = total;
-      total += outputsOf[order[s]]?.length ?? 0;
+      label[s] = trie.label[order[s]];
+      outputStart[s] = outputList.length;
+      for (let id = trie.firstOutput[order[s]]; id >= 0; id = trie.nextOutput[id]) outputList.push(id);
     }
-    outputStart[stateCount] = total;
-    const outputs = new Int32Array(total);
-    for (let s = 0; s < stateCount; s++) {
-      const list = outputsOf[order[s]];
-      if (list !== null) outputs.set(list, outputStart[s]);
-    }
+    outputStart[stateCount] = outputList.length;
+    this.childStart = childStart;
+    this.label = label;
     this.outputStart = outputStart;
-    this.outputs = outputs;
+    this.outputs = Int32Array.from(outputList);
 
-    const isCompact = stateCount <= MAX_COMPACT_STATES;
-    const delta = new Int32Array(isCompact ? 0 : stateCount * classCount);
-    const compact = isCompact ? new Uint16Array(stateCount * classCount) : null;
-    for (let s = 0; s < stateCount; s++) {
-      const from = order[s] * classCount;
-      for (let c = 0; c < classCount; c++) {
-        const target = renamed[next[from + c]];
-        const hasOutput = outputStart[target + 1] > outputStart[target];
-        if (compact !== null) {
-          compact[s * classCount + c] = hasOutput ? target | COMPACT_OUTPUT_BIT : target;
-        } else {
-          const row = target * classCount;
-          delta[s * classCount + c] = hasOutput ? ~row : row;
-        }
+    const maxDense = options.maxDenseEntries ?? DEFAULT_MAX_DENSE_ENTRIES;
+    const denseCount = Math.min(stateCount, Math.max(1, Math.floor(maxDense / classCount)));
+    this.denseCount = denseCount;
+    this.fail = new Int32Array(stateCount);
+    this.outputLink = new Int32Array(stateCount).fill(-1);
+    this.hasOutput = new Uint8Array(stateCount);
+    this.delta = new Uint16Array(denseCount * classCount);
+    this.linkStates();
+    this.isCompact = denseCount === stateCount && stateCount <= MAX_COMPACT_STATES;
+  }
+
+  /**
+   * Computes failure and output links breadth-first, and the dense rows:
+   * a row starts as a copy of its failure state's row (built earlier,
+   * because that state is shallower) with the state's own children on top.
+   */
+  private linkStates(): void {
+    const { classCount, denseCount, childStart, label, fail, outputLink, hasOutput, outputStart } = this;
+    // Rows are built with full ids and then narrowed into `delta`.
+    const wide = new Int32Array(denseCount * classCount);
+    for (let u = 0; u < this.stateCount; u++) {
+      for (let v = childStart[u]; v < childStart[u + 1]; v++) {
+        const f = u === 0 ? 0 : this.step(wide, fail[u], label[v]);
+        fail[v] = f;
+        outputLink[v] = outputStart[f + 1] > outputStart[f] ? f : outputLink[f];
+        hasOutput[v] = outputStart[v + 1] > outputStart[v] || outputLink[v] >= 0 ? 1 : 0;
       }
+      if (u >= denseCount) continue;
+      const row = u * classCount;
+      if (u !== 0) wide.copyWithin(row, fail[u] * classCount, fail[u] * classCount + classCount);
+      for (let v = childStart[u]; v < childStart[u + 1]; v++) wide[row + label[v]] = v;
     }
-    this.delta = delta;
-    this.compactDelta = compact;
+    for (let i = 0; i < wide.length; i++) {
+      const target = wide[i];
+      this.delta[i] = (target < FAR_TARGET ? target : FAR_TARGET) | (hasOutput[target] === 0 ? 0 : OUTPUT_BIT);
+    }
+  }
+
+  /** Returns the state after reading class c in state s, using the full-id rows built so far. */
+  private step(wide: Int32Array, state: number, c: number): number {
+    let s = state;
+    for (;;) {
+      if (s < this.denseCount) return wide[s * this.classCount + c];
+      for (let k = this.childStart[s]; k < this.childStart[s + 1]; k++) {
+        if (this.label[k] === c) return k;
+      }
+      s = this.fail[s];
+    }
+  }
+
+  /**
+   * Returns the target of a FAR_TARGET entry of dense state s: the first
+   * child labelled c along the failure chain from s. The root's entries
+   * are its children, whose ids always fit, so the search ends there.
+   */
+  private farTarget(state: number, c: number): number {
+    let s = state;
+    for (;;) {
+      for (let k = this.childStart[s]; k < this.childStart[s + 1]; k++) {
+        if (this.label[k] === c) return k;
+      }
+      s = this.fail[s];
+      const entry = this.delta[s * this.classCount + c] & FAR_TARGET;
+      if (entry !== FAR_TARGET) return entry;
+    }
   }
 
   /**
@@ -156,34 +195,57 @@ export class AhoCorasick {
    * new hit count, starting from `hitCount`.
    */
   scan(bytes: Uint8Array, start: number, length: number, hits: Int32Array, hitCount: number, seen: Uint32Array, mark: number): number {
-    if (this.compactDelta !== null) return this.scanCompact(this.compactDelta, bytes, start, length, hits, hitCount, seen, mark);
+    if (this.isCompact) return this.scanCompact(bytes, start, length, hits, hitCount, seen, mark);
     const delta = this.delta;
     const classOf = this.classOf;
+    const classCount = this.classCount;
+    const denseCount = this.denseCount;
+    const childStart = this.childStart;
+    const label = this.label;
+    const fail = this.fail;
+    const hasOutput = this.hasOutput;
     const end = start + length;
-    let row = 0;
+
+    let state = 0;
     let count = hitCount;
     for (let i = start; i < end; i++) {
-      let target = delta[row + classOf[bytes[i]]];
+      const c = classOf[bytes[i]];
+      let s = state;
+      // The next state, or ~state when a pattern ends there.
+      let target = 0;
+      for (;;) {
+        if (s < denseCount) {
+          const entry = delta[s * classCount + c];
+          if (entry < FAR_TARGET) {
+            target = entry;
+            break;
+          }
+          target = entry & FAR_TARGET;
+          if (target === FAR_TARGET) target = this.farTarget(s, c);
+          if (entry >= OUTPUT_BIT) target = ~target;
+          break;
+        }
+        let k = childStart[s];
+        const last = childStart[s + 1];
+        while (k < last && label[k] !== c) k++;
+        if (k < last) {
+          target = hasOutput[k] === 0 ? k : ~k;
+          break;
+        }
+        s = fail[s];
+      }
       if (target < 0) {
         target = ~target;
-        count = this.collect(target / this.classCount, bytes, i, hits, count, seen, mark);
+        count = this.collect(target, bytes, i, hits, count, seen, mark);
       }
-      row = target;
+      state = target;
     }
     return count;
   }
 
-  /** The scan loop over the 16-bit table: entries are state ids, plus the output bit. */
-  private scanCompact(
-    delta: Uint16Array,
-    bytes: Uint8Array,
-    start: number,
-    length: number,
-    hits: Int32Array,
-    hitCount: number,
-    seen: Uint32Array,
-    mark: number,
-  ): number {
+  /** Scans as `scan` does, for automata whose states are all dense and whose entries are never FAR_TARGET. */
+  private scanCompact(bytes: Uint8Array, start: number, length: number, hits: Int32Array, hitCount: number, seen: Uint32Array, mark: number): number {
+    const delta = this.delta;
     const classOf = this.classOf;
     const classCount = this.classCount;
     const end = start + length;
@@ -191,22 +253,25 @@ export class AhoCorasick {
     let count = hitCount;
     for (let i = start; i < end; i++) {
       state = delta[state * classCount + classOf[bytes[i]]];
-      if (state >= COMPACT_OUTPUT_BIT) {
-        state -= COMPACT_OUTPUT_BIT;
+      if (state >= OUTPUT_BIT) {
+        state -= OUTPUT_BIT;
         count = this.collect(state, bytes, i, hits, count, seen, mark);
       }
     }
     return count;
   }
 
+  /** Appends the patterns ending at bytes[last] in `state`: its own, then those along its output links. */
   private collect(state: number, bytes: Uint8Array, last: number, hits: Int32Array, hitCount: number, seen: Uint32Array, mark: number): number {
     let count = hitCount;
-    for (let k = this.outputStart[state]; k < this.outputStart[state + 1]; k++) {
-      const id = this.outputs[k];
-      if (seen[id] === mark) continue;
-      if (this.isPatternNocase[id] === 0 && !this.isExactAt(id, bytes, last)) continue;
-      seen[id] = mark;
-      hits[count++] = id;
+    for (let s = state; s >= 0; s = this.outputLink[s]) {
+      for (let k = this.outputStart[s]; k < this.outputStart[s + 1]; k++) {
+        const id = this.outputs[k];
+        if (seen[id] === mark) continue;
+        if (this.isPatternNocase[id] === 0 && !this.isExactAt(id, bytes, last)) continue;
+        seen[id] = mark;
+        hits[count++] = id;
+      }
     }
     return count;
   }
@@ -227,13 +292,61 @@ export class AhoCorasick {
     for (const p of this.patterns) patternBytes += p.bytes.length;
     return (
       this.delta.byteLength +
-      (this.compactDelta?.byteLength ?? 0) +
+      this.childStart.byteLength +
+      this.label.byteLength +
+      this.fail.byteLength +
+      this.hasOutput.byteLength +
       this.outputStart.byteLength +
       this.outputs.byteLength +
+      this.outputLink.byteLength +
       this.classOf.byteLength +
       this.patternLengths.byteLength +
       this.isPatternNocase.byteLength +
       patternBytes
     );
   }
+}
+
+/** A trie with child and output lists, before breadth-first numbering. */
+interface Trie {
+  stateCount: number;
+  label: Uint8Array;
+  firstChild: Int32Array;
+  sibling: Int32Array;
+  /** First pattern id ending at each state, -1 for none; further ones via nextOutput. */
+  firstOutput: Int32Array;
+  nextOutput: Int32Array;
+}
+
+function buildTrie(patterns: readonly MatcherPattern[], classOf: Uint8Array, classCount: number): Trie {
+  let maxStates = 1;
+  for (const p of patterns) maxStates += p.bytes.length;
+  const label = new Uint8Array(maxStates);
+  const firstChild = new Int32Array(maxStates).fill(-1);
+  const sibling = new Int32Array(maxStates).fill(-1);
+  const firstOutput = new Int32Array(maxStates).fill(-1);
+  const nextOutput = new Int32Array(patterns.length).fill(-1);
+  // The root's children are looked up directly, because the root has up to classCount of them.
+  const rootChild = new Int32Array(classCount).fill(-1);
+  let stateCount = 1;
+  for (let id = 0; id < patterns.length; id++) {
+    const bytes = patterns[id].bytes;
+    let state = 0;
+    for (let j = 0; j < bytes.length; j++) {
+      const c = classOf[bytes[j]];
+      let child = state === 0 ? rootChild[c] : firstChild[state];
+      if (state !== 0) while (child >= 0 && label[child] !== c) child = sibling[child];
+      if (child < 0) {
+        child = stateCount++;
+        label[child] = c;
+        sibling[child] = firstChild[state];
+        firstChild[state] = child;
+        if (state === 0) rootChild[c] = child;
+      }
+      state = child;
+    }
+    nextOutput[id] = firstOutput[state];
+    firstOutput[state] = id;
+  }
+  return { stateCount, label, firstChild, sibling, firstOutput, nextOutput };
 }

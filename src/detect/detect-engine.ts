@@ -12,6 +12,7 @@ import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-co
 import { inspectBuffer, prepareInspection } from './inspect.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache, type BufferPrefilter } from './prefilter.js';
+import { AddressPrefilter } from './address-prefilter.js';
 import { hasPorts, ProtoKind, protoKindOf, RuleGroupIndex, type GroupingEntry } from './rule-group.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
@@ -175,6 +176,8 @@ export class DetectEngine {
   readonly groups: RuleGroupIndex;
   /** The stream block of the current inspection (see stream-buffer.ts). */
   readonly stream: StreamBufferProvider;
+  /** Candidates by address among the signatures without a fast pattern. */
+  readonly addressPrefilter: AddressPrefilter;
   /** Counters since construction. */
   packets: number;
   candidates: number;
@@ -232,7 +235,13 @@ export class DetectEngine {
       index,
       protoKind: e.protoKind,
       fastPattern: selectFastPattern(e.sig, (buffer) => this.providerByName.has(buffer)),
+      isAddressIndexed: false,
     }));
+    this.addressPrefilter = new AddressPrefilter(
+      grouping.filter((g) => g.fastPattern === null),
+      grouping.length,
+    );
+    for (const g of grouping) g.isAddressIndexed = this.addressPrefilter.isIndexed[g.index] === 1;
     this.groups = new RuleGroupIndex(grouping, this.matchers);
 
     this.streamModes = Uint8Array.from(this.entries, (e) => e.streamMode);
@@ -261,9 +270,11 @@ export class DetectEngine {
     return true;
   }
 
-  /** Returns the bytes held by the prefilter matchers. */
+  /** Returns the bytes held by the prefilter matchers, the address index and the groups' member sets. */
   memoryBytes(): number {
-    return this.matchers.memoryBytes();
+    let groupBytes = 0;
+    for (const g of this.groups.groups) groupBytes += g.members.byteLength + g.alwaysSigs.byteLength;
+    return this.matchers.memoryBytes() + this.addressPrefilter.memoryBytes() + groupBytes;
   }
 
   /**
@@ -323,6 +334,8 @@ export class DetectEngine {
       marks[always[i]] = mark;
       list[count++] = always[i];
     }
+    const members = group.members;
+    if (group.hasAddressSigs) count = this.addressPrefilter.collect(p, members, marks, mark, list, count);
 
     // Stream hits can only make stream signatures match, and payload hits only
     // the signatures that may read this payload (see stream-buffer.ts).
@@ -331,11 +344,11 @@ export class DetectEngine {
     for (let f = 0; f < group.prefilters.length; f++) {
       const prefilter = group.prefilters[f];
       const isPayload = prefilter.buffer === PKT_DATA;
-      if (isPayload && stream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count, 1 << StreamMode.PACKET);
+      if (isPayload && stream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count, 1 << StreamMode.PACKET, members);
       if (isPayload && stream.isStreamOnly) continue;
       const provider = this.providerByName.get(prefilter.buffer) as BufferProvider;
       if (!provider.fill(p, flow, this.view)) continue;
-      count = this.addPrefilterHits(prefilter, count, isPayload ? payloadSkip : 0);
+      count = this.addPrefilterHits(prefilter, count, isPayload ? payloadSkip : 0, members);
     }
     sortPrefix(list, count);
     return count;
@@ -346,7 +359,7 @@ export class DetectEngine {
    * after `count`, leaving out signatures whose StreamMode bit is set in
    * `skipModes`. Returns the new count.
    */
-  private addPrefilterHits(prefilter: BufferPrefilter, count: number, skipModes: number): number {
+  private addPrefilterHits(prefilter: BufferPrefilter, count: number, skipModes: number, members: Uint32Array): number {
     const view = this.view;
     const marks = this.candidateMark;
     const list = this.candidateList;
@@ -359,6 +372,8 @@ export class DetectEngine {
       const pattern = this.patternHits[h];
       for (let k = prefilter.sigStart[pattern]; k < prefilter.sigStart[pattern + 1]; k++) {
         const s = prefilter.sigs[k];
+        // Hits of signatures outside the packet's port group are dropped here.
+        if ((members[s >>> 5] & (1 << (s & 31))) === 0) continue;
         if (marks[s] === mark || (skipModes & (1 << (modes[s] as number))) !== 0) continue;
         marks[s] = mark;
         list[count++] = s;

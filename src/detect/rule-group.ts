@@ -1,14 +1,19 @@
 /**
  * Rule groups: the signatures that can match a packet of one protocol,
- * flow direction and destination port, each group with its prefilter.
- * Ports with the same set of rules share one group, and identical groups
- * are built once. The header is checked again in full for each candidate
- * (detect-engine.ts); groups only narrow the candidates.
+ * flow direction and destination port. Ports with the same set of rules
+ * share one group. The fast-pattern prefilter is built once per protocol
+ * slot and direction, over the patterns of all of its signatures, and
+ * each group keeps a bitset of its members to drop the prefilter's hits
+ * on other ports' rules. One matcher per port group instead would repeat
+ * nearly the same large automaton hundreds of times: with Emerging
+ * Threats Open that took 365 MB of tables. The header is checked again in
+ * full for each candidate (detect-engine.ts); groups only narrow the
+ * candidates.
  */
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowFlag, RuleDirection, type PortMatcher, type Signature } from './signature.js';
 import type { FastPattern } from './fast-pattern.js';
-import { buildBufferPrefilter, type BufferPrefilter, type MatcherCache } from './prefilter.js';
+import { buildBufferPrefilter, type BufferPrefilter, type MatcherCache, type PrefilterEntry } from './prefilter.js';
 
 /** Protocols a rule header can name, by how the engine checks them. */
 export const ProtoKind = {
@@ -72,16 +77,29 @@ export function hasPorts(ipProto: number): boolean {
   return ipProto === 6 || ipProto === 17 || ipProto === 132;
 }
 
-/** The signatures of one group, as engine indices in evaluation order. */
+/** The signatures of one group, as engine indices. */
 export class RuleGroup {
-  readonly sigs: Int32Array;
-  /** Signatures without a usable fast pattern: candidates on every packet. */
+  /** Bit s (members[s >>> 5] & (1 << (s & 31))) is set for each member s. */
+  readonly members: Uint32Array;
+  readonly memberCount: number;
+  /**
+   * Members without a usable fast pattern and not in the address
+   * prefilter, in evaluation order: candidates on every packet.
+   */
   readonly alwaysSigs: Int32Array;
-  readonly prefilters: BufferPrefilter[];
+  /** True when some member is in the address prefilter. */
+  readonly hasAddressSigs: boolean;
+  /**
+   * The prefilters of the group's protocol slot and direction that serve
+   * at least one member, shared with the slot's other groups.
+   */
+  readonly prefilters: readonly BufferPrefilter[];
 
-  constructor(sigs: Int32Array, alwaysSigs: Int32Array, prefilters: BufferPrefilter[]) {
-    this.sigs = sigs;
+  constructor(members: Uint32Array, memberCount: number, alwaysSigs: Int32Array, hasAddressSigs: boolean, prefilters: readonly BufferPrefilter[]) {
+    this.members = members;
+    this.memberCount = memberCount;
     this.alwaysSigs = alwaysSigs;
+    this.hasAddressSigs = hasAddressSigs;
     this.prefilters = prefilters;
   }
 }
@@ -93,6 +111,8 @@ export interface GroupingEntry {
   index: number;
   protoKind: number;
   fastPattern: FastPattern | null;
+  /** True when the address prefilter selects this signature (it has no fast pattern). */
+  isAddressIndexed: boolean;
 }
 
 /** Groups of one protocol slot and direction: one group, or one per port. */
@@ -115,6 +135,7 @@ export class RuleGroupIndex {
   /** Table per slot and direction: tables[slot * 2 + direction]. */
   private readonly tables: SlotTable[];
 
+  /** Groups `entries`, whose indices run from 0 to entries.length - 1. */
   constructor(entries: readonly GroupingEntry[], cache: MatcherCache) {
     // The port protocols always get their own slot, so that rules for
     // every IP protocol (`ip`) are still grouped by port.
@@ -131,14 +152,16 @@ export class RuleGroupIndex {
     });
     this.nonIpSlot = slotProtos.length;
 
-    const builder = new GroupBuilder(cache);
+    const builder = new GroupBuilder(cache, entries.length);
     this.tables = [];
     for (let slot = 0; slot <= this.nonIpSlot; slot++) {
       const proto = slot === this.nonIpSlot ? -2 : slotProtos[slot];
-      for (let dir = 0; dir < 2; dir++) {
-        const members = entries.filter((e) => appliesToSlot(e, proto) && appliesToDirection(e.sig, dir));
-        this.tables.push(builder.buildTable(members, proto >= 0 && hasPorts(proto)));
-      }
+      const inSlot = entries.filter((e) => appliesToSlot(e, proto));
+      const toServer = inSlot.filter((e) => appliesToDirection(e.sig, 0));
+      const toClient = inSlot.filter((e) => appliesToDirection(e.sig, 1));
+      const usePorts = proto >= 0 && hasPorts(proto);
+      this.tables.push(builder.buildTable(toServer, usePorts, toClient));
+      this.tables.push(builder.buildTable(toClient, usePorts, toServer));
     }
     this.groups = builder.groups;
   }
@@ -171,51 +194,62 @@ function rangesToSet(ranges: readonly (readonly [number, number])[]): Uint8Array
   return set;
 }
 
-/** Builds groups, sharing identical ones, and the per-port tables. */
+/** Builds the prefilters of each table, its groups and the per-port lookup. */
 class GroupBuilder {
   readonly groups: RuleGroup[];
-  private readonly byKey: Map<string, number>;
   private readonly cache: MatcherCache;
+  private readonly sigCount: number;
   private readonly portSets: Map<PortMatcher, Uint8Array>;
   private readonly setsByKey: Map<string, Uint8Array>;
+  /** The runs of each shared port set as [low, high] pairs, flattened. */
+  private readonly runsOf: Map<Uint8Array, number[]>;
   /** Port sets by the text of a matcher's `ranges`, to skip rebuilding equal sets. */
   private readonly rangeSets: Map<string, Uint8Array>;
 
-  constructor(cache: MatcherCache) {
+  constructor(cache: MatcherCache, sigCount: number) {
     this.groups = [];
-    this.byKey = new Map();
     this.cache = cache;
+    this.sigCount = sigCount;
     this.portSets = new Map();
     this.setsByKey = new Map();
+    this.runsOf = new Map();
     this.rangeSets = new Map();
   }
 
-  buildTable(members: GroupingEntry[], usePorts: boolean): SlotTable {
-    if (!usePorts) return { group: this.groups[this.groupIndex(members)], portGroup: null };
+  /** Builds the table of `members`; `reverse` are the members of the other direction, whose patterns may share a matcher. */
+  buildTable(members: GroupingEntry[], usePorts: boolean, reverse: readonly GroupingEntry[]): SlotTable {
+    const prefilters = this.buildPrefilters(members, reverse);
+    if (!usePorts) return { group: this.addGroup(new MemberSet(this.sigCount).add(members), prefilters), portGroup: null };
 
     const anyPort: GroupingEntry[] = [];
-    const withPorts: { entry: GroupingEntry; ports: Uint8Array }[] = [];
+    const byPortSet = new Map<Uint8Array, GroupingEntry[]>();
     for (const e of members) {
       const ports = this.destinationPorts(e.sig);
-      if (ports === null) anyPort.push(e);
-      else withPorts.push({ entry: e, ports });
+      if (ports === null) {
+        anyPort.push(e);
+        continue;
+      }
+      const list = byPortSet.get(ports);
+      if (list === undefined) byPortSet.set(ports, [e]);
+      else list.push(e);
     }
-    if (withPorts.length === 0) {
-      return { group: this.groups[this.groupIndex(anyPort)], portGroup: null };
-    }
+    const anyPortSet = new MemberSet(this.sigCount).add(anyPort);
+    if (byPortSet.size === 0) return { group: this.addGroup(anyPortSet, prefilters), portGroup: null };
 
     // Partition refinement: ports end in one class when every port set
-    // contains both or neither.
+    // contains both or neither. Distinct classes therefore have distinct
+    // members.
     const classOf = new Int32Array(PORT_COUNT);
     let classCount = 1;
-    const distinct = new Set<Uint8Array>(withPorts.map((w) => w.ports));
-    for (const set of distinct) {
+    for (const set of byPortSet.keys()) {
       const remap = new Int32Array(classCount).fill(-1);
-      for (let port = 0; port < PORT_COUNT; port++) {
-        if (set[port] === 0) continue;
-        const c = classOf[port];
-        if (remap[c] < 0) remap[c] = classCount++;
-        classOf[port] = remap[c];
+      const runs = this.runsOf.get(set) as number[];
+      for (let r = 0; r < runs.length; r += 2) {
+        for (let port = runs[r]; port <= runs[r + 1]; port++) {
+          const c = classOf[port];
+          if (remap[c] < 0) remap[c] = classCount++;
+          classOf[port] = remap[c];
+        }
       }
     }
 
@@ -224,12 +258,35 @@ class GroupBuilder {
     for (let port = 0; port < PORT_COUNT; port++) {
       const c = classOf[port];
       if (groupOfClass[c] < 0) {
-        const list = anyPort.concat(withPorts.filter((w) => w.ports[port] !== 0).map((w) => w.entry));
-        groupOfClass[c] = this.groupIndex(list);
+        const memberSet = anyPortSet.copy();
+        for (const [set, withSet] of byPortSet) {
+          if (set[port] !== 0) memberSet.add(withSet);
+        }
+        this.addGroup(memberSet, prefilters);
+        groupOfClass[c] = this.groups.length - 1;
       }
       portGroup[port] = groupOfClass[c];
     }
     return { group: this.groups[portGroup[0]], portGroup };
+  }
+
+  /** Builds one prefilter per buffer over the fast patterns of all `members`. */
+  private buildPrefilters(members: readonly GroupingEntry[], reverse: readonly GroupingEntry[]): BufferPrefilter[] {
+    const byBuffer = patternsByBuffer(members);
+    const reverseByBuffer = patternsByBuffer(reverse);
+    const prefilters: BufferPrefilter[] = [];
+    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache, reverseByBuffer.get(buffer) ?? []));
+    return prefilters;
+  }
+
+  private addGroup(memberSet: MemberSet, prefilters: readonly BufferPrefilter[]): RuleGroup {
+    const always = Int32Array.from(memberSet.always);
+    if (memberSet.isAlwaysUnsorted) always.sort();
+    // A buffer none of whose patterns belong to a member is not scanned for this group.
+    const used = prefilters.filter((prefilter) => prefilter.sigs.some((s) => memberSet.has(s)));
+    const group = new RuleGroup(memberSet.bits, memberSet.count, always, memberSet.hasAddressSigs, used);
+    this.groups.push(group);
+    return group;
   }
 
   /**
@@ -273,7 +330,7 @@ class GroupBuilder {
 
   /** Returns the stored array equal to `set`, storing `set` when it is new. */
   private shareSet(set: Uint8Array): Uint8Array {
-    let key = '';
+    const runs: number[] = [];
     let port = 0;
     while (port < PORT_COUNT) {
       if (set[port] === 0) {
@@ -282,37 +339,77 @@ class GroupBuilder {
       }
       const low = port;
       while (port < PORT_COUNT && set[port] !== 0) port++;
-      key += `${low}-${port - 1},`;
+      runs.push(low, port - 1);
     }
+    const key = runs.join(',');
     const known = this.setsByKey.get(key);
     if (known !== undefined) return known;
     this.setsByKey.set(key, set);
+    this.runsOf.set(set, runs);
     return set;
   }
+}
 
-  private groupIndex(members: GroupingEntry[]): number {
-    const sorted = members.slice().sort((a, b) => a.index - b.index);
-    const key = sorted.map((e) => e.index).join(',');
-    const known = this.byKey.get(key);
-    if (known !== undefined) return known;
+/** Returns the fast patterns of `entries` by buffer. */
+function patternsByBuffer(entries: readonly GroupingEntry[]): Map<string, PrefilterEntry[]> {
+  const byBuffer = new Map<string, PrefilterEntry[]>();
+  for (const e of entries) {
+    if (e.fastPattern === null) continue;
+    const list = byBuffer.get(e.fastPattern.buffer);
+    const entry = { sigIndex: e.index, fastPattern: e.fastPattern };
+    if (list === undefined) byBuffer.set(e.fastPattern.buffer, [entry]);
+    else list.push(entry);
+  }
+  return byBuffer;
+}
 
-    const always: number[] = [];
-    const byBuffer = new Map<string, { sigIndex: number; fastPattern: FastPattern }[]>();
-    for (const e of sorted) {
-      if (e.fastPattern === null) {
-        always.push(e.index);
+/** The members of a group while it is built. */
+class MemberSet {
+  bits: Uint32Array;
+  count: number;
+  always: number[];
+  /** True once `always` may be out of evaluation order. */
+  isAlwaysUnsorted: boolean;
+  hasAddressSigs: boolean;
+
+  constructor(sigCount: number) {
+    this.bits = new Uint32Array((sigCount + 31) >>> 5);
+    this.count = 0;
+    this.always = [];
+    this.isAlwaysUnsorted = false;
+    this.hasAddressSigs = false;
+  }
+
+  /** Adds entries that are not members yet; returns this set. */
+  add(entries: readonly GroupingEntry[]): MemberSet {
+    for (const e of entries) {
+      const word = e.index >>> 5;
+      const bit = 1 << (e.index & 31);
+      if ((this.bits[word] & bit) !== 0) continue;
+      this.bits[word] |= bit;
+      this.count++;
+      if (e.fastPattern !== null) continue;
+      if (e.isAddressIndexed) {
+        this.hasAddressSigs = true;
         continue;
       }
-      const list = byBuffer.get(e.fastPattern.buffer) ?? [];
-      list.push({ sigIndex: e.index, fastPattern: e.fastPattern });
-      byBuffer.set(e.fastPattern.buffer, list);
+      if (this.always.length > 0 && this.always[this.always.length - 1] > e.index) this.isAlwaysUnsorted = true;
+      this.always.push(e.index);
     }
-    const prefilters: BufferPrefilter[] = [];
-    for (const [buffer, list] of byBuffer) prefilters.push(buildBufferPrefilter(buffer, list, this.cache));
+    return this;
+  }
 
-    const group = new RuleGroup(Int32Array.from(sorted, (e) => e.index), Int32Array.from(always), prefilters);
-    this.groups.push(group);
-    this.byKey.set(key, this.groups.length - 1);
-    return this.groups.length - 1;
+  has(index: number): boolean {
+    return (this.bits[index >>> 5] & (1 << (index & 31))) !== 0;
+  }
+
+  copy(): MemberSet {
+    const other = new MemberSet(0);
+    other.bits = this.bits.slice();
+    other.count = this.count;
+    other.always = this.always.slice();
+    other.isAlwaysUnsorted = this.isAlwaysUnsorted;
+    other.hasAddressSigs = this.hasAddressSigs;
+    return other;
   }
 }

@@ -242,18 +242,22 @@ export function unquoteValue(value: string): string | null {
   if (value.length < 2 || value[value.length - 1] !== '"' || value[value.length - 2] === '\\' && !endsWithEscapedBackslash(value)) {
     return null;
   }
+  // Copies runs between escapes as slices: adding one character at a time
+  // would leave each value as a rope of one node per character.
+  const end = value.length - 1;
   let out = '';
-  for (let i = 1; i < value.length - 1; i++) {
-    const c = value[i];
-    if (c === '\\' && i + 1 < value.length - 1) {
-      out += value[i + 1];
+  let runStart = 1;
+  for (let i = 1; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x5c && i + 1 < end) {
+      out += value.slice(runStart, i);
+      runStart = i + 1;
       i++;
       continue;
     }
-    if (c === '"') return null;
-    out += c;
+    if (c === 0x22) return null;
   }
-  return out;
+  return runStart === 1 ? value.slice(1, end) : out + value.slice(runStart, end);
 }
 
 function endsWithEscapedBackslash(value: string): boolean {
