@@ -11,6 +11,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { DetectEngine } from '../src/detect/detect-engine.js';
 import { loadRuleFiles } from '../src/detect/rule-files.js';
@@ -18,7 +19,8 @@ import { loadRuleFiles } from '../src/detect/rule-files.js';
 const BYTES_PER_MB = 1e6;
 
 function ruleFilesOf(args: string[]): string[] {
-  const paths = args.length > 0 ? args : [join(process.env.KAPU_CORPUS ?? '/work/shared/corpus', 'rules', 'et-open')];
+  const defaultCorpus = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+  const paths = args.length > 0 ? args : [join(process.env.KAPU_CORPUS ?? defaultCorpus, 'rules', 'et-open')];
   const files: string[] = [];
   for (const path of paths) {
     if (!statSync(path).isDirectory()) {
