@@ -210,6 +210,12 @@ test('ipv6 atomic fragment', () => {
   assert.deepEqual(chainEvents(44, [59, 0, 0, 0, 0, 0, 0, 1]), ['ipv6.exthdr_useless_fh']);
 });
 
+test('ipv6 atomic fragment with nothing after', () => {
+  // Atomic fragment header (next header 6, TCP) ending the datagram: the
+  // TCP header that should follow has not even 2 bytes.
+  assert.deepEqual(chainEvents(44, [6, 0, 0, 0, 0, 0, 0, 1]), ['ipv6.exthdr_useless_fh', 'ipv6.trunc_exthdr']);
+});
+
 test('ipv6 duplicate fragment header', () => {
   assert.deepEqual(chainEvents(44, [44, 0, 0, 0, 0, 0, 0, 1, 59, 0, 0, 0, 0, 0, 0, 1]), [
     'ipv6.exthdr_useless_fh',

@@ -96,6 +96,13 @@ export function decodeIpv6(p: Packet, ctx: DecodeContext, at: number, end: numbe
   // Every header takes at least 8 bytes, so the chain ends within
   // payloadLength / 8 steps.
   for (;;) {
+    // After an extension header, any next header needs at least 2 bytes
+    // (next header and length); Suricata raises trunc_exthdr otherwise,
+    // also when the next header is an upper-layer protocol.
+    if (offset > at + IPV6_HEADER_BYTES && nextHeader !== IpProto.NONE && dataEnd - offset < 2) {
+      raiseInvalid(p, ctx, DecoderEvent.IPV6_TRUNC_EXTHDR);
+      return;
+    }
     switch (nextHeader) {
       case IpProto.HOPOPTS:
       case IpProto.DSTOPTS: {
