@@ -4,7 +4,7 @@
  * run captures through runCapture.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { ErrorCode, KapuError } from '../core/errors.js';
+import { CaptureError, ErrorCode, KapuError } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
 import { openCaptureFile } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
@@ -91,11 +91,19 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   try {
     for (;;) {
       let batch = 0;
-      while (batch < PACKETS_PER_BATCH && reader.next(p)) {
-        if (firstTimestampUs < 0) firstTimestampUs = p.timestampUs;
-        lastTimestampUs = p.timestampUs;
-        pipeline.processPacket(p);
-        batch++;
+      try {
+        while (batch < PACKETS_PER_BATCH && reader.next(p)) {
+          if (firstTimestampUs < 0) firstTimestampUs = p.timestampUs;
+          lastTimestampUs = p.timestampUs;
+          pipeline.processPacket(p);
+          batch++;
+        }
+      } catch (err) {
+        // A corrupt record ends the capture as libpcap ends it: the packets
+        // before it are analysed and the run completes.
+        if (!(err instanceof CaptureError)) throw err;
+        if (!opts.quiet) process.stderr.write(`kapu: warning: ${err.message}; the capture ends there, after ${pipeline.counters.packets} packets\n`);
+        break;
       }
       if (batch < PACKETS_PER_BATCH) break;
       if (opts.signal?.aborted === true) break;
@@ -105,9 +113,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     const counters = collectStats(pipeline, flows, thresholds, config);
-    // TODO: rules_skipped stays 0 until the loader counts the rules that
-    // `requires` leaves out.
-    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: 0 }];
+    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: rules.summary.skipped }];
     for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters, engines);
   } finally {
     reader.close();

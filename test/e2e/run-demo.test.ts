@@ -187,3 +187,23 @@ test('run missing config exits 2', () => {
   assert.equal(result.status, 2);
   assert.match(result.stderr, /none\.yaml: config file not found \[KAPU_ERR_CONFIG_NOT_FOUND\]/);
 });
+
+test('run stops at corrupt record', () => {
+  // samples/demo.pcap: 24-byte file header, then records of a 16-byte
+  // header plus the frame. The third record's captured length (bytes 8 to
+  // 11 of its header) is set to 0x7fffffff, past any valid record.
+  const bytes = readFileSync(join(ROOT, 'samples', 'demo.pcap'));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const isLittleEndian = view.getUint32(0, true) === 0xa1b2c3d4;
+  let at = 24;
+  for (let i = 0; i < 2; i++) at += 16 + view.getUint32(at + 8, isLittleEndian);
+  view.setUint32(at + 8, 0x7fffffff, isLittleEndian);
+  const corrupt = join(scratch, 'corrupt.pcap');
+  writeFileSync(corrupt, bytes);
+
+  const out = join(scratch, 'corrupt');
+  const result = runKapu(['run', '-r', corrupt, '-l', out]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /warning: .*corrupt\.pcap.*the capture ends there, after 2 packets/);
+  assert.match(result.stdout, /packets\s+2 /);
+});
