@@ -447,11 +447,13 @@ function sortPrefix(list: Int32Array, count: number): void {
 
 /**
  * Checks the header protocol. `pkthdr` takes every packet, including
- * invalid and non-IP ones; every other protocol needs a valid IP packet.
+ * non-IP ones; every other protocol needs an IP header. As in Suricata, a
+ * packet whose upper layer is invalid (a TCP header cut short) still
+ * reaches the rules of its protocol, so decode-event rules see it.
  */
 export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow | null): boolean {
   if (kind === ProtoKind.PKTHDR) return true;
-  if (p.ipVersion === 0 || p.isInvalid) return false;
+  if (p.ipVersion === 0) return false;
   switch (kind) {
     case ProtoKind.IP: return true;
     case ProtoKind.IPV4: return p.ipVersion === 4;

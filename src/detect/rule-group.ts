@@ -168,7 +168,7 @@ export class RuleGroupIndex {
 
   /** Returns the group of the packet's protocol, direction and destination port. */
   lookup(p: Packet): RuleGroup {
-    const slot = p.ipVersion === 0 || p.isInvalid ? this.nonIpSlot : this.slotOf[p.ipProto];
+    const slot = p.ipVersion === 0 ? this.nonIpSlot : this.slotOf[p.ipProto];
     const table = this.tables[slot * 2 + (p.direction === Direction.TO_CLIENT ? 1 : 0)];
     if (table.portGroup === null) return table.group;
     return this.groups[table.portGroup[p.dstPort]];
