@@ -8,7 +8,7 @@
  *
  * Run: node dist/bench/detect-et-open.js [rules folder]
  * The folder defaults to $KAPU_CORPUS/rules/et-open or
- * /work/shared/corpus/rules/et-open.
+ * ../shared/corpus/rules/et-open beside the checkout.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,8 +18,9 @@ import { PAYLOAD_KEYWORDS } from '../src/detect/keywords/payload-keywords.js';
 import { Action, type ActionId, type Signature } from '../src/detect/signature.js';
 import { createTestSignature, splitRuleOptions, TestSignatureBuilder } from '../src/detect/test-support/signature-builder.js';
 import { createTestFlow, createTestPacket } from '../src/detect/test-support/packets.js';
+import { CORPUS_DIR } from '../test/corpus-path.js';
 
-const folder = process.argv[2] ?? join(process.env.KAPU_CORPUS ?? '/work/shared/corpus', 'rules', 'et-open');
+const folder = process.argv[2] ?? join(CORPUS_DIR, 'rules', 'et-open');
 const ACTIONS: Record<string, ActionId> = { alert: Action.ALERT, drop: Action.DROP, pass: Action.PASS, reject: Action.REJECT };
 const RULE_LINE = /^(alert|drop|pass|reject)\s+(\S+)\s+\S+\s+\S+\s+(->|<>)\s+\S+\s+\S+\s*\((.*)\)\s*$/;
 

@@ -7,8 +7,9 @@ import { CaptureError } from '../core/errors.js';
 import { ChecksumState, Packet } from '../core/packet.js';
 import { DecodeContext } from './context.js';
 import { decodePacket } from './decode-packet.js';
+import { CORPUS_DIR } from '../../test/corpus-path.js';
 
-const CORPUS = process.env['KAPU_CORPUS'] ?? '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const MALFORMED = join(CORPUS, 'pcaps', 'malformed');
 
 /** Whole folder: 880 small files, read in about 0.3 s on one core; the bound leaves room for slow CI machines. */

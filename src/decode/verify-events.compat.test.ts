@@ -7,8 +7,9 @@ import { Packet } from '../core/packet.js';
 import { DecodeContext, type ChecksumMode } from './context.js';
 import { decodePacket } from './decode-packet.js';
 import { decoderEventId } from './events.js';
+import { CORPUS_DIR } from '../../test/corpus-path.js';
 
-const CORPUS = process.env['KAPU_CORPUS'] ?? '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 const VERIFY = join(CORPUS, 'suricata-verify');
 
 /**

@@ -18,9 +18,10 @@ import { FlowEndReason, FlowState, type Flow } from './flow.js';
 import { defaultFlowConfig } from './flow-config.js';
 import { buildFlowRecord } from './flow-record.js';
 import { FlowTable } from './flow-table.js';
+import { CORPUS_DIR } from '../../test/corpus-path.js';
 
 function findVerifyDir(): string | null {
-  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', '/work/shared/corpus'];
+  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', CORPUS_DIR];
   for (const root of candidates) {
     if (root !== undefined && existsSync(join(root, 'suricata-verify'))) return join(root, 'suricata-verify');
   }

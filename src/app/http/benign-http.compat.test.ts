@@ -17,9 +17,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTcpStreams } from '../common/test-streams.js';
 import { HttpState } from './state.js';
+import { CORPUS_DIR } from '../../../test/corpus-path.js';
 
 function findCorpus(): string | null {
-  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', '/work/shared/corpus'];
+  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', CORPUS_DIR];
   for (const dir of candidates) if (dir !== undefined && existsSync(join(dir, 'pcaps', 'benign'))) return join(dir, 'pcaps', 'benign');
   return null;
 }

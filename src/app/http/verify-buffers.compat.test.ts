@@ -13,9 +13,10 @@ import { readTcpStreams } from '../common/test-streams.js';
 import { getHttpBuffer } from './detect.js';
 import { HTTP_EVENT_NAMES } from './events.js';
 import { defaultHttpConfig, HttpState, type HttpConfig, type HttpTransaction } from './state.js';
+import { CORPUS_DIR } from '../../../test/corpus-path.js';
 
 function findVerifyDir(): string | null {
-  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', '/work/shared/corpus'];
+  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', CORPUS_DIR];
   for (const root of candidates) {
     if (root !== undefined && existsSync(join(root, 'suricata-verify'))) return join(root, 'suricata-verify');
   }

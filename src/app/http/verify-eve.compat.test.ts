@@ -14,9 +14,10 @@ import { parse } from 'yaml';
 import { readTcpStreams } from '../common/test-streams.js';
 import { buildHttpEve } from './eve.js';
 import { HttpState } from './state.js';
+import { CORPUS_DIR } from '../../../test/corpus-path.js';
 
 function findVerifyDir(): string | null {
-  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', '/work/shared/corpus'];
+  const candidates = [process.env.KAPU_CORPUS, '../shared/corpus', CORPUS_DIR];
   for (const root of candidates) {
     if (root !== undefined && existsSync(join(root, 'suricata-verify'))) return join(root, 'suricata-verify');
   }
