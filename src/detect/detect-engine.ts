@@ -18,7 +18,7 @@ import { PKT_DATA } from './keywords/pkt-data.js';
 import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
 import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
-import { wasEstablishedBefore } from '../stream/tcp-session.js';
+import { TcpState, wasEstablishedBefore } from '../stream/tcp-session.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
@@ -525,8 +525,10 @@ export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boo
   if (flow === null) return false;
   if ((flags & FlowFlag.TO_SERVER) !== 0 && p.direction !== Direction.TO_SERVER) return false;
   if ((flags & FlowFlag.TO_CLIENT) !== 0 && p.direction !== Direction.TO_CLIENT) return false;
-  // A TCP packet that closed its session still counts as established (Suricata reads the state before the packet).
-  const isEstablished = flow.state === FlowState.ESTABLISHED || (flow.tcp !== null && wasEstablishedBefore(flow.tcp));
+  // TCP reads the session state before the packet, as Suricata does: the
+  // handshake's final ACK is not established yet, and a packet that closed
+  // the session still is.
+  const isEstablished = flow.tcp !== null && flow.tcp.state !== TcpState.NONE ? wasEstablishedBefore(flow.tcp) : flow.state === FlowState.ESTABLISHED;
   if ((flags & FlowFlag.ESTABLISHED) !== 0 && !isEstablished) return false;
   if ((flags & FlowFlag.NOT_ESTABLISHED) !== 0 && isEstablished) return false;
   return true;

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { Direction, type Packet } from '../../core/packet.js';
 import { FlowState, type Flow } from '../../flow/flow.js';
 import { FlowFlag, type PacketMatcher } from '../signature.js';
-import { wasEstablishedBefore } from '../../stream/tcp-session.js';
+import { TcpState, wasEstablishedBefore } from '../../stream/tcp-session.js';
 import { registerKeyword } from './keyword-table.js';
 
 /** Option names and their bits; from_client and from_server are aliases. */
@@ -49,8 +49,10 @@ export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boo
     if (flow === null) return false;
     if ((flags & FlowFlag.TO_SERVER) !== 0 && p.direction !== Direction.TO_SERVER) return false;
     if ((flags & FlowFlag.TO_CLIENT) !== 0 && p.direction !== Direction.TO_CLIENT) return false;
-    // A TCP packet that closed its session still counts as established (Suricata reads the state before the packet).
-    const isEstablished = flow.state === FlowState.ESTABLISHED || (flow.tcp !== null && wasEstablishedBefore(flow.tcp));
+    // TCP reads the session state before the packet, as Suricata does: the
+    // handshake's final ACK is not established yet, and a packet that closed
+    // the session still is.
+    const isEstablished = flow.tcp !== null && flow.tcp.state !== TcpState.NONE ? wasEstablishedBefore(flow.tcp) : flow.state === FlowState.ESTABLISHED;
     if ((flags & FlowFlag.ESTABLISHED) !== 0 && !isEstablished) return false;
     if ((flags & FlowFlag.NOT_ESTABLISHED) !== 0 && isEstablished) return false;
   }
