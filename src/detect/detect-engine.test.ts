@@ -287,3 +287,17 @@ test('pass rule with alert keyword', () => {
   assert.deepEqual(sidsOf(out), [6]);
   assert.equal(out.passSig?.sid, 6);
 });
+
+test('ip-only rule once per direction', () => {
+  // suricata-verify util-action-16: `alert tcp any any -> any any` alerts on
+  // the first packet of each direction, not on the third packet.
+  const engine = new DetectEngine([rule('', { sid: 3, proto: 'tcp' }), rule('content:"Hi";', { sid: 2, proto: 'tcp' })]);
+  const flow = createTestFlow();
+  assert.deepEqual(run(engine, { payload: 'Hi all', direction: Direction.TO_SERVER }, flow).sort(), [2, 3]);
+  assert.deepEqual(run(engine, { payload: 'Hi all', direction: Direction.TO_CLIENT }, flow).sort(), [2, 3]);
+  assert.deepEqual(run(engine, { payload: 'Hi all', direction: Direction.TO_SERVER }, flow), [2]);
+  // Without a flow there is nothing to remember: every packet runs it.
+  const out = new AlertQueue();
+  engine.inspectPacket(createTestPacket({ payload: 'x' }), null, out);
+  assert.deepEqual(sidsOf(out), [3]);
+});

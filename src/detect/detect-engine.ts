@@ -150,13 +150,27 @@ class EngineSignature {
   readonly providers: BufferProvider[];
   /** Data the `pkt_data` keywords inspect (StreamMode). */
   readonly streamMode: number;
+  /** Runs on the first packet of each flow direction only (isIpOnlySignature). */
+  readonly isIpOnly: boolean;
 
   constructor(sig: Signature, protoKind: number, providers: BufferProvider[]) {
     this.sig = sig;
     this.protoKind = protoKind;
     this.providers = providers;
     this.streamMode = streamModeOf(sig, protoKind);
+    this.isIpOnly = isIpOnlySignature(sig, protoKind);
   }
+}
+
+/**
+ * Tells whether a signature is IP-only in Suricata's sense: an IP-level
+ * protocol, any ports, and nothing to check beyond the addresses. Suricata
+ * evaluates such signatures once per flow direction, on its first packet.
+ */
+export function isIpOnlySignature(sig: Signature, protoKind: number): boolean {
+  if (protoKind === ProtoKind.PKTHDR || protoKind === ProtoKind.APP || protoKind === ProtoKind.TCP_STREAM) return false;
+  if (!sig.srcPorts.isAny || !sig.dstPorts.isAny) return false;
+  return sig.packetMatches.length === 0 && sig.buffers.length === 0 && sig.postMatches.length === 0 && sig.flowFlags === 0;
 }
 
 /** Action bits (1 << ActionId) that block a packet. */
@@ -195,6 +209,8 @@ export class DetectEngine {
   private patternMark: number;
   /** The signature being evaluated matched in the stream block. */
   private isStreamMatch: boolean;
+  /** True while inspecting a packet whose flow direction already ran the IP-only signatures. */
+  private skipIpOnly: boolean;
   /** StreamMode of each engine signature, by index. */
   private readonly streamModes: Uint8Array;
 
@@ -204,6 +220,7 @@ export class DetectEngine {
     this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
     this.stream = new StreamBufferProvider();
     this.isStreamMatch = false;
+    this.skipIpOnly = false;
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
     for (const name of HEADER_BUFFER_NAMES) this.providerByName.set(name, new HeaderBufferProvider(name));
     // The providers of header-buffers.ts replace those. They also cover
@@ -287,6 +304,10 @@ export class DetectEngine {
     if (flow !== null && flow.isPassed) return;
     this.packets++;
     this.ctx.beginPacket();
+    // Later calls for the same packet (stream blocks) skip them too: they ran on the first.
+    const directionBit = 1 << p.direction;
+    this.skipIpOnly = flow !== null && (flow.ipOnlyDirections & directionBit) !== 0;
+    if (flow !== null) flow.ipOnlyDirections |= directionBit;
 
     const count = this.collectCandidates(p, flow);
     this.candidates += count;
@@ -294,6 +315,7 @@ export class DetectEngine {
     for (let i = 0; i < count; i++) {
       const entry = this.entries[this.candidateList[i]];
       if (stream.isStreamOnly && (entry.streamMode === StreamMode.PACKET || out.contains(entry.sig))) continue;
+      if (entry.isIpOnly && this.skipIpOnly) continue;
       this.isStreamMatch = false;
       if (!this.matchSignature(entry, p, flow)) continue;
       this.matches++;

@@ -653,8 +653,12 @@ function resetFlow(flow: Flow): void {
   flow.flowints = null;
   flow.isPassed = false;
   flow.isDropped = false;
+  flow.ipOnlyDirections = 0;
   flow.hasAlerted = false;
   flow.appProto = null;
+  flow.tagUnit = 0;
+  flow.tagRemaining = 0;
+  flow.tagEndUs = 0;
   flow.icmpType = 0;
   flow.icmpCode = 0;
   flow.responseIcmpType = 0;

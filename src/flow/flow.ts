@@ -67,6 +67,11 @@ export class Flow {
   isPassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
+  /**
+   * Directions (bit 1 << Direction) whose first packet has run the IP-only
+   * signatures: as in Suricata, those run once per flow direction.
+   */
+  ipOnlyDirections: number;
   /** True once any alert was raised on the flow (EVE `flow.alerted`). */
   hasAlerted: boolean;
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
@@ -111,6 +116,7 @@ export class Flow {
     this.flowints = null;
     this.isPassed = false;
     this.isDropped = false;
+    this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
     this.tagUnit = 0;
