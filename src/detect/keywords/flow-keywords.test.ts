@@ -155,9 +155,13 @@ test('threshold and detection_filter parsed', () => {
   assert.deepEqual(t.threshold, { kind: 'limit', track: 'by_src', count: 1, seconds: 60 });
   const [d] = load('alert tcp any any -> any any (detection_filter:track by_dst, count 5, seconds 10; sid:2;)');
   assert.deepEqual(d.detectionFilter, { kind: 'detection_filter', track: 'by_dst', count: 5, seconds: 10 });
-  assert.equal(errorOf('threshold:type limit, track by_src, count 1;'), "threshold: 'seconds' is missing (expected type limit|threshold|both, track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N)");
+  assert.equal(errorOf('threshold:type limit, track by_src, count 1;'), "threshold: 'seconds' is missing (expected type limit|threshold|both|backoff, track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N)");
   assert.equal(errorOf('threshold:type sometimes, track by_src, count 1, seconds 2;'), "threshold: type 'sometimes' is not valid (expected limit, threshold, both)");
-  assert.equal(errorOf('threshold:type backoff, track by_flow, count 1, multiplier 10;'), "threshold: 'multiplier' is not supported yet; rule skipped");
+  const [b] = load('alert tcp any any -> any any (threshold:type backoff, track by_flow, count 1, multiplier 10; sid:3;)');
+  assert.deepEqual(b.threshold, { kind: 'backoff', track: 'by_flow', count: 1, seconds: 0, multiplier: 10 });
+  assert.equal(errorOf('threshold:type backoff, track by_flow, count 1, seconds 10;'), "threshold: 'seconds' is not valid with type backoff (expected multiplier M)");
+  assert.equal(errorOf('threshold:type limit, track by_src, count 1, seconds 2, multiplier 3;'), "threshold: 'multiplier' is only valid with type backoff");
+  assert.equal(errorOf('detection_filter:track by_dst, count 5, seconds 10, unique_on dst_port;'), "detection_filter: 'unique_on' is not supported yet; rule skipped");
 });
 
 test('tag session counts packets', () => {

@@ -24,9 +24,9 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   }
 
   for (const name of fields.keys()) {
-    const known = name === 'track' || name === 'count' || name === 'seconds' || (kinds.length > 0 && name === 'type');
+    const known = name === 'track' || name === 'count' || name === 'seconds' || (kinds.length > 0 && (name === 'type' || name === 'multiplier'));
     if (!known) {
-      if (name === 'unique_on' || name === 'multiplier') return `'${name}' is not supported yet; rule skipped`;
+      if (name === 'unique_on') return `'${name}' is not supported yet; rule skipped`;
       return `'${name}' is not a known setting (expected ${expected(kinds)})`;
     }
   }
@@ -35,8 +35,7 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   if (kinds.length > 0) {
     const type = fields.get('type');
     if (type === undefined) return `'type' is missing (expected ${expected(kinds)})`;
-    if (type === 'backoff') return `type 'backoff' is not supported yet; rule skipped`;
-    if (!kinds.includes(type)) return `type '${type}' is not valid (expected ${kinds.join(', ')})`;
+    if (!kinds.includes(type) && type !== 'backoff') return `type '${type}' is not valid (expected ${kinds.join(', ')})`;
     kind = type;
   }
 
@@ -45,11 +44,24 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   if (!TRACKS.has(track)) return `track '${track}' is not valid (expected ${[...TRACKS].join(', ')})`;
 
   const countText = fields.get('count');
-  const secondsText = fields.get('seconds');
   if (countText === undefined) return `'count' is missing (expected ${expected(kinds)})`;
-  if (secondsText === undefined) return `'seconds' is missing (expected ${expected(kinds)})`;
   const count = parseMetaNumber(countText, 1, MAX_THRESHOLD_VALUE);
   if (typeof count === 'string') return `count ${count}`;
+
+  // Suricata 8: backoff alerts at matches count, count*m, count*m*m, ...
+  // and takes `multiplier` in place of `seconds`.
+  const multiplierText = fields.get('multiplier');
+  if (kind === 'backoff') {
+    if (fields.has('seconds')) return `'seconds' is not valid with type backoff (expected multiplier M)`;
+    if (multiplierText === undefined) return `'multiplier' is missing (type backoff takes count N, multiplier M)`;
+    const multiplier = parseMetaNumber(multiplierText, 1, MAX_THRESHOLD_VALUE);
+    if (typeof multiplier === 'string') return `multiplier ${multiplier}`;
+    return { kind: 'backoff', track: track as ThresholdSpec['track'], count, seconds: 0, multiplier };
+  }
+  if (multiplierText !== undefined) return `'multiplier' is only valid with type backoff`;
+
+  const secondsText = fields.get('seconds');
+  if (secondsText === undefined) return `'seconds' is missing (expected ${expected(kinds)})`;
   const seconds = parseMetaNumber(secondsText, 1, MAX_THRESHOLD_VALUE);
   if (typeof seconds === 'string') return `seconds ${seconds}`;
 
@@ -57,6 +69,6 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
 }
 
 function expected(kinds: readonly string[]): string {
-  const type = kinds.length > 0 ? `type ${kinds.join('|')}, ` : '';
+  const type = kinds.length > 0 ? `type ${kinds.join('|')}|backoff, ` : '';
   return `${type}track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N`;
 }
