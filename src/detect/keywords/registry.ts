@@ -96,3 +96,10 @@ import { registerSshKeywords } from '../../app/ssh/detect.js';
 registerDnsKeywords();
 registerTlsKeywords();
 registerSshKeywords();
+
+// ---------------------------------------------------------------------------
+// Transforms of sticky buffers (to_lowercase, url_decode, xor, pcrexform,
+// from_base64, ...). Their definitions live in transform-keywords.ts.
+import { TRANSFORM_KEYWORDS } from './transform-keywords.js';
+
+for (const def of TRANSFORM_KEYWORDS) register(def);
