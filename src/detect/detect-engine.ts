@@ -267,7 +267,7 @@ export class DetectEngine {
         const transforms = inspection.transforms;
         if (transforms === undefined || this.providerByName.has(inspection.buffer)) continue;
         const source = this.providerByName.get(transforms.source);
-        if (source !== undefined) this.providerByName.set(inspection.buffer, new TransformedBufferProvider(inspection.buffer, source, transforms));
+        if (source !== undefined) this.providerByName.set(inspection.buffer, new TransformedBufferProvider(inspection.buffer, source, transforms, this.ctx));
       }
     }
   }

@@ -85,7 +85,11 @@ export interface BufferTransform {
   readonly keyword: string;
   /** Returns the largest output length `apply` can produce for `inputLength` input bytes. */
   maxOutputLength(inputLength: number): number;
-  /** Writes the transform of input[start, start + length) to out[0, ...) and returns the output length. */
+  /**
+   * Writes the transform of input[start, start + length) to out[0, ...) and
+   * returns the output length, or -1 when the result counts as no buffer
+   * (base64_decode that decodes nothing).
+   */
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number;
   /**
    * Checks a content pattern that follows the transform at load time.
@@ -99,6 +103,12 @@ export interface BufferTransforms {
   /** Name of the buffer whose bytes the first transform reads (`http.uri`, `pkt_data`). */
   readonly source: string;
   readonly steps: readonly BufferTransform[];
+  /**
+   * Keywords of the source buffer that must match first (`base64_decode:relative`).
+   * The first step then reads from the end of their match, and the buffer is
+   * absent when they do not match. Absent when the first step reads the whole source.
+   */
+  readonly anchor?: readonly InspectionMatch[];
 }
 
 /** The inspection chain of one buffer of a signature, in rule order. */

@@ -15,7 +15,9 @@ import type RE2 from 're2';
 import type { Flow } from '../flow/flow.js';
 import type { Packet } from '../core/packet.js';
 import type { BufferView } from './keywords/header-buffers.js';
-import type { BufferTransform, BufferTransforms } from './signature.js';
+import type { BufferTransform, BufferTransforms, InspectionMatch } from './signature.js';
+import type { InspectContext } from './inspect-context.js';
+import { inspectBuffer } from './inspect.js';
 
 /** Separator between the source buffer and each transform in a transformed buffer's name. */
 export const TRANSFORM_NAME_SEPARATOR = '|';
@@ -443,22 +445,42 @@ export class TransformedBufferProvider {
   private scratchA: Uint8Array;
   private scratchB: Uint8Array;
 
-  constructor(name: string, source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean }, transforms: BufferTransforms) {
+  private readonly anchor: readonly InspectionMatch[] | null;
+  private readonly ctx: InspectContext | null;
+
+  /** `ctx` runs the anchor keywords of `transforms`; it is needed only when they have some. */
+  constructor(
+    name: string,
+    source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean },
+    transforms: BufferTransforms,
+    ctx: InspectContext | null = null,
+  ) {
     this.name = name;
     this.source = source;
     this.steps = transforms.steps;
+    this.anchor = transforms.anchor ?? null;
+    this.ctx = ctx;
     this.scratchA = new Uint8Array(INITIAL_SCRATCH_BYTES);
     this.scratchB = new Uint8Array(INITIAL_SCRATCH_BYTES);
   }
 
   fill(p: Packet, flow: Flow | null, out: BufferView): boolean {
     if (!this.source.fill(p, flow, out)) return false;
-    this.transformView(out);
-    return true;
+    if (this.anchor !== null) {
+      const ctx = this.ctx;
+      if (ctx === null || !inspectBuffer(this.anchor, out.bytes, out.start, out.length, ctx)) return false;
+      // The first step reads from the end of the anchor's match.
+      out.start += ctx.bufferOffset;
+      out.length -= ctx.bufferOffset;
+    }
+    return this.transformView(out);
   }
 
-  /** Runs the transforms over the bytes `view` points at and points it at the result. */
-  transformView(view: BufferView): void {
+  /**
+   * Runs the transforms over the bytes `view` points at and points it at the
+   * result. Returns false when a step reports no buffer.
+   */
+  transformView(view: BufferView): boolean {
     let input = view.bytes;
     let start = view.start;
     let length = view.length;
@@ -473,11 +495,13 @@ export class TransformedBufferProvider {
         else this.scratchA = target;
       }
       length = step.apply(input, start, length, target);
+      if (length < 0) return false;
       input = target;
       start = 0;
     }
     view.bytes = input;
     view.start = start;
     view.length = length;
+    return true;
   }
 }

@@ -26,7 +26,7 @@ import {
   UrlDecodeTransform,
   XorTransform,
 } from '../transforms.js';
-import type { BufferInspection, BufferTransform, InspectionMatch, KeywordDef, SignatureBuilder } from '../signature.js';
+import type { BufferInspection, BufferTransform, BufferTransforms, InspectionMatch, KeywordDef, SignatureBuilder } from '../signature.js';
 import { ContentMatch } from './content.js';
 import { PKT_DATA } from './pkt-data.js';
 import { translatePcre } from './pcre.js';
@@ -41,7 +41,8 @@ export const MAX_XOR_KEY_BYTES = 255;
 /** Transform labels of each transformed buffer instance, keyed by its inspection; used to name the next instance. */
 const LABELS = new WeakMap<BufferInspection, string[]>();
 
-function findInspection(b: SignatureBuilder, buffer: string): BufferInspection | undefined {
+/** Returns the inspection of `buffer` in the rule being built, if it has one. */
+export function findInspection(b: SignatureBuilder, buffer: string): BufferInspection | undefined {
   for (const inspection of b.sig.buffers) if (inspection.buffer === buffer) return inspection;
   return undefined;
 }
@@ -65,7 +66,7 @@ export function addTransform(b: SignatureBuilder, transform: BufferTransform, la
   const inspection = findInspection(b, current);
   const transforms = inspection?.transforms;
   const source = transforms === undefined ? current : transforms.source;
-  const steps = transforms === undefined ? [] : [...transforms.steps];
+  const steps: BufferTransform[] = transforms === undefined ? [] : [...transforms.steps];
   const labels = inspection === undefined ? [] : [...(LABELS.get(inspection) ?? [])];
   if (steps.length === MAX_TRANSFORMS) {
     b.error(ErrorCode.RULE_BAD_VALUE, `the buffer has ${MAX_TRANSFORMS} transforms already (the maximum)`);
@@ -78,12 +79,21 @@ export function addTransform(b: SignatureBuilder, transform: BufferTransform, la
   if (inspection !== undefined && transforms !== undefined && inspection.matches.length === 0) {
     b.sig.buffers.splice(b.sig.buffers.indexOf(inspection), 1);
   }
-  const name = transformedBufferName(source, steps, labels);
+  const anchor = transforms?.anchor;
+  selectTransformedBuffer(b, anchor === undefined ? { source, steps } : { source, steps, anchor }, labels);
+}
+
+/**
+ * Selects the buffer instance that applies `transforms`, named after its
+ * source and `labels` (one per step), and creates it on first use.
+ */
+export function selectTransformedBuffer(b: SignatureBuilder, transforms: BufferTransforms, labels: string[]): void {
+  const name = transformedBufferName(transforms.source, transforms.steps, labels);
   b.selectBuffer(name);
   b.currentMatches();
   const created = findInspection(b, name) as BufferInspection;
   if (created.transforms !== undefined) return;
-  created.transforms = { source, steps };
+  created.transforms = transforms;
   LABELS.set(created, labels);
   guardContents(b, created);
 }
