@@ -99,6 +99,12 @@ test('xor and pcrexform in a rule', () => {
   assert.deepEqual(alerts(rules, [payload, 'data=pass']), [[1], []]);
 });
 
+test('pcrexform keeps regex escapes', () => {
+  // `\?` must reach the regex as an escaped '?', not as a quantifier on 't'.
+  const rules = 'alert tcp any any -> any any (pkt_data; pcrexform:"/get\\?data=(.*)"; content:"abc"; startswith; sid:1;)';
+  assert.deepEqual(alerts(rules, ['/get?data=abc', '/gedata=abc']), [[1], []]);
+});
+
 test('bad transform values rejected', () => {
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; xor:"0d0"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; xor:"zz"; content:"a"; sid:1;)').length, 1);

@@ -168,7 +168,9 @@ function captureGroupCount(source: string): number {
 }
 
 function setupPcreXform(b: SignatureBuilder, value: string): void {
-  const pattern = unquoteValue(value.trim());
+  // Backslashes stay, as in pcre: `\?` reaches the regex as written.
+  const text = value.trim();
+  const pattern = text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : null;
   if (pattern === null || pattern.length === 0) {
     b.error(ErrorCode.RULE_BAD_VALUE, `'${value}' is not a quoted regular expression (expected pcrexform:"<regex with a capture>")`);
     return;
