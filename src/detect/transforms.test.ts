@@ -56,21 +56,25 @@ test('strip_whitespace removes isspace bytes', () => {
   assert.equal(runText(new StripWhitespaceTransform(), ' a b\tc\r\nd\x0b\x0ce\xa0 '), 'abcde\xa0');
 });
 
-test('compress_whitespace makes runs one space', () => {
-  assert.equal(runText(new CompressWhitespaceTransform(), 'a  \t b\r\nc \x0bd e'), 'a b c d e');
-  assert.equal(runText(new CompressWhitespaceTransform(), '\t\tx'), ' x');
+test('compress_whitespace keeps first of run', () => {
+  assert.equal(runText(new CompressWhitespaceTransform(), 'a  \t b\r\nc \x0bd e'), 'a b\rc d e');
+  assert.equal(runText(new CompressWhitespaceTransform(), '\t\tx '), '\tx ');
 });
 
 test('url_decode decodes escapes and plus', () => {
   assert.equal(runText(new UrlDecodeTransform(), '%41%2fb+c%27d'), "A/b c'd");
-  // Incomplete or invalid escapes stay as written.
+  // Incomplete or invalid escapes stay as written, with the byte that broke them.
   assert.equal(runText(new UrlDecodeTransform(), '%zz%4'), '%zz%4');
   assert.equal(runText(new UrlDecodeTransform(), '100%'), '100%');
+  assert.equal(runText(new UrlDecodeTransform(), '%%41'), '%%41');
+  assert.equal(runText(new UrlDecodeTransform(), '%4+a'), '%4+a');
+  // A decoded '%' does not start a new escape.
+  assert.equal(runText(new UrlDecodeTransform(), '%2541'), '%41');
 });
 
 test('dotprefix puts a dot first', () => {
   assert.equal(runText(new DotPrefixTransform(), 'google.co.uk'), '.google.co.uk');
-  assert.equal(runText(new DotPrefixTransform(), ''), '.');
+  assert.equal(runText(new DotPrefixTransform(), ''), '');
 });
 
 test('hash transforms give raw digests', () => {
@@ -81,6 +85,10 @@ test('hash transforms give raw digests', () => {
     hex(run(new HashTransform('to_sha256'), bytes('abc'))),
     'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
   );
+});
+
+test('hash of empty buffer stays empty', () => {
+  assert.equal(run(new HashTransform('to_md5'), new Uint8Array(0)).length, 0);
 });
 
 test('header_lowercase folds names only', () => {
@@ -114,10 +122,19 @@ test('from_base64 decodes by mode', () => {
   // RFC 2045 skips the spaces; RFC 4648 stops at the first one, after "Zm" (one byte 'f').
   assert.equal(decode('/?arg=Zm 9v Ym Fy', Base64Mode.RFC2045, 0, 6), 'foobar');
   assert.equal(decode('/?arg=Zm 9v Ym Fy', Base64Mode.RFC4648, 0, 6), 'f');
-  assert.equal(decode('/?arg=Zm 9v Ym Fy', Base64Mode.STRICT, 0, 6), '');
   assert.equal(decode('Zm9vYmFy', Base64Mode.STRICT), 'foobar');
   assert.equal(decode('Zm9vYmFy', Base64Mode.RFC4648, 4), 'foo');
-  assert.equal(decode('Zm9v', Base64Mode.RFC4648, 0, 9), '');
+});
+
+test('from_base64 failure keeps buffer', () => {
+  const decode = (input: string, mode: number, bytesCount = 0, offset = 0): string =>
+    runText(new FromBase64Transform(bytesCount, offset, mode), input);
+  assert.equal(decode('/?arg=Zm 9v Ym Fy', Base64Mode.STRICT, 0, 6), '/?arg=Zm 9v Ym Fy');
+  // Offset or byte count past the end, or nothing decoded.
+  assert.equal(decode('Zm9v', Base64Mode.RFC4648, 0, 9), 'Zm9v');
+  assert.equal(decode('Zm9v', Base64Mode.RFC4648, 0, 4), 'Zm9v');
+  assert.equal(decode('Zm9vYmFy', Base64Mode.RFC4648, 9), 'Zm9vYmFy');
+  assert.equal(decode('%%%%', Base64Mode.RFC4648), '%%%%');
 });
 
 test('decodeBase64 strict rejects bad padding', () => {

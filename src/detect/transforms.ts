@@ -116,8 +116,9 @@ export class StripWhitespaceTransform extends SameLengthTransform {
 }
 
 /**
- * `compress_whitespace`: each run of white-space bytes becomes one space
- * (0x20).
+ * `compress_whitespace`: each run of white-space bytes shrinks to its first
+ * byte, as Suricata 8 does it (its documentation says "a single space",
+ * but a tab that starts a run stays a tab).
  */
 export class CompressWhitespaceTransform extends SameLengthTransform {
   readonly keyword = 'compress_whitespace';
@@ -127,13 +128,9 @@ export class CompressWhitespaceTransform extends SameLengthTransform {
     let isInRun = false;
     for (let i = 0; i < length; i++) {
       const c = input[start + i];
-      if (isSpaceByte(c)) {
-        if (!isInRun) out[n++] = 0x20;
-        isInRun = true;
-      } else {
-        out[n++] = c;
-        isInRun = false;
-      }
+      const isSpace = isSpaceByte(c);
+      if (!isSpace || !isInRun) out[n++] = c;
+      isInRun = isSpace;
     }
     return n;
   }
@@ -150,24 +147,42 @@ export class CompressWhitespaceTransform extends SameLengthTransform {
 
 /**
  * `url_decode`: `%XX` with two hex digits becomes that byte and `+`
- * becomes a space. A `%` without two hex digits after it stays as it is.
+ * becomes a space. A `%` without two hex digits after it is kept, with
+ * the byte that broke the escape copied as it is, as Suricata 8 does
+ * (`%%41` stays `%%41`, `%4+` stays `%4+`).
  */
 export class UrlDecodeTransform extends SameLengthTransform {
   readonly keyword = 'url_decode';
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
     let n = 0;
-    const end = start + length;
-    for (let i = start; i < end; i++) {
-      const c = input[i];
-      if (c === 0x25 && i + 2 < end && hexValue(input[i + 1]) >= 0 && hexValue(input[i + 2]) >= 0) {
-        out[n++] = (hexValue(input[i + 1]) << 4) | hexValue(input[i + 2]);
-        i += 2;
-      } else if (c === 0x2b) {
-        out[n++] = 0x20;
-      } else {
-        out[n++] = c;
+    // Hex digits seen after the last '%': -1 outside an escape, else 0 or 1.
+    let digits = -1;
+    let high = 0;
+    for (let i = 0; i < length; i++) {
+      const c = input[start + i];
+      if (digits < 0) {
+        if (c === 0x25) digits = 0;
+        else out[n++] = c === 0x2b ? 0x20 : c;
+        continue;
       }
+      const value = hexValue(c);
+      if (value >= 0 && digits === 0) {
+        high = c;
+        digits = 1;
+      } else if (value >= 0) {
+        out[n++] = (hexValue(high) << 4) | value;
+        digits = -1;
+      } else {
+        out[n++] = 0x25;
+        if (digits === 1) out[n++] = high;
+        out[n++] = c;
+        digits = -1;
+      }
+    }
+    if (digits >= 0) {
+      out[n++] = 0x25;
+      if (digits === 1) out[n++] = high;
     }
     return n;
   }
@@ -182,6 +197,8 @@ export class DotPrefixTransform implements BufferTransform {
   }
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+    // As in Suricata, an empty buffer stays empty.
+    if (length === 0) return 0;
     out[0] = 0x2e;
     out.set(input.subarray(start, start + length), 1);
     return length + 1;
@@ -209,6 +226,8 @@ export class HashTransform implements BufferTransform {
   }
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+    // As in Suricata, an empty buffer stays empty rather than becoming the digest of nothing.
+    if (length === 0) return 0;
     // NOTE: node:crypto allocates a Hash object and a digest Buffer per call.
     const digest = createHash(this.algorithm).update(input.subarray(start, start + length)).digest();
     out.set(digest, 0);
@@ -292,7 +311,7 @@ export class XorTransform extends SameLengthTransform {
 }
 
 /**
- * `pcrexform:"<regex>"`: the buffer becomes the first capture group of the
+ * `pcrexform:"<regex>"`: the buffer becomes the capture group of the
  * regular expression's first match, and stays as it is when nothing
  * matches. The regex runs on RE2 over Latin-1 text, as `pcre` does.
  */
@@ -390,8 +409,9 @@ export function decodeBase64(input: Uint8Array, start: number, length: number, m
 /**
  * `from_base64:[bytes N][, offset N][, mode rfc4648|rfc2045|strict]`
  * (Suricata 8): the buffer becomes the base64 decoding of `bytes` bytes
- * from `offset` (all of the rest by default). A decoding that fails, or an
- * offset past the end, leaves an empty buffer.
+ * from `offset` (all of the rest by default). As in Suricata, the buffer
+ * stays as it is when the offset or the byte count reaches past its end,
+ * or when the decoding fails or yields nothing.
  */
 export class FromBase64Transform implements BufferTransform {
   readonly keyword = 'from_base64';
@@ -407,15 +427,19 @@ export class FromBase64Transform implements BufferTransform {
   }
 
   maxOutputLength(inputLength: number): number {
-    return Math.ceil(inputLength / 4) * 3;
+    return inputLength;
   }
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
-    if (this.offset >= length) return 0;
     let count = length - this.offset;
-    if (this.bytes > 0 && this.bytes < count) count = this.bytes;
-    const n = decodeBase64(input, start + this.offset, count, this.mode, out);
-    return n < 0 ? 0 : n;
+    let decoded = -1;
+    if (count >= 0 && this.bytes <= count) {
+      if (this.bytes > 0) count = this.bytes;
+      decoded = decodeBase64(input, start + this.offset, count, this.mode, out);
+    }
+    if (decoded > 0) return decoded;
+    out.set(input.subarray(start, start + length), 0);
+    return length;
   }
 
   checkContent(_pattern: Uint8Array): string | null {

@@ -108,7 +108,11 @@ test('pcrexform keeps regex escapes', () => {
 test('bad transform values rejected', () => {
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; xor:"0d0"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; xor:"zz"; content:"a"; sid:1;)').length, 1);
-  assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"abc"; content:"a"; sid:1;)').length, 1);
+  assert.deepEqual(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"abc"; content:"a"; sid:1;)'), [
+    "pcrexform: 'abc' has 0 capture groups (expected exactly one)",
+  ]);
+  assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(a)(b)"; content:"a"; sid:1;)').length, 1);
+  assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(?:a)(b)"; content:"b"; sid:1;)').length, 0);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(?=a)(a)"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:mode rfc1; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:bytes 70000; content:"a"; sid:1;)').length, 1);

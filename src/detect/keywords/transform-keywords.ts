@@ -188,8 +188,11 @@ function setupPcreXform(b: SignatureBuilder, value: string): void {
     b.error(ErrorCode.RULE_REGEX_NOT_SUPPORTED, `'${pattern}' cannot run on RE2: ${reason} (rule skipped)`);
     return;
   }
-  if (captureGroupCount(translated.source) === 0) {
-    b.error(ErrorCode.RULE_BAD_VALUE, `'${pattern}' has no capture group (the transform keeps the first capture)`);
+  // As in Suricata 8, the regex must have exactly one capture group, whose text becomes the buffer.
+  // NOTE: a source that JavaScript's RegExp cannot compile is not counted and loads unchecked.
+  const captures = captureGroupCount(translated.source);
+  if (captures >= 0 && captures !== 1) {
+    b.error(ErrorCode.RULE_BAD_VALUE, `'${pattern}' has ${captures} capture groups (expected exactly one)`);
     return;
   }
   addTransform(b, new PcreXformTransform(regex), `pcrexform:${value.trim()}`);
@@ -260,7 +263,7 @@ export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
   },
   {
     name: 'pcrexform',
-    description: 'replace the buffer with the first capture of a regular expression (run on RE2)',
+    description: 'replace the buffer with the capture group of a regular expression (run on RE2)',
     docsAnchor: 'transforms.html#pcrexform',
     value: 'required',
     setup: setupPcreXform,
