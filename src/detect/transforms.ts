@@ -23,8 +23,9 @@ import { inspectBuffer } from './inspect.js';
 export const TRANSFORM_NAME_SEPARATOR = '|';
 
 /**
- * Most transforms of one buffer instance. Suricata 8 allows 16
- * (DETECT_TRANSFORMS_MAX); a rule that names more is an error.
+ * Maximum transforms of one buffer instance, Suricata's
+ * DETECT_TRANSFORMS_MAX (16 in its detect.h). A rule that names more is
+ * an error.
  */
 export const MAX_TRANSFORMS = 16;
 
@@ -218,7 +219,9 @@ export class HashTransform implements BufferTransform {
   constructor(keyword: 'to_md5' | 'to_sha1' | 'to_sha256') {
     this.keyword = keyword;
     this.algorithm = keyword.slice(3);
-    this.digestBytes = keyword === 'to_md5' ? 16 : keyword === 'to_sha1' ? 20 : 32;
+    if (keyword === 'to_md5') this.digestBytes = 16;
+    else if (keyword === 'to_sha1') this.digestBytes = 20;
+    else this.digestBytes = 32;
   }
 
   maxOutputLength(_inputLength: number): number {

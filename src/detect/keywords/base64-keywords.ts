@@ -17,8 +17,11 @@ import { Base64Mode, decodeBase64 } from '../transforms.js';
 import type { BufferTransform, BufferTransforms, KeywordDef, Signature, SignatureBuilder } from '../signature.js';
 import { findInspection, selectTransformedBuffer } from './transform-keywords.js';
 
-/** Largest `bytes` and `offset` of base64_decode: Suricata limits the decoded input to 64 KiB. */
-export const MAX_BASE64_DECODE_VALUE = 65535;
+/** Largest `bytes` of base64_decode: Suricata's documentation limits the decoded input to 64 KiB. */
+export const MAX_BASE64_DECODE_BYTES = 65535;
+
+/** Largest `offset` of base64_decode: Suricata reads it as an unsigned 32-bit number. */
+export const MAX_BASE64_DECODE_OFFSET = 0xffffffff;
 
 /** Options of one `base64_decode`. */
 export interface Base64DecodeOptions {
@@ -76,7 +79,8 @@ export function parseBase64Decode(value: string): Base64DecodeOptions | string {
     const arg = words[1];
     if (!/^\d+$/.test(arg)) return `${name} '${arg}' is not a number`;
     const n = Number(arg);
-    if (n > MAX_BASE64_DECODE_VALUE) return `${name} '${arg}' is above the maximum ${MAX_BASE64_DECODE_VALUE}`;
+    const max = name === 'bytes' ? MAX_BASE64_DECODE_BYTES : MAX_BASE64_DECODE_OFFSET;
+    if (n > max) return `${name} '${arg}' is above the maximum ${max}`;
     if (name === 'bytes') {
       if (n === 0) return `bytes '0' must be at least 1`;
       options.bytes = n;

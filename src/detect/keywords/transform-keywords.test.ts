@@ -105,6 +105,14 @@ test('pcrexform keeps regex escapes', () => {
   assert.deepEqual(alerts(rules, ['/get?data=abc', '/gedata=abc']), [[1], []]);
 });
 
+test('transform count limit', () => {
+  const chain = (count: number): string => 'dotprefix; '.repeat(count);
+  assert.deepEqual(errorsOf(`alert tcp any any -> any any (pkt_data; ${chain(16)}content:"a"; sid:1;)`), []);
+  assert.deepEqual(errorsOf(`alert tcp any any -> any any (pkt_data; ${chain(17)}content:"a"; sid:1;)`), [
+    'dotprefix: the buffer has 16 transforms already (the maximum)',
+  ]);
+});
+
 test('bad transform values rejected', () => {
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; xor:"0d0"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; xor:"zz"; content:"a"; sid:1;)').length, 1);
@@ -115,7 +123,7 @@ test('bad transform values rejected', () => {
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(?:a)(b)"; content:"b"; sid:1;)').length, 0);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(?=a)(a)"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:mode rfc1; content:"a"; sid:1;)').length, 1);
-  assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:bytes 70000; content:"a"; sid:1;)').length, 1);
+  assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:bytes 4294967296; content:"a"; sid:1;)').length, 1);
 });
 
 test('transform of unprovided buffer skipped', () => {

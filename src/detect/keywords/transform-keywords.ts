@@ -32,8 +32,8 @@ import { PKT_DATA } from './pkt-data.js';
 import { translatePcre } from './pcre.js';
 import { unquoteValue } from '../rule-lexer.js';
 
-/** Largest `from_base64` bytes or offset value, as Suricata 8 bounds them (u16). */
-export const MAX_FROM_BASE64_VALUE = 65535;
+/** Largest `from_base64` bytes or offset value: Suricata 8 reads both as unsigned 32-bit numbers. */
+export const MAX_FROM_BASE64_VALUE = 0xffffffff;
 
 /** Largest xor key in bytes, as Suricata 8 bounds it. */
 export const MAX_XOR_KEY_BYTES = 255;
