@@ -59,6 +59,8 @@ function namesPktData(text: string): boolean {
  */
 export function addTransform(b: SignatureBuilder, transform: BufferTransform, label: string): void {
   const current = b.currentBuffer;
+  // NOTE: a transformed pkt_data reads the packet payload only, never the
+  // reassembled stream, so its contents miss patterns split across segments.
   if (current === PKT_DATA && !namesPktData(b.sig.text)) {
     b.error(ErrorCode.RULE_CONFLICTING_OPTIONS, 'a transform must follow a sticky buffer or pkt_data');
     return;
