@@ -18,6 +18,7 @@ import { PKT_DATA } from './keywords/pkt-data.js';
 import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywords/header-buffers.js';
 import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
+import { TransformedBufferProvider } from './transforms.js';
 import { TcpState, wasEstablishedBefore } from '../stream/tcp-session.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
@@ -229,6 +230,7 @@ export class DetectEngine {
     // Suricata does.
     for (const provider of HEADER_BUFFER_PROVIDERS) this.providerByName.set(provider.name, provider);
     for (const provider of options.bufferProviders ?? []) this.providerByName.set(provider.name, provider);
+    this.addTransformedProviders(signatures);
     this.skipped = [];
     this.packets = 0;
     this.candidates = 0;
@@ -269,6 +271,22 @@ export class DetectEngine {
     this.patternHits = new Int32Array(maxPatterns);
     this.mark = 0;
     this.patternMark = 0;
+  }
+
+  /**
+   * Registers a provider for each transformed buffer instance (see
+   * transforms.ts) whose source buffer has a provider. Each provider owns
+   * its scratch buffers, so they belong to this engine.
+   */
+  private addTransformedProviders(signatures: readonly Signature[]): void {
+    for (const sig of signatures) {
+      for (const inspection of sig.buffers) {
+        const transforms = inspection.transforms;
+        if (transforms === undefined || this.providerByName.has(inspection.buffer)) continue;
+        const source = this.providerByName.get(transforms.source);
+        if (source !== undefined) this.providerByName.set(inspection.buffer, new TransformedBufferProvider(inspection.buffer, source, transforms, this.ctx));
+      }
+    }
   }
 
   /** Tells whether the engine can run the signature; records why not. */

@@ -77,11 +77,51 @@ export interface InspectionMatch {
   readonly keyword: string;
 }
 
+/**
+ * One transform of a sticky buffer (`to_lowercase`, `xor`, ...). It rewrites
+ * the buffer's bytes before the buffer's keywords and its prefilter see them.
+ */
+export interface BufferTransform {
+  readonly keyword: string;
+  /** Returns the largest output length `apply` can produce for `inputLength` input bytes. */
+  maxOutputLength(inputLength: number): number;
+  /**
+   * Writes the transform of input[start, start + length) to out[0, ...) and
+   * returns the output length, or -1 when the result counts as no buffer
+   * (base64_decode that decodes nothing).
+   */
+  apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number;
+  /**
+   * Checks a content pattern that follows the transform at load time.
+   * Returns why the pattern can never match the transformed bytes, or null.
+   */
+  checkContent(pattern: Uint8Array): string | null;
+}
+
+/** The transforms of one buffer instance: the buffer they read and the steps, in rule order. */
+export interface BufferTransforms {
+  /** Name of the buffer whose bytes the first transform reads (`http.uri`, `pkt_data`). */
+  readonly source: string;
+  readonly steps: readonly BufferTransform[];
+  /**
+   * Keywords of the source buffer that must match first (`base64_decode:relative`).
+   * The first step then reads from the end of their match, and the buffer is
+   * absent when they do not match. Absent when the first step reads the whole source.
+   */
+  readonly anchor?: readonly InspectionMatch[];
+}
+
 /** The inspection chain of one buffer of a signature, in rule order. */
 export interface BufferInspection {
-  /** Buffer name as the rule writes it in canonical form (`pkt_data`, `http.uri`). */
+  /**
+   * Buffer name as the rule writes it in canonical form (`pkt_data`,
+   * `http.uri`). A transformed buffer gets its own name, the source name
+   * followed by its transforms (`http.uri|to_lowercase`).
+   */
   readonly buffer: string;
   readonly matches: InspectionMatch[];
+  /** Transforms applied to the source buffer before `matches` run; absent when none. */
+  transforms?: BufferTransforms;
 }
 
 /** A diagnostic about one rule, kept as data and rendered by the CLI. */

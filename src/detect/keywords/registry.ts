@@ -96,3 +96,12 @@ import { registerSshKeywords } from '../../app/ssh/detect.js';
 registerDnsKeywords();
 registerTlsKeywords();
 registerSshKeywords();
+
+// ---------------------------------------------------------------------------
+// Transforms of sticky buffers (to_lowercase, url_decode, xor, pcrexform,
+// from_base64, ...) and base64_decode with base64_data. Their definitions
+// live in transform-keywords.ts and base64-keywords.ts.
+import { TRANSFORM_KEYWORDS } from './transform-keywords.js';
+import { BASE64_KEYWORDS } from './base64-keywords.js';
+
+for (const def of [...TRANSFORM_KEYWORDS, ...BASE64_KEYWORDS]) register(def);
