@@ -11,6 +11,11 @@ import { DecodeContext, type ChecksumMode } from '../decode/context.js';
 import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
+import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
+import { AppLayer } from '../app/app-layer.js';
+import { resolveDnsEveVersion } from '../app/dns/eve.js';
+import { TxLogger } from '../output/eve-app.js';
+import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
@@ -140,7 +145,8 @@ export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, war
  * around it when the pipeline applies the actions of thresholded matches.
  */
 export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook): DetectEngine {
-  return new DetectEngine(rules.signatures, {
+  // Signatures that inspect app-layer transactions run in the AppInspector.
+  return new DetectEngine(partitionTxSignatures(rules.signatures).packet, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
@@ -178,4 +184,28 @@ export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules
     checkOverlapDifferentData: isInline || isOverlapEventUsed,
     hostOsPolicy: table,
   });
+}
+
+/** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
+export interface AppLayerParts {
+  app: AppLayer;
+  appInspect: AppInspector;
+  txLog: TxLogger;
+}
+
+/**
+ * Builds the application layer for loaded rules: the signatures with
+ * app-layer buffers or transaction keywords go to an AppInspector, and
+ * the protocol events go to the `eve` writers. `alertCapacity` is the
+ * packet alert queue's capacity.
+ */
+export function buildAppLayer(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
+  const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
+    actionOrder: actionOrderOf(config),
+    inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
+    thresholdHook: thresholds,
+  });
+  // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
+  const txLog = new TxLogger(eve, { dnsVersion: resolveDnsEveVersion(undefined) });
+  return { app: new AppLayer(), appInspect, txLog };
 }

@@ -96,3 +96,9 @@ import { registerSshKeywords } from '../../app/ssh/detect.js';
 registerDnsKeywords();
 registerTlsKeywords();
 registerSshKeywords();
+
+// ---------------------------------------------------------------------------
+// HTTP keywords: the sticky buffers, their legacy content modifiers,
+// uricontent and urilen (src/app/http/detect.ts, HTTP_KEYWORD_NAMES).
+import { HTTP_KEYWORDS } from '../../app/http/detect.js';
+for (const def of HTTP_KEYWORDS) register(def);

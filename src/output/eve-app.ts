@@ -1,0 +1,220 @@
+/**
+ * EVE protocol events (`http`, `dns`, `tls`, `ssh`, `fileinfo`) as
+ * Suricata 8 writes them: the head with the flow's endpoints, client as
+ * source (Suricata's LOG_DIR_FLOW), then `tx_id` and the protocol object
+ * that the parser's eve.ts built.
+ */
+import type { Packet } from '../core/packet.js';
+import type { Flow } from '../flow/flow.js';
+import { AppProto, isTxDone, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
+import { buildHttpEve, eveString } from '../app/http/eve.js';
+import { httpEventEveName } from '../app/http/events.js';
+import type { HttpFile, HttpState, HttpTransaction } from '../app/http/state.js';
+import { buildDnsEve, buildDnsEveV3 } from '../app/dns/eve.js';
+import { DNS_EVENT_NAMES } from '../app/dns/events.js';
+import type { DnsState, DnsTransaction } from '../app/dns/state.js';
+import { buildTlsEve } from '../app/tls/eve.js';
+import { TLS_EVENT_NAMES } from '../app/tls/events.js';
+import type { TlsState, TlsTransaction } from '../app/tls/state.js';
+import { buildSshEve } from '../app/ssh/eve.js';
+import { SSH_EVENT_NAMES } from '../app/ssh/events.js';
+import type { SshState, SshTransaction } from '../app/ssh/state.js';
+import type { EveWriter } from './eve-writer.js';
+import { closeEvent, type EveContext } from './eve-header.js';
+import { formatIp, jsonString, protoHasPorts, protoName, type PktSrcValue } from './eve-format.js';
+
+/**
+ * Builds a transaction event. `objectJson` is the protocol object's JSON
+ * text, written under `key`; `pcapCount` is the packet that completed
+ * the transaction, or 0 when none did (flow end).
+ */
+export function buildTxEvent(
+  ctx: EveContext,
+  flow: Flow,
+  timestampUs: number,
+  pcapCount: number,
+  eventType: string,
+  pktSrc: PktSrcValue,
+  txId: number,
+  key: string,
+  objectJson: string,
+): string {
+  let out = '{"timestamp":"' + ctx.time.iso(timestampUs) + '","flow_id":' + flow.flowId;
+  if (pcapCount !== 0) out += ',"pcap_cnt":' + pcapCount;
+  out += ',"event_type":' + jsonString(eventType);
+  if (flow.vlanId !== 0) out += ',"vlan":[' + flow.vlanId + ']';
+  const ports = protoHasPorts(flow.ipProto);
+  out += ',"src_ip":"' + formatIp(flow.clientAddr, flow.ipVersion, ctx.ipv6Compress) + '"';
+  if (ports) out += ',"src_port":' + flow.clientPort;
+  out += ',"dest_ip":"' + formatIp(flow.serverAddr, flow.ipVersion, ctx.ipv6Compress) + '"';
+  if (ports) out += ',"dest_port":' + flow.serverPort;
+  out += ',"proto":' + jsonString(protoName(flow.ipProto)) + ',"ip_v":' + flow.ipVersion;
+  out += ',"pkt_src":' + jsonString(pktSrc);
+  if (txId >= 0) out += ',"tx_id":' + txId;
+  if (eventType === 'fileinfo' && flow.appProto !== null) out += ',"app_proto":' + jsonString(flow.appProto);
+  out += ',' + jsonString(key) + ':' + objectJson;
+  return closeEvent(ctx, out);
+}
+
+/** Settings of the protocol events. */
+export interface TxLogOptions {
+  /** DNS EVE version: 3 by default, 2 from the eve-log `dns.version` or SURICATA_EVE_DNS_VERSION. */
+  dnsVersion: 2 | 3;
+}
+
+/** Returns the protocol object of one transaction as `"key":{...}` text, for alerts. */
+export function txObjectText(proto: string, tx: AppTransaction, options: TxLogOptions): string | null {
+  switch (proto) {
+    case AppProto.HTTP: return '"http":' + buildHttpEve(tx as HttpTransaction);
+    case AppProto.DNS: {
+      const v3 = buildDnsEveV3(tx as DnsTransaction);
+      if (options.dnsVersion === 3) return v3 === null ? null : '"dns":' + v3;
+      const v2 = buildDnsEve(tx as DnsTransaction, 2);
+      return v2.length > 0 ? '"dns":' + v2[0] : null;
+    }
+    case AppProto.TLS: return '"tls":' + buildTlsEve(tx as TlsTransaction);
+    case AppProto.SSH: return '"ssh":' + buildSshEve(tx as SshTransaction);
+    default: return null;
+  }
+}
+
+/** Returns the app-layer anomaly name of a parser event id. */
+function eventName(proto: string, id: number): string {
+  switch (proto) {
+    case AppProto.HTTP: return httpEventEveName(id);
+    case AppProto.DNS: return DNS_EVENT_NAMES[id] ?? String(id);
+    case AppProto.TLS: return TLS_EVENT_NAMES[id] ?? String(id);
+    default: return SSH_EVENT_NAMES[id] ?? String(id);
+  }
+}
+
+/**
+ * Writes the protocol events of the transactions a flow's parser
+ * finished, each once, in transaction order, and the app-layer anomaly
+ * events of new parser events. At flow end (`isFlowEnd`) unfinished
+ * transactions are written too. Then it drops the written transactions
+ * that detection no longer needs.
+ */
+export class TxLogger {
+  readonly options: TxLogOptions;
+  private readonly writers: readonly EveWriter[];
+  private readonly eventCounts: WeakMap<object, number>;
+
+  constructor(writers: readonly EveWriter[], options: TxLogOptions) {
+    this.writers = writers;
+    this.options = options;
+    this.eventCounts = new WeakMap();
+  }
+
+  /** Writes what `state` has ready. `p` is the packet that brought the data (for anomaly events and pcap_cnt). */
+  log(state: FlowAppState, flow: Flow, p: Packet, pktSrc: PktSrcValue, isFlowEnd: boolean): void {
+    const proto = state.proto;
+    if (proto === null || state.parser === null || this.writers.length === 0) return;
+    this.logAnomalies(state, flow, p, pktSrc, proto);
+    const txs = state.transactions();
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i] as AppTransaction;
+      if (state.loggedTx.has(tx)) continue;
+      if (!isFlowEnd && !isReadyToLog(proto, tx)) {
+        if (proto === AppProto.HTTP) break;
+        continue;
+      }
+      state.loggedTx.add(tx);
+      this.logTx(state, flow, p, pktSrc, proto, tx);
+    }
+    prune(state, proto);
+  }
+
+  private logTx(state: FlowAppState, flow: Flow, p: Packet, pktSrc: PktSrcValue, proto: string, tx: AppTransaction): void {
+    const txId = (tx as { txId: number }).txId;
+    const ts = p.timestampUs;
+    const cnt = p.pcapCount;
+    switch (proto) {
+      case AppProto.HTTP: {
+        const http = buildHttpEve(tx as HttpTransaction);
+        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', http);
+        for (const file of (tx as HttpTransaction).files) {
+          const text = http + ',"fileinfo":' + fileinfoJson(file, txId);
+          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'fileinfo', pktSrc, txId, 'http', text);
+        }
+        break;
+      }
+      case AppProto.DNS: {
+        const dns = tx as DnsTransaction;
+        dns.isLogged = true;
+        for (const text of buildDnsEve(dns, this.options.dnsVersion)) {
+          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'dns', pktSrc, txId, 'dns', text);
+        }
+        break;
+      }
+      case AppProto.TLS: {
+        const text = buildTlsEve(tx as TlsTransaction);
+        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'tls', pktSrc, txId, 'tls', text);
+        break;
+      }
+      case AppProto.SSH: {
+        const text = buildSshEve(tx as SshTransaction);
+        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'ssh', pktSrc, txId, 'ssh', text);
+        break;
+      }
+    }
+    void state;
+  }
+
+  /** Writes an anomaly event for each parser event raised since the last call. */
+  private logAnomalies(state: FlowAppState, flow: Flow, p: Packet, pktSrc: PktSrcValue, proto: string): void {
+    if (proto === AppProto.HTTP) {
+      const txs = state.transactions();
+      for (let i = 0; i < txs.length; i++) {
+        const tx = txs[i] as HttpTransaction;
+        const done = this.eventCounts.get(tx) ?? 0;
+        if (tx.events.length === done) continue;
+        for (let k = done; k < tx.events.length; k++) this.writeAnomaly(flow, p, pktSrc, proto, tx.events[k] as number, tx.txId);
+        this.eventCounts.set(tx, tx.events.length);
+      }
+      return;
+    }
+    const events = (state.parser as DnsState | TlsState | SshState).events;
+    for (let k = state.eventsLogged; k < events.length; k++) this.writeAnomaly(flow, p, pktSrc, proto, events[k] as number, -1);
+    state.eventsLogged = events.length;
+  }
+
+  private writeAnomaly(flow: Flow, p: Packet, pktSrc: PktSrcValue, proto: string, id: number, txId: number): void {
+    const name = eventName(proto, id);
+    for (const w of this.writers) w.appLayerAnomaly(p, flow, proto, name, 'proto_parser', txId, pktSrc);
+  }
+}
+
+/** Tells whether a transaction is finished enough for its protocol event. */
+function isReadyToLog(proto: string, tx: AppTransaction): boolean {
+  if (proto === AppProto.DNS) return true;
+  return isTxDone(proto, tx, 0) && isTxDone(proto, tx, 1);
+}
+
+/** Drops logged transactions that both directions finished, keeping per-flow memory bounded. */
+function prune(state: FlowAppState, proto: string): void {
+  const txs = state.transactions();
+  if (txs.length === 0) return;
+  if (proto === AppProto.HTTP) {
+    let keepFrom = -1;
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i] as HttpTransaction;
+      if (!state.loggedTx.has(tx) || !tx.isRequestComplete || !tx.isResponseComplete) {
+        keepFrom = tx.txId;
+        break;
+      }
+    }
+    (state.parser as HttpState).removeCompleted(keepFrom < 0 ? Number.MAX_SAFE_INTEGER : keepFrom);
+  } else if (proto === AppProto.DNS) {
+    (state.parser as DnsState).pruneTransactions(Number.MAX_SAFE_INTEGER);
+  }
+}
+
+/** Builds the `fileinfo` object of an HTTP file. */
+function fileinfoJson(file: HttpFile, txId: number): string {
+  let out = '{"filename":' + eveString(file.name) + ',"gaps":false,"state":' + jsonString(file.state);
+  if (file.md5 !== null) out += ',"md5":"' + file.md5 + '"';
+  if (file.sha1 !== null) out += ',"sha1":"' + file.sha1 + '"';
+  if (file.sha256 !== null) out += ',"sha256":"' + file.sha256 + '"';
+  return out + ',"stored":false,"size":' + file.size + ',"tx_id":' + txId + '}';
+}
