@@ -111,14 +111,37 @@ export function isTxDone(proto: string, tx: AppTransaction, direction: number): 
   }
 }
 
-/** Tells whether the header-derived buffers of a transaction direction can be inspected. */
+/**
+ * Tells whether a transaction direction can be inspected: for HTTP once
+ * its start line is in (buffers of the header section wait for its end,
+ * see httpBufferReady), for DNS in the direction its message travelled.
+ */
 export function isTxInspectable(proto: string, tx: AppTransaction, direction: number): boolean {
   if (proto === AppProto.HTTP) {
     const h = tx as HttpTransaction;
-    return (direction === Direction.TO_SERVER ? h.requestProgress : h.responseProgress) >= Progress.BODY;
+    return (direction === Direction.TO_SERVER ? h.requestProgress : h.responseProgress) >= Progress.HEADERS;
   }
   if (proto === AppProto.DNS) return (tx as DnsTransaction).direction === direction;
   return true;
+}
+
+/** HTTP buffers that the start line fills, inspectable while the header section is still being read. */
+const HTTP_START_LINE_BUFFERS: ReadonlySet<string> = new Set([
+  'http.uri', 'http.uri.raw', 'http.method', 'http.request_line', 'http.protocol',
+  'http.stat_code', 'http.stat_msg', 'http.response_line',
+]);
+
+/**
+ * Tells whether HTTP buffer `name` of a transaction direction is final
+ * enough to inspect: start-line buffers once the line is in, the others
+ * once the header section ended (body data arrived, or the message is
+ * complete). `isFlowEnd` takes whatever the transaction has.
+ */
+export function httpBufferReady(tx: HttpTransaction, name: string, direction: number, isFlowEnd: boolean): boolean {
+  const progress = direction === Direction.TO_SERVER ? tx.requestProgress : tx.responseProgress;
+  if (progress === Progress.NONE) return false;
+  if (isFlowEnd || progress >= Progress.BODY) return true;
+  return HTTP_START_LINE_BUFFERS.has(name);
 }
 
 /** Detects protocols and runs the parsers of one worker's flows. */

@@ -8,7 +8,7 @@
  */
 import { Direction, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
-import { AppProto, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
+import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
 import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
 import type { HttpTransaction } from '../app/http/state.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
@@ -150,6 +150,8 @@ export class AppInspector {
   private readonly thresholdHook: ThresholdHook | null;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
+  /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
+  private isFlowEnd: boolean;
   matches: number;
 
   constructor(signatures: readonly Signature[], alertCapacity: number, options: AppInspectorOptions = {}) {
@@ -158,6 +160,7 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
+    this.isFlowEnd = false;
     this.matches = 0;
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
@@ -211,6 +214,7 @@ export class AppInspector {
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
+    this.isFlowEnd = force;
     const txs = state.transactions();
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
@@ -319,8 +323,8 @@ export class AppInspector {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
-        let bytes = getHttpBuffer(h, name, direction);
-        if (bytes === null && isTxInspectable(proto, tx, 1 - direction)) bytes = getHttpBuffer(h, name, 1 - direction);
+        let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
+        if (bytes === null && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) bytes = getHttpBuffer(h, name, 1 - direction);
         return this.one(bytes);
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
