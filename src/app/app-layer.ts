@@ -13,7 +13,7 @@ import type { StreamDirectionState } from '../stream/reassembly.js';
 import { HttpState, Progress, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
 import { DnsState, type DnsTransaction } from './dns/state.js';
-import { probeDns, probeDnsTcp } from './dns/probe.js';
+import { probeDnsTcp } from './dns/probe.js';
 import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
 import { SshState, type SshTransaction } from './ssh/state.js';
@@ -36,7 +36,7 @@ export const MAX_PROBE_BYTES = 4096;
 export type AppTransaction = HttpTransaction | DnsTransaction | TlsTransaction | SshTransaction;
 export type AppParserState = HttpState | DnsState | TlsState | SshState;
 
-/** Probe results, per direction. */
+/** Probe state of a direction while the protocol is unknown. */
 const ProbeStatus = { PENDING: 0, FAILED: 1 } as const;
 
 /** App-layer state of one flow. */
@@ -210,15 +210,9 @@ export class AppLayer {
     if (flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) return null;
     const state = this.acquire(flow);
     state.hasNewData = false;
-    if (state.proto === null) {
-      if (state.probeStatus[p.direction] === ProbeStatus.FAILED) return null;
-      const result = probeDns(p.bytes, p.payloadOffset, p.payloadLength, p.direction);
-      if (result !== 'yes') {
-        state.probeStatus[p.direction] = ProbeStatus.FAILED;
-        return null;
-      }
-      this.setProto(flow, state, AppProto.DNS, new DnsState(false));
-    }
+    // Port 53 is DNS whatever the probe says, as Suricata's port-based
+    // detection decides; the parser raises events for what it cannot read.
+    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     state.hasNewData = true;

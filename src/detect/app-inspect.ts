@@ -28,6 +28,8 @@ import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, ty
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
   readonly isTxMatcher: true;
+  /** The protocol of the transactions, when the keyword name does not tell it (`app-layer-event`). */
+  readonly appProto?: string;
   matchTx(tx: unknown, direction: number): boolean;
 }
 
@@ -73,7 +75,7 @@ export function txProtocolOf(sig: Signature): string | null {
   }
   if (proto === null) {
     for (const m of sig.packetMatches) {
-      if (isTxMatcher(m)) proto = txKeywordProtocol(m.keyword) ?? proto;
+      if (isTxMatcher(m)) proto = m.appProto ?? txKeywordProtocol(m.keyword) ?? proto;
     }
   }
   if (proto === null) return null;

@@ -4,7 +4,7 @@
  * source (Suricata's LOG_DIR_FLOW), then `tx_id` and the protocol object
  * that the parser's eve.ts built.
  */
-import type { Packet } from '../core/packet.js';
+import { Direction, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import { AppProto, isTxDone, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
 import { buildHttpEve, eveString } from '../app/http/eve.js';
@@ -26,7 +26,8 @@ import { formatIp, jsonString, protoHasPorts, protoName, type PktSrcValue } from
 /**
  * Builds a transaction event. `objectJson` is the protocol object's JSON
  * text, written under `key`; `pcapCount` is the packet that completed
- * the transaction, or 0 when none did (flow end).
+ * the transaction, or 0 when none did (flow end). `isServerSource` writes
+ * the server as the source, as Suricata does for a DNS response.
  */
 export function buildTxEvent(
   ctx: EveContext,
@@ -38,16 +39,19 @@ export function buildTxEvent(
   txId: number,
   key: string,
   objectJson: string,
+  isServerSource = false,
 ): string {
   let out = '{"timestamp":"' + ctx.time.iso(timestampUs) + '","flow_id":' + flow.flowId;
   if (pcapCount !== 0) out += ',"pcap_cnt":' + pcapCount;
   out += ',"event_type":' + jsonString(eventType);
   if (flow.vlanId !== 0) out += ',"vlan":[' + flow.vlanId + ']';
   const ports = protoHasPorts(flow.ipProto);
-  out += ',"src_ip":"' + formatIp(flow.clientAddr, flow.ipVersion, ctx.ipv6Compress) + '"';
-  if (ports) out += ',"src_port":' + flow.clientPort;
-  out += ',"dest_ip":"' + formatIp(flow.serverAddr, flow.ipVersion, ctx.ipv6Compress) + '"';
-  if (ports) out += ',"dest_port":' + flow.serverPort;
+  const src = isServerSource ? flow.serverAddr : flow.clientAddr;
+  const dst = isServerSource ? flow.clientAddr : flow.serverAddr;
+  out += ',"src_ip":"' + formatIp(src, flow.ipVersion, ctx.ipv6Compress) + '"';
+  if (ports) out += ',"src_port":' + (isServerSource ? flow.serverPort : flow.clientPort);
+  out += ',"dest_ip":"' + formatIp(dst, flow.ipVersion, ctx.ipv6Compress) + '"';
+  if (ports) out += ',"dest_port":' + (isServerSource ? flow.clientPort : flow.serverPort);
   out += ',"proto":' + jsonString(protoName(flow.ipProto)) + ',"ip_v":' + flow.ipVersion;
   out += ',"pkt_src":' + jsonString(pktSrc);
   if (txId >= 0) out += ',"tx_id":' + txId;
@@ -142,8 +146,9 @@ export class TxLogger {
       case AppProto.DNS: {
         const dns = tx as DnsTransaction;
         dns.isLogged = true;
+        const isResponse = dns.direction === Direction.TO_CLIENT;
         for (const text of buildDnsEve(dns, this.options.dnsVersion)) {
-          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'dns', pktSrc, txId, 'dns', text);
+          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'dns', pktSrc, txId, 'dns', text, isResponse);
         }
         break;
       }

@@ -138,9 +138,9 @@ export class EveWriter {
   }
 
   /** Writes a protocol event of one transaction when its type is enabled (see eve-app.ts). */
-  txEvent(flow: Flow, timestampUs: number, pcapCount: number, eventType: string, pktSrc: PktSrcValue, txId: number, key: string, objectJson: string): void {
+  txEvent(flow: Flow, timestampUs: number, pcapCount: number, eventType: string, pktSrc: PktSrcValue, txId: number, key: string, objectJson: string, isServerSource = false): void {
     if (!this.wantsTxEvents(eventType)) return;
-    this.file.writeLine(buildTxEvent(this.ctx, flow, timestampUs, pcapCount, eventType, pktSrc, txId, key, objectJson));
+    this.file.writeLine(buildTxEvent(this.ctx, flow, timestampUs, pcapCount, eventType, pktSrc, txId, key, objectJson, isServerSource));
     this.counts.app++;
   }
 
