@@ -238,7 +238,9 @@ export class PacketPipeline {
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
     }
     const app = parts.app ?? null;
-    const appState = app !== null && flow !== null && !flow.isPassed ? app.handlePacket(p, flow) : null;
+    // As with the stream, a passed flow or one dropped in-line no longer feeds its parser.
+    const isAppSkipped = flow === null || flow.isPassed || (flow.isDropped && parts.isIps);
+    const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
@@ -297,7 +299,8 @@ export class PacketPipeline {
       }
     }
     if (app !== null) {
-      const appState = app.endFlow(flow);
+      const isDropped = flow.isDropped && this.parts.isIps;
+      const appState = isDropped ? null : app.endFlow(flow);
       if (appState !== null && flow.tcp !== null) {
         this.pktSrc = PktSrc.STREAM_FLOW_TIMEOUT;
         this.tunnel = null;
