@@ -58,8 +58,17 @@ export class FlowAppState {
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
-  /** Data reached the parser during the current packet. */
-  hasNewData: boolean;
+  /**
+   * 1 for a direction whose parser got data since transactions were last
+   * inspected in that direction. Detection inspects a direction's
+   * transactions on packets of that direction, as Suricata does.
+   */
+  readonly pendingInspect: Uint8Array;
+  /**
+   * Copy of the stream bytes each direction's parser got last, kept only
+   * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
+   */
+  readonly lastFedData: (Uint8Array | null)[];
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -71,7 +80,8 @@ export class FlowAppState {
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
-    this.hasNewData = false;
+    this.pendingInspect = new Uint8Array(2);
+    this.lastFedData = [null, null];
   }
 
   /** The parser's transactions, oldest first. */
@@ -147,10 +157,20 @@ export function httpBufferReady(tx: HttpTransaction, name: string, direction: nu
 /** Detects protocols and runs the parsers of one worker's flows. */
 export class AppLayer {
   readonly counters: AppLayerCounters;
+  /**
+   * In-line mode parses stream data as it arrives. Otherwise (IDS) a
+   * direction's data is parsed once the receiver acknowledged it, so on
+   * the peer's ACK, as Suricata does.
+   */
+  readonly isInline: boolean;
+  /** Keep a copy of the bytes last fed per direction (FlowAppState.lastFedData). */
+  readonly keepsFedData: boolean;
   private readonly states: WeakMap<Flow, FlowAppState>;
 
-  constructor() {
+  constructor(isInline: boolean, keepsFedData = false) {
     this.counters = new AppLayerCounters();
+    this.isInline = isInline;
+    this.keepsFedData = keepsFedData;
     this.states = new WeakMap();
   }
 
@@ -184,17 +204,26 @@ export class AppLayer {
     if (reassembly === null) return this.stateOf(flow);
     if (!reassembly.toServer.hasBase && !reassembly.toClient.hasBase) return this.stateOf(flow);
     const state = this.acquire(flow);
-    state.hasNewData = false;
     if (state.proto === null && state.probeStatus[0] === ProbeStatus.FAILED && state.probeStatus[1] === ProbeStatus.FAILED) return null;
-    this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs);
-    this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs);
+    const isAckBound = !this.isInline;
+    this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
+    this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
     return state.proto !== null ? state : null;
   }
 
-  /** Ends the parsers of an ending flow, so its last messages complete. */
-  endFlow(flow: Flow): FlowAppState | null {
+  /**
+   * Hands an ending flow's parser the stream data not parsed yet
+   * (acknowledged or not) and ends both directions, so its last messages
+   * complete. Call before the reassembly state is released.
+   */
+  endFlow(flow: Flow, timestampUs: number): FlowAppState | null {
     const state = this.stateOf(flow);
     if (state === null || state.parser === null) return null;
+    const reassembly = flow.tcp !== null ? flow.tcp.reassembly : null;
+    if (reassembly !== null) {
+      this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, timestampUs, false);
+      this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
+    }
     state.parser.handleEnd(Direction.TO_SERVER);
     state.parser.handleEnd(Direction.TO_CLIENT);
     return state;
@@ -209,13 +238,13 @@ export class AppLayer {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
     if (flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) return null;
     const state = this.acquire(flow);
-    state.hasNewData = false;
     // Port 53 is DNS whatever the probe says, as Suricata's port-based
     // detection decides; the parser raises events for what it cannot read.
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
-    state.hasNewData = true;
+    if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
+    state.pendingInspect[p.direction] = 1;
     return state;
   }
 
@@ -229,10 +258,11 @@ export class AppLayer {
   /**
    * Hands the contiguous bytes of one direction past `state.progress` to
    * the parser, and data the reassembler skipped (acknowledged but never
-   * seen) as a gap. While the protocol is unknown, the bytes from the
-   * start of the direction go to the probes instead.
+   * seen) as a gap. With `isAckBound` only acknowledged bytes go. While
+   * the protocol is unknown, the bytes from the start of the direction go
+   * to the probes instead.
    */
-  private feedStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number, timestampUs: number): void {
+  private feedStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number, timestampUs: number, isAckBound: boolean): void {
     if (!stream.hasBase) return;
     const segments = stream.segments;
     let at = state.progress[direction] as number;
@@ -241,16 +271,17 @@ export class AppLayer {
       at = state.progress[direction] as number;
     }
     const parser = state.parser as AppParserState;
+    const startAt = at;
     if (at < segments.releasedBase) {
       parser.handleGap(direction, segments.releasedBase - at);
       at = segments.releasedBase;
     }
+    const limit = isAckBound ? stream.ackProgress : Number.MAX_SAFE_INTEGER;
     // Bounded: each round moves `at` forward to a record boundary or to the acknowledged end.
-    for (let round = 0; round < 1024; round++) {
-      const end = segments.contiguousEnd(at);
+    for (let round = 0; round < 1024 && at < limit; round++) {
+      const end = Math.min(segments.contiguousEnd(at), limit);
       if (end > at) {
         parser.handleData(direction, segments.data, at - segments.dataBase, end - at, timestampUs);
-        state.hasNewData = true;
         at = end;
         continue;
       }
@@ -261,6 +292,10 @@ export class AppLayer {
       at = target;
     }
     state.progress[direction] = at;
+    if (at > startAt) {
+      state.pendingInspect[direction] = 1;
+      if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
+    }
   }
 
   /**
@@ -313,6 +348,12 @@ export class AppLayer {
     state.progress[1] = 0;
     return true;
   }
+}
+
+/** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */
+function copyRange(segments: StreamDirectionState['segments'], start: number, end: number): Uint8Array | null {
+  if (segments.contiguousEnd(start) < end) return null;
+  return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
 function createParser(proto: string, flow: Flow): AppParserState {

@@ -7,7 +7,7 @@
  * engine (detect-engine.ts).
  */
 import { Direction, type Packet } from '../core/packet.js';
-import type { Flow } from '../flow/flow.js';
+import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
 import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
 import type { HttpTransaction } from '../app/http/state.js';
@@ -145,6 +145,8 @@ export class AppInspector {
   readonly signatures: Signature[];
   readonly skipped: SkippedSignature[];
   readonly facts: TxAlertFacts;
+  /** True when a signature also inspects `pkt_data`, so the app layer must keep the bytes it feeds. */
+  readonly usesPacketData: boolean;
   /** Signatures by protocol, in evaluation order. */
   private readonly byProto: Map<string, TxSignature[]>;
   private readonly count: number;
@@ -154,6 +156,10 @@ export class AppInspector {
   private readonly single: Uint8Array[];
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
+  /** Directions inspected now: bit (1 << Direction). */
+  private directionMask: number;
+  /** FlowAppState.lastFedData of the flow being inspected. */
+  private fedData: readonly (Uint8Array | null)[];
   matches: number;
 
   constructor(signatures: readonly Signature[], alertCapacity: number, options: AppInspectorOptions = {}) {
@@ -163,6 +169,8 @@ export class AppInspector {
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
     this.isFlowEnd = false;
+    this.directionMask = 0;
+    this.fedData = [null, null];
     this.matches = 0;
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
@@ -170,6 +178,7 @@ export class AppInspector {
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
     this.count = runnable.length;
+    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => b.buffer === PKT_DATA));
     this.byProto = new Map();
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
@@ -204,19 +213,30 @@ export class AppInspector {
   }
 
   /**
-   * Inspects the transactions of the flow's app state with packet `p`
-   * and appends the matches to `out`; `facts` records the transaction of
-   * each queued alert. Transactions are inspected when the packet brought
-   * the parser new data.
+   * Inspects the transactions of the flow's app state in the direction of
+   * packet `p`, when its parser got data in that direction since the last
+   * inspection, and appends the matches to `out`; `facts` records the
+   * transaction of each queued alert. At flow end (`isFlowEnd`) both
+   * directions are inspected.
    */
-  inspect(p: Packet, flow: Flow, state: FlowAppState, out: AlertQueue, force: boolean): void {
+  inspect(p: Packet, flow: Flow, state: FlowAppState, out: AlertQueue, isFlowEnd: boolean): void {
     this.facts.clear(out.count);
     if (this.count === 0 || state.proto === null || flow.isPassed) return;
-    if (!state.hasNewData && !force) return;
+    const pending = state.pendingInspect;
+    if (isFlowEnd) {
+      pending[0] = 0;
+      pending[1] = 0;
+      this.directionMask = 3;
+    } else {
+      if (pending[p.direction] === 0) return;
+      pending[p.direction] = 0;
+      this.directionMask = 1 << p.direction;
+    }
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
-    this.isFlowEnd = force;
+    this.isFlowEnd = isFlowEnd;
+    this.fedData = state.lastFedData;
     const txs = state.transactions();
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
@@ -274,8 +294,16 @@ export class AppInspector {
   private matchSignature(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction): boolean {
     const sig = entry.sig;
     if (!matchProtocol(entry.protoKind, sig.proto, p, flow)) return false;
-    const otherFlags = sig.flowFlags & ~(FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT);
+    const stateFlags = FlowFlag.ESTABLISHED | FlowFlag.NOT_ESTABLISHED;
+    const otherFlags = sig.flowFlags & ~(FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT | stateFlags);
     if (otherFlags !== 0 && !matchFlowFlags(otherFlags, p, flow)) return false;
+    if ((sig.flowFlags & stateFlags) !== 0) {
+      // A flow that carries transactions was established, also while it
+      // closes: the packets that deliver the last response often carry a FIN.
+      const wasEstablished = flow.state !== FlowState.NEW;
+      if ((sig.flowFlags & FlowFlag.ESTABLISHED) !== 0 && !wasEstablished) return false;
+      if ((sig.flowFlags & FlowFlag.NOT_ESTABLISHED) !== 0 && wasEstablished) return false;
+    }
     if (proto === AppProto.DNS) {
       return this.matchDirection(entry, p, flow, proto, tx, (tx as DnsTransaction).direction);
     }
@@ -286,6 +314,7 @@ export class AppInspector {
 
   private matchDirection(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction, direction: number): boolean {
     const sig = entry.sig;
+    if ((this.directionMask & (1 << direction)) === 0) return false;
     if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0 && direction !== Direction.TO_SERVER) return false;
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0 && direction !== Direction.TO_CLIENT) return false;
     if (!isTxInspectable(proto, tx, direction)) return false;
@@ -294,6 +323,9 @@ export class AppInspector {
       const m = sig.packetMatches[i] as PacketMatcher;
       if (isTxMatcher(m)) {
         if (!m.matchTx(tx, direction)) return false;
+      } else if (m.keyword === 'flow') {
+        // The `flow` options were checked against the transaction direction above.
+        continue;
       } else if (!m.match(p, flow, this.ctx)) {
         return false;
       }
@@ -301,9 +333,14 @@ export class AppInspector {
     for (let i = 0; i < sig.buffers.length; i++) {
       const inspection = sig.buffers[i] as Signature['buffers'][number];
       if (inspection.buffer === PKT_DATA) {
-        if (p.payloadOffset < 0 || p.payloadLength === 0) return false;
-        if (!inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) return false;
-        continue;
+        // The payload of this packet, or the stream bytes the parser got
+        // last in this direction (in IDS mode the parser reads them on the
+        // peer's ACK, before this packet).
+        const hasPayload = p.payloadOffset >= 0 && p.payloadLength > 0;
+        if (hasPayload && inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) continue;
+        const fed = this.fedData[direction] ?? null;
+        if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
+        return false;
       }
       const list = this.buffersOf(proto, tx, inspection.buffer, direction);
       let isMatch = false;

@@ -199,7 +199,7 @@ export interface AppLayerParts {
  * the protocol events go to the `eve` writers. `alertCapacity` is the
  * packet alert queue's capacity.
  */
-export function buildAppLayer(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
+export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
   const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
@@ -207,5 +207,6 @@ export function buildAppLayer(config: KapuConfig, rules: LoadedRules, thresholds
   });
   // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
   const txLog = new TxLogger(eve, { dnsVersion: resolveDnsEveVersion(undefined) });
-  return { app: new AppLayer(), appInspect, txLog };
+  const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
+  return { app: new AppLayer(isInline, appInspect.usesPacketData), appInspect, txLog };
 }

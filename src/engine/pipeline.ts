@@ -300,7 +300,7 @@ export class PacketPipeline {
     }
     if (app !== null) {
       const isDropped = flow.isDropped && this.parts.isIps;
-      const appState = isDropped ? null : app.endFlow(flow);
+      const appState = isDropped ? null : app.endFlow(flow, flow.lastUs);
       if (appState !== null && flow.tcp !== null) {
         this.pktSrc = PktSrc.STREAM_FLOW_TIMEOUT;
         this.tunnel = null;

@@ -196,10 +196,14 @@ function isReadyToLog(proto: string, tx: AppTransaction): boolean {
   return isTxDone(proto, tx, 0) && isTxDone(proto, tx, 1);
 }
 
-/** Drops logged transactions that both directions finished, keeping per-flow memory bounded. */
+/**
+ * Drops logged transactions that both directions finished, keeping
+ * per-flow memory bounded. Nothing is dropped while a direction has data
+ * that detection has not inspected yet.
+ */
 function prune(state: FlowAppState, proto: string): void {
   const txs = state.transactions();
-  if (txs.length === 0) return;
+  if (txs.length === 0 || state.pendingInspect[0] !== 0 || state.pendingInspect[1] !== 0) return;
   if (proto === AppProto.HTTP) {
     let keepFrom = -1;
     for (let i = 0; i < txs.length; i++) {
