@@ -186,6 +186,19 @@ export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules
   });
 }
 
+/**
+ * Tells whether a fingerprint (JA3, JA4, HASSH) is computed and logged:
+ * `app-layer.protocols.<proto>.<key>` yes or no, or, when it is unset or
+ * `auto`, whether a loaded rule uses it (Suricata's default).
+ */
+function isFingerprintEnabled(config: KapuConfig, proto: string, key: string, rules: LoadedRules, keyword: RegExp): boolean {
+  const section = config.appLayer.protocols[proto] as Record<string, unknown> | undefined;
+  const value = section?.[key];
+  if (value === true || value === 'yes') return true;
+  if (value === false || value === 'no') return false;
+  return rules.signatures.some((sig) => keyword.test(sig.text));
+}
+
 /** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
 export interface AppLayerParts {
   app: AppLayer;
@@ -206,7 +219,15 @@ export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedR
     thresholdHook: thresholds,
   });
   // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
-  const txLog = new TxLogger(eve, { dnsVersion: resolveDnsEveVersion(undefined) });
+  const txLog = new TxLogger(eve, {
+    dnsVersion: resolveDnsEveVersion(undefined),
+    tls: {
+      isExtended: true,
+      hasJa3: isFingerprintEnabled(config, 'tls', 'ja3-fingerprints', rules, /\bja3s?[._]/),
+      hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
+    },
+    sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
+  });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
   return { app: new AppLayer(isInline, appInspect.usesPacketData), appInspect, txLog };
 }

@@ -18,7 +18,7 @@ import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../s
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
-import { txObjectText, type TxLogger } from '../output/eve-app.js';
+import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
@@ -470,7 +470,7 @@ export class PacketPipeline {
     if (tx === null || tx === undefined || proto === null || proto === undefined) return;
     facts.txId = txFacts.txIds[k] as number;
     const txLog = this.parts.txLog ?? null;
-    facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : { dnsVersion: 3 });
+    facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
   }
 
   /**

@@ -13,9 +13,9 @@ import type { HttpFile, HttpState, HttpTransaction } from '../app/http/state.js'
 import { buildDnsEve, buildDnsEveV3 } from '../app/dns/eve.js';
 import { DNS_EVENT_NAMES } from '../app/dns/events.js';
 import type { DnsState, DnsTransaction } from '../app/dns/state.js';
-import { buildTlsEve } from '../app/tls/eve.js';
+import { buildTlsEve, DEFAULT_TLS_EVE_OPTIONS, type TlsEveOptions } from '../app/tls/eve.js';
 import { TLS_EVENT_NAMES } from '../app/tls/events.js';
-import type { TlsState, TlsTransaction } from '../app/tls/state.js';
+import { TLS_VERSION_13, type TlsState, type TlsTransaction } from '../app/tls/state.js';
 import { buildSshEve } from '../app/ssh/eve.js';
 import { SSH_EVENT_NAMES } from '../app/ssh/events.js';
 import type { SshState, SshTransaction } from '../app/ssh/state.js';
@@ -64,7 +64,14 @@ export function buildTxEvent(
 export interface TxLogOptions {
   /** DNS EVE version: 3 by default, 2 from the eve-log `dns.version` or SURICATA_EVE_DNS_VERSION. */
   dnsVersion: 2 | 3;
+  /** Fields of the `tls` object (JA3, JA4). */
+  tls: TlsEveOptions;
+  /** Add the HASSH of each side to the `ssh` object. */
+  sshHassh: boolean;
 }
+
+/** Suricata 8's defaults: DNS version 3, extended TLS without JA3 or JA4, no HASSH. */
+export const DEFAULT_TX_LOG_OPTIONS: TxLogOptions = { dnsVersion: 3, tls: DEFAULT_TLS_EVE_OPTIONS, sshHassh: false };
 
 /** Returns the protocol object of one transaction as `"key":{...}` text, for alerts. */
 export function txObjectText(proto: string, tx: AppTransaction, options: TxLogOptions): string | null {
@@ -76,8 +83,8 @@ export function txObjectText(proto: string, tx: AppTransaction, options: TxLogOp
       const v2 = buildDnsEve(tx as DnsTransaction, 2);
       return v2.length > 0 ? '"dns":' + v2[0] : null;
     }
-    case AppProto.TLS: return '"tls":' + buildTlsEve(tx as TlsTransaction);
-    case AppProto.SSH: return '"ssh":' + buildSshEve(tx as SshTransaction);
+    case AppProto.TLS: return '"tls":' + buildTlsEve(tx as TlsTransaction, options.tls);
+    case AppProto.SSH: return '"ssh":' + buildSshEve(tx as SshTransaction, options.sshHassh);
     default: return null;
   }
 }
@@ -119,7 +126,7 @@ export class TxLogger {
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i] as AppTransaction;
       if (state.loggedTx.has(tx)) continue;
-      if (!isFlowEnd && !isReadyToLog(proto, tx)) {
+      if (!isFlowEnd && !isReadyToLog(proto, tx, this.options.sshHassh)) {
         if (proto === AppProto.HTTP) break;
         continue;
       }
@@ -153,12 +160,12 @@ export class TxLogger {
         break;
       }
       case AppProto.TLS: {
-        const text = buildTlsEve(tx as TlsTransaction);
+        const text = buildTlsEve(tx as TlsTransaction, this.options.tls);
         for (const w of this.writers) w.txEvent(flow, ts, cnt, 'tls', pktSrc, txId, 'tls', text);
         break;
       }
       case AppProto.SSH: {
-        const text = buildSshEve(tx as SshTransaction);
+        const text = buildSshEve(tx as SshTransaction, this.options.sshHassh);
         for (const w of this.writers) w.txEvent(flow, ts, cnt, 'ssh', pktSrc, txId, 'ssh', text);
         break;
       }
@@ -190,9 +197,25 @@ export class TxLogger {
   }
 }
 
-/** Tells whether a transaction is finished enough for its protocol event. */
-function isReadyToLog(proto: string, tx: AppTransaction): boolean {
+/**
+ * Tells whether a transaction is finished enough for its protocol event.
+ * A TLS handshake is logged once the server's part is in (its
+ * certificates, or a resumed or TLS 1.3 ServerHello, after which the
+ * rest is encrypted), as Suricata logs it. Unfinished transactions are
+ * logged when the flow ends.
+ */
+function isReadyToLog(proto: string, tx: AppTransaction, hasHassh: boolean): boolean {
   if (proto === AppProto.DNS) return true;
+  if (proto === AppProto.TLS) {
+    const t = tx as TlsTransaction;
+    const isServerDone = t.serverHello !== null && (t.serverCertificates.length > 0 || t.isSessionResumed || t.version === TLS_VERSION_13);
+    if (isServerDone) return true;
+  }
+  if (proto === AppProto.SSH && hasHassh) {
+    // With HASSH on, logged once both sides switched to encryption (NEWKEYS), so both KEXINITs are in.
+    const t = tx as SshTransaction;
+    return t.isToServerEncrypted && t.isToClientEncrypted;
+  }
   return isTxDone(proto, tx, 0) && isTxDone(proto, tx, 1);
 }
 
