@@ -21,6 +21,7 @@ import type { AlertQueue, SkippedSignature, ThresholdHook } from './detect-engin
 import { matchFlowFlags, matchHeaderAddresses, matchProtocol } from './detect-engine.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
+import { ContentMatch } from './keywords/content.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { protoKindOf } from './rule-group.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
@@ -90,17 +91,69 @@ export function partitionTxSignatures(signatures: readonly Signature[]): { packe
   return { packet, tx };
 }
 
+/**
+ * A content that every match of a signature contains: the longest
+ * non-negated `content` of an app-layer buffer (a `fast_pattern` one
+ * first). A buffer without it cannot match, whatever its position
+ * modifiers say, so the signature is skipped cheaply.
+ */
+interface RequiredContent {
+  buffer: string;
+  /** Lower case when `isNocase`. */
+  pattern: Uint8Array;
+  isNocase: boolean;
+}
+
+function requiredContentOf(sig: Signature): RequiredContent | null {
+  let best: RequiredContent | null = null;
+  let bestIsFast = false;
+  for (const inspection of sig.buffers) {
+    if (!BUFFER_PROTOCOLS.has(inspection.buffer)) continue;
+    for (const m of inspection.matches) {
+      if (!(m instanceof ContentMatch) || m.isNegated || m.pattern.length === 0) continue;
+      const isBetter = best === null || (m.isFastPattern && !bestIsFast)
+        || (m.isFastPattern === bestIsFast && m.pattern.length > best.pattern.length);
+      if (!isBetter) continue;
+      best = { buffer: inspection.buffer, pattern: m.pattern, isNocase: m.isNocase };
+      bestIsFast = m.isFastPattern;
+    }
+  }
+  return best;
+}
+
+/** Tells whether `bytes` contain `pattern`, comparing ASCII letters without case when `isNocase` (pattern in lower case). */
+function containsPattern(bytes: Uint8Array, pattern: Uint8Array, isNocase: boolean): boolean {
+  const n = pattern.length;
+  const last = bytes.length - n;
+  const first = pattern[0] as number;
+  for (let i = 0; i <= last; i++) {
+    let b = bytes[i] as number;
+    if (isNocase && b >= 0x41 && b <= 0x5a) b |= 0x20;
+    if (b !== first) continue;
+    let k = 1;
+    for (; k < n; k++) {
+      let c = bytes[i + k] as number;
+      if (isNocase && c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== pattern[k]) break;
+    }
+    if (k === n) return true;
+  }
+  return false;
+}
+
 class TxSignature {
   readonly sig: Signature;
   readonly index: number;
   readonly proto: string;
   readonly protoKind: number;
+  readonly required: RequiredContent | null;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
     this.index = index;
     this.proto = proto;
     this.protoKind = protoKindOf(sig.proto);
+    this.required = requiredContentOf(sig);
   }
 }
 
@@ -329,6 +382,13 @@ export class AppInspector {
       } else if (!m.match(p, flow, this.ctx)) {
         return false;
       }
+    }
+    const required = entry.required;
+    if (required !== null) {
+      const list = this.buffersOf(proto, tx, required.buffer, direction);
+      let isFound = false;
+      for (let k = 0; k < list.length && !isFound; k++) isFound = containsPattern(list[k] as Uint8Array, required.pattern, required.isNocase);
+      if (!isFound) return false;
     }
     for (let i = 0; i < sig.buffers.length; i++) {
       const inspection = sig.buffers[i] as Signature['buffers'][number];
