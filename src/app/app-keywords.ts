@@ -36,7 +36,7 @@ export class AppLayerProtocolMatch implements PacketMatcher {
 
   match(_p: Packet, flow: Flow | null, _ctx: DetectThreadContext): boolean {
     if (flow === null) return false;
-    // A negated match needs a detected protocol, as in Suricata.
+    // NOTE: a negated match needs a detected protocol, so `!http` does not match a flow still being probed.
     if (flow.appProto === null) return false;
     return (flow.appProto === this.proto) !== this.isNegated;
   }

@@ -1,8 +1,9 @@
 /**
- * The application layer of one worker: detects the protocol of each flow
- * (by content through the probes, and by the DNS port), keeps the flow's
- * parser state, and feeds it the in-order stream data of each TCP
- * direction as reassembly makes it contiguous, or each UDP datagram.
+ * The application layer of one worker. It detects the protocol of each
+ * flow (by content through the probes, and by the DNS port) and keeps the
+ * flow's parser state. It feeds the parser the in-order stream data of
+ * each TCP direction as reassembly makes it contiguous, or each UDP
+ * datagram.
  *
  * Supported: HTTP/1.x and TLS on any TCP port, SSH on any TCP port, DNS
  * over UDP and TCP when either port is 53.
@@ -50,8 +51,6 @@ export class FlowAppState {
   readonly progress: Float64Array;
   /** ProbeStatus of each direction while the protocol is unknown. */
   readonly probeStatus: Uint8Array;
-  /** Transaction ids below this one are logged (protocol events written). */
-  loggedBelow: number;
   /** Parser state events written as anomaly events so far. */
   eventsLogged: number;
   /** Per transaction: signatures (app-inspect indices) that matched it already. */
@@ -76,7 +75,6 @@ export class FlowAppState {
     this.parser = null;
     this.progress = new Float64Array(2);
     this.probeStatus = new Uint8Array(2);
-    this.loggedBelow = 0;
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
@@ -84,7 +82,7 @@ export class FlowAppState {
     this.lastFedData = [null, null];
   }
 
-  /** The parser's transactions, oldest first. */
+  /** Returns the parser's transactions, oldest first. */
   transactions(): readonly AppTransaction[] {
     const parser = this.parser;
     if (parser === null) return EMPTY_TXS;
@@ -96,14 +94,11 @@ const EMPTY_TXS: readonly AppTransaction[] = [];
 
 /** Counters of the application layer. */
 export class AppLayerCounters {
-  /** Flows by detected protocol. */
+  /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
-  /** Transactions by protocol. */
-  readonly txByProto: Map<string, number>;
 
   constructor() {
     this.flowsByProto = new Map();
-    this.txByProto = new Map();
   }
 }
 
@@ -238,8 +233,8 @@ export class AppLayer {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
     if (flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) return null;
     const state = this.acquire(flow);
-    // Port 53 is DNS whatever the probe says, as Suricata's port-based
-    // detection decides; the parser raises events for what it cannot read.
+    // Port 53 is DNS without a content probe, as with Suricata's
+    // port-based detection. The parser raises events for what it cannot read.
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
@@ -252,7 +247,8 @@ export class AppLayer {
     state.proto = proto;
     state.parser = parser;
     flow.appProto = proto;
-    this.counters.flowsByProto.set(proto, (this.counters.flowsByProto.get(proto) ?? 0) + 1);
+    const name = proto === AppProto.DNS ? (flow.ipProto === 17 ? 'dns_udp' : 'dns_tcp') : proto;
+    this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
   }
 
   /**

@@ -183,6 +183,11 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
     for (const [name, value] of reassemblyStats(pipeline.parts.stream)) out.set(name, value);
   }
 
+  const app = pipeline.parts.app ?? null;
+  if (app !== null) {
+    for (const [name, count] of app.counters.flowsByProto) out.set('app_layer.flow.' + name, count);
+  }
+
   const c = pipeline.counters;
   out.set('detect.alert', c.alerts);
   out.set('detect.alert_queue_overflow', c.alertQueueOverflow);

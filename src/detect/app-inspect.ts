@@ -95,7 +95,7 @@ export function partitionTxSignatures(signatures: readonly Signature[]): { packe
  * A content that every match of a signature contains: the longest
  * non-negated `content` of an app-layer buffer (a `fast_pattern` one
  * first). A buffer without it cannot match, whatever its position
- * modifiers say, so the signature is skipped cheaply.
+ * modifiers allow, so the signature is skipped cheaply.
  */
 interface RequiredContent {
   buffer: string;
@@ -267,10 +267,10 @@ export class AppInspector {
 
   /**
    * Inspects the transactions of the flow's app state in the direction of
-   * packet `p`, when its parser got data in that direction since the last
-   * inspection, and appends the matches to `out`; `facts` records the
-   * transaction of each queued alert. At flow end (`isFlowEnd`) both
-   * directions are inspected.
+   * packet `p` and appends the matches to `out`. It runs only when the
+   * parser got data in that direction since the last inspection, and at
+   * flow end (`isFlowEnd`) both directions are inspected. `facts` records
+   * the transaction of each queued alert.
    */
   inspect(p: Packet, flow: Flow, state: FlowAppState, out: AlertQueue, isFlowEnd: boolean): void {
     this.facts.clear(out.count);
@@ -453,9 +453,9 @@ function matchAddress(m: AddressMatcher, flow: Flow, addr: Uint8Array): boolean 
 }
 
 /**
- * Checks the rule header against the flow's endpoints as the transaction
- * direction orders them (client to server for requests), so a response
- * buffer seen on a client packet still matches a `$EXTERNAL_NET -> $HOME_NET` rule the same way.
+ * Checks the rule header against the flow's endpoints in the order of
+ * the transaction direction (client to server for requests), also when
+ * the current packet travels the other way (the flow-end pseudo packet).
  */
 function matchFlowAddresses(sig: Signature, p: Packet, flow: Flow, direction: number): boolean {
   if (direction === p.direction) return matchHeaderAddresses(sig, p);
