@@ -11,7 +11,7 @@
 import { Direction, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
-import { HttpState, Progress, type HttpTransaction } from './http/state.js';
+import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
 import { DnsState, type DnsTransaction } from './dns/state.js';
 import { probeDnsTcp } from './dns/probe.js';
@@ -160,12 +160,18 @@ export class AppLayer {
   readonly isInline: boolean;
   /** Keep a copy of the bytes last fed per direction (FlowAppState.lastFedData). */
   readonly keepsFedData: boolean;
+  /** Limits of each HTTP state. */
+  readonly httpConfig: HttpConfig;
+  /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
+  readonly disabled: ReadonlySet<string>;
   private readonly states: WeakMap<Flow, FlowAppState>;
 
-  constructor(isInline: boolean, keepsFedData = false) {
+  constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
     this.counters = new AppLayerCounters();
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
+    this.httpConfig = httpConfig;
+    this.disabled = disabled;
     this.states = new WeakMap();
   }
 
@@ -231,7 +237,7 @@ export class AppLayer {
 
   private handleDatagram(p: Packet, flow: Flow): FlowAppState | null {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
-    if (flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) return null;
+    if ((flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) || this.disabled.has(AppProto.DNS)) return null;
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
@@ -335,11 +341,15 @@ export class AppLayer {
       if (ssh === 'yes') proto = AppProto.SSH;
       else if (ssh === 'need_more') needMore = true;
     }
+    if (proto !== null && this.disabled.has(proto)) {
+      proto = null;
+      needMore = false;
+    }
     if (proto === null) {
       if (!needMore || length >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
       return false;
     }
-    this.setProto(flow, state, proto, createParser(proto, flow));
+    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
     state.progress[0] = 0;
     state.progress[1] = 0;
     return true;
@@ -352,9 +362,9 @@ function copyRange(segments: StreamDirectionState['segments'], start: number, en
   return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
-function createParser(proto: string, flow: Flow): AppParserState {
+function createParser(proto: string, flow: Flow, httpConfig: HttpConfig): AppParserState {
   switch (proto) {
-    case AppProto.HTTP: return new HttpState(undefined, flow.serverPort);
+    case AppProto.HTTP: return new HttpState(httpConfig, flow.serverPort);
     case AppProto.DNS: return new DnsState(true);
     case AppProto.TLS: return new TlsState();
     default: return new SshState();

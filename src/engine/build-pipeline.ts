@@ -12,7 +12,9 @@ import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type Flow
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
-import { AppLayer } from '../app/app-layer.js';
+import { AppLayer, AppProto } from '../app/app-layer.js';
+import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
+import { parseByteSize } from '../config/values.js';
 import { resolveDnsEveVersion } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
 import type { EveWriter } from '../output/eve-writer.js';
@@ -199,6 +201,45 @@ function isFingerprintEnabled(config: KapuConfig, proto: string, key: string, ru
   return rules.signatures.some((sig) => keyword.test(sig.text));
 }
 
+/** Returns the value at `path` under app-layer.protocols, or undefined. */
+function appLayerSetting(config: KapuConfig, path: readonly string[]): unknown {
+  let node: unknown = config.appLayer.protocols;
+  for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}
+
+/**
+ * Builds the HTTP limits from app-layer.protocols.http: `max-tx` and
+ * libhtp's default-config (request-body-limit, response-body-limit,
+ * response-body-decompress-layer-limit). Values that do not parse keep
+ * the default.
+ */
+export function httpConfigOf(config: KapuConfig): HttpConfig {
+  const http = defaultHttpConfig();
+  const bytesAt = (key: string, fallback: number): number => {
+    const value = appLayerSetting(config, ['http', 'libhtp', 'default-config', key]);
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseByteSize(value) : null;
+    return parsed !== null && parsed >= 0 ? parsed : fallback;
+  };
+  http.requestBodyLimit = bytesAt('request-body-limit', http.requestBodyLimit);
+  http.responseBodyLimit = bytesAt('response-body-limit', http.responseBodyLimit);
+  http.decompressLayerLimit = bytesAt('response-body-decompress-layer-limit', http.decompressLayerLimit);
+  const maxTx = Number(appLayerSetting(config, ['http', 'max-tx']));
+  if (Number.isInteger(maxTx) && maxTx > 0) http.maxTransactions = maxTx;
+  return http;
+}
+
+/** Returns the protocols that app-layer.protocols.<proto>.enabled switches off (`no` or false). */
+function disabledProtocols(config: KapuConfig): Set<string> {
+  const out = new Set<string>();
+  const names: [string, string][] = [['http', AppProto.HTTP], ['dns', AppProto.DNS], ['tls', AppProto.TLS], ['ssh', AppProto.SSH]];
+  for (const [key, proto] of names) {
+    const enabled = appLayerSetting(config, [key, 'enabled']);
+    if (enabled === false || enabled === 'no') out.add(proto);
+  }
+  return out;
+}
+
 /** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
 export interface AppLayerParts {
   app: AppLayer;
@@ -229,5 +270,5 @@ export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedR
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
-  return { app: new AppLayer(isInline, appInspect.usesPacketData), appInspect, txLog };
+  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };
 }
