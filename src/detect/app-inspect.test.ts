@@ -62,3 +62,10 @@ test('inspector notes pkt_data use', () => {
   assert.equal(inspector.signatures.length, 1);
   assert.equal(inspector.usesPacketData, true);
 });
+
+test('transactional header loads', () => {
+  const sigs = load('alert http any any => any any (http.uri; content:"/download"; http.stat_code; content:"200"; sid:1;)\n');
+  assert.equal(sigs.length, 1);
+  assert.equal(sigs[0]?.isTransactional, true);
+  assert.equal(txProtocolOf(sigs[0] as Signature), 'http');
+});

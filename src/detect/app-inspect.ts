@@ -360,6 +360,11 @@ export class AppInspector {
     if (proto === AppProto.DNS) {
       return this.matchDirection(entry, p, flow, proto, tx, (tx as DnsTransaction).direction);
     }
+    if (sig.isTransactional === true) {
+      // Both messages must be in. The buffers of each come from its own direction.
+      if (!isTxInspectable(proto, tx, Direction.TO_SERVER) || !isTxInspectable(proto, tx, Direction.TO_CLIENT)) return false;
+      return this.matchDirection(entry, p, flow, proto, tx, p.direction);
+    }
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) === 0 && this.matchDirection(entry, p, flow, proto, tx, Direction.TO_SERVER)) return true;
     if ((sig.flowFlags & FlowFlag.TO_SERVER) === 0 && this.matchDirection(entry, p, flow, proto, tx, Direction.TO_CLIENT)) return true;
     return false;
@@ -371,7 +376,7 @@ export class AppInspector {
     if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0 && direction !== Direction.TO_SERVER) return false;
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0 && direction !== Direction.TO_CLIENT) return false;
     if (!isTxInspectable(proto, tx, direction)) return false;
-    if (!matchFlowAddresses(sig, p, flow, direction)) return false;
+    if (!matchFlowAddresses(sig, p, flow, sig.isTransactional === true ? Direction.TO_SERVER : direction)) return false;
     for (let i = 0; i < sig.packetMatches.length; i++) {
       const m = sig.packetMatches[i] as PacketMatcher;
       if (isTxMatcher(m)) {

@@ -107,7 +107,7 @@ test('unknown classtype warns', () => {
 test('bad direction and missing paren', () => {
   assert.deepEqual(check('alert tcp any any <- any any (sid:11;)'), [
     [
-      "rules/local.rules:1:19: error: '<-' is not a direction (expected -> or <>) [KAPU_ERR_RULE_SYNTAX] sid:11",
+      "rules/local.rules:1:19: error: '<-' is not a direction (expected ->, <> or =>) [KAPU_ERR_RULE_SYNTAX] sid:11",
       '  alert tcp any any <- any any (sid:11;)',
       '                    ^^',
     ].join('\n'),

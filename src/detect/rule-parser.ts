@@ -360,7 +360,10 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
 
   if (dir.text === '->') b.sig.direction = RuleDirection.ONE_WAY;
   else if (dir.text === '<>') b.sig.direction = RuleDirection.BOTH;
-  else b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${dir.text}' is not a direction (expected -> or <>)`, dir.offset, dir.text.length);
+  else if (dir.text === '=>') {
+    b.sig.direction = RuleDirection.ONE_WAY;
+    b.sig.isTransactional = true;
+  } else b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${dir.text}' is not a direction (expected ->, <> or =>)`, dir.offset, dir.text.length);
 
   const srcAddress = compileAddress(b, src.text, src.offset, 'source address');
   const dstAddress = compileAddress(b, dst.text, dst.offset, 'destination address');
