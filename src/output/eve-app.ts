@@ -120,8 +120,8 @@ export class TxLogger {
   /** Writes what `state` has ready. `p` is the packet that brought the data (for anomaly events and pcap_cnt). */
   log(state: FlowAppState, flow: Flow, p: Packet, pktSrc: PktSrcValue, isFlowEnd: boolean): void {
     const proto = state.proto;
-    if (proto === null || state.parser === null || this.writers.length === 0) return;
-    this.logAnomalies(state, flow, p, pktSrc, proto);
+    if (proto === null || state.parser === null) return;
+    if (this.writers.length > 0) this.logAnomalies(state, flow, p, pktSrc, proto);
     const txs = state.transactions();
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i] as AppTransaction;
@@ -131,12 +131,23 @@ export class TxLogger {
         continue;
       }
       state.loggedTx.add(tx);
-      this.logTx(state, flow, p, pktSrc, proto, tx);
+      if (proto === AppProto.DNS) (tx as DnsTransaction).isLogged = true;
+      this.logTx(flow, p, pktSrc, proto, tx);
     }
     prune(state, proto);
   }
 
-  private logTx(state: FlowAppState, flow: Flow, p: Packet, pktSrc: PktSrcValue, proto: string, tx: AppTransaction): void {
+  /** Tells whether an eve-log writes protocol event type `eventType`. */
+  private wants(eventType: string): boolean {
+    for (const w of this.writers) {
+      if (w.wantsTxEvents(eventType)) return true;
+    }
+    return false;
+  }
+
+  /** Writes the protocol events of one transaction; the JSON is built only for enabled types. */
+  private logTx(flow: Flow, p: Packet, pktSrc: PktSrcValue, proto: string, tx: AppTransaction): void {
+    if (!this.wants(proto) && !(proto === AppProto.HTTP && this.wants('fileinfo'))) return;
     const txId = (tx as { txId: number }).txId;
     const ts = p.timestampUs;
     const cnt = p.pcapCount;
@@ -152,7 +163,6 @@ export class TxLogger {
       }
       case AppProto.DNS: {
         const dns = tx as DnsTransaction;
-        dns.isLogged = true;
         const isResponse = dns.direction === Direction.TO_CLIENT;
         for (const text of buildDnsEve(dns, this.options.dnsVersion)) {
           for (const w of this.writers) w.txEvent(flow, ts, cnt, 'dns', pktSrc, txId, 'dns', text, isResponse);
@@ -170,7 +180,6 @@ export class TxLogger {
         break;
       }
     }
-    void state;
   }
 
   /** Writes an anomaly event for each parser event raised since the last call. */
