@@ -5,8 +5,8 @@
  * each TCP direction as reassembly makes it contiguous, or each UDP
  * datagram.
  *
- * Supported: HTTP/1.x and TLS on any TCP port, SSH on any TCP port, DNS
- * over UDP and TCP when either port is 53.
+ * Supported: HTTP/1.x, TLS, SSH and DNS on any TCP port (DNS probed first
+ * on port 53), and DNS over UDP when either port is 53.
  */
 import { Direction, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
@@ -28,7 +28,7 @@ export const AppProto = {
   SSH: 'ssh',
 } as const;
 
-/** The DNS port: DNS is detected on it only. */
+/** The DNS port: UDP DNS is detected on it only, and TCP DNS is probed first there. */
 export const DNS_PORT = 53;
 
 /** Bytes of a direction probed before detection gives up on it. */
@@ -340,6 +340,12 @@ export class AppLayer {
       const ssh = probeSsh(bytes, start, length, direction);
       if (ssh === 'yes') proto = AppProto.SSH;
       else if (ssh === 'need_more') needMore = true;
+    }
+    if (proto === null && !isDnsPort) {
+      // DNS over TCP on another port: tried last, as its probe needs a whole message.
+      const dns = probeDnsTcp(bytes, start, length, direction);
+      if (dns === 'yes') proto = AppProto.DNS;
+      else if (dns === 'need_more') needMore = true;
     }
     if (proto !== null && this.disabled.has(proto)) {
       proto = null;
