@@ -141,12 +141,37 @@ function containsPattern(bytes: Uint8Array, pattern: Uint8Array, isNocase: boole
   return false;
 }
 
+/** HTTP buffers that only a request has. */
+const HTTP_REQUEST_BUFFERS: ReadonlySet<string> = new Set([
+  HttpBuffer.URI, HttpBuffer.URI_RAW, HttpBuffer.METHOD, HttpBuffer.REQUEST_LINE, HttpBuffer.HOST, HttpBuffer.HOST_RAW,
+  HttpBuffer.USER_AGENT, HttpBuffer.REFERER, HttpBuffer.ACCEPT, HttpBuffer.ACCEPT_ENC, HttpBuffer.ACCEPT_LANG,
+  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY,
+]);
+
+/** HTTP buffers that only a response has. */
+const HTTP_RESPONSE_BUFFERS: ReadonlySet<string> = new Set([
+  HttpBuffer.STAT_CODE, HttpBuffer.STAT_MSG, HttpBuffer.RESPONSE_LINE, HttpBuffer.RESPONSE_BODY, HttpBuffer.SERVER,
+  HttpBuffer.LOCATION,
+]);
+
+/** Directions a signature inspects transactions in: bit (1 << Direction). */
+const BOTH_DIRECTIONS = 3;
+
 class TxSignature {
   readonly sig: Signature;
   readonly index: number;
   readonly proto: string;
   readonly protoKind: number;
   readonly required: RequiredContent | null;
+  /**
+   * Directions the signature's buffers allow: a rule with request-only
+   * HTTP buffers inspects requests, one with response-only buffers
+   * responses, and one with both (or `=>`) responses, reading its request
+   * buffers from the same transaction.
+   */
+  readonly directionMask: number;
+  /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
+  readonly readsBothMessages: boolean;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
@@ -154,6 +179,16 @@ class TxSignature {
     this.proto = proto;
     this.protoKind = protoKindOf(sig.proto);
     this.required = requiredContentOf(sig);
+    let hasRequest = false;
+    let hasResponse = false;
+    for (const inspection of sig.buffers) {
+      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+    }
+    this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
+    if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
+    else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
+    else this.directionMask = BOTH_DIRECTIONS;
   }
 }
 
@@ -211,6 +246,8 @@ export class AppInspector {
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
   private directionMask: number;
+  /** The signature being tried reads request and response buffers together (TxSignature.readsBothMessages). */
+  private readsBothMessages: boolean;
   /** FlowAppState.lastFedData of the flow being inspected. */
   private fedData: readonly (Uint8Array | null)[];
   matches: number;
@@ -223,6 +260,7 @@ export class AppInspector {
     this.single = [new Uint8Array(0)];
     this.isFlowEnd = false;
     this.directionMask = 0;
+    this.readsBothMessages = false;
     this.fedData = [null, null];
     this.matches = 0;
     const rank = new Map<number, number>();
@@ -268,23 +306,17 @@ export class AppInspector {
   /**
    * Inspects the transactions of the flow's app state in the direction of
    * packet `p` and appends the matches to `out`. It runs only when the
-   * parser got data in that direction since the last inspection, and at
-   * flow end (`isFlowEnd`) both directions are inspected. `facts` records
-   * the transaction of each queued alert.
+   * parser got data in that direction since the last inspection, or at
+   * flow end (`isFlowEnd`, once per direction with a pseudo packet).
+   * `facts` records the transaction of each queued alert.
    */
   inspect(p: Packet, flow: Flow, state: FlowAppState, out: AlertQueue, isFlowEnd: boolean): void {
     this.facts.clear(out.count);
     if (this.count === 0 || state.proto === null || flow.isPassed) return;
     const pending = state.pendingInspect;
-    if (isFlowEnd) {
-      pending[0] = 0;
-      pending[1] = 0;
-      this.directionMask = 3;
-    } else {
-      if (pending[p.direction] === 0) return;
-      pending[p.direction] = 0;
-      this.directionMask = 1 << p.direction;
-    }
+    if (pending[p.direction] === 0 && !isFlowEnd) return;
+    pending[p.direction] = 0;
+    this.directionMask = 1 << p.direction;
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
@@ -373,6 +405,8 @@ export class AppInspector {
   private matchDirection(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction, direction: number): boolean {
     const sig = entry.sig;
     if ((this.directionMask & (1 << direction)) === 0) return false;
+    if (sig.isTransactional !== true && (entry.directionMask & (1 << direction)) === 0) return false;
+    this.readsBothMessages = entry.readsBothMessages;
     if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0 && direction !== Direction.TO_SERVER) return false;
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0 && direction !== Direction.TO_CLIENT) return false;
     if (!isTxInspectable(proto, tx, direction)) return false;
@@ -419,16 +453,18 @@ export class AppInspector {
   }
 
   /**
-   * Returns the buffers of `name` for a transaction direction. An HTTP
-   * buffer of the other message (a request buffer in a response rule) is
-   * taken from that message once its header section is complete.
+   * Returns the buffers of `name` for a transaction direction. For a rule
+   * that reads both messages, an HTTP buffer of the other message (a
+   * request buffer in a response rule) comes from that message.
    */
   private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number): readonly Uint8Array[] {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
         let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
-        if (bytes === null && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) bytes = getHttpBuffer(h, name, 1 - direction);
+        if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
+          bytes = getHttpBuffer(h, name, 1 - direction);
+        }
         return this.one(bytes);
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);

@@ -314,11 +314,16 @@ export class PacketPipeline {
     PacketPipeline.writeFlowEvent(this.parts.eve, flow);
   }
 
-  /** Inspects and logs the transactions that the end of a TCP flow finished. */
+  /**
+   * Inspects and logs the transactions that the end of a TCP flow
+   * finished, with one pseudo packet per direction as Suricata's flow
+   * timeout does, so each alert carries its own direction.
+   */
   private inspectAppFlowEnd(flow: Flow, appState: FlowAppState): void {
     const p = this.flowEndPacket;
-    fillFlowEndPacket(p, flow, Direction.TO_CLIENT, 1);
-    if (!flow.isPassed) {
+    for (let direction = Direction.TO_SERVER; direction <= Direction.TO_CLIENT; direction++) {
+      if (flow.isPassed) break;
+      fillFlowEndPacket(p, flow, direction, 1);
       const alerts = this.alerts;
       alerts.clear();
       if (this.parts.thresholdActions !== null) this.parts.thresholdActions.clear();
@@ -327,6 +332,7 @@ export class PacketPipeline {
       this.applyMatches(p, flow, alerts);
       this.txFacts = null;
     }
+    fillFlowEndPacket(p, flow, Direction.TO_CLIENT, 1);
     this.logTransactions(p, flow, appState, true);
   }
 
