@@ -62,7 +62,7 @@ export function buildTxEvent(
 
 /** Settings of the protocol events. */
 export interface TxLogOptions {
-  /** DNS EVE version: 3 by default, 2 from the eve-log `dns.version` or SURICATA_EVE_DNS_VERSION. */
+  /** DNS EVE version: 3 by default, 2 when SURICATA_EVE_DNS_VERSION says so (the eve-log `dns: version` option is not read yet). */
   dnsVersion: 2 | 3;
   /** Fields of the `tls` object (JA3, JA4). */
   tls: TlsEveOptions;
@@ -251,7 +251,10 @@ function prune(state: FlowAppState, proto: string): void {
   }
 }
 
-/** Builds the `fileinfo` object of an HTTP file. */
+/**
+ * Builds the `fileinfo` object of an HTTP file.
+ * NOTE: `gaps` is always false and `stored` always false: kapu neither tracks gaps inside a file nor stores files.
+ */
 function fileinfoJson(file: HttpFile, txId: number): string {
   let out = '{"filename":' + eveString(file.name) + ',"gaps":false,"state":' + jsonString(file.state);
   if (file.md5 !== null) out += ',"md5":"' + file.md5 + '"';
