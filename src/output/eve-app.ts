@@ -193,6 +193,10 @@ export class TxLogger {
         for (let k = done; k < tx.events.length; k++) this.writeAnomaly(flow, p, pktSrc, proto, tx.events[k] as number, tx.txId);
         this.eventCounts.set(tx, tx.events.length);
       }
+      // Events that belong to no transaction (data before any request, for one).
+      const flowEvents = (state.parser as HttpState).flowEvents;
+      for (let k = state.eventsLogged; k < flowEvents.length; k++) this.writeAnomaly(flow, p, pktSrc, proto, flowEvents[k] as number, -1);
+      state.eventsLogged = flowEvents.length;
       return;
     }
     const events = (state.parser as DnsState | TlsState | SshState).events;
