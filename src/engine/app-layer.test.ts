@@ -24,6 +24,8 @@ outputs:
       filename: eve.json
       types:
         - alert
+        - drop:
+            flows: all
         - anomaly
         - http
         - dns
@@ -36,7 +38,7 @@ outputs:
 let caseNumber = 0;
 
 /** Runs `pcap` (under test/pcaps/app/) in IDS mode with `rules` and returns the EVE events. */
-async function run(pcap: string, rules: string, sets: string[] = []): Promise<EveEvent[]> {
+async function run(pcap: string, rules: string, sets: string[] = [], mode: 'ids' | 'ips' = 'ids'): Promise<EveEvent[]> {
   const dir = join(scratch, String(++caseNumber));
   const logDir = join(dir, 'log');
   const rulesPath = join(scratch, `${caseNumber}.rules`);
@@ -51,7 +53,7 @@ async function run(pcap: string, rules: string, sets: string[] = []): Promise<Ev
     logDir,
     checksumMode: 'none',
     sets,
-    mode: 'ids',
+    mode,
     env: {},
     quiet: true,
   });
@@ -191,4 +193,22 @@ test('tls sni alert and tls event', async () => {
   assert.equal(field(tls[0], 'tls.version'), 'TLS 1.2');
   assert.equal(field(tls[0], 'dest_port'), 443);
   assert.equal(select(events, { event_type: 'flow', app_proto: 'tls' }).length, 1);
+});
+
+test('tls drop blocks the flow in-line', async () => {
+  // In IPS mode the parser reads the ClientHello (frame 4) on arrival, the
+  // drop rule blocks that packet, and every later packet of the flow is
+  // dropped with the flow.
+  const events = await run(
+    'tls/tls12-client-certificate.pcap',
+    'drop tls any any -> any any (tls.sni; content:"certauth.idrix.fr"; sid:20;)\n',
+    [],
+    'ips',
+  );
+  const alerts = select(events, { event_type: 'alert', 'alert.signature_id': 20 });
+  assert.equal(alerts.length, 1);
+  assert.equal(field(alerts[0], 'pcap_cnt'), 4);
+  assert.equal(field(alerts[0], 'alert.action'), 'blocked');
+  assert.equal(select(events, { event_type: 'drop', pcap_cnt: 4, 'drop.reason': 'rules' }).length, 1);
+  assert.equal(select(events, { event_type: 'drop', pcap_cnt: 5, 'drop.reason': 'flow drop' }).length, 1);
 });

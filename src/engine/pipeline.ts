@@ -425,6 +425,8 @@ export class PacketPipeline {
         // A match in reassembled data of an established session drops the
         // flow; payload on a bare SYN only drops the packet.
         else if (alerts.isStreamMatch[i] === 1 && flow !== null && flow.state !== FlowState.NEW) dropsFlow = true;
+        // A drop of an app-layer transaction drops its flow, as in Suricata.
+        else if (this.isTxAlert(i)) dropsFlow = true;
       }
       if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the
@@ -463,6 +465,14 @@ export class PacketPipeline {
       }
       this.drop(p, flow, reason, blockingSig);
     }
+  }
+
+  /** Tells whether queued alert `i` matched an app-layer transaction. */
+  private isTxAlert(i: number): boolean {
+    const txFacts = this.txFacts;
+    if (txFacts === null) return false;
+    const k = i - txFacts.firstAlert;
+    return k >= 0 && k < txFacts.count && txFacts.txs[k] !== null;
   }
 
   /** Adds the transaction id and protocol object of queued alert `i` when it matched a transaction. */
