@@ -21,19 +21,19 @@ test('rules check prints diagnostics and summary', () => {
       '# local rules',
       '#alert tcp any any -> any any (msg:"disabled"; sid:1;)',
       'alert tcp any any -> any any (msg:"ok"; flags:S; sid:2;)',
-      'alert http any any -> any any (msg:"web"; sid:3;)',
-      'alert dns any any -> any any (msg:"dns"; sid:4;)',
+      'alert smb any any -> any any (msg:"smb"; sid:3;)',
+      'alert ftp any any -> any any (msg:"ftp"; sid:4;)',
       'alert tcp any any -> any any (msg:"typo"; flgs:S; sid:5;)',
       '',
     ].join('\n'),
   );
   assert.equal(status, 1);
   assert.deepEqual(lines.slice(0, 9), [
-    `${file}:4:7: error: protocol 'http' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:3`,
-    '  alert http any any -> any any (msg:"web"; sid:3;)',
-    '        ^^^^',
-    `${file}:5:7: error: protocol 'dns' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:4`,
-    '  alert dns any any -> any any (msg:"dns"; sid:4;)',
+    `${file}:4:7: error: protocol 'smb' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:3`,
+    '  alert smb any any -> any any (msg:"smb"; sid:3;)',
+    '        ^^^',
+    `${file}:5:7: error: protocol 'ftp' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:4`,
+    '  alert ftp any any -> any any (msg:"ftp"; sid:4;)',
     '        ^^^',
     `${file}:6:43: error: unknown keyword 'flgs' [KAPU_ERR_RULE_UNKNOWN_KEYWORD] sid:5`,
     '  alert tcp any any -> any any (msg:"typo"; flgs:S; sid:5;)',
@@ -41,8 +41,8 @@ test('rules check prints diagnostics and summary', () => {
   ]);
   assert.equal(lines[9], 'rules: 1 loaded, 3 failed, 1 commented out, 0 warnings, from 1 file');
   assert.equal(lines[10], 'failures by reason:');
-  assert.equal(lines[11], "  1  protocol 'dns' not supported yet [KAPU_ERR_RULE_UNSUPPORTED]");
-  assert.equal(lines[12], "  1  protocol 'http' not supported yet [KAPU_ERR_RULE_UNSUPPORTED]");
+  assert.equal(lines[11], "  1  protocol 'ftp' not supported yet [KAPU_ERR_RULE_UNSUPPORTED]");
+  assert.equal(lines[12], "  1  protocol 'smb' not supported yet [KAPU_ERR_RULE_UNSUPPORTED]");
   assert.equal(lines[13], "  1  unknown keyword 'flgs' [KAPU_ERR_RULE_UNKNOWN_KEYWORD]");
   assert.match(lines[14], /^load time: \d+ ms, peak memory \(RSS\): \d+ MiB$/);
 });

@@ -20,7 +20,7 @@ import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { FastLogWriter } from '../output/fast-log.js';
-import { buildDecodeContext, buildDetectEngine, buildStreamReassembler, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
+import { buildAppLayer, buildDecodeContext, buildDetectEngine, buildStreamReassembler, buildThresholdEngine, flowConfigOf, loadRules, resolveRuleFiles } from '../engine/build-pipeline.js';
 import { reassemblyStats } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
@@ -77,8 +77,9 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
+  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax);
   const pipeline = new PacketPipeline(
-    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream },
+    { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream, ...appLayer },
     config.packetAlertMax,
   );
   endFlow = (flow: Flow): void => pipeline.endFlow(flow);
@@ -186,6 +187,11 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
 
   if (pipeline.parts.stream) {
     for (const [name, value] of reassemblyStats(pipeline.parts.stream)) out.set(name, value);
+  }
+
+  const app = pipeline.parts.app ?? null;
+  if (app !== null) {
+    for (const [name, count] of app.counters.flowsByProto) out.set('app_layer.flow.' + name, count);
   }
 
   const c = pipeline.counters;

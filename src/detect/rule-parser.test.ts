@@ -33,23 +33,23 @@ test('unknown keyword reported', () => {
 });
 
 test('unsupported keyword reported once', () => {
-  const rule = 'alert tcp any any -> any 80 (msg:"x"; http.uri; content:"a"; nocase; sid:6;)';
+  const rule = 'alert tcp any any -> any 445 (msg:"x"; smb.share; content:"a"; nocase; sid:6;)';
   assert.deepEqual(check(rule), [
     [
-      "rules/local.rules:1:39: error: keyword 'http.uri' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:6",
-      '  alert tcp any any -> any 80 (msg:"x"; http.uri; content:"a"; nocase; sid:6;)',
-      '                                        ^^^^^^^^',
+      "rules/local.rules:1:40: error: keyword 'smb.share' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:6",
+      '  alert tcp any any -> any 445 (msg:"x"; smb.share; content:"a"; nocase; sid:6;)',
+      '                                         ^^^^^^^^^',
     ].join('\n'),
   ]);
 });
 
-test('app-layer protocol skipped', () => {
-  const rule = 'alert http any any -> any any (msg:"x"; http.uri; content:"a"; sid:7;)';
+test('unsupported app-layer protocol skipped', () => {
+  const rule = 'alert smb any any -> any any (msg:"x"; smb.share; content:"a"; sid:7;)';
   assert.deepEqual(check(rule), [
     [
-      "rules/local.rules:1:7: error: protocol 'http' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:7",
-      '  alert http any any -> any any (msg:"x"; http.uri; content:"a"; sid:7;)',
-      '        ^^^^',
+      "rules/local.rules:1:7: error: protocol 'smb' is not supported yet; rule skipped [KAPU_ERR_RULE_UNSUPPORTED] sid:7",
+      '  alert smb any any -> any any (msg:"x"; smb.share; content:"a"; sid:7;)',
+      '        ^^^',
     ].join('\n'),
   ]);
 });
@@ -107,7 +107,7 @@ test('unknown classtype warns', () => {
 test('bad direction and missing paren', () => {
   assert.deepEqual(check('alert tcp any any <- any any (sid:11;)'), [
     [
-      "rules/local.rules:1:19: error: '<-' is not a direction (expected -> or <>) [KAPU_ERR_RULE_SYNTAX] sid:11",
+      "rules/local.rules:1:19: error: '<-' is not a direction (expected ->, <> or =>) [KAPU_ERR_RULE_SYNTAX] sid:11",
       '  alert tcp any any <- any any (sid:11;)',
       '                    ^^',
     ].join('\n'),

@@ -36,6 +36,9 @@ import {
 } from './signature.js';
 
 /** Header protocols that kapu runs. */
+/** App-layer protocols whose parsers kapu runs, so rules may name them in the header. */
+export const SUPPORTED_APP_PROTOCOLS: ReadonlySet<string> = new Set(['http', 'http1', 'dns', 'tls', 'ssl', 'ssh']);
+
 export const PACKET_PROTOCOLS: ReadonlySet<string> = new Set([
   'ip',
   'ipv4',
@@ -347,17 +350,20 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
 
   const protoName = proto.text.toLowerCase();
   b.sig.proto = protoName;
-  if (APP_LAYER_PROTOCOLS.has(protoName)) {
+  if (APP_LAYER_PROTOCOLS.has(protoName) && !SUPPORTED_APP_PROTOCOLS.has(protoName)) {
     b.reportAt('error', ErrorCode.RULE_UNSUPPORTED, null, `protocol '${proto.text}' is not supported yet; rule skipped`, proto.offset, proto.text.length);
     return true;
   }
-  if (!PACKET_PROTOCOLS.has(protoName)) {
+  if (!PACKET_PROTOCOLS.has(protoName) && !SUPPORTED_APP_PROTOCOLS.has(protoName)) {
     b.reportAt('error', ErrorCode.RULE_BAD_VALUE, null, `'${proto.text}' is not a protocol (expected ${[...PACKET_PROTOCOLS].join(', ')}, or an app-layer protocol)`, proto.offset, proto.text.length);
   }
 
   if (dir.text === '->') b.sig.direction = RuleDirection.ONE_WAY;
   else if (dir.text === '<>') b.sig.direction = RuleDirection.BOTH;
-  else b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${dir.text}' is not a direction (expected -> or <>)`, dir.offset, dir.text.length);
+  else if (dir.text === '=>') {
+    b.sig.direction = RuleDirection.ONE_WAY;
+    b.sig.isTransactional = true;
+  } else b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${dir.text}' is not a direction (expected ->, <> or =>)`, dir.offset, dir.text.length);
 
   const srcAddress = compileAddress(b, src.text, src.offset, 'source address');
   const dstAddress = compileAddress(b, dst.text, dst.offset, 'destination address');

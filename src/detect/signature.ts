@@ -200,6 +200,12 @@ export interface Signature {
    * also raises an alert. Absent or false otherwise.
    */
   hasAlertKeyword?: boolean;
+  /**
+   * True for a `=>` header (Suricata 8's transactional rules): the rule
+   * inspects a transaction's request and response buffers together, and
+   * its header names the client as source. Absent or false otherwise.
+   */
+  isTransactional?: boolean;
 
   /** Where the rule came from, and its text. */
   file: string;

@@ -11,6 +11,13 @@ import { DecodeContext, type ChecksumMode } from '../decode/context.js';
 import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
+import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
+import { AppLayer, AppProto } from '../app/app-layer.js';
+import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
+import { parseByteSize } from '../config/values.js';
+import { resolveDnsEveVersion } from '../app/dns/eve.js';
+import { TxLogger } from '../output/eve-app.js';
+import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
@@ -140,7 +147,8 @@ export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, war
  * around it when the pipeline applies the actions of thresholded matches.
  */
 export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook): DetectEngine {
-  return new DetectEngine(rules.signatures, {
+  // Signatures that inspect app-layer transactions run in the AppInspector.
+  return new DetectEngine(partitionTxSignatures(rules.signatures).packet, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
@@ -178,4 +186,89 @@ export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules
     checkOverlapDifferentData: isInline || isOverlapEventUsed,
     hostOsPolicy: table,
   });
+}
+
+/**
+ * Tells whether a fingerprint (JA3, JA4, HASSH) is computed and logged:
+ * `app-layer.protocols.<proto>.<key>` yes or no, or, when it is unset or
+ * `auto`, whether a loaded rule uses it (Suricata's default).
+ */
+function isFingerprintEnabled(config: KapuConfig, proto: string, key: string, rules: LoadedRules, keyword: RegExp): boolean {
+  const section = config.appLayer.protocols[proto] as Record<string, unknown> | undefined;
+  const value = section?.[key];
+  if (value === true || value === 'yes') return true;
+  if (value === false || value === 'no') return false;
+  return rules.signatures.some((sig) => keyword.test(sig.text));
+}
+
+/** Returns the value at `path` under app-layer.protocols, or undefined. */
+function appLayerSetting(config: KapuConfig, path: readonly string[]): unknown {
+  let node: unknown = config.appLayer.protocols;
+  for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}
+
+/**
+ * Builds the HTTP limits from app-layer.protocols.http: `max-tx` and
+ * libhtp's default-config (request-body-limit, response-body-limit,
+ * response-body-decompress-layer-limit). Values that do not parse keep
+ * the default.
+ */
+export function httpConfigOf(config: KapuConfig): HttpConfig {
+  const http = defaultHttpConfig();
+  const bytesAt = (key: string, fallback: number): number => {
+    const value = appLayerSetting(config, ['http', 'libhtp', 'default-config', key]);
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseByteSize(value) : null;
+    return parsed !== null && parsed >= 0 ? parsed : fallback;
+  };
+  http.requestBodyLimit = bytesAt('request-body-limit', http.requestBodyLimit);
+  http.responseBodyLimit = bytesAt('response-body-limit', http.responseBodyLimit);
+  http.decompressLayerLimit = bytesAt('response-body-decompress-layer-limit', http.decompressLayerLimit);
+  const maxTx = Number(appLayerSetting(config, ['http', 'max-tx']));
+  if (Number.isInteger(maxTx) && maxTx > 0) http.maxTransactions = maxTx;
+  return http;
+}
+
+/** Returns the protocols that app-layer.protocols.<proto>.enabled switches off (`no` or false). */
+function disabledProtocols(config: KapuConfig): Set<string> {
+  const out = new Set<string>();
+  const names: [string, string][] = [['http', AppProto.HTTP], ['dns', AppProto.DNS], ['tls', AppProto.TLS], ['ssh', AppProto.SSH]];
+  for (const [key, proto] of names) {
+    const enabled = appLayerSetting(config, [key, 'enabled']);
+    if (enabled === false || enabled === 'no') out.add(proto);
+  }
+  return out;
+}
+
+/** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
+export interface AppLayerParts {
+  app: AppLayer;
+  appInspect: AppInspector;
+  txLog: TxLogger;
+}
+
+/**
+ * Builds the application layer for loaded rules: the signatures with
+ * app-layer buffers or transaction keywords go to an AppInspector, and
+ * the protocol events go to the `eve` writers. `alertCapacity` is the
+ * packet alert queue's capacity.
+ */
+export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
+  const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
+    actionOrder: actionOrderOf(config),
+    inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
+    thresholdHook: thresholds,
+  });
+  // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
+  const txLog = new TxLogger(eve, {
+    dnsVersion: resolveDnsEveVersion(undefined),
+    tls: {
+      isExtended: true,
+      hasJa3: isFingerprintEnabled(config, 'tls', 'ja3-fingerprints', rules, /\bja3s?[._]/),
+      hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
+    },
+    sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
+  });
+  const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
+  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };
 }

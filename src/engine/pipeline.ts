@@ -16,6 +16,9 @@ import type { FlowTable } from '../flow/flow-table.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../stream/reassembly.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
+import type { AppLayer, FlowAppState } from '../app/app-layer.js';
+import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
+import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
@@ -70,6 +73,12 @@ export interface PipelineParts {
   isIps: boolean;
   /** TCP stream reassembly, or null to inspect packets only. */
   stream?: StreamReassembler | null;
+  /** App-layer protocol detection and parsers; absent or null leaves flows without app layer. */
+  app?: AppLayer | null;
+  /** Transaction detection; needs `app`. */
+  appInspect?: AppInspector | null;
+  /** Protocol events; needs `app`. */
+  txLog?: TxLogger | null;
 }
 
 /** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
@@ -133,6 +142,8 @@ export class PacketPipeline {
   private rootFlow: Flow | null;
   /** Packet reused to inspect a flow's remaining stream data when it ends. */
   private readonly flowEndPacket: Packet;
+  /** Transactions of the queued alerts when the app layer inspected the current packet, else null. */
+  private txFacts: TxAlertFacts | null;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -146,6 +157,7 @@ export class PacketPipeline {
     this.tunnel = null;
     this.rootFlow = null;
     this.flowEndPacket = new Packet();
+    this.txFacts = null;
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -225,6 +237,10 @@ export class PacketPipeline {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
     }
+    const app = parts.app ?? null;
+    // As with the stream, a passed flow or one dropped in-line no longer feeds its parser.
+    const isAppSkipped = flow === null || flow.isPassed || (flow.isDropped && parts.isIps);
+    const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
@@ -238,9 +254,27 @@ export class PacketPipeline {
     if (parts.thresholdActions !== null) parts.thresholdActions.clear();
     this.sessionTagBefore.take(flow);
     inspectWithStream(parts.detect, p, flow, stream, alerts, false);
+    this.inspectTransactions(p, flow, appState, false);
     this.counters.alertQueueOverflow += alerts.overflowCount;
     this.applyMatches(p, flow, alerts);
+    this.txFacts = null;
+    this.logTransactions(p, flow, appState, false);
     this.logTaggedPacket(p, flow);
+  }
+
+  /** Runs transaction detection on the flow's app state after the packet engine. */
+  private inspectTransactions(p: Packet, flow: Flow | null, appState: FlowAppState | null, isFlowEnd: boolean): void {
+    this.txFacts = null;
+    const inspector = this.parts.appInspect ?? null;
+    if (inspector === null || appState === null || flow === null || this.alerts.passSig !== null) return;
+    inspector.inspect(p, flow, appState, this.alerts, isFlowEnd);
+    this.txFacts = inspector.facts;
+  }
+
+  private logTransactions(p: Packet, flow: Flow | null, appState: FlowAppState | null, isFlowEnd: boolean): void {
+    const txLog = this.parts.txLog ?? null;
+    if (txLog === null || appState === null || flow === null) return;
+    txLog.log(appState, flow, p, this.pktSrc, isFlowEnd);
   }
 
   /**
@@ -251,10 +285,11 @@ export class PacketPipeline {
    */
   endFlow(flow: Flow): void {
     const stream = this.parts.stream ?? null;
+    const app = this.parts.app ?? null;
+    const pktSrc = this.pktSrc;
+    const tunnel = this.tunnel;
     if (stream !== null && flow.tcp !== null) {
       if (!flow.isPassed) {
-        const pktSrc = this.pktSrc;
-        const tunnel = this.tunnel;
         this.pktSrc = PktSrc.STREAM_FLOW_TIMEOUT;
         this.tunnel = null;
         this.inspectFlowEnd(stream, flow, Direction.TO_SERVER);
@@ -262,9 +297,43 @@ export class PacketPipeline {
         this.pktSrc = pktSrc;
         this.tunnel = tunnel;
       }
-      stream.release(flow);
     }
+    if (app !== null) {
+      const isDropped = flow.isDropped && this.parts.isIps;
+      const appState = isDropped ? null : app.endFlow(flow, flow.lastUs);
+      if (appState !== null && flow.tcp !== null) {
+        this.pktSrc = PktSrc.STREAM_FLOW_TIMEOUT;
+        this.tunnel = null;
+        this.inspectAppFlowEnd(flow, appState);
+        this.pktSrc = pktSrc;
+        this.tunnel = tunnel;
+      }
+      app.release(flow);
+    }
+    if (stream !== null && flow.tcp !== null) stream.release(flow);
     PacketPipeline.writeFlowEvent(this.parts.eve, flow);
+  }
+
+  /**
+   * Inspects and logs the transactions that the end of a TCP flow
+   * finished, with one pseudo packet per direction as Suricata's flow
+   * timeout does, so each alert carries its own direction.
+   */
+  private inspectAppFlowEnd(flow: Flow, appState: FlowAppState): void {
+    const p = this.flowEndPacket;
+    for (let direction = Direction.TO_SERVER; direction <= Direction.TO_CLIENT; direction++) {
+      if (flow.isPassed) break;
+      fillFlowEndPacket(p, flow, direction, 1);
+      const alerts = this.alerts;
+      alerts.clear();
+      if (this.parts.thresholdActions !== null) this.parts.thresholdActions.clear();
+      this.inspectTransactions(p, flow, appState, true);
+      this.counters.alertQueueOverflow += alerts.overflowCount;
+      this.applyMatches(p, flow, alerts);
+      this.txFacts = null;
+    }
+    fillFlowEndPacket(p, flow, Direction.TO_CLIENT, 1);
+    this.logTransactions(p, flow, appState, true);
   }
 
   private inspectFlowEnd(stream: StreamReassembler, flow: Flow, direction: number): void {
@@ -356,6 +425,8 @@ export class PacketPipeline {
         // A match in reassembled data of an established session drops the
         // flow; payload on a bare SYN only drops the packet.
         else if (alerts.isStreamMatch[i] === 1 && flow !== null && flow.state !== FlowState.NEW) dropsFlow = true;
+        // A drop of an app-layer transaction drops its flow, as in Suricata.
+        else if (this.isTxAlert(i)) dropsFlow = true;
       }
       if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the
@@ -378,6 +449,7 @@ export class PacketPipeline {
         facts.isStreamMatch = true;
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
+      this.addTxFacts(facts, i);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -393,6 +465,28 @@ export class PacketPipeline {
       }
       this.drop(p, flow, reason, blockingSig);
     }
+  }
+
+  /** Tells whether queued alert `i` matched an app-layer transaction. */
+  private isTxAlert(i: number): boolean {
+    const txFacts = this.txFacts;
+    if (txFacts === null) return false;
+    const k = i - txFacts.firstAlert;
+    return k >= 0 && k < txFacts.count && txFacts.txs[k] !== null;
+  }
+
+  /** Adds the transaction id and protocol object of queued alert `i` when it matched a transaction. */
+  private addTxFacts(facts: ReturnType<typeof packetAlertFacts>, i: number): void {
+    const txFacts = this.txFacts;
+    if (txFacts === null) return;
+    const k = i - txFacts.firstAlert;
+    if (k < 0 || k >= txFacts.count) return;
+    const tx = txFacts.txs[k];
+    const proto = txFacts.protos[k];
+    if (tx === null || tx === undefined || proto === null || proto === undefined) return;
+    facts.txId = txFacts.txIds[k] as number;
+    const txLog = this.parts.txLog ?? null;
+    facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
   }
 
   /**

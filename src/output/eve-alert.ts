@@ -43,6 +43,8 @@ export interface AlertFacts {
   action: 'allowed' | 'blocked';
   /** App-layer transaction id, or -1 when the match was not on a transaction. */
   txId: number;
+  /** The transaction's protocol object as `"http":{...}` text (written with metadata), or null. */
+  appObject?: string | null;
   /** True when the signature matched on reassembled stream data (EVE `stream: 1`). */
   isStreamMatch: boolean;
   /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
@@ -246,6 +248,7 @@ export function buildAlertEvent(
     if (flow.appProto !== null) out += ',"app_proto":' + jsonString(flow.appProto);
     out += p.direction === Direction.TO_SERVER ? ',"direction":"to_server"' : ',"direction":"to_client"';
     if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
+    if (opts.metadata && facts.appObject !== undefined && facts.appObject !== null) out += ',' + facts.appObject;
   }
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {

@@ -10,6 +10,7 @@ import type { Signature } from '../detect/signature.js';
 import type { EveLogConfig } from '../config/types.js';
 import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
+import { buildTxEvent } from './eve-app.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
 import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
@@ -26,6 +27,8 @@ export interface EveWriterCounts {
   drop: number;
   flow: number;
   stats: number;
+  /** Protocol events (http, dns, tls, ssh, fileinfo). */
+  app: number;
 }
 
 export class EveWriter {
@@ -46,7 +49,7 @@ export class EveWriter {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
     this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
-    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0 };
+    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0, app: 0 };
     this.config = config;
     const a = config.types.alert;
     this.alertOptions = {
@@ -122,6 +125,23 @@ export class EveWriter {
     if ((logged & bit) !== 0) return false;
     this.dropDirectionsLogged.set(flow, logged | bit);
     return true;
+  }
+
+  /**
+   * Tells whether the eve-log lists protocol event type `eventType`
+   * (`http`, `dns`, `tls`, `ssh`, or `fileinfo`, which the config names
+   * `files`).
+   */
+  wantsTxEvents(eventType: string): boolean {
+    const name = eventType === 'fileinfo' ? 'files' : eventType;
+    return this.config.types.protocols.includes(name);
+  }
+
+  /** Writes a protocol event of one transaction when its type is enabled (see eve-app.ts). */
+  txEvent(flow: Flow, timestampUs: number, pcapCount: number, eventType: string, pktSrc: PktSrcValue, txId: number, key: string, objectJson: string, isServerSource = false): void {
+    if (!this.wantsTxEvents(eventType)) return;
+    this.file.writeLine(buildTxEvent(this.ctx, flow, timestampUs, pcapCount, eventType, pktSrc, txId, key, objectJson, isServerSource));
+    this.counts.app++;
   }
 
   /** Writes a flow event from the flow stage's record. */

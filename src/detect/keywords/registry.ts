@@ -105,3 +105,15 @@ import { TRANSFORM_KEYWORDS } from './transform-keywords.js';
 import { BASE64_KEYWORDS } from './base64-keywords.js';
 
 for (const def of [...TRANSFORM_KEYWORDS, ...BASE64_KEYWORDS]) register(def);
+
+// ---------------------------------------------------------------------------
+// HTTP keywords: the sticky buffers, their legacy content modifiers,
+// uricontent and urilen (src/app/http/detect.ts, HTTP_KEYWORD_NAMES).
+import { HTTP_KEYWORDS } from '../../app/http/detect.js';
+for (const def of HTTP_KEYWORDS) register(def);
+
+// ---------------------------------------------------------------------------
+// App-layer keywords of the app layer as a whole: app-layer-protocol and
+// app-layer-event (src/app/app-keywords.ts).
+import { APP_LAYER_KEYWORDS } from '../../app/app-keywords.js';
+for (const def of APP_LAYER_KEYWORDS) register(def);

@@ -1,0 +1,514 @@
+/**
+ * Transaction-based detection: signatures that inspect app-layer buffers
+ * (`http.uri`, `dns.query`, `tls.sni`, ...) or transaction keywords
+ * (`dns.opcode`, `tls.version`, ...) run against each transaction of the
+ * flow's parser once its buffers are available, and match each
+ * transaction at most once. The other signatures stay with the packet
+ * engine (detect-engine.ts).
+ */
+import { Direction, type Packet } from '../core/packet.js';
+import { FlowState, type Flow } from '../flow/flow.js';
+import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
+import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
+import type { HttpTransaction } from '../app/http/state.js';
+import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
+import type { DnsTransaction } from '../app/dns/state.js';
+import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
+import type { TlsTransaction } from '../app/tls/state.js';
+import { getSshBuffer, SshBuffer } from '../app/ssh/detect.js';
+import type { SshTransaction } from '../app/ssh/state.js';
+import type { AlertQueue, SkippedSignature, ThresholdHook } from './detect-engine.js';
+import { matchFlowFlags, matchHeaderAddresses, matchProtocol } from './detect-engine.js';
+import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
+import { inspectBuffer, prepareInspection } from './inspect.js';
+import { ContentMatch } from './keywords/content.js';
+import { PKT_DATA } from './keywords/pkt-data.js';
+import { protoKindOf } from './rule-group.js';
+import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
+
+/** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
+interface TxMatcher extends PacketMatcher {
+  readonly isTxMatcher: true;
+  /** The protocol of the transactions, when the keyword name does not tell it (`app-layer-event`). */
+  readonly appProto?: string;
+  matchTx(tx: unknown, direction: number): boolean;
+}
+
+function isTxMatcher(m: PacketMatcher): m is TxMatcher {
+  return (m as Partial<TxMatcher>).isTxMatcher === true;
+}
+
+const BUFFER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ...Object.values(HttpBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
+  ...Object.values(DnsBuffer).map((name): [string, string] => [name, AppProto.DNS]),
+  ...Object.values(TlsBuffer).map((name): [string, string] => [name, AppProto.TLS]),
+  ...Object.values(SshBuffer).map((name): [string, string] => [name, AppProto.SSH]),
+]);
+
+/** Returns the app-layer protocol of a transaction keyword, by its name. */
+function txKeywordProtocol(keyword: string): string | null {
+  if (keyword.startsWith('dns.')) return AppProto.DNS;
+  if (keyword.startsWith('tls.') || keyword.startsWith('ja3') || keyword.startsWith('ja4')) return AppProto.TLS;
+  if (keyword.startsWith('ssh.')) return AppProto.SSH;
+  if (keyword.startsWith('http') || keyword === 'urilen') return AppProto.HTTP;
+  return null;
+}
+
+const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ['http', AppProto.HTTP],
+  ['http1', AppProto.HTTP],
+  ['dns', AppProto.DNS],
+  ['tls', AppProto.TLS],
+  ['ssl', AppProto.TLS],
+  ['ssh', AppProto.SSH],
+]);
+
+/**
+ * Returns the app-layer protocol whose transactions `sig` inspects, or
+ * null for a signature of the packet engine: one with no app-layer
+ * buffer and no transaction keyword.
+ */
+export function txProtocolOf(sig: Signature): string | null {
+  let proto: string | null = null;
+  for (const inspection of sig.buffers) {
+    const p = BUFFER_PROTOCOLS.get(inspection.buffer);
+    if (p !== undefined) proto = p;
+  }
+  if (proto === null) {
+    for (const m of sig.packetMatches) {
+      if (isTxMatcher(m)) proto = m.appProto ?? txKeywordProtocol(m.keyword) ?? proto;
+    }
+  }
+  if (proto === null) return null;
+  return HEADER_PROTOCOLS.get(sig.proto) ?? proto;
+}
+
+/** Splits signatures into those of the packet engine and those of transaction detection. */
+export function partitionTxSignatures(signatures: readonly Signature[]): { packet: Signature[]; tx: Signature[] } {
+  const packet: Signature[] = [];
+  const tx: Signature[] = [];
+  for (const sig of signatures) (txProtocolOf(sig) === null ? packet : tx).push(sig);
+  return { packet, tx };
+}
+
+/**
+ * A content that every match of a signature contains: the longest
+ * non-negated `content` of an app-layer buffer (a `fast_pattern` one
+ * first). A buffer without it cannot match, whatever its position
+ * modifiers allow, so the signature is skipped cheaply.
+ */
+interface RequiredContent {
+  buffer: string;
+  /** Lower case when `isNocase`. */
+  pattern: Uint8Array;
+  isNocase: boolean;
+}
+
+function requiredContentOf(sig: Signature): RequiredContent | null {
+  let best: RequiredContent | null = null;
+  let bestIsFast = false;
+  for (const inspection of sig.buffers) {
+    if (!BUFFER_PROTOCOLS.has(inspection.buffer)) continue;
+    for (const m of inspection.matches) {
+      if (!(m instanceof ContentMatch) || m.isNegated || m.pattern.length === 0) continue;
+      const isBetter = best === null || (m.isFastPattern && !bestIsFast)
+        || (m.isFastPattern === bestIsFast && m.pattern.length > best.pattern.length);
+      if (!isBetter) continue;
+      best = { buffer: inspection.buffer, pattern: m.pattern, isNocase: m.isNocase };
+      bestIsFast = m.isFastPattern;
+    }
+  }
+  return best;
+}
+
+/** Tells whether `bytes` contain `pattern`, comparing ASCII letters without case when `isNocase` (pattern in lower case). */
+function containsPattern(bytes: Uint8Array, pattern: Uint8Array, isNocase: boolean): boolean {
+  const n = pattern.length;
+  const last = bytes.length - n;
+  const first = pattern[0] as number;
+  for (let i = 0; i <= last; i++) {
+    let b = bytes[i] as number;
+    if (isNocase && b >= 0x41 && b <= 0x5a) b |= 0x20;
+    if (b !== first) continue;
+    let k = 1;
+    for (; k < n; k++) {
+      let c = bytes[i + k] as number;
+      if (isNocase && c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== pattern[k]) break;
+    }
+    if (k === n) return true;
+  }
+  return false;
+}
+
+/** HTTP buffers that only a request has. */
+const HTTP_REQUEST_BUFFERS: ReadonlySet<string> = new Set([
+  HttpBuffer.URI, HttpBuffer.URI_RAW, HttpBuffer.METHOD, HttpBuffer.REQUEST_LINE, HttpBuffer.HOST, HttpBuffer.HOST_RAW,
+  HttpBuffer.USER_AGENT, HttpBuffer.REFERER, HttpBuffer.ACCEPT, HttpBuffer.ACCEPT_ENC, HttpBuffer.ACCEPT_LANG,
+  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY,
+]);
+
+/** HTTP buffers that only a response has. */
+const HTTP_RESPONSE_BUFFERS: ReadonlySet<string> = new Set([
+  HttpBuffer.STAT_CODE, HttpBuffer.STAT_MSG, HttpBuffer.RESPONSE_LINE, HttpBuffer.RESPONSE_BODY, HttpBuffer.SERVER,
+  HttpBuffer.LOCATION,
+]);
+
+/** Directions a signature inspects transactions in: bit (1 << Direction). */
+const BOTH_DIRECTIONS = 3;
+
+class TxSignature {
+  readonly sig: Signature;
+  readonly index: number;
+  readonly proto: string;
+  readonly protoKind: number;
+  readonly required: RequiredContent | null;
+  /**
+   * Directions the signature's buffers allow: a rule with request-only
+   * HTTP buffers inspects requests, one with response-only buffers
+   * responses, and one with both (or `=>`) responses, reading its request
+   * buffers from the same transaction.
+   */
+  readonly directionMask: number;
+  /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
+  readonly readsBothMessages: boolean;
+
+  constructor(sig: Signature, index: number, proto: string) {
+    this.sig = sig;
+    this.index = index;
+    this.proto = proto;
+    this.protoKind = protoKindOf(sig.proto);
+    this.required = requiredContentOf(sig);
+    let hasRequest = false;
+    let hasResponse = false;
+    for (const inspection of sig.buffers) {
+      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+    }
+    this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
+    if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
+    else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
+    else this.directionMask = BOTH_DIRECTIONS;
+  }
+}
+
+/** Transaction facts of the alerts that `inspect` queued, by position after `firstAlert`. */
+export class TxAlertFacts {
+  readonly txIds: Int32Array;
+  readonly txs: (AppTransaction | null)[];
+  readonly protos: (string | null)[];
+  /** Queue position of the first transaction alert of the packet. */
+  firstAlert: number;
+  count: number;
+
+  constructor(capacity: number) {
+    this.txIds = new Int32Array(capacity);
+    this.txs = new Array<AppTransaction | null>(capacity).fill(null);
+    this.protos = new Array<string | null>(capacity).fill(null);
+    this.firstAlert = 0;
+    this.count = 0;
+  }
+
+  clear(firstAlert: number): void {
+    for (let i = 0; i < this.count; i++) this.txs[i] = null;
+    this.firstAlert = firstAlert;
+    this.count = 0;
+  }
+}
+
+const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
+  Action.PASS, Action.DROP, Action.REJECT, Action.REJECTSRC, Action.REJECTDST, Action.REJECTBOTH, Action.ALERT,
+];
+
+const EMPTY_LIST: Uint8Array[] = [];
+
+export interface AppInspectorOptions {
+  thresholdHook?: ThresholdHook;
+  actionOrder?: readonly ActionId[];
+  inspectionRecursionLimit?: number;
+}
+
+/** Runs the transaction signatures over the transactions of each flow. */
+export class AppInspector {
+  readonly signatures: Signature[];
+  readonly skipped: SkippedSignature[];
+  readonly facts: TxAlertFacts;
+  /** True when a signature also inspects `pkt_data`, so the app layer must keep the bytes it feeds. */
+  readonly usesPacketData: boolean;
+  /** Signatures by protocol, in evaluation order. */
+  private readonly byProto: Map<string, TxSignature[]>;
+  private readonly count: number;
+  private readonly ctx: InspectContext;
+  private readonly thresholdHook: ThresholdHook | null;
+  /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
+  private readonly single: Uint8Array[];
+  /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
+  private isFlowEnd: boolean;
+  /** Directions inspected now: bit (1 << Direction). */
+  private directionMask: number;
+  /** The signature being tried reads request and response buffers together (TxSignature.readsBothMessages). */
+  private readsBothMessages: boolean;
+  /** FlowAppState.lastFedData of the flow being inspected. */
+  private fedData: readonly (Uint8Array | null)[];
+  matches: number;
+
+  constructor(signatures: readonly Signature[], alertCapacity: number, options: AppInspectorOptions = {}) {
+    this.skipped = [];
+    this.thresholdHook = options.thresholdHook ?? null;
+    this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
+    this.facts = new TxAlertFacts(alertCapacity);
+    this.single = [new Uint8Array(0)];
+    this.isFlowEnd = false;
+    this.directionMask = 0;
+    this.readsBothMessages = false;
+    this.fedData = [null, null];
+    this.matches = 0;
+    const rank = new Map<number, number>();
+    (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
+    const runnable = signatures.filter((sig) => this.checkRunnable(sig));
+    runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
+    this.signatures = runnable;
+    this.count = runnable.length;
+    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => b.buffer === PKT_DATA));
+    this.byProto = new Map();
+    runnable.forEach((sig, index) => {
+      const proto = txProtocolOf(sig) as string;
+      let list = this.byProto.get(proto);
+      if (list === undefined) {
+        list = [];
+        this.byProto.set(proto, list);
+      }
+      list.push(new TxSignature(sig, index, proto));
+    });
+  }
+
+  private checkRunnable(sig: Signature): boolean {
+    const proto = txProtocolOf(sig);
+    for (const inspection of sig.buffers) {
+      const bufferProto = BUFFER_PROTOCOLS.get(inspection.buffer);
+      if (inspection.buffer !== PKT_DATA && bufferProto === undefined) {
+        this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
+        return false;
+      }
+      if (bufferProto !== undefined && bufferProto !== proto) {
+        this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' does not belong to protocol '${proto}'` });
+        return false;
+      }
+      const keyword = prepareInspection(inspection.matches);
+      if (keyword !== null) {
+        this.skipped.push({ sig, reason: `keyword '${keyword}' cannot be inspected in buffer '${inspection.buffer}'` });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Inspects the transactions of the flow's app state in the direction of
+   * packet `p` and appends the matches to `out`. It runs only when the
+   * parser got data in that direction since the last inspection, or at
+   * flow end (`isFlowEnd`, once per direction with a pseudo packet).
+   * `facts` records the transaction of each queued alert.
+   */
+  inspect(p: Packet, flow: Flow, state: FlowAppState, out: AlertQueue, isFlowEnd: boolean): void {
+    this.facts.clear(out.count);
+    if (this.count === 0 || state.proto === null || flow.isPassed) return;
+    const pending = state.pendingInspect;
+    if (pending[p.direction] === 0 && !isFlowEnd) return;
+    pending[p.direction] = 0;
+    this.directionMask = 1 << p.direction;
+    const sigs = this.byProto.get(state.proto);
+    if (sigs === undefined) return;
+    this.ctx.beginPacket();
+    this.isFlowEnd = isFlowEnd;
+    this.fedData = state.lastFedData;
+    const txs = state.transactions();
+    for (let t = 0; t < txs.length; t++) {
+      const tx = txs[t] as AppTransaction;
+      let matched = state.matchedSigs.get(tx);
+      for (let s = 0; s < sigs.length; s++) {
+        const entry = sigs[s] as TxSignature;
+        if (matched !== undefined && matched[entry.index] === 1) continue;
+        if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
+        if (matched === undefined) {
+          matched = new Uint8Array(this.count);
+          state.matchedSigs.set(tx, matched);
+        }
+        matched[entry.index] = 1;
+        this.matches++;
+        if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
+      }
+    }
+  }
+
+  /** Applies a match: post-match keywords, threshold, alert. Returns true when a pass rule ends inspection. */
+  private raise(sig: Signature, p: Packet, flow: Flow, tx: AppTransaction, proto: string, out: AlertQueue): boolean {
+    let isAlert = !sig.isNoAlert;
+    for (let k = 0; k < sig.postMatches.length; k++) {
+      if (!(sig.postMatches[k] as Signature['postMatches'][number]).apply(p, flow, this.ctx)) isAlert = false;
+    }
+    const hook = this.thresholdHook;
+    if (sig.action === Action.PASS) {
+      flow.isPassed = true;
+      out.passSig = sig;
+      if (sig.hasAlertKeyword === true && isAlert && (hook === null || hook.shouldAlert(sig, p, flow))) this.push(sig, tx, proto, out);
+      return true;
+    }
+    if (!isAlert || (hook !== null && !hook.shouldAlert(sig, p, flow))) {
+      out.noteAction(sig);
+      return false;
+    }
+    this.push(sig, tx, proto, out);
+    return false;
+  }
+
+  private push(sig: Signature, tx: AppTransaction, proto: string, out: AlertQueue): void {
+    const before = out.count;
+    out.push(sig);
+    if (out.count === before) return;
+    const facts = this.facts;
+    const i = out.count - 1 - facts.firstAlert;
+    if (i < 0 || i >= facts.txIds.length) return;
+    facts.txIds[i] = (tx as { txId: number }).txId;
+    facts.txs[i] = tx;
+    facts.protos[i] = proto;
+    facts.count = Math.max(facts.count, i + 1);
+  }
+
+  /** Tries `sig` on `tx` in each direction the signature allows. */
+  private matchSignature(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction): boolean {
+    const sig = entry.sig;
+    if (!matchProtocol(entry.protoKind, sig.proto, p, flow)) return false;
+    const stateFlags = FlowFlag.ESTABLISHED | FlowFlag.NOT_ESTABLISHED;
+    const otherFlags = sig.flowFlags & ~(FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT | stateFlags);
+    if (otherFlags !== 0 && !matchFlowFlags(otherFlags, p, flow)) return false;
+    if ((sig.flowFlags & stateFlags) !== 0) {
+      // A flow that carries transactions was established, also while it
+      // closes: the packets that deliver the last response often carry a FIN.
+      const wasEstablished = flow.state !== FlowState.NEW;
+      if ((sig.flowFlags & FlowFlag.ESTABLISHED) !== 0 && !wasEstablished) return false;
+      if ((sig.flowFlags & FlowFlag.NOT_ESTABLISHED) !== 0 && wasEstablished) return false;
+    }
+    if (proto === AppProto.DNS) {
+      return this.matchDirection(entry, p, flow, proto, tx, (tx as DnsTransaction).direction);
+    }
+    if (sig.isTransactional === true) {
+      // Both messages must be in. The buffers of each come from its own direction.
+      if (!isTxInspectable(proto, tx, Direction.TO_SERVER) || !isTxInspectable(proto, tx, Direction.TO_CLIENT)) return false;
+      return this.matchDirection(entry, p, flow, proto, tx, p.direction);
+    }
+    if ((sig.flowFlags & FlowFlag.TO_CLIENT) === 0 && this.matchDirection(entry, p, flow, proto, tx, Direction.TO_SERVER)) return true;
+    if ((sig.flowFlags & FlowFlag.TO_SERVER) === 0 && this.matchDirection(entry, p, flow, proto, tx, Direction.TO_CLIENT)) return true;
+    return false;
+  }
+
+  private matchDirection(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction, direction: number): boolean {
+    const sig = entry.sig;
+    if ((this.directionMask & (1 << direction)) === 0) return false;
+    if (sig.isTransactional !== true && (entry.directionMask & (1 << direction)) === 0) return false;
+    this.readsBothMessages = entry.readsBothMessages;
+    if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0 && direction !== Direction.TO_SERVER) return false;
+    if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0 && direction !== Direction.TO_CLIENT) return false;
+    if (!isTxInspectable(proto, tx, direction)) return false;
+    if (!matchFlowAddresses(sig, p, flow, sig.isTransactional === true ? Direction.TO_SERVER : direction)) return false;
+    for (let i = 0; i < sig.packetMatches.length; i++) {
+      const m = sig.packetMatches[i] as PacketMatcher;
+      if (isTxMatcher(m)) {
+        if (!m.matchTx(tx, direction)) return false;
+      } else if (m.keyword === 'flow') {
+        // The `flow` options were checked against the transaction direction above.
+        continue;
+      } else if (!m.match(p, flow, this.ctx)) {
+        return false;
+      }
+    }
+    const required = entry.required;
+    if (required !== null) {
+      const list = this.buffersOf(proto, tx, required.buffer, direction);
+      let isFound = false;
+      for (let k = 0; k < list.length && !isFound; k++) isFound = containsPattern(list[k] as Uint8Array, required.pattern, required.isNocase);
+      if (!isFound) return false;
+    }
+    for (let i = 0; i < sig.buffers.length; i++) {
+      const inspection = sig.buffers[i] as Signature['buffers'][number];
+      if (inspection.buffer === PKT_DATA) {
+        // The payload of this packet, or the stream bytes the parser got
+        // last in this direction (in IDS mode the parser reads them on the
+        // peer's ACK, before this packet).
+        const hasPayload = p.payloadOffset >= 0 && p.payloadLength > 0;
+        if (hasPayload && inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) continue;
+        const fed = this.fedData[direction] ?? null;
+        if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
+        return false;
+      }
+      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
+      let isMatch = false;
+      for (let k = 0; k < list.length && !isMatch; k++) {
+        const bytes = list[k] as Uint8Array;
+        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
+      }
+      if (!isMatch) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Returns the buffers of `name` for a transaction direction. For a rule
+   * that reads both messages, an HTTP buffer of the other message (a
+   * request buffer in a response rule) comes from that message.
+   */
+  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number): readonly Uint8Array[] {
+    switch (proto) {
+      case AppProto.HTTP: {
+        const h = tx as HttpTransaction;
+        let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
+        if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
+          bytes = getHttpBuffer(h, name, 1 - direction);
+        }
+        return this.one(bytes);
+      }
+      case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
+      case AppProto.TLS: {
+        const list = getTlsBuffers(tx as TlsTransaction, name, direction);
+        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+      }
+      case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
+      default: return EMPTY_LIST;
+    }
+  }
+
+  private one(bytes: Uint8Array | null): readonly Uint8Array[] {
+    if (bytes === null) return EMPTY_LIST;
+    this.single[0] = bytes;
+    return this.single;
+  }
+}
+
+function v4Of(addr: Uint8Array): number {
+  return (((addr[0] as number) << 24) | ((addr[1] as number) << 16) | ((addr[2] as number) << 8) | (addr[3] as number)) >>> 0;
+}
+
+function matchAddress(m: AddressMatcher, flow: Flow, addr: Uint8Array): boolean {
+  if (m.isAny) return true;
+  return flow.ipVersion === 4 ? m.matchV4(v4Of(addr)) : m.matchV6(addr);
+}
+
+/**
+ * Checks the rule header against the flow's endpoints in the order of
+ * the transaction direction (client to server for requests), also when
+ * the current packet travels the other way (the flow-end pseudo packet).
+ */
+function matchFlowAddresses(sig: Signature, p: Packet, flow: Flow, direction: number): boolean {
+  if (direction === p.direction) return matchHeaderAddresses(sig, p);
+  const isToServer = direction === Direction.TO_SERVER;
+  const src = isToServer ? flow.clientAddr : flow.serverAddr;
+  const dst = isToServer ? flow.serverAddr : flow.clientAddr;
+  const srcPort = isToServer ? flow.clientPort : flow.serverPort;
+  const dstPort = isToServer ? flow.serverPort : flow.clientPort;
+  const portsAny = sig.srcPorts.isAny && sig.dstPorts.isAny;
+  if (matchAddress(sig.src, flow, src) && matchAddress(sig.dst, flow, dst)
+    && (portsAny || (sig.srcPorts.match(srcPort) && sig.dstPorts.match(dstPort)))) return true;
+  if (sig.direction !== RuleDirection.BOTH) return false;
+  return matchAddress(sig.src, flow, dst) && matchAddress(sig.dst, flow, src)
+    && (portsAny || (sig.srcPorts.match(dstPort) && sig.dstPorts.match(srcPort)));
+}
