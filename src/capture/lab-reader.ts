@@ -19,6 +19,7 @@ interface RecordSummary {
   capturedLength: number;
   originalLength: number;
   hwProtocol: number;
+  hook: number;
   packetType: number;
   skbInfo: number;
   timestampUs: number;
@@ -43,6 +44,7 @@ function remember(batch: PacketBatch, verdict: string): void {
     capturedLength: batch.capturedLength,
     originalLength: batch.originalLength,
     hwProtocol: batch.hwProtocol,
+    hook: batch.hook,
     packetType: batch.packetType,
     skbInfo: batch.skbInfo,
     timestampUs: batch.timestampUs(),

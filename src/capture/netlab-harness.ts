@@ -110,6 +110,7 @@ export interface LabSummary {
     capturedLength: number;
     originalLength: number;
     hwProtocol: number;
+    hook: number;
     packetType: number;
     skbInfo: number;
     timestampUs: number;
