@@ -4,15 +4,20 @@
  * queue or socket is open, reads until stdin sends "stop" or the time limit
  * passes, then prints one JSON summary line and exits.
  *
- *   nfqueue NUM accept|drop-marker MARKER LIMIT_MS
+ *   nfqueue NUM accept|drop-marker|repeat-marker MARKER LIMIT_MS [no-gso]
+ *
+ * drop-marker drops packets that contain MARKER; repeat-marker sends them
+ * through the hook again with mark 0x1 (NF_REPEAT).
  *   afpacket IFACE LIMIT_MS
  */
 import { AfPacketCapture } from './af-packet.js';
 import { NfQueue, readNfQueueKernelStats, Verdict } from './nfqueue.js';
-import type { PacketBatch } from './native-addon.js';
+import { SkbInfo, type PacketBatch } from './native-addon.js';
 
 /** Records kept in the summary; later packets are only counted. */
 const MAX_SUMMARY_RECORDS = 200;
+/** Mark that repeat-marker gives the packets it repeats. */
+const REPEAT_MARK = 0x1;
 
 interface RecordSummary {
   id: number;
@@ -32,6 +37,9 @@ const records: RecordSummary[] = [];
 let stopRequested = false;
 let packets = 0;
 let dropped = 0;
+/** Largest packet seen and the packets that carried the NFQA_SKB_INFO GSO flag. */
+let maxCapturedLength = 0;
+let gsoPackets = 0;
 
 process.stdin.on('data', (chunk) => {
   if (chunk.toString().includes('stop')) stopRequested = true;
@@ -53,8 +61,8 @@ function remember(batch: PacketBatch, verdict: string): void {
   });
 }
 
-function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: number): void {
-  const queue = new NfQueue(queueNum, { batchBytes: 1 << 20 });
+function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: number, gso: boolean): void {
+  const queue = new NfQueue(queueNum, { batchBytes: 1 << 20, gso });
   const deadline = Date.now() + limitMs;
   const startedAt = Date.now();
   let kernelStats = readNfQueueKernelStats();
@@ -66,7 +74,7 @@ function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: num
       const elapsedMs = Date.now() - startedAt;
       const stats = queue.stats();
       queue.close();
-      process.stdout.write(JSON.stringify({ packets, dropped, elapsedMs, stats, kernelStats, records }) + '\n');
+      process.stdout.write(JSON.stringify({ packets, dropped, maxCapturedLength, gsoPackets, elapsedMs, stats, kernelStats, records }) + '\n');
       process.exit(0);
     }
     const count = queue.read(20);
@@ -74,15 +82,22 @@ function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: num
     let maxId = -1;
     while (batch.next()) {
       packets++;
-      const isMarked = action === 'drop-marker' && Buffer.from(batch.data()).includes(marker);
-      if (isMarked) {
+      if (batch.capturedLength > maxCapturedLength) maxCapturedLength = batch.capturedLength;
+      if ((batch.skbInfo & SkbInfo.GSO) !== 0) gsoPackets++;
+      const isMarked = action !== 'accept' && Buffer.from(batch.data()).includes(marker);
+      if (isMarked && action === 'repeat-marker') {
+        queue.setVerdict(batch.id, Verdict.REPEAT, REPEAT_MARK);
+        remember(batch, 'repeat');
+      } else if (isMarked) {
         queue.setVerdict(batch.id, Verdict.DROP);
         dropped++;
+        remember(batch, 'drop');
+      } else {
+        remember(batch, 'accept');
       }
-      remember(batch, isMarked ? 'drop' : 'accept');
       maxId = batch.id;
     }
-    // Packets dropped above already have their verdict; the batch accepts the rest.
+    // Packets dropped or repeated above already have their verdict; the batch accepts the rest.
     if (count > 0) queue.setVerdictBatch(maxId, Verdict.ACCEPT);
     setImmediate(step);
   };
@@ -113,10 +128,10 @@ function runAfPacket(interfaceName: string, limitMs: number): void {
 }
 
 if (mode === 'nfqueue') {
-  runQueue(Number(target), rest[0] ?? 'accept', Buffer.from(rest[1] ?? ''), Number(rest[2] ?? 10_000));
+  runQueue(Number(target), rest[0] ?? 'accept', Buffer.from(rest[1] ?? ''), Number(rest[2] ?? 10_000), rest[3] !== 'no-gso');
 } else if (mode === 'afpacket') {
   runAfPacket(target ?? '', Number(rest[0] ?? 10_000));
 } else {
-  process.stderr.write('usage: lab-reader.js nfqueue NUM accept|drop-marker MARKER LIMIT_MS | afpacket IFACE LIMIT_MS\n');
+  process.stderr.write('usage: lab-reader.js nfqueue NUM accept|drop-marker|repeat-marker MARKER LIMIT_MS [no-gso] | afpacket IFACE LIMIT_MS\n');
   process.exit(2);
 }

@@ -102,6 +102,8 @@ export class LabReader {
 export interface LabSummary {
   packets: number;
   dropped: number;
+  maxCapturedLength?: number;
+  gsoPackets?: number;
   elapsedMs?: number;
   stats: Record<string, number>;
   kernelStats?: { queueNum: number; queueDropped: number; userDropped: number; idSequence: number }[];

@@ -55,12 +55,65 @@ send();`;
 
 const skipReason = labSkipReason();
 
+const TCP_PORT = 8080;
+const TCP_BYTES = 2 * 1024 * 1024;
+
+// Counts the bytes of one TCP connection and prints the total when it ends.
+const TCP_SERVER = `const server = require('net').createServer((socket) => {
+  let total = 0;
+  socket.on('data', (chunk) => { total += chunk.length; });
+  socket.on('end', () => { process.stdout.write('received ' + total + '\\n'); process.exit(0); });
+});
+server.listen(${TCP_PORT}, '203.0.113.2', () => process.stdout.write('ready\\n'));
+setTimeout(() => process.exit(1), 8000);`;
+
+// Sends TCP_BYTES in 64 KiB writes, then closes the connection.
+const TCP_CLIENT = `const socket = require('net').connect(${TCP_PORT}, '203.0.113.2', () => {
+  const chunk = Buffer.alloc(65536, 0x61);
+  for (let i = 0; i < ${TCP_BYTES} / 65536; i++) socket.write(chunk);
+  socket.end();
+});
+setTimeout(() => process.exit(1), 8000);`;
+
+/** Sends TCP_BYTES over one TCP connection from cli to srv and returns the server's output. */
+async function transferTcp(lab: NetLab): Promise<string> {
+  const server = lab.spawn('srv', [process.execPath, '-e', TCP_SERVER]);
+  let serverOutput = '';
+  server.stdout.on('data', (chunk: Buffer) => {
+    serverOutput += chunk.toString();
+  });
+  const serverExited = new Promise((resolve) => server.on('exit', resolve));
+  for (let i = 0; i < 50 && !serverOutput.includes('ready\n'); i++) await sleep(20);
+  lab.exec('cli', [process.execPath, '-e', TCP_CLIENT], 10_000);
+  const timer = setTimeout(() => server.kill('SIGTERM'), 5_000);
+  await serverExited;
+  clearTimeout(timer);
+  return serverOutput;
+}
+
+/** Sends the datagrams of UDP_CLIENT from cli to srv and returns the lines the server received. */
+async function exchangeUdp(lab: NetLab): Promise<string[]> {
+  const server = lab.spawn('srv', [process.execPath, '-e', UDP_SERVER]);
+  let serverOutput = '';
+  server.stdout.on('data', (chunk: Buffer) => {
+    serverOutput += chunk.toString();
+  });
+  const serverExited = new Promise((resolve) => server.on('exit', resolve));
+  for (let i = 0; i < 50 && !serverOutput.includes('ready\n'); i++) await sleep(20);
+  lab.exec('cli', [process.execPath, '-e', UDP_CLIENT], 10_000);
+  await sleep(300);
+  server.kill('SIGTERM');
+  await serverExited;
+  return serverOutput.split('\n').filter((line) => line !== '' && line !== 'ready');
+}
+
 describe('nfqueue in namespace lab', { skip: skipReason ?? false }, () => {
   const lab = new NetLab('kq');
   let summary: LabSummary;
   let pingOutput = '';
   let pingStatus: number | null = null;
   let serverLines: string[] = [];
+  let tcpOutput = '';
 
   before(async () => {
     lab.teardown();
@@ -74,18 +127,8 @@ describe('nfqueue in namespace lab', { skip: skipReason ?? false }, () => {
       pingStatus = ping.status;
       pingOutput = ping.stdout;
 
-      const server = lab.spawn('srv', [process.execPath, '-e', UDP_SERVER]);
-      let serverOutput = '';
-      server.stdout.on('data', (chunk: Buffer) => {
-        serverOutput += chunk.toString();
-      });
-      const serverExited = new Promise((resolve) => server.on('exit', resolve));
-      for (let i = 0; i < 50 && !serverOutput.includes('ready\n'); i++) await sleep(20);
-      lab.exec('cli', [process.execPath, '-e', UDP_CLIENT], 10_000);
-      await sleep(300);
-      server.kill('SIGTERM');
-      await serverExited;
-      serverLines = serverOutput.split('\n').filter((line) => line !== '' && line !== 'ready');
+      serverLines = await exchangeUdp(lab);
+      tcpOutput = await transferTcp(lab);
     } finally {
       summary = await reader.stop();
     }
@@ -93,6 +136,17 @@ describe('nfqueue in namespace lab', { skip: skipReason ?? false }, () => {
 
   after(() => {
     lab.teardown();
+  });
+
+  test('tcp transfer passes whole', () => {
+    assert.match(tcpOutput, new RegExp(`received ${TCP_BYTES}\\b`));
+  });
+
+  test('gso packets arrive whole', () => {
+    // With NFQA_CFG_F_GSO the kernel queues segmentation-offload packets
+    // unsplit, so some exceed the 1500-byte MTU of the lab's veths.
+    assert.ok((summary.maxCapturedLength ?? 0) > 1500, `largest packet ${summary.maxCapturedLength}`);
+    assert.ok((summary.gsoPackets ?? 0) > 0);
   });
 
   test('accept lets ping through', () => {
@@ -153,5 +207,50 @@ describe('nfqueue in namespace lab', { skip: skipReason ?? false }, () => {
     assert.equal(queue.idSequence, summary.packets);
     assert.equal(summary.stats.enobufs, 0);
     assert.equal(summary.stats.verdictErrors, 0);
+  });
+});
+
+describe('nfqueue repeat with mark', { skip: skipReason ?? false }, () => {
+  const lab = new NetLab('kr');
+  let summary: LabSummary;
+  let serverLines: string[] = [];
+  let markRuleOutput = '';
+
+  before(async () => {
+    lab.teardown();
+    lab.setup();
+    // A repeated packet passes the forward hook again: this rule, before the
+    // queue rule, drops the ones that came back with mark 0x1.
+    const markRule = lab.exec('ips', ['iptables-nft', '-A', 'FORWARD', '-m', 'mark', '--mark', '0x1/0x1', '-j', 'DROP']);
+    assert.equal(markRule.status, 0, markRule.stderr);
+    const rule = lab.exec('ips', ['iptables-nft', '-A', 'FORWARD', '-j', 'NFQUEUE', '--queue-num', String(QUEUE_NUM), '--queue-bypass']);
+    assert.equal(rule.status, 0, rule.stderr);
+
+    const reader = await lab.startReader('ips', ['nfqueue', String(QUEUE_NUM), 'repeat-marker', MARKER, '15000']);
+    try {
+      serverLines = await exchangeUdp(lab);
+    } finally {
+      summary = await reader.stop();
+    }
+    markRuleOutput = lab.exec('ips', ['iptables-nft', '-L', 'FORWARD', '-v', '-x', '-n']).stdout;
+  });
+
+  after(() => {
+    lab.teardown();
+  });
+
+  test('repeated packets meet mark rule', () => {
+    assert.deepEqual(serverLines.sort(), ['plain-1', 'plain-2', 'plain-3']);
+    // iptables -L -v -x: the first column of the DROP rule is its packet count.
+    const dropLine = markRuleOutput.split('\n').find((line) => /\bDROP\b/.test(line) && /mark match 0x1\/0x1/.test(line));
+    assert.ok(dropLine !== undefined, markRuleOutput);
+    assert.equal(Number(dropLine.trim().split(/\s+/)[0]), 3);
+  });
+
+  test('each marked packet queued once', () => {
+    const repeated = summary.records.filter((r) => r.verdict === 'repeat');
+    assert.equal(repeated.length, 3);
+    const udp = summary.records.filter((r) => parseInt(r.hex.slice(18, 20), 16) === UDP);
+    assert.equal(udp.length, 6);
   });
 });
