@@ -97,7 +97,7 @@ AfPacket::~AfPacket() {
 
 // read(buffer, timeoutMs) -> number of records written, or -errno.
 // Waits up to timeoutMs (0: do not wait, -1: forever) for the first frame,
-// then reads what the socket holds until the buffer has no room for a
+// then reads the queued frames until the buffer has no room for a
 // full-size record. Frames are received straight into the caller's buffer.
 Napi::Value AfPacket::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -50,7 +50,7 @@ bool OptionBool(Napi::Object options, const char* key, bool fallback) {
 
 // Reads NFQA_CAP_LEN, the packet length before the copy range cut it.
 // libnetfilter_queue 1.0.5 has no getter for it, so this reads the parsed
-// attribute table that its private struct nfq_data holds as its only member.
+// attribute table that its private struct nfq_data has as its only member.
 uint32_t OriginalLength(nfq_data* data, uint32_t captured) {
   nfattr** attributes = *reinterpret_cast<nfattr***>(data);
   nfattr* cap_len = attributes[NFQA_CAP_LEN - 1];
@@ -194,7 +194,7 @@ int NfQueue::CopyPacket(nfq_data* data) {
 
 // read(buffer, timeoutMs) -> number of records written, or -errno.
 // Waits up to timeoutMs (0: do not wait, -1: forever) for the first packet,
-// then drains what the socket holds without waiting, until the buffer is full.
+// then drains the queued messages without waiting, until the buffer is full.
 Napi::Value NfQueue::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (handle_ == nullptr) {

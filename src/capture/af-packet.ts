@@ -14,7 +14,7 @@ export const PacketType = {
   OUTGOING: 4,
 } as const;
 
-/** Default batch buffer: 4 MiB holds 64 full-size (64 KiB) records. */
+/** Default batch buffer: 4 MiB fits 64 full-size (64 KiB) records. */
 export const DEFAULT_AF_PACKET_BATCH_BYTES = 4 * 1024 * 1024;
 
 export interface AfPacketOptions extends NativeAfPacketOptions {
@@ -24,7 +24,7 @@ export interface AfPacketOptions extends NativeAfPacketOptions {
 
 /**
  * A capture on one interface. Frames sent and received by the interface
- * both arrive (`batch.packetType` tells them apart). `read` blocks the
+ * both arrive and `batch.packetType` distinguishes them. `read` blocks the
  * calling thread for up to `timeoutMs` in poll(2); `read(0)` never blocks.
  */
 export class AfPacketCapture {

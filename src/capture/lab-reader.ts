@@ -4,10 +4,11 @@
  * queue or socket is open, reads until stdin sends "stop" or the time limit
  * passes, then prints one JSON summary line and exits.
  *
- *   nfqueue NUM accept|drop-marker|repeat-marker MARKER LIMIT_MS [no-gso]
+ *   nfqueue NUM accept|drop-marker|repeat-marker|stall MARKER LIMIT_MS [FLAG...]
  *
  * drop-marker drops packets that contain MARKER; repeat-marker sends them
- * through the hook again with mark 0x1 (NF_REPEAT).
+ * through the hook again with mark 0x1 (NF_REPEAT); stall binds the queue
+ * and never reads it. FLAGs: no-gso, fail-open, max-length=N.
  *   afpacket IFACE LIMIT_MS
  */
 import { AfPacketCapture } from './af-packet.js';
@@ -61,8 +62,14 @@ function remember(batch: PacketBatch, verdict: string): void {
   });
 }
 
-function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: number, gso: boolean): void {
-  const queue = new NfQueue(queueNum, { batchBytes: 1 << 20, gso });
+function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: number, flags: string[]): void {
+  const maxLengthFlag = flags.find((flag) => flag.startsWith('max-length='));
+  const queue = new NfQueue(queueNum, {
+    batchBytes: 1 << 20,
+    gso: !flags.includes('no-gso'),
+    failOpen: flags.includes('fail-open'),
+    maxLength: maxLengthFlag === undefined ? 4096 : Number(maxLengthFlag.slice('max-length='.length)),
+  });
   const deadline = Date.now() + limitMs;
   const startedAt = Date.now();
   let kernelStats = readNfQueueKernelStats();
@@ -76,6 +83,10 @@ function runQueue(queueNum: number, action: string, marker: Buffer, limitMs: num
       queue.close();
       process.stdout.write(JSON.stringify({ packets, dropped, maxCapturedLength, gsoPackets, elapsedMs, stats, kernelStats, records }) + '\n');
       process.exit(0);
+    }
+    if (action === 'stall') {
+      setTimeout(step, 20);
+      return;
     }
     const count = queue.read(20);
     const batch = queue.batch;
@@ -128,10 +139,10 @@ function runAfPacket(interfaceName: string, limitMs: number): void {
 }
 
 if (mode === 'nfqueue') {
-  runQueue(Number(target), rest[0] ?? 'accept', Buffer.from(rest[1] ?? ''), Number(rest[2] ?? 10_000), rest[3] !== 'no-gso');
+  runQueue(Number(target), rest[0] ?? 'accept', Buffer.from(rest[1] ?? ''), Number(rest[2] ?? 10_000), rest.slice(3));
 } else if (mode === 'afpacket') {
   runAfPacket(target ?? '', Number(rest[0] ?? 10_000));
 } else {
-  process.stderr.write('usage: lab-reader.js nfqueue NUM accept|drop-marker|repeat-marker MARKER LIMIT_MS [no-gso] | afpacket IFACE LIMIT_MS\n');
+  process.stderr.write('usage: lab-reader.js nfqueue NUM accept|drop-marker|repeat-marker|stall MARKER LIMIT_MS [FLAG...] | afpacket IFACE LIMIT_MS\n');
   process.exit(2);
 }

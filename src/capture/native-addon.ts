@@ -8,14 +8,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CaptureError, ErrorCode } from '../core/errors.js';
 
-/** Where node-gyp puts the addon, relative to this file in dist/src/capture/. */
+/** Path of the addon that node-gyp builds, resolved from this file in dist/src/capture/. */
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/kapu_native.node', import.meta.url));
 
 /** Options of the addon's NfQueue constructor. */
 export interface NativeNfQueueOptions {
   /** Bytes of each packet copied to user space (1 to 65535, default 65535). */
   copyBytes?: number;
-  /** Packets the kernel holds for this queue before it drops (or accepts, with failOpen); default 4096. */
+  /** Packets waiting for a verdict at most; past it the kernel drops new packets (or accepts them, with failOpen). Default 4096. */
   maxLength?: number;
   /** Netlink socket receive buffer in bytes; default 8 MiB. */
   receiveBufferBytes?: number;

@@ -254,3 +254,48 @@ describe('nfqueue repeat with mark', { skip: skipReason ?? false }, () => {
     assert.equal(udp.length, 6);
   });
 });
+
+describe('nfqueue full queue', { skip: skipReason ?? false }, () => {
+  const lab = new NetLab('kf');
+  // The reader binds the queue and never reads it, so the queue stays full
+  // after its first MAX_LENGTH packets; the kernel drops those when the
+  // queue closes.
+  const MAX_LENGTH = 2;
+  let failClosedReceived = -1;
+  let failOpenReceived = -1;
+
+  /** Pings 6 times through a stalled queue and returns the replies received. */
+  async function pingThroughStalledQueue(flags: string[]): Promise<number> {
+    const reader = await lab.startReader('ips', ['nfqueue', String(QUEUE_NUM), 'stall', MARKER, '15000', `max-length=${MAX_LENGTH}`, ...flags]);
+    try {
+      const ping = lab.exec('cli', ['ping', '-c', '6', '-i', '0.2', '-W', '1', '203.0.113.2'], 10_000);
+      const match = /(\d+) received/.exec(ping.stdout);
+      return match === null ? -1 : Number(match[1]);
+    } finally {
+      await reader.stop();
+    }
+  }
+
+  before(async () => {
+    lab.teardown();
+    lab.setup();
+    const rule = lab.exec('ips', ['iptables-nft', '-A', 'FORWARD', '-j', 'NFQUEUE', '--queue-num', String(QUEUE_NUM), '--queue-bypass']);
+    assert.equal(rule.status, 0, rule.stderr);
+    failClosedReceived = await pingThroughStalledQueue([]);
+    failOpenReceived = await pingThroughStalledQueue(['fail-open']);
+  });
+
+  after(() => {
+    lab.teardown();
+  });
+
+  test('full queue drops by default', () => {
+    assert.equal(failClosedReceived, 0);
+  });
+
+  test('full queue accepts with fail-open', () => {
+    // The first two echo requests fill the queue and are lost; the other
+    // four requests and all replies pass while it is full.
+    assert.equal(failOpenReceived, 4);
+  });
+});

@@ -14,7 +14,7 @@ export const Verdict = {
   REPEAT: 4,
 } as const;
 
-/** Default batch buffer: 4 MiB holds 64 full-size (64 KiB) records or thousands of small ones. */
+/** Default batch buffer: 4 MiB fits 64 full-size (64 KiB) records or thousands of small ones. */
 export const DEFAULT_NFQUEUE_BATCH_BYTES = 4 * 1024 * 1024;
 
 export interface NfQueueOptions extends NativeNfQueueOptions {
@@ -24,7 +24,7 @@ export interface NfQueueOptions extends NativeNfQueueOptions {
 
 /**
  * One bound queue. Call `read(timeoutMs)`, walk `batch` with `batch.next()`,
- * and send a verdict for every packet id: the kernel holds each packet
+ * and send a verdict for every packet id: the kernel keeps each packet
  * until its verdict arrives.
  *
  * `read` blocks the calling thread for up to `timeoutMs` in poll(2), so a
