@@ -4,7 +4,9 @@
 // A read call fills the caller's buffer with records back to back. Each
 // record is a 40-byte header in host byte order (little-endian on the
 // platforms kapu builds for) followed by the captured bytes, padded with
-// zeros to a multiple of 8 bytes:
+// zeros to a multiple of 8 bytes. The timestamp is the kernel's when it
+// has one (always for AF_PACKET, rarely for forwarded NFQUEUE packets) and
+// the read time otherwise.
 //
 //   offset  size  field
 //        0     4  packet id (NFQUEUE id for verdicts; AF_PACKET sequence number)
