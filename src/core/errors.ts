@@ -10,6 +10,10 @@ export const ErrorCode = {
   CAPTURE_OPEN_FAILED: 'KAPU_ERR_CAPTURE_OPEN_FAILED',
   CAPTURE_BAD_FORMAT: 'KAPU_ERR_CAPTURE_BAD_FORMAT',
   CAPTURE_TRUNCATED: 'KAPU_ERR_CAPTURE_TRUNCATED',
+  /** The native addon for NFQUEUE and AF_PACKET is not built or does not load. */
+  CAPTURE_NATIVE_ADDON_MISSING: 'KAPU_ERR_CAPTURE_NATIVE_ADDON_MISSING',
+  /** A live capture or a queue cannot be opened or read. */
+  CAPTURE_LIVE_FAILED: 'KAPU_ERR_CAPTURE_LIVE_FAILED',
 
   // --- rules ---
   RULE_SYNTAX: 'KAPU_ERR_RULE_SYNTAX',
