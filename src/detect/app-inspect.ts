@@ -24,6 +24,9 @@ import { inspectBuffer, prepareInspection } from './inspect.js';
 import { ContentMatch } from './keywords/content.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { protoKindOf } from './rule-group.js';
+import { selectFastPattern } from './fast-pattern.js';
+import { MatcherCache } from './prefilter.js';
+import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
@@ -172,6 +175,8 @@ class TxSignature {
   readonly directionMask: number;
   /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
   readonly readsBothMessages: boolean;
+  /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
+  readonly directions: number;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
@@ -189,6 +194,10 @@ class TxSignature {
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
     else this.directionMask = BOTH_DIRECTIONS;
+    let flowDirections = BOTH_DIRECTIONS;
+    if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0) flowDirections &= 1 << Direction.TO_SERVER;
+    if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
+    this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
   }
 }
 
@@ -226,6 +235,8 @@ export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
   inspectionRecursionLimit?: number;
+  /** Evaluates only the candidates of the fast-pattern prefilter (default true); false evaluates every signature. */
+  isPrefiltered?: boolean;
 }
 
 /** Runs the transaction signatures over the transactions of each flow. */
@@ -250,7 +261,21 @@ export class AppInspector {
   private readsBothMessages: boolean;
   /** FlowAppState.lastFedData of the flow being inspected. */
   private fedData: readonly (Uint8Array | null)[];
+  /** Prefilters by protocol, indexed by direction; none when the prefilter is off. */
+  private readonly prefilters: Map<string, TxPrefilter[]>;
+  private readonly matchers: MatcherCache;
+  /** candidateMark[position] === mark when the signature at that position is a candidate of the current transaction. */
+  private readonly candidateMark: Uint32Array;
+  /** Positions of the current transaction's candidates. */
+  private readonly candidates: Int32Array;
+  private mark: number;
+  /** Pattern ids found by the current scan, and the mark of each id already found. */
+  private readonly patternHits: Int32Array;
+  private readonly patternSeen: Uint32Array;
+  private patternMark: number;
   matches: number;
+  /** Signature evaluations against a transaction (after the prefilter). */
+  evaluations: number;
 
   constructor(signatures: readonly Signature[], alertCapacity: number, options: AppInspectorOptions = {}) {
     this.skipped = [];
@@ -263,6 +288,9 @@ export class AppInspector {
     this.readsBothMessages = false;
     this.fedData = [null, null];
     this.matches = 0;
+    this.evaluations = 0;
+    this.mark = 0;
+    this.patternMark = 0;
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
@@ -280,6 +308,29 @@ export class AppInspector {
       }
       list.push(new TxSignature(sig, index, proto));
     });
+    this.matchers = new MatcherCache();
+    this.prefilters = new Map();
+    let maxList = 0;
+    for (const [proto, list] of this.byProto) {
+      maxList = Math.max(maxList, list.length);
+      if (options.isPrefiltered === false) continue;
+      const inputs = list.map((entry, position) => ({
+        position,
+        directions: entry.directions,
+        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+      }));
+      this.prefilters.set(proto, buildTxPrefilters(inputs, this.matchers));
+    }
+    this.candidateMark = new Uint32Array(maxList);
+    this.candidates = new Int32Array(maxList);
+    const maxPatterns = this.matchers.maxPatterns();
+    this.patternHits = new Int32Array(maxPatterns);
+    this.patternSeen = new Uint32Array(maxPatterns);
+  }
+
+  /** Returns the bytes held by the prefilter matchers. */
+  prefilterMemoryBytes(): number {
+    return this.matchers.memoryBytes();
   }
 
   private checkRunnable(sig: Signature): boolean {
@@ -322,13 +373,16 @@ export class AppInspector {
     this.ctx.beginPacket();
     this.isFlowEnd = isFlowEnd;
     this.fedData = state.lastFedData;
+    const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
     const txs = state.transactions();
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
       let matched = state.matchedSigs.get(tx);
-      for (let s = 0; s < sigs.length; s++) {
-        const entry = sigs[s] as TxSignature;
+      const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
+      for (let c = 0; c < count; c++) {
+        const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
         if (matched !== undefined && matched[entry.index] === 1) continue;
+        this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
@@ -339,6 +393,59 @@ export class AppInspector {
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
     }
+  }
+
+  /**
+   * Puts in `candidates` the positions of the signatures worth evaluating
+   * on `tx` in `direction`, ascending: those without fast pattern, and
+   * those whose fast pattern occurs in an instance of its buffer. The
+   * buffers are read as a signature that reads both messages would read
+   * them, so no signature misses the bytes it inspects. Returns their count.
+   */
+  private collectCandidates(prefilter: TxPrefilter, proto: string, tx: AppTransaction, direction: number): number {
+    const marks = this.candidateMark;
+    const list = this.candidates;
+    const always = prefilter.always;
+    let mark = ++this.mark;
+    if (mark === 0xffffffff) {
+      marks.fill(0);
+      mark = this.mark = 1;
+    }
+    let count = 0;
+    for (let i = 0; i < always.length; i++) {
+      const s = always[i] as number;
+      marks[s] = mark;
+      list[count++] = s;
+    }
+    const alwaysCount = count;
+    this.readsBothMessages = true;
+    for (let f = 0; f < prefilter.buffers.length; f++) {
+      const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
+      const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+      if (instances.length === 0) continue;
+      let patternMark = ++this.patternMark;
+      if (patternMark === 0xffffffff) {
+        this.patternSeen.fill(0);
+        patternMark = this.patternMark = 1;
+      }
+      let hitCount = 0;
+      for (let k = 0; k < instances.length; k++) {
+        const bytes = instances[k] as Uint8Array;
+        hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+      }
+      for (let h = 0; h < hitCount; h++) {
+        const pattern = this.patternHits[h] as number;
+        const end = buffer.sigStart[pattern + 1] as number;
+        for (let k = buffer.sigStart[pattern] as number; k < end; k++) {
+          const s = buffer.sigs[k] as number;
+          if (marks[s] === mark) continue;
+          marks[s] = mark;
+          list[count++] = s;
+        }
+      }
+    }
+    if (count > alwaysCount) sortPositions(list, count);
+    return count;
   }
 
   /** Applies a match: post-match keywords, threshold, alert. Returns true when a pass rule ends inspection. */
@@ -482,6 +589,10 @@ export class AppInspector {
     this.single[0] = bytes;
     return this.single;
   }
+}
+
+function isAppBuffer(buffer: string): boolean {
+  return BUFFER_PROTOCOLS.has(buffer);
 }
 
 function v4Of(addr: Uint8Array): number {
