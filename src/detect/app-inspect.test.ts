@@ -79,7 +79,8 @@ test('transactional header loads', () => {
 /** One transaction exchange: a request, and the response when there is one. */
 interface Exchange {
   request: string;
-  response?: string;
+  /** The response, or its pieces, each fed and inspected on its own. */
+  response?: string | readonly string[];
 }
 
 function latin1(text: string): Uint8Array {
@@ -108,7 +109,8 @@ function inspectHttp(inspector: AppInspector, exchanges: readonly Exchange[]): n
   };
   for (const exchange of exchanges) {
     feed(Direction.TO_SERVER, exchange.request, toServer);
-    if (exchange.response !== undefined) feed(Direction.TO_CLIENT, exchange.response, toClient);
+    const pieces = typeof exchange.response === 'string' ? [exchange.response] : exchange.response ?? [];
+    for (const piece of pieces) feed(Direction.TO_CLIENT, piece, toClient);
   }
   return sids;
 }
@@ -251,4 +253,23 @@ test('prefilter keeps full-evaluation alerts', () => {
     full += without.evaluations;
   });
   assert.ok(prefiltered < full, `${prefiltered} evaluations with the prefilter, ${full} without`);
+});
+
+test('body pattern across pieces matches', () => {
+  const rules = 'alert http any any -> any any (file.data; content:"secret-token"; sid:30;)\n';
+  const body = 'x'.repeat(40) + 'secret-token' + 'y'.repeat(8);
+  const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
+  const exchange: Exchange = { request: 'GET / HTTP/1.1\r\nHost: a.test\r\n\r\n', response: [head + body.slice(0, 44), body.slice(44)] };
+  const inspector = new AppInspector(load(rules), 15);
+  assert.deepEqual(inspectHttp(inspector, [exchange]), [30]);
+  // The first piece ends inside the pattern: only the second inspection evaluates the rule.
+  assert.equal(inspector.evaluations, 1);
+  // Without the prefilter the request and both response inspections evaluate it, so the first piece was inspectable.
+  const full = new AppInspector(load(rules), 15, { isPrefiltered: false });
+  assert.deepEqual(inspectHttp(full, [exchange]), [30]);
+  assert.equal(full.evaluations, 3);
+  const absent = new AppInspector(load(rules), 15);
+  const other: Exchange = { request: exchange.request, response: [head + 'z'.repeat(44), 'z'.repeat(body.length - 44)] };
+  assert.deepEqual(inspectHttp(absent, [other]), []);
+  assert.equal(absent.evaluations, 0);
 });

@@ -201,6 +201,24 @@ class TxSignature {
   }
 }
 
+/** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
+const HTTP_APPEND_ONLY_BUFFERS: ReadonlySet<string> = new Set([HttpBuffer.REQUEST_BODY, HttpBuffer.RESPONSE_BODY, HttpBuffer.FILE_DATA]);
+
+/** Saved prefilter scan of one buffer of one transaction, so bytes scanned before are not scanned again. */
+class BufferScan {
+  /** The bytes scanned last; an HTTP buffer that is final keeps its object. */
+  bytes: Uint8Array | null;
+  scannedLength: number;
+  /** Pattern ids found so far. */
+  readonly hits: number[];
+
+  constructor() {
+    this.bytes = null;
+    this.scannedLength = 0;
+    this.hits = [];
+  }
+}
+
 /** Transaction facts of the alerts that `inspect` queued, by position after `firstAlert`. */
 export class TxAlertFacts {
   readonly txIds: Int32Array;
@@ -273,6 +291,9 @@ export class AppInspector {
   private readonly patternHits: Int32Array;
   private readonly patternSeen: Uint32Array;
   private patternMark: number;
+  /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
+  private slotCount: number;
+  private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -291,6 +312,8 @@ export class AppInspector {
     this.evaluations = 0;
     this.mark = 0;
     this.patternMark = 0;
+    this.slotCount = 0;
+    this.scans = new WeakMap();
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
@@ -319,7 +342,11 @@ export class AppInspector {
         directions: entry.directions,
         fastPattern: selectFastPattern(entry.sig, isAppBuffer),
       }));
-      this.prefilters.set(proto, buildTxPrefilters(inputs, this.matchers));
+      const built = buildTxPrefilters(inputs, this.matchers);
+      for (const prefilter of built) {
+        for (let f = 0; f < prefilter.slots.length; f++) prefilter.slots[f] = this.slotCount++;
+      }
+      this.prefilters.set(proto, built);
     }
     this.candidateMark = new Uint32Array(maxList);
     this.candidates = new Int32Array(maxList);
@@ -421,20 +448,24 @@ export class AppInspector {
     this.readsBothMessages = true;
     for (let f = 0; f < prefilter.buffers.length; f++) {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
-      const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
-      if (instances.length === 0) continue;
-      let patternMark = ++this.patternMark;
-      if (patternMark === 0xffffffff) {
-        this.patternSeen.fill(0);
-        patternMark = this.patternMark = 1;
-      }
+      let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
-      for (let k = 0; k < instances.length; k++) {
-        const bytes = instances[k] as Uint8Array;
-        hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+      if (proto === AppProto.HTTP) {
+        const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
+        if (scan === null) continue;
+        hits = scan.hits;
+        hitCount = hits.length;
+      } else {
+        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        if (instances.length === 0) continue;
+        const patternMark = this.nextPatternMark();
+        for (let k = 0; k < instances.length; k++) {
+          const bytes = instances[k] as Uint8Array;
+          hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+        }
       }
       for (let h = 0; h < hitCount; h++) {
-        const pattern = this.patternHits[h] as number;
+        const pattern = hits[h] as number;
         const end = buffer.sigStart[pattern + 1] as number;
         for (let k = buffer.sigStart[pattern] as number; k < end; k++) {
           const s = buffer.sigs[k] as number;
@@ -446,6 +477,64 @@ export class AppInspector {
     }
     if (count > alwaysCount) sortPositions(list, count);
     return count;
+  }
+
+  private nextPatternMark(): number {
+    let patternMark = ++this.patternMark;
+    if (patternMark === 0xffffffff) {
+      this.patternSeen.fill(0);
+      patternMark = this.patternMark = 1;
+    }
+    return patternMark;
+  }
+
+  /**
+   * Scans the HTTP buffer of prefilter buffer `f` that the signatures read
+   * in `direction` (see buffersOf) and returns its saved scan, or null when
+   * the transaction has no such buffer yet. A final buffer, which keeps its
+   * object, is not scanned again, and a body only from where the last scan
+   * ended, less the overlap a pattern across the boundary needs.
+   */
+  private scanHttpBuffer(prefilter: TxPrefilter, f: number, tx: HttpTransaction, direction: number): BufferScan | null {
+    const name = (prefilter.buffers[f] as TxPrefilter['buffers'][number]).buffer;
+    let source = -1;
+    if (httpBufferReady(tx, name, direction, this.isFlowEnd) && getHttpBuffer(tx, name, direction) !== null) source = direction;
+    else if (httpBufferReady(tx, name, 1 - direction, this.isFlowEnd)) source = 1 - direction;
+    if (source < 0) return null;
+    const bytes = getHttpBuffer(tx, name, source);
+    if (bytes === null) return null;
+
+    let saved = this.scans.get(tx);
+    if (saved === undefined) {
+      saved = new Array<BufferScan | undefined>(this.slotCount * 2);
+      this.scans.set(tx, saved);
+    }
+    const key = (prefilter.slots[f] as number) * 2 + source;
+    let scan = saved[key];
+    if (scan === undefined) {
+      scan = new BufferScan();
+      saved[key] = scan;
+    }
+    if (scan.bytes === bytes) return scan;
+    let start = 0;
+    if (HTTP_APPEND_ONLY_BUFFERS.has(name) && scan.bytes !== null && bytes.length >= scan.scannedLength) {
+      if (bytes.length === scan.scannedLength) {
+        scan.bytes = bytes;
+        return scan;
+      }
+      start = Math.max(0, scan.scannedLength - (prefilter.overlaps[f] as number));
+    } else {
+      scan.hits.length = 0;
+    }
+    const patternMark = this.nextPatternMark();
+    const seen = this.patternSeen;
+    for (let h = 0; h < scan.hits.length; h++) seen[scan.hits[h] as number] = patternMark;
+    const matcher = (prefilter.buffers[f] as TxPrefilter['buffers'][number]).matcher;
+    const hitCount = matcher.scan(bytes, start, bytes.length - start, this.patternHits, 0, seen, patternMark);
+    for (let h = 0; h < hitCount; h++) scan.hits.push(this.patternHits[h] as number);
+    scan.bytes = bytes;
+    scan.scannedLength = bytes.length;
+    return scan;
   }
 
   /** Applies a match: post-match keywords, threshold, alert. Returns true when a pass rule ends inspection. */

@@ -26,11 +26,17 @@ export class TxPrefilter {
   readonly always: Int32Array;
   /** Number of signatures that can match in this direction. */
   readonly size: number;
+  /** Per buffer: the longest pattern length minus one, the bytes a rescan of grown data must repeat. */
+  readonly overlaps: Int32Array;
+  /** Per buffer: a number unique among the owner's prefilters, which its callers assign to key saved scans. */
+  readonly slots: Int32Array;
 
   constructor(buffers: readonly BufferPrefilter[], always: Int32Array, size: number) {
     this.buffers = buffers;
     this.always = always;
     this.size = size;
+    this.overlaps = Int32Array.from(buffers, (b) => Math.max(0, ...b.matcher.patternLengths) - 1);
+    this.slots = new Int32Array(buffers.length);
   }
 }
 
