@@ -24,6 +24,9 @@ import { inspectBuffer, prepareInspection } from './inspect.js';
 import { ContentMatch } from './keywords/content.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { protoKindOf } from './rule-group.js';
+import { selectFastPattern } from './fast-pattern.js';
+import { MatcherCache } from './prefilter.js';
+import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
@@ -172,6 +175,8 @@ class TxSignature {
   readonly directionMask: number;
   /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
   readonly readsBothMessages: boolean;
+  /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
+  readonly directions: number;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
@@ -189,6 +194,28 @@ class TxSignature {
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
     else this.directionMask = BOTH_DIRECTIONS;
+    let flowDirections = BOTH_DIRECTIONS;
+    if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0) flowDirections &= 1 << Direction.TO_SERVER;
+    if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
+    this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
+  }
+}
+
+/** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
+const HTTP_APPEND_ONLY_BUFFERS: ReadonlySet<string> = new Set([HttpBuffer.REQUEST_BODY, HttpBuffer.RESPONSE_BODY, HttpBuffer.FILE_DATA]);
+
+/** Saved prefilter scan of one buffer of one transaction, so bytes scanned before are not scanned again. */
+class BufferScan {
+  /** The bytes scanned last; an HTTP buffer that is final keeps its object. */
+  bytes: Uint8Array | null;
+  scannedLength: number;
+  /** Pattern ids found so far. */
+  readonly hits: number[];
+
+  constructor() {
+    this.bytes = null;
+    this.scannedLength = 0;
+    this.hits = [];
   }
 }
 
@@ -226,6 +253,8 @@ export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
   inspectionRecursionLimit?: number;
+  /** Evaluates only the candidates of the fast-pattern prefilter (default true); false evaluates every signature. */
+  isPrefiltered?: boolean;
 }
 
 /** Runs the transaction signatures over the transactions of each flow. */
@@ -250,7 +279,24 @@ export class AppInspector {
   private readsBothMessages: boolean;
   /** FlowAppState.lastFedData of the flow being inspected. */
   private fedData: readonly (Uint8Array | null)[];
+  /** Prefilters by protocol, indexed by direction; none when the prefilter is off. */
+  private readonly prefilters: Map<string, TxPrefilter[]>;
+  private readonly matchers: MatcherCache;
+  /** candidateMark[position] === mark when the signature at that position is a candidate of the current transaction. */
+  private readonly candidateMark: Uint32Array;
+  /** Positions of the current transaction's candidates. */
+  private readonly candidates: Int32Array;
+  private mark: number;
+  /** Pattern ids found by the current scan, and the mark of each id already found. */
+  private readonly patternHits: Int32Array;
+  private readonly patternSeen: Uint32Array;
+  private patternMark: number;
+  /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
+  private slotCount: number;
+  private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
   matches: number;
+  /** Signature evaluations against a transaction (after the prefilter). */
+  evaluations: number;
 
   constructor(signatures: readonly Signature[], alertCapacity: number, options: AppInspectorOptions = {}) {
     this.skipped = [];
@@ -263,6 +309,11 @@ export class AppInspector {
     this.readsBothMessages = false;
     this.fedData = [null, null];
     this.matches = 0;
+    this.evaluations = 0;
+    this.mark = 0;
+    this.patternMark = 0;
+    this.slotCount = 0;
+    this.scans = new WeakMap();
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
@@ -280,6 +331,33 @@ export class AppInspector {
       }
       list.push(new TxSignature(sig, index, proto));
     });
+    this.matchers = new MatcherCache();
+    this.prefilters = new Map();
+    let maxList = 0;
+    for (const [proto, list] of this.byProto) {
+      maxList = Math.max(maxList, list.length);
+      if (options.isPrefiltered === false) continue;
+      const inputs = list.map((entry, position) => ({
+        position,
+        directions: entry.directions,
+        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+      }));
+      const built = buildTxPrefilters(inputs, this.matchers);
+      for (const prefilter of built) {
+        for (let f = 0; f < prefilter.slots.length; f++) prefilter.slots[f] = this.slotCount++;
+      }
+      this.prefilters.set(proto, built);
+    }
+    this.candidateMark = new Uint32Array(maxList);
+    this.candidates = new Int32Array(maxList);
+    const maxPatterns = this.matchers.maxPatterns();
+    this.patternHits = new Int32Array(maxPatterns);
+    this.patternSeen = new Uint32Array(maxPatterns);
+  }
+
+  /** Returns the bytes held by the prefilter matchers. */
+  prefilterMemoryBytes(): number {
+    return this.matchers.memoryBytes();
   }
 
   private checkRunnable(sig: Signature): boolean {
@@ -322,13 +400,16 @@ export class AppInspector {
     this.ctx.beginPacket();
     this.isFlowEnd = isFlowEnd;
     this.fedData = state.lastFedData;
+    const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
     const txs = state.transactions();
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
       let matched = state.matchedSigs.get(tx);
-      for (let s = 0; s < sigs.length; s++) {
-        const entry = sigs[s] as TxSignature;
+      const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
+      for (let c = 0; c < count; c++) {
+        const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
         if (matched !== undefined && matched[entry.index] === 1) continue;
+        this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
@@ -339,6 +420,121 @@ export class AppInspector {
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
     }
+  }
+
+  /**
+   * Puts in `candidates` the positions of the signatures worth evaluating
+   * on `tx` in `direction`, ascending: those without fast pattern, and
+   * those whose fast pattern occurs in an instance of its buffer. The
+   * buffers are read as a signature that reads both messages would read
+   * them, so no signature misses the bytes it inspects. Returns their count.
+   */
+  private collectCandidates(prefilter: TxPrefilter, proto: string, tx: AppTransaction, direction: number): number {
+    const marks = this.candidateMark;
+    const list = this.candidates;
+    const always = prefilter.always;
+    let mark = ++this.mark;
+    if (mark === 0xffffffff) {
+      marks.fill(0);
+      mark = this.mark = 1;
+    }
+    let count = 0;
+    for (let i = 0; i < always.length; i++) {
+      const s = always[i] as number;
+      marks[s] = mark;
+      list[count++] = s;
+    }
+    const alwaysCount = count;
+    this.readsBothMessages = true;
+    for (let f = 0; f < prefilter.buffers.length; f++) {
+      const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
+      let hits: Int32Array | number[] = this.patternHits;
+      let hitCount = 0;
+      if (proto === AppProto.HTTP) {
+        const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
+        if (scan === null) continue;
+        hits = scan.hits;
+        hitCount = hits.length;
+      } else {
+        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        if (instances.length === 0) continue;
+        const patternMark = this.nextPatternMark();
+        for (let k = 0; k < instances.length; k++) {
+          const bytes = instances[k] as Uint8Array;
+          hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+        }
+      }
+      for (let h = 0; h < hitCount; h++) {
+        const pattern = hits[h] as number;
+        const end = buffer.sigStart[pattern + 1] as number;
+        for (let k = buffer.sigStart[pattern] as number; k < end; k++) {
+          const s = buffer.sigs[k] as number;
+          if (marks[s] === mark) continue;
+          marks[s] = mark;
+          list[count++] = s;
+        }
+      }
+    }
+    if (count > alwaysCount) sortPositions(list, count);
+    return count;
+  }
+
+  private nextPatternMark(): number {
+    let patternMark = ++this.patternMark;
+    if (patternMark === 0xffffffff) {
+      this.patternSeen.fill(0);
+      patternMark = this.patternMark = 1;
+    }
+    return patternMark;
+  }
+
+  /**
+   * Scans the HTTP buffer of prefilter buffer `f` that the signatures read
+   * in `direction` (see buffersOf) and returns its saved scan, or null when
+   * the transaction has no such buffer yet. A final buffer, which keeps its
+   * object, is not scanned again, and a body only from where the last scan
+   * ended, less the overlap a pattern across the boundary needs.
+   */
+  private scanHttpBuffer(prefilter: TxPrefilter, f: number, tx: HttpTransaction, direction: number): BufferScan | null {
+    const name = (prefilter.buffers[f] as TxPrefilter['buffers'][number]).buffer;
+    let source = -1;
+    if (httpBufferReady(tx, name, direction, this.isFlowEnd) && getHttpBuffer(tx, name, direction) !== null) source = direction;
+    else if (httpBufferReady(tx, name, 1 - direction, this.isFlowEnd)) source = 1 - direction;
+    if (source < 0) return null;
+    const bytes = getHttpBuffer(tx, name, source);
+    if (bytes === null) return null;
+
+    let saved = this.scans.get(tx);
+    if (saved === undefined) {
+      saved = new Array<BufferScan | undefined>(this.slotCount * 2);
+      this.scans.set(tx, saved);
+    }
+    const key = (prefilter.slots[f] as number) * 2 + source;
+    let scan = saved[key];
+    if (scan === undefined) {
+      scan = new BufferScan();
+      saved[key] = scan;
+    }
+    if (scan.bytes === bytes) return scan;
+    let start = 0;
+    if (HTTP_APPEND_ONLY_BUFFERS.has(name) && scan.bytes !== null && bytes.length >= scan.scannedLength) {
+      if (bytes.length === scan.scannedLength) {
+        scan.bytes = bytes;
+        return scan;
+      }
+      start = Math.max(0, scan.scannedLength - (prefilter.overlaps[f] as number));
+    } else {
+      scan.hits.length = 0;
+    }
+    const patternMark = this.nextPatternMark();
+    const seen = this.patternSeen;
+    for (let h = 0; h < scan.hits.length; h++) seen[scan.hits[h] as number] = patternMark;
+    const matcher = (prefilter.buffers[f] as TxPrefilter['buffers'][number]).matcher;
+    const hitCount = matcher.scan(bytes, start, bytes.length - start, this.patternHits, 0, seen, patternMark);
+    for (let h = 0; h < hitCount; h++) scan.hits.push(this.patternHits[h] as number);
+    scan.bytes = bytes;
+    scan.scannedLength = bytes.length;
+    return scan;
   }
 
   /** Applies a match: post-match keywords, threshold, alert. Returns true when a pass rule ends inspection. */
@@ -482,6 +678,10 @@ export class AppInspector {
     this.single[0] = bytes;
     return this.single;
   }
+}
+
+function isAppBuffer(buffer: string): boolean {
+  return BUFFER_PROTOCOLS.has(buffer);
 }
 
 function v4Of(addr: Uint8Array): number {
