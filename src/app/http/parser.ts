@@ -261,14 +261,9 @@ export class HttpMessageParser {
         this.chunkSizeLine(raw, contentLength);
         return;
       case State.CHUNK_DATA_END:
-        // The CRLF after chunk data. Anything else is a framing error:
-        // libhtp then takes the line as the next chunk size.
-        if (contentLength === 0) {
-          this.state = State.CHUNK_SIZE;
-          return;
-        }
+        // The CRLF after chunk data. As libhtp, anything before the LF
+        // is dropped.
         this.state = State.CHUNK_SIZE;
-        this.chunkSizeLine(raw, contentLength);
         return;
     }
   }
@@ -353,28 +348,34 @@ export class HttpMessageParser {
   }
 
   /**
-   * Reads a chunk-size line: hex digits, then optional whitespace and
-   * chunk extensions after ';' (RFC 9112 section 7.1.1). A line without
-   * hex digits, or a size past 2^53, is invalid: the rest of the
-   * direction is then read as body until close.
+   * Reads a chunk-size line the way libhtp does, which is looser than
+   * RFC 9112 section 7.1: leading CR, LF, SP, HT, VT and FF are skipped,
+   * an empty line is ignored (the next line is read as the size), and
+   * whatever follows the hex digits is dropped; ';' there is a chunk
+   * extension. A line without hex digits, or a size past 2^31-1, is
+   * invalid: the rest of the direction is then read as body until close.
    */
   private chunkSizeLine(raw: Uint8Array, length: number): void {
     let i = 0;
-    while (i < length && (raw[i] === SP || raw[i] === HT)) i++;
+    while (i < length && isChunkControl(raw[i])) i++;
+    if (i === length) return;
     let size = 0;
     let digits = 0;
-    for (; i < length; i++) {
+    for (; i < length && size <= MAX_CHUNK_SIZE; i++) {
       const d = hexDigit(raw[i]);
       if (d < 0) break;
       size = size * 16 + d;
       digits++;
     }
-    while (i < length && (raw[i] === SP || raw[i] === HT)) i++;
-    if (i < length && raw[i] === 0x3b) {
-      this.sink.onEvent(this.direction, this.direction === 0 ? HttpEvent.REQUEST_CHUNK_EXTENSION : HttpEvent.RESPONSE_CHUNK_EXTENSION);
-      i = length;
+    if (digits > 0 && i < length) {
+      for (let k = i; k < length; k++) {
+        if (raw[k] === 0x3b) {
+          this.sink.onEvent(this.direction, this.direction === 0 ? HttpEvent.REQUEST_CHUNK_EXTENSION : HttpEvent.RESPONSE_CHUNK_EXTENSION);
+          break;
+        }
+      }
     }
-    if (digits === 0 || i !== length || size > Number.MAX_SAFE_INTEGER) {
+    if (digits === 0 || size > MAX_CHUNK_SIZE) {
       this.sink.onEvent(this.direction, this.direction === 0 ? HttpEvent.INVALID_REQUEST_CHUNK_LEN : HttpEvent.INVALID_RESPONSE_CHUNK_LEN);
       this.state = State.BODY_CLOSE;
       if (length > 0) this.sink.onBodyData(this.direction, raw, 0, length);
@@ -392,6 +393,14 @@ export class HttpMessageParser {
     this.state = State.START_LINE;
     this.sink.onMessageEnd(this.direction);
   }
+}
+
+/** Largest chunk size libhtp accepts (2^31 - 1). */
+const MAX_CHUNK_SIZE = 0x7fffffff;
+
+/** Bytes libhtp skips before a chunk size. */
+function isChunkControl(c: number): boolean {
+  return c === CR || c === LF || c === SP || c === HT || c === 0x0b || c === 0x0c;
 }
 
 function hexDigit(c: number): number {

@@ -512,3 +512,31 @@ test('http eve object', () => {
     'hostname', 'http_port', 'url', 'http_user_agent', 'http_content_type', 'http_method', 'protocol', 'status', 'length', 'request_headers',
   ]);
 });
+
+test('http chunk sizes read as libhtp reads them', () => {
+  // suricata-verify http-evader-008: the chunk-size lines are "f\r\r\n"
+  // and "8\r\r\n" (a stray CR after the digits), hex rows from tshark.
+  const body = Buffer.from(
+    '660d0d0a58354f2150254041505b345c505a580d0a660d0d0a3534' +
+    '28505e29374343293' + '77d244549' + '0d0a300d0a0d0a', 'hex').toString('latin1');
+  const head = 'HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const expected = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EI';
+  for (const feed of ['whole', 'bytes', 'random'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(head + body), feed).transactions[0];
+    assert.equal(str(tx.responseBody.view()), expected, feed);
+    assert.equal(tx.hasEvent(HttpEvent.INVALID_RESPONSE_CHUNK_LEN), false);
+  }
+  // http-evader-009, -014, -021, -018, -019: junk after the digits, a
+  // leading VT, and empty lines before the size are all skipped.
+  for (const sizeLine of ['fx\r\n', 'f x\r\n', '\x0bf\r\n', '\nf\r\n', '\r\n\r\nf\r\n', 'f\x00\r\n']) {
+    const text = head + sizeLine + 'X5O!P%@AP[4\\PZX\r\n0\r\n\r\n';
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'X5O!P%@AP[4\\PZX', JSON.stringify(sizeLine));
+  }
+});
+
+test('http bytes after chunk data dropped up to the line end', () => {
+  const text = 'HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcjunk\r\n2\r\nde\r\n0\r\n\r\n';
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'abcde');
+});
