@@ -202,6 +202,13 @@ export class HttpMessageParser {
       if (this.isBodyUntilClose) this.endMessage();
     } else if (this.state === State.HEADERS && this.hasPending) {
       this.flushPending();
+    } else if (this.state === State.CHUNK_SIZE && this.lineLength > 0) {
+      // A chunk-size line cut short by the close: without hex digits it
+      // is body, as any invalid size.
+      const length = this.lineLength;
+      this.lineLength = 0;
+      this.chunkSizeLine(this.line, length);
+      if (this.isBodyUntilClose) this.endMessage();
     }
   }
 

@@ -540,3 +540,25 @@ test('http bytes after chunk data dropped up to the line end', () => {
   const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
   assert.equal(str(tx.responseBody.view()), 'abcde');
 });
+
+test('http response chunked when the coding holds chunked anywhere', () => {
+  // suricata-verify http-evader-062 to -066 and -092: Suricata reads these
+  // Transfer-Encoding values as chunked and finds the whole file.
+  for (const value of ['chunked;', 'xchunked', 'chunkedx', 'chunked x', 'x chunked', ': chunked']) {
+    const text = `HTTP/1.1 200 ok\r\nTransfer-Encoding: ${value}\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`;
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'abcde', value);
+    assert.ok(tx.hasEvent(HttpEvent.RESPONSE_ABNORMAL_TRANSFER_ENCODING), value);
+  }
+});
+
+test('http unframed body after chunked header kept until close', () => {
+  // suricata-verify http-evader-044: "Transfer-Encoding: chunked" but the
+  // body is sent raw with no line end before the close.
+  const text = 'HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nX5O!P%@AP[4';
+  for (const feed of ['whole', 'bytes'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'X5O!P%@AP[4', feed);
+    assert.ok(tx.hasEvent(HttpEvent.INVALID_RESPONSE_CHUNK_LEN));
+  }
+});

@@ -894,8 +894,19 @@ export class HttpState implements HttpMessageSink {
     }
     if (equalsAsciiNocase(name, 'transfer-encoding')) {
       body.hasTransferEncoding = true;
-      // RFC 9112 section 6.1: chunked must be the last coding.
       const text = latin1(value).toLowerCase();
+      if (!isRequest) {
+        // As libhtp, a response is chunked when the value holds "chunked"
+        // anywhere ("xchunked", "chunked;", "gzip x chunked").
+        if (text.includes('chunked')) {
+          body.isChunked = true;
+          if (text !== 'chunked') this.raise(tx, HttpEvent.RESPONSE_ABNORMAL_TRANSFER_ENCODING);
+        } else {
+          this.raise(tx, HttpEvent.INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE);
+        }
+        return;
+      }
+      // RFC 9112 section 6.1: chunked must be the last coding.
       const codings = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       if (codings.length > 0 && codings[codings.length - 1] === 'chunked') {
         body.isChunked = true;
