@@ -562,3 +562,21 @@ test('http unframed body after chunked header kept until close', () => {
     assert.ok(tx.hasEvent(HttpEvent.INVALID_RESPONSE_CHUNK_LEN));
   }
 });
+
+test('http response framing names and codings matched as libhtp does', () => {
+  // suricata-verify http-evader-291, -292, -293 (NUL bytes in the
+  // Transfer-Encoding name and value) and -339 (VT before the colon).
+  const chunked = '3\r\nabc\r\n0\r\n\r\n';
+  for (const field of ['Transfer\x00-encoding:chunked', 'Transfer\x00-encoding:chun\x00ked', 'Transfer-Encoding\x00:chunked']) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(`HTTP/1.1 200 ok\r\n${field}\r\n\r\n${chunked}`), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'abc', JSON.stringify(field));
+  }
+  // http-evader-166, -170, -315, -329, -339: gzip found in odd values.
+  const gz = gzipSync(Buffer.from('plain text'));
+  for (const field of ['Content-Encoding:gzip x', 'Content-Encoding:x gzip', 'Content-Encoding:gz\x00ip', 'Content-Encoding:gzip;', 'Content-Encoding\x0b:gzip']) {
+    const text = `HTTP/1.1 200 ok\r\nContent-Length: ${gz.length}\r\n${field}\r\n\r\n`;
+    const response = Uint8Array.from(Buffer.concat([Buffer.from(text, 'latin1'), gz]));
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'plain text', JSON.stringify(field));
+  }
+});

@@ -167,6 +167,18 @@ export class HttpHeaderTable {
   }
 }
 
+const COMMA_SPACE = Uint8Array.of(0x2c, 0x20);
+
+/** Lower-case Latin-1 text of `bytes` without NUL bytes and without surrounding whitespace. */
+function looseKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c !== 0) s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+  }
+  return s.replace(/^[ \t\r\n\x0b\x0c]+|[ \t\r\n\x0b\x0c]+$/g, '');
+}
+
 function lowerLatin1(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) {
@@ -443,6 +455,8 @@ class BodyContext {
   contentLength = -1;
   isChunked = false;
   hasTransferEncoding = false;
+  /** The response Content-Encoding values, joined by ", " (names matched as libhtp does). */
+  responseContentEncoding: Uint8Array | null = null;
 
   reset(tx: HttpTransaction | null): void {
     this.tx = tx;
@@ -458,6 +472,7 @@ class BodyContext {
     this.contentLength = -1;
     this.isChunked = false;
     this.hasTransferEncoding = false;
+    this.responseContentEncoding = null;
   }
 }
 
@@ -874,7 +889,14 @@ export class HttpState implements HttpMessageSink {
   // Headers that frame the body.
 
   private noteFramingHeader(tx: HttpTransaction, body: BodyContext, name: Uint8Array, value: Uint8Array, isRequest: boolean): void {
-    if (equalsAsciiNocase(name, 'content-length')) {
+    // As libhtp, a response framing name matches with NUL bytes and
+    // surrounding whitespace ignored ("Transfer\0-Encoding").
+    const key = isRequest ? null : looseKey(name);
+    if (key === 'content-encoding') {
+      body.responseContentEncoding = body.responseContentEncoding === null ? value.slice() : concat(concat(body.responseContentEncoding, COMMA_SPACE), value);
+      return;
+    }
+    if (isRequest ? equalsAsciiNocase(name, 'content-length') : key === 'content-length') {
       body.contentLengthCount++;
       const n = parseContentLength(value);
       if (body.contentLengthCount > 1) {
@@ -892,9 +914,9 @@ export class HttpState implements HttpMessageSink {
       body.contentLength = n;
       return;
     }
-    if (equalsAsciiNocase(name, 'transfer-encoding')) {
+    if (isRequest ? equalsAsciiNocase(name, 'transfer-encoding') : key === 'transfer-encoding') {
       body.hasTransferEncoding = true;
-      const text = latin1(value).toLowerCase();
+      const text = isRequest ? latin1(value).toLowerCase() : looseKey(value);
       if (!isRequest) {
         // As libhtp, a response is chunked when the value holds "chunked"
         // anywhere ("xchunked", "chunked;", "gzip x chunked").
@@ -918,7 +940,11 @@ export class HttpState implements HttpMessageSink {
   }
 
   /** Builds the decoder chain from Content-Encoding, innermost coding last. */
-  private setupDecoders(tx: HttpTransaction, body: BodyContext, headers: HttpHeaderTable, _direction: number): void {
+  private setupDecoders(tx: HttpTransaction, body: BodyContext, headers: HttpHeaderTable, direction: number): void {
+    if (direction === TO_CLIENT) {
+      this.setupResponseDecoders(tx, body);
+      return;
+    }
     const value = headers.get('content-encoding');
     if (value === null) return;
     const codings = latin1(value).toLowerCase().split(',').map((s) => s.trim()).filter((s) => s.length > 0 && s !== 'identity');
@@ -937,6 +963,52 @@ export class HttpState implements HttpMessageSink {
         return;
       }
       chain.push(new BodyDecoder(coding, this.config.decompressLimit, this.config.decompressInputLimit));
+    }
+    body.decoders = chain;
+  }
+
+  /**
+   * Builds the response decoder chain from Content-Encoding as libhtp
+   * does. A value that is one known coding, NUL bytes ignored, gives one
+   * layer. Otherwise the value splits at commas and spaces, and each part
+   * holding "gzip" or "deflate" adds a layer (other parts are an
+   * abnormal_ce_header event), up to the layer limit. The decoders find
+   * the real format themselves, so the order of the layers does not
+   * matter for valid data.
+   */
+  private setupResponseDecoders(tx: HttpTransaction, body: BodyContext): void {
+    const value = body.responseContentEncoding;
+    if (value === null) return;
+    const whole = looseKey(value);
+    if (whole === 'gzip' || whole === 'x-gzip') {
+      body.decoders = [new BodyDecoder(Coding.GZIP, this.config.decompressLimit, this.config.decompressInputLimit)];
+      return;
+    }
+    if (whole === 'deflate' || whole === 'x-deflate') {
+      body.decoders = [new BodyDecoder(Coding.DEFLATE, this.config.decompressLimit, this.config.decompressInputLimit)];
+      return;
+    }
+    if (whole === 'inflate' || whole === 'none' || whole === 'identity' || whole === '') return;
+    const chain: BodyDecoder[] = [];
+    let layers = 0;
+    for (const part of latin1(value).toLowerCase().split(/[, ]/)) {
+      if (part.length === 0) continue;
+      layers++;
+      if (layers > this.config.decompressLayerLimit) {
+        this.raise(tx, HttpEvent.TOO_MANY_ENCODING_LAYERS);
+        break;
+      }
+      let coding = 0;
+      if (part.includes('gzip')) {
+        coding = Coding.GZIP;
+        if (part !== 'gzip' && part !== 'x-gzip') this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      } else if (part.includes('deflate')) {
+        coding = Coding.DEFLATE;
+        if (part !== 'deflate' && part !== 'x-deflate') this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      } else if (part !== 'inflate' && part !== 'none' && part !== 'identity') {
+        this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      }
+      if (coding !== 0) chain.unshift(new BodyDecoder(coding, this.config.decompressLimit, this.config.decompressInputLimit));
     }
     body.decoders = chain;
   }
