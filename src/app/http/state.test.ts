@@ -580,3 +580,16 @@ test('http response framing names and codings matched as libhtp does', () => {
     assert.equal(str(tx.responseBody.view()), 'plain text', JSON.stringify(field));
   }
 });
+
+test('http response line after blank lines or leading bytes', () => {
+  // suricata-verify http-evader-481 (" \r\n" before the status line),
+  // -494 (" \n"), -489 (a leading CR) and -390 (a leading NUL): libhtp
+  // still reads a status line and headers, so the file keeps its name.
+  const rest = 'HTTP/1.1 200 ok\r\nContent-disposition: attachment; filename="eicar.txt"\r\nContent-length: 3\r\n\r\nabc';
+  for (const before of [' \r\n', ' \n', '\r', '\x00']) {
+    const tx = run(enc('GET /x HTTP/1.1\r\nHost: h\r\n\r\n'), enc(before + rest), 'whole').transactions[0];
+    assert.equal(tx.statusCode, 200, JSON.stringify(before));
+    assert.equal(str(tx.responseBody.view()), 'abc', JSON.stringify(before));
+    assert.ok(tx.responseHeaders.has('content-disposition'));
+  }
+});

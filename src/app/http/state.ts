@@ -588,6 +588,8 @@ export class HttpState implements HttpMessageSink {
 
   onStartLine(direction: number, line: Uint8Array, isBareLf: boolean): boolean {
     if (direction === TO_CLIENT) {
+      // As libhtp, a response line of whitespace alone is ignored.
+      if (isBlank(line)) return false;
       this.startResponse(line);
       return true;
     }
@@ -819,7 +821,7 @@ export class HttpState implements HttpMessageSink {
     this.bodies[TO_CLIENT].reset(tx);
 
     const parts = parseStatusLine(line);
-    if (!startsWithAscii(line, 'HTTP')) {
+    if (!isStatusLineStart(line)) {
       // No status line: an HTTP/0.9 response, or not HTTP. The whole
       // direction is body.
       if (!tx.isHttp09) this.raise(tx, HttpEvent.RESPONSE_INVALID_PROTOCOL);
@@ -1149,6 +1151,26 @@ function equalsAsciiNocase(bytes: Uint8Array, lowerText: string): boolean {
     if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== lowerText.charCodeAt(i)) return false;
   }
   return true;
+}
+
+function isBlankByte(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function isBlank(line: Uint8Array): boolean {
+  for (let i = 0; i < line.length; i++) if (!isBlankByte(line[i])) return false;
+  return true;
+}
+
+/**
+ * Tells whether a response line is a status line for libhtp: "HTTP" in
+ * any case after optional whitespace and NUL bytes. Otherwise the
+ * response has no status line and all of it is body.
+ */
+function isStatusLineStart(line: Uint8Array): boolean {
+  let i = 0;
+  while (i < line.length && (line[i] === 0 || isBlankByte(line[i]))) i++;
+  return startsWithAscii(line.subarray(i), 'HTTP');
 }
 
 function startsWithAscii(bytes: Uint8Array, text: string): boolean {
