@@ -559,6 +559,9 @@ export class HttpState implements HttpMessageSink {
     }
     parser.finish();
     const body = this.bodies[direction];
+    // A compressed body cut short by the close: what inflates so far is
+    // still body, as libhtp finalizes the response on close.
+    if (body.tx !== null && body.decoders.length > 0) this.decodeBody(body.tx, body, direction, EMPTY, true);
     if (body.file !== null) body.file.close(FileState.TRUNCATED);
     if (body.multipart !== null) {
       body.multipart.finish(false);
