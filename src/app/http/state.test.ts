@@ -603,3 +603,20 @@ test('http compressed body cut short by the close still decoded', () => {
   const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole').transactions[0];
   assert.equal(str(tx.responseBody.view()), 'plain text');
 });
+
+test('http 204 and 101 responses with framing headers have a body', () => {
+  // suricata-verify http-evader-450 (204 with Content-Length), -476 (204
+  // chunked) and -448 (101 with Content-Length): libhtp reads the body.
+  const cases: [string, string][] = [
+    ['HTTP/1.1 204 ok\r\nContent-length: 3\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 204 ok\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'abc'],
+    ['HTTP/1.1 101 ok\r\nContent-length: 3\r\n\r\nabc', 'abc'],
+  ];
+  for (const [text, expected] of cases) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), expected, text.slice(0, 16));
+  }
+  // Without them a 204 still has no body.
+  const state = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 204 ok\r\n\r\n'), 'whole');
+  assert.equal(state.transactions[0].responseBodyLength, 0);
+});

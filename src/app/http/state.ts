@@ -856,12 +856,17 @@ export class HttpState implements HttpMessageSink {
 
   private responseHeadersEnd(tx: HttpTransaction, body: BodyContext, parser: HttpMessageParser): number {
     const code = tx.statusCode;
-    if (code === 101) {
+    // As libhtp, a 204 or 304 response (RFC 9112 section 6.3: no body)
+    // still has one when it sends Content-Length or Transfer-Encoding,
+    // since browsers read it, and a 101 is a tunnel only without them.
+    // Other 1xx responses are interim: what follows is the next response.
+    const hasFraming = body.hasTransferEncoding || body.contentLengthCount > 0;
+    if (code === 101 && !hasFraming) {
       this.isTunnel = true;
       return BodyMode.TUNNEL;
     }
-    // RFC 9112 section 6.3: 1xx, 204 and 304 responses and responses to HEAD have no body.
-    if ((code >= 100 && code < 200) || code === 204 || code === 304) return BodyMode.NONE;
+    if (code >= 100 && code < 200 && code !== 101) return BodyMode.NONE;
+    if ((code === 204 || code === 304) && !hasFraming) return BodyMode.NONE;
     if (tx.method !== null && equalsAscii(tx.method, 'HEAD')) return BodyMode.NONE;
     if (tx === this.connectTx && code >= 200) {
       const held = this.heldRequest;
