@@ -99,6 +99,11 @@ export class HttpMessageParser {
   private isPendingFolded: boolean;
   private chunkRemaining: number;
   private sawHeaderField: boolean;
+  private afterBareLf: number;
+  /** A CR after a bare LF was taken as part of the line end. */
+  private afterLfCr: boolean;
+  /** The held blank line (its byte and LF) while afterBareLf is BLANK. */
+  private blank: Uint8Array;
 
   constructor(direction: number, sink: HttpMessageSink, fieldLimit = DEFAULT_FIELD_LIMIT_BYTES) {
     this.direction = direction;
@@ -115,6 +120,9 @@ export class HttpMessageParser {
     this.isPendingFolded = false;
     this.chunkRemaining = 0;
     this.sawHeaderField = false;
+    this.afterBareLf = AfterBareLf.NONE;
+    this.afterLfCr = false;
+    this.blank = Uint8Array.of(SP, LF);
   }
 
   /** True while the parser is between messages (nothing of the next one seen). */
@@ -151,6 +159,7 @@ export class HttpMessageParser {
     const end = start + length;
     let at = start;
     while (at < end) {
+      if (this.afterBareLf !== AfterBareLf.NONE) at = this.resolveBareLf(bytes, at);
       switch (this.state) {
         case State.START_LINE:
         case State.HEADERS:
@@ -200,6 +209,10 @@ export class HttpMessageParser {
       const isStarted = this.isHeaderSection;
       if (this.direction === 0 && isStarted) this.sink.onEvent(this.direction, HttpEvent.REQUEST_LINE_INCOMPLETE);
       if (this.isBodyUntilClose) this.endMessage();
+    } else if (this.state === State.HEADERS && (this.afterBareLf === AfterBareLf.BLANK || this.afterBareLf === AfterBareLf.EMPTY)) {
+      const length = this.afterBareLf === AfterBareLf.BLANK ? 2 : 0;
+      this.afterBareLf = AfterBareLf.NONE;
+      this.headerLine(this.blank, length, 0);
     } else if (this.state === State.HEADERS && this.hasPending) {
       this.flushPending();
     } else if (this.state === State.CHUNK_SIZE && this.lineLength > 0) {
@@ -210,6 +223,24 @@ export class HttpMessageParser {
       this.chunkSizeLine(this.line, length);
       if (this.isBodyUntilClose) this.endMessage();
     }
+  }
+
+  /** Settles a response header line that ended with a bare LF, given the next byte. */
+  private resolveBareLf(bytes: Uint8Array, at: number): number {
+    const after = this.afterBareLf;
+    this.afterBareLf = AfterBareLf.NONE;
+    if (this.state !== State.HEADERS) return at;
+    if (after === AfterBareLf.SKIP_CR) {
+      if (bytes[at] !== CR) return at;
+      this.afterLfCr = true;
+      return at + 1;
+    }
+    if (after === AfterBareLf.EMPTY) {
+      if (bytes[at] !== CR && bytes[at] !== LF) this.headerLine(this.blank, 0, 0);
+      return at;
+    }
+    this.headerLine(this.blank, 2, bytes[at] === LF ? 1 : 0);
+    return at;
   }
 
   /** Accumulates one line; returns the offset after what was consumed. */
@@ -262,6 +293,24 @@ export class HttpMessageParser {
         return;
       case State.HEADERS:
       case State.TRAILERS:
+        if (this.afterLfCr) {
+          this.afterLfCr = false;
+          if (contentLength === 0 && !isBareLf) {
+            // "\n\r\r\n": the end of the section unless CR or LF follows.
+            this.afterBareLf = AfterBareLf.EMPTY;
+            return;
+          }
+        }
+        if (this.direction === 1 && isBareLf) {
+          // libhtp ends a response header line at "\n\r" too, and takes
+          // one SP or HT before a bare LF as the end of the section
+          // unless another LF follows. Both need the next byte.
+          this.afterBareLf = contentLength === 1 && (raw[0] === SP || raw[0] === HT) ? AfterBareLf.BLANK : AfterBareLf.SKIP_CR;
+          if (this.afterBareLf === AfterBareLf.BLANK) {
+            this.blank[0] = raw[0];
+            return;
+          }
+        }
         this.headerLine(raw, rawLength, contentLength);
         return;
       case State.CHUNK_SIZE:
@@ -401,6 +450,17 @@ export class HttpMessageParser {
     this.sink.onMessageEnd(this.direction);
   }
 }
+
+/** What a response header line ended by a bare LF waits for. */
+const AfterBareLf = {
+  NONE: 0,
+  /** A CR next is part of the line end. */
+  SKIP_CR: 1,
+  /** The line was one SP or HT: it ends the section unless an LF is next. */
+  BLANK: 2,
+  /** An empty line after "\n\r": it ends the section unless CR or LF is next. */
+  EMPTY: 3,
+} as const;
 
 /** Largest chunk size libhtp accepts (2^31 - 1). */
 const MAX_CHUNK_SIZE = 0x7fffffff;

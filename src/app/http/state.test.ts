@@ -620,3 +620,24 @@ test('http 204 and 101 responses with framing headers have a body', () => {
   const state = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 204 ok\r\n\r\n'), 'whole');
   assert.equal(state.transactions[0].responseBodyLength, 0);
 });
+
+test('http response header lines ended as libhtp ends them', () => {
+  // suricata-verify http-evader-405 ("\n\r" line ends), -410
+  // ("\n\r\r\n" then the body), -415 ("\n\r\r\n\r\n" then the body),
+  // -425 (HT and bare LF then the body) and -423 (SP and bare LF, then LF).
+  const cases: [string, string][] = [
+    ['HTTP/1.1 200 ok\n\rContent-length: 3\n\rX: y\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n\r\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n\r\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n\t\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n \n\nabc', 'abc'],
+    // http-evader-284: "\r\r\n" after a CRLF line is no end.
+    ['HTTP/1.1 200 ok\r\nX: y\r\n\r\r\nContent-length: 3\r\n\r\nabc', 'abc'],
+  ];
+  for (const [text, expected] of cases) {
+    for (const feed of ['whole', 'bytes'] as const) {
+      const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+      assert.equal(str(tx.responseBody.view()), expected, `${JSON.stringify(text)} ${feed}`);
+    }
+  }
+});
