@@ -284,6 +284,10 @@ export class HttpMessageParser {
     this.lineLength = 0;
     this.isLineTruncated = false;
 
+    if (this.direction === 1 && (this.state === State.START_LINE || this.state === State.HEADERS) && indexOfCr(raw, contentLength) >= 0) {
+      this.splitAtCr(raw, rawLength, contentLength);
+      return;
+    }
     switch (this.state) {
       case State.START_LINE:
         // RFC 9112 section 2.2: empty lines before a request line are ignored.
@@ -322,6 +326,49 @@ export class HttpMessageParser {
         this.state = State.CHUNK_SIZE;
         return;
     }
+  }
+
+  /**
+   * A response start or header line holding a lone CR: libhtp ends lines
+   * at a lone CR too, so each part is a line of its own. Parts that are
+   * empty or blank are dropped (they never end the header section).
+   */
+  private splitAtCr(raw: Uint8Array, rawLength: number, contentLength: number): void {
+    if (this.state === State.HEADERS) this.sink.onRawHeaderLine(this.direction, raw, 0, rawLength);
+    let from = 0;
+    while (from <= contentLength) {
+      let to = from;
+      while (to < contentLength && raw[to] !== CR) to++;
+      let isBlank = true;
+      for (let k = from; k < to && isBlank; k++) isBlank = raw[k] === SP || raw[k] === HT;
+      if (!isBlank) {
+        const part = raw.slice(from, to);
+        if (this.state === State.START_LINE) {
+          this.sawHeaderField = false;
+          if (this.sink.onStartLine(this.direction, part, false)) this.state = State.HEADERS;
+        } else if (this.state === State.HEADERS) {
+          this.headerPart(part);
+        } else if (this.state === State.BODY_CLOSE) {
+          this.sink.onBodyData(this.direction, raw, from, Math.min(to + 1, rawLength) - from);
+        }
+      }
+      from = to + 1;
+    }
+  }
+
+  /** One header line part without terminator, already recorded raw. */
+  private headerPart(part: Uint8Array): void {
+    const first = part[0];
+    if ((first === SP || first === HT) && this.hasPending) {
+      let from = 0;
+      while (from < part.length && (part[from] === SP || part[from] === HT)) from++;
+      this.appendPending(SP);
+      for (let i = from; i < part.length; i++) this.appendPending(part[i]);
+      this.isPendingFolded = true;
+      return;
+    }
+    if (this.hasPending) this.flushPending();
+    this.setPending(part, part.length);
   }
 
   private headerLine(raw: Uint8Array, rawLength: number, contentLength: number): void {
@@ -449,6 +496,12 @@ export class HttpMessageParser {
     this.state = State.START_LINE;
     this.sink.onMessageEnd(this.direction);
   }
+}
+
+/** Returns the index of the first CR in line[0, length), or -1. */
+function indexOfCr(line: Uint8Array, length: number): number {
+  for (let i = 0; i < length; i++) if (line[i] === CR) return i;
+  return -1;
 }
 
 /** What a response header line ended by a bare LF waits for. */

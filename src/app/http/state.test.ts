@@ -641,3 +641,20 @@ test('http response header lines ended as libhtp ends them', () => {
     }
   }
 });
+
+test('http response lines split at a lone CR', () => {
+  // suricata-verify http-evader-378 ("HTTP/1.1\rTransfer-Encoding:chunked"),
+  // -182 (two fields joined by a CR) and -399 (every field ended by CR).
+  const cases: [string, string][] = [
+    ['HTTP/1.1\rTransfer-Encoding:chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'abc'],
+    ['HTTP/1.1 200 ok\r\nX: y\rContent-Length: 3\r\n\r\nabcdef', 'abc'],
+    ['HTTP/1.1 200 ok\rX: y\rContent-length: 3\r\n\nabcdef', 'abc'],
+  ];
+  for (const [text, expected] of cases) {
+    for (const feed of ['whole', 'bytes'] as const) {
+      const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+      assert.equal(str(tx.responseBody.view()), expected, `${JSON.stringify(text)} ${feed}`);
+      assert.ok(tx.responseHeaders.has('x'));
+    }
+  }
+});
