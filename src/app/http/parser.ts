@@ -359,7 +359,7 @@ export class HttpMessageParser {
   /** One header line part without terminator, already recorded raw. */
   private headerPart(part: Uint8Array): void {
     const first = part[0];
-    if ((first === SP || first === HT) && this.hasPending) {
+    if ((first === SP || first === HT) && this.hasPending && !isFieldAfterBlanks(part, part.length)) {
       let from = 0;
       while (from < part.length && (part[from] === SP || part[from] === HT)) from++;
       this.appendPending(SP);
@@ -384,6 +384,15 @@ export class HttpMessageParser {
       return;
     }
     const first = raw[0];
+    if ((first === SP || first === HT) && this.direction === 1 && isFieldAfterBlanks(raw, contentLength)) {
+      // libhtp reads an indented response line of the form "name: value"
+      // as a field of its own, not as a continuation.
+      if (this.hasPending) this.flushPending();
+      let from = 0;
+      while (raw[from] === SP || raw[from] === HT) from++;
+      this.setPending(raw.subarray(from, contentLength), contentLength - from);
+      return;
+    }
     if (first === SP || first === HT) {
       if (!this.hasPending) {
         // A folded line with no field before it (RFC 9112 section 5.2).
@@ -496,6 +505,18 @@ export class HttpMessageParser {
     this.state = State.START_LINE;
     this.sink.onMessageEnd(this.direction);
   }
+}
+
+/**
+ * Tells whether an indented line holds a field: after the SP and HT
+ * bytes comes a token and then a colon.
+ */
+function isFieldAfterBlanks(line: Uint8Array, length: number): boolean {
+  let i = 0;
+  while (i < length && (line[i] === SP || line[i] === HT)) i++;
+  const nameStart = i;
+  while (i < length && line[i] !== 0x3a && line[i] !== SP && line[i] !== HT) i++;
+  return i > nameStart && i < length && line[i] === 0x3a;
 }
 
 /** Returns the index of the first CR in line[0, length), or -1. */

@@ -658,3 +658,15 @@ test('http response lines split at a lone CR', () => {
     }
   }
 });
+
+test('http indented response field read as a field of its own', () => {
+  // suricata-verify http-evader-269: "Connection: close" then
+  // "\tTransfer-Encoding: chunked"; Suricata finds the chunked file.
+  const text = 'HTTP/1.1 200 ok\r\nConnection: close\r\n\tTransfer-Encoding: chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'abc');
+  assert.equal(str(tx.responseHeaders.get('connection')), 'close');
+  // A continuation without a colon still folds.
+  const folded = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 ok\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n'), 'whole').transactions[0];
+  assert.equal(str(folded.responseHeaders.get('x')), 'a b');
+});
