@@ -393,6 +393,14 @@ export class HttpMessageParser {
       this.setPending(raw.subarray(from, contentLength), contentLength - from);
       return;
     }
+    if (first === 0 && this.direction === 1 && this.hasPending) {
+      // libhtp folds a response line that starts with NUL into the field
+      // before it ("Transfer-Encoding:" then "\0chunked").
+      this.appendPending(SP);
+      for (let i = 0; i < contentLength; i++) this.appendPending(raw[i]);
+      this.isPendingFolded = true;
+      return;
+    }
     if (first === SP || first === HT) {
       if (!this.hasPending) {
         // A folded line with no field before it (RFC 9112 section 5.2).

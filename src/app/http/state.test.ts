@@ -670,3 +670,12 @@ test('http indented response field read as a field of its own', () => {
   const folded = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 ok\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n'), 'whole').transactions[0];
   assert.equal(str(folded.responseHeaders.get('x')), 'a b');
 });
+
+test('http response line starting with NUL folds into the field before', () => {
+  // suricata-verify http-evader-307: "Transfer-Encoding:\n\0chunked\r\n".
+  const text = 'HTTP/1.1 200 ok\r\nTransfer-Encoding:\n\x00chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+  for (const feed of ['whole', 'bytes'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'abc', feed);
+  }
+});
