@@ -102,6 +102,9 @@ export class HttpMessageParser {
   private afterBareLf: number;
   /** A CR after a bare LF was taken as part of the line end. */
   private afterLfCr: boolean;
+  /** The response line held while afterBareLf is HELD_START. */
+  private held: Uint8Array;
+  private isHeldBareLf: boolean;
   /** The held blank line (its byte and LF) while afterBareLf is BLANK. */
   private blank: Uint8Array;
 
@@ -122,6 +125,8 @@ export class HttpMessageParser {
     this.sawHeaderField = false;
     this.afterBareLf = AfterBareLf.NONE;
     this.afterLfCr = false;
+    this.held = EMPTY_LINE;
+    this.isHeldBareLf = false;
     this.blank = Uint8Array.of(SP, LF);
   }
 
@@ -202,10 +207,12 @@ export class HttpMessageParser {
    * first line of an HTTP/0.9 body.
    */
   finish(): void {
+    this.settleHeld();
     if (this.state === State.BODY_CLOSE) {
       this.endMessage();
     } else if (this.state === State.START_LINE && this.lineLength > 0) {
       this.completeLine();
+      this.settleHeld();
       const isStarted = this.isHeaderSection;
       if (this.direction === 0 && isStarted) this.sink.onEvent(this.direction, HttpEvent.REQUEST_LINE_INCOMPLETE);
       if (this.isBodyUntilClose) this.endMessage();
@@ -225,10 +232,28 @@ export class HttpMessageParser {
     }
   }
 
-  /** Settles a response header line that ended with a bare LF, given the next byte. */
+  /** Hands on a response line held for the next byte, as no more bytes come. */
+  settleHeld(): void {
+    if (this.afterBareLf !== AfterBareLf.HELD_START) return;
+    this.afterBareLf = AfterBareLf.NONE;
+    this.startLine(this.held, this.isHeldBareLf);
+    this.held = EMPTY_LINE;
+  }
+
+  private startLine(line: Uint8Array, isBareLf: boolean): void {
+    this.sawHeaderField = false;
+    if (this.sink.onStartLine(this.direction, line, isBareLf)) this.state = State.HEADERS;
+  }
+
+  /** Settles a response line held for the next byte. */
   private resolveBareLf(bytes: Uint8Array, at: number): number {
     const after = this.afterBareLf;
     this.afterBareLf = AfterBareLf.NONE;
+    if (after === AfterBareLf.HELD_START) {
+      if (bytes[at] !== 0x48) this.startLine(this.held, this.isHeldBareLf);
+      this.held = EMPTY_LINE;
+      return at;
+    }
     if (this.state !== State.HEADERS) return at;
     if (after === AfterBareLf.SKIP_CR) {
       if (bytes[at] !== CR) return at;
@@ -292,8 +317,15 @@ export class HttpMessageParser {
       case State.START_LINE:
         // RFC 9112 section 2.2: empty lines before a request line are ignored.
         if (contentLength === 0) return;
-        this.sawHeaderField = false;
-        if (this.sink.onStartLine(this.direction, raw.slice(0, contentLength), isBareLf)) this.state = State.HEADERS;
+        if (this.direction === 1 && !isStatusLineStart(raw, contentLength) && !isBlankLine(raw, contentLength)) {
+          // libhtp drops a response line that is no status line when the
+          // next line starts with 'H'; that needs the next byte.
+          this.held = raw.slice(0, contentLength);
+          this.isHeldBareLf = isBareLf;
+          this.afterBareLf = AfterBareLf.HELD_START;
+          return;
+        }
+        this.startLine(raw.slice(0, contentLength), isBareLf);
         return;
       case State.HEADERS:
       case State.TRAILERS:
@@ -527,6 +559,25 @@ function isFieldAfterBlanks(line: Uint8Array, length: number): boolean {
   return i > nameStart && i < length && line[i] === 0x3a;
 }
 
+/**
+ * Tells whether a response line is a status line for libhtp: "HTTP" in
+ * any case after optional whitespace and NUL bytes. Otherwise the
+ * response has no status line and all of it is body.
+ */
+export function isStatusLineStart(line: Uint8Array, length = line.length): boolean {
+  let i = 0;
+  while (i < length && (line[i] === 0 || line[i] === SP || (line[i] >= HT && line[i] <= CR))) i++;
+  if (length - i < 4) return false;
+  return (line[i] & 0xdf) === 0x48 && (line[i + 1] & 0xdf) === 0x54 && (line[i + 2] & 0xdf) === 0x54 && (line[i + 3] & 0xdf) === 0x50;
+}
+
+const EMPTY_LINE = new Uint8Array(0);
+
+function isBlankLine(line: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (line[i] !== SP && (line[i] < HT || line[i] > CR)) return false;
+  return true;
+}
+
 /** Returns the index of the first CR in line[0, length), or -1. */
 function indexOfCr(line: Uint8Array, length: number): number {
   for (let i = 0; i < length; i++) if (line[i] === CR) return i;
@@ -542,6 +593,8 @@ const AfterBareLf = {
   BLANK: 2,
   /** An empty line after "\n\r": it ends the section unless CR or LF is next. */
   EMPTY: 3,
+  /** A response line that is no status line: dropped when 'H' is next. */
+  HELD_START: 4,
 } as const;
 
 /** Largest chunk size libhtp accepts (2^31 - 1). */

@@ -679,3 +679,23 @@ test('http response line starting with NUL folds into the field before', () => {
     assert.equal(str(tx.responseBody.view()), 'abc', feed);
   }
 });
+
+test('http response without status line is body to the end', () => {
+  // The lines after a first line that is no status line are body, not
+  // header fields.
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('hello there\r\nworld: x\r\n\r\nmore'), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'hello there\r\nworld: x\r\n\r\nmore');
+  assert.equal(tx.responseHeaders.size, 0);
+});
+
+test('http line before a status line dropped when H follows', () => {
+  // suricata-verify http-evader-488: " SIP/2.0 200 ok" comes before the
+  // real status line; libhtp skips a non-HTTP line when the next one
+  // starts with 'H'.
+  const text = ' SIP/2.0 200 ok\r\nHTTP/1.1 200 ok\r\nContent-length: 3\r\n\r\nabc';
+  for (const feed of ['whole', 'bytes'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+    assert.equal(tx.statusCode, 200, feed);
+    assert.equal(str(tx.responseBody.view()), 'abc', feed);
+  }
+});

@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { BodyDecoder, Coding, DecodeFlag } from '../common/decompress.js';
 import { HTTP_EVENT_COUNT, HttpEvent } from './events.js';
 import {
-  BodyMode, DEFAULT_FIELD_LIMIT_BYTES, HttpMessageParser, parseHeaderField, parseRequestLine, parseStatusLine,
+  BodyMode, DEFAULT_FIELD_LIMIT_BYTES, HttpMessageParser, isStatusLineStart, parseHeaderField, parseRequestLine, parseStatusLine,
   type HttpMessageSink,
 } from './parser.js';
 import { MultipartParser, multipartBoundary, type MultipartSink } from './multipart.js';
@@ -553,6 +553,7 @@ export class HttpState implements HttpMessageSink {
   /** Ends one direction: a body read until close completes, other open files are truncated. */
   handleEnd(direction: number): void {
     const parser = this.parsers[direction];
+    parser.settleHeld();
     if (parser.isBodyUntilClose) {
       parser.finish();
       return;
@@ -593,8 +594,7 @@ export class HttpState implements HttpMessageSink {
     if (direction === TO_CLIENT) {
       // As libhtp, a response line of whitespace alone is ignored.
       if (isBlank(line)) return false;
-      this.startResponse(line);
-      return true;
+      return this.startResponse(line);
     }
     if (this.takeUnexpectedBody(line, isBareLf)) return false;
     this.startRequest(line);
@@ -814,7 +814,8 @@ export class HttpState implements HttpMessageSink {
 
   // Responses.
 
-  private startResponse(line: Uint8Array): void {
+  /** Starts a response; returns false when the line is no status line and the direction became body. */
+  private startResponse(line: Uint8Array): boolean {
     let tx = this.transactions[this.responseIndex] ?? null;
     if (tx === null || tx.requestProgress === Progress.NONE) {
       tx = this.newTransaction();
@@ -835,7 +836,7 @@ export class HttpState implements HttpMessageSink {
       this.deliverBody(tx, body, TO_CLIENT, line);
       this.deliverBody(tx, body, TO_CLIENT, CRLF);
       this.parsers[TO_CLIENT].startBodyUntilClose();
-      return;
+      return false;
     }
 
     if (tx.statusCode >= 100 && tx.statusCode < 200) {
@@ -852,6 +853,7 @@ export class HttpState implements HttpMessageSink {
     tx.responseHeadersRaw = new BoundedBytes(this.config.fieldLimit * 4);
     if (!isKnownProtocol(parts.protocol)) this.raise(tx, HttpEvent.RESPONSE_INVALID_PROTOCOL);
     if (parts.code < 0) this.raise(tx, HttpEvent.RESPONSE_INVALID_STATUS);
+    return true;
   }
 
   private responseHeadersEnd(tx: HttpTransaction, body: BodyContext, parser: HttpMessageParser): number {
@@ -1167,23 +1169,6 @@ function isBlankByte(c: number): boolean {
 
 function isBlank(line: Uint8Array): boolean {
   for (let i = 0; i < line.length; i++) if (!isBlankByte(line[i])) return false;
-  return true;
-}
-
-/**
- * Tells whether a response line is a status line for libhtp: "HTTP" in
- * any case after optional whitespace and NUL bytes. Otherwise the
- * response has no status line and all of it is body.
- */
-function isStatusLineStart(line: Uint8Array): boolean {
-  let i = 0;
-  while (i < line.length && (line[i] === 0 || isBlankByte(line[i]))) i++;
-  return startsWithAscii(line.subarray(i), 'HTTP');
-}
-
-function startsWithAscii(bytes: Uint8Array, text: string): boolean {
-  if (bytes.length < text.length) return false;
-  for (let i = 0; i < text.length; i++) if ((bytes[i] & 0xdf) !== text.charCodeAt(i)) return false;
   return true;
 }
 
