@@ -21,7 +21,7 @@ function decode(coding: number, data: Uint8Array): { text: string; flags: number
   return { text: Buffer.concat([first, rest]).toString('latin1'), flags: decoder.flags };
 }
 
-test('gzip member with header CRC decodes', () => {
+test('gzip header CRC decoded', () => {
   // suricata-verify http-evader-195: FLG = FHCRC, so two bytes (00 00)
   // follow the ten-byte header before the deflate data.
   const body = hexRows(`
@@ -36,7 +36,7 @@ test('gzip member with header CRC decodes', () => {
   assert.equal(result.flags, 0);
 });
 
-test('gzip reserved flags and bad trailer ignored', () => {
+test('gzip reserved flags and trailer ignored', () => {
   // http-evader-200, -201, -219: a reserved FLG bit; -203, -204: a wrong
   // CRC-32 or size; -208: no trailer. libhtp decodes all of them.
   const good = gzipSync(Buffer.from(EICAR));
@@ -54,13 +54,13 @@ test('gzip reserved flags and bad trailer ignored', () => {
   for (const v of variants) assert.equal(decode(Coding.GZIP, Uint8Array.from(v)).text, EICAR);
 });
 
-test('either label decodes either framing', () => {
+test('either label decodes either format', () => {
   const raw = deflateRawSync(Buffer.from(EICAR));
   assert.equal(decode(Coding.GZIP, Uint8Array.from(raw)).text, EICAR);
   assert.equal(decode(Coding.DEFLATE, Uint8Array.from(gzipSync(Buffer.from(EICAR)))).text, EICAR);
 });
 
-test('data that is not compressed passes through', () => {
+test('uncompressed data passes through', () => {
   const result = decode(Coding.GZIP, Uint8Array.from(Buffer.from(EICAR)));
   assert.equal(result.text, EICAR);
   assert.equal(result.flags & DecodeFlag.FAILED, DecodeFlag.FAILED);

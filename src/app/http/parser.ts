@@ -100,7 +100,7 @@ export class HttpMessageParser {
   private chunkRemaining: number;
   private sawHeaderField: boolean;
   private afterBareLf: number;
-  /** A CR after a bare LF was taken as part of the line end. */
+  /** True when a CR after a bare LF was taken as part of the line end. */
   private afterLfCr: boolean;
   /** The response line held while afterBareLf is HELD_START. */
   private held: Uint8Array;
@@ -223,8 +223,8 @@ export class HttpMessageParser {
     } else if (this.state === State.HEADERS && this.hasPending) {
       this.flushPending();
     } else if (this.state === State.CHUNK_SIZE && this.lineLength > 0) {
-      // A chunk-size line cut short by the close: without hex digits it
-      // is body, as any invalid size.
+      // A chunk-size line cut short by the close is body when it has no
+      // hex digits, as any invalid size.
       const length = this.lineLength;
       this.lineLength = 0;
       this.chunkSizeLine(this.line, length);
@@ -338,9 +338,9 @@ export class HttpMessageParser {
           }
         }
         if (this.direction === 1 && isBareLf) {
-          // libhtp ends a response header line at "\n\r" too, and takes
-          // one SP or HT before a bare LF as the end of the section
-          // unless another LF follows. Both need the next byte.
+          // libhtp also ends a response header line at "\n\r", and a line
+          // of one SP or HT ends the section unless LF follows. Both need
+          // the next byte.
           this.afterBareLf = contentLength === 1 && (raw[0] === SP || raw[0] === HT) ? AfterBareLf.BLANK : AfterBareLf.SKIP_CR;
           if (this.afterBareLf === AfterBareLf.BLANK) {
             this.blank[0] = raw[0];
@@ -361,7 +361,7 @@ export class HttpMessageParser {
   }
 
   /**
-   * A response start or header line holding a lone CR: libhtp ends lines
+   * Splits a response start or header line at each lone CR. libhtp ends lines
    * at a lone CR too, so each part is a line of its own. Parts that are
    * empty or blank are dropped (they never end the header section).
    */
@@ -503,9 +503,9 @@ export class HttpMessageParser {
    * Reads a chunk-size line the way libhtp does, which is looser than
    * RFC 9112 section 7.1: leading CR, LF, SP, HT, VT and FF are skipped,
    * an empty line is ignored (the next line is read as the size), and
-   * whatever follows the hex digits is dropped; ';' there is a chunk
-   * extension. A line without hex digits, or a size past 2^31-1, is
-   * invalid: the rest of the direction is then read as body until close.
+   * whatever follows the hex digits is dropped. A ';' there raises the
+   * chunk extension event. A line without hex digits, or a size past
+   * 2^31-1, is invalid, so the rest of the direction is body until close.
    */
   private chunkSizeLine(raw: Uint8Array, length: number): void {
     let i = 0;
@@ -547,10 +547,7 @@ export class HttpMessageParser {
   }
 }
 
-/**
- * Tells whether an indented line holds a field: after the SP and HT
- * bytes comes a token and then a colon.
- */
+/** Tells whether an indented line contains a field: a name right before a colon after the SP and HT bytes. */
 function isFieldAfterBlanks(line: Uint8Array, length: number): boolean {
   let i = 0;
   while (i < length && (line[i] === SP || line[i] === HT)) i++;
@@ -584,7 +581,7 @@ function indexOfCr(line: Uint8Array, length: number): number {
   return -1;
 }
 
-/** What a response header line ended by a bare LF waits for. */
+/** Pending decisions on a response line that need the next byte. */
 const AfterBareLf = {
   NONE: 0,
   /** A CR next is part of the line end. */

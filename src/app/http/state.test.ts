@@ -513,7 +513,7 @@ test('http eve object', () => {
   ]);
 });
 
-test('http chunk sizes read as libhtp reads them', () => {
+test('http lenient chunk size lines', () => {
   // suricata-verify http-evader-008: the chunk-size lines are "f\r\r\n"
   // and "8\r\r\n" (a stray CR after the digits), hex rows from tshark.
   const body = Buffer.from(
@@ -535,13 +535,13 @@ test('http chunk sizes read as libhtp reads them', () => {
   }
 });
 
-test('http bytes after chunk data dropped up to the line end', () => {
+test('http bytes after chunk data dropped', () => {
   const text = 'HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcjunk\r\n2\r\nde\r\n0\r\n\r\n';
   const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
   assert.equal(str(tx.responseBody.view()), 'abcde');
 });
 
-test('http response chunked when the coding holds chunked anywhere', () => {
+test('http chunked anywhere in coding', () => {
   // suricata-verify http-evader-062 to -066 and -092: Suricata reads these
   // Transfer-Encoding values as chunked and finds the whole file.
   for (const value of ['chunked;', 'xchunked', 'chunkedx', 'chunked x', 'x chunked', ': chunked']) {
@@ -552,7 +552,7 @@ test('http response chunked when the coding holds chunked anywhere', () => {
   }
 });
 
-test('http unframed body after chunked header kept until close', () => {
+test('http unframed chunked body kept', () => {
   // suricata-verify http-evader-044: "Transfer-Encoding: chunked" but the
   // body is sent raw with no line end before the close.
   const text = 'HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nX5O!P%@AP[4';
@@ -563,7 +563,7 @@ test('http unframed body after chunked header kept until close', () => {
   }
 });
 
-test('http response framing names and codings matched as libhtp does', () => {
+test('http loose framing header names', () => {
   // suricata-verify http-evader-291, -292, -293 (NUL bytes in the
   // Transfer-Encoding name and value) and -339 (VT before the colon).
   const chunked = '3\r\nabc\r\n0\r\n\r\n';
@@ -581,7 +581,7 @@ test('http response framing names and codings matched as libhtp does', () => {
   }
 });
 
-test('http response line after blank lines or leading bytes', () => {
+test('http status line after blank lines', () => {
   // suricata-verify http-evader-481 (" \r\n" before the status line),
   // -494 (" \n"), -489 (a leading CR) and -390 (a leading NUL): libhtp
   // still reads a status line and headers, so the file keeps its name.
@@ -594,7 +594,7 @@ test('http response line after blank lines or leading bytes', () => {
   }
 });
 
-test('http compressed body cut short by the close still decoded', () => {
+test('http truncated compressed body decoded', () => {
   // suricata-verify http-evader-208: Content-Length promises more gzip
   // bytes than arrive before the close.
   const gz = gzipSync(Buffer.from('plain text'));
@@ -604,7 +604,7 @@ test('http compressed body cut short by the close still decoded', () => {
   assert.equal(str(tx.responseBody.view()), 'plain text');
 });
 
-test('http 204 and 101 responses with framing headers have a body', () => {
+test('http 204 and 101 framed bodies', () => {
   // suricata-verify http-evader-450 (204 with Content-Length), -476 (204
   // chunked) and -448 (101 with Content-Length): libhtp reads the body.
   const cases: [string, string][] = [
@@ -621,7 +621,7 @@ test('http 204 and 101 responses with framing headers have a body', () => {
   assert.equal(state.transactions[0].responseBodyLength, 0);
 });
 
-test('http response header lines ended as libhtp ends them', () => {
+test('http response header line ends', () => {
   // suricata-verify http-evader-405 ("\n\r" line ends), -410
   // ("\n\r\r\n" then the body), -415 ("\n\r\r\n\r\n" then the body),
   // -425 (HT and bare LF then the body) and -423 (SP and bare LF, then LF).
@@ -642,7 +642,7 @@ test('http response header lines ended as libhtp ends them', () => {
   }
 });
 
-test('http response lines split at a lone CR', () => {
+test('http response lines split at CR', () => {
   // suricata-verify http-evader-378 ("HTTP/1.1\rTransfer-Encoding:chunked"),
   // -182 (two fields joined by a CR) and -399 (every field ended by CR).
   const cases: [string, string][] = [
@@ -659,7 +659,7 @@ test('http response lines split at a lone CR', () => {
   }
 });
 
-test('http indented response field read as a field of its own', () => {
+test('http indented response field kept', () => {
   // suricata-verify http-evader-269: "Connection: close" then
   // "\tTransfer-Encoding: chunked"; Suricata finds the chunked file.
   const text = 'HTTP/1.1 200 ok\r\nConnection: close\r\n\tTransfer-Encoding: chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
@@ -671,7 +671,7 @@ test('http indented response field read as a field of its own', () => {
   assert.equal(str(folded.responseHeaders.get('x')), 'a b');
 });
 
-test('http response line starting with NUL folds into the field before', () => {
+test('http NUL line folds into field', () => {
   // suricata-verify http-evader-307: "Transfer-Encoding:\n\0chunked\r\n".
   const text = 'HTTP/1.1 200 ok\r\nTransfer-Encoding:\n\x00chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
   for (const feed of ['whole', 'bytes'] as const) {
@@ -680,7 +680,7 @@ test('http response line starting with NUL folds into the field before', () => {
   }
 });
 
-test('http response without status line is body to the end', () => {
+test('http statusless response is body', () => {
   // The lines after a first line that is no status line are body, not
   // header fields.
   const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('hello there\r\nworld: x\r\n\r\nmore'), 'whole').transactions[0];
@@ -688,7 +688,7 @@ test('http response without status line is body to the end', () => {
   assert.equal(tx.responseHeaders.size, 0);
 });
 
-test('http line before a status line dropped when H follows', () => {
+test('http junk line before status dropped', () => {
   // suricata-verify http-evader-488: " SIP/2.0 200 ok" comes before the
   // real status line; libhtp skips a non-HTTP line when the next one
   // starts with 'H'.

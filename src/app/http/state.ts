@@ -930,8 +930,8 @@ export class HttpState implements HttpMessageSink {
       body.hasTransferEncoding = true;
       const text = isRequest ? latin1(value).toLowerCase() : looseKey(value);
       if (!isRequest) {
-        // As libhtp, a response is chunked when the value holds "chunked"
-        // anywhere ("xchunked", "chunked;", "gzip x chunked").
+        // As libhtp, a response is chunked when the value contains
+        // "chunked" anywhere ("xchunked", "chunked;", "gzip x chunked").
         if (text.includes('chunked')) {
           body.isChunked = true;
           if (text !== 'chunked') this.raise(tx, HttpEvent.RESPONSE_ABNORMAL_TRANSFER_ENCODING);
@@ -983,8 +983,8 @@ export class HttpState implements HttpMessageSink {
    * Builds the response decoder chain from Content-Encoding as libhtp
    * does. A value that is one known coding, NUL bytes ignored, gives one
    * layer. Otherwise the value splits at commas and spaces, and each part
-   * holding "gzip" or "deflate" adds a layer (other parts are an
-   * abnormal_ce_header event), up to the layer limit. The decoders find
+   * containing "gzip" or "deflate" adds a layer (other parts are an
+   * abnormal_ce_header event) up to the layer limit. The decoders find
    * the real format themselves, so the order of the layers does not
    * matter for valid data.
    */
