@@ -1,6 +1,6 @@
 /**
  * Decompression of gzip and deflate bodies (RFC 9110 section 8.4.1) with
- * node:zlib, synchronously. node:zlib has no public synchronous streaming
+ * node:zlib, synchronously, and of LZMA bodies with the decoder in lzma.ts. node:zlib has no public synchronous streaming
  * call. So the decoder keeps the compressed bytes of one body and
  * inflates them again from the start each time REINFLATE_STEP_BYTES more
  * have arrived, and once more at the end. Each step returns only the new
@@ -13,11 +13,14 @@
  * Runs per body step, not per packet.
  */
 import { constants, inflateRawSync, inflateSync } from 'node:zlib';
+import { lzmaDecode } from './lzma.js';
 
 /** Compression of a body. */
 export const Coding = {
   GZIP: 1,
   DEFLATE: 2,
+  /** LZMA "alone" format (Content-Encoding: lzma). */
+  LZMA: 3,
 } as const;
 
 /** Result flags of a decode step. */
@@ -139,6 +142,7 @@ export class BodyDecoder {
   }
 
   private inflateOnce(data: Uint8Array, options: { finishFlush: number; maxOutputLength: number }): Uint8Array {
+    if (this.coding === Coding.LZMA) return lzmaDecode(data, options.maxOutputLength - 1);
     if (this.format === Format.UNKNOWN) this.format = detectFormat(data, this.coding);
     if (this.format === Format.GZIP) {
       // The gzip header is read here and the trailer is not checked, as

@@ -1000,6 +1000,10 @@ export class HttpState implements HttpMessageSink {
       body.decoders = [new BodyDecoder(Coding.DEFLATE, this.config.decompressLimit, this.config.decompressInputLimit)];
       return;
     }
+    if (whole === 'lzma') {
+      body.decoders = [new BodyDecoder(Coding.LZMA, this.config.decompressLimit, this.config.decompressInputLimit)];
+      return;
+    }
     if (whole === 'inflate' || whole === 'none' || whole === 'identity' || whole === '') return;
     const chain: BodyDecoder[] = [];
     let layers = 0;
@@ -1017,6 +1021,8 @@ export class HttpState implements HttpMessageSink {
       } else if (part.includes('deflate')) {
         coding = Coding.DEFLATE;
         if (part !== 'deflate' && part !== 'x-deflate') this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      } else if (part === 'lzma') {
+        coding = Coding.LZMA;
       } else if (part !== 'inflate' && part !== 'none' && part !== 'identity') {
         this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
       }
