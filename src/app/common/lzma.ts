@@ -25,6 +25,13 @@ const END_POS_MODEL_INDEX = 14;
 const FULL_DISTANCES = 128;
 const ALIGN_BITS = 4;
 
+/** Returns the state after a literal: 0 from states 0 to 3, else 3 or 6 lower. */
+function stateAfterLiteral(state: number): number {
+  if (state < 4) return 0;
+  if (state < 10) return state - 3;
+  return state - 6;
+}
+
 /** Raised when the data is not a valid LZMA stream. */
 export class LzmaError extends Error {}
 
@@ -76,7 +83,7 @@ class LzmaStream {
 
   constructor(data: Uint8Array, maxOutput: number) {
     let props = data[0];
-    if (props >= 9 * 5 * 5) throw new LzmaError('invalid LZMA properties byte');
+    if (props >= 9 * 5 * 5) throw new LzmaError(`invalid LZMA properties byte ${props}`);
     this.lc = props % 9;
     props = Math.floor(props / 9);
     this.lp = props % 5;
@@ -109,7 +116,7 @@ class LzmaStream {
       const posState = this.outLength & pbMask;
       if (this.bit(this.isMatch, (state << 4) + posState) === 0) {
         this.decodeLiteral(state, rep0);
-        state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
+        state = stateAfterLiteral(state);
         continue;
       }
       let length: number;
@@ -260,18 +267,18 @@ class LzmaStream {
 
   private byteBack(distance: number): number {
     const at = this.outLength - distance - 1;
-    if (at < 0) throw new LzmaError('LZMA distance before the start of the data');
+    if (at < 0) throw new LzmaError(`invalid LZMA distance ${distance}: before the start of the data`);
     return this.out[at];
   }
 
   private copyMatch(distance: number, length: number): void {
     if (this.isPastEnd) return;
-    if (distance >= this.outLength) throw new LzmaError('LZMA distance before the start of the data');
+    if (distance >= this.outLength) throw new LzmaError(`invalid LZMA distance ${distance}: before the start of the data`);
     for (let i = 0; i < length; i++) this.put(this.out[this.outLength - distance - 1]);
   }
 
   private put(byte: number): void {
-    if (this.outLength >= this.maxOutput + 1) throw new RangeError('LZMA output passed the limit');
+    if (this.outLength >= this.maxOutput + 1) throw new RangeError(`LZMA output passed the limit of ${this.maxOutput} bytes`);
     if (this.outLength === this.out.length) {
       const grown = new Uint8Array(Math.min(this.out.length * 2, this.maxOutput + 1));
       grown.set(this.out);
