@@ -903,7 +903,9 @@ export class HttpState implements HttpMessageSink {
   private noteFramingHeader(tx: HttpTransaction, body: BodyContext, name: Uint8Array, value: Uint8Array, isRequest: boolean): void {
     // As libhtp, a response framing name matches with NUL bytes and
     // surrounding whitespace ignored ("Transfer\0-Encoding").
-    const key = isRequest ? null : looseKey(name);
+    // Names shorter than "content-length" cannot match, so most fields
+    // build no key.
+    const key = isRequest || name.length < 14 ? null : looseKey(name);
     if (key === 'content-encoding') {
       body.responseContentEncoding = body.responseContentEncoding === null ? value.slice() : concat(concat(body.responseContentEncoding, COMMA_SPACE), value);
       return;
