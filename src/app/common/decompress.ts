@@ -1,6 +1,6 @@
 /**
  * Decompression of gzip and deflate bodies (RFC 9110 section 8.4.1) with
- * node:zlib, synchronously. node:zlib has no public synchronous streaming
+ * node:zlib, synchronously, and of LZMA bodies with the decoder in lzma.ts. node:zlib has no public synchronous streaming
  * call. So the decoder keeps the compressed bytes of one body and
  * inflates them again from the start each time REINFLATE_STEP_BYTES more
  * have arrived, and once more at the end. Each step returns only the new
@@ -12,12 +12,15 @@
  *
  * Runs per body step, not per packet.
  */
-import { constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { constants, inflateRawSync, inflateSync } from 'node:zlib';
+import { lzmaDecode } from './lzma.js';
 
 /** Compression of a body. */
 export const Coding = {
   GZIP: 1,
   DEFLATE: 2,
+  /** LZMA "alone" format (Content-Encoding: lzma). */
+  LZMA: 3,
 } as const;
 
 /** Result flags of a decode step. */
@@ -51,6 +54,8 @@ export class BodyDecoder {
   private inflatedAt: number;
   private isRawDeflate: boolean;
   private isPassthrough: boolean;
+  /** Format of the body once its first bytes are known. */
+  private format: number;
 
   constructor(coding: number, maxOutputBytes: number, maxInputBytes: number) {
     this.coding = coding;
@@ -63,6 +68,7 @@ export class BodyDecoder {
     this.inflatedAt = 0;
     this.isRawDeflate = false;
     this.isPassthrough = false;
+    this.format = Format.UNKNOWN;
   }
 
   /** Adds compressed bytes; returns newly decoded bytes (possibly empty). */
@@ -113,9 +119,9 @@ export class BodyDecoder {
         this.flags |= DecodeFlag.OUTPUT_LIMIT;
         return EMPTY;
       }
-      if (this.coding === Coding.DEFLATE && !this.isRawDeflate && this.outputLength === 0) {
+      if (this.format === Format.DEFLATE && !this.isRawDeflate && this.outputLength === 0) {
         // RFC 9110 names zlib-wrapped data "deflate", but some servers send
-        // raw deflate: retry raw, as libhtp does.
+        // raw deflate (under either label): retry raw, as libhtp does.
         this.isRawDeflate = true;
         return this.inflate();
       }
@@ -136,10 +142,68 @@ export class BodyDecoder {
   }
 
   private inflateOnce(data: Uint8Array, options: { finishFlush: number; maxOutputLength: number }): Uint8Array {
-    if (this.coding === Coding.GZIP) return gunzipSync(data, options);
+    if (this.coding === Coding.LZMA) return lzmaDecode(data, options.maxOutputLength - 1);
+    if (this.format === Format.UNKNOWN) this.format = detectFormat(data, this.coding);
+    if (this.format === Format.GZIP) {
+      // The gzip header is read here and the trailer is not checked, as
+      // libhtp: reserved flag bits, a wrong CRC-32 or size, or a missing
+      // trailer still give the inflated data.
+      const header = gzipHeaderLength(data);
+      if (header < 0) return EMPTY;
+      return inflateRawSync(data.subarray(header), options);
+    }
     if (this.isRawDeflate) return inflateRawSync(data, options);
     return inflateSync(data, options);
   }
+}
+
+/** Framing found at the start of a compressed body. */
+const Format = {
+  UNKNOWN: 0,
+  GZIP: 1,
+  /** zlib-wrapped deflate, or raw deflate after a retry. */
+  DEFLATE: 2,
+} as const;
+
+const GZIP_FLAG_HCRC = 0x02;
+const GZIP_FLAG_EXTRA = 0x04;
+const GZIP_FLAG_NAME = 0x08;
+const GZIP_FLAG_COMMENT = 0x10;
+
+/**
+ * Picks the framing from the first bytes: the gzip magic (RFC 1952
+ * section 2.3.1) means a gzip member whatever the label says, as libhtp
+ * decodes either label with either framing.
+ */
+function detectFormat(data: Uint8Array, coding: number): number {
+  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) return Format.GZIP;
+  if (data.length < 2 && coding === Coding.GZIP) return Format.UNKNOWN;
+  return Format.DEFLATE;
+}
+
+/**
+ * Returns the length of the gzip member header at the start of `data`
+ * (RFC 1952 section 2.3), or -1 while it is incomplete. Flag bits
+ * outside FHCRC, FEXTRA, FNAME and FCOMMENT are ignored.
+ */
+function gzipHeaderLength(data: Uint8Array): number {
+  if (data.length < 10) return -1;
+  const flags = data[3];
+  let at = 10;
+  if ((flags & GZIP_FLAG_EXTRA) !== 0) {
+    if (data.length < at + 2) return -1;
+    at += 2 + (data[at] | (data[at + 1] << 8));
+  }
+  if ((flags & GZIP_FLAG_NAME) !== 0) {
+    while (at < data.length && data[at] !== 0) at++;
+    at++;
+  }
+  if ((flags & GZIP_FLAG_COMMENT) !== 0) {
+    while (at < data.length && data[at] !== 0) at++;
+    at++;
+  }
+  if ((flags & GZIP_FLAG_HCRC) !== 0) at += 2;
+  return at > data.length ? -1 : at;
 }
 
 const EMPTY = new Uint8Array(0);

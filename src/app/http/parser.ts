@@ -99,6 +99,14 @@ export class HttpMessageParser {
   private isPendingFolded: boolean;
   private chunkRemaining: number;
   private sawHeaderField: boolean;
+  private afterBareLf: number;
+  /** True when a CR after a bare LF was taken as part of the line end. */
+  private afterLfCr: boolean;
+  /** The response line held while afterBareLf is HELD_START. */
+  private held: Uint8Array;
+  private isHeldBareLf: boolean;
+  /** The held blank line (its byte and LF) while afterBareLf is BLANK. */
+  private blank: Uint8Array;
 
   constructor(direction: number, sink: HttpMessageSink, fieldLimit = DEFAULT_FIELD_LIMIT_BYTES) {
     this.direction = direction;
@@ -115,6 +123,11 @@ export class HttpMessageParser {
     this.isPendingFolded = false;
     this.chunkRemaining = 0;
     this.sawHeaderField = false;
+    this.afterBareLf = AfterBareLf.NONE;
+    this.afterLfCr = false;
+    this.held = EMPTY_LINE;
+    this.isHeldBareLf = false;
+    this.blank = Uint8Array.of(SP, LF);
   }
 
   /** True while the parser is between messages (nothing of the next one seen). */
@@ -151,6 +164,7 @@ export class HttpMessageParser {
     const end = start + length;
     let at = start;
     while (at < end) {
+      if (this.afterBareLf !== AfterBareLf.NONE) at = this.resolveBareLf(bytes, at);
       switch (this.state) {
         case State.START_LINE:
         case State.HEADERS:
@@ -193,16 +207,65 @@ export class HttpMessageParser {
    * first line of an HTTP/0.9 body.
    */
   finish(): void {
+    this.settleHeld();
     if (this.state === State.BODY_CLOSE) {
       this.endMessage();
     } else if (this.state === State.START_LINE && this.lineLength > 0) {
       this.completeLine();
+      this.settleHeld();
       const isStarted = this.isHeaderSection;
       if (this.direction === 0 && isStarted) this.sink.onEvent(this.direction, HttpEvent.REQUEST_LINE_INCOMPLETE);
       if (this.isBodyUntilClose) this.endMessage();
+    } else if (this.state === State.HEADERS && (this.afterBareLf === AfterBareLf.BLANK || this.afterBareLf === AfterBareLf.EMPTY)) {
+      const length = this.afterBareLf === AfterBareLf.BLANK ? 2 : 0;
+      this.afterBareLf = AfterBareLf.NONE;
+      this.headerLine(this.blank, length, 0);
     } else if (this.state === State.HEADERS && this.hasPending) {
       this.flushPending();
+    } else if (this.state === State.CHUNK_SIZE && this.lineLength > 0) {
+      // A chunk-size line cut short by the close is body when it has no
+      // hex digits, as any invalid size.
+      const length = this.lineLength;
+      this.lineLength = 0;
+      this.chunkSizeLine(this.line, length);
+      if (this.isBodyUntilClose) this.endMessage();
     }
+  }
+
+  /** Hands on a response line held for the next byte, as no more bytes come. */
+  settleHeld(): void {
+    if (this.afterBareLf !== AfterBareLf.HELD_START) return;
+    this.afterBareLf = AfterBareLf.NONE;
+    this.startLine(this.held, this.isHeldBareLf);
+    this.held = EMPTY_LINE;
+  }
+
+  private startLine(line: Uint8Array, isBareLf: boolean): void {
+    this.sawHeaderField = false;
+    if (this.sink.onStartLine(this.direction, line, isBareLf)) this.state = State.HEADERS;
+  }
+
+  /** Settles a response line held for the next byte. */
+  private resolveBareLf(bytes: Uint8Array, at: number): number {
+    const after = this.afterBareLf;
+    this.afterBareLf = AfterBareLf.NONE;
+    if (after === AfterBareLf.HELD_START) {
+      if (bytes[at] !== 0x48) this.startLine(this.held, this.isHeldBareLf);
+      this.held = EMPTY_LINE;
+      return at;
+    }
+    if (this.state !== State.HEADERS) return at;
+    if (after === AfterBareLf.SKIP_CR) {
+      if (bytes[at] !== CR) return at;
+      this.afterLfCr = true;
+      return at + 1;
+    }
+    if (after === AfterBareLf.EMPTY) {
+      if (bytes[at] !== CR && bytes[at] !== LF) this.headerLine(this.blank, 0, 0);
+      return at;
+    }
+    this.headerLine(this.blank, 2, bytes[at] === LF ? 1 : 0);
+    return at;
   }
 
   /** Accumulates one line; returns the offset after what was consumed. */
@@ -246,31 +309,98 @@ export class HttpMessageParser {
     this.lineLength = 0;
     this.isLineTruncated = false;
 
+    if (this.direction === 1 && (this.state === State.START_LINE || this.state === State.HEADERS) && indexOfCr(raw, contentLength) >= 0) {
+      this.splitAtCr(raw, rawLength, contentLength);
+      return;
+    }
     switch (this.state) {
       case State.START_LINE:
         // RFC 9112 section 2.2: empty lines before a request line are ignored.
         if (contentLength === 0) return;
-        this.sawHeaderField = false;
-        if (this.sink.onStartLine(this.direction, raw.slice(0, contentLength), isBareLf)) this.state = State.HEADERS;
+        if (this.direction === 1 && !isStatusLineStart(raw, contentLength) && !isBlankLine(raw, contentLength)) {
+          // libhtp drops a response line that is no status line when the
+          // next line starts with 'H'; that needs the next byte.
+          this.held = raw.slice(0, contentLength);
+          this.isHeldBareLf = isBareLf;
+          this.afterBareLf = AfterBareLf.HELD_START;
+          return;
+        }
+        this.startLine(raw.slice(0, contentLength), isBareLf);
         return;
       case State.HEADERS:
       case State.TRAILERS:
+        if (this.afterLfCr) {
+          this.afterLfCr = false;
+          if (contentLength === 0 && !isBareLf) {
+            // "\n\r\r\n": the end of the section unless CR or LF follows.
+            this.afterBareLf = AfterBareLf.EMPTY;
+            return;
+          }
+        }
+        if (this.direction === 1 && isBareLf) {
+          // libhtp also ends a response header line at "\n\r", and a line
+          // of one SP or HT ends the section unless LF follows. Both need
+          // the next byte.
+          this.afterBareLf = contentLength === 1 && (raw[0] === SP || raw[0] === HT) ? AfterBareLf.BLANK : AfterBareLf.SKIP_CR;
+          if (this.afterBareLf === AfterBareLf.BLANK) {
+            this.blank[0] = raw[0];
+            return;
+          }
+        }
         this.headerLine(raw, rawLength, contentLength);
         return;
       case State.CHUNK_SIZE:
         this.chunkSizeLine(raw, contentLength);
         return;
       case State.CHUNK_DATA_END:
-        // The CRLF after chunk data. Anything else is a framing error:
-        // libhtp then takes the line as the next chunk size.
-        if (contentLength === 0) {
-          this.state = State.CHUNK_SIZE;
-          return;
-        }
+        // The CRLF after chunk data. As libhtp, anything before the LF
+        // is dropped.
         this.state = State.CHUNK_SIZE;
-        this.chunkSizeLine(raw, contentLength);
         return;
     }
+  }
+
+  /**
+   * Splits a response start or header line at each lone CR. libhtp ends lines
+   * at a lone CR too, so each part is a line of its own. Parts that are
+   * empty or blank are dropped (they never end the header section).
+   */
+  private splitAtCr(raw: Uint8Array, rawLength: number, contentLength: number): void {
+    if (this.state === State.HEADERS) this.sink.onRawHeaderLine(this.direction, raw, 0, rawLength);
+    let from = 0;
+    while (from <= contentLength) {
+      let to = from;
+      while (to < contentLength && raw[to] !== CR) to++;
+      let isBlank = true;
+      for (let k = from; k < to && isBlank; k++) isBlank = raw[k] === SP || raw[k] === HT;
+      if (!isBlank) {
+        const part = raw.slice(from, to);
+        if (this.state === State.START_LINE) {
+          this.sawHeaderField = false;
+          if (this.sink.onStartLine(this.direction, part, false)) this.state = State.HEADERS;
+        } else if (this.state === State.HEADERS) {
+          this.headerPart(part);
+        } else if (this.state === State.BODY_CLOSE) {
+          this.sink.onBodyData(this.direction, raw, from, Math.min(to + 1, rawLength) - from);
+        }
+      }
+      from = to + 1;
+    }
+  }
+
+  /** One header line part without terminator, already recorded raw. */
+  private headerPart(part: Uint8Array): void {
+    const first = part[0];
+    if ((first === SP || first === HT) && this.hasPending && !isFieldAfterBlanks(part, part.length)) {
+      let from = 0;
+      while (from < part.length && (part[from] === SP || part[from] === HT)) from++;
+      this.appendPending(SP);
+      for (let i = from; i < part.length; i++) this.appendPending(part[i]);
+      this.isPendingFolded = true;
+      return;
+    }
+    if (this.hasPending) this.flushPending();
+    this.setPending(part, part.length);
   }
 
   private headerLine(raw: Uint8Array, rawLength: number, contentLength: number): void {
@@ -286,6 +416,23 @@ export class HttpMessageParser {
       return;
     }
     const first = raw[0];
+    if ((first === SP || first === HT) && this.direction === 1 && isFieldAfterBlanks(raw, contentLength)) {
+      // libhtp reads an indented response line of the form "name: value"
+      // as a field of its own, not as a continuation.
+      if (this.hasPending) this.flushPending();
+      let from = 0;
+      while (raw[from] === SP || raw[from] === HT) from++;
+      this.setPending(raw.subarray(from, contentLength), contentLength - from);
+      return;
+    }
+    if (first === 0 && this.direction === 1 && this.hasPending) {
+      // libhtp folds a response line that starts with NUL into the field
+      // before it ("Transfer-Encoding:" then "\0chunked").
+      this.appendPending(SP);
+      for (let i = 0; i < contentLength; i++) this.appendPending(raw[i]);
+      this.isPendingFolded = true;
+      return;
+    }
     if (first === SP || first === HT) {
       if (!this.hasPending) {
         // A folded line with no field before it (RFC 9112 section 5.2).
@@ -353,28 +500,34 @@ export class HttpMessageParser {
   }
 
   /**
-   * Reads a chunk-size line: hex digits, then optional whitespace and
-   * chunk extensions after ';' (RFC 9112 section 7.1.1). A line without
-   * hex digits, or a size past 2^53, is invalid: the rest of the
-   * direction is then read as body until close.
+   * Reads a chunk-size line the way libhtp does, which is looser than
+   * RFC 9112 section 7.1: leading CR, LF, SP, HT, VT and FF are skipped,
+   * an empty line is ignored (the next line is read as the size), and
+   * whatever follows the hex digits is dropped. A ';' there raises the
+   * chunk extension event. A line without hex digits, or a size past
+   * 2^31-1, is invalid, so the rest of the direction is body until close.
    */
   private chunkSizeLine(raw: Uint8Array, length: number): void {
     let i = 0;
-    while (i < length && (raw[i] === SP || raw[i] === HT)) i++;
+    while (i < length && isChunkControl(raw[i])) i++;
+    if (i === length) return;
     let size = 0;
     let digits = 0;
-    for (; i < length; i++) {
+    for (; i < length && size <= MAX_CHUNK_SIZE; i++) {
       const d = hexDigit(raw[i]);
       if (d < 0) break;
       size = size * 16 + d;
       digits++;
     }
-    while (i < length && (raw[i] === SP || raw[i] === HT)) i++;
-    if (i < length && raw[i] === 0x3b) {
-      this.sink.onEvent(this.direction, this.direction === 0 ? HttpEvent.REQUEST_CHUNK_EXTENSION : HttpEvent.RESPONSE_CHUNK_EXTENSION);
-      i = length;
+    if (digits > 0 && i < length) {
+      for (let k = i; k < length; k++) {
+        if (raw[k] === 0x3b) {
+          this.sink.onEvent(this.direction, this.direction === 0 ? HttpEvent.REQUEST_CHUNK_EXTENSION : HttpEvent.RESPONSE_CHUNK_EXTENSION);
+          break;
+        }
+      }
     }
-    if (digits === 0 || i !== length || size > Number.MAX_SAFE_INTEGER) {
+    if (digits === 0 || size > MAX_CHUNK_SIZE) {
       this.sink.onEvent(this.direction, this.direction === 0 ? HttpEvent.INVALID_REQUEST_CHUNK_LEN : HttpEvent.INVALID_RESPONSE_CHUNK_LEN);
       this.state = State.BODY_CLOSE;
       if (length > 0) this.sink.onBodyData(this.direction, raw, 0, length);
@@ -392,6 +545,61 @@ export class HttpMessageParser {
     this.state = State.START_LINE;
     this.sink.onMessageEnd(this.direction);
   }
+}
+
+/** Tells whether an indented line contains a field: a name right before a colon after the SP and HT bytes. */
+function isFieldAfterBlanks(line: Uint8Array, length: number): boolean {
+  let i = 0;
+  while (i < length && (line[i] === SP || line[i] === HT)) i++;
+  const nameStart = i;
+  while (i < length && line[i] !== 0x3a && line[i] !== SP && line[i] !== HT) i++;
+  return i > nameStart && i < length && line[i] === 0x3a;
+}
+
+/**
+ * Tells whether a response line is a status line for libhtp: "HTTP" in
+ * any case after optional whitespace and NUL bytes. Otherwise the
+ * response has no status line and all of it is body.
+ */
+export function isStatusLineStart(line: Uint8Array, length = line.length): boolean {
+  let i = 0;
+  while (i < length && (line[i] === 0 || line[i] === SP || (line[i] >= HT && line[i] <= CR))) i++;
+  if (length - i < 4) return false;
+  return (line[i] & 0xdf) === 0x48 && (line[i + 1] & 0xdf) === 0x54 && (line[i + 2] & 0xdf) === 0x54 && (line[i + 3] & 0xdf) === 0x50;
+}
+
+const EMPTY_LINE = new Uint8Array(0);
+
+function isBlankLine(line: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (line[i] !== SP && (line[i] < HT || line[i] > CR)) return false;
+  return true;
+}
+
+/** Returns the index of the first CR in line[0, length), or -1. */
+function indexOfCr(line: Uint8Array, length: number): number {
+  for (let i = 0; i < length; i++) if (line[i] === CR) return i;
+  return -1;
+}
+
+/** Pending decisions on a response line that need the next byte. */
+const AfterBareLf = {
+  NONE: 0,
+  /** A CR next is part of the line end. */
+  SKIP_CR: 1,
+  /** The line was one SP or HT: it ends the section unless an LF is next. */
+  BLANK: 2,
+  /** An empty line after "\n\r": it ends the section unless CR or LF is next. */
+  EMPTY: 3,
+  /** A response line that is no status line: dropped when 'H' is next. */
+  HELD_START: 4,
+} as const;
+
+/** Largest chunk size libhtp accepts (2^31 - 1). */
+const MAX_CHUNK_SIZE = 0x7fffffff;
+
+/** Bytes libhtp skips before a chunk size. */
+function isChunkControl(c: number): boolean {
+  return c === CR || c === LF || c === SP || c === HT || c === 0x0b || c === 0x0c;
 }
 
 function hexDigit(c: number): number {

@@ -512,3 +512,190 @@ test('http eve object', () => {
     'hostname', 'http_port', 'url', 'http_user_agent', 'http_content_type', 'http_method', 'protocol', 'status', 'length', 'request_headers',
   ]);
 });
+
+test('http lenient chunk size lines', () => {
+  // suricata-verify http-evader-008: the chunk-size lines are "f\r\r\n"
+  // and "8\r\r\n" (a stray CR after the digits), hex rows from tshark.
+  const body = Buffer.from(
+    '660d0d0a58354f2150254041505b345c505a580d0a660d0d0a3534' +
+    '28505e29374343293' + '77d244549' + '0d0a300d0a0d0a', 'hex').toString('latin1');
+  const head = 'HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const expected = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EI';
+  for (const feed of ['whole', 'bytes', 'random'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(head + body), feed).transactions[0];
+    assert.equal(str(tx.responseBody.view()), expected, feed);
+    assert.equal(tx.hasEvent(HttpEvent.INVALID_RESPONSE_CHUNK_LEN), false);
+  }
+  // http-evader-009, -014, -021, -018, -019: junk after the digits, a
+  // leading VT, and empty lines before the size are all skipped.
+  for (const sizeLine of ['fx\r\n', 'f x\r\n', '\x0bf\r\n', '\nf\r\n', '\r\n\r\nf\r\n', 'f\x00\r\n']) {
+    const text = head + sizeLine + 'X5O!P%@AP[4\\PZX\r\n0\r\n\r\n';
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'X5O!P%@AP[4\\PZX', JSON.stringify(sizeLine));
+  }
+});
+
+test('http bytes after chunk data dropped', () => {
+  const text = 'HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcjunk\r\n2\r\nde\r\n0\r\n\r\n';
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'abcde');
+});
+
+test('http chunked anywhere in coding', () => {
+  // suricata-verify http-evader-062 to -066 and -092: Suricata reads these
+  // Transfer-Encoding values as chunked and finds the whole file.
+  for (const value of ['chunked;', 'xchunked', 'chunkedx', 'chunked x', 'x chunked', ': chunked']) {
+    const text = `HTTP/1.1 200 ok\r\nTransfer-Encoding: ${value}\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`;
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'abcde', value);
+    assert.ok(tx.hasEvent(HttpEvent.RESPONSE_ABNORMAL_TRANSFER_ENCODING), value);
+  }
+});
+
+test('http unframed chunked body kept', () => {
+  // suricata-verify http-evader-044: "Transfer-Encoding: chunked" but the
+  // body is sent raw with no line end before the close.
+  const text = 'HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nX5O!P%@AP[4';
+  for (const feed of ['whole', 'bytes'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'X5O!P%@AP[4', feed);
+    assert.ok(tx.hasEvent(HttpEvent.INVALID_RESPONSE_CHUNK_LEN));
+  }
+});
+
+test('http loose framing header names', () => {
+  // suricata-verify http-evader-291, -292, -293 (NUL bytes in the
+  // Transfer-Encoding name and value) and -339 (VT before the colon).
+  const chunked = '3\r\nabc\r\n0\r\n\r\n';
+  for (const field of ['Transfer\x00-encoding:chunked', 'Transfer\x00-encoding:chun\x00ked', 'Transfer-Encoding\x00:chunked']) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(`HTTP/1.1 200 ok\r\n${field}\r\n\r\n${chunked}`), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'abc', JSON.stringify(field));
+  }
+  // http-evader-166, -170, -315, -329, -339: gzip found in odd values.
+  const gz = gzipSync(Buffer.from('plain text'));
+  for (const field of ['Content-Encoding:gzip x', 'Content-Encoding:x gzip', 'Content-Encoding:gz\x00ip', 'Content-Encoding:gzip;', 'Content-Encoding\x0b:gzip']) {
+    const text = `HTTP/1.1 200 ok\r\nContent-Length: ${gz.length}\r\n${field}\r\n\r\n`;
+    const response = Uint8Array.from(Buffer.concat([Buffer.from(text, 'latin1'), gz]));
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'plain text', JSON.stringify(field));
+  }
+});
+
+test('http status line after blank lines', () => {
+  // suricata-verify http-evader-481 (" \r\n" before the status line),
+  // -494 (" \n"), -489 (a leading CR) and -390 (a leading NUL): libhtp
+  // still reads a status line and headers, so the file keeps its name.
+  const rest = 'HTTP/1.1 200 ok\r\nContent-disposition: attachment; filename="eicar.txt"\r\nContent-length: 3\r\n\r\nabc';
+  for (const before of [' \r\n', ' \n', '\r', '\x00']) {
+    const tx = run(enc('GET /x HTTP/1.1\r\nHost: h\r\n\r\n'), enc(before + rest), 'whole').transactions[0];
+    assert.equal(tx.statusCode, 200, JSON.stringify(before));
+    assert.equal(str(tx.responseBody.view()), 'abc', JSON.stringify(before));
+    assert.ok(tx.responseHeaders.has('content-disposition'));
+  }
+});
+
+test('http truncated compressed body decoded', () => {
+  // suricata-verify http-evader-208: Content-Length promises more gzip
+  // bytes than arrive before the close.
+  const gz = gzipSync(Buffer.from('plain text'));
+  const head = `HTTP/1.1 200 ok\r\nContent-Length: ${gz.length + 8}\r\nContent-Encoding: gzip\r\n\r\n`;
+  const response = Uint8Array.from(Buffer.concat([Buffer.from(head, 'latin1'), gz.subarray(0, gz.length - 8)]));
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), response, 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'plain text');
+});
+
+test('http 204 and 101 framed bodies', () => {
+  // suricata-verify http-evader-450 (204 with Content-Length), -476 (204
+  // chunked) and -448 (101 with Content-Length): libhtp reads the body.
+  const cases: [string, string][] = [
+    ['HTTP/1.1 204 ok\r\nContent-length: 3\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 204 ok\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'abc'],
+    ['HTTP/1.1 101 ok\r\nContent-length: 3\r\n\r\nabc', 'abc'],
+  ];
+  for (const [text, expected] of cases) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+    assert.equal(str(tx.responseBody.view()), expected, text.slice(0, 16));
+  }
+  // Without them a 204 still has no body.
+  const state = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 204 ok\r\n\r\n'), 'whole');
+  assert.equal(state.transactions[0].responseBodyLength, 0);
+});
+
+test('http response header line ends', () => {
+  // suricata-verify http-evader-405 ("\n\r" line ends), -410
+  // ("\n\r\r\n" then the body), -415 ("\n\r\r\n\r\n" then the body),
+  // -425 (HT and bare LF then the body) and -423 (SP and bare LF, then LF).
+  const cases: [string, string][] = [
+    ['HTTP/1.1 200 ok\n\rContent-length: 3\n\rX: y\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n\r\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n\r\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n\t\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\r\nContent-length: 3\n \n\nabc', 'abc'],
+    // http-evader-284: "\r\r\n" after a CRLF line is no end.
+    ['HTTP/1.1 200 ok\r\nX: y\r\n\r\r\nContent-length: 3\r\n\r\nabc', 'abc'],
+  ];
+  for (const [text, expected] of cases) {
+    for (const feed of ['whole', 'bytes'] as const) {
+      const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+      assert.equal(str(tx.responseBody.view()), expected, `${JSON.stringify(text)} ${feed}`);
+    }
+  }
+});
+
+test('http response lines split at CR', () => {
+  // suricata-verify http-evader-378 ("HTTP/1.1\rTransfer-Encoding:chunked"),
+  // -182 (two fields joined by a CR) and -399 (every field ended by CR).
+  const cases: [string, string][] = [
+    ['HTTP/1.1\rTransfer-Encoding:chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'abc'],
+    ['HTTP/1.1 200 ok\r\nX: y\rContent-Length: 3\r\n\r\nabcdef', 'abc'],
+    ['HTTP/1.1 200 ok\rX: y\rContent-length: 3\r\n\nabcdef', 'abc'],
+  ];
+  for (const [text, expected] of cases) {
+    for (const feed of ['whole', 'bytes'] as const) {
+      const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+      assert.equal(str(tx.responseBody.view()), expected, `${JSON.stringify(text)} ${feed}`);
+      assert.ok(tx.responseHeaders.has('x'));
+    }
+  }
+});
+
+test('http indented response field kept', () => {
+  // suricata-verify http-evader-269: "Connection: close" then
+  // "\tTransfer-Encoding: chunked"; Suricata finds the chunked file.
+  const text = 'HTTP/1.1 200 ok\r\nConnection: close\r\n\tTransfer-Encoding: chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'abc');
+  assert.equal(str(tx.responseHeaders.get('connection')), 'close');
+  // A continuation without a colon still folds.
+  const folded = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 ok\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n'), 'whole').transactions[0];
+  assert.equal(str(folded.responseHeaders.get('x')), 'a b');
+});
+
+test('http NUL line folds into field', () => {
+  // suricata-verify http-evader-307: "Transfer-Encoding:\n\0chunked\r\n".
+  const text = 'HTTP/1.1 200 ok\r\nTransfer-Encoding:\n\x00chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+  for (const feed of ['whole', 'bytes'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+    assert.equal(str(tx.responseBody.view()), 'abc', feed);
+  }
+});
+
+test('http statusless response is body', () => {
+  // The lines after a first line that is no status line are body, not
+  // header fields.
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc('hello there\r\nworld: x\r\n\r\nmore'), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'hello there\r\nworld: x\r\n\r\nmore');
+  assert.equal(tx.responseHeaders.size, 0);
+});
+
+test('http junk line before status dropped', () => {
+  // suricata-verify http-evader-488: " SIP/2.0 200 ok" comes before the
+  // real status line; libhtp skips a non-HTTP line when the next one
+  // starts with 'H'.
+  const text = ' SIP/2.0 200 ok\r\nHTTP/1.1 200 ok\r\nContent-length: 3\r\n\r\nabc';
+  for (const feed of ['whole', 'bytes'] as const) {
+    const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), feed).transactions[0];
+    assert.equal(tx.statusCode, 200, feed);
+    assert.equal(str(tx.responseBody.view()), 'abc', feed);
+  }
+});

@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { BodyDecoder, Coding, DecodeFlag } from '../common/decompress.js';
 import { HTTP_EVENT_COUNT, HttpEvent } from './events.js';
 import {
-  BodyMode, DEFAULT_FIELD_LIMIT_BYTES, HttpMessageParser, parseHeaderField, parseRequestLine, parseStatusLine,
+  BodyMode, DEFAULT_FIELD_LIMIT_BYTES, HttpMessageParser, isStatusLineStart, parseHeaderField, parseRequestLine, parseStatusLine,
   type HttpMessageSink,
 } from './parser.js';
 import { MultipartParser, multipartBoundary, type MultipartSink } from './multipart.js';
@@ -165,6 +165,18 @@ export class HttpHeaderTable {
   get size(): number {
     return this.keys.length;
   }
+}
+
+const COMMA_SPACE = Uint8Array.of(0x2c, 0x20);
+
+/** Lower-case Latin-1 text of `bytes` without NUL bytes and without surrounding whitespace. */
+function looseKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c !== 0) s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+  }
+  return s.replace(/^[ \t\r\n\x0b\x0c]+|[ \t\r\n\x0b\x0c]+$/g, '');
 }
 
 function lowerLatin1(bytes: Uint8Array): string {
@@ -443,6 +455,8 @@ class BodyContext {
   contentLength = -1;
   isChunked = false;
   hasTransferEncoding = false;
+  /** The response Content-Encoding values, joined by ", " (names matched as libhtp does). */
+  responseContentEncoding: Uint8Array | null = null;
 
   reset(tx: HttpTransaction | null): void {
     this.tx = tx;
@@ -458,6 +472,7 @@ class BodyContext {
     this.contentLength = -1;
     this.isChunked = false;
     this.hasTransferEncoding = false;
+    this.responseContentEncoding = null;
   }
 }
 
@@ -538,12 +553,16 @@ export class HttpState implements HttpMessageSink {
   /** Ends one direction: a body read until close completes, other open files are truncated. */
   handleEnd(direction: number): void {
     const parser = this.parsers[direction];
+    parser.settleHeld();
     if (parser.isBodyUntilClose) {
       parser.finish();
       return;
     }
     parser.finish();
     const body = this.bodies[direction];
+    // A compressed body cut short by the close: what inflates so far is
+    // still body, as libhtp finalizes the response on close.
+    if (body.tx !== null && body.decoders.length > 0) this.decodeBody(body.tx, body, direction, EMPTY, true);
     if (body.file !== null) body.file.close(FileState.TRUNCATED);
     if (body.multipart !== null) {
       body.multipart.finish(false);
@@ -573,8 +592,9 @@ export class HttpState implements HttpMessageSink {
 
   onStartLine(direction: number, line: Uint8Array, isBareLf: boolean): boolean {
     if (direction === TO_CLIENT) {
-      this.startResponse(line);
-      return true;
+      // As libhtp, a response line of whitespace alone is ignored.
+      if (isBlank(line)) return false;
+      return this.startResponse(line);
     }
     if (this.takeUnexpectedBody(line, isBareLf)) return false;
     this.startRequest(line);
@@ -794,7 +814,8 @@ export class HttpState implements HttpMessageSink {
 
   // Responses.
 
-  private startResponse(line: Uint8Array): void {
+  /** Starts a response; returns false when the line is no status line and the direction became body. */
+  private startResponse(line: Uint8Array): boolean {
     let tx = this.transactions[this.responseIndex] ?? null;
     if (tx === null || tx.requestProgress === Progress.NONE) {
       tx = this.newTransaction();
@@ -804,7 +825,7 @@ export class HttpState implements HttpMessageSink {
     this.bodies[TO_CLIENT].reset(tx);
 
     const parts = parseStatusLine(line);
-    if (!startsWithAscii(line, 'HTTP')) {
+    if (!isStatusLineStart(line)) {
       // No status line: an HTTP/0.9 response, or not HTTP. The whole
       // direction is body.
       if (!tx.isHttp09) this.raise(tx, HttpEvent.RESPONSE_INVALID_PROTOCOL);
@@ -815,7 +836,7 @@ export class HttpState implements HttpMessageSink {
       this.deliverBody(tx, body, TO_CLIENT, line);
       this.deliverBody(tx, body, TO_CLIENT, CRLF);
       this.parsers[TO_CLIENT].startBodyUntilClose();
-      return;
+      return false;
     }
 
     if (tx.statusCode >= 100 && tx.statusCode < 200) {
@@ -832,16 +853,22 @@ export class HttpState implements HttpMessageSink {
     tx.responseHeadersRaw = new BoundedBytes(this.config.fieldLimit * 4);
     if (!isKnownProtocol(parts.protocol)) this.raise(tx, HttpEvent.RESPONSE_INVALID_PROTOCOL);
     if (parts.code < 0) this.raise(tx, HttpEvent.RESPONSE_INVALID_STATUS);
+    return true;
   }
 
   private responseHeadersEnd(tx: HttpTransaction, body: BodyContext, parser: HttpMessageParser): number {
     const code = tx.statusCode;
-    if (code === 101) {
+    // As libhtp, a 204 or 304 response (RFC 9112 section 6.3: no body)
+    // still has one when it sends Content-Length or Transfer-Encoding,
+    // since browsers read it, and a 101 is a tunnel only without them.
+    // Other 1xx responses are interim: what follows is the next response.
+    const hasFraming = body.hasTransferEncoding || body.contentLengthCount > 0;
+    if (code === 101 && !hasFraming) {
       this.isTunnel = true;
       return BodyMode.TUNNEL;
     }
-    // RFC 9112 section 6.3: 1xx, 204 and 304 responses and responses to HEAD have no body.
-    if ((code >= 100 && code < 200) || code === 204 || code === 304) return BodyMode.NONE;
+    if (code >= 100 && code < 200 && code !== 101) return BodyMode.NONE;
+    if ((code === 204 || code === 304) && !hasFraming) return BodyMode.NONE;
     if (tx.method !== null && equalsAscii(tx.method, 'HEAD')) return BodyMode.NONE;
     if (tx === this.connectTx && code >= 200) {
       const held = this.heldRequest;
@@ -874,7 +901,16 @@ export class HttpState implements HttpMessageSink {
   // Headers that frame the body.
 
   private noteFramingHeader(tx: HttpTransaction, body: BodyContext, name: Uint8Array, value: Uint8Array, isRequest: boolean): void {
-    if (equalsAsciiNocase(name, 'content-length')) {
+    // As libhtp, a response framing name matches with NUL bytes and
+    // surrounding whitespace ignored ("Transfer\0-Encoding").
+    // Names shorter than "content-length" cannot match, so most fields
+    // build no key.
+    const key = isRequest || name.length < 14 ? null : looseKey(name);
+    if (key === 'content-encoding') {
+      body.responseContentEncoding = body.responseContentEncoding === null ? value.slice() : concat(concat(body.responseContentEncoding, COMMA_SPACE), value);
+      return;
+    }
+    if (isRequest ? equalsAsciiNocase(name, 'content-length') : key === 'content-length') {
       body.contentLengthCount++;
       const n = parseContentLength(value);
       if (body.contentLengthCount > 1) {
@@ -892,10 +928,21 @@ export class HttpState implements HttpMessageSink {
       body.contentLength = n;
       return;
     }
-    if (equalsAsciiNocase(name, 'transfer-encoding')) {
+    if (isRequest ? equalsAsciiNocase(name, 'transfer-encoding') : key === 'transfer-encoding') {
       body.hasTransferEncoding = true;
+      const text = isRequest ? latin1(value).toLowerCase() : looseKey(value);
+      if (!isRequest) {
+        // As libhtp, a response is chunked when the value contains
+        // "chunked" anywhere ("xchunked", "chunked;", "gzip x chunked").
+        if (text.includes('chunked')) {
+          body.isChunked = true;
+          if (text !== 'chunked') this.raise(tx, HttpEvent.RESPONSE_ABNORMAL_TRANSFER_ENCODING);
+        } else {
+          this.raise(tx, HttpEvent.INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE);
+        }
+        return;
+      }
       // RFC 9112 section 6.1: chunked must be the last coding.
-      const text = latin1(value).toLowerCase();
       const codings = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       if (codings.length > 0 && codings[codings.length - 1] === 'chunked') {
         body.isChunked = true;
@@ -907,7 +954,11 @@ export class HttpState implements HttpMessageSink {
   }
 
   /** Builds the decoder chain from Content-Encoding, innermost coding last. */
-  private setupDecoders(tx: HttpTransaction, body: BodyContext, headers: HttpHeaderTable, _direction: number): void {
+  private setupDecoders(tx: HttpTransaction, body: BodyContext, headers: HttpHeaderTable, direction: number): void {
+    if (direction === TO_CLIENT) {
+      this.setupResponseDecoders(tx, body);
+      return;
+    }
     const value = headers.get('content-encoding');
     if (value === null) return;
     const codings = latin1(value).toLowerCase().split(',').map((s) => s.trim()).filter((s) => s.length > 0 && s !== 'identity');
@@ -926,6 +977,58 @@ export class HttpState implements HttpMessageSink {
         return;
       }
       chain.push(new BodyDecoder(coding, this.config.decompressLimit, this.config.decompressInputLimit));
+    }
+    body.decoders = chain;
+  }
+
+  /**
+   * Builds the response decoder chain from Content-Encoding as libhtp
+   * does. A value that is one known coding, NUL bytes ignored, gives one
+   * layer. Otherwise the value splits at commas and spaces, and each part
+   * containing "gzip" or "deflate" adds a layer (other parts are an
+   * abnormal_ce_header event) up to the layer limit. The decoders find
+   * the real format themselves, so the order of the layers does not
+   * matter for valid data.
+   */
+  private setupResponseDecoders(tx: HttpTransaction, body: BodyContext): void {
+    const value = body.responseContentEncoding;
+    if (value === null) return;
+    const whole = looseKey(value);
+    if (whole === 'gzip' || whole === 'x-gzip') {
+      body.decoders = [new BodyDecoder(Coding.GZIP, this.config.decompressLimit, this.config.decompressInputLimit)];
+      return;
+    }
+    if (whole === 'deflate' || whole === 'x-deflate') {
+      body.decoders = [new BodyDecoder(Coding.DEFLATE, this.config.decompressLimit, this.config.decompressInputLimit)];
+      return;
+    }
+    if (whole === 'lzma') {
+      body.decoders = [new BodyDecoder(Coding.LZMA, this.config.decompressLimit, this.config.decompressInputLimit)];
+      return;
+    }
+    if (whole === 'inflate' || whole === 'none' || whole === 'identity' || whole === '') return;
+    const chain: BodyDecoder[] = [];
+    let layers = 0;
+    for (const part of latin1(value).toLowerCase().split(/[, ]/)) {
+      if (part.length === 0) continue;
+      layers++;
+      if (layers > this.config.decompressLayerLimit) {
+        this.raise(tx, HttpEvent.TOO_MANY_ENCODING_LAYERS);
+        break;
+      }
+      let coding = 0;
+      if (part.includes('gzip')) {
+        coding = Coding.GZIP;
+        if (part !== 'gzip' && part !== 'x-gzip') this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      } else if (part.includes('deflate')) {
+        coding = Coding.DEFLATE;
+        if (part !== 'deflate' && part !== 'x-deflate') this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      } else if (part === 'lzma') {
+        coding = Coding.LZMA;
+      } else if (part !== 'inflate' && part !== 'none' && part !== 'identity') {
+        this.raise(tx, HttpEvent.ABNORMAL_CE_HEADER);
+      }
+      if (coding !== 0) chain.unshift(new BodyDecoder(coding, this.config.decompressLimit, this.config.decompressInputLimit));
     }
     body.decoders = chain;
   }
@@ -1068,9 +1171,12 @@ function equalsAsciiNocase(bytes: Uint8Array, lowerText: string): boolean {
   return true;
 }
 
-function startsWithAscii(bytes: Uint8Array, text: string): boolean {
-  if (bytes.length < text.length) return false;
-  for (let i = 0; i < text.length; i++) if ((bytes[i] & 0xdf) !== text.charCodeAt(i)) return false;
+function isBlankByte(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function isBlank(line: Uint8Array): boolean {
+  for (let i = 0; i < line.length; i++) if (!isBlankByte(line[i])) return false;
   return true;
 }
 
