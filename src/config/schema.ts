@@ -18,6 +18,7 @@ import {
   textMap,
 } from './schema-desc.js';
 import type { MapDesc } from './schema-desc.js';
+import { DEFAULT_ADDRESS_GROUPS as RULE_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS as RULE_PORT_GROUPS } from '../detect/variables.js';
 
 const MIB = 1024 * 1024;
 
@@ -34,40 +35,11 @@ export const EXCEPTION_POLICIES = [
   'ignore',
 ] as const;
 
-/** Address groups of Suricata 8's stock suricata.yaml. */
-export const DEFAULT_ADDRESS_GROUPS: Record<string, string> = {
-  HOME_NET: '[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]',
-  EXTERNAL_NET: '!$HOME_NET',
-  HTTP_SERVERS: '$HOME_NET',
-  SMTP_SERVERS: '$HOME_NET',
-  SQL_SERVERS: '$HOME_NET',
-  DNS_SERVERS: '$HOME_NET',
-  TELNET_SERVERS: '$HOME_NET',
-  AIM_SERVERS: '$EXTERNAL_NET',
-  DC_SERVERS: '$HOME_NET',
-  DNP3_SERVER: '$HOME_NET',
-  DNP3_CLIENT: '$HOME_NET',
-  MODBUS_CLIENT: '$HOME_NET',
-  MODBUS_SERVER: '$HOME_NET',
-  ENIP_CLIENT: '$HOME_NET',
-  ENIP_SERVER: '$HOME_NET',
-};
+/** Address groups of Suricata 8's stock suricata.yaml (one list, kept with the rule variables). */
+export const DEFAULT_ADDRESS_GROUPS: Record<string, string> = { ...RULE_ADDRESS_GROUPS };
 
 /** Port groups of Suricata 8's stock suricata.yaml. */
-export const DEFAULT_PORT_GROUPS: Record<string, string> = {
-  HTTP_PORTS: '80',
-  SHELLCODE_PORTS: '!80',
-  ORACLE_PORTS: '1521',
-  SSH_PORTS: '22',
-  DNP3_PORTS: '20000',
-  MODBUS_PORTS: '502',
-  FILE_DATA_PORTS: '[$HTTP_PORTS,110,143]',
-  FTP_PORTS: '21',
-  GENEVE_PORTS: '6081',
-  VXLAN_PORTS: '4789',
-  TEREDO_PORTS: '3544',
-  SIP_PORTS: '[5060, 5061]',
-};
+export const DEFAULT_PORT_GROUPS: Record<string, string> = { ...RULE_PORT_GROUPS };
 
 function timeouts(
   doc: string,

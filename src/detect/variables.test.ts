@@ -22,6 +22,7 @@ test('variables stock defaults', () => {
     GENEVE_PORTS: '6081',
     VXLAN_PORTS: '4789',
     TEREDO_PORTS: '3544',
+    SIP_PORTS: '[5060, 5061]',
   });
 });
 

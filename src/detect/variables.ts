@@ -40,6 +40,7 @@ export const DEFAULT_PORT_GROUPS: Readonly<Record<string, string>> = {
   GENEVE_PORTS: '6081',
   VXLAN_PORTS: '4789',
   TEREDO_PORTS: '3544',
+  SIP_PORTS: '[5060, 5061]',
 };
 
 /** Variable overrides in the shape of the config's `vars` section. */
