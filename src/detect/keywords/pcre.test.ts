@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
+import { loadRulesFromText } from '../rule-files.js';
+import './registry.js';
 import { protectHighBytes, splitLargeRepeats, stripExtended, translatePcre, widenHexEscapes } from './pcre.js';
 
 test('pcre unsupported by RE2 reported', () => {
@@ -20,13 +22,37 @@ test('pcre unsupported by RE2 reported', () => {
   }
 });
 
-test('pcre http flags not supported', () => {
-  for (const flag of ['U', 'H', 'P', 'C', 'M', 'I', 'D', 'S', 'Y']) {
-    const { errors } = buildSignature(`pcre:"/a/${flag}";`);
-    assert.equal(errors.length, 1, flag);
-    assert.equal(errors[0].code, 'KAPU_ERR_RULE_UNSUPPORTED', flag);
-    assert.equal(errors[0].message, `pcre: flag '${flag}' selects an HTTP buffer, which is not supported yet (rule skipped)`);
+test('pcre http flags select buffers', () => {
+  // Suricata's pcre modifiers: U http.uri, I http.uri.raw, P http.request_body,
+  // Q http.response_body, H http.header, D http.header.raw, M http.method,
+  // C http.cookie, S http.stat_code, Y http.stat_msg, V http.user_agent,
+  // W http.host, Z http.host.raw.
+  const expected: [string, string][] = [
+    ['U', 'http.uri'], ['I', 'http.uri.raw'], ['P', 'http.request_body'], ['Q', 'http.response_body'],
+    ['H', 'http.header'], ['D', 'http.header.raw'], ['M', 'http.method'], ['C', 'http.cookie'],
+    ['S', 'http.stat_code'], ['Y', 'http.stat_msg'], ['V', 'http.user_agent'], ['W', 'http.host'], ['Z', 'http.host.raw'],
+  ];
+  for (const [flag, buffer] of expected) {
+    const { errors, sig } = buildSignature(`content:"x"; pcre:"/a/${flag}"; content:"y";`);
+    assert.equal(errors.length, 0, flag);
+    assert.deepEqual(sig.buffers.map((b) => [b.buffer, b.matches.map((m) => m.keyword)]), [
+      ['pkt_data', ['content', 'content']],
+      [buffer, ['pcre']],
+    ], flag);
   }
+});
+
+test('pcre flag inside its sticky buffer', () => {
+  const same = loadRulesFromText('alert tcp any any -> any any (http.uri; content:"/a"; pcre:"/^\\d+/UR"; sid:1;)\n', 'test.rules');
+  assert.equal(same.diagnostics.length, 0);
+  assert.deepEqual(same.signatures[0]?.buffers.map((b) => [b.buffer, b.matches.map((m) => m.keyword)]), [['http.uri', ['content', 'pcre']]]);
+  const other = loadRulesFromText('alert tcp any any -> any any (http.host; content:"a"; pcre:"/b/U"; sid:2;)\n', 'test.rules');
+  assert.equal(other.diagnostics[0]?.message, "pcre: flag for http.uri cannot follow the sticky buffer 'http.host'");
+});
+
+test('pcre two http flags rejected', () => {
+  const { errors } = buildSignature('pcre:"/a/UH";');
+  assert.equal(errors[0]?.message, "pcre: flags select two HTTP buffers ('H' after another)");
 });
 
 test('pcre bad values rejected', () => {

@@ -13,9 +13,24 @@ import RE2 from 're2';
 import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
+import { HttpBuffer } from '../../app/http/detect.js';
 
-/** Flags that select an HTTP buffer in Suricata (pcre modifiers /U, /H, ...). */
-const HTTP_BUFFER_FLAGS = 'UIPQHDMCSYVWZ';
+/** HTTP buffers that Suricata's pcre modifiers select (/U is http.uri, /H http.header, ...). */
+const HTTP_BUFFER_FLAGS: ReadonlyMap<string, string> = new Map([
+  ['U', HttpBuffer.URI],
+  ['I', HttpBuffer.URI_RAW],
+  ['P', HttpBuffer.REQUEST_BODY],
+  ['Q', HttpBuffer.RESPONSE_BODY],
+  ['H', HttpBuffer.HEADER],
+  ['D', HttpBuffer.HEADER_RAW],
+  ['M', HttpBuffer.METHOD],
+  ['C', HttpBuffer.COOKIE],
+  ['S', HttpBuffer.STAT_CODE],
+  ['Y', HttpBuffer.STAT_MSG],
+  ['V', HttpBuffer.USER_AGENT],
+  ['W', HttpBuffer.HOST],
+  ['Z', HttpBuffer.HOST_RAW],
+]);
 
 export class PcreMatch implements PayloadMatch {
   readonly keyword = 'pcre';
@@ -246,7 +261,7 @@ function endsWithDollar(pattern: string): boolean {
  * Translates a PCRE pattern and its flags into an RE2 pattern and RE2
  * flags, or returns the reason it cannot be run.
  */
-export function translatePcre(pattern: string, flags: string): { ok: true; source: string; re2Flags: string; isRelative: boolean } | { ok: false; code: string; message: string } {
+export function translatePcre(pattern: string, flags: string): { ok: true; source: string; re2Flags: string; isRelative: boolean; buffer: string | null } | { ok: false; code: string; message: string } {
   let re2Flags = 'u';
   let prefix = '';
   let isRelative = false;
@@ -254,6 +269,7 @@ export function translatePcre(pattern: string, flags: string): { ok: true; sourc
   let isExtended = false;
   let isDollarEndOnly = false;
   let isMultiline = false;
+  let buffer: string | null = null;
   for (const f of flags) {
     if (f === 'i' || f === 's' || f === 'm') {
       if (!re2Flags.includes(f)) re2Flags += f;
@@ -266,8 +282,9 @@ export function translatePcre(pattern: string, flags: string): { ok: true; sourc
     else if (f === 'B' || f === 'O') {
       // B (raw bytes) has no effect on the packet payload; O lifts PCRE's
       // match limits, which RE2 does not have.
-    } else if (HTTP_BUFFER_FLAGS.includes(f)) {
-      return { ok: false, code: ErrorCode.RULE_UNSUPPORTED, message: `flag '${f}' selects an HTTP buffer, which is not supported yet (rule skipped)` };
+    } else if (HTTP_BUFFER_FLAGS.has(f)) {
+      if (buffer !== null) return { ok: false, code: ErrorCode.RULE_CONFLICTING_OPTIONS, message: `flags select two HTTP buffers ('${f}' after another)` };
+      buffer = HTTP_BUFFER_FLAGS.get(f) as string;
     } else {
       return { ok: false, code: ErrorCode.RULE_BAD_VALUE, message: `unknown flag '${f}' (allowed: i s m x A E G R B O)` };
     }
@@ -286,7 +303,7 @@ export function translatePcre(pattern: string, flags: string): { ok: true; sourc
     source = source.slice(0, -1) + '(?:\\n?\\z)';
   }
   re2Flags += isAnchored ? 'y' : 'g';
-  return { ok: true, source: prefix + source, re2Flags, isRelative };
+  return { ok: true, source: prefix + source, re2Flags, isRelative, buffer };
 }
 
 function setupPcre(b: SignatureBuilder, value: string): void {
@@ -308,7 +325,27 @@ function setupPcre(b: SignatureBuilder, value: string): void {
     b.error(ErrorCode.RULE_REGEX_NOT_SUPPORTED, `pcre: '/${parsed.pattern}/' cannot run on RE2: ${reason} (rule skipped)`);
     return;
   }
-  b.currentMatches().push(new PcreMatch(regex, parsed.isNegated, translated.isRelative, `/${parsed.pattern}/${parsed.flags}`));
+  const match = new PcreMatch(regex, parsed.isNegated, translated.isRelative, `/${parsed.pattern}/${parsed.flags}`);
+  if (translated.buffer === null) {
+    b.currentMatches().push(match);
+    return;
+  }
+  // Inside the sticky buffer that the flag names, the flag changes nothing
+  // (`http.uri; pcre:"/x/U"` is common in ET rules).
+  const current = b.currentBuffer;
+  if (current === translated.buffer || (current === 'file.data' && translated.buffer === HttpBuffer.RESPONSE_BODY)) {
+    b.currentMatches().push(match);
+    return;
+  }
+  // Otherwise it acts as the legacy content modifiers do: the pcre goes to
+  // that HTTP buffer, and later options continue on the packet payload.
+  if (current !== 'pkt_data') {
+    b.error(ErrorCode.RULE_CONFLICTING_OPTIONS, `pcre: flag for ${translated.buffer} cannot follow the sticky buffer '${current}'`);
+    return;
+  }
+  b.selectBuffer(translated.buffer);
+  b.currentMatches().push(match);
+  b.selectBuffer('pkt_data');
 }
 
 export const pcreKeyword: KeywordDef = {
