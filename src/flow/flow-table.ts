@@ -554,7 +554,7 @@ export class FlowTable {
     this.counters.active--;
 
     if (flow.tcp !== null) this.spareSessions.push(flow.tcp);
-    resetFlow(flow);
+    flow.reset();
     if (this.spareFlows.length < this.config.prealloc) this.spareFlows.push(flow);
     else this.allocatedFlows--;
   }
@@ -627,40 +627,4 @@ function directionByAddress(flow: Flow, p: Packet): number {
     if (flow.clientAddr[i] !== p.srcAddr[i]) return Direction.TO_CLIENT;
   }
   return Direction.TO_SERVER;
-}
-
-function resetFlow(flow: Flow): void {
-  flow.flowId = 0;
-  flow.slot = -1;
-  flow.ipVersion = 0;
-  flow.ipProto = 0;
-  flow.clientAddr.fill(0);
-  flow.serverAddr.fill(0);
-  flow.clientPort = 0;
-  flow.serverPort = 0;
-  flow.vlanId = 0;
-  flow.startUs = 0;
-  flow.lastUs = 0;
-  flow.pktsToServer = 0;
-  flow.pktsToClient = 0;
-  flow.bytesToServer = 0;
-  flow.bytesToClient = 0;
-  flow.state = FlowState.NEW;
-  flow.endReason = FlowEndReason.TIMEOUT;
-  flow.isEmergencyEnd = false;
-  flow.tcp = null;
-  flow.flowbits = null;
-  flow.flowints = null;
-  flow.isPassed = false;
-  flow.isDropped = false;
-  flow.ipOnlyDirections = 0;
-  flow.hasAlerted = false;
-  flow.appProto = null;
-  flow.tagUnit = 0;
-  flow.tagRemaining = 0;
-  flow.tagEndUs = 0;
-  flow.icmpType = 0;
-  flow.icmpCode = 0;
-  flow.responseIcmpType = 0;
-  flow.responseIcmpCode = 0;
 }

@@ -128,4 +128,44 @@ export class Flow {
     this.responseIcmpType = 0;
     this.responseIcmpCode = 0;
   }
+
+  /**
+   * Clears every field so a pooled flow can carry a new connection. A field
+   * added to the constructor must be cleared here too.
+   */
+  reset(): void {
+    this.flowId = 0;
+    this.slot = -1;
+    this.ipVersion = 0;
+    this.ipProto = 0;
+    this.clientAddr.fill(0);
+    this.serverAddr.fill(0);
+    this.clientPort = 0;
+    this.serverPort = 0;
+    this.vlanId = 0;
+    this.startUs = 0;
+    this.lastUs = 0;
+    this.pktsToServer = 0;
+    this.pktsToClient = 0;
+    this.bytesToServer = 0;
+    this.bytesToClient = 0;
+    this.state = FlowState.NEW;
+    this.endReason = FlowEndReason.TIMEOUT;
+    this.isEmergencyEnd = false;
+    this.tcp = null;
+    this.flowbits = null;
+    this.flowints = null;
+    this.isPassed = false;
+    this.isDropped = false;
+    this.ipOnlyDirections = 0;
+    this.hasAlerted = false;
+    this.appProto = null;
+    this.tagUnit = 0;
+    this.tagRemaining = 0;
+    this.tagEndUs = 0;
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    this.responseIcmpType = 0;
+    this.responseIcmpCode = 0;
+  }
 }
