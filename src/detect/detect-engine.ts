@@ -6,8 +6,8 @@
  * evaluation order, which is Suricata's: by action (pass, drop, reject,
  * alert by default), then priority, then load order.
  */
-import { Direction, type Packet } from '../core/packet.js';
-import { FlowState, type Flow } from '../flow/flow.js';
+import type { Packet } from '../core/packet.js';
+import type { Flow } from '../flow/flow.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
 import { selectFastPattern } from './fast-pattern.js';
@@ -19,8 +19,8 @@ import { fillHeaderBuffer, HEADER_BUFFER_NAMES, type BufferView } from './keywor
 import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
 import { TransformedBufferProvider } from './transforms.js';
-import { TcpState, wasEstablishedBefore } from '../stream/tcp-session.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
+import { matchFlowFlags } from './keywords/flow.js';
+import { Action, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
 export interface ThresholdHook {
@@ -552,24 +552,5 @@ export function matchHeaderAddresses(sig: Signature, p: Packet): boolean {
   );
 }
 
-/**
- * Checks the `flow:` bits. Direction and state bits need a flow.
- * `only_stream` and `no_stream` select the inspected data instead
- * (streamModeOf in stream-buffer.ts).
- */
-export function matchFlowFlags(flags: number, p: Packet, flow: Flow | null): boolean {
-  if ((flags & FlowFlag.ONLY_FRAG) !== 0 && !p.isFragment) return false;
-  if ((flags & FlowFlag.NO_FRAG) !== 0 && p.isFragment) return false;
-  const needsFlow = FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT | FlowFlag.ESTABLISHED | FlowFlag.NOT_ESTABLISHED;
-  if ((flags & needsFlow) === 0) return true;
-  if (flow === null) return false;
-  if ((flags & FlowFlag.TO_SERVER) !== 0 && p.direction !== Direction.TO_SERVER) return false;
-  if ((flags & FlowFlag.TO_CLIENT) !== 0 && p.direction !== Direction.TO_CLIENT) return false;
-  // TCP reads the session state before the packet, as Suricata does: the
-  // handshake's final ACK is not established yet, and a packet that closed
-  // the session still is.
-  const isEstablished = flow.tcp !== null && flow.tcp.state !== TcpState.NONE ? wasEstablishedBefore(flow.tcp) : flow.state === FlowState.ESTABLISHED;
-  if ((flags & FlowFlag.ESTABLISHED) !== 0 && !isEstablished) return false;
-  if ((flags & FlowFlag.NOT_ESTABLISHED) !== 0 && isEstablished) return false;
-  return true;
-}
+/** The `flow:` checks: one implementation, shared with the keyword's matcher. */
+export { matchFlowFlags };
