@@ -6,10 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+const scriptPath = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 const steps: Array<{ script: string; args: string[] }> = [
-  { script: here('./run.js'), args: process.argv.slice(2) },
-  { script: here('./decode-flow.js'), args: [] },
+  { script: scriptPath('./run.js'), args: process.argv.slice(2) },
+  { script: scriptPath('./decode-flow.js'), args: [] },
 ];
 for (const step of steps) {
   const result = spawnSync(process.execPath, [step.script, ...step.args], { stdio: 'inherit' });

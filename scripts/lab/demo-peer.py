@@ -118,7 +118,7 @@ def dns_query(args):
         answer, _ = sock.recvfrom(4096)
         print(f"{args.name} {args.type}: {len(answer)} bytes, rcode {answer[3] & 0x0F}")
     except socket.timeout:
-        print(f"{args.name} {args.type}: no answer within {RECV_TIMEOUT_S} s", file=sys.stderr)
+        print(f"{args.name} {args.type}: no response within {RECV_TIMEOUT_S} s", file=sys.stderr)
         return 1
     return 0
 

@@ -8,7 +8,7 @@
  * Supported: HTTP/1.x, TLS, SSH and DNS on any TCP port (DNS probed first
  * on port 53), and DNS over UDP when either port is 53.
  */
-import { Direction, type Packet } from '../core/packet.js';
+import { Direction, IpProto, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
@@ -253,7 +253,9 @@ export class AppLayer {
     state.proto = proto;
     state.parser = parser;
     flow.appProto = proto;
-    const name = proto === AppProto.DNS ? (flow.ipProto === 17 ? 'dns_udp' : 'dns_tcp') : proto;
+    // Suricata counts DNS flows per transport (app_layer.flow.dns_udp, dns_tcp).
+    let name = proto;
+    if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
     this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
   }
 

@@ -1,5 +1,5 @@
 /**
- * What `kapu run -r` takes and returns. The command line, `kapu verify` and
+ * Options and result of `kapu run -r`. The command line, `kapu verify` and
  * the benchmarks all go through runCapture (run.ts) with these options.
  */
 export interface RunOptions {

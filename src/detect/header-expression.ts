@@ -20,7 +20,7 @@ export interface ExpressionError {
   length: number;
 }
 
-/** What the evaluator needs from an address or port parser. */
+/** The parts of an address or port parser that the evaluator uses. */
 export interface ExpressionDialect {
   /** Largest value of each family. */
   maxes: readonly bigint[];

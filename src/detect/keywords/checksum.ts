@@ -12,7 +12,7 @@ import { ChecksumState, IpProto, type Packet } from '../../core/packet.js';
 import type { PacketMatcher } from '../signature.js';
 import { registerKeyword } from './keyword-table.js';
 
-/** Which checksum a keyword checks. */
+/** The checksum that a keyword checks. */
 export const ChecksumKind = {
   IPV4: 0,
   TCPV4: 1,

@@ -35,7 +35,7 @@ export class TcpFlagsMatch implements PacketMatcher {
   match(p: Packet): boolean {
     if (!isTcp(p)) return false;
     const bits = p.tcpFlags & this.keepMask;
-    // `flags:0` asks for no flag at all; with `!` it asks for any flag.
+    // `flags:0` requires no flag at all; with `!` it requires at least one flag.
     if (this.wanted === 0) return this.modifier === BitModifier.NOT ? bits !== 0 : bits === 0;
     return matchBits(bits, this.wanted, this.modifier);
   }
