@@ -74,11 +74,14 @@ const FIGURE_GROUPS: Record<ManifestFilterName, ManifestFilterName[]> = {
   'no-app': ['no-app', 'no-app-alerts', 'no-app-negative'],
   'no-app-alerts': ['no-app-alerts'],
   'no-app-negative': ['no-app-negative'],
+  app: ['app', 'app-alerts'],
+  'app-alerts': ['app-alerts'],
+  'http-evader': ['http-evader'],
 };
 
 /**
  * Counts results per manifest selection: the given filter and its parts
- * (no-app splits into no-app-alerts and no-app-negative).
+ * (no-app splits into no-app-alerts and no-app-negative, app into app-alerts).
  */
 export function computeManifestFigures(
   corpusDir: string,

@@ -25,11 +25,18 @@ export interface ManifestTest {
  * - no-app: tests with no application protocol (`app_protocols` empty or missing).
  * - no-app-alerts: those of them that expect at least one alert.
  * - no-app-negative: those of them that expect no alert at all.
+ * - app: tests whose protocols are all among those kapu parses (http, dns,
+ *   tls, ssh) or none, http-evader aside.
+ * - app-alerts: those of them that expect at least one alert.
+ * - http-evader: the evasive HTTP captures under http-evader/.
  */
 export const MANIFEST_FILTERS = {
   'no-app': (t: ManifestTest) => isWithoutAppProtocol(t),
   'no-app-alerts': (t: ManifestTest) => isWithoutAppProtocol(t) && t.negative_only !== true,
   'no-app-negative': (t: ManifestTest) => isWithoutAppProtocol(t) && t.negative_only === true,
+  app: (t: ManifestTest) => isParsedAppOnly(t) && !isHttpEvader(t),
+  'app-alerts': (t: ManifestTest) => isParsedAppOnly(t) && !isHttpEvader(t) && t.negative_only !== true,
+  'http-evader': (t: ManifestTest) => isHttpEvader(t),
 } as const;
 export type ManifestFilterName = keyof typeof MANIFEST_FILTERS;
 
@@ -40,6 +47,17 @@ export function isManifestFilterName(name: string): name is ManifestFilterName {
 
 function isWithoutAppProtocol(test: ManifestTest): boolean {
   return test.app_protocols === undefined || test.app_protocols === null || test.app_protocols.length === 0;
+}
+
+/** The application protocols kapu parses. */
+const PARSED_APP_PROTOCOLS: ReadonlySet<string> = new Set(['http', 'dns', 'tls', 'ssh']);
+
+function isParsedAppOnly(test: ManifestTest): boolean {
+  return isWithoutAppProtocol(test) || (test.app_protocols ?? []).every((proto) => PARSED_APP_PROTOCOLS.has(proto));
+}
+
+function isHttpEvader(test: ManifestTest): boolean {
+  return test.name.startsWith('http-evader/');
 }
 
 /**

@@ -194,7 +194,7 @@ test('verify usage errors exit 2', async () => {
   assert.equal((await runCommand(['--bogus', SUITE], runner)).status, 2);
   const unknown = await runCommand(['--manifest-filter', 'http', SUITE], runner);
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr[0], /unknown filter 'http' \(expected no-app, no-app-alerts, no-app-negative\)/);
+  assert.match(unknown.stderr[0], /unknown filter 'http' \(expected no-app, no-app-alerts, no-app-negative, app, app-alerts, http-evader\)/);
   const noManifest = await runCommand(['--manifest-filter', 'no-app', join(SUITE, 'icmp-id')], runner);
   assert.equal(noManifest.status, 2);
   assert.match(noManifest.stderr[0], /icmp-id\/MANIFEST\.json not found: --manifest-filter needs the corpus folder/);
