@@ -186,6 +186,7 @@ export function defaultEveTypes(): EveTypesConfig {
     flow: { enabled: true },
     stats: defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats'],
     protocols,
+    filesForceHash: [],
   };
 }
 
@@ -238,6 +239,7 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
     flow: { enabled: false },
     stats: { ...(defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats']), enabled: false },
     protocols: [],
+    filesForceHash: [],
   };
   if (node.kind === 'scalar' && node.value === null) return types;
   if (node.kind !== 'seq') {
@@ -268,6 +270,7 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
       default:
         if (PROTOCOL_EVENT_TYPES.includes(name)) {
           if (isEnabled(options)) types.protocols.push(name);
+          if (name === 'files' && isEnabled(options)) types.filesForceHash = readForceHash(reader, options, `${itemPath}.force-hash`);
         } else {
           const nearest = nearestKey(name, ['alert', 'anomaly', 'drop', 'flow', 'stats', ...PROTOCOL_EVENT_TYPES]);
           reader.warning(item, itemPath, `unknown event type, ignored (nearest known type: ${nearest})`);
@@ -292,6 +295,26 @@ function singleKey(reader: SchemaReader, item: ConfNode, path: string): [string,
     reader.warning(item, `${path}.${name}`, `${others}: not indented under '${name}', ignored`);
   }
   return [name, options];
+}
+
+/** Digests that `force-hash` of the `files` event type may name. */
+const FORCE_HASH_NAMES = ['md5', 'sha1', 'sha256'];
+
+/** Reads `files: force-hash` (a list, or one name); unknown names are warnings and skipped. */
+function readForceHash(reader: SchemaReader, options: ConfNode | undefined, path: string): string[] {
+  const node = options?.kind === 'map' ? options.entries.get('force-hash') : undefined;
+  if (node === undefined || (node.kind === 'scalar' && node.value === null)) return [];
+  const items = node.kind === 'seq' ? node.items : [node];
+  const names: string[] = [];
+  for (const item of items) {
+    const name = item.kind === 'scalar' && item.value !== null ? item.value.trim().toLowerCase() : '';
+    if (FORCE_HASH_NAMES.includes(name)) {
+      if (!names.includes(name)) names.push(name);
+    } else {
+      reader.warning(item, path, `'${item.value ?? ''}' is not a hash name, ignored (allowed: ${FORCE_HASH_NAMES.join(', ')})`);
+    }
+  }
+  return names;
 }
 
 function isEnabled(options: ConfNode | undefined): boolean {

@@ -78,6 +78,8 @@ export interface EveTypesConfig {
   stats: StatsTypeConfig;
   /** Protocol event types that are listed (http, dns, tls, ...); kapu does not produce them yet. */
   protocols: string[];
+  /** `files: force-hash`: digests (md5, sha1, sha256) computed for every file and logged in fileinfo. */
+  filesForceHash: string[];
 }
 
 export interface EveLogConfig {

@@ -13,7 +13,8 @@ import { loadClassificationConfig, loadReferenceConfig } from '../detect/classif
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
 import { AppLayer, AppProto } from '../app/app-layer.js';
-import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
+import { defaultHttpConfig, FileHash, type HttpConfig } from '../app/http/state.js';
+import { fileHashesOf } from '../detect/keywords/file-keywords.js';
 import { parseByteSize } from '../config/values.js';
 import { resolveDnsEveVersion } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
@@ -229,6 +230,22 @@ export function httpConfigOf(config: KapuConfig): HttpConfig {
   return http;
 }
 
+const FORCE_HASH_BITS: Record<string, number> = { md5: FileHash.MD5, sha1: FileHash.SHA1, sha256: FileHash.SHA256 };
+
+/**
+ * Returns the digests (FileHash bits) computed for each file: those that
+ * an eve-log's `files: force-hash` lists, and those that loaded filemd5,
+ * filesha1 or filesha256 rules need, as Suricata computes them.
+ */
+export function fileHashesToCompute(config: KapuConfig, rules: LoadedRules): number {
+  let bits = fileHashesOf(rules.signatures);
+  for (const eve of config.outputs.eveLogs) {
+    if (!eve.enabled) continue;
+    for (const name of eve.types.filesForceHash) bits |= FORCE_HASH_BITS[name] ?? 0;
+  }
+  return bits;
+}
+
 /** Returns the protocols that app-layer.protocols.<proto>.enabled switches off (`no` or false). */
 function disabledProtocols(config: KapuConfig): Set<string> {
   const out = new Set<string>();
@@ -270,5 +287,7 @@ export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedR
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };
+  const http = httpConfigOf(config);
+  http.fileHashes = fileHashesToCompute(config, rules);
+  return { app: new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config)), appInspect, txLog };
 }
