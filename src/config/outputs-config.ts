@@ -300,7 +300,7 @@ function singleKey(reader: SchemaReader, item: ConfNode, path: string): [string,
 /** Digests that `force-hash` of the `files` event type may name. */
 const FORCE_HASH_NAMES = ['md5', 'sha1', 'sha256'];
 
-/** Reads `files: force-hash` (a list, or one name); unknown names are warnings and skipped. */
+/** Reads `files: force-hash`, a list or one name. An unknown name gets a warning and is skipped. */
 function readForceHash(reader: SchemaReader, options: ConfNode | undefined, path: string): string[] {
   const node = options?.kind === 'map' ? options.entries.get('force-hash') : undefined;
   if (node === undefined || (node.kind === 'scalar' && node.value === null)) return [];
