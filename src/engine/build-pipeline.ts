@@ -238,6 +238,10 @@ const FORCE_HASH_BITS: Record<string, number> = { md5: FileHash.MD5, sha1: FileH
  * filesha1 or filesha256 rules need, as Suricata computes them.
  */
 export function fileHashesToCompute(config: KapuConfig, rules: LoadedRules): number {
+  // NOTE: Suricata turns a rule's digest on only for the flows of that rule's
+  // group (its ports and addresses), while here one filemd5 rule computes md5
+  // for every file, so fileinfo can carry a digest that Suricata leaves out.
+  // The `file-store` output's force-hash is not read, because kapu stores no files.
   let bits = fileHashesOf(rules.signatures);
   for (const eve of config.outputs.eveLogs) {
     if (!eve.enabled) continue;
