@@ -683,7 +683,7 @@ export class AppInspector {
 
   /**
    * Returns one instance of file buffer `name` per file of the transaction
-   * direction; a rule that reads both messages takes the other message's
+   * direction. A rule that reads both messages takes the other message's
    * files when this one has none, as buffersOf does for other buffers.
    */
   private fileBuffersOf(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {

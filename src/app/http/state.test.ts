@@ -179,7 +179,7 @@ test('http duplicate host headers', () => {
   assert.equal(str(getHttpBuffer(tx, 'http.host.raw', 0)), 'ABC.com, efg.net');
 });
 
-/** The default limits with every file digest switched on. */
+/** Returns the default limits with every file digest switched on. */
 function hashingConfig(): HttpConfig {
   return { ...defaultHttpConfig(), fileHashes: ALL_FILE_HASHES };
 }
@@ -210,7 +210,7 @@ test('http file digests off by default', () => {
   assert.equal(tx.files[0].sha256, null);
 });
 
-test('http only sha256 when asked', () => {
+test('http only requested sha256', () => {
   const config = { ...defaultHttpConfig(), fileHashes: FileHash.SHA256 };
   const tx = run(enc('GET /f HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc'), 'random', config).transactions[0];
   assert.equal(tx.files[0].md5, null);

@@ -100,7 +100,7 @@ export interface HttpConfig {
   /**
    * Hashes computed for each file (FileHash bits). Suricata computes none
    * unless an eve-log `files: force-hash` list or a loaded filemd5,
-   * filesha1 or filesha256 rule asks for them.
+   * filesha1 or filesha256 rule requests them.
    */
   fileHashes: number;
 }
@@ -270,7 +270,7 @@ export class HttpFile {
    * bytes are hashed and counted but not kept.
    */
   readonly data: BoundedBytes;
-  /** Hex digests of the algorithms asked for, set when the file is closed; null otherwise. */
+  /** Hex digests of the requested algorithms, set when the file is closed, and null before or when not requested. */
   md5: string | null;
   sha1: string | null;
   sha256: string | null;
@@ -278,7 +278,7 @@ export class HttpFile {
   private sha1Hash: Hash | null;
   private sha256Hash: Hash | null;
 
-  /** Opens a file whose kept bytes live in `data`; `hashes` (FileHash bits) selects the digests computed. */
+  /** Opens a file whose kept bytes go to `data`. `hashes` (FileHash bits) selects the digests to compute. */
   constructor(name: Uint8Array, direction: number, data: BoundedBytes, hashes: number) {
     this.name = name;
     this.direction = direction;
@@ -293,7 +293,7 @@ export class HttpFile {
     this.sha256Hash = (hashes & FileHash.SHA256) !== 0 ? createHash('sha256') : null;
   }
 
-  /** Counts and hashes decoded file bytes; each byte is hashed once, as it arrives. */
+  /** Counts and hashes decoded file bytes. Each byte is hashed once, as it arrives. */
   update(bytes: Uint8Array): void {
     if (this.state !== FileState.OPEN || bytes.length === 0) return;
     this.size += bytes.length;
@@ -302,7 +302,7 @@ export class HttpFile {
     this.sha256Hash?.update(bytes);
   }
 
-  /** Closes the file as CLOSED (whole body seen) or TRUNCATED; only a CLOSED file gets its digests. */
+  /** Closes the file as CLOSED (whole body seen) or TRUNCATED. Only a CLOSED file gets its digests. */
   close(state: string): void {
     if (this.state !== FileState.OPEN) return;
     this.state = state;
@@ -1117,7 +1117,7 @@ export class HttpState implements HttpMessageSink {
     const disposition = headers.get('content-disposition');
     if (disposition !== null) name = dispositionFilename(disposition);
     if (name === null) name = tx.parsedUri?.path !== null && tx.parsedUri?.path !== undefined ? normalizedPath(tx) : EMPTY;
-    // The file is the whole body, so the body store holds its kept bytes.
+    // The file is the whole body, so the body store contains its kept bytes.
     const store = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
     const file = new HttpFile(name, direction, store, this.config.fileHashes);
     tx.files.push(file);

@@ -63,7 +63,7 @@ export function loadHashList(path: string, kind: HashListKind): ReadonlySet<stri
   return parsed;
 }
 
-/** Parses the text of a hash list; returns the digests or the first problem with its line number. */
+/** Parses the text of a hash list. Returns the digests, or the first problem with its line number. */
 export function parseHashList(text: string, kind: HashListKind): Set<string> | string {
   const length = HEX_LENGTH[kind];
   const digests = new Set<string>();

@@ -11,7 +11,7 @@ import type { SignatureBuilder } from '../signature.js';
 
 /**
  * Selects multi-instance buffer `name`. When the rule already has a chain
- * of that buffer with keywords in it, a new chain starts; the builder
+ * of that buffer with keywords in it, a new chain starts. The builder
  * appends later keywords to the last chain of a buffer.
  */
 export function selectBufferInstance(b: SignatureBuilder, name: string): void {
