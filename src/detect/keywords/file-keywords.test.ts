@@ -203,3 +203,21 @@ test('file data of a get body absent', () => {
   const request = 'GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc';
   assert.deepEqual(inspectHttp(sigs, [[request, 'HTTP/1.1 204 No Content\r\n\r\n']]), []);
 });
+
+test('filesize direction argument', () => {
+  const sigs = load(
+    [
+      'alert http any any -> any any (filesize: to_server, >1; sid:20;)',
+      'alert http any any -> any any (filesize: to_client, >1; sid:21;)',
+      'alert http any any => any any (http.uri; content:"/docs"; filesize: to_client, 3; sid:22;)',
+      '',
+    ].join('\n'),
+  );
+  assert.equal((sigs[1]!.packetMatches[0] as FileMatch).direction, 1);
+  assert.deepEqual(inspectHttp(sigs, [DOWNLOAD]), [21, 22]);
+});
+
+test('filesize directions in conflict', () => {
+  const errors = loadErrors('alert http any any => any any (filesize: to_client, >1; filesize: to_server, <9; sid:1;)\n');
+  assert.deepEqual(errors, ["filesize: 'to_server' conflicts with the other direction named by an earlier file keyword (all file tests apply to one file)"]);
+});

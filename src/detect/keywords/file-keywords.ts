@@ -41,10 +41,21 @@ export class FileMatch implements PacketMatcher {
   readonly isTxMatcher = true;
   readonly appProto = AppProto.HTTP;
   readonly conditions: FileCondition[];
+  /**
+   * Direction of the files tested (0 request, 1 response), set by a
+   * `to_server` or `to_client` argument, or -1 for the direction being
+   * inspected. A `=>` rule tests that direction's files from either side
+   * of the transaction, and other rules match only while inspecting it.
+   */
+  direction: number;
+  /** The rule has a `=>` header and reads both messages of a transaction. */
+  readonly isTransactional: boolean;
 
-  constructor(first: FileCondition) {
+  constructor(first: FileCondition, isTransactional: boolean) {
     this.keyword = first.keyword;
     this.conditions = [first];
+    this.direction = -1;
+    this.isTransactional = isTransactional;
   }
 
   /** Never matches a packet: files live in transactions. */
@@ -55,9 +66,14 @@ export class FileMatch implements PacketMatcher {
   matchTx(tx: unknown, direction: number): boolean {
     const files = (tx as HttpTransaction).files;
     if (files === undefined) return false;
+    let fileDirection = direction;
+    if (this.direction >= 0) {
+      if (!this.isTransactional && this.direction !== direction) return false;
+      fileDirection = this.direction;
+    }
     for (let i = 0; i < files.length; i++) {
       const file = files[i];
-      if (file.direction === direction && this.matchFile(file)) return true;
+      if (file.direction === fileDirection && this.matchFile(file)) return true;
     }
     return false;
   }
@@ -78,16 +94,21 @@ export class FileMatch implements PacketMatcher {
   }
 }
 
-/** Adds a test to the signature's FileMatch, creating it on first use. */
-function addFileCondition(b: SignatureBuilder, condition: FileCondition): void {
+/** Adds a test to the signature's FileMatch, creating it on first use, and returns that FileMatch. */
+function addFileCondition(b: SignatureBuilder, condition: FileCondition): FileMatch {
   for (const m of b.sig.packetMatches) {
     if (m instanceof FileMatch) {
       m.conditions.push(condition);
-      return;
+      return m;
     }
   }
-  b.addPacketMatch(new FileMatch(condition));
+  const created = new FileMatch(condition, b.sig.isTransactional === true);
+  b.addPacketMatch(created);
+  return created;
 }
+
+/** Direction arguments that may open a file keyword's value (Suricata 8 `filesize: to_client, >100`). */
+const DIRECTION_PREFIX = /^\s*(to_server|to_client)\s*,\s*/;
 
 /** Returns the FileHash bits that the loaded signatures' file tests need computed. */
 export function fileHashesOf(signatures: readonly Signature[]): number {
@@ -161,9 +182,9 @@ function hashKeyword(kind: HashListKind): KeywordDef {
 
 /**
  * `filesize`: the file's size against a comparison. A closed file is
- * compared in full. The size of an open file only grows, so `>` and `>=`
- * can match it early, as can they a truncated file; the other comparisons
- * wait for the final size, and a truncated file never gets one.
+ * compared in full. The size of an open or truncated file can only be
+ * larger in truth, so `>` and `>=` may match it. The other comparisons
+ * need the final size, which a truncated file never gets.
  */
 export class FileSizeCondition implements FileCondition {
   readonly keyword = 'filesize';
@@ -187,12 +208,25 @@ const filesizeKeyword: KeywordDef = {
   docsAnchor: 'file-keywords.html#filesize',
   value: 'required',
   setup(b: SignatureBuilder, value: string): void {
-    const parsed = parseUintValue(value.trim(), Number.MAX_SAFE_INTEGER);
+    const prefix = DIRECTION_PREFIX.exec(value);
+    let direction = -1;
+    let text = value;
+    if (prefix !== null) {
+      direction = prefix[1] === 'to_server' ? 0 : 1;
+      text = value.slice(prefix[0].length);
+    }
+    const parsed = parseUintValue(text.trim(), Number.MAX_SAFE_INTEGER);
     if (typeof parsed === 'string') {
       b.error(ErrorCode.RULE_BAD_VALUE, `filesize: ${parsed}`);
       return;
     }
-    addFileCondition(b, new FileSizeCondition(parsed));
+    const match = addFileCondition(b, new FileSizeCondition(parsed));
+    if (direction < 0) return;
+    if (match.direction >= 0 && match.direction !== direction) {
+      b.error(ErrorCode.RULE_CONFLICTING_OPTIONS, `filesize: '${prefix?.[1] ?? ''}' conflicts with the other direction named by an earlier file keyword (all file tests apply to one file)`);
+      return;
+    }
+    match.direction = direction;
   },
 };
 
