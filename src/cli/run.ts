@@ -77,7 +77,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
-  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax);
+  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
   const pipeline = new PacketPipeline(
     { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream, ...appLayer },
     config.packetAlertMax,

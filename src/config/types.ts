@@ -70,6 +70,18 @@ export interface StatsTypeConfig {
   deltas: boolean;
 }
 
+/** The eve-log `dns` type's options. */
+export interface DnsTypeConfig {
+  /** EVE dns format: 3 writes one event per message, 2 one per query and one per response. */
+  version: 2 | 3;
+  /** `requests`: log DNS requests (queries). */
+  requests: boolean;
+  /** `responses`: log DNS responses (answers). */
+  responses: boolean;
+  /** `formats`: answer lists written, `detailed` (one item per record) and `grouped` (rdata by type). */
+  formats: string[];
+}
+
 export interface EveTypesConfig {
   alert: AlertTypeConfig;
   anomaly: AnomalyTypeConfig;
@@ -78,6 +90,8 @@ export interface EveTypesConfig {
   stats: StatsTypeConfig;
   /** Protocol event types that are listed (http, dns, tls, ...); kapu does not produce them yet. */
   protocols: string[];
+  /** Options of the `dns` type; absent when `dns` is not listed with options. */
+  dns?: DnsTypeConfig;
 }
 
 export interface EveLogConfig {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
+import type { DnsTypeConfig, KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
 import { DecodeContext, type ChecksumMode } from '../decode/context.js';
 import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
@@ -15,7 +15,7 @@ import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
 import { AppLayer, AppProto } from '../app/app-layer.js';
 import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
 import { parseByteSize } from '../config/values.js';
-import { resolveDnsEveVersion } from '../app/dns/eve.js';
+import { resolveDnsEveOptions } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
@@ -240,6 +240,18 @@ function disabledProtocols(config: KapuConfig): Set<string> {
   return out;
 }
 
+/**
+ * Returns the `dns` type options of the first enabled eve-log that lists
+ * them. NOTE: every eve-log writes the same dns format, so a second
+ * eve-log with other dns options follows the first.
+ */
+function dnsTypeConfigOf(config: KapuConfig): DnsTypeConfig | undefined {
+  for (const log of config.outputs.eveLogs) {
+    if (log.enabled && log.types.dns !== undefined) return log.types.dns;
+  }
+  return undefined;
+}
+
 /** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
 export interface AppLayerParts {
   app: AppLayer;
@@ -251,17 +263,24 @@ export interface AppLayerParts {
  * Builds the application layer for loaded rules: the signatures with
  * app-layer buffers or transaction keywords go to an AppInspector, and
  * the protocol events go to the `eve` writers. `alertCapacity` is the
- * packet alert queue's capacity.
+ * packet alert queue's capacity. `env` supplies SURICATA_EVE_DNS_VERSION.
  */
-export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
+export function buildAppLayer(
+  config: KapuConfig,
+  isIps: boolean,
+  rules: LoadedRules,
+  thresholds: ThresholdHook,
+  eve: readonly EveWriter[],
+  alertCapacity: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AppLayerParts {
   const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
   });
-  // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
   const txLog = new TxLogger(eve, {
-    dnsVersion: resolveDnsEveVersion(undefined),
+    dns: resolveDnsEveOptions(dnsTypeConfigOf(config), env),
     tls: {
       isExtended: true,
       hasJa3: isFingerprintEnabled(config, 'tls', 'ja3-fingerprints', rules, /\bja3s?[._]/),

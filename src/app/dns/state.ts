@@ -123,6 +123,8 @@ export class DnsState implements DnsMessageSink {
   transactions: DnsTransaction[];
   /** Events raised on the flow in order (DnsEvent ids), at most MAX_DNS_STATE_EVENTS. */
   events: number[];
+  /** For each entry of `events`: the txId of the transaction it was raised on, or -1 for the flow. */
+  eventTxIds: number[];
   counters: DnsCounters;
   private nextTxId: number;
   private readonly framers: DnsTcpFramer[];
@@ -136,6 +138,7 @@ export class DnsState implements DnsMessageSink {
     this.maxTransactions = maxTransactions;
     this.transactions = [];
     this.events = [];
+    this.eventTxIds = [];
     this.counters = { messages: 0, malformed: 0, droppedTransactions: 0, eventsDropped: 0 };
     this.nextTxId = 0;
     this.framers = isTcp ? [new DnsTcpFramer(), new DnsTcpFramer()] : [];
@@ -187,7 +190,7 @@ export class DnsState implements DnsMessageSink {
     if (this.currentDirection === Direction.TO_CLIENT && !isResponse) this.raise(tx, DnsEvent.NOT_RESPONSE);
     if ((flags & DNS_FLAG_Z) !== 0) this.raise(tx, DnsEvent.Z_FLAG_SET);
     if (!isValidDnsOpcode(dnsOpcode(flags))) this.raise(tx, DnsEvent.INVALID_OPCODE);
-    for (const e of result.message.events) this.recordEvent(e);
+    for (const e of result.message.events) this.recordEvent(e, tx.txId);
 
     this.linkByDnsId(tx, result.message.id, isResponse);
   }
@@ -234,7 +237,7 @@ export class DnsState implements DnsMessageSink {
     if (this.transactions.length >= this.maxTransactions) {
       this.transactions.shift();
       this.counters.droppedTransactions++;
-      this.recordEvent(DnsEvent.TOO_MANY_TRANSACTIONS);
+      this.recordEvent(DnsEvent.TOO_MANY_TRANSACTIONS, -1);
     }
     const tx = new DnsTransaction(this.nextTxId++, this.currentDirection, message, this.currentTimestampUs);
     this.transactions.push(tx);
@@ -243,11 +246,15 @@ export class DnsState implements DnsMessageSink {
 
   private raise(tx: DnsTransaction, event: number): void {
     if (!tx.events.includes(event)) tx.events.push(event);
-    this.recordEvent(event);
+    this.recordEvent(event, tx.txId);
   }
 
-  private recordEvent(event: number): void {
-    if (this.events.length < MAX_DNS_STATE_EVENTS) this.events.push(event);
-    else this.counters.eventsDropped++;
+  private recordEvent(event: number, txId: number): void {
+    if (this.events.length < MAX_DNS_STATE_EVENTS) {
+      this.events.push(event);
+      this.eventTxIds.push(txId);
+    } else {
+      this.counters.eventsDropped++;
+    }
   }
 }
