@@ -8,6 +8,7 @@ import { buildDnsEve, formatDnsAddress, resolveDnsEveVersion } from './eve.js';
 import { DnsBuffer, DNS_KEYWORDS, DnsFieldMatch, getDnsBuffer, getDnsBuffers, getDnsQueries } from './detect.js';
 import { probeDns, probeDnsTcp } from './probe.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
+import { parseMultiUintValue, type MultiUintValue } from '../../detect/keywords/multi-uint.js';
 import { hexRows, readCaptureFlows, splitPlans } from './test-support.js';
 import { join } from 'node:path';
 
@@ -51,6 +52,12 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 function uint(text: string, max: number): UintValue {
   const v = parseUintValue(text, max);
+  assert.ok(typeof v !== 'string', String(v));
+  return v;
+}
+
+function multi(text: string): MultiUintValue {
+  const v = parseMultiUintValue(text, 65535);
   assert.ok(typeof v !== 'string', String(v));
   return v;
 }
@@ -409,15 +416,43 @@ test('dns opcode rcode rrtype matchers', () => {
   state.handleData(Direction.TO_SERVER, REQUEST, 0, REQUEST.length, 0);
   state.handleData(Direction.TO_CLIENT, RESPONSE, 0, RESPONSE.length, 0);
   const [request, response] = state.transactions;
-  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('0', 15)).matchTx(request, Direction.TO_SERVER), true);
-  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('!0', 15)).matchTx(request, Direction.TO_SERVER), false);
-  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('0', 15)).matchTx(response, Direction.TO_CLIENT), true);
-  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('3', 15)).matchTx(response, Direction.TO_CLIENT), false);
+  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('0', 15), null).matchTx(request, Direction.TO_SERVER), true);
+  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('!0', 15), null).matchTx(request, Direction.TO_SERVER), false);
+  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('0', 15), null).matchTx(response, Direction.TO_CLIENT), true);
+  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('3', 15), null).matchTx(response, Direction.TO_CLIENT), false);
   // The response's answers are CNAME (5) and A (1); its query type A is not inspected.
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('5', 65535)).matchTx(response, Direction.TO_CLIENT), true);
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('5', 65535)).matchTx(request, Direction.TO_SERVER), false);
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('1', 65535)).matchTx(request, Direction.TO_SERVER), true);
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('28', 65535)).matchTx(response, Direction.TO_CLIENT), false);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('5')).matchTx(response, Direction.TO_CLIENT), true);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('5')).matchTx(request, Direction.TO_SERVER), false);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('1')).matchTx(request, Direction.TO_SERVER), true);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('28')).matchTx(response, Direction.TO_CLIENT), false);
+});
+
+test('dns rrtype index forms', () => {
+  const state = new DnsState(false);
+  state.handleData(Direction.TO_CLIENT, RESPONSE, 0, RESPONSE.length, 0);
+  const response = state.transactions[0];
+  // Answers in order: CNAME (5), then A (1).
+  const cases: [string, boolean][] = [
+    ['1', true],
+    ['1,0', false],
+    ['5,0', true],
+    ['1,1', true],
+    ['1,-1', true],
+    ['5,-2', true],
+    ['1,2', false],
+    ['1,oob_or 2', true],
+    ['1,all', false],
+    ['<10,all', true],
+    ['1,nb=1', true],
+    ['1,nb>1', false],
+    ['count 2', true],
+    ['count >2', false],
+    ['1,any,1:2', true],
+    ['1,any,0:1', false],
+  ];
+  for (const [text, expected] of cases) {
+    assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi(text)).matchTx(response, Direction.TO_CLIENT), expected, text);
+  }
 });
 
 test('dns keyword names and aliases', () => {

@@ -53,6 +53,9 @@ export class DnsTransaction {
   readonly authorityNames: Uint8Array[];
   readonly additionalNames: Uint8Array[];
   readonly allNames: Uint8Array[];
+  /** Record types of the queries and of the answers, in message order (`dns.rrtype`). */
+  readonly queryTypes: number[];
+  readonly answerTypes: number[];
 
   constructor(txId: number, direction: number, message: DnsMessage | null, timestampUs: number) {
     this.txId = txId;
@@ -70,6 +73,8 @@ export class DnsTransaction {
     this.authorityNames = [];
     this.additionalNames = [];
     this.allNames = [];
+    this.queryTypes = message === null ? [] : message.queries.map((q) => q.rrtype);
+    this.answerTypes = message === null ? [] : message.answers.map((a) => a.rrtype);
     if (message !== null) collectNames(message, this);
   }
 
