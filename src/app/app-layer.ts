@@ -13,7 +13,7 @@ import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
-import { DnsState, type DnsTransaction } from './dns/state.js';
+import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
 import { probeDnsTcp } from './dns/probe.js';
 import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
@@ -96,9 +96,14 @@ const EMPTY_TXS: readonly AppTransaction[] = [];
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
+  /** DNS messages that failed to parse, by transport (`app_layer.error.dns_udp.parser`, `dns_tcp`). */
+  readonly dnsUdpErrors: DnsErrorCounters;
+  readonly dnsTcpErrors: DnsErrorCounters;
 
   constructor() {
     this.flowsByProto = new Map();
+    this.dnsUdpErrors = { parser: 0 };
+    this.dnsTcpErrors = { parser: 0 };
   }
 }
 
@@ -241,7 +246,7 @@ export class AppLayer {
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
-    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
+    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
@@ -357,7 +362,7 @@ export class AppLayer {
       if (!needMore || length >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
       return false;
     }
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
+    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig, this.counters));
     state.progress[0] = 0;
     state.progress[1] = 0;
     return true;
@@ -370,10 +375,10 @@ function copyRange(segments: StreamDirectionState['segments'], start: number, en
   return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
-function createParser(proto: string, flow: Flow, httpConfig: HttpConfig): AppParserState {
+function createParser(proto: string, flow: Flow, httpConfig: HttpConfig, counters: AppLayerCounters): AppParserState {
   switch (proto) {
     case AppProto.HTTP: return new HttpState(httpConfig, flow.serverPort);
-    case AppProto.DNS: return new DnsState(true);
+    case AppProto.DNS: return new DnsState(true, DEFAULT_MAX_DNS_TRANSACTIONS, counters.dnsTcpErrors);
     case AppProto.TLS: return new TlsState();
     default: return new SshState();
   }

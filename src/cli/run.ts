@@ -192,6 +192,9 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   const app = pipeline.parts.app ?? null;
   if (app !== null) {
     for (const [name, count] of app.counters.flowsByProto) out.set('app_layer.flow.' + name, count);
+    // Parser errors of the DNS transports that the run saw.
+    if (app.counters.flowsByProto.has('dns_udp')) out.set('app_layer.error.dns_udp.parser', app.counters.dnsUdpErrors.parser);
+    if (app.counters.flowsByProto.has('dns_tcp')) out.set('app_layer.error.dns_tcp.parser', app.counters.dnsTcpErrors.parser);
   }
 
   const c = pipeline.counters;

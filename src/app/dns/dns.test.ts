@@ -480,6 +480,34 @@ test('dns event names match the rules file', () => {
   }
 });
 
+test('dns older event names accepted', () => {
+  assert.equal(findDnsEvent('not_a_request'), DnsEvent.NOT_REQUEST);
+  assert.equal(findDnsEvent('not_a_response'), DnsEvent.NOT_RESPONSE);
+  assert.equal(findDnsEvent('not_a_query'), -1);
+});
+
+test('dns events carry their transaction', () => {
+  // A response sent to the server raises not_request on transaction 0;
+  // a request sent to the client raises not_response on transaction 1.
+  const state = new DnsState(false);
+  state.handleData(Direction.TO_SERVER, RESPONSE, 0, RESPONSE.length, 0);
+  state.handleData(Direction.TO_CLIENT, REQUEST, 0, REQUEST.length, 0);
+  assert.deepEqual(state.events, [DnsEvent.NOT_REQUEST, DnsEvent.NOT_RESPONSE]);
+  assert.deepEqual(state.eventTxIds, [0, 1]);
+});
+
+test('dns parser errors counted across flows', () => {
+  const errors = { parser: 0 };
+  const first = new DnsState(false, 256, errors);
+  const second = new DnsState(false, 256, errors);
+  // A 5-byte datagram is shorter than the 12-byte header.
+  first.handleData(Direction.TO_SERVER, REQUEST, 0, 5, 0);
+  second.handleData(Direction.TO_SERVER, REQUEST, 0, 5, 0);
+  second.handleData(Direction.TO_SERVER, REQUEST, 0, REQUEST.length, 0);
+  assert.equal(errors.parser, 2);
+  assert.equal(second.counters.malformed, 1);
+});
+
 test('dns probe udp and tcp', () => {
   assert.equal(probeDns(REQUEST, 0, REQUEST.length, Direction.TO_SERVER), 'yes');
   assert.equal(probeDns(RESPONSE, 0, RESPONSE.length, Direction.TO_SERVER), 'no');

@@ -121,6 +121,15 @@ export interface DnsCounters {
   eventsDropped: number;
 }
 
+/**
+ * Parser errors of many flows, shared by their DnsStates: Suricata's
+ * `app_layer.error.dns_udp.parser` and `dns_tcp.parser` counters.
+ */
+export interface DnsErrorCounters {
+  /** Messages that failed to parse (malformed or cut short). */
+  parser: number;
+}
+
 /** DNS state of one flow, for UDP (one message per datagram) or TCP. */
 export class DnsState implements DnsMessageSink {
   readonly isTcp: boolean;
@@ -137,8 +146,9 @@ export class DnsState implements DnsMessageSink {
   private readonly openRequests: Map<number, number>;
   private currentDirection: number;
   private currentTimestampUs: number;
+  private readonly errorCounters: DnsErrorCounters | null;
 
-  constructor(isTcp: boolean, maxTransactions = DEFAULT_MAX_DNS_TRANSACTIONS) {
+  constructor(isTcp: boolean, maxTransactions = DEFAULT_MAX_DNS_TRANSACTIONS, errorCounters: DnsErrorCounters | null = null) {
     this.isTcp = isTcp;
     this.maxTransactions = maxTransactions;
     this.transactions = [];
@@ -150,6 +160,7 @@ export class DnsState implements DnsMessageSink {
     this.openRequests = new Map();
     this.currentDirection = Direction.TO_SERVER;
     this.currentTimestampUs = 0;
+    this.errorCounters = errorCounters;
   }
 
   /** Parses in-order bytes of one direction: one datagram for UDP, any part of the stream for TCP. */
@@ -233,6 +244,7 @@ export class DnsState implements DnsMessageSink {
 
   private addMalformed(event: number = DnsEvent.MALFORMED_DATA): void {
     this.counters.malformed++;
+    if (this.errorCounters !== null) this.errorCounters.parser++;
     const tx = this.addTransaction(null);
     this.raise(tx, event);
     if (event !== DnsEvent.MALFORMED_DATA) this.raise(tx, DnsEvent.MALFORMED_DATA);
