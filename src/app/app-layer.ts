@@ -31,6 +31,19 @@ export const AppProto = {
 /** The DNS port: UDP DNS is detected on it only, and TCP DNS is probed first there. */
 export const DNS_PORT = 53;
 
+/**
+ * Ports where DNS is expected, from app-layer.protocols.dns.udp and
+ * dns.tcp `detection-ports.dp` (default 53 for both). UDP DNS is parsed
+ * on these ports only. On a TCP DNS port a valid header is enough to
+ * detect a message larger than the probe window, as Suricata does.
+ */
+export interface DnsPorts {
+  udp: ReadonlySet<number>;
+  tcp: ReadonlySet<number>;
+}
+
+export const DEFAULT_DNS_PORTS: DnsPorts = { udp: new Set([DNS_PORT]), tcp: new Set([DNS_PORT]) };
+
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
 
@@ -170,14 +183,22 @@ export class AppLayer {
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
   private readonly states: WeakMap<Flow, FlowAppState>;
+  private readonly dnsPorts: DnsPorts;
 
-  constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
+  constructor(
+    isInline: boolean,
+    keepsFedData = false,
+    httpConfig: HttpConfig = defaultHttpConfig(),
+    disabled: ReadonlySet<string> = new Set(),
+    dnsPorts: DnsPorts = DEFAULT_DNS_PORTS,
+  ) {
     this.counters = new AppLayerCounters();
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
     this.disabled = disabled;
     this.states = new WeakMap();
+    this.dnsPorts = dnsPorts;
   }
 
   /** Returns the app-layer state of `flow`, or null when none was created. */
@@ -242,7 +263,8 @@ export class AppLayer {
 
   private handleDatagram(p: Packet, flow: Flow): FlowAppState | null {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
-    if ((flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) || this.disabled.has(AppProto.DNS)) return null;
+    const ports = this.dnsPorts.udp;
+    if ((!ports.has(flow.clientPort) && !ports.has(flow.serverPort)) || this.disabled.has(AppProto.DNS)) return null;
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
@@ -327,9 +349,9 @@ export class AppLayer {
     const length = end;
     let proto: string | null = null;
     let needMore = false;
-    const isDnsPort = flow.serverPort === DNS_PORT || flow.clientPort === DNS_PORT;
+    const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
     if (isDnsPort) {
-      const dns = probeDnsTcp(bytes, start, length, direction);
+      const dns = probeDnsTcp(bytes, start, length, direction, true);
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }

@@ -12,7 +12,7 @@ import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type Flow
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
-import { AppLayer, AppProto } from '../app/app-layer.js';
+import { AppLayer, AppProto, DEFAULT_DNS_PORTS, type DnsPorts } from '../app/app-layer.js';
 import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
 import { parseByteSize } from '../config/values.js';
 import { resolveDnsEveOptions } from '../app/dns/eve.js';
@@ -229,6 +229,35 @@ export function httpConfigOf(config: KapuConfig): HttpConfig {
   return http;
 }
 
+/**
+ * Reads a `detection-ports.dp` value: a port, or a list such as
+ * `[53, 5353]` or `53,1024-1030`. Returns null when it does not parse.
+ */
+export function parseDetectionPorts(value: unknown): Set<number> | null {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= 65535 ? new Set([value]) : null;
+  if (typeof value !== 'string') return null;
+  const out = new Set<number>();
+  for (const part of value.replace(/^\s*\[|\]\s*$/g, '').split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (m === null) return null;
+    const low = Number(m[1]);
+    const high = m[2] === undefined ? low : Number(m[2]);
+    if (high > 65535 || low > high) return null;
+    for (let port = low; port <= high; port++) out.add(port);
+  }
+  return out;
+}
+
+/**
+ * Returns the DNS ports of app-layer.protocols.dns.udp and dns.tcp
+ * (`detection-ports.dp`). A value that does not parse keeps port 53.
+ */
+export function dnsPortsOf(config: KapuConfig): DnsPorts {
+  const udp = parseDetectionPorts(appLayerSetting(config, ['dns', 'udp', 'detection-ports', 'dp']));
+  const tcp = parseDetectionPorts(appLayerSetting(config, ['dns', 'tcp', 'detection-ports', 'dp']));
+  return { udp: udp ?? DEFAULT_DNS_PORTS.udp, tcp: tcp ?? DEFAULT_DNS_PORTS.tcp };
+}
+
 /** Returns the protocols that app-layer.protocols.<proto>.enabled switches off (`no` or false). */
 function disabledProtocols(config: KapuConfig): Set<string> {
   const out = new Set<string>();
@@ -289,5 +318,5 @@ export function buildAppLayer(
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };
+  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config), dnsPortsOf(config)), appInspect, txLog };
 }

@@ -508,6 +508,28 @@ test('dns parser errors counted across flows', () => {
   assert.equal(second.counters.malformed, 1);
 });
 
+test('dns tcp probe on header alone', () => {
+  // Length prefix 0x4185 (16773 bytes) and a request header with 1500
+  // questions (0x05dc), but only the first 20 bytes of the message.
+  const partial = hexRows(`
+0000  41 85 08 ae 01 00 05 dc 00 00 00 00 00 00 1e 31   A..............1
+0010  32 33 34 35 36                                    23456
+`);
+  // On a DNS port the header decides: 12 + 2 * 1500 bytes fit in 16773.
+  assert.equal(probeDnsTcp(partial, 0, partial.length, Direction.TO_SERVER, true), 'yes');
+  // Elsewhere 1500 questions are too many to guess from the header.
+  assert.equal(probeDnsTcp(partial, 0, partial.length, Direction.TO_SERVER), 'no');
+  // 9000 questions need 18012 bytes, more than the 16773 announced.
+  const tooMany = partial.slice();
+  tooMany[6] = 0x23;
+  tooMany[7] = 0x28;
+  assert.equal(probeDnsTcp(tooMany, 0, tooMany.length, Direction.TO_SERVER, true), 'no');
+  // A request header with the QR bit set is no request.
+  const response = partial.slice();
+  response[4] = 0x81;
+  assert.equal(probeDnsTcp(response, 0, response.length, Direction.TO_SERVER, true), 'no');
+});
+
 test('dns probe udp and tcp', () => {
   assert.equal(probeDns(REQUEST, 0, REQUEST.length, Direction.TO_SERVER), 'yes');
   assert.equal(probeDns(RESPONSE, 0, RESPONSE.length, Direction.TO_SERVER), 'no');
