@@ -36,6 +36,14 @@ import { TcpResult, TcpState, seqGt, type TcpSession, type TcpStreamState } from
  * limit).
  */
 export const DEFAULT_REASSEMBLY_DEPTH_BYTES = 1024 * 1024;
+/**
+ * Distance in bytes past the stored data beyond which out-of-order data
+ * counts as a new region of the stream (EVE flow `ts_max_regions`).
+ * NOTE: 256 KiB is an estimate of Suricata's streaming-buffer region gap.
+ * In-order traffic and small holes keep one region either way.
+ */
+export const STREAM_REGION_GAP_BYTES = 256 * 1024;
+
 /** Acknowledged bytes waiting before IDS inspection; config stream.reassembly.to{server,client}-chunk-size. */
 export const DEFAULT_CHUNK_SIZE_BYTES = 2560;
 /** Default `stream.memcap` (sessions and segment records), as Suricata's 64 MiB. */
@@ -489,6 +497,7 @@ export class StreamReassembler {
     }
 
     const segments = stream.segments;
+    const endBefore = segments.maxEnd;
     const status = segments.insert(p.bytes, srcStart, length, offset, stream.policy, this.config.isInline, this.scratch);
     if (status === InsertStatus.STREAM_MEMCAP || status === InsertStatus.REASSEMBLY_MEMCAP) {
       this.counters.segmentMemcapDrop++;
@@ -502,6 +511,13 @@ export class StreamReassembler {
     }
     if (status !== InsertStatus.OK) return;
     this.isPacketAdded = true;
+    // Regions are recounted only after a segment far past the stored data.
+    // NOTE: a segment alone in the middle of a hole wider than twice the
+    // gap would also start a region, and it is not counted.
+    if (offset > endBefore + STREAM_REGION_GAP_BYTES && segments.count > 1) {
+      const regions = segments.regionCount(STREAM_REGION_GAP_BYTES);
+      if (regions > side.maxRegions) side.maxRegions = regions;
+    }
     if ((p.tcpFlags & TcpFlag.PSH) !== 0 && offset + length > stream.pushEnd) stream.pushEnd = offset + length;
 
     if (segments.lastOverlap) this.counters.overlap++;
