@@ -302,6 +302,7 @@ export class AppLayer {
       at = state.progress[direction] as number;
     }
     const parser = state.parser as AppParserState;
+    const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
     if (at < segments.releasedBase) {
       parser.handleGap(direction, segments.releasedBase - at);
@@ -323,6 +324,8 @@ export class AppLayer {
       at = target;
     }
     state.progress[direction] = at;
+    // Suricata's DNS parser has the raw stream inspected after each message it completes.
+    if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);

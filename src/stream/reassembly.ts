@@ -198,6 +198,12 @@ export class StreamDirectionState {
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
+  /**
+   * The app-layer parser completed a message in this direction, so IDS
+   * mode inspects the acknowledged data on the direction's next packet
+   * without waiting for the chunk size.
+   */
+  isInspectionRequested: boolean;
 
   constructor(recordBudget: MemoryBudget, dataBudget: MemoryBudget) {
     this.segments = new SegmentList(recordBudget, dataBudget);
@@ -209,6 +215,7 @@ export class StreamDirectionState {
     this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.isInspectionRequested = false;
   }
 
   reset(): void {
@@ -221,6 +228,7 @@ export class StreamDirectionState {
     this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.isInspectionRequested = false;
   }
 
   /**
@@ -568,11 +576,12 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    // Suricata's app-layer parsers also trigger inspection after each message they complete.
-    // NOTE: until kapu has app-layer parsers, a fully acknowledged write (data up to a PSH
-    // segment) replaces that trigger. Data without PSH waits for the chunk size.
+    // A parser that completed a message requests inspection, as Suricata's DNS parser does.
+    // For the other parsers a fully acknowledged write (data up to a PSH segment) stands in
+    // for that request. Data without PSH waits for the chunk size.
     const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
-    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
+    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
+    stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
     this.releaseInspected(stream);
