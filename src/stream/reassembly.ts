@@ -577,8 +577,8 @@ export class StreamReassembler {
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
     // A parser that completed a message requests inspection, as Suricata's DNS parser does.
-    // For the other parsers a fully acknowledged write (data up to a PSH segment) stands in
-    // for that request. Data without PSH waits for the chunk size.
+    // For the other parsers a fully acknowledged write (data up to a PSH segment) replaces
+    // that request. Data without PSH waits for the chunk size.
     const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
     if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
     stream.isInspectionRequested = false;
