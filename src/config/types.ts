@@ -172,6 +172,8 @@ export interface KapuConfig {
   detect: {
     profile: 'low' | 'medium' | 'high' | 'custom';
     inspectionRecursionLimit: number;
+    /** `guess-applayer-tx`: alerts of rules without app-layer keywords carry the flow's only live transaction. */
+    guessApplayerTx: boolean;
     thresholds: { hashSize: number; memcap: number };
   };
   appLayer: { protocols: Record<string, unknown>; errorPolicy: ExceptionPolicy };

@@ -316,6 +316,7 @@ export function buildAppLayer(
       hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
     },
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
+    guessAlertTx: config.detect.guessApplayerTx,
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
   return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config), dnsPortsOf(config)), appInspect, txLog };

@@ -68,6 +68,11 @@ export interface TxLogOptions {
   tls: TlsEveOptions;
   /** Add the HASSH of each side to the `ssh` object. */
   sshHassh: boolean;
+  /**
+   * `detect.guess-applayer-tx`: an alert of a rule without app-layer
+   * keywords carries the flow's transaction when only one is live.
+   */
+  guessAlertTx?: boolean;
 }
 
 /** Suricata 8's defaults: DNS version 3, extended TLS without JA3 or JA4, no HASSH. */
@@ -86,6 +91,27 @@ export function txObjectText(proto: string, tx: AppTransaction, options: TxLogOp
     case AppProto.SSH: return '"ssh":' + buildSshEve(tx as SshTransaction, options.sshHassh);
     default: return null;
   }
+}
+
+/**
+ * Returns the transaction that an alert without one is guessed to belong
+ * to (`detect.guess-applayer-tx`), or null. The guess is made only when
+ * one transaction is live, as Suricata 8 makes it. A DNS transaction is
+ * one message, so only those of the alert's direction count.
+ * NOTE: that DNS rule is inferred from Suricata 8's alerts, not from its
+ * documentation.
+ */
+export function guessAlertTx(state: FlowAppState, direction: number): AppTransaction | null {
+  if (state.proto === null || state.parser === null) return null;
+  const txs = state.transactions();
+  let found: AppTransaction | null = null;
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i] as AppTransaction;
+    if (state.proto === AppProto.DNS && (tx as DnsTransaction).direction !== direction) continue;
+    if (found !== null) return null;
+    found = tx;
+  }
+  return found;
 }
 
 /** Returns the app-layer anomaly name of a parser event id. */

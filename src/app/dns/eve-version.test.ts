@@ -27,14 +27,16 @@ function configText(dnsOptions: string): string {
 
 let caseNumber = 0;
 
-/** Runs the capture with `config` and the Z-bit rule, and returns the EVE events. */
-async function run(config: string, env: Record<string, string> = {}): Promise<EveEvent[]> {
+const Z_BIT_RULE = 'alert dns any any -> any any (msg:"z"; app-layer-event:dns.z_flag_set; sid:1;)\n';
+
+/** Runs the capture with `config` and `rules` (the Z-bit rule by default), and returns the EVE events. */
+async function run(config: string, env: Record<string, string> = {}, rules = Z_BIT_RULE, sets: string[] = []): Promise<EveEvent[]> {
   const n = ++caseNumber;
   const configPath = join(scratch, `${n}.yaml`);
   const rulesPath = join(scratch, `${n}.rules`);
   const logDir = join(scratch, String(n));
   writeFileSync(configPath, config);
-  writeFileSync(rulesPath, 'alert dns any any -> any any (msg:"z"; app-layer-event:dns.z_flag_set; sid:1;)\n');
+  writeFileSync(rulesPath, rules);
   await runCapture({
     pcapPath: PCAP,
     configPath,
@@ -42,7 +44,7 @@ async function run(config: string, env: Record<string, string> = {}): Promise<Ev
     extraRuleFiles: [],
     logDir,
     checksumMode: 'none',
-    sets: [],
+    sets,
     mode: 'ids',
     env,
     quiet: true,
@@ -145,4 +147,23 @@ test('dns type bad version and format', () => {
       return true;
     },
   );
+});
+
+test('payload alert with guessed dns tx', async () => {
+  // "google" is in the query (frame 1) and the response (frame 2), each
+  // the only message of its direction when the alert is raised.
+  const rules = 'alert dns any any -> any any (msg:"payload"; content:"google"; sid:2;)\n';
+  const guessed = ofType(await run(configText('            version: 2'), {}, rules, ['detect.guess-applayer-tx=true']), 'alert');
+  assert.deepEqual(guessed.map((e) => e['tx_id']), [0, 1]);
+  assert.deepEqual(guessed.map((e) => (e['dns'] as Record<string, unknown>)['type']), ['request', 'response']);
+
+  const plain = ofType(await run(configText('            version: 2'), {}, rules), 'alert');
+  assert.equal(plain.length, 2);
+  assert.equal(plain[0]['tx_id'], undefined);
+  assert.equal(plain[0]['dns'], undefined);
+});
+
+test('guess applayer tx option in config', () => {
+  assert.equal(loadConfig(null, []).config.detect.guessApplayerTx, false);
+  assert.equal(loadConfig(null, ['detect.guess-applayer-tx=true']).config.detect.guessApplayerTx, true);
 });
