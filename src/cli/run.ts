@@ -77,7 +77,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
-  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax);
+  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
   const pipeline = new PacketPipeline(
     { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream, ...appLayer },
     config.packetAlertMax,
@@ -192,6 +192,9 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   const app = pipeline.parts.app ?? null;
   if (app !== null) {
     for (const [name, count] of app.counters.flowsByProto) out.set('app_layer.flow.' + name, count);
+    // Parser errors of the DNS transports that the run saw.
+    if (app.counters.flowsByProto.has('dns_udp')) out.set('app_layer.error.dns_udp.parser', app.counters.dnsUdpErrors.parser);
+    if (app.counters.flowsByProto.has('dns_tcp')) out.set('app_layer.error.dns_tcp.parser', app.counters.dnsTcpErrors.parser);
   }
 
   const c = pipeline.counters;

@@ -143,6 +143,22 @@ export class SegmentList {
     return end >= at ? start : at;
   }
 
+  /**
+   * Counts the regions of the stored data: blocks of records where each
+   * record starts at most `gapBytes` past the data before it. Returns 1
+   * for an empty list, as a stream always has its first region.
+   */
+  regionCount(gapBytes: number): number {
+    let regions = 1;
+    let reach = -1;
+    for (let i = 0; i < this.count; i++) {
+      const start = this.starts[i] as number;
+      if (reach >= 0 && start > reach + gapBytes) regions++;
+      if ((this.ends[i] as number) > reach) reach = this.ends[i] as number;
+    }
+    return regions;
+  }
+
   /** Returns the start of the first record that begins at or after `from`, or -1. */
   nextStart(from: number): number {
     for (let i = 0; i < this.count; i++) {
