@@ -40,4 +40,13 @@ export interface RunSummary {
   elapsedMs: number;
   /** Alerts per signature: `gid:sid:rev msg` to count. */
   alertsBySignature: Map<string, number>;
+  /** Most memory counted against each memcap during the run, in bytes. */
+  peakMemory: PeakMemory;
+}
+
+/** Most bytes in use at once under each memcap (flow.memcap, stream.memcap, stream.reassembly.memcap). */
+export interface PeakMemory {
+  flow: number;
+  stream: number;
+  reassembly: number;
 }

@@ -134,6 +134,11 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     flows: flows.counters.created,
     elapsedMs: performance.now() - startedMs,
     alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+    peakMemory: {
+      flow: flows.peakMemuseBytes,
+      stream: stream.streamMemory.peak,
+      reassembly: stream.reassemblyMemory.peak,
+    },
   };
   if (!opts.quiet) process.stdout.write(formatSummary(summary, opts, isIps));
   return summary;
