@@ -28,11 +28,14 @@ export const STREAM_BUFFER_STEP_BYTES = 4096;
 export class MemoryBudget {
   /** Bytes in use. */
   used: number;
+  /** Most bytes in use at any time since the start. */
+  peak: number;
   /** Maximum bytes, or 0 for no limit. */
   readonly limit: number;
 
   constructor(limit: number) {
     this.used = 0;
+    this.peak = 0;
     this.limit = limit;
   }
 
@@ -40,6 +43,7 @@ export class MemoryBudget {
   reserve(bytes: number): boolean {
     if (this.limit > 0 && this.used + bytes > this.limit) return false;
     this.used += bytes;
+    if (this.used > this.peak) this.peak = this.used;
     return true;
   }
 
