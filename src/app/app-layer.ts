@@ -53,7 +53,7 @@ export class FlowAppState {
   readonly probeStatus: Uint8Array;
   /** Parser state events written as anomaly events so far. */
   eventsLogged: number;
-  /** Per transaction: signatures (app-inspect indices) that matched it already. */
+  /** Per transaction and signature (app-inspect index): the directions it matched in, bit (1 << Direction). */
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;

@@ -13,7 +13,7 @@ import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
 import type { HttpTransaction } from '../app/http/state.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
-import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
+import { getTlsBuffers, TLS_TO_CLIENT_BUFFERS, TLS_TO_SERVER_BUFFERS, TlsBuffer } from '../app/tls/detect.js';
 import type { TlsTransaction } from '../app/tls/state.js';
 import { getSshBuffer, SshBuffer } from '../app/ssh/detect.js';
 import type { SshTransaction } from '../app/ssh/state.js';
@@ -168,9 +168,9 @@ class TxSignature {
   readonly required: RequiredContent | null;
   /**
    * Directions the signature's buffers allow: a rule with request-only
-   * HTTP buffers inspects requests, one with response-only buffers
-   * responses, and one with both (or `=>`) responses, reading its request
-   * buffers from the same transaction.
+   * HTTP buffers (or client-only TLS buffers) inspects requests, one with
+   * response-only buffers responses, and one with both (or `=>`)
+   * responses, reading its request buffers from the same transaction.
    */
   readonly directionMask: number;
   /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
@@ -187,8 +187,8 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer) || TLS_TO_SERVER_BUFFERS.has(inspection.buffer)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer) || TLS_TO_CLIENT_BUFFERS.has(inspection.buffer)) hasResponse = true;
     }
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
@@ -402,20 +402,24 @@ export class AppInspector {
     this.fedData = state.lastFedData;
     const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
     const txs = state.transactions();
+    // TLS and SSH keep one transaction for both sides, and a signature
+    // matches it once per direction, as in Suricata: `ssh.software` alerts
+    // on the client's banner and again on the server's.
+    const matchBit = state.proto === AppProto.TLS || state.proto === AppProto.SSH ? 1 << p.direction : BOTH_DIRECTIONS;
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
       let matched = state.matchedSigs.get(tx);
       const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
       for (let c = 0; c < count; c++) {
         const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
-        if (matched !== undefined && matched[entry.index] === 1) continue;
+        if (matched !== undefined && ((matched[entry.index] as number) & matchBit) !== 0) continue;
         this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
           state.matchedSigs.set(tx, matched);
         }
-        matched[entry.index] = 1;
+        matched[entry.index] = (matched[entry.index] as number) | matchBit;
         this.matches++;
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
@@ -665,8 +669,11 @@ export class AppInspector {
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
       case AppProto.TLS: {
+        // A rule that mixes client-only and server-only buffers (`tls.sni`
+        // with `tls.subjectaltname`) reads the client's from the to-server side.
         const list = getTlsBuffers(tx as TlsTransaction, name, direction);
-        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+        if (list.length > 0 || !this.readsBothMessages) return list;
+        return getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
       }
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;

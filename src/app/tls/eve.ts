@@ -2,14 +2,18 @@
  * The EVE `tls` object, as Suricata 8 writes it. The basic form has
  * `subject`, `issuerdn` and `session_resumed`; the extended form (Suricata's
  * `extended: yes`, the default in suricata.yaml) adds `serial`,
- * `fingerprint`, `sni`, `version`, `notbefore` and `notafter`. `ja3`/`ja3s`
+ * `fingerprint`, `sni`, `version`, `notbefore` and `notafter`, then the
+ * lists `subjectaltname` (DNS names of the server certificate),
+ * `client_alpns` and `server_alpns` when they are not empty. `ja3`/`ja3s`
  * and `ja4` appear when those fingerprints are enabled
  * (app-layer.protocols.tls.ja3-fingerprints and ja4-fingerprints):
  *
  *   {"subject":"CN=a.example","issuerdn":"CN=CA","serial":"01:02",
  *    "fingerprint":"aa:...","sni":"a.example","version":"TLS 1.2",
  *    "notbefore":"2024-01-01T00:00:00","notafter":"2025-01-01T00:00:00",
- *    "ja3":{"hash":"...","string":"..."},"ja3s":{...},"ja4":"t13d..."}
+ *    "ja3":{"hash":"...","string":"..."},"ja3s":{...},"ja4":"t13d...",
+ *    "subjectaltname":["a.example"],"client_alpns":["h2","http/1.1"],
+ *    "server_alpns":["h2"]}
  */
 import { jsonBytes, jsonQuote } from '../dns/json-text.js';
 import type { TlsTransaction } from './state.js';
@@ -73,5 +77,15 @@ export function buildTlsEve(tx: TlsTransaction, options: TlsEveOptions = DEFAULT
     }
   }
   if (options.hasJa4 && tx.ja4 !== null) parts.push(`"ja4":${jsonQuote(tx.ja4)}`);
+
+  if (options.isExtended) {
+    if (cert !== null && cert.subjectAltNames.length > 0) {
+      parts.push(`"subjectaltname":[${cert.subjectAltNames.map(jsonQuote).join(',')}]`);
+    }
+    const clientAlpns = tx.clientHello?.alpns ?? [];
+    if (clientAlpns.length > 0) parts.push(`"client_alpns":[${clientAlpns.map(jsonBytes).join(',')}]`);
+    const serverAlpns = tx.serverHello?.alpns ?? [];
+    if (serverAlpns.length > 0) parts.push(`"server_alpns":[${serverAlpns.map(jsonBytes).join(',')}]`);
+  }
   return `{${parts.join(',')}}`;
 }
