@@ -68,6 +68,10 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
+  txCounted: number;
+  /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
+  statsName: string;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -80,6 +84,8 @@ export class FlowAppState {
     this.loggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.txCounted = 0;
+    this.statsName = '';
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -96,9 +102,17 @@ const EMPTY_TXS: readonly AppTransaction[] = [];
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
+  /**
+   * Transactions that parsers created, by the same names (Suricata's
+   * app_layer.tx.*). As in Suricata, a transaction that exists from the
+   * state's start, the one handshake of TLS and SSH, is not counted, so
+   * those stay at 0.
+   */
+  readonly txByProto: Map<string, number>;
 
   constructor() {
     this.flowsByProto = new Map();
+    this.txByProto = new Map();
   }
 }
 
@@ -244,6 +258,7 @@ export class AppLayer {
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
     return state;
@@ -257,6 +272,18 @@ export class AppLayer {
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
     this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
+    state.statsName = name;
+    state.txCounted = newestTxEnd(parser);
+    if (!this.counters.txByProto.has(name)) this.counters.txByProto.set(name, 0);
+  }
+
+  /** Adds the transactions the parser created since the last call to the counters. */
+  private countTransactions(state: FlowAppState): void {
+    const end = newestTxEnd(state.parser as AppParserState);
+    if (end <= state.txCounted) return;
+    const counts = this.counters.txByProto;
+    counts.set(state.statsName, (counts.get(state.statsName) ?? 0) + end - state.txCounted);
+    state.txCounted = end;
   }
 
   /**
@@ -297,6 +324,7 @@ export class AppLayer {
     }
     state.progress[direction] = at;
     if (at > startAt) {
+      this.countTransactions(state);
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
     }
@@ -362,6 +390,16 @@ export class AppLayer {
     state.progress[1] = 0;
     return true;
   }
+}
+
+/**
+ * Returns the id after the parser's newest transaction, or 0 when it has
+ * none. Transactions are pruned only after logging, so the newest one is
+ * still there right after the parser ran.
+ */
+function newestTxEnd(parser: AppParserState): number {
+  const txs = parser.transactions as readonly { txId: number }[];
+  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
 }
 
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */

@@ -25,6 +25,7 @@ import { reassemblyStats } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
+import { writeAppLayerTxCounters } from '../output/stats-counters.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
@@ -192,6 +193,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   const app = pipeline.parts.app ?? null;
   if (app !== null) {
     for (const [name, count] of app.counters.flowsByProto) out.set('app_layer.flow.' + name, count);
+    writeAppLayerTxCounters(out, app.counters.txByProto);
   }
 
   const c = pipeline.counters;
