@@ -24,7 +24,7 @@ const SSL_VERSION_NAMES: ReadonlyMap<string, readonly number[]> = new Map([
   ['tls1.3', [0x0304]],
 ]);
 
-/** Returns the `ssl_version` name of a version number, or null; TLS 1.3 drafts (0x7fXX) count as tls1.3. */
+/** Returns the `ssl_version` name of a version number, or null. TLS 1.3 drafts (0x7fXX) count as tls1.3. */
 export function sslVersionName(version: number): string | null {
   if (version > 0x7f00 && version <= 0x7fff) return 'tls1.3';
   for (const [name, versions] of SSL_VERSION_NAMES) {
@@ -35,11 +35,13 @@ export function sslVersionName(version: number): string | null {
 
 /**
  * `ssl_version:[!]name[,[!]name...]`: the version of the hello in the
- * inspected direction (the client's to the server, also from an
- * SSLv2-framed hello; the negotiated one to the client). A listed name matches its version and a negated one
- * excludes it. Once the list has a negation, versions it does not name
- * match too, so `!sslv3` matches every version but SSLv3. An unknown
- * version never matches.
+ * inspected direction. To the server it is the client's offer, also from
+ * an SSLv2-framed hello, and to the client the negotiated version.
+ *
+ * A listed name matches its version and a negated one excludes it. Once
+ * the list has a negation, versions it does not name match too, so
+ * `!sslv3` matches every version but SSLv3. An unknown version never
+ * matches.
  */
 export class SslVersionMatch implements PacketMatcher {
   readonly keyword = 'ssl_version';
@@ -111,7 +113,7 @@ export class TlsCertStringMatch implements PacketMatcher {
     return false;
   }
 
-  /** Compares the server certificate's field; only the to-client direction has one. */
+  /** Compares the server certificate's field, which only the to-client direction has. */
   matchTx(tx: TlsTransaction, direction: number): boolean {
     if (direction !== Direction.TO_CLIENT) return false;
     const cert = tx.serverCertificate;
@@ -150,9 +152,10 @@ const DateOp = { EQ: 0, LT: 1, GT: 2, RANGE: 3 } as const;
 
 /**
  * Parses a date of `tls_cert_notbefore` / `tls_cert_notafter` into seconds
- * since the epoch (UTC): ISO 8601 `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, then
- * optionally `T` or a space and `HH`, `HH:MM` or `HH:MM:SS`; or a number
- * of seconds since the epoch. Returns null when the text is neither.
+ * since the epoch (UTC). It accepts ISO 8601 `YYYY`, `YYYY-MM` or
+ * `YYYY-MM-DD`, optionally followed by `T` or a space and `HH`, `HH:MM`
+ * or `HH:MM:SS`, and a plain number of seconds since the epoch. Returns
+ * null for any other text.
  * NOTE: a bare four-digit number is read as a year, as Suricata 9 does;
  * Suricata 8 and earlier read it as seconds since the epoch.
  */
@@ -187,7 +190,7 @@ export class TlsCertDateMatch implements PacketMatcher {
     return false;
   }
 
-  /** Compares the certificate's date; only the to-client direction has one. */
+  /** Compares the server certificate's date, which only the to-client direction has. */
   matchTx(tx: TlsTransaction, direction: number): boolean {
     if (direction !== Direction.TO_CLIENT) return false;
     const cert = tx.serverCertificate;
@@ -253,7 +256,7 @@ export class TlsCertValidityMatch implements PacketMatcher {
     return false;
   }
 
-  /** Checks the certificate against the transaction's last data time; only the to-client direction has one. */
+  /** Checks the server certificate, which only the to-client direction has, against the time of the latest TLS data. */
   matchTx(tx: TlsTransaction, direction: number): boolean {
     if (direction !== Direction.TO_CLIENT) return false;
     const cert = tx.serverCertificate;

@@ -83,7 +83,7 @@ export interface TlsRecordSink {
   onHeartbeat(recordLength: number, payloadLength: number): void;
   onApplicationData(length: number): void;
   onEvent(event: number): void;
-  /** An SSLv2-framed ClientHello (RFC 6101 appendix E.2) offering `version`; its other fields are skipped. */
+  /** Receives the version of an SSLv2-framed ClientHello (RFC 6101 appendix E.2). Its other fields are skipped. */
   onSslv2ClientHello(version: number): void;
 }
 

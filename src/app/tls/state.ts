@@ -111,7 +111,7 @@ export class TlsTransaction {
     return this.clientCertificateInfo.length > 0 ? this.clientCertificateInfo[0] : null;
   }
 
-  /** The leaf certificate that `direction` carried: the client's to the server, the server's to the client. */
+  /** Returns the leaf certificate that `direction` carried: the client's to the server, the server's to the client. */
   certificateOf(direction: number): X509Certificate | null {
     return direction === Direction.TO_SERVER ? this.clientCertificate : this.serverCertificate;
   }
