@@ -249,6 +249,9 @@ const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
 
 const EMPTY_LIST: Uint8Array[] = [];
 
+/** Rank of an action missing from the action order: after every listed one. */
+const ACTION_RANK_UNLISTED = 99;
+
 export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
@@ -294,6 +297,8 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
+  /** Position of each action in the action order; actions not listed come last. */
+  private readonly actionRank: ReadonlyMap<number, number>;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -316,6 +321,7 @@ export class AppInspector {
     this.scans = new WeakMap();
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
+    this.actionRank = new Map(rank);
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
@@ -549,6 +555,7 @@ export class AppInspector {
     }
     const hook = this.thresholdHook;
     if (sig.action === Action.PASS) {
+      this.discardRankedAfter(sig, out);
       flow.isPassed = true;
       out.passSig = sig;
       if (sig.hasAlertKeyword === true && isAlert && (hook === null || hook.shouldAlert(sig, p, flow))) this.push(sig, tx, proto, out);
@@ -560,6 +567,39 @@ export class AppInspector {
     }
     this.push(sig, tx, proto, out);
     return false;
+  }
+
+  /**
+   * Removes the packet engine's matches of this packet whose action comes
+   * after the pass signature's in the action order. Suricata evaluates
+   * packet and transaction signatures in one order, so a pass rule ranked
+   * first (the default) ends inspection before a drop or alert is reached.
+   */
+  private discardRankedAfter(pass: Signature, out: AlertQueue): void {
+    const passRank = this.actionRank.get(pass.action) ?? ACTION_RANK_UNLISTED;
+    const facts = this.facts;
+    let kept = 0;
+    for (let i = 0; i < facts.firstAlert; i++) {
+      const sig = out.sigs[i] as Signature;
+      if ((this.actionRank.get(sig.action) ?? ACTION_RANK_UNLISTED) > passRank) continue;
+      out.sigs[kept] = sig;
+      out.isStreamMatch[kept] = out.isStreamMatch[i] as number;
+      kept++;
+    }
+    const removed = facts.firstAlert - kept;
+    if (removed === 0) return;
+    for (let i = facts.firstAlert; i < out.count; i++) {
+      out.sigs[i - removed] = out.sigs[i] as Signature;
+      out.isStreamMatch[i - removed] = out.isStreamMatch[i] as number;
+    }
+    for (let i = out.count - removed; i < out.count; i++) out.sigs[i] = null;
+    out.count -= removed;
+    facts.firstAlert = kept;
+    let seen = 0;
+    for (const [action, rank] of this.actionRank) {
+      if (rank <= passRank) seen |= 1 << action;
+    }
+    out.actionsSeen &= seen;
   }
 
   private push(sig: Signature, tx: AppTransaction, proto: string, out: AlertQueue): void {

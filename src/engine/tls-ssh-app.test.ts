@@ -130,3 +130,19 @@ test('app_layer tx counters of dns', async () => {
   assert.equal(stats.app_layer.tx['dns_udp'], 2);
   assert.equal(stats.app_layer.tx['dns_tcp'], 2);
 });
+
+test('tls pass rule outranks packet drop', async () => {
+  // The ClientHello packet (SNI certauth.idrix.fr, tshark) matches both the
+  // packet rule sid 1 and the transaction rule sid 2. Pass comes first in
+  // the default action order, so the drop is never reached.
+  const events = await run('tls/tls12-client-certificate.pcap', [
+    'drop tls any any -> any any (flow:to_server; sid:1;)',
+    'pass tls any any -> any any (tls.sni; content:"certauth.idrix.fr"; alert; sid:2;)',
+    '',
+  ].join('\n'), 'ips');
+  assert.equal(alertsOf(events, 1).length, 0);
+  assert.equal(alertsOf(events, 2).length, 1);
+  assert.equal(events.filter((e) => e.event_type === 'tls').length, 1);
+  const flow = events.find((e) => e.event_type === 'flow');
+  assert.equal((flow?.['flow'] as { action?: string }).action, 'pass');
+});
