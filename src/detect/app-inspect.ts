@@ -297,7 +297,7 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
-  /** Position of each action in the action order; actions not listed come last. */
+  /** Position of each action in the action order. Actions not listed come last. */
   private readonly actionRank: ReadonlyMap<number, number>;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
