@@ -78,6 +78,16 @@ export interface EveTypesConfig {
   stats: StatsTypeConfig;
   /** Protocol event types that are listed (http, dns, tls, ...); kapu does not produce them yet. */
   protocols: string[];
+  /** Options of the `tls` event type. */
+  tls: TlsTypeConfig;
+}
+
+/** Options of the `tls` event type, as Suricata 8 reads them. */
+export interface TlsTypeConfig {
+  /** `extended`: add serial, fingerprint, sni, version, validity dates and the other extended fields. */
+  extended: boolean;
+  /** `custom`: the field names to write instead of the basic or extended set, or null when absent. */
+  custom: string[] | null;
 }
 
 export interface EveLogConfig {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Direction, IpProto } from '../../core/packet.js';
 import { readCaptureFlows, splitPlans, hexRows, seededRandom } from '../dns/test-support.js';
@@ -118,8 +119,12 @@ test('tls eve extended with ja3 and ja4', () => {
   const eve = JSON.parse(buildTlsEve(tx, { isExtended: true, hasJa3: true, hasJa4: true }));
   assert.deepEqual(Object.keys(eve), [
     'subject', 'issuerdn', 'serial', 'fingerprint', 'sni', 'version', 'notbefore', 'notafter', 'ja3', 'ja3s', 'ja4',
-    'subjectaltname', 'client_alpns', 'server_alpns',
+    'subjectaltname', 'client', 'client_alpns', 'server_alpns',
   ]);
+  // The client certificate (openssl x509 -subject -fingerprint -sha1).
+  assert.equal(eve.client.subject, 'CN=johanna@corelight.com');
+  assert.equal(eve.client.fingerprint, 'bf:36:12:70:e0:c6:7d:d9:df:c2:15:6c:5d:cb:d4:43:8e:9d:99:6a');
+  assert.equal(eve.client.certificate, undefined);
   assert.equal(eve.sni, 'certauth.idrix.fr');
   // tshark: x509ce.dNSName, and tls.handshake.extensions_alpn_str of each hello.
   assert.deepEqual(eve.subjectaltname, ['certauth.idrix.fr']);
@@ -381,4 +386,18 @@ test('tls mutated certificates never throw', () => {
     const result = parseX509(copy.subarray(0, Math.floor(rand() * copy.length) + 1));
     assert.equal(typeof result.ok, 'boolean');
   }
+});
+
+test('tls eve custom fields', () => {
+  const tx = runCapture('tls12-comodo-chain.pcap').tx;
+  const custom = new Set(['sni', 'not_after', 'certificate', 'chain', 'serial']);
+  const eve = JSON.parse(buildTlsEve(tx, { isExtended: false, hasJa3: false, hasJa4: false, customFields: custom }));
+  // No SNI in this ClientHello (tshark), so the field is left out.
+  assert.deepEqual(Object.keys(eve), ['serial', 'notafter', 'certificate', 'chain']);
+  assert.equal(eve.notafter, '2016-07-04T23:59:59');
+  assert.equal(eve.chain.length, 3);
+  // The certificate is the leaf's DER in base64, so it hashes to the leaf's SHA-1 fingerprint.
+  const der = Buffer.from(eve.certificate as string, 'base64');
+  assert.equal(createHash('sha1').update(der).digest('hex'), '3367a1824a6013c02a3e25bbe4da863387faf134');
+  assert.equal(eve.chain[0], eve.certificate);
 });
