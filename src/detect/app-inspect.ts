@@ -14,7 +14,7 @@ import type { HttpTransaction } from '../app/http/state.js';
 import { collectFileBuffers, FileBuffer, isFileBuffer } from '../app/http/files.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
-import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
+import { getTlsBuffers, TLS_TO_CLIENT_BUFFERS, TLS_TO_SERVER_BUFFERS, TlsBuffer } from '../app/tls/detect.js';
 import type { TlsTransaction } from '../app/tls/state.js';
 import { getSshBuffer, SshBuffer } from '../app/ssh/detect.js';
 import type { SshTransaction } from '../app/ssh/state.js';
@@ -170,9 +170,9 @@ class TxSignature {
   readonly required: RequiredContent | null;
   /**
    * Directions the signature's buffers allow: a rule with request-only
-   * HTTP buffers inspects requests, one with response-only buffers
-   * responses, and one with both (or `=>`) responses, reading its request
-   * buffers from the same transaction.
+   * HTTP buffers (or client-only TLS buffers) inspects requests, one with
+   * response-only buffers responses, and one with both (or `=>`)
+   * responses, reading its request buffers from the same transaction.
    */
   readonly directionMask: number;
   /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
@@ -189,8 +189,8 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer) || TLS_TO_SERVER_BUFFERS.has(inspection.buffer)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer) || TLS_TO_CLIENT_BUFFERS.has(inspection.buffer)) hasResponse = true;
     }
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
@@ -251,6 +251,9 @@ const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
 
 const EMPTY_LIST: Uint8Array[] = [];
 
+/** Rank of an action missing from the action order: after every listed one. */
+const ACTION_RANK_UNLISTED = 99;
+
 export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
@@ -298,6 +301,8 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
+  /** Position of each action in the action order. Actions not listed come last. */
+  private readonly actionRank: ReadonlyMap<number, number>;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -321,6 +326,7 @@ export class AppInspector {
     this.scans = new WeakMap();
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
+    this.actionRank = new Map(rank);
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
@@ -407,20 +413,24 @@ export class AppInspector {
     this.fedData = state.lastFedData;
     const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
     const txs = state.transactions();
+    // TLS and SSH keep one transaction for both sides, and a signature
+    // matches it once per direction, as in Suricata: `ssh.software` alerts
+    // on the client's banner and again on the server's.
+    const matchBit = state.proto === AppProto.TLS || state.proto === AppProto.SSH ? 1 << p.direction : BOTH_DIRECTIONS;
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
       let matched = state.matchedSigs.get(tx);
       const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
       for (let c = 0; c < count; c++) {
         const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
-        if (matched !== undefined && matched[entry.index] === 1) continue;
+        if (matched !== undefined && ((matched[entry.index] as number) & matchBit) !== 0) continue;
         this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
           state.matchedSigs.set(tx, matched);
         }
-        matched[entry.index] = 1;
+        matched[entry.index] = (matched[entry.index] as number) | matchBit;
         this.matches++;
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
@@ -552,6 +562,7 @@ export class AppInspector {
     }
     const hook = this.thresholdHook;
     if (sig.action === Action.PASS) {
+      this.discardRankedAfter(sig, out);
       flow.isPassed = true;
       out.passSig = sig;
       if (sig.hasAlertKeyword === true && isAlert && (hook === null || hook.shouldAlert(sig, p, flow))) this.push(sig, tx, proto, out);
@@ -563,6 +574,39 @@ export class AppInspector {
     }
     this.push(sig, tx, proto, out);
     return false;
+  }
+
+  /**
+   * Removes the packet engine's matches of this packet whose action comes
+   * after the pass signature's in the action order. Suricata evaluates
+   * packet and transaction signatures in one order, so a pass rule ranked
+   * first (the default) ends inspection before a drop or alert is reached.
+   */
+  private discardRankedAfter(pass: Signature, out: AlertQueue): void {
+    const passRank = this.actionRank.get(pass.action) ?? ACTION_RANK_UNLISTED;
+    const facts = this.facts;
+    let kept = 0;
+    for (let i = 0; i < facts.firstAlert; i++) {
+      const sig = out.sigs[i] as Signature;
+      if ((this.actionRank.get(sig.action) ?? ACTION_RANK_UNLISTED) > passRank) continue;
+      out.sigs[kept] = sig;
+      out.isStreamMatch[kept] = out.isStreamMatch[i] as number;
+      kept++;
+    }
+    const removed = facts.firstAlert - kept;
+    if (removed === 0) return;
+    for (let i = facts.firstAlert; i < out.count; i++) {
+      out.sigs[i - removed] = out.sigs[i] as Signature;
+      out.isStreamMatch[i - removed] = out.isStreamMatch[i] as number;
+    }
+    for (let i = out.count - removed; i < out.count; i++) out.sigs[i] = null;
+    out.count -= removed;
+    facts.firstAlert = kept;
+    let seen = 0;
+    for (const [action, rank] of this.actionRank) {
+      if (rank <= passRank) seen |= 1 << action;
+    }
+    out.actionsSeen &= seen;
   }
 
   private push(sig: Signature, tx: AppTransaction, proto: string, out: AlertQueue): void {
@@ -673,8 +717,11 @@ export class AppInspector {
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
       case AppProto.TLS: {
+        // A rule that mixes client-only and server-only buffers (`tls.sni`
+        // with `tls.subjectaltname`) reads the client's from the to-server side.
         const list = getTlsBuffers(tx as TlsTransaction, name, direction);
-        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+        if (list.length > 0 || !this.readsBothMessages) return list;
+        return getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
       }
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;
