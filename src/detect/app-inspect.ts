@@ -27,6 +27,8 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
+import { BufferTransformer, sourceBufferOf } from './transforms.js';
+import type { BufferView } from './keywords/header-buffers.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
@@ -74,7 +76,7 @@ const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 export function txProtocolOf(sig: Signature): string | null {
   let proto: string | null = null;
   for (const inspection of sig.buffers) {
-    const p = BUFFER_PROTOCOLS.get(inspection.buffer);
+    const p = BUFFER_PROTOCOLS.get(sourceBufferOf(inspection));
     if (p !== undefined) proto = p;
   }
   if (proto === null) {
@@ -177,8 +179,10 @@ class TxSignature {
   readonly readsBothMessages: boolean;
   /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
   readonly directions: number;
+  /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
+  readonly transformers: (BufferTransformer | null)[];
 
-  constructor(sig: Signature, index: number, proto: string) {
+  constructor(sig: Signature, index: number, proto: string, ctx: InspectContext) {
     this.sig = sig;
     this.index = index;
     this.proto = proto;
@@ -187,9 +191,11 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      const source = sourceBufferOf(inspection);
+      if (HTTP_REQUEST_BUFFERS.has(source)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(source)) hasResponse = true;
     }
+    this.transformers = sig.buffers.map((inspection) => (inspection.transforms === undefined ? null : new BufferTransformer(inspection.transforms, ctx)));
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
@@ -271,6 +277,8 @@ export class AppInspector {
   private readonly thresholdHook: ThresholdHook | null;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
+  /** Scratch view of a buffer that transforms rewrite. */
+  private readonly view: BufferView;
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -304,6 +312,7 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
+    this.view = { bytes: this.single[0] as Uint8Array, start: 0, length: 0 };
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -320,7 +329,7 @@ export class AppInspector {
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
     this.count = runnable.length;
-    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => b.buffer === PKT_DATA));
+    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => sourceBufferOf(b) === PKT_DATA));
     this.byProto = new Map();
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
@@ -329,7 +338,7 @@ export class AppInspector {
         list = [];
         this.byProto.set(proto, list);
       }
-      list.push(new TxSignature(sig, index, proto));
+      list.push(new TxSignature(sig, index, proto, this.ctx));
     });
     this.matchers = new MatcherCache();
     this.prefilters = new Map();
@@ -363,8 +372,9 @@ export class AppInspector {
   private checkRunnable(sig: Signature): boolean {
     const proto = txProtocolOf(sig);
     for (const inspection of sig.buffers) {
-      const bufferProto = BUFFER_PROTOCOLS.get(inspection.buffer);
-      if (inspection.buffer !== PKT_DATA && bufferProto === undefined) {
+      const source = sourceBufferOf(inspection);
+      const bufferProto = BUFFER_PROTOCOLS.get(source);
+      if (source !== PKT_DATA && bufferProto === undefined) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
         return false;
       }
@@ -627,25 +637,38 @@ export class AppInspector {
     }
     for (let i = 0; i < sig.buffers.length; i++) {
       const inspection = sig.buffers[i] as Signature['buffers'][number];
-      if (inspection.buffer === PKT_DATA) {
+      const transformer = entry.transformers[i] as BufferTransformer | null;
+      const source = sourceBufferOf(inspection);
+      if (source === PKT_DATA) {
         // The payload of this packet, or the stream bytes the parser got
         // last in this direction (in IDS mode the parser reads them on the
         // peer's ACK, before this packet).
         const hasPayload = p.payloadOffset >= 0 && p.payloadLength > 0;
-        if (hasPayload && inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) continue;
+        if (hasPayload && this.inspectBytes(inspection.matches, transformer, p.bytes, p.payloadOffset, p.payloadLength)) continue;
         const fed = this.fedData[direction] ?? null;
-        if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
+        if (fed !== null && this.inspectBytes(inspection.matches, transformer, fed, 0, fed.length)) continue;
         return false;
       }
-      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
+      const list = this.buffersOf(proto, tx, source, direction);
       let isMatch = false;
       for (let k = 0; k < list.length && !isMatch; k++) {
         const bytes = list[k] as Uint8Array;
-        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
+        isMatch = this.inspectBytes(inspection.matches, transformer, bytes, 0, bytes.length);
       }
       if (!isMatch) return false;
     }
     return true;
+  }
+
+  /** Runs `matches` over bytes[start, start + length), after the buffer's transforms when it has a transformer. */
+  private inspectBytes(matches: Signature['buffers'][number]['matches'], transformer: BufferTransformer | null, bytes: Uint8Array, start: number, length: number): boolean {
+    if (transformer === null) return inspectBuffer(matches, bytes, start, length, this.ctx);
+    const view = this.view;
+    view.bytes = bytes;
+    view.start = start;
+    view.length = length;
+    if (!transformer.apply(view)) return false;
+    return inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx);
   }
 
   /**

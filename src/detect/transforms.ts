@@ -15,7 +15,7 @@ import type RE2 from 're2';
 import type { Flow } from '../flow/flow.js';
 import type { Packet } from '../core/packet.js';
 import type { BufferView } from './keywords/header-buffers.js';
-import type { BufferTransform, BufferTransforms, InspectionMatch } from './signature.js';
+import type { BufferInspection, BufferTransform, BufferTransforms, InspectionMatch } from './signature.js';
 import type { InspectContext } from './inspect-context.js';
 import { inspectBuffer } from './inspect.js';
 
@@ -457,33 +457,24 @@ export function transformedBufferName(source: string, steps: readonly BufferTran
   return name;
 }
 
-/** First scratch size of a TransformedBufferProvider; it grows to twice the size needed. */
+/** Initial size of each scratch buffer of a BufferTransformer, which grows to twice the size needed. */
 const INITIAL_SCRATCH_BYTES = 4096;
 
 /**
- * Provides a transformed buffer: fills the source buffer through its own
- * provider, then runs the transforms in order into two scratch buffers that
- * it reuses between packets and grows when a buffer needs more room.
+ * Runs the transforms of one buffer instance over bytes that a view points
+ * at, in order, into two scratch buffers that it reuses between packets
+ * and grows when a buffer needs more room. The packet engine reaches it
+ * through TransformedBufferProvider and transaction detection directly.
  */
-export class TransformedBufferProvider {
-  readonly name: string;
-  private readonly source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean };
+export class BufferTransformer {
   private readonly steps: readonly BufferTransform[];
   private scratchA: Uint8Array;
   private scratchB: Uint8Array;
-
   private readonly anchor: readonly InspectionMatch[] | null;
   private readonly ctx: InspectContext | null;
 
   /** `ctx` runs the anchor keywords of `transforms`; it is needed only when they have some. */
-  constructor(
-    name: string,
-    source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean },
-    transforms: BufferTransforms,
-    ctx: InspectContext | null = null,
-  ) {
-    this.name = name;
-    this.source = source;
+  constructor(transforms: BufferTransforms, ctx: InspectContext | null = null) {
     this.steps = transforms.steps;
     this.anchor = transforms.anchor ?? null;
     this.ctx = ctx;
@@ -491,16 +482,20 @@ export class TransformedBufferProvider {
     this.scratchB = new Uint8Array(INITIAL_SCRATCH_BYTES);
   }
 
-  fill(p: Packet, flow: Flow | null, out: BufferView): boolean {
-    if (!this.source.fill(p, flow, out)) return false;
+  /**
+   * Points `view`, which shows the source buffer, at the transformed
+   * bytes. Returns false when the anchor keywords do not match or a step
+   * reports no buffer.
+   */
+  apply(view: BufferView): boolean {
     if (this.anchor !== null) {
       const ctx = this.ctx;
-      if (ctx === null || !inspectBuffer(this.anchor, out.bytes, out.start, out.length, ctx)) return false;
+      if (ctx === null || !inspectBuffer(this.anchor, view.bytes, view.start, view.length, ctx)) return false;
       // The first step reads from the end of the anchor's match.
-      out.start += ctx.bufferOffset;
-      out.length -= ctx.bufferOffset;
+      view.start += ctx.bufferOffset;
+      view.length -= ctx.bufferOffset;
     }
-    return this.transformView(out);
+    return this.transformView(view);
   }
 
   /**
@@ -531,4 +526,41 @@ export class TransformedBufferProvider {
     view.length = length;
     return true;
   }
+}
+
+/**
+ * Provides a transformed buffer to the packet engine: fills the source
+ * buffer through its own provider, then runs a BufferTransformer over it.
+ */
+export class TransformedBufferProvider {
+  readonly name: string;
+  private readonly source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean };
+  private readonly transformer: BufferTransformer;
+
+  /** `ctx` runs the anchor keywords of `transforms`; it is needed only when they have some. */
+  constructor(
+    name: string,
+    source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean },
+    transforms: BufferTransforms,
+    ctx: InspectContext | null = null,
+  ) {
+    this.name = name;
+    this.source = source;
+    this.transformer = new BufferTransformer(transforms, ctx);
+  }
+
+  fill(p: Packet, flow: Flow | null, out: BufferView): boolean {
+    if (!this.source.fill(p, flow, out)) return false;
+    return this.transformer.apply(out);
+  }
+
+  /** Runs the transforms alone (no anchor) over the bytes `view` points at. */
+  transformView(view: BufferView): boolean {
+    return this.transformer.transformView(view);
+  }
+}
+
+/** Returns the name of the buffer whose bytes `inspection` reads: the source of its transforms, or its own name. */
+export function sourceBufferOf(inspection: BufferInspection): string {
+  return inspection.transforms === undefined ? inspection.buffer : inspection.transforms.source;
 }
