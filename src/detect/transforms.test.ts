@@ -166,3 +166,23 @@ test('transformed provider grows its scratch', () => {
   assert.equal(Buffer.from(view.bytes.subarray(0, 3)).toString('latin1'), '..x');
   assert.equal(view.bytes[10001], 0x78);
 });
+
+test('xor key read from buffer', () => {
+  // Key 0x42 at offset 0, data from offset 1: 0x32 ^ 0x42 = 'p', 0x23 ^ 0x42 = 'a'.
+  const input = Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31);
+  assert.equal(hex(run(new XorTransform(null, 1, 0, 1), input)), '4270617373');
+  // Two key bytes at offset 3 (0x31 0x31), data from offset 0.
+  assert.equal(hex(run(new XorTransform(null, 2, 3, 0), input)), '7303120000');
+});
+
+test('xor key past buffer end', () => {
+  const input = Uint8Array.of(0x42, 0x32);
+  assert.equal(hex(run(new XorTransform(null, 1, 2, 0), input)), '4232');
+  assert.equal(hex(run(new XorTransform(Uint8Array.of(0xff), 1, 0, 3), input)), '4232');
+});
+
+test('xor key inside decoded bytes', () => {
+  // The key byte at offset 0 is decoded too (to 0x00); the rest must use its value before decoding.
+  const input = Uint8Array.of(0x42, 0x2b, 0x2c);
+  assert.equal(hex(run(new XorTransform(null, 1, 0, 0), input)), '00696e');
+});

@@ -291,26 +291,59 @@ export class StripPseudoHeadersTransform extends SameLengthTransform {
   }
 }
 
-/** `xor:"<hex key>"`: each byte is XORed with the key byte at its position modulo the key length. */
+/**
+ * `xor`: XORs each byte from `dataOffset` on with the key byte at its
+ * distance from `dataOffset` modulo the key length. The key is either
+ * fixed in the rule (`xor:"0d0ac8ff"`) or, in Suricata 9, read from the
+ * buffer itself (`xor:offset 1, extract 1 0` takes one key byte at
+ * offset 0). Bytes before `dataOffset` are copied as they are.
+ */
 export class XorTransform extends SameLengthTransform {
   readonly keyword = 'xor';
-  readonly key: Uint8Array;
+  /** Fixed key, or null when the key is read from the buffer. */
+  readonly key: Uint8Array | null;
+  /** Key length in bytes, and the buffer offset of a key read from the buffer. */
+  readonly keyLength: number;
+  readonly keyOffset: number;
+  readonly dataOffset: number;
+  /** Scratch copy of a key read from the buffer. */
+  private readonly extracted: Uint8Array;
 
-  constructor(key: Uint8Array) {
+  /** `key` null reads `keyLength` bytes at `keyOffset` of each buffer. */
+  constructor(key: Uint8Array | null, keyLength = key === null ? 0 : key.length, keyOffset = 0, dataOffset = 0) {
     super();
     this.key = key;
+    this.keyLength = keyLength;
+    this.keyOffset = keyOffset;
+    this.dataOffset = dataOffset;
+    this.extracted = new Uint8Array(key === null ? keyLength : 0);
   }
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
-    const key = this.key;
+    let key = this.key;
+    // NOTE: Suricata 9's option description leaves open what a buffer too
+    // short for the key or the data offset becomes. Here it stays as it is.
+    if (key === null) {
+      if (this.keyOffset + this.keyLength > length) return copyBytes(input, start, length, out);
+      key = this.extracted;
+      for (let i = 0; i < key.length; i++) key[i] = input[start + this.keyOffset + i];
+    }
+    if (this.dataOffset > length) return copyBytes(input, start, length, out);
+
+    for (let i = 0; i < this.dataOffset; i++) out[i] = input[start + i];
     let k = 0;
-    for (let i = 0; i < length; i++) {
+    for (let i = this.dataOffset; i < length; i++) {
       out[i] = input[start + i] ^ key[k];
       k++;
       if (k === key.length) k = 0;
     }
     return length;
   }
+}
+
+function copyBytes(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+  out.set(input.subarray(start, start + length), 0);
+  return length;
 }
 
 /**

@@ -5,6 +5,7 @@ import { loadRulesFromText } from '../rule-files.js';
 import type { Signature } from '../signature.js';
 import { createTestFlow, createTestPacket } from '../test-support/packets.js';
 import { selectFastPattern } from '../fast-pattern.js';
+import { parseXorOptions } from './transform-keywords.js';
 
 function load(rules: string): ReturnType<typeof loadRulesFromText> {
   return loadRulesFromText(rules, 'test.rules');
@@ -124,6 +125,24 @@ test('bad transform values rejected', () => {
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(?=a)(a)"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:mode rfc1; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:bytes 4294967296; content:"a"; sid:1;)').length, 1);
+});
+
+test('xor options from Suricata 9', () => {
+  assert.deepEqual(parseXorOptions('offset   1,  extract 1 0'), { key: null, keyLength: 1, keyOffset: 0, dataOffset: 1 });
+  assert.deepEqual(parseXorOptions('extract 4 2'), { key: null, keyLength: 4, keyOffset: 2, dataOffset: 0 });
+  assert.deepEqual(parseXorOptions('offset 2, "0d0a"'), { key: Uint8Array.of(0x0d, 0x0a), keyLength: 2, keyOffset: 0, dataOffset: 2 });
+  assert.equal(parseXorOptions('offset 1'), "'offset 1' has no key (expected xor:\"0d0ac8ff\" or xor:extract <key bytes> <key offset>)");
+  assert.equal(parseXorOptions('extract 0 0'), "extract key length '0' is out of range (expected 1 to 255)");
+  assert.equal(parseXorOptions('extract 1 0, "42"'), 'xor has more than one key (expected a quoted key or extract)');
+  assert.equal(parseXorOptions('offset -1, extract 1 0'), "offset '-1' is not a number");
+});
+
+test('xor with extracted key alerts', () => {
+  const rules = 'alert tcp any any -> any any (pkt_data; xor:offset 1, extract 1 0; content:"pass"; startswith; sid:1;)';
+  // Byte 0x42 is the key: 0x32 0x23 0x31 0x31 XOR 0x42 is "pass", and the kept key byte comes first.
+  assert.deepEqual(alerts(rules, [Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31), Uint8Array.of(0x43, 0x32, 0x23, 0x31, 0x31)]), [[], []]);
+  const unanchored = 'alert tcp any any -> any any (pkt_data; xor:offset 1, extract 1 0; content:"pass"; offset:1; sid:2;)';
+  assert.deepEqual(alerts(unanchored, [Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31), Uint8Array.of(0x43, 0x32, 0x23, 0x31, 0x31)]), [[2], []]);
 });
 
 test('transform of unprovided buffer skipped', () => {

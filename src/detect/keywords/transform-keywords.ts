@@ -138,6 +138,9 @@ function simpleTransform(name: string, description: string, create: () => Buffer
   };
 }
 
+/** Largest xor `offset` or key offset: Suricata reads both as unsigned 32-bit numbers. */
+export const MAX_XOR_OFFSET = 0xffffffff;
+
 /** Parses the xor key: an even number of hex digits, quoted. */
 export function parseXorKey(value: string): Uint8Array | string {
   const text = unquoteValue(value.trim());
@@ -150,13 +153,72 @@ export function parseXorKey(value: string): Uint8Array | string {
   return key;
 }
 
+/** Options of `xor`: a fixed key, or the length and offset of a key read from the buffer, and the data offset. */
+export interface XorOptions {
+  key: Uint8Array | null;
+  keyLength: number;
+  keyOffset: number;
+  dataOffset: number;
+}
+
+function parseXorNumber(name: string, text: string, min: number, max: number): number | string {
+  if (!/^\d+$/.test(text)) return `${name} '${text}' is not a number`;
+  const n = Number(text);
+  if (n < min || n > max) return `${name} '${text}' is out of range (expected ${min} to ${max})`;
+  return n;
+}
+
+/**
+ * Parses the value of `xor`: a quoted hex key, or (Suricata 9)
+ * comma-separated options `offset <n>` (where XOR starts) and
+ * `extract <key bytes> <key offset>` (the key is read from the buffer),
+ * with exactly one key.
+ */
+export function parseXorOptions(value: string): XorOptions | string {
+  const options: XorOptions = { key: null, keyLength: 0, keyOffset: 0, dataOffset: 0 };
+  let hasKey = false;
+  let hasOffset = false;
+  for (const rawPart of value.split(',')) {
+    const part = rawPart.trim();
+    const words = part.split(/\s+/);
+    if (part.startsWith('"')) {
+      if (hasKey) return 'xor has more than one key (expected a quoted key or extract)';
+      const key = parseXorKey(part);
+      if (typeof key === 'string') return key;
+      options.key = key;
+      options.keyLength = key.length;
+      hasKey = true;
+    } else if (words[0] === 'offset' && words.length === 2) {
+      if (hasOffset) return `option 'offset' is given more than once`;
+      const n = parseXorNumber('offset', words[1] as string, 0, MAX_XOR_OFFSET);
+      if (typeof n === 'string') return n;
+      options.dataOffset = n;
+      hasOffset = true;
+    } else if (words[0] === 'extract' && words.length === 3) {
+      if (hasKey) return 'xor has more than one key (expected a quoted key or extract)';
+      const length = parseXorNumber('extract key length', words[1] as string, 1, MAX_XOR_KEY_BYTES);
+      if (typeof length === 'string') return length;
+      const offset = parseXorNumber('extract key offset', words[2] as string, 0, MAX_XOR_OFFSET);
+      if (typeof offset === 'string') return offset;
+      options.keyLength = length;
+      options.keyOffset = offset;
+      hasKey = true;
+    } else {
+      return `'${part}' is not an xor option (expected "<hex key>", offset <n> or extract <key bytes> <key offset>)`;
+    }
+  }
+  if (!hasKey) return `'${value.trim()}' has no key (expected xor:"0d0ac8ff" or xor:extract <key bytes> <key offset>)`;
+  return options;
+}
+
 function setupXor(b: SignatureBuilder, value: string): void {
-  const key = parseXorKey(value);
-  if (typeof key === 'string') {
-    b.error(ErrorCode.RULE_BAD_VALUE, key);
+  const options = parseXorOptions(value);
+  if (typeof options === 'string') {
+    b.error(ErrorCode.RULE_BAD_VALUE, options);
     return;
   }
-  addTransform(b, new XorTransform(key), `xor:${value.trim()}`);
+  const transform = new XorTransform(options.key, options.keyLength, options.keyOffset, options.dataOffset);
+  addTransform(b, transform, `xor:${value.trim()}`);
 }
 
 /** Counts the capture groups of an RE2 source by compiling it as a JavaScript RegExp; -1 when it cannot. */
