@@ -12,6 +12,7 @@ import {
   PcreXformTransform,
   StripPseudoHeadersTransform,
   StripWhitespaceTransform,
+  SubsliceTransform,
   ToLowercaseTransform,
   ToUppercaseTransform,
   TransformedBufferProvider,
@@ -185,4 +186,36 @@ test('xor key inside decoded bytes', () => {
   // The key byte at offset 0 is decoded too (to 0x00); the rest must use its value before decoding.
   const input = Uint8Array.of(0x42, 0x2b, 0x2c);
   assert.equal(hex(run(new XorTransform(null, 1, 0, 0), input)), '00696e');
+});
+
+test('subslice offsets and byte counts', () => {
+  const agent = 'curl/7.64.1';
+  const cases: [number, number | null, boolean, string][] = [
+    [2, null, false, 'rl/7.64.1'],
+    [-6, null, false, '7.64.1'],
+    [-10, 3, false, 'url'],
+    [1, -3, false, 'url/7.6'],
+    [0, 11, false, 'curl/7.64.1'],
+    [11, null, false, ''],
+  ];
+  for (const [offset, nbytes, isTruncate, expected] of cases) {
+    assert.equal(runText(new SubsliceTransform(offset, nbytes, isTruncate), agent), expected, `subslice:${offset},${nbytes}`);
+  }
+});
+
+test('subslice outside buffer', () => {
+  const agent = 'curl/7.64.1';
+  const cases: [number, number | null, boolean, string][] = [
+    [0, 13, false, ''],
+    [0, 13, true, 'curl/7.64.1'],
+    [12, 2, true, ''],
+    [-20, null, false, ''],
+    [-20, 5, true, 'curl/'],
+    [0, -30, false, ''],
+    [0, -30, true, ''],
+    [-11, -6, true, 'curl/'],
+  ];
+  for (const [offset, nbytes, isTruncate, expected] of cases) {
+    assert.equal(runText(new SubsliceTransform(offset, nbytes, isTruncate), agent), expected, `subslice:${offset},${nbytes},${isTruncate}`);
+  }
 });

@@ -375,6 +375,51 @@ export class PcreXformTransform extends SameLengthTransform {
   }
 }
 
+/**
+ * `subslice:<offset>[, <nbytes>][, truncate]` (Suricata 9): the buffer
+ * becomes `nbytes` bytes from `offset`. A negative offset counts from the
+ * end of the buffer, and a negative `nbytes` ends the slice that many
+ * bytes before the end; without `nbytes` the slice runs to the end. A
+ * slice that reaches outside the buffer becomes an empty buffer (on which
+ * `bsize:0` matches), unless `truncate` clips it to the buffer.
+ */
+export class SubsliceTransform extends SameLengthTransform {
+  readonly keyword = 'subslice';
+  readonly offset: number;
+  /** Null when the slice runs to the end of the buffer. */
+  readonly nbytes: number | null;
+  readonly isTruncate: boolean;
+
+  constructor(offset: number, nbytes: number | null, isTruncate: boolean) {
+    super();
+    this.offset = offset;
+    this.nbytes = nbytes;
+    this.isTruncate = isTruncate;
+  }
+
+  apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+    let first = this.offset >= 0 ? this.offset : length + this.offset;
+    if (first > length) return 0;
+    if (first < 0) {
+      if (!this.isTruncate) return 0;
+      first = 0;
+    }
+
+    let end = length;
+    const nbytes = this.nbytes;
+    if (nbytes !== null && nbytes >= 0) end = first + nbytes;
+    else if (nbytes !== null) end = length + nbytes;
+    if (end > length) {
+      if (!this.isTruncate) return 0;
+      end = length;
+    }
+    if (end <= first) return 0;
+
+    out.set(input.subarray(start + first, start + end), 0);
+    return end - first;
+  }
+}
+
 /** Decoding modes of `from_base64`. */
 export const Base64Mode = {
   /** RFC 4648: decoding stops at the first byte outside the alphabet. */

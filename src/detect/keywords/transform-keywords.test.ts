@@ -5,7 +5,7 @@ import { loadRulesFromText } from '../rule-files.js';
 import type { Signature } from '../signature.js';
 import { createTestFlow, createTestPacket } from '../test-support/packets.js';
 import { selectFastPattern } from '../fast-pattern.js';
-import { parseXorOptions } from './transform-keywords.js';
+import { parseSubslice, parseXorOptions } from './transform-keywords.js';
 
 function load(rules: string): ReturnType<typeof loadRulesFromText> {
   return loadRulesFromText(rules, 'test.rules');
@@ -143,6 +143,26 @@ test('xor with extracted key alerts', () => {
   assert.deepEqual(alerts(rules, [Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31), Uint8Array.of(0x43, 0x32, 0x23, 0x31, 0x31)]), [[], []]);
   const unanchored = 'alert tcp any any -> any any (pkt_data; xor:offset 1, extract 1 0; content:"pass"; offset:1; sid:2;)';
   assert.deepEqual(alerts(unanchored, [Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31), Uint8Array.of(0x43, 0x32, 0x23, 0x31, 0x31)]), [[2], []]);
+});
+
+test('subslice options', () => {
+  assert.deepEqual(parseSubslice('2'), { offset: 2, nbytes: null, isTruncate: false });
+  assert.deepEqual(parseSubslice(' -20, 5, truncate'), { offset: -20, nbytes: 5, isTruncate: true });
+  assert.deepEqual(parseSubslice('-20, truncate'), { offset: -20, nbytes: null, isTruncate: true });
+  assert.equal(parseSubslice('truncate'), "offset 'truncate' is not a number");
+  assert.equal(parseSubslice('1, 2, 3'), "'1, 2, 3' is invalid (expected subslice:<offset>[, <nbytes>][, truncate])");
+  assert.equal(parseSubslice('2147483648'), "offset '2147483648' is out of range (expected -2147483648 to 2147483647)");
+});
+
+test('subslice with bsize after raw content', () => {
+  // The 11-byte content inspects the raw payload, so bsize:6 checks only the slice.
+  const rules = 'alert tcp any any -> any any (pkt_data; content:"curl/7.64.1"; pkt_data; subslice:-6; content:"7.64.1"; bsize:6; sid:1;)';
+  assert.deepEqual(alerts(rules, ['curl/7.64.1', 'curl/7.64.10']), [[1], []]);
+});
+
+test('subslice empty buffer matches bsize 0', () => {
+  const rules = 'alert tcp any any -> any any (pkt_data; subslice:0,20; bsize:0; sid:1;)';
+  assert.deepEqual(alerts(rules, ['short', 'a payload of twenty bytes']), [[1], []]);
 });
 
 test('transform of unprovided buffer skipped', () => {

@@ -20,6 +20,7 @@ import {
   PcreXformTransform,
   StripPseudoHeadersTransform,
   StripWhitespaceTransform,
+  SubsliceTransform,
   ToLowercaseTransform,
   ToUppercaseTransform,
   transformedBufferName,
@@ -305,6 +306,43 @@ function setupFromBase64(b: SignatureBuilder, value: string): void {
   addTransform(b, new FromBase64Transform(options.bytes, options.offset, options.mode), `from_base64:${value.trim()}`);
 }
 
+/** Bounds of the subslice offset and byte count: Suricata 9 reads them as signed 32-bit numbers. */
+export const MIN_SUBSLICE_VALUE = -0x80000000;
+export const MAX_SUBSLICE_VALUE = 0x7fffffff;
+
+/** Options of `subslice`, or the problem with them. */
+export function parseSubslice(value: string): { offset: number; nbytes: number | null; isTruncate: boolean } | string {
+  const parts = value.split(',').map((part) => part.trim());
+  let isTruncate = false;
+  if (parts.length > 1 && parts[parts.length - 1] === 'truncate') {
+    isTruncate = true;
+    parts.pop();
+  }
+  if (parts.length < 1 || parts.length > 2 || parts[0] === '') {
+    return `'${value.trim()}' is invalid (expected subslice:<offset>[, <nbytes>][, truncate])`;
+  }
+  const numbers: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    const name = i === 0 ? 'offset' : 'nbytes';
+    if (!/^[-+]?\d+$/.test(part)) return `${name} '${part}' is not a number`;
+    const n = Number(part);
+    if (n < MIN_SUBSLICE_VALUE || n > MAX_SUBSLICE_VALUE) {
+      return `${name} '${part}' is out of range (expected ${MIN_SUBSLICE_VALUE} to ${MAX_SUBSLICE_VALUE})`;
+    }
+    numbers.push(n);
+  }
+  return { offset: numbers[0] as number, nbytes: numbers.length > 1 ? (numbers[1] as number) : null, isTruncate };
+}
+
+function setupSubslice(b: SignatureBuilder, value: string): void {
+  const options = parseSubslice(value);
+  if (typeof options === 'string') {
+    b.error(ErrorCode.RULE_BAD_VALUE, options);
+    return;
+  }
+  addTransform(b, new SubsliceTransform(options.offset, options.nbytes, options.isTruncate), `subslice:${value.trim()}`);
+}
+
 /** Every transform keyword, registered by registry.ts. */
 export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
   simpleTransform('to_lowercase', 'make ASCII letters of the buffer lower case (Suricata 8)', () => new ToLowercaseTransform()),
@@ -338,5 +376,12 @@ export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
     docsAnchor: 'transforms.html#from-base64',
     value: 'optional',
     setup: setupFromBase64,
+  },
+  {
+    name: 'subslice',
+    description: 'cut a slice out of the buffer (Suricata 9)',
+    docsAnchor: 'transforms.html#subslice',
+    value: 'required',
+    setup: setupSubslice,
   },
 ];
