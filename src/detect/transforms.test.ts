@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import RE2 from 're2';
+import { deflateSync } from 'node:zlib';
 import {
   Base64Mode,
   CompressWhitespaceTransform,
   decodeBase64,
+  decompressBounded,
+  DecompressTransform,
+  CompressedFormat,
   DotPrefixTransform,
   FromBase64Transform,
   HashTransform,
@@ -218,4 +222,38 @@ test('subslice outside buffer', () => {
   for (const [offset, nbytes, isTruncate, expected] of cases) {
     assert.equal(runText(new SubsliceTransform(offset, nbytes, isTruncate), agent), expected, `subslice:${offset},${nbytes},${isTruncate}`);
   }
+});
+
+/** `echo "This is compressed then base64-encoded" | gzip | base64`, and the same through `openssl zlib`. */
+const GZIP_SAMPLE = Buffer.from('H4sIADfTcWkAAwvJyCxWAKLk/NyCotTi4tQUhZKM1DyFpMTiVDMT3dS85PyU1BQuAFtmgsgnAAAA', 'base64');
+const ZLIB_SAMPLE = Buffer.from('eJwLycgsVgCi5PzcgqLU4uLUFIWSjNQ8haTE4lQzE93UvOT8lNQULgAeFA3n', 'base64');
+const SAMPLE_TEXT = 'This is compressed then base64-encoded\n';
+
+test('gunzip and zlib_deflate decode', () => {
+  assert.equal(Buffer.from(run(new DecompressTransform('gunzip', 1024), GZIP_SAMPLE)).toString('latin1'), SAMPLE_TEXT);
+  assert.equal(Buffer.from(run(new DecompressTransform('zlib_deflate', 1024), ZLIB_SAMPLE)).toString('latin1'), SAMPLE_TEXT);
+  // Each format rejects the other's data, which leaves an empty buffer.
+  assert.equal(run(new DecompressTransform('gunzip', 1024), ZLIB_SAMPLE).length, 0);
+  assert.equal(run(new DecompressTransform('zlib_deflate', 1024), GZIP_SAMPLE).length, 0);
+  assert.equal(run(new DecompressTransform('gunzip', 1024), bytes('')).length, 0);
+});
+
+test('decompression cut at max size', () => {
+  assert.equal(Buffer.from(run(new DecompressTransform('gunzip', 8), GZIP_SAMPLE)).toString('latin1'), 'This is ');
+  assert.equal(Buffer.from(run(new DecompressTransform('zlib_deflate', 9), ZLIB_SAMPLE)).toString('latin1'), 'This is c');
+});
+
+test('decompression bomb stays bounded', () => {
+  // 16 MiB of zeros compress to about 16 KB; only the first 100 bytes come out.
+  const bomb = deflateSync(new Uint8Array(16 * 1024 * 1024));
+  const output = decompressBounded(bomb, CompressedFormat.ZLIB, 100);
+  assert.equal(output?.length, 100);
+  assert.ok(output?.every((b) => b === 0));
+});
+
+test('cut stream decodes its prefix', () => {
+  // The gzip header is 10 bytes; 20 bytes hold the first few deflate symbols.
+  const output = decompressBounded(GZIP_SAMPLE.subarray(0, 20), CompressedFormat.GZIP, 1024);
+  assert.ok(output !== null && output.length > 0);
+  assert.ok(SAMPLE_TEXT.startsWith(Buffer.from(output).toString('latin1')));
 });

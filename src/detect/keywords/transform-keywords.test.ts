@@ -5,7 +5,7 @@ import { loadRulesFromText } from '../rule-files.js';
 import type { Signature } from '../signature.js';
 import { createTestFlow, createTestPacket } from '../test-support/packets.js';
 import { selectFastPattern } from '../fast-pattern.js';
-import { parseSubslice, parseXorOptions } from './transform-keywords.js';
+import { parseDecompressOptions, parseSubslice, parseXorOptions } from './transform-keywords.js';
 
 function load(rules: string): ReturnType<typeof loadRulesFromText> {
   return loadRulesFromText(rules, 'test.rules');
@@ -163,6 +163,16 @@ test('subslice with bsize after raw content', () => {
 test('subslice empty buffer matches bsize 0', () => {
   const rules = 'alert tcp any any -> any any (pkt_data; subslice:0,20; bsize:0; sid:1;)';
   assert.deepEqual(alerts(rules, ['short', 'a payload of twenty bytes']), [[1], []]);
+});
+
+test('gunzip options', () => {
+  assert.equal(parseDecompressOptions(''), 1024);
+  assert.equal(parseDecompressOptions(' max-size 8 '), 8);
+  assert.equal(parseDecompressOptions('max-size 2kb'), 2048);
+  assert.equal(parseDecompressOptions('max-size 0'), "max-size '0' must be at least 1 (0 always gives an empty buffer)");
+  assert.equal(parseDecompressOptions('max-size 17mb'), "max-size '17mb' is above the maximum 16777216");
+  assert.equal(parseDecompressOptions('size 8'), "'size 8' is not an option (expected max-size <n>)");
+  assert.deepEqual(errorsOf('alert tcp any any -> any any (pkt_data; gunzip; content:"a"; sid:1;)'), []);
 });
 
 test('transform of unprovided buffer skipped', () => {

@@ -12,6 +12,7 @@ import { ErrorCode } from '../../core/errors.js';
 import {
   Base64Mode,
   CompressWhitespaceTransform,
+  DecompressTransform,
   DotPrefixTransform,
   FromBase64Transform,
   HashTransform,
@@ -32,6 +33,7 @@ import { ContentMatch } from './content.js';
 import { PKT_DATA } from './pkt-data.js';
 import { translatePcre } from './pcre.js';
 import { unquoteValue } from '../rule-lexer.js';
+import { parseUintNumber } from './uint-value.js';
 
 /** Largest `from_base64` bytes or offset value: Suricata 8 reads both as unsigned 32-bit numbers. */
 export const MAX_FROM_BASE64_VALUE = 0xffffffff;
@@ -343,6 +345,46 @@ function setupSubslice(b: SignatureBuilder, value: string): void {
   addTransform(b, new SubsliceTransform(options.offset, options.nbytes, options.isTruncate), `subslice:${value.trim()}`);
 }
 
+/** Output limit of `gunzip` and `zlib_deflate` without `max-size`, Suricata 8's default (1 KiB). */
+export const DEFAULT_DECOMPRESS_MAX_BYTES = 1024;
+
+/**
+ * Largest `max-size` of `gunzip` and `zlib_deflate` (16 MiB), so one
+ * rule cannot make each buffer decompress to gigabytes.
+ * NOTE: kapu's own bound; Suricata reads the value as an unsigned 32-bit number.
+ */
+export const MAX_DECOMPRESS_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Parses the options of `gunzip` or `zlib_deflate` (`max-size <n>` with an optional kb/mb unit) into the output limit. */
+export function parseDecompressOptions(value: string): number | string {
+  const text = value.trim();
+  if (text === '') return DEFAULT_DECOMPRESS_MAX_BYTES;
+  const words = text.split(/\s+/);
+  if (words.length !== 2 || words[0] !== 'max-size') return `'${text}' is not an option (expected max-size <n>)`;
+  const n = parseUintNumber(words[1] as string);
+  if (n === null) return `max-size '${words[1]}' is not a number`;
+  if (n === 0) return `max-size '0' must be at least 1 (0 always gives an empty buffer)`;
+  if (n > MAX_DECOMPRESS_MAX_BYTES) return `max-size '${words[1]}' is above the maximum ${MAX_DECOMPRESS_MAX_BYTES}`;
+  return n;
+}
+
+function decompressKeyword(name: 'gunzip' | 'zlib_deflate', description: string): KeywordDef {
+  return {
+    name,
+    description,
+    docsAnchor: `transforms.html#${name.replace(/_/g, '-')}`,
+    value: 'optional',
+    setup(b: SignatureBuilder, value: string): void {
+      const maxSize = parseDecompressOptions(value);
+      if (typeof maxSize === 'string') {
+        b.error(ErrorCode.RULE_BAD_VALUE, maxSize);
+        return;
+      }
+      addTransform(b, new DecompressTransform(name, maxSize), `${name}:${maxSize}`);
+    },
+  };
+}
+
 /** Every transform keyword, registered by registry.ts. */
 export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
   simpleTransform('to_lowercase', 'make ASCII letters of the buffer lower case (Suricata 8)', () => new ToLowercaseTransform()),
@@ -384,4 +426,6 @@ export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
     value: 'required',
     setup: setupSubslice,
   },
+  decompressKeyword('gunzip', 'decompress gzip data in the buffer (Suricata 8)'),
+  decompressKeyword('zlib_deflate', 'decompress zlib data in the buffer (Suricata 8)'),
 ];
