@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
-import { ByteTestMatch } from './byte-test.js';
+import { ByteTestMatch, matchByteTest } from './byte-test.js';
+import { DEFAULT_INSPECTION_RECURSION_LIMIT, InspectContext } from '../inspect-context.js';
 import { ByteJumpMatch } from './byte-jump.js';
 
 test('byte_test options parsed', () => {
@@ -16,6 +17,17 @@ test('byte_test options parsed', () => {
   assert.equal(m.isLittleEndian, true);
   assert.equal(m.bitmask, 0x0ff0);
   assert.equal(m.bitmaskShift, 4);
+});
+
+test('byte_test offset beyond 65535', () => {
+  const { sig, errors } = buildSignature('byte_test:1,=,65,214748364;');
+  assert.deepEqual(errors, []);
+  const m = sig.buffers[0].matches[0] as ByteTestMatch;
+  assert.equal(m.offset, 214748364);
+  const ctx = new InspectContext(DEFAULT_INSPECTION_RECURSION_LIMIT);
+  ctx.beginPacket();
+  // The payload holds 'A' (65) at offset 0 only, far before the offset.
+  assert.equal(matchByteTest(m, Uint8Array.of(65, 65), 0, 2, ctx), false);
 });
 
 test('byte_jump options parsed', () => {
@@ -47,6 +59,7 @@ test('byte keywords bad values rejected', () => {
     ['byte_math:bytes 4, offset 0, oper +, rvalue 1, result r, endian dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /rule skipped/],
     ['byte_extract:4,0,v,string,little;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /cannot be combined with 'string'/],
     ['byte_extract:15,0,v,string,hex;', 'KAPU_ERR_RULE_BAD_VALUE', /too large for this number base \(maximum 14\)/],
+    ['byte_test:1,=,65,2147483648;', 'KAPU_ERR_RULE_BAD_VALUE', /offset '2147483648' is out of range \(allowed -2147483648 to 2147483647\)/],
     ['isdataat:5,bogus;', 'KAPU_ERR_RULE_BAD_VALUE', /unknown option 'bogus'/],
   ];
   for (const [body, code, message] of cases) {

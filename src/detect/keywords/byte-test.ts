@@ -11,6 +11,14 @@ import {
   readBinary, readString, splitOptions, stringRead, parseCNumber,
 } from './byte-common.js';
 
+/**
+ * Bounds of the byte_test offset: Suricata reads it as a signed 32-bit
+ * number (detect-bytetest.c, StringParseInt32), wider than the 65535 of
+ * byte_jump and byte_extract. An offset past the buffer end never matches.
+ */
+export const MIN_BYTE_TEST_OFFSET = -0x80000000;
+export const MAX_BYTE_TEST_OFFSET = 0x7fffffff;
+
 export const ByteTestOperator = { LT: 0, GT: 1, EQ: 2, LE: 3, GE: 4, AND: 5, XOR: 6 } as const;
 
 const OPERATORS: Record<string, number> = {
@@ -240,7 +248,7 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
     testValue = 0;
     testValueVar = v.variable;
   }
-  const offset = parseValueOrVariable(b, 'byte_test', 'offset', parts[3], -65535, 65535);
+  const offset = parseValueOrVariable(b, 'byte_test', 'offset', parts[3], MIN_BYTE_TEST_OFFSET, MAX_BYTE_TEST_OFFSET);
   if (offset === null) return;
 
   b.currentMatches().push(

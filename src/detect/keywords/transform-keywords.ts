@@ -351,7 +351,8 @@ export const DEFAULT_DECOMPRESS_MAX_BYTES = 1024;
 /**
  * Largest `max-size` of `gunzip` and `zlib_deflate` (16 MiB), so one
  * rule cannot make each buffer decompress to gigabytes.
- * NOTE: kapu's own bound; Suricata reads the value as an unsigned 32-bit number.
+ * NOTE: this bound is kapu's own. Suricata reads the value as an unsigned
+ * 32-bit number.
  */
 export const MAX_DECOMPRESS_MAX_BYTES = 16 * 1024 * 1024;
 
