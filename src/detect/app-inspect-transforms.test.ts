@@ -96,3 +96,12 @@ test('dotprefix on each dns.query', () => {
   assert.deepEqual(inspectDnsQuery(rules, 'example.com'), [6]);
   assert.deepEqual(inspectDnsQuery(rules, 'notexample.com'), []);
 });
+
+test('http1 header with header_names transform', () => {
+  const rules = [
+    'alert http1 any any -> any any (http.header_names; strip_pseudo_headers; content:"|0d 0a|Host|0d 0a|"; startswith; sid:8;)',
+    'alert http1 any any -> any any (http.header_names; to_lowercase; content:"|0d 0a|host|0d 0a|"; startswith; sid:9;)',
+    '',
+  ].join('\n');
+  assert.deepEqual(inspectRequest(rules, REQUEST), [8, 9]);
+});
