@@ -408,6 +408,7 @@ export class AppInspector {
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     this.isFlowEnd = isFlowEnd;
     this.fedData = state.lastFedData;
     const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;

@@ -63,6 +63,12 @@ export class Flow {
   flowbits: Uint32Array | null;
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
+  /**
+   * Entropy values that the `entropy` keyword measured, by buffer name
+   * with dots as underscores (`file_data`), written under EVE
+   * `metadata.entropy`, or null until the first measurement.
+   */
+  entropyByBuffer: Map<string, number> | null;
   /** True once a `pass` rule matched: no further inspection of the flow. */
   isPassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
@@ -114,6 +120,7 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
@@ -155,6 +162,7 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
