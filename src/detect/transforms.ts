@@ -19,6 +19,7 @@ import type { BufferView } from './keywords/header-buffers.js';
 import type { BufferInspection, BufferTransform, BufferTransforms, InspectionMatch } from './signature.js';
 import type { InspectContext } from './inspect-context.js';
 import { inspectBuffer } from './inspect.js';
+import { findNamePart, type NameRange, type PublicSuffixList } from './public-suffix.js';
 
 /** Separator between the source buffer and each transform in a transformed buffer's name. */
 export const TRANSFORM_NAME_SEPARATOR = '|';
@@ -510,6 +511,36 @@ export class DecompressTransform implements BufferTransform {
 
   checkContent(_pattern: Uint8Array): string | null {
     return null;
+  }
+}
+
+/**
+ * `domain` and `tld` (Suricata 8): a domain name becomes its registrable
+ * domain (`www.bbc.co.uk` becomes `bbc.co.uk`) or its public suffix
+ * (`co.uk`), by the Public Suffix List.
+ */
+export class DomainPartTransform extends SameLengthTransform {
+  readonly keyword: string;
+  private readonly list: PublicSuffixList;
+  private readonly isDomain: boolean;
+  private readonly range: NameRange;
+
+  constructor(keyword: 'domain' | 'tld', list: PublicSuffixList) {
+    super();
+    this.keyword = keyword;
+    this.list = list;
+    this.isDomain = keyword === 'domain';
+    this.range = { start: -1, length: 0 };
+  }
+
+  apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+    const range = this.range;
+    findNamePart(this.list, input, start, length, this.isDomain, range);
+    // NOTE: a name without that part (the domain of `co.uk`) becomes an
+    // empty buffer. Suricata's documentation does not say what it yields.
+    if (range.start < 0) return 0;
+    out.set(input.subarray(start + range.start, start + range.start + range.length), 0);
+    return range.length;
   }
 }
 

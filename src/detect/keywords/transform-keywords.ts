@@ -13,6 +13,7 @@ import {
   Base64Mode,
   CompressWhitespaceTransform,
   DecompressTransform,
+  DomainPartTransform,
   DotPrefixTransform,
   FromBase64Transform,
   HashTransform,
@@ -34,6 +35,7 @@ import { PKT_DATA } from './pkt-data.js';
 import { translatePcre } from './pcre.js';
 import { unquoteValue } from '../rule-lexer.js';
 import { parseUintNumber } from './uint-value.js';
+import { loadPublicSuffixList } from '../public-suffix.js';
 
 /** Largest `from_base64` bytes or offset value: Suricata 8 reads both as unsigned 32-bit numbers. */
 export const MAX_FROM_BASE64_VALUE = 0xffffffff;
@@ -386,6 +388,23 @@ function decompressKeyword(name: 'gunzip' | 'zlib_deflate', description: string)
   };
 }
 
+function domainPartKeyword(name: 'domain' | 'tld', description: string): KeywordDef {
+  return {
+    name,
+    description,
+    docsAnchor: `transforms.html#${name}`,
+    value: 'none',
+    setup(b: SignatureBuilder): void {
+      const list = loadPublicSuffixList();
+      if (typeof list === 'string') {
+        b.error(ErrorCode.RULE_UNSUPPORTED, `${list} (rule skipped)`);
+        return;
+      }
+      addTransform(b, new DomainPartTransform(name, list), name);
+    },
+  };
+}
+
 /** Every transform keyword, registered by registry.ts. */
 export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
   simpleTransform('to_lowercase', 'make ASCII letters of the buffer lower case (Suricata 8)', () => new ToLowercaseTransform()),
@@ -429,4 +448,6 @@ export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
   },
   decompressKeyword('gunzip', 'decompress gzip data in the buffer (Suricata 8)'),
   decompressKeyword('zlib_deflate', 'decompress zlib data in the buffer (Suricata 8)'),
+  domainPartKeyword('domain', 'replace a domain name with its registrable domain (Suricata 8)'),
+  domainPartKeyword('tld', 'replace a domain name with its public suffix (Suricata 8)'),
 ];
