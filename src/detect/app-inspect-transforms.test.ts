@@ -105,3 +105,10 @@ test('http1 header with header_names transform', () => {
   ].join('\n');
   assert.deepEqual(inspectRequest(rules, REQUEST), [8, 9]);
 });
+
+test('base64_decode after url_decode in transactions', () => {
+  // In the raw URI "%2B" decodes to '+', so "n%2Bw" becomes "n+w", whose base64 decoding is 0x9f 0xec.
+  const rule = 'alert http any any -> any any (http.uri.raw; url_decode; content:"c="; base64_decode:relative; base64_data; content:"|9f ec|"; sid:10;)';
+  assert.deepEqual(inspectRequest(rule, 'GET /?c=n%2Bw HTTP/1.1\r\nHost: a.test\r\n\r\n'), [10]);
+  assert.deepEqual(inspectRequest(rule, 'GET /?c=nBw HTTP/1.1\r\nHost: a.test\r\n\r\n'), []);
+});

@@ -673,12 +673,14 @@ export class BufferTransformer {
   private scratchA: Uint8Array;
   private scratchB: Uint8Array;
   private readonly anchor: readonly InspectionMatch[] | null;
+  private readonly anchorStep: number;
   private readonly ctx: InspectContext | null;
 
   /** `ctx` runs the anchor keywords of `transforms`; it is needed only when they have some. */
   constructor(transforms: BufferTransforms, ctx: InspectContext | null = null) {
     this.steps = transforms.steps;
     this.anchor = transforms.anchor ?? null;
+    this.anchorStep = transforms.anchorStep ?? 0;
     this.ctx = ctx;
     this.scratchA = new Uint8Array(INITIAL_SCRATCH_BYTES);
     this.scratchB = new Uint8Array(INITIAL_SCRATCH_BYTES);
@@ -690,14 +692,15 @@ export class BufferTransformer {
    * reports no buffer.
    */
   apply(view: BufferView): boolean {
-    if (this.anchor !== null) {
-      const ctx = this.ctx;
-      if (ctx === null || !inspectBuffer(this.anchor, view.bytes, view.start, view.length, ctx)) return false;
-      // The first step reads from the end of the anchor's match.
-      view.start += ctx.bufferOffset;
-      view.length -= ctx.bufferOffset;
-    }
-    return this.transformView(view);
+    if (this.anchor === null) return this.transformView(view);
+
+    if (!this.runSteps(view, 0, this.anchorStep)) return false;
+    const ctx = this.ctx;
+    if (ctx === null || !inspectBuffer(this.anchor, view.bytes, view.start, view.length, ctx)) return false;
+    // The next step reads from the end of the anchor's match.
+    view.start += ctx.bufferOffset;
+    view.length -= ctx.bufferOffset;
+    return this.runSteps(view, this.anchorStep, this.steps.length);
   }
 
   /**
@@ -705,10 +708,15 @@ export class BufferTransformer {
    * result. Returns false when a step reports no buffer.
    */
   transformView(view: BufferView): boolean {
+    return this.runSteps(view, 0, this.steps.length);
+  }
+
+  /** Runs steps [first, end) over the bytes `view` points at, as transformView does. */
+  private runSteps(view: BufferView, first: number, end: number): boolean {
     let input = view.bytes;
     let start = view.start;
     let length = view.length;
-    for (let i = 0; i < this.steps.length; i++) {
+    for (let i = first; i < end; i++) {
       const step = this.steps[i];
       const needed = step.maxOutputLength(length);
       // Alternate between the two scratch buffers, so input and output never overlap.

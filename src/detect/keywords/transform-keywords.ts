@@ -46,6 +46,11 @@ export const MAX_XOR_KEY_BYTES = 255;
 /** Transform labels of each transformed buffer instance, keyed by its inspection; used to name the next instance. */
 const LABELS = new WeakMap<BufferInspection, string[]>();
 
+/** Returns the label of each transform step of `inspection`, or none when it is not transformed. */
+export function transformLabelsOf(inspection: BufferInspection | undefined): string[] {
+  return inspection === undefined ? [] : [...(LABELS.get(inspection) ?? [])];
+}
+
 /** Returns the inspection of `buffer` in the rule being built, if it has one. */
 export function findInspection(b: SignatureBuilder, buffer: string): BufferInspection | undefined {
   for (const inspection of b.sig.buffers) if (inspection.buffer === buffer) return inspection;
