@@ -113,7 +113,7 @@ function setupBase64Decode(b: SignatureBuilder, value: string): void {
   const step = new Base64DecodeTransform(options.bytes, options.offset);
   let label = value.trim() === '' ? 'base64_decode' : `base64_decode:${value.trim()}`;
   // A transformed parent (`url_decode; base64_decode`) decodes its transformed
-  // bytes: the new instance runs the parent's steps first.
+  // bytes, so the new instance runs the parent's steps first.
   const source = parentTransforms === undefined ? parent : parentTransforms.source;
   const parentSteps = parentTransforms === undefined ? [] : parentTransforms.steps;
   const labels = transformLabelsOf(inspection);

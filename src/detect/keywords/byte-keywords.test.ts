@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
+import { loadRulesFromText } from '../rule-files.js';
 import { ByteTestMatch, matchByteTest } from './byte-test.js';
 import { DEFAULT_INSPECTION_RECURSION_LIMIT, InspectContext } from '../inspect-context.js';
 import { ByteJumpMatch } from './byte-jump.js';
@@ -68,4 +69,26 @@ test('byte keywords bad values rejected', () => {
     assert.equal(errors[0].code, code, body);
     assert.match(errors[0].message, message, body);
   }
+});
+
+test('relative keyword follows previous buffer', () => {
+  const loaded = loadRulesFromText(
+    [
+      'alert tcp any any -> any any (uricontent:"this"; byte_extract:1,2,one,string,dec,relative; uricontent:"ring"; distance:one; sid:1;)',
+      'alert tcp any any -> any any (content:"a"; http_uri; isdataat:!10,relative; sid:2;)',
+      // Not relative: the keyword stays on the payload.
+      'alert tcp any any -> any any (content:"a"; http_uri; isdataat:10; sid:3;)',
+      // A sticky buffer keeps the keyword where it is.
+      'alert tcp any any -> any any (content:"a"; http_uri; http.header; content:"b"; isdataat:1,relative; sid:4;)',
+    ].join('\n'),
+    'test.rules',
+  );
+  assert.deepEqual(loaded.diagnostics.map((d) => d.message), []);
+  const layout = loaded.signatures.map((sig) => sig.buffers.map((inspection) => `${inspection.buffer}:${inspection.matches.map((m) => m.keyword).join(',')}`));
+  assert.deepEqual(layout, [
+    ['http.uri:content,byte_extract,content'],
+    ['http.uri:content,isdataat'],
+    ['http.uri:content', 'pkt_data:isdataat'],
+    ['http.uri:content', 'http.header:content,isdataat'],
+  ]);
 });

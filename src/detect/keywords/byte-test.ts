@@ -7,7 +7,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, NumberBase, parseValueOrVariable,
+  applyBitmask, bitmaskShift, chainForKeyword, MAX_BINARY_BYTES, MAX_STRING_BYTES, NumberBase, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, parseCNumber,
 } from './byte-common.js';
 
@@ -251,7 +251,7 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
   const offset = parseValueOrVariable(b, 'byte_test', 'offset', parts[3], MIN_BYTE_TEST_OFFSET, MAX_BYTE_TEST_OFFSET);
   if (offset === null) return;
 
-  b.currentMatches().push(
+  chainForKeyword(b, flags.isRelative).push(
     new ByteTestMatch({
       isRelative: flags.isRelative,
       byteCount: count.value,
