@@ -182,7 +182,8 @@ class TxSignature {
   /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
   readonly transformers: (BufferTransformer | null)[];
 
-  constructor(sig: Signature, index: number, proto: string, ctx: InspectContext) {
+  /** `transformers` holds the transformer of each buffer instance, shared by the signatures that inspect it. */
+  constructor(sig: Signature, index: number, proto: string, ctx: InspectContext, transformers: Map<string, BufferTransformer>) {
     this.sig = sig;
     this.index = index;
     this.proto = proto;
@@ -195,7 +196,7 @@ class TxSignature {
       if (HTTP_REQUEST_BUFFERS.has(source)) hasRequest = true;
       if (HTTP_RESPONSE_BUFFERS.has(source)) hasResponse = true;
     }
-    this.transformers = sig.buffers.map((inspection) => (inspection.transforms === undefined ? null : new BufferTransformer(inspection.transforms, ctx)));
+    this.transformers = sig.buffers.map((inspection) => sharedTransformer(inspection, transformers, ctx));
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
@@ -205,6 +206,22 @@ class TxSignature {
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
     this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
   }
+}
+
+/**
+ * Returns the transformer of a transformed buffer instance from `cache`,
+ * created on first use, or null for a buffer inspected as it is. The
+ * instance name encodes its transforms, so one transformer serves every
+ * signature that names it.
+ */
+function sharedTransformer(inspection: Signature['buffers'][number], cache: Map<string, BufferTransformer>, ctx: InspectContext): BufferTransformer | null {
+  if (inspection.transforms === undefined) return null;
+  let transformer = cache.get(inspection.buffer);
+  if (transformer === undefined) {
+    transformer = new BufferTransformer(inspection.transforms, ctx);
+    cache.set(inspection.buffer, transformer);
+  }
+  return transformer;
 }
 
 /** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
@@ -331,6 +348,7 @@ export class AppInspector {
     this.count = runnable.length;
     this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => sourceBufferOf(b) === PKT_DATA));
     this.byProto = new Map();
+    const transformers = new Map<string, BufferTransformer>();
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
       let list = this.byProto.get(proto);
@@ -338,7 +356,7 @@ export class AppInspector {
         list = [];
         this.byProto.set(proto, list);
       }
-      list.push(new TxSignature(sig, index, proto, this.ctx));
+      list.push(new TxSignature(sig, index, proto, this.ctx, transformers));
     });
     this.matchers = new MatcherCache();
     this.prefilters = new Map();
