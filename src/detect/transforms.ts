@@ -430,6 +430,14 @@ export class SubsliceTransform extends SameLengthTransform {
  */
 const MAX_INFLATE_BYTES_PER_INPUT_BYTE = 8192;
 
+/**
+ * Largest ratio of deflate output to input: a match of 258 bytes takes
+ * at least 2 bits (RFC 1951 section 3.2.5), so one byte yields at most
+ * 1032 (zeros compressed by node:zlib measured 1027:1). It keeps the
+ * output buffer of a short input short whatever max-size allows.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+
 /** Format of the compressed data a DecompressTransform reads. */
 export const CompressedFormat = {
   /** gzip (RFC 1952), for `gunzip`. */
@@ -496,8 +504,8 @@ export class DecompressTransform implements BufferTransform {
     this.maxSize = maxSize;
   }
 
-  maxOutputLength(_inputLength: number): number {
-    return this.maxSize;
+  maxOutputLength(inputLength: number): number {
+    return Math.min(this.maxSize, inputLength * MAX_DEFLATE_RATIO + 64);
   }
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
@@ -505,8 +513,9 @@ export class DecompressTransform implements BufferTransform {
     // NOTE: node:zlib allocates its output, and a `try` runs per call.
     const output = decompressBounded(input.subarray(start, start + length), this.format, this.maxSize);
     if (output === null) return 0;
-    out.set(output, 0);
-    return output.length;
+    const count = Math.min(output.length, out.length);
+    out.set(output.subarray(0, count), 0);
+    return count;
   }
 
   checkContent(_pattern: Uint8Array): string | null {
