@@ -257,3 +257,9 @@ test('cut stream decodes its prefix', () => {
   assert.ok(output !== null && output.length > 0);
   assert.ok(SAMPLE_TEXT.startsWith(Buffer.from(output).toString('latin1')));
 });
+
+test('decompression buffer bounded by input', () => {
+  // 10 input bytes yield at most 10 * 1032 bytes, plus 64 for headers.
+  assert.equal(new DecompressTransform('gunzip', 16 * 1024 * 1024).maxOutputLength(10), 10384);
+  assert.equal(new DecompressTransform('gunzip', 8).maxOutputLength(10), 8);
+});
