@@ -42,7 +42,10 @@ function inspectRequest(rules: string, request: string): number[] {
 
 /** Feeds one DNS query for `name` (type A, class IN) and returns the sids that alert on it. */
 function inspectDnsQuery(rules: string, name: string): number[] {
-  const inspector = new AppInspector(load(rules), 15);
+  return inspectDnsQueryWith(new AppInspector(load(rules), 15), name);
+}
+
+function inspectDnsQueryWith(inspector: AppInspector, name: string): number[] {
   assert.deepEqual(inspector.skipped, []);
   const state = new FlowAppState(2);
   const parser = new DnsState(false);
@@ -111,4 +114,19 @@ test('base64_decode after url_decode in transactions', () => {
   const rule = 'alert http any any -> any any (http.uri.raw; url_decode; content:"c="; base64_decode:relative; base64_data; content:"|9f ec|"; sid:10;)';
   assert.deepEqual(inspectRequest(rule, 'GET /?c=n%2Bw HTTP/1.1\r\nHost: a.test\r\n\r\n'), [10]);
   assert.deepEqual(inspectRequest(rule, 'GET /?c=nBw HTTP/1.1\r\nHost: a.test\r\n\r\n'), []);
+});
+
+test('transformed fast pattern prefilters', () => {
+  const rules = [
+    'alert dns any any -> any any (dns.query; dotprefix; content:".evil.test"; endswith; sid:11;)',
+    'alert dns any any -> any any (dns.query; to_uppercase; content:"GOOD.TEST"; sid:12;)',
+    '',
+  ].join('\n');
+  const inspector = new AppInspector(load(rules), 15);
+  assert.deepEqual(inspectDnsQueryWith(inspector, 'www.evil.test'), [11]);
+  // The prefilter scans the transformed names, so only the rule whose pattern occurs is evaluated.
+  assert.equal(inspector.evaluations, 1);
+  const other = new AppInspector(load(rules), 15);
+  assert.deepEqual(inspectDnsQueryWith(other, 'www.other.test'), []);
+  assert.equal(other.evaluations, 0);
 });

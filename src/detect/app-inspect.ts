@@ -27,7 +27,7 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
-import { BufferTransformer, sourceBufferOf } from './transforms.js';
+import { BufferTransformer, sourceBufferOf, TRANSFORM_NAME_SEPARATOR } from './transforms.js';
 import type { BufferView } from './keywords/header-buffers.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
@@ -182,7 +182,7 @@ class TxSignature {
   /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
   readonly transformers: (BufferTransformer | null)[];
 
-  /** `transformers` holds the transformer of each buffer instance, shared by the signatures that inspect it. */
+  /** `transformers` maps each buffer instance name to its transformer, shared by the signatures that inspect it. */
   constructor(sig: Signature, index: number, proto: string, ctx: InspectContext, transformers: Map<string, BufferTransformer>) {
     this.sig = sig;
     this.index = index;
@@ -296,6 +296,8 @@ export class AppInspector {
   private readonly single: Uint8Array[];
   /** Scratch view of a buffer that transforms rewrite. */
   private readonly view: BufferView;
+  /** Transformers of the transformed buffer instances, by instance name, shared with the signatures. */
+  private readonly transformers: Map<string, BufferTransformer>;
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -349,6 +351,7 @@ export class AppInspector {
     this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => sourceBufferOf(b) === PKT_DATA));
     this.byProto = new Map();
     const transformers = new Map<string, BufferTransformer>();
+    this.transformers = transformers;
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
       let list = this.byProto.get(proto);
@@ -367,7 +370,7 @@ export class AppInspector {
       const inputs = list.map((entry, position) => ({
         position,
         directions: entry.directions,
-        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+        fastPattern: selectFastPattern(entry.sig, isPrefilterBuffer),
       }));
       const built = buildTxPrefilters(inputs, this.matchers);
       for (const prefilter of built) {
@@ -479,18 +482,26 @@ export class AppInspector {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
       let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
-      if (proto === AppProto.HTTP) {
+      const transformer = this.transformers.get(buffer.buffer) ?? null;
+      if (proto === AppProto.HTTP && transformer === null) {
         const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
         if (scan === null) continue;
         hits = scan.hits;
         hitCount = hits.length;
       } else {
-        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        // A transformed instance is scanned after its transforms, each time, without a saved scan.
+        const source = transformer === null ? buffer.buffer : sourceOfInstance(buffer.buffer);
+        const instances = this.buffersOf(proto, tx, source, direction);
         if (instances.length === 0) continue;
         const patternMark = this.nextPatternMark();
+        const view = this.view;
         for (let k = 0; k < instances.length; k++) {
           const bytes = instances[k] as Uint8Array;
-          hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+          view.bytes = bytes;
+          view.start = 0;
+          view.length = bytes.length;
+          if (transformer !== null && !transformer.apply(view)) continue;
+          hitCount = buffer.matcher.scan(view.bytes, view.start, view.length, this.patternHits, hitCount, this.patternSeen, patternMark);
         }
       }
       for (let h = 0; h < hitCount; h++) {
@@ -722,8 +733,15 @@ export class AppInspector {
   }
 }
 
-function isAppBuffer(buffer: string): boolean {
-  return BUFFER_PROTOCOLS.has(buffer);
+/** Returns the source buffer of a buffer instance name: the part before its first transform. */
+function sourceOfInstance(name: string): string {
+  const separator = name.indexOf(TRANSFORM_NAME_SEPARATOR);
+  return separator < 0 ? name : name.slice(0, separator);
+}
+
+/** Tells whether the prefilter can scan a buffer instance: an app-layer buffer, transformed or not. */
+function isPrefilterBuffer(buffer: string): boolean {
+  return BUFFER_PROTOCOLS.has(sourceOfInstance(buffer));
 }
 
 function v4Of(addr: Uint8Array): number {
