@@ -6,9 +6,6 @@ import {
   Base64Mode,
   CompressWhitespaceTransform,
   decodeBase64,
-  decompressBounded,
-  DecompressTransform,
-  CompressedFormat,
   DotPrefixTransform,
   FromBase64Transform,
   HashTransform,
@@ -23,6 +20,7 @@ import {
   UrlDecodeTransform,
   XorTransform,
 } from './transforms.js';
+import { CompressedFormat, decompressBounded, DecompressTransform } from './decompress-transform.js';
 import type { BufferTransform } from './signature.js';
 import { packetPayloadProvider } from './detect-engine.js';
 import { createTestPacket } from './test-support/packets.js';

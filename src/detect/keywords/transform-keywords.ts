@@ -12,7 +12,6 @@ import { ErrorCode } from '../../core/errors.js';
 import {
   Base64Mode,
   CompressWhitespaceTransform,
-  DecompressTransform,
   DomainPartTransform,
   DotPrefixTransform,
   FromBase64Transform,
@@ -36,6 +35,7 @@ import { translatePcre } from './pcre.js';
 import { unquoteValue } from '../rule-lexer.js';
 import { parseUintNumber } from './uint-value.js';
 import { loadPublicSuffixList } from '../public-suffix.js';
+import { DecompressTransform } from '../decompress-transform.js';
 
 /** Largest `from_base64` bytes or offset value: Suricata 8 reads both as unsigned 32-bit numbers. */
 export const MAX_FROM_BASE64_VALUE = 0xffffffff;
