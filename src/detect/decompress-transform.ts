@@ -8,9 +8,10 @@ import type { BufferTransform } from './signature.js';
 
 /**
  * Output bytes that one more input byte can add to a deflate stream, with
- * room to spare: a match of up to 258 bytes takes at least 2 bits, and up
- * to 28 bits of an unfinished symbol can wait in the decoder (RFC 1951
- * section 3.2.5).
+ * room to spare. A length and distance pair takes up to 48 bits with its
+ * extra bits, so up to 47 bits can wait unfinished in the decoder. With 8
+ * more bits at most 27 matches of 258 bytes complete, about 7 KB, since
+ * each match takes at least 2 bits (RFC 1951 section 3.2.5).
  */
 const MAX_INFLATE_BYTES_PER_INPUT_BYTE = 8192;
 
