@@ -379,9 +379,9 @@ export class PcreXformTransform extends SameLengthTransform {
 /**
  * `subslice:<offset>[, <nbytes>][, truncate]` (Suricata 9): the buffer
  * becomes `nbytes` bytes from `offset`. A negative offset counts from the
- * end of the buffer, and a negative `nbytes` ends the slice that many
- * bytes before the end; without `nbytes` the slice runs to the end. A
- * slice that reaches outside the buffer becomes an empty buffer (on which
+ * end of the buffer. A negative `nbytes` ends the slice that many bytes
+ * before the end, and without `nbytes` the slice runs to the end. A slice
+ * that reaches outside the buffer becomes an empty buffer (on which
  * `bsize:0` matches), unless `truncate` clips it to the buffer.
  */
 export class SubsliceTransform extends SameLengthTransform {

@@ -13,8 +13,9 @@ import {
 
 /**
  * Bounds of the byte_test offset: Suricata reads it as a signed 32-bit
- * number (detect-bytetest.c, StringParseInt32), wider than the 65535 of
- * byte_jump and byte_extract. An offset past the buffer end never matches.
+ * number (StringParseInt32 in detect-bytetest.c, as of Suricata 7), wider
+ * than the 65535 of byte_jump and byte_extract. An offset past the buffer
+ * end never matches.
  */
 export const MIN_BYTE_TEST_OFFSET = -0x80000000;
 export const MAX_BYTE_TEST_OFFSET = 0x7fffffff;
