@@ -28,6 +28,8 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
+import { BufferTransformer, sourceBufferOf, TRANSFORM_NAME_SEPARATOR } from './transforms.js';
+import type { BufferView } from './keywords/header-buffers.js';
 import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
@@ -76,7 +78,7 @@ const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 export function txProtocolOf(sig: Signature): string | null {
   let proto: string | null = null;
   for (const inspection of sig.buffers) {
-    const p = BUFFER_PROTOCOLS.get(inspection.buffer);
+    const p = BUFFER_PROTOCOLS.get(sourceBufferOf(inspection));
     if (p !== undefined) proto = p;
   }
   if (proto === null) {
@@ -179,8 +181,11 @@ class TxSignature {
   readonly readsBothMessages: boolean;
   /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
   readonly directions: number;
+  /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
+  readonly transformers: (BufferTransformer | null)[];
 
-  constructor(sig: Signature, index: number, proto: string) {
+  /** `transformers` maps each buffer instance name to its transformer, shared by the signatures that inspect it. */
+  constructor(sig: Signature, index: number, proto: string, ctx: InspectContext, transformers: Map<string, BufferTransformer>) {
     this.sig = sig;
     this.index = index;
     this.proto = proto;
@@ -189,9 +194,11 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer) || TLS_TO_SERVER_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer) || TLS_TO_CLIENT_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      const source = sourceBufferOf(inspection);
+      if (HTTP_REQUEST_BUFFERS.has(source) || TLS_TO_SERVER_BUFFERS.has(source)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(source) || TLS_TO_CLIENT_BUFFERS.has(source)) hasResponse = true;
     }
+    this.transformers = sig.buffers.map((inspection) => sharedTransformer(inspection, transformers, ctx));
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
@@ -201,6 +208,22 @@ class TxSignature {
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
     this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
   }
+}
+
+/**
+ * Returns the transformer of a transformed buffer instance from `cache`,
+ * created on first use, or null for a buffer inspected as it is. The
+ * instance name encodes its transforms, so one transformer serves every
+ * signature that names it.
+ */
+function sharedTransformer(inspection: Signature['buffers'][number], cache: Map<string, BufferTransformer>, ctx: InspectContext): BufferTransformer | null {
+  if (inspection.transforms === undefined) return null;
+  let transformer = cache.get(inspection.buffer);
+  if (transformer === undefined) {
+    transformer = new BufferTransformer(inspection.transforms, ctx);
+    cache.set(inspection.buffer, transformer);
+  }
+  return transformer;
 }
 
 /** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
@@ -278,6 +301,10 @@ export class AppInspector {
   private readonly single: Uint8Array[];
   /** Instances of the current HTTP file buffer lookup (`file.name`, `file.data`), one per file. */
   private readonly fileInstances: Uint8Array[];
+  /** Scratch view of a buffer that transforms rewrite. */
+  private readonly view: BufferView;
+  /** Transformers of the transformed buffer instances, by instance name, shared with the signatures. */
+  private readonly transformers: Map<string, BufferTransformer>;
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -314,6 +341,7 @@ export class AppInspector {
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
     this.fileInstances = [];
+    this.view = { bytes: this.single[0] as Uint8Array, start: 0, length: 0 };
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -331,8 +359,10 @@ export class AppInspector {
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
     this.count = runnable.length;
-    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => b.buffer === PKT_DATA));
+    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => sourceBufferOf(b) === PKT_DATA));
     this.byProto = new Map();
+    const transformers = new Map<string, BufferTransformer>();
+    this.transformers = transformers;
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
       let list = this.byProto.get(proto);
@@ -340,7 +370,7 @@ export class AppInspector {
         list = [];
         this.byProto.set(proto, list);
       }
-      list.push(new TxSignature(sig, index, proto));
+      list.push(new TxSignature(sig, index, proto, this.ctx, transformers));
     });
     this.matchers = new MatcherCache();
     this.prefilters = new Map();
@@ -351,7 +381,7 @@ export class AppInspector {
       const inputs = list.map((entry, position) => ({
         position,
         directions: entry.directions,
-        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+        fastPattern: selectFastPattern(entry.sig, isPrefilterBuffer),
       }));
       const built = buildTxPrefilters(inputs, this.matchers);
       for (const prefilter of built) {
@@ -374,8 +404,9 @@ export class AppInspector {
   private checkRunnable(sig: Signature): boolean {
     const proto = txProtocolOf(sig);
     for (const inspection of sig.buffers) {
-      const bufferProto = BUFFER_PROTOCOLS.get(inspection.buffer);
-      if (inspection.buffer !== PKT_DATA && bufferProto === undefined) {
+      const source = sourceBufferOf(inspection);
+      const bufferProto = BUFFER_PROTOCOLS.get(source);
+      if (source !== PKT_DATA && bufferProto === undefined) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
         return false;
       }
@@ -409,6 +440,7 @@ export class AppInspector {
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     this.isFlowEnd = isFlowEnd;
     this.fedData = state.lastFedData;
     const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
@@ -465,20 +497,28 @@ export class AppInspector {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
       let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
+      const transformer = this.transformers.get(buffer.buffer) ?? null;
       // file.name has one instance per file and no whole-message form, so
       // its instances are scanned each time (names are short).
-      if (proto === AppProto.HTTP && buffer.buffer !== FileBuffer.NAME) {
+      if (proto === AppProto.HTTP && transformer === null && buffer.buffer !== FileBuffer.NAME) {
         const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
         if (scan === null) continue;
         hits = scan.hits;
         hitCount = hits.length;
       } else {
-        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        // A transformed instance is scanned after its transforms, each time, without a saved scan.
+        const source = transformer === null ? buffer.buffer : sourceOfInstance(buffer.buffer);
+        const instances = this.buffersOf(proto, tx, source, direction);
         if (instances.length === 0) continue;
         const patternMark = this.nextPatternMark();
+        const view = this.view;
         for (let k = 0; k < instances.length; k++) {
           const bytes = instances[k] as Uint8Array;
-          hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+          view.bytes = bytes;
+          view.start = 0;
+          view.length = bytes.length;
+          if (transformer !== null && !transformer.apply(view)) continue;
+          hitCount = buffer.matcher.scan(view.bytes, view.start, view.length, this.patternHits, hitCount, this.patternSeen, patternMark);
         }
       }
       for (let h = 0; h < hitCount; h++) {
@@ -678,25 +718,38 @@ export class AppInspector {
     }
     for (let i = 0; i < sig.buffers.length; i++) {
       const inspection = sig.buffers[i] as Signature['buffers'][number];
-      if (inspection.buffer === PKT_DATA) {
+      const transformer = entry.transformers[i] as BufferTransformer | null;
+      const source = sourceBufferOf(inspection);
+      if (source === PKT_DATA) {
         // The payload of this packet, or the stream bytes the parser got
         // last in this direction (in IDS mode the parser reads them on the
         // peer's ACK, before this packet).
         const hasPayload = p.payloadOffset >= 0 && p.payloadLength > 0;
-        if (hasPayload && inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) continue;
+        if (hasPayload && this.inspectBytes(inspection.matches, transformer, p.bytes, p.payloadOffset, p.payloadLength)) continue;
         const fed = this.fedData[direction] ?? null;
-        if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
+        if (fed !== null && this.inspectBytes(inspection.matches, transformer, fed, 0, fed.length)) continue;
         return false;
       }
-      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
+      const list = this.buffersOf(proto, tx, source, direction);
       let isMatch = false;
       for (let k = 0; k < list.length && !isMatch; k++) {
         const bytes = list[k] as Uint8Array;
-        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
+        isMatch = this.inspectBytes(inspection.matches, transformer, bytes, 0, bytes.length);
       }
       if (!isMatch) return false;
     }
     return true;
+  }
+
+  /** Runs `matches` over bytes[start, start + length), after the buffer's transforms when it has a transformer. */
+  private inspectBytes(matches: Signature['buffers'][number]['matches'], transformer: BufferTransformer | null, bytes: Uint8Array, start: number, length: number): boolean {
+    if (transformer === null) return inspectBuffer(matches, bytes, start, length, this.ctx);
+    const view = this.view;
+    view.bytes = bytes;
+    view.start = start;
+    view.length = length;
+    if (!transformer.apply(view)) return false;
+    return inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx);
   }
 
   /**
@@ -748,8 +801,15 @@ export class AppInspector {
   }
 }
 
-function isAppBuffer(buffer: string): boolean {
-  return BUFFER_PROTOCOLS.has(buffer);
+/** Returns the source buffer of a buffer instance name: the part before its first transform. */
+function sourceOfInstance(name: string): string {
+  const separator = name.indexOf(TRANSFORM_NAME_SEPARATOR);
+  return separator < 0 ? name : name.slice(0, separator);
+}
+
+/** Tells whether the prefilter can scan a buffer instance: an app-layer buffer, transformed or not. */
+function isPrefilterBuffer(buffer: string): boolean {
+  return BUFFER_PROTOCOLS.has(sourceOfInstance(buffer));
 }
 
 function v4Of(addr: Uint8Array): number {

@@ -64,6 +64,12 @@ export class Flow {
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
   /**
+   * Entropy values that the `entropy` keyword measured, by buffer name
+   * with dots as underscores (`file_data`), written under EVE
+   * `metadata.entropy`, or null until the first measurement.
+   */
+  entropyByBuffer: Map<string, number> | null;
+  /**
    * True once a `pass` rule matched: no further inspection of the flow.
    * Its stream is still reassembled and its app-layer events still
    * logged, as in Suricata, unless `isBypassed`.
@@ -120,6 +126,7 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
     this.isBypassed = false;
     this.isDropped = false;
@@ -162,6 +169,7 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
     this.isBypassed = false;
     this.isDropped = false;
