@@ -15,6 +15,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import { Base64Mode, decodeBase64 } from '../transforms.js';
 import type { BufferTransform, BufferTransforms, KeywordDef, Signature, SignatureBuilder } from '../signature.js';
+import { PKT_DATA } from './pkt-data.js';
 import { findInspection, selectTransformedBuffer, transformLabelsOf } from './transform-keywords.js';
 
 /** Largest `bytes` of base64_decode: Suricata's documentation limits the decoded input to 64 KiB. */
@@ -103,7 +104,8 @@ function setupBase64Decode(b: SignatureBuilder, value: string): void {
     b.error(ErrorCode.RULE_BAD_VALUE, options);
     return;
   }
-  const parent = b.currentBuffer;
+  const current = b.currentBuffer;
+  const parent = decodedBufferOf(b);
   const inspection = findInspection(b, parent);
   const parentTransforms = inspection?.transforms;
   if (parentTransforms?.anchor !== undefined) {
@@ -126,7 +128,23 @@ function setupBase64Decode(b: SignatureBuilder, value: string): void {
   selectTransformedBuffer(b, transforms, labels);
   DECODED_BUFFERS.set(b.sig, b.currentBuffer);
   // Keywords after base64_decode stay on the current buffer until base64_data.
-  b.selectBuffer(parent);
+  b.selectBuffer(current);
+}
+
+/**
+ * Returns the buffer base64_decode reads: the current sticky buffer or,
+ * without one, the buffer of the last content or pcre, as in Suricata, so
+ * that `content:"Basic "; http_header; base64_decode:relative;` decodes
+ * the header.
+ */
+function decodedBufferOf(b: SignatureBuilder): string {
+  if (b.currentBuffer !== PKT_DATA) return b.currentBuffer;
+  const previous = b.lastMatch(['content', 'pcre']);
+  if (previous === null) return PKT_DATA;
+  for (const inspection of b.sig.buffers) {
+    if (inspection.matches.includes(previous)) return inspection.buffer;
+  }
+  return PKT_DATA;
 }
 
 function setupBase64Data(b: SignatureBuilder): void {
