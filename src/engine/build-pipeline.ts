@@ -355,6 +355,5 @@ export function buildAppLayer(
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
   const http = httpConfigOf(config);
   http.fileHashes = fileHashesToCompute(config, rules);
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config)), appInspect, txLog };
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config), dnsPortsOf(config)), appInspect, txLog };
+  return { app: new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config)), appInspect, txLog };
 }
