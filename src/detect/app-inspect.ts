@@ -9,7 +9,7 @@
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
-import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
+import { getHttpBuffer, getHttpBuffers, HttpBuffer, HTTP_MULTI_BUFFERS } from '../app/http/detect.js';
 import type { HttpTransaction } from '../app/http/state.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
@@ -27,7 +27,7 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
+import { AbsentMode, Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
@@ -102,6 +102,8 @@ export function partitionTxSignatures(signatures: readonly Signature[]): { packe
  */
 interface RequiredContent {
   buffer: string;
+  /** Message the buffer is read from (BufferInspection.direction), -1 when the rule does not name it. */
+  direction: number;
   /** Lower case when `isNocase`. */
   pattern: Uint8Array;
   isNocase: boolean;
@@ -111,13 +113,13 @@ function requiredContentOf(sig: Signature): RequiredContent | null {
   let best: RequiredContent | null = null;
   let bestIsFast = false;
   for (const inspection of sig.buffers) {
-    if (!BUFFER_PROTOCOLS.has(inspection.buffer)) continue;
+    if (!BUFFER_PROTOCOLS.has(inspection.buffer) || inspection.absentMode !== undefined) continue;
     for (const m of inspection.matches) {
       if (!(m instanceof ContentMatch) || m.isNegated || m.pattern.length === 0) continue;
       const isBetter = best === null || (m.isFastPattern && !bestIsFast)
         || (m.isFastPattern === bestIsFast && m.pattern.length > best.pattern.length);
       if (!isBetter) continue;
-      best = { buffer: inspection.buffer, pattern: m.pattern, isNocase: m.isNocase };
+      best = { buffer: inspection.buffer, direction: inspection.direction ?? -1, pattern: m.pattern, isNocase: m.isNocase };
       bestIsFast = m.isFastPattern;
     }
   }
@@ -148,13 +150,13 @@ function containsPattern(bytes: Uint8Array, pattern: Uint8Array, isNocase: boole
 const HTTP_REQUEST_BUFFERS: ReadonlySet<string> = new Set([
   HttpBuffer.URI, HttpBuffer.URI_RAW, HttpBuffer.METHOD, HttpBuffer.REQUEST_LINE, HttpBuffer.HOST, HttpBuffer.HOST_RAW,
   HttpBuffer.USER_AGENT, HttpBuffer.REFERER, HttpBuffer.ACCEPT, HttpBuffer.ACCEPT_ENC, HttpBuffer.ACCEPT_LANG,
-  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY,
+  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY, HttpBuffer.REQUEST_HEADER,
 ]);
 
 /** HTTP buffers that only a response has. */
 const HTTP_RESPONSE_BUFFERS: ReadonlySet<string> = new Set([
   HttpBuffer.STAT_CODE, HttpBuffer.STAT_MSG, HttpBuffer.RESPONSE_LINE, HttpBuffer.RESPONSE_BODY, HttpBuffer.SERVER,
-  HttpBuffer.LOCATION,
+  HttpBuffer.LOCATION, HttpBuffer.RESPONSE_HEADER,
 ]);
 
 /** Directions a signature inspects transactions in: bit (1 << Direction). */
@@ -177,6 +179,12 @@ class TxSignature {
   readonly readsBothMessages: boolean;
   /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
   readonly directions: number;
+  /**
+   * Message each buffer (by index in sig.buffers) is read from: 0 request,
+   * 1 response, -1 the direction inspected (with the other message as a
+   * fallback when the rule reads both).
+   */
+  readonly bufferDirections: Int8Array;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
@@ -187,10 +195,16 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      if (inspection.direction === Direction.TO_SERVER) hasRequest = true;
+      else if (inspection.direction === Direction.TO_CLIENT) hasResponse = true;
+      else if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
+      else if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
     }
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
+    this.bufferDirections = new Int8Array(sig.buffers.length);
+    for (let i = 0; i < sig.buffers.length; i++) {
+      this.bufferDirections[i] = sourceDirectionOf(sig.buffers[i] as Signature['buffers'][number], this.readsBothMessages);
+    }
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
     else this.directionMask = BOTH_DIRECTIONS;
@@ -199,6 +213,19 @@ class TxSignature {
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
     this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
   }
+}
+
+/**
+ * Returns the message a buffer of a signature is read from: the one the
+ * rule names, or, in a rule that reads both messages, the only message
+ * that has the buffer; -1 when the inspected direction decides.
+ */
+function sourceDirectionOf(inspection: Signature['buffers'][number], readsBothMessages: boolean): number {
+  if (inspection.direction !== undefined) return inspection.direction;
+  if (!readsBothMessages) return -1;
+  if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) return Direction.TO_SERVER;
+  if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) return Direction.TO_CLIENT;
+  return -1;
 }
 
 /** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
@@ -456,7 +483,7 @@ export class AppInspector {
         hits = scan.hits;
         hitCount = hits.length;
       } else {
-        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        const instances = this.buffersOf(proto, tx, buffer.buffer, direction, false);
         if (instances.length === 0) continue;
         const patternMark = this.nextPatternMark();
         for (let k = 0; k < instances.length; k++) {
@@ -620,7 +647,7 @@ export class AppInspector {
     }
     const required = entry.required;
     if (required !== null) {
-      const list = this.buffersOf(proto, tx, required.buffer, direction);
+      const list = this.buffersOf(proto, tx, required.buffer, required.direction < 0 ? direction : required.direction, required.direction >= 0);
       let isFound = false;
       for (let k = 0; k < list.length && !isFound; k++) isFound = containsPattern(list[k] as Uint8Array, required.pattern, required.isNocase);
       if (!isFound) return false;
@@ -637,15 +664,30 @@ export class AppInspector {
         if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
         return false;
       }
-      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
-      let isMatch = false;
-      for (let k = 0; k < list.length && !isMatch; k++) {
-        const bytes = list[k] as Uint8Array;
-        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
-      }
-      if (!isMatch) return false;
+      const source = entry.bufferDirections[i] as number;
+      const list = this.buffersOf(proto, tx, inspection.buffer, source < 0 ? direction : source, source >= 0);
+      if (!this.matchInstances(inspection, list)) return false;
     }
     return true;
+  }
+
+  /**
+   * Runs the chain of `inspection` over the instances of its buffer:
+   * true when one instance matches the whole chain. Under `absent` a
+   * transaction without the buffer matches, and with the buffer only
+   * `absent: or_else` goes on to the chain.
+   */
+  private matchInstances(inspection: Signature['buffers'][number], list: readonly Uint8Array[]): boolean {
+    const absentMode = inspection.absentMode;
+    if (absentMode !== undefined) {
+      if (list.length === 0) return true;
+      if (absentMode === AbsentMode.ONLY) return false;
+    }
+    for (let k = 0; k < list.length; k++) {
+      const bytes = list[k] as Uint8Array;
+      if (inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx)) return true;
+    }
+    return false;
   }
 
   /**
@@ -653,24 +695,30 @@ export class AppInspector {
    * that reads both messages, an HTTP buffer of the other message (a
    * request buffer in a response rule) comes from that message.
    */
-  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number): readonly Uint8Array[] {
+  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
-        let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
-        if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
-          bytes = getHttpBuffer(h, name, 1 - direction);
+        if (httpBufferReady(h, name, direction, this.isFlowEnd)) {
+          const list = this.httpInstances(h, name, direction);
+          if (list.length > 0 || isFixed || !this.readsBothMessages) return list;
+        } else if (isFixed || !this.readsBothMessages) {
+          return EMPTY_LIST;
         }
-        return this.one(bytes);
+        return httpBufferReady(h, name, 1 - direction, this.isFlowEnd) ? this.httpInstances(h, name, 1 - direction) : EMPTY_LIST;
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
       case AppProto.TLS: {
         const list = getTlsBuffers(tx as TlsTransaction, name, direction);
-        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+        return list.length > 0 || isFixed ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
       }
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;
     }
+  }
+
+  private httpInstances(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+    return HTTP_MULTI_BUFFERS.has(name) ? getHttpBuffers(tx, name, direction) : this.one(getHttpBuffer(tx, name, direction));
   }
 
   private one(bytes: Uint8Array | null): readonly Uint8Array[] {

@@ -13,6 +13,7 @@
  * enforced; otherwise every problem found is returned as a diagnostic.
  */
 import { ErrorCode } from '../core/errors.js';
+import { HTTP_MULTI_BUFFERS } from '../app/http/detect.js';
 import type { AddressCompiler, CompiledAddress } from './address.js';
 import { isCompiledAddress } from './address.js';
 import type { ClassificationTable } from './classification.js';
@@ -22,6 +23,7 @@ import type { PortCompiler, CompiledPorts } from './port.js';
 import { isCompiledPorts } from './port.js';
 import { locateOffset, RULE_ACTIONS, splitHeader, splitOptions, type LogicalRule, type RuleOption } from './rule-lexer.js';
 import {
+  AbsentMode,
   Action,
   RuleDirection,
   type ActionId,
@@ -154,6 +156,9 @@ function createSignature(file: string, line: number, text: string): Signature {
   };
 }
 
+/** Buffers whose every naming in a rule starts a chain of its own (multi-buffers). */
+const MULTI_BUFFERS: ReadonlySet<string> = HTTP_MULTI_BUFFERS;
+
 const ANY_PLACEHOLDER = { isAny: true, matchV4: () => true, matchV6: () => true };
 const ANY_PORTS_PLACEHOLDER = { isAny: true, match: () => true };
 
@@ -162,6 +167,10 @@ class RuleBuilder implements SignatureBuilder {
   readonly sig: Signature;
   readonly diagnostics: RuleDiagnostic[] = [];
   currentBuffer = 'pkt_data';
+  /** Direction argument of the current sticky buffer, if it had one. */
+  currentDirection: number | undefined = undefined;
+  /** The current buffer is a multi-buffer named again: its next match opens a new chain. */
+  private isNewInstance = false;
   sid: number | null = null;
   hasError = false;
   /** True once `skip` was called: no signature, and the rule does not count as failed. */
@@ -189,9 +198,11 @@ class RuleBuilder implements SignatureBuilder {
     this.optionLength = Math.max(1, length);
   }
 
-  selectBuffer(buffer: string): void {
+  selectBuffer(buffer: string, direction?: number): void {
     if (this.sig.buffers.length > 0) this.syncMatchOrder();
     this.currentBuffer = buffer;
+    this.currentDirection = direction;
+    this.isNewInstance = MULTI_BUFFERS.has(buffer);
   }
 
   currentMatches(): InspectionMatch[] {
@@ -259,9 +270,20 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   private currentInspection(): BufferInspection {
-    for (const b of this.sig.buffers) if (b.buffer === this.currentBuffer) return b;
+    const buffers = this.sig.buffers;
+    if (this.isNewInstance) {
+      // Each naming of a multi-buffer starts its own chain, matched
+      // against any instance on its own.
+      this.isNewInstance = false;
+    } else {
+      for (let i = buffers.length - 1; i >= 0; i--) {
+        const b = buffers[i];
+        if (b.buffer === this.currentBuffer && b.direction === this.currentDirection) return b;
+      }
+    }
     const created: BufferInspection = { buffer: this.currentBuffer, matches: [] };
-    this.sig.buffers.push(created);
+    if (this.currentDirection !== undefined) created.direction = this.currentDirection;
+    buffers.push(created);
     return created;
   }
 
@@ -485,6 +507,22 @@ function finishSignature(b: RuleBuilder, options: RuleOption[], open: number): v
     }
   }
   if (sig.priority < 0) sig.priority = DEFAULT_PRIORITY;
+  checkAbsentBuffers(b, options);
+}
+
+/**
+ * Checks that a buffer under plain `absent` has no other keyword: it can
+ * only match a transaction without the buffer, where none of them could
+ * run (`absent: or_else` is the form that takes them).
+ */
+function checkAbsentBuffers(b: RuleBuilder, options: RuleOption[]): void {
+  for (const inspection of b.sig.buffers) {
+    if (inspection.absentMode !== AbsentMode.ONLY || inspection.matches.length === 0) continue;
+    const option = options.find((o) => o.name === 'absent');
+    const offset = option === undefined ? 0 : option.nameOffset;
+    const message = `absent: the buffer '${inspection.buffer}' has other keywords, which plain absent never runs (use 'absent: or_else' to match them when the buffer exists)`;
+    b.reportAt('error', ErrorCode.RULE_CONFLICTING_OPTIONS, 'absent', message, offset, 6);
+  }
 }
 
 /** The registry's keyword table, for building a ParseContext. */

@@ -73,6 +73,8 @@ import './flow-counters.js';
 import './requires.js';
 import './tcp-number-names.js';
 
+import './absent.js';
+
 // ---------------------------------------------------------------------------
 // Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
 // definitions live beside the parsers in src/app/<proto>/detect.ts.
