@@ -273,3 +273,76 @@ test('body pattern across pieces matches', () => {
   assert.deepEqual(inspectHttp(absent, [other]), []);
   assert.equal(absent.evaluations, 0);
 });
+
+test('request header matches one field', () => {
+  const sigs = load(
+    [
+      // Both contents sit in the Host field.
+      'alert http any any -> any any (http.request_header; content:"Host|3a 20|"; startswith; content:".org"; endswith; sid:1;)',
+      // "Host" and "Mozilla" are in two fields, so no instance has both.
+      'alert http any any -> any any (http.request_header; content:"Host"; content:"Mozilla"; sid:2;)',
+      // Each naming of the buffer may match its own field.
+      'alert http any any -> any any (http.request_header; content:"Host"; http.request_header; content:"Mozilla"; sid:3;)',
+      'alert http any any -> any any (http.response_header; content:"Server|3a 20|nginx"; bsize:13; sid:4;)',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(inspectHttp(new AppInspector(sigs, 15), [GET_INDEX]), [1, 3, 4]);
+  assert.deepEqual(inspectHttp(new AppInspector(sigs, 15, { isPrefiltered: false }), [GET_INDEX]), [1, 3, 4]);
+});
+
+test('transactional rule reads named direction', () => {
+  const exchange: Exchange = {
+    request: 'GET /download HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n',
+    response: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+  };
+  const sigs = load(
+    [
+      'alert http any any => any any (http.uri; content:"/download"; http.connection: to_client; content:"close"; sid:11;)',
+      'alert http any any => any any (http.uri; content:"/download"; http.connection: to_server; content:"close"; sid:12;)',
+      'alert http any any => any any (http.connection: to_client; content:"close"; http.connection: to_server; content:"keep"; sid:13;)',
+      // Without a direction, http.connection is the request's.
+      'alert http any any => any any (http.stat_code; content:"200"; http.connection; content:"keep"; sid:14;)',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(inspectHttp(new AppInspector(sigs, 15), [exchange]), [11, 13, 14]);
+});
+
+test('absent buffer matches', () => {
+  const post: Exchange = { request: 'POST /form HTTP/1.1\r\nHost: h\r\nUser-Agent: foo\r\nContent-Length: 0\r\n\r\n' };
+  const sigs = load(
+    [
+      'alert http any any -> any any (http.referer; absent; sid:1;)',
+      'alert http any any -> any any (http.user_agent; absent; sid:2;)',
+      'alert http any any -> any any (http.referer; absent: or_else; content:"example"; sid:3;)',
+      'alert http any any -> any any (http.user_agent; absent: or_else; content:!"bar"; sid:4;)',
+      'alert http any any -> any any (http.user_agent; absent: or_else; content:"bar"; sid:5;)',
+      'alert http any any -> any any (http.request_body; absent; http.method; content:"POST"; sid:6;)',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(inspectHttp(new AppInspector(sigs, 15), [post]), [1, 3, 4, 6]);
+});
+
+test('absent body waits for message end', () => {
+  const sigs = load('alert http any any -> any any (http.request_body; absent; sid:1;)\n');
+  const inspector = new AppInspector(sigs, 15);
+  // The header section is in, the 4 body bytes are not: no verdict yet.
+  const headersOnly: Exchange = { request: 'POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n' };
+  assert.deepEqual(inspectHttp(inspector, [headersOnly]), []);
+  const withBody: Exchange = { request: 'POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd' };
+  assert.deepEqual(inspectHttp(inspector, [withBody]), []);
+});
+
+test('plain absent with content rejected', () => {
+  const result = loadRulesFromText('alert http any any -> any any (http.referer; absent; content:"x"; sid:1;)\n', 'rules/local.rules');
+  assert.equal(result.signatures.length, 0);
+  assert.deepEqual(result.diagnostics.map((d) => d.message), [
+    "absent: the buffer 'http.referer' has other keywords, which plain absent never runs (use 'absent: or_else' to match them when the buffer exists)",
+  ]);
+  const late = loadRulesFromText('alert http any any -> any any (http.referer; content:"x"; absent; sid:1;)\n', 'rules/local.rules');
+  assert.deepEqual(late.diagnostics.map((d) => d.message), ["absent: absent must come right after the sticky buffer 'http.referer', before its other keywords"]);
+  const payload = loadRulesFromText('alert tcp any any -> any any (absent; sid:1;)\n', 'rules/local.rules');
+  assert.deepEqual(payload.diagnostics.map((d) => d.message), ['absent: absent must follow a sticky buffer (the packet payload is never missing)']);
+});

@@ -9,8 +9,8 @@
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
-import { getHttpBuffer, getHttpBuffers, HttpBuffer, HTTP_MULTI_BUFFERS } from '../app/http/detect.js';
-import type { HttpTransaction } from '../app/http/state.js';
+import { getHttpBuffer, getHttpBuffers, HttpBuffer, HTTP_MULTI_BUFFERS, isHttpBufferOfBothMessages } from '../app/http/detect.js';
+import { Progress as HttpProgress, type HttpTransaction } from '../app/http/state.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
 import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
@@ -102,8 +102,8 @@ export function partitionTxSignatures(signatures: readonly Signature[]): { packe
  */
 interface RequiredContent {
   buffer: string;
-  /** Message the buffer is read from (BufferInspection.direction), -1 when the rule does not name it. */
-  direction: number;
+  /** Index of the buffer's inspection in sig.buffers. */
+  index: number;
   /** Lower case when `isNocase`. */
   pattern: Uint8Array;
   isNocase: boolean;
@@ -112,14 +112,15 @@ interface RequiredContent {
 function requiredContentOf(sig: Signature): RequiredContent | null {
   let best: RequiredContent | null = null;
   let bestIsFast = false;
-  for (const inspection of sig.buffers) {
+  for (let index = 0; index < sig.buffers.length; index++) {
+    const inspection = sig.buffers[index] as Signature['buffers'][number];
     if (!BUFFER_PROTOCOLS.has(inspection.buffer) || inspection.absentMode !== undefined) continue;
     for (const m of inspection.matches) {
       if (!(m instanceof ContentMatch) || m.isNegated || m.pattern.length === 0) continue;
       const isBetter = best === null || (m.isFastPattern && !bestIsFast)
         || (m.isFastPattern === bestIsFast && m.pattern.length > best.pattern.length);
       if (!isBetter) continue;
-      best = { buffer: inspection.buffer, direction: inspection.direction ?? -1, pattern: m.pattern, isNocase: m.isNocase };
+      best = { buffer: inspection.buffer, index, pattern: m.pattern, isNocase: m.isNocase };
       bestIsFast = m.isFastPattern;
     }
   }
@@ -185,6 +186,12 @@ class TxSignature {
    * fallback when the rule reads both).
    */
   readonly bufferDirections: Int8Array;
+  /**
+   * Buffers that both messages have but the rule reads from one only. The
+   * prefilter reads a buffer from the inspected message first, so their
+   * contents cannot serve as fast pattern.
+   */
+  readonly pinnedBuffers: Set<string>;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
@@ -202,8 +209,12 @@ class TxSignature {
     }
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     this.bufferDirections = new Int8Array(sig.buffers.length);
+    this.pinnedBuffers = new Set();
     for (let i = 0; i < sig.buffers.length; i++) {
-      this.bufferDirections[i] = sourceDirectionOf(sig.buffers[i] as Signature['buffers'][number], this.readsBothMessages);
+      const inspection = sig.buffers[i] as Signature['buffers'][number];
+      const source = sourceDirectionOf(inspection, this.readsBothMessages);
+      this.bufferDirections[i] = source;
+      if (source >= 0 && isHttpBufferOfBothMessages(inspection.buffer)) this.pinnedBuffers.add(inspection.buffer);
     }
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
@@ -367,7 +378,7 @@ export class AppInspector {
       const inputs = list.map((entry, position) => ({
         position,
         directions: entry.directions,
-        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+        fastPattern: selectFastPattern(entry.sig, (buffer) => isAppBuffer(buffer) && !entry.pinnedBuffers.has(buffer)),
       }));
       const built = buildTxPrefilters(inputs, this.matchers);
       for (const prefilter of built) {
@@ -647,7 +658,8 @@ export class AppInspector {
     }
     const required = entry.required;
     if (required !== null) {
-      const list = this.buffersOf(proto, tx, required.buffer, required.direction < 0 ? direction : required.direction, required.direction >= 0);
+      const source = entry.bufferDirections[required.index] as number;
+      const list = this.buffersOf(proto, tx, required.buffer, source < 0 ? direction : source, source >= 0);
       let isFound = false;
       for (let k = 0; k < list.length && !isFound; k++) isFound = containsPattern(list[k] as Uint8Array, required.pattern, required.isNocase);
       if (!isFound) return false;
@@ -665,10 +677,27 @@ export class AppInspector {
         return false;
       }
       const source = entry.bufferDirections[i] as number;
-      const list = this.buffersOf(proto, tx, inspection.buffer, source < 0 ? direction : source, source >= 0);
+      const from = source < 0 ? direction : source;
+      const list = this.buffersOf(proto, tx, inspection.buffer, from, source >= 0);
+      // A buffer that may still arrive is not absent yet.
+      if (list.length === 0 && inspection.absentMode !== undefined && !this.isSettled(proto, tx, inspection.buffer, from)) return false;
       if (!this.matchInstances(inspection, list)) return false;
     }
     return true;
+  }
+
+  /**
+   * Tells whether buffer `name` of a transaction direction can no longer
+   * appear: an HTTP body once the message is complete, another HTTP
+   * buffer once the header section is, anything at flow end.
+   */
+  private isSettled(proto: string, tx: AppTransaction, name: string, direction: number): boolean {
+    if (proto !== AppProto.HTTP || this.isFlowEnd) return true;
+    const h = tx as HttpTransaction;
+    if (HTTP_APPEND_ONLY_BUFFERS.has(name)) {
+      return (direction === Direction.TO_SERVER ? h.requestProgress : h.responseProgress) >= HttpProgress.COMPLETE;
+    }
+    return httpBufferReady(h, name, direction, false);
   }
 
   /**

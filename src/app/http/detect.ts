@@ -122,6 +122,11 @@ const MODIFIERS: readonly [string, string][] = [
 
 const SIDES: ReadonlyMap<string, number> = new Map(STICKY.map((s) => [s.name, s.side]));
 
+/** Tells whether both the request and the response have buffer `name`. */
+export function isHttpBufferOfBothMessages(name: string): boolean {
+  return SIDES.get(name) === Side.BOTH;
+}
+
 /** Every keyword name this module defines (sticky buffers, aliases, modifiers, uricontent, urilen). */
 export const HTTP_KEYWORD_NAMES: readonly string[] = [
   ...STICKY.flatMap((s) => [s.name, ...s.aliases]),

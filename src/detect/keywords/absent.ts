@@ -3,8 +3,8 @@
  * transaction does not have it at all. `absent: or_else` also matches
  * when the buffer exists and the keywords after it match, so a negated
  * content then reads "the buffer is missing, or it lacks the pattern".
- * Plain `absent` takes no other keyword in its buffer; the parser checks
- * that once the rule is read. Suricata: rules/payload-keywords.html#absent.
+ * Plain `absent` takes no other keyword in its buffer, which the parser
+ * checks once the rule is read.
  */
 import { ErrorCode } from '../../core/errors.js';
 import { AbsentMode, type BufferInspection, type SignatureBuilder } from '../signature.js';
