@@ -364,3 +364,10 @@ test('transformed transaction buffers match', () => {
   assert.deepEqual(inspector.skipped, []);
   assert.deepEqual(inspectHttp(inspector, [post]), [1, 3, 4]);
 });
+
+test('http1 header matches HTTP/1 flows', () => {
+  const sigs = load('alert http1 any any -> any any (http.method; content:"GET"; sid:1;)\n');
+  const inspector = new AppInspector(sigs, 15);
+  assert.deepEqual(inspector.skipped, []);
+  assert.deepEqual(inspectHttp(inspector, [{ request: GET_INDEX.request }]), [1]);
+});
