@@ -57,6 +57,8 @@ export class FlowAppState {
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
+  /** Transactions that a `config: logging disable` rule keeps out of the protocol log. */
+  readonly unloggedTx: WeakSet<object>;
   /**
    * 1 for a direction whose parser got data since transactions were last
    * inspected in that direction. Detection inspects a direction's
@@ -78,6 +80,7 @@ export class FlowAppState {
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
+    this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
   }

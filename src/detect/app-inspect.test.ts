@@ -371,3 +371,45 @@ test('http1 header matches HTTP/1 flows', () => {
   assert.deepEqual(inspector.skipped, []);
   assert.deepEqual(inspectHttp(inspector, [{ request: GET_INDEX.request }]), [1]);
 });
+
+test('config rule unlogs matched transaction', () => {
+  const sigs = load(
+    [
+      'config http any any -> any any (http.host; content:"example"; config: logging disable, type tx, scope tx; sid:1;)',
+      'config http any any -> any any (http.host; content:"other"; config:logging disable, type tx, scope tx; sid:2;)',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(sigs[0]?.isNoAlert, true);
+  assert.equal(sigs[0]?.disablesTxLogging, true);
+  const inspector = new AppInspector(sigs, 15);
+  const state = new FlowAppState(1);
+  const parser = new HttpState();
+  state.proto = AppProto.HTTP;
+  state.parser = parser;
+  const flow = createTestFlow();
+  flow.appProto = AppProto.HTTP;
+  const out = new AlertQueue(15);
+  const bytes = latin1('GET / HTTP/1.1\r\nHost: www.example.org\r\n\r\nGET / HTTP/1.1\r\nHost: www.kapu.test\r\n\r\n');
+  parser.handleData(Direction.TO_SERVER, bytes, 0, bytes.length, 0);
+  state.pendingInspect[Direction.TO_SERVER] = 1;
+  inspector.inspect(createTestPacket({ direction: Direction.TO_SERVER }), flow, state, out, false);
+  // A config rule raises no alert.
+  assert.equal(out.count, 0);
+  const txs = state.transactions();
+  assert.equal(txs.length, 2);
+  assert.equal(state.unloggedTx.has(txs[0] as object), true);
+  assert.equal(state.unloggedTx.has(txs[1] as object), false);
+});
+
+test('unsupported config setting rejected', () => {
+  const result = loadRulesFromText('config tcp any any -> any 666 (config: tracking disable, type flow, scope packet; sid:1;)\n', 'rules/local.rules');
+  assert.equal(result.signatures.length, 0);
+  assert.deepEqual(result.diagnostics.map((d) => d.message), [
+    "config: 'tracking disable, type flow, scope packet' is not supported yet (supported: 'logging disable, type tx, scope tx'); rule skipped",
+  ]);
+  const bad = loadRulesFromText('alert http any any -> any any (config: logging disable; sid:1;)\n', 'rules/local.rules');
+  assert.deepEqual(bad.diagnostics.map((d) => d.message), [
+    "config: 'logging disable' is not a config setting (expected '<subsys> <action>, type <type>, scope <scope>')",
+  ]);
+});

@@ -476,6 +476,7 @@ export class AppInspector {
         }
         matched[entry.index] = 1;
         this.matches++;
+        if (entry.sig.disablesTxLogging === true) state.unloggedTx.add(tx);
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
     }

@@ -69,6 +69,9 @@ const ACTION_IDS: Record<string, ActionId> = {
   rejectsrc: Action.REJECTSRC,
   rejectdst: Action.REJECTDST,
   rejectboth: Action.REJECTBOTH,
+  // Suricata documents the config action as alert with noalert: the
+  // rule's effects apply and it raises no alert.
+  config: Action.ALERT,
 };
 
 /** Keywords that a rule may give only once; Suricata rejects a second one. */
@@ -368,6 +371,7 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
     b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${action.text}' is not a rule action (expected ${Object.keys(ACTION_IDS).join(', ')})`, action.offset, action.text.length);
   } else {
     b.sig.action = actionId;
+    if (action.text === 'config') b.sig.isNoAlert = true;
   }
 
   const protoName = proto.text.toLowerCase();

@@ -219,6 +219,11 @@ export interface Signature {
    */
   hasAlertKeyword?: boolean;
   /**
+   * True for `config: logging disable, type tx, scope tx`: a match keeps
+   * the matched transaction out of the protocol log. Absent or false otherwise.
+   */
+  disablesTxLogging?: boolean;
+  /**
    * True for a `=>` header (Suricata 8's transactional rules): the rule
    * inspects a transaction's request and response buffers together, and
    * its header names the client as source. Absent or false otherwise.

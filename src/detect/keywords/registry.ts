@@ -74,6 +74,7 @@ import './requires.js';
 import './tcp-number-names.js';
 
 import './absent.js';
+import './config.js';
 
 // ---------------------------------------------------------------------------
 // Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
