@@ -565,7 +565,7 @@ export class TcpSession {
       return TcpResult.REJECTED;
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.ACK && config.asyncOneside) {
-      // The SYN/ACK took another path: the client's ACK tells the server's numbers.
+      // The SYN/ACK took another path: the client's ACK carries the server's numbers.
       server.isn = seqAdd(p.tcpAck, -1);
       server.nextSeq = p.tcpAck;
       server.lastAck = p.tcpAck;
