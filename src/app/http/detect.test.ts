@@ -157,3 +157,12 @@ test('multi-buffer naming opens new chain', () => {
   assert.deepEqual(sig === null ? null : chains(sig), { 'http.request_header': ['b'], 'http.uri': ['/', 'x'] });
   assert.equal(sig?.buffers.length, 3);
 });
+
+test('urilen keeps multi-buffer chain', () => {
+  const { sig, messages } = parse('http.request_header; content:"a"; urilen:5; content:"b";');
+  assert.deepEqual(messages, []);
+  assert.deepEqual(sig?.buffers.map((b) => [b.buffer, b.matches.length]), [
+    ['http.request_header', 2],
+    ['http.uri', 1],
+  ]);
+});

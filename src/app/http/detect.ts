@@ -303,10 +303,15 @@ const urilenKeyword: KeywordDef = {
       b.error(ErrorCode.RULE_BAD_VALUE, `urilen: '${parts[0].trim()}' matches no length or is not supported (expected n, <n, <=n, >n, >=n or lo<>hi)`);
       return;
     }
-    const previous = b.currentBuffer;
-    b.selectBuffer(isRaw ? HttpBuffer.URI_RAW : HttpBuffer.URI);
-    b.currentMatches().push(new UrilenMatch(bounds.min, bounds.max, isRaw));
-    b.selectBuffer(previous);
+    // Appended to the URI chain directly, so the current buffer, its
+    // direction and its multi-buffer instance stay selected.
+    const target = isRaw ? HttpBuffer.URI_RAW : HttpBuffer.URI;
+    let inspection = b.sig.buffers.find((entry) => entry.buffer === target && entry.direction === undefined);
+    if (inspection === undefined) {
+      inspection = { buffer: target, matches: [] };
+      b.sig.buffers.push(inspection);
+    }
+    inspection.matches.push(new UrilenMatch(bounds.min, bounds.max, isRaw));
   },
 };
 
