@@ -347,24 +347,6 @@ test('plain absent with content rejected', () => {
   assert.deepEqual(payload.diagnostics.map((d) => d.message), ['absent: absent must follow a sticky buffer (the packet payload is never missing)']);
 });
 
-test('transformed transaction buffers match', () => {
-  const post: Exchange = { request: 'POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 22\r\n\r\nmail=test%40oisf.net&a' };
-  const sigs = load(
-    [
-      // %40 decodes to "@".
-      'alert http any any -> any any (http.request_body; url_decode; content:"mail=test@oisf.net"; sid:1;)',
-      'alert http any any -> any any (http.request_body; content:"mail=test@oisf.net"; sid:2;)',
-      // Without spaces the start line reads "POST/formHTTP/1.1".
-      'alert http any any -> any any (http.start; strip_whitespace; content:"POST/formHTTP"; startswith; sid:3;)',
-      'alert http any any -> any any (http.request_header; to_uppercase; content:"HOST|3a| H"; bsize:7; sid:4;)',
-      '',
-    ].join('\n'),
-  );
-  const inspector = new AppInspector(sigs, 15);
-  assert.deepEqual(inspector.skipped, []);
-  assert.deepEqual(inspectHttp(inspector, [post]), [1, 3, 4]);
-});
-
 test('http1 header matches HTTP/1 flows', () => {
   const sigs = load('alert http1 any any -> any any (http.method; content:"GET"; sid:1;)\n');
   const inspector = new AppInspector(sigs, 15);

@@ -21,15 +21,13 @@ import type { AlertQueue, SkippedSignature, ThresholdHook } from './detect-engin
 import { matchFlowFlags, matchHeaderAddresses, matchProtocol } from './detect-engine.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
-import { TransformedBufferProvider } from './transforms.js';
-import type { BufferView } from './keywords/header-buffers.js';
 import { ContentMatch } from './keywords/content.js';
 import { PKT_DATA } from './keywords/pkt-data.js';
 import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
-import { AbsentMode, Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type InspectionMatch, type PacketMatcher, type Signature } from './signature.js';
+import { AbsentMode, Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
@@ -49,11 +47,6 @@ const BUFFER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
   ...Object.values(TlsBuffer).map((name): [string, string] => [name, AppProto.TLS]),
   ...Object.values(SshBuffer).map((name): [string, string] => [name, AppProto.SSH]),
 ]);
-
-/** Returns the name of the buffer an inspection reads: its own, or the source of its transforms. */
-function sourceBufferOf(inspection: Signature['buffers'][number]): string {
-  return inspection.transforms === undefined ? inspection.buffer : inspection.transforms.source;
-}
 
 /** Returns the app-layer protocol of a transaction keyword, by its name. */
 function txKeywordProtocol(keyword: string): string | null {
@@ -81,7 +74,7 @@ const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 export function txProtocolOf(sig: Signature): string | null {
   let proto: string | null = null;
   for (const inspection of sig.buffers) {
-    const p = BUFFER_PROTOCOLS.get(sourceBufferOf(inspection));
+    const p = BUFFER_PROTOCOLS.get(inspection.buffer);
     if (p !== undefined) proto = p;
   }
   if (proto === null) {
@@ -211,8 +204,8 @@ class TxSignature {
     for (const inspection of sig.buffers) {
       if (inspection.direction === Direction.TO_SERVER) hasRequest = true;
       else if (inspection.direction === Direction.TO_CLIENT) hasResponse = true;
-      else if (HTTP_REQUEST_BUFFERS.has(sourceBufferOf(inspection))) hasRequest = true;
-      else if (HTTP_RESPONSE_BUFFERS.has(sourceBufferOf(inspection))) hasResponse = true;
+      else if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
+      else if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
     }
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     this.bufferDirections = new Int8Array(sig.buffers.length);
@@ -241,8 +234,8 @@ class TxSignature {
 function sourceDirectionOf(inspection: Signature['buffers'][number], readsBothMessages: boolean): number {
   if (inspection.direction !== undefined) return inspection.direction;
   if (!readsBothMessages) return -1;
-  if (HTTP_REQUEST_BUFFERS.has(sourceBufferOf(inspection))) return Direction.TO_SERVER;
-  if (HTTP_RESPONSE_BUFFERS.has(sourceBufferOf(inspection))) return Direction.TO_CLIENT;
+  if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) return Direction.TO_SERVER;
+  if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) return Direction.TO_CLIENT;
   return -1;
 }
 
@@ -294,9 +287,6 @@ const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
 
 const EMPTY_LIST: Uint8Array[] = [];
 
-/** Source of the transformers here, which read transaction buffers themselves. */
-const NO_SOURCE = { fill: (): boolean => false };
-
 export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
@@ -317,10 +307,6 @@ export class AppInspector {
   private readonly count: number;
   private readonly ctx: InspectContext;
   private readonly thresholdHook: ThresholdHook | null;
-  /** Transforms of the inspections that have some, by inspection. */
-  private readonly transformers: Map<Signature['buffers'][number], TransformedBufferProvider>;
-  /** Scratch view of the instance being transformed. */
-  private readonly view: BufferView;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
@@ -356,8 +342,6 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
-    this.transformers = new Map();
-    this.view = { bytes: this.single[0] as Uint8Array, start: 0, length: 0 };
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -417,19 +401,14 @@ export class AppInspector {
   private checkRunnable(sig: Signature): boolean {
     const proto = txProtocolOf(sig);
     for (const inspection of sig.buffers) {
-      const bufferProto = BUFFER_PROTOCOLS.get(sourceBufferOf(inspection));
-      if (sourceBufferOf(inspection) !== PKT_DATA && bufferProto === undefined) {
+      const bufferProto = BUFFER_PROTOCOLS.get(inspection.buffer);
+      if (inspection.buffer !== PKT_DATA && bufferProto === undefined) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
         return false;
       }
       if (bufferProto !== undefined && bufferProto !== proto) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' does not belong to protocol '${proto}'` });
         return false;
-      }
-      if (inspection.transforms !== undefined && inspection.buffer !== PKT_DATA && !this.transformers.has(inspection)) {
-        if (inspection.transforms.anchor !== undefined) prepareInspection(inspection.transforms.anchor as InspectionMatch[]);
-        // The source never fills a view here: transformView runs on the instances the inspector reads.
-        this.transformers.set(inspection, new TransformedBufferProvider(inspection.buffer, NO_SOURCE, inspection.transforms, this.ctx));
       }
       const keyword = prepareInspection(inspection.matches);
       if (keyword !== null) {
@@ -700,27 +679,12 @@ export class AppInspector {
       }
       const source = entry.bufferDirections[i] as number;
       const from = source < 0 ? direction : source;
-      const name = sourceBufferOf(inspection);
-      const list = this.buffersOf(proto, tx, name, from, source >= 0);
+      const list = this.buffersOf(proto, tx, inspection.buffer, from, source >= 0);
       // A buffer that may still arrive is not absent yet.
-      if (list.length === 0 && inspection.absentMode !== undefined && !this.isSettled(proto, tx, name, from)) return false;
+      if (list.length === 0 && inspection.absentMode !== undefined && !this.isSettled(proto, tx, inspection.buffer, from)) return false;
       if (!this.matchInstances(inspection, list)) return false;
     }
     return true;
-  }
-
-  /**
-   * Points `view` at the transform of the instance it points at. With an
-   * anchor (`base64_decode:relative`) the transforms read from the end of
-   * the anchor's match, and an instance it does not match has no buffer.
-   */
-  private transformInstance(transformer: TransformedBufferProvider, anchor: readonly InspectionMatch[] | undefined, view: BufferView): boolean {
-    if (anchor !== undefined) {
-      if (!inspectBuffer(anchor, view.bytes, view.start, view.length, this.ctx)) return false;
-      view.start += this.ctx.bufferOffset;
-      view.length -= this.ctx.bufferOffset;
-    }
-    return transformer.transformView(view);
   }
 
   /**
@@ -749,19 +713,9 @@ export class AppInspector {
       if (list.length === 0) return true;
       if (absentMode === AbsentMode.ONLY) return false;
     }
-    const transformer = inspection.transforms === undefined ? undefined : this.transformers.get(inspection);
     for (let k = 0; k < list.length; k++) {
       const bytes = list[k] as Uint8Array;
-      if (transformer === undefined) {
-        if (inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx)) return true;
-        continue;
-      }
-      const view = this.view;
-      view.bytes = bytes;
-      view.start = 0;
-      view.length = bytes.length;
-      if (!this.transformInstance(transformer, inspection.transforms?.anchor, view)) continue;
-      if (inspectBuffer(inspection.matches, view.bytes, view.start, view.length, this.ctx)) return true;
+      if (inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx)) return true;
     }
     return false;
   }

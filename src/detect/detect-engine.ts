@@ -517,7 +517,7 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
 function matchAppProto(proto: string, p: Packet, flow: Flow | null): boolean {
   if (flow === null || flow.appProto === null || (p.ipProto !== 6 && p.ipProto !== 17)) return false;
   if (flow.appProto === proto) return true;
-  // The HTTP parser here reads HTTP/1.x, whose flows carry 'http'.
+  // The HTTP parser names its flows 'http' and parses HTTP/1 only, so `http1` rules match them.
   if (proto === 'http1') return flow.appProto === 'http';
   return proto === 'http' && (flow.appProto === 'http1' || flow.appProto === 'http2');
 }
