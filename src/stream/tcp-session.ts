@@ -559,22 +559,18 @@ export class TcpSession {
       this.closeByRst(server);
       return TcpResult.ACCEPTED;
     }
-    if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
-      if (this.isFourWay) return this.acceptClientSynAck(p);
-      this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
-      return TcpResult.REJECTED;
-    }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.ACK && config.asyncOneside) {
       // The SYN/ACK took another path: the client's ACK carries the server's numbers.
       server.isn = seqAdd(p.tcpAck, -1);
       server.nextSeq = p.tcpAck;
       server.lastAck = p.tcpAck;
       server.windowScale = client.hasWindowScaleOption ? TCP_MAX_WINDOW_SCALE : 0;
-      client.lastAck = client.nextSeq;
-      // The server's window is unknown, so the largest is assumed, as for a midstream pickup.
-      client.window = p.tcpWindow * 2 ** TCP_MAX_WINDOW_SCALE;
-      client.nextWin = seqAdd(client.lastAck, client.window);
       return this.establishFromSender(p, direction, client, true);
+    }
+    if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+      if (this.isFourWay) return this.acceptClientSynAck(p);
+      this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
+      return TcpResult.REJECTED;
     }
     if ((flags & TcpFlag.SYN) !== 0) {
       if (p.tcpSeq === client.isn) return TcpResult.ACCEPTED;
