@@ -61,11 +61,11 @@ export const TcpResult = {
 /** Largest window-scale shift; a larger option value is used as 14 (RFC 7323 section 2.3). */
 export const TCP_MAX_WINDOW_SCALE = 14;
 
-/** Largest receive window TCP can advertise: 65535 shifted by the largest window scale (RFC 7323 section 2.3). */
-const MAX_SCALED_WINDOW_BYTES = 65535 * 2 ** TCP_MAX_WINDOW_SCALE;
-
 /** Most stream events recorded for one packet; later ones are dropped. */
 export const MAX_STREAM_EVENTS_PER_PACKET = 8;
+
+/** Largest receive window TCP can advertise: 65535 shifted by the largest window scale (RFC 7323 section 2.3). */
+const MAX_SCALED_WINDOW_BYTES = 65535 * 2 ** TCP_MAX_WINDOW_SCALE;
 
 /** Settings of the `stream` section that session tracking reads. */
 export interface StreamConfig {
