@@ -495,7 +495,7 @@ export class AppInspector {
         hits = scan.hits;
         hitCount = hits.length;
       } else {
-        const instances = this.buffersOf(proto, tx, buffer.buffer, direction, false);
+        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
         if (instances.length === 0) continue;
         const patternMark = this.nextPatternMark();
         for (let k = 0; k < instances.length; k++) {
@@ -678,13 +678,38 @@ export class AppInspector {
         return false;
       }
       const source = entry.bufferDirections[i] as number;
-      const from = source < 0 ? direction : source;
-      const list = this.buffersOf(proto, tx, inspection.buffer, from, source >= 0);
-      // A buffer that may still arrive is not absent yet.
-      if (list.length === 0 && inspection.absentMode !== undefined && !this.isSettled(proto, tx, inspection.buffer, from)) return false;
-      if (!this.matchInstances(inspection, list)) return false;
+      if (source >= 0 || inspection.absentMode !== undefined) {
+        if (!this.matchSourced(proto, tx, inspection, source < 0 ? direction : source, source >= 0)) return false;
+        continue;
+      }
+      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
+      let isMatch = false;
+      for (let k = 0; k < list.length && !isMatch; k++) {
+        const bytes = list[k] as Uint8Array;
+        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
+      }
+      if (!isMatch) return false;
     }
     return true;
+  }
+
+  /**
+   * Matches a buffer that the rule reads from one message (`from`, fixed
+   * when `isFixed`) or that is under `absent`: true when one instance
+   * matches the whole chain. Under `absent` a transaction without the
+   * buffer matches once the buffer can no longer arrive, and with the
+   * buffer only `absent: or_else` goes on to the chain.
+   */
+  private matchSourced(proto: string, tx: AppTransaction, inspection: Signature['buffers'][number], from: number, isFixed: boolean): boolean {
+    const list = this.buffersOf(proto, tx, inspection.buffer, from, isFixed);
+    const absentMode = inspection.absentMode;
+    if (absentMode !== undefined && list.length === 0) return this.isSettled(proto, tx, inspection.buffer, from);
+    if (absentMode === AbsentMode.ONLY) return false;
+    for (let k = 0; k < list.length; k++) {
+      const bytes = list[k] as Uint8Array;
+      if (inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx)) return true;
+    }
+    return false;
   }
 
   /**
@@ -702,30 +727,12 @@ export class AppInspector {
   }
 
   /**
-   * Runs the chain of `inspection` over the instances of its buffer:
-   * true when one instance matches the whole chain. Under `absent` a
-   * transaction without the buffer matches, and with the buffer only
-   * `absent: or_else` goes on to the chain.
+   * Returns the buffers of `name` for a transaction direction, one per
+   * instance of a multi-buffer. For a rule that reads both messages, an
+   * HTTP buffer of the other message (a request buffer in a response rule)
+   * comes from that message, unless `isFixed` pins the direction.
    */
-  private matchInstances(inspection: Signature['buffers'][number], list: readonly Uint8Array[]): boolean {
-    const absentMode = inspection.absentMode;
-    if (absentMode !== undefined) {
-      if (list.length === 0) return true;
-      if (absentMode === AbsentMode.ONLY) return false;
-    }
-    for (let k = 0; k < list.length; k++) {
-      const bytes = list[k] as Uint8Array;
-      if (inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Returns the buffers of `name` for a transaction direction. For a rule
-   * that reads both messages, an HTTP buffer of the other message (a
-   * request buffer in a response rule) comes from that message.
-   */
-  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
+  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number, isFixed = false): readonly Uint8Array[] {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
