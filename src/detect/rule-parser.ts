@@ -13,7 +13,6 @@
  * enforced; otherwise every problem found is returned as a diagnostic.
  */
 import { ErrorCode } from '../core/errors.js';
-import { HTTP_MULTI_BUFFERS } from '../app/http/detect.js';
 import type { AddressCompiler, CompiledAddress } from './address.js';
 import { isCompiledAddress } from './address.js';
 import type { ClassificationTable } from './classification.js';
@@ -159,9 +158,6 @@ function createSignature(file: string, line: number, text: string): Signature {
   };
 }
 
-/** Buffers whose every naming in a rule starts a chain of its own (multi-buffers). */
-const MULTI_BUFFERS: ReadonlySet<string> = HTTP_MULTI_BUFFERS;
-
 const ANY_PLACEHOLDER = { isAny: true, matchV4: () => true, matchV6: () => true };
 const ANY_PORTS_PLACEHOLDER = { isAny: true, match: () => true };
 
@@ -172,8 +168,6 @@ class RuleBuilder implements SignatureBuilder {
   currentBuffer = 'pkt_data';
   /** Direction argument of the current sticky buffer, if it had one. */
   currentDirection: number | undefined = undefined;
-  /** The current buffer is a multi-buffer named again: its next match opens a new chain. */
-  private isNewInstance = false;
   sid: number | null = null;
   hasError = false;
   /** True once `skip` was called: no signature, and the rule does not count as failed. */
@@ -205,7 +199,6 @@ class RuleBuilder implements SignatureBuilder {
     if (this.sig.buffers.length > 0) this.syncMatchOrder();
     this.currentBuffer = buffer;
     this.currentDirection = direction;
-    this.isNewInstance = MULTI_BUFFERS.has(buffer);
   }
 
   currentMatches(): InspectionMatch[] {
@@ -273,20 +266,14 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   private currentInspection(): BufferInspection {
-    const buffers = this.sig.buffers;
-    if (this.isNewInstance) {
-      // Each naming of a multi-buffer starts its own chain, matched
-      // against any instance on its own.
-      this.isNewInstance = false;
-    } else {
-      for (let i = buffers.length - 1; i >= 0; i--) {
-        const b = buffers[i];
-        if (b.buffer === this.currentBuffer && b.direction === this.currentDirection) return b;
-      }
+    // The last instance of the buffer: a multi-instance buffer named again starts a new one (multi-buffer.ts).
+    for (let i = this.sig.buffers.length - 1; i >= 0; i--) {
+      const b = this.sig.buffers[i];
+      if (b.buffer === this.currentBuffer && b.direction === this.currentDirection) return b;
     }
     const created: BufferInspection = { buffer: this.currentBuffer, matches: [] };
     if (this.currentDirection !== undefined) created.direction = this.currentDirection;
-    buffers.push(created);
+    this.sig.buffers.push(created);
     return created;
   }
 

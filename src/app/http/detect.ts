@@ -9,6 +9,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import type { InspectionMatch, KeywordDef, SignatureBuilder } from '../../detect/signature.js';
 import { contentKeyword } from '../../detect/keywords/content.js';
+import { selectBufferInstance } from '../../detect/keywords/multi-buffer.js';
 import { MatchKind, type PayloadMatch } from '../../detect/inspect-context.js';
 import { parseUintValue, UintMode, type UintValue } from '../../detect/keywords/uint-value.js';
 import { Progress, type HttpHeaderTable, type HttpTransaction } from './state.js';
@@ -151,6 +152,10 @@ function stickyKeyword(spec: StickySpec): KeywordDef {
     value: spec.side === Side.BOTH ? 'optional' : 'none',
     setup(b: SignatureBuilder, value: string): void {
       const text = value.trim();
+      if (HTTP_MULTI_BUFFERS.has(spec.name)) {
+        selectBufferInstance(b, spec.name);
+        return;
+      }
       if (text === '') {
         b.selectBuffer(spec.name);
         return;
