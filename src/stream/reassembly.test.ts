@@ -124,6 +124,28 @@ test('reassembly in order at flow end', () => {
   assert.deepEqual(c.flowEnd(), []);
 });
 
+test('reassembly one-sided data acknowledged', () => {
+  const c = new Connection({}, false, true);
+  // Only the client is seen: SYN, ACK, then a write that ends with PSH.
+  c.client(SYN, CISN, 0);
+  c.client(ACK, CISN + 1, SISN + 1);
+  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
+  // No server ACK will come, so the write is ready on arrival, as once acknowledged.
+  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
+  assert.deepEqual(c.flowEnd(), []);
+});
+
+test('reassembly two-sided data waits for ack', () => {
+  const c = new Connection({}, false, false);
+  c.handshake();
+  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
+  assert.deepEqual(c.ready(), []);
+  c.serverAck(18);
+  // The client's next packet finds its write acknowledged.
+  c.client(ACK, CISN + 19, SISN + 1);
+  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
+});
+
 test('reassembly out of order segments', () => {
   const c = new Connection();
   c.handshake();
@@ -337,26 +359,4 @@ test('closing packet counts as established', () => {
   assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
   c.client(ACK, CISN + 2, SISN + 2, '', { checksum: ChecksumState.INVALID });
   assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
-});
-
-test('reassembly one-sided data acknowledged', () => {
-  const c = new Connection({}, false, true);
-  // Only the client is seen: SYN, ACK, then a write that ends with PSH.
-  c.client(SYN, CISN, 0);
-  c.client(ACK, CISN + 1, SISN + 1);
-  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
-  // No server ACK will come, so the write is ready on arrival, as once acknowledged.
-  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
-  assert.deepEqual(c.flowEnd(), []);
-});
-
-test('reassembly two-sided data waits for ack', () => {
-  const c = new Connection({}, false, false);
-  c.handshake();
-  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
-  assert.deepEqual(c.ready(), []);
-  c.serverAck(18);
-  // The client's next packet finds its write acknowledged.
-  c.client(ACK, CISN + 19, SISN + 1);
-  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
 });
