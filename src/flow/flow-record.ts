@@ -44,12 +44,6 @@ export interface EveFlowTcpObject {
   cwr?: true;
   /** Session state name; absent when no session was set up. */
   state?: string;
-  /**
-   * Largest number of separate stored regions of the client's and of the
-   * server's stream; absent when no session was set up.
-   */
-  ts_max_regions?: number;
-  tc_max_regions?: number;
 }
 
 /** The flow-specific fields of an EVE `flow` event. */
@@ -115,14 +109,7 @@ function buildTcpObject(flow: Flow): EveFlowTcpObject {
   if ((flags & TcpFlag.URG) !== 0) tcp.urg = true;
   if ((flags & TcpFlag.ECE) !== 0) tcp.ecn = true;
   if ((flags & TcpFlag.CWR) !== 0) tcp.cwr = true;
-  if (hasSession) {
-    tcp.state = TCP_STATE_NAMES[session.state];
-    // NOTE: always 1, because kapu keeps each direction's stream in one
-    // buffer. Suricata counts the regions of its streaming buffer, so its
-    // value can differ on streams with large gaps.
-    tcp.ts_max_regions = 1;
-    tcp.tc_max_regions = 1;
-  }
+  if (hasSession) tcp.state = TCP_STATE_NAMES[session.state];
   return tcp;
 }
 
