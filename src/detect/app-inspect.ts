@@ -736,25 +736,40 @@ export class AppInspector {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
-        if (httpBufferReady(h, name, direction, this.isFlowEnd)) {
-          const list = this.httpInstances(h, name, direction);
-          if (list.length > 0 || isFixed || !this.readsBothMessages) return list;
-        } else if (isFixed || !this.readsBothMessages) {
-          return EMPTY_LIST;
+        if (isFixed || HTTP_MULTI_BUFFERS.has(name)) return this.httpInstancesOf(h, name, direction, isFixed);
+        let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
+        if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
+          bytes = getHttpBuffer(h, name, 1 - direction);
         }
-        return httpBufferReady(h, name, 1 - direction, this.isFlowEnd) ? this.httpInstances(h, name, 1 - direction) : EMPTY_LIST;
+        return this.one(bytes);
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
       case AppProto.TLS: {
         const list = getTlsBuffers(tx as TlsTransaction, name, direction);
-        return list.length > 0 || isFixed ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
       }
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;
     }
   }
 
-  private httpInstances(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+  /**
+   * Returns the instances of HTTP buffer `name` (one per header field for
+   * a multi-buffer), taking the other message's when this one has none and
+   * the rule reads both messages, unless `isFixed` pins the direction.
+   */
+  private httpInstancesOf(tx: HttpTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
+    let source = direction;
+    if (!httpBufferReady(tx, name, direction, this.isFlowEnd)) {
+      if (isFixed || !this.readsBothMessages || !httpBufferReady(tx, name, 1 - direction, this.isFlowEnd)) return EMPTY_LIST;
+      source = 1 - direction;
+    }
+    const list = this.httpInstancesAt(tx, name, source);
+    if (list.length > 0 || isFixed || !this.readsBothMessages || source !== direction) return list;
+    return httpBufferReady(tx, name, 1 - direction, this.isFlowEnd) ? this.httpInstancesAt(tx, name, 1 - direction) : EMPTY_LIST;
+  }
+
+  private httpInstancesAt(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
     return HTTP_MULTI_BUFFERS.has(name) ? getHttpBuffers(tx, name, direction) : this.one(getHttpBuffer(tx, name, direction));
   }
 
