@@ -11,6 +11,7 @@ import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
 import { getHttpBuffer, getHttpBuffers, HttpBuffer, HTTP_MULTI_BUFFERS, isHttpBufferOfBothMessages } from '../app/http/detect.js';
 import { Progress as HttpProgress, type HttpTransaction } from '../app/http/state.js';
+import { collectFileBuffers, FileBuffer, isFileBuffer } from '../app/http/files.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
 import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
@@ -43,6 +44,7 @@ function isTxMatcher(m: PacketMatcher): m is TxMatcher {
 
 const BUFFER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
   ...Object.values(HttpBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
+  ...Object.values(FileBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
   ...Object.values(DnsBuffer).map((name): [string, string] => [name, AppProto.DNS]),
   ...Object.values(TlsBuffer).map((name): [string, string] => [name, AppProto.TLS]),
   ...Object.values(SshBuffer).map((name): [string, string] => [name, AppProto.SSH]),
@@ -309,6 +311,8 @@ export class AppInspector {
   private readonly thresholdHook: ThresholdHook | null;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
+  /** Instances of the current HTTP file buffer lookup (`file.name`, `file.data`), one per file. */
+  private readonly fileInstances: Uint8Array[];
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -342,6 +346,7 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
+    this.fileInstances = [];
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -489,7 +494,9 @@ export class AppInspector {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
       let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
-      if (proto === AppProto.HTTP) {
+      // file.name has one instance per file and no whole-message form, so
+      // its instances are scanned each time (names are short).
+      if (proto === AppProto.HTTP && buffer.buffer !== FileBuffer.NAME) {
         const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
         if (scan === null) continue;
         hits = scan.hits;
@@ -714,13 +721,14 @@ export class AppInspector {
 
   /**
    * Tells whether buffer `name` of a transaction direction can no longer
-   * appear: an HTTP body once the message is complete, another HTTP
-   * buffer once the header section is, anything at flow end.
+   * appear: an HTTP body or file buffer once the message is complete,
+   * another HTTP buffer once the header section is, anything at flow end.
    */
   private isSettled(proto: string, tx: AppTransaction, name: string, direction: number): boolean {
     if (proto !== AppProto.HTTP || this.isFlowEnd) return true;
     const h = tx as HttpTransaction;
-    if (HTTP_APPEND_ONLY_BUFFERS.has(name)) {
+    // Bodies grow, and files appear, until the message is complete.
+    if (HTTP_APPEND_ONLY_BUFFERS.has(name) || isFileBuffer(name)) {
       return (direction === Direction.TO_SERVER ? h.requestProgress : h.responseProgress) >= HttpProgress.COMPLETE;
     }
     return httpBufferReady(h, name, direction, false);
@@ -736,6 +744,7 @@ export class AppInspector {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
+        if (isFileBuffer(name)) return this.fileBuffersOf(h, name, direction, isFixed);
         if (isFixed || HTTP_MULTI_BUFFERS.has(name)) return this.httpInstancesOf(h, name, direction, isFixed);
         let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
         if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
@@ -771,6 +780,20 @@ export class AppInspector {
 
   private httpInstancesAt(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
     return HTTP_MULTI_BUFFERS.has(name) ? getHttpBuffers(tx, name, direction) : this.one(getHttpBuffer(tx, name, direction));
+  }
+
+  /**
+   * Returns one instance of file buffer `name` per file of the transaction
+   * direction. A rule that reads both messages takes the other message's
+   * files when this one has none, as buffersOf does for other buffers,
+   * unless `isFixed` pins the direction.
+   */
+  private fileBuffersOf(tx: HttpTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
+    const list = this.fileInstances;
+    let count = collectFileBuffers(tx, name, direction, list);
+    if (count === 0 && this.readsBothMessages && !isFixed) count = collectFileBuffers(tx, name, 1 - direction, list);
+    list.length = count;
+    return list;
   }
 
   private one(bytes: Uint8Array | null): readonly Uint8Array[] {

@@ -152,12 +152,11 @@ function stickyKeyword(spec: StickySpec): KeywordDef {
     value: spec.side === Side.BOTH ? 'optional' : 'none',
     setup(b: SignatureBuilder, value: string): void {
       const text = value.trim();
-      if (HTTP_MULTI_BUFFERS.has(spec.name)) {
-        selectBufferInstance(b, spec.name);
-        return;
-      }
       if (text === '') {
-        b.selectBuffer(spec.name);
+        // file.data has one instance per file (files.ts), the header
+        // buffers one per field.
+        if (spec.name === HttpBuffer.FILE_DATA || HTTP_MULTI_BUFFERS.has(spec.name)) selectBufferInstance(b, spec.name);
+        else b.selectBuffer(spec.name);
         return;
       }
       const direction = BUFFER_DIRECTIONS.get(text);
@@ -342,9 +341,9 @@ export function getHttpBuffer(tx: HttpTransaction, bufferName: string, direction
   if (side === undefined) return null;
   if ((side === Side.REQUEST && direction !== TO_SERVER) || (side === Side.RESPONSE && direction !== TO_CLIENT)) return null;
   // Bodies grow while the message is read: they are not cached.
-  // NOTE: Suricata inspects file.data of a multipart upload once per file
-  // part. Here file.data in the request direction is the whole decoded
-  // body, so a rule can match across two parts where Suricata's cannot.
+  // file.data here is the whole decoded body, which contains the kept
+  // bytes of every file of the message: the prefilter scans it, and rules
+  // inspect each file on its own (collectFileBuffers in files.ts).
   if (bufferName === HttpBuffer.REQUEST_BODY || bufferName === HttpBuffer.RESPONSE_BODY || bufferName === HttpBuffer.FILE_DATA) {
     const body = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
     return body.length === 0 ? null : body.view();
