@@ -108,6 +108,14 @@ export class FlowAppState {
 
 const EMPTY_TXS: readonly AppTransaction[] = [];
 
+/** Raises flow.txCount to the number of transactions the flow's parser created; pruned ones still count. */
+function countTransactions(flow: Flow, state: FlowAppState): void {
+  const txs = state.transactions();
+  if (txs.length === 0) return;
+  const count = (txs[txs.length - 1] as AppTransaction).txId + 1;
+  if (count > flow.txCount) flow.txCount = count;
+}
+
 /** Counters of the application layer. */
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
@@ -238,6 +246,7 @@ export class AppLayer {
     const isAckBound = !this.isInline;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
 
@@ -256,6 +265,7 @@ export class AppLayer {
     }
     state.parser.handleEnd(Direction.TO_SERVER);
     state.parser.handleEnd(Direction.TO_CLIENT);
+    countTransactions(flow, state);
     return state;
   }
 
@@ -276,6 +286,7 @@ export class AppLayer {
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
+    countTransactions(flow, state);
     return state;
   }
 
