@@ -66,7 +66,7 @@ export class FlowAppState {
   readonly probeStatus: Uint8Array;
   /** Parser state events written as anomaly events so far. */
   eventsLogged: number;
-  /** Per transaction: signatures (app-inspect indices) that matched it already. */
+  /** Per transaction and signature (app-inspect index): the directions it matched in, bit (1 << Direction). */
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
@@ -83,6 +83,10 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
+  txCounted: number;
+  /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
+  statsName: string;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -96,6 +100,8 @@ export class FlowAppState {
     this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.txCounted = 0;
+    this.statsName = '';
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -123,11 +129,19 @@ export class AppLayerCounters {
   /** DNS messages that failed to parse, by transport (`app_layer.error.dns_udp.parser`, `dns_tcp`). */
   readonly dnsUdpErrors: DnsErrorCounters;
   readonly dnsTcpErrors: DnsErrorCounters;
+  /**
+   * Transactions that parsers created, by the same names (Suricata's
+   * app_layer.tx.*). As in Suricata, a transaction that exists from the
+   * state's start, the one handshake of TLS and SSH, is not counted, so
+   * those stay at 0.
+   */
+  readonly txByProto: Map<string, number>;
 
   constructor() {
     this.flowsByProto = new Map();
     this.dnsUdpErrors = { parser: 0 };
     this.dnsTcpErrors = { parser: 0 };
+    this.txByProto = new Map();
   }
 }
 
@@ -284,6 +298,7 @@ export class AppLayer {
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
     countTransactions(flow, state);
@@ -298,6 +313,18 @@ export class AppLayer {
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
     this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
+    state.statsName = name;
+    state.txCounted = newestTxEnd(parser);
+    if (!this.counters.txByProto.has(name)) this.counters.txByProto.set(name, 0);
+  }
+
+  /** Adds the transactions the parser created since the last call to the counters. */
+  private countTransactions(state: FlowAppState): void {
+    const end = newestTxEnd(state.parser as AppParserState);
+    if (end <= state.txCounted) return;
+    const counts = this.counters.txByProto;
+    counts.set(state.statsName, (counts.get(state.statsName) ?? 0) + end - state.txCounted);
+    state.txCounted = end;
   }
 
   /**
@@ -341,6 +368,7 @@ export class AppLayer {
     // Suricata's DNS parser has the raw stream inspected after each message it completes.
     if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
+      this.countTransactions(state);
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
     }
@@ -406,6 +434,16 @@ export class AppLayer {
     state.progress[1] = 0;
     return true;
   }
+}
+
+/**
+ * Returns the id after the parser's newest transaction, or 0 when it has
+ * none. Transactions are pruned only after logging, so the newest one is
+ * still there right after the parser ran.
+ */
+function newestTxEnd(parser: AppParserState): number {
+  const txs = parser.transactions as readonly { txId: number }[];
+  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
 }
 
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */

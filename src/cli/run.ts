@@ -26,6 +26,7 @@ import { reassemblyStats } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
+import { writeAppLayerTxCounters } from '../output/stats-counters.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
@@ -249,6 +250,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
     // Parser errors of the DNS transports that the run saw.
     if (app.counters.flowsByProto.has('dns_udp')) out.set('app_layer.error.dns_udp.parser', app.counters.dnsUdpErrors.parser);
     if (app.counters.flowsByProto.has('dns_tcp')) out.set('app_layer.error.dns_tcp.parser', app.counters.dnsTcpErrors.parser);
+    writeAppLayerTxCounters(out, app.counters.txByProto);
   }
 
   const c = pipeline.counters;

@@ -73,6 +73,19 @@ const DNS_TYPE_DESC = section('dns events', {
 
 /** Answer formats that the dns type's `formats` option takes. */
 const DNS_ANSWER_FORMATS = ['detailed', 'grouped'];
+const TLS_TYPE_DESC = section('tls events', {
+  enabled: bool(true, 'write tls events'),
+  extended: bool(false, 'add serial, fingerprint, sni, version, validity dates, ALPNs and subjectaltname'),
+  custom: accepted('list of tls fields to write instead (subject, issuer, sni, certificate, chain, ...)'),
+  'session-resumption': accepted('accepted, not used yet'),
+});
+
+/** Field names that the tls `custom` list takes (Suricata 8). */
+export const TLS_CUSTOM_FIELDS = [
+  'subject', 'issuer', 'session_resumed', 'serial', 'fingerprint', 'sni', 'version', 'not_before', 'not_after',
+  'certificate', 'chain', 'ja3', 'ja3s', 'ja4', 'subjectaltname', 'client', 'client_certificate', 'client_chain',
+  'client_alpns', 'server_alpns', 'client_handshake', 'server_handshake',
+];
 
 /** Protocol event types Suricata 8 writes; kapu accepts them in `types` and will produce them later. */
 export const PROTOCOL_EVENT_TYPES = [
@@ -199,6 +212,8 @@ export function defaultEveTypes(): EveTypesConfig {
     stats: defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats'],
     protocols,
     filesForceHash: [],
+    // The stock suricata.yaml sets `extended: yes` for tls.
+    tls: { extended: true, custom: null },
   };
 }
 
@@ -252,6 +267,7 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
     stats: { ...(defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats']), enabled: false },
     protocols: [],
     filesForceHash: [],
+    tls: { extended: false, custom: null },
   };
   if (node.kind === 'scalar' && node.value === null) return types;
   if (node.kind !== 'seq') {
@@ -283,6 +299,10 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
         types.dns = readDnsType(reader, options, itemPath);
         if (isEnabled(options)) types.protocols.push(name);
         break;
+      case 'tls':
+        types.tls = readTlsType(reader, options, itemPath);
+        if (isEnabled(options)) types.protocols.push(name);
+        break;
       default:
         if (PROTOCOL_EVENT_TYPES.includes(name)) {
           if (isEnabled(options)) types.protocols.push(name);
@@ -312,6 +332,23 @@ function readDnsType(reader: SchemaReader, options: ConfNode | undefined, path: 
     responses: raw['responses'] as boolean,
     formats: formats.filter((f) => DNS_ANSWER_FORMATS.includes(f)),
   };
+}
+
+/**
+ * Reads the tls event options: `extended` and the `custom` field list.
+ * Unknown custom field names are warnings and are left out.
+ */
+function readTlsType(reader: SchemaReader, options: ConfNode | undefined, path: string): EveTypesConfig['tls'] {
+  const read = reader.read(TLS_TYPE_DESC, options, path) as { extended: boolean };
+  const customNode = options?.kind === 'map' ? options.entries.get('custom') : undefined;
+  if (customNode === undefined) return { extended: read.extended, custom: null };
+  const names = customNode.kind === 'seq' ? customNode.items.map((item) => item.value) : [customNode.value];
+  const custom: string[] = [];
+  for (const name of names) {
+    if (name !== null && TLS_CUSTOM_FIELDS.includes(name)) custom.push(name);
+    else reader.warning(customNode, `${path}.custom`, `'${String(name)}' is not a tls field, ignored (expected one of ${TLS_CUSTOM_FIELDS.join(', ')})`);
+  }
+  return { extended: read.extended, custom };
 }
 
 /** Splits a one-key map item into its name and options; reports other shapes. */

@@ -94,6 +94,16 @@ export interface EveTypesConfig {
   filesForceHash: string[];
   /** Options of the `dns` type; absent when `dns` is not listed with options. */
   dns?: DnsTypeConfig;
+  /** Options of the `tls` event type. */
+  tls: TlsTypeConfig;
+}
+
+/** Options of the `tls` event type, as Suricata 8 reads them. */
+export interface TlsTypeConfig {
+  /** `extended`: add serial, fingerprint, sni, version, validity dates and the other extended fields. */
+  extended: boolean;
+  /** `custom`: the field names to write instead of the basic or extended set, or null when absent. */
+  custom: string[] | null;
 }
 
 export interface EveLogConfig {

@@ -322,6 +322,7 @@ export class DetectEngine {
     if (flow !== null && flow.isPassed) return;
     this.packets++;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     // Later calls for the same packet (stream blocks) skip them too: they ran on the first.
     const directionBit = 1 << p.direction;
     this.skipIpOnly = flow !== null && (flow.ipOnlyDirections & directionBit) !== 0;

@@ -202,6 +202,19 @@ function isFingerprintEnabled(config: KapuConfig, proto: string, key: string, ru
   return rules.signatures.some((sig) => keyword.test(sig.text));
 }
 
+/**
+ * Returns the tls event fields of the first eve-log that writes tls
+ * events: `extended` and the `custom` list.
+ * NOTE: one tls object is built per transaction for every eve-log, so a
+ * second eve-log with other tls options gets the first one's fields.
+ */
+function tlsEveFields(config: KapuConfig): { isExtended: boolean; customFields: ReadonlySet<string> | null } {
+  const eve = config.outputs.eveLogs.find((log) => log.enabled && log.types.protocols.includes('tls'));
+  if (eve === undefined) return { isExtended: true, customFields: null };
+  const custom = eve.types.tls.custom;
+  return { isExtended: eve.types.tls.extended, customFields: custom === null ? null : new Set(custom) };
+}
+
 /** Returns the value at `path` under app-layer.protocols, or undefined. */
 function appLayerSetting(config: KapuConfig, path: readonly string[]): unknown {
   let node: unknown = config.appLayer.protocols;
@@ -332,7 +345,7 @@ export function buildAppLayer(
   const txLog = new TxLogger(eve, {
     dns: resolveDnsEveOptions(dnsTypeConfigOf(config), env),
     tls: {
-      isExtended: true,
+      ...tlsEveFields(config),
       hasJa3: isFingerprintEnabled(config, 'tls', 'ja3-fingerprints', rules, /\bja3s?[._]/),
       hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
     },

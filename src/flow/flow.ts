@@ -63,8 +63,20 @@ export class Flow {
   flowbits: Uint32Array | null;
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
-  /** True once a `pass` rule matched: no further inspection of the flow. */
+  /**
+   * Entropy values that the `entropy` keyword measured, by buffer name
+   * with dots as underscores (`file_data`), written under EVE
+   * `metadata.entropy`, or null until the first measurement.
+   */
+  entropyByBuffer: Map<string, number> | null;
+  /**
+   * True once a `pass` rule matched: no further inspection of the flow.
+   * Its stream is still reassembled and its app-layer events still
+   * logged, as in Suricata, unless `isBypassed`.
+   */
   isPassed: boolean;
+  /** True once an exception policy passed or bypassed the flow: no reassembly, parsing or inspection. */
+  isBypassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
   /**
@@ -122,7 +134,9 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
+    this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
@@ -166,7 +180,9 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
+    this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
