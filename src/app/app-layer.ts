@@ -70,6 +70,8 @@ export class FlowAppState {
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
+  /** Transactions that a `config: logging disable` rule keeps out of the protocol log. */
+  readonly unloggedTx: WeakSet<object>;
   /**
    * 1 for a direction whose parser got data since transactions were last
    * inspected in that direction. Detection inspects a direction's
@@ -95,6 +97,7 @@ export class FlowAppState {
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
+    this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
     this.txCounted = 0;
@@ -110,6 +113,14 @@ export class FlowAppState {
 }
 
 const EMPTY_TXS: readonly AppTransaction[] = [];
+
+/** Raises flow.txCount to the number of transactions the flow's parser created; pruned ones still count. */
+function countTransactions(flow: Flow, state: FlowAppState): void {
+  const txs = state.transactions();
+  if (txs.length === 0) return;
+  const count = (txs[txs.length - 1] as AppTransaction).txId + 1;
+  if (count > flow.txCount) flow.txCount = count;
+}
 
 /** Counters of the application layer. */
 export class AppLayerCounters {
@@ -249,6 +260,7 @@ export class AppLayer {
     const isAckBound = !this.isInline;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
 
@@ -267,6 +279,7 @@ export class AppLayer {
     }
     state.parser.handleEnd(Direction.TO_SERVER);
     state.parser.handleEnd(Direction.TO_CLIENT);
+    countTransactions(flow, state);
     return state;
   }
 
@@ -288,6 +301,7 @@ export class AppLayer {
     this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
+    countTransactions(flow, state);
     return state;
   }
 

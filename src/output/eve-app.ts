@@ -157,6 +157,7 @@ export class TxLogger {
       }
       state.loggedTx.add(tx);
       if (proto === AppProto.DNS) (tx as DnsTransaction).isLogged = true;
+      if (state.unloggedTx.has(tx)) continue;
       this.logTx(flow, p, pktSrc, proto, tx);
     }
     prune(state, proto);

@@ -383,6 +383,8 @@ export class StreamReassembler {
       this.insertPayload(p, session, own, ownSide);
     }
     if ((flags & TcpFlag.ACK) !== 0 && peer.hasBase) this.checkAckedGaps(session, peer, peerSide);
+    // In a one-sided session the sender's data counts as acknowledged on arrival.
+    if (session.isAsync && own.hasBase) this.checkAckedGaps(session, own, ownSide);
 
     if (this.config.isInline) {
       if (this.isPacketAdded) this.prepareInlineWindow(p, own, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT);

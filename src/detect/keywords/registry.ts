@@ -73,6 +73,9 @@ import './flow-counters.js';
 import './requires.js';
 import './tcp-number-names.js';
 
+import './absent.js';
+import './config.js';
+
 // ---------------------------------------------------------------------------
 // Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
 // definitions live beside the parsers in src/app/<proto>/detect.ts.
