@@ -5,6 +5,7 @@
  * linked to the open request with the same DNS id (`requestTxId`).
  */
 import { Direction } from '../../core/packet.js';
+import { DnsFrameType, type FlowFrames } from '../frames.js';
 import { DnsEvent } from './events.js';
 import { DNS_FLAG_QR, DNS_FLAG_Z, DnsStatus, dnsOpcode, isValidDnsOpcode, parseDnsMessage, type DnsMessage } from './parser.js';
 import { DnsTcpFramer, type DnsMessageSink } from './tcp-framer.js';
@@ -130,6 +131,8 @@ export class DnsState implements DnsMessageSink {
   private readonly openRequests: Map<number, number>;
   private currentDirection: number;
   private currentTimestampUs: number;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
 
   constructor(isTcp: boolean, maxTransactions = DEFAULT_MAX_DNS_TRANSACTIONS) {
     this.isTcp = isTcp;
@@ -142,6 +145,7 @@ export class DnsState implements DnsMessageSink {
     this.openRequests = new Map();
     this.currentDirection = Direction.TO_SERVER;
     this.currentTimestampUs = 0;
+    this.frames = null;
   }
 
   /** Parses in-order bytes of one direction: one datagram for UDP, any part of the stream for TCP. */
@@ -152,7 +156,13 @@ export class DnsState implements DnsMessageSink {
       this.framers[direction].feed(bytes, start, length, this);
       return;
     }
+    if (this.frames !== null) this.frames.add(direction, DnsFrameType.PDU, start, length);
     this.onDnsMessage(bytes, start, length);
+  }
+
+  /** Records the frame of a TCP message whose body starts at `bytes[index]`. */
+  onMessageStart(index: number, length: number): void {
+    if (this.frames !== null) this.frames.add(this.currentDirection, DnsFrameType.PDU, index, length);
   }
 
   /** Drops the partial TCP message of `direction`: its bytes are lost. */

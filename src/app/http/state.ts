@@ -13,6 +13,7 @@ import {
 } from './parser.js';
 import { MultipartParser, multipartBoundary, type MultipartSink } from './multipart.js';
 import { normalizeHostname, normalizeUri, parseUri, type ParsedUri } from './uri.js';
+import type { FlowFrames } from '../frames.js';
 
 const TO_SERVER = 0;
 const TO_CLIENT = 1;
@@ -492,6 +493,8 @@ export class HttpState implements HttpMessageSink {
   private nextTxId: number;
   /** Index into transactions of the transaction that the next response belongs to. */
   private responseIndex: number;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
   private readonly parsers: HttpMessageParser[];
   private readonly bodies: BodyContext[];
   private isTunnel: boolean;
@@ -516,6 +519,7 @@ export class HttpState implements HttpMessageSink {
     this.connectTx = null;
     this.heldRequest = null;
     this.connectHoldDroppedBytes = 0;
+    this.frames = null;
   }
 
   /** Feeds in-order bytes of one direction (Direction.TO_SERVER = 0, TO_CLIENT = 1). */

@@ -117,3 +117,8 @@ for (const def of HTTP_KEYWORDS) register(def);
 // app-layer-event (src/app/app-keywords.ts).
 import { APP_LAYER_KEYWORDS } from '../../app/app-keywords.js';
 for (const def of APP_LAYER_KEYWORDS) register(def);
+
+// ---------------------------------------------------------------------------
+// `frame`: the sticky buffer of app-layer frames (frame.ts).
+import { frameKeyword } from './frame.js';
+register(frameKeyword);
