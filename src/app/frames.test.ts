@@ -8,6 +8,7 @@ import {
 import { TlsState } from './tls/state.js';
 import { SshState } from './ssh/state.js';
 import { DnsState } from './dns/state.js';
+import { HttpState } from './http/state.js';
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 
@@ -154,4 +155,23 @@ test('frame type names', () => {
   assert.equal(frameTypeId('tls', 'record'), -1);
   assert.equal(frameTypeId('smb', 'pdu'), -1);
   assert.equal(frameTypeName('tls', TlsFrameType.HEARTBEAT), 'heartbeat');
+});
+
+test('http request and response frames', () => {
+  // Request: start line 17 bytes, header section 30 bytes (blank line
+  // included), Content-Length body 3 bytes.
+  const request = Uint8Array.from(Buffer.from('GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc', 'latin1'));
+  // Response: start line 17 bytes, header section 30 bytes, chunked body
+  // "3 CRLF abc CRLF 0 CRLF CRLF" of 13 bytes.
+  const response = Uint8Array.from(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'latin1'));
+  for (const sizes of [[], new Array<number>(64).fill(1)]) {
+    const frames = allFrames('http', true);
+    const http = new HttpState();
+    http.frames = frames;
+    feed(frames, http, Direction.TO_SERVER, request, sizes);
+    feed(frames, http, Direction.TO_CLIENT, response, sizes);
+    assert.deepEqual(layout(frames, 'http', Direction.TO_SERVER), ['request@0+50', 'request.line@0+17', 'request.headers@17+30', 'request.body@47+3']);
+    assert.deepEqual(layout(frames, 'http', Direction.TO_CLIENT), ['response@0+60', 'response.line@0+17', 'response.headers@17+30', 'response.body@47+13']);
+    assert.deepEqual((frames.frames[Direction.TO_CLIENT] as Frame[]).map((f) => f.txId), [-1, 0, 0, 0, 0]);
+  }
 });

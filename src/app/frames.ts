@@ -297,6 +297,8 @@ export class FlowFrames {
   private readonly hasStreamFrame: Uint8Array;
   /** Frames not recorded because MAX_FRAMES_PER_DIRECTION was reached. */
   dropped: number;
+  /** The open HTTP message frames, for an HTTP flow. */
+  readonly http: HttpFrameTracker | null;
   private nextId: number;
 
   constructor(appProto: string, isTcp: boolean, enabled: Uint8Array) {
@@ -310,6 +312,7 @@ export class FlowFrames {
     this.hasStreamFrame = new Uint8Array(2);
     this.dropped = 0;
     this.nextId = 1;
+    this.http = appProto === 'http' ? new HttpFrameTracker(this) : null;
   }
 
   /**
@@ -319,13 +322,17 @@ export class FlowFrames {
    * or the direction already contains MAX_FRAMES_PER_DIRECTION frames.
    */
   add(direction: number, type: number, index: number, length: number, txId = -1): Frame | null {
+    return this.addAt(direction, type, (this.chunkBase[direction] as number) + index, length, txId);
+  }
+
+  /** Records a frame that starts at stream offset `offset`; otherwise as `add`. */
+  addAt(direction: number, type: number, offset: number, length: number, txId = -1): Frame | null {
     if (this.enabled[type] !== 1) return null;
     const list = this.frames[direction] as Frame[];
     if (list.length >= MAX_FRAMES_PER_DIRECTION) {
       this.dropped++;
       return null;
     }
-    const offset = (this.chunkBase[direction] as number) + index;
     const frame = new Frame(this.nextId++, type, direction, offset, length, txId);
     list.push(frame);
     return frame;
@@ -429,4 +436,64 @@ export function addTlsRecordFrames(frames: FlowFrames, direction: number, header
   frames.add(direction, TlsFrameType.DATA, headerIndex + TLS_RECORD_HEADER_BYTES, length, 0);
   if (contentType === TLS_CONTENT_ALERT) frames.add(direction, TlsFrameType.ALERT, headerIndex + TLS_RECORD_HEADER_BYTES, length, 0);
   else if (contentType === TLS_CONTENT_HEARTBEAT) frames.add(direction, TlsFrameType.HEARTBEAT, headerIndex + TLS_RECORD_HEADER_BYTES, length, 0);
+}
+
+/** Frame types of a response follow those of a request in HttpFrameType. */
+const HTTP_RESPONSE_TYPE_SHIFT = HttpFrameType.RESPONSE - HttpFrameType.REQUEST;
+
+/**
+ * The frames of the HTTP message being read in each direction: the whole
+ * message, its start line, header section (blank line included) and body
+ * (chunk framing included). The HTTP parser reports stream offsets: the
+ * start line's first byte, the end of the start line, the end of the
+ * header section and the end of the message.
+ */
+export class HttpFrameTracker {
+  private readonly frames: FlowFrames;
+  private readonly message: (Frame | null)[];
+  private readonly headers: (Frame | null)[];
+  private readonly body: (Frame | null)[];
+
+  constructor(frames: FlowFrames) {
+    this.frames = frames;
+    this.message = [null, null];
+    this.headers = [null, null];
+    this.body = [null, null];
+  }
+
+  /** Opens the frames of a message whose start line spans [messageStart, lineEnd). */
+  startMessage(direction: number, txId: number, messageStart: number, lineEnd: number): void {
+    const shift = direction === Direction.TO_SERVER ? 0 : HTTP_RESPONSE_TYPE_SHIFT;
+    const frames = this.frames;
+    this.message[direction] = frames.addAt(direction, HttpFrameType.REQUEST + shift, messageStart, -1, txId);
+    frames.addAt(direction, HttpFrameType.REQUEST_LINE + shift, messageStart, lineEnd - messageStart, txId);
+    this.headers[direction] = frames.addAt(direction, HttpFrameType.REQUEST_HEADERS + shift, lineEnd, -1, txId);
+    this.body[direction] = null;
+  }
+
+  /**
+   * Ends the header section at `headersEnd`. `bodyLength` is the body's
+   * length when Content-Length gives it (0 without a body), else -1 (chunked,
+   * or until close): the message's length is then known at its end only.
+   */
+  endHeaders(direction: number, headersEnd: number, bodyLength: number): void {
+    const message = this.message[direction] ?? null;
+    const headers = this.headers[direction] ?? null;
+    if (headers !== null) headers.length = headersEnd - headers.offset;
+    if (message === null) return;
+    const shift = direction === Direction.TO_SERVER ? 0 : HTTP_RESPONSE_TYPE_SHIFT;
+    if (bodyLength >= 0) message.length = headersEnd + bodyLength - message.offset;
+    if (bodyLength !== 0) this.body[direction] = this.frames.addAt(direction, HttpFrameType.REQUEST_BODY + shift, headersEnd, bodyLength, message.txId);
+  }
+
+  /** Ends the message at stream offset `end`. */
+  endMessage(direction: number, end: number): void {
+    const message = this.message[direction] ?? null;
+    const body = this.body[direction] ?? null;
+    if (message !== null && message.length < 0) message.length = end - message.offset;
+    if (body !== null && body.length < 0) body.length = end - body.offset;
+    this.message[direction] = null;
+    this.headers[direction] = null;
+    this.body[direction] = null;
+  }
 }

@@ -529,6 +529,7 @@ export class HttpState implements HttpMessageSink {
       this.holdRequest(bytes, start, length);
       return;
     }
+    if (this.frames !== null) this.parsers[direction].indexBase = this.frames.chunkBase[direction] as number;
     const used = this.parsers[direction].parse(bytes, start, length);
     if (used < length && direction === TO_SERVER && this.heldRequest !== null) this.holdRequest(bytes, start + used, length - used);
   }
@@ -557,6 +558,7 @@ export class HttpState implements HttpMessageSink {
   /** Ends one direction: a body read until close completes, other open files are truncated. */
   handleEnd(direction: number): void {
     const parser = this.parsers[direction];
+    if (this.frames !== null) parser.position = this.frames.dataEnd(direction);
     parser.settleHeld();
     if (parser.isBodyUntilClose) {
       parser.finish();
@@ -598,11 +600,22 @@ export class HttpState implements HttpMessageSink {
     if (direction === TO_CLIENT) {
       // As libhtp, a response line of whitespace alone is ignored.
       if (isBlank(line)) return false;
-      return this.startResponse(line);
+      if (!this.startResponse(line)) return false;
+      this.openMessageFrames(direction);
+      return true;
     }
     if (this.takeUnexpectedBody(line, isBareLf)) return false;
     this.startRequest(line);
+    this.openMessageFrames(direction);
     return true;
+  }
+
+  /** Frame hook: opens the frames of the message whose start line was just read. */
+  private openMessageFrames(direction: number): void {
+    const tx = this.bodies[direction].tx;
+    if (this.frames === null || this.frames.http === null || tx === null) return;
+    const parser = this.parsers[direction];
+    this.frames.http.startMessage(direction, tx.txId, parser.messageStart, parser.position);
   }
 
   /**
@@ -660,7 +673,14 @@ export class HttpState implements HttpMessageSink {
     const body = this.bodies[direction];
     const tx = body.tx;
     if (tx === null) return BodyMode.NONE;
-    return direction === TO_SERVER ? this.requestHeadersEnd(tx, body, parser) : this.responseHeadersEnd(tx, body, parser);
+    const mode = direction === TO_SERVER ? this.requestHeadersEnd(tx, body, parser) : this.responseHeadersEnd(tx, body, parser);
+    if (this.frames !== null && this.frames.http !== null) {
+      let bodyLength = -1;
+      if (mode === BodyMode.LENGTH) bodyLength = parser.bodyLength;
+      else if (mode === BodyMode.NONE || mode === BodyMode.TUNNEL) bodyLength = 0;
+      this.frames.http.endHeaders(direction, parser.position, bodyLength);
+    }
+    return mode;
   }
 
   onBodyData(direction: number, bytes: Uint8Array, start: number, length: number): void {
@@ -684,6 +704,7 @@ export class HttpState implements HttpMessageSink {
     const body = this.bodies[direction];
     const tx = body.tx;
     if (tx === null) return;
+    if (this.frames !== null && this.frames.http !== null) this.frames.http.endMessage(direction, this.parsers[direction].position);
     if (body.decoders.length > 0) this.decodeBody(tx, body, direction, EMPTY, true);
     if (body.multipart !== null) body.multipart.finish(true);
     if (body.file !== null) body.file.close(body.file.state === FileState.OPEN ? FileState.CLOSED : body.file.state);
