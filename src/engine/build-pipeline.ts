@@ -28,6 +28,7 @@ import { Action, type ActionId, type Signature } from '../detect/signature.js';
 import { RuleVariables } from '../detect/variables.js';
 import { HostOsPolicyTable } from '../stream/overlap-policy.js';
 import { StreamReassembler, resolveStreamExceptionPolicy } from '../stream/reassembly.js';
+import { urgentPolicyOf } from '../stream/urgent.js';
 
 /** Folder of the installed package, for the bundled rules and samples. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -189,6 +190,8 @@ export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules
     isInline,
     checkOverlapDifferentData: isInline || isOverlapEventUsed,
     hostOsPolicy: table,
+    urgentPolicy: urgentPolicyOf(stream.reassembly.urgent.policy),
+    urgentOobLimitPolicy: urgentPolicyOf(stream.reassembly.urgent.oobLimitPolicy),
   });
 }
 

@@ -248,6 +248,10 @@ export class PacketPipeline {
     if (stream !== null && !(flow !== null && (flow.isPassed || (flow.isDropped && parts.isIps)))) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
+      if (stream.isUrgentDrop) {
+        this.drop(p, flow, DropReason.STREAM_URGENT, null);
+        return;
+      }
     }
     const app = parts.app ?? null;
     // As with the stream, a passed flow or one dropped in-line no longer feeds its parser.
