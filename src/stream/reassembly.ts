@@ -502,7 +502,7 @@ export class StreamReassembler {
 
   /**
    * Stores a payload whose byte `urgentIndex` (counted from `srcStart`) is
-   * the urgent byte, as the urgent policy says (urgent.ts).
+   * the urgent byte, as the urgent policy decides (urgent.ts).
    */
   private insertUrgent(p: Packet, session: TcpSession, stream: StreamDirectionState, srcStart: number, length: number, offset: number, urgentIndex: number): void {
     let policy = this.config.urgentPolicy ?? UrgentPolicy.INLINE;

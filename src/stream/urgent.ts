@@ -4,8 +4,8 @@
  * the byte after the urgent data, and a receiver in the usual (not
  * SO_OOBINLINE) mode takes the last urgent byte, the one before the
  * pointer, out of the stream. An IPS that keeps that byte in its stream
- * sees other data than the application: `GET /malic` URG `X` `ious` reaches
- * the server as `GET /malicious`.
+ * inspects other data than the application reads: `GET /malic` URG `X`
+ * `ious` reaches the server as `GET /malicious`.
  *
  * `stream.reassembly.urgent.policy` chooses, as in Suricata 8:
  * - inline: the byte stays stream data (the default);
