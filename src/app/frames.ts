@@ -83,9 +83,10 @@ export const MAX_FRAMES_PER_DIRECTION = 1024;
 export const FRAME_LOOKBACK_BYTES = 4096;
 
 /**
- * Maximum bytes of one frame that detection inspects and EVE logs, from
- * the frame's start. Longer frames are inspected over their first bytes
- * only. Suricata logs at most 4 KiB of a frame's payload too.
+ * Maximum bytes of one frame that detection inspects, from the frame's
+ * start. Longer frames are inspected over their first bytes only. It also
+ * bounds the bytes kept per flow direction (FrameBytes) while a frame is
+ * open, about this much plus FRAME_LOOKBACK_BYTES.
  */
 export const MAX_FRAME_INSPECT_BYTES = 65536;
 

@@ -115,3 +115,12 @@ test('frame rule direction from flow', () => {
   frames.add(Direction.TO_CLIENT, TlsFrameType.PDU, 0, 2);
   assert.deepEqual(run(inspector, frames), []);
 });
+
+test('frame rule header names protocol', () => {
+  // `http1` and `ssl` name the protocols whose flows kapu calls http and tls.
+  const inspector = inspectorOf('alert ssl any any -> any any (frame:pdu; content:"AB"; sid:1;)');
+  const frames = tlsFrames();
+  append(frames, 'AB', 0);
+  frames.add(Direction.TO_CLIENT, TlsFrameType.PDU, 0, 2);
+  assert.deepEqual(run(inspector, frames), [1]);
+});

@@ -16,7 +16,7 @@
  */
 import type { Packet } from '../core/packet.js';
 import { FlowState, type Flow } from '../flow/flow.js';
-import { MAX_FRAME_INSPECT_BYTES, STREAM_FRAME_TYPE, type Frame, type FlowFrames } from '../app/frames.js';
+import { MAX_FRAME_INSPECT_BYTES, STREAM_FRAME_TYPE, frameProtocolOf, type Frame, type FlowFrames } from '../app/frames.js';
 import type { AlertQueue, SkippedSignature, ThresholdHook } from './detect-engine.js';
 import { matchFlowFlags, matchHeaderAddresses, matchProtocol } from './detect-engine.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
@@ -49,11 +49,17 @@ class FrameSignature {
   readonly appProto: string;
   readonly type: number;
   readonly matches: InspectionMatch[];
+  /**
+   * The header names the frame's own protocol (`tls`, `ssl`, `http1`), which
+   * the flow carries whenever it has such frames, so the header check is skipped.
+   */
+  readonly isHeaderProtoImplied: boolean;
 
   constructor(sig: Signature, index: number, appProto: string, type: number, matches: InspectionMatch[]) {
     this.sig = sig;
     this.index = index;
     this.protoKind = protoKindOf(sig.proto);
+    this.isHeaderProtoImplied = frameProtocolOf(sig.proto.toLowerCase()) === appProto;
     this.appProto = appProto;
     this.type = type;
     this.matches = matches;
@@ -220,7 +226,7 @@ export class FrameInspector {
 
   private matchHeader(entry: FrameSignature, p: Packet, flow: Flow): boolean {
     const sig = entry.sig;
-    if (!matchProtocol(entry.protoKind, sig.proto, p, flow)) return false;
+    if (!entry.isHeaderProtoImplied && !matchProtocol(entry.protoKind, sig.proto, p, flow)) return false;
     const stateFlags = FlowFlag.ESTABLISHED | FlowFlag.NOT_ESTABLISHED;
     if (!matchFlowFlags(sig.flowFlags & ~stateFlags, p, flow)) return false;
     if ((sig.flowFlags & stateFlags) !== 0) {
