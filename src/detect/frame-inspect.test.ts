@@ -124,3 +124,12 @@ test('frame rule header names protocol', () => {
   frames.add(Direction.TO_CLIENT, TlsFrameType.PDU, 0, 2);
   assert.deepEqual(run(inspector, frames), [1]);
 });
+
+test('frame buffer with transform', () => {
+  const inspector = inspectorOf('alert tls any any -> any any (frame:tls.pdu; to_lowercase; content:"abc"; sid:1;)');
+  assert.deepEqual(inspector.signatures[0]?.buffers[0]?.buffer, 'frame:tls.pdu|to_lowercase');
+  const frames = tlsFrames();
+  append(frames, 'xABC', 0);
+  frames.add(Direction.TO_CLIENT, TlsFrameType.PDU, 0, 4);
+  assert.deepEqual(run(inspector, frames), [1]);
+});

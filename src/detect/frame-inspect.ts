@@ -21,6 +21,8 @@ import type { AlertQueue, SkippedSignature, ThresholdHook } from './detect-engin
 import { matchFlowFlags, matchHeaderAddresses, matchProtocol } from './detect-engine.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
+import { TransformedBufferProvider } from './transforms.js';
+import type { BufferView } from './keywords/header-buffers.js';
 import { FRAME_BUFFER_PREFIX, parseFrameBuffer } from './keywords/frame.js';
 import { protoKindOf } from './rule-group.js';
 import { Action, FlowFlag, type ActionId, type InspectionMatch, type PacketMatcher, type Signature } from './signature.js';
@@ -54,8 +56,10 @@ class FrameSignature {
    * the flow carries whenever it has such frames, so the header check is skipped.
    */
   readonly isHeaderProtoImplied: boolean;
+  /** Runs the buffer's transforms (`frame:...; to_lowercase;`), or null when it has none. */
+  readonly transformer: TransformedBufferProvider | null;
 
-  constructor(sig: Signature, index: number, appProto: string, type: number, matches: InspectionMatch[]) {
+  constructor(sig: Signature, index: number, appProto: string, type: number, matches: InspectionMatch[], transformer: TransformedBufferProvider | null) {
     this.sig = sig;
     this.index = index;
     this.protoKind = protoKindOf(sig.proto);
@@ -63,6 +67,7 @@ class FrameSignature {
     this.appProto = appProto;
     this.type = type;
     this.matches = matches;
+    this.transformer = transformer;
   }
 }
 
@@ -104,6 +109,9 @@ export interface FrameInspectorOptions {
 
 const NO_SIGNATURES: readonly FrameSignature[] = [];
 
+/** Source of a frame buffer's transforms: the frame's bytes are handed to `transformView` directly. */
+const NO_SOURCE = { fill: (): boolean => false };
+
 /** Runs the frame signatures over the frames of each flow. */
 export class FrameInspector {
   readonly signatures: Signature[];
@@ -115,6 +123,8 @@ export class FrameInspector {
   private readonly byProto: Map<string, FrameSignature[][]>;
   private readonly ctx: InspectContext;
   private readonly thresholdHook: ThresholdHook | null;
+  /** Scratch view of a frame's bytes for transforms. */
+  private readonly view: BufferView;
   matches: number;
 
   constructor(signatures: readonly Signature[], alertCapacity: number, options: FrameInspectorOptions = {}) {
@@ -122,6 +132,7 @@ export class FrameInspector {
     this.thresholdHook = options.thresholdHook ?? null;
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new FrameAlertFacts(alertCapacity);
+    this.view = { bytes: new Uint8Array(0), start: 0, length: 0 };
     this.matches = 0;
     this.usedTypes = [];
     this.byProto = new Map();
@@ -157,9 +168,13 @@ export class FrameInspector {
       this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not a known frame` });
       return null;
     }
+    let transformer: TransformedBufferProvider | null = null;
     if (inspection.transforms !== undefined) {
-      this.skipped.push({ sig, reason: 'transforms of a frame buffer are not supported yet' });
-      return null;
+      if (inspection.transforms.anchor !== undefined) {
+        this.skipped.push({ sig, reason: 'a relative base64_decode on a frame is not supported yet' });
+        return null;
+      }
+      transformer = new TransformedBufferProvider(inspection.buffer, NO_SOURCE, inspection.transforms);
     }
     for (const m of sig.packetMatches) {
       if ((m as { isTxMatcher?: boolean }).isTxMatcher === true) {
@@ -172,7 +187,7 @@ export class FrameInspector {
       this.skipped.push({ sig, reason: `keyword '${keyword}' cannot be inspected in buffer '${inspection.buffer}'` });
       return null;
     }
-    return new FrameSignature(sig, index, ref.appProto, ref.type, inspection.matches);
+    return new FrameSignature(sig, index, ref.appProto, ref.type, inspection.matches, transformer);
   }
 
   /**
@@ -215,13 +230,25 @@ export class FrameInspector {
         const entry = sigs[s] as FrameSignature;
         if (frame.matched !== null && frame.matched[entry.index] === 1) continue;
         if (!this.matchHeader(entry, p, flow)) continue;
-        if (!inspectBuffer(entry.matches, store.data, start, length, this.ctx)) continue;
+        if (!this.inspectFrame(entry, store.data, start, length)) continue;
         if (frame.matched === null) frame.matched = new Uint8Array(this.signatures.length);
         frame.matched[entry.index] = 1;
         this.matches++;
         if (this.raise(entry.sig, p, flow, frame, out)) return;
       }
     }
+  }
+
+  /** Runs the signature's keywords over the frame's bytes, after its transforms. */
+  private inspectFrame(entry: FrameSignature, bytes: Uint8Array, start: number, length: number): boolean {
+    const transformer = entry.transformer;
+    if (transformer === null) return inspectBuffer(entry.matches, bytes, start, length, this.ctx);
+    const view = this.view;
+    view.bytes = bytes;
+    view.start = start;
+    view.length = length;
+    if (!transformer.transformView(view)) return false;
+    return inspectBuffer(entry.matches, view.bytes, view.start, view.length, this.ctx);
   }
 
   private matchHeader(entry: FrameSignature, p: Packet, flow: Flow): boolean {

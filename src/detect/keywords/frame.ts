@@ -9,6 +9,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import { frameProtocolOf, frameTypeId, frameTypeNames } from '../../app/frames.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
+import { TRANSFORM_NAME_SEPARATOR } from '../transforms.js';
 
 /** Prefix of the buffer names that frame rules inspect: `frame:<app proto>.<type>`. */
 export const FRAME_BUFFER_PREFIX = 'frame:';
@@ -27,7 +28,9 @@ export interface FrameBufferRef {
 /** Reads a frame buffer name back into its protocol and type id. */
 export function parseFrameBuffer(buffer: string): FrameBufferRef | null {
   if (!buffer.startsWith(FRAME_BUFFER_PREFIX)) return null;
-  const rest = buffer.slice(FRAME_BUFFER_PREFIX.length);
+  // A transformed frame buffer is named `frame:<proto>.<type>|<transform>...`.
+  const bar = buffer.indexOf(TRANSFORM_NAME_SEPARATOR);
+  const rest = buffer.slice(FRAME_BUFFER_PREFIX.length, bar < 0 ? buffer.length : bar);
   const dot = rest.indexOf('.');
   if (dot <= 0) return null;
   const appProto = rest.slice(0, dot);
