@@ -19,11 +19,11 @@ const HEADER_BYTES = 54;
  * then `ious` at the next sequence number, and the server's ACK of all
  * of it. Returns the reassembler, the flow and the URG packet.
  */
-function sendUrgent(policy: number, pointer: number, isIps = false): { reassembler: StreamReassembler; flow: Flow; urgent: Packet } {
+function sendUrgent(policy: number, pointer: number, isIps = false, oobBytesBefore = 0): { reassembler: StreamReassembler; flow: Flow; urgent: Packet; events: string[] } {
   const flowConfig = defaultFlowConfig();
   flowConfig.prealloc = 4;
   const table = new FlowTable(flowConfig, () => {});
-  const reassembler = new StreamReassembler({ ...defaultReassemblyConfig(isIps), urgentPolicy: policy, urgentOobLimitPolicy: UrgentPolicy.INLINE });
+  const reassembler = new StreamReassembler({ ...defaultReassemblyConfig(isIps), urgentPolicy: policy, urgentOobLimitPolicy: UrgentPolicy.GAP });
   let timeUs = 1_700_000_000_000_000;
   let flow: Flow | null = null;
   const send = (fromClient: boolean, flags: number, seq: number, ack: number, data = '', urgentPointer = 0): Packet => {
@@ -45,10 +45,15 @@ function sendUrgent(policy: number, pointer: number, isIps = false): { reassembl
   send(false, SYN | ACK, SISN, CISN + 1);
   send(true, ACK, CISN + 1, SISN + 1);
   send(true, ACK | PSH, CISN + 1, SISN + 1, 'GET /malic');
+  const reassembly = (flow as unknown as Flow).tcp?.reassembly ?? null;
+  if (reassembly !== null) reassembly.toServer.oobBytes = oobBytesBefore;
   const urgent = send(true, ACK | PSH | URG, CISN + 11, SISN + 1, 'XY', pointer);
+  const session = (flow as unknown as Flow).tcp;
+  const events: string[] = [];
+  for (let i = 0; session !== null && i < session.eventCount; i++) events.push(STREAM_EVENT_NAMES[session.events[i] as number] as string);
   send(true, ACK | PSH, CISN + 13, SISN + 1, 'ious');
   send(false, ACK, SISN + 1, CISN + 17);
-  return { reassembler, flow: flow as unknown as Flow, urgent };
+  return { reassembler, flow: flow as unknown as Flow, urgent, events };
 }
 
 /** Returns the stream data left for flow end in the client's direction, blocks joined by `|`. */
@@ -132,4 +137,15 @@ test('urgent policy names', () => {
   assert.equal(urgentPolicyOf('inline'), UrgentPolicy.INLINE);
   assert.equal(MAX_URGENT_OOB_BYTES, 65535);
   assert.equal(STREAM_EVENT_NAMES.includes('reassembly_urgent_oob_limit_reached'), true);
+});
+
+test('urgent oob limit applies limit policy', () => {
+  // One byte short of the limit: still out of band.
+  const below = sendUrgent(UrgentPolicy.OOB, 2, false, MAX_URGENT_OOB_BYTES - 1);
+  assert.equal(clientStream(below.reassembler, below.flow), 'GET /malicXious');
+  assert.deepEqual(below.events, []);
+  // At the limit: oob-limit-policy (gap here) applies and the event is raised once.
+  const at = sendUrgent(UrgentPolicy.OOB, 2, false, MAX_URGENT_OOB_BYTES);
+  assert.deepEqual(at.events, ['reassembly_urgent_oob_limit_reached']);
+  assert.equal(clientStream(at.reassembler, at.flow), 'GET /malicX|ious');
 });
