@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Direction } from '../core/packet.js';
 import {
-  DnsFrameType, FlowFrames, FrameBytes, FrameConfig, MAX_FRAMES_PER_DIRECTION, SshFrameType, STREAM_FRAME_TYPE,
+  DnsFrameType, FlowFrames, FrameBytes, FrameConfig, FRAME_LOOKBACK_BYTES, MAX_FRAMES_PER_DIRECTION, SshFrameType, STREAM_FRAME_TYPE,
   TlsFrameType, frameTypeId, frameTypeName, type Frame,
 } from './frames.js';
 import { TlsState } from './tls/state.js';
@@ -174,4 +174,30 @@ test('http request and response frames', () => {
     assert.deepEqual(layout(frames, 'http', Direction.TO_CLIENT), ['response@0+60', 'response.line@0+17', 'response.headers@17+30', 'response.body@47+13']);
     assert.deepEqual((frames.frames[Direction.TO_CLIENT] as Frame[]).map((f) => f.txId), [-1, 0, 0, 0, 0]);
   }
+});
+
+test('prune drops finished frames', () => {
+  const frames = allFrames('tls', true);
+  const big = new Uint8Array(FRAME_LOOKBACK_BYTES + 100);
+  frames.beginChunk(Direction.TO_CLIENT, big, 0, big.length, 0);
+  // The whole-stream frame is done in this test.
+  const stream = (frames.frames[1] as Frame[])[0] as Frame;
+  stream.isInspected = true;
+  stream.isLogged = true;
+  const pdu = frames.add(Direction.TO_CLIENT, TlsFrameType.PDU, 0, 10) as Frame;
+  const open = frames.add(Direction.TO_CLIENT, TlsFrameType.PDU, 50, 1 << 20) as Frame;
+  pdu.isInspected = true;
+  frames.prune(Direction.TO_CLIENT, true);
+  // Not logged yet while frame events are written: kept.
+  assert.equal((frames.frames[1] as Frame[]).includes(pdu), true);
+  pdu.isLogged = true;
+  frames.prune(Direction.TO_CLIENT, true);
+  assert.equal((frames.frames[1] as Frame[]).includes(pdu), false);
+  // The open frame at offset 50 keeps its bytes.
+  assert.equal(frames.bytes[1].base, 50);
+  open.isInspected = true;
+  frames.prune(Direction.TO_CLIENT, false);
+  assert.equal(frames.frames[1].length, 0);
+  // With no frame open, only the look-back bytes stay.
+  assert.equal(frames.bytes[1].base, 100);
 });

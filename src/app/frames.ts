@@ -339,11 +339,6 @@ export class FlowFrames {
     return frame;
   }
 
-  /** Tells whether frames of `type` are recorded, so a parser can skip work for them. */
-  isEnabled(type: number): boolean {
-    return this.enabled[type] === 1;
-  }
-
   /**
    * Takes the chunk `bytes[start, start + length)` at stream offset
    * `offset` before the parser of `direction` reads it. The first data of
@@ -389,16 +384,16 @@ export class FlowFrames {
    */
   prune(direction: number, needsLog: boolean): void {
     const list = this.frames[direction] as Frame[];
-    let kept = 0;
+    let keptCount = 0;
     for (let i = 0; i < list.length; i++) {
       const frame = list[i] as Frame;
       if (frame.isInspected && (frame.isLogged || !needsLog)) continue;
-      list[kept++] = frame;
+      list[keptCount++] = frame;
     }
-    list.length = kept;
+    list.length = keptCount;
     const store = this.bytes[direction] as FrameBytes;
     let keepFrom = store.end - FRAME_LOOKBACK_BYTES;
-    for (let i = 0; i < kept; i++) {
+    for (let i = 0; i < keptCount; i++) {
       const offset = (list[i] as Frame).offset;
       if (offset < keepFrom) keepFrom = offset;
     }
