@@ -13,7 +13,7 @@ import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
-import { DnsState, type DnsTransaction } from './dns/state.js';
+import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
 import { probeDnsTcp } from './dns/probe.js';
 import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
@@ -31,6 +31,19 @@ export const AppProto = {
 
 /** The DNS port: UDP DNS is detected on it only, and TCP DNS is probed first there. */
 export const DNS_PORT = 53;
+
+/**
+ * Ports where DNS is expected, from app-layer.protocols.dns.udp and
+ * dns.tcp `detection-ports.dp` (default 53 for both). UDP DNS is parsed
+ * on these ports only. On a TCP DNS port a valid header is enough to
+ * detect a message larger than the probe window, as Suricata does.
+ */
+export interface DnsPorts {
+  udp: ReadonlySet<number>;
+  tcp: ReadonlySet<number>;
+}
+
+export const DEFAULT_DNS_PORTS: DnsPorts = { udp: new Set([DNS_PORT]), tcp: new Set([DNS_PORT]) };
 
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
@@ -100,9 +113,14 @@ const EMPTY_TXS: readonly AppTransaction[] = [];
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
+  /** DNS messages that failed to parse, by transport (`app_layer.error.dns_udp.parser`, `dns_tcp`). */
+  readonly dnsUdpErrors: DnsErrorCounters;
+  readonly dnsTcpErrors: DnsErrorCounters;
 
   constructor() {
     this.flowsByProto = new Map();
+    this.dnsUdpErrors = { parser: 0 };
+    this.dnsTcpErrors = { parser: 0 };
   }
 }
 
@@ -171,8 +189,15 @@ export class AppLayer {
   /** Frame types the parsers record (frames.ts), or null to record none. */
   frameConfig: FrameConfig | null;
   private readonly states: WeakMap<Flow, FlowAppState>;
+  private readonly dnsPorts: DnsPorts;
 
-  constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
+  constructor(
+    isInline: boolean,
+    keepsFedData = false,
+    httpConfig: HttpConfig = defaultHttpConfig(),
+    disabled: ReadonlySet<string> = new Set(),
+    dnsPorts: DnsPorts = DEFAULT_DNS_PORTS,
+  ) {
     this.counters = new AppLayerCounters();
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
@@ -180,6 +205,7 @@ export class AppLayer {
     this.disabled = disabled;
     this.frameConfig = null;
     this.states = new WeakMap();
+    this.dnsPorts = dnsPorts;
   }
 
   /** Returns the app-layer state of `flow`, or null when none was created. */
@@ -245,11 +271,12 @@ export class AppLayer {
 
   private handleDatagram(p: Packet, flow: Flow): FlowAppState | null {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
-    if ((flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) || this.disabled.has(AppProto.DNS)) return null;
+    const ports = this.dnsPorts.udp;
+    if ((!ports.has(flow.clientPort) && !ports.has(flow.serverPort)) || this.disabled.has(AppProto.DNS)) return null;
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
-    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
+    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
     if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
@@ -294,6 +321,7 @@ export class AppLayer {
     }
     const parser = state.parser as AppParserState;
     const frames = state.frames;
+    const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
     if (at < segments.releasedBase) {
       if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
@@ -318,6 +346,8 @@ export class AppLayer {
       at = target;
     }
     state.progress[direction] = at;
+    // Suricata's DNS parser has the raw stream inspected after each message it completes.
+    if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
@@ -344,9 +374,9 @@ export class AppLayer {
     const length = end;
     let proto: string | null = null;
     let needMore = false;
-    const isDnsPort = flow.serverPort === DNS_PORT || flow.clientPort === DNS_PORT;
+    const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
     if (isDnsPort) {
-      const dns = probeDnsTcp(bytes, start, length, direction);
+      const dns = probeDnsTcp(bytes, start, length, direction, true);
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }
@@ -379,7 +409,7 @@ export class AppLayer {
       if (!needMore || length >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
       return false;
     }
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
+    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig, this.counters));
     state.progress[0] = 0;
     state.progress[1] = 0;
     return true;
@@ -392,10 +422,10 @@ function copyRange(segments: StreamDirectionState['segments'], start: number, en
   return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
-function createParser(proto: string, flow: Flow, httpConfig: HttpConfig): AppParserState {
+function createParser(proto: string, flow: Flow, httpConfig: HttpConfig, counters: AppLayerCounters): AppParserState {
   switch (proto) {
     case AppProto.HTTP: return new HttpState(httpConfig, flow.serverPort);
-    case AppProto.DNS: return new DnsState(true);
+    case AppProto.DNS: return new DnsState(true, DEFAULT_MAX_DNS_TRANSACTIONS, counters.dnsTcpErrors);
     case AppProto.TLS: return new TlsState();
     default: return new SshState();
   }

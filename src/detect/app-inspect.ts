@@ -11,6 +11,7 @@ import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
 import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
 import type { HttpTransaction } from '../app/http/state.js';
+import { collectFileBuffers, FileBuffer, isFileBuffer } from '../app/http/files.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
 import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
@@ -43,6 +44,7 @@ function isTxMatcher(m: PacketMatcher): m is TxMatcher {
 
 const BUFFER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
   ...Object.values(HttpBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
+  ...Object.values(FileBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
   ...Object.values(DnsBuffer).map((name): [string, string] => [name, AppProto.DNS]),
   ...Object.values(TlsBuffer).map((name): [string, string] => [name, AppProto.TLS]),
   ...Object.values(SshBuffer).map((name): [string, string] => [name, AppProto.SSH]),
@@ -271,6 +273,8 @@ export class AppInspector {
   private readonly thresholdHook: ThresholdHook | null;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
+  /** Instances of the current HTTP file buffer lookup (`file.name`, `file.data`), one per file. */
+  private readonly fileInstances: Uint8Array[];
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -304,6 +308,7 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
+    this.fileInstances = [];
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -450,7 +455,9 @@ export class AppInspector {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
       let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
-      if (proto === AppProto.HTTP) {
+      // file.name has one instance per file and no whole-message form, so
+      // its instances are scanned each time (names are short).
+      if (proto === AppProto.HTTP && buffer.buffer !== FileBuffer.NAME) {
         const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
         if (scan === null) continue;
         hits = scan.hits;
@@ -657,6 +664,7 @@ export class AppInspector {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
+        if (isFileBuffer(name)) return this.fileBuffersOf(h, name, direction);
         let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
         if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
           bytes = getHttpBuffer(h, name, 1 - direction);
@@ -671,6 +679,19 @@ export class AppInspector {
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;
     }
+  }
+
+  /**
+   * Returns one instance of file buffer `name` per file of the transaction
+   * direction. A rule that reads both messages takes the other message's
+   * files when this one has none, as buffersOf does for other buffers.
+   */
+  private fileBuffersOf(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+    const list = this.fileInstances;
+    let count = collectFileBuffers(tx, name, direction, list);
+    if (count === 0 && this.readsBothMessages) count = collectFileBuffers(tx, name, 1 - direction, list);
+    list.length = count;
+    return list;
   }
 
   private one(bytes: Uint8Array | null): readonly Uint8Array[] {

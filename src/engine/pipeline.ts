@@ -20,7 +20,7 @@ import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
 import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
 import { frameObjectText, type FrameLogger } from '../output/eve-frame.js';
-import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
+import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
@@ -493,6 +493,7 @@ export class PacketPipeline {
       }
       this.addTxFacts(facts, i);
       this.addFrameFacts(facts, i);
+      if (facts.appObject === undefined || facts.appObject === null) this.addGuessedTxFacts(facts, p, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -555,6 +556,22 @@ export class PacketPipeline {
     facts.txId = frame.txId;
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+  }
+
+  /**
+   * Adds the transaction that `detect.guess-applayer-tx` guesses for an
+   * alert that matched none (a payload or stream rule on an app-layer flow).
+   */
+  private addGuessedTxFacts(facts: ReturnType<typeof packetAlertFacts>, p: Packet, flow: Flow | null): void {
+    const txLog = this.parts.txLog ?? null;
+    const app = this.parts.app ?? null;
+    if (txLog === null || app === null || flow === null || txLog.options.guessAlertTx !== true) return;
+    const state = app.stateOf(flow);
+    if (state === null || state.proto === null) return;
+    const tx = guessAlertTx(state, p.direction);
+    if (tx === null) return;
+    facts.txId = (tx as { txId: number }).txId;
+    facts.appObject = txObjectText(state.proto, tx, txLog.options);
   }
 
   /**

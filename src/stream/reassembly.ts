@@ -37,6 +37,14 @@ import { MAX_URGENT_OOB_BYTES, UrgentPolicy, urgentByteIndex } from './urgent.js
  * limit).
  */
 export const DEFAULT_REASSEMBLY_DEPTH_BYTES = 1024 * 1024;
+/**
+ * Distance in bytes past the stored data beyond which out-of-order data
+ * counts as a new region of the stream (EVE flow `ts_max_regions`).
+ * NOTE: 256 KiB is an estimate of Suricata's streaming-buffer region gap.
+ * In-order traffic and small holes keep one region either way.
+ */
+export const STREAM_REGION_GAP_BYTES = 256 * 1024;
+
 /** Acknowledged bytes waiting before IDS inspection; config stream.reassembly.to{server,client}-chunk-size. */
 export const DEFAULT_CHUNK_SIZE_BYTES = 2560;
 /** Default `stream.memcap` (sessions and segment records), as Suricata's 64 MiB. */
@@ -200,6 +208,12 @@ export class StreamDirectionState {
   /** Urgent bytes taken out of the stream (urgent policy oob), and the sequence number of the last one. */
   oobBytes: number;
   lastOobSeq: number;
+  /**
+   * The app-layer parser completed a message in this direction, so IDS
+   * mode inspects the acknowledged data on the direction's next packet
+   * without waiting for the chunk size.
+   */
+  isInspectionRequested: boolean;
 
   constructor(recordBudget: MemoryBudget, dataBudget: MemoryBudget) {
     this.segments = new SegmentList(recordBudget, dataBudget);
@@ -213,6 +227,7 @@ export class StreamDirectionState {
     this.isDisabled = false;
     this.oobBytes = 0;
     this.lastOobSeq = 0;
+    this.isInspectionRequested = false;
   }
 
   reset(): void {
@@ -227,6 +242,7 @@ export class StreamDirectionState {
     this.isDisabled = false;
     this.oobBytes = 0;
     this.lastOobSeq = 0;
+    this.isInspectionRequested = false;
   }
 
   /**
@@ -494,17 +510,17 @@ export class StreamReassembler {
     const urgentIndex = urgentByteIndex(p) - (srcStart - p.payloadOffset);
     if (urgentIndex >= 0 && urgentIndex < length) {
       this.counters.urg++;
-      this.insertUrgent(p, session, stream, srcStart, length, offset, urgentIndex);
+      this.insertUrgent(p, session, stream, side, srcStart, length, offset, urgentIndex);
       return;
     }
-    this.insertRange(p, session, stream, srcStart, length, offset);
+    this.insertRange(p, session, stream, side, srcStart, length, offset);
   }
 
   /**
    * Stores a payload whose byte `urgentIndex` (counted from `srcStart`) is
    * the urgent byte, as the urgent policy decides (urgent.ts).
    */
-  private insertUrgent(p: Packet, session: TcpSession, stream: StreamDirectionState, srcStart: number, length: number, offset: number, urgentIndex: number): void {
+  private insertUrgent(p: Packet, session: TcpSession, stream: StreamDirectionState, side: TcpStreamState, srcStart: number, length: number, offset: number, urgentIndex: number): void {
     let policy = this.config.urgentPolicy ?? UrgentPolicy.INLINE;
     const urgentSeq = (p.tcpSeq + urgentIndex + (srcStart - p.payloadOffset)) >>> 0;
     const isSeen = policy === UrgentPolicy.OOB && stream.oobBytes > 0 && stream.lastOobSeq === urgentSeq;
@@ -522,19 +538,19 @@ export class StreamReassembler {
           this.isUrgentDrop = true;
           return;
         }
-        this.insertRange(p, session, stream, srcStart, length, offset);
+        this.insertRange(p, session, stream, side, srcStart, length, offset);
         return;
       case UrgentPolicy.GAP:
-        this.insertRange(p, session, stream, srcStart, urgentIndex, offset);
-        this.insertRange(p, session, stream, srcStart + urgentIndex + 1, rest, offset + urgentIndex + 1);
+        this.insertRange(p, session, stream, side, srcStart, urgentIndex, offset);
+        this.insertRange(p, session, stream, side, srcStart + urgentIndex + 1, rest, offset + urgentIndex + 1);
         return;
       case UrgentPolicy.OOB: {
         // The bytes after the urgent one move one offset back, and so does
         // every later sequence number. A retransmission of the segment whose
         // byte was taken out already finds the base moved.
         const before = isSeen ? offset + 1 : offset;
-        this.insertRange(p, session, stream, srcStart, urgentIndex, before);
-        this.insertRange(p, session, stream, srcStart + urgentIndex + 1, rest, before + urgentIndex);
+        this.insertRange(p, session, stream, side, srcStart, urgentIndex, before);
+        this.insertRange(p, session, stream, side, srcStart + urgentIndex + 1, rest, before + urgentIndex);
         if (isSeen) return;
         stream.baseSeq = (stream.baseSeq + 1) >>> 0;
         stream.oobBytes++;
@@ -542,12 +558,12 @@ export class StreamReassembler {
         return;
       }
       default:
-        this.insertRange(p, session, stream, srcStart, length, offset);
+        this.insertRange(p, session, stream, side, srcStart, length, offset);
     }
   }
 
   /** Stores `length` payload bytes from `srcStart` at stream offset `offset`, within the depth. */
-  private insertRange(p: Packet, session: TcpSession, stream: StreamDirectionState, srcStart: number, length: number, offset: number): void {
+  private insertRange(p: Packet, session: TcpSession, stream: StreamDirectionState, side: TcpStreamState, srcStart: number, length: number, offset: number): void {
     if (length <= 0) return;
     const depth = this.config.depth;
     if (depth > 0 && offset + length > depth) {
@@ -564,6 +580,7 @@ export class StreamReassembler {
     }
 
     const segments = stream.segments;
+    const endBefore = segments.maxEnd;
     const status = segments.insert(p.bytes, srcStart, length, offset, stream.policy, this.config.isInline, this.scratch);
     if (status === InsertStatus.STREAM_MEMCAP || status === InsertStatus.REASSEMBLY_MEMCAP) {
       this.counters.segmentMemcapDrop++;
@@ -577,6 +594,13 @@ export class StreamReassembler {
     }
     if (status !== InsertStatus.OK) return;
     this.isPacketAdded = true;
+    // Regions are recounted only after a segment far past the stored data.
+    // NOTE: a segment alone in the middle of a hole wider than twice the
+    // gap would also start a region, and it is not counted.
+    if (offset > endBefore + STREAM_REGION_GAP_BYTES && segments.count > 1) {
+      const regions = segments.regionCount(STREAM_REGION_GAP_BYTES);
+      if (regions > side.maxRegions) side.maxRegions = regions;
+    }
     if ((p.tcpFlags & TcpFlag.PSH) !== 0 && offset + length > stream.pushEnd) stream.pushEnd = offset + length;
 
     if (segments.lastOverlap) this.counters.overlap++;
@@ -627,11 +651,12 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    // Suricata's app-layer parsers also trigger inspection after each message they complete.
-    // NOTE: until kapu has app-layer parsers, a fully acknowledged write (data up to a PSH
-    // segment) replaces that trigger. Data without PSH waits for the chunk size.
+    // A parser that completed a message requests inspection, as Suricata's DNS parser does.
+    // For the other parsers a fully acknowledged write (data up to a PSH segment) replaces
+    // that request. Data without PSH waits for the chunk size.
     const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
-    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
+    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
+    stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
     this.releaseInspected(stream);
