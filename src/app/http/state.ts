@@ -526,6 +526,8 @@ export class HttpState implements HttpMessageSink {
   private responseIndex: number;
   /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
   frames: FlowFrames | null;
+  /** Stream offset of the first byte of `heldRequest`, for frames. */
+  private heldRequestOffset: number;
   private readonly parsers: HttpMessageParser[];
   private readonly bodies: BodyContext[];
   private isTunnel: boolean;
@@ -551,6 +553,7 @@ export class HttpState implements HttpMessageSink {
     this.heldRequest = null;
     this.connectHoldDroppedBytes = 0;
     this.frames = null;
+    this.heldRequestOffset = 0;
   }
 
   /** Feeds in-order bytes of one direction (Direction.TO_SERVER = 0, TO_CLIENT = 1). */
@@ -569,6 +572,8 @@ export class HttpState implements HttpMessageSink {
     const held = this.heldRequest;
     if (held === null) return;
     const before = held.length;
+    // Frame hook: the stream offset of the first held byte, for when the bytes are parsed.
+    if (before === 0 && this.frames !== null) this.heldRequestOffset = (this.frames.chunkBase[TO_SERVER] as number) + start;
     if (!held.append(bytes, start, length)) this.connectHoldDroppedBytes += length - (held.length - before);
   }
 
@@ -936,7 +941,10 @@ export class HttpState implements HttpMessageSink {
       }
       // The proxy refused the tunnel: what the client sent meanwhile are requests.
       this.parsers[TO_SERVER].resume();
-      if (held !== null && held.length > 0) this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
+      if (held !== null && held.length > 0) {
+        this.parsers[TO_SERVER].indexBase = this.heldRequestOffset;
+        this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
+      }
     }
     this.setupDecoders(tx, body, tx.responseHeaders, TO_CLIENT);
     body.wantsFile = true;
