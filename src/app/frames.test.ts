@@ -206,12 +206,12 @@ test('http request held behind connect', () => {
   // A CONNECT (26 bytes) whose tunnel the proxy refuses: the GET (19 bytes)
   // in the same segment is held, parsed after the response, and keeps its own offset.
   const request = Uint8Array.from(Buffer.from('CONNECT h:443 HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\n\r\n', 'latin1'));
-  const refusal = Uint8Array.from(Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n', 'latin1'));
+  const forbidden = Uint8Array.from(Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n', 'latin1'));
   const frames = allFrames('http', true);
   const http = new HttpState();
   http.frames = frames;
   feed(frames, http, Direction.TO_SERVER, request, []);
-  feed(frames, http, Direction.TO_CLIENT, refusal, []);
+  feed(frames, http, Direction.TO_CLIENT, forbidden, []);
   const requests = layout(frames, 'http', Direction.TO_SERVER).filter((f) => f.startsWith('request@'));
   assert.deepEqual(requests, ['request@0+26', 'request@26+19']);
 });
