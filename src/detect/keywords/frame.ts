@@ -3,8 +3,8 @@
  * after it inspect one app-layer frame (a TLS record, an SSH binary packet,
  * a DNS message, an HTTP request), as app/frames.ts defines them. The
  * protocol part may be left out when the rule header names the protocol
- * (`alert tls ... frame:pdu;`). Suricata: rules/intro.html#frames and the
- * devguide's "Application Layer Frame Support".
+ * (`alert tls ... frame:pdu;`). Suricata documents frames in its developer
+ * guide, "Application Layer Frame Support".
  */
 import { ErrorCode } from '../../core/errors.js';
 import { frameProtocolOf, frameTypeId, frameTypeNames } from '../../app/frames.js';
@@ -71,7 +71,7 @@ function setupFrame(b: SignatureBuilder, value: string): void {
 export const frameKeyword: KeywordDef = {
   name: 'frame',
   description: 'inspect an app-layer frame such as tls.pdu or dns.pdu (sticky buffer)',
-  docsAnchor: 'intro.html#frames',
+  docsAnchor: '../devguide/extending/app-layer/app-layer-frames.html',
   value: 'required',
   setup: setupFrame,
 };
