@@ -19,6 +19,7 @@ import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
 import { SshState, type SshTransaction } from './ssh/state.js';
 import { probeSsh } from './ssh/probe.js';
+import { FlowFrames, type FrameConfig } from './frames.js';
 
 /** App-layer protocol names as EVE `app_proto` and rule headers write them. */
 export const AppProto = {
@@ -87,6 +88,8 @@ export class FlowAppState {
   txCounted: number;
   /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
   statsName: string;
+  /** App-layer frames of the flow (frames.ts), or null when the run records none. */
+  frames: FlowFrames | null;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -102,6 +105,7 @@ export class FlowAppState {
     this.lastFedData = [null, null];
     this.txCounted = 0;
     this.statsName = '';
+    this.frames = null;
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -207,6 +211,8 @@ export class AppLayer {
   readonly httpConfig: HttpConfig;
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
+  /** Frame types the parsers record (frames.ts), or null to record none. */
+  frameConfig: FrameConfig | null;
   private readonly states: WeakMap<Flow, FlowAppState>;
   private readonly dnsPorts: DnsPorts;
 
@@ -222,6 +228,7 @@ export class AppLayer {
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
     this.disabled = disabled;
+    this.frameConfig = null;
     this.states = new WeakMap();
     this.dnsPorts = dnsPorts;
   }
@@ -277,6 +284,7 @@ export class AppLayer {
       this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, timestampUs, false);
       this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
     }
+    if (state.frames !== null) state.frames.endFlow();
     state.parser.handleEnd(Direction.TO_SERVER);
     state.parser.handleEnd(Direction.TO_CLIENT);
     countTransactions(flow, state);
@@ -297,6 +305,7 @@ export class AppLayer {
     // port-based detection. The parser raises events for what it cannot read.
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
+    if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
@@ -309,6 +318,7 @@ export class AppLayer {
     state.proto = proto;
     state.parser = parser;
     flow.appProto = proto;
+    this.attachFrames(flow, state, proto, parser);
     // Suricata counts DNS flows per transport (app_layer.flow.dns_udp, dns_tcp).
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
@@ -327,6 +337,14 @@ export class AppLayer {
     state.txCounted = end;
   }
 
+  /** Gives the flow and its parser a frame list when the run records frames of `proto`. */
+  private attachFrames(flow: Flow, state: FlowAppState, proto: string, parser: AppParserState): void {
+    const enabled = this.frameConfig !== null ? this.frameConfig.enabledTypes(proto) : null;
+    if (enabled === null) return;
+    state.frames = new FlowFrames(proto, flow.ipProto === IpProto.TCP, enabled);
+    parser.frames = state.frames;
+  }
+
   /**
    * Hands the contiguous bytes of one direction past `state.progress` to
    * the parser, and data the reassembler skipped (acknowledged but never
@@ -343,9 +361,11 @@ export class AppLayer {
       at = state.progress[direction] as number;
     }
     const parser = state.parser as AppParserState;
+    const frames = state.frames;
     const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
     if (at < segments.releasedBase) {
+      if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
       parser.handleGap(direction, segments.releasedBase - at);
       at = segments.releasedBase;
     }
@@ -354,6 +374,7 @@ export class AppLayer {
     for (let round = 0; round < 1024 && at < limit; round++) {
       const end = Math.min(segments.contiguousEnd(at), limit);
       if (end > at) {
+        if (frames !== null) frames.beginChunk(direction, segments.data, at - segments.dataBase, end - at, at);
         parser.handleData(direction, segments.data, at - segments.dataBase, end - at, timestampUs);
         at = end;
         continue;
@@ -361,6 +382,7 @@ export class AppLayer {
       if (stream.ackProgress <= at) break;
       const next = segments.nextStart(at);
       const target = next >= 0 && next < stream.ackProgress ? next : stream.ackProgress;
+      if (frames !== null) frames.addGap(direction, target - at);
       parser.handleGap(direction, target - at);
       at = target;
     }

@@ -126,3 +126,7 @@ for (const def of APP_LAYER_KEYWORDS) register(def);
 // filemd5, filesha1, filesha256 and filesize (file-keywords.ts).
 import { FILE_KEYWORDS } from './file-keywords.js';
 for (const def of FILE_KEYWORDS) register(def);
+
+// `frame`: the sticky buffer of app-layer frames (frame.ts).
+import { frameKeyword } from './frame.js';
+register(frameKeyword);
