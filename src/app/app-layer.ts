@@ -10,7 +10,7 @@
  */
 import { Direction, IpProto, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
-import type { StreamDirectionState } from '../stream/reassembly.js';
+import { STREAM_EXCEPTION_COUNTER_NAMES, StreamException, type StreamDirectionState } from '../stream/reassembly.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
 import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
@@ -90,6 +90,11 @@ export class FlowAppState {
   statsName: string;
   /** App-layer frames of the flow (frames.ts), or null when the run records none. */
   frames: FlowFrames | null;
+  /**
+   * True once the parser of a TCP flow reported an error: as in Suricata,
+   * the flow's stream data is no longer parsed in either direction.
+   */
+  hasParserError: boolean;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -106,6 +111,7 @@ export class FlowAppState {
     this.txCounted = 0;
     this.statsName = '';
     this.frames = null;
+    this.hasParserError = false;
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -140,12 +146,28 @@ export class AppLayerCounters {
    * those stay at 0.
    */
   readonly txByProto: Map<string, number>;
+  /**
+   * Parser errors by the same names (`app_layer.error.<proto>.parser`):
+   * each time a parser returned an error, which starts the error policy.
+   */
+  readonly parserErrors: Map<string, number>;
+  /**
+   * Errors that `app-layer.error-policy` acted on, by StreamException
+   * value: in total (`app_layer.error.exception_policy.<policy>`) and by
+   * protocol (`app_layer.error.<proto>.exception_policy.<policy>`).
+   * Ignored errors are not counted.
+   */
+  readonly errorPolicy: Uint32Array;
+  readonly errorPolicyByProto: Map<string, Uint32Array>;
 
   constructor() {
     this.flowsByProto = new Map();
     this.dnsUdpErrors = { parser: 0 };
     this.dnsTcpErrors = { parser: 0 };
     this.txByProto = new Map();
+    this.parserErrors = new Map();
+    this.errorPolicy = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
+    this.errorPolicyByProto = new Map();
   }
 }
 
@@ -213,6 +235,14 @@ export class AppLayer {
   readonly disabled: ReadonlySet<string>;
   /** Frame types the parsers record (frames.ts), or null to record none. */
   frameConfig: FrameConfig | null;
+  /** StreamException value that `app-layer.error-policy` resolves to. */
+  readonly errorPolicyAction: number;
+  /**
+   * Outcome of the error policy for the last `handlePacket` (a
+   * StreamException for the pipeline to apply); NONE when no parser
+   * reported an error.
+   */
+  errorAction: number;
   private readonly states: WeakMap<Flow, FlowAppState>;
   private readonly dnsPorts: DnsPorts;
 
@@ -222,8 +252,11 @@ export class AppLayer {
     httpConfig: HttpConfig = defaultHttpConfig(),
     disabled: ReadonlySet<string> = new Set(),
     dnsPorts: DnsPorts = DEFAULT_DNS_PORTS,
+    errorPolicyAction: number = StreamException.IGNORE,
   ) {
     this.counters = new AppLayerCounters();
+    this.errorPolicyAction = errorPolicyAction;
+    this.errorAction = StreamException.NONE;
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
@@ -256,6 +289,7 @@ export class AppLayer {
    * null when the flow carries no detected protocol.
    */
   handlePacket(p: Packet, flow: Flow | null): FlowAppState | null {
+    this.errorAction = StreamException.NONE;
     if (flow === null) return null;
     if (p.ipProto === 17) return this.handleDatagram(p, flow);
     if (p.ipProto !== 6 || flow.tcp === null) return this.stateOf(flow);
@@ -306,7 +340,11 @@ export class AppLayer {
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
     if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
-    (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    const dns = state.parser as DnsState;
+    const errorsBefore = dns.counters.malformed;
+    dns.handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    // NOTE: unlike a TCP flow, a UDP flow goes on being parsed after an error.
+    if (dns.counters.malformed > errorsBefore) this.onParserError(flow, state);
     this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
@@ -353,7 +391,7 @@ export class AppLayer {
    * to the probes instead.
    */
   private feedStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number, timestampUs: number, isAckBound: boolean): void {
-    if (!stream.hasBase) return;
+    if (!stream.hasBase || state.hasParserError) return;
     const segments = stream.segments;
     let at = state.progress[direction] as number;
     if (state.proto === null) {
@@ -364,6 +402,7 @@ export class AppLayer {
     const frames = state.frames;
     const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
+    const errorsBefore = parserErrorCount(state.proto as string, parser);
     if (at < segments.releasedBase) {
       if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
       parser.handleGap(direction, segments.releasedBase - at);
@@ -387,6 +426,10 @@ export class AppLayer {
       at = target;
     }
     state.progress[direction] = at;
+    if (parserErrorCount(state.proto as string, parser) > errorsBefore) {
+      state.hasParserError = true;
+      this.onParserError(flow, state);
+    }
     // Suricata's DNS parser has the raw stream inspected after each message it completes.
     if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
@@ -394,6 +437,28 @@ export class AppLayer {
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
     }
+  }
+
+  /**
+   * Counts a parser error of `flow` and applies `app-layer.error-policy`:
+   * the outcome goes to `errorAction` for the pipeline, and the flow
+   * records it for EVE `flow.exception_policy`.
+   */
+  private onParserError(flow: Flow, state: FlowAppState): void {
+    const counters = this.counters;
+    const name = state.statsName;
+    counters.parserErrors.set(name, (counters.parserErrors.get(name) ?? 0) + 1);
+    const action = this.errorPolicyAction;
+    flow.noteExceptionPolicy('app_layer_error', STREAM_EXCEPTION_COUNTER_NAMES[action] as string);
+    this.errorAction = action;
+    if (action === StreamException.IGNORE) return;
+    counters.errorPolicy[action]++;
+    let byProto = counters.errorPolicyByProto.get(name);
+    if (byProto === undefined) {
+      byProto = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
+      counters.errorPolicyByProto.set(name, byProto);
+    }
+    byProto[action]++;
   }
 
   /**
@@ -466,6 +531,23 @@ export class AppLayer {
 function newestTxEnd(parser: AppParserState): number {
   const txs = parser.transactions as readonly { txId: number }[];
   return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
+}
+
+/**
+ * Returns how many errors the parser of `proto` returned so far: TLS and
+ * SSH directions that stopped on bytes of another protocol, DNS messages
+ * that could not be parsed. Suricata's parsers return an error in these
+ * cases, not for every app-layer event.
+ * NOTE: the HTTP parser has no error state (every input becomes events),
+ * so HTTP flows never start the error policy.
+ */
+function parserErrorCount(proto: string, parser: AppParserState): number {
+  switch (proto) {
+    case AppProto.TLS: return (parser as TlsState).counters.parserErrors;
+    case AppProto.SSH: return (parser as SshState).counters.parserErrors;
+    case AppProto.DNS: return (parser as DnsState).counters.malformed;
+    default: return 0;
+  }
 }
 
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */

@@ -17,6 +17,8 @@ import type { ThresholdEngine } from '../detect/threshold.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { Defragmenter, defragConfigOf } from '../flow/defrag.js';
 import { writeDefragStats } from '../flow/defrag-stats.js';
+import { writeMidstreamPolicyStats } from '../flow/flow-stats.js';
+import { writeAppLayerErrorStats } from '../app/app-layer-stats.js';
 import { EXCEPTION_ACTION_COUNTER_NAMES } from '../flow/flow-config.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { EveWriter } from '../output/eve-writer.js';
@@ -233,6 +235,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   out.set('tcp.rst', f.tcpRst);
   out.set('tcp.invalid_checksum', f.tcpInvalidChecksum);
   out.set('tcp.midstream_pickups', f.tcpMidstreamPickups);
+  writeMidstreamPolicyStats(flows, out);
   if (config.stats.streamEvents) {
     const reassemblyEvents = pipeline.parts.stream?.counters.streamEvents;
     for (let id = 1; id < STREAM_EVENT_NAMES.length; id++) {
@@ -251,6 +254,7 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
     if (app.counters.flowsByProto.has('dns_udp')) out.set('app_layer.error.dns_udp.parser', app.counters.dnsUdpErrors.parser);
     if (app.counters.flowsByProto.has('dns_tcp')) out.set('app_layer.error.dns_tcp.parser', app.counters.dnsTcpErrors.parser);
     writeAppLayerTxCounters(out, app.counters.txByProto);
+    writeAppLayerErrorStats(app, out, config.stats.exceptionPolicy.perAppProtoErrors);
   }
 
   const c = pipeline.counters;

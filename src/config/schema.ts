@@ -105,7 +105,9 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
     'decoder-events': bool(true, 'count each decoder event under decoder.event.*'),
     'decoder-events-prefix': text('decoder.event', 'counter prefix of decoder events'),
     'stream-events': bool(false, 'count each stream event under stream.*'),
-    'exception-policy': accepted('per-policy counters (accepted, not used yet)'),
+    'exception-policy': section('counters of the exception policies', {
+      'per-app-proto-errors': bool(false, 'also count app-layer error policies per protocol'),
+    }),
   }),
   'pcap-file': section('reading capture files', {
     'checksum-checks': autoOrBool('validate checksums: auto turns them off when most are bad'),

@@ -142,6 +142,7 @@ export interface KapuConfig {
     decoderEvents: boolean;
     decoderEventsPrefix: string;
     streamEvents: boolean;
+    exceptionPolicy: { perAppProtoErrors: boolean };
   };
   pcapFile: { checksumChecks: 'auto' | 'yes' | 'no' };
   stream: {

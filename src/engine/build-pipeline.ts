@@ -8,7 +8,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DnsTypeConfig, KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
 import { DecodeContext, type ChecksumMode } from '../decode/context.js';
-import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
+import { defaultFlowConfig, midstreamPolicyProblem, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
+import { ConfigError } from '../core/errors.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
@@ -74,9 +75,16 @@ function flowPolicy(policy: ExceptionPolicy): ExceptionPolicyName {
   return policy === 'reject-both' ? 'reject' : policy;
 }
 
-/** Builds the flow table's settings from the `flow`, `flow-timeouts` and `stream` sections. */
+/**
+ * Builds the flow table's settings from the `flow`, `flow-timeouts` and
+ * `stream` sections. Throws ConfigError when `stream.midstream-policy` is
+ * not valid with `stream.midstream` in this mode.
+ */
 export function flowConfigOf(config: KapuConfig, isIps: boolean): FlowConfig {
   const base = defaultFlowConfig();
+  const midstreamPolicy = flowPolicy(config.stream.midstreamPolicy);
+  const problem = midstreamPolicyProblem(midstreamPolicy, isIps, config.stream.midstream);
+  if (problem !== null) throw new ConfigError([problem]);
   return {
     ...base,
     memcapBytes: config.flow.memcap,
@@ -84,6 +92,7 @@ export function flowConfigOf(config: KapuConfig, isIps: boolean): FlowConfig {
     prealloc: config.flow.prealloc,
     emergencyRecoveryPercent: config.flow.emergencyRecovery,
     memcapPolicy: flowPolicy(config.flow.memcapPolicy),
+    midstreamPolicy,
     isIps,
     timeoutsDefault: flowTimeouts(config.flowTimeouts.default),
     timeoutsTcp: flowTimeouts(config.flowTimeouts.tcp),
@@ -366,7 +375,8 @@ export function buildAppLayer(
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
   const http = httpConfigOf(config);
   http.fileHashes = fileHashesToCompute(config, rules);
-  const app = new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config));
+  const errorPolicyAction = resolveStreamExceptionPolicy(config.appLayer.errorPolicy, isIps);
+  const app = new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config), errorPolicyAction);
   const { frameInspect, frameLog } = buildFrames(config, frameSignatures, thresholds, eve, alertCapacity);
   if (frameInspect !== null) app.frameConfig = frameConfigOf(frameInspect, frameLog);
   return { app, appInspect, txLog, frameInspect, frameLog };

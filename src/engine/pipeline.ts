@@ -241,6 +241,8 @@ export class PacketPipeline {
         this.drop(p, null, DropReason.FLOW_MEMCAP, null);
         return;
       }
+      const midstream = parts.flows.midstreamAction;
+      if (flow !== null && midstream !== StreamException.NONE && this.applyFlowException(p, flow, midstream, DropReason.STREAM_MIDSTREAM)) return;
     }
     if (this.tunnel === null) this.rootFlow = flow;
     const stream = parts.stream ?? null;
@@ -260,6 +262,8 @@ export class PacketPipeline {
     const isAppSkipped = flow === null || flow.isBypassed || (flow.isDropped && parts.isIps);
     const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
+    if (app !== null && flow !== null && !isAppSkipped && app.errorAction !== StreamException.NONE
+      && this.applyAppLayerError(p, flow, appState, app.errorAction)) return;
 
     if (flow !== null && flow.isDropped && parts.isIps) {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
@@ -424,6 +428,54 @@ export class PacketPipeline {
       default:
         return false;
     }
+  }
+
+  /**
+   * Applies the outcome (StreamException) of `stream.midstream-policy` or
+   * `app-layer.error-policy` to packet `p` of `flow`; returns true when
+   * `p` is dropped. Pass and bypass only mark the flow: a passed flow is
+   * still reassembled, parsed and logged but not inspected, and a
+   * bypassed one is not even reassembled or parsed. The resolvers turn
+   * drop and reject into ignore in IDS mode, so only IPS mode drops.
+   */
+  private applyFlowException(p: Packet, flow: Flow, action: number, reason: DropReasonValue): boolean {
+    switch (action) {
+      case StreamException.DROP_FLOW:
+      case StreamException.REJECT:
+        flow.isDropped = true;
+        if (action === StreamException.REJECT) this.counters.rejected++;
+        this.drop(p, flow, reason, null);
+        return true;
+      case StreamException.DROP_PACKET:
+        this.drop(p, flow, reason, null);
+        return true;
+      case StreamException.BYPASS:
+        flow.isPassed = true;
+        flow.isBypassed = true;
+        return false;
+      case StreamException.PASS_FLOW:
+        flow.isPassed = true;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Applies `app-layer.error-policy` after a parser error on this packet;
+   * returns true when the packet is finished: dropped, or (pass-packet)
+   * let through without inspection. Its transactions are still logged.
+   */
+  private applyAppLayerError(p: Packet, flow: Flow, appState: FlowAppState | null, action: number): boolean {
+    const isDropped = this.applyFlowException(p, flow, action, DropReason.APPLAYER_ERROR);
+    if (!isDropped && action !== StreamException.PASS_PACKET) return false;
+    if (appState !== null && flow.isDropped) {
+      // Nothing inspects a dropped flow again, so its transactions need not wait for detection.
+      appState.pendingInspect[0] = 0;
+      appState.pendingInspect[1] = 0;
+    }
+    this.logTransactions(p, flow, appState, false);
+    return true;
   }
 
   private logTaggedPacket(p: Packet, flow: Flow | null): void {

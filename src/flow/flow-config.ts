@@ -5,6 +5,7 @@
  * engine's built-in defaults.
  */
 import { defaultStreamConfig, type StreamConfig } from '../stream/tcp-session.js';
+import { StreamException } from '../stream/reassembly.js';
 
 /** Timeouts of one protocol, in seconds of capture time since the flow's last packet. */
 export interface FlowTimeouts {
@@ -50,6 +51,11 @@ export interface FlowConfig {
   emergencyRecoveryPercent: number;
   /** `flow.memcap-policy` (default auto, or the `exception-policy` master switch). */
   memcapPolicy: ExceptionPolicyName;
+  /**
+   * `stream.midstream-policy` (default auto): the policy for a packet that
+   * would start a TCP session without a handshake. See resolveMidstreamAction.
+   */
+  midstreamPolicy: ExceptionPolicyName;
   /** True in IPS (in-line) mode, which `auto` and the drop policies depend on. */
   isIps: boolean;
   /** `flow-timeouts.default`, `.tcp`, `.udp`, `.icmp`. */
@@ -69,6 +75,7 @@ export function defaultFlowConfig(): FlowConfig {
     prealloc: 10000,
     emergencyRecoveryPercent: 30,
     memcapPolicy: 'auto',
+    midstreamPolicy: 'auto',
     isIps: false,
     timeoutsDefault: {
       newS: 30,
@@ -154,5 +161,50 @@ export function resolveMemcapAction(policy: ExceptionPolicyName, isIps: boolean)
       return ExceptionAction.BYPASS;
     case 'reject':
       return ExceptionAction.REJECT;
+  }
+}
+
+/**
+ * Returns why `stream.midstream-policy` cannot be `policy` in this mode, or
+ * null when it can. As in Suricata 8, the policy acts on whole flows, so
+ * drop-packet and pass-packet are invalid. With `stream.midstream` on,
+ * sessions are picked up, so only ignore and pass-flow (and auto) are
+ * valid. drop-flow needs IPS mode.
+ */
+export function midstreamPolicyProblem(policy: ExceptionPolicyName, isIps: boolean, isMidstreamEnabled: boolean): string | null {
+  if (policy === 'drop-packet' || policy === 'pass-packet') {
+    return `stream.midstream-policy: '${policy}' is not valid, because the policy applies to whole flows (use drop-flow, pass-flow, reject, bypass, ignore or auto)`;
+  }
+  if (isMidstreamEnabled && policy !== 'auto' && policy !== 'ignore' && policy !== 'pass-flow') {
+    return `stream.midstream-policy: '${policy}' is not valid while stream.midstream is true (use pass-flow, ignore or auto)`;
+  }
+  if (!isIps && policy === 'drop-flow') {
+    return `stream.midstream-policy: 'drop-flow' is not valid in IDS mode (use reject, pass-flow, bypass, ignore or auto)`;
+  }
+  return null;
+}
+
+/**
+ * Resolves `stream.midstream-policy` to the StreamException applied to a
+ * packet that would start a session without a handshake. `auto` is
+ * drop-flow in IPS mode while `stream.midstream` is false, and ignore
+ * otherwise. In IDS mode nothing is dropped, so reject acts as ignore.
+ * Call midstreamPolicyProblem first: invalid combinations resolve to ignore.
+ */
+export function resolveMidstreamAction(policy: ExceptionPolicyName, isIps: boolean, isMidstreamEnabled: boolean): number {
+  if (midstreamPolicyProblem(policy, isIps, isMidstreamEnabled) !== null) return StreamException.IGNORE;
+  switch (policy) {
+    case 'auto':
+      return isIps && !isMidstreamEnabled ? StreamException.DROP_FLOW : StreamException.IGNORE;
+    case 'drop-flow':
+      return StreamException.DROP_FLOW;
+    case 'reject':
+      return isIps ? StreamException.REJECT : StreamException.IGNORE;
+    case 'pass-flow':
+      return StreamException.PASS_FLOW;
+    case 'bypass':
+      return StreamException.BYPASS;
+    default:
+      return StreamException.IGNORE;
   }
 }

@@ -101,8 +101,13 @@ test('flow record midstream exception policy', () => {
   const spec = { src: '203.0.113.1', dst: '198.51.100.6', srcPort: 80, dstPort: 40000, flags: TcpFlag.SYN | TcpFlag.ACK, seq: 5000, ack: 1001, timestampUs: START_US };
   const records = runFlow([spec, { ...spec, flags: TcpFlag.ACK, seq: 5001, timestampUs: START_US + 1 }], FlowEndReason.SHUTDOWN, undefined, true);
   assert.deepEqual(records[0]?.flow.exception_policy, [{ target: 'stream_midstream', policy: 'ignore' }]);
-  const without = runFlow([spec], FlowEndReason.SHUTDOWN);
-  assert.equal(without[0]?.flow.exception_policy, undefined);
+  // Suricata 8 applies the policy to a SYN/ACK without a session before it checks
+  // stream.midstream, so a flow that is not picked up lists it as well.
+  const notPickedUp = runFlow([spec], FlowEndReason.SHUTDOWN);
+  assert.deepEqual(notPickedUp[0]?.flow.exception_policy, [{ target: 'stream_midstream', policy: 'ignore' }]);
+  const syn = { ...spec, src: '198.51.100.6', dst: '203.0.113.1', srcPort: 40000, dstPort: 80, flags: TcpFlag.SYN, seq: 1000, ack: 0 };
+  const withHandshake = runFlow([syn], FlowEndReason.SHUTDOWN);
+  assert.equal(withHandshake[0]?.flow.exception_policy, undefined);
 });
 
 test('flow record transaction count', () => {

@@ -5,6 +5,7 @@
 import { STREAM_EVENT_ID_LIMIT, streamEventCounterName } from '../stream/stream-events.js';
 import { TCP_STATE_NAMES } from '../stream/tcp-session.js';
 import { ExceptionAction } from './flow-config.js';
+import { STREAM_EXCEPTION_COUNTER_NAMES, StreamException } from '../stream/reassembly.js';
 import type { FlowTable } from './flow-table.js';
 
 /** Returns the counters of `table` by dotted stats name (`flow.memcap`, `stream.pkt_invalid_ack`, ...). */
@@ -55,4 +56,28 @@ export function collectFlowStats(table: FlowTable): Record<string, number> {
     stats[streamEventCounterName(id)] = c.streamEvents[id] as number;
   }
   return stats;
+}
+
+/**
+ * Policies of `stream.midstream-policy` that Suricata 8 counts, by
+ * StreamException value: the flow policies, since the packet ones are
+ * not valid for it, and not ignore.
+ */
+const MIDSTREAM_POLICY_ACTIONS: readonly number[] = [
+  StreamException.DROP_FLOW,
+  StreamException.PASS_FLOW,
+  StreamException.BYPASS,
+  StreamException.REJECT,
+];
+
+/**
+ * Adds `tcp.midstream_exception_policy.<policy>` to `out`: packets that
+ * would have started a session without a handshake and met the policy.
+ * Written only when the policy is not ignore, as in Suricata 8.
+ */
+export function writeMidstreamPolicyStats(table: FlowTable, out: Map<string, number>): void {
+  if (table.midstreamPolicyAction === StreamException.IGNORE) return;
+  for (const action of MIDSTREAM_POLICY_ACTIONS) {
+    out.set('tcp.midstream_exception_policy.' + STREAM_EXCEPTION_COUNTER_NAMES[action], table.counters.midstreamPolicy[action] as number);
+  }
 }

@@ -16,7 +16,8 @@ import { Direction, IpProto, TcpFlag, ChecksumState, type Packet } from '../core
 import { STREAM_EVENT_ID_LIMIT } from '../stream/stream-events.js';
 import { TcpSession, TcpState, TCP_STATE_NAMES } from '../stream/tcp-session.js';
 import { Flow, FlowEndReason, FlowState } from './flow.js';
-import { ExceptionAction, resolveMemcapAction, type FlowConfig, type FlowTimeouts } from './flow-config.js';
+import { ExceptionAction, resolveMemcapAction, resolveMidstreamAction, type FlowConfig, type FlowTimeouts } from './flow-config.js';
+import { STREAM_EXCEPTION_COUNTER_NAMES, StreamException } from '../stream/reassembly.js';
 import { hashKey, KEY_WORDS, writeIcmpErrorKey, writePacketKey } from './flow-key.js';
 
 /**
@@ -77,6 +78,8 @@ export class FlowCounters {
   tcpRst: number;
   tcpInvalidChecksum: number;
   tcpMidstreamPickups: number;
+  /** tcp.midstream_exception_policy.<policy>: packets the midstream policy acted on, by StreamException value. */
+  midstreamPolicy: Uint32Array;
   /** stream.<event name>, indexed by StreamEvent id. */
   streamEvents: Uint32Array;
   /** flow.end.state.<name> by FlowState, and flow.end.tcp_state.<name> by TcpState, of ended flows. */
@@ -104,6 +107,7 @@ export class FlowCounters {
     this.tcpRst = 0;
     this.tcpInvalidChecksum = 0;
     this.tcpMidstreamPickups = 0;
+    this.midstreamPolicy = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
     this.streamEvents = new Uint32Array(STREAM_EVENT_ID_LIMIT);
     this.endStates = new Uint32Array(3);
     this.endTcpStates = new Uint32Array(TCP_STATE_NAMES.length);
@@ -119,6 +123,14 @@ export class FlowTable {
    * `handlePacket` (ExceptionAction); NONE when the packet got a flow.
    */
   exceptionAction: number;
+  /**
+   * Outcome of `stream.midstream-policy` for the last packet (a
+   * StreamException for the pipeline to apply); NONE unless the packet
+   * would have started a TCP session without a handshake.
+   */
+  midstreamAction: number;
+  /** StreamException value that `stream.midstream-policy` resolves to. */
+  readonly midstreamPolicyAction: number;
   /** True while the memcap is reached: emergency timeouts apply. */
   isEmergency: boolean;
 
@@ -154,6 +166,8 @@ export class FlowTable {
     this.config = config;
     this.counters = new FlowCounters();
     this.exceptionAction = ExceptionAction.NONE;
+    this.midstreamAction = StreamException.NONE;
+    this.midstreamPolicyAction = resolveMidstreamAction(config.midstreamPolicy, config.isIps, config.stream.midstream);
     this.isEmergency = false;
     this.onFlowEnd = onFlowEnd;
 
@@ -211,6 +225,7 @@ export class FlowTable {
    */
   handlePacket(p: Packet): Flow | null {
     this.exceptionAction = ExceptionAction.NONE;
+    this.midstreamAction = StreamException.NONE;
     if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.isFragment || p.isInvalid) return null;
 
     const nowUs = p.timestampUs;
@@ -512,11 +527,16 @@ export class FlowTable {
     session.handlePacket(p, direction, this.config.stream);
     if (stateBefore === TcpState.NONE && session.state !== TcpState.NONE) {
       counters.tcpSessions++;
-      if (session.isMidstream) {
-        counters.tcpMidstreamPickups++;
-        // Suricata 8 lists an allowed pickup as the stream_midstream policy 'ignore'.
-        if (this.config.stream.midstream) flow.noteExceptionPolicy('stream_midstream', 'ignore');
-      }
+      if (session.isMidstream) counters.tcpMidstreamPickups++;
+    }
+    // Suricata 8 lists the policy in the flow event even when it is ignore,
+    // so an allowed pickup shows as stream_midstream 'ignore'. A bypassed
+    // flow is not tracked any more, so the policy acts once on it.
+    if (session.isMidstreamPacket && !flow.isBypassed) {
+      const action = this.midstreamPolicyAction;
+      flow.noteExceptionPolicy('stream_midstream', STREAM_EXCEPTION_COUNTER_NAMES[action] as string);
+      if (action !== StreamException.IGNORE) counters.midstreamPolicy[action]++;
+      this.midstreamAction = action;
     }
     if (session.needsFlowSwap) {
       this.swapFlow(flow, slot);

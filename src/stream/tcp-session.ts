@@ -267,6 +267,13 @@ export class TcpSession {
    * so the flow table swaps the flow's client and server.
    */
   needsFlowSwap: boolean;
+  /**
+   * The latest packet came while no session existed and would start one
+   * without a handshake (a SYN/ACK, a FIN, or an ACK without SYN), so
+   * `stream.midstream-policy` applies to it, whether or not
+   * `stream.midstream` lets the session be picked up.
+   */
+  isMidstreamPacket: boolean;
   /** Stream events of the current packet (StreamEvent ids); `eventCount` are valid. */
   events: Uint16Array;
   eventCount: number;
@@ -294,6 +301,7 @@ export class TcpSession {
     this.synQueued = 0;
     this.synAckQueued = 0;
     this.needsFlowSwap = false;
+    this.isMidstreamPacket = false;
     this.events = new Uint16Array(MAX_STREAM_EVENTS_PER_PACKET);
     this.eventCount = 0;
     this.stateBefore = TcpState.NONE;
@@ -316,6 +324,7 @@ export class TcpSession {
     this.synQueued = 0;
     this.synAckQueued = 0;
     this.needsFlowSwap = false;
+    this.isMidstreamPacket = false;
     this.eventCount = 0;
     this.stateBefore = TcpState.NONE;
     this.lastResult = TcpResult.REJECTED;
@@ -349,6 +358,7 @@ export class TcpSession {
   handlePacket(p: Packet, direction: number, config: StreamConfig): number {
     this.eventCount = 0;
     this.needsFlowSwap = false;
+    this.isMidstreamPacket = false;
     this.lastResult = TcpResult.REJECTED;
     this.stateBefore = this.state;
     if (p.l4Checksum === ChecksumState.INVALID) return TcpResult.REJECTED;
@@ -404,6 +414,7 @@ export class TcpSession {
       return TcpResult.REJECTED;
     }
     if ((flags & TcpFlag.FIN) !== 0) {
+      this.isMidstreamPacket = true;
       if (!config.midstream || p.payloadLength === 0) {
         this.addEvent(StreamEvent.FIN_BUT_NO_SESSION);
         return TcpResult.REJECTED;
@@ -412,6 +423,7 @@ export class TcpSession {
       return this.handleEstablished(p, direction);
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+      this.isMidstreamPacket = true;
       // A SYN/ACK starts the server's half of a one-sided session too.
       if (!config.midstream && !config.asyncOneside) return TcpResult.REJECTED;
       this.pickUpSynAck(p, direction);
@@ -424,7 +436,9 @@ export class TcpSession {
       this.recordSyn(p, sender, receiver);
       return TcpResult.ACCEPTED;
     }
-    if ((flags & TcpFlag.ACK) !== 0 && config.midstream) {
+    if ((flags & TcpFlag.ACK) === 0) return TcpResult.REJECTED;
+    this.isMidstreamPacket = true;
+    if (config.midstream) {
       this.pickUpMidstream(p, direction);
       return this.handleEstablished(p, direction);
     }

@@ -125,6 +125,11 @@ export class SshParser {
     return this.lineFilled === 0 && this.headerFilled === 0 && this.packetLeft === 0 ? SshStatus.OK : SshStatus.NEED_MORE;
   }
 
+  /** True once the direction stopped on bytes it cannot parse, or on a gap. */
+  get isBroken(): boolean {
+    return this.phase === PHASE_BROKEN;
+  }
+
   /** True once NEWKEYS was seen in this direction. */
   get isEncrypted(): boolean {
     return this.phase === PHASE_ENCRYPTED;

@@ -62,6 +62,12 @@ export class SshTransaction {
 export interface SshCounters {
   packets: number;
   eventsDropped: number;
+  /**
+   * Directions that stopped on an invalid banner or packet header, which
+   * Suricata counts as parser errors. A gap stops a direction too but is
+   * not counted.
+   */
+  parserErrors: number;
 }
 
 /** SSH state of one TCP flow. */
@@ -77,7 +83,7 @@ export class SshState implements SshSink {
   constructor() {
     this.transactions = [new SshTransaction(0)];
     this.events = [];
-    this.counters = { packets: 0, eventsDropped: 0 };
+    this.counters = { packets: 0, eventsDropped: 0, parserErrors: 0 };
     this.parsers = [new SshParser(false), new SshParser(true)];
     this.direction = Direction.TO_SERVER;
     this.frames = null;
@@ -91,7 +97,10 @@ export class SshState implements SshSink {
   /** Parses in-order stream bytes of one direction. */
   handleData(direction: number, bytes: Uint8Array, start: number, length: number, _timestampUs: number): void {
     this.direction = direction;
-    this.parsers[direction].feed(bytes, start, length, this);
+    const parser = this.parsers[direction];
+    const wasBroken = parser.isBroken;
+    parser.feed(bytes, start, length, this);
+    if (parser.isBroken && !wasBroken) this.counters.parserErrors++;
   }
 
   /** Stops parsing a direction after a gap, unless it is encrypted already. */

@@ -125,6 +125,12 @@ export interface TlsCounters {
   heartbeats: number;
   certificatesDropped: number;
   eventsDropped: number;
+  /**
+   * Directions that stopped on bytes that are not TLS (an invalid record
+   * header or handshake length), which Suricata counts as parser errors.
+   * A gap stops a direction too but is not counted.
+   */
+  parserErrors: number;
 }
 
 /** TLS state of one TCP flow. */
@@ -141,7 +147,7 @@ export class TlsState implements TlsRecordSink {
   constructor() {
     this.transactions = [new TlsTransaction(0)];
     this.events = [];
-    this.counters = { records: 0, handshakeMessages: 0, heartbeats: 0, certificatesDropped: 0, eventsDropped: 0 };
+    this.counters = { records: 0, handshakeMessages: 0, heartbeats: 0, certificatesDropped: 0, eventsDropped: 0, parserErrors: 0 };
     this.parsers = [new TlsRecordParser(), new TlsRecordParser()];
     this.direction = Direction.TO_SERVER;
     this.frames = null;
@@ -158,8 +164,10 @@ export class TlsState implements TlsRecordSink {
     this.tx.lastTimestampUs = timestampUs;
     const parser = this.parsers[direction];
     const before = parser.records;
+    const wasBroken = parser.isBroken;
     parser.feed(bytes, start, length, this);
     this.counters.records += parser.records - before;
+    if (parser.isBroken && !wasBroken) this.counters.parserErrors++;
   }
 
   /** Stops parsing a direction after a gap: record boundaries are lost. */
