@@ -101,6 +101,8 @@ export class Packet {
   /** VLAN ids, outermost first; `vlanCount` of them are valid. */
   vlanIds: Uint16Array;
   vlanCount: number;
+  /** Offset of the ARP header (RFC 826) when the packet is ARP, else -1. */
+  arpOffset: number;
 
   /** 4 or 6 for IP packets, 0 for anything else (ARP, 802.11, ...). */
   ipVersion: number;
@@ -208,6 +210,7 @@ export class Packet {
     this.etherType = 0;
     this.vlanIds = new Uint16Array(MAX_VLAN_LAYERS);
     this.vlanCount = 0;
+    this.arpOffset = -1;
 
     this.ipVersion = 0;
     this.l3Offset = -1;
@@ -283,6 +286,7 @@ export class Packet {
     this.l2Offset = -1;
     this.etherType = 0;
     this.vlanCount = 0;
+    this.arpOffset = -1;
 
     this.ipVersion = 0;
     this.l3Offset = -1;

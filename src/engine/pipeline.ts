@@ -260,6 +260,7 @@ export class PacketPipeline {
     this.txFacts = null;
     this.logTransactions(p, flow, appState, false);
     this.logTaggedPacket(p, flow);
+    if (p.arpOffset >= 0) for (const writer of parts.eve) writer.arp(p, this.pktSrc);
   }
 
   /** Runs transaction detection on the flow's app state after the packet engine. */

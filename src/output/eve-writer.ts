@@ -11,6 +11,7 @@ import type { EveLogConfig } from '../config/types.js';
 import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildTxEvent } from './eve-app.js';
+import { buildArpEvent } from './eve-arp.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
 import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
@@ -29,6 +30,7 @@ export interface EveWriterCounts {
   stats: number;
   /** Protocol events (http, dns, tls, ssh, fileinfo). */
   app: number;
+  arp: number;
 }
 
 export class EveWriter {
@@ -49,7 +51,7 @@ export class EveWriter {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
     this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
-    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0, app: 0 };
+    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0, app: 0, arp: 0 };
     this.config = config;
     const a = config.types.alert;
     this.alertOptions = {
@@ -142,6 +144,15 @@ export class EveWriter {
     if (!this.wantsTxEvents(eventType)) return;
     this.file.writeLine(buildTxEvent(this.ctx, flow, timestampUs, pcapCount, eventType, pktSrc, txId, key, objectJson, isServerSource));
     this.counts.app++;
+  }
+
+  /** Writes an `arp` event for an ARP packet when the eve-log lists type `arp`. */
+  arp(p: Packet, pktSrc: PktSrcValue): void {
+    if (!this.config.types.protocols.includes('arp')) return;
+    const line = buildArpEvent(this.ctx, p, pktSrc);
+    if (line === null) return;
+    this.file.writeLine(line);
+    this.counts.arp++;
   }
 
   /** Writes a flow event from the flow stage's record. */
