@@ -72,6 +72,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const reader = openCaptureFile(opts.pcapPath);
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
   for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
+  for (const writer of eve) writer.setVariableNames(rules.variables);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   // The flow table reports ended flows to the pipeline, which is built after it.

@@ -227,7 +227,7 @@ class RuleBuilder implements SignatureBuilder {
     this.report('warning', code, message);
   }
 
-  variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number {
+  variableId(kind: 'flowbit' | 'flowint' | 'flowvar' | 'xbit' | 'hostbit', name: string): number {
     return this.ctx.variables.idOf(kind, name);
   }
 

@@ -265,8 +265,8 @@ export interface SignatureBuilder {
    * signature is built.
    */
   skip(code: string, message: string): void;
-  /** Id of a named flowbit, flowint or xbit, allocated at load. */
-  variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number;
+  /** Id of a named flowbit, flowint, flow variable, xbit or hostbit, allocated at load. */
+  variableId(kind: 'flowbit' | 'flowint' | 'flowvar' | 'xbit' | 'hostbit', name: string): number;
 }
 
 /** A rule keyword: its name and how it attaches itself to a signature. */

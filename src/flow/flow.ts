@@ -63,6 +63,11 @@ export class Flow {
   flowbits: Uint32Array | null;
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
+  /**
+   * Named flow variables captured by pcre (`flow:` captures), by variable
+   * id, as Latin-1 text (one character per byte); null until the first set.
+   */
+  flowvars: Map<number, string> | null;
   /** True once a `pass` rule matched: no further inspection of the flow. */
   isPassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
@@ -114,6 +119,7 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.flowvars = null;
     this.isPassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
@@ -155,6 +161,7 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.flowvars = null;
     this.isPassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;

@@ -237,8 +237,11 @@ export function buildAlertEvent(
   sig: Signature,
   facts: AlertFacts,
   opts: AlertFieldOptions,
+  flowMetadata = '',
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
+  // The flow's variables (eve-metadata.ts) follow the head, as in Suricata.
+  out += flowMetadata;
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
   if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);

@@ -149,7 +149,7 @@ const FLOW_HEAD_KEYS = ['icmp_type', 'icmp_code', 'response_icmp_type', 'respons
  * at which the record is written. ICMP type and code keys in `record` go
  * in the head, where Suricata writes them.
  */
-export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<string, unknown>, timestampUs: number): string {
+export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<string, unknown>, timestampUs: number, flowMetadata = ''): string {
   let out = '{"timestamp":"' + ctx.time.iso(timestampUs) + '","flow_id":' + flow.flowId + ',"event_type":"flow"';
   if (flow.vlanId !== 0) out += ',"vlan":[' + flow.vlanId + ']';
   const ports = protoHasPorts(flow.ipProto);
@@ -159,6 +159,7 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
   if (ports) out += ',"dest_port":' + flow.serverPort;
   // Suricata's flow head writes ip_v before proto, unlike packet events.
   out += ',"ip_v":' + flow.ipVersion + ',"proto":' + jsonString(protoName(flow.ipProto));
+  out += flowMetadata;
   for (const key of FLOW_HEAD_KEYS) {
     if (record[key] !== undefined) out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
   }

@@ -12,6 +12,8 @@ import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildTxEvent } from './eve-app.js';
 import { buildArpEvent } from './eve-arp.js';
+import { FlowVariableNames, flowMetadataFields } from './eve-metadata.js';
+import type { VariableIds } from '../detect/rule-parser.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
 import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
@@ -42,6 +44,8 @@ export class EveWriter {
   /** Directions (bit 1 << Direction) of dropped flows whose first drop was written, for `flows: start`. */
   private readonly dropDirectionsLogged: WeakMap<Flow, number>;
   private previousStats: Map<string, number> | null;
+  /** Names of the rules' flow variables, for metadata and traffic; null until set. */
+  private variableNames: FlowVariableNames | null;
 
   /**
    * Opens `config.filename` inside `logDir` (an absolute filename is used
@@ -65,6 +69,16 @@ export class EveWriter {
     };
     this.dropDirectionsLogged = new WeakMap();
     this.previousStats = null;
+    this.variableNames = null;
+  }
+
+  /** Takes the variable names of the loaded rules, so events can name the flowbits and flowvars set on a flow. */
+  setVariableNames(ids: VariableIds): void {
+    this.variableNames = new FlowVariableNames(ids);
+  }
+
+  private flowMetadata(flow: Flow | null): string {
+    return flow === null || this.variableNames === null ? '' : flowMetadataFields(flow, this.variableNames);
   }
 
   /**
@@ -78,7 +92,8 @@ export class EveWriter {
   /** Writes an alert event when alerts are enabled. */
   alert(p: Packet, flow: Flow | null, sig: Signature, facts: AlertFacts): void {
     if (!this.config.types.alert.enabled) return;
-    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions));
+    const metadata = this.alertOptions.metadata ? this.flowMetadata(flow) : '';
+    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions, metadata));
     this.counts.alert++;
   }
 
@@ -158,7 +173,7 @@ export class EveWriter {
   /** Writes a flow event from the flow stage's record. */
   flow(flow: Flow, record: Record<string, unknown>, timestampUs: number): void {
     if (!this.config.types.flow.enabled) return;
-    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs));
+    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs, this.flowMetadata(flow)));
     this.counts.flow++;
   }
 
