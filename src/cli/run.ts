@@ -57,7 +57,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const { config, isIps } = loadRunConfig(opts, warnings);
 
   const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
-  const rules = loadRules(config, ruleFiles, warnings);
+  const requiresVersion = opts.requiresVersion === undefined ? undefined : opts.requiresVersion.split('.').map(Number);
+  const rules = loadRules(config, ruleFiles, warnings, requiresVersion);
   const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
   const thresholdActions = new ThresholdActionRecorder(thresholds);

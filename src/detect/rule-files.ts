@@ -29,6 +29,8 @@ export interface LoadRulesOptions {
   referenceFile?: string;
   /** Keyword table; the registry's when absent. */
   keywords?: ReadonlyMap<string, KeywordDef>;
+  /** Version that `requires: version` is judged against (major, minor, patch); the followed version when absent. */
+  requiresVersion?: readonly number[] | undefined;
 }
 
 /** Counts of one load. */
@@ -100,6 +102,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
     classifications: classification,
     variables: new VariableIds(),
     keywords: options.keywords ?? DEFAULT_KEYWORDS,
+    requiresVersion: options.requiresVersion,
   };
 
   const diagnostics: RuleDiagnostic[] = [];

@@ -109,6 +109,8 @@ export interface ParseContext {
   variables: VariableIds;
   /** Keyword table; the registry's KEYWORDS unless a test replaces it. */
   keywords: ReadonlyMap<string, KeywordDef>;
+  /** Version that `requires: version` is judged against; the followed version when absent. */
+  requiresVersion?: readonly number[] | undefined;
 }
 
 /** The result of parsing one rule. */
@@ -180,6 +182,10 @@ class RuleBuilder implements SignatureBuilder {
     readonly ctx: ParseContext,
   ) {
     this.sig = createSignature(file, rule.firstLine, rule.text);
+  }
+
+  get requiresVersion(): readonly number[] | undefined {
+    return this.ctx.requiresVersion;
   }
 
   /** Points later diagnostics at one option. */

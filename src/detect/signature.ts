@@ -265,6 +265,11 @@ export interface SignatureBuilder {
    * signature is built.
    */
   skip(code: string, message: string): void;
+  /**
+   * The Suricata version that `requires: version` is judged against, as
+   * major, minor, patch; absent for the version kapu follows.
+   */
+  readonly requiresVersion?: readonly number[] | undefined;
   /** Id of a named flowbit, flowint, flow variable, xbit or hostbit, allocated at load. */
   variableId(kind: 'flowbit' | 'flowint' | 'flowvar' | 'xbit' | 'hostbit', name: string): number;
 }
