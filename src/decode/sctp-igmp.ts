@@ -53,10 +53,12 @@ export function decodeIgmp(p: Packet, ctx: DecodeContext, at: number, end: numbe
     raiseInvalid(p, ctx, DecoderEvent.IGMP_V3_PKT_TOO_SMALL);
     return;
   }
+  // The whole message is header: an IGMPv3 query's source list or a
+  // report's group records are not payload, so `dsize` is 0 for IGMP.
   p.l4Offset = at;
-  p.l4HeaderLength = IGMP_MIN_BYTES;
-  p.payloadOffset = at + IGMP_MIN_BYTES;
-  p.payloadLength = end - at - IGMP_MIN_BYTES;
+  p.l4HeaderLength = end - at;
+  p.payloadOffset = end;
+  p.payloadLength = 0;
 
   // The checksum covers the whole IGMP message (RFC 2236 section 2.3).
   if (ctx.isChecksumValidationOn) {

@@ -20,6 +20,7 @@ import {
   protoName,
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
+import { igmpAlertFields } from './eve-igmp.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
@@ -245,6 +246,7 @@ export function buildAlertEvent(
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
   if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);
+  out += igmpAlertFields(p);
 
   const isIp = p.ipVersion !== 0;
   if (isIp && flow !== null) {

@@ -23,6 +23,8 @@ export const PacketField = {
   ICMP_ID: 9,
   ICMP_SEQ: 10,
   PAYLOAD_SIZE: 11,
+  /** The first byte of an IGMP message (RFC 2236 section 2.1). */
+  IGMP_TYPE: 12,
 } as const;
 
 /** Compares one packet field; packets without that field do not match. */
@@ -65,6 +67,8 @@ export class UintFieldMatch implements PacketMatcher {
         return hasIcmpIdAndSeq(p) && this.value.matches(p.icmpSeq);
       case PacketField.PAYLOAD_SIZE:
         return this.value.matches(p.payloadLength);
+      case PacketField.IGMP_TYPE:
+        return p.ipProto === IpProto.IGMP && p.l4Offset >= 0 && this.value.matches(p.bytes[p.l4Offset] as number);
       default:
         return false;
     }

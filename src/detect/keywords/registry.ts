@@ -42,6 +42,7 @@ import './seq.js';
 import './ack.js';
 import './flags.js';
 import './itype.js';
+import './igmp-type.js';
 import './icode.js';
 import './icmp-id.js';
 import './icmp-seq.js';
