@@ -177,6 +177,14 @@ export class Packet {
   /** Offset of the IP header embedded in an ICMP error, or -1. */
   icmpInnerL3Offset: number;
 
+  /** Number of SCTP chunks in the packet (RFC 9260 section 3.2), counted past any bound. */
+  sctpChunkCount: number;
+  /**
+   * Bit set of the SCTP chunk types present: bit `type & 31` of word
+   * `type >>> 5`. Valid only for SCTP packets, whose decoder clears it.
+   */
+  readonly sctpChunkTypes: Uint32Array;
+
   /** Offset and length of the application payload (after layer 4), or -1 and 0. */
   payloadOffset: number;
   payloadLength: number;
@@ -259,6 +267,9 @@ export class Packet {
     this.icmpSeq = 0;
     this.icmpInnerL3Offset = -1;
 
+    this.sctpChunkCount = 0;
+    this.sctpChunkTypes = new Uint32Array(8);
+
     this.payloadOffset = -1;
     this.payloadLength = 0;
 
@@ -332,6 +343,8 @@ export class Packet {
     this.icmpId = 0;
     this.icmpSeq = 0;
     this.icmpInnerL3Offset = -1;
+
+    this.sctpChunkCount = 0;
 
     this.payloadOffset = -1;
     this.payloadLength = 0;

@@ -21,6 +21,7 @@ import {
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { igmpAlertFields } from './eve-igmp.js';
+import { sctpAlertFields } from './eve-sctp.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
 import type { EveContext } from './eve-header.js';
 
@@ -247,6 +248,7 @@ export function buildAlertEvent(
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
   if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);
   out += igmpAlertFields(p);
+  out += sctpAlertFields(p);
 
   const isIp = p.ipVersion !== 0;
   if (isIp && flow !== null) {

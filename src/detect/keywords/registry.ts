@@ -43,6 +43,7 @@ import './ack.js';
 import './flags.js';
 import './itype.js';
 import './igmp-type.js';
+import './sctp.js';
 import './icode.js';
 import './icmp-id.js';
 import './icmp-seq.js';
