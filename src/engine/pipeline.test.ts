@@ -269,3 +269,21 @@ test('alert verdict pass after pass rule', async () => {
   assert.equal(field(alerts[0]!, 'verdict.action'), 'pass');
   assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'pass' }), 1);
 });
+
+test('bypass stops inspecting the flow', async () => {
+  // Three echo requests and three replies inside IP-in-IP. Without bypass
+  // each request and each reply alerts; the bypass on the first request
+  // leaves the rest of the inner ICMP flow uninspected, though counted.
+  const rules = [
+    'alert icmp any any -> any any (itype:8; bypass; sid:1;)',
+    'alert icmp any any -> any any (itype:0; sid:2;)',
+  ].join('\n');
+  const events = await runIps('ip-in-ip-icmp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 0);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'ICMP', 'flow.pkts_toserver': 3, 'flow.pkts_toclient': 3 }), 1);
+
+  const unbypassed = await runIps('ip-in-ip-icmp.pcap', rules.replace('bypass; ', '') + '\n', { mode: 'ids' });
+  assert.equal(countEvents(unbypassed, { event_type: 'alert', 'alert.signature_id': 1 }), 3);
+  assert.equal(countEvents(unbypassed, { event_type: 'alert', 'alert.signature_id': 2 }), 3);
+});

@@ -231,6 +231,11 @@ export class PacketPipeline {
       }
     }
     if (this.tunnel === null) this.rootFlow = flow;
+    // A bypassed flow (the `bypass` keyword) is only counted from now on.
+    if (flow !== null && flow.isBypassed) {
+      if (hasEvents) this.logPacketEvents(p, flow);
+      return;
+    }
     const stream = parts.stream ?? null;
     // A passed flow is not inspected again, and a dropped one not tracked, so neither needs its stream.
     if (stream !== null && !(flow !== null && (flow.isPassed || (flow.isDropped && parts.isIps)))) {

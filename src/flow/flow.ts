@@ -73,6 +73,13 @@ export class Flow {
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
   /**
+   * True once a `bypass` rule matched (Suricata's local bypass): later
+   * packets are counted in the flow but not reassembled, parsed or
+   * inspected. The data buffered before the match is still inspected when
+   * the flow ends.
+   */
+  isBypassed: boolean;
+  /**
    * Directions (bit 1 << Direction) whose first packet has run the IP-only
    * signatures: as in Suricata, those run once per flow direction.
    */
@@ -122,6 +129,7 @@ export class Flow {
     this.flowvars = null;
     this.isPassed = false;
     this.isDropped = false;
+    this.isBypassed = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
@@ -164,6 +172,7 @@ export class Flow {
     this.flowvars = null;
     this.isPassed = false;
     this.isDropped = false;
+    this.isBypassed = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;

@@ -44,6 +44,7 @@ import './flags.js';
 import './itype.js';
 import './igmp-type.js';
 import './sctp.js';
+import './bypass.js';
 import './icode.js';
 import './icmp-id.js';
 import './icmp-seq.js';
