@@ -522,6 +522,8 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
 function matchAppProto(proto: string, p: Packet, flow: Flow | null): boolean {
   if (flow === null || flow.appProto === null || (p.ipProto !== 6 && p.ipProto !== 17)) return false;
   if (flow.appProto === proto) return true;
+  // kapu's HTTP/1 parser names its flows `http`, which `http1` rules select.
+  if (proto === 'http1') return flow.appProto === 'http';
   return proto === 'http' && (flow.appProto === 'http1' || flow.appProto === 'http2');
 }
 

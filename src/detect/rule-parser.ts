@@ -20,6 +20,7 @@ import type { ExpressionError } from './header-expression.js';
 import { APP_LAYER_PROTOCOLS, KEYWORDS, SURICATA_KEYWORD_NAMES } from './keywords/registry.js';
 import type { PortCompiler, CompiledPorts } from './port.js';
 import { isCompiledPorts } from './port.js';
+import { resolveHook } from './rule-hooks.js';
 import { locateOffset, RULE_ACTIONS, splitHeader, splitOptions, type LogicalRule, type RuleOption } from './rule-lexer.js';
 import {
   Action,
@@ -354,7 +355,10 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
     b.sig.action = actionId;
   }
 
-  const protoName = proto.text.toLowerCase();
+  // An explicit hook follows the protocol after a colon (`tcp:flow_start`).
+  const colon = proto.text.indexOf(':');
+  const hook = colon > 0 ? proto.text.slice(colon + 1).toLowerCase() : null;
+  const protoName = (colon > 0 ? proto.text.slice(0, colon) : proto.text).toLowerCase();
   b.sig.proto = protoName;
   if (APP_LAYER_PROTOCOLS.has(protoName) && !SUPPORTED_APP_PROTOCOLS.has(protoName)) {
     b.reportAt('error', ErrorCode.RULE_UNSUPPORTED, null, `protocol '${proto.text}' is not supported yet; rule skipped`, proto.offset, proto.text.length);
@@ -362,6 +366,8 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   }
   if (!PACKET_PROTOCOLS.has(protoName) && !SUPPORTED_APP_PROTOCOLS.has(protoName)) {
     b.reportAt('error', ErrorCode.RULE_BAD_VALUE, null, `'${proto.text}' is not a protocol (expected ${[...PACKET_PROTOCOLS].join(', ')}, or an app-layer protocol)`, proto.offset, proto.text.length);
+  } else if (hook !== null && applyHook(b, protoName, hook, proto.offset + colon + 1)) {
+    return true;
   }
 
   if (dir.text === '->') b.sig.direction = RuleDirection.ONE_WAY;
@@ -379,6 +385,26 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   if (dstAddress !== null) b.sig.dst = dstAddress;
   if (srcPorts !== null) b.sig.srcPorts = srcPorts;
   if (dstPorts !== null) b.sig.dstPorts = dstPorts;
+  return false;
+}
+
+/**
+ * Resolves the header's explicit hook (rule-hooks.ts) and adds its
+ * matcher. Returns true when the rule is skipped because kapu cannot
+ * evaluate that hook.
+ */
+function applyHook(b: RuleBuilder, proto: string, hook: string, offset: number): boolean {
+  const result = resolveHook(proto, hook, PACKET_PROTOCOLS.has(proto));
+  if (result.kind === 'unsupported') {
+    b.reportAt('error', ErrorCode.RULE_UNSUPPORTED, null, result.message, offset, hook.length);
+    return true;
+  }
+  if (result.kind === 'invalid') {
+    b.reportAt('error', ErrorCode.RULE_BAD_VALUE, null, result.message, offset, hook.length);
+    return false;
+  }
+  b.sig.hook = hook;
+  if (result.matcher !== null) b.sig.packetMatches.push(result.matcher);
   return false;
 }
 

@@ -175,8 +175,14 @@ export interface Signature {
   /** `target:src_ip|dest_ip`, or null. */
   target: 'src_ip' | 'dest_ip' | null;
 
-  /** Header protocol as written (`tcp`, `ip`, `tcp-pkt`, `http`, ...). */
+  /** Header protocol as written (`tcp`, `ip`, `tcp-pkt`, `http`, ...), without its hook. */
   proto: string;
+  /**
+   * Explicit rule hook of the header (`flow_start` of `tcp:flow_start`,
+   * Suricata 8); absent when the header names none. rule-hooks.ts turns it
+   * into a matcher.
+   */
+  hook?: string;
   src: AddressMatcher;
   srcPorts: PortMatcher;
   dst: AddressMatcher;

@@ -287,3 +287,39 @@ test('bypass stops inspecting the flow', async () => {
   assert.equal(countEvents(unbypassed, { event_type: 'alert', 'alert.signature_id': 1 }), 3);
   assert.equal(countEvents(unbypassed, { event_type: 'alert', 'alert.signature_id': 2 }), 3);
 });
+
+test('flow_start hook first packets', async () => {
+  // One TCP connection: the SYN is the client's first packet and the
+  // SYN/ACK the server's; every later packet is past the flow start.
+  const rules = [
+    'alert tcp:flow_start any any -> any any (sid:1;)',
+    'alert ip:flow_start any any -> any any (flow:to_server; sid:2;)',
+    'alert tcp:flow_start any any -> any any (dsize:>0; sid:3;)',
+  ].join('\n');
+  const events = await runIps('iponly-tcp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 2 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, pcap_cnt: 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 0);
+});
+
+test('tls hooks wait for the hello', async () => {
+  // The client hello is packet 4 and the server hello packet 6. A drop at
+  // client_hello_done drops the flow only once the hello is parsed.
+  const rules = [
+    'alert tls:client_hello_done any any -> any any (sid:1;)',
+    'alert tls:server_hello any any -> any any (sid:2;)',
+  ].join('\n');
+  const events = await runIps('iponly-tcp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, direction: 'to_server' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, direction: 'to_client' }), 1);
+
+  const drop = await runIps('iponly-tcp.pcap', 'drop tls:client_hello_done any any -> any any (sid:3;)\n');
+  const firstDrop = drop.find((e) => e.event_type === 'drop');
+  assert.equal(countEvents(drop, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
+  // In-line, the hello is parsed as packet 4 arrives: packets 1 to 3 pass.
+  assert.equal(firstDrop?.pcap_cnt, 4);
+});
