@@ -188,6 +188,14 @@ export class Packet {
   /** Offset and length of the application payload (after layer 4), or -1 and 0. */
   payloadOffset: number;
   payloadLength: number;
+  /**
+   * Bits (AppLayerEvent of app/app-layer-events.ts) of the generic
+   * app-layer events, such as a protocol mismatch between the directions,
+   * that the app layer raised while handling this packet.
+   */
+  appLayerEvents: number;
+  /** Bits (1 << Direction) of the directions whose app-layer protocol was detected while handling this packet. */
+  appProtoDetected: number;
 
   /** Number of tunnel layers (GRE, VXLAN, IP-in-IP) decoded through. */
   tunnelDepth: number;
@@ -272,6 +280,8 @@ export class Packet {
 
     this.payloadOffset = -1;
     this.payloadLength = 0;
+    this.appLayerEvents = 0;
+    this.appProtoDetected = 0;
 
     this.tunnelDepth = 0;
     this.outerL3Offset = -1;
@@ -348,6 +358,8 @@ export class Packet {
 
     this.payloadOffset = -1;
     this.payloadLength = 0;
+    this.appLayerEvents = 0;
+    this.appProtoDetected = 0;
 
     this.tunnelDepth = 0;
     this.outerL3Offset = -1;

@@ -4,6 +4,7 @@
  * still load. Duplicate gid:sid pairs are resolved as Suricata does: the
  * signature with the higher rev stays, and on equal revs the first one.
  */
+import { markDetectionOnlyRules } from '../app/app-keywords.js';
 import { readFileSync } from 'node:fs';
 import { ErrorCode } from '../core/errors.js';
 import { AddressCompiler } from './address.js';
@@ -180,6 +181,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
   slots = [];
 
   const warnings = checkFlowbitUse(signatures, ctx.variables);
+  markDetectionOnlyRules(signatures);
   for (const w of warnings) diagnostics.push(w);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -323,3 +323,25 @@ test('tls hooks wait for the hello', async () => {
   // In-line, the hello is parsed as packet 4 arrives: packets 1 to 3 pass.
   assert.equal(firstDrop?.pcap_cnt, 4);
 });
+
+test('protocol mismatch between directions', async () => {
+  // An HTTP request to an SSH server: the client's direction is detected
+  // as HTTP (the flow's protocol) and the server's banner as SSH, which
+  // raises the mismatch event on the banner packet (packet 6).
+  const rules = [
+    'alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)',
+    'alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:2;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh; sid:3;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh,final; sid:4;)',
+  ].join('\n');
+  const events = await runIps('http-to-ssh-server.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 6 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  // Rules that check protocols alone match on the packet that detected one.
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, pcap_cnt: 6 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 4 }), 0);
+  assert.equal(countEvents(events, { event_type: 'flow', app_proto: 'http', app_proto_tc: 'ssh' }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', app_proto_ts: 'http' }), 0);
+});

@@ -17,6 +17,7 @@ import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../stream/reassembly.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
+import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
 import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
@@ -405,11 +406,22 @@ export class PacketPipeline {
       const name = decoderEventEveName(p.events[i] as number);
       for (const writer of eve) writer.anomaly(p, flow, 'decode', name, this.pktSrc);
     }
+    if (p.appLayerEvents !== 0) this.logAppLayerEvents(p, flow);
     const session = flow !== null ? flow.tcp : null;
     if (session === null) return;
     for (let i = 0; i < session.eventCount; i++) {
       const name = 'stream.' + STREAM_EVENT_NAMES[session.events[i] as number];
       for (const writer of eve) writer.anomaly(p, flow, 'stream', name, this.pktSrc);
+    }
+  }
+
+  /** Writes the generic app-layer events of the packet (protocol detection) as anomaly events. */
+  private logAppLayerEvents(p: Packet, flow: Flow | null): void {
+    const appProto = flow !== null && flow.appProto !== null ? flow.appProto : 'unknown';
+    for (let bit = 0; bit < APP_LAYER_EVENT_NAMES.length; bit++) {
+      if ((p.appLayerEvents & (1 << bit)) === 0) continue;
+      const name = (APP_LAYER_EVENT_NAMES[bit] as string).toUpperCase();
+      for (const writer of this.parts.eve) writer.appLayerAnomaly(p, flow, appProto, name, 'proto_detect', -1, this.pktSrc);
     }
   }
 

@@ -88,6 +88,13 @@ export class Flow {
   hasAlerted: boolean;
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
   appProto: string | null;
+  /**
+   * Protocol detected in each direction (client to server, server to
+   * client), or null while unknown. They differ from appProto only when
+   * the directions disagree; the flow's parser stays appProto's.
+   */
+  appProtoTs: string | null;
+  appProtoTc: string | null;
   /** Session tag from the rule option `tag:session` (TagUnit in detect/keywords/tag.ts), 0 when untagged. */
   tagUnit: number;
   /** Packets or bytes still to tag, for the packets and bytes units. */
@@ -133,6 +140,8 @@ export class Flow {
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
+    this.appProtoTs = null;
+    this.appProtoTc = null;
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;
@@ -176,6 +185,8 @@ export class Flow {
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
+    this.appProtoTs = null;
+    this.appProtoTc = null;
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;

@@ -143,6 +143,17 @@ function l4DropFields(p: Packet, l4Proto: number): string {
 const FLOW_HEAD_KEYS = ['icmp_type', 'icmp_code', 'response_icmp_type', 'response_icmp_code', 'spi'];
 
 /**
+ * Returns `app_proto_ts` and `app_proto_tc` for a direction whose detected
+ * protocol differs from the flow's (`app_proto`), as Suricata writes them.
+ */
+function directionProtoFields(flow: Flow): string {
+  let out = '';
+  if (flow.appProtoTs !== null && flow.appProtoTs !== flow.appProto) out += ',"app_proto_ts":' + jsonString(flow.appProtoTs);
+  if (flow.appProtoTc !== null && flow.appProtoTc !== flow.appProto) out += ',"app_proto_tc":' + jsonString(flow.appProtoTc);
+  return out;
+}
+
+/**
  * Builds a flow event: the head from `flow` (client as source), then the
  * fields of `record` in its key order (app_proto, flow, tcp, ... as the
  * flow stage's flow record writes them). `timestampUs` is the capture time
@@ -166,6 +177,7 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
   for (const key of Object.keys(record)) {
     if (FLOW_HEAD_KEYS.includes(key) || record[key] === undefined) continue;
     out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
+    if (key === 'app_proto') out += directionProtoFields(flow);
   }
   return closeEvent(ctx, out);
 }
