@@ -25,10 +25,9 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
 
   for (const name of fields.keys()) {
     const known = name === 'track' || name === 'count' || name === 'seconds' || (kinds.length > 0 && (name === 'type' || name === 'multiplier'));
-    if (!known) {
-      if (name === 'unique_on') return `'${name}' is not supported yet; rule skipped`;
-      return `'${name}' is not a known setting (expected ${expected(kinds)})`;
-    }
+    // unique_on counts distinct ports, for detection_filter only (Suricata 9).
+    if (name === 'unique_on' && kinds.length === 0) continue;
+    if (!known) return `'${name}' is not a known setting (expected ${expected(kinds)})`;
   }
 
   let kind = 'detection_filter';
@@ -65,7 +64,13 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   const seconds = parseMetaNumber(secondsText, 1, MAX_THRESHOLD_VALUE);
   if (typeof seconds === 'string') return `seconds ${seconds}`;
 
-  return { kind: kind as ThresholdSpec['kind'], track: track as ThresholdSpec['track'], count, seconds };
+  const spec: ThresholdSpec = { kind: kind as ThresholdSpec['kind'], track: track as ThresholdSpec['track'], count, seconds };
+  const uniqueOn = fields.get('unique_on');
+  if (uniqueOn !== undefined) {
+    if (uniqueOn !== 'src_port' && uniqueOn !== 'dst_port') return `unique_on '${uniqueOn}' is not valid (expected src_port or dst_port)`;
+    spec.uniqueOn = uniqueOn;
+  }
+  return spec;
 }
 
 function expected(kinds: readonly string[]): string {
