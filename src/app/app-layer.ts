@@ -58,6 +58,8 @@ export class FlowAppState {
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
+  /** Transactions that a config rule (`config:logging disable, type tx, scope tx`) keeps out of EVE. */
+  readonly noLogTx: WeakSet<object>;
   /**
    * 1 for a direction whose parser got data since transactions were last
    * inspected in that direction. Detection inspects a direction's
@@ -83,6 +85,7 @@ export class FlowAppState {
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
+    this.noLogTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
     this.newEvents = 0;

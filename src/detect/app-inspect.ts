@@ -417,7 +417,7 @@ export class AppInspector {
         }
         matched[entry.index] = 1;
         this.matches++;
-        if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
+        if (this.raise(entry.sig, p, flow, tx, state, out)) return;
       }
     }
   }
@@ -538,10 +538,13 @@ export class AppInspector {
   }
 
   /** Applies a match: post-match keywords, threshold, alert. Returns true when a pass rule ends inspection. */
-  private raise(sig: Signature, p: Packet, flow: Flow, tx: AppTransaction, proto: string, out: AlertQueue): boolean {
+  private raise(sig: Signature, p: Packet, flow: Flow, tx: AppTransaction, state: FlowAppState, out: AlertQueue): boolean {
+    const proto = state.proto as string;
     let isAlert = !sig.isNoAlert;
     for (let k = 0; k < sig.postMatches.length; k++) {
-      if (!(sig.postMatches[k] as Signature['postMatches'][number]).apply(p, flow, this.ctx)) isAlert = false;
+      const m = sig.postMatches[k] as Signature['postMatches'][number];
+      if (!m.apply(p, flow, this.ctx)) isAlert = false;
+      if (m.disablesTxLogging === true) state.noLogTx.add(tx);
     }
     const hook = this.thresholdHook;
     if (sig.action === Action.PASS) {

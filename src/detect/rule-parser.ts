@@ -68,6 +68,8 @@ const ACTION_IDS: Record<string, ActionId> = {
   rejectsrc: Action.REJECTSRC,
   rejectdst: Action.REJECTDST,
   rejectboth: Action.REJECTBOTH,
+  // A config rule alerts never: it is `alert` with `noalert` (Suricata's config rules).
+  config: Action.ALERT,
 };
 
 /** Keywords that a rule may give only once; Suricata rejects a second one. */
@@ -353,6 +355,7 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
     b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${action.text}' is not a rule action (expected ${Object.keys(ACTION_IDS).join(', ')})`, action.offset, action.text.length);
   } else {
     b.sig.action = actionId;
+    if (action.text === 'config') b.sig.isNoAlert = true;
   }
 
   // An explicit hook follows the protocol after a colon (`tcp:flow_start`).

@@ -65,6 +65,11 @@ export interface PacketMatcher {
  */
 export interface PostMatcher {
   readonly keyword: string;
+  /**
+   * True for `config:logging disable, type tx, scope tx`: transaction
+   * detection keeps the matched transaction out of EVE. Absent otherwise.
+   */
+  readonly disablesTxLogging?: boolean;
   apply(p: Packet, flow: Flow | null, ctx: DetectThreadContext): boolean;
 }
 

@@ -345,3 +345,26 @@ test('protocol mismatch between directions', async () => {
   assert.equal(countEvents(events, { event_type: 'flow', app_proto: 'http', app_proto_tc: 'ssh' }), 1);
   assert.equal(countEvents(events, { event_type: 'flow', app_proto_ts: 'http' }), 0);
 });
+
+test('config rule keeps tx out of eve', async () => {
+  // One HTTP exchange for www.abcdefghij.com. A config rule matching its
+  // host neither alerts nor lets the http event be written; one matching
+  // nothing changes nothing.
+  const run = async (rules: string): Promise<EveEvent[]> => {
+    const dir = join(scratch, String(++caseNumber));
+    const rulesPath = join(scratch, `${caseNumber}.rules`);
+    const configPath = join(scratch, `${caseNumber}.yaml`);
+    writeFileSync(rulesPath, rules);
+    writeFileSync(configPath, '%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n      types:\n        - alert\n        - http\n');
+    await runCapture({
+      pcapPath: join(PCAPS, '../flow/http-fin-close.pcap'), configPath, ruleFiles: [rulesPath], extraRuleFiles: [],
+      logDir: join(dir, 'log'), checksumMode: 'none', sets: [], mode: 'ids', env: {}, quiet: true,
+    });
+    return readFileSync(join(dir, 'log', 'eve.json'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as EveEvent);
+  };
+  const matched = await run('config http any any -> any any (http.host; content:"abcdefghij"; config:logging disable, type tx, scope tx; sid:1;)\n');
+  assert.equal(countEvents(matched, { event_type: 'alert' }), 0);
+  assert.equal(countEvents(matched, { event_type: 'http' }), 0);
+  const unmatched = await run('config http any any -> any any (http.host; content:"other"; config:logging disable, type tx, scope tx; sid:1;)\n');
+  assert.equal(countEvents(unmatched, { event_type: 'http' }), 1);
+});

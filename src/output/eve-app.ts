@@ -132,7 +132,7 @@ export class TxLogger {
       }
       state.loggedTx.add(tx);
       if (proto === AppProto.DNS) (tx as DnsTransaction).isLogged = true;
-      this.logTx(flow, p, pktSrc, proto, tx);
+      if (!state.noLogTx.has(tx)) this.logTx(flow, p, pktSrc, proto, tx);
     }
     prune(state, proto);
   }

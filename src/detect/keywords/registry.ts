@@ -45,6 +45,7 @@ import './itype.js';
 import './igmp-type.js';
 import './sctp.js';
 import './bypass.js';
+import './config.js';
 import './icode.js';
 import './icmp-id.js';
 import './icmp-seq.js';
