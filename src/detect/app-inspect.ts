@@ -177,6 +177,12 @@ class TxSignature {
   readonly readsBothMessages: boolean;
   /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
   readonly directions: number;
+  /**
+   * True when the signature may match a transaction once in each direction
+   * (it has a keyword with `isPerDirection`, such as app-layer-state),
+   * rather than once in all.
+   */
+  readonly isPerDirection: boolean;
 
   constructor(sig: Signature, index: number, proto: string) {
     this.sig = sig;
@@ -198,6 +204,7 @@ class TxSignature {
     if ((sig.flowFlags & FlowFlag.TO_SERVER) !== 0) flowDirections &= 1 << Direction.TO_SERVER;
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
     this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
+    this.isPerDirection = sig.packetMatches.some((m) => (m as { isPerDirection?: boolean }).isPerDirection === true);
   }
 }
 
@@ -408,14 +415,17 @@ export class AppInspector {
       const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
       for (let c = 0; c < count; c++) {
         const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
-        if (matched !== undefined && matched[entry.index] === 1) continue;
+        // matched[] holds direction bits: both for a signature that matches a
+        // transaction once, the packet direction's for a per-direction one.
+        const matchBits = entry.isPerDirection ? 1 << p.direction : BOTH_DIRECTIONS;
+        if (matched !== undefined && ((matched[entry.index] as number) & matchBits) !== 0) continue;
         this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
           state.matchedSigs.set(tx, matched);
         }
-        matched[entry.index] = 1;
+        matched[entry.index] = (matched[entry.index] as number) | matchBits;
         this.matches++;
         if (this.raise(entry.sig, p, flow, tx, state, out)) return;
       }

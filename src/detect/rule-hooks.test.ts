@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Direction } from '../core/packet.js';
 import { Progress } from '../app/http/state.js';
 import { loadRulesFromText } from './rule-files.js';
-import { AppHook, FlowStartHook, HookCheck } from './rule-hooks.js';
+import { AppHook, AppLayerStateMatch, FlowStartHook, HookCheck, parseAppLayerState } from './rule-hooks.js';
 import { partitionTxSignatures } from './app-inspect.js';
 
 function load(rule: string): ReturnType<typeof loadRulesFromText> {
@@ -55,4 +55,33 @@ test('http hook progress checks', () => {
   tx.responseProgress = Progress.BODY;
   assert.equal(hook.matchTx(tx, Direction.TO_CLIENT), true);
   assert.equal(hook.matchTx(tx, Direction.TO_SERVER), false);
+});
+
+test('app-layer-state tls progress', () => {
+  const tx = { clientHello: null as object | null, serverHello: null as object | null, serverCertificates: [] as Uint8Array[], isToServerDone: false, isToClientDone: false };
+  const beforeHello = parseAppLayerState('tls', '<client_hello_done') as AppLayerStateMatch;
+  const atHello = parseAppLayerState('tls', 'client_hello_done') as AppLayerStateMatch;
+  const serverCerts = parseAppLayerState('tls', '>=server_cert_done') as AppLayerStateMatch;
+  assert.equal(beforeHello.matchTx(tx), true);
+  assert.equal(atHello.matchTx(tx), false);
+  tx.clientHello = {};
+  assert.equal(beforeHello.matchTx(tx), false);
+  assert.equal(atHello.matchTx(tx), true);
+  assert.equal(serverCerts.matchTx(tx), false);
+  tx.serverHello = {};
+  tx.serverCertificates = [new Uint8Array(1)];
+  assert.equal(serverCerts.matchTx(tx), true);
+  // A client past its ChangeCipherSpec is finished, no longer at hello_done.
+  tx.isToServerDone = true;
+  assert.equal(atHello.matchTx(tx), false);
+  assert.equal((parseAppLayerState('tls', 'client_finished') as AppLayerStateMatch).matchTx(tx), true);
+});
+
+test('app-layer-state bad values', () => {
+  assert.equal(parseAppLayerState('tls', 'client_bogus'), "'client_bogus' is not a tls state (expected client_in_progress, client_hello_done, client_cert_done, client_handshake_done, client_finished, server_in_progress, server_hello, server_cert_done, server_hello_done, server_handshake_done, server_finished)");
+  assert.equal(parseAppLayerState('tls', '<<client_hello_done'), "'<<client_hello_done' is not of the form [op]<state> (op: <, <=, >, >=, ! or =)");
+  assert.equal(parseAppLayerState('http', 'request_line'), "protocol 'http' is not supported yet (supported: tls); rule skipped");
+  const loaded = load('alert tls any any -> any any (app-layer-state:<client_hello_done; sid:1;)');
+  assert.equal(loaded.summary.failed, 0);
+  assert.equal(partitionTxSignatures(loaded.signatures).tx.length, 1);
 });

@@ -185,3 +185,84 @@ export function resolveHook(proto: string, hook: string, isPacketProtocol: boole
   }
   return { kind: 'invalid', message: `'${hook}' is not a hook of '${proto}' (expected ${[...hooks.keys()].join(', ')})` };
 }
+
+/** TLS progress states of each direction, in order (Suricata 8's names). */
+const TLS_CLIENT_STATES = ['client_in_progress', 'client_hello_done', 'client_cert_done', 'client_handshake_done', 'client_finished'];
+const TLS_SERVER_STATES = ['server_in_progress', 'server_hello', 'server_cert_done', 'server_hello_done', 'server_handshake_done', 'server_finished'];
+
+/**
+ * Returns the position in TLS_CLIENT_STATES (client) or TLS_SERVER_STATES
+ * of a TLS transaction's progress.
+ */
+// NOTE: the TLS parser records the hellos, the server certificates and
+// the end of each handshake direction (its ChangeCipherSpec), not the
+// other handshake messages. A client past its hello counts as
+// client_hello_done until it finishes, and a server with certificates as
+// server_cert_done, so comparisons with the untracked states in between
+// are estimates.
+export function tlsProgressOf(tx: TlsTransaction, isClient: boolean): number {
+  if (isClient) {
+    if (tx.isToServerDone) return TLS_CLIENT_STATES.length - 1;
+    return tx.clientHello !== null ? 1 : 0;
+  }
+  if (tx.isToClientDone) return TLS_SERVER_STATES.length - 1;
+  if (tx.serverCertificates.length > 0) return 2;
+  return tx.serverHello !== null ? 1 : 0;
+}
+
+/** Comparison operators of `app-layer-state`. */
+const StateOp = { EQ: 0, NE: 1, LT: 2, LE: 3, GT: 4, GE: 5 } as const;
+
+/**
+ * `app-layer-state:[op]<state>` (Suricata 8): the progress of the state's
+ * direction of a transaction compares with `state` (=, !, <, <=, >, >=).
+ * It is a transaction keyword that may match once per direction of a
+ * transaction, as Suricata keeps detection state per direction.
+ */
+export class AppLayerStateMatch implements PacketMatcher {
+  readonly keyword = 'app-layer-state';
+  readonly isTxMatcher = true as const;
+  readonly isPerDirection = true as const;
+  readonly appProto = 'tls';
+  readonly isClient: boolean;
+  readonly position: number;
+  readonly op: number;
+
+  constructor(isClient: boolean, position: number, op: number) {
+    this.isClient = isClient;
+    this.position = position;
+    this.op = op;
+  }
+
+  /** Never matches a packet alone; the transaction engine calls matchTx. */
+  match(): boolean {
+    return false;
+  }
+
+  matchTx(tx: unknown): boolean {
+    const progress = tlsProgressOf(tx as TlsTransaction, this.isClient);
+    switch (this.op) {
+      case StateOp.NE: return progress !== this.position;
+      case StateOp.LT: return progress < this.position;
+      case StateOp.LE: return progress <= this.position;
+      case StateOp.GT: return progress > this.position;
+      case StateOp.GE: return progress >= this.position;
+      default: return progress === this.position;
+    }
+  }
+}
+
+/** Parses an `app-layer-state` value for header protocol `proto`: the matcher, or why it cannot be used. */
+export function parseAppLayerState(proto: string, value: string): AppLayerStateMatch | string {
+  if (proto !== 'tls' && proto !== 'ssl') return `protocol '${proto}' is not supported yet (supported: tls); rule skipped`;
+  const m = /^\s*(<=|>=|<|>|!|=)?\s*([a-z_]+)\s*$/.exec(value);
+  if (m === null) return `'${value}' is not of the form [op]<state> (op: <, <=, >, >=, ! or =)`;
+  const ops: Readonly<Record<string, number>> = { '': StateOp.EQ, '=': StateOp.EQ, '!': StateOp.NE, '<': StateOp.LT, '<=': StateOp.LE, '>': StateOp.GT, '>=': StateOp.GE };
+  const op = ops[m[1] ?? ''] as number;
+  const state = m[2] as string;
+  const clientPosition = TLS_CLIENT_STATES.indexOf(state);
+  if (clientPosition >= 0) return new AppLayerStateMatch(true, clientPosition, op);
+  const serverPosition = TLS_SERVER_STATES.indexOf(state);
+  if (serverPosition >= 0) return new AppLayerStateMatch(false, serverPosition, op);
+  return `'${state}' is not a tls state (expected ${[...TLS_CLIENT_STATES, ...TLS_SERVER_STATES].join(', ')})`;
+}

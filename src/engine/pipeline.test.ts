@@ -368,3 +368,19 @@ test('config rule keeps tx out of eve', async () => {
   const unmatched = await run('config http any any -> any any (http.host; content:"other"; config:logging disable, type tx, scope tx; sid:1;)\n');
   assert.equal(countEvents(unmatched, { event_type: 'http' }), 1);
 });
+
+test('app-layer-state once per direction', async () => {
+  // IDS mode: the client hello is parsed when packet 5 acknowledges it and
+  // inspected on the client's next packet (7), and the server's hello and
+  // certificates on the server's packet 9, once the client has sent its
+  // ChangeCipherSpec (packet 8). A state rule may match each direction once.
+  const rules = [
+    'alert tls any any -> any any (app-layer-state:client_hello_done; sid:1;)',
+    'alert tls any any -> any any (app-layer-state:>=server_hello; sid:2;)',
+  ].join('\n');
+  const events = await runIps('iponly-tcp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 7, direction: 'to_server' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, pcap_cnt: 9, direction: 'to_client' }), 1);
+});

@@ -46,6 +46,7 @@ import './igmp-type.js';
 import './sctp.js';
 import './bypass.js';
 import './config.js';
+import './app-layer-state.js';
 import './icode.js';
 import './icmp-id.js';
 import './icmp-seq.js';
