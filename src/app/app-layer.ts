@@ -13,7 +13,7 @@ import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
-import { DnsState, type DnsTransaction } from './dns/state.js';
+import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
 import { probeDnsTcp } from './dns/probe.js';
 import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
@@ -31,6 +31,19 @@ export const AppProto = {
 
 /** The DNS port: UDP DNS is detected on it only, and TCP DNS is probed first there. */
 export const DNS_PORT = 53;
+
+/**
+ * Ports where DNS is expected, from app-layer.protocols.dns.udp and
+ * dns.tcp `detection-ports.dp` (default 53 for both). UDP DNS is parsed
+ * on these ports only. On a TCP DNS port a valid header is enough to
+ * detect a message larger than the probe window, as Suricata does.
+ */
+export interface DnsPorts {
+  udp: ReadonlySet<number>;
+  tcp: ReadonlySet<number>;
+}
+
+export const DEFAULT_DNS_PORTS: DnsPorts = { udp: new Set([DNS_PORT]), tcp: new Set([DNS_PORT]) };
 
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
@@ -54,7 +67,7 @@ export class FlowAppState {
   readonly probeStatus: Uint8Array;
   /** Parser state events written as anomaly events so far. */
   eventsLogged: number;
-  /** Per transaction: signatures (app-inspect indices) that matched it already. */
+  /** Per transaction and signature (app-inspect index): the directions it matched in, bit (1 << Direction). */
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
@@ -75,6 +88,10 @@ export class FlowAppState {
   newEvents: number;
   /** Bits (1 << Direction) of directions detected since the last packet took them. */
   newDetections: number;
+  /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
+  txCounted: number;
+  /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
+  statsName: string;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -90,6 +107,8 @@ export class FlowAppState {
     this.lastFedData = [null, null];
     this.newEvents = 0;
     this.newDetections = 0;
+    this.txCounted = 0;
+    this.statsName = '';
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -106,9 +125,22 @@ const EMPTY_TXS: readonly AppTransaction[] = [];
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
+  /** DNS messages that failed to parse, by transport (`app_layer.error.dns_udp.parser`, `dns_tcp`). */
+  readonly dnsUdpErrors: DnsErrorCounters;
+  readonly dnsTcpErrors: DnsErrorCounters;
+  /**
+   * Transactions that parsers created, by the same names (Suricata's
+   * app_layer.tx.*). As in Suricata, a transaction that exists from the
+   * state's start, the one handshake of TLS and SSH, is not counted, so
+   * those stay at 0.
+   */
+  readonly txByProto: Map<string, number>;
 
   constructor() {
     this.flowsByProto = new Map();
+    this.dnsUdpErrors = { parser: 0 };
+    this.dnsTcpErrors = { parser: 0 };
+    this.txByProto = new Map();
   }
 }
 
@@ -175,14 +207,22 @@ export class AppLayer {
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
   private readonly states: WeakMap<Flow, FlowAppState>;
+  private readonly dnsPorts: DnsPorts;
 
-  constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
+  constructor(
+    isInline: boolean,
+    keepsFedData = false,
+    httpConfig: HttpConfig = defaultHttpConfig(),
+    disabled: ReadonlySet<string> = new Set(),
+    dnsPorts: DnsPorts = DEFAULT_DNS_PORTS,
+  ) {
     this.counters = new AppLayerCounters();
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
     this.disabled = disabled;
     this.states = new WeakMap();
+    this.dnsPorts = dnsPorts;
   }
 
   /** Returns the app-layer state of `flow`, or null when none was created. */
@@ -252,16 +292,18 @@ export class AppLayer {
 
   private handleDatagram(p: Packet, flow: Flow): FlowAppState | null {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
-    if ((flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) || this.disabled.has(AppProto.DNS)) return null;
+    const ports = this.dnsPorts.udp;
+    if ((!ports.has(flow.clientPort) && !ports.has(flow.serverPort)) || this.disabled.has(AppProto.DNS)) return null;
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
     if (state.proto === null) {
-      this.setProto(flow, state, AppProto.DNS, new DnsState(false));
+      this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
       p.appProtoDetected = (1 << Direction.TO_SERVER) | (1 << Direction.TO_CLIENT);
     }
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
     return state;
@@ -280,6 +322,18 @@ export class AppLayer {
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
     this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
+    state.statsName = name;
+    state.txCounted = newestTxEnd(parser);
+    if (!this.counters.txByProto.has(name)) this.counters.txByProto.set(name, 0);
+  }
+
+  /** Adds the transactions the parser created since the last call to the counters. */
+  private countTransactions(state: FlowAppState): void {
+    const end = newestTxEnd(state.parser as AppParserState);
+    if (end <= state.txCounted) return;
+    const counts = this.counters.txByProto;
+    counts.set(state.statsName, (counts.get(state.statsName) ?? 0) + end - state.txCounted);
+    state.txCounted = end;
   }
 
   /**
@@ -300,6 +354,7 @@ export class AppLayer {
       this.probeOtherDirection(flow, state, stream, direction);
     }
     const parser = state.parser as AppParserState;
+    const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
     if (at < segments.releasedBase) {
       parser.handleGap(direction, segments.releasedBase - at);
@@ -321,7 +376,10 @@ export class AppLayer {
       at = target;
     }
     state.progress[direction] = at;
+    // Suricata's DNS parser has the raw stream inspected after each message it completes.
+    if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
+      this.countTransactions(state);
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
     }
@@ -347,7 +405,7 @@ export class AppLayer {
       if (!found.needMore || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
       return false;
     }
-    this.setProto(flow, state, found.proto, createParser(found.proto, flow, this.httpConfig));
+    this.setProto(flow, state, found.proto, createParser(found.proto, flow, this.httpConfig, this.counters));
     setDirectionProto(flow, direction, found.proto);
     state.newDetections |= 1 << direction;
     state.progress[0] = 0;
@@ -386,9 +444,9 @@ export class AppLayer {
   private detect(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): { proto: string | null; needMore: boolean } {
     let proto: string | null = null;
     let needMore = false;
-    const isDnsPort = flow.serverPort === DNS_PORT || flow.clientPort === DNS_PORT;
+    const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
     if (isDnsPort) {
-      const dns = probeDnsTcp(bytes, start, length, direction);
+      const dns = probeDnsTcp(bytes, start, length, direction, true);
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }
@@ -428,16 +486,26 @@ function setDirectionProto(flow: Flow, direction: number, proto: string): void {
   else flow.appProtoTc = proto;
 }
 
+/**
+ * Returns the id after the parser's newest transaction, or 0 when it has
+ * none. Transactions are pruned only after logging, so the newest one is
+ * still there right after the parser ran.
+ */
+function newestTxEnd(parser: AppParserState): number {
+  const txs = parser.transactions as readonly { txId: number }[];
+  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
+}
+
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */
 function copyRange(segments: StreamDirectionState['segments'], start: number, end: number): Uint8Array | null {
   if (segments.contiguousEnd(start) < end) return null;
   return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
-function createParser(proto: string, flow: Flow, httpConfig: HttpConfig): AppParserState {
+function createParser(proto: string, flow: Flow, httpConfig: HttpConfig, counters: AppLayerCounters): AppParserState {
   switch (proto) {
     case AppProto.HTTP: return new HttpState(httpConfig, flow.serverPort);
-    case AppProto.DNS: return new DnsState(true);
+    case AppProto.DNS: return new DnsState(true, DEFAULT_MAX_DNS_TRANSACTIONS, counters.dnsTcpErrors);
     case AppProto.TLS: return new TlsState();
     default: return new SshState();
   }

@@ -216,13 +216,12 @@ const StateOp = { EQ: 0, NE: 1, LT: 2, LE: 3, GT: 4, GE: 5 } as const;
 /**
  * `app-layer-state:[op]<state>` (Suricata 8): the progress of the state's
  * direction of a transaction compares with `state` (=, !, <, <=, >, >=).
- * It is a transaction keyword that may match once per direction of a
- * transaction, as Suricata keeps detection state per direction.
+ * It is a transaction keyword. As every TLS transaction rule, it may
+ * match a transaction once in each direction (app-inspect.ts).
  */
 export class AppLayerStateMatch implements PacketMatcher {
   readonly keyword = 'app-layer-state';
   readonly isTxMatcher = true as const;
-  readonly isPerDirection = true as const;
   readonly appProto = 'tls';
   readonly isClient: boolean;
   readonly position: number;

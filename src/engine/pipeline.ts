@@ -19,7 +19,7 @@ import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
-import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
+import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
@@ -238,14 +238,16 @@ export class PacketPipeline {
       return;
     }
     const stream = parts.stream ?? null;
-    // A passed flow is not inspected again, and a dropped one not tracked, so neither needs its stream.
-    if (stream !== null && !(flow !== null && (flow.isPassed || (flow.isDropped && parts.isIps)))) {
+    // A bypassed flow is not processed again, and a dropped one not
+    // tracked, so neither needs its stream. A flow passed by a rule keeps
+    // its stream and parser, so its app-layer events are still logged.
+    if (stream !== null && !(flow !== null && (flow.isBypassed || (flow.isDropped && parts.isIps)))) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
     }
     const app = parts.app ?? null;
-    // As with the stream, a passed flow or one dropped in-line no longer feeds its parser.
-    const isAppSkipped = flow === null || flow.isPassed || (flow.isDropped && parts.isIps);
+    // As with the stream, a bypassed flow or one dropped in-line no longer feeds its parser.
+    const isAppSkipped = flow === null || flow.isBypassed || (flow.isDropped && parts.isIps);
     const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
 
@@ -253,7 +255,15 @@ export class PacketPipeline {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
       return;
     }
-    if (flow !== null && flow.isPassed) return;
+    if (flow !== null && flow.isPassed) {
+      if (appState !== null) {
+        // Nothing inspects a passed flow, so its transactions need not wait for detection.
+        appState.pendingInspect[0] = 0;
+        appState.pendingInspect[1] = 0;
+        this.logTransactions(p, flow, appState, false);
+      }
+      return;
+    }
 
     const alerts = this.alerts;
     alerts.clear();
@@ -371,7 +381,10 @@ export class PacketPipeline {
         return true;
       case StreamException.PASS_FLOW:
       case StreamException.BYPASS:
-        if (flow !== null) flow.isPassed = true;
+        if (flow !== null) {
+          flow.isPassed = true;
+          flow.isBypassed = true;
+        }
         return true;
       case StreamException.PASS_PACKET:
         return true;
@@ -468,6 +481,7 @@ export class PacketPipeline {
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
       this.addTxFacts(facts, i);
+      if (facts.appObject === undefined || facts.appObject === null) this.addGuessedTxFacts(facts, p, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -505,6 +519,22 @@ export class PacketPipeline {
     facts.txId = txFacts.txIds[k] as number;
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+  }
+
+  /**
+   * Adds the transaction that `detect.guess-applayer-tx` guesses for an
+   * alert that matched none (a payload or stream rule on an app-layer flow).
+   */
+  private addGuessedTxFacts(facts: ReturnType<typeof packetAlertFacts>, p: Packet, flow: Flow | null): void {
+    const txLog = this.parts.txLog ?? null;
+    const app = this.parts.app ?? null;
+    if (txLog === null || app === null || flow === null || txLog.options.guessAlertTx !== true) return;
+    const state = app.stateOf(flow);
+    if (state === null || state.proto === null) return;
+    const tx = guessAlertTx(state, p.direction);
+    if (tx === null) return;
+    facts.txId = (tx as { txId: number }).txId;
+    facts.appObject = txObjectText(state.proto, tx, txLog.options);
   }
 
   /**

@@ -68,17 +68,28 @@ export class Flow {
    * id, as Latin-1 text (one character per byte); null until the first set.
    */
   flowvars: Map<number, string> | null;
-  /** True once a `pass` rule matched: no further inspection of the flow. */
-  isPassed: boolean;
-  /** True once a drop or reject matched in IPS mode: later packets are dropped. */
-  isDropped: boolean;
   /**
-   * True once a `bypass` rule matched (Suricata's local bypass): later
-   * packets are counted in the flow but not reassembled, parsed or
-   * inspected. The data buffered before the match is still inspected when
-   * the flow ends.
+   * Entropy values that the `entropy` keyword measured, by buffer name
+   * with dots as underscores (`file_data`), written under EVE
+   * `metadata.entropy`, or null until the first measurement.
+   */
+  entropyByBuffer: Map<string, number> | null;
+  /**
+   * True once a `pass` rule matched: no further inspection of the flow.
+   * Its stream is still reassembled and its app-layer events still
+   * logged, as in Suricata, unless `isBypassed`.
+   */
+  isPassed: boolean;
+  /**
+   * True once an exception policy passed or bypassed the flow, or a
+   * `bypass` rule matched (Suricata's local bypass): later packets are
+   * counted in the flow but not reassembled, parsed or inspected. After a
+   * `bypass` rule, which does not pass the flow, the data buffered before
+   * the match is still inspected when the flow ends.
    */
   isBypassed: boolean;
+  /** True once a drop or reject matched in IPS mode: later packets are dropped. */
+  isDropped: boolean;
   /**
    * Directions (bit 1 << Direction) whose first packet has run the IP-only
    * signatures: as in Suricata, those run once per flow direction.
@@ -134,9 +145,10 @@ export class Flow {
     this.flowbits = null;
     this.flowints = null;
     this.flowvars = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
-    this.isDropped = false;
     this.isBypassed = false;
+    this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
@@ -179,9 +191,10 @@ export class Flow {
     this.flowbits = null;
     this.flowints = null;
     this.flowvars = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
-    this.isDropped = false;
     this.isBypassed = false;
+    this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;

@@ -23,6 +23,7 @@ import type { PktSrcValue } from './eve-format.js';
 import { igmpAlertFields } from './eve-igmp.js';
 import { sctpAlertFields } from './eve-sctp.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
+import { flowMetadataField, type FlowVariableNames } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /** Optional parts of an alert event (outputs.eve-log.types.alert). */
@@ -239,11 +240,9 @@ export function buildAlertEvent(
   sig: Signature,
   facts: AlertFacts,
   opts: AlertFieldOptions,
-  flowMetadata = '',
+  variableNames: FlowVariableNames | null = null,
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
-  // The flow's variables (eve-metadata.ts) follow the head, as in Suricata.
-  out += flowMetadata;
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
   if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);
@@ -256,6 +255,7 @@ export function buildAlertEvent(
     out += p.direction === Direction.TO_SERVER ? ',"direction":"to_server"' : ',"direction":"to_client"';
     if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
     if (opts.metadata && facts.appObject !== undefined && facts.appObject !== null) out += ',' + facts.appObject;
+    if (opts.metadata) out += flowMetadataField(flow, variableNames);
   }
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {

@@ -9,6 +9,7 @@ import { alertObject, verdictObject } from './eve-alert.js';
 import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
+import { flowMetadataField, type FlowVariableNames } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /**
@@ -160,7 +161,7 @@ function directionProtoFields(flow: Flow): string {
  * at which the record is written. ICMP type and code keys in `record` go
  * in the head, where Suricata writes them.
  */
-export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<string, unknown>, timestampUs: number, flowMetadata = ''): string {
+export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<string, unknown>, timestampUs: number, variableNames: FlowVariableNames | null = null): string {
   let out = '{"timestamp":"' + ctx.time.iso(timestampUs) + '","flow_id":' + flow.flowId + ',"event_type":"flow"';
   if (flow.vlanId !== 0) out += ',"vlan":[' + flow.vlanId + ']';
   const ports = protoHasPorts(flow.ipProto);
@@ -170,7 +171,6 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
   if (ports) out += ',"dest_port":' + flow.serverPort;
   // Suricata's flow head writes ip_v before proto, unlike packet events.
   out += ',"ip_v":' + flow.ipVersion + ',"proto":' + jsonString(protoName(flow.ipProto));
-  out += flowMetadata;
   for (const key of FLOW_HEAD_KEYS) {
     if (record[key] !== undefined) out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
   }
@@ -179,6 +179,7 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
     out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
     if (key === 'app_proto') out += directionProtoFields(flow);
   }
+  out += flowMetadataField(flow, variableNames);
   return closeEvent(ctx, out);
 }
 

@@ -1,9 +1,14 @@
 /**
- * The flow's detection variables in alert and flow events, as Suricata 8
- * writes them: `"metadata":{"flowbits":[...],"flowvars":[{"name":"value"}],
- * "flowints":{"name":n}}`, and flowbits named `traffic/id/NAME` or
- * `traffic/label/NAME` (the flow tagging convention) as
- * `"traffic":{"id":[...],"label":[...]}` instead of flowbits.
+ * The top-level `metadata` and `traffic` objects of EVE alert and flow
+ * events, as Suricata 8 writes them: the values that keywords recorded on
+ * the flow.
+ *
+ *   "metadata":{"flowbits":[...],"flowvars":[{"name":"value"}],
+ *               "flowints":{"name":n},"entropy":{"file_data":4.15}}
+ *   "traffic":{"id":[...],"label":[...]}
+ *
+ * Flowbits named `traffic/id/NAME` or `traffic/label/NAME` (the flow
+ * tagging convention) go to `traffic` instead of `metadata.flowbits`.
  */
 import type { VariableIds } from '../detect/rule-parser.js';
 import type { Flow } from '../flow/flow.js';
@@ -32,38 +37,47 @@ function namesOf(ids: VariableIds, kind: string): string[] {
 }
 
 /**
- * Returns `,"metadata":{...}` and `,"traffic":{...}` for the variables set
+ * Returns `,"metadata":{...}` and `,"traffic":{...}` for the values recorded
  * on `flow`, each left out when empty, or '' when the flow has none.
+ * Without `names` the flow's variables are left out (their names are
+ * unknown) and only entropy is written.
  */
-export function flowMetadataFields(flow: Flow, names: FlowVariableNames): string {
+export function flowMetadataField(flow: Flow, names: FlowVariableNames | null = null): string {
   let flowbits = '';
   let trafficIds = '';
   let trafficLabels = '';
-  const bits = flow.flowbits;
-  if (bits !== null) {
-    for (let id = 0; id < bits.length * 32; id++) {
-      if ((bits[id >>> 5] & (1 << (id & 31))) === 0) continue;
-      const name = names.flowbits[id];
-      if (name === undefined) continue;
-      if (name.startsWith(TRAFFIC_ID_PREFIX)) trafficIds += (trafficIds === '' ? '' : ',') + jsonString(name.slice(TRAFFIC_ID_PREFIX.length));
-      else if (name.startsWith(TRAFFIC_LABEL_PREFIX)) trafficLabels += (trafficLabels === '' ? '' : ',') + jsonString(name.slice(TRAFFIC_LABEL_PREFIX.length));
-      else flowbits += (flowbits === '' ? '' : ',') + jsonString(name);
-    }
-  }
-
   let flowvars = '';
-  if (flow.flowvars !== null) {
-    for (const [id, value] of flow.flowvars) {
-      const name = names.flowvars[id];
-      if (name !== undefined) flowvars += (flowvars === '' ? '' : ',') + '{' + jsonString(name) + ':' + jsonString(value) + '}';
+  let flowints = '';
+  if (names !== null) {
+    const bits = flow.flowbits;
+    if (bits !== null) {
+      for (let id = 0; id < bits.length * 32; id++) {
+        if ((bits[id >>> 5] & (1 << (id & 31))) === 0) continue;
+        const name = names.flowbits[id];
+        if (name === undefined) continue;
+        if (name.startsWith(TRAFFIC_ID_PREFIX)) trafficIds += (trafficIds === '' ? '' : ',') + jsonString(name.slice(TRAFFIC_ID_PREFIX.length));
+        else if (name.startsWith(TRAFFIC_LABEL_PREFIX)) trafficLabels += (trafficLabels === '' ? '' : ',') + jsonString(name.slice(TRAFFIC_LABEL_PREFIX.length));
+        else flowbits += (flowbits === '' ? '' : ',') + jsonString(name);
+      }
+    }
+    if (flow.flowvars !== null) {
+      for (const [id, value] of flow.flowvars) {
+        const name = names.flowvars[id];
+        if (name !== undefined) flowvars += (flowvars === '' ? '' : ',') + '{' + jsonString(name) + ':' + jsonString(value) + '}';
+      }
+    }
+    if (flow.flowints !== null) {
+      for (const [id, value] of flow.flowints) {
+        const name = names.flowints[id];
+        if (name !== undefined) flowints += (flowints === '' ? '' : ',') + jsonString(name) + ':' + value;
+      }
     }
   }
 
-  let flowints = '';
-  if (flow.flowints !== null) {
-    for (const [id, value] of flow.flowints) {
-      const name = names.flowints[id];
-      if (name !== undefined) flowints += (flowints === '' ? '' : ',') + jsonString(name) + ':' + value;
+  let entropy = '';
+  if (flow.entropyByBuffer !== null) {
+    for (const [buffer, value] of flow.entropyByBuffer) {
+      entropy += (entropy === '' ? '' : ',') + jsonString(buffer) + ':' + (Number.isFinite(value) ? String(value) : '0');
     }
   }
 
@@ -71,6 +85,7 @@ export function flowMetadataFields(flow: Flow, names: FlowVariableNames): string
   if (flowbits !== '') metadata += '"flowbits":[' + flowbits + ']';
   if (flowvars !== '') metadata += (metadata === '' ? '' : ',') + '"flowvars":[' + flowvars + ']';
   if (flowints !== '') metadata += (metadata === '' ? '' : ',') + '"flowints":{' + flowints + '}';
+  if (entropy !== '') metadata += (metadata === '' ? '' : ',') + '"entropy":{' + entropy + '}';
   let traffic = '';
   if (trafficIds !== '') traffic += '"id":[' + trafficIds + ']';
   if (trafficLabels !== '') traffic += (traffic === '' ? '' : ',') + '"label":[' + trafficLabels + ']';

@@ -12,7 +12,7 @@ import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildTxEvent } from './eve-app.js';
 import { buildArpEvent } from './eve-arp.js';
-import { FlowVariableNames, flowMetadataFields } from './eve-metadata.js';
+import { FlowVariableNames } from './eve-metadata.js';
 import type { VariableIds } from '../detect/rule-parser.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
 import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
@@ -77,9 +77,6 @@ export class EveWriter {
     this.variableNames = new FlowVariableNames(ids);
   }
 
-  private flowMetadata(flow: Flow | null): string {
-    return flow === null || this.variableNames === null ? '' : flowMetadataFields(flow, this.variableNames);
-  }
 
   /**
    * Sets the capture file that events name in `pcap_filename`, when the
@@ -92,8 +89,7 @@ export class EveWriter {
   /** Writes an alert event when alerts are enabled. */
   alert(p: Packet, flow: Flow | null, sig: Signature, facts: AlertFacts): void {
     if (!this.config.types.alert.enabled) return;
-    const metadata = this.alertOptions.metadata ? this.flowMetadata(flow) : '';
-    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions, metadata));
+    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions, this.variableNames));
     this.counts.alert++;
   }
 
@@ -173,7 +169,7 @@ export class EveWriter {
   /** Writes a flow event from the flow stage's record. */
   flow(flow: Flow, record: Record<string, unknown>, timestampUs: number): void {
     if (!this.config.types.flow.enabled) return;
-    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs, this.flowMetadata(flow)));
+    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs, this.variableNames));
     this.counts.flow++;
   }
 

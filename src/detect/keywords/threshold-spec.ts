@@ -24,10 +24,16 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   }
 
   for (const name of fields.keys()) {
-    const known = name === 'track' || name === 'count' || name === 'seconds' || (kinds.length > 0 && (name === 'type' || name === 'multiplier'));
-    // unique_on counts distinct ports, for detection_filter only (Suricata 9).
-    if (name === 'unique_on' && kinds.length === 0) continue;
+    const known = name === 'track' || name === 'count' || name === 'seconds'
+      || (kinds.length > 0 && (name === 'type' || name === 'multiplier'))
+      || (kinds.length === 0 && name === 'unique_on');
     if (!known) return `'${name}' is not a known setting (expected ${expected(kinds)})`;
+  }
+
+  // Suricata 9's detection_filter counts distinct ports with unique_on.
+  const uniqueOn = fields.get('unique_on');
+  if (uniqueOn !== undefined && uniqueOn !== 'src_port' && uniqueOn !== 'dst_port') {
+    return `unique_on '${uniqueOn}' is not valid (expected src_port or dst_port)`;
   }
 
   let kind = 'detection_filter';
@@ -65,15 +71,12 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   if (typeof seconds === 'string') return `seconds ${seconds}`;
 
   const spec: ThresholdSpec = { kind: kind as ThresholdSpec['kind'], track: track as ThresholdSpec['track'], count, seconds };
-  const uniqueOn = fields.get('unique_on');
-  if (uniqueOn !== undefined) {
-    if (uniqueOn !== 'src_port' && uniqueOn !== 'dst_port') return `unique_on '${uniqueOn}' is not valid (expected src_port or dst_port)`;
-    spec.uniqueOn = uniqueOn;
-  }
+  if (uniqueOn !== undefined) spec.uniqueOn = uniqueOn;
   return spec;
 }
 
 function expected(kinds: readonly string[]): string {
   const type = kinds.length > 0 ? `type ${kinds.join('|')}|backoff, ` : '';
-  return `${type}track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N`;
+  const unique = kinds.length === 0 ? ', optional unique_on src_port|dst_port' : '';
+  return `${type}track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N${unique}`;
 }
