@@ -20,6 +20,7 @@ import { probeTls } from './tls/probe.js';
 import { SshState, type SshTransaction } from './ssh/state.js';
 import { probeSsh } from './ssh/probe.js';
 import { AppLayerEvent } from './app-layer-events.js';
+import { FlowFrames, type FrameConfig } from './frames.js';
 
 /** App-layer protocol names as EVE `app_proto` and rule headers write them. */
 export const AppProto = {
@@ -71,8 +72,8 @@ export class FlowAppState {
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
-  /** Transactions that a config rule (`config:logging disable, type tx, scope tx`) keeps out of EVE. */
-  readonly noLogTx: WeakSet<object>;
+  /** Transactions that a `config: logging disable` rule keeps out of the protocol log. */
+  readonly unloggedTx: WeakSet<object>;
   /**
    * 1 for a direction whose parser got data since transactions were last
    * inspected in that direction. Detection inspects a direction's
@@ -92,6 +93,8 @@ export class FlowAppState {
   txCounted: number;
   /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
   statsName: string;
+  /** App-layer frames of the flow (frames.ts), or null when the run records none. */
+  frames: FlowFrames | null;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -102,13 +105,14 @@ export class FlowAppState {
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
-    this.noLogTx = new WeakSet();
+    this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
     this.newEvents = 0;
     this.newDetections = 0;
     this.txCounted = 0;
     this.statsName = '';
+    this.frames = null;
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -120,6 +124,14 @@ export class FlowAppState {
 }
 
 const EMPTY_TXS: readonly AppTransaction[] = [];
+
+/** Raises flow.txCount to the number of transactions the flow's parser created; pruned ones still count. */
+function countTransactions(flow: Flow, state: FlowAppState): void {
+  const txs = state.transactions();
+  if (txs.length === 0) return;
+  const count = (txs[txs.length - 1] as AppTransaction).txId + 1;
+  if (count > flow.txCount) flow.txCount = count;
+}
 
 /** Counters of the application layer. */
 export class AppLayerCounters {
@@ -206,6 +218,8 @@ export class AppLayer {
   readonly httpConfig: HttpConfig;
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
+  /** Frame types the parsers record (frames.ts), or null to record none. */
+  frameConfig: FrameConfig | null;
   private readonly states: WeakMap<Flow, FlowAppState>;
   private readonly dnsPorts: DnsPorts;
 
@@ -221,6 +235,7 @@ export class AppLayer {
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
     this.disabled = disabled;
+    this.frameConfig = null;
     this.states = new WeakMap();
     this.dnsPorts = dnsPorts;
   }
@@ -264,6 +279,7 @@ export class AppLayer {
     p.appProtoDetected |= state.newDetections;
     state.newEvents = 0;
     state.newDetections = 0;
+    countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
 
@@ -280,8 +296,10 @@ export class AppLayer {
       this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, timestampUs, false);
       this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
     }
+    if (state.frames !== null) state.frames.endFlow();
     state.parser.handleEnd(Direction.TO_SERVER);
     state.parser.handleEnd(Direction.TO_CLIENT);
+    countTransactions(flow, state);
     return state;
   }
 
@@ -302,10 +320,12 @@ export class AppLayer {
       p.appProtoDetected = (1 << Direction.TO_SERVER) | (1 << Direction.TO_CLIENT);
     }
     if (state.proto !== AppProto.DNS) return null;
+    if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
+    countTransactions(flow, state);
     return state;
   }
 
@@ -318,6 +338,7 @@ export class AppLayer {
       flow.appProtoTs = proto;
       flow.appProtoTc = proto;
     }
+    this.attachFrames(flow, state, proto, parser);
     // Suricata counts DNS flows per transport (app_layer.flow.dns_udp, dns_tcp).
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
@@ -334,6 +355,14 @@ export class AppLayer {
     const counts = this.counters.txByProto;
     counts.set(state.statsName, (counts.get(state.statsName) ?? 0) + end - state.txCounted);
     state.txCounted = end;
+  }
+
+  /** Gives the flow and its parser a frame list when the run records frames of `proto`. */
+  private attachFrames(flow: Flow, state: FlowAppState, proto: string, parser: AppParserState): void {
+    const enabled = this.frameConfig !== null ? this.frameConfig.enabledTypes(proto) : null;
+    if (enabled === null) return;
+    state.frames = new FlowFrames(proto, flow.ipProto === IpProto.TCP, enabled);
+    parser.frames = state.frames;
   }
 
   /**
@@ -354,9 +383,11 @@ export class AppLayer {
       this.probeOtherDirection(flow, state, stream, direction);
     }
     const parser = state.parser as AppParserState;
+    const frames = state.frames;
     const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
     if (at < segments.releasedBase) {
+      if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
       parser.handleGap(direction, segments.releasedBase - at);
       at = segments.releasedBase;
     }
@@ -365,6 +396,7 @@ export class AppLayer {
     for (let round = 0; round < 1024 && at < limit; round++) {
       const end = Math.min(segments.contiguousEnd(at), limit);
       if (end > at) {
+        if (frames !== null) frames.beginChunk(direction, segments.data, at - segments.dataBase, end - at, at);
         parser.handleData(direction, segments.data, at - segments.dataBase, end - at, timestampUs);
         at = end;
         continue;
@@ -372,6 +404,7 @@ export class AppLayer {
       if (stream.ackProgress <= at) break;
       const next = segments.nextStart(at);
       const target = next >= 0 && next < stream.ackProgress ? next : stream.ackProgress;
+      if (frames !== null) frames.addGap(direction, target - at);
       parser.handleGap(direction, target - at);
       at = target;
     }

@@ -159,6 +159,7 @@ export interface KapuConfig {
       toserverChunkSize: number;
       toclientChunkSize: number;
       randomizeChunkSize: boolean;
+      urgent: { policy: 'inline' | 'drop' | 'oob' | 'gap'; oobLimitPolicy: 'inline' | 'drop' | 'gap' };
     };
   };
   flow: {

@@ -9,8 +9,8 @@
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
-import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
-import type { HttpTransaction } from '../app/http/state.js';
+import { getHttpBuffer, getHttpBuffers, HttpBuffer, HTTP_MULTI_BUFFERS, isHttpBufferOfBothMessages } from '../app/http/detect.js';
+import { Progress as HttpProgress, type HttpTransaction } from '../app/http/state.js';
 import { collectFileBuffers, FileBuffer, isFileBuffer } from '../app/http/files.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
@@ -30,7 +30,7 @@ import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
 import { BufferTransformer, sourceBufferOf, TRANSFORM_NAME_SEPARATOR } from './transforms.js';
 import type { BufferView } from './keywords/header-buffers.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
+import { AbsentMode, Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
@@ -106,6 +106,8 @@ export function partitionTxSignatures(signatures: readonly Signature[]): { packe
  */
 interface RequiredContent {
   buffer: string;
+  /** Index of the buffer's inspection in sig.buffers. */
+  index: number;
   /** Lower case when `isNocase`. */
   pattern: Uint8Array;
   isNocase: boolean;
@@ -114,14 +116,15 @@ interface RequiredContent {
 function requiredContentOf(sig: Signature): RequiredContent | null {
   let best: RequiredContent | null = null;
   let bestIsFast = false;
-  for (const inspection of sig.buffers) {
-    if (!BUFFER_PROTOCOLS.has(inspection.buffer)) continue;
+  for (let index = 0; index < sig.buffers.length; index++) {
+    const inspection = sig.buffers[index] as Signature['buffers'][number];
+    if (!BUFFER_PROTOCOLS.has(inspection.buffer) || inspection.absentMode !== undefined) continue;
     for (const m of inspection.matches) {
       if (!(m instanceof ContentMatch) || m.isNegated || m.pattern.length === 0) continue;
       const isBetter = best === null || (m.isFastPattern && !bestIsFast)
         || (m.isFastPattern === bestIsFast && m.pattern.length > best.pattern.length);
       if (!isBetter) continue;
-      best = { buffer: inspection.buffer, pattern: m.pattern, isNocase: m.isNocase };
+      best = { buffer: inspection.buffer, index, pattern: m.pattern, isNocase: m.isNocase };
       bestIsFast = m.isFastPattern;
     }
   }
@@ -152,13 +155,13 @@ function containsPattern(bytes: Uint8Array, pattern: Uint8Array, isNocase: boole
 const HTTP_REQUEST_BUFFERS: ReadonlySet<string> = new Set([
   HttpBuffer.URI, HttpBuffer.URI_RAW, HttpBuffer.METHOD, HttpBuffer.REQUEST_LINE, HttpBuffer.HOST, HttpBuffer.HOST_RAW,
   HttpBuffer.USER_AGENT, HttpBuffer.REFERER, HttpBuffer.ACCEPT, HttpBuffer.ACCEPT_ENC, HttpBuffer.ACCEPT_LANG,
-  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY,
+  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY, HttpBuffer.REQUEST_HEADER,
 ]);
 
 /** HTTP buffers that only a response has. */
 const HTTP_RESPONSE_BUFFERS: ReadonlySet<string> = new Set([
   HttpBuffer.STAT_CODE, HttpBuffer.STAT_MSG, HttpBuffer.RESPONSE_LINE, HttpBuffer.RESPONSE_BODY, HttpBuffer.SERVER,
-  HttpBuffer.LOCATION,
+  HttpBuffer.LOCATION, HttpBuffer.RESPONSE_HEADER,
 ]);
 
 /** Directions a signature inspects transactions in: bit (1 << Direction). */
@@ -183,6 +186,18 @@ class TxSignature {
   readonly directions: number;
   /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
   readonly transformers: (BufferTransformer | null)[];
+  /**
+   * Message each buffer (by index in sig.buffers) is read from: 0 request,
+   * 1 response, -1 the direction inspected (with the other message as a
+   * fallback when the rule reads both).
+   */
+  readonly bufferDirections: Int8Array;
+  /**
+   * Buffers that both messages have but the rule reads from one only. The
+   * prefilter reads a buffer from the inspected message first, so their
+   * contents cannot serve as fast pattern.
+   */
+  readonly pinnedBuffers: Set<string>;
 
   /** `transformers` maps each buffer instance name to its transformer, shared by the signatures that inspect it. */
   constructor(sig: Signature, index: number, proto: string, ctx: InspectContext, transformers: Map<string, BufferTransformer>) {
@@ -195,11 +210,23 @@ class TxSignature {
     let hasResponse = false;
     for (const inspection of sig.buffers) {
       const source = sourceBufferOf(inspection);
-      if (HTTP_REQUEST_BUFFERS.has(source) || TLS_TO_SERVER_BUFFERS.has(source)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(source) || TLS_TO_CLIENT_BUFFERS.has(source)) hasResponse = true;
+      if (inspection.direction === Direction.TO_SERVER) hasRequest = true;
+      else if (inspection.direction === Direction.TO_CLIENT) hasResponse = true;
+      else {
+        if (HTTP_REQUEST_BUFFERS.has(source) || TLS_TO_SERVER_BUFFERS.has(source)) hasRequest = true;
+        if (HTTP_RESPONSE_BUFFERS.has(source) || TLS_TO_CLIENT_BUFFERS.has(source)) hasResponse = true;
+      }
     }
     this.transformers = sig.buffers.map((inspection) => sharedTransformer(inspection, transformers, ctx));
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
+    this.bufferDirections = new Int8Array(sig.buffers.length);
+    this.pinnedBuffers = new Set();
+    for (let i = 0; i < sig.buffers.length; i++) {
+      const inspection = sig.buffers[i] as Signature['buffers'][number];
+      const source = sourceDirectionOf(inspection, this.readsBothMessages);
+      this.bufferDirections[i] = source;
+      if (source >= 0 && isHttpBufferOfBothMessages(sourceBufferOf(inspection))) this.pinnedBuffers.add(inspection.buffer);
+    }
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
     else this.directionMask = BOTH_DIRECTIONS;
@@ -224,6 +251,20 @@ function sharedTransformer(inspection: Signature['buffers'][number], cache: Map<
     cache.set(inspection.buffer, transformer);
   }
   return transformer;
+}
+
+/**
+ * Returns the message a buffer of a signature is read from: the one the
+ * rule names, or, in a rule that reads both messages, the only message
+ * that has the buffer; -1 when the inspected direction decides.
+ */
+function sourceDirectionOf(inspection: Signature['buffers'][number], readsBothMessages: boolean): number {
+  if (inspection.direction !== undefined) return inspection.direction;
+  if (!readsBothMessages) return -1;
+  const source = sourceBufferOf(inspection);
+  if (HTTP_REQUEST_BUFFERS.has(source)) return Direction.TO_SERVER;
+  if (HTTP_RESPONSE_BUFFERS.has(source)) return Direction.TO_CLIENT;
+  return -1;
 }
 
 /** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
@@ -381,7 +422,7 @@ export class AppInspector {
       const inputs = list.map((entry, position) => ({
         position,
         directions: entry.directions,
-        fastPattern: selectFastPattern(entry.sig, isPrefilterBuffer),
+        fastPattern: selectFastPattern(entry.sig, (buffer) => isPrefilterBuffer(buffer) && !entry.pinnedBuffers.has(buffer)),
       }));
       const built = buildTxPrefilters(inputs, this.matchers);
       for (const prefilter of built) {
@@ -464,7 +505,8 @@ export class AppInspector {
         }
         matched[entry.index] = (matched[entry.index] as number) | matchBit;
         this.matches++;
-        if (this.raise(entry.sig, p, flow, tx, state, out)) return;
+        if (entry.sig.disablesTxLogging === true) state.unloggedTx.add(tx);
+        if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
     }
   }
@@ -595,13 +637,10 @@ export class AppInspector {
   }
 
   /** Applies a match: post-match keywords, threshold, alert. Returns true when a pass rule ends inspection. */
-  private raise(sig: Signature, p: Packet, flow: Flow, tx: AppTransaction, state: FlowAppState, out: AlertQueue): boolean {
-    const proto = state.proto as string;
+  private raise(sig: Signature, p: Packet, flow: Flow, tx: AppTransaction, proto: string, out: AlertQueue): boolean {
     let isAlert = !sig.isNoAlert;
     for (let k = 0; k < sig.postMatches.length; k++) {
-      const m = sig.postMatches[k] as Signature['postMatches'][number];
-      if (!m.apply(p, flow, this.ctx)) isAlert = false;
-      if (m.disablesTxLogging === true) state.noLogTx.add(tx);
+      if (!(sig.postMatches[k] as Signature['postMatches'][number]).apply(p, flow, this.ctx)) isAlert = false;
     }
     const hook = this.thresholdHook;
     if (sig.action === Action.PASS) {
@@ -714,7 +753,8 @@ export class AppInspector {
     }
     const required = entry.required;
     if (required !== null) {
-      const list = this.buffersOf(proto, tx, required.buffer, direction);
+      const source = entry.bufferDirections[required.index] as number;
+      const list = this.buffersOf(proto, tx, required.buffer, source < 0 ? direction : source, source >= 0);
       let isFound = false;
       for (let k = 0; k < list.length && !isFound; k++) isFound = containsPattern(list[k] as Uint8Array, required.pattern, required.isNocase);
       if (!isFound) return false;
@@ -732,6 +772,11 @@ export class AppInspector {
         const fed = this.fedData[direction] ?? null;
         if (fed !== null && this.inspectBytes(inspection.matches, transformer, fed, 0, fed.length)) continue;
         return false;
+      }
+      const from = entry.bufferDirections[i] as number;
+      if (from >= 0 || inspection.absentMode !== undefined) {
+        if (!this.matchSourced(proto, tx, inspection, transformer, from < 0 ? direction : from, from >= 0)) return false;
+        continue;
       }
       const list = this.buffersOf(proto, tx, source, direction);
       let isMatch = false;
@@ -756,15 +801,52 @@ export class AppInspector {
   }
 
   /**
-   * Returns the buffers of `name` for a transaction direction. For a rule
-   * that reads both messages, an HTTP buffer of the other message (a
-   * request buffer in a response rule) comes from that message.
+   * Matches a buffer that the rule reads from one message (`from`, fixed
+   * when `isFixed`) or that is under `absent`: true when one instance
+   * matches the whole chain. Under `absent` a transaction without the
+   * buffer matches once the buffer can no longer arrive, and with the
+   * buffer only `absent: or_else` goes on to the chain.
    */
-  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number): readonly Uint8Array[] {
+  private matchSourced(proto: string, tx: AppTransaction, inspection: Signature['buffers'][number], transformer: BufferTransformer | null, from: number, isFixed: boolean): boolean {
+    const name = sourceBufferOf(inspection);
+    const list = this.buffersOf(proto, tx, name, from, isFixed);
+    const absentMode = inspection.absentMode;
+    if (absentMode !== undefined && list.length === 0) return this.isSettled(proto, tx, name, from);
+    if (absentMode === AbsentMode.ONLY) return false;
+    for (let k = 0; k < list.length; k++) {
+      const bytes = list[k] as Uint8Array;
+      if (this.inspectBytes(inspection.matches, transformer, bytes, 0, bytes.length)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Tells whether buffer `name` of a transaction direction can no longer
+   * appear: an HTTP body or file buffer once the message is complete,
+   * another HTTP buffer once the header section is, anything at flow end.
+   */
+  private isSettled(proto: string, tx: AppTransaction, name: string, direction: number): boolean {
+    if (proto !== AppProto.HTTP || this.isFlowEnd) return true;
+    const h = tx as HttpTransaction;
+    // Bodies grow, and files appear, until the message is complete.
+    if (HTTP_APPEND_ONLY_BUFFERS.has(name) || isFileBuffer(name)) {
+      return (direction === Direction.TO_SERVER ? h.requestProgress : h.responseProgress) >= HttpProgress.COMPLETE;
+    }
+    return httpBufferReady(h, name, direction, false);
+  }
+
+  /**
+   * Returns the buffers of `name` for a transaction direction, one per
+   * instance of a multi-buffer. For a rule that reads both messages, an
+   * HTTP buffer of the other message (a request buffer in a response rule)
+   * comes from that message, unless `isFixed` pins the direction.
+   */
+  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number, isFixed = false): readonly Uint8Array[] {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
-        if (isFileBuffer(name)) return this.fileBuffersOf(h, name, direction);
+        if (isFileBuffer(name)) return this.fileBuffersOf(h, name, direction, isFixed);
+        if (isFixed || HTTP_MULTI_BUFFERS.has(name)) return this.httpInstancesOf(h, name, direction, isFixed);
         let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
         if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
           bytes = getHttpBuffer(h, name, 1 - direction);
@@ -785,14 +867,35 @@ export class AppInspector {
   }
 
   /**
+   * Returns the instances of HTTP buffer `name` (one per header field for
+   * a multi-buffer), taking the other message's when this one has none and
+   * the rule reads both messages, unless `isFixed` pins the direction.
+   */
+  private httpInstancesOf(tx: HttpTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
+    let source = direction;
+    if (!httpBufferReady(tx, name, direction, this.isFlowEnd)) {
+      if (isFixed || !this.readsBothMessages || !httpBufferReady(tx, name, 1 - direction, this.isFlowEnd)) return EMPTY_LIST;
+      source = 1 - direction;
+    }
+    const list = this.httpInstancesAt(tx, name, source);
+    if (list.length > 0 || isFixed || !this.readsBothMessages || source !== direction) return list;
+    return httpBufferReady(tx, name, 1 - direction, this.isFlowEnd) ? this.httpInstancesAt(tx, name, 1 - direction) : EMPTY_LIST;
+  }
+
+  private httpInstancesAt(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+    return HTTP_MULTI_BUFFERS.has(name) ? getHttpBuffers(tx, name, direction) : this.one(getHttpBuffer(tx, name, direction));
+  }
+
+  /**
    * Returns one instance of file buffer `name` per file of the transaction
    * direction. A rule that reads both messages takes the other message's
-   * files when this one has none, as buffersOf does for other buffers.
+   * files when this one has none, as buffersOf does for other buffers,
+   * unless `isFixed` pins the direction.
    */
-  private fileBuffersOf(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+  private fileBuffersOf(tx: HttpTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
     const list = this.fileInstances;
     let count = collectFileBuffers(tx, name, direction, list);
-    if (count === 0 && this.readsBothMessages) count = collectFileBuffers(tx, name, 1 - direction, list);
+    if (count === 0 && this.readsBothMessages && !isFixed) count = collectFileBuffers(tx, name, 1 - direction, list);
     list.length = count;
     return list;
   }

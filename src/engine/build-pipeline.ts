@@ -12,6 +12,9 @@ import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type Flow
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
+import { FrameInspector, partitionFrameSignatures } from '../detect/frame-inspect.js';
+import { FrameConfig } from '../app/frames.js';
+import { FrameLogger } from '../output/eve-frame.js';
 import { AppLayer, AppProto, DEFAULT_DNS_PORTS, type DnsPorts } from '../app/app-layer.js';
 import { defaultHttpConfig, FileHash, type HttpConfig } from '../app/http/state.js';
 import { fileHashesOf } from '../detect/keywords/file-keywords.js';
@@ -22,10 +25,11 @@ import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
-import { Action, type ActionId } from '../detect/signature.js';
+import { Action, type ActionId, type Signature } from '../detect/signature.js';
 import { RuleVariables } from '../detect/variables.js';
 import { HostOsPolicyTable } from '../stream/overlap-policy.js';
 import { StreamReassembler, resolveStreamExceptionPolicy } from '../stream/reassembly.js';
+import { urgentPolicyOf } from '../stream/urgent.js';
 
 /** Folder of the installed package, for the bundled rules and samples. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -85,7 +89,7 @@ export function flowConfigOf(config: KapuConfig, isIps: boolean): FlowConfig {
     timeoutsTcp: flowTimeouts(config.flowTimeouts.tcp),
     timeoutsUdp: flowTimeouts(config.flowTimeouts.udp),
     timeoutsIcmp: flowTimeouts(config.flowTimeouts.icmp),
-    stream: { ...base.stream, midstream: config.stream.midstream },
+    stream: { ...base.stream, midstream: config.stream.midstream, asyncOneside: config.stream.asyncOneside },
   };
 }
 
@@ -153,8 +157,9 @@ export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, war
  * around it when the pipeline applies the actions of thresholded matches.
  */
 export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook): DetectEngine {
-  // Signatures that inspect app-layer transactions run in the AppInspector.
-  return new DetectEngine(partitionTxSignatures(rules.signatures).packet, {
+  // Signatures that inspect app-layer transactions run in the AppInspector,
+  // and those that inspect frames in the FrameInspector.
+  return new DetectEngine(partitionTxSignatures(partitionFrameSignatures(rules.signatures).other).packet, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
@@ -191,6 +196,8 @@ export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules
     isInline,
     checkOverlapDifferentData: isInline || isOverlapEventUsed,
     hostOsPolicy: table,
+    urgentPolicy: urgentPolicyOf(stream.reassembly.urgent.policy),
+    urgentOobLimitPolicy: urgentPolicyOf(stream.reassembly.urgent.oobLimitPolicy),
   });
 }
 
@@ -325,6 +332,9 @@ export interface AppLayerParts {
   app: AppLayer;
   appInspect: AppInspector;
   txLog: TxLogger;
+  /** Frame detection and frame events; null when no rule inspects a frame and no eve-log writes frames. */
+  frameInspect: FrameInspector | null;
+  frameLog: FrameLogger | null;
 }
 
 /**
@@ -342,7 +352,8 @@ export function buildAppLayer(
   alertCapacity: number,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AppLayerParts {
-  const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
+  const { frame: frameSignatures, other } = partitionFrameSignatures(rules.signatures);
+  const appInspect = new AppInspector(partitionTxSignatures(other).tx, alertCapacity, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
@@ -360,5 +371,30 @@ export function buildAppLayer(
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
   const http = httpConfigOf(config);
   http.fileHashes = fileHashesToCompute(config, rules);
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config)), appInspect, txLog };
+  const app = new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config));
+  const { frameInspect, frameLog } = buildFrames(config, frameSignatures, thresholds, eve, alertCapacity);
+  if (frameInspect !== null) app.frameConfig = frameConfigOf(frameInspect, frameLog);
+  return { app, appInspect, txLog, frameInspect, frameLog };
+}
+
+/**
+ * Builds frame detection for the frame signatures and the frame event
+ * writer; both null when neither is needed, so the parsers record no frame.
+ */
+function buildFrames(config: KapuConfig, signatures: Signature[], thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): { frameInspect: FrameInspector | null; frameLog: FrameLogger | null } {
+  const logger = new FrameLogger(eve);
+  if (signatures.length === 0 && !logger.isEnabled) return { frameInspect: null, frameLog: null };
+  const frameInspect = new FrameInspector(signatures, alertCapacity, {
+    actionOrder: actionOrderOf(config),
+    inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
+    thresholdHook: thresholds,
+  });
+  return { frameInspect, frameLog: logger.isEnabled ? logger : null };
+}
+
+/** Returns the frame types to record: every type when frames are logged, else those the signatures inspect. */
+function frameConfigOf(inspector: FrameInspector, logger: FrameLogger | null): FrameConfig {
+  const frameConfig = new FrameConfig(logger !== null);
+  for (const used of inspector.usedTypes) frameConfig.enable(used.appProto, used.type);
+  return frameConfig;
 }

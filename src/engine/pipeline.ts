@@ -19,6 +19,8 @@ import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
+import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
+import { frameObjectText, type FrameLogger } from '../output/eve-frame.js';
 import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
@@ -80,6 +82,10 @@ export interface PipelineParts {
   appInspect?: AppInspector | null;
   /** Protocol events; needs `app`. */
   txLog?: TxLogger | null;
+  /** Frame detection; needs `app` with a frame config. */
+  frameInspect?: FrameInspector | null;
+  /** Frame events; needs `frameInspect`, which marks the frames ready to log. */
+  frameLog?: FrameLogger | null;
 }
 
 /** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
@@ -145,6 +151,10 @@ export class PacketPipeline {
   private readonly flowEndPacket: Packet;
   /** Transactions of the queued alerts when the app layer inspected the current packet, else null. */
   private txFacts: TxAlertFacts | null;
+  /** Frames of the queued alerts when frames were inspected for the current packet, else null. */
+  private frameFacts: FrameAlertFacts | null;
+  /** App state whose frames `frameFacts` refers to. */
+  private frameAppState: FlowAppState | null;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -159,6 +169,8 @@ export class PacketPipeline {
     this.rootFlow = null;
     this.flowEndPacket = new Packet();
     this.txFacts = null;
+    this.frameFacts = null;
+    this.frameAppState = null;
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -244,6 +256,10 @@ export class PacketPipeline {
     if (stream !== null && !(flow !== null && (flow.isBypassed || (flow.isDropped && parts.isIps)))) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
+      if (stream.isUrgentDrop) {
+        this.drop(p, flow, DropReason.STREAM_URGENT, null);
+        return;
+      }
     }
     const app = parts.app ?? null;
     // As with the stream, a bypassed flow or one dropped in-line no longer feeds its parser.
@@ -271,10 +287,13 @@ export class PacketPipeline {
     this.sessionTagBefore.take(flow);
     inspectWithStream(parts.detect, p, flow, stream, alerts, false);
     this.inspectTransactions(p, flow, appState, false);
+    this.inspectFrames(p, flow, appState, false);
     this.counters.alertQueueOverflow += alerts.overflowCount;
     this.applyMatches(p, flow, alerts);
     this.txFacts = null;
+    this.frameFacts = null;
     this.logTransactions(p, flow, appState, false);
+    this.logFrames(p, flow, appState);
     this.logTaggedPacket(p, flow);
     if (p.arpOffset >= 0) for (const writer of parts.eve) writer.arp(p, this.pktSrc);
   }
@@ -286,6 +305,24 @@ export class PacketPipeline {
     if (inspector === null || appState === null || flow === null || this.alerts.passSig !== null) return;
     inspector.inspect(p, flow, appState, this.alerts, isFlowEnd);
     this.txFacts = inspector.facts;
+  }
+
+  /** Runs frame detection on the flow's frames of the packet's direction. */
+  private inspectFrames(p: Packet, flow: Flow | null, appState: FlowAppState | null, isFlowEnd: boolean): void {
+    this.frameFacts = null;
+    const inspector = this.parts.frameInspect ?? null;
+    if (inspector === null || appState === null || appState.frames === null || flow === null || this.alerts.passSig !== null) return;
+    inspector.inspect(p, flow, appState.frames, this.alerts, isFlowEnd);
+    this.frameFacts = inspector.facts;
+    this.frameAppState = appState;
+  }
+
+  /** Writes the frame events of the packet's direction and drops the frames that are done. */
+  private logFrames(p: Packet, flow: Flow | null, appState: FlowAppState | null): void {
+    if (appState === null || appState.frames === null || flow === null) return;
+    const logger = this.parts.frameLog ?? null;
+    if (logger !== null) logger.log(p, flow, appState.frames, this.pktSrc);
+    appState.frames.prune(p.direction, logger !== null);
   }
 
   private logTransactions(p: Packet, flow: Flow | null, appState: FlowAppState | null, isFlowEnd: boolean): void {
@@ -345,9 +382,12 @@ export class PacketPipeline {
       alerts.clear();
       if (this.parts.thresholdActions !== null) this.parts.thresholdActions.clear();
       this.inspectTransactions(p, flow, appState, true);
+      this.inspectFrames(p, flow, appState, true);
       this.counters.alertQueueOverflow += alerts.overflowCount;
       this.applyMatches(p, flow, alerts);
       this.txFacts = null;
+      this.frameFacts = null;
+      this.logFrames(p, flow, appState);
     }
     fillFlowEndPacket(p, flow, Direction.TO_CLIENT, 1);
     this.logTransactions(p, flow, appState, true);
@@ -458,6 +498,8 @@ export class PacketPipeline {
         else if (alerts.isStreamMatch[i] === 1 && flow !== null && flow.state !== FlowState.NEW) dropsFlow = true;
         // A drop of an app-layer transaction drops its flow, as in Suricata.
         else if (this.isTxAlert(i)) dropsFlow = true;
+        // So does a drop of an app-layer frame.
+        else if (this.frameFacts !== null && this.frameFacts.frameOf(i) !== null) dropsFlow = true;
       }
       if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the
@@ -481,6 +523,7 @@ export class PacketPipeline {
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
       this.addTxFacts(facts, i);
+      this.addFrameFacts(facts, i);
       if (facts.appObject === undefined || facts.appObject === null) this.addGuessedTxFacts(facts, p, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
@@ -517,6 +560,31 @@ export class PacketPipeline {
     const proto = txFacts.protos[k];
     if (tx === null || tx === undefined || proto === null || proto === undefined) return;
     facts.txId = txFacts.txIds[k] as number;
+    const txLog = this.parts.txLog ?? null;
+    facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+  }
+
+  /**
+   * Adds the frame object of queued alert `i` when a frame rule raised it,
+   * with the protocol object of the frame's transaction (of the flow's only
+   * transaction for TLS and SSH).
+   */
+  private addFrameFacts(facts: ReturnType<typeof packetAlertFacts>, i: number): void {
+    const frameFacts = this.frameFacts;
+    const appState = this.frameAppState;
+    if (frameFacts === null || appState === null || appState.frames === null) return;
+    const frame = frameFacts.frameOf(i);
+    if (frame === null) return;
+    facts.frameObject = frameObjectText(frame, appState.frames);
+    if (facts.appObject !== undefined && facts.appObject !== null) return;
+    const proto = appState.proto;
+    const txs = appState.transactions();
+    let tx = null;
+    for (let k = 0; k < txs.length && tx === null; k++) {
+      if ((txs[k] as { txId: number }).txId === frame.txId) tx = txs[k] ?? null;
+    }
+    if (proto === null || tx === null) return;
+    facts.txId = frame.txId;
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
   }

@@ -26,6 +26,10 @@ export interface EveFlowObject {
   alerted: boolean;
   /** Present when a drop or pass rule decided the flow. */
   action?: 'drop' | 'pass';
+  /** Exception policies applied to the flow; present when any was. */
+  exception_policy?: { target: string; policy: string }[];
+  /** Transactions of the flow's app-layer parser; present when it created any. */
+  tx_cnt?: number;
 }
 
 /** EVE `tcp` object of a flow event. Flag booleans are present only when set. */
@@ -80,6 +84,8 @@ export function buildFlowRecord(flow: Flow): EveFlowRecord {
   if (flow.isEmergencyEnd) flowObject.emergency = true;
   if (flow.isDropped) flowObject.action = 'drop';
   else if (flow.isPassed) flowObject.action = 'pass';
+  if (flow.exceptionPolicies !== null) flowObject.exception_policy = flow.exceptionPolicies.map((entry) => ({ ...entry }));
+  if (flow.txCount > 0) flowObject.tx_cnt = flow.txCount;
 
   const record: EveFlowRecord = { flow: flowObject };
   if (flow.ipProto === IpProto.ICMP || flow.ipProto === IpProto.ICMPV6) {

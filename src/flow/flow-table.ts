@@ -512,7 +512,11 @@ export class FlowTable {
     session.handlePacket(p, direction, this.config.stream);
     if (stateBefore === TcpState.NONE && session.state !== TcpState.NONE) {
       counters.tcpSessions++;
-      if (session.isMidstream) counters.tcpMidstreamPickups++;
+      if (session.isMidstream) {
+        counters.tcpMidstreamPickups++;
+        // Suricata 8 lists an allowed pickup as the stream_midstream policy 'ignore'.
+        if (this.config.stream.midstream) flow.noteExceptionPolicy('stream_midstream', 'ignore');
+      }
     }
     if (session.needsFlowSwap) {
       this.swapFlow(flow, slot);

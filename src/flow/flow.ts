@@ -119,6 +119,14 @@ export class Flow {
   responseIcmpType: number;
   responseIcmpCode: number;
 
+  /** Transactions the app-layer parser created on the flow (EVE `flow.tx_cnt`); the app layer keeps it. */
+  txCount: number;
+  /**
+   * Exception policies applied to the flow, by target and policy name, as
+   * EVE `flow.exception_policy` lists them; null while none was applied.
+   */
+  exceptionPolicies: { target: string; policy: string }[] | null;
+
   constructor() {
     this.flowId = 0;
     this.slot = -1;
@@ -162,6 +170,9 @@ export class Flow {
     this.icmpCode = 0;
     this.responseIcmpType = 0;
     this.responseIcmpCode = 0;
+
+    this.txCount = 0;
+    this.exceptionPolicies = null;
   }
 
   /**
@@ -207,5 +218,14 @@ export class Flow {
     this.icmpCode = 0;
     this.responseIcmpType = 0;
     this.responseIcmpCode = 0;
+    this.txCount = 0;
+    this.exceptionPolicies = null;
+  }
+
+  /** Records that exception policy `policy` was applied to the flow for `target`, once per target. */
+  noteExceptionPolicy(target: string, policy: string): void {
+    const list = this.exceptionPolicies ?? (this.exceptionPolicies = []);
+    for (const entry of list) if (entry.target === target) return;
+    list.push({ target, policy });
   }
 }

@@ -48,6 +48,8 @@ export interface AlertFacts {
   txId: number;
   /** The transaction's protocol object as `"http":{...}` text (written with metadata), or null. */
   appObject?: string | null;
+  /** The `"frame":{...}` text of the frame a frame rule matched (output/eve-frame.ts), or null. */
+  frameObject?: string | null;
   /** True when the signature matched on reassembled stream data (EVE `stream: 1`). */
   isStreamMatch: boolean;
   /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
@@ -256,6 +258,7 @@ export function buildAlertEvent(
     if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
     if (opts.metadata && facts.appObject !== undefined && facts.appObject !== null) out += ',' + facts.appObject;
     if (opts.metadata) out += flowMetadataField(flow, variableNames);
+    if (facts.frameObject !== undefined && facts.frameObject !== null) out += ',' + facts.frameObject;
   }
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {

@@ -157,7 +157,8 @@ export class TxLogger {
       }
       state.loggedTx.add(tx);
       if (proto === AppProto.DNS) (tx as DnsTransaction).isLogged = true;
-      if (!state.noLogTx.has(tx)) this.logTx(flow, p, pktSrc, proto, tx);
+      if (state.unloggedTx.has(tx)) continue;
+      this.logTx(flow, p, pktSrc, proto, tx);
     }
     prune(state, proto);
   }

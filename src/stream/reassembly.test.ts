@@ -34,9 +34,10 @@ class Connection {
   last: Packet | null;
   private timeUs: number;
 
-  constructor(config: Partial<ReassemblyConfig> = {}, isIps = false) {
+  constructor(config: Partial<ReassemblyConfig> = {}, isIps = false, asyncOneside = false) {
     const flowConfig = defaultFlowConfig();
     flowConfig.prealloc = 4;
+    flowConfig.stream.asyncOneside = asyncOneside;
     this.table = new FlowTable(flowConfig, () => {});
     this.reassembler = new StreamReassembler({ ...defaultReassemblyConfig(isIps), ...config });
     this.flow = null;
@@ -122,6 +123,28 @@ test('reassembly in order at flow end', () => {
   assert.deepEqual(c.ready(), []);
   assert.deepEqual(c.flowEnd(), ['GET /x']);
   assert.deepEqual(c.flowEnd(), []);
+});
+
+test('reassembly one-sided data acknowledged', () => {
+  const c = new Connection({}, false, true);
+  // Only the client is seen: SYN, ACK, then a write that ends with PSH.
+  c.client(SYN, CISN, 0);
+  c.client(ACK, CISN + 1, SISN + 1);
+  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
+  // No server ACK will come, so the write is ready on arrival, as once acknowledged.
+  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
+  assert.deepEqual(c.flowEnd(), []);
+});
+
+test('reassembly two-sided data waits for ack', () => {
+  const c = new Connection({}, false, false);
+  c.handshake();
+  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
+  assert.deepEqual(c.ready(), []);
+  c.serverAck(18);
+  // The client's next packet finds its write acknowledged.
+  c.client(ACK, CISN + 19, SISN + 1);
+  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
 });
 
 test('reassembly out of order segments', () => {

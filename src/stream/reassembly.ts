@@ -27,6 +27,7 @@ import { STREAM_EVENT_ID_LIMIT, StreamEvent } from './stream-events.js';
 import { HostOsPolicyTable, DEFAULT_OS_POLICY } from './overlap-policy.js';
 import { InsertStatus, MemoryBudget, SegmentList } from './segment-list.js';
 import { TcpResult, TcpState, seqGt, type TcpSession, type TcpStreamState } from './tcp-session.js';
+import { MAX_URGENT_OOB_BYTES, UrgentPolicy, urgentByteIndex } from './urgent.js';
 
 /**
  * Bytes of each stream direction that are reassembled, by default. Past
@@ -128,6 +129,9 @@ export interface ReassemblyConfig {
    */
   checkOverlapDifferentData: boolean;
   hostOsPolicy: HostOsPolicyTable;
+  /** UrgentPolicy of `stream.reassembly.urgent.policy` and `oob-limit-policy` (urgent.ts); inline when absent. */
+  urgentPolicy?: number;
+  urgentOobLimitPolicy?: number;
 }
 
 /** Returns reassembly settings with Suricata 8's defaults for IDS (`isIps` false) or IPS mode. */
@@ -161,6 +165,8 @@ export class ReassemblyCounters {
   overlapDiffData: number;
   /** tcp.pseudo: pseudo packets made to inspect stream data at flow end. */
   pseudo: number;
+  /** tcp.urg: packets whose urgent byte lay in their payload. */
+  urg: number;
   /** Stream events raised by reassembly, by StreamEvent id (`stream.*` counters). */
   readonly streamEvents: Uint32Array;
   /** Exception policy outcomes, by StreamException value. */
@@ -175,6 +181,7 @@ export class ReassemblyCounters {
     this.overlap = 0;
     this.overlapDiffData = 0;
     this.pseudo = 0;
+    this.urg = 0;
     this.streamEvents = new Uint32Array(STREAM_EVENT_ID_LIMIT);
     this.reassemblyExceptions = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
     this.ssnExceptions = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
@@ -198,6 +205,9 @@ export class StreamDirectionState {
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
+  /** Urgent bytes taken out of the stream (urgent policy oob), and the sequence number of the last one. */
+  oobBytes: number;
+  lastOobSeq: number;
   /**
    * The app-layer parser completed a message in this direction, so IDS
    * mode inspects the acknowledged data on the direction's next packet
@@ -215,6 +225,8 @@ export class StreamDirectionState {
     this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.oobBytes = 0;
+    this.lastOobSeq = 0;
     this.isInspectionRequested = false;
   }
 
@@ -228,6 +240,8 @@ export class StreamDirectionState {
     this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.oobBytes = 0;
+    this.lastOobSeq = 0;
     this.isInspectionRequested = false;
   }
 
@@ -324,6 +338,8 @@ export class StreamReassembler {
   exceptionAction: number;
   /** The last packet's payload went into the stream. */
   isPacketAdded: boolean;
+  /** The last packet carried urgent data that urgent policy drop drops (in-line only). */
+  isUrgentDrop: boolean;
   /** Stream data the last packet (or `prepareFlowEnd`) made ready for inspection. */
   readonly inspection: StreamInspection;
 
@@ -337,6 +353,7 @@ export class StreamReassembler {
     this.reassemblyMemory = new MemoryBudget(config.reassemblyMemcap);
     this.exceptionAction = StreamException.NONE;
     this.isPacketAdded = false;
+    this.isUrgentDrop = false;
     this.inspection = new StreamInspection();
     this.spare = [];
     this.scratch = new Uint8Array(MAX_SEGMENT_BYTES);
@@ -350,6 +367,7 @@ export class StreamReassembler {
   handlePacket(p: Packet, flow: Flow | null): void {
     this.exceptionAction = StreamException.NONE;
     this.isPacketAdded = false;
+    this.isUrgentDrop = false;
     this.inspection.clear();
     if (flow === null || flow.tcp === null || p.ipProto !== 6 || p.l4Offset < 0) return;
     const session = flow.tcp;
@@ -383,6 +401,8 @@ export class StreamReassembler {
       this.insertPayload(p, session, own, ownSide);
     }
     if ((flags & TcpFlag.ACK) !== 0 && peer.hasBase) this.checkAckedGaps(session, peer, peerSide);
+    // In a one-sided session the sender's data counts as acknowledged on arrival.
+    if (session.isAsync && own.hasBase) this.checkAckedGaps(session, own, ownSide);
 
     if (this.config.isInline) {
       if (this.isPacketAdded) this.prepareInlineWindow(p, own, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT);
@@ -489,7 +509,64 @@ export class StreamReassembler {
       length += offset;
       offset = 0;
     }
+    const urgentIndex = urgentByteIndex(p) - (srcStart - p.payloadOffset);
+    if (urgentIndex >= 0 && urgentIndex < length) {
+      this.counters.urg++;
+      this.insertUrgent(p, session, stream, side, srcStart, length, offset, urgentIndex);
+      return;
+    }
+    this.insertRange(p, session, stream, side, srcStart, length, offset);
+  }
 
+  /**
+   * Stores a payload whose byte `urgentIndex` (counted from `srcStart`) is
+   * the urgent byte, as the urgent policy decides (urgent.ts).
+   */
+  private insertUrgent(p: Packet, session: TcpSession, stream: StreamDirectionState, side: TcpStreamState, srcStart: number, length: number, offset: number, urgentIndex: number): void {
+    let policy = this.config.urgentPolicy ?? UrgentPolicy.INLINE;
+    const urgentSeq = (p.tcpSeq + urgentIndex + (srcStart - p.payloadOffset)) >>> 0;
+    const isSeen = policy === UrgentPolicy.OOB && stream.oobBytes > 0 && stream.lastOobSeq === urgentSeq;
+    if (policy === UrgentPolicy.OOB && !isSeen && stream.oobBytes >= MAX_URGENT_OOB_BYTES) {
+      if (stream.oobBytes === MAX_URGENT_OOB_BYTES) {
+        stream.oobBytes++;
+        this.raise(session, StreamEvent.REASSEMBLY_URGENT_OOB_LIMIT_REACHED);
+      }
+      policy = this.config.urgentOobLimitPolicy ?? UrgentPolicy.INLINE;
+    }
+    const rest = length - urgentIndex - 1;
+    switch (policy) {
+      case UrgentPolicy.DROP:
+        if (this.config.isInline) {
+          this.isUrgentDrop = true;
+          return;
+        }
+        this.insertRange(p, session, stream, side, srcStart, length, offset);
+        return;
+      case UrgentPolicy.GAP:
+        this.insertRange(p, session, stream, side, srcStart, urgentIndex, offset);
+        this.insertRange(p, session, stream, side, srcStart + urgentIndex + 1, rest, offset + urgentIndex + 1);
+        return;
+      case UrgentPolicy.OOB: {
+        // The bytes after the urgent one move one offset back, and so does
+        // every later sequence number. A retransmission of the segment whose
+        // byte was taken out already finds the base moved.
+        const before = isSeen ? offset + 1 : offset;
+        this.insertRange(p, session, stream, side, srcStart, urgentIndex, before);
+        this.insertRange(p, session, stream, side, srcStart + urgentIndex + 1, rest, before + urgentIndex);
+        if (isSeen) return;
+        stream.baseSeq = (stream.baseSeq + 1) >>> 0;
+        stream.oobBytes++;
+        stream.lastOobSeq = urgentSeq;
+        return;
+      }
+      default:
+        this.insertRange(p, session, stream, side, srcStart, length, offset);
+    }
+  }
+
+  /** Stores `length` payload bytes from `srcStart` at stream offset `offset`, within the depth. */
+  private insertRange(p: Packet, session: TcpSession, stream: StreamDirectionState, side: TcpStreamState, srcStart: number, length: number, offset: number): void {
+    if (length <= 0) return;
     const depth = this.config.depth;
     if (depth > 0 && offset + length > depth) {
       length = Math.max(0, depth - offset);
@@ -731,6 +808,7 @@ export function reassemblyStats(reassembler: StreamReassembler): Map<string, num
     ['tcp.reassembly_gap', c.reassemblyGap],
     ['tcp.overlap', c.overlap],
     ['tcp.overlap_diff_data', c.overlapDiffData],
+    ['tcp.urg', c.urg],
     ['tcp.memuse', reassembler.streamMemory.used],
     ['tcp.reassembly_memuse', reassembler.reassemblyMemory.used],
   ]);

@@ -64,6 +64,9 @@ export const TCP_MAX_WINDOW_SCALE = 14;
 /** Most stream events recorded for one packet; later ones are dropped. */
 export const MAX_STREAM_EVENTS_PER_PACKET = 8;
 
+/** Largest receive window TCP can advertise: 65535 shifted by the largest window scale (RFC 7323 section 2.3). */
+const MAX_SCALED_WINDOW_BYTES = 65535 * 2 ** TCP_MAX_WINDOW_SCALE;
+
 /** Settings of the `stream` section that session tracking reads. */
 export interface StreamConfig {
   /**
@@ -72,6 +75,12 @@ export interface StreamConfig {
    * `flow:established` rules do not match it.
    */
   midstream: boolean;
+  /**
+   * Track sessions of which only one direction is seen, as on a link with
+   * asymmetric routing (`stream.async-oneside`, default false). The seen
+   * side's data then counts as received, since no ACK for it will be seen.
+   */
+  asyncOneside: boolean;
   /** SYNs with a new sequence number accepted before 3whs_syn_flood (`stream.max-syn-queued`, default 10). */
   maxSynQueued: number;
   /** SYN/ACKs with a new seq or ack accepted before 3whs_synack_flood (`stream.max-synack-queued`, default 5). */
@@ -80,7 +89,7 @@ export interface StreamConfig {
 
 /** Returns the `stream` settings with Suricata 8's defaults. */
 export function defaultStreamConfig(): StreamConfig {
-  return { midstream: false, maxSynQueued: 10, maxSynAckQueued: 5 };
+  return { midstream: false, asyncOneside: false, maxSynQueued: 10, maxSynAckQueued: 5 };
 }
 
 /** True when sequence number a comes before b. */
@@ -238,6 +247,12 @@ export class TcpSession {
   hasTimestamps: boolean;
   /** The session was picked up without its handshake (`stream.midstream`). */
   isMidstream: boolean;
+  /**
+   * Only one direction of the session is seen (`stream.async-oneside`):
+   * its data counts as acknowledged on arrival, and its ACK numbers,
+   * which cover data never seen, are not checked.
+   */
+  isAsync: boolean;
   /** The session ended with an accepted RST. */
   isClosedByRst: boolean;
   /** The server replied to the client's SYN with a SYN of its own (4-way handshake). */
@@ -272,6 +287,7 @@ export class TcpSession {
     this.tcpFlags = 0;
     this.hasTimestamps = false;
     this.isMidstream = false;
+    this.isAsync = false;
     this.isClosedByRst = false;
     this.isFourWay = false;
     this.synAckAck = 0;
@@ -293,6 +309,7 @@ export class TcpSession {
     this.tcpFlags = 0;
     this.hasTimestamps = false;
     this.isMidstream = false;
+    this.isAsync = false;
     this.isClosedByRst = false;
     this.isFourWay = false;
     this.synAckAck = 0;
@@ -395,7 +412,8 @@ export class TcpSession {
       return this.handleEstablished(p, direction);
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
-      if (!config.midstream) return TcpResult.REJECTED;
+      // A SYN/ACK starts the server's half of a one-sided session too.
+      if (!config.midstream && !config.asyncOneside) return TcpResult.REJECTED;
       this.pickUpSynAck(p, direction);
       return TcpResult.ACCEPTED;
     }
@@ -484,6 +502,26 @@ export class TcpSession {
     server.lastTsVal = p.hasTcpTimestamp ? p.tcpTsVal : 0;
   }
 
+  /**
+   * Establishes the session on a packet of the side that sent the SYN or
+   * SYN/ACK, whose peer's reply was not seen. Its first packet must carry
+   * the next sequence number. With `isAsync` (`stream.async-oneside`) the
+   * session becomes one-sided.
+   */
+  private establishFromSender(p: Packet, direction: number, sender: TcpStreamState, isAsync: boolean): number {
+    if (p.tcpSeq !== sender.nextSeq) {
+      this.addEvent(StreamEvent.THREEWHS_ASYNC_WRONG_SEQ);
+      return TcpResult.REJECTED;
+    }
+    this.isAsync = isAsync;
+    this.state = TcpState.ESTABLISHED;
+    // The unseen side's receive window is unknown, so the largest is assumed.
+    sender.window = MAX_SCALED_WINDOW_BYTES;
+    sender.lastAck = sender.nextSeq;
+    sender.nextWin = seqAdd(sender.lastAck, sender.window);
+    return this.handleEstablished(p, direction);
+  }
+
   /** Handles a packet in syn_sent: the client sent a SYN, the server's SYN/ACK is due. */
   private handleSynSent(p: Packet, direction: number, config: StreamConfig): number {
     const flags = p.tcpFlags;
@@ -528,6 +566,14 @@ export class TcpSession {
       if (p.tcpSeq !== client.isn || p.tcpWindow !== 0 || p.tcpAck !== seqAdd(client.isn, 1)) return TcpResult.REJECTED;
       this.closeByRst(server);
       return TcpResult.ACCEPTED;
+    }
+    if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.ACK && config.asyncOneside) {
+      // The SYN/ACK took another path: the client's ACK carries the server's numbers.
+      server.isn = seqAdd(p.tcpAck, -1);
+      server.nextSeq = p.tcpAck;
+      server.lastAck = p.tcpAck;
+      server.windowScale = client.hasWindowScaleOption ? TCP_MAX_WINDOW_SCALE : 0;
+      return this.establishFromSender(p, direction, client, true);
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       if (this.isFourWay) return this.acceptClientSynAck(p);
@@ -660,6 +706,11 @@ export class TcpSession {
         this.addEvent(StreamEvent.THREEWHS_SYN_TOCLIENT_ON_SYN_RECV);
         return TcpResult.REJECTED;
       }
+      // After a midstream SYN/ACK pickup the server may go on sending: the
+      // client's ACK was missed or takes another path.
+      if ((flags & TcpFlag.ACK) !== 0 && (config.asyncOneside || this.isMidstream)) {
+        return this.establishFromSender(p, direction, server, config.asyncOneside);
+      }
       if ((flags & TcpFlag.ACK) !== 0) this.addEvent(StreamEvent.THREEWHS_ACK_IN_WRONG_DIR);
       return TcpResult.REJECTED;
     }
@@ -716,7 +767,7 @@ export class TcpSession {
       this.addEvent(StreamEvent.PKT_BAD_WINDOW_UPDATE);
       return TcpResult.REJECTED;
     }
-    if (!this.isAckValid(p.tcpAck, receiver)) {
+    if (!this.isAsync && !this.isAckValid(p.tcpAck, receiver)) {
       this.addEvent(StreamEvent.PKT_INVALID_ACK);
       this.addEvent(isFin && state === TcpState.ESTABLISHED ? StreamEvent.FIN_INVALID_ACK : INVALID_ACK_EVENT[state]);
       return TcpResult.REJECTED;
@@ -747,6 +798,11 @@ export class TcpSession {
       sender.hasFin = true;
       const finEnd = seqAdd(seqEnd, 1);
       if (seqGt(finEnd, sender.nextSeq)) sender.nextSeq = finEnd;
+    }
+    // No ACK from the unseen side will come: its data counts as received.
+    if (this.isAsync && seqGt(sender.nextSeq, sender.lastAck)) {
+      sender.lastAck = sender.nextSeq;
+      sender.nextWin = seqAdd(sender.lastAck, sender.window);
     }
     this.advanceCloseState(direction, isFin, p.tcpAck, receiver);
     return TcpResult.ACCEPTED;

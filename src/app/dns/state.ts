@@ -5,6 +5,7 @@
  * linked to the open request with the same DNS id (`requestTxId`).
  */
 import { Direction } from '../../core/packet.js';
+import { DnsFrameType, type FlowFrames } from '../frames.js';
 import { DnsEvent } from './events.js';
 import { DNS_FLAG_QR, DNS_FLAG_Z, DnsStatus, dnsOpcode, isValidDnsOpcode, parseDnsMessage, type DnsMessage } from './parser.js';
 import { DnsTcpFramer, type DnsMessageSink } from './tcp-framer.js';
@@ -146,6 +147,8 @@ export class DnsState implements DnsMessageSink {
   private readonly openRequests: Map<number, number>;
   private currentDirection: number;
   private currentTimestampUs: number;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
   private readonly errorCounters: DnsErrorCounters | null;
 
   constructor(isTcp: boolean, maxTransactions = DEFAULT_MAX_DNS_TRANSACTIONS, errorCounters: DnsErrorCounters | null = null) {
@@ -160,6 +163,7 @@ export class DnsState implements DnsMessageSink {
     this.openRequests = new Map();
     this.currentDirection = Direction.TO_SERVER;
     this.currentTimestampUs = 0;
+    this.frames = null;
     this.errorCounters = errorCounters;
   }
 
@@ -171,7 +175,13 @@ export class DnsState implements DnsMessageSink {
       this.framers[direction].feed(bytes, start, length, this);
       return;
     }
+    if (this.frames !== null) this.frames.add(direction, DnsFrameType.PDU, start, length);
     this.onDnsMessage(bytes, start, length);
+  }
+
+  /** Records the frame of a TCP message whose body starts at `bytes[index]`. */
+  onMessageStart(index: number, length: number): void {
+    if (this.frames !== null) this.frames.add(this.currentDirection, DnsFrameType.PDU, index, length);
   }
 
   /** Drops the partial TCP message of `direction`: its bytes are lost. */

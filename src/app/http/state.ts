@@ -13,6 +13,7 @@ import {
 } from './parser.js';
 import { MultipartParser, multipartBoundary, type MultipartSink } from './multipart.js';
 import { normalizeHostname, normalizeUri, parseUri, type ParsedUri } from './uri.js';
+import type { FlowFrames } from '../frames.js';
 
 const TO_SERVER = 0;
 const TO_CLIENT = 1;
@@ -523,6 +524,10 @@ export class HttpState implements HttpMessageSink {
   private nextTxId: number;
   /** Index into transactions of the transaction that the next response belongs to. */
   private responseIndex: number;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
+  /** Stream offset of the first byte of `heldRequest`, for frames. */
+  private heldRequestOffset: number;
   private readonly parsers: HttpMessageParser[];
   private readonly bodies: BodyContext[];
   private isTunnel: boolean;
@@ -547,6 +552,8 @@ export class HttpState implements HttpMessageSink {
     this.connectTx = null;
     this.heldRequest = null;
     this.connectHoldDroppedBytes = 0;
+    this.frames = null;
+    this.heldRequestOffset = 0;
   }
 
   /** Feeds in-order bytes of one direction (Direction.TO_SERVER = 0, TO_CLIENT = 1). */
@@ -556,6 +563,7 @@ export class HttpState implements HttpMessageSink {
       this.holdRequest(bytes, start, length);
       return;
     }
+    if (this.frames !== null) this.parsers[direction].indexBase = this.frames.chunkBase[direction] as number;
     const used = this.parsers[direction].parse(bytes, start, length);
     if (used < length && direction === TO_SERVER && this.heldRequest !== null) this.holdRequest(bytes, start + used, length - used);
   }
@@ -564,6 +572,8 @@ export class HttpState implements HttpMessageSink {
     const held = this.heldRequest;
     if (held === null) return;
     const before = held.length;
+    // Frame hook: the stream offset of the first held byte, for when the bytes are parsed.
+    if (before === 0 && this.frames !== null) this.heldRequestOffset = (this.frames.chunkBase[TO_SERVER] as number) + start;
     if (!held.append(bytes, start, length)) this.connectHoldDroppedBytes += length - (held.length - before);
   }
 
@@ -584,6 +594,7 @@ export class HttpState implements HttpMessageSink {
   /** Ends one direction: a body read until close completes, other open files are truncated. */
   handleEnd(direction: number): void {
     const parser = this.parsers[direction];
+    if (this.frames !== null) parser.position = this.frames.dataEnd(direction);
     parser.settleHeld();
     if (parser.isBodyUntilClose) {
       parser.finish();
@@ -625,11 +636,22 @@ export class HttpState implements HttpMessageSink {
     if (direction === TO_CLIENT) {
       // As libhtp, a response line of whitespace alone is ignored.
       if (isBlank(line)) return false;
-      return this.startResponse(line);
+      if (!this.startResponse(line)) return false;
+      this.openMessageFrames(direction);
+      return true;
     }
     if (this.takeUnexpectedBody(line, isBareLf)) return false;
     this.startRequest(line);
+    this.openMessageFrames(direction);
     return true;
+  }
+
+  /** Frame hook: opens the frames of the message whose start line was just read. */
+  private openMessageFrames(direction: number): void {
+    const tx = this.bodies[direction].tx;
+    if (this.frames === null || this.frames.http === null || tx === null) return;
+    const parser = this.parsers[direction];
+    this.frames.http.startMessage(direction, tx.txId, parser.messageStart, parser.position);
   }
 
   /**
@@ -687,7 +709,14 @@ export class HttpState implements HttpMessageSink {
     const body = this.bodies[direction];
     const tx = body.tx;
     if (tx === null) return BodyMode.NONE;
-    return direction === TO_SERVER ? this.requestHeadersEnd(tx, body, parser) : this.responseHeadersEnd(tx, body, parser);
+    const mode = direction === TO_SERVER ? this.requestHeadersEnd(tx, body, parser) : this.responseHeadersEnd(tx, body, parser);
+    if (this.frames !== null && this.frames.http !== null) {
+      let bodyLength = -1;
+      if (mode === BodyMode.LENGTH) bodyLength = parser.bodyLength;
+      else if (mode === BodyMode.NONE || mode === BodyMode.TUNNEL) bodyLength = 0;
+      this.frames.http.endHeaders(direction, parser.position, bodyLength);
+    }
+    return mode;
   }
 
   onBodyData(direction: number, bytes: Uint8Array, start: number, length: number): void {
@@ -711,6 +740,7 @@ export class HttpState implements HttpMessageSink {
     const body = this.bodies[direction];
     const tx = body.tx;
     if (tx === null) return;
+    if (this.frames !== null && this.frames.http !== null) this.frames.http.endMessage(direction, this.parsers[direction].position);
     if (body.decoders.length > 0) this.decodeBody(tx, body, direction, EMPTY, true);
     if (body.multipart !== null) body.multipart.finish(true);
     if (body.file !== null) body.file.close(body.file.state === FileState.OPEN ? FileState.CLOSED : body.file.state);
@@ -911,7 +941,10 @@ export class HttpState implements HttpMessageSink {
       }
       // The proxy refused the tunnel: what the client sent meanwhile are requests.
       this.parsers[TO_SERVER].resume();
-      if (held !== null && held.length > 0) this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
+      if (held !== null && held.length > 0) {
+        this.parsers[TO_SERVER].indexBase = this.heldRequestOffset;
+        this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
+      }
     }
     this.setupDecoders(tx, body, tx.responseHeaders, TO_CLIENT);
     body.wantsFile = true;

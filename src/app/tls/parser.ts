@@ -85,6 +85,8 @@ export interface TlsRecordSink {
   onEvent(event: number): void;
   /** Receives the version of an SSLv2-framed ClientHello (RFC 6101 appendix E.2). Its other fields are skipped. */
   onSslv2ClientHello(version: number): void;
+  /** A valid record header; `headerIndex` is its position in the bytes being parsed (negative when it began in an earlier chunk). */
+  onRecord?(headerIndex: number, contentType: number, length: number): void;
 }
 
 /** The record parser of one direction. */
@@ -156,7 +158,7 @@ export class TlsRecordParser {
         if (this.headerFilled < TLS_RECORD_HEADER_BYTES) break;
         this.headerFilled = 0;
         if (++recordsThisCall === MAX_TLS_RECORDS_PER_CALL + 1) sink.onEvent(TlsEvent.TOO_MANY_RECORDS_IN_PACKET);
-        this.beginRecord(sink);
+        this.beginRecord(sink, pos - TLS_RECORD_HEADER_BYTES);
         continue;
       }
       const take = Math.min(this.recordLeft, end - pos);
@@ -188,7 +190,7 @@ export class TlsRecordParser {
     return true;
   }
 
-  private beginRecord(sink: TlsRecordSink): void {
+  private beginRecord(sink: TlsRecordSink, headerIndex: number): void {
     const h = this.header;
     const type = h[0];
     const version = (h[1] << 8) | h[2];
@@ -211,6 +213,7 @@ export class TlsRecordParser {
       return;
     }
     this.records++;
+    if (sink.onRecord !== undefined) sink.onRecord(headerIndex, type, length);
     this.recordType = type;
     this.recordVersion = version;
     this.recordLeft = length;

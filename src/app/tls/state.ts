@@ -5,6 +5,7 @@
  * each side starts encrypting.
  */
 import { Direction } from '../../core/packet.js';
+import { addTlsRecordFrames, type FlowFrames } from '../frames.js';
 import { TlsEvent } from './events.js';
 import { parseCertificateList, parseClientHello, parseServerHello, type TlsHello } from './handshake.js';
 import { buildJa3String, buildJa3sString, hashJa3 } from './ja3.js';
@@ -132,6 +133,8 @@ export class TlsState implements TlsRecordSink {
   /** Events raised on the flow, in order (TlsEvent ids). */
   events: number[];
   counters: TlsCounters;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
   private readonly parsers: TlsRecordParser[];
   private direction: number;
 
@@ -141,6 +144,7 @@ export class TlsState implements TlsRecordSink {
     this.counters = { records: 0, handshakeMessages: 0, heartbeats: 0, certificatesDropped: 0, eventsDropped: 0 };
     this.parsers = [new TlsRecordParser(), new TlsRecordParser()];
     this.direction = Direction.TO_SERVER;
+    this.frames = null;
   }
 
   /** The handshake transaction. */
@@ -190,6 +194,10 @@ export class TlsState implements TlsRecordSink {
       default:
         return;
     }
+  }
+
+  onRecord(headerIndex: number, contentType: number, length: number): void {
+    if (this.frames !== null) addTlsRecordFrames(this.frames, this.direction, headerIndex, contentType, length);
   }
 
   onChangeCipherSpec(): void {

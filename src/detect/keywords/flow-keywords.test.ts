@@ -194,11 +194,3 @@ test('tag defaults and host tags', () => {
   assert.match(errorOf('tag:flow;'), /^tag: 'flow' is not a tag scope/);
   assert.equal(errorOf('tag:host,10,hours;'), "tag: 'hours' is not a tag unit (expected packets, bytes or seconds)");
 });
-
-test('config keyword values', () => {
-  const [sig] = load('config http any any -> any any (http.host; content:"a"; config:logging disable, type tx, scope tx; sid:1;)');
-  assert.equal(sig.isNoAlert, true);
-  assert.equal(sig.postMatches[0]?.disablesTxLogging, true);
-  assert.equal(errorOf('config:tracking disable, type flow, scope packet;'), "config: 'tracking disable, type flow, scope packet' is not supported yet (supported: logging disable, type tx, scope tx); rule skipped");
-  assert.equal(errorOf('config:logging disable;'), "config: 'logging disable' is not of the form '<subsys> <action>, type <type>, scope <scope>'");
-});

@@ -45,7 +45,6 @@ import './itype.js';
 import './igmp-type.js';
 import './sctp.js';
 import './bypass.js';
-import './config.js';
 import './app-layer-state.js';
 import './icode.js';
 import './icmp-id.js';
@@ -77,6 +76,9 @@ import './icmpv6-mtu.js';
 import './flow-counters.js';
 import './requires.js';
 import './tcp-number-names.js';
+
+import './absent.js';
+import './config.js';
 
 // ---------------------------------------------------------------------------
 // Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
@@ -128,3 +130,7 @@ for (const def of APP_LAYER_KEYWORDS) register(def);
 // filemd5, filesha1, filesha256 and filesize (file-keywords.ts).
 import { FILE_KEYWORDS } from './file-keywords.js';
 for (const def of FILE_KEYWORDS) register(def);
+
+// `frame`: the sticky buffer of app-layer frames (frame.ts).
+import { frameKeyword } from './frame.js';
+register(frameKeyword);
