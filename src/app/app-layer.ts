@@ -19,6 +19,7 @@ import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
 import { SshState, type SshTransaction } from './ssh/state.js';
 import { probeSsh } from './ssh/probe.js';
+import { AppLayerEvent } from './app-layer-events.js';
 import { FlowFrames, type FrameConfig } from './frames.js';
 
 /** App-layer protocol names as EVE `app_proto` and rule headers write them. */
@@ -84,6 +85,10 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** AppLayerEvent bits raised since the last packet took them (see AppLayer.handlePacket). */
+  newEvents: number;
+  /** Bits (1 << Direction) of directions detected since the last packet took them. */
+  newDetections: number;
   /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
   txCounted: number;
   /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
@@ -108,6 +113,8 @@ export class FlowAppState {
     this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.newEvents = 0;
+    this.newDetections = 0;
     this.txCounted = 0;
     this.statsName = '';
     this.frames = null;
@@ -301,6 +308,11 @@ export class AppLayer {
     const isAckBound = !this.isInline;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    // Events of protocol detection belong to the packet whose data raised them.
+    p.appLayerEvents |= state.newEvents;
+    p.appProtoDetected |= state.newDetections;
+    state.newEvents = 0;
+    state.newDetections = 0;
     countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
@@ -337,7 +349,10 @@ export class AppLayer {
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
-    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
+    if (state.proto === null) {
+      this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
+      p.appProtoDetected = (1 << Direction.TO_SERVER) | (1 << Direction.TO_CLIENT);
+    }
     if (state.proto !== AppProto.DNS) return null;
     if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
     const dns = state.parser as DnsState;
@@ -356,6 +371,11 @@ export class AppLayer {
     state.proto = proto;
     state.parser = parser;
     flow.appProto = proto;
+    // UDP DNS is detected by port, for both directions at once.
+    if (flow.ipProto === IpProto.UDP) {
+      flow.appProtoTs = proto;
+      flow.appProtoTc = proto;
+    }
     this.attachFrames(flow, state, proto, parser);
     // Suricata counts DNS flows per transport (app_layer.flow.dns_udp, dns_tcp).
     let name = proto;
@@ -397,6 +417,8 @@ export class AppLayer {
     if (state.proto === null) {
       if (!this.probeStream(flow, state, stream, direction)) return;
       at = state.progress[direction] as number;
+    } else if (directionProto(flow, direction) === null) {
+      this.probeOtherDirection(flow, state, stream, direction);
     }
     const parser = state.parser as AppParserState;
     const frames = state.frames;
@@ -476,9 +498,48 @@ export class AppLayer {
     }
     const end = segments.contiguousEnd(0);
     if (end === 0) return false;
-    const bytes = segments.data;
-    const start = 0 - segments.dataBase;
-    const length = end;
+    const found = this.detect(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found.proto === null) {
+      if (!found.needMore || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
+      return false;
+    }
+    this.setProto(flow, state, found.proto, createParser(found.proto, flow, this.httpConfig, this.counters));
+    setDirectionProto(flow, direction, found.proto);
+    state.newDetections |= 1 << direction;
+    state.progress[0] = 0;
+    state.progress[1] = 0;
+    return true;
+  }
+
+  /**
+   * Probes the first bytes of the second direction of a flow whose
+   * protocol the first one set, as Suricata detects each direction. A
+   * different protocol raises applayer_mismatch_protocol_both_directions,
+   * and the flow keeps the first protocol and its parser. A direction that
+   * matches nothing, or whose start is gone, takes the flow's protocol.
+   */
+  private probeOtherDirection(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number): void {
+    const segments = stream.segments;
+    const proto = state.proto as string;
+    if (segments.releasedBase > 0 || state.probeStatus[direction] === ProbeStatus.FAILED) {
+      setDirectionProto(flow, direction, proto);
+      return;
+    }
+    const end = segments.contiguousEnd(0);
+    if (end === 0) return;
+    const found = this.detect(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found.proto === null) {
+      if (found.needMore && end < MAX_PROBE_BYTES) return;
+      setDirectionProto(flow, direction, proto);
+      return;
+    }
+    setDirectionProto(flow, direction, found.proto);
+    state.newDetections |= 1 << direction;
+    if (found.proto !== proto) state.newEvents |= AppLayerEvent.MISMATCH_PROTOCOL_BOTH_DIRECTIONS;
+  }
+
+  /** Runs the probes on one direction's first `length` bytes. */
+  private detect(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): { proto: string | null; needMore: boolean } {
     let proto: string | null = null;
     let needMore = false;
     const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
@@ -508,19 +569,19 @@ export class AppLayer {
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }
-    if (proto !== null && this.disabled.has(proto)) {
-      proto = null;
-      needMore = false;
-    }
-    if (proto === null) {
-      if (!needMore || length >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
-      return false;
-    }
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig, this.counters));
-    state.progress[0] = 0;
-    state.progress[1] = 0;
-    return true;
+    if (proto !== null && this.disabled.has(proto)) return { proto: null, needMore: false };
+    return { proto, needMore };
   }
+}
+
+/** Returns the protocol detected in `direction` of the flow, or null. */
+function directionProto(flow: Flow, direction: number): string | null {
+  return direction === Direction.TO_SERVER ? flow.appProtoTs : flow.appProtoTc;
+}
+
+function setDirectionProto(flow: Flow, direction: number, proto: string): void {
+  if (direction === Direction.TO_SERVER) flow.appProtoTs = proto;
+  else flow.appProtoTc = proto;
 }
 
 /**

@@ -6,7 +6,7 @@
  * evaluation order, which is Suricata's: by action (pass, drop, reject,
  * alert by default), then priority, then load order.
  */
-import type { Packet } from '../core/packet.js';
+import { LinkType, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
@@ -169,7 +169,8 @@ class EngineSignature {
  * evaluates such signatures once per flow direction, on its first packet.
  */
 export function isIpOnlySignature(sig: Signature, protoKind: number): boolean {
-  if (protoKind === ProtoKind.PKTHDR || protoKind === ProtoKind.APP || protoKind === ProtoKind.TCP_STREAM) return false;
+  if (protoKind === ProtoKind.PKTHDR || protoKind === ProtoKind.APP || protoKind === ProtoKind.TCP_STREAM
+    || protoKind === ProtoKind.ETHER || protoKind === ProtoKind.ARP) return false;
   if (!sig.srcPorts.isAny || !sig.dstPorts.isAny) return false;
   return sig.packetMatches.length === 0 && sig.buffers.length === 0 && sig.postMatches.length === 0 && sig.flowFlags === 0;
 }
@@ -527,12 +528,15 @@ function sortPrefix(list: Int32Array, count: number): void {
 
 /**
  * Checks the header protocol. `pkthdr` takes every packet, including
- * non-IP ones; every other protocol needs an IP header. As in Suricata, a
+ * non-IP ones, `ether` every packet with an Ethernet header and `arp`
+ * ARP packets; every other protocol needs an IP header. As in Suricata, a
  * packet whose upper layer is invalid (a TCP header cut short) still
  * reaches the rules of its protocol, so decode-event rules see it.
  */
 export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow | null): boolean {
   if (kind === ProtoKind.PKTHDR) return true;
+  if (kind === ProtoKind.ETHER) return p.linkType === LinkType.ETHERNET && p.l2Offset >= 0;
+  if (kind === ProtoKind.ARP) return p.arpOffset >= 0;
   if (p.ipVersion === 0) return false;
   switch (kind) {
     case ProtoKind.IP: return true;
@@ -549,6 +553,7 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
     case ProtoKind.ICMPV4: return p.ipProto === 1;
     case ProtoKind.ICMPV6: return p.ipProto === 58;
     case ProtoKind.SCTP: return p.ipProto === 132;
+    case ProtoKind.IGMP: return p.ipProto === 2;
     default: return matchAppProto(proto, p, flow);
   }
 }
