@@ -87,6 +87,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const startedMs = performance.now();
   const warnings: string[] = [];
   const { config, isIps } = loadRunConfig(opts, warnings);
+  // Built first: an invalid stream.midstream-policy stops the run before any output is opened.
+  const flowConfig = flowConfigOf(config, isIps);
 
   const requiresVersion = opts.requiresVersion === undefined ? undefined : opts.requiresVersion.split('.').map(Number);
   const rules = opts.loadedRules ?? loadRules(config, resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles), warnings, requiresVersion);
@@ -111,7 +113,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
-  const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
+  const flows = new FlowTable(flowConfig, (flow) => endFlow(flow));
   const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
   const pipeline = new PacketPipeline(
     { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream, ...appLayer },

@@ -163,7 +163,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   'action-order': textList(['pass', 'drop', 'reject', 'alert'], 'order in which rule actions are applied'),
   // Suricata falls back to 15 on an invalid value instead of refusing to start.
   'packet-alert-max': { ...int(15, 1, 1000, 'alerts kept per packet; more are counted in detect.alert_queue_overflow'), fallback: true },
-  'exception-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy of every limit that sets none'),
+  'exception-policy': oneOf(EXCEPTION_POLICIES, 'auto', 'exception policy of every limit that sets none (read, not applied yet)'),
   detect: section('detection engine', {
     profile: oneOf(['low', 'medium', 'high', 'custom'], 'medium', 'rule grouping profile'),
     'inspection-recursion-limit': int(3000, 0, 1_000_000, 'nesting limit of recursive payload inspection'),
