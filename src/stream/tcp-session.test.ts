@@ -6,7 +6,7 @@ import { defaultFlowConfig } from '../flow/flow-config.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { makePacket, type PacketSpec } from '../flow/test-packet.js';
 import { STREAM_EVENT_NAMES, StreamEvent } from './stream-events.js';
-import { TcpState, TCP_STATE_NAMES, type TcpSession } from './tcp-session.js';
+import { TcpResult, TcpState, TCP_STATE_NAMES, type TcpSession } from './tcp-session.js';
 
 const { SYN, ACK, FIN, RST, PSH } = TcpFlag;
 const CLIENT = '198.51.100.7';
@@ -320,6 +320,31 @@ test('tcp packets after rst', () => {
   assert.deepEqual(c.toClient(ACK, 5001, 1001), []);
   // The client sending on means the RST may not have come from it.
   assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 }), ['suspected_rst_inject']);
+});
+
+test('tcp data after injected rst', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(RST | ACK, 1001, 5001);
+  assert.equal(c.stateName, 'closed');
+  // The client goes on sending after "its" RST: the packet is handled as in
+  // established, so its data is accepted, and the event fires once.
+  assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 }), ['suspected_rst_inject']);
+  assert.equal(c.session.lastResult, TcpResult.ACCEPTED);
+  assert.equal(c.session.client.nextSeq, 1011);
+  assert.equal(c.session.isClosedByRst, false);
+  assert.equal(c.stateName, 'closed');
+  assert.deepEqual(c.toServer(ACK | PSH, 1011, 5001, { payloadLength: 10 }), []);
+  assert.equal(c.session.client.nextSeq, 1011);
+});
+
+test('tcp fin after injected rst', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(RST | ACK, 1001, 5001);
+  // A FIN handled in the state before the RST moves the session on from there.
+  assert.deepEqual(c.toServer(FIN | ACK, 1001, 5001), ['suspected_rst_inject']);
+  assert.equal(c.stateName, 'close_wait');
 });
 
 test('tcp midstream off never established', () => {
