@@ -435,6 +435,7 @@ export class PacketPipeline {
         flow.isPassed = false;
       }
     }
+    this.applyPass(flow, alerts);
 
     // The alerts' verdict and action describe the packet's fate, so it is
     // decided before they are written.
@@ -465,6 +466,19 @@ export class PacketPipeline {
       }
       this.drop(p, flow, reason, blockingSig);
     }
+  }
+
+  /**
+   * Passes the whole flow when the packet's pass rule acts on the flow: an
+   * IP-only, app-layer or stream rule, or a payload rule that matched
+   * reassembled data of an established session (action-scope.ts). A pass
+   * by a packet rule lets only this packet through, and a drop or reject
+   * that matched before it (action-order) keeps the flow inspected.
+   */
+  private applyPass(flow: Flow | null, alerts: AlertQueue): void {
+    const sig = alerts.passSig;
+    if (flow === null || sig === null || flow.isPassed || (alerts.actionsSeen & BLOCKING_ACTIONS_MASK) !== 0) return;
+    if (isFlowScopedAction(sig) || (alerts.isPassStreamMatch && flow.state !== FlowState.NEW)) flow.isPassed = true;
   }
 
   /** Tells whether queued alert `i` matched an app-layer transaction. */
