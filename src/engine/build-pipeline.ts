@@ -84,7 +84,7 @@ export function flowConfigOf(config: KapuConfig, isIps: boolean): FlowConfig {
     timeoutsTcp: flowTimeouts(config.flowTimeouts.tcp),
     timeoutsUdp: flowTimeouts(config.flowTimeouts.udp),
     timeoutsIcmp: flowTimeouts(config.flowTimeouts.icmp),
-    stream: { ...base.stream, midstream: config.stream.midstream },
+    stream: { ...base.stream, midstream: config.stream.midstream, asyncOneside: config.stream.asyncOneside },
   };
 }
 

@@ -33,9 +33,10 @@ class Connection {
   last: Packet | null;
   private timeUs: number;
 
-  constructor(config: Partial<ReassemblyConfig> = {}, isIps = false) {
+  constructor(config: Partial<ReassemblyConfig> = {}, isIps = false, asyncOneside = false) {
     const flowConfig = defaultFlowConfig();
     flowConfig.prealloc = 4;
+    flowConfig.stream.asyncOneside = asyncOneside;
     this.table = new FlowTable(flowConfig, () => {});
     this.reassembler = new StreamReassembler({ ...defaultReassemblyConfig(isIps), ...config });
     this.flow = null;
@@ -336,4 +337,17 @@ test('closing packet counts as established', () => {
   assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
   c.client(ACK, CISN + 2, SISN + 2, '', { checksum: ChecksumState.INVALID });
   assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
+});
+
+test('reassembly async side counts as acked', () => {
+  // stream.async-oneside: the server is never seen. The client's data
+  // counts as acknowledged on arrival, so it reaches inspection without a
+  // server ACK (here at the chunk size, 8 bytes).
+  const c = new Connection({ toServerChunkSize: 8 }, false, true);
+  c.client(SYN, CISN, 0);
+  c.client(ACK, CISN + 1, SISN + 1);
+  c.client(ACK, CISN + 1, SISN + 1, 'abcd');
+  assert.deepEqual(c.ready(), []);
+  c.client(ACK, CISN + 5, SISN + 1, 'efghij');
+  assert.deepEqual(c.ready(), ['abcdefghij']);
 });

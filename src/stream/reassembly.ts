@@ -367,6 +367,8 @@ export class StreamReassembler {
       this.insertPayload(p, session, own, ownSide);
     }
     if ((flags & TcpFlag.ACK) !== 0 && peer.hasBase) this.checkAckedGaps(session, peer, peerSide);
+    // An async session acknowledges the sender's own data (TcpSession.isAsync).
+    if (session.isAsync && own.hasBase) this.checkAckedGaps(session, own, ownSide);
 
     if (this.config.isInline) {
       if (this.isPacketAdded) this.prepareInlineWindow(p, own, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT);

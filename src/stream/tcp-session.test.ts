@@ -22,10 +22,11 @@ class Conversation {
   lastEvents: string[];
   private timeUs: number;
 
-  constructor(midstream = false) {
+  constructor(midstream = false, asyncOneside = false) {
     const config = defaultFlowConfig();
     config.prealloc = 4;
     config.stream.midstream = midstream;
+    config.stream.asyncOneside = asyncOneside;
     this.table = new FlowTable(config, () => {});
     this.flow = null;
     this.lastEvents = [];
@@ -591,4 +592,52 @@ test('tcp dropped flow stops tracking', () => {
   c.toServer(ACK, 1001, 5001);
   assert.equal(c.stateName, 'syn_sent');
   assert.equal(c.flow.pktsToServer, 2);
+});
+
+test('tcp async client side only', () => {
+  // stream.async-oneside: SYN and then the client's ACK, no SYN/ACK seen.
+  const c = new Conversation(false, true);
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toServer(ACK, 1001, 5001), []);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.session.isAsync, true);
+  assert.equal(c.session.server.isn, 5000);
+  // Data beyond any window the server could have announced is accepted,
+  // and counts as acknowledged.
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 1000, window: 10 });
+  c.toServer(ACK | PSH, 2001, 5001, { payloadLength: 1000, window: 10 });
+  assert.equal(c.session.lastResult, TcpResult.ACCEPTED);
+  assert.equal(c.session.client.nextSeq, 3001);
+  assert.equal(c.session.client.lastAck, 3001);
+  // A packet from the server ends the async mode.
+  c.toClient(ACK, 5001, 3001);
+  assert.equal(c.session.isAsync, false);
+});
+
+test('tcp async wrong sequence', () => {
+  const c = new Conversation(false, true);
+  c.toServer(SYN, 1000, 0);
+  assert.deepEqual(c.toServer(ACK, 1500, 5001), ['3whs_async_wrong_seq']);
+  assert.equal(c.stateName, 'syn_sent');
+});
+
+test('tcp async server side only', () => {
+  // Only the server's side: the SYN/ACK, then its data.
+  const c = new Conversation(false, true);
+  c.toClient(SYN | ACK, 5000, 1001);
+  assert.equal(c.stateName, 'syn_recv');
+  c.toClient(ACK | PSH, 5001, 1001, { payloadLength: 100 });
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.session.isAsync, true);
+  assert.equal(c.session.server.nextSeq, 5101);
+  assert.equal(c.session.server.lastAck, 5101);
+});
+
+test('tcp async off rejects one side', () => {
+  const c = new Conversation(false, false);
+  c.toServer(SYN, 1000, 0);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(c.stateName, 'syn_sent');
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 });
+  assert.equal(c.session.lastResult, TcpResult.REJECTED);
 });

@@ -76,11 +76,19 @@ export interface StreamConfig {
   maxSynQueued: number;
   /** SYN/ACKs with a new seq or ack accepted before 3whs_synack_flood (`stream.max-synack-queued`, default 5). */
   maxSynAckQueued: number;
+  /**
+   * Track sessions of which only one direction is seen, as on an
+   * asymmetric link (`stream.async-oneside`, default false). A SYN
+   * followed by an ACK from its sender, or a SYN/ACK followed by data from
+   * its sender, then establishes the session, and that side's data counts
+   * as acknowledged when it arrives, because no ACK from the peer will come.
+   */
+  asyncOneside: boolean;
 }
 
 /** Returns the `stream` settings with Suricata 8's defaults. */
 export function defaultStreamConfig(): StreamConfig {
-  return { midstream: false, maxSynQueued: 10, maxSynAckQueued: 5 };
+  return { midstream: false, maxSynQueued: 10, maxSynAckQueued: 5, asyncOneside: false };
 }
 
 /** True when sequence number a comes before b. */
@@ -230,6 +238,12 @@ export class TcpSession {
   hasTimestamps: boolean;
   /** The session was picked up without its handshake (`stream.midstream`). */
   isMidstream: boolean;
+  /**
+   * Only one side has been seen since the handshake (`stream.async-oneside`).
+   * Window checks are skipped and the sender's data counts as acknowledged.
+   * Cleared once both sides sent a packet.
+   */
+  isAsync: boolean;
   /** The session ended with an accepted RST. */
   isClosedByRst: boolean;
   /** State in which the last accepted RST arrived. Packets that suggest an injected RST are handled in it. */
@@ -266,6 +280,7 @@ export class TcpSession {
     this.tcpFlags = 0;
     this.hasTimestamps = false;
     this.isMidstream = false;
+    this.isAsync = false;
     this.isClosedByRst = false;
     this.stateBeforeRst = TcpState.NONE;
     this.isFourWay = false;
@@ -288,6 +303,7 @@ export class TcpSession {
     this.tcpFlags = 0;
     this.hasTimestamps = false;
     this.isMidstream = false;
+    this.isAsync = false;
     this.isClosedByRst = false;
     this.stateBeforeRst = TcpState.NONE;
     this.isFourWay = false;
@@ -333,6 +349,8 @@ export class TcpSession {
     if (p.l4Checksum === ChecksumState.INVALID) return TcpResult.REJECTED;
 
     const flags = p.tcpFlags;
+    // A packet from a side that had been silent ends the async mode.
+    if (this.isAsync && (direction === Direction.TO_SERVER ? this.server.tcpFlags : this.client.tcpFlags) !== 0) this.isAsync = false;
     // An ACK number without the ACK flag: the field must be ignored (RFC 9293 section 3.1),
     // and a non-zero value points at broken middleboxes or crafted packets.
     if ((flags & TcpFlag.ACK) === 0 && p.tcpAck !== 0) this.addEvent(StreamEvent.PKT_BROKEN_ACK);
@@ -409,7 +427,9 @@ export class TcpSession {
       return this.handleEstablished(p, direction);
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
-      if (!config.midstream) return TcpResult.REJECTED;
+      // Suricata picks up a SYN/ACK with either setting: with async-oneside
+      // it may be all that is seen of the handshake.
+      if (!config.midstream && !config.asyncOneside) return TcpResult.REJECTED;
       this.pickUpSynAck(p, direction);
       return TcpResult.ACCEPTED;
     }
@@ -548,6 +568,7 @@ export class TcpSession {
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
     }
+    if ((flags & TcpFlag.SYN) === 0 && (flags & TcpFlag.ACK) !== 0 && config.asyncOneside) return this.acceptAsyncAck(p);
     if ((flags & TcpFlag.SYN) !== 0) {
       if (p.tcpSeq === client.isn) return TcpResult.ACCEPTED;
       // A SYN with a new ISN replaces the first one, up to stream.max-syn-queued of them.
@@ -560,6 +581,31 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     return TcpResult.REJECTED;
+  }
+
+  /**
+   * Establishes an async session from the client's ACK after its SYN, with
+   * no SYN/ACK seen: the server's ISN is taken from the ACK number.
+   */
+  private acceptAsyncAck(p: Packet): number {
+    const client = this.client;
+    const server = this.server;
+    if (p.tcpSeq !== client.nextSeq) {
+      this.addEvent(StreamEvent.THREEWHS_ASYNC_WRONG_SEQ);
+      return TcpResult.REJECTED;
+    }
+    this.isAsync = true;
+    this.state = TcpState.ESTABLISHED;
+    client.window = p.tcpWindow;
+    client.lastAck = p.tcpSeq;
+    client.nextWin = seqAdd(client.lastAck, client.window);
+    server.isn = seqAdd(p.tcpAck, -1);
+    server.nextSeq = p.tcpAck;
+    server.lastAck = p.tcpAck;
+    server.nextWin = server.lastAck;
+    // The peer's window scale is unknown: assume the largest when the SYN offered scaling.
+    if (client.hasWindowScaleOption) client.windowScale = TCP_MAX_WINDOW_SCALE;
+    return this.handleEstablished(p, Direction.TO_SERVER);
   }
 
   /**
@@ -674,6 +720,12 @@ export class TcpSession {
         this.addEvent(StreamEvent.THREEWHS_SYN_TOCLIENT_ON_SYN_RECV);
         return TcpResult.REJECTED;
       }
+      // Only the server's side is seen: its next segment after the SYN/ACK establishes an async session.
+      if ((flags & TcpFlag.ACK) !== 0 && config.asyncOneside && p.tcpSeq === server.nextSeq) {
+        this.isAsync = true;
+        this.state = TcpState.ESTABLISHED;
+        return this.handleEstablished(p, direction);
+      }
       if ((flags & TcpFlag.ACK) !== 0) this.addEvent(StreamEvent.THREEWHS_ACK_IN_WRONG_DIR);
       return TcpResult.REJECTED;
     }
@@ -750,13 +802,16 @@ export class TcpSession {
         return TcpResult.REJECTED;
       }
     }
-    // Data must end within the window the receiver advertised (RFC 9293 section 3.10.7.4).
-    if (seqGt(seqEnd, sender.nextWin)) {
+    // Data must end within the window the receiver advertised (RFC 9293
+    // section 3.10.7.4). An async session has no such window to check.
+    if (!this.isAsync && seqGt(seqEnd, sender.nextWin)) {
       this.addEvent(isFin ? FIN_WRONG_SEQ_EVENT[state] : ACK_WRONG_SEQ_EVENT[state]);
       return TcpResult.REJECTED;
     }
 
     this.updateAfterAccept(p, sender, receiver, seqEnd);
+    // No ACK from the peer will come, so the sender's data counts as acknowledged on arrival.
+    if (this.isAsync && seqGt(sender.nextSeq, sender.lastAck)) sender.lastAck = sender.nextSeq;
     if (isFin) {
       sender.hasFin = true;
       const finEnd = seqAdd(seqEnd, 1);
