@@ -3,7 +3,7 @@
  * (the flow's detected protocol) and `app-layer-event` (a parser event
  * raised on a transaction, `<proto>.<event name>`).
  */
-import type { Packet } from '../core/packet.js';
+import { Direction, type Packet } from '../core/packet.js';
 import { ErrorCode } from '../core/errors.js';
 import type { Flow } from '../flow/flow.js';
 import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../detect/signature.js';
@@ -23,22 +23,57 @@ const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
   ['ssh', AppProto.SSH],
 ]);
 
-/** `app-layer-protocol:[!]<name>`: the flow's detected protocol is (or is not) `name`. */
+/**
+ * Modes of `app-layer-protocol`, named by its second argument. DIRECTION
+ * (the default) compares the protocol of the packet's own direction, and
+ * EITHER matches when one of the two directions does. FINAL compares the
+ * protocol the flow's parser runs. `original` reads the same, as kapu never
+ * changes a flow's protocol.
+ */
+export const AppProtoMode = { DIRECTION: 0, TO_SERVER: 1, TO_CLIENT: 2, EITHER: 3, FINAL: 4 } as const;
+
+const MODE_NAMES: ReadonlyMap<string, number> = new Map([
+  ['direction', AppProtoMode.DIRECTION],
+  ['to_server', AppProtoMode.TO_SERVER],
+  ['to_client', AppProtoMode.TO_CLIENT],
+  ['either', AppProtoMode.EITHER],
+  ['final', AppProtoMode.FINAL],
+  ['original', AppProtoMode.FINAL],
+]);
+
+/** `app-layer-protocol:[!]<name>[,<mode>]`: the detected protocol is (or is not) `name`. */
 export class AppLayerProtocolMatch implements PacketMatcher {
   readonly keyword = 'app-layer-protocol';
   readonly proto: string;
   readonly isNegated: boolean;
+  /** AppProtoMode. */
+  readonly mode: number;
 
-  constructor(proto: string, isNegated: boolean) {
+  constructor(proto: string, isNegated: boolean, mode: number = AppProtoMode.DIRECTION) {
     this.proto = proto;
     this.isNegated = isNegated;
+    this.mode = mode;
   }
 
-  match(_p: Packet, flow: Flow | null, _ctx: DetectThreadContext): boolean {
+  match(p: Packet, flow: Flow | null, _ctx: DetectThreadContext): boolean {
     if (flow === null) return false;
-    // NOTE: a negated match needs a detected protocol, so `!http` does not match a flow still being probed.
-    if (flow.appProto === null) return false;
-    return (flow.appProto === this.proto) !== this.isNegated;
+    if (this.mode === AppProtoMode.EITHER) {
+      return this.matchOne(flow.appProtoToServer) || this.matchOne(flow.appProtoToClient);
+    }
+    let detected: string | null;
+    switch (this.mode) {
+      case AppProtoMode.TO_SERVER: detected = flow.appProtoToServer; break;
+      case AppProtoMode.TO_CLIENT: detected = flow.appProtoToClient; break;
+      case AppProtoMode.FINAL: detected = flow.appProto; break;
+      default: detected = p.direction === Direction.TO_SERVER ? flow.appProtoToServer : flow.appProtoToClient;
+    }
+    return this.matchOne(detected);
+  }
+
+  /** Compares one detected protocol. A negated match needs one, so `!http` does not match while it is unknown. */
+  private matchOne(detected: string | null): boolean {
+    if (detected === null) return false;
+    return (detected === this.proto) !== this.isNegated;
   }
 }
 
@@ -84,14 +119,20 @@ export const APP_LAYER_KEYWORDS: readonly KeywordDef[] = [
       let text = value.trim();
       const isNegated = text.startsWith('!');
       if (isNegated) text = text.slice(1).trim();
-      // A second argument (a direction or `final`) narrows when the check applies; it is ignored.
-      const name = text.split(',')[0].trim().toLowerCase();
+      const parts = text.split(',').map((part) => part.trim().toLowerCase());
+      const name = parts[0];
       const proto = PROTOCOL_NAMES.get(name);
       if (proto === undefined) {
         b.error(ErrorCode.RULE_UNSUPPORTED, `app-layer protocol '${name}' is not supported yet (supported: ${[...PROTOCOL_NAMES.keys()].join(', ')})`);
         return;
       }
-      b.addPacketMatch(new AppLayerProtocolMatch(proto, isNegated));
+      let mode: number = AppProtoMode.DIRECTION;
+      if (parts.length > 2 || (parts.length === 2 && !MODE_NAMES.has(parts[1]))) {
+        b.error(ErrorCode.RULE_BAD_VALUE, `'${parts.slice(1).join(',')}' is not a mode (expected one of ${[...MODE_NAMES.keys()].join(', ')})`);
+        return;
+      }
+      if (parts.length === 2) mode = MODE_NAMES.get(parts[1]) as number;
+      b.addPacketMatch(new AppLayerProtocolMatch(proto, isNegated, mode));
     },
   },
   {

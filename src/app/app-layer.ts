@@ -34,6 +34,12 @@ export const DNS_PORT = 53;
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
 
+/** Flow.appProtoToServer and appProtoToClient of a direction whose data matched no protocol. */
+export const PROTO_FAILED = 'failed';
+
+/** Result of probing a direction's first bytes while they do not decide yet. */
+const NEED_MORE = '';
+
 export type AppTransaction = HttpTransaction | DnsTransaction | TlsTransaction | SshTransaction;
 export type AppParserState = HttpState | DnsState | TlsState | SshState;
 
@@ -165,6 +171,8 @@ export class AppLayer {
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
   private readonly states: WeakMap<Flow, FlowAppState>;
+  /** The packet being handled, which takes the protocol detection of its own direction; null at flow end. */
+  private packet: Packet | null;
 
   constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
     this.counters = new AppLayerCounters();
@@ -173,6 +181,7 @@ export class AppLayer {
     this.httpConfig = httpConfig;
     this.disabled = disabled;
     this.states = new WeakMap();
+    this.packet = null;
   }
 
   /** Returns the app-layer state of `flow`, or null when none was created. */
@@ -199,6 +208,18 @@ export class AppLayer {
    */
   handlePacket(p: Packet, flow: Flow | null): FlowAppState | null {
     if (flow === null) return null;
+    const directionBit = 1 << p.direction;
+    if ((flow.protoDetectPending & directionBit) !== 0) {
+      p.protoDetectDone |= directionBit;
+      flow.protoDetectPending &= ~directionBit;
+    }
+    this.packet = p;
+    const state = this.handleFlowData(p, flow);
+    this.packet = null;
+    return state;
+  }
+
+  private handleFlowData(p: Packet, flow: Flow): FlowAppState | null {
     if (p.ipProto === 17) return this.handleDatagram(p, flow);
     if (p.ipProto !== 6 || flow.tcp === null) return this.stateOf(flow);
     const reassembly = flow.tcp.reassembly;
@@ -243,6 +264,7 @@ export class AppLayer {
     // port-based detection. The parser raises events for what it cannot read.
     if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
     if (state.proto !== AppProto.DNS) return null;
+    if (directionProto(flow, p.direction) === null) this.setDirectionProto(flow, p.direction, AppProto.DNS);
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
@@ -260,6 +282,33 @@ export class AppLayer {
   }
 
   /**
+   * Records the protocol detected in one direction's data, and marks the
+   * detection done on the current packet when it travels that way, else on
+   * the direction's next packet, as Suricata flags its packets.
+   */
+  private setDirectionProto(flow: Flow, direction: number, proto: string): void {
+    if (direction === Direction.TO_SERVER) flow.appProtoToServer = proto;
+    else flow.appProtoToClient = proto;
+    const p = this.packet;
+    if (p !== null && p.direction === direction) p.protoDetectDone |= 1 << direction;
+    else flow.protoDetectPending |= 1 << direction;
+  }
+
+  /**
+   * Probes the first bytes of the direction that did not set the flow's
+   * protocol, to record what that side speaks. Its data goes to the flow's
+   * parser in any case, as in Suricata once a parser got data.
+   */
+  private probeOtherDirection(flow: Flow, stream: StreamDirectionState, direction: number): void {
+    const segments = stream.segments;
+    const end = segments.releasedBase === 0 ? segments.contiguousEnd(0) : 0;
+    if (end === 0) return;
+    const found = this.probeBytes(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found === NEED_MORE && end < MAX_PROBE_BYTES) return;
+    this.setDirectionProto(flow, direction, found === null || found === NEED_MORE ? PROTO_FAILED : found);
+  }
+
+  /**
    * Hands the contiguous bytes of one direction past `state.progress` to
    * the parser, and data the reassembler skipped (acknowledged but never
    * seen) as a gap. With `isAckBound` only acknowledged bytes go. While
@@ -273,6 +322,8 @@ export class AppLayer {
     if (state.proto === null) {
       if (!this.probeStream(flow, state, stream, direction)) return;
       at = state.progress[direction] as number;
+    } else if (directionProto(flow, direction) === null && at === 0) {
+      this.probeOtherDirection(flow, stream, direction);
     }
     const parser = state.parser as AppParserState;
     const startAt = at;
@@ -317,9 +368,25 @@ export class AppLayer {
     }
     const end = segments.contiguousEnd(0);
     if (end === 0) return false;
-    const bytes = segments.data;
-    const start = 0 - segments.dataBase;
-    const length = end;
+    const found = this.probeBytes(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found === null || found === NEED_MORE) {
+      if (found === null || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
+      return false;
+    }
+    const proto = found;
+    this.setDirectionProto(flow, direction, proto);
+    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
+    state.progress[0] = 0;
+    state.progress[1] = 0;
+    return true;
+  }
+
+  /**
+   * Runs the protocol probes over a direction's first `length` bytes.
+   * Returns the protocol (AppProto), NEED_MORE while the bytes do not
+   * decide, or null when no enabled protocol matches.
+   */
+  private probeBytes(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): string | null {
     let proto: string | null = null;
     let needMore = false;
     const isDnsPort = flow.serverPort === DNS_PORT || flow.clientPort === DNS_PORT;
@@ -349,19 +416,15 @@ export class AppLayer {
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }
-    if (proto !== null && this.disabled.has(proto)) {
-      proto = null;
-      needMore = false;
-    }
-    if (proto === null) {
-      if (!needMore || length >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
-      return false;
-    }
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
-    state.progress[0] = 0;
-    state.progress[1] = 0;
-    return true;
+    if (proto !== null && this.disabled.has(proto)) return null;
+    if (proto !== null) return proto;
+    return needMore ? NEED_MORE : null;
   }
+}
+
+/** Returns the protocol detected in `direction`'s own data (Flow.appProtoToServer or appProtoToClient). */
+function directionProto(flow: Flow, direction: number): string | null {
+  return direction === Direction.TO_SERVER ? flow.appProtoToServer : flow.appProtoToClient;
 }
 
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */

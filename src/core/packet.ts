@@ -194,6 +194,12 @@ export class Packet {
   direction: number;
   /** Set by the act stage when the packet is dropped, in IPS mode. */
   isDropped: boolean;
+  /**
+   * Directions (bit 1 << Direction) whose app-layer protocol detection
+   * finished with this packet, set by the app stage. Protocol-detection-only
+   * rules (app-layer-protocol alone) are evaluated on such packets only.
+   */
+  protoDetectDone: number;
 
   constructor() {
     this.bytes = new Uint8Array(0);
@@ -268,6 +274,7 @@ export class Packet {
 
     this.direction = Direction.TO_SERVER;
     this.isDropped = false;
+    this.protoDetectDone = 0;
   }
 
   /** Clears every decoded field so the object can take the next frame. */
@@ -340,6 +347,7 @@ export class Packet {
 
     this.direction = Direction.TO_SERVER;
     this.isDropped = false;
+    this.protoDetectDone = 0;
   }
 
   /** Records a decoder event; past MAX_PACKET_EVENTS it is dropped. */

@@ -20,7 +20,7 @@ import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
 import { TransformedBufferProvider } from './transforms.js';
 import { matchFlowFlags } from './keywords/flow.js';
-import { Action, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
+import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
 export interface ThresholdHook {
@@ -157,6 +157,8 @@ class EngineSignature {
   readonly streamMode: number;
   /** Runs on the first packet of each flow direction only (isIpOnlySignature). */
   readonly isIpOnly: boolean;
+  /** Runs only on packets that finished a protocol detection (isProtoDetectOnlySignature). */
+  readonly isProtoDetectOnly: boolean;
 
   constructor(sig: Signature, protoKind: number, providers: BufferProvider[]) {
     this.sig = sig;
@@ -164,7 +166,31 @@ class EngineSignature {
     this.providers = providers;
     this.streamMode = streamModeOf(sig, protoKind);
     this.isIpOnly = isIpOnlySignature(sig, protoKind);
+    this.isProtoDetectOnly = isProtoDetectOnlySignature(sig, protoKind);
   }
+}
+
+/** flow: options a protocol-detection-only signature may carry: the direction alone. */
+const DIRECTION_FLOW_FLAGS = FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT;
+
+/**
+ * Tells whether a signature checks nothing but the detected app-layer
+ * protocol (besides addresses, ports and flow direction), which Suricata
+ * calls protocol-detection-only. Such a signature is evaluated once per
+ * direction, on the packet that finished that direction's protocol
+ * detection (Packet.protoDetectDone), not on every later packet.
+ */
+export function isProtoDetectOnlySignature(sig: Signature, protoKind: number): boolean {
+  if (protoKind === ProtoKind.APP || sig.buffers.length > 0 || sig.postMatches.length > 0) return false;
+  if ((sig.flowFlags & ~DIRECTION_FLOW_FLAGS) !== 0 || sig.packetMatches.length === 0) return false;
+  let hasProtocolMatch = false;
+  for (const m of sig.packetMatches) {
+    // The flow: keyword's own matcher checks the direction that flowFlags holds.
+    if (m.keyword === 'flow') continue;
+    if (m.keyword !== 'app-layer-protocol') return false;
+    hasProtocolMatch = true;
+  }
+  return hasProtocolMatch;
 }
 
 /**
@@ -335,6 +361,7 @@ export class DetectEngine {
       const entry = this.entries[this.candidateList[i]];
       if (stream.isStreamOnly && (entry.streamMode === StreamMode.PACKET || out.contains(entry.sig))) continue;
       if (entry.isIpOnly && this.skipIpOnly) continue;
+      if (entry.isProtoDetectOnly && p.protoDetectDone === 0) continue;
       this.isStreamMatch = false;
       if (!this.matchSignature(entry, p, flow)) continue;
       this.matches++;

@@ -76,6 +76,20 @@ export class Flow {
   hasAlerted: boolean;
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
   appProto: string | null;
+  /**
+   * Protocol detected in each direction's own data, as Suricata's
+   * alproto_ts and alproto_tc: a protocol name, `failed` when the
+   * direction's data matched no protocol, or null while unknown. The two
+   * differ when a client speaks one protocol to a server of another.
+   */
+  appProtoToServer: string | null;
+  appProtoToClient: string | null;
+  /**
+   * Directions (bit 1 << Direction) whose protocol detection finished on a
+   * packet of the other direction; the next packet of that direction takes
+   * the bit over in Packet.protoDetectDone.
+   */
+  protoDetectPending: number;
   /** Session tag from the rule option `tag:session` (TagUnit in detect/keywords/tag.ts), 0 when untagged. */
   tagUnit: number;
   /** Packets or bytes still to tag, for the packets and bytes units. */
@@ -119,6 +133,9 @@ export class Flow {
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
+    this.appProtoToServer = null;
+    this.appProtoToClient = null;
+    this.protoDetectPending = 0;
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;
@@ -160,6 +177,9 @@ export class Flow {
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
+    this.appProtoToServer = null;
+    this.appProtoToClient = null;
+    this.protoDetectPending = 0;
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;
