@@ -13,12 +13,13 @@ import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
-import { DnsState, type DnsTransaction } from './dns/state.js';
+import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
 import { probeDnsTcp } from './dns/probe.js';
 import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
 import { SshState, type SshTransaction } from './ssh/state.js';
 import { probeSsh } from './ssh/probe.js';
+import { FlowFrames, type FrameConfig } from './frames.js';
 
 /** App-layer protocol names as EVE `app_proto` and rule headers write them. */
 export const AppProto = {
@@ -30,6 +31,19 @@ export const AppProto = {
 
 /** The DNS port: UDP DNS is detected on it only, and TCP DNS is probed first there. */
 export const DNS_PORT = 53;
+
+/**
+ * Ports where DNS is expected, from app-layer.protocols.dns.udp and
+ * dns.tcp `detection-ports.dp` (default 53 for both). UDP DNS is parsed
+ * on these ports only. On a TCP DNS port a valid header is enough to
+ * detect a message larger than the probe window, as Suricata does.
+ */
+export interface DnsPorts {
+  udp: ReadonlySet<number>;
+  tcp: ReadonlySet<number>;
+}
+
+export const DEFAULT_DNS_PORTS: DnsPorts = { udp: new Set([DNS_PORT]), tcp: new Set([DNS_PORT]) };
 
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
@@ -59,10 +73,12 @@ export class FlowAppState {
   readonly probeStatus: Uint8Array;
   /** Parser state events written as anomaly events so far. */
   eventsLogged: number;
-  /** Per transaction: signatures (app-inspect indices) that matched it already. */
+  /** Per transaction and signature (app-inspect index): the directions it matched in, bit (1 << Direction). */
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
+  /** Transactions that a `config: logging disable` rule keeps out of the protocol log. */
+  readonly unloggedTx: WeakSet<object>;
   /**
    * 1 for a direction whose parser got data since transactions were last
    * inspected in that direction. Detection inspects a direction's
@@ -74,6 +90,12 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
+  txCounted: number;
+  /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
+  statsName: string;
+  /** App-layer frames of the flow (frames.ts), or null when the run records none. */
+  frames: FlowFrames | null;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -84,8 +106,12 @@ export class FlowAppState {
     this.eventsLogged = 0;
     this.matchedSigs = new WeakMap();
     this.loggedTx = new WeakSet();
+    this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.txCounted = 0;
+    this.statsName = '';
+    this.frames = null;
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -98,13 +124,34 @@ export class FlowAppState {
 
 const EMPTY_TXS: readonly AppTransaction[] = [];
 
+/** Raises flow.txCount to the number of transactions the flow's parser created; pruned ones still count. */
+function countTransactions(flow: Flow, state: FlowAppState): void {
+  const txs = state.transactions();
+  if (txs.length === 0) return;
+  const count = (txs[txs.length - 1] as AppTransaction).txId + 1;
+  if (count > flow.txCount) flow.txCount = count;
+}
+
 /** Counters of the application layer. */
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
+  /** DNS messages that failed to parse, by transport (`app_layer.error.dns_udp.parser`, `dns_tcp`). */
+  readonly dnsUdpErrors: DnsErrorCounters;
+  readonly dnsTcpErrors: DnsErrorCounters;
+  /**
+   * Transactions that parsers created, by the same names (Suricata's
+   * app_layer.tx.*). As in Suricata, a transaction that exists from the
+   * state's start, the one handshake of TLS and SSH, is not counted, so
+   * those stay at 0.
+   */
+  readonly txByProto: Map<string, number>;
 
   constructor() {
     this.flowsByProto = new Map();
+    this.dnsUdpErrors = { parser: 0 };
+    this.dnsTcpErrors = { parser: 0 };
+    this.txByProto = new Map();
   }
 }
 
@@ -170,17 +217,28 @@ export class AppLayer {
   readonly httpConfig: HttpConfig;
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
+  /** Frame types the parsers record (frames.ts), or null to record none. */
+  frameConfig: FrameConfig | null;
   private readonly states: WeakMap<Flow, FlowAppState>;
+  private readonly dnsPorts: DnsPorts;
   /** The packet being handled, which takes the protocol detection of its own direction; null at flow end. */
   private packet: Packet | null;
 
-  constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
+  constructor(
+    isInline: boolean,
+    keepsFedData = false,
+    httpConfig: HttpConfig = defaultHttpConfig(),
+    disabled: ReadonlySet<string> = new Set(),
+    dnsPorts: DnsPorts = DEFAULT_DNS_PORTS,
+  ) {
     this.counters = new AppLayerCounters();
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
     this.disabled = disabled;
+    this.frameConfig = null;
     this.states = new WeakMap();
+    this.dnsPorts = dnsPorts;
     this.packet = null;
   }
 
@@ -230,6 +288,7 @@ export class AppLayer {
     const isAckBound = !this.isInline;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
 
@@ -246,8 +305,10 @@ export class AppLayer {
       this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, timestampUs, false);
       this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
     }
+    if (state.frames !== null) state.frames.endFlow();
     state.parser.handleEnd(Direction.TO_SERVER);
     state.parser.handleEnd(Direction.TO_CLIENT);
+    countTransactions(flow, state);
     return state;
   }
 
@@ -258,16 +319,20 @@ export class AppLayer {
 
   private handleDatagram(p: Packet, flow: Flow): FlowAppState | null {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
-    if ((flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) || this.disabled.has(AppProto.DNS)) return null;
+    const ports = this.dnsPorts.udp;
+    if ((!ports.has(flow.clientPort) && !ports.has(flow.serverPort)) || this.disabled.has(AppProto.DNS)) return null;
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
-    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
+    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
     if (directionProto(flow, p.direction) === null) this.setDirectionProto(flow, p.direction, AppProto.DNS);
+    if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
+    countTransactions(flow, state);
     return state;
   }
 
@@ -275,10 +340,152 @@ export class AppLayer {
     state.proto = proto;
     state.parser = parser;
     flow.appProto = proto;
+    this.attachFrames(flow, state, proto, parser);
     // Suricata counts DNS flows per transport (app_layer.flow.dns_udp, dns_tcp).
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
     this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
+    state.statsName = name;
+    state.txCounted = newestTxEnd(parser);
+    if (!this.counters.txByProto.has(name)) this.counters.txByProto.set(name, 0);
+  }
+
+  /** Adds the transactions the parser created since the last call to the counters. */
+  private countTransactions(state: FlowAppState): void {
+    const end = newestTxEnd(state.parser as AppParserState);
+    if (end <= state.txCounted) return;
+    const counts = this.counters.txByProto;
+    counts.set(state.statsName, (counts.get(state.statsName) ?? 0) + end - state.txCounted);
+    state.txCounted = end;
+  }
+
+  /** Gives the flow and its parser a frame list when the run records frames of `proto`. */
+  private attachFrames(flow: Flow, state: FlowAppState, proto: string, parser: AppParserState): void {
+    const enabled = this.frameConfig !== null ? this.frameConfig.enabledTypes(proto) : null;
+    if (enabled === null) return;
+    state.frames = new FlowFrames(proto, flow.ipProto === IpProto.TCP, enabled);
+    parser.frames = state.frames;
+  }
+
+  /**
+   * Hands the contiguous bytes of one direction past `state.progress` to
+   * the parser, and data the reassembler skipped (acknowledged but never
+   * seen) as a gap. With `isAckBound` only acknowledged bytes go. While
+   * the protocol is unknown, the bytes from the start of the direction go
+   * to the probes instead.
+   */
+  private feedStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number, timestampUs: number, isAckBound: boolean): void {
+    if (!stream.hasBase) return;
+    const segments = stream.segments;
+    let at = state.progress[direction] as number;
+    if (state.proto === null) {
+      if (!this.probeStream(flow, state, stream, direction)) return;
+      at = state.progress[direction] as number;
+    } else if (directionProto(flow, direction) === null && at === 0) {
+      this.probeOtherDirection(flow, stream, direction);
+    }
+    const parser = state.parser as AppParserState;
+    const frames = state.frames;
+    const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
+    const startAt = at;
+    if (at < segments.releasedBase) {
+      if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
+      parser.handleGap(direction, segments.releasedBase - at);
+      at = segments.releasedBase;
+    }
+    const limit = isAckBound ? stream.ackProgress : Number.MAX_SAFE_INTEGER;
+    // Bounded: each round moves `at` forward to a record boundary or to the acknowledged end.
+    for (let round = 0; round < 1024 && at < limit; round++) {
+      const end = Math.min(segments.contiguousEnd(at), limit);
+      if (end > at) {
+        if (frames !== null) frames.beginChunk(direction, segments.data, at - segments.dataBase, end - at, at);
+        parser.handleData(direction, segments.data, at - segments.dataBase, end - at, timestampUs);
+        at = end;
+        continue;
+      }
+      if (stream.ackProgress <= at) break;
+      const next = segments.nextStart(at);
+      const target = next >= 0 && next < stream.ackProgress ? next : stream.ackProgress;
+      if (frames !== null) frames.addGap(direction, target - at);
+      parser.handleGap(direction, target - at);
+      at = target;
+    }
+    state.progress[direction] = at;
+    // Suricata's DNS parser has the raw stream inspected after each message it completes.
+    if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
+    if (at > startAt) {
+      this.countTransactions(state);
+      state.pendingInspect[direction] = 1;
+      if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
+    }
+  }
+
+  /**
+   * Probes the first bytes of a direction. Returns true once a protocol
+   * is set (the direction's data is then fed from its start), false while
+   * more data is needed or when the direction matched nothing.
+   */
+  private probeStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number): boolean {
+    if (state.probeStatus[direction] === ProbeStatus.FAILED) return false;
+    const segments = stream.segments;
+    if (segments.releasedBase > 0) {
+      // The start of the direction is gone, so it cannot be probed.
+      state.probeStatus[direction] = ProbeStatus.FAILED;
+      return false;
+    }
+    const end = segments.contiguousEnd(0);
+    if (end === 0) return false;
+    const found = this.probeBytes(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found === null || found === NEED_MORE) {
+      if (found === null || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
+      return false;
+    }
+    const proto = found;
+    this.setDirectionProto(flow, direction, proto);
+    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig, this.counters));
+    state.progress[0] = 0;
+    state.progress[1] = 0;
+    return true;
+  }
+
+  /**
+   * Runs the protocol probes over a direction's first `length` bytes.
+   * Returns the protocol (AppProto), NEED_MORE while the bytes do not
+   * decide, or null when no enabled protocol matches.
+   */
+  private probeBytes(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): string | null {
+    let proto: string | null = null;
+    let needMore = false;
+    const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
+    if (isDnsPort) {
+      const dns = probeDnsTcp(bytes, start, length, direction, true);
+      if (dns === 'yes') proto = AppProto.DNS;
+      else if (dns === 'need_more') needMore = true;
+    }
+    if (proto === null) {
+      const http = probeHttp(bytes, start, length, direction);
+      if (http === 'yes') proto = AppProto.HTTP;
+      else if (http === 'need_more') needMore = true;
+    }
+    if (proto === null) {
+      const tls = probeTls(bytes, start, length, direction);
+      if (tls === 'yes') proto = AppProto.TLS;
+      else if (tls === 'need_more') needMore = true;
+    }
+    if (proto === null) {
+      const ssh = probeSsh(bytes, start, length, direction);
+      if (ssh === 'yes') proto = AppProto.SSH;
+      else if (ssh === 'need_more') needMore = true;
+    }
+    if (proto === null && !isDnsPort) {
+      // DNS over TCP on another port: tried last, as its probe needs a whole message.
+      const dns = probeDnsTcp(bytes, start, length, direction);
+      if (dns === 'yes') proto = AppProto.DNS;
+      else if (dns === 'need_more') needMore = true;
+    }
+    if (proto !== null && this.disabled.has(proto)) return null;
+    if (proto !== null) return proto;
+    return needMore ? NEED_MORE : null;
   }
 
   /**
@@ -308,118 +515,16 @@ export class AppLayer {
     this.setDirectionProto(flow, direction, found === null || found === NEED_MORE ? PROTO_FAILED : found);
   }
 
-  /**
-   * Hands the contiguous bytes of one direction past `state.progress` to
-   * the parser, and data the reassembler skipped (acknowledged but never
-   * seen) as a gap. With `isAckBound` only acknowledged bytes go. While
-   * the protocol is unknown, the bytes from the start of the direction go
-   * to the probes instead.
-   */
-  private feedStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number, timestampUs: number, isAckBound: boolean): void {
-    if (!stream.hasBase) return;
-    const segments = stream.segments;
-    let at = state.progress[direction] as number;
-    if (state.proto === null) {
-      if (!this.probeStream(flow, state, stream, direction)) return;
-      at = state.progress[direction] as number;
-    } else if (directionProto(flow, direction) === null && at === 0) {
-      this.probeOtherDirection(flow, stream, direction);
-    }
-    const parser = state.parser as AppParserState;
-    const startAt = at;
-    if (at < segments.releasedBase) {
-      parser.handleGap(direction, segments.releasedBase - at);
-      at = segments.releasedBase;
-    }
-    const limit = isAckBound ? stream.ackProgress : Number.MAX_SAFE_INTEGER;
-    // Bounded: each round moves `at` forward to a record boundary or to the acknowledged end.
-    for (let round = 0; round < 1024 && at < limit; round++) {
-      const end = Math.min(segments.contiguousEnd(at), limit);
-      if (end > at) {
-        parser.handleData(direction, segments.data, at - segments.dataBase, end - at, timestampUs);
-        at = end;
-        continue;
-      }
-      if (stream.ackProgress <= at) break;
-      const next = segments.nextStart(at);
-      const target = next >= 0 && next < stream.ackProgress ? next : stream.ackProgress;
-      parser.handleGap(direction, target - at);
-      at = target;
-    }
-    state.progress[direction] = at;
-    if (at > startAt) {
-      state.pendingInspect[direction] = 1;
-      if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
-    }
-  }
+}
 
-  /**
-   * Probes the first bytes of a direction. Returns true once a protocol
-   * is set (the direction's data is then fed from its start), false while
-   * more data is needed or when the direction matched nothing.
-   */
-  private probeStream(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number): boolean {
-    if (state.probeStatus[direction] === ProbeStatus.FAILED) return false;
-    const segments = stream.segments;
-    if (segments.releasedBase > 0) {
-      // The start of the direction is gone, so it cannot be probed.
-      state.probeStatus[direction] = ProbeStatus.FAILED;
-      return false;
-    }
-    const end = segments.contiguousEnd(0);
-    if (end === 0) return false;
-    const found = this.probeBytes(flow, segments.data, 0 - segments.dataBase, end, direction);
-    if (found === null || found === NEED_MORE) {
-      if (found === null || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
-      return false;
-    }
-    const proto = found;
-    this.setDirectionProto(flow, direction, proto);
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
-    state.progress[0] = 0;
-    state.progress[1] = 0;
-    return true;
-  }
-
-  /**
-   * Runs the protocol probes over a direction's first `length` bytes.
-   * Returns the protocol (AppProto), NEED_MORE while the bytes do not
-   * decide, or null when no enabled protocol matches.
-   */
-  private probeBytes(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): string | null {
-    let proto: string | null = null;
-    let needMore = false;
-    const isDnsPort = flow.serverPort === DNS_PORT || flow.clientPort === DNS_PORT;
-    if (isDnsPort) {
-      const dns = probeDnsTcp(bytes, start, length, direction);
-      if (dns === 'yes') proto = AppProto.DNS;
-      else if (dns === 'need_more') needMore = true;
-    }
-    if (proto === null) {
-      const http = probeHttp(bytes, start, length, direction);
-      if (http === 'yes') proto = AppProto.HTTP;
-      else if (http === 'need_more') needMore = true;
-    }
-    if (proto === null) {
-      const tls = probeTls(bytes, start, length, direction);
-      if (tls === 'yes') proto = AppProto.TLS;
-      else if (tls === 'need_more') needMore = true;
-    }
-    if (proto === null) {
-      const ssh = probeSsh(bytes, start, length, direction);
-      if (ssh === 'yes') proto = AppProto.SSH;
-      else if (ssh === 'need_more') needMore = true;
-    }
-    if (proto === null && !isDnsPort) {
-      // DNS over TCP on another port: tried last, as its probe needs a whole message.
-      const dns = probeDnsTcp(bytes, start, length, direction);
-      if (dns === 'yes') proto = AppProto.DNS;
-      else if (dns === 'need_more') needMore = true;
-    }
-    if (proto !== null && this.disabled.has(proto)) return null;
-    if (proto !== null) return proto;
-    return needMore ? NEED_MORE : null;
-  }
+/**
+ * Returns the id after the parser's newest transaction, or 0 when it has
+ * none. Transactions are pruned only after logging, so the newest one is
+ * still there right after the parser ran.
+ */
+function newestTxEnd(parser: AppParserState): number {
+  const txs = parser.transactions as readonly { txId: number }[];
+  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
 }
 
 /** Returns the protocol detected in `direction`'s own data (Flow.appProtoToServer or appProtoToClient). */
@@ -433,10 +538,10 @@ function copyRange(segments: StreamDirectionState['segments'], start: number, en
   return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
-function createParser(proto: string, flow: Flow, httpConfig: HttpConfig): AppParserState {
+function createParser(proto: string, flow: Flow, httpConfig: HttpConfig, counters: AppLayerCounters): AppParserState {
   switch (proto) {
     case AppProto.HTTP: return new HttpState(httpConfig, flow.serverPort);
-    case AppProto.DNS: return new DnsState(true);
+    case AppProto.DNS: return new DnsState(true, DEFAULT_MAX_DNS_TRANSACTIONS, counters.dnsTcpErrors);
     case AppProto.TLS: return new TlsState();
     default: return new SshState();
   }

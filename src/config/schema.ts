@@ -126,7 +126,10 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       'toserver-chunk-size': int(2560, 1, 1 << 30, 'reassembled bytes inspected at once, to server'),
       'toclient-chunk-size': int(2560, 1, 1 << 30, 'reassembled bytes inspected at once, to client'),
       'randomize-chunk-size': bool(true, 'vary the chunk sizes'),
-      urgent: accepted('urgent data handling (accepted, not used yet)'),
+      urgent: section('urgent data (the byte the TCP urgent pointer marks)', {
+        policy: oneOf(['inline', 'drop', 'oob', 'gap'], 'inline', 'inline: stream data; drop: drop URG packets (IPS); oob: out of band, removed from the stream; gap: a gap'),
+        'oob-limit-policy': oneOf(['inline', 'drop', 'gap'], 'inline', 'policy once 65535 bytes of a direction were taken out of band'),
+      }),
     }),
   }),
   flow: section('the flow table', {
@@ -162,7 +165,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   detect: section('detection engine', {
     profile: oneOf(['low', 'medium', 'high', 'custom'], 'medium', 'rule grouping profile'),
     'inspection-recursion-limit': int(3000, 0, 1_000_000, 'nesting limit of recursive payload inspection'),
-    'guess-applayer-tx': accepted('accepted, not used yet'),
+    'guess-applayer-tx': bool(false, 'add the only live transaction to alerts of rules without app-layer keywords'),
     'custom-values': accepted('group counts of the custom profile (accepted, not used yet)'),
     'sgh-mpm-context': accepted('accepted, not used'),
     'sgh-mpm-caching': accepted('accepted, not used'),

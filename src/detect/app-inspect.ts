@@ -9,11 +9,12 @@
 import { Direction, type Packet } from '../core/packet.js';
 import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
-import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
-import type { HttpTransaction } from '../app/http/state.js';
+import { getHttpBuffer, getHttpBuffers, HttpBuffer, HTTP_MULTI_BUFFERS, isHttpBufferOfBothMessages } from '../app/http/detect.js';
+import { Progress as HttpProgress, type HttpTransaction } from '../app/http/state.js';
+import { collectFileBuffers, FileBuffer, isFileBuffer } from '../app/http/files.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
-import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
+import { getTlsBuffers, TLS_TO_CLIENT_BUFFERS, TLS_TO_SERVER_BUFFERS, TlsBuffer } from '../app/tls/detect.js';
 import type { TlsTransaction } from '../app/tls/state.js';
 import { getSshBuffer, SshBuffer } from '../app/ssh/detect.js';
 import type { SshTransaction } from '../app/ssh/state.js';
@@ -27,7 +28,9 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
+import { BufferTransformer, sourceBufferOf, TRANSFORM_NAME_SEPARATOR } from './transforms.js';
+import type { BufferView } from './keywords/header-buffers.js';
+import { AbsentMode, Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
@@ -43,6 +46,7 @@ function isTxMatcher(m: PacketMatcher): m is TxMatcher {
 
 const BUFFER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
   ...Object.values(HttpBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
+  ...Object.values(FileBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
   ...Object.values(DnsBuffer).map((name): [string, string] => [name, AppProto.DNS]),
   ...Object.values(TlsBuffer).map((name): [string, string] => [name, AppProto.TLS]),
   ...Object.values(SshBuffer).map((name): [string, string] => [name, AppProto.SSH]),
@@ -74,7 +78,7 @@ const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 export function txProtocolOf(sig: Signature): string | null {
   let proto: string | null = null;
   for (const inspection of sig.buffers) {
-    const p = BUFFER_PROTOCOLS.get(inspection.buffer);
+    const p = BUFFER_PROTOCOLS.get(sourceBufferOf(inspection));
     if (p !== undefined) proto = p;
   }
   if (proto === null) {
@@ -102,6 +106,8 @@ export function partitionTxSignatures(signatures: readonly Signature[]): { packe
  */
 interface RequiredContent {
   buffer: string;
+  /** Index of the buffer's inspection in sig.buffers. */
+  index: number;
   /** Lower case when `isNocase`. */
   pattern: Uint8Array;
   isNocase: boolean;
@@ -110,14 +116,15 @@ interface RequiredContent {
 function requiredContentOf(sig: Signature): RequiredContent | null {
   let best: RequiredContent | null = null;
   let bestIsFast = false;
-  for (const inspection of sig.buffers) {
-    if (!BUFFER_PROTOCOLS.has(inspection.buffer)) continue;
+  for (let index = 0; index < sig.buffers.length; index++) {
+    const inspection = sig.buffers[index] as Signature['buffers'][number];
+    if (!BUFFER_PROTOCOLS.has(inspection.buffer) || inspection.absentMode !== undefined) continue;
     for (const m of inspection.matches) {
       if (!(m instanceof ContentMatch) || m.isNegated || m.pattern.length === 0) continue;
       const isBetter = best === null || (m.isFastPattern && !bestIsFast)
         || (m.isFastPattern === bestIsFast && m.pattern.length > best.pattern.length);
       if (!isBetter) continue;
-      best = { buffer: inspection.buffer, pattern: m.pattern, isNocase: m.isNocase };
+      best = { buffer: inspection.buffer, index, pattern: m.pattern, isNocase: m.isNocase };
       bestIsFast = m.isFastPattern;
     }
   }
@@ -148,13 +155,13 @@ function containsPattern(bytes: Uint8Array, pattern: Uint8Array, isNocase: boole
 const HTTP_REQUEST_BUFFERS: ReadonlySet<string> = new Set([
   HttpBuffer.URI, HttpBuffer.URI_RAW, HttpBuffer.METHOD, HttpBuffer.REQUEST_LINE, HttpBuffer.HOST, HttpBuffer.HOST_RAW,
   HttpBuffer.USER_AGENT, HttpBuffer.REFERER, HttpBuffer.ACCEPT, HttpBuffer.ACCEPT_ENC, HttpBuffer.ACCEPT_LANG,
-  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY,
+  HttpBuffer.CONNECTION, HttpBuffer.REQUEST_BODY, HttpBuffer.REQUEST_HEADER,
 ]);
 
 /** HTTP buffers that only a response has. */
 const HTTP_RESPONSE_BUFFERS: ReadonlySet<string> = new Set([
   HttpBuffer.STAT_CODE, HttpBuffer.STAT_MSG, HttpBuffer.RESPONSE_LINE, HttpBuffer.RESPONSE_BODY, HttpBuffer.SERVER,
-  HttpBuffer.LOCATION,
+  HttpBuffer.LOCATION, HttpBuffer.RESPONSE_HEADER,
 ]);
 
 /** Directions a signature inspects transactions in: bit (1 << Direction). */
@@ -168,17 +175,32 @@ class TxSignature {
   readonly required: RequiredContent | null;
   /**
    * Directions the signature's buffers allow: a rule with request-only
-   * HTTP buffers inspects requests, one with response-only buffers
-   * responses, and one with both (or `=>`) responses, reading its request
-   * buffers from the same transaction.
+   * HTTP buffers (or client-only TLS buffers) inspects requests, one with
+   * response-only buffers responses, and one with both (or `=>`)
+   * responses, reading its request buffers from the same transaction.
    */
   readonly directionMask: number;
   /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
   readonly readsBothMessages: boolean;
   /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
   readonly directions: number;
+  /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
+  readonly transformers: (BufferTransformer | null)[];
+  /**
+   * Message each buffer (by index in sig.buffers) is read from: 0 request,
+   * 1 response, -1 the direction inspected (with the other message as a
+   * fallback when the rule reads both).
+   */
+  readonly bufferDirections: Int8Array;
+  /**
+   * Buffers that both messages have but the rule reads from one only. The
+   * prefilter reads a buffer from the inspected message first, so their
+   * contents cannot serve as fast pattern.
+   */
+  readonly pinnedBuffers: Set<string>;
 
-  constructor(sig: Signature, index: number, proto: string) {
+  /** `transformers` maps each buffer instance name to its transformer, shared by the signatures that inspect it. */
+  constructor(sig: Signature, index: number, proto: string, ctx: InspectContext, transformers: Map<string, BufferTransformer>) {
     this.sig = sig;
     this.index = index;
     this.proto = proto;
@@ -187,10 +209,24 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      const source = sourceBufferOf(inspection);
+      if (inspection.direction === Direction.TO_SERVER) hasRequest = true;
+      else if (inspection.direction === Direction.TO_CLIENT) hasResponse = true;
+      else {
+        if (HTTP_REQUEST_BUFFERS.has(source) || TLS_TO_SERVER_BUFFERS.has(source)) hasRequest = true;
+        if (HTTP_RESPONSE_BUFFERS.has(source) || TLS_TO_CLIENT_BUFFERS.has(source)) hasResponse = true;
+      }
     }
+    this.transformers = sig.buffers.map((inspection) => sharedTransformer(inspection, transformers, ctx));
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
+    this.bufferDirections = new Int8Array(sig.buffers.length);
+    this.pinnedBuffers = new Set();
+    for (let i = 0; i < sig.buffers.length; i++) {
+      const inspection = sig.buffers[i] as Signature['buffers'][number];
+      const source = sourceDirectionOf(inspection, this.readsBothMessages);
+      this.bufferDirections[i] = source;
+      if (source >= 0 && isHttpBufferOfBothMessages(sourceBufferOf(inspection))) this.pinnedBuffers.add(inspection.buffer);
+    }
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
     else this.directionMask = BOTH_DIRECTIONS;
@@ -199,6 +235,36 @@ class TxSignature {
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
     this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
   }
+}
+
+/**
+ * Returns the transformer of a transformed buffer instance from `cache`,
+ * created on first use, or null for a buffer inspected as it is. The
+ * instance name encodes its transforms, so one transformer serves every
+ * signature that names it.
+ */
+function sharedTransformer(inspection: Signature['buffers'][number], cache: Map<string, BufferTransformer>, ctx: InspectContext): BufferTransformer | null {
+  if (inspection.transforms === undefined) return null;
+  let transformer = cache.get(inspection.buffer);
+  if (transformer === undefined) {
+    transformer = new BufferTransformer(inspection.transforms, ctx);
+    cache.set(inspection.buffer, transformer);
+  }
+  return transformer;
+}
+
+/**
+ * Returns the message a buffer of a signature is read from: the one the
+ * rule names, or, in a rule that reads both messages, the only message
+ * that has the buffer; -1 when the inspected direction decides.
+ */
+function sourceDirectionOf(inspection: Signature['buffers'][number], readsBothMessages: boolean): number {
+  if (inspection.direction !== undefined) return inspection.direction;
+  if (!readsBothMessages) return -1;
+  const source = sourceBufferOf(inspection);
+  if (HTTP_REQUEST_BUFFERS.has(source)) return Direction.TO_SERVER;
+  if (HTTP_RESPONSE_BUFFERS.has(source)) return Direction.TO_CLIENT;
+  return -1;
 }
 
 /** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
@@ -249,6 +315,9 @@ const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
 
 const EMPTY_LIST: Uint8Array[] = [];
 
+/** Rank of an action missing from the action order: after every listed one. */
+const ACTION_RANK_UNLISTED = 99;
+
 export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
@@ -271,6 +340,12 @@ export class AppInspector {
   private readonly thresholdHook: ThresholdHook | null;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
+  /** Instances of the current HTTP file buffer lookup (`file.name`, `file.data`), one per file. */
+  private readonly fileInstances: Uint8Array[];
+  /** Scratch view of a buffer that transforms rewrite. */
+  private readonly view: BufferView;
+  /** Transformers of the transformed buffer instances, by instance name, shared with the signatures. */
+  private readonly transformers: Map<string, BufferTransformer>;
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -294,6 +369,8 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
+  /** Position of each action in the action order. Actions not listed come last. */
+  private readonly actionRank: ReadonlyMap<number, number>;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -304,6 +381,8 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
+    this.fileInstances = [];
+    this.view = { bytes: this.single[0] as Uint8Array, start: 0, length: 0 };
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -316,12 +395,15 @@ export class AppInspector {
     this.scans = new WeakMap();
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
+    this.actionRank = new Map(rank);
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
     this.count = runnable.length;
-    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => b.buffer === PKT_DATA));
+    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => sourceBufferOf(b) === PKT_DATA));
     this.byProto = new Map();
+    const transformers = new Map<string, BufferTransformer>();
+    this.transformers = transformers;
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
       let list = this.byProto.get(proto);
@@ -329,7 +411,7 @@ export class AppInspector {
         list = [];
         this.byProto.set(proto, list);
       }
-      list.push(new TxSignature(sig, index, proto));
+      list.push(new TxSignature(sig, index, proto, this.ctx, transformers));
     });
     this.matchers = new MatcherCache();
     this.prefilters = new Map();
@@ -340,7 +422,7 @@ export class AppInspector {
       const inputs = list.map((entry, position) => ({
         position,
         directions: entry.directions,
-        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+        fastPattern: selectFastPattern(entry.sig, (buffer) => isPrefilterBuffer(buffer) && !entry.pinnedBuffers.has(buffer)),
       }));
       const built = buildTxPrefilters(inputs, this.matchers);
       for (const prefilter of built) {
@@ -363,8 +445,9 @@ export class AppInspector {
   private checkRunnable(sig: Signature): boolean {
     const proto = txProtocolOf(sig);
     for (const inspection of sig.buffers) {
-      const bufferProto = BUFFER_PROTOCOLS.get(inspection.buffer);
-      if (inspection.buffer !== PKT_DATA && bufferProto === undefined) {
+      const source = sourceBufferOf(inspection);
+      const bufferProto = BUFFER_PROTOCOLS.get(source);
+      if (source !== PKT_DATA && bufferProto === undefined) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
         return false;
       }
@@ -398,25 +481,31 @@ export class AppInspector {
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     this.isFlowEnd = isFlowEnd;
     this.fedData = state.lastFedData;
     const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
     const txs = state.transactions();
+    // TLS and SSH keep one transaction for both sides, and a signature
+    // matches it once per direction, as in Suricata: `ssh.software` alerts
+    // on the client's banner and again on the server's.
+    const matchBit = state.proto === AppProto.TLS || state.proto === AppProto.SSH ? 1 << p.direction : BOTH_DIRECTIONS;
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
       let matched = state.matchedSigs.get(tx);
       const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
       for (let c = 0; c < count; c++) {
         const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
-        if (matched !== undefined && matched[entry.index] === 1) continue;
+        if (matched !== undefined && ((matched[entry.index] as number) & matchBit) !== 0) continue;
         this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
           state.matchedSigs.set(tx, matched);
         }
-        matched[entry.index] = 1;
+        matched[entry.index] = (matched[entry.index] as number) | matchBit;
         this.matches++;
+        if (entry.sig.disablesTxLogging === true) state.unloggedTx.add(tx);
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
     }
@@ -450,18 +539,28 @@ export class AppInspector {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
       let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
-      if (proto === AppProto.HTTP) {
+      const transformer = this.transformers.get(buffer.buffer) ?? null;
+      // file.name has one instance per file and no whole-message form, so
+      // its instances are scanned each time (names are short).
+      if (proto === AppProto.HTTP && transformer === null && buffer.buffer !== FileBuffer.NAME) {
         const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
         if (scan === null) continue;
         hits = scan.hits;
         hitCount = hits.length;
       } else {
-        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        // A transformed instance is scanned after its transforms, each time, without a saved scan.
+        const source = transformer === null ? buffer.buffer : sourceOfInstance(buffer.buffer);
+        const instances = this.buffersOf(proto, tx, source, direction);
         if (instances.length === 0) continue;
         const patternMark = this.nextPatternMark();
+        const view = this.view;
         for (let k = 0; k < instances.length; k++) {
           const bytes = instances[k] as Uint8Array;
-          hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+          view.bytes = bytes;
+          view.start = 0;
+          view.length = bytes.length;
+          if (transformer !== null && !transformer.apply(view)) continue;
+          hitCount = buffer.matcher.scan(view.bytes, view.start, view.length, this.patternHits, hitCount, this.patternSeen, patternMark);
         }
       }
       for (let h = 0; h < hitCount; h++) {
@@ -545,6 +644,7 @@ export class AppInspector {
     }
     const hook = this.thresholdHook;
     if (sig.action === Action.PASS) {
+      this.discardRankedAfter(sig, out);
       flow.isPassed = true;
       out.passSig = sig;
       if (sig.hasAlertKeyword === true && isAlert && (hook === null || hook.shouldAlert(sig, p, flow))) this.push(sig, tx, proto, out);
@@ -556,6 +656,39 @@ export class AppInspector {
     }
     this.push(sig, tx, proto, out);
     return false;
+  }
+
+  /**
+   * Removes the packet engine's matches of this packet whose action comes
+   * after the pass signature's in the action order. Suricata evaluates
+   * packet and transaction signatures in one order, so a pass rule ranked
+   * first (the default) ends inspection before a drop or alert is reached.
+   */
+  private discardRankedAfter(pass: Signature, out: AlertQueue): void {
+    const passRank = this.actionRank.get(pass.action) ?? ACTION_RANK_UNLISTED;
+    const facts = this.facts;
+    let kept = 0;
+    for (let i = 0; i < facts.firstAlert; i++) {
+      const sig = out.sigs[i] as Signature;
+      if ((this.actionRank.get(sig.action) ?? ACTION_RANK_UNLISTED) > passRank) continue;
+      out.sigs[kept] = sig;
+      out.isStreamMatch[kept] = out.isStreamMatch[i] as number;
+      kept++;
+    }
+    const removed = facts.firstAlert - kept;
+    if (removed === 0) return;
+    for (let i = facts.firstAlert; i < out.count; i++) {
+      out.sigs[i - removed] = out.sigs[i] as Signature;
+      out.isStreamMatch[i - removed] = out.isStreamMatch[i] as number;
+    }
+    for (let i = out.count - removed; i < out.count; i++) out.sigs[i] = null;
+    out.count -= removed;
+    facts.firstAlert = kept;
+    let seen = 0;
+    for (const [action, rank] of this.actionRank) {
+      if (rank <= passRank) seen |= 1 << action;
+    }
+    out.actionsSeen &= seen;
   }
 
   private push(sig: Signature, tx: AppTransaction, proto: string, out: AlertQueue): void {
@@ -620,43 +753,100 @@ export class AppInspector {
     }
     const required = entry.required;
     if (required !== null) {
-      const list = this.buffersOf(proto, tx, required.buffer, direction);
+      const source = entry.bufferDirections[required.index] as number;
+      const list = this.buffersOf(proto, tx, required.buffer, source < 0 ? direction : source, source >= 0);
       let isFound = false;
       for (let k = 0; k < list.length && !isFound; k++) isFound = containsPattern(list[k] as Uint8Array, required.pattern, required.isNocase);
       if (!isFound) return false;
     }
     for (let i = 0; i < sig.buffers.length; i++) {
       const inspection = sig.buffers[i] as Signature['buffers'][number];
-      if (inspection.buffer === PKT_DATA) {
+      const transformer = entry.transformers[i] as BufferTransformer | null;
+      const source = sourceBufferOf(inspection);
+      if (source === PKT_DATA) {
         // The payload of this packet, or the stream bytes the parser got
         // last in this direction (in IDS mode the parser reads them on the
         // peer's ACK, before this packet).
         const hasPayload = p.payloadOffset >= 0 && p.payloadLength > 0;
-        if (hasPayload && inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) continue;
+        if (hasPayload && this.inspectBytes(inspection.matches, transformer, p.bytes, p.payloadOffset, p.payloadLength)) continue;
         const fed = this.fedData[direction] ?? null;
-        if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
+        if (fed !== null && this.inspectBytes(inspection.matches, transformer, fed, 0, fed.length)) continue;
         return false;
       }
-      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
+      const from = entry.bufferDirections[i] as number;
+      if (from >= 0 || inspection.absentMode !== undefined) {
+        if (!this.matchSourced(proto, tx, inspection, transformer, from < 0 ? direction : from, from >= 0)) return false;
+        continue;
+      }
+      const list = this.buffersOf(proto, tx, source, direction);
       let isMatch = false;
       for (let k = 0; k < list.length && !isMatch; k++) {
         const bytes = list[k] as Uint8Array;
-        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
+        isMatch = this.inspectBytes(inspection.matches, transformer, bytes, 0, bytes.length);
       }
       if (!isMatch) return false;
     }
     return true;
   }
 
+  /** Runs `matches` over bytes[start, start + length), after the buffer's transforms when it has a transformer. */
+  private inspectBytes(matches: Signature['buffers'][number]['matches'], transformer: BufferTransformer | null, bytes: Uint8Array, start: number, length: number): boolean {
+    if (transformer === null) return inspectBuffer(matches, bytes, start, length, this.ctx);
+    const view = this.view;
+    view.bytes = bytes;
+    view.start = start;
+    view.length = length;
+    if (!transformer.apply(view)) return false;
+    return inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx);
+  }
+
   /**
-   * Returns the buffers of `name` for a transaction direction. For a rule
-   * that reads both messages, an HTTP buffer of the other message (a
-   * request buffer in a response rule) comes from that message.
+   * Matches a buffer that the rule reads from one message (`from`, fixed
+   * when `isFixed`) or that is under `absent`: true when one instance
+   * matches the whole chain. Under `absent` a transaction without the
+   * buffer matches once the buffer can no longer arrive, and with the
+   * buffer only `absent: or_else` goes on to the chain.
    */
-  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number): readonly Uint8Array[] {
+  private matchSourced(proto: string, tx: AppTransaction, inspection: Signature['buffers'][number], transformer: BufferTransformer | null, from: number, isFixed: boolean): boolean {
+    const name = sourceBufferOf(inspection);
+    const list = this.buffersOf(proto, tx, name, from, isFixed);
+    const absentMode = inspection.absentMode;
+    if (absentMode !== undefined && list.length === 0) return this.isSettled(proto, tx, name, from);
+    if (absentMode === AbsentMode.ONLY) return false;
+    for (let k = 0; k < list.length; k++) {
+      const bytes = list[k] as Uint8Array;
+      if (this.inspectBytes(inspection.matches, transformer, bytes, 0, bytes.length)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Tells whether buffer `name` of a transaction direction can no longer
+   * appear: an HTTP body or file buffer once the message is complete,
+   * another HTTP buffer once the header section is, anything at flow end.
+   */
+  private isSettled(proto: string, tx: AppTransaction, name: string, direction: number): boolean {
+    if (proto !== AppProto.HTTP || this.isFlowEnd) return true;
+    const h = tx as HttpTransaction;
+    // Bodies grow, and files appear, until the message is complete.
+    if (HTTP_APPEND_ONLY_BUFFERS.has(name) || isFileBuffer(name)) {
+      return (direction === Direction.TO_SERVER ? h.requestProgress : h.responseProgress) >= HttpProgress.COMPLETE;
+    }
+    return httpBufferReady(h, name, direction, false);
+  }
+
+  /**
+   * Returns the buffers of `name` for a transaction direction, one per
+   * instance of a multi-buffer. For a rule that reads both messages, an
+   * HTTP buffer of the other message (a request buffer in a response rule)
+   * comes from that message, unless `isFixed` pins the direction.
+   */
+  private buffersOf(proto: string, tx: AppTransaction, name: string, direction: number, isFixed = false): readonly Uint8Array[] {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
+        if (isFileBuffer(name)) return this.fileBuffersOf(h, name, direction, isFixed);
+        if (isFixed || HTTP_MULTI_BUFFERS.has(name)) return this.httpInstancesOf(h, name, direction, isFixed);
         let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
         if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
           bytes = getHttpBuffer(h, name, 1 - direction);
@@ -665,12 +855,49 @@ export class AppInspector {
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
       case AppProto.TLS: {
+        // A rule that mixes client-only and server-only buffers (`tls.sni`
+        // with `tls.subjectaltname`) reads the client's from the to-server side.
         const list = getTlsBuffers(tx as TlsTransaction, name, direction);
-        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+        if (list.length > 0 || !this.readsBothMessages) return list;
+        return getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
       }
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;
     }
+  }
+
+  /**
+   * Returns the instances of HTTP buffer `name` (one per header field for
+   * a multi-buffer), taking the other message's when this one has none and
+   * the rule reads both messages, unless `isFixed` pins the direction.
+   */
+  private httpInstancesOf(tx: HttpTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
+    let source = direction;
+    if (!httpBufferReady(tx, name, direction, this.isFlowEnd)) {
+      if (isFixed || !this.readsBothMessages || !httpBufferReady(tx, name, 1 - direction, this.isFlowEnd)) return EMPTY_LIST;
+      source = 1 - direction;
+    }
+    const list = this.httpInstancesAt(tx, name, source);
+    if (list.length > 0 || isFixed || !this.readsBothMessages || source !== direction) return list;
+    return httpBufferReady(tx, name, 1 - direction, this.isFlowEnd) ? this.httpInstancesAt(tx, name, 1 - direction) : EMPTY_LIST;
+  }
+
+  private httpInstancesAt(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+    return HTTP_MULTI_BUFFERS.has(name) ? getHttpBuffers(tx, name, direction) : this.one(getHttpBuffer(tx, name, direction));
+  }
+
+  /**
+   * Returns one instance of file buffer `name` per file of the transaction
+   * direction. A rule that reads both messages takes the other message's
+   * files when this one has none, as buffersOf does for other buffers,
+   * unless `isFixed` pins the direction.
+   */
+  private fileBuffersOf(tx: HttpTransaction, name: string, direction: number, isFixed: boolean): readonly Uint8Array[] {
+    const list = this.fileInstances;
+    let count = collectFileBuffers(tx, name, direction, list);
+    if (count === 0 && this.readsBothMessages && !isFixed) count = collectFileBuffers(tx, name, 1 - direction, list);
+    list.length = count;
+    return list;
   }
 
   private one(bytes: Uint8Array | null): readonly Uint8Array[] {
@@ -680,8 +907,15 @@ export class AppInspector {
   }
 }
 
-function isAppBuffer(buffer: string): boolean {
-  return BUFFER_PROTOCOLS.has(buffer);
+/** Returns the source buffer of a buffer instance name: the part before its first transform. */
+function sourceOfInstance(name: string): string {
+  const separator = name.indexOf(TRANSFORM_NAME_SEPARATOR);
+  return separator < 0 ? name : name.slice(0, separator);
+}
+
+/** Tells whether the prefilter can scan a buffer instance: an app-layer buffer, transformed or not. */
+function isPrefilterBuffer(buffer: string): boolean {
+  return BUFFER_PROTOCOLS.has(sourceOfInstance(buffer));
 }
 
 function v4Of(addr: Uint8Array): number {

@@ -228,6 +228,8 @@ export class DetectEngine {
   private readonly thresholdHook: ThresholdHook;
   private readonly view: BufferView;
   private readonly providerByName: Map<string, BufferProvider>;
+  /** Transformed buffers of `pkt_data` read from the stream block, by buffer name (base64_decode on a stream). */
+  private readonly streamTransformedByName: Map<string, BufferProvider>;
   private readonly candidateMark: Uint32Array;
   private readonly candidateList: Int32Array;
   private readonly patternSeen: Uint32Array;
@@ -249,6 +251,7 @@ export class DetectEngine {
     this.isStreamMatch = false;
     this.skipIpOnly = false;
     this.providerByName = new Map([[PKT_DATA, packetPayloadProvider]]);
+    this.streamTransformedByName = new Map();
     for (const name of HEADER_BUFFER_NAMES) this.providerByName.set(name, new HeaderBufferProvider(name));
     // The providers of header-buffers.ts replace those. They also cover
     // ether.hdr, sctp.hdr and igmp.hdr, count IPv6 extension headers in
@@ -311,6 +314,9 @@ export class DetectEngine {
         if (transforms === undefined || this.providerByName.has(inspection.buffer)) continue;
         const source = this.providerByName.get(transforms.source);
         if (source !== undefined) this.providerByName.set(inspection.buffer, new TransformedBufferProvider(inspection.buffer, source, transforms, this.ctx));
+        if (transforms.source === PKT_DATA) {
+          this.streamTransformedByName.set(inspection.buffer, new TransformedBufferProvider(inspection.buffer, this.stream, transforms, this.ctx));
+        }
       }
     }
   }
@@ -349,6 +355,7 @@ export class DetectEngine {
     if ((flow !== null && flow.isPassed) || out.passSig !== null) return;
     this.packets++;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     // Later calls for the same packet (stream blocks) skip them too: they ran on the first.
     const directionBit = 1 << p.direction;
     this.skipIpOnly = flow !== null && (flow.ipOnlyDirections & directionBit) !== 0;
@@ -409,8 +416,16 @@ export class DetectEngine {
     const payloadSkip = (1 << StreamMode.STREAM) | (stream.isPacketInStream ? 1 << StreamMode.BOTH : 0);
     for (let f = 0; f < group.prefilters.length; f++) {
       const prefilter = group.prefilters[f];
-      const isPayload = prefilter.buffer === PKT_DATA;
+      let isPayload = prefilter.buffer === PKT_DATA;
       if (isPayload && stream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count, 1 << StreamMode.PACKET, members);
+      if (!isPayload && this.streamTransformedByName.size > 0) {
+        // A transformed payload buffer is also made from the stream block.
+        const fromStream = this.streamTransformedByName.get(prefilter.buffer);
+        if (fromStream !== undefined) {
+          isPayload = true;
+          if (stream.hasBlock && fromStream.fill(p, flow, this.view)) count = this.addPrefilterHits(prefilter, count, 1 << StreamMode.PACKET, members);
+        }
+      }
       if (isPayload && stream.isStreamOnly) continue;
       const provider = this.providerByName.get(prefilter.buffer) as BufferProvider;
       if (!provider.fill(p, flow, this.view)) continue;
@@ -465,11 +480,36 @@ export class DetectEngine {
         if (!this.matchPayloadOrStream(entry, i, p, flow)) return false;
         continue;
       }
+      if (entry.streamMode !== StreamMode.PACKET && sig.buffers[i].transforms?.source === PKT_DATA) {
+        if (!this.matchTransformedStream(entry, i, p, flow)) return false;
+        continue;
+      }
       if (!entry.providers[i].fill(p, flow, this.view)) return false;
       const view = this.view;
       if (!inspectBuffer(sig.buffers[i].matches, view.bytes, view.start, view.length, this.ctx)) return false;
     }
     return true;
+  }
+
+  /**
+   * Inspects a transformed `pkt_data` buffer of a stream signature
+   * (`base64_decode` on the payload): made from the stream block first,
+   * then from the packet payload when the signature may read it.
+   */
+  private matchTransformedStream(entry: EngineSignature, i: number, p: Packet, flow: Flow | null): boolean {
+    const inspection = entry.sig.buffers[i];
+    const view = this.view;
+    const fromStream = this.streamTransformedByName.get(inspection.buffer);
+    if (fromStream !== undefined && this.stream.hasBlock && fromStream.fill(p, flow, view)) {
+      if (inspectBuffer(inspection.matches, view.bytes, view.start, view.length, this.ctx)) {
+        this.isStreamMatch = true;
+        return true;
+      }
+    }
+    const stream = this.stream;
+    if (entry.streamMode === StreamMode.STREAM || stream.isStreamOnly || stream.isPacketInStream) return false;
+    if (!entry.providers[i].fill(p, flow, view)) return false;
+    return inspectBuffer(inspection.matches, view.bytes, view.start, view.length, this.ctx);
   }
 
   /**
@@ -543,6 +583,8 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
 function matchAppProto(proto: string, p: Packet, flow: Flow | null): boolean {
   if (flow === null || flow.appProto === null || (p.ipProto !== 6 && p.ipProto !== 17)) return false;
   if (flow.appProto === proto) return true;
+  // The HTTP parser names its flows 'http' and parses HTTP/1 only, so `http1` rules match them.
+  if (proto === 'http1') return flow.appProto === 'http';
   return proto === 'http' && (flow.appProto === 'http1' || flow.appProto === 'http2');
 }
 

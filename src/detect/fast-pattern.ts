@@ -70,6 +70,8 @@ export function selectFastPattern(sig: Signature, canPrefilter: (buffer: string)
   const contents: { buffer: string; content: ContentMatch }[] = [];
   for (const inspection of sig.buffers) {
     if (!canPrefilter(inspection.buffer)) continue;
+    // A buffer under `absent` can match without any of its contents.
+    if (inspection.absentMode !== undefined) continue;
     for (const m of inspection.matches) {
       if (m instanceof ContentMatch) contents.push({ buffer: inspection.buffer, content: m });
     }

@@ -18,6 +18,7 @@ export const RULE_ACTIONS: ReadonlySet<string> = new Set([
   'rejectsrc',
   'rejectdst',
   'rejectboth',
+  'config',
 ]);
 
 /** One rule after line continuations are joined. */

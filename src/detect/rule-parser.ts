@@ -22,6 +22,7 @@ import type { PortCompiler, CompiledPorts } from './port.js';
 import { isCompiledPorts } from './port.js';
 import { locateOffset, RULE_ACTIONS, splitHeader, splitOptions, type LogicalRule, type RuleOption } from './rule-lexer.js';
 import {
+  AbsentMode,
   Action,
   RuleDirection,
   type ActionId,
@@ -67,6 +68,9 @@ const ACTION_IDS: Record<string, ActionId> = {
   rejectsrc: Action.REJECTSRC,
   rejectdst: Action.REJECTDST,
   rejectboth: Action.REJECTBOTH,
+  // Suricata documents the config action as alert with noalert: the
+  // rule's effects apply and it raises no alert.
+  config: Action.ALERT,
 };
 
 /** Keywords that a rule may give only once; Suricata rejects a second one. */
@@ -162,6 +166,8 @@ class RuleBuilder implements SignatureBuilder {
   readonly sig: Signature;
   readonly diagnostics: RuleDiagnostic[] = [];
   currentBuffer = 'pkt_data';
+  /** Direction argument of the current sticky buffer, if it had one. */
+  currentDirection: number | undefined = undefined;
   sid: number | null = null;
   hasError = false;
   /** True once `skip` was called: no signature, and the rule does not count as failed. */
@@ -189,9 +195,10 @@ class RuleBuilder implements SignatureBuilder {
     this.optionLength = Math.max(1, length);
   }
 
-  selectBuffer(buffer: string): void {
+  selectBuffer(buffer: string, direction?: number): void {
     if (this.sig.buffers.length > 0) this.syncMatchOrder();
     this.currentBuffer = buffer;
+    this.currentDirection = direction;
   }
 
   currentMatches(): InspectionMatch[] {
@@ -259,8 +266,13 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   private currentInspection(): BufferInspection {
-    for (const b of this.sig.buffers) if (b.buffer === this.currentBuffer) return b;
+    // The last instance of the buffer: a multi-instance buffer named again starts a new one (multi-buffer.ts).
+    for (let i = this.sig.buffers.length - 1; i >= 0; i--) {
+      const b = this.sig.buffers[i];
+      if (b.buffer === this.currentBuffer && b.direction === this.currentDirection) return b;
+    }
     const created: BufferInspection = { buffer: this.currentBuffer, matches: [] };
+    if (this.currentDirection !== undefined) created.direction = this.currentDirection;
     this.sig.buffers.push(created);
     return created;
   }
@@ -346,6 +358,7 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
     b.reportAt('error', ErrorCode.RULE_SYNTAX, null, `'${action.text}' is not a rule action (expected ${Object.keys(ACTION_IDS).join(', ')})`, action.offset, action.text.length);
   } else {
     b.sig.action = actionId;
+    if (action.text === 'config') b.sig.isNoAlert = true;
   }
 
   const protoName = proto.text.toLowerCase();
@@ -485,6 +498,22 @@ function finishSignature(b: RuleBuilder, options: RuleOption[], open: number): v
     }
   }
   if (sig.priority < 0) sig.priority = DEFAULT_PRIORITY;
+  checkAbsentBuffers(b, options);
+}
+
+/**
+ * Checks that a buffer under plain `absent` has no other keyword: it can
+ * only match a transaction without the buffer, where none of them could
+ * run (`absent: or_else` is the form that takes them).
+ */
+function checkAbsentBuffers(b: RuleBuilder, options: RuleOption[]): void {
+  for (const inspection of b.sig.buffers) {
+    if (inspection.absentMode !== AbsentMode.ONLY || inspection.matches.length === 0) continue;
+    const option = options.find((o) => o.name === 'absent');
+    const offset = option === undefined ? 0 : option.nameOffset;
+    const message = `absent: the buffer '${inspection.buffer}' has other keywords, which plain absent never runs (use 'absent: or_else' to match them when the buffer exists)`;
+    b.reportAt('error', ErrorCode.RULE_CONFLICTING_OPTIONS, 'absent', message, offset, 6);
+  }
 }
 
 /** The registry's keyword table, for building a ParseContext. */

@@ -109,6 +109,12 @@ export interface BufferTransforms {
    * absent when they do not match. Absent when the first step reads the whole source.
    */
   readonly anchor?: readonly InspectionMatch[];
+  /**
+   * Steps that run before the anchor keywords, which then inspect their
+   * output (`url_decode; content:"a="; base64_decode:relative`). Absent
+   * or 0 when the anchor inspects the source.
+   */
+  readonly anchorStep?: number;
 }
 
 /** The inspection chain of one buffer of a signature, in rule order. */
@@ -122,7 +128,25 @@ export interface BufferInspection {
   readonly matches: InspectionMatch[];
   /** Transforms applied to the source buffer before `matches` run; absent when none. */
   transforms?: BufferTransforms;
+  /**
+   * Message the buffer is read from (0 request, 1 response) when the rule
+   * names it (`http.connection: to_client;`); absent when the buffer's
+   * keyword or the rule's direction decides.
+   */
+  direction?: number;
+  /** AbsentMode of the `absent` keyword; absent when the rule has none for this buffer. */
+  absentMode?: number;
 }
+
+/**
+ * Modes of the `absent` keyword (Suricata 8). ONLY: the buffer matches
+ * when the transaction does not have it. OR_ELSE: it also matches when
+ * the buffer exists and its keywords match.
+ */
+export const AbsentMode = {
+  ONLY: 1,
+  OR_ELSE: 2,
+} as const;
 
 /** A diagnostic about one rule, kept as data and rendered by the CLI. */
 export interface RuleDiagnostic {
@@ -201,6 +225,11 @@ export interface Signature {
    */
   hasAlertKeyword?: boolean;
   /**
+   * True for `config: logging disable, type tx, scope tx`: a match keeps
+   * the matched transaction out of the protocol log. Absent or false otherwise.
+   */
+  disablesTxLogging?: boolean;
+  /**
    * True for a `=>` header (Suricata 8's transactional rules): the rule
    * inspects a transaction's request and response buffers together, and
    * its header names the client as source. Absent or false otherwise.
@@ -242,8 +271,10 @@ export interface SignatureBuilder {
   /**
    * Selects the buffer that following payload keywords inspect. `pkt_data`
    * selects the packet payload (or the stream for stream rules).
+   * `direction` (0 request, 1 response) selects the instance of a buffer
+   * that both messages have, as `http.connection: to_client;` does.
    */
-  selectBuffer(buffer: string): void;
+  selectBuffer(buffer: string, direction?: number): void;
   /** Name of the buffer currently selected (`pkt_data` until a sticky buffer is named). */
   readonly currentBuffer: string;
   /** The inspection chain of the current buffer, created on first use. */

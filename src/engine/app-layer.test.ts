@@ -29,7 +29,8 @@ outputs:
         - anomaly
         - http
         - dns
-        - tls
+        - tls:
+            extended: yes
         - ssh
         - files
         - flow

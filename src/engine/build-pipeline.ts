@@ -6,25 +6,30 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
+import type { DnsTypeConfig, KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
 import { DecodeContext, type ChecksumMode } from '../decode/context.js';
 import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
-import { AppLayer, AppProto } from '../app/app-layer.js';
-import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
+import { FrameInspector, partitionFrameSignatures } from '../detect/frame-inspect.js';
+import { FrameConfig } from '../app/frames.js';
+import { FrameLogger } from '../output/eve-frame.js';
+import { AppLayer, AppProto, DEFAULT_DNS_PORTS, type DnsPorts } from '../app/app-layer.js';
+import { defaultHttpConfig, FileHash, type HttpConfig } from '../app/http/state.js';
+import { fileHashesOf } from '../detect/keywords/file-keywords.js';
 import { parseByteSize } from '../config/values.js';
-import { resolveDnsEveVersion } from '../app/dns/eve.js';
+import { resolveDnsEveOptions } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
-import { Action, type ActionId } from '../detect/signature.js';
+import { Action, type ActionId, type Signature } from '../detect/signature.js';
 import { RuleVariables } from '../detect/variables.js';
 import { HostOsPolicyTable } from '../stream/overlap-policy.js';
 import { StreamReassembler, resolveStreamExceptionPolicy } from '../stream/reassembly.js';
+import { urgentPolicyOf } from '../stream/urgent.js';
 
 /** Folder of the installed package, for the bundled rules and samples. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -147,8 +152,9 @@ export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, war
  * around it when the pipeline applies the actions of thresholded matches.
  */
 export function buildDetectEngine(config: KapuConfig, rules: LoadedRules, thresholds: ThresholdHook): DetectEngine {
-  // Signatures that inspect app-layer transactions run in the AppInspector.
-  return new DetectEngine(partitionTxSignatures(rules.signatures).packet, {
+  // Signatures that inspect app-layer transactions run in the AppInspector,
+  // and those that inspect frames in the FrameInspector.
+  return new DetectEngine(partitionTxSignatures(partitionFrameSignatures(rules.signatures).other).packet, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
@@ -185,6 +191,8 @@ export function buildStreamReassembler(config: KapuConfig, isIps: boolean, rules
     isInline,
     checkOverlapDifferentData: isInline || isOverlapEventUsed,
     hostOsPolicy: table,
+    urgentPolicy: urgentPolicyOf(stream.reassembly.urgent.policy),
+    urgentOobLimitPolicy: urgentPolicyOf(stream.reassembly.urgent.oobLimitPolicy),
   });
 }
 
@@ -199,6 +207,19 @@ function isFingerprintEnabled(config: KapuConfig, proto: string, key: string, ru
   if (value === true || value === 'yes') return true;
   if (value === false || value === 'no') return false;
   return rules.signatures.some((sig) => keyword.test(sig.text));
+}
+
+/**
+ * Returns the tls event fields of the first eve-log that writes tls
+ * events: `extended` and the `custom` list.
+ * NOTE: one tls object is built per transaction for every eve-log, so a
+ * second eve-log with other tls options gets the first one's fields.
+ */
+function tlsEveFields(config: KapuConfig): { isExtended: boolean; customFields: ReadonlySet<string> | null } {
+  const eve = config.outputs.eveLogs.find((log) => log.enabled && log.types.protocols.includes('tls'));
+  if (eve === undefined) return { isExtended: true, customFields: null };
+  const custom = eve.types.tls.custom;
+  return { isExtended: eve.types.tls.extended, customFields: custom === null ? null : new Set(custom) };
 }
 
 /** Returns the value at `path` under app-layer.protocols, or undefined. */
@@ -229,6 +250,55 @@ export function httpConfigOf(config: KapuConfig): HttpConfig {
   return http;
 }
 
+const FORCE_HASH_BITS: Record<string, number> = { md5: FileHash.MD5, sha1: FileHash.SHA1, sha256: FileHash.SHA256 };
+
+/**
+ * Returns the digests (FileHash bits) computed for each file: those that
+ * an eve-log's `files: force-hash` lists, and those that loaded filemd5,
+ * filesha1 or filesha256 rules need, as Suricata computes them.
+ */
+export function fileHashesToCompute(config: KapuConfig, rules: LoadedRules): number {
+  // NOTE: Suricata turns a rule's digest on only for the flows of that rule's
+  // group (its ports and addresses), while here one filemd5 rule computes md5
+  // for every file, so fileinfo can carry a digest that Suricata leaves out.
+  // The `file-store` output's force-hash is not read, because kapu stores no files.
+  let bits = fileHashesOf(rules.signatures);
+  for (const eve of config.outputs.eveLogs) {
+    if (!eve.enabled) continue;
+    for (const name of eve.types.filesForceHash) bits |= FORCE_HASH_BITS[name] ?? 0;
+  }
+  return bits;
+}
+
+/**
+ * Reads a `detection-ports.dp` value: a port, or a list such as
+ * `[53, 5353]` or `53,1024-1030`. Returns null when it does not parse.
+ */
+export function parseDetectionPorts(value: unknown): Set<number> | null {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= 65535 ? new Set([value]) : null;
+  if (typeof value !== 'string') return null;
+  const out = new Set<number>();
+  for (const part of value.replace(/^\s*\[|\]\s*$/g, '').split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (m === null) return null;
+    const low = Number(m[1]);
+    const high = m[2] === undefined ? low : Number(m[2]);
+    if (high > 65535 || low > high) return null;
+    for (let port = low; port <= high; port++) out.add(port);
+  }
+  return out;
+}
+
+/**
+ * Returns the DNS ports of app-layer.protocols.dns.udp and dns.tcp
+ * (`detection-ports.dp`). A value that does not parse keeps port 53.
+ */
+export function dnsPortsOf(config: KapuConfig): DnsPorts {
+  const udp = parseDetectionPorts(appLayerSetting(config, ['dns', 'udp', 'detection-ports', 'dp']));
+  const tcp = parseDetectionPorts(appLayerSetting(config, ['dns', 'tcp', 'detection-ports', 'dp']));
+  return { udp: udp ?? DEFAULT_DNS_PORTS.udp, tcp: tcp ?? DEFAULT_DNS_PORTS.tcp };
+}
+
 /** Returns the protocols that app-layer.protocols.<proto>.enabled switches off (`no` or false). */
 function disabledProtocols(config: KapuConfig): Set<string> {
   const out = new Set<string>();
@@ -240,35 +310,86 @@ function disabledProtocols(config: KapuConfig): Set<string> {
   return out;
 }
 
+/**
+ * Returns the `dns` type options of the first enabled eve-log that lists
+ * them. NOTE: every eve-log writes the same dns format, so a second
+ * eve-log with other dns options follows the first.
+ */
+function dnsTypeConfigOf(config: KapuConfig): DnsTypeConfig | undefined {
+  for (const log of config.outputs.eveLogs) {
+    if (log.enabled && log.types.dns !== undefined) return log.types.dns;
+  }
+  return undefined;
+}
+
 /** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
 export interface AppLayerParts {
   app: AppLayer;
   appInspect: AppInspector;
   txLog: TxLogger;
+  /** Frame detection and frame events; null when no rule inspects a frame and no eve-log writes frames. */
+  frameInspect: FrameInspector | null;
+  frameLog: FrameLogger | null;
 }
 
 /**
  * Builds the application layer for loaded rules: the signatures with
  * app-layer buffers or transaction keywords go to an AppInspector, and
  * the protocol events go to the `eve` writers. `alertCapacity` is the
- * packet alert queue's capacity.
+ * packet alert queue's capacity. `env` supplies SURICATA_EVE_DNS_VERSION.
  */
-export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
-  const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
+export function buildAppLayer(
+  config: KapuConfig,
+  isIps: boolean,
+  rules: LoadedRules,
+  thresholds: ThresholdHook,
+  eve: readonly EveWriter[],
+  alertCapacity: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AppLayerParts {
+  const { frame: frameSignatures, other } = partitionFrameSignatures(rules.signatures);
+  const appInspect = new AppInspector(partitionTxSignatures(other).tx, alertCapacity, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
   });
-  // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
   const txLog = new TxLogger(eve, {
-    dnsVersion: resolveDnsEveVersion(undefined),
+    dns: resolveDnsEveOptions(dnsTypeConfigOf(config), env),
     tls: {
-      isExtended: true,
+      ...tlsEveFields(config),
       hasJa3: isFingerprintEnabled(config, 'tls', 'ja3-fingerprints', rules, /\bja3s?[._]/),
       hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
     },
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
+    guessAlertTx: config.detect.guessApplayerTx,
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };
+  const http = httpConfigOf(config);
+  http.fileHashes = fileHashesToCompute(config, rules);
+  const app = new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config));
+  const { frameInspect, frameLog } = buildFrames(config, frameSignatures, thresholds, eve, alertCapacity);
+  if (frameInspect !== null) app.frameConfig = frameConfigOf(frameInspect, frameLog);
+  return { app, appInspect, txLog, frameInspect, frameLog };
+}
+
+/**
+ * Builds frame detection for the frame signatures and the frame event
+ * writer; both null when neither is needed, so the parsers record no frame.
+ */
+function buildFrames(config: KapuConfig, signatures: Signature[], thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): { frameInspect: FrameInspector | null; frameLog: FrameLogger | null } {
+  const logger = new FrameLogger(eve);
+  if (signatures.length === 0 && !logger.isEnabled) return { frameInspect: null, frameLog: null };
+  const frameInspect = new FrameInspector(signatures, alertCapacity, {
+    actionOrder: actionOrderOf(config),
+    inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
+    thresholdHook: thresholds,
+  });
+  return { frameInspect, frameLog: logger.isEnabled ? logger : null };
+}
+
+/** Returns the frame types to record: every type when frames are logged, else those the signatures inspect. */
+function frameConfigOf(inspector: FrameInspector, logger: FrameLogger | null): FrameConfig {
+  const frameConfig = new FrameConfig(logger !== null);
+  for (const used of inspector.usedTypes) frameConfig.enable(used.appProto, used.type);
+  return frameConfig;
 }

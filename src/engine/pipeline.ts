@@ -18,7 +18,9 @@ import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../s
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
-import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
+import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
+import { frameObjectText, type FrameLogger } from '../output/eve-frame.js';
+import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
@@ -79,6 +81,10 @@ export interface PipelineParts {
   appInspect?: AppInspector | null;
   /** Protocol events; needs `app`. */
   txLog?: TxLogger | null;
+  /** Frame detection; needs `app` with a frame config. */
+  frameInspect?: FrameInspector | null;
+  /** Frame events; needs `frameInspect`, which marks the frames ready to log. */
+  frameLog?: FrameLogger | null;
 }
 
 /** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
@@ -146,6 +152,10 @@ export class PacketPipeline {
   private readonly flowEndPacket: Packet;
   /** Transactions of the queued alerts when the app layer inspected the current packet, else null. */
   private txFacts: TxAlertFacts | null;
+  /** Frames of the queued alerts when frames were inspected for the current packet, else null. */
+  private frameFacts: FrameAlertFacts | null;
+  /** App state whose frames `frameFacts` refers to. */
+  private frameAppState: FlowAppState | null;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -161,6 +171,8 @@ export class PacketPipeline {
     this.rootFlow = null;
     this.flowEndPacket = new Packet();
     this.txFacts = null;
+    this.frameFacts = null;
+    this.frameAppState = null;
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -262,14 +274,20 @@ export class PacketPipeline {
     }
     if (this.tunnel === null) this.rootFlow = flow;
     const stream = parts.stream ?? null;
-    // A passed flow is not inspected again, and a dropped one not tracked, so neither needs its stream.
-    if (stream !== null && !(flow !== null && (flow.isPassed || (flow.isDropped && parts.isIps)))) {
+    // A bypassed flow is not processed again, and a dropped one not
+    // tracked, so neither needs its stream. A flow passed by a rule keeps
+    // its stream and parser, so its app-layer events are still logged.
+    if (stream !== null && !(flow !== null && (flow.isBypassed || (flow.isDropped && parts.isIps)))) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
+      if (stream.isUrgentDrop) {
+        this.drop(p, flow, DropReason.STREAM_URGENT, null);
+        return;
+      }
     }
     const app = parts.app ?? null;
-    // As with the stream, a passed flow or one dropped in-line no longer feeds its parser.
-    const isAppSkipped = flow === null || flow.isPassed || (flow.isDropped && parts.isIps);
+    // As with the stream, a bypassed flow or one dropped in-line no longer feeds its parser.
+    const isAppSkipped = flow === null || flow.isBypassed || (flow.isDropped && parts.isIps);
     const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
 
@@ -277,7 +295,15 @@ export class PacketPipeline {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
       return;
     }
-    if (flow !== null && flow.isPassed) return;
+    if (flow !== null && flow.isPassed) {
+      if (appState !== null) {
+        // Nothing inspects a passed flow, so its transactions need not wait for detection.
+        appState.pendingInspect[0] = 0;
+        appState.pendingInspect[1] = 0;
+        this.logTransactions(p, flow, appState, false);
+      }
+      return;
+    }
 
     const alerts = this.alerts;
     alerts.clear();
@@ -285,10 +311,13 @@ export class PacketPipeline {
     this.sessionTagBefore.take(flow);
     inspectWithStream(parts.detect, p, flow, stream, alerts, false);
     this.inspectTransactions(p, flow, appState, false);
+    this.inspectFrames(p, flow, appState, false);
     this.counters.alertQueueOverflow += alerts.overflowCount;
     this.applyMatches(p, flow, alerts);
     this.txFacts = null;
+    this.frameFacts = null;
     this.logTransactions(p, flow, appState, false);
+    this.logFrames(p, flow, appState);
     this.logTaggedPacket(p, flow);
   }
 
@@ -299,6 +328,24 @@ export class PacketPipeline {
     if (inspector === null || appState === null || flow === null || this.alerts.passSig !== null) return;
     inspector.inspect(p, flow, appState, this.alerts, isFlowEnd);
     this.txFacts = inspector.facts;
+  }
+
+  /** Runs frame detection on the flow's frames of the packet's direction. */
+  private inspectFrames(p: Packet, flow: Flow | null, appState: FlowAppState | null, isFlowEnd: boolean): void {
+    this.frameFacts = null;
+    const inspector = this.parts.frameInspect ?? null;
+    if (inspector === null || appState === null || appState.frames === null || flow === null || this.alerts.passSig !== null) return;
+    inspector.inspect(p, flow, appState.frames, this.alerts, isFlowEnd);
+    this.frameFacts = inspector.facts;
+    this.frameAppState = appState;
+  }
+
+  /** Writes the frame events of the packet's direction and drops the frames that are done. */
+  private logFrames(p: Packet, flow: Flow | null, appState: FlowAppState | null): void {
+    if (appState === null || appState.frames === null || flow === null) return;
+    const logger = this.parts.frameLog ?? null;
+    if (logger !== null) logger.log(p, flow, appState.frames, this.pktSrc);
+    appState.frames.prune(p.direction, logger !== null);
   }
 
   private logTransactions(p: Packet, flow: Flow | null, appState: FlowAppState | null, isFlowEnd: boolean): void {
@@ -358,9 +405,12 @@ export class PacketPipeline {
       alerts.clear();
       if (this.parts.thresholdActions !== null) this.parts.thresholdActions.clear();
       this.inspectTransactions(p, flow, appState, true);
+      this.inspectFrames(p, flow, appState, true);
       this.counters.alertQueueOverflow += alerts.overflowCount;
       this.applyMatches(p, flow, alerts);
       this.txFacts = null;
+      this.frameFacts = null;
+      this.logFrames(p, flow, appState);
     }
     fillFlowEndPacket(p, flow, Direction.TO_CLIENT, 1);
     this.logTransactions(p, flow, appState, true);
@@ -394,7 +444,10 @@ export class PacketPipeline {
         return true;
       case StreamException.PASS_FLOW:
       case StreamException.BYPASS:
-        if (flow !== null) flow.isPassed = true;
+        if (flow !== null) {
+          flow.isPassed = true;
+          flow.isBypassed = true;
+        }
         return true;
       case StreamException.PASS_PACKET:
         return true;
@@ -457,6 +510,8 @@ export class PacketPipeline {
         else if (alerts.isStreamMatch[i] === 1 && flow !== null && flow.state !== FlowState.NEW) dropsFlow = true;
         // A drop of an app-layer transaction drops its flow, as in Suricata.
         else if (this.isTxAlert(i)) dropsFlow = true;
+        // So does a drop of an app-layer frame.
+        else if (this.frameFacts !== null && this.frameFacts.frameOf(i) !== null) dropsFlow = true;
       }
       if (blockingSig === null && recorder !== null) blockingSig = this.findThresholdedDrop(recorder);
       // A pass rule evaluated after a drop of the same packet ends the
@@ -481,6 +536,8 @@ export class PacketPipeline {
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
       this.addTxFacts(facts, i);
+      this.addFrameFacts(facts, i);
+      if (facts.appObject === undefined || facts.appObject === null) this.addGuessedTxFacts(facts, p, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -531,6 +588,47 @@ export class PacketPipeline {
     facts.txId = txFacts.txIds[k] as number;
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+  }
+
+  /**
+   * Adds the frame object of queued alert `i` when a frame rule raised it,
+   * with the protocol object of the frame's transaction (of the flow's only
+   * transaction for TLS and SSH).
+   */
+  private addFrameFacts(facts: ReturnType<typeof packetAlertFacts>, i: number): void {
+    const frameFacts = this.frameFacts;
+    const appState = this.frameAppState;
+    if (frameFacts === null || appState === null || appState.frames === null) return;
+    const frame = frameFacts.frameOf(i);
+    if (frame === null) return;
+    facts.frameObject = frameObjectText(frame, appState.frames);
+    if (facts.appObject !== undefined && facts.appObject !== null) return;
+    const proto = appState.proto;
+    const txs = appState.transactions();
+    let tx = null;
+    for (let k = 0; k < txs.length && tx === null; k++) {
+      if ((txs[k] as { txId: number }).txId === frame.txId) tx = txs[k] ?? null;
+    }
+    if (proto === null || tx === null) return;
+    facts.txId = frame.txId;
+    const txLog = this.parts.txLog ?? null;
+    facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+  }
+
+  /**
+   * Adds the transaction that `detect.guess-applayer-tx` guesses for an
+   * alert that matched none (a payload or stream rule on an app-layer flow).
+   */
+  private addGuessedTxFacts(facts: ReturnType<typeof packetAlertFacts>, p: Packet, flow: Flow | null): void {
+    const txLog = this.parts.txLog ?? null;
+    const app = this.parts.app ?? null;
+    if (txLog === null || app === null || flow === null || txLog.options.guessAlertTx !== true) return;
+    const state = app.stateOf(flow);
+    if (state === null || state.proto === null) return;
+    const tx = guessAlertTx(state, p.direction);
+    if (tx === null) return;
+    facts.txId = (tx as { txId: number }).txId;
+    facts.appObject = txObjectText(state.proto, tx, txLog.options);
   }
 
   /**

@@ -10,10 +10,11 @@ import { makePacket, type PacketSpec } from './test-packet.js';
 // 2022-07-11T05:48:21Z is 1657518501 s after the epoch (Python's datetime).
 const START_US = 1657518501 * 1e6 + 714860;
 
-function runFlow(specs: PacketSpec[], reason: number, change?: (flow: Flow) => void): EveFlowRecord[] {
+function runFlow(specs: PacketSpec[], reason: number, change?: (flow: Flow) => void, midstream = false): EveFlowRecord[] {
   const records: EveFlowRecord[] = [];
   const config = defaultFlowConfig();
   config.prealloc = 2;
+  config.stream.midstream = midstream;
   const table = new FlowTable(config, (flow) => records.push(buildFlowRecord(flow)));
   let flow: Flow | null = null;
   for (const spec of specs) flow = table.handlePacket(makePacket(spec));
@@ -61,6 +62,9 @@ test('flow record tcp rst', () => {
       rst: true,
       ack: true,
       state: 'closed',
+      // One region each: the stream data, if any, arrived in order.
+      ts_max_regions: 1,
+      tc_max_regions: 1,
     },
   });
 });
@@ -88,8 +92,27 @@ test('flow record all tcp flag names', () => {
   assert.equal(tcp?.tcp_flags, 'ff');
   assert.deepEqual(
     Object.keys(tcp ?? {}),
-    ['tcp_flags', 'tcp_flags_ts', 'tcp_flags_tc', 'syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr', 'state'],
+    ['tcp_flags', 'tcp_flags_ts', 'tcp_flags_tc', 'syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr', 'state', 'ts_max_regions', 'tc_max_regions'],
   );
+});
+
+test('flow record midstream exception policy', () => {
+  // suricata-verify stream-async-6063-srv-01: a pickup that stream.midstream allows is listed with policy ignore.
+  const spec = { src: '203.0.113.1', dst: '198.51.100.6', srcPort: 80, dstPort: 40000, flags: TcpFlag.SYN | TcpFlag.ACK, seq: 5000, ack: 1001, timestampUs: START_US };
+  const records = runFlow([spec, { ...spec, flags: TcpFlag.ACK, seq: 5001, timestampUs: START_US + 1 }], FlowEndReason.SHUTDOWN, undefined, true);
+  assert.deepEqual(records[0]?.flow.exception_policy, [{ target: 'stream_midstream', policy: 'ignore' }]);
+  const without = runFlow([spec], FlowEndReason.SHUTDOWN);
+  assert.equal(without[0]?.flow.exception_policy, undefined);
+});
+
+test('flow record transaction count', () => {
+  const spec = { src: '198.51.100.6', dst: '203.0.113.1', srcPort: 1, dstPort: 53, proto: IpProto.UDP, timestampUs: START_US };
+  const counted = runFlow([spec], FlowEndReason.SHUTDOWN, (flow) => {
+    flow.txCount = 2;
+  });
+  assert.equal(counted[0]?.flow.tx_cnt, 2);
+  // A flow without transactions has no tx_cnt.
+  assert.equal(runFlow([spec], FlowEndReason.SHUTDOWN)[0]?.flow.tx_cnt, undefined);
 });
 
 test('flow record udp alerted and dropped', () => {

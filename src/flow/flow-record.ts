@@ -26,6 +26,10 @@ export interface EveFlowObject {
   alerted: boolean;
   /** Present when a drop or pass rule decided the flow. */
   action?: 'drop' | 'pass';
+  /** Exception policies applied to the flow; present when any was. */
+  exception_policy?: { target: string; policy: string }[];
+  /** Transactions of the flow's app-layer parser; present when it created any. */
+  tx_cnt?: number;
 }
 
 /** EVE `tcp` object of a flow event. Flag booleans are present only when set. */
@@ -44,6 +48,9 @@ export interface EveFlowTcpObject {
   cwr?: true;
   /** Session state name; absent when no session was set up. */
   state?: string;
+  /** Maximum number of regions the client's and the server's stream data formed; absent without a session. */
+  ts_max_regions?: number;
+  tc_max_regions?: number;
 }
 
 /** The flow-specific fields of an EVE `flow` event. */
@@ -77,6 +84,8 @@ export function buildFlowRecord(flow: Flow): EveFlowRecord {
   if (flow.isEmergencyEnd) flowObject.emergency = true;
   if (flow.isDropped) flowObject.action = 'drop';
   else if (flow.isPassed) flowObject.action = 'pass';
+  if (flow.exceptionPolicies !== null) flowObject.exception_policy = flow.exceptionPolicies.map((entry) => ({ ...entry }));
+  if (flow.txCount > 0) flowObject.tx_cnt = flow.txCount;
 
   const record: EveFlowRecord = { flow: flowObject };
   if (flow.ipProto === IpProto.ICMP || flow.ipProto === IpProto.ICMPV6) {
@@ -109,7 +118,11 @@ function buildTcpObject(flow: Flow): EveFlowTcpObject {
   if ((flags & TcpFlag.URG) !== 0) tcp.urg = true;
   if ((flags & TcpFlag.ECE) !== 0) tcp.ecn = true;
   if ((flags & TcpFlag.CWR) !== 0) tcp.cwr = true;
-  if (hasSession) tcp.state = TCP_STATE_NAMES[session.state];
+  if (hasSession) {
+    tcp.state = TCP_STATE_NAMES[session.state];
+    tcp.ts_max_regions = session.client.maxRegions;
+    tcp.tc_max_regions = session.server.maxRegions;
+  }
   return tcp;
 }
 

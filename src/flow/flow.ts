@@ -63,8 +63,20 @@ export class Flow {
   flowbits: Uint32Array | null;
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
-  /** True once a `pass` rule matched: no further inspection of the flow. */
+  /**
+   * Entropy values that the `entropy` keyword measured, by buffer name
+   * with dots as underscores (`file_data`), written under EVE
+   * `metadata.entropy`, or null until the first measurement.
+   */
+  entropyByBuffer: Map<string, number> | null;
+  /**
+   * True once a `pass` rule matched: no further inspection of the flow.
+   * Its stream is still reassembled and its app-layer events still
+   * logged, as in Suricata, unless `isBypassed`.
+   */
   isPassed: boolean;
+  /** True once an exception policy passed or bypassed the flow: no reassembly, parsing or inspection. */
+  isBypassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
   /**
@@ -103,6 +115,14 @@ export class Flow {
   responseIcmpType: number;
   responseIcmpCode: number;
 
+  /** Transactions the app-layer parser created on the flow (EVE `flow.tx_cnt`); the app layer keeps it. */
+  txCount: number;
+  /**
+   * Exception policies applied to the flow, by target and policy name, as
+   * EVE `flow.exception_policy` lists them; null while none was applied.
+   */
+  exceptionPolicies: { target: string; policy: string }[] | null;
+
   constructor() {
     this.flowId = 0;
     this.slot = -1;
@@ -128,7 +148,9 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
+    this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
@@ -144,6 +166,9 @@ export class Flow {
     this.icmpCode = 0;
     this.responseIcmpType = 0;
     this.responseIcmpCode = 0;
+
+    this.txCount = 0;
+    this.exceptionPolicies = null;
   }
 
   /**
@@ -172,7 +197,9 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
+    this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
@@ -187,5 +214,14 @@ export class Flow {
     this.icmpCode = 0;
     this.responseIcmpType = 0;
     this.responseIcmpCode = 0;
+    this.txCount = 0;
+    this.exceptionPolicies = null;
+  }
+
+  /** Records that exception policy `policy` was applied to the flow for `target`, once per target. */
+  noteExceptionPolicy(target: string, policy: string): void {
+    const list = this.exceptionPolicies ?? (this.exceptionPolicies = []);
+    for (const entry of list) if (entry.target === target) return;
+    list.push({ target, policy });
   }
 }

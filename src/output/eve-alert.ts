@@ -21,6 +21,7 @@ import {
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
+import { flowMetadataField } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /** Optional parts of an alert event (outputs.eve-log.types.alert). */
@@ -45,6 +46,8 @@ export interface AlertFacts {
   txId: number;
   /** The transaction's protocol object as `"http":{...}` text (written with metadata), or null. */
   appObject?: string | null;
+  /** The `"frame":{...}` text of the frame a frame rule matched (output/eve-frame.ts), or null. */
+  frameObject?: string | null;
   /** True when the signature matched on reassembled stream data (EVE `stream: 1`). */
   isStreamMatch: boolean;
   /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
@@ -249,6 +252,8 @@ export function buildAlertEvent(
     out += p.direction === Direction.TO_SERVER ? ',"direction":"to_server"' : ',"direction":"to_client"';
     if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
     if (opts.metadata && facts.appObject !== undefined && facts.appObject !== null) out += ',' + facts.appObject;
+    if (opts.metadata) out += flowMetadataField(flow);
+    if (facts.frameObject !== undefined && facts.frameObject !== null) out += ',' + facts.frameObject;
   }
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {

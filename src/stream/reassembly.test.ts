@@ -15,6 +15,7 @@ import {
   reassemblyStats,
   resolveStreamExceptionPolicy,
   type ReassemblyConfig,
+  type TcpReassembly,
 } from './reassembly.js';
 
 const { SYN, ACK, PSH, FIN } = TcpFlag;
@@ -124,6 +125,28 @@ test('reassembly in order at flow end', () => {
   assert.deepEqual(c.flowEnd(), []);
 });
 
+test('reassembly one-sided data acknowledged', () => {
+  const c = new Connection({}, false, true);
+  // Only the client is seen: SYN, ACK, then a write that ends with PSH.
+  c.client(SYN, CISN, 0);
+  c.client(ACK, CISN + 1, SISN + 1);
+  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
+  // No server ACK will come, so the write is ready on arrival, as once acknowledged.
+  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
+  assert.deepEqual(c.flowEnd(), []);
+});
+
+test('reassembly two-sided data waits for ack', () => {
+  const c = new Connection({}, false, false);
+  c.handshake();
+  c.clientData(0, 'GET / HTTP/1.1\r\n\r\n');
+  assert.deepEqual(c.ready(), []);
+  c.serverAck(18);
+  // The client's next packet finds its write acknowledged.
+  c.client(ACK, CISN + 19, SISN + 1);
+  assert.deepEqual(c.ready(), ['GET / HTTP/1.1\r\n\r\n']);
+});
+
 test('reassembly out of order segments', () => {
   const c = new Connection();
   c.handshake();
@@ -177,6 +200,23 @@ test('reassembly ids acked push inspects', () => {
   c.serverAck(6);
   c.client(ACK, CISN + 7, SISN + 1);
   assert.deepEqual(c.ready(), ['GET /x']);
+});
+
+test('reassembly ids parser requests inspection', () => {
+  // The request's first 4 bytes are acknowledged, but its PSH segment is
+  // not: only the parser's request makes them ready before the chunk size.
+  const c = new Connection({ toServerChunkSize: 8 });
+  c.handshake();
+  c.client(ACK, CISN + 1, SISN + 1, 'abcd');
+  c.client(ACK | PSH, CISN + 5, SISN + 1, 'ef');
+  c.serverAck(4);
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), [], '4 acknowledged bytes wait for the chunk size');
+  const toServer = ((c.flow as Flow).tcp?.reassembly as TcpReassembly).toServer;
+  toServer.isInspectionRequested = true;
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), ['abcd']);
+  assert.equal(toServer.isInspectionRequested, false, 'the request is used once');
 });
 
 test('reassembly ids closing session inspects', () => {

@@ -27,6 +27,7 @@ import { STREAM_EVENT_ID_LIMIT, StreamEvent } from './stream-events.js';
 import { HostOsPolicyTable, DEFAULT_OS_POLICY } from './overlap-policy.js';
 import { InsertStatus, MemoryBudget, SegmentList } from './segment-list.js';
 import { TcpResult, TcpState, seqGt, type TcpSession, type TcpStreamState } from './tcp-session.js';
+import { MAX_URGENT_OOB_BYTES, UrgentPolicy, urgentByteIndex } from './urgent.js';
 
 /**
  * Bytes of each stream direction that are reassembled, by default. Past
@@ -36,6 +37,14 @@ import { TcpResult, TcpState, seqGt, type TcpSession, type TcpStreamState } from
  * limit).
  */
 export const DEFAULT_REASSEMBLY_DEPTH_BYTES = 1024 * 1024;
+/**
+ * Distance in bytes past the stored data beyond which out-of-order data
+ * counts as a new region of the stream (EVE flow `ts_max_regions`).
+ * NOTE: 256 KiB is an estimate of Suricata's streaming-buffer region gap.
+ * In-order traffic and small holes keep one region either way.
+ */
+export const STREAM_REGION_GAP_BYTES = 256 * 1024;
+
 /** Acknowledged bytes waiting before IDS inspection; config stream.reassembly.to{server,client}-chunk-size. */
 export const DEFAULT_CHUNK_SIZE_BYTES = 2560;
 /** Default `stream.memcap` (sessions and segment records), as Suricata's 64 MiB. */
@@ -120,6 +129,9 @@ export interface ReassemblyConfig {
    */
   checkOverlapDifferentData: boolean;
   hostOsPolicy: HostOsPolicyTable;
+  /** UrgentPolicy of `stream.reassembly.urgent.policy` and `oob-limit-policy` (urgent.ts); inline when absent. */
+  urgentPolicy?: number;
+  urgentOobLimitPolicy?: number;
 }
 
 /** Returns reassembly settings with Suricata 8's defaults for IDS (`isIps` false) or IPS mode. */
@@ -153,6 +165,8 @@ export class ReassemblyCounters {
   overlapDiffData: number;
   /** tcp.pseudo: pseudo packets made to inspect stream data at flow end. */
   pseudo: number;
+  /** tcp.urg: packets whose urgent byte lay in their payload. */
+  urg: number;
   /** Stream events raised by reassembly, by StreamEvent id (`stream.*` counters). */
   readonly streamEvents: Uint32Array;
   /** Exception policy outcomes, by StreamException value. */
@@ -167,6 +181,7 @@ export class ReassemblyCounters {
     this.overlap = 0;
     this.overlapDiffData = 0;
     this.pseudo = 0;
+    this.urg = 0;
     this.streamEvents = new Uint32Array(STREAM_EVENT_ID_LIMIT);
     this.reassemblyExceptions = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
     this.ssnExceptions = new Uint32Array(STREAM_EXCEPTION_COUNTER_NAMES.length);
@@ -190,6 +205,15 @@ export class StreamDirectionState {
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
+  /** Urgent bytes taken out of the stream (urgent policy oob), and the sequence number of the last one. */
+  oobBytes: number;
+  lastOobSeq: number;
+  /**
+   * The app-layer parser completed a message in this direction, so IDS
+   * mode inspects the acknowledged data on the direction's next packet
+   * without waiting for the chunk size.
+   */
+  isInspectionRequested: boolean;
 
   constructor(recordBudget: MemoryBudget, dataBudget: MemoryBudget) {
     this.segments = new SegmentList(recordBudget, dataBudget);
@@ -201,6 +225,9 @@ export class StreamDirectionState {
     this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.oobBytes = 0;
+    this.lastOobSeq = 0;
+    this.isInspectionRequested = false;
   }
 
   reset(): void {
@@ -213,6 +240,9 @@ export class StreamDirectionState {
     this.pushEnd = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.oobBytes = 0;
+    this.lastOobSeq = 0;
+    this.isInspectionRequested = false;
   }
 
   /**
@@ -308,6 +338,8 @@ export class StreamReassembler {
   exceptionAction: number;
   /** The last packet's payload went into the stream. */
   isPacketAdded: boolean;
+  /** The last packet carried urgent data that urgent policy drop drops (in-line only). */
+  isUrgentDrop: boolean;
   /** Stream data the last packet (or `prepareFlowEnd`) made ready for inspection. */
   readonly inspection: StreamInspection;
 
@@ -321,6 +353,7 @@ export class StreamReassembler {
     this.reassemblyMemory = new MemoryBudget(config.reassemblyMemcap);
     this.exceptionAction = StreamException.NONE;
     this.isPacketAdded = false;
+    this.isUrgentDrop = false;
     this.inspection = new StreamInspection();
     this.spare = [];
     this.scratch = new Uint8Array(MAX_SEGMENT_BYTES);
@@ -334,6 +367,7 @@ export class StreamReassembler {
   handlePacket(p: Packet, flow: Flow | null): void {
     this.exceptionAction = StreamException.NONE;
     this.isPacketAdded = false;
+    this.isUrgentDrop = false;
     this.inspection.clear();
     if (flow === null || flow.tcp === null || p.ipProto !== 6 || p.l4Offset < 0) return;
     const session = flow.tcp;
@@ -367,7 +401,7 @@ export class StreamReassembler {
       this.insertPayload(p, session, own, ownSide);
     }
     if ((flags & TcpFlag.ACK) !== 0 && peer.hasBase) this.checkAckedGaps(session, peer, peerSide);
-    // An async session acknowledges the sender's own data (TcpSession.isAsync).
+    // In a one-sided session the sender's data counts as acknowledged on arrival.
     if (session.isAsync && own.hasBase) this.checkAckedGaps(session, own, ownSide);
 
     if (this.config.isInline) {
@@ -475,7 +509,64 @@ export class StreamReassembler {
       length += offset;
       offset = 0;
     }
+    const urgentIndex = urgentByteIndex(p) - (srcStart - p.payloadOffset);
+    if (urgentIndex >= 0 && urgentIndex < length) {
+      this.counters.urg++;
+      this.insertUrgent(p, session, stream, side, srcStart, length, offset, urgentIndex);
+      return;
+    }
+    this.insertRange(p, session, stream, side, srcStart, length, offset);
+  }
 
+  /**
+   * Stores a payload whose byte `urgentIndex` (counted from `srcStart`) is
+   * the urgent byte, as the urgent policy decides (urgent.ts).
+   */
+  private insertUrgent(p: Packet, session: TcpSession, stream: StreamDirectionState, side: TcpStreamState, srcStart: number, length: number, offset: number, urgentIndex: number): void {
+    let policy = this.config.urgentPolicy ?? UrgentPolicy.INLINE;
+    const urgentSeq = (p.tcpSeq + urgentIndex + (srcStart - p.payloadOffset)) >>> 0;
+    const isSeen = policy === UrgentPolicy.OOB && stream.oobBytes > 0 && stream.lastOobSeq === urgentSeq;
+    if (policy === UrgentPolicy.OOB && !isSeen && stream.oobBytes >= MAX_URGENT_OOB_BYTES) {
+      if (stream.oobBytes === MAX_URGENT_OOB_BYTES) {
+        stream.oobBytes++;
+        this.raise(session, StreamEvent.REASSEMBLY_URGENT_OOB_LIMIT_REACHED);
+      }
+      policy = this.config.urgentOobLimitPolicy ?? UrgentPolicy.INLINE;
+    }
+    const rest = length - urgentIndex - 1;
+    switch (policy) {
+      case UrgentPolicy.DROP:
+        if (this.config.isInline) {
+          this.isUrgentDrop = true;
+          return;
+        }
+        this.insertRange(p, session, stream, side, srcStart, length, offset);
+        return;
+      case UrgentPolicy.GAP:
+        this.insertRange(p, session, stream, side, srcStart, urgentIndex, offset);
+        this.insertRange(p, session, stream, side, srcStart + urgentIndex + 1, rest, offset + urgentIndex + 1);
+        return;
+      case UrgentPolicy.OOB: {
+        // The bytes after the urgent one move one offset back, and so does
+        // every later sequence number. A retransmission of the segment whose
+        // byte was taken out already finds the base moved.
+        const before = isSeen ? offset + 1 : offset;
+        this.insertRange(p, session, stream, side, srcStart, urgentIndex, before);
+        this.insertRange(p, session, stream, side, srcStart + urgentIndex + 1, rest, before + urgentIndex);
+        if (isSeen) return;
+        stream.baseSeq = (stream.baseSeq + 1) >>> 0;
+        stream.oobBytes++;
+        stream.lastOobSeq = urgentSeq;
+        return;
+      }
+      default:
+        this.insertRange(p, session, stream, side, srcStart, length, offset);
+    }
+  }
+
+  /** Stores `length` payload bytes from `srcStart` at stream offset `offset`, within the depth. */
+  private insertRange(p: Packet, session: TcpSession, stream: StreamDirectionState, side: TcpStreamState, srcStart: number, length: number, offset: number): void {
+    if (length <= 0) return;
     const depth = this.config.depth;
     if (depth > 0 && offset + length > depth) {
       length = Math.max(0, depth - offset);
@@ -491,6 +582,7 @@ export class StreamReassembler {
     }
 
     const segments = stream.segments;
+    const endBefore = segments.maxEnd;
     const status = segments.insert(p.bytes, srcStart, length, offset, stream.policy, this.config.isInline, this.scratch);
     if (status === InsertStatus.STREAM_MEMCAP || status === InsertStatus.REASSEMBLY_MEMCAP) {
       this.counters.segmentMemcapDrop++;
@@ -504,6 +596,13 @@ export class StreamReassembler {
     }
     if (status !== InsertStatus.OK) return;
     this.isPacketAdded = true;
+    // Regions are recounted only after a segment far past the stored data.
+    // NOTE: a segment alone in the middle of a hole wider than twice the
+    // gap would also start a region, and it is not counted.
+    if (offset > endBefore + STREAM_REGION_GAP_BYTES && segments.count > 1) {
+      const regions = segments.regionCount(STREAM_REGION_GAP_BYTES);
+      if (regions > side.maxRegions) side.maxRegions = regions;
+    }
     if ((p.tcpFlags & TcpFlag.PSH) !== 0 && offset + length > stream.pushEnd) stream.pushEnd = offset + length;
 
     if (segments.lastOverlap) this.counters.overlap++;
@@ -554,11 +653,12 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    // Suricata's app-layer parsers also trigger inspection after each message they complete.
-    // NOTE: until kapu has app-layer parsers, a fully acknowledged write (data up to a PSH
-    // segment) replaces that trigger. Data without PSH waits for the chunk size.
+    // A parser that completed a message requests inspection, as Suricata's DNS parser does.
+    // For the other parsers a fully acknowledged write (data up to a PSH segment) replaces
+    // that request. Data without PSH waits for the chunk size.
     const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
-    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
+    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
+    stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
     this.releaseInspected(stream);
@@ -708,6 +808,7 @@ export function reassemblyStats(reassembler: StreamReassembler): Map<string, num
     ['tcp.reassembly_gap', c.reassemblyGap],
     ['tcp.overlap', c.overlap],
     ['tcp.overlap_diff_data', c.overlapDiffData],
+    ['tcp.urg', c.urg],
     ['tcp.memuse', reassembler.streamMemory.used],
     ['tcp.reassembly_memuse', reassembler.reassemblyMemory.used],
   ]);

@@ -594,50 +594,55 @@ test('tcp dropped flow stops tracking', () => {
   assert.equal(c.flow.pktsToServer, 2);
 });
 
-test('tcp async client side only', () => {
-  // stream.async-oneside: SYN and then the client's ACK, no SYN/ACK seen.
+test('tcp async server side established', () => {
+  const c = new Conversation(false, true);
+  // Only the server's packets are seen: SYN/ACK, then data acknowledging client bytes never seen.
+  c.toClient(SYN | ACK, 5000, 1001);
+  assert.equal(c.stateName, 'syn_recv');
+  assert.deepEqual(c.toClient(ACK | PSH, 5001, 1397, { payloadLength: 100 }), []);
+  assert.equal(c.stateName, 'established');
+  assert.equal(c.session.isAsync, true);
+  // The unseen client's ACK is taken as given: the data counts as received.
+  assert.equal(c.session.server.lastAck, 5101);
+  c.toClient(ACK | PSH | FIN, 5101, 1398, { payloadLength: 50 });
+  assert.equal(c.stateName, 'fin_wait1');
+  assert.equal(c.session.server.lastAck, 5152);
+});
+
+test('tcp async wrong seq rejected', () => {
+  const c = new Conversation(false, true);
+  c.toClient(SYN | ACK, 5000, 1001);
+  assert.deepEqual(c.toClient(ACK | PSH, 5100, 1001, { payloadLength: 10 }), ['3whs_async_wrong_seq']);
+  assert.equal(c.stateName, 'syn_recv');
+});
+
+test('tcp async client side established', () => {
   const c = new Conversation(false, true);
   c.toServer(SYN, 1000, 0);
+  // The SYN/ACK took another path; the client's ACK carries the server's next sequence number.
   assert.deepEqual(c.toServer(ACK, 1001, 5001), []);
   assert.equal(c.stateName, 'established');
   assert.equal(c.session.isAsync, true);
-  assert.equal(c.session.server.isn, 5000);
-  // Data beyond any window the server could have announced is accepted,
-  // and counts as acknowledged.
-  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 1000, window: 10 });
-  c.toServer(ACK | PSH, 2001, 5001, { payloadLength: 1000, window: 10 });
-  assert.equal(c.session.lastResult, TcpResult.ACCEPTED);
-  assert.equal(c.session.client.nextSeq, 3001);
-  assert.equal(c.session.client.lastAck, 3001);
-  // A packet from the server ends the async mode.
-  c.toClient(ACK, 5001, 3001);
-  assert.equal(c.session.isAsync, false);
+  assert.equal(c.session.server.nextSeq, 5001);
+  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 20 });
+  assert.equal(c.session.client.nextSeq, 1021);
+  assert.equal(c.session.client.lastAck, 1021);
 });
 
-test('tcp async wrong sequence', () => {
-  const c = new Conversation(false, true);
-  c.toServer(SYN, 1000, 0);
-  assert.deepEqual(c.toServer(ACK, 1500, 5001), ['3whs_async_wrong_seq']);
-  assert.equal(c.stateName, 'syn_sent');
-});
-
-test('tcp async server side only', () => {
-  // Only the server's side: the SYN/ACK, then its data.
-  const c = new Conversation(false, true);
+test('tcp midstream synack then server data', () => {
+  const c = new Conversation(true, false);
   c.toClient(SYN | ACK, 5000, 1001);
-  assert.equal(c.stateName, 'syn_recv');
-  c.toClient(ACK | PSH, 5001, 1001, { payloadLength: 100 });
+  // With midstream on, the server's next packet establishes the session, which stays two-sided.
+  assert.deepEqual(c.toClient(ACK | PSH, 5001, 1397, { payloadLength: 100 }), []);
   assert.equal(c.stateName, 'established');
-  assert.equal(c.session.isAsync, true);
+  assert.equal(c.session.isAsync, false);
   assert.equal(c.session.server.nextSeq, 5101);
-  assert.equal(c.session.server.lastAck, 5101);
+  assert.equal(c.session.server.lastAck, 5001);
 });
 
-test('tcp async off rejects one side', () => {
+test('tcp async off keeps synack pickup off', () => {
   const c = new Conversation(false, false);
   c.toServer(SYN, 1000, 0);
   c.toServer(ACK, 1001, 5001);
   assert.equal(c.stateName, 'syn_sent');
-  c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 });
-  assert.equal(c.session.lastResult, TcpResult.REJECTED);
 });

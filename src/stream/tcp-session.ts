@@ -64,6 +64,9 @@ export const TCP_MAX_WINDOW_SCALE = 14;
 /** Most stream events recorded for one packet; later ones are dropped. */
 export const MAX_STREAM_EVENTS_PER_PACKET = 8;
 
+/** Largest receive window TCP can advertise: 65535 shifted by the largest window scale (RFC 7323 section 2.3). */
+const MAX_SCALED_WINDOW_BYTES = 65535 * 2 ** TCP_MAX_WINDOW_SCALE;
+
 /** Settings of the `stream` section that session tracking reads. */
 export interface StreamConfig {
   /**
@@ -72,23 +75,21 @@ export interface StreamConfig {
    * `flow:established` rules do not match it.
    */
   midstream: boolean;
+  /**
+   * Track sessions of which only one direction is seen, as on a link with
+   * asymmetric routing (`stream.async-oneside`, default false). The seen
+   * side's data then counts as received, since no ACK for it will be seen.
+   */
+  asyncOneside: boolean;
   /** SYNs with a new sequence number accepted before 3whs_syn_flood (`stream.max-syn-queued`, default 10). */
   maxSynQueued: number;
   /** SYN/ACKs with a new seq or ack accepted before 3whs_synack_flood (`stream.max-synack-queued`, default 5). */
   maxSynAckQueued: number;
-  /**
-   * Track sessions of which only one direction is seen, as on an
-   * asymmetric link (`stream.async-oneside`, default false). A SYN
-   * followed by an ACK from its sender, or a SYN/ACK followed by data from
-   * its sender, then establishes the session, and that side's data counts
-   * as acknowledged when it arrives, because no ACK from the peer will come.
-   */
-  asyncOneside: boolean;
 }
 
 /** Returns the `stream` settings with Suricata 8's defaults. */
 export function defaultStreamConfig(): StreamConfig {
-  return { midstream: false, maxSynQueued: 10, maxSynAckQueued: 5, asyncOneside: false };
+  return { midstream: false, asyncOneside: false, maxSynQueued: 10, maxSynAckQueued: 5 };
 }
 
 /** True when sequence number a comes before b. */
@@ -190,6 +191,12 @@ export class TcpStreamState {
   hasFin: boolean;
   /** This side was sent a RST that the session accepted. */
   isRstReceived: boolean;
+  /**
+   * Maximum number of regions this side's stored stream data formed at
+   * once (EVE flow `ts_max_regions` and `tc_max_regions`). Reassembly
+   * raises it.
+   */
+  maxRegions: number;
 
   constructor() {
     this.isn = 0;
@@ -204,6 +211,7 @@ export class TcpStreamState {
     this.tcpFlags = 0;
     this.hasFin = false;
     this.isRstReceived = false;
+    this.maxRegions = 1;
   }
 
   reset(): void {
@@ -219,6 +227,7 @@ export class TcpStreamState {
     this.tcpFlags = 0;
     this.hasFin = false;
     this.isRstReceived = false;
+    this.maxRegions = 1;
   }
 }
 
@@ -239,9 +248,9 @@ export class TcpSession {
   /** The session was picked up without its handshake (`stream.midstream`). */
   isMidstream: boolean;
   /**
-   * Only one side has been seen since the handshake (`stream.async-oneside`).
-   * Window checks are skipped and the sender's data counts as acknowledged.
-   * Cleared once both sides sent a packet.
+   * Only one direction of the session is seen (`stream.async-oneside`):
+   * its data counts as acknowledged on arrival, and its ACK numbers,
+   * which cover data never seen, are not checked.
    */
   isAsync: boolean;
   /** The session ended with an accepted RST. */
@@ -349,8 +358,6 @@ export class TcpSession {
     if (p.l4Checksum === ChecksumState.INVALID) return TcpResult.REJECTED;
 
     const flags = p.tcpFlags;
-    // A packet from a side that had been silent ends the async mode.
-    if (this.isAsync && (direction === Direction.TO_SERVER ? this.server.tcpFlags : this.client.tcpFlags) !== 0) this.isAsync = false;
     // An ACK number without the ACK flag: the field must be ignored (RFC 9293 section 3.1),
     // and a non-zero value points at broken middleboxes or crafted packets.
     if ((flags & TcpFlag.ACK) === 0 && p.tcpAck !== 0) this.addEvent(StreamEvent.PKT_BROKEN_ACK);
@@ -427,8 +434,7 @@ export class TcpSession {
       return this.handleEstablished(p, direction);
     }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
-      // Suricata picks up a SYN/ACK with either setting: with async-oneside
-      // it may be all that is seen of the handshake.
+      // A SYN/ACK starts the server's half of a one-sided session too.
       if (!config.midstream && !config.asyncOneside) return TcpResult.REJECTED;
       this.pickUpSynAck(p, direction);
       return TcpResult.ACCEPTED;
@@ -518,6 +524,26 @@ export class TcpSession {
     server.lastTsVal = p.hasTcpTimestamp ? p.tcpTsVal : 0;
   }
 
+  /**
+   * Establishes the session on a packet of the side that sent the SYN or
+   * SYN/ACK, whose peer's reply was not seen. Its first packet must carry
+   * the next sequence number. With `isAsync` (`stream.async-oneside`) the
+   * session becomes one-sided.
+   */
+  private establishFromSender(p: Packet, direction: number, sender: TcpStreamState, isAsync: boolean): number {
+    if (p.tcpSeq !== sender.nextSeq) {
+      this.addEvent(StreamEvent.THREEWHS_ASYNC_WRONG_SEQ);
+      return TcpResult.REJECTED;
+    }
+    this.isAsync = isAsync;
+    this.state = TcpState.ESTABLISHED;
+    // The unseen side's receive window is unknown, so the largest is assumed.
+    sender.window = MAX_SCALED_WINDOW_BYTES;
+    sender.lastAck = sender.nextSeq;
+    sender.nextWin = seqAdd(sender.lastAck, sender.window);
+    return this.handleEstablished(p, direction);
+  }
+
   /** Handles a packet in syn_sent: the client sent a SYN, the server's SYN/ACK is due. */
   private handleSynSent(p: Packet, direction: number, config: StreamConfig): number {
     const flags = p.tcpFlags;
@@ -563,12 +589,19 @@ export class TcpSession {
       this.closeByRst(server);
       return TcpResult.ACCEPTED;
     }
+    if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.ACK && config.asyncOneside) {
+      // The SYN/ACK took another path: the client's ACK carries the server's numbers.
+      server.isn = seqAdd(p.tcpAck, -1);
+      server.nextSeq = p.tcpAck;
+      server.lastAck = p.tcpAck;
+      server.windowScale = client.hasWindowScaleOption ? TCP_MAX_WINDOW_SCALE : 0;
+      return this.establishFromSender(p, direction, client, true);
+    }
     if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       if (this.isFourWay) return this.acceptClientSynAck(p);
       this.addEvent(StreamEvent.THREEWHS_SYNACK_IN_WRONG_DIRECTION);
       return TcpResult.REJECTED;
     }
-    if ((flags & TcpFlag.SYN) === 0 && (flags & TcpFlag.ACK) !== 0 && config.asyncOneside) return this.acceptAsyncAck(p);
     if ((flags & TcpFlag.SYN) !== 0) {
       if (p.tcpSeq === client.isn) return TcpResult.ACCEPTED;
       // A SYN with a new ISN replaces the first one, up to stream.max-syn-queued of them.
@@ -581,31 +614,6 @@ export class TcpSession {
       return TcpResult.ACCEPTED;
     }
     return TcpResult.REJECTED;
-  }
-
-  /**
-   * Establishes an async session from the client's ACK after its SYN, with
-   * no SYN/ACK seen: the server's ISN is taken from the ACK number.
-   */
-  private acceptAsyncAck(p: Packet): number {
-    const client = this.client;
-    const server = this.server;
-    if (p.tcpSeq !== client.nextSeq) {
-      this.addEvent(StreamEvent.THREEWHS_ASYNC_WRONG_SEQ);
-      return TcpResult.REJECTED;
-    }
-    this.isAsync = true;
-    this.state = TcpState.ESTABLISHED;
-    client.window = p.tcpWindow;
-    client.lastAck = p.tcpSeq;
-    client.nextWin = seqAdd(client.lastAck, client.window);
-    server.isn = seqAdd(p.tcpAck, -1);
-    server.nextSeq = p.tcpAck;
-    server.lastAck = p.tcpAck;
-    server.nextWin = server.lastAck;
-    // The peer's window scale is unknown: assume the largest when the SYN offered scaling.
-    if (client.hasWindowScaleOption) client.windowScale = TCP_MAX_WINDOW_SCALE;
-    return this.handleEstablished(p, Direction.TO_SERVER);
   }
 
   /**
@@ -720,11 +728,10 @@ export class TcpSession {
         this.addEvent(StreamEvent.THREEWHS_SYN_TOCLIENT_ON_SYN_RECV);
         return TcpResult.REJECTED;
       }
-      // Only the server's side is seen: its next segment after the SYN/ACK establishes an async session.
-      if ((flags & TcpFlag.ACK) !== 0 && config.asyncOneside && p.tcpSeq === server.nextSeq) {
-        this.isAsync = true;
-        this.state = TcpState.ESTABLISHED;
-        return this.handleEstablished(p, direction);
+      // After a midstream SYN/ACK pickup the server may go on sending: the
+      // client's ACK was missed or takes another path.
+      if ((flags & TcpFlag.ACK) !== 0 && (config.asyncOneside || this.isMidstream)) {
+        return this.establishFromSender(p, direction, server, config.asyncOneside);
       }
       if ((flags & TcpFlag.ACK) !== 0) this.addEvent(StreamEvent.THREEWHS_ACK_IN_WRONG_DIR);
       return TcpResult.REJECTED;
@@ -782,7 +789,7 @@ export class TcpSession {
       this.addEvent(StreamEvent.PKT_BAD_WINDOW_UPDATE);
       return TcpResult.REJECTED;
     }
-    if (!this.isAckValid(p.tcpAck, receiver)) {
+    if (!this.isAsync && !this.isAckValid(p.tcpAck, receiver)) {
       this.addEvent(StreamEvent.PKT_INVALID_ACK);
       this.addEvent(isFin && state === TcpState.ESTABLISHED ? StreamEvent.FIN_INVALID_ACK : INVALID_ACK_EVENT[state]);
       return TcpResult.REJECTED;
@@ -802,20 +809,22 @@ export class TcpSession {
         return TcpResult.REJECTED;
       }
     }
-    // Data must end within the window the receiver advertised (RFC 9293
-    // section 3.10.7.4). An async session has no such window to check.
-    if (!this.isAsync && seqGt(seqEnd, sender.nextWin)) {
+    // Data must end within the window the receiver advertised (RFC 9293 section 3.10.7.4).
+    if (seqGt(seqEnd, sender.nextWin)) {
       this.addEvent(isFin ? FIN_WRONG_SEQ_EVENT[state] : ACK_WRONG_SEQ_EVENT[state]);
       return TcpResult.REJECTED;
     }
 
     this.updateAfterAccept(p, sender, receiver, seqEnd);
-    // No ACK from the peer will come, so the sender's data counts as acknowledged on arrival.
-    if (this.isAsync && seqGt(sender.nextSeq, sender.lastAck)) sender.lastAck = sender.nextSeq;
     if (isFin) {
       sender.hasFin = true;
       const finEnd = seqAdd(seqEnd, 1);
       if (seqGt(finEnd, sender.nextSeq)) sender.nextSeq = finEnd;
+    }
+    // No ACK from the unseen side will come: its data counts as received.
+    if (this.isAsync && seqGt(sender.nextSeq, sender.lastAck)) {
+      sender.lastAck = sender.nextSeq;
+      sender.nextWin = seqAdd(sender.lastAck, sender.window);
     }
     this.advanceCloseState(direction, isFin, p.tcpAck, receiver);
     return TcpResult.ACCEPTED;

@@ -40,12 +40,14 @@ export class DnsTcpFramer {
           if (end - pos >= 2) {
             this.beginMessage(((bytes[pos] << 8) | bytes[pos + 1]));
             pos += 2;
+            if (sink.onMessageStart !== undefined) sink.onMessageStart(pos, Math.max(0, this.messageBytes));
           } else {
             this.prefixHigh = bytes[pos++];
           }
         } else {
           this.beginMessage((this.prefixHigh << 8) | bytes[pos++]);
           this.prefixHigh = -1;
+          if (sink.onMessageStart !== undefined) sink.onMessageStart(pos, Math.max(0, this.messageBytes));
         }
         continue;
       }
@@ -100,4 +102,6 @@ export class DnsTcpFramer {
 /** Receiver of whole messages from DnsTcpFramer. */
 export interface DnsMessageSink {
   onDnsMessage(bytes: Uint8Array, start: number, length: number): void;
+  /** A message of `length` bytes begins at `bytes[index]`, after its length prefix. */
+  onMessageStart?(index: number, length: number): void;
 }

@@ -4,8 +4,9 @@ import { PAYLOAD_KEYWORDS } from '../../detect/keywords/payload-keywords.js';
 import { ContentMatch } from '../../detect/keywords/content.js';
 import { buildSignature } from '../../detect/test-support/signature-builder.js';
 import type { Signature } from '../../detect/signature.js';
-import { HTTP_KEYWORD_NAMES, HTTP_KEYWORDS, UrilenMatch, getHttpBuffer } from './detect.js';
+import { HTTP_KEYWORD_NAMES, HTTP_KEYWORDS, UrilenMatch, getHttpBuffer, getHttpBuffers } from './detect.js';
 import { HttpState } from './state.js';
+import { loadRulesFromText } from '../../detect/rule-files.js';
 
 const KEYWORDS = [...PAYLOAD_KEYWORDS, ...HTTP_KEYWORDS];
 const build = (body: string) => buildSignature(body, {}, KEYWORDS);
@@ -111,4 +112,57 @@ test('keyword names listed once', () => {
   for (const name of ['http.uri', 'http_uri', 'uricontent', 'urilen', 'file_data', 'file.data', 'http_client_body', 'http.request_body']) {
     assert.ok(HTTP_KEYWORD_NAMES.includes(name), name);
   }
+});
+
+test('request header instances per field', () => {
+  const state = new HttpState();
+  const request = Buffer.from('GET / HTTP/1.1\r\nHost: h\r\nAccept: a\r\nAccept: b\r\nX-Key: 12\r\n\r\n', 'latin1');
+  state.handleData(0, request, 0, request.length, 0);
+  const tx = state.transactions[0];
+  const lines = getHttpBuffers(tx, 'http.request_header', 0).map((b) => Buffer.from(b).toString('latin1'));
+  // One instance per field, repeated names merged with ", ", no CRLF.
+  assert.deepEqual(lines, ['Host: h', 'Accept: a, b', 'X-Key: 12']);
+  assert.deepEqual(getHttpBuffers(tx, 'http.request_header', 1), []);
+  assert.deepEqual(getHttpBuffers(tx, 'http.response_header', 1), []);
+  // The single-buffer view the prefilter scans joins them.
+  assert.equal(Buffer.from(getHttpBuffer(tx, 'http.request_header', 0) ?? []).toString('latin1'), 'Host: h\r\nAccept: a, b\r\nX-Key: 12\r\n');
+});
+
+/** Parses one rule with the real parser; returns its signature (or null) and the diagnostic messages. */
+function parse(options: string): { sig: Signature | null; messages: string[] } {
+  const result = loadRulesFromText(`alert http any any => any any (${options} sid:1;)\n`, 'rules/local.rules');
+  return { sig: result.signatures[0] ?? null, messages: result.diagnostics.map((d) => d.message) };
+}
+
+test('sticky buffer direction argument', () => {
+  const { sig, messages } = parse('http.connection: to_client; content:"close"; http.connection; content:"keep"; http.connection: to_server; content:"x";');
+  assert.deepEqual(messages, []);
+  assert.deepEqual(sig?.buffers.map((b) => [b.buffer, b.direction]), [
+    ['http.connection', 1],
+    ['http.connection', undefined],
+    ['http.connection', 0],
+  ]);
+});
+
+test('direction argument rejected', () => {
+  assert.deepEqual(parse('http.connection: sideways; content:"x";').messages, [
+    "http.connection: 'sideways' is not a direction (expected to_server or to_client)",
+  ]);
+  // A request-only buffer takes no direction.
+  assert.deepEqual(parse('http.uri: to_client; content:"x";').messages, ["http.uri: 'http.uri' takes no value, found 'to_client'"]);
+});
+
+test('multi-buffer naming opens new chain', () => {
+  const { sig } = parse('http.request_header; content:"a"; http.request_header; content:"b"; http.uri; content:"/"; http.uri; content:"x";');
+  assert.deepEqual(sig === null ? null : chains(sig), { 'http.request_header': ['b'], 'http.uri': ['/', 'x'] });
+  assert.equal(sig?.buffers.length, 3);
+});
+
+test('urilen keeps multi-buffer chain', () => {
+  const { sig, messages } = parse('http.request_header; content:"a"; urilen:5; content:"b";');
+  assert.deepEqual(messages, []);
+  assert.deepEqual(sig?.buffers.map((b) => [b.buffer, b.matches.length]), [
+    ['http.request_header', 2],
+    ['http.uri', 1],
+  ]);
 });

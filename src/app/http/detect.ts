@@ -9,6 +9,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import type { InspectionMatch, KeywordDef, SignatureBuilder } from '../../detect/signature.js';
 import { contentKeyword } from '../../detect/keywords/content.js';
+import { selectBufferInstance } from '../../detect/keywords/multi-buffer.js';
 import { MatchKind, type PayloadMatch } from '../../detect/inspect-context.js';
 import { parseUintValue, UintMode, type UintValue } from '../../detect/keywords/uint-value.js';
 import { Progress, type HttpHeaderTable, type HttpTransaction } from './state.js';
@@ -46,7 +47,15 @@ export const HttpBuffer = {
   LOCATION: 'http.location',
   START: 'http.start',
   FILE_DATA: 'file.data',
+  REQUEST_HEADER: 'http.request_header',
+  RESPONSE_HEADER: 'http.response_header',
 } as const;
+
+/**
+ * Multi-buffers: a transaction has one instance per header field, and a
+ * rule's chain matches when it matches within one instance.
+ */
+export const HTTP_MULTI_BUFFERS: ReadonlySet<string> = new Set([HttpBuffer.REQUEST_HEADER, HttpBuffer.RESPONSE_HEADER]);
 
 /** Direction a buffer exists in: request only, response only, or both. */
 const Side = { REQUEST: 0, RESPONSE: 1, BOTH: 2 } as const;
@@ -78,7 +87,7 @@ const STICKY: readonly StickySpec[] = [
   { name: HttpBuffer.ACCEPT, aliases: ['http_accept'], side: Side.REQUEST, description: 'inspect the Accept header value', docsAnchor: 'http-keywords.html#http-accept' },
   { name: HttpBuffer.ACCEPT_ENC, aliases: ['http_accept_enc'], side: Side.REQUEST, description: 'inspect the Accept-Encoding header value', docsAnchor: 'http-keywords.html#http-accept-enc' },
   { name: HttpBuffer.ACCEPT_LANG, aliases: ['http_accept_lang'], side: Side.REQUEST, description: 'inspect the Accept-Language header value', docsAnchor: 'http-keywords.html#http-accept-lang' },
-  { name: HttpBuffer.CONNECTION, aliases: ['http_connection'], side: Side.REQUEST, description: 'inspect the Connection header value', docsAnchor: 'http-keywords.html#http-connection' },
+  { name: HttpBuffer.CONNECTION, aliases: ['http_connection'], side: Side.BOTH, description: 'inspect the Connection header value', docsAnchor: 'http-keywords.html#http-connection' },
   { name: HttpBuffer.REQUEST_BODY, aliases: [], side: Side.REQUEST, description: 'inspect the decoded request body', docsAnchor: 'http-keywords.html#http-request-body' },
   { name: HttpBuffer.RESPONSE_BODY, aliases: [], side: Side.RESPONSE, description: 'inspect the decoded response body', docsAnchor: 'http-keywords.html#http-response-body' },
   { name: HttpBuffer.STAT_CODE, aliases: [], side: Side.RESPONSE, description: 'inspect the response status code', docsAnchor: 'http-keywords.html#http-stat-code' },
@@ -88,6 +97,8 @@ const STICKY: readonly StickySpec[] = [
   { name: HttpBuffer.LOCATION, aliases: ['http_location'], side: Side.RESPONSE, description: 'inspect the Location header value', docsAnchor: 'http-keywords.html#http-location' },
   { name: HttpBuffer.START, aliases: ['http_start'], side: Side.BOTH, description: 'inspect the start line and header fields', docsAnchor: 'http-keywords.html#http-start' },
   { name: HttpBuffer.FILE_DATA, aliases: ['file_data'], side: Side.BOTH, description: 'inspect the decoded body of the message (file data)', docsAnchor: 'http-keywords.html#file-data' },
+  { name: HttpBuffer.REQUEST_HEADER, aliases: [], side: Side.REQUEST, description: 'inspect each request header field as "Name: value"', docsAnchor: 'http-keywords.html#http-request-header' },
+  { name: HttpBuffer.RESPONSE_HEADER, aliases: [], side: Side.RESPONSE, description: 'inspect each response header field as "Name: value"', docsAnchor: 'http-keywords.html#http-response-header' },
 ];
 
 /**
@@ -112,6 +123,11 @@ const MODIFIERS: readonly [string, string][] = [
 
 const SIDES: ReadonlyMap<string, number> = new Map(STICKY.map((s) => [s.name, s.side]));
 
+/** Tells whether both the request and the response have buffer `name`. */
+export function isHttpBufferOfBothMessages(name: string): boolean {
+  return SIDES.get(name) === Side.BOTH;
+}
+
 /** Every keyword name this module defines (sticky buffers, aliases, modifiers, uricontent, urilen). */
 export const HTTP_KEYWORD_NAMES: readonly string[] = [
   ...STICKY.flatMap((s) => [s.name, ...s.aliases]),
@@ -120,15 +136,35 @@ export const HTTP_KEYWORD_NAMES: readonly string[] = [
   'urilen',
 ];
 
+/**
+ * Direction arguments of a sticky buffer that both messages have, as
+ * Suricata 8 takes them (`http.connection: to_client;`). They pick the
+ * message a `=>` rule reads the buffer from.
+ */
+const BUFFER_DIRECTIONS: ReadonlyMap<string, number> = new Map([['to_server', TO_SERVER], ['to_client', TO_CLIENT]]);
+
 function stickyKeyword(spec: StickySpec): KeywordDef {
   return {
     name: spec.name,
     aliases: spec.aliases,
-    description: spec.description,
+    description: spec.side === Side.BOTH ? `${spec.description}; optionally to_server or to_client` : spec.description,
     docsAnchor: spec.docsAnchor,
-    value: 'none',
-    setup(b: SignatureBuilder): void {
-      b.selectBuffer(spec.name);
+    value: spec.side === Side.BOTH ? 'optional' : 'none',
+    setup(b: SignatureBuilder, value: string): void {
+      const text = value.trim();
+      if (text === '') {
+        // file.data has one instance per file (files.ts), the header
+        // buffers one per field.
+        if (spec.name === HttpBuffer.FILE_DATA || HTTP_MULTI_BUFFERS.has(spec.name)) selectBufferInstance(b, spec.name);
+        else b.selectBuffer(spec.name);
+        return;
+      }
+      const direction = BUFFER_DIRECTIONS.get(text);
+      if (direction === undefined) {
+        b.error(ErrorCode.RULE_BAD_VALUE, `'${text}' is not a direction (expected to_server or to_client)`);
+        return;
+      }
+      b.selectBuffer(spec.name, direction);
     },
   };
 }
@@ -271,10 +307,15 @@ const urilenKeyword: KeywordDef = {
       b.error(ErrorCode.RULE_BAD_VALUE, `urilen: '${parts[0].trim()}' matches no length or is not supported (expected n, <n, <=n, >n, >=n or lo<>hi)`);
       return;
     }
-    const previous = b.currentBuffer;
-    b.selectBuffer(isRaw ? HttpBuffer.URI_RAW : HttpBuffer.URI);
-    b.currentMatches().push(new UrilenMatch(bounds.min, bounds.max, isRaw));
-    b.selectBuffer(previous);
+    // Appended to the URI chain directly, so the current buffer, its
+    // direction and its multi-buffer instance stay selected.
+    const target = isRaw ? HttpBuffer.URI_RAW : HttpBuffer.URI;
+    let inspection = b.sig.buffers.find((entry) => entry.buffer === target && entry.direction === undefined);
+    if (inspection === undefined) {
+      inspection = { buffer: target, matches: [] };
+      b.sig.buffers.push(inspection);
+    }
+    inspection.matches.push(new UrilenMatch(bounds.min, bounds.max, isRaw));
   },
 };
 
@@ -292,15 +333,17 @@ export const HTTP_KEYWORDS: readonly KeywordDef[] = [
  * Returns the bytes a rule inspects in `bufferName` for one transaction
  * and direction (0 request, 1 response), or null when the transaction has
  * no such buffer. Built once per transaction and buffer, then cached.
+ * For a multi-buffer it returns every instance joined by CRLF, which the
+ * prefilter scans; rules match each instance (getHttpBuffers).
  */
 export function getHttpBuffer(tx: HttpTransaction, bufferName: string, direction: number): Uint8Array | null {
   const side = SIDES.get(bufferName);
   if (side === undefined) return null;
   if ((side === Side.REQUEST && direction !== TO_SERVER) || (side === Side.RESPONSE && direction !== TO_CLIENT)) return null;
   // Bodies grow while the message is read: they are not cached.
-  // NOTE: Suricata inspects file.data of a multipart upload once per file
-  // part. Here file.data in the request direction is the whole decoded
-  // body, so a rule can match across two parts where Suricata's cannot.
+  // file.data here is the whole decoded body, which contains the kept
+  // bytes of every file of the message: the prefilter scans it, and rules
+  // inspect each file on its own (collectFileBuffers in files.ts).
   if (bufferName === HttpBuffer.REQUEST_BODY || bufferName === HttpBuffer.RESPONSE_BODY || bufferName === HttpBuffer.FILE_DATA) {
     const body = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
     return body.length === 0 ? null : body.view();
@@ -313,6 +356,51 @@ export function getHttpBuffer(tx: HttpTransaction, bufferName: string, direction
   const isFinal = direction === TO_SERVER ? tx.requestProgress >= Progress.BODY : tx.responseProgress >= Progress.BODY;
   if (isFinal) tx.bufferCache.set(key, built);
   return built;
+}
+
+/** Header-line instances by transaction, [request, response]; kept once the header section is complete. */
+const HEADER_LINES = new WeakMap<HttpTransaction, (Uint8Array[] | undefined)[]>();
+
+const NO_INSTANCES: readonly Uint8Array[] = [];
+
+/**
+ * Returns the instances of `bufferName` for one transaction and direction:
+ * for a multi-buffer (HTTP_MULTI_BUFFERS) one per header field, written
+ * `Name: value` without CRLF, in the order sent (a repeated name appears
+ * once, its values joined by ", "); for any other buffer its one instance.
+ * Empty when the transaction has no such buffer.
+ */
+export function getHttpBuffers(tx: HttpTransaction, bufferName: string, direction: number): readonly Uint8Array[] {
+  if (!HTTP_MULTI_BUFFERS.has(bufferName)) {
+    const bytes = getHttpBuffer(tx, bufferName, direction);
+    return bytes === null ? NO_INSTANCES : [bytes];
+  }
+  const side = SIDES.get(bufferName);
+  if ((side === Side.REQUEST && direction !== TO_SERVER) || (side === Side.RESPONSE && direction !== TO_CLIENT)) return NO_INSTANCES;
+  let cached = HEADER_LINES.get(tx);
+  const saved = cached?.[direction];
+  if (saved !== undefined) return saved;
+  const headers = direction === TO_SERVER ? tx.requestHeaders : tx.responseHeaders;
+  const lines: Uint8Array[] = [];
+  for (let i = 0; i < headers.size; i++) {
+    const name = headers.names[i];
+    const value = headers.values[i];
+    const line = new Uint8Array(name.length + 2 + value.length);
+    line.set(name, 0);
+    line[name.length] = 0x3a;
+    line[name.length + 1] = 0x20;
+    line.set(value, name.length + 2);
+    lines.push(line);
+  }
+  const isFinal = direction === TO_SERVER ? tx.requestProgress >= Progress.BODY : tx.responseProgress >= Progress.BODY;
+  if (isFinal) {
+    if (cached === undefined) {
+      cached = [undefined, undefined];
+      HEADER_LINES.set(tx, cached);
+    }
+    cached[direction] = lines;
+  }
+  return lines;
 }
 
 function buildBuffer(tx: HttpTransaction, name: string, direction: number): Uint8Array | null {
@@ -335,6 +423,8 @@ function buildBuffer(tx: HttpTransaction, name: string, direction: number): Uint
       return raw.length === 0 ? null : raw.view();
     }
     case HttpBuffer.HEADER_NAMES: return headerNamesBuffer(headers);
+    case HttpBuffer.REQUEST_HEADER:
+    case HttpBuffer.RESPONSE_HEADER: return headerBuffer(headers, '');
     case HttpBuffer.START: return startBuffer(isRequest ? tx.requestLine : tx.responseLine, headers);
     case HttpBuffer.COOKIE: return headers.get(isRequest ? 'cookie' : 'set-cookie');
     case HttpBuffer.USER_AGENT: return headers.get('user-agent');
@@ -351,7 +441,7 @@ function buildBuffer(tx: HttpTransaction, name: string, direction: number): Uint
   }
 }
 
-/** `Name: value\r\n` for every field except `skipKey`, with no extra CRLF at the end. */
+/** `Name: value\r\n` for every field except `skipKey` (none when ''), with no extra CRLF at the end. */
 function headerBuffer(headers: HttpHeaderTable, skipKey: string): Uint8Array | null {
   if (headers.size === 0) return null;
   let total = 0;

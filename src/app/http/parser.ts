@@ -87,6 +87,15 @@ export class HttpMessageParser {
   bodyLength: number;
   /** Field limit in bytes (DEFAULT_FIELD_LIMIT_BYTES unless configured). */
   fieldLimit: number;
+  /**
+   * Stream positions for app-layer frames: the owner sets `indexBase` (the
+   * stream offset of bytes[0] of the input) before `parse`. During the sink's
+   * callbacks, `messageStart` is the offset of the current start line's
+   * first byte and `position` the offset after the last byte read.
+   */
+  indexBase: number;
+  messageStart: number;
+  position: number;
   private sink: HttpMessageSink;
   private state: number;
   private line: Uint8Array;
@@ -113,6 +122,9 @@ export class HttpMessageParser {
     this.sink = sink;
     this.fieldLimit = fieldLimit;
     this.bodyLength = 0;
+    this.indexBase = 0;
+    this.messageStart = 0;
+    this.position = 0;
     this.state = State.START_LINE;
     this.line = new Uint8Array(256);
     this.lineLength = 0;
@@ -178,6 +190,7 @@ export class HttpMessageParser {
           if (n > 0) this.sink.onBodyData(this.direction, bytes, at, n);
           this.bodyLength -= n;
           at += n;
+          this.position = this.indexBase + at;
           if (this.bodyLength === 0) this.endMessage();
           break;
         }
@@ -270,11 +283,13 @@ export class HttpMessageParser {
 
   /** Accumulates one line; returns the offset after what was consumed. */
   private readLine(bytes: Uint8Array, at: number, end: number): number {
+    if (this.state === State.START_LINE && this.lineLength === 0) this.messageStart = this.indexBase + at;
     let i = at;
     while (i < end && bytes[i] !== LF) i++;
     const stop = i < end ? i + 1 : end;
     this.appendLine(bytes, at, stop - at);
     if (i === end) return end;
+    this.position = this.indexBase + stop;
     this.completeLine();
     return stop;
   }

@@ -13,6 +13,7 @@ import {
 } from './parser.js';
 import { MultipartParser, multipartBoundary, type MultipartSink } from './multipart.js';
 import { normalizeHostname, normalizeUri, parseUri, type ParsedUri } from './uri.js';
+import type { FlowFrames } from '../frames.js';
 
 const TO_SERVER = 0;
 const TO_CLIENT = 1;
@@ -97,6 +98,12 @@ export interface HttpConfig {
   maxTransactions: number;
   maxHeaders: number;
   fieldLimit: number;
+  /**
+   * Hashes computed for each file (FileHash bits). Suricata computes none
+   * unless an eve-log `files: force-hash` list or a loaded filemd5,
+   * filesha1 or filesha256 rule requests them.
+   */
+  fileHashes: number;
 }
 
 /** Returns the default limits. */
@@ -110,6 +117,7 @@ export function defaultHttpConfig(): HttpConfig {
     maxTransactions: DEFAULT_MAX_TRANSACTIONS,
     maxHeaders: DEFAULT_MAX_HEADERS,
     fieldLimit: DEFAULT_FIELD_LIMIT_BYTES,
+    fileHashes: 0,
   };
 }
 
@@ -238,6 +246,16 @@ export const FileState = {
   TRUNCATED: 'TRUNCATED',
 } as const;
 
+/** Hash algorithms that file tracking can compute, as bits of HttpConfig.fileHashes. */
+export const FileHash = {
+  MD5: 1,
+  SHA1: 2,
+  SHA256: 4,
+} as const;
+
+/** Every FileHash bit. */
+export const ALL_FILE_HASHES = FileHash.MD5 | FileHash.SHA1 | FileHash.SHA256;
+
 /** A file carried in a message body, for fileinfo events and file keywords. */
 export class HttpFile {
   /** File name: from Content-Disposition `filename=`, else the normalised URI path. */
@@ -247,7 +265,13 @@ export class HttpFile {
   /** Decoded bytes seen. */
   size: number;
   state: string;
-  /** Hex digests, set when the file is closed. */
+  /**
+   * The file's bytes kept for `file.data`: the message body store for a
+   * whole-body file, the file's own store for a multipart part. Later
+   * bytes are hashed and counted but not kept.
+   */
+  readonly data: BoundedBytes;
+  /** Hex digests of the requested algorithms, set when the file is closed, and null before or when not requested. */
   md5: string | null;
   sha1: string | null;
   sha256: string | null;
@@ -255,20 +279,22 @@ export class HttpFile {
   private sha1Hash: Hash | null;
   private sha256Hash: Hash | null;
 
-  constructor(name: Uint8Array, direction: number) {
+  /** Opens a file whose kept bytes go to `data`. `hashes` (FileHash bits) selects the digests to compute. */
+  constructor(name: Uint8Array, direction: number, data: BoundedBytes, hashes: number) {
     this.name = name;
     this.direction = direction;
     this.size = 0;
     this.state = FileState.OPEN;
+    this.data = data;
     this.md5 = null;
     this.sha1 = null;
     this.sha256 = null;
-    this.md5Hash = createHash('md5');
-    this.sha1Hash = createHash('sha1');
-    this.sha256Hash = createHash('sha256');
+    this.md5Hash = (hashes & FileHash.MD5) !== 0 ? createHash('md5') : null;
+    this.sha1Hash = (hashes & FileHash.SHA1) !== 0 ? createHash('sha1') : null;
+    this.sha256Hash = (hashes & FileHash.SHA256) !== 0 ? createHash('sha256') : null;
   }
 
-  /** Hashes decoded body bytes. */
+  /** Counts and hashes decoded file bytes. Each byte is hashed once, as it arrives. */
   update(bytes: Uint8Array): void {
     if (this.state !== FileState.OPEN || bytes.length === 0) return;
     this.size += bytes.length;
@@ -277,7 +303,7 @@ export class HttpFile {
     this.sha256Hash?.update(bytes);
   }
 
-  /** Closes the file as CLOSED (whole body seen) or TRUNCATED. */
+  /** Closes the file as CLOSED (whole body seen) or TRUNCATED. Only a CLOSED file gets its digests. */
   close(state: string): void {
     if (this.state !== FileState.OPEN) return;
     this.state = state;
@@ -419,12 +445,18 @@ class MultipartFiles implements MultipartSink {
   }
 
   onFileStart(name: Uint8Array): void {
-    this.file = new HttpFile(name, TO_SERVER);
+    const config = this.state.config;
+    this.file = new HttpFile(name, TO_SERVER, new BoundedBytes(config.requestBodyLimit), config.fileHashes);
     this.tx.files.push(this.file);
   }
 
   onFileData(bytes: Uint8Array): void {
-    this.file?.update(bytes);
+    const file = this.file;
+    if (file === null) return;
+    file.update(bytes);
+    // A part keeps only bytes that the body store kept as well, so a scan
+    // of the body finds every pattern that a part's kept bytes contain.
+    if (!this.tx.requestBody.isTruncated) file.data.append(bytes, 0, bytes.length);
   }
 
   onFileEnd(isComplete: boolean): void {
@@ -492,6 +524,10 @@ export class HttpState implements HttpMessageSink {
   private nextTxId: number;
   /** Index into transactions of the transaction that the next response belongs to. */
   private responseIndex: number;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
+  /** Stream offset of the first byte of `heldRequest`, for frames. */
+  private heldRequestOffset: number;
   private readonly parsers: HttpMessageParser[];
   private readonly bodies: BodyContext[];
   private isTunnel: boolean;
@@ -516,6 +552,8 @@ export class HttpState implements HttpMessageSink {
     this.connectTx = null;
     this.heldRequest = null;
     this.connectHoldDroppedBytes = 0;
+    this.frames = null;
+    this.heldRequestOffset = 0;
   }
 
   /** Feeds in-order bytes of one direction (Direction.TO_SERVER = 0, TO_CLIENT = 1). */
@@ -525,6 +563,7 @@ export class HttpState implements HttpMessageSink {
       this.holdRequest(bytes, start, length);
       return;
     }
+    if (this.frames !== null) this.parsers[direction].indexBase = this.frames.chunkBase[direction] as number;
     const used = this.parsers[direction].parse(bytes, start, length);
     if (used < length && direction === TO_SERVER && this.heldRequest !== null) this.holdRequest(bytes, start + used, length - used);
   }
@@ -533,6 +572,8 @@ export class HttpState implements HttpMessageSink {
     const held = this.heldRequest;
     if (held === null) return;
     const before = held.length;
+    // Frame hook: the stream offset of the first held byte, for when the bytes are parsed.
+    if (before === 0 && this.frames !== null) this.heldRequestOffset = (this.frames.chunkBase[TO_SERVER] as number) + start;
     if (!held.append(bytes, start, length)) this.connectHoldDroppedBytes += length - (held.length - before);
   }
 
@@ -553,6 +594,7 @@ export class HttpState implements HttpMessageSink {
   /** Ends one direction: a body read until close completes, other open files are truncated. */
   handleEnd(direction: number): void {
     const parser = this.parsers[direction];
+    if (this.frames !== null) parser.position = this.frames.dataEnd(direction);
     parser.settleHeld();
     if (parser.isBodyUntilClose) {
       parser.finish();
@@ -594,11 +636,22 @@ export class HttpState implements HttpMessageSink {
     if (direction === TO_CLIENT) {
       // As libhtp, a response line of whitespace alone is ignored.
       if (isBlank(line)) return false;
-      return this.startResponse(line);
+      if (!this.startResponse(line)) return false;
+      this.openMessageFrames(direction);
+      return true;
     }
     if (this.takeUnexpectedBody(line, isBareLf)) return false;
     this.startRequest(line);
+    this.openMessageFrames(direction);
     return true;
+  }
+
+  /** Frame hook: opens the frames of the message whose start line was just read. */
+  private openMessageFrames(direction: number): void {
+    const tx = this.bodies[direction].tx;
+    if (this.frames === null || this.frames.http === null || tx === null) return;
+    const parser = this.parsers[direction];
+    this.frames.http.startMessage(direction, tx.txId, parser.messageStart, parser.position);
   }
 
   /**
@@ -656,7 +709,14 @@ export class HttpState implements HttpMessageSink {
     const body = this.bodies[direction];
     const tx = body.tx;
     if (tx === null) return BodyMode.NONE;
-    return direction === TO_SERVER ? this.requestHeadersEnd(tx, body, parser) : this.responseHeadersEnd(tx, body, parser);
+    const mode = direction === TO_SERVER ? this.requestHeadersEnd(tx, body, parser) : this.responseHeadersEnd(tx, body, parser);
+    if (this.frames !== null && this.frames.http !== null) {
+      let bodyLength = -1;
+      if (mode === BodyMode.LENGTH) bodyLength = parser.bodyLength;
+      else if (mode === BodyMode.NONE || mode === BodyMode.TUNNEL) bodyLength = 0;
+      this.frames.http.endHeaders(direction, parser.position, bodyLength);
+    }
+    return mode;
   }
 
   onBodyData(direction: number, bytes: Uint8Array, start: number, length: number): void {
@@ -680,6 +740,7 @@ export class HttpState implements HttpMessageSink {
     const body = this.bodies[direction];
     const tx = body.tx;
     if (tx === null) return;
+    if (this.frames !== null && this.frames.http !== null) this.frames.http.endMessage(direction, this.parsers[direction].position);
     if (body.decoders.length > 0) this.decodeBody(tx, body, direction, EMPTY, true);
     if (body.multipart !== null) body.multipart.finish(true);
     if (body.file !== null) body.file.close(body.file.state === FileState.OPEN ? FileState.CLOSED : body.file.state);
@@ -880,7 +941,10 @@ export class HttpState implements HttpMessageSink {
       }
       // The proxy refused the tunnel: what the client sent meanwhile are requests.
       this.parsers[TO_SERVER].resume();
-      if (held !== null && held.length > 0) this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
+      if (held !== null && held.length > 0) {
+        this.parsers[TO_SERVER].indexBase = this.heldRequestOffset;
+        this.parsers[TO_SERVER].parse(held.bytes, 0, held.length);
+      }
     }
     this.setupDecoders(tx, body, tx.responseHeaders, TO_CLIENT);
     body.wantsFile = true;
@@ -1086,7 +1150,9 @@ export class HttpState implements HttpMessageSink {
     const disposition = headers.get('content-disposition');
     if (disposition !== null) name = dispositionFilename(disposition);
     if (name === null) name = tx.parsedUri?.path !== null && tx.parsedUri?.path !== undefined ? normalizedPath(tx) : EMPTY;
-    const file = new HttpFile(name, direction);
+    // The file is the whole body, so the body store contains its kept bytes.
+    const store = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
+    const file = new HttpFile(name, direction, store, this.config.fileHashes);
     tx.files.push(file);
     return file;
   }

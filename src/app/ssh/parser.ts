@@ -61,7 +61,8 @@ export interface SshBanner {
 /** Receiver of what the parser finds. */
 export interface SshSink {
   onBanner(banner: SshBanner): void;
-  onPacket(messageCode: number, packetBytes: number): void;
+  /** A binary packet header; `headerIndex` is its position in the bytes being parsed (negative when it began in an earlier chunk). */
+  onPacket(messageCode: number, packetBytes: number, headerIndex: number): void;
   /** The KEXINIT payload after its message code: `bytes[0, length)`, valid only during the call. */
   onKexInit(bytes: Uint8Array, length: number): void;
   onEncrypted(): void;
@@ -209,7 +210,7 @@ export class SshParser {
     }
     const code = h[5];
     this.packets++;
-    sink.onPacket(code, packetBytes);
+    sink.onPacket(code, packetBytes, pos - 6);
     // Two header bytes past packet_length are read already; no MAC runs
     // before NEWKEYS takes effect.
     this.packetLeft = packetBytes - 2;

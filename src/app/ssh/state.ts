@@ -4,6 +4,7 @@
  * banner is parsed, and its encryption starts at its SSH_MSG_NEWKEYS.
  */
 import { Direction } from '../../core/packet.js';
+import { addSshPacketFrames, type FlowFrames } from '../frames.js';
 import { SshEvent } from './events.js';
 import { buildHasshString, hashHassh, readKexInitLists } from './hassh.js';
 import { SshParser, type SshBanner, type SshSink } from './parser.js';
@@ -68,6 +69,8 @@ export class SshState implements SshSink {
   transactions: SshTransaction[];
   events: number[];
   counters: SshCounters;
+  /** Frame hook (app/frames.ts): set by the app layer when the run records frames. */
+  frames: FlowFrames | null;
   private readonly parsers: SshParser[];
   private direction: number;
 
@@ -77,6 +80,7 @@ export class SshState implements SshSink {
     this.counters = { packets: 0, eventsDropped: 0 };
     this.parsers = [new SshParser(false), new SshParser(true)];
     this.direction = Direction.TO_SERVER;
+    this.frames = null;
   }
 
   /** The one transaction of the flow. */
@@ -114,8 +118,9 @@ export class SshState implements SshSink {
     }
   }
 
-  onPacket(): void {
+  onPacket(_messageCode: number, packetBytes: number, headerIndex: number): void {
     this.counters.packets++;
+    if (this.frames !== null) addSshPacketFrames(this.frames, this.direction, headerIndex, packetBytes);
   }
 
   onKexInit(bytes: Uint8Array, length: number): void {

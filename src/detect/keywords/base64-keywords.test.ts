@@ -96,3 +96,13 @@ test('base64_data needs base64_decode', () => {
   ]);
   assert.equal(errorsOf('alert tcp any any -> any any (content:"a"; base64_decode:bytes x; sid:1;)').length, 1);
 });
+
+test('base64_decode follows a legacy buffer', () => {
+  // Without a sticky buffer, base64_decode reads the buffer of the content before it.
+  const loaded = load('alert http any any -> any any (content:"Basic "; http_header; base64_decode:relative; base64_data; content:"attacker"; sid:1;)');
+  assert.deepEqual(loaded.diagnostics.map((d) => d.message), []);
+  const sig = loaded.signatures[0] as Signature;
+  const decoded = sig.buffers.find((inspection) => inspection.transforms !== undefined);
+  assert.equal(decoded?.transforms?.source, 'http.header');
+  assert.deepEqual(decoded?.matches.map((m) => m.keyword), ['content']);
+});

@@ -15,7 +15,8 @@
 import { ErrorCode } from '../../core/errors.js';
 import { Base64Mode, decodeBase64 } from '../transforms.js';
 import type { BufferTransform, BufferTransforms, KeywordDef, Signature, SignatureBuilder } from '../signature.js';
-import { findInspection, selectTransformedBuffer } from './transform-keywords.js';
+import { PKT_DATA } from './pkt-data.js';
+import { findInspection, selectTransformedBuffer, transformLabelsOf } from './transform-keywords.js';
 
 /** Largest `bytes` of base64_decode: Suricata's documentation limits the decoded input to 64 KiB. */
 export const MAX_BASE64_DECODE_BYTES = 65535;
@@ -103,7 +104,8 @@ function setupBase64Decode(b: SignatureBuilder, value: string): void {
     b.error(ErrorCode.RULE_BAD_VALUE, options);
     return;
   }
-  const parent = b.currentBuffer;
+  const current = b.currentBuffer;
+  const parent = decodedBufferOf(b);
   const inspection = findInspection(b, parent);
   const parentTransforms = inspection?.transforms;
   if (parentTransforms?.anchor !== undefined) {
@@ -112,15 +114,37 @@ function setupBase64Decode(b: SignatureBuilder, value: string): void {
   }
   const step = new Base64DecodeTransform(options.bytes, options.offset);
   let label = value.trim() === '' ? 'base64_decode' : `base64_decode:${value.trim()}`;
-  let transforms: BufferTransforms = { source: parent, steps: [step] };
+  // A transformed parent (`url_decode; base64_decode`) decodes its transformed
+  // bytes, so the new instance runs the parent's steps first.
+  const source = parentTransforms === undefined ? parent : parentTransforms.source;
+  const parentSteps = parentTransforms === undefined ? [] : parentTransforms.steps;
+  const labels = transformLabelsOf(inspection);
+  let transforms: BufferTransforms = { source, steps: [...parentSteps, step] };
   if (options.isRelative && inspection !== undefined && inspection.matches.length > 0) {
     label += `#${nextAnchorId++}`;
-    transforms = { source: parent, steps: [step], anchor: inspection.matches.slice() };
+    transforms = { source, steps: [...parentSteps, step], anchor: inspection.matches.slice(), anchorStep: parentSteps.length };
   }
-  selectTransformedBuffer(b, transforms, [label]);
+  labels.push(label);
+  selectTransformedBuffer(b, transforms, labels);
   DECODED_BUFFERS.set(b.sig, b.currentBuffer);
   // Keywords after base64_decode stay on the current buffer until base64_data.
-  b.selectBuffer(parent);
+  b.selectBuffer(current);
+}
+
+/**
+ * Returns the buffer base64_decode reads: the current sticky buffer or,
+ * without one, the buffer of the last content or pcre, as in Suricata, so
+ * that `content:"Basic "; http_header; base64_decode:relative;` decodes
+ * the header.
+ */
+function decodedBufferOf(b: SignatureBuilder): string {
+  if (b.currentBuffer !== PKT_DATA) return b.currentBuffer;
+  const previous = b.lastMatch(['content', 'pcre']);
+  if (previous === null) return PKT_DATA;
+  for (const inspection of b.sig.buffers) {
+    if (inspection.matches.includes(previous)) return inspection.buffer;
+  }
+  return PKT_DATA;
 }
 
 function setupBase64Data(b: SignatureBuilder): void {

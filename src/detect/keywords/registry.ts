@@ -73,6 +73,9 @@ import './flow-counters.js';
 import './requires.js';
 import './tcp-number-names.js';
 
+import './absent.js';
+import './config.js';
+
 // ---------------------------------------------------------------------------
 // Application-layer keywords of DNS, TLS (with JA3, JA3S, JA4) and SSH. Their
 // definitions live beside the parsers in src/app/<proto>/detect.ts.
@@ -117,3 +120,13 @@ for (const def of HTTP_KEYWORDS) register(def);
 // app-layer-event (src/app/app-keywords.ts).
 import { APP_LAYER_KEYWORDS } from '../../app/app-keywords.js';
 for (const def of APP_LAYER_KEYWORDS) register(def);
+
+// ---------------------------------------------------------------------------
+// File keywords: file.name, filename, fileext, filemagic (rejected),
+// filemd5, filesha1, filesha256 and filesize (file-keywords.ts).
+import { FILE_KEYWORDS } from './file-keywords.js';
+for (const def of FILE_KEYWORDS) register(def);
+
+// `frame`: the sticky buffer of app-layer frames (frame.ts).
+import { frameKeyword } from './frame.js';
+register(frameKeyword);
