@@ -986,13 +986,13 @@ export class TcpSession {
 
 /**
  * Tells whether the packet just processed belongs to an established
- * session for `flow:established`. Suricata decides this from the flow
- * state before the stream engine processes the packet, so the packet that
- * closes a session (a FIN to last_ack, an accepted RST) still counts as
- * established. The packet that opens it (the handshake's ACK) counts too,
- * because the flow table reports the state after it.
+ * session for `flow:established`. Suricata decides this from the session
+ * state before the stream engine processes the packet: established or any
+ * state after it, the close states and closed included. So the packets
+ * that close a session (the FINs, the last ACK, an accepted RST) still
+ * count as established, and the handshake's ACK does not.
  */
 export function wasEstablishedBefore(session: TcpSession): boolean {
   const state = session.stateBefore;
-  return state >= TcpState.ESTABLISHED && state <= TcpState.CLOSING && state !== TcpState.TIME_WAIT && state !== TcpState.LAST_ACK;
+  return state >= TcpState.ESTABLISHED;
 }
