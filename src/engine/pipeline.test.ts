@@ -297,3 +297,26 @@ test('packet pass rule passes one packet', async () => {
   assert.equal(countEvents(events, { event_type: 'drop' }), 0);
   assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'pass' }), 0);
 });
+
+test('middle tunnel layer is inspected', async () => {
+  // bug-6402-01: TCP inside GRE inside Geneve, 12 frames. The outer UDP
+  // packets are passed one by one. The middle IPv4/GRE layer of each frame
+  // is a packet of its own without a flow, so IP-only rules alert on all
+  // 12. The inner TCP flow gets the IP-only rules once per direction.
+  const rules = [
+    'alert udp any any -> any 6081 (msg:"geneve udp"; sid:2;)',
+    'pass udp any any -> any 6081 (sid:1;)',
+    'alert ip any any -> any any (msg:"all IP"; sid:5554;)',
+    'alert tcp any any -> any any (msg:"all TCP"; sid:5553;)',
+    'alert ip any any -> any any (ip_proto:47; sid:5555;)',
+  ].join('\n');
+  const events = await runIps('geneve-gre-tcp.pcap', rules + '\n', { mode: 'ids', actionOrder: ['pass', 'drop', 'reject', 'alert'] });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 0);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5554, proto: 'GRE' }), 12);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5554, proto: 'TCP' }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5553 }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5555 }), 12);
+  assert.equal(countEvents(events, { event_type: 'flow' }), 2);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'UDP', 'flow.alerted': false }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'TCP', 'flow.alerted': true }), 1);
+});
