@@ -387,6 +387,9 @@ export class AppLayer {
     const parser = state.parser as AppParserState;
     const frames = state.frames;
     const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
+    const isHttp = state.proto === AppProto.HTTP;
+    stream.hasMessageRequests = isHttp;
+    const httpDoneBefore = isHttp ? countDone(state, direction) : 0;
     const startAt = at;
     if (at < segments.releasedBase) {
       if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
@@ -413,6 +416,8 @@ export class AppLayer {
     state.progress[direction] = at;
     // Suricata's DNS parser has the raw stream inspected after each message it completes.
     if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
+    // So does its HTTP parser after each request and each response.
+    if (isHttp && countDone(state, direction) > httpDoneBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
       this.countTransactions(state);
       state.pendingInspect[direction] = 1;
@@ -525,6 +530,16 @@ export class AppLayer {
 function newestTxEnd(parser: AppParserState): number {
   const txs = parser.transactions as readonly { txId: number }[];
   return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
+}
+
+/** Counts the transactions finished in `direction`. */
+function countDone(state: FlowAppState, direction: number): number {
+  const txs = state.transactions();
+  let count = 0;
+  for (let i = 0; i < txs.length; i++) {
+    if (isTxDone(state.proto as string, txs[i] as AppTransaction, direction)) count++;
+  }
+  return count;
 }
 
 /** Returns the protocol detected in `direction`'s own data (Flow.appProtoToServer or appProtoToClient). */

@@ -252,3 +252,23 @@ test('protocol detection only rule once', async () => {
   assert.equal(http.length, 2);
   assert.deepEqual(http.map((e) => field(e, 'direction')).sort(), ['to_client', 'to_server']);
 });
+
+test('http response inspected when complete', async () => {
+  // bug-130: the 401 response (frames 6, 8 and 10) has no Content-Length,
+  // so it completes only with the server's FIN (frame 12). The HTTP parser,
+  // not the PSH flag of frame 6, decides when the response stream is
+  // inspected: the payload rule alerts on frame 14, the first packet to the
+  // client after the response ended, and carries the response's http object.
+  const rules = 'alert tcp any 80 -> any any (flow:to_client,established; content:"WWW-Authenticate|3a| "; nocase; sid:1;)\n';
+  const events = await run('http/http-401-close-delimited.pcap', rules, ['detect.guess-applayer-tx=true']);
+  const alerts = select(events, { event_type: 'alert', 'alert.signature_id': 1 });
+  assert.equal(alerts.length, 1);
+  assert.equal(field(alerts[0]!, 'pcap_cnt'), 14);
+  assert.equal(field(alerts[0]!, 'http.status'), 401);
+  // The file is the response body, so its event names the server as the source.
+  const files = select(events, { event_type: 'fileinfo' });
+  assert.equal(files.length, 1);
+  assert.equal(field(files[0]!, 'src_ip'), '162.2.41.200');
+  assert.equal(field(files[0]!, 'src_port'), 80);
+  assert.equal(field(files[0]!, 'fileinfo.size'), 1483);
+});

@@ -219,6 +219,22 @@ test('reassembly ids parser requests inspection', () => {
   assert.equal(toServer.isInspectionRequested, false, 'the request is used once');
 });
 
+test('reassembly parser messages replace push', () => {
+  // A direction whose parser requests inspection after each message (HTTP)
+  // no longer treats an acknowledged PSH write as one.
+  const c = new Connection({ toServerChunkSize: 8 });
+  c.handshake();
+  c.client(ACK | PSH, CISN + 1, SISN + 1, 'GET /x');
+  const toServer = ((c.flow as Flow).tcp?.reassembly as TcpReassembly).toServer;
+  toServer.hasMessageRequests = true;
+  c.serverAck(6);
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), [], 'the acknowledged write waits for the parser');
+  toServer.isInspectionRequested = true;
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), ['GET /x']);
+});
+
 test('reassembly ids closing session inspects', () => {
   const c = new Connection();
   c.handshake();
