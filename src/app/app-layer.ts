@@ -11,6 +11,7 @@
 import { Direction, IpProto, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
+import { TcpState } from '../stream/tcp-session.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
 import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
@@ -90,6 +91,8 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** The parser was told that both directions ended (AppLayer.endStreams). */
+  isEnded: boolean;
   /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
   txCounted: number;
   /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
@@ -109,6 +112,7 @@ export class FlowAppState {
     this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.isEnded = false;
     this.txCounted = 0;
     this.statsName = '';
     this.frames = null;
@@ -285,9 +289,22 @@ export class AppLayer {
     if (!reassembly.toServer.hasBase && !reassembly.toClient.hasBase) return this.stateOf(flow);
     const state = this.acquire(flow);
     if (state.proto === null && state.probeStatus[0] === ProbeStatus.FAILED && state.probeStatus[1] === ProbeStatus.FAILED) return null;
-    const isAckBound = !this.isInline;
+    // Suricata tells the parser that both streams ended once the session is
+    // closed, with all the data they carried, so a message that ends with
+    // the connection (an HTTP response without a length) completes on that
+    // packet, not at the flow's end.
+    const isClosed = flow.tcp.state === TcpState.CLOSED;
+    const isAckBound = !this.isInline && !isClosed;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    if (isClosed && state.parser !== null && !state.isEnded) {
+      const doneToServer = countDone(state, Direction.TO_SERVER);
+      const doneToClient = countDone(state, Direction.TO_CLIENT);
+      this.endStreams(state);
+      // A direction whose transactions the end completed waits for detection before they are dropped.
+      if (countDone(state, Direction.TO_SERVER) > doneToServer) state.pendingInspect[Direction.TO_SERVER] = 1;
+      if (countDone(state, Direction.TO_CLIENT) > doneToClient) state.pendingInspect[Direction.TO_CLIENT] = 1;
+    }
     countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
@@ -306,10 +323,17 @@ export class AppLayer {
       this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
     }
     if (state.frames !== null) state.frames.endFlow();
-    state.parser.handleEnd(Direction.TO_SERVER);
-    state.parser.handleEnd(Direction.TO_CLIENT);
+    if (!state.isEnded) this.endStreams(state);
     countTransactions(flow, state);
     return state;
+  }
+
+  /** Tells the parser that both directions ended. */
+  private endStreams(state: FlowAppState): void {
+    state.isEnded = true;
+    const parser = state.parser as AppParserState;
+    parser.handleEnd(Direction.TO_SERVER);
+    parser.handleEnd(Direction.TO_CLIENT);
   }
 
   /** Forgets an ended flow. */

@@ -265,6 +265,12 @@ test('http response inspected when complete', async () => {
   assert.equal(alerts.length, 1);
   assert.equal(field(alerts[0]!, 'pcap_cnt'), 14);
   assert.equal(field(alerts[0]!, 'http.status'), 401);
+  // The session closes with frame 14, which ends both streams: the response
+  // completes and is logged on that packet, not at the end of the flow.
+  const http = select(events, { event_type: 'http' });
+  assert.equal(http.length, 1);
+  assert.equal(field(http[0]!, 'pcap_cnt'), 14);
+  assert.equal(field(http[0]!, 'http.length'), 1483);
   // The file is the response body, so its event names the server as the source.
   const files = select(events, { event_type: 'fileinfo' });
   assert.equal(files.length, 1);
