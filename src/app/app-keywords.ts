@@ -6,8 +6,9 @@
 import { Direction, type Packet } from '../core/packet.js';
 import { ErrorCode } from '../core/errors.js';
 import type { Flow } from '../flow/flow.js';
-import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../detect/signature.js';
+import type { DetectThreadContext, KeywordDef, PacketMatcher, Signature, SignatureBuilder } from '../detect/signature.js';
 import { AppProto } from './app-layer.js';
+import { appLayerEventBit } from './app-layer-events.js';
 import { httpEventId } from './http/events.js';
 import { findDnsEvent } from './dns/events.js';
 import { findTlsEvent } from './tls/events.js';
@@ -24,21 +25,27 @@ const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * Modes of `app-layer-protocol`, named by its second argument. DIRECTION
- * (the default) compares the protocol of the packet's own direction, and
- * EITHER matches when one of the two directions does. FINAL compares the
- * protocol the flow's parser runs. `original` reads the same, as kapu never
- * changes a flow's protocol.
+ * Modes of `app-layer-protocol` (Suricata 8), the detected protocol it
+ * compares: the packet direction's (the default), one direction's, either
+ * direction's, or the flow's final protocol.
  */
-export const AppProtoMode = { DIRECTION: 0, TO_SERVER: 1, TO_CLIENT: 2, EITHER: 3, FINAL: 4 } as const;
+export const ProtocolMode = {
+  DIRECTION: 0,
+  TO_SERVER: 1,
+  TO_CLIENT: 2,
+  EITHER: 3,
+  FINAL: 4,
+} as const;
 
 const MODE_NAMES: ReadonlyMap<string, number> = new Map([
-  ['direction', AppProtoMode.DIRECTION],
-  ['to_server', AppProtoMode.TO_SERVER],
-  ['to_client', AppProtoMode.TO_CLIENT],
-  ['either', AppProtoMode.EITHER],
-  ['final', AppProtoMode.FINAL],
-  ['original', AppProtoMode.FINAL],
+  ['direction', ProtocolMode.DIRECTION],
+  ['to_server', ProtocolMode.TO_SERVER],
+  ['to_client', ProtocolMode.TO_CLIENT],
+  ['either', ProtocolMode.EITHER],
+  ['final', ProtocolMode.FINAL],
+  // NOTE: kapu changes no flow's protocol after detection, so the
+  // original protocol is the final one.
+  ['original', ProtocolMode.FINAL],
 ]);
 
 /** `app-layer-protocol:[!]<name>[,<mode>]`: the detected protocol is (or is not) `name`. */
@@ -46,34 +53,61 @@ export class AppLayerProtocolMatch implements PacketMatcher {
   readonly keyword = 'app-layer-protocol';
   readonly proto: string;
   readonly isNegated: boolean;
-  /** AppProtoMode. */
   readonly mode: number;
+  /**
+   * True when the rule checks nothing but protocols (Suricata's
+   * protocol-detection-only rules): it then matches only on a packet
+   * during which a direction's protocol was detected. Set at load by
+   * markDetectionOnlyRules.
+   */
+  isDetectionOnly: boolean;
 
-  constructor(proto: string, isNegated: boolean, mode: number = AppProtoMode.DIRECTION) {
+  constructor(proto: string, isNegated: boolean, mode: number = ProtocolMode.DIRECTION) {
     this.proto = proto;
     this.isNegated = isNegated;
     this.mode = mode;
+    this.isDetectionOnly = false;
   }
 
   match(p: Packet, flow: Flow | null, _ctx: DetectThreadContext): boolean {
     if (flow === null) return false;
-    if (this.mode === AppProtoMode.EITHER) {
-      return this.matchOne(flow.appProtoToServer) || this.matchOne(flow.appProtoToClient);
-    }
-    let detected: string | null;
+    if (this.isDetectionOnly && p.appProtoDetected === 0) return false;
+    // NOTE: a negated match needs a detected protocol, so `!http` does not match a flow still being probed.
     switch (this.mode) {
-      case AppProtoMode.TO_SERVER: detected = flow.appProtoToServer; break;
-      case AppProtoMode.TO_CLIENT: detected = flow.appProtoToClient; break;
-      case AppProtoMode.FINAL: detected = flow.appProto; break;
-      default: detected = p.direction === Direction.TO_SERVER ? flow.appProtoToServer : flow.appProtoToClient;
+      case ProtocolMode.TO_SERVER:
+        return this.compare(flow.appProtoTs);
+      case ProtocolMode.TO_CLIENT:
+        return this.compare(flow.appProtoTc);
+      case ProtocolMode.EITHER:
+        return this.compare(flow.appProtoTs) || this.compare(flow.appProtoTc);
+      case ProtocolMode.FINAL:
+        return this.compare(flow.appProto);
+      default:
+        return this.compare(p.direction === Direction.TO_SERVER ? flow.appProtoTs : flow.appProtoTc);
     }
-    return this.matchOne(detected);
   }
 
-  /** Compares one detected protocol. A negated match needs one, so `!http` does not match while it is unknown. */
-  private matchOne(detected: string | null): boolean {
-    if (detected === null) return false;
-    return (detected === this.proto) !== this.isNegated;
+  private compare(proto: string | null): boolean {
+    if (proto === null) return false;
+    return (proto === this.proto) !== this.isNegated;
+  }
+}
+
+/**
+ * `app-layer-event:<name>` of a generic app-layer event
+ * (`applayer_mismatch_protocol_both_directions`): the app layer raised it
+ * while handling this packet.
+ */
+export class AppLayerGenericEventMatch implements PacketMatcher {
+  readonly keyword = 'app-layer-event';
+  readonly bit: number;
+
+  constructor(bit: number) {
+    this.bit = bit;
+  }
+
+  match(p: Packet, _flow: Flow | null, _ctx: DetectThreadContext): boolean {
+    return (p.appLayerEvents & this.bit) !== 0;
   }
 }
 
@@ -100,6 +134,20 @@ export class AppLayerEventMatch implements PacketMatcher {
   }
 }
 
+/**
+ * Marks the `app-layer-protocol` matchers of rules that check only
+ * protocols (besides `flow`), so that such a rule matches once, on the
+ * packet that completed detection, as Suricata's pd_only rules do.
+ */
+export function markDetectionOnlyRules(signatures: readonly Signature[]): void {
+  for (const sig of signatures) {
+    if (sig.buffers.length > 0 || sig.packetMatches.length === 0) continue;
+    const isProtocolOnly = sig.packetMatches.every((m) => m instanceof AppLayerProtocolMatch || m.keyword === 'flow');
+    if (!isProtocolOnly) continue;
+    for (const m of sig.packetMatches) if (m instanceof AppLayerProtocolMatch) m.isDetectionOnly = true;
+  }
+}
+
 function findEvent(proto: string, name: string): number {
   switch (proto) {
     case AppProto.HTTP: return httpEventId(name);
@@ -120,18 +168,21 @@ export const APP_LAYER_KEYWORDS: readonly KeywordDef[] = [
       const isNegated = text.startsWith('!');
       if (isNegated) text = text.slice(1).trim();
       const parts = text.split(',').map((part) => part.trim().toLowerCase());
-      const name = parts[0];
+      const name = parts[0] as string;
       const proto = PROTOCOL_NAMES.get(name);
       if (proto === undefined) {
         b.error(ErrorCode.RULE_UNSUPPORTED, `app-layer protocol '${name}' is not supported yet (supported: ${[...PROTOCOL_NAMES.keys()].join(', ')})`);
         return;
       }
-      let mode: number = AppProtoMode.DIRECTION;
-      if (parts.length > 2 || (parts.length === 2 && !MODE_NAMES.has(parts[1]))) {
-        b.error(ErrorCode.RULE_BAD_VALUE, `'${parts.slice(1).join(',')}' is not a mode (expected one of ${[...MODE_NAMES.keys()].join(', ')})`);
-        return;
+      let mode: number = ProtocolMode.DIRECTION;
+      for (let i = 1; i < parts.length; i++) {
+        const found = MODE_NAMES.get(parts[i] as string);
+        if (found === undefined) {
+          b.error(ErrorCode.RULE_BAD_VALUE, `'${parts[i]}' is not an app-layer-protocol mode (expected ${[...MODE_NAMES.keys()].join(', ')})`);
+          return;
+        }
+        mode = found;
       }
-      if (parts.length === 2) mode = MODE_NAMES.get(parts[1]) as number;
       b.addPacketMatch(new AppLayerProtocolMatch(proto, isNegated, mode));
     },
   },
@@ -142,6 +193,11 @@ export const APP_LAYER_KEYWORDS: readonly KeywordDef[] = [
     value: 'required',
     setup(b: SignatureBuilder, value: string): void {
       const text = value.trim();
+      const genericBit = appLayerEventBit(text.toLowerCase());
+      if (genericBit !== 0) {
+        b.addPacketMatch(new AppLayerGenericEventMatch(genericBit));
+        return;
+      }
       const dot = text.indexOf('.');
       const proto = dot > 0 ? PROTOCOL_NAMES.get(text.slice(0, dot).toLowerCase()) : undefined;
       if (proto === undefined) {

@@ -20,6 +20,7 @@ import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
 import { SshState, type SshTransaction } from './ssh/state.js';
 import { probeSsh } from './ssh/probe.js';
+import { AppLayerEvent } from './app-layer-events.js';
 import { FlowFrames, type FrameConfig } from './frames.js';
 
 /** App-layer protocol names as EVE `app_proto` and rule headers write them. */
@@ -48,12 +49,6 @@ export const DEFAULT_DNS_PORTS: DnsPorts = { udp: new Set([DNS_PORT]), tcp: new 
 
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
-
-/** Flow.appProtoToServer and appProtoToClient of a direction whose data matched no protocol. */
-export const PROTO_FAILED = 'failed';
-
-/** Result of probing a direction's first bytes while they do not decide yet. */
-const NEED_MORE = '';
 
 export type AppTransaction = HttpTransaction | DnsTransaction | TlsTransaction | SshTransaction;
 export type AppParserState = HttpState | DnsState | TlsState | SshState;
@@ -93,6 +88,10 @@ export class FlowAppState {
   readonly lastFedData: (Uint8Array | null)[];
   /** The parser was told that both directions ended (AppLayer.endStreams). */
   isEnded: boolean;
+  /** AppLayerEvent bits raised since the last packet took them (see AppLayer.handlePacket). */
+  newEvents: number;
+  /** Bits (1 << Direction) of directions detected since the last packet took them. */
+  newDetections: number;
   /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
   txCounted: number;
   /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
@@ -113,6 +112,8 @@ export class FlowAppState {
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
     this.isEnded = false;
+    this.newEvents = 0;
+    this.newDetections = 0;
     this.txCounted = 0;
     this.statsName = '';
     this.frames = null;
@@ -225,8 +226,6 @@ export class AppLayer {
   frameConfig: FrameConfig | null;
   private readonly states: WeakMap<Flow, FlowAppState>;
   private readonly dnsPorts: DnsPorts;
-  /** The packet being handled, which takes the protocol detection of its own direction; null at flow end. */
-  private packet: Packet | null;
 
   constructor(
     isInline: boolean,
@@ -243,7 +242,6 @@ export class AppLayer {
     this.frameConfig = null;
     this.states = new WeakMap();
     this.dnsPorts = dnsPorts;
-    this.packet = null;
   }
 
   /** Returns the app-layer state of `flow`, or null when none was created. */
@@ -270,18 +268,6 @@ export class AppLayer {
    */
   handlePacket(p: Packet, flow: Flow | null): FlowAppState | null {
     if (flow === null) return null;
-    const directionBit = 1 << p.direction;
-    if ((flow.protoDetectPending & directionBit) !== 0) {
-      p.protoDetectDone |= directionBit;
-      flow.protoDetectPending &= ~directionBit;
-    }
-    this.packet = p;
-    const state = this.handleFlowData(p, flow);
-    this.packet = null;
-    return state;
-  }
-
-  private handleFlowData(p: Packet, flow: Flow): FlowAppState | null {
     if (p.ipProto === 17) return this.handleDatagram(p, flow);
     if (p.ipProto !== 6 || flow.tcp === null) return this.stateOf(flow);
     const reassembly = flow.tcp.reassembly;
@@ -305,6 +291,11 @@ export class AppLayer {
       if (countDone(state, Direction.TO_SERVER) > doneToServer) state.pendingInspect[Direction.TO_SERVER] = 1;
       if (countDone(state, Direction.TO_CLIENT) > doneToClient) state.pendingInspect[Direction.TO_CLIENT] = 1;
     }
+    // Events of protocol detection belong to the packet whose data raised them.
+    p.appLayerEvents |= state.newEvents;
+    p.appProtoDetected |= state.newDetections;
+    state.newEvents = 0;
+    state.newDetections = 0;
     countTransactions(flow, state);
     return state.proto !== null ? state : null;
   }
@@ -348,9 +339,11 @@ export class AppLayer {
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
-    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
+    if (state.proto === null) {
+      this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
+      p.appProtoDetected = (1 << Direction.TO_SERVER) | (1 << Direction.TO_CLIENT);
+    }
     if (state.proto !== AppProto.DNS) return null;
-    if (directionProto(flow, p.direction) === null) this.setDirectionProto(flow, p.direction, AppProto.DNS);
     if (state.frames !== null) state.frames.beginChunk(p.direction, p.bytes, p.payloadOffset, p.payloadLength, 0);
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
     this.countTransactions(state);
@@ -364,6 +357,11 @@ export class AppLayer {
     state.proto = proto;
     state.parser = parser;
     flow.appProto = proto;
+    // UDP DNS is detected by port, for both directions at once.
+    if (flow.ipProto === IpProto.UDP) {
+      flow.appProtoTs = proto;
+      flow.appProtoTc = proto;
+    }
     this.attachFrames(flow, state, proto, parser);
     // Suricata counts DNS flows per transport (app_layer.flow.dns_udp, dns_tcp).
     let name = proto;
@@ -405,8 +403,8 @@ export class AppLayer {
     if (state.proto === null) {
       if (!this.probeStream(flow, state, stream, direction)) return;
       at = state.progress[direction] as number;
-    } else if (directionProto(flow, direction) === null && at === 0) {
-      this.probeOtherDirection(flow, stream, direction);
+    } else if (directionProto(flow, direction) === null) {
+      this.probeOtherDirection(flow, state, stream, direction);
     }
     const parser = state.parser as AppParserState;
     const frames = state.frames;
@@ -464,25 +462,48 @@ export class AppLayer {
     }
     const end = segments.contiguousEnd(0);
     if (end === 0) return false;
-    const found = this.probeBytes(flow, segments.data, 0 - segments.dataBase, end, direction);
-    if (found === null || found === NEED_MORE) {
-      if (found === null || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
+    const found = this.detect(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found.proto === null) {
+      if (!found.needMore || end >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
       return false;
     }
-    const proto = found;
-    this.setDirectionProto(flow, direction, proto);
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig, this.counters));
+    this.setProto(flow, state, found.proto, createParser(found.proto, flow, this.httpConfig, this.counters));
+    setDirectionProto(flow, direction, found.proto);
+    state.newDetections |= 1 << direction;
     state.progress[0] = 0;
     state.progress[1] = 0;
     return true;
   }
 
   /**
-   * Runs the protocol probes over a direction's first `length` bytes.
-   * Returns the protocol (AppProto), NEED_MORE while the bytes do not
-   * decide, or null when no enabled protocol matches.
+   * Probes the first bytes of the second direction of a flow whose
+   * protocol the first one set, as Suricata detects each direction. A
+   * different protocol raises applayer_mismatch_protocol_both_directions,
+   * and the flow keeps the first protocol and its parser. A direction that
+   * matches nothing, or whose start is gone, takes the flow's protocol.
    */
-  private probeBytes(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): string | null {
+  private probeOtherDirection(flow: Flow, state: FlowAppState, stream: StreamDirectionState, direction: number): void {
+    const segments = stream.segments;
+    const proto = state.proto as string;
+    if (segments.releasedBase > 0 || state.probeStatus[direction] === ProbeStatus.FAILED) {
+      setDirectionProto(flow, direction, proto);
+      return;
+    }
+    const end = segments.contiguousEnd(0);
+    if (end === 0) return;
+    const found = this.detect(flow, segments.data, 0 - segments.dataBase, end, direction);
+    if (found.proto === null) {
+      if (found.needMore && end < MAX_PROBE_BYTES) return;
+      setDirectionProto(flow, direction, proto);
+      return;
+    }
+    setDirectionProto(flow, direction, found.proto);
+    state.newDetections |= 1 << direction;
+    if (found.proto !== proto) state.newEvents |= AppLayerEvent.MISMATCH_PROTOCOL_BOTH_DIRECTIONS;
+  }
+
+  /** Runs the probes on one direction's first `length` bytes. */
+  private detect(flow: Flow, bytes: Uint8Array, start: number, length: number, direction: number): { proto: string | null; needMore: boolean } {
     let proto: string | null = null;
     let needMore = false;
     const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
@@ -512,48 +533,9 @@ export class AppLayer {
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }
-    if (proto !== null && this.disabled.has(proto)) return null;
-    if (proto !== null) return proto;
-    return needMore ? NEED_MORE : null;
+    if (proto !== null && this.disabled.has(proto)) return { proto: null, needMore: false };
+    return { proto, needMore };
   }
-
-  /**
-   * Records the protocol detected in one direction's data, and marks the
-   * detection done on the current packet when it travels that way, else on
-   * the direction's next packet, as Suricata flags its packets.
-   */
-  private setDirectionProto(flow: Flow, direction: number, proto: string): void {
-    if (direction === Direction.TO_SERVER) flow.appProtoToServer = proto;
-    else flow.appProtoToClient = proto;
-    const p = this.packet;
-    if (p !== null && p.direction === direction) p.protoDetectDone |= 1 << direction;
-    else flow.protoDetectPending |= 1 << direction;
-  }
-
-  /**
-   * Probes the first bytes of the direction that did not set the flow's
-   * protocol, to record what that side speaks. Its data goes to the flow's
-   * parser in any case, as in Suricata once a parser got data.
-   */
-  private probeOtherDirection(flow: Flow, stream: StreamDirectionState, direction: number): void {
-    const segments = stream.segments;
-    const end = segments.releasedBase === 0 ? segments.contiguousEnd(0) : 0;
-    if (end === 0) return;
-    const found = this.probeBytes(flow, segments.data, 0 - segments.dataBase, end, direction);
-    if (found === NEED_MORE && end < MAX_PROBE_BYTES) return;
-    this.setDirectionProto(flow, direction, found === null || found === NEED_MORE ? PROTO_FAILED : found);
-  }
-
-}
-
-/**
- * Returns the id after the parser's newest transaction, or 0 when it has
- * none. Transactions are pruned only after logging, so the newest one is
- * still there right after the parser ran.
- */
-function newestTxEnd(parser: AppParserState): number {
-  const txs = parser.transactions as readonly { txId: number }[];
-  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
 }
 
 /** Counts the transactions finished in `direction`. */
@@ -566,9 +548,24 @@ function countDone(state: FlowAppState, direction: number): number {
   return count;
 }
 
-/** Returns the protocol detected in `direction`'s own data (Flow.appProtoToServer or appProtoToClient). */
+/** Returns the protocol detected in `direction` of the flow, or null. */
 function directionProto(flow: Flow, direction: number): string | null {
-  return direction === Direction.TO_SERVER ? flow.appProtoToServer : flow.appProtoToClient;
+  return direction === Direction.TO_SERVER ? flow.appProtoTs : flow.appProtoTc;
+}
+
+function setDirectionProto(flow: Flow, direction: number, proto: string): void {
+  if (direction === Direction.TO_SERVER) flow.appProtoTs = proto;
+  else flow.appProtoTc = proto;
+}
+
+/**
+ * Returns the id after the parser's newest transaction, or 0 when it has
+ * none. Transactions are pruned only after logging, so the newest one is
+ * still there right after the parser ran.
+ */
+function newestTxEnd(parser: AppParserState): number {
+  const txs = parser.transactions as readonly { txId: number }[];
+  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
 }
 
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */

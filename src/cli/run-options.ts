@@ -25,6 +25,12 @@ export interface RunOptions {
   env: Record<string, string>;
   /** When false, the end-of-run summary is printed to stdout. */
   quiet: boolean;
+  /**
+   * Suricata version (`9.0.0`) that rules' `requires: version` is judged
+   * against, as `kapu verify --suricata-version` sets it; absent for the
+   * version kapu follows.
+   */
+  requiresVersion?: string;
   /** Stops reading the capture between packet batches when aborted. */
   signal?: AbortSignal;
   /**

@@ -86,7 +86,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const warnings: string[] = [];
   const { config, isIps } = loadRunConfig(opts, warnings);
 
-  const rules = opts.loadedRules ?? loadRules(config, resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles), warnings);
+  const requiresVersion = opts.requiresVersion === undefined ? undefined : opts.requiresVersion.split('.').map(Number);
+  const rules = opts.loadedRules ?? loadRules(config, resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles), warnings, requiresVersion);
   const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
   const thresholdActions = new ThresholdActionRecorder(thresholds);
@@ -102,6 +103,8 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   // A single file is opened before any output, so an unreadable capture leaves no empty logs.
   let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
+  for (const writer of eve) writer.setVariableNames(rules.variables);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   // The flow table reports ended flows to the pipeline, which is built after it.

@@ -42,7 +42,7 @@ Options:
   --timeout SECONDS         time limit of one case (default ${DEFAULT_CASE_TIMEOUT_S})
   --manifest-filter NAME    run only the MANIFEST.json tests of DIR (the corpus
                             root) selected by NAME: ${Object.keys(MANIFEST_FILTERS).join(', ')}
-  --suricata-version VER    judge requires: against this Suricata version
+  --suricata-version VER    judge requires: (test.yaml and rules) against this Suricata version
                             (default ${FOLLOWED_SURICATA_VERSION})
   -h, --help                print this help
 `;

@@ -84,8 +84,8 @@ test('suricata-verify cases with http dns tls ssh', { skip: SKIP }, async () => 
   const [all, alerting] = await runSelection('app', '9.0.0');
   assert.equal(all!.total, EXPECTED_APP_CASES);
   assert.equal(alerting!.total, EXPECTED_APP_ALERT_CASES);
-  assertPassRate(all!, 0.85);
-  assertPassRate(alerting!, 0.85);
+  assertPassRate(all!, 0.9);
+  assertPassRate(alerting!, 0.9);
 });
 
 test('suricata-verify http-evader cases', { skip: SKIP }, async () => {

@@ -166,12 +166,15 @@ test('verify exits 0 when all pass', async () => {
 });
 
 test('verify version option changes skips', async () => {
+  const calls: RunOptions[] = [];
   const { status, stdout } = await runCommand(
     ['--suricata-version', '9.0.0', join(SUITE, 'needs-9')],
-    recordingRunner([]),
+    recordingRunner(calls),
   );
   assert.equal(status, 0);
   assert.deepEqual(stdout, ['PASS needs-9', '1 passed, 0 failed']);
+  // Rules' requires: keyword is judged against the same version.
+  assert.equal(calls[0]?.requiresVersion, '9.0.0');
 });
 
 test('verify manifest filter figures', async () => {

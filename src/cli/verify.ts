@@ -182,7 +182,7 @@ async function runAndJudge(
   const outDir = prepareOutDir(options.outRoot, entry.name);
   let isRunPending = false;
   try {
-    const run = options.runner(buildRunOptions(testCase, outDir, entry.etcDir));
+    const run = options.runner({ ...buildRunOptions(testCase, outDir, entry.etcDir), requiresVersion: options.context.version });
     isRunPending = true;
     // Also keeps a run that outlives its limit from failing later as an
     // unhandled rejection.

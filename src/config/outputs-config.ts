@@ -104,7 +104,7 @@ const EVE_DESC = section('an EVE JSON log', {
   ethernet: bool(false, 'ether object with the MAC addresses of packet events'),
   'pcap-file': bool(false, 'pcap_filename field naming the capture file'),
   'ipv6-compress': bool(false, 'write IPv6 addresses in compressed form (2001:db8::1)'),
-  metadata: accepted('flowbits and other variables in events (accepted, not written yet)'),
+  metadata: accepted('accepted; flow variables (flowbits, flowvars, flowints) and traffic tags are always written'),
   xff: accepted('accepted, not used yet'),
   prefix: accepted('accepted, not used'),
   threaded: accepted('accepted, not used'),

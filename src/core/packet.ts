@@ -108,6 +108,8 @@ export class Packet {
   /** VLAN ids, outermost first; `vlanCount` of them are valid. */
   vlanIds: Uint16Array;
   vlanCount: number;
+  /** Offset of the ARP header (RFC 826) when the packet is ARP, else -1. */
+  arpOffset: number;
 
   /** 4 or 6 for IP packets, 0 for anything else (ARP, 802.11, ...). */
   ipVersion: number;
@@ -182,9 +184,25 @@ export class Packet {
   /** Offset of the IP header embedded in an ICMP error, or -1. */
   icmpInnerL3Offset: number;
 
+  /** Number of SCTP chunks in the packet (RFC 9260 section 3.2), counted past any bound. */
+  sctpChunkCount: number;
+  /**
+   * Bit set of the SCTP chunk types present: bit `type & 31` of word
+   * `type >>> 5`. Valid only for SCTP packets, whose decoder clears it.
+   */
+  readonly sctpChunkTypes: Uint32Array;
+
   /** Offset and length of the application payload (after layer 4), or -1 and 0. */
   payloadOffset: number;
   payloadLength: number;
+  /**
+   * Bits (AppLayerEvent of app/app-layer-events.ts) of the generic
+   * app-layer events, such as a protocol mismatch between the directions,
+   * that the app layer raised while handling this packet.
+   */
+  appLayerEvents: number;
+  /** Bits (1 << Direction) of the directions whose app-layer protocol was detected while handling this packet. */
+  appProtoDetected: number;
 
   /** Number of tunnel layers (GRE, VXLAN, IP-in-IP) decoded through. */
   tunnelDepth: number;
@@ -208,12 +226,6 @@ export class Packet {
   direction: number;
   /** Set by the act stage when the packet is dropped, in IPS mode. */
   isDropped: boolean;
-  /**
-   * Directions (bit 1 << Direction) whose app-layer protocol detection
-   * finished with this packet, set by the app stage. Protocol-detection-only
-   * rules (app-layer-protocol alone) are evaluated on such packets only.
-   */
-  protoDetectDone: number;
 
   constructor() {
     this.bytes = new Uint8Array(0);
@@ -228,6 +240,7 @@ export class Packet {
     this.etherType = 0;
     this.vlanIds = new Uint16Array(MAX_VLAN_LAYERS);
     this.vlanCount = 0;
+    this.arpOffset = -1;
 
     this.ipVersion = 0;
     this.l3Offset = -1;
@@ -276,8 +289,13 @@ export class Packet {
     this.icmpSeq = 0;
     this.icmpInnerL3Offset = -1;
 
+    this.sctpChunkCount = 0;
+    this.sctpChunkTypes = new Uint32Array(8);
+
     this.payloadOffset = -1;
     this.payloadLength = 0;
+    this.appLayerEvents = 0;
+    this.appProtoDetected = 0;
 
     this.tunnelDepth = 0;
     this.outerL3Offset = -1;
@@ -289,7 +307,6 @@ export class Packet {
 
     this.direction = Direction.TO_SERVER;
     this.isDropped = false;
-    this.protoDetectDone = 0;
   }
 
   /** Clears every decoded field so the object can take the next frame. */
@@ -305,6 +322,7 @@ export class Packet {
     this.l2Offset = -1;
     this.etherType = 0;
     this.vlanCount = 0;
+    this.arpOffset = -1;
 
     this.ipVersion = 0;
     this.l3Offset = -1;
@@ -351,8 +369,12 @@ export class Packet {
     this.icmpSeq = 0;
     this.icmpInnerL3Offset = -1;
 
+    this.sctpChunkCount = 0;
+
     this.payloadOffset = -1;
     this.payloadLength = 0;
+    this.appLayerEvents = 0;
+    this.appProtoDetected = 0;
 
     this.tunnelDepth = 0;
     this.outerL3Offset = -1;
@@ -362,7 +384,6 @@ export class Packet {
 
     this.direction = Direction.TO_SERVER;
     this.isDropped = false;
-    this.protoDetectDone = 0;
   }
 
   /** Records a decoder event; past MAX_PACKET_EVENTS it is dropped. */

@@ -183,7 +183,8 @@ export class DecodeContext {
   /**
    * Returns the counters as Suricata's `stats` event nests them under
    * `decoder`: flat names (`pkts`, `ipv4`) plus `event.<proto>.<name>` for
-   * every event seen at least once. `avg_pkt_size` is bytes over packets.
+   * every decoder event, 0 for those never seen, as Suricata registers
+   * them all at start. `avg_pkt_size` is bytes over packets.
    */
   toStats(): Record<string, number> {
     const stats: Record<string, number> = {};
@@ -193,7 +194,7 @@ export class DecodeContext {
     const packets = this.counters[DecodeStat.PKTS];
     stats['decoder.avg_pkt_size'] = packets > 0 ? Math.floor(this.counters[DecodeStat.BYTES] / packets) : 0;
     for (let id = 1; id < DECODER_EVENT_ID_LIMIT; id++) {
-      if (this.eventCounts[id] > 0) stats['decoder.event.' + DECODER_EVENT_NAMES[id]] = this.eventCounts[id];
+      stats['decoder.event.' + DECODER_EVENT_NAMES[id]] = this.eventCounts[id];
     }
     return stats;
   }

@@ -135,6 +135,8 @@ export const DecoderEvent = {
   VXLAN_UNKNOWN_PAYLOAD_TYPE: 122,
   IPV4_FRAG_IGNORED: 123,
   IPV6_FRAG_IGNORED: 124,
+  /** Suricata 9. */
+  SCTP_TOO_MANY_CHUNKS: 125,
 } as const;
 export type DecoderEventId = (typeof DecoderEvent)[keyof typeof DecoderEvent];
 
@@ -265,6 +267,7 @@ export const DECODER_EVENT_NAMES: readonly string[] = [
   'vxlan.unknown_payload_type',
   'ipv4.frag_ignored',
   'ipv6.frag_ignored',
+  'sctp.too_many_chunks',
 ];
 
 /** Number of event ids, including the unused id 0. */

@@ -63,7 +63,10 @@ export function decodeEthernet(p: Packet, ctx: DecodeContext, at: number, end: n
     raiseInvalid(p, ctx, DecoderEvent.ETHERNET_PKT_TOO_SMALL);
     return;
   }
-  if (p.l2Offset < 0) p.l2Offset = at;
+  // The innermost Ethernet header is the packet's own: the one a VXLAN or
+  // GRE tunnel carries belongs to the inner packet, and the outer packet of
+  // a tunnel (tunnel-root.ts) starts at the frame's first byte.
+  p.l2Offset = at;
   const bytes = p.bytes;
   const etherType = (bytes[at + 12] << 8) | bytes[at + 13];
   decodeEtherType(p, ctx, etherType, at + ETHERNET_HEADER_BYTES, end);
@@ -154,10 +157,25 @@ export function isDecodedEtherType(etherType: number): boolean {
   }
 }
 
-/** Counts an ARP packet. The catalogue has no ARP events; a short header only marks the packet invalid. */
+/**
+ * Counts an ARP packet and records where its header starts. The catalogue
+ * has no ARP events, so a header shorter than its fixed part only marks the
+ * packet invalid. ARP carried by a tunnel (VXLAN, GRE bridging) is a
+ * packet without IP of its own: the IP fields that the outer header set
+ * are cleared, and the outer layer stays at `outerL3Offset`.
+ */
 export function decodeArp(p: Packet, ctx: DecodeContext, at: number, end: number): void {
   ctx.counters[DecodeStat.ARP]++;
-  if (end - at < ARP_HEADER_BYTES) p.isInvalid = true;
+  if (p.tunnelDepth > 0) {
+    p.ipVersion = 0;
+    p.l3Offset = -1;
+    p.ipProto = 0;
+  }
+  if (end - at < ARP_HEADER_BYTES) {
+    p.isInvalid = true;
+    return;
+  }
+  p.arpOffset = at;
 }
 
 /**

@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Direction, IpProto } from '../core/packet.js';
 import { FlowState } from '../flow/flow.js';
-import { AlertQueue, DetectEngine, isProtoDetectOnlySignature, type ThresholdHook } from './detect-engine.js';
+import { AlertQueue, DetectEngine, type ThresholdHook } from './detect-engine.js';
 import { Action, FlowFlag, RuleDirection, type Signature } from './signature.js';
 import { ipv4Network, mustBuildSignature, portRanges, type TestSignatureFields } from './test-support/signature-builder.js';
 import { createTestFlow, createTestPacket, type TestPacketFields } from './test-support/packets.js';
 import { inspectSignature } from './test-support/inspect-helpers.js';
-import { ProtoKind } from './rule-group.js';
 
 let nextId = 0;
 function rule(body: string, fields: TestSignatureFields = {}): Signature {
@@ -308,33 +307,4 @@ test('ip-only rule once per direction', () => {
   const out = new AlertQueue();
   engine.inspectPacket(createTestPacket({ payload: 'x' }), null, out);
   assert.deepEqual(sidsOf(out), [3]);
-});
-
-test('protocol detection only rule', () => {
-  // A rule with app-layer-protocol alone (and a flow direction) runs only
-  // on packets that finished a direction's protocol detection.
-  const protocolMatch = { keyword: 'app-layer-protocol', match: () => true };
-  const flowMatch = { keyword: 'flow', match: () => true };
-  const pdOnly = rule('', { sid: 7, proto: 'tcp' });
-  pdOnly.packetMatches.push(flowMatch, protocolMatch);
-  pdOnly.flowFlags = FlowFlag.TO_SERVER;
-  const withContent = rule('content:"a";', { sid: 8, proto: 'tcp' });
-  withContent.packetMatches.push(protocolMatch);
-  const established = rule('', { sid: 9, proto: 'tcp' });
-  established.packetMatches.push(protocolMatch);
-  established.flowFlags = FlowFlag.ESTABLISHED;
-  assert.equal(isProtoDetectOnlySignature(pdOnly, ProtoKind.TCP), true);
-  assert.equal(isProtoDetectOnlySignature(withContent, ProtoKind.TCP), false);
-  assert.equal(isProtoDetectOnlySignature(established, ProtoKind.TCP), false);
-
-  const engine = new DetectEngine([pdOnly, withContent]);
-  const flow = createTestFlow();
-  const p = createTestPacket({ payload: 'a' });
-  const out = new AlertQueue();
-  engine.inspectPacket(p, flow, out);
-  assert.deepEqual(sidsOf(out), [8]);
-  p.protoDetectDone = 1 << Direction.TO_SERVER;
-  const done = new AlertQueue();
-  engine.inspectPacket(p, flow, done);
-  assert.deepEqual(sidsOf(done), [7, 8]);
 });

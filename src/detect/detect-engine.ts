@@ -6,7 +6,7 @@
  * evaluation order, which is Suricata's: by action (pass, drop, reject,
  * alert by default), then priority, then load order.
  */
-import type { Packet } from '../core/packet.js';
+import { LinkType, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import { InspectContext, DEFAULT_INSPECTION_RECURSION_LIMIT } from './inspect-context.js';
 import { inspectBuffer, prepareInspection } from './inspect.js';
@@ -20,7 +20,7 @@ import { HEADER_BUFFER_PROVIDERS } from './header-buffers.js';
 import { StreamBufferProvider, StreamMode, streamModeOf } from './stream-buffer.js';
 import { TransformedBufferProvider } from './transforms.js';
 import { matchFlowFlags } from './keywords/flow.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
+import { Action, RuleDirection, type ActionId, type AddressMatcher, type Signature } from './signature.js';
 
 /** Decides whether a matched signature raises its alert (thresholds, rate filters). */
 export interface ThresholdHook {
@@ -157,8 +157,6 @@ class EngineSignature {
   readonly streamMode: number;
   /** Runs on the first packet of each flow direction only (isIpOnlySignature). */
   readonly isIpOnly: boolean;
-  /** Runs only on packets that finished a protocol detection (isProtoDetectOnlySignature). */
-  readonly isProtoDetectOnly: boolean;
 
   constructor(sig: Signature, protoKind: number, providers: BufferProvider[]) {
     this.sig = sig;
@@ -166,31 +164,7 @@ class EngineSignature {
     this.providers = providers;
     this.streamMode = streamModeOf(sig, protoKind);
     this.isIpOnly = isIpOnlySignature(sig, protoKind);
-    this.isProtoDetectOnly = isProtoDetectOnlySignature(sig, protoKind);
   }
-}
-
-/** flow: options a protocol-detection-only signature may carry: the direction alone. */
-const DIRECTION_FLOW_FLAGS = FlowFlag.TO_SERVER | FlowFlag.TO_CLIENT;
-
-/**
- * Tells whether a signature checks nothing but the detected app-layer
- * protocol (besides addresses, ports and flow direction), which Suricata
- * calls protocol-detection-only. Such a signature is evaluated once per
- * direction, on the packet that finished that direction's protocol
- * detection (Packet.protoDetectDone), not on every later packet.
- */
-export function isProtoDetectOnlySignature(sig: Signature, protoKind: number): boolean {
-  if (protoKind === ProtoKind.APP || sig.buffers.length > 0 || sig.postMatches.length > 0) return false;
-  if ((sig.flowFlags & ~DIRECTION_FLOW_FLAGS) !== 0 || sig.packetMatches.length === 0) return false;
-  let hasProtocolMatch = false;
-  for (const m of sig.packetMatches) {
-    // The flow: keyword's own matcher checks the direction that flowFlags holds.
-    if (m.keyword === 'flow') continue;
-    if (m.keyword !== 'app-layer-protocol') return false;
-    hasProtocolMatch = true;
-  }
-  return hasProtocolMatch;
 }
 
 /**
@@ -199,7 +173,8 @@ export function isProtoDetectOnlySignature(sig: Signature, protoKind: number): b
  * evaluates such signatures once per flow direction, on its first packet.
  */
 export function isIpOnlySignature(sig: Signature, protoKind: number): boolean {
-  if (protoKind === ProtoKind.PKTHDR || protoKind === ProtoKind.APP || protoKind === ProtoKind.TCP_STREAM) return false;
+  if (protoKind === ProtoKind.PKTHDR || protoKind === ProtoKind.APP || protoKind === ProtoKind.TCP_STREAM
+    || protoKind === ProtoKind.ETHER || protoKind === ProtoKind.ARP) return false;
   if (!sig.srcPorts.isAny || !sig.dstPorts.isAny) return false;
   return sig.packetMatches.length === 0 && sig.buffers.length === 0 && sig.postMatches.length === 0 && sig.flowFlags === 0;
 }
@@ -368,7 +343,6 @@ export class DetectEngine {
       const entry = this.entries[this.candidateList[i]];
       if (stream.isStreamOnly && (entry.streamMode === StreamMode.PACKET || out.contains(entry.sig))) continue;
       if (entry.isIpOnly && this.skipIpOnly) continue;
-      if (entry.isProtoDetectOnly && p.protoDetectDone === 0) continue;
       this.isStreamMatch = false;
       if (!this.matchSignature(entry, p, flow)) continue;
       this.matches++;
@@ -553,12 +527,15 @@ function sortPrefix(list: Int32Array, count: number): void {
 
 /**
  * Checks the header protocol. `pkthdr` takes every packet, including
- * non-IP ones; every other protocol needs an IP header. As in Suricata, a
+ * non-IP ones, `ether` every packet with an Ethernet header and `arp`
+ * ARP packets; every other protocol needs an IP header. As in Suricata, a
  * packet whose upper layer is invalid (a TCP header cut short) still
  * reaches the rules of its protocol, so decode-event rules see it.
  */
 export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow | null): boolean {
   if (kind === ProtoKind.PKTHDR) return true;
+  if (kind === ProtoKind.ETHER) return p.linkType === LinkType.ETHERNET && p.l2Offset >= 0;
+  if (kind === ProtoKind.ARP) return p.arpOffset >= 0;
   if (p.ipVersion === 0) return false;
   switch (kind) {
     case ProtoKind.IP: return true;
@@ -575,6 +552,7 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
     case ProtoKind.ICMPV4: return p.ipProto === 1;
     case ProtoKind.ICMPV6: return p.ipProto === 58;
     case ProtoKind.SCTP: return p.ipProto === 132;
+    case ProtoKind.IGMP: return p.ipProto === 2;
     default: return matchAppProto(proto, p, flow);
   }
 }

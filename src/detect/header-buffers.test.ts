@@ -174,9 +174,10 @@ test('icmpv6.hdr is 8 bytes', () => {
   assert.equal(bufferOf(HeaderBuffer.ICMPV4, p), null);
 });
 
-test('sctp.hdr is the 12-byte common header', () => {
+test('sctp.hdr is header and chunks', () => {
   const p = decoded(SCTP_PACKET);
-  assert.deepEqual(bufferOf(HeaderBuffer.SCTP, p), [34, 12]);
+  // IP total length 36: 20 bytes of IPv4, the 12-byte common header and one 4-byte chunk.
+  assert.deepEqual(bufferOf(HeaderBuffer.SCTP, p), [34, 16]);
   assert.equal(bufferOf(HeaderBuffer.IGMP, p), null);
 });
 

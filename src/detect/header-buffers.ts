@@ -15,8 +15,11 @@
  *   icmpv4.hdr  8 bytes, or 20 for timestamp messages and 8 plus the address
  *               entries for router advertisements when the message contains them
  *   icmpv6.hdr  8 bytes
- *   sctp.hdr    12 bytes, the common header
+ *   sctp.hdr    the common header and every chunk (Suricata 9)
  *   igmp.hdr    8 bytes
+ *
+ * `sctp.chunk_data` (Suricata 9) is the user data of the packet's first
+ * SCTP DATA chunk, which the decoder also makes the packet payload.
  */
 import { IpProto, LinkType, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
@@ -33,6 +36,7 @@ export const HeaderBuffer = {
   ICMPV6: 'icmpv6.hdr',
   SCTP: 'sctp.hdr',
   IGMP: 'igmp.hdr',
+  SCTP_CHUNK_DATA: 'sctp.chunk_data',
 } as const;
 
 export const ETHERNET_HEADER_BYTES = 14;
@@ -62,7 +66,7 @@ function hasL4(p: Packet, proto: number): boolean {
 }
 
 /** Header kinds, so the provider switches on a small integer. */
-const Kind = { ETHER: 0, IPV4: 1, IPV6: 2, TCP: 3, UDP: 4, ICMPV4: 5, ICMPV6: 6, SCTP: 7, IGMP: 8 } as const;
+const Kind = { ETHER: 0, IPV4: 1, IPV6: 2, TCP: 3, UDP: 4, ICMPV4: 5, ICMPV6: 6, SCTP: 7, IGMP: 8, SCTP_CHUNK_DATA: 9 } as const;
 
 const KIND_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
   [HeaderBuffer.ETHER, Kind.ETHER],
@@ -74,6 +78,7 @@ const KIND_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
   [HeaderBuffer.ICMPV6, Kind.ICMPV6],
   [HeaderBuffer.SCTP, Kind.SCTP],
   [HeaderBuffer.IGMP, Kind.IGMP],
+  [HeaderBuffer.SCTP_CHUNK_DATA, Kind.SCTP_CHUNK_DATA],
 ]);
 
 /**
@@ -134,9 +139,15 @@ class HeaderBufferProvider implements BufferProvider {
       case Kind.ICMPV6:
         if (!hasL4(p, IpProto.ICMPV6)) return false;
         return setView(p, p.l4Offset, ICMP_HEADER_BYTES, out);
-      case Kind.SCTP:
+      case Kind.SCTP: {
         if (!hasL4(p, IpProto.SCTP)) return false;
-        return setView(p, p.l4Offset, SCTP_HEADER_BYTES, out);
+        // The IP datagram's end bounds the chunks; Ethernet padding is not SCTP.
+        const end = Math.min(p.bytes.length, p.l3Offset + p.ipTotalLength);
+        return setView(p, p.l4Offset, Math.max(SCTP_HEADER_BYTES, end - p.l4Offset), out);
+      }
+      case Kind.SCTP_CHUNK_DATA:
+        if (!hasL4(p, IpProto.SCTP) || p.payloadLength === 0) return false;
+        return setView(p, p.payloadOffset, p.payloadLength, out);
       case Kind.IGMP:
         if (!hasL4(p, IpProto.IGMP)) return false;
         return setView(p, p.l4Offset, IGMP_HEADER_BYTES, out);

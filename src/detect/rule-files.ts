@@ -4,6 +4,7 @@
  * still load. Duplicate gid:sid pairs are resolved as Suricata does: the
  * signature with the higher rev stays, and on equal revs the first one.
  */
+import { markDetectionOnlyRules } from '../app/app-keywords.js';
 import { readFileSync } from 'node:fs';
 import { ErrorCode } from '../core/errors.js';
 import { AddressCompiler } from './address.js';
@@ -29,6 +30,8 @@ export interface LoadRulesOptions {
   referenceFile?: string;
   /** Keyword table; the registry's when absent. */
   keywords?: ReadonlyMap<string, KeywordDef>;
+  /** Version that `requires: version` is judged against (major, minor, patch); the followed version when absent. */
+  requiresVersion?: readonly number[] | undefined;
 }
 
 /** Counts of one load. */
@@ -100,6 +103,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
     classifications: classification,
     variables: new VariableIds(),
     keywords: options.keywords ?? DEFAULT_KEYWORDS,
+    requiresVersion: options.requiresVersion,
   };
 
   const diagnostics: RuleDiagnostic[] = [];
@@ -177,6 +181,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
   slots = [];
 
   const warnings = checkFlowbitUse(signatures, ctx.variables);
+  markDetectionOnlyRules(signatures);
   for (const w of warnings) diagnostics.push(w);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;

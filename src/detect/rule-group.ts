@@ -31,6 +31,11 @@ export const ProtoKind = {
   PKTHDR: 11,
   /** An application-layer protocol name (`http`, `dns`, ...), over TCP or UDP. */
   APP: 12,
+  /** Every packet with an Ethernet header, IP or not (Suricata 8). */
+  ETHER: 13,
+  /** ARP packets (Suricata 8). */
+  ARP: 14,
+  IGMP: 15,
 } as const;
 
 const PROTO_NAMES: Record<string, number> = {
@@ -48,6 +53,9 @@ const PROTO_NAMES: Record<string, number> = {
   icmpv6: ProtoKind.ICMPV6,
   sctp: ProtoKind.SCTP,
   pkthdr: ProtoKind.PKTHDR,
+  ether: ProtoKind.ETHER,
+  arp: ProtoKind.ARP,
+  igmp: ProtoKind.IGMP,
 };
 
 /** Returns the ProtoKind of a header protocol; unknown names are app-layer protocols. */
@@ -67,7 +75,9 @@ function ipProtocolsOf(kind: number): number[] | null {
     case ProtoKind.ICMPV4: return [1];
     case ProtoKind.ICMPV6: return [58];
     case ProtoKind.SCTP: return [132];
+    case ProtoKind.IGMP: return [2];
     case ProtoKind.APP: return [6, 17];
+    case ProtoKind.ARP: return [];
     default: return null;
   }
 }
@@ -130,7 +140,7 @@ export class RuleGroupIndex {
   readonly groups: RuleGroup[];
   /** Slot of each IP protocol number. */
   private readonly slotOf: Int32Array;
-  /** Slot of packets that are not IP or are invalid: only pkthdr rules. */
+  /** Slot of packets that are not IP or are invalid: pkthdr, ether and arp rules. */
   private readonly nonIpSlot: number;
   /** Table per slot and direction: tables[slot * 2 + direction]. */
   private readonly tables: SlotTable[];
@@ -176,7 +186,7 @@ export class RuleGroupIndex {
 }
 
 function appliesToSlot(e: GroupingEntry, proto: number): boolean {
-  if (proto === -2) return e.protoKind === ProtoKind.PKTHDR;
+  if (proto === -2) return e.protoKind === ProtoKind.PKTHDR || e.protoKind === ProtoKind.ETHER || e.protoKind === ProtoKind.ARP;
   const protos = ipProtocolsOf(e.protoKind);
   if (protos === null) return true;
   return protos.includes(proto);

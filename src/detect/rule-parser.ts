@@ -20,6 +20,7 @@ import type { ExpressionError } from './header-expression.js';
 import { APP_LAYER_PROTOCOLS, KEYWORDS, SURICATA_KEYWORD_NAMES } from './keywords/registry.js';
 import type { PortCompiler, CompiledPorts } from './port.js';
 import { isCompiledPorts } from './port.js';
+import { resolveHook } from './rule-hooks.js';
 import { locateOffset, RULE_ACTIONS, splitHeader, splitOptions, type LogicalRule, type RuleOption } from './rule-lexer.js';
 import {
   AbsentMode,
@@ -113,6 +114,8 @@ export interface ParseContext {
   variables: VariableIds;
   /** Keyword table; the registry's KEYWORDS unless a test replaces it. */
   keywords: ReadonlyMap<string, KeywordDef>;
+  /** Version that `requires: version` is judged against; the followed version when absent. */
+  requiresVersion?: readonly number[] | undefined;
 }
 
 /** The result of parsing one rule. */
@@ -188,6 +191,10 @@ class RuleBuilder implements SignatureBuilder {
     this.sig = createSignature(file, rule.firstLine, rule.text);
   }
 
+  get requiresVersion(): readonly number[] | undefined {
+    return this.ctx.requiresVersion;
+  }
+
   /** Points later diagnostics at one option. */
   enterOption(keyword: string | null, offset: number, length: number): void {
     this.optionKeyword = keyword;
@@ -234,7 +241,7 @@ class RuleBuilder implements SignatureBuilder {
     this.report('warning', code, message);
   }
 
-  variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number {
+  variableId(kind: 'flowbit' | 'flowint' | 'flowvar' | 'xbit' | 'hostbit', name: string): number {
     return this.ctx.variables.idOf(kind, name);
   }
 
@@ -361,7 +368,10 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
     if (action.text === 'config') b.sig.isNoAlert = true;
   }
 
-  const protoName = proto.text.toLowerCase();
+  // An explicit hook follows the protocol after a colon (`tcp:flow_start`).
+  const colon = proto.text.indexOf(':');
+  const hook = colon > 0 ? proto.text.slice(colon + 1).toLowerCase() : null;
+  const protoName = (colon > 0 ? proto.text.slice(0, colon) : proto.text).toLowerCase();
   b.sig.proto = protoName;
   if (APP_LAYER_PROTOCOLS.has(protoName) && !SUPPORTED_APP_PROTOCOLS.has(protoName)) {
     b.reportAt('error', ErrorCode.RULE_UNSUPPORTED, null, `protocol '${proto.text}' is not supported yet; rule skipped`, proto.offset, proto.text.length);
@@ -369,6 +379,8 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   }
   if (!PACKET_PROTOCOLS.has(protoName) && !SUPPORTED_APP_PROTOCOLS.has(protoName)) {
     b.reportAt('error', ErrorCode.RULE_BAD_VALUE, null, `'${proto.text}' is not a protocol (expected ${[...PACKET_PROTOCOLS].join(', ')}, or an app-layer protocol)`, proto.offset, proto.text.length);
+  } else if (hook !== null && applyHook(b, protoName, hook, proto.offset + colon + 1)) {
+    return true;
   }
 
   if (dir.text === '->') b.sig.direction = RuleDirection.ONE_WAY;
@@ -386,6 +398,26 @@ function parseHeader(b: RuleBuilder, text: string, open: number): boolean {
   if (dstAddress !== null) b.sig.dst = dstAddress;
   if (srcPorts !== null) b.sig.srcPorts = srcPorts;
   if (dstPorts !== null) b.sig.dstPorts = dstPorts;
+  return false;
+}
+
+/**
+ * Resolves the header's explicit hook (rule-hooks.ts) and adds its
+ * matcher. Returns true when the rule is skipped because kapu cannot
+ * evaluate that hook.
+ */
+function applyHook(b: RuleBuilder, proto: string, hook: string, offset: number): boolean {
+  const result = resolveHook(proto, hook, PACKET_PROTOCOLS.has(proto));
+  if (result.kind === 'unsupported') {
+    b.reportAt('error', ErrorCode.RULE_UNSUPPORTED, null, result.message, offset, hook.length);
+    return true;
+  }
+  if (result.kind === 'invalid') {
+    b.reportAt('error', ErrorCode.RULE_BAD_VALUE, null, result.message, offset, hook.length);
+    return false;
+  }
+  b.sig.hook = hook;
+  if (result.matcher !== null) b.sig.packetMatches.push(result.matcher);
   return false;
 }
 

@@ -199,8 +199,14 @@ export interface Signature {
   /** `target:src_ip|dest_ip`, or null. */
   target: 'src_ip' | 'dest_ip' | null;
 
-  /** Header protocol as written (`tcp`, `ip`, `tcp-pkt`, `http`, ...). */
+  /** Header protocol as written (`tcp`, `ip`, `tcp-pkt`, `http`, ...), without its hook. */
   proto: string;
+  /**
+   * Explicit rule hook of the header (`flow_start` of `tcp:flow_start`,
+   * Suricata 8); absent when the header names none. rule-hooks.ts turns it
+   * into a matcher.
+   */
+  hook?: string;
   src: AddressMatcher;
   srcPorts: PortMatcher;
   dst: AddressMatcher;
@@ -296,8 +302,13 @@ export interface SignatureBuilder {
    * signature is built.
    */
   skip(code: string, message: string): void;
-  /** Id of a named flowbit, flowint or xbit, allocated at load. */
-  variableId(kind: 'flowbit' | 'flowint' | 'xbit' | 'hostbit', name: string): number;
+  /**
+   * The Suricata version that `requires: version` is judged against, as
+   * major, minor, patch; absent for the version kapu follows.
+   */
+  readonly requiresVersion?: readonly number[] | undefined;
+  /** Id of a named flowbit, flowint, flow variable, xbit or hostbit, allocated at load. */
+  variableId(kind: 'flowbit' | 'flowint' | 'flowvar' | 'xbit' | 'hostbit', name: string): number;
 }
 
 /** A rule keyword: its name and how it attaches itself to a signature. */

@@ -118,14 +118,19 @@ function existingOrBuiltin(path: string, key: string, warnings: string[]): strin
   return null;
 }
 
-/** Loads the rules a run needs, with the config's variables and classification. */
-export function loadRules(config: KapuConfig, files: string[], warnings: string[]): LoadedRules {
+/**
+ * Loads the rules a run needs, with the config's variables and
+ * classification. `requiresVersion` overrides the Suricata version that
+ * rules' `requires: version` is judged against.
+ */
+export function loadRules(config: KapuConfig, files: string[], warnings: string[], requiresVersion?: readonly number[]): LoadedRules {
   const classificationPath = existingOrBuiltin(config.classificationFile, 'classification-file', warnings);
   const referencePath = existingOrBuiltin(config.referenceConfigFile, 'reference-config-file', warnings);
   return loadRuleFiles(files, {
     vars: new RuleVariables({ 'address-groups': config.vars.addressGroups, 'port-groups': config.vars.portGroups }),
     classification: loadClassificationConfig(classificationPath),
     references: loadReferenceConfig(referencePath),
+    requiresVersion,
   });
 }
 

@@ -320,3 +320,118 @@ test('middle tunnel layer is inspected', async () => {
   assert.equal(countEvents(events, { event_type: 'flow', proto: 'UDP', 'flow.alerted': false }), 1);
   assert.equal(countEvents(events, { event_type: 'flow', proto: 'TCP', 'flow.alerted': true }), 1);
 });
+
+test('bypass stops inspecting the flow', async () => {
+  // Three echo requests and three replies inside IP-in-IP. Without bypass
+  // each request and each reply alerts; the bypass on the first request
+  // leaves the rest of the inner ICMP flow uninspected, though counted.
+  const rules = [
+    'alert icmp any any -> any any (itype:8; bypass; sid:1;)',
+    'alert icmp any any -> any any (itype:0; sid:2;)',
+  ].join('\n');
+  const events = await runIps('ip-in-ip-icmp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 0);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'ICMP', 'flow.pkts_toserver': 3, 'flow.pkts_toclient': 3 }), 1);
+
+  const unbypassed = await runIps('ip-in-ip-icmp.pcap', rules.replace('bypass; ', '') + '\n', { mode: 'ids' });
+  assert.equal(countEvents(unbypassed, { event_type: 'alert', 'alert.signature_id': 1 }), 3);
+  assert.equal(countEvents(unbypassed, { event_type: 'alert', 'alert.signature_id': 2 }), 3);
+});
+
+test('flow_start hook first packets', async () => {
+  // One TCP connection: the SYN is the client's first packet and the
+  // SYN/ACK the server's; every later packet is past the flow start.
+  const rules = [
+    'alert tcp:flow_start any any -> any any (sid:1;)',
+    'alert ip:flow_start any any -> any any (flow:to_server; sid:2;)',
+    'alert tcp:flow_start any any -> any any (dsize:>0; sid:3;)',
+  ].join('\n');
+  const events = await runIps('iponly-tcp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 2 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, pcap_cnt: 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 0);
+});
+
+test('tls hooks wait for the hello', async () => {
+  // The client hello is packet 4 and the server hello packet 6. A drop at
+  // client_hello_done drops the flow only once the hello is parsed.
+  const rules = [
+    'alert tls:client_hello_done any any -> any any (sid:1;)',
+    'alert tls:server_hello any any -> any any (sid:2;)',
+  ].join('\n');
+  const events = await runIps('iponly-tcp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, direction: 'to_server' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, direction: 'to_client' }), 1);
+
+  const drop = await runIps('iponly-tcp.pcap', 'drop tls:client_hello_done any any -> any any (sid:3;)\n');
+  const firstDrop = drop.find((e) => e.event_type === 'drop');
+  assert.equal(countEvents(drop, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
+  // In-line, the hello is parsed as packet 4 arrives: packets 1 to 3 pass.
+  assert.equal(firstDrop?.pcap_cnt, 4);
+});
+
+test('protocol mismatch between directions', async () => {
+  // An HTTP request to an SSH server: the client's direction is detected
+  // as HTTP (the flow's protocol) and the server's banner as SSH, which
+  // raises the mismatch event on the banner packet (packet 6).
+  const rules = [
+    'alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)',
+    'alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:2;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh; sid:3;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh,final; sid:4;)',
+  ].join('\n');
+  const events = await runIps('http-to-ssh-server.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 6 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  // Rules that check protocols alone match on the packet that detected one.
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, pcap_cnt: 6 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 3 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 4 }), 0);
+  assert.equal(countEvents(events, { event_type: 'flow', app_proto: 'http', app_proto_tc: 'ssh' }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', app_proto_ts: 'http' }), 0);
+});
+
+test('config rule keeps tx out of eve', async () => {
+  // One HTTP exchange for www.abcdefghij.com. A config rule matching its
+  // host neither alerts nor lets the http event be written; one matching
+  // nothing changes nothing.
+  const run = async (rules: string): Promise<EveEvent[]> => {
+    const dir = join(scratch, String(++caseNumber));
+    const rulesPath = join(scratch, `${caseNumber}.rules`);
+    const configPath = join(scratch, `${caseNumber}.yaml`);
+    writeFileSync(rulesPath, rules);
+    writeFileSync(configPath, '%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n      types:\n        - alert\n        - http\n');
+    await runCapture({
+      pcapPath: join(PCAPS, '../flow/http-fin-close.pcap'), configPath, ruleFiles: [rulesPath], extraRuleFiles: [],
+      logDir: join(dir, 'log'), checksumMode: 'none', sets: [], mode: 'ids', env: {}, quiet: true,
+    });
+    return readFileSync(join(dir, 'log', 'eve.json'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as EveEvent);
+  };
+  const matched = await run('config http any any -> any any (http.host; content:"abcdefghij"; config:logging disable, type tx, scope tx; sid:1;)\n');
+  assert.equal(countEvents(matched, { event_type: 'alert' }), 0);
+  assert.equal(countEvents(matched, { event_type: 'http' }), 0);
+  const unmatched = await run('config http any any -> any any (http.host; content:"other"; config:logging disable, type tx, scope tx; sid:1;)\n');
+  assert.equal(countEvents(unmatched, { event_type: 'http' }), 1);
+});
+
+test('app-layer-state once per direction', async () => {
+  // IDS mode: the client hello is parsed when packet 5 acknowledges it and
+  // inspected on the client's next packet (7), and the server's hello and
+  // certificates on the server's packet 9, once the client has sent its
+  // ChangeCipherSpec (packet 8). A state rule may match each direction once.
+  const rules = [
+    'alert tls any any -> any any (app-layer-state:client_hello_done; sid:1;)',
+    'alert tls any any -> any any (app-layer-state:>=server_hello; sid:2;)',
+  ].join('\n');
+  const events = await runIps('iponly-tcp.pcap', rules + '\n', { mode: 'ids' });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1, pcap_cnt: 7, direction: 'to_server' }), 1);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2, pcap_cnt: 9, direction: 'to_client' }), 1);
+});

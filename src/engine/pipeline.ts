@@ -17,6 +17,7 @@ import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../stream/reassembly.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
+import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
 import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
 import { frameObjectText, type FrameLogger } from '../output/eve-frame.js';
@@ -273,6 +274,11 @@ export class PacketPipeline {
       }
     }
     if (this.tunnel === null) this.rootFlow = flow;
+    // A bypassed flow (the `bypass` keyword) is only counted from now on.
+    if (flow !== null && flow.isBypassed) {
+      if (hasEvents) this.logPacketEvents(p, flow);
+      return;
+    }
     const stream = parts.stream ?? null;
     // A bypassed flow is not processed again, and a dropped one not
     // tracked, so neither needs its stream. A flow passed by a rule keeps
@@ -319,6 +325,7 @@ export class PacketPipeline {
     this.logTransactions(p, flow, appState, false);
     this.logFrames(p, flow, appState);
     this.logTaggedPacket(p, flow);
+    if (p.arpOffset >= 0) for (const writer of parts.eve) writer.arp(p, this.pktSrc);
   }
 
   /** Runs transaction detection on the flow's app state after the packet engine. */
@@ -482,11 +489,22 @@ export class PacketPipeline {
       const name = decoderEventEveName(p.events[i] as number);
       for (const writer of eve) writer.anomaly(p, flow, 'decode', name, this.pktSrc);
     }
+    if (p.appLayerEvents !== 0) this.logAppLayerEvents(p, flow);
     const session = flow !== null ? flow.tcp : null;
     if (session === null) return;
     for (let i = 0; i < session.eventCount; i++) {
       const name = 'stream.' + STREAM_EVENT_NAMES[session.events[i] as number];
       for (const writer of eve) writer.anomaly(p, flow, 'stream', name, this.pktSrc);
+    }
+  }
+
+  /** Writes the generic app-layer events of the packet (protocol detection) as anomaly events. */
+  private logAppLayerEvents(p: Packet, flow: Flow | null): void {
+    const appProto = flow !== null && flow.appProto !== null ? flow.appProto : 'unknown';
+    for (let bit = 0; bit < APP_LAYER_EVENT_NAMES.length; bit++) {
+      if ((p.appLayerEvents & (1 << bit)) === 0) continue;
+      const name = (APP_LAYER_EVENT_NAMES[bit] as string).toUpperCase();
+      for (const writer of this.parts.eve) writer.appLayerAnomaly(p, flow, appProto, name, 'proto_detect', -1, this.pktSrc);
     }
   }
 

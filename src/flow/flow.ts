@@ -64,6 +64,11 @@ export class Flow {
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
   /**
+   * Named flow variables captured by pcre (`flow:` captures), by variable
+   * id, as Latin-1 text (one character per byte); null until the first set.
+   */
+  flowvars: Map<number, string> | null;
+  /**
    * Entropy values that the `entropy` keyword measured, by buffer name
    * with dots as underscores (`file_data`), written under EVE
    * `metadata.entropy`, or null until the first measurement.
@@ -75,7 +80,13 @@ export class Flow {
    * logged, as in Suricata, unless `isBypassed`.
    */
   isPassed: boolean;
-  /** True once an exception policy passed or bypassed the flow: no reassembly, parsing or inspection. */
+  /**
+   * True once an exception policy passed or bypassed the flow, or a
+   * `bypass` rule matched (Suricata's local bypass): later packets are
+   * counted in the flow but not reassembled, parsed or inspected. After a
+   * `bypass` rule, which does not pass the flow, the data buffered before
+   * the match is still inspected when the flow ends.
+   */
   isBypassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
@@ -89,19 +100,12 @@ export class Flow {
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
   appProto: string | null;
   /**
-   * Protocol detected in each direction's own data, as Suricata's
-   * alproto_ts and alproto_tc: a protocol name, `failed` when the
-   * direction's data matched no protocol, or null while unknown. The two
-   * differ when a client speaks one protocol to a server of another.
+   * Protocol detected in each direction (client to server, server to
+   * client), or null while unknown. They differ from appProto only when
+   * the directions disagree; the flow's parser stays appProto's.
    */
-  appProtoToServer: string | null;
-  appProtoToClient: string | null;
-  /**
-   * Directions (bit 1 << Direction) whose protocol detection finished on a
-   * packet of the other direction; the next packet of that direction takes
-   * the bit over in Packet.protoDetectDone.
-   */
-  protoDetectPending: number;
+  appProtoTs: string | null;
+  appProtoTc: string | null;
   /** Session tag from the rule option `tag:session` (TagUnit in detect/keywords/tag.ts), 0 when untagged. */
   tagUnit: number;
   /** Packets or bytes still to tag, for the packets and bytes units. */
@@ -148,6 +152,7 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.flowvars = null;
     this.entropyByBuffer = null;
     this.isPassed = false;
     this.isBypassed = false;
@@ -155,9 +160,8 @@ export class Flow {
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
-    this.appProtoToServer = null;
-    this.appProtoToClient = null;
-    this.protoDetectPending = 0;
+    this.appProtoTs = null;
+    this.appProtoTc = null;
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;
@@ -197,6 +201,7 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.flowvars = null;
     this.entropyByBuffer = null;
     this.isPassed = false;
     this.isBypassed = false;
@@ -204,9 +209,8 @@ export class Flow {
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
     this.appProto = null;
-    this.appProtoToServer = null;
-    this.appProtoToClient = null;
-    this.protoDetectPending = 0;
+    this.appProtoTs = null;
+    this.appProtoTc = null;
     this.tagUnit = 0;
     this.tagRemaining = 0;
     this.tagEndUs = 0;

@@ -20,8 +20,10 @@ import {
   protoName,
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
+import { igmpAlertFields } from './eve-igmp.js';
+import { sctpAlertFields } from './eve-sctp.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
-import { flowMetadataField } from './eve-metadata.js';
+import { flowMetadataField, type FlowVariableNames } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /** Optional parts of an alert event (outputs.eve-log.types.alert). */
@@ -240,11 +242,14 @@ export function buildAlertEvent(
   sig: Signature,
   facts: AlertFacts,
   opts: AlertFieldOptions,
+  variableNames: FlowVariableNames | null = null,
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'alert', facts.pktSrc);
   if (facts.txId >= 0) out += ',"tx_id":' + facts.txId;
   out += ',' + alertObject(p, sig, facts.action, opts.metadata, ctx.ipv6Compress);
   if (facts.tunnel !== null) out += tunnelObject(ctx, facts.tunnel);
+  out += igmpAlertFields(p);
+  out += sctpAlertFields(p);
 
   const isIp = p.ipVersion !== 0;
   if (isIp && flow !== null) {
@@ -252,7 +257,7 @@ export function buildAlertEvent(
     out += p.direction === Direction.TO_SERVER ? ',"direction":"to_server"' : ',"direction":"to_client"';
     if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
     if (opts.metadata && facts.appObject !== undefined && facts.appObject !== null) out += ',' + facts.appObject;
-    if (opts.metadata) out += flowMetadataField(flow);
+    if (opts.metadata) out += flowMetadataField(flow, variableNames);
     if (facts.frameObject !== undefined && facts.frameObject !== null) out += ',' + facts.frameObject;
   }
 

@@ -9,7 +9,7 @@ import { alertObject, verdictObject } from './eve-alert.js';
 import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
-import { flowMetadataField } from './eve-metadata.js';
+import { flowMetadataField, type FlowVariableNames } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /**
@@ -144,13 +144,24 @@ function l4DropFields(p: Packet, l4Proto: number): string {
 const FLOW_HEAD_KEYS = ['icmp_type', 'icmp_code', 'response_icmp_type', 'response_icmp_code', 'spi'];
 
 /**
+ * Returns `app_proto_ts` and `app_proto_tc` for a direction whose detected
+ * protocol differs from the flow's (`app_proto`), as Suricata writes them.
+ */
+function directionProtoFields(flow: Flow): string {
+  let out = '';
+  if (flow.appProtoTs !== null && flow.appProtoTs !== flow.appProto) out += ',"app_proto_ts":' + jsonString(flow.appProtoTs);
+  if (flow.appProtoTc !== null && flow.appProtoTc !== flow.appProto) out += ',"app_proto_tc":' + jsonString(flow.appProtoTc);
+  return out;
+}
+
+/**
  * Builds a flow event: the head from `flow` (client as source), then the
  * fields of `record` in its key order (app_proto, flow, tcp, ... as the
  * flow stage's flow record writes them). `timestampUs` is the capture time
  * at which the record is written. ICMP type and code keys in `record` go
  * in the head, where Suricata writes them.
  */
-export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<string, unknown>, timestampUs: number): string {
+export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<string, unknown>, timestampUs: number, variableNames: FlowVariableNames | null = null): string {
   let out = '{"timestamp":"' + ctx.time.iso(timestampUs) + '","flow_id":' + flow.flowId + ',"event_type":"flow"';
   if (flow.vlanId !== 0) out += ',"vlan":[' + flow.vlanId + ']';
   const ports = protoHasPorts(flow.ipProto);
@@ -166,8 +177,9 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
   for (const key of Object.keys(record)) {
     if (FLOW_HEAD_KEYS.includes(key) || record[key] === undefined) continue;
     out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
+    if (key === 'app_proto') out += directionProtoFields(flow);
   }
-  out += flowMetadataField(flow);
+  out += flowMetadataField(flow, variableNames);
   return closeEvent(ctx, out);
 }
 

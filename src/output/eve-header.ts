@@ -33,7 +33,8 @@ export function closeEvent(ctx: EveContext, out: string): string {
 
 const HEX = '0123456789abcdef';
 
-function macAt(b: Uint8Array, at: number): string {
+/** Formats the 6-byte MAC address at `at` as lower-case hex pairs joined by colons. */
+export function macAt(b: Uint8Array, at: number): string {
   let out = '';
   for (let i = 0; i < 6; i++) {
     const v = b[at + i] as number;

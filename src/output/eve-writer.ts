@@ -11,6 +11,9 @@ import type { EveLogConfig } from '../config/types.js';
 import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildTxEvent } from './eve-app.js';
+import { buildArpEvent } from './eve-arp.js';
+import { FlowVariableNames } from './eve-metadata.js';
+import type { VariableIds } from '../detect/rule-parser.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
 import type { AppLayerAnomalyLayer, DetectEngineStats, DropReasonValue } from './eve-events.js';
 import type { PktSrcValue } from './eve-format.js';
@@ -29,6 +32,7 @@ export interface EveWriterCounts {
   stats: number;
   /** Protocol events (http, dns, tls, ssh, fileinfo). */
   app: number;
+  arp: number;
 }
 
 export class EveWriter {
@@ -40,6 +44,8 @@ export class EveWriter {
   /** Directions (bit 1 << Direction) of dropped flows whose first drop was written, for `flows: start`. */
   private readonly dropDirectionsLogged: WeakMap<Flow, number>;
   private previousStats: Map<string, number> | null;
+  /** Names of the rules' flow variables, for metadata and traffic; null until set. */
+  private variableNames: FlowVariableNames | null;
 
   /**
    * Opens `config.filename` inside `logDir` (an absolute filename is used
@@ -49,7 +55,7 @@ export class EveWriter {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
     this.file = new BufferedLogFile(path, fileOptions);
     this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
-    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0, app: 0 };
+    this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0, app: 0, arp: 0 };
     this.config = config;
     const a = config.types.alert;
     this.alertOptions = {
@@ -63,7 +69,14 @@ export class EveWriter {
     };
     this.dropDirectionsLogged = new WeakMap();
     this.previousStats = null;
+    this.variableNames = null;
   }
+
+  /** Takes the variable names of the loaded rules, so events can name the flowbits and flowvars set on a flow. */
+  setVariableNames(ids: VariableIds): void {
+    this.variableNames = new FlowVariableNames(ids);
+  }
+
 
   /**
    * Sets the capture file that events name in `pcap_filename`, when the
@@ -76,7 +89,7 @@ export class EveWriter {
   /** Writes an alert event when alerts are enabled. */
   alert(p: Packet, flow: Flow | null, sig: Signature, facts: AlertFacts): void {
     if (!this.config.types.alert.enabled) return;
-    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions));
+    this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions, this.variableNames));
     this.counts.alert++;
   }
 
@@ -144,10 +157,19 @@ export class EveWriter {
     this.counts.app++;
   }
 
+  /** Writes an `arp` event for an ARP packet when the eve-log lists type `arp`. */
+  arp(p: Packet, pktSrc: PktSrcValue): void {
+    if (!this.config.types.protocols.includes('arp')) return;
+    const line = buildArpEvent(this.ctx, p, pktSrc);
+    if (line === null) return;
+    this.file.writeLine(line);
+    this.counts.arp++;
+  }
+
   /** Writes a flow event from the flow stage's record. */
   flow(flow: Flow, record: Record<string, unknown>, timestampUs: number): void {
     if (!this.config.types.flow.enabled) return;
-    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs));
+    this.file.writeLine(buildFlowEvent(this.ctx, flow, record, timestampUs, this.variableNames));
     this.counts.flow++;
   }
 

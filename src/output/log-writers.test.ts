@@ -167,7 +167,7 @@ test('eve writer follows eve-log types', () => {
   // Stock defaults: decode and stream anomalies and drop events are off.
   const types = readFileSync(join(dir, 'eve.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event_type);
   assert.deepEqual(types, ['alert', 'flow', 'stats']);
-  assert.deepEqual(writer.counts, { alert: 1, packet: 0, anomaly: 0, drop: 0, flow: 1, stats: 1, app: 0 });
+  assert.deepEqual(writer.counts, { alert: 1, packet: 0, anomaly: 0, drop: 0, flow: 1, stats: 1, app: 0, arp: 0 });
   const stats = JSON.parse(readFileSync(join(dir, 'eve.json'), 'utf8').trim().split('\n')[2]!);
   assert.equal(stats.stats.detect.alert, 1);
   assert.equal(stats.stats.decoder.pkts, 0);

@@ -1,6 +1,6 @@
 /**
  * The checksum keywords: `ipv4-csum`, `tcpv4-csum`, `tcpv6-csum`,
- * `udpv4-csum`, `udpv6-csum`, `icmpv4-csum` and `icmpv6-csum`, each with the
+ * `udpv4-csum`, `udpv6-csum`, `icmpv4-csum`, `icmpv6-csum` and `igmp-csum`, each with the
  * value `valid` or `invalid`. A packet of another protocol does not match.
  * The decoder's verdict (Packet.ipChecksum, Packet.l4Checksum) is used when
  * it checked; otherwise the checksum is computed here (RFC 1071), so the
@@ -21,6 +21,8 @@ export const ChecksumKind = {
   UDPV6: 4,
   ICMPV4: 5,
   ICMPV6: 6,
+  /** IGMP over IPv4: the checksum covers the IGMP message alone (RFC 2236 section 2.3). */
+  IGMP: 7,
 } as const;
 
 /** Adds big-endian 16-bit words of bytes[from, to) to `sum`. */
@@ -45,7 +47,7 @@ function checkIpv4Header(p: Packet): number {
   return foldSum(addWords(p.bytes, p.l3Offset, end, 0)) === 0xffff ? ChecksumState.VALID : ChecksumState.INVALID;
 }
 
-/** Computes the layer-4 checksum state, with the pseudo-header unless the protocol is ICMPv4. */
+/** Computes the layer-4 checksum state, with the pseudo-header unless the protocol is ICMPv4 or IGMP. */
 function checkLayer4(p: Packet): number {
   const l4Length = p.ipTotalLength - p.ipHeaderLength;
   const end = p.l4Offset + l4Length;
@@ -57,7 +59,7 @@ function checkLayer4(p: Packet): number {
   }
 
   let sum = 0;
-  if (p.ipProto !== IpProto.ICMP) {
+  if (p.ipProto !== IpProto.ICMP && p.ipProto !== IpProto.IGMP) {
     const addrBytes = p.ipVersion === 4 ? 4 : 16;
     sum = addWords(p.srcAddr, 0, addrBytes, sum);
     sum = addWords(p.dstAddr, 0, addrBytes, sum);
@@ -103,6 +105,8 @@ export class ChecksumMatch implements PacketMatcher {
         return p.ipVersion === 4 && p.ipProto === IpProto.ICMP;
       case ChecksumKind.ICMPV6:
         return p.ipVersion === 6 && p.ipProto === IpProto.ICMPV6;
+      case ChecksumKind.IGMP:
+        return p.ipVersion === 4 && p.ipProto === IpProto.IGMP;
       default:
         return false;
     }
@@ -117,6 +121,7 @@ const CHECKSUM_KEYWORDS: ReadonlyArray<[string, number, string]> = [
   ['udpv6-csum', ChecksumKind.UDPV6, 'the UDP checksum over IPv6'],
   ['icmpv4-csum', ChecksumKind.ICMPV4, 'the ICMPv4 checksum'],
   ['icmpv6-csum', ChecksumKind.ICMPV6, 'the ICMPv6 checksum'],
+  ['igmp-csum', ChecksumKind.IGMP, 'the IGMP checksum (Suricata 9)'],
 ];
 
 for (const [name, kind, what] of CHECKSUM_KEYWORDS) {

@@ -1,5 +1,6 @@
 /**
- * Suricata 9's header sticky buffers `ether.hdr`, `sctp.hdr` and `igmp.hdr`.
+ * Suricata 9's header sticky buffers `ether.hdr`, `sctp.hdr`, `igmp.hdr`
+ * and `sctp.chunk_data`.
  * Each makes the payload keywords that follow inspect the raw bytes of one
  * header, which ../header-buffers.ts provides. The IP, TCP, UDP and ICMP
  * header keywords are registered by header-buffers.ts in this folder.
@@ -42,6 +43,12 @@ const SPECS: readonly HeaderStickySpec[] = [
     description: 'inspect the IGMP header (Suricata 9)',
     docsAnchor: 'header-keywords.html#igmp-hdr',
     protocols: ['igmp'],
+  },
+  {
+    name: HeaderBuffer.SCTP_CHUNK_DATA,
+    description: 'inspect the user data of the first SCTP DATA chunk (Suricata 9)',
+    docsAnchor: 'sctp-keywords.html#sctp-chunk-data',
+    protocols: ['sctp'],
   },
 ];
 

@@ -23,6 +23,12 @@ export const PacketField = {
   ICMP_ID: 9,
   ICMP_SEQ: 10,
   PAYLOAD_SIZE: 11,
+  /** The first byte of an IGMP message (RFC 2236 section 2.1). */
+  IGMP_TYPE: 12,
+  /** The verification tag of the SCTP common header (RFC 9260 section 3.1). */
+  SCTP_VTAG: 13,
+  /** The number of chunks in an SCTP packet. */
+  SCTP_CHUNK_COUNT: 14,
 } as const;
 
 /** Compares one packet field; packets without that field do not match. */
@@ -65,6 +71,16 @@ export class UintFieldMatch implements PacketMatcher {
         return hasIcmpIdAndSeq(p) && this.value.matches(p.icmpSeq);
       case PacketField.PAYLOAD_SIZE:
         return this.value.matches(p.payloadLength);
+      case PacketField.SCTP_VTAG: {
+        if (p.ipProto !== IpProto.SCTP || p.l4Offset < 0) return false;
+        const b = p.bytes;
+        const at = p.l4Offset + 4;
+        return this.value.matches((((b[at] as number) << 24) | ((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number)) >>> 0);
+      }
+      case PacketField.SCTP_CHUNK_COUNT:
+        return p.ipProto === IpProto.SCTP && p.l4Offset >= 0 && this.value.matches(p.sctpChunkCount);
+      case PacketField.IGMP_TYPE:
+        return p.ipProto === IpProto.IGMP && p.l4Offset >= 0 && this.value.matches(p.bytes[p.l4Offset] as number);
       default:
         return false;
     }

@@ -17,6 +17,7 @@ const IP_OPTIONS: Record<string, number> = {
   rr: 1 << 7, // type 7
   satid: 1 << 8, // type 136
   ssrr: 1 << 9, // type 137
+  rtralt: 1 << 20, // type 148, router alert (RFC 2113), Suricata 9
 };
 
 /** Matches one IPv4 option, or any option when `bit` is 0. */
@@ -34,7 +35,7 @@ export class IpoptsMatch implements PacketMatcher {
 
 registerKeyword({
   name: 'ipopts',
-  description: 'Matches an IPv4 option: rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid or any.',
+  description: 'Matches an IPv4 option: rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, rtralt or any.',
   docsAnchor: 'header-keywords.html#ipopts',
   value: 'required',
   setup(b, value) {

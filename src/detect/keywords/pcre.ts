@@ -14,6 +14,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import { HttpBuffer } from '../../app/http/detect.js';
+import { copyCaptures, namedCaptures, parseCaptureList, PcreCaptureStore, type PcreCapture } from './pcre-capture.js';
 
 /** HTTP buffers that Suricata's pcre modifiers select (/U is http.uri, /H http.header, ...). */
 const HTTP_BUFFER_FLAGS: ReadonlyMap<string, string> = new Map([
@@ -42,6 +43,10 @@ export class PcreMatch implements PayloadMatch {
   readonly source: string;
   /** Set when the chain is prepared: a later relative keyword depends on this match. */
   canRetry: boolean;
+  /** Groups stored in variables (see pcre-capture.ts), or null. */
+  captures: readonly PcreCapture[] | null;
+  /** Values of `captures` from the last successful match. */
+  readonly captureValues: (string | null)[];
 
   constructor(regex: RE2, isNegated: boolean, isRelative: boolean, source: string) {
     this.regex = regex;
@@ -49,6 +54,8 @@ export class PcreMatch implements PayloadMatch {
     this.isRelative = isRelative;
     this.source = source;
     this.canRetry = false;
+    this.captures = null;
+    this.captureValues = [];
   }
 }
 
@@ -68,6 +75,7 @@ export function execPcre(m: PcreMatch, text: string, subjectStart: number, searc
   if (found === null) return false;
   pcreMatchRange.start = subjectStart + found.index;
   pcreMatchRange.end = pcreMatchRange.start + found[0].length;
+  if (m.captures !== null) copyCaptures(m.captures, found, m.captureValues);
   return true;
 }
 
@@ -312,6 +320,10 @@ function setupPcre(b: SignatureBuilder, value: string): void {
     b.error(ErrorCode.RULE_BAD_VALUE, `pcre: ${parsed.message}`);
     return;
   }
+  // A capture list may follow the flags: "/(a)(b)/i, flow:first,flow:second".
+  const comma = parsed.flags.indexOf(',');
+  const captureList = comma >= 0 ? parsed.flags.slice(comma + 1) : null;
+  if (comma >= 0) parsed.flags = parsed.flags.slice(0, comma).trim();
   const translated = translatePcre(parsed.pattern, parsed.flags);
   if (!translated.ok) {
     b.error(translated.code, `pcre: ${translated.message}`);
@@ -326,6 +338,7 @@ function setupPcre(b: SignatureBuilder, value: string): void {
     return;
   }
   const match = new PcreMatch(regex, parsed.isNegated, translated.isRelative, `/${parsed.pattern}/${parsed.flags}`);
+  if (!addCaptures(b, match, parsed.pattern, captureList)) return;
   if (translated.buffer === null) {
     b.currentMatches().push(match);
     return;
@@ -346,6 +359,23 @@ function setupPcre(b: SignatureBuilder, value: string): void {
   b.selectBuffer(translated.buffer);
   b.currentMatches().push(match);
   b.selectBuffer('pkt_data');
+}
+
+/** Attaches the variable captures of the pattern and of `captureList` to `match`; returns false after an error. */
+function addCaptures(b: SignatureBuilder, match: PcreMatch, pattern: string, captureList: string | null): boolean {
+  const captures = namedCaptures(pattern, b);
+  if (captureList !== null) {
+    const listed = parseCaptureList(captureList, b);
+    if (!Array.isArray(listed)) {
+      b.error(ErrorCode.RULE_BAD_VALUE, `pcre: ${listed.message}`);
+      return false;
+    }
+    captures.push(...listed);
+  }
+  if (captures.length === 0) return true;
+  match.captures = captures;
+  b.addPostMatch(new PcreCaptureStore(captures, match.captureValues));
+  return true;
 }
 
 export const pcreKeyword: KeywordDef = {

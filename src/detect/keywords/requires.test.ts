@@ -90,3 +90,16 @@ test('invalid requires fails the rule', () => {
     "requires: 'version' is given more than once (a rule takes one version requirement)",
   ]);
 });
+
+test('requires judged against given version', () => {
+  const rules = [
+    'alert tcp any any -> any any (requires: version >= 9.0.0; sid:1;)',
+    'alert tcp any any -> any any (requires: version >= 8 < 9; sid:2;)',
+    'alert tcp any any -> any any (requires: version >= 7.0.3 < 8 | >= 9.0.99; sid:3;)',
+  ].join('\n');
+  const followed = loadRulesFromText(rules, 'test.rules');
+  assert.deepEqual(followed.signatures.map((s) => s.sid), [2]);
+  const nine = loadRulesFromText(rules, 'test.rules', { requiresVersion: [9, 0, 0] });
+  assert.deepEqual(nine.signatures.map((s) => s.sid), [1]);
+  assert.equal(nine.summary.skipped, 2);
+});

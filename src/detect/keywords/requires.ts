@@ -146,7 +146,7 @@ registerKeyword({
   docsAnchor: 'meta.html#requires',
   value: 'required',
   setup(b: SignatureBuilder, value: string): void {
-    const result = checkRequires(value);
+    const result = checkRequires(value, b.requiresVersion ?? REQUIRES_VERSION);
     if (result.kind === 'invalid') {
       b.error(ErrorCode.RULE_BAD_VALUE, result.message);
       return;
