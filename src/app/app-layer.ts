@@ -11,6 +11,7 @@
 import { Direction, IpProto, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import { STREAM_EXCEPTION_COUNTER_NAMES, StreamException, type StreamDirectionState } from '../stream/reassembly.js';
+import { TcpState } from '../stream/tcp-session.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
 import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
@@ -85,6 +86,8 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** The parser was told that both directions ended (AppLayer.endStreams). */
+  isEnded: boolean;
   /** AppLayerEvent bits raised since the last packet took them (see AppLayer.handlePacket). */
   newEvents: number;
   /** Bits (1 << Direction) of directions detected since the last packet took them. */
@@ -113,6 +116,7 @@ export class FlowAppState {
     this.unloggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.isEnded = false;
     this.newEvents = 0;
     this.newDetections = 0;
     this.txCounted = 0;
@@ -305,9 +309,22 @@ export class AppLayer {
     if (!reassembly.toServer.hasBase && !reassembly.toClient.hasBase) return this.stateOf(flow);
     const state = this.acquire(flow);
     if (state.proto === null && state.probeStatus[0] === ProbeStatus.FAILED && state.probeStatus[1] === ProbeStatus.FAILED) return null;
-    const isAckBound = !this.isInline;
+    // Suricata tells the parser that both streams ended once the session is
+    // closed, with all the data they carried, so a message that ends with
+    // the connection (an HTTP response without a length) completes on that
+    // packet, not at the flow's end.
+    const isClosed = flow.tcp.state === TcpState.CLOSED;
+    const isAckBound = !this.isInline && !isClosed;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    if (isClosed && state.parser !== null && !state.isEnded) {
+      const doneToServer = countDone(state, Direction.TO_SERVER);
+      const doneToClient = countDone(state, Direction.TO_CLIENT);
+      this.endStreams(state);
+      // A direction whose transactions the end completed waits for detection before they are dropped.
+      if (countDone(state, Direction.TO_SERVER) > doneToServer) state.pendingInspect[Direction.TO_SERVER] = 1;
+      if (countDone(state, Direction.TO_CLIENT) > doneToClient) state.pendingInspect[Direction.TO_CLIENT] = 1;
+    }
     // Events of protocol detection belong to the packet whose data raised them.
     p.appLayerEvents |= state.newEvents;
     p.appProtoDetected |= state.newDetections;
@@ -331,10 +348,17 @@ export class AppLayer {
       this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
     }
     if (state.frames !== null) state.frames.endFlow();
-    state.parser.handleEnd(Direction.TO_SERVER);
-    state.parser.handleEnd(Direction.TO_CLIENT);
+    if (!state.isEnded) this.endStreams(state);
     countTransactions(flow, state);
     return state;
+  }
+
+  /** Tells the parser that both directions ended. */
+  private endStreams(state: FlowAppState): void {
+    state.isEnded = true;
+    const parser = state.parser as AppParserState;
+    parser.handleEnd(Direction.TO_SERVER);
+    parser.handleEnd(Direction.TO_CLIENT);
   }
 
   /** Forgets an ended flow. */
@@ -423,6 +447,9 @@ export class AppLayer {
     const parser = state.parser as AppParserState;
     const frames = state.frames;
     const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
+    const isHttp = state.proto === AppProto.HTTP;
+    stream.hasMessageRequests = isHttp;
+    const httpDoneBefore = isHttp ? countDone(state, direction) : 0;
     const startAt = at;
     const errorsBefore = parserErrorCount(state.proto as string, parser);
     if (at < segments.releasedBase) {
@@ -454,6 +481,8 @@ export class AppLayer {
     }
     // Suricata's DNS parser has the raw stream inspected after each message it completes.
     if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
+    // So does its HTTP parser after each request and each response.
+    if (isHttp && countDone(state, direction) > httpDoneBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
       this.countTransactions(state);
       state.pendingInspect[direction] = 1;
@@ -572,6 +601,16 @@ export class AppLayer {
     if (proto !== null && this.disabled.has(proto)) return { proto: null, needMore: false };
     return { proto, needMore };
   }
+}
+
+/** Counts the transactions finished in `direction`. */
+function countDone(state: FlowAppState, direction: number): number {
+  const txs = state.transactions();
+  let count = 0;
+  for (let i = 0; i < txs.length; i++) {
+    if (isTxDone(state.proto as string, txs[i] as AppTransaction, direction)) count++;
+  }
+  return count;
 }
 
 /** Returns the protocol detected in `direction` of the flow, or null. */

@@ -74,6 +74,13 @@ export const MAX_PACKET_EVENTS = 16;
 export const MAX_VLAN_LAYERS = 3;
 
 /**
+ * Tunnel layers whose IP header offset a packet records (Packet.tunnelL3Offsets).
+ * Layers past this depth are still decoded through, but not inspected as
+ * packets of their own.
+ */
+export const MAX_TUNNEL_LAYER_OFFSETS = 4;
+
+/**
  * One captured frame and its decoded layers. `bytes` is a view over the
  * capture buffer, valid only until the next frame is read: a stage that must
  * keep payload beyond the current packet copies it.
@@ -201,6 +208,13 @@ export class Packet {
   tunnelDepth: number;
   /** Offset of the outermost IP header when `tunnelDepth` > 0, or -1. */
   outerL3Offset: number;
+  /**
+   * Offsets of the IP headers of the tunnel layers, outermost first: entry
+   * i is valid for i < min(tunnelDepth, MAX_TUNNEL_LAYER_OFFSETS). Entry 0
+   * equals `outerL3Offset`. Later entries are the layers between the
+   * outermost and the innermost packet.
+   */
+  readonly tunnelL3Offsets: Int32Array;
 
   /** Decoder event ids (see decode/events.ts); `eventCount` are valid. */
   events: Uint16Array;
@@ -285,6 +299,7 @@ export class Packet {
 
     this.tunnelDepth = 0;
     this.outerL3Offset = -1;
+    this.tunnelL3Offsets = new Int32Array(MAX_TUNNEL_LAYER_OFFSETS);
 
     this.events = new Uint16Array(MAX_PACKET_EVENTS);
     this.eventCount = 0;

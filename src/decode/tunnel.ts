@@ -29,6 +29,7 @@ export const GRE_PROTO_PPP = 0x880b;
 /** Records the outer layer of a tunnel and clears the transport fields it set. */
 export function enterTunnel(p: Packet): void {
   if (p.tunnelDepth === 0) p.outerL3Offset = p.l3Offset;
+  if (p.tunnelDepth < p.tunnelL3Offsets.length) p.tunnelL3Offsets[p.tunnelDepth] = p.l3Offset;
   p.tunnelDepth++;
   p.l4Offset = -1;
   p.l4HeaderLength = 0;

@@ -1,12 +1,13 @@
 /**
  * UDP (RFC 768): source port(2) destination port(2) length(2) checksum(2).
- * VXLAN on UDP port 4789 is decoded through.
+ * VXLAN on UDP port 4789 and Geneve on UDP port 6081 are decoded through.
  */
 import { ChecksumState, IpProto, type Packet } from '../core/packet.js';
 import { addChecksumWords, isChecksumValid, pseudoHeaderSum } from './checksum.js';
 import { DecodeStat, raiseInvalid, type DecodeContext } from './context.js';
 import { DecoderEvent } from './events.js';
 import { decodeVxlan, VXLAN_PORT } from './tunnel.js';
+import { decodeGeneve, GENEVE_PORT } from './geneve.js';
 
 export const UDP_HEADER_BYTES = 8;
 
@@ -53,4 +54,5 @@ export function decodeUdp(p: Packet, ctx: DecodeContext, at: number, end: number
   }
 
   if (p.dstPort === VXLAN_PORT) decodeVxlan(p, ctx, at + UDP_HEADER_BYTES, at + udpLength);
+  else if (p.dstPort === GENEVE_PORT) decodeGeneve(p, ctx, at + UDP_HEADER_BYTES, at + udpLength);
 }

@@ -57,7 +57,7 @@ test('engine custom action order', () => {
   assert.deepEqual(run(engine, { payload: 'a' }), [2, 1]);
 });
 
-test('pass rule ends inspection and passes flow', () => {
+test('pass rule ends packet inspection', () => {
   const engine = new DetectEngine([
     rule('content:"a";', { sid: 1, action: Action.DROP }),
     rule('content:"trusted";', { sid: 2, action: Action.PASS }),
@@ -68,9 +68,16 @@ test('pass rule ends inspection and passes flow', () => {
   engine.inspectPacket(createTestPacket({ payload: 'a trusted' }), flow, out);
   assert.equal(out.count, 0);
   assert.equal(out.passSig?.sid, 2);
-  assert.equal(flow.isPassed, true);
+  assert.equal(out.isPassStreamMatch, false);
+  // Whether the flow is passed is the policy stage's decision.
+  assert.equal(flow.isPassed, false);
 
-  // A later packet of the passed flow is not inspected at all.
+  // A second call for the same packet (another stream block) adds nothing.
+  engine.inspectPacket(createTestPacket({ payload: 'a' }), flow, out);
+  assert.equal(out.count, 0);
+
+  // A packet of a passed flow is not inspected at all.
+  flow.isPassed = true;
   const later = new AlertQueue();
   engine.inspectPacket(createTestPacket({ payload: 'a' }), flow, later);
   assert.equal(later.count, 0);

@@ -84,6 +84,8 @@ export class AlertQueue {
   actionsSeen: number;
   /** The pass signature that ended inspection, or null. */
   passSig: Signature | null;
+  /** The pass signature matched reassembled stream data. */
+  isPassStreamMatch: boolean;
   /** 1 where the queued alert at the same index matched reassembled stream data. */
   readonly isStreamMatch: Uint8Array;
 
@@ -94,6 +96,7 @@ export class AlertQueue {
     this.overflowCount = 0;
     this.actionsSeen = 0;
     this.passSig = null;
+    this.isPassStreamMatch = false;
   }
 
   clear(): void {
@@ -102,6 +105,7 @@ export class AlertQueue {
     this.overflowCount = 0;
     this.actionsSeen = 0;
     this.passSig = null;
+    this.isPassStreamMatch = false;
   }
 
   /** Records the action of a matching signature that raises no alert. */
@@ -174,10 +178,6 @@ export function isIpOnlySignature(sig: Signature, protoKind: number): boolean {
   if (!sig.srcPorts.isAny || !sig.dstPorts.isAny) return false;
   return sig.packetMatches.length === 0 && sig.buffers.length === 0 && sig.postMatches.length === 0 && sig.flowFlags === 0;
 }
-
-/** Action bits (1 << ActionId) that block a packet. */
-const BLOCKING_ACTIONS =
-  (1 << Action.DROP) | (1 << Action.REJECT) | (1 << Action.REJECTSRC) | (1 << Action.REJECTDST) | (1 << Action.REJECTBOTH);
 
 const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
   Action.PASS, Action.DROP, Action.REJECT, Action.REJECTSRC, Action.REJECTDST, Action.REJECTBOTH, Action.ALERT,
@@ -321,12 +321,13 @@ export class DetectEngine {
 
   /**
    * Evaluates the packet against the rules and appends the matches to
-   * `out`. A matching pass rule ends the evaluation and marks the flow
-   * passed, unless a drop or reject matched before it. Later packets of a
-   * passed flow are not inspected.
+   * `out`. A matching pass rule ends the evaluation of the packet, also in
+   * later calls for the same packet (stream blocks). Whether the pass
+   * covers the whole flow depends on the rule's type, so the policy stage
+   * decides it (pipeline.ts). Packets of a passed flow are not inspected.
    */
   inspectPacket(p: Packet, flow: Flow | null, out: AlertQueue): void {
-    if (flow !== null && flow.isPassed) return;
+    if ((flow !== null && flow.isPassed) || out.passSig !== null) return;
     this.packets++;
     this.ctx.beginPacket();
     this.ctx.flow = flow;
@@ -351,10 +352,8 @@ export class DetectEngine {
         if (!sig.postMatches[k].apply(p, flow, this.ctx)) isAlert = false;
       }
       if (sig.action === Action.PASS) {
-        // A drop or reject that matched first (an action-order with drop
-        // before pass) decides: the flow is then not passed.
-        if (flow !== null && (out.actionsSeen & BLOCKING_ACTIONS) === 0) flow.isPassed = true;
         out.passSig = sig;
+        out.isPassStreamMatch = this.isStreamMatch;
         if (sig.hasAlertKeyword === true && isAlert && this.thresholdHook.shouldAlert(sig, p, flow)) {
           out.push(sig);
           if (flow !== null) flow.hasAlerted = true;

@@ -213,3 +213,68 @@ test('tls drop blocks the flow in-line', async () => {
   assert.equal(select(events, { event_type: 'drop', pcap_cnt: 4, 'drop.reason': 'rules' }).length, 1);
   assert.equal(select(events, { event_type: 'drop', pcap_cnt: 5, 'drop.reason': 'flow drop' }).length, 1);
 });
+
+test('protocol detected per direction', async () => {
+  // detect-app-layer-protocol-05: the client sends an HTTP GET (frame 4)
+  // to an SSH server, which replies with its banner (frame 6). Each
+  // direction keeps its own protocol, and the flow's parser stays HTTP.
+  const rules = [
+    'alert tcp any any -> any any (flow:to_client; app-layer-protocol:http1,to_server; app-layer-protocol:ssh,to_client; sid:1;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh; flow:to_client; dsize:>0; sid:2;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh; flow:to_server; dsize:>0; sid:3;)',
+    'alert tcp any any -> any any (app-layer-protocol:http,final; flow:to_client; dsize:>0; sid:4;)',
+    'alert tcp any any -> any any (app-layer-protocol:ssh,either; flow:to_client; dsize:>0; sid:5;)',
+  ].join('\n');
+  const events = await run('detect/http-to-ssh-server.pcap', rules + '\n');
+  // Detection only: once, on the packet that finished the server side's detection.
+  const pd = select(events, { event_type: 'alert', 'alert.signature_id': 1 });
+  assert.equal(pd.length, 1);
+  assert.equal(field(pd[0]!, 'direction'), 'to_client');
+  // Frames 6 and 8 carry server data; frame 4 is the only client data.
+  assert.equal(select(events, { event_type: 'alert', 'alert.signature_id': 2 }).length, 2);
+  assert.equal(select(events, { event_type: 'alert', 'alert.signature_id': 3 }).length, 0);
+  assert.equal(select(events, { event_type: 'alert', 'alert.signature_id': 4 }).length, 2);
+  assert.equal(select(events, { event_type: 'alert', 'alert.signature_id': 5 }).length, 2);
+  assert.equal(select(events, { event_type: 'flow', app_proto: 'http' }).length, 1);
+});
+
+test('protocol detection only rule once', async () => {
+  // app-layer-protocol-prefilter: the TLS flow has client data only, so its
+  // rule fires once. The HTTP flow finishes detection in each direction,
+  // so its rule fires once per direction, not on every packet.
+  const rules = [
+    'alert tcp any any -> any any (app-layer-protocol:tls; sid:1;)',
+    'alert tcp any any -> any any (app-layer-protocol:http; sid:2;)',
+  ].join('\n');
+  const events = await run('detect/tls-http-dns.pcap', rules + '\n');
+  assert.equal(select(events, { event_type: 'alert', 'alert.signature_id': 1 }).length, 1);
+  const http = select(events, { event_type: 'alert', 'alert.signature_id': 2 });
+  assert.equal(http.length, 2);
+  assert.deepEqual(http.map((e) => field(e, 'direction')).sort(), ['to_client', 'to_server']);
+});
+
+test('http response inspected when complete', async () => {
+  // bug-130: the 401 response (frames 6, 8 and 10) has no Content-Length,
+  // so it completes only with the server's FIN (frame 12). The HTTP parser,
+  // not the PSH flag of frame 6, decides when the response stream is
+  // inspected: the payload rule alerts on frame 14, the first packet to the
+  // client after the response ended, and carries the response's http object.
+  const rules = 'alert tcp any 80 -> any any (flow:to_client,established; content:"WWW-Authenticate|3a| "; nocase; sid:1;)\n';
+  const events = await run('http/http-401-close-delimited.pcap', rules, ['detect.guess-applayer-tx=true']);
+  const alerts = select(events, { event_type: 'alert', 'alert.signature_id': 1 });
+  assert.equal(alerts.length, 1);
+  assert.equal(field(alerts[0]!, 'pcap_cnt'), 14);
+  assert.equal(field(alerts[0]!, 'http.status'), 401);
+  // The session closes with frame 14, which ends both streams: the response
+  // completes and is logged on that packet, not at the end of the flow.
+  const http = select(events, { event_type: 'http' });
+  assert.equal(http.length, 1);
+  assert.equal(field(http[0]!, 'pcap_cnt'), 14);
+  assert.equal(field(http[0]!, 'http.length'), 1483);
+  // The file is the response body, so its event names the server as the source.
+  const files = select(events, { event_type: 'fileinfo' });
+  assert.equal(files.length, 1);
+  assert.equal(field(files[0]!, 'src_ip'), '162.2.41.200');
+  assert.equal(field(files[0]!, 'src_port'), 80);
+  assert.equal(field(files[0]!, 'fileinfo.size'), 1483);
+});

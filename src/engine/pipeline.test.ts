@@ -259,15 +259,66 @@ test('alert verdict follows packet drop', async () => {
 test('alert verdict pass after pass rule', async () => {
   // With alert before pass in the action order, the alert is written and
   // the pass rule then ends the packet's inspection: the verdict is pass.
+  // The pass rule matched packet payload outside a session, so it passes
+  // each packet alone, and each of the three alerts again.
   const rules = [
     'alert tcp any any -> any any (content:"Hi all"; sid:1;)',
     'pass tcp any any -> any any (content:"Hi all"; sid:2;)',
   ].join('\n');
   const events = await runIps('hi-all-3pkts.pcap', rules + '\n', { actionOrder: ['alert', 'pass', 'drop', 'reject'] });
   const alerts = events.filter((e) => e.event_type === 'alert');
-  assert.equal(alerts.length, 1);
-  assert.equal(field(alerts[0]!, 'verdict.action'), 'pass');
+  assert.equal(alerts.length, 3);
+  for (const alert of alerts) assert.equal(field(alert, 'verdict.action'), 'pass');
+  assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'pass' }), 0);
+});
+
+test('ip-only pass passes the flow', async () => {
+  // util-action-05: an IP-only pass rule ends the inspection of the whole
+  // flow on its first packet.
+  const rules = 'alert ip any any -> any any (sid:1;)\npass ip any any -> any any (sid:2;)\n';
+  const events = await runIps('hi-all-3pkts.pcap', rules, { mode: 'ids', actionOrder: ['pass', 'drop', 'reject', 'alert'] });
+  assert.equal(countEvents(events, { event_type: 'alert' }), 0);
   assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'pass' }), 1);
+});
+
+test('packet pass rule passes one packet', async () => {
+  // issue-5466-alert-then-pass-02: a pass rule with header keywords only
+  // (flow:) passes the packets it matches, and the flow goes on being
+  // inspected. Here the three packets never establish a session. So each
+  // one matches the pass rule and raises its alert, and none reaches the
+  // drop rule.
+  const rules = [
+    'pass tcp any any -> any any (alert; flow:not_established; sid:1;)',
+    'drop ip any any -> any any (sid:2;)',
+  ].join('\n');
+  const events = await runIps('hi-all-3pkts.pcap', rules + '\n', { actionOrder: ['pass', 'drop', 'reject', 'alert'] });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 1 }), 3);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 0);
+  assert.equal(countEvents(events, { event_type: 'drop' }), 0);
+  assert.equal(countEvents(events, { event_type: 'flow', 'flow.action': 'pass' }), 0);
+});
+
+test('middle tunnel layer is inspected', async () => {
+  // bug-6402-01: TCP inside GRE inside Geneve, 12 frames. The outer UDP
+  // packets are passed one by one. The middle IPv4/GRE layer of each frame
+  // is a packet of its own without a flow, so IP-only rules alert on all
+  // 12. The inner TCP flow gets the IP-only rules once per direction.
+  const rules = [
+    'alert udp any any -> any 6081 (msg:"geneve udp"; sid:2;)',
+    'pass udp any any -> any 6081 (sid:1;)',
+    'alert ip any any -> any any (msg:"all IP"; sid:5554;)',
+    'alert tcp any any -> any any (msg:"all TCP"; sid:5553;)',
+    'alert ip any any -> any any (ip_proto:47; sid:5555;)',
+  ].join('\n');
+  const events = await runIps('geneve-gre-tcp.pcap', rules + '\n', { mode: 'ids', actionOrder: ['pass', 'drop', 'reject', 'alert'] });
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 2 }), 0);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5554, proto: 'GRE' }), 12);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5554, proto: 'TCP' }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5553 }), 2);
+  assert.equal(countEvents(events, { event_type: 'alert', 'alert.signature_id': 5555 }), 12);
+  assert.equal(countEvents(events, { event_type: 'flow' }), 2);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'UDP', 'flow.alerted': false }), 1);
+  assert.equal(countEvents(events, { event_type: 'flow', proto: 'TCP', 'flow.alerted': true }), 1);
 });
 
 test('bypass stops inspecting the flow', async () => {

@@ -4,7 +4,7 @@
  * pipeline decides its fate (accept or drop, in IPS mode) and writes the
  * events it causes.
  */
-import { Direction, Packet } from '../core/packet.js';
+import { Direction, MAX_TUNNEL_LAYER_OFFSETS, Packet } from '../core/packet.js';
 import { decodePacket } from '../decode/decode-packet.js';
 import type { DecodeContext } from '../decode/context.js';
 import { decoderEventEveName } from '../decode/events.js';
@@ -25,7 +25,7 @@ import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } fro
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
-import { fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
+import { fillTunnelLayer, fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
 import type { ThresholdActionRecorder } from './threshold-actions.js';
 import { consumeFlowTag, HostTagTracker, SessionTagSnapshot } from './tagging.js';
 import { alertActionText, packetAlertFacts, type TunnelFacts } from '../output/eve-alert.js';
@@ -140,6 +140,8 @@ export class PacketPipeline {
   private readonly hostTags: HostTagTracker;
   /** The outer packet of the current frame when it is tunnelled. */
   private readonly tunnelRoot: Packet;
+  /** A tunnel layer between the outer and the innermost packet, reused for each. */
+  private readonly tunnelMiddle: Packet;
   private readonly tunnelFacts: TunnelFacts;
   /** EVE pkt_src of the packet being processed. */
   private pktSrc: PktSrcValue;
@@ -163,6 +165,7 @@ export class PacketPipeline {
     this.sessionTagBefore = new SessionTagSnapshot();
     this.hostTags = new HostTagTracker();
     this.tunnelRoot = new Packet();
+    this.tunnelMiddle = new Packet();
     this.tunnelFacts = { root: this.tunnelRoot, depth: 0, innerOffset: 0 };
     this.pktSrc = PktSrc.WIRE;
     this.tunnel = null;
@@ -213,13 +216,14 @@ export class PacketPipeline {
       this.tunnel = null;
       this.rootFlow = null;
       this.processLayer(root, false);
-      this.pktSrc = tunnelPktSrc(root);
       const facts = this.tunnelFacts;
       facts.depth = p.tunnelDepth;
       facts.innerOffset = innerPacketOffset(root, p);
+      const outer = this.processMiddleLayers(p, root);
+      this.pktSrc = tunnelPktSrc(outer);
       this.tunnel = facts;
       this.processLayer(p, true);
-      if (root.isDropped) p.isDropped = true;
+      if (root.isDropped || this.tunnelMiddle.isDropped) p.isDropped = true;
     } else {
       this.pktSrc = p.isDefragmented ? PktSrc.DEFRAG : PktSrc.WIRE;
       this.tunnel = null;
@@ -229,14 +233,40 @@ export class PacketPipeline {
   }
 
   /**
+   * Runs the layers between the outer packet `root` and the innermost
+   * packet `p` (a tunnel inside a tunnel) through detection and output,
+   * without a flow, as Suricata inspects each tunnel layer as a packet.
+   * Returns the layer just outside `p`.
+   */
+  private processMiddleLayers(p: Packet, root: Packet): Packet {
+    const middle = this.tunnelMiddle;
+    middle.isDropped = false;
+    let outer = root;
+    const layers = Math.min(p.tunnelDepth, MAX_TUNNEL_LAYER_OFFSETS);
+    for (let i = 1; i < layers; i++) {
+      const wasDropped = middle.isDropped;
+      // Read before the fill, which reuses `middle` when it is the previous layer.
+      const pktSrc = tunnelPktSrc(outer);
+      if (!fillTunnelLayer(middle, p, p.tunnelL3Offsets[i] as number)) break;
+      this.pktSrc = pktSrc;
+      this.tunnel = this.tunnelFacts;
+      this.processLayer(middle, false, false);
+      if (wasDropped) middle.isDropped = true;
+      outer = middle;
+    }
+    return outer;
+  }
+
+  /**
    * Runs one packet (a frame, or the outer or inner packet of a tunnel)
    * through flow, detection and output. `hasEvents` is true for the packet
-   * that carries the frame's decoder events.
+   * that carries the frame's decoder events. An untracked packet (a middle
+   * tunnel layer) gets no flow.
    */
-  private processLayer(p: Packet, hasEvents: boolean): void {
+  private processLayer(p: Packet, hasEvents: boolean, isTracked = true): void {
     const parts = this.parts;
     let flow: Flow | null = null;
-    if (!p.isInvalid && p.ipVersion !== 0) {
+    if (isTracked && !p.isInvalid && p.ipVersion !== 0) {
       flow = parts.flows.handlePacket(p);
       if (flow === null && parts.flows.exceptionAction === ExceptionAction.DROP_PACKET) {
         this.drop(p, null, DropReason.FLOW_MEMCAP, null);
@@ -560,6 +590,7 @@ export class PacketPipeline {
         flow.isPassed = false;
       }
     }
+    this.applyPass(flow, alerts);
 
     // The alerts' verdict and action describe the packet's fate, so it is
     // decided before they are written.
@@ -592,6 +623,19 @@ export class PacketPipeline {
       }
       this.drop(p, flow, reason, blockingSig);
     }
+  }
+
+  /**
+   * Passes the whole flow when the packet's pass rule acts on the flow: an
+   * IP-only, app-layer or stream rule, or a payload rule that matched
+   * reassembled data of an established session (action-scope.ts). A pass
+   * by a packet rule lets only this packet through, and a drop or reject
+   * that matched before it (action-order) keeps the flow inspected.
+   */
+  private applyPass(flow: Flow | null, alerts: AlertQueue): void {
+    const sig = alerts.passSig;
+    if (flow === null || sig === null || flow.isPassed || (alerts.actionsSeen & BLOCKING_ACTIONS_MASK) !== 0) return;
+    if (isFlowScopedAction(sig) || (alerts.isPassStreamMatch && flow.state !== FlowState.NEW)) flow.isPassed = true;
   }
 
   /** Tells whether queued alert `i` matched an app-layer transaction. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Packet } from '../core/packet.js';
-import { fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
+import { decodeBytes, ipv4Text, parseHexRows } from '../decode/test-support.js';
+import { PktSrc } from '../output/eve-format.js';
+import { fillTunnelLayer, fillTunnelRoot, innerPacketOffset, tunnelPktSrc } from './tunnel-root.js';
 
 /**
  * IPv6 in IPv6 over Ethernet, built by hand: the outer header (40 bytes at
@@ -83,4 +85,40 @@ test('tunnel root rejects short header', () => {
   p.tunnelDepth = 1;
   p.outerL3Offset = 0;
   assert.equal(fillTunnelRoot(new Packet(), p), false);
+});
+
+// Frame 1 of suricata-verify bug-6402-01 (see src/decode/geneve.test.ts):
+// Ethernet, IPv4/UDP to port 6081, Geneve with 32 bytes of options,
+// IPv4/GRE (10.0.1.72 to 10.0.2.31) at 0x52, IPv4/TCP at 0x6a.
+const GENEVE_GRE_TCP = `
+0000  02 a1 7b a6 35 45 02 dd 26 a7 53 99 08 00 45 00
+0010  00 98 00 00 00 00 ff 11 94 cb 0a 00 0a 4a 0a 00
+0020  08 40 eb 74 17 c1 00 84 91 19 08 00 08 00 00 00
+0030  00 00 01 08 01 02 31 e1 29 cd c0 cd 86 33 01 08
+0040  02 02 00 00 00 00 00 00 00 00 01 08 03 01 3d c9
+0050  56 ac 45 00 00 54 a7 7f 40 00 e0 2f db 94 0a 00
+0060  01 48 0a 00 02 1f 00 00 08 00 45 00 00 3c e0 91
+0070  40 00 40 06 46 24 0a 02 00 01 0a 02 00 02 99 1e
+0080  04 d2 bf 56 b5 5d 00 00 00 00 a0 02 f4 5f 51 21
+0090  00 00 02 04 22 e9 04 02 08 0a ee 08 d0 95 00 00
+00a0  00 00 01 03 03 07
+`;
+
+test('geneve root and middle gre layer', () => {
+  const { p } = decodeBytes(parseHexRows(GENEVE_GRE_TCP), undefined, 'none');
+  const root = new Packet();
+  assert.equal(fillTunnelRoot(root, p), true);
+  assert.equal(root.ipProto, 17);
+  assert.equal(root.dstPort, 6081);
+  assert.equal(tunnelPktSrc(root), PktSrc.GENEVE);
+  // The frame Geneve carries starts after its 8-byte header and 32 bytes of options.
+  assert.equal(innerPacketOffset(root, p), 0x52);
+
+  const middle = new Packet();
+  assert.equal(fillTunnelLayer(middle, p, p.tunnelL3Offsets[1] as number), true);
+  assert.equal(middle.ipProto, 47);
+  assert.equal(ipv4Text(middle.srcAddr), '10.0.1.72');
+  assert.equal(ipv4Text(middle.dstAddr), '10.0.2.31');
+  assert.equal(middle.l4Offset, 0x66);
+  assert.equal(tunnelPktSrc(middle), PktSrc.GRE_TUNNEL);
 });

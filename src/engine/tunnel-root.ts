@@ -6,11 +6,14 @@
  * the inner packet, whose events carry `pkt_src` "ipv4 tunnel" (and the
  * like) and a `tunnel` object that names the outer packet.
  *
- * NOTE: only the outermost layer becomes a packet of its own. Layers
- * between it and the innermost one, in a tunnel inside a tunnel, are not
- * tracked or inspected.
+ * Layers between the outermost and the innermost one (a tunnel inside a
+ * tunnel) become packets of their own too, filled by fillTunnelLayer.
+ * NOTE: such a middle layer is inspected without a flow (IP-only rules run
+ * on each of its packets), and only the first MAX_TUNNEL_LAYER_OFFSETS
+ * layers are recorded.
  */
 import { IpProto, LinkType, type Packet } from '../core/packet.js';
+import { GENEVE_HEADER_BYTES, GENEVE_PORT } from '../decode/geneve.js';
 import { PktSrc, type PktSrcValue } from '../output/eve-format.js';
 
 const IPV4_MIN_HEADER_BYTES = 20;
@@ -31,7 +34,15 @@ function readU16(b: Uint8Array, at: number): number {
  * unusable, when that header cannot be read.
  */
 export function fillTunnelRoot(root: Packet, p: Packet): boolean {
-  const at = p.outerL3Offset;
+  return fillTunnelLayer(root, p, p.outerL3Offset);
+}
+
+/**
+ * Fills `root` with the tunnel layer of `p` whose IP header starts at `at`
+ * (an entry of `p.tunnelL3Offsets`). Returns false, leaving `root`
+ * unusable, when that header cannot be read.
+ */
+export function fillTunnelLayer(root: Packet, p: Packet, at: number): boolean {
   const b = p.bytes;
   if (at < 0 || at >= b.length) return false;
   root.reset(b, p.timestampUs, p.wireLength, p.linkType, p.pcapCount);
@@ -111,15 +122,19 @@ function skipIpv6Extensions(root: Packet, b: Uint8Array, at: number, next: numbe
 /** Returns the EVE `pkt_src` of the inner packet of a tunnel whose outer packet is `root`. */
 export function tunnelPktSrc(root: Packet): PktSrcValue {
   if (root.ipProto === IpProto.GRE) return PktSrc.GRE_TUNNEL;
-  if (root.ipProto === IpProto.UDP) return PktSrc.VXLAN;
+  if (root.ipProto === IpProto.UDP) return root.dstPort === GENEVE_PORT ? PktSrc.GENEVE : PktSrc.VXLAN;
   return root.ipVersion === 6 ? PktSrc.IPV6_TUNNEL : PktSrc.IPV4_TUNNEL;
 }
 
 /**
  * Returns the offset where the inner packet of the tunnel starts: the
- * Ethernet header carried by VXLAN, else the inner IP header.
+ * frame carried by VXLAN or Geneve (after Geneve's options), else the inner
+ * IP header.
  */
 export function innerPacketOffset(root: Packet, p: Packet): number {
-  if (root.ipProto === IpProto.UDP && root.payloadOffset >= 0) return root.payloadOffset + VXLAN_HEADER_BYTES;
+  if (root.ipProto === IpProto.UDP && root.payloadOffset >= 0) {
+    if (root.dstPort !== GENEVE_PORT) return root.payloadOffset + VXLAN_HEADER_BYTES;
+    return root.payloadOffset + GENEVE_HEADER_BYTES + ((p.bytes[root.payloadOffset] as number) & 0x3f) * 4;
+  }
   return p.l3Offset;
 }

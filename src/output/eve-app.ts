@@ -183,7 +183,9 @@ export class TxLogger {
         for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', http);
         for (const file of (tx as HttpTransaction).files) {
           const text = http + ',"fileinfo":' + fileinfoJson(file, txId);
-          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'fileinfo', pktSrc, txId, 'http', text);
+          // A file travels in its body's direction: a response body names the server as the source, as in Suricata.
+          const isServerSource = file.direction === Direction.TO_CLIENT;
+          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'fileinfo', pktSrc, txId, 'http', text, isServerSource);
         }
         break;
       }

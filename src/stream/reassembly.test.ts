@@ -219,6 +219,22 @@ test('reassembly ids parser requests inspection', () => {
   assert.equal(toServer.isInspectionRequested, false, 'the request is used once');
 });
 
+test('reassembly parser messages replace push', () => {
+  // A direction whose parser requests inspection after each message (HTTP)
+  // no longer treats an acknowledged PSH write as one.
+  const c = new Connection({ toServerChunkSize: 8 });
+  c.handshake();
+  c.client(ACK | PSH, CISN + 1, SISN + 1, 'GET /x');
+  const toServer = ((c.flow as Flow).tcp?.reassembly as TcpReassembly).toServer;
+  toServer.hasMessageRequests = true;
+  c.serverAck(6);
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), [], 'the acknowledged write waits for the parser');
+  toServer.isInspectionRequested = true;
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), ['GET /x']);
+});
+
 test('reassembly ids closing session inspects', () => {
   const c = new Connection();
   c.handshake();
@@ -373,8 +389,23 @@ test('closing packet counts as established', () => {
   const flow = c.flow as Flow;
   assert.equal(flow.state, FlowState.CLOSED);
   assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), true);
+  // The last ACK, sent in last_ack, counts too, as any packet of a session
+  // that reached established (ips/firewall-01-tcp-pkt-state-flowbits).
   c.client(ACK, CISN + 2, SISN + 2);
-  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
+  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), true);
   c.client(ACK, CISN + 2, SISN + 2, '', { checksum: ChecksumState.INVALID });
-  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
+  assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), true);
+});
+
+test('reassembly async side counts as acked', () => {
+  // stream.async-oneside: the server is never seen. The client's data
+  // counts as acknowledged on arrival, so it reaches inspection without a
+  // server ACK (here at the chunk size, 8 bytes).
+  const c = new Connection({ toServerChunkSize: 8 }, false, true);
+  c.client(SYN, CISN, 0);
+  c.client(ACK, CISN + 1, SISN + 1);
+  c.client(ACK, CISN + 1, SISN + 1, 'abcd');
+  assert.deepEqual(c.ready(), []);
+  c.client(ACK, CISN + 5, SISN + 1, 'efghij');
+  assert.deepEqual(c.ready(), ['abcdefghij']);
 });

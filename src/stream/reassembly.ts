@@ -214,6 +214,12 @@ export class StreamDirectionState {
    * without waiting for the chunk size.
    */
   isInspectionRequested: boolean;
+  /**
+   * The app-layer parser of this direction requests inspection after each
+   * message it completes, so the PSH stand-in for that request is off.
+   * Set by the app layer.
+   */
+  hasMessageRequests: boolean;
 
   constructor(recordBudget: MemoryBudget, dataBudget: MemoryBudget) {
     this.segments = new SegmentList(recordBudget, dataBudget);
@@ -228,6 +234,7 @@ export class StreamDirectionState {
     this.oobBytes = 0;
     this.lastOobSeq = 0;
     this.isInspectionRequested = false;
+    this.hasMessageRequests = false;
   }
 
   reset(): void {
@@ -243,6 +250,7 @@ export class StreamDirectionState {
     this.oobBytes = 0;
     this.lastOobSeq = 0;
     this.isInspectionRequested = false;
+    this.hasMessageRequests = false;
   }
 
   /**
@@ -653,10 +661,10 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    // A parser that completed a message requests inspection, as Suricata's DNS parser does.
-    // For the other parsers a fully acknowledged write (data up to a PSH segment) replaces
-    // that request. Data without PSH waits for the chunk size.
-    const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
+    // A parser that completed a message requests inspection, as Suricata's DNS and HTTP
+    // parsers do. For the other parsers a fully acknowledged write (data up to a PSH
+    // segment) replaces that request. Data without PSH waits for the chunk size.
+    const isWriteAcked = !stream.hasMessageRequests && stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
     if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
     stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);

@@ -6,7 +6,7 @@ import { defaultFlowConfig } from '../flow/flow-config.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { makePacket, type PacketSpec } from '../flow/test-packet.js';
 import { STREAM_EVENT_NAMES, StreamEvent } from './stream-events.js';
-import { TcpState, TCP_STATE_NAMES, type TcpSession } from './tcp-session.js';
+import { TcpResult, TcpState, TCP_STATE_NAMES, wasEstablishedBefore, type TcpSession } from './tcp-session.js';
 
 const { SYN, ACK, FIN, RST, PSH } = TcpFlag;
 const CLIENT = '198.51.100.7';
@@ -323,6 +323,31 @@ test('tcp packets after rst', () => {
   assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 }), ['suspected_rst_inject']);
 });
 
+test('tcp data after injected rst', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(RST | ACK, 1001, 5001);
+  assert.equal(c.stateName, 'closed');
+  // The client goes on sending after "its" RST: the packet is handled as in
+  // established, so its data is accepted, and the event fires once.
+  assert.deepEqual(c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 }), ['suspected_rst_inject']);
+  assert.equal(c.session.lastResult, TcpResult.ACCEPTED);
+  assert.equal(c.session.client.nextSeq, 1011);
+  assert.equal(c.session.isClosedByRst, false);
+  assert.equal(c.stateName, 'closed');
+  assert.deepEqual(c.toServer(ACK | PSH, 1011, 5001, { payloadLength: 10 }), []);
+  assert.equal(c.session.client.nextSeq, 1011);
+});
+
+test('tcp fin after injected rst', () => {
+  const c = new Conversation();
+  c.handshake();
+  c.toServer(RST | ACK, 1001, 5001);
+  // A FIN handled in the state before the RST moves the session on from there.
+  assert.deepEqual(c.toServer(FIN | ACK, 1001, 5001), ['suspected_rst_inject']);
+  assert.equal(c.stateName, 'close_wait');
+});
+
 test('tcp midstream off never established', () => {
   const c = new Conversation(false);
   c.toServer(ACK | PSH, 1001, 5001, { payloadLength: 10 });
@@ -620,4 +645,25 @@ test('tcp async off keeps synack pickup off', () => {
   c.toServer(SYN, 1000, 0);
   c.toServer(ACK, 1001, 5001);
   assert.equal(c.stateName, 'syn_sent');
+});
+
+test('tcp close packets count as established', () => {
+  // ips/firewall-01-tcp-pkt-state-flowbits: the client's last ACK, after
+  // both FINs (state last_ack), still matches flow:established. The
+  // handshake's ACK, sent in syn_recv, does not (issue-5466-alert-then-pass-02).
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  c.toClient(SYN | ACK, 5000, 1001);
+  c.toServer(ACK, 1001, 5001);
+  assert.equal(wasEstablishedBefore(c.session), false);
+  c.toServer(FIN | ACK, 1001, 5001);
+  assert.equal(wasEstablishedBefore(c.session), true);
+  c.toClient(FIN | ACK, 5001, 1002);
+  assert.equal(c.stateName, 'last_ack');
+  c.toServer(ACK, 1002, 5002);
+  assert.equal(c.stateName, 'closed');
+  assert.equal(wasEstablishedBefore(c.session), true);
+  // A packet after the close, in state closed, counts too.
+  c.toClient(ACK, 5002, 1002);
+  assert.equal(wasEstablishedBefore(c.session), true);
 });

@@ -255,6 +255,8 @@ export class TcpSession {
   isAsync: boolean;
   /** The session ended with an accepted RST. */
   isClosedByRst: boolean;
+  /** State in which the last accepted RST arrived. Packets that suggest an injected RST are handled in it. */
+  stateBeforeRst: number;
   /** The server replied to the client's SYN with a SYN of its own (4-way handshake). */
   isFourWay: boolean;
   /** ACK number of the SYN/ACK, for the resend checks. */
@@ -296,6 +298,7 @@ export class TcpSession {
     this.isMidstream = false;
     this.isAsync = false;
     this.isClosedByRst = false;
+    this.stateBeforeRst = TcpState.NONE;
     this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
@@ -319,6 +322,7 @@ export class TcpSession {
     this.isMidstream = false;
     this.isAsync = false;
     this.isClosedByRst = false;
+    this.stateBeforeRst = TcpState.NONE;
     this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
@@ -378,15 +382,12 @@ export class TcpSession {
     } else if (!this.isTimestampValid(p, direction)) {
       this.addEvent(StreamEvent.PKT_INVALID_TIMESTAMP);
       result = TcpResult.REJECTED;
-    } else if (state === TcpState.SYN_SENT) {
-      result = this.handleSynSent(p, direction, config);
-    } else if (state === TcpState.SYN_RECV) {
-      result = this.handleSynRecv(p, direction, config);
     } else if (state === TcpState.CLOSED) {
-      result = this.handleClosed(direction);
+      result = this.handleClosed(p, direction, config);
     } else {
-      result = this.handleEstablished(p, direction);
+      result = this.dispatch(p, direction, config);
     }
+    if (result === TcpResult.ACCEPTED && (flags & TcpFlag.RST) === 0) this.checkAfterRst(direction);
 
     if (this.state !== TcpState.NONE) {
       this.tcpFlags |= flags;
@@ -396,6 +397,27 @@ export class TcpSession {
     }
     this.lastResult = result;
     return result;
+  }
+
+  /** Runs the handler of the current state, which is neither none nor closed. */
+  private dispatch(p: Packet, direction: number, config: StreamConfig): number {
+    const state = this.state;
+    if (state === TcpState.SYN_SENT) return this.handleSynSent(p, direction, config);
+    if (state === TcpState.SYN_RECV) return this.handleSynRecv(p, direction, config);
+    return this.handleEstablished(p, direction);
+  }
+
+  /**
+   * Flags a RST as injected when its supposed sender keeps sending: the
+   * first packet of that side after the RST raises suspected_rst_inject
+   * and clears the RST, so the event fires once per RST.
+   */
+  private checkAfterRst(direction: number): void {
+    const receiver = direction === Direction.TO_SERVER ? this.server : this.client;
+    if (!receiver.isRstReceived) return;
+    receiver.isRstReceived = false;
+    this.isClosedByRst = false;
+    this.addEvent(StreamEvent.SUSPECTED_RST_INJECT);
   }
 
   /** Records a stream event on the current packet; past MAX_STREAM_EVENTS_PER_PACKET it is dropped. */
@@ -905,22 +927,34 @@ export class TcpSession {
   }
 
   private closeByRst(receiver: TcpStreamState): void {
+    this.stateBeforeRst = this.state;
     this.state = TcpState.CLOSED;
     this.isClosedByRst = true;
     receiver.isRstReceived = true;
   }
 
   /**
-   * Handles a packet in closed, where nothing changes. After a RST, a
-   * packet towards the side that received it shows that the supposed
-   * sender of the RST is still sending, so the RST may have been injected.
+   * Handles a packet in closed. After a RST, a packet from the RST's
+   * supposed sender to its receiver shows that the sender is still
+   * sending. A third party may have injected the RST, or the receiver
+   * rejected it for a bad MD5 or TCP-AO signature (RFC 2385, RFC 5925).
+   * Such a packet is handled in the state the session had before the RST,
+   * so its data is still reassembled and inspected. The state stays closed
+   * unless that handling moves it on. Any other packet changes nothing.
    */
-  private handleClosed(direction: number): number {
-    if (this.isClosedByRst) {
-      const receiver = direction === Direction.TO_SERVER ? this.server : this.client;
-      if (receiver.isRstReceived) this.addEvent(StreamEvent.SUSPECTED_RST_INJECT);
+  private handleClosed(p: Packet, direction: number, config: StreamConfig): number {
+    if ((p.tcpFlags & TcpFlag.RST) !== 0) return TcpResult.REJECTED;
+    const sender = direction === Direction.TO_SERVER ? this.client : this.server;
+    const receiver = direction === Direction.TO_SERVER ? this.server : this.client;
+    const previous = this.stateBeforeRst;
+    if (sender.isRstReceived || !receiver.isRstReceived || previous === TcpState.NONE || previous === TcpState.CLOSED) {
+      this.checkAfterRst(direction);
+      return TcpResult.REJECTED;
     }
-    return TcpResult.REJECTED;
+    this.state = previous;
+    const result = this.dispatch(p, direction, config);
+    if (this.state === previous) this.state = TcpState.CLOSED;
+    return result;
   }
 
   /**
@@ -966,13 +1000,13 @@ export class TcpSession {
 
 /**
  * Tells whether the packet just processed belongs to an established
- * session for `flow:established`. Suricata decides this from the flow
- * state before the stream engine processes the packet, so the packet that
- * closes a session (a FIN to last_ack, an accepted RST) still counts as
- * established. The packet that opens it (the handshake's ACK) counts too,
- * because the flow table reports the state after it.
+ * session for `flow:established`. Suricata decides this from the session
+ * state before the stream engine processes the packet: established or any
+ * state after it, the close states and closed included. So the packets
+ * that close a session (the FINs, the last ACK, an accepted RST) still
+ * count as established, and the handshake's ACK does not.
  */
 export function wasEstablishedBefore(session: TcpSession): boolean {
   const state = session.stateBefore;
-  return state >= TcpState.ESTABLISHED && state <= TcpState.CLOSING && state !== TcpState.TIME_WAIT && state !== TcpState.LAST_ACK;
+  return state >= TcpState.ESTABLISHED;
 }
