@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type PayloadMatch } from '../inspect-context.js';
-import type { SignatureBuilder } from '../signature.js';
+import type { InspectionMatch, SignatureBuilder } from '../signature.js';
 
 /** Number bases of the `string` option; 0 reads a C-style prefix (0x, 0). */
 export const NumberBase = {
@@ -204,3 +204,27 @@ export function parseCNumber(text: string): number | null {
   if (/^\d+$/.test(t)) return parseInt(t, 10);
   return null;
 }
+
+/**
+ * Appends a payload keyword (isdataat, byte_*) to its chain. With no
+ * sticky buffer selected, a relative keyword joins the buffer of the last
+ * content or pcre, as Suricata places it, so in
+ * `uricontent:"a"; isdataat:!1,relative;` the isdataat tests the URI.
+ */
+export function addPayloadMatch(b: SignatureBuilder, m: InspectionMatch, isRelative: boolean): void {
+  if (!isRelative || b.currentBuffer !== 'pkt_data') {
+    b.currentMatches().push(m);
+    return;
+  }
+  const last = b.lastMatch(PATTERN_KEYWORDS);
+  const owner = last === null ? undefined : b.sig.buffers.find((entry) => entry.matches.includes(last));
+  if (owner === undefined || owner.buffer === 'pkt_data') {
+    b.currentMatches().push(m);
+    return;
+  }
+  b.selectBuffer(owner.buffer);
+  b.currentMatches().push(m);
+  b.selectBuffer('pkt_data');
+}
+
+const PATTERN_KEYWORDS: readonly string[] = ['content', 'pcre'];

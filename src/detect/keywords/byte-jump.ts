@@ -8,7 +8,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, parseInteger, parseValueOrVariable,
+  addPayloadMatch, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead,
 } from './byte-common.js';
 import { checkByteCount, parseByteFlags } from './byte-test.js';
@@ -141,7 +141,8 @@ function setupByteJump(b: SignatureBuilder, value: string): void {
     return;
   }
 
-  b.currentMatches().push(
+  addPayloadMatch(
+    b,
     new ByteJumpMatch({
       isRelative: flags.isRelative,
       byteCount: count.value,
@@ -159,6 +160,7 @@ function setupByteJump(b: SignatureBuilder, value: string): void {
       hasBitmask: flags.hasBitmask,
       bitmask: flags.bitmask,
     }),
+    flags.isRelative,
   );
 }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
 import { ByteTestMatch } from './byte-test.js';
 import { ByteJumpMatch } from './byte-jump.js';
+import { PAYLOAD_KEYWORDS } from './payload-keywords.js';
+import { HTTP_KEYWORDS } from '../../app/http/detect.js';
 
 test('byte_test options parsed', () => {
   const { sig, errors } = buildSignature('byte_test:2, !>=, 0x10, -3, relative, little, bitmask 0x0ff0;');
@@ -55,4 +57,22 @@ test('byte keywords bad values rejected', () => {
     assert.equal(errors[0].code, code, body);
     assert.match(errors[0].message, message, body);
   }
+});
+
+test('relative keywords join previous buffer', () => {
+  // No sticky buffer: a relative isdataat or byte keyword follows the
+  // last content into the buffer that http_uri moved it to.
+  const keywords = [...PAYLOAD_KEYWORDS, ...HTTP_KEYWORDS];
+  const body = 'content:"a"; http_uri; isdataat:!1,relative; byte_extract:1,0,x,relative; byte_test:1,=,1,0,relative; byte_jump:1,0,relative; byte_math:bytes 1,offset 0,oper +,rvalue 1,result y,relative;';
+  const { sig, errors } = buildSignature(body, {}, keywords);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(sig.buffers.map((entry) => entry.buffer), ['http.uri']);
+  assert.deepEqual(sig.buffers[0].matches.map((m) => m.keyword), ['content', 'isdataat', 'byte_extract', 'byte_test', 'byte_jump', 'byte_math']);
+});
+
+test('absolute keywords stay in packet data', () => {
+  const keywords = [...PAYLOAD_KEYWORDS, ...HTTP_KEYWORDS];
+  const { sig, errors } = buildSignature('content:"a"; http_uri; isdataat:1;', {}, keywords);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(sig.buffers.map((entry) => entry.buffer), ['http.uri', 'pkt_data']);
 });

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, NumberBase, parseValueOrVariable,
+  addPayloadMatch, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, NumberBase, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, parseCNumber,
 } from './byte-common.js';
 
@@ -243,7 +243,8 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
   const offset = parseValueOrVariable(b, 'byte_test', 'offset', parts[3], -65535, 65535);
   if (offset === null) return;
 
-  b.currentMatches().push(
+  addPayloadMatch(
+    b,
     new ByteTestMatch({
       isRelative: flags.isRelative,
       byteCount: count.value,
@@ -260,6 +261,7 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
       hasBitmask: flags.hasBitmask,
       bitmask: flags.bitmask,
     }),
+    flags.isRelative,
   );
 }
 
