@@ -70,6 +70,14 @@ export interface StatsTypeConfig {
   deltas: boolean;
 }
 
+/** Options of the http event type. */
+export interface HttpTypeConfig {
+  /** `extended`: add http_refer, http_method, protocol, status, redirect and length to http events. */
+  extended: boolean;
+  /** `dump-all-headers`: log the request headers, the response headers, or both. */
+  dumpAllHeaders: 'none' | 'request' | 'response' | 'both';
+}
+
 export interface EveTypesConfig {
   alert: AlertTypeConfig;
   anomaly: AnomalyTypeConfig;
@@ -78,6 +86,8 @@ export interface EveTypesConfig {
   stats: StatsTypeConfig;
   /** Protocol event types that are listed (http, dns, tls, ...); kapu does not produce them yet. */
   protocols: string[];
+  /** Options of the http type when it is listed; absent when it is not. */
+  http?: HttpTypeConfig;
 }
 
 export interface EveLogConfig {

@@ -17,6 +17,7 @@ import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
 import { parseByteSize } from '../config/values.js';
 import { resolveDnsEveVersion } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
+import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
@@ -240,6 +241,18 @@ function disabledProtocols(config: KapuConfig): Set<string> {
   return out;
 }
 
+/**
+ * Returns the http event options of the first eve-log that lists http.
+ * NOTE: every eve-log gets these options, also one that sets others.
+ */
+function httpEveOptionsOf(config: KapuConfig): HttpEveOptions {
+  for (const log of config.outputs.eveLogs) {
+    const http = log.types.http;
+    if (log.enabled && http !== undefined) return { isExtended: http.extended, dumpAllHeaders: http.dumpAllHeaders };
+  }
+  return DEFAULT_HTTP_EVE_OPTIONS;
+}
+
 /** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
 export interface AppLayerParts {
   app: AppLayer;
@@ -268,6 +281,7 @@ export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedR
       hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
     },
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
+    http: httpEveOptionsOf(config),
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
   return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };

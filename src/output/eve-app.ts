@@ -7,7 +7,7 @@
 import { Direction, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import { AppProto, isTxDone, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
-import { buildHttpEve, eveString } from '../app/http/eve.js';
+import { buildHttpEve, eveString, type HttpEveOptions } from '../app/http/eve.js';
 import { httpEventEveName } from '../app/http/events.js';
 import type { HttpFile, HttpState, HttpTransaction } from '../app/http/state.js';
 import { buildDnsEve, buildDnsEveV3 } from '../app/dns/eve.js';
@@ -68,6 +68,8 @@ export interface TxLogOptions {
   tls: TlsEveOptions;
   /** Add the HASSH of each side to the `ssh` object. */
   sshHassh: boolean;
+  /** Fields of the http event's `http` object; alerts and fileinfo events always use the default. */
+  http?: HttpEveOptions;
 }
 
 /** Suricata 8's defaults: DNS version 3, extended TLS without JA3 or JA4, no HASSH. */
@@ -154,7 +156,8 @@ export class TxLogger {
     switch (proto) {
       case AppProto.HTTP: {
         const http = buildHttpEve(tx as HttpTransaction);
-        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', http);
+        const event = this.options.http === undefined ? http : buildHttpEve(tx as HttpTransaction, this.options.http);
+        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', event);
         for (const file of (tx as HttpTransaction).files) {
           const text = http + ',"fileinfo":' + fileinfoJson(file, txId);
           for (const w of this.writers) w.txEvent(flow, ts, cnt, 'fileinfo', pktSrc, txId, 'http', text);

@@ -508,9 +508,17 @@ test('http eve object', () => {
     length: GZIP_BODY.length,
   });
   // Field order as Suricata writes it.
-  assert.deepEqual(Object.keys(JSON.parse(buildHttpEve(tx, { dumpAllHeaders: 'request' }))), [
+  assert.deepEqual(Object.keys(JSON.parse(buildHttpEve(tx, { isExtended: true, dumpAllHeaders: 'request' }))), [
     'hostname', 'http_port', 'url', 'http_user_agent', 'http_content_type', 'http_method', 'protocol', 'status', 'length', 'request_headers',
   ]);
+  // Without extended logging (a bare `- http` in the eve-log types).
+  assert.deepEqual(JSON.parse(buildHttpEve(tx, { isExtended: false, dumpAllHeaders: 'none' })), {
+    hostname: 'www.example.com',
+    http_port: 8080,
+    url: '/a/b/../c.php?q=%41',
+    http_user_agent: 'SuriTester/0.8, GGGG',
+    http_content_type: 'text/html',
+  });
 });
 
 test('http lenient chunk size lines', () => {
