@@ -27,7 +27,8 @@ outputs:
         - drop:
             flows: all
         - anomaly
-        - http
+        - http:
+            extended: yes
         - dns
         - tls
         - ssh
@@ -211,4 +212,28 @@ test('tls drop blocks the flow in-line', async () => {
   assert.equal(field(alerts[0], 'alert.action'), 'blocked');
   assert.equal(select(events, { event_type: 'drop', pcap_cnt: 4, 'drop.reason': 'rules' }).length, 1);
   assert.equal(select(events, { event_type: 'drop', pcap_cnt: 5, 'drop.reason': 'flow drop' }).length, 1);
+});
+
+test('http of passed flow logged', async () => {
+  // http-fin-close.pcap (suricata-verify bug-130): one GET of
+  // /publication/pub.home/home.html and its 401 response with a 1483-byte
+  // body. A pass rule stops detection, but the flow's transaction is
+  // still parsed and logged, as Suricata does (suricata-verify ips-state-1).
+  const events = await run(
+    '../flow/http-fin-close.pcap',
+    [
+      'pass tcp any any -> any 80 (flow:to_server; sid:1;)',
+      'alert http any any -> any any (http.stat_code; content:"401"; sid:2;)',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(select(events, { event_type: 'alert' }).length, 0);
+  const http = select(events, { event_type: 'http' });
+  assert.equal(http.length, 1);
+  assert.equal(field(http[0], 'http.url'), '/publication/pub.home/home.html');
+  assert.equal(field(http[0], 'http.status'), 401);
+  assert.equal(field(http[0], 'http.length'), 1483);
+  const flows = select(events, { event_type: 'flow', app_proto: 'http' });
+  assert.equal(flows.length, 1);
+  assert.equal(field(flows[0], 'flow.action'), 'pass');
 });

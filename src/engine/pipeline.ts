@@ -232,22 +232,26 @@ export class PacketPipeline {
     }
     if (this.tunnel === null) this.rootFlow = flow;
     const stream = parts.stream ?? null;
-    // A passed flow is not inspected again, and a dropped one not tracked, so neither needs its stream.
-    if (stream !== null && !(flow !== null && (flow.isPassed || (flow.isDropped && parts.isIps)))) {
+    // A bypassed flow is not tracked, nor one dropped in-line, so neither
+    // needs its stream. A flow passed by a rule keeps its stream and app
+    // layer, as in Suricata, so its transactions are still logged.
+    const isUntracked = flow !== null && (flow.isBypassed || (flow.isDropped && parts.isIps));
+    if (stream !== null && !isUntracked) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
     }
     const app = parts.app ?? null;
-    // As with the stream, a passed flow or one dropped in-line no longer feeds its parser.
-    const isAppSkipped = flow === null || flow.isPassed || (flow.isDropped && parts.isIps);
-    const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
+    const appState = app !== null && flow !== null && !isUntracked ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
       return;
     }
-    if (flow !== null && flow.isPassed) return;
+    if (flow !== null && flow.isPassed) {
+      this.logTransactions(p, flow, appState, false);
+      return;
+    }
 
     const alerts = this.alerts;
     alerts.clear();
@@ -364,7 +368,10 @@ export class PacketPipeline {
         return true;
       case StreamException.PASS_FLOW:
       case StreamException.BYPASS:
-        if (flow !== null) flow.isPassed = true;
+        if (flow !== null) {
+          flow.isPassed = true;
+          flow.isBypassed = true;
+        }
         return true;
       case StreamException.PASS_PACKET:
         return true;

@@ -63,8 +63,16 @@ export class Flow {
   flowbits: Uint32Array | null;
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
-  /** True once a `pass` rule matched: no further inspection of the flow. */
+  /**
+   * True once a `pass` rule matched: no further detection on the flow. Its
+   * stream and app layer are still tracked, so its transactions are logged.
+   */
   isPassed: boolean;
+  /**
+   * True once an exception policy passed or bypassed the flow: besides
+   * detection, stream and app-layer tracking stop too.
+   */
+  isBypassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
   /**
@@ -115,6 +123,7 @@ export class Flow {
     this.flowbits = null;
     this.flowints = null;
     this.isPassed = false;
+    this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
@@ -156,6 +165,7 @@ export class Flow {
     this.flowbits = null;
     this.flowints = null;
     this.isPassed = false;
+    this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
     this.hasAlerted = false;
