@@ -27,7 +27,8 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
+import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type BufferInspection, type PacketMatcher, type Signature } from './signature.js';
+import { AppTransformedBuffers, MAX_CHAIN_DEPTH } from './app-transforms.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
@@ -74,7 +75,7 @@ const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 export function txProtocolOf(sig: Signature): string | null {
   let proto: string | null = null;
   for (const inspection of sig.buffers) {
-    const p = BUFFER_PROTOCOLS.get(inspection.buffer);
+    const p = bufferProtocolOf(sig, inspection);
     if (p !== undefined) proto = p;
   }
   if (proto === null) {
@@ -84,6 +85,24 @@ export function txProtocolOf(sig: Signature): string | null {
   }
   if (proto === null) return null;
   return HEADER_PROTOCOLS.get(sig.proto) ?? proto;
+}
+
+/**
+ * Returns the protocol of an inspection's buffer. A transformed buffer
+ * instance has the protocol of the app-layer buffer it derives from.
+ */
+function bufferProtocolOf(sig: Signature, inspection: BufferInspection): string | undefined {
+  let current: BufferInspection | undefined = inspection;
+  for (let depth = 0; current !== undefined && depth < MAX_CHAIN_DEPTH; depth++) {
+    const direct = BUFFER_PROTOCOLS.get(current.buffer);
+    if (direct !== undefined) return direct;
+    const source: string | undefined = current.transforms?.source;
+    if (source === undefined) return undefined;
+    const root = BUFFER_PROTOCOLS.get(source);
+    if (root !== undefined) return root;
+    current = sig.buffers.find((entry) => entry.buffer === source);
+  }
+  return undefined;
 }
 
 /** Splits signatures into those of the packet engine and those of transaction detection. */
@@ -294,6 +313,8 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
+  /** Transformed app-layer buffer instances of the signatures. */
+  private readonly transformed: AppTransformedBuffers;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -314,6 +335,7 @@ export class AppInspector {
     this.patternMark = 0;
     this.slotCount = 0;
     this.scans = new WeakMap();
+    this.transformed = new AppTransformedBuffers(signatures, isAppBuffer, this.ctx);
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
@@ -363,8 +385,9 @@ export class AppInspector {
   private checkRunnable(sig: Signature): boolean {
     const proto = txProtocolOf(sig);
     for (const inspection of sig.buffers) {
-      const bufferProto = BUFFER_PROTOCOLS.get(inspection.buffer);
-      if (inspection.buffer !== PKT_DATA && bufferProto === undefined) {
+      const bufferProto = bufferProtocolOf(sig, inspection);
+      const isUnresolved = inspection.transforms !== undefined && this.transformed.rootOf(inspection.buffer) === null;
+      if (inspection.buffer !== PKT_DATA && (bufferProto === undefined || isUnresolved)) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
         return false;
       }
@@ -637,6 +660,10 @@ export class AppInspector {
         if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
         return false;
       }
+      if (inspection.transforms !== undefined) {
+        if (!this.inspectTransformed(proto, p, flow, tx, inspection, direction)) return false;
+        continue;
+      }
       const list = this.buffersOf(proto, tx, inspection.buffer, direction);
       let isMatch = false;
       for (let k = 0; k < list.length && !isMatch; k++) {
@@ -646,6 +673,23 @@ export class AppInspector {
       if (!isMatch) return false;
     }
     return true;
+  }
+
+  /**
+   * Runs the keywords of a transformed buffer instance over the transformed
+   * bytes of each buffer it derives from; returns true when one matches.
+   */
+  private inspectTransformed(proto: string, p: Packet, flow: Flow, tx: AppTransaction, inspection: BufferInspection, direction: number): boolean {
+    const root = this.transformed.rootOf(inspection.buffer);
+    if (root === null) return false;
+    const list = this.buffersOf(proto, tx, root, direction);
+    // The lookup list is reused by the next lookup, so its entries are read first.
+    const count = list.length;
+    for (let k = 0; k < count; k++) {
+      const view = this.transformed.apply(inspection.buffer, list[k] as Uint8Array, p, flow);
+      if (view !== null && inspectBuffer(inspection.matches, view.bytes, view.start, view.length, this.ctx)) return true;
+    }
+    return false;
   }
 
   /**
