@@ -260,10 +260,10 @@ function prune(state: FlowAppState, proto: string): void {
 
 /**
  * Builds the `fileinfo` object of an HTTP file.
- * NOTE: `gaps` is always false and `stored` always false: kapu neither tracks gaps inside a file nor stores files.
+ * NOTE: `stored` is always false: kapu does not store files.
  */
 function fileinfoJson(file: HttpFile, txId: number): string {
-  let out = '{"filename":' + eveString(file.name) + ',"gaps":false,"state":' + jsonString(file.state);
+  let out = '{"filename":' + eveString(file.name) + ',"gaps":' + file.hasGaps + ',"state":' + jsonString(file.state);
   if (file.md5 !== null) out += ',"md5":"' + file.md5 + '"';
   if (file.sha1 !== null) out += ',"sha1":"' + file.sha1 + '"';
   if (file.sha256 !== null) out += ',"sha256":"' + file.sha256 + '"';

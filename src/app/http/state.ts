@@ -247,6 +247,8 @@ export class HttpFile {
   /** Decoded bytes seen. */
   size: number;
   state: string;
+  /** True once a stream gap cut bytes out of the file; it then closes as TRUNCATED, without hashes. */
+  hasGaps: boolean;
   /** Hex digests, set when the file is closed. */
   md5: string | null;
   sha1: string | null;
@@ -260,6 +262,7 @@ export class HttpFile {
     this.direction = direction;
     this.size = 0;
     this.state = FileState.OPEN;
+    this.hasGaps = false;
     this.md5 = null;
     this.sha1 = null;
     this.sha256 = null;
@@ -277,11 +280,21 @@ export class HttpFile {
     this.sha256Hash?.update(bytes);
   }
 
-  /** Closes the file as CLOSED (whole body seen) or TRUNCATED. */
+  /** Counts `length` missing bytes into the size, as Suricata does, and stops hashing. */
+  addGap(length: number): void {
+    if (this.state !== FileState.OPEN || length <= 0) return;
+    this.size += length;
+    this.hasGaps = true;
+    this.md5Hash = null;
+    this.sha1Hash = null;
+    this.sha256Hash = null;
+  }
+
+  /** Closes the file as CLOSED (whole body seen) or TRUNCATED; a file with gaps is TRUNCATED. */
   close(state: string): void {
     if (this.state !== FileState.OPEN) return;
-    this.state = state;
-    if (state === FileState.CLOSED) {
+    this.state = this.hasGaps ? FileState.TRUNCATED : state;
+    if (this.state === FileState.CLOSED) {
       this.md5 = this.md5Hash?.digest('hex') ?? null;
       this.sha1 = this.sha1Hash?.digest('hex') ?? null;
       this.sha256 = this.sha256Hash?.digest('hex') ?? null;
@@ -540,8 +553,11 @@ export class HttpState implements HttpMessageSink {
    * Records missing bytes in one direction. The file of a body in
    * progress is truncated; parsing goes on with the next bytes.
    */
-  handleGap(direction: number, _lengthBytes: number): void {
+  handleGap(direction: number, lengthBytes: number): void {
     this.gapCount[direction]++;
+    // A gap inside a body with a known end (or one read until close) is
+    // skipped as body, and parsing goes on after it, as libhtp does.
+    if (this.parsers[direction].skipGap(lengthBytes) > 0) return;
     const body = this.bodies[direction];
     if (body.file !== null) body.file.close(FileState.TRUNCATED);
     if (body.multipart !== null) {
@@ -674,6 +690,20 @@ export class HttpState implements HttpMessageSink {
       return;
     }
     this.decodeBody(tx, body, direction, bytes.subarray(start, start + length), false);
+  }
+
+  onBodyGap(direction: number, length: number): void {
+    const body = this.bodies[direction];
+    const tx = body.tx;
+    if (tx === null || length <= 0) return;
+    if (direction === TO_CLIENT) tx.responseBodyWireLength += length;
+    if (body.file === null && body.wantsFile) body.file = this.openFile(tx, direction);
+    if (body.file !== null) body.file.addGap(length);
+    if (body.multipart !== null) {
+      // The part boundaries after a gap cannot be trusted.
+      body.multipart.finish(false);
+      body.multipart = null;
+    }
   }
 
   onMessageEnd(direction: number): void {
@@ -867,7 +897,7 @@ export class HttpState implements HttpMessageSink {
       this.isTunnel = true;
       return BodyMode.TUNNEL;
     }
-    if (code >= 100 && code < 200 && code !== 101) return BodyMode.NONE;
+    if (code >= 100 && code < 200 && code !== 101) return BodyMode.INTERIM;
     if ((code === 204 || code === 304) && !hasFraming) return BodyMode.NONE;
     if (tx.method !== null && equalsAscii(tx.method, 'HEAD')) return BodyMode.NONE;
     if (tx === this.connectTx && code >= 200) {
