@@ -241,6 +241,8 @@ class BufferScan {
 /** Transaction facts of the alerts that `inspect` queued, by position after `firstAlert`. */
 export class TxAlertFacts {
   readonly txIds: Int32Array;
+  /** The transaction direction (Direction) whose buffers matched, per alert. */
+  readonly directions: Uint8Array;
   readonly txs: (AppTransaction | null)[];
   readonly protos: (string | null)[];
   /** Queue position of the first transaction alert of the packet. */
@@ -249,6 +251,7 @@ export class TxAlertFacts {
 
   constructor(capacity: number) {
     this.txIds = new Int32Array(capacity);
+    this.directions = new Uint8Array(capacity);
     this.txs = new Array<AppTransaction | null>(capacity).fill(null);
     this.protos = new Array<string | null>(capacity).fill(null);
     this.firstAlert = 0;
@@ -315,6 +318,8 @@ export class AppInspector {
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
   /** Transformed app-layer buffer instances of the signatures. */
   private readonly transformed: AppTransformedBuffers;
+  /** The direction matchDirection tried last, which is the matching one once it returns true. */
+  private matchedDirection: number;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -336,6 +341,7 @@ export class AppInspector {
     this.slotCount = 0;
     this.scans = new WeakMap();
     this.transformed = new AppTransformedBuffers(signatures, isAppBuffer, this.ctx);
+    this.matchedDirection = Direction.TO_SERVER;
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
@@ -589,6 +595,7 @@ export class AppInspector {
     const i = out.count - 1 - facts.firstAlert;
     if (i < 0 || i >= facts.txIds.length) return;
     facts.txIds[i] = (tx as { txId: number }).txId;
+    facts.directions[i] = this.matchedDirection;
     facts.txs[i] = tx;
     facts.protos[i] = proto;
     facts.count = Math.max(facts.count, i + 1);
@@ -623,6 +630,7 @@ export class AppInspector {
 
   private matchDirection(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction, direction: number): boolean {
     const sig = entry.sig;
+    this.matchedDirection = direction;
     if ((this.directionMask & (1 << direction)) === 0) return false;
     if (sig.isTransactional !== true && (entry.directionMask & (1 << direction)) === 0) return false;
     this.readsBothMessages = entry.readsBothMessages;

@@ -456,7 +456,7 @@ export class PacketPipeline {
         facts.isStreamMatch = true;
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
-      this.addTxFacts(facts, i);
+      this.addTxFacts(facts, i, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -483,7 +483,7 @@ export class PacketPipeline {
   }
 
   /** Adds the transaction id and protocol object of queued alert `i` when it matched a transaction. */
-  private addTxFacts(facts: ReturnType<typeof packetAlertFacts>, i: number): void {
+  private addTxFacts(facts: ReturnType<typeof packetAlertFacts>, i: number, flow: Flow | null): void {
     const txFacts = this.txFacts;
     if (txFacts === null) return;
     const k = i - txFacts.firstAlert;
@@ -492,6 +492,16 @@ export class PacketPipeline {
     const proto = txFacts.protos[k];
     if (tx === null || tx === undefined || proto === null || proto === undefined) return;
     facts.txId = txFacts.txIds[k] as number;
+    // As in Suricata, an alert on a transaction of a TCP flow logs the
+    // stream data of the direction that matched as its payload.
+    // NOTE: kapu releases stream data once it is inspected and
+    // acknowledged, so the payload can be shorter than Suricata's, which
+    // keeps the earlier requests of a connection longer.
+    const stream = this.parts.stream ?? null;
+    if (stream !== null && flow !== null && flow.tcp !== null) {
+      facts.isStreamMatch = true;
+      facts.streamPayload = stream.directionPayloadOf(flow, txFacts.directions[k] as number, MAX_STREAM_PAYLOAD_BYTES);
+    }
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
   }

@@ -337,3 +337,18 @@ test('closing packet counts as established', () => {
   c.client(ACK, CISN + 2, SISN + 2, '', { checksum: ChecksumState.INVALID });
   assert.equal(wasEstablishedBefore(flow.tcp as TcpSession), false);
 });
+
+test('direction payload with gap', () => {
+  // Stored client data "VERY", four missing bytes, then "DATA", as the
+  // payload of a transaction alert shows it; the server sent nothing.
+  const c = new Connection();
+  c.handshake();
+  c.clientData(0, 'VERY');
+  c.clientData(8, 'DATA');
+  const flow = c.flow as Flow;
+  const payload = c.reassembler.directionPayloadOf(flow, Direction.TO_SERVER, 4096);
+  assert.equal(String.fromCharCode(...payload), 'VERY[4 bytes missing]DATA');
+  const cut = c.reassembler.directionPayloadOf(flow, Direction.TO_SERVER, 6);
+  assert.equal(String.fromCharCode(...cut), 'VERY[4');
+  assert.equal(c.reassembler.directionPayloadOf(flow, Direction.TO_CLIENT, 4096).length, 0);
+});

@@ -297,6 +297,9 @@ export class StreamInspection {
 
 const GAP_TEXT_ENCODER = new TextEncoder();
 
+/** Most blocks of data and holes an alert payload is built from. */
+const MAX_PAYLOAD_BLOCKS = 1024;
+
 /** Reassembles the TCP flows of one worker. */
 export class StreamReassembler {
   readonly config: ReassemblyConfig;
@@ -430,6 +433,49 @@ export class StreamReassembler {
       total += view.length;
       at = end;
     }
+    const out = new Uint8Array(Math.min(total, maxBytes));
+    let written = 0;
+    for (const part of parts) {
+      const n = Math.min(part.length, out.length - written);
+      out.set(part.subarray(0, n), written);
+      written += n;
+      if (written === out.length) break;
+    }
+    return out;
+  }
+
+  /**
+   * Returns the stored data of one direction of `flow`, from the oldest
+   * byte kept to the newest, as an alert on an app-layer transaction logs
+   * it: each hole appears as the text `[N bytes missing]`. Allocates; call
+   * only when an alert is written.
+   */
+  directionPayloadOf(flow: Flow, direction: number, maxBytes: number): Uint8Array {
+    const reassembly = flow.tcp !== null ? flow.tcp.reassembly : null;
+    if (reassembly === null) return new Uint8Array(0);
+    const segments = (direction === Direction.TO_SERVER ? reassembly.toServer : reassembly.toClient).segments;
+    const parts: Uint8Array[] = [];
+    const end = segments.endOffset();
+    let at = segments.releasedBase;
+    let total = 0;
+
+    // Bounded: each round moves `at` past one block of data.
+    for (let round = 0; round < MAX_PAYLOAD_BLOCKS && at < end && total < maxBytes; round++) {
+      const blockEnd = segments.contiguousEnd(at);
+      if (blockEnd > at) {
+        parts.push(segments.data.subarray(at - segments.dataBase, blockEnd - segments.dataBase));
+        total += blockEnd - at;
+        at = blockEnd;
+        continue;
+      }
+      const next = segments.nextStart(at);
+      if (next < 0) break;
+      const marker = GAP_TEXT_ENCODER.encode('[' + (next - at) + ' bytes missing]');
+      parts.push(marker);
+      total += marker.length;
+      at = next;
+    }
+
     const out = new Uint8Array(Math.min(total, maxBytes));
     let written = 0;
     for (const part of parts) {
