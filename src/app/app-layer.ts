@@ -11,6 +11,7 @@
 import { Direction, IpProto, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { StreamDirectionState } from '../stream/reassembly.js';
+import { TcpState } from '../stream/tcp-session.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
 import { DnsState, type DnsTransaction } from './dns/state.js';
@@ -68,6 +69,8 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
+  /** True once the parser's directions were ended (TCP session closed, or flow end). */
+  isEnded: boolean;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -80,6 +83,7 @@ export class FlowAppState {
     this.loggedTx = new WeakSet();
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
+    this.isEnded = false;
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -209,7 +213,21 @@ export class AppLayer {
     const isAckBound = !this.isInline;
     this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, p.timestampUs, isAckBound);
     this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, p.timestampUs, isAckBound);
+    // As in Suricata, both directions of the parser end once the session
+    // is closed, so a body read until close completes on the packet that
+    // closes the session, not when the flow times out.
+    if (flow.tcp.state === TcpState.CLOSED && state.parser !== null && !state.isEnded) this.endParser(state);
     return state.proto !== null ? state : null;
+  }
+
+  private endParser(state: FlowAppState): void {
+    const parser = state.parser;
+    if (parser === null) return;
+    state.isEnded = true;
+    parser.handleEnd(Direction.TO_SERVER);
+    parser.handleEnd(Direction.TO_CLIENT);
+    state.pendingInspect[Direction.TO_SERVER] = 1;
+    state.pendingInspect[Direction.TO_CLIENT] = 1;
   }
 
   /**
@@ -225,8 +243,7 @@ export class AppLayer {
       this.feedStream(flow, state, reassembly.toServer, Direction.TO_SERVER, timestampUs, false);
       this.feedStream(flow, state, reassembly.toClient, Direction.TO_CLIENT, timestampUs, false);
     }
-    state.parser.handleEnd(Direction.TO_SERVER);
-    state.parser.handleEnd(Direction.TO_CLIENT);
+    if (!state.isEnded) this.endParser(state);
     return state;
   }
 

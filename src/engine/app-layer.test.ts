@@ -237,3 +237,24 @@ test('http of passed flow logged', async () => {
   assert.equal(flows.length, 1);
   assert.equal(field(flows[0], 'flow.action'), 'pass');
 });
+
+test('http body until close ends at close', async () => {
+  // http-fin-close.pcap: the 401 response has no Content-Length, so its
+  // body runs until the server's FIN. The session is closed by packet 14
+  // (the server's ACK of the client's FIN), where Suricata ends both
+  // directions of the parser and logs the transaction (suricata-verify
+  // bug-130 expects pcap_cnt 14).
+  const events = await run('../flow/http-fin-close.pcap', 'alert tcp any any -> any any (content:"never-present"; sid:1;)\n');
+  const http = select(events, { event_type: 'http' });
+  assert.equal(http.length, 1);
+  assert.equal(field(http[0], 'pcap_cnt'), 14);
+  assert.equal(field(http[0], 'http.length'), 1483);
+  // The server sends the response file, so it is the event's source.
+  const files = select(events, { event_type: 'fileinfo' });
+  assert.equal(files.length, 1);
+  assert.equal(field(files[0], 'src_ip'), '162.2.41.200');
+  assert.equal(field(files[0], 'src_port'), 80);
+  assert.equal(field(files[0], 'dest_ip'), '10.100.0.8');
+  assert.equal(field(files[0], 'fileinfo.size'), 1483);
+  assert.equal(field(files[0], 'fileinfo.state'), 'CLOSED');
+});

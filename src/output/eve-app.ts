@@ -160,7 +160,9 @@ export class TxLogger {
         for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', event);
         for (const file of (tx as HttpTransaction).files) {
           const text = http + ',"fileinfo":' + fileinfoJson(file, txId);
-          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'fileinfo', pktSrc, txId, 'http', text);
+          // As in Suricata, the addresses follow the file's direction: the server sends a response file.
+          const isServerSource = file.direction === Direction.TO_CLIENT;
+          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'fileinfo', pktSrc, txId, 'http', text, isServerSource);
         }
         break;
       }
