@@ -293,6 +293,8 @@ export class AppLayer {
     }
     const parser = state.parser as AppParserState;
     const startAt = at;
+    // As Suricata's HTTP parser does, keep the minimal inspect size of the stream before the raw progress.
+    if (parser instanceof HttpState) stream.minInspectDepth = direction === Direction.TO_SERVER ? this.httpConfig.requestMinInspect : this.httpConfig.responseMinInspect;
     if (at < segments.releasedBase) {
       parser.handleGap(direction, segments.releasedBase - at);
       at = segments.releasedBase;

@@ -225,6 +225,8 @@ export function httpConfigOf(config: KapuConfig): HttpConfig {
   http.requestBodyLimit = bytesAt('request-body-limit', http.requestBodyLimit);
   http.responseBodyLimit = bytesAt('response-body-limit', http.responseBodyLimit);
   http.decompressLayerLimit = bytesAt('response-body-decompress-layer-limit', http.decompressLayerLimit);
+  http.requestMinInspect = bytesAt('request-body-minimal-inspect-size', http.requestMinInspect);
+  http.responseMinInspect = bytesAt('response-body-minimal-inspect-size', http.responseMinInspect);
   const maxTx = Number(appLayerSetting(config, ['http', 'max-tx']));
   if (Number.isInteger(maxTx) && maxTx > 0) http.maxTransactions = maxTx;
   return http;

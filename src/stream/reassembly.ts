@@ -187,6 +187,11 @@ export class StreamDirectionState {
   ackProgress: number;
   /** End offset of the latest segment with the PSH flag (the end of an application write). */
   pushEnd: number;
+  /**
+   * Inspected bytes kept before the raw progress while the session is
+   * open, set by the app-layer parser (Suricata's minimal inspect depth).
+   */
+  minInspectDepth: number;
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
@@ -199,6 +204,7 @@ export class StreamDirectionState {
     this.rawProgress = 0;
     this.ackProgress = 0;
     this.pushEnd = 0;
+    this.minInspectDepth = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
   }
@@ -211,6 +217,7 @@ export class StreamDirectionState {
     this.rawProgress = 0;
     this.ackProgress = 0;
     this.pushEnd = 0;
+    this.minInspectDepth = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
   }
@@ -587,7 +594,7 @@ export class StreamReassembler {
       at = next >= 0 && next < acked ? next : acked;
     }
     if (at > stream.ackProgress) stream.ackProgress = at;
-    this.releaseInspected(stream);
+    this.releaseInspected(stream, session);
   }
 
   /** IDS mode: makes the sender's acknowledged data ready when enough waits or the session is closing. */
@@ -605,7 +612,7 @@ export class StreamReassembler {
     if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
-    this.releaseInspected(stream);
+    this.releaseInspected(stream, session);
   }
 
   /**
@@ -667,8 +674,9 @@ export class StreamReassembler {
    * the buffer until it next needs room, so the current inspection can
    * still read them.
    */
-  private releaseInspected(stream: StreamDirectionState): void {
-    const upTo = Math.min(stream.rawProgress, stream.ackProgress);
+  private releaseInspected(stream: StreamDirectionState, session: TcpSession | null = null): void {
+    let upTo = Math.min(stream.rawProgress, stream.ackProgress);
+    if (stream.minInspectDepth > 0 && (session === null || session.state !== TcpState.CLOSED)) upTo = Math.min(upTo, stream.rawProgress - stream.minInspectDepth);
     if (upTo > stream.segments.releasedBase && this.inspection.segments !== stream.segments) stream.segments.release(upTo);
   }
 

@@ -41,6 +41,22 @@ export const DEFAULT_RESPONSE_BODY_LIMIT_BYTES = 100 * 1024;
 export const DEFAULT_DECOMPRESS_LIMIT_BYTES = 1024 * 1024;
 
 /**
+ * Request bytes kept in the stream before the raw inspection point, as
+ * Suricata's request-body-minimal-inspect-size (32 KiB): that much of the
+ * inspected stream stays available, for one as the payload of alerts on
+ * later requests. At session close the rest is released.
+ * Config: app-layer.protocols.http.libhtp.default-config.request-body-minimal-inspect-size.
+ */
+export const DEFAULT_REQUEST_MIN_INSPECT_BYTES = 32 * 1024;
+
+/**
+ * Response bytes kept before the raw inspection point, as Suricata's
+ * response-body-minimal-inspect-size (40 KiB), for the same uses.
+ * Config: app-layer.protocols.http.libhtp.default-config.response-body-minimal-inspect-size.
+ */
+export const DEFAULT_RESPONSE_MIN_INSPECT_BYTES = 40 * 1024;
+
+/**
  * Compressed bytes of one body kept for decoding (see common/decompress.ts).
  * Past it the rest of the body is not decoded, and the transaction gets
  * compression_bomb_limit_reached. kapu's own bound.
@@ -97,6 +113,8 @@ export interface HttpConfig {
   maxTransactions: number;
   maxHeaders: number;
   fieldLimit: number;
+  requestMinInspect: number;
+  responseMinInspect: number;
 }
 
 /** Returns the default limits. */
@@ -110,6 +128,8 @@ export function defaultHttpConfig(): HttpConfig {
     maxTransactions: DEFAULT_MAX_TRANSACTIONS,
     maxHeaders: DEFAULT_MAX_HEADERS,
     fieldLimit: DEFAULT_FIELD_LIMIT_BYTES,
+    requestMinInspect: DEFAULT_REQUEST_MIN_INSPECT_BYTES,
+    responseMinInspect: DEFAULT_RESPONSE_MIN_INSPECT_BYTES,
   };
 }
 
