@@ -14,7 +14,7 @@ import type { StreamDirectionState } from '../stream/reassembly.js';
 import { TcpState } from '../stream/tcp-session.js';
 import { defaultHttpConfig, HttpState, Progress, type HttpConfig, type HttpTransaction } from './http/state.js';
 import { probeHttp } from './http/probe.js';
-import { DnsState, type DnsTransaction } from './dns/state.js';
+import { DEFAULT_MAX_DNS_TRANSACTIONS, DnsState, type DnsErrorCounters, type DnsTransaction } from './dns/state.js';
 import { probeDnsTcp } from './dns/probe.js';
 import { TlsState, type TlsTransaction } from './tls/state.js';
 import { probeTls } from './tls/probe.js';
@@ -31,6 +31,19 @@ export const AppProto = {
 
 /** The DNS port: UDP DNS is detected on it only, and TCP DNS is probed first there. */
 export const DNS_PORT = 53;
+
+/**
+ * Ports where DNS is expected, from app-layer.protocols.dns.udp and
+ * dns.tcp `detection-ports.dp` (default 53 for both). UDP DNS is parsed
+ * on these ports only. On a TCP DNS port a valid header is enough to
+ * detect a message larger than the probe window, as Suricata does.
+ */
+export interface DnsPorts {
+  udp: ReadonlySet<number>;
+  tcp: ReadonlySet<number>;
+}
+
+export const DEFAULT_DNS_PORTS: DnsPorts = { udp: new Set([DNS_PORT]), tcp: new Set([DNS_PORT]) };
 
 /** Bytes of a direction probed before detection gives up on it. */
 export const MAX_PROBE_BYTES = 4096;
@@ -54,7 +67,7 @@ export class FlowAppState {
   readonly probeStatus: Uint8Array;
   /** Parser state events written as anomaly events so far. */
   eventsLogged: number;
-  /** Per transaction: signatures (app-inspect indices) that matched it already. */
+  /** Per transaction and signature (app-inspect index): the directions it matched in, bit (1 << Direction). */
   readonly matchedSigs: WeakMap<object, Uint8Array>;
   /** Transactions whose protocol event is written, for protocols that finish out of order. */
   readonly loggedTx: WeakSet<object>;
@@ -71,6 +84,10 @@ export class FlowAppState {
   readonly lastFedData: (Uint8Array | null)[];
   /** True once the parser's directions were ended (TCP session closed, or flow end). */
   isEnded: boolean;
+  /** Id after the newest transaction counted in AppLayerCounters.txByProto. */
+  txCounted: number;
+  /** Stats name of the protocol (`dns_udp` for DNS over UDP), set with the protocol. */
+  statsName: string;
 
   constructor(flowId: number) {
     this.flowId = flowId;
@@ -84,6 +101,8 @@ export class FlowAppState {
     this.pendingInspect = new Uint8Array(2);
     this.lastFedData = [null, null];
     this.isEnded = false;
+    this.txCounted = 0;
+    this.statsName = '';
   }
 
   /** Returns the parser's transactions, oldest first. */
@@ -100,9 +119,22 @@ const EMPTY_TXS: readonly AppTransaction[] = [];
 export class AppLayerCounters {
   /** Flows by detected protocol, with Suricata's stats names (`http`, `tls`, `ssh`, `dns_udp`, `dns_tcp`). */
   readonly flowsByProto: Map<string, number>;
+  /** DNS messages that failed to parse, by transport (`app_layer.error.dns_udp.parser`, `dns_tcp`). */
+  readonly dnsUdpErrors: DnsErrorCounters;
+  readonly dnsTcpErrors: DnsErrorCounters;
+  /**
+   * Transactions that parsers created, by the same names (Suricata's
+   * app_layer.tx.*). As in Suricata, a transaction that exists from the
+   * state's start, the one handshake of TLS and SSH, is not counted, so
+   * those stay at 0.
+   */
+  readonly txByProto: Map<string, number>;
 
   constructor() {
     this.flowsByProto = new Map();
+    this.dnsUdpErrors = { parser: 0 };
+    this.dnsTcpErrors = { parser: 0 };
+    this.txByProto = new Map();
   }
 }
 
@@ -169,14 +201,22 @@ export class AppLayer {
   /** Protocols (AppProto) that `app-layer.protocols.<proto>.enabled: no` switched off. */
   readonly disabled: ReadonlySet<string>;
   private readonly states: WeakMap<Flow, FlowAppState>;
+  private readonly dnsPorts: DnsPorts;
 
-  constructor(isInline: boolean, keepsFedData = false, httpConfig: HttpConfig = defaultHttpConfig(), disabled: ReadonlySet<string> = new Set()) {
+  constructor(
+    isInline: boolean,
+    keepsFedData = false,
+    httpConfig: HttpConfig = defaultHttpConfig(),
+    disabled: ReadonlySet<string> = new Set(),
+    dnsPorts: DnsPorts = DEFAULT_DNS_PORTS,
+  ) {
     this.counters = new AppLayerCounters();
     this.isInline = isInline;
     this.keepsFedData = keepsFedData;
     this.httpConfig = httpConfig;
     this.disabled = disabled;
     this.states = new WeakMap();
+    this.dnsPorts = dnsPorts;
   }
 
   /** Returns the app-layer state of `flow`, or null when none was created. */
@@ -220,14 +260,16 @@ export class AppLayer {
     return state.proto !== null ? state : null;
   }
 
+  /** Ends both directions of the parser; a direction whose transactions changed is inspected again. */
   private endParser(state: FlowAppState): void {
     const parser = state.parser;
     if (parser === null) return;
     state.isEnded = true;
-    parser.handleEnd(Direction.TO_SERVER);
-    parser.handleEnd(Direction.TO_CLIENT);
-    state.pendingInspect[Direction.TO_SERVER] = 1;
-    state.pendingInspect[Direction.TO_CLIENT] = 1;
+    for (let direction = Direction.TO_SERVER; direction <= Direction.TO_CLIENT; direction++) {
+      const before = progressSum(state, direction);
+      parser.handleEnd(direction);
+      if (progressSum(state, direction) !== before) state.pendingInspect[direction] = 1;
+    }
   }
 
   /**
@@ -254,13 +296,15 @@ export class AppLayer {
 
   private handleDatagram(p: Packet, flow: Flow): FlowAppState | null {
     if (p.payloadOffset < 0 || p.payloadLength === 0) return this.stateOf(flow);
-    if ((flow.clientPort !== DNS_PORT && flow.serverPort !== DNS_PORT) || this.disabled.has(AppProto.DNS)) return null;
+    const ports = this.dnsPorts.udp;
+    if ((!ports.has(flow.clientPort) && !ports.has(flow.serverPort)) || this.disabled.has(AppProto.DNS)) return null;
     const state = this.acquire(flow);
     // Port 53 is DNS without a content probe, as with Suricata's
     // port-based detection. The parser raises events for what it cannot read.
-    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false));
+    if (state.proto === null) this.setProto(flow, state, AppProto.DNS, new DnsState(false, DEFAULT_MAX_DNS_TRANSACTIONS, this.counters.dnsUdpErrors));
     if (state.proto !== AppProto.DNS) return null;
     (state.parser as DnsState).handleData(p.direction, p.bytes, p.payloadOffset, p.payloadLength, p.timestampUs);
+    this.countTransactions(state);
     if (this.keepsFedData) state.lastFedData[p.direction] = p.bytes.slice(p.payloadOffset, p.payloadOffset + p.payloadLength);
     state.pendingInspect[p.direction] = 1;
     return state;
@@ -274,6 +318,18 @@ export class AppLayer {
     let name = proto;
     if (proto === AppProto.DNS) name = flow.ipProto === IpProto.UDP ? 'dns_udp' : 'dns_tcp';
     this.counters.flowsByProto.set(name, (this.counters.flowsByProto.get(name) ?? 0) + 1);
+    state.statsName = name;
+    state.txCounted = newestTxEnd(parser);
+    if (!this.counters.txByProto.has(name)) this.counters.txByProto.set(name, 0);
+  }
+
+  /** Adds the transactions the parser created since the last call to the counters. */
+  private countTransactions(state: FlowAppState): void {
+    const end = newestTxEnd(state.parser as AppParserState);
+    if (end <= state.txCounted) return;
+    const counts = this.counters.txByProto;
+    counts.set(state.statsName, (counts.get(state.statsName) ?? 0) + end - state.txCounted);
+    state.txCounted = end;
   }
 
   /**
@@ -292,6 +348,7 @@ export class AppLayer {
       at = state.progress[direction] as number;
     }
     const parser = state.parser as AppParserState;
+    const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
     const startAt = at;
     // As Suricata's HTTP parser does, keep the minimal inspect size of the stream before the raw progress.
     if (parser instanceof HttpState) stream.minInspectDepth = direction === Direction.TO_SERVER ? this.httpConfig.requestMinInspect : this.httpConfig.responseMinInspect;
@@ -315,7 +372,10 @@ export class AppLayer {
       at = target;
     }
     state.progress[direction] = at;
+    // Suricata's DNS parser has the raw stream inspected after each message it completes.
+    if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
+      this.countTransactions(state);
       state.pendingInspect[direction] = 1;
       if (this.keepsFedData) state.lastFedData[direction] = copyRange(segments, Math.max(startAt, segments.releasedBase), at);
     }
@@ -341,9 +401,9 @@ export class AppLayer {
     const length = end;
     let proto: string | null = null;
     let needMore = false;
-    const isDnsPort = flow.serverPort === DNS_PORT || flow.clientPort === DNS_PORT;
+    const isDnsPort = this.dnsPorts.tcp.has(flow.serverPort) || this.dnsPorts.tcp.has(flow.clientPort);
     if (isDnsPort) {
-      const dns = probeDnsTcp(bytes, start, length, direction);
+      const dns = probeDnsTcp(bytes, start, length, direction, true);
       if (dns === 'yes') proto = AppProto.DNS;
       else if (dns === 'need_more') needMore = true;
     }
@@ -376,11 +436,36 @@ export class AppLayer {
       if (!needMore || length >= MAX_PROBE_BYTES) state.probeStatus[direction] = ProbeStatus.FAILED;
       return false;
     }
-    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig));
+    this.setProto(flow, state, proto, createParser(proto, flow, this.httpConfig, this.counters));
     state.progress[0] = 0;
     state.progress[1] = 0;
     return true;
   }
+}
+
+/**
+ * Returns the id after the parser's newest transaction, or 0 when it has
+ * none. Transactions are pruned only after logging, so the newest one is
+ * still there right after the parser ran.
+ */
+function newestTxEnd(parser: AppParserState): number {
+  const txs = parser.transactions as readonly { txId: number }[];
+  return txs.length === 0 ? 0 : (txs[txs.length - 1] as { txId: number }).txId + 1;
+}
+
+/**
+ * Returns a number that changes when the transactions of one direction
+ * progress: the transaction count, plus each HTTP message's progress.
+ */
+function progressSum(state: FlowAppState, direction: number): number {
+  const txs = state.transactions();
+  let sum = txs.length;
+  if (state.proto !== AppProto.HTTP) return sum;
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i] as HttpTransaction;
+    sum += direction === Direction.TO_SERVER ? tx.requestProgress : tx.responseProgress;
+  }
+  return sum;
 }
 
 /** Copies the contiguous stored bytes of [start, end), or returns null when a gap lies inside. */
@@ -389,10 +474,10 @@ function copyRange(segments: StreamDirectionState['segments'], start: number, en
   return segments.data.slice(start - segments.dataBase, end - segments.dataBase);
 }
 
-function createParser(proto: string, flow: Flow, httpConfig: HttpConfig): AppParserState {
+function createParser(proto: string, flow: Flow, httpConfig: HttpConfig, counters: AppLayerCounters): AppParserState {
   switch (proto) {
     case AppProto.HTTP: return new HttpState(httpConfig, flow.serverPort);
-    case AppProto.DNS: return new DnsState(true);
+    case AppProto.DNS: return new DnsState(true, DEFAULT_MAX_DNS_TRANSACTIONS, counters.dnsTcpErrors);
     case AppProto.TLS: return new TlsState();
     default: return new SshState();
   }

@@ -31,7 +31,7 @@ function buildProgram(result: { status: number }): Command {
   program
     .command('run')
     .description('analyse a capture file (-r) and write alerts and events to the log folder')
-    .requiredOption('-r, --read <file>', 'capture file to read (pcap or pcapng)')
+    .requiredOption('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
     .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])

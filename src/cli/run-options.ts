@@ -1,3 +1,5 @@
+import type { LoadedRules } from '../detect/rule-files.js';
+
 /**
  * Options and result of `kapu run -r`. The command line, `kapu verify` and
  * the benchmarks all go through runCapture (run.ts) with these options.
@@ -25,6 +27,11 @@ export interface RunOptions {
   quiet: boolean;
   /** Stops reading the capture between packet batches when aborted. */
   signal?: AbortSignal;
+  /**
+   * Rules loaded before with `loadRules` and the same config, for runs of
+   * many captures with one rule set; the run then reads no rule files.
+   */
+  loadedRules?: LoadedRules;
 }
 
 /** Figures of one run, also printed as the end-of-run summary. */
@@ -40,4 +47,13 @@ export interface RunSummary {
   elapsedMs: number;
   /** Alerts per signature: `gid:sid:rev msg` to count. */
   alertsBySignature: Map<string, number>;
+  /** Most memory counted against each memcap during the run, in bytes. */
+  peakMemory: PeakMemory;
+}
+
+/** Most bytes in use at once under each memcap (flow.memcap, stream.memcap, stream.reassembly.memcap). */
+export interface PeakMemory {
+  flow: number;
+  stream: number;
+  reassembly: number;
 }

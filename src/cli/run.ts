@@ -1,12 +1,13 @@
 /**
- * `kapu run -r`: reads a capture file through the pipeline and writes EVE
- * JSON and fast.log. The command line, `kapu verify` and the benchmarks all
+ * `kapu run -r`: reads a capture file, or a folder of them, through the
+ * pipeline and writes EVE JSON and fast.log. The command line, `kapu verify` and the benchmarks all
  * run captures through runCapture.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
 import { CaptureError, ErrorCode, KapuError } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
-import { openCaptureFile } from '../capture/open-capture-file.js';
+import { openCaptureFile, type CaptureReader } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
@@ -25,6 +26,7 @@ import { reassemblyStats } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
 import type { RunOptions, RunSummary } from './run-options.js';
+import { writeAppLayerTxCounters } from '../output/stats-counters.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
@@ -42,6 +44,34 @@ function openLogDir(logDir: string): void {
   }
 }
 
+/**
+ * Returns the capture files to read: `path` itself, or for a folder every
+ * file below it in path order (files that are not captures are skipped
+ * with a warning when opened). Throws KAPU_ERR_CAPTURE_OPEN_FAILED for a
+ * folder without files.
+ */
+export function listCapturePaths(path: string): string[] {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return [path];
+  const files: string[] = [];
+  const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const walk = (dir: string): void => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort(byName);
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) files.push(full);
+    }
+  };
+  walk(path);
+  if (files.length === 0) throw new CaptureError(ErrorCode.CAPTURE_OPEN_FAILED, `${path}: the folder has no files; give a capture file or a folder of captures with -r`);
+  return files;
+}
+
+/** Tells whether the run's abort signal has fired. */
+function isAborted(opts: RunOptions): boolean {
+  return opts.signal?.aborted === true;
+}
+
 /** Loads the config and applies the run's mode; config problems throw ConfigError. */
 function loadRunConfig(opts: RunOptions, warnings: string[]): { config: KapuConfig; isIps: boolean } {
   const loaded = loadConfig(opts.configPath, opts.sets);
@@ -56,8 +86,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const warnings: string[] = [];
   const { config, isIps } = loadRunConfig(opts, warnings);
 
-  const ruleFiles = resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles);
-  const rules = loadRules(config, ruleFiles, warnings);
+  const rules = opts.loadedRules ?? loadRules(config, resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles), warnings);
   const rulesLoadedUs = Date.now() * 1000;
   const thresholds = buildThresholdEngine(config, rules, warnings);
   const thresholdActions = new ThresholdActionRecorder(thresholds);
@@ -69,15 +98,16 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   }
 
   openLogDir(opts.logDir);
-  const reader = openCaptureFile(opts.pcapPath);
+  const capturePaths = listCapturePaths(opts.pcapPath);
+  // A single file is opened before any output, so an unreadable capture leaves no empty logs.
+  let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
   const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
-  for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
   const fastConfig = config.outputs.fast;
   const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
   const flows = new FlowTable(flowConfigOf(config, isIps), (flow) => endFlow(flow));
-  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax);
+  const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
   const pipeline = new PacketPipeline(
     { decode: buildDecodeContext(config, opts.checksumMode), flows, defrag: new Defragmenter(defragConfigOf(config, isIps)), detect, thresholdActions, eve, fast, isIps, stream, ...appLayer },
     config.packetAlertMax,
@@ -90,25 +120,45 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   let lastTimestampUs = 0;
   let firstTimestampUs = -1;
   try {
-    for (;;) {
-      let batch = 0;
-      try {
-        while (batch < PACKETS_PER_BATCH && reader.next(p)) {
-          if (firstTimestampUs < 0) firstTimestampUs = p.timestampUs;
-          lastTimestampUs = p.timestampUs;
-          pipeline.processPacket(p);
-          batch++;
+    // The files of a folder run one after another through the same
+    // pipeline, so flows and state carry over from one file to the next.
+    for (const capturePath of capturePaths) {
+      if (isAborted(opts)) break;
+      if (reader === null) {
+        try {
+          reader = openCaptureFile(capturePath);
+        } catch (err) {
+          if (!(err instanceof CaptureError)) throw err;
+          if (!opts.quiet) process.stderr.write(`kapu: warning: ${err.message}; file skipped\n`);
+          continue;
         }
-      } catch (err) {
-        // A corrupt record ends the capture as libpcap ends it: the packets
-        // before it are analysed and the run completes.
-        if (!(err instanceof CaptureError)) throw err;
-        if (!opts.quiet) process.stderr.write(`kapu: warning: ${err.message}; the capture ends there, after ${pipeline.counters.packets} packets\n`);
-        break;
       }
-      if (batch < PACKETS_PER_BATCH) break;
-      if (opts.signal?.aborted === true) break;
-      await new Promise<void>((resolveBatch) => setImmediate(resolveBatch));
+      for (const writer of eve) writer.setPcapFilename(capturePath);
+      try {
+        for (;;) {
+          let batch = 0;
+          try {
+            while (batch < PACKETS_PER_BATCH && reader.next(p)) {
+              if (firstTimestampUs < 0) firstTimestampUs = p.timestampUs;
+              lastTimestampUs = p.timestampUs;
+              pipeline.processPacket(p);
+              batch++;
+            }
+          } catch (err) {
+            // A corrupt record ends the capture as libpcap ends it: the packets
+            // before it are analysed and the run completes.
+            if (!(err instanceof CaptureError)) throw err;
+            if (!opts.quiet) process.stderr.write(`kapu: warning: ${err.message}; the capture ends there, after ${pipeline.counters.packets} packets\n`);
+            break;
+          }
+          if (batch < PACKETS_PER_BATCH) break;
+          if (isAborted(opts)) break;
+          await new Promise<void>((resolveBatch) => setImmediate(resolveBatch));
+        }
+      } finally {
+        reader.close();
+        reader = null;
+      }
     }
     pipeline.finish(FlowEndReason.SHUTDOWN);
 
@@ -117,7 +167,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: rules.summary.skipped }];
     for (const writer of eve) writer.stats(lastTimestampUs, uptimeS, counters, engines);
   } finally {
-    reader.close();
+    reader?.close();
     for (const writer of eve) writer.close();
     fast?.close();
   }
@@ -134,6 +184,11 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     flows: flows.counters.created,
     elapsedMs: performance.now() - startedMs,
     alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+    peakMemory: {
+      flow: flows.peakMemuseBytes,
+      stream: stream.streamMemory.peak,
+      reassembly: stream.reassemblyMemory.peak,
+    },
   };
   if (!opts.quiet) process.stdout.write(formatSummary(summary, opts, isIps));
   return summary;
@@ -192,6 +247,10 @@ function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresholds: Th
   const app = pipeline.parts.app ?? null;
   if (app !== null) {
     for (const [name, count] of app.counters.flowsByProto) out.set('app_layer.flow.' + name, count);
+    // Parser errors of the DNS transports that the run saw.
+    if (app.counters.flowsByProto.has('dns_udp')) out.set('app_layer.error.dns_udp.parser', app.counters.dnsUdpErrors.parser);
+    if (app.counters.flowsByProto.has('dns_tcp')) out.set('app_layer.error.dns_tcp.parser', app.counters.dnsTcpErrors.parser);
+    writeAppLayerTxCounters(out, app.counters.txByProto);
   }
 
   const c = pipeline.counters;

@@ -41,6 +41,7 @@ const EMPTY_SUMMARY: RunSummary = {
   flows: 1,
   elapsedMs: 1,
   alertsBySignature: new Map(),
+  peakMemory: { flow: 0, stream: 0, reassembly: 0 },
 };
 
 /** Builds a stand-in for runCapture that copies the hand-written output and records the options of each call. */

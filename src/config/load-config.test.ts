@@ -413,3 +413,17 @@ test('config missing file', () => {
     (err: unknown) => err instanceof KapuError && err.code === ErrorCode.CONFIG_NOT_FOUND,
   );
 });
+
+test('config files force-hash list', () => {
+  const path = writeConfig(
+    ['outputs:', '  - eve-log:', '      types:', '        - files:', '            force-hash: [md5, SHA256, crc32]', ''].join('\n'),
+  );
+  const { config, warnings } = loadConfig(path, []);
+  assert.deepEqual(warnings, ["kapu.yaml:5: outputs.0.eve-log.types.0.files.force-hash: 'crc32' is not a hash name, ignored (allowed: md5, sha1, sha256)"]);
+  assert.deepEqual(config.outputs.eveLogs[0]!.types.filesForceHash, ['md5', 'sha256']);
+});
+
+test('config files force-hash default empty', () => {
+  const { config } = loadConfig(null, []);
+  assert.deepEqual(config.outputs.eveLogs[0]!.types.filesForceHash, []);
+});

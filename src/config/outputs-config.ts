@@ -5,12 +5,12 @@
  * or a one-key map with options (`- alert: {payload: yes}`).
  */
 import type { ConfNode } from './conf-tree.js';
-import { accepted, bool, bytes, defaultOf, int, oneOf, section, text } from './schema-desc.js';
+import { accepted, bool, bytes, defaultOf, int, oneOf, section, text, textList } from './schema-desc.js';
 import type { MapDesc } from './schema-desc.js';
 import { nearestKey } from './nearest-key.js';
 import { SchemaReader } from './read-config.js';
 import { parseBoolean } from './values.js';
-import type { EveLogConfig, EveTypesConfig, HttpTypeConfig, OutputsConfig } from './types.js';
+import type { DnsTypeConfig, EveLogConfig, EveTypesConfig, HttpTypeConfig, OutputsConfig } from './types.js';
 
 const ALERT_DESC = section('alert events', {
   enabled: bool(true, 'write alert events'),
@@ -68,6 +68,31 @@ const HTTP_TYPE_DESC = section('http events', {
   'dump-all-headers': oneOf(['none', 'request', 'response', 'both'], 'none', 'log the request headers, the response headers, or both'),
   custom: accepted('header names to log (accepted, not used yet)'),
 });
+
+const DNS_TYPE_DESC = section('dns events', {
+  enabled: bool(true, 'write dns events'),
+  version: int(3, 2, 3, 'format: 3 writes one event per message, 2 one per query and one per response'),
+  requests: bool(true, 'log requests (queries)'),
+  responses: bool(true, 'log responses (answers)'),
+  formats: textList(['detailed', 'grouped'], 'answer lists written: detailed (one item per record), grouped (rdata by record type)'),
+  types: accepted('record types to log (accepted, every type is logged)'),
+});
+
+/** Answer formats that the dns type's `formats` option takes. */
+const DNS_ANSWER_FORMATS = ['detailed', 'grouped'];
+const TLS_TYPE_DESC = section('tls events', {
+  enabled: bool(true, 'write tls events'),
+  extended: bool(false, 'add serial, fingerprint, sni, version, validity dates, ALPNs and subjectaltname'),
+  custom: accepted('list of tls fields to write instead (subject, issuer, sni, certificate, chain, ...)'),
+  'session-resumption': accepted('accepted, not used yet'),
+});
+
+/** Field names that the tls `custom` list takes (Suricata 8). */
+export const TLS_CUSTOM_FIELDS = [
+  'subject', 'issuer', 'session_resumed', 'serial', 'fingerprint', 'sni', 'version', 'not_before', 'not_after',
+  'certificate', 'chain', 'ja3', 'ja3s', 'ja4', 'subjectaltname', 'client', 'client_certificate', 'client_chain',
+  'client_alpns', 'server_alpns', 'client_handshake', 'server_handshake',
+];
 
 /** Protocol event types Suricata 8 writes; kapu accepts them in `types` and will produce them later. */
 export const PROTOCOL_EVENT_TYPES = [
@@ -193,7 +218,9 @@ export function defaultEveTypes(): EveTypesConfig {
     flow: { enabled: true },
     stats: defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats'],
     protocols,
-    // The stock suricata.yaml lists `- http: {extended: yes}`.
+    filesForceHash: [],
+    // The stock suricata.yaml sets `extended: yes` for tls and http.
+    tls: { extended: true, custom: null },
     http: { extended: true, dumpAllHeaders: 'none' },
   };
 }
@@ -247,6 +274,8 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
     flow: { enabled: false },
     stats: { ...(defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats']), enabled: false },
     protocols: [],
+    filesForceHash: [],
+    tls: { extended: false, custom: null },
   };
   if (node.kind === 'scalar' && node.value === null) return types;
   if (node.kind !== 'seq') {
@@ -281,9 +310,18 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
         types.http = { extended: http.extended, dumpAllHeaders: http.dumpAllHeaders };
         break;
       }
+      case 'dns':
+        types.dns = readDnsType(reader, options, itemPath);
+        if (isEnabled(options)) types.protocols.push(name);
+        break;
+      case 'tls':
+        types.tls = readTlsType(reader, options, itemPath);
+        if (isEnabled(options)) types.protocols.push(name);
+        break;
       default:
         if (PROTOCOL_EVENT_TYPES.includes(name)) {
           if (isEnabled(options)) types.protocols.push(name);
+          if (name === 'files' && isEnabled(options)) types.filesForceHash = readForceHash(reader, options, `${itemPath}.force-hash`);
         } else {
           const nearest = nearestKey(name, ['alert', 'anomaly', 'drop', 'flow', 'stats', ...PROTOCOL_EVENT_TYPES]);
           reader.warning(item, itemPath, `unknown event type, ignored (nearest known type: ${nearest})`);
@@ -291,6 +329,41 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
     }
   });
   return types;
+}
+
+/** Reads the `dns` type's options and checks each answer format name. */
+function readDnsType(reader: SchemaReader, options: ConfNode | undefined, path: string): DnsTypeConfig {
+  const raw = reader.read(DNS_TYPE_DESC, options, path) as Record<string, unknown>;
+  const formats = raw['formats'] as string[];
+  const formatsNode = options?.kind === 'map' ? options.entries.get('formats') : undefined;
+  for (const format of formats) {
+    if (!DNS_ANSWER_FORMATS.includes(format) && formatsNode !== undefined) {
+      reader.error(formatsNode, `${path}.formats`, `'${format}' is not an answer format (expected detailed or grouped)`);
+    }
+  }
+  return {
+    version: raw['version'] as 2 | 3,
+    requests: raw['requests'] as boolean,
+    responses: raw['responses'] as boolean,
+    formats: formats.filter((f) => DNS_ANSWER_FORMATS.includes(f)),
+  };
+}
+
+/**
+ * Reads the tls event options: `extended` and the `custom` field list.
+ * Unknown custom field names are warnings and are left out.
+ */
+function readTlsType(reader: SchemaReader, options: ConfNode | undefined, path: string): EveTypesConfig['tls'] {
+  const read = reader.read(TLS_TYPE_DESC, options, path) as { extended: boolean };
+  const customNode = options?.kind === 'map' ? options.entries.get('custom') : undefined;
+  if (customNode === undefined) return { extended: read.extended, custom: null };
+  const names = customNode.kind === 'seq' ? customNode.items.map((item) => item.value) : [customNode.value];
+  const custom: string[] = [];
+  for (const name of names) {
+    if (name !== null && TLS_CUSTOM_FIELDS.includes(name)) custom.push(name);
+    else reader.warning(customNode, `${path}.custom`, `'${String(name)}' is not a tls field, ignored (expected one of ${TLS_CUSTOM_FIELDS.join(', ')})`);
+  }
+  return { extended: read.extended, custom };
 }
 
 /** Splits a one-key map item into its name and options; reports other shapes. */
@@ -308,6 +381,26 @@ function singleKey(reader: SchemaReader, item: ConfNode, path: string): [string,
     reader.warning(item, `${path}.${name}`, `${others}: not indented under '${name}', ignored`);
   }
   return [name, options];
+}
+
+/** Digests that `force-hash` of the `files` event type may name. */
+const FORCE_HASH_NAMES = ['md5', 'sha1', 'sha256'];
+
+/** Reads `files: force-hash`, a list or one name. An unknown name gets a warning and is skipped. */
+function readForceHash(reader: SchemaReader, options: ConfNode | undefined, path: string): string[] {
+  const node = options?.kind === 'map' ? options.entries.get('force-hash') : undefined;
+  if (node === undefined || (node.kind === 'scalar' && node.value === null)) return [];
+  const items = node.kind === 'seq' ? node.items : [node];
+  const names: string[] = [];
+  for (const item of items) {
+    const name = item.kind === 'scalar' && item.value !== null ? item.value.trim().toLowerCase() : '';
+    if (FORCE_HASH_NAMES.includes(name)) {
+      if (!names.includes(name)) names.push(name);
+    } else {
+      reader.warning(item, path, `'${item.value ?? ''}' is not a hash name, ignored (allowed: ${FORCE_HASH_NAMES.join(', ')})`);
+    }
+  }
+  return names;
 }
 
 function isEnabled(options: ConfNode | undefined): boolean {
@@ -352,5 +445,6 @@ export const OUTPUT_DESCS: Record<string, MapDesc> = {
   'eve-log types drop': DROP_DESC,
   'eve-log types http': HTTP_TYPE_DESC,
   'eve-log types stats': STATS_TYPE_DESC,
+  'eve-log types dns': DNS_TYPE_DESC,
   stats: STATS_LOG_DESC,
 };

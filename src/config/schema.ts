@@ -162,7 +162,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   detect: section('detection engine', {
     profile: oneOf(['low', 'medium', 'high', 'custom'], 'medium', 'rule grouping profile'),
     'inspection-recursion-limit': int(3000, 0, 1_000_000, 'nesting limit of recursive payload inspection'),
-    'guess-applayer-tx': accepted('accepted, not used yet'),
+    'guess-applayer-tx': bool(false, 'add the only live transaction to alerts of rules without app-layer keywords'),
     'custom-values': accepted('group counts of the custom profile (accepted, not used yet)'),
     'sgh-mpm-context': accepted('accepted, not used'),
     'sgh-mpm-caching': accepted('accepted, not used'),

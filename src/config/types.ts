@@ -78,6 +78,18 @@ export interface HttpTypeConfig {
   dumpAllHeaders: 'none' | 'request' | 'response' | 'both';
 }
 
+/** The eve-log `dns` type's options. */
+export interface DnsTypeConfig {
+  /** EVE dns format: 3 writes one event per message, 2 one per query and one per response. */
+  version: 2 | 3;
+  /** `requests`: log DNS requests (queries). */
+  requests: boolean;
+  /** `responses`: log DNS responses (answers). */
+  responses: boolean;
+  /** `formats`: answer lists written, `detailed` (one item per record) and `grouped` (rdata by type). */
+  formats: string[];
+}
+
 export interface EveTypesConfig {
   alert: AlertTypeConfig;
   anomaly: AnomalyTypeConfig;
@@ -88,6 +100,20 @@ export interface EveTypesConfig {
   protocols: string[];
   /** Options of the http type when it is listed; absent when it is not. */
   http?: HttpTypeConfig;
+  /** `files: force-hash`: digests (md5, sha1, sha256) computed for every file and logged in fileinfo. */
+  filesForceHash: string[];
+  /** Options of the `dns` type; absent when `dns` is not listed with options. */
+  dns?: DnsTypeConfig;
+  /** Options of the `tls` event type. */
+  tls: TlsTypeConfig;
+}
+
+/** Options of the `tls` event type, as Suricata 8 reads them. */
+export interface TlsTypeConfig {
+  /** `extended`: add serial, fingerprint, sni, version, validity dates and the other extended fields. */
+  extended: boolean;
+  /** `custom`: the field names to write instead of the basic or extended set, or null when absent. */
+  custom: string[] | null;
 }
 
 export interface EveLogConfig {
@@ -168,6 +194,8 @@ export interface KapuConfig {
   detect: {
     profile: 'low' | 'medium' | 'high' | 'custom';
     inspectionRecursionLimit: number;
+    /** `guess-applayer-tx`: alerts of rules without app-layer keywords carry the flow's only live transaction. */
+    guessApplayerTx: boolean;
     thresholds: { hashSize: number; memcap: number };
   };
   appLayer: { protocols: Record<string, unknown>; errorPolicy: ExceptionPolicy };

@@ -11,9 +11,10 @@ import { FlowState, type Flow } from '../flow/flow.js';
 import { AppProto, httpBufferReady, isTxInspectable, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
 import { getHttpBuffer, HttpBuffer } from '../app/http/detect.js';
 import type { HttpTransaction } from '../app/http/state.js';
+import { collectFileBuffers, FileBuffer, isFileBuffer } from '../app/http/files.js';
 import { DnsBuffer, getDnsBuffers } from '../app/dns/detect.js';
 import type { DnsTransaction } from '../app/dns/state.js';
-import { getTlsBuffers, TlsBuffer } from '../app/tls/detect.js';
+import { getTlsBuffers, TLS_TO_CLIENT_BUFFERS, TLS_TO_SERVER_BUFFERS, TlsBuffer } from '../app/tls/detect.js';
 import type { TlsTransaction } from '../app/tls/state.js';
 import { getSshBuffer, SshBuffer } from '../app/ssh/detect.js';
 import type { SshTransaction } from '../app/ssh/state.js';
@@ -27,8 +28,9 @@ import { protoKindOf } from './rule-group.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { MatcherCache } from './prefilter.js';
 import { buildTxPrefilters, sortPositions, type TxPrefilter } from './app-prefilter.js';
-import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type BufferInspection, type PacketMatcher, type Signature } from './signature.js';
-import { AppTransformedBuffers, MAX_CHAIN_DEPTH } from './app-transforms.js';
+import { BufferTransformer, sourceBufferOf, TRANSFORM_NAME_SEPARATOR } from './transforms.js';
+import type { BufferView } from './keywords/header-buffers.js';
+import { Action, FlowFlag, RuleDirection, type ActionId, type AddressMatcher, type PacketMatcher, type Signature } from './signature.js';
 
 /** A PacketMatcher whose value lives in a transaction; `match` on a packet never matches. */
 interface TxMatcher extends PacketMatcher {
@@ -44,6 +46,7 @@ function isTxMatcher(m: PacketMatcher): m is TxMatcher {
 
 const BUFFER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
   ...Object.values(HttpBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
+  ...Object.values(FileBuffer).map((name): [string, string] => [name, AppProto.HTTP]),
   ...Object.values(DnsBuffer).map((name): [string, string] => [name, AppProto.DNS]),
   ...Object.values(TlsBuffer).map((name): [string, string] => [name, AppProto.TLS]),
   ...Object.values(SshBuffer).map((name): [string, string] => [name, AppProto.SSH]),
@@ -75,7 +78,7 @@ const HEADER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 export function txProtocolOf(sig: Signature): string | null {
   let proto: string | null = null;
   for (const inspection of sig.buffers) {
-    const p = bufferProtocolOf(sig, inspection);
+    const p = BUFFER_PROTOCOLS.get(sourceBufferOf(inspection));
     if (p !== undefined) proto = p;
   }
   if (proto === null) {
@@ -85,24 +88,6 @@ export function txProtocolOf(sig: Signature): string | null {
   }
   if (proto === null) return null;
   return HEADER_PROTOCOLS.get(sig.proto) ?? proto;
-}
-
-/**
- * Returns the protocol of an inspection's buffer. A transformed buffer
- * instance has the protocol of the app-layer buffer it derives from.
- */
-function bufferProtocolOf(sig: Signature, inspection: BufferInspection): string | undefined {
-  let current: BufferInspection | undefined = inspection;
-  for (let depth = 0; current !== undefined && depth < MAX_CHAIN_DEPTH; depth++) {
-    const direct = BUFFER_PROTOCOLS.get(current.buffer);
-    if (direct !== undefined) return direct;
-    const source: string | undefined = current.transforms?.source;
-    if (source === undefined) return undefined;
-    const root = BUFFER_PROTOCOLS.get(source);
-    if (root !== undefined) return root;
-    current = sig.buffers.find((entry) => entry.buffer === source);
-  }
-  return undefined;
 }
 
 /** Splits signatures into those of the packet engine and those of transaction detection. */
@@ -187,17 +172,20 @@ class TxSignature {
   readonly required: RequiredContent | null;
   /**
    * Directions the signature's buffers allow: a rule with request-only
-   * HTTP buffers inspects requests, one with response-only buffers
-   * responses, and one with both (or `=>`) responses, reading its request
-   * buffers from the same transaction.
+   * HTTP buffers (or client-only TLS buffers) inspects requests, one with
+   * response-only buffers responses, and one with both (or `=>`)
+   * responses, reading its request buffers from the same transaction.
    */
   readonly directionMask: number;
   /** Request and response buffers are read together (a mixed HTTP rule or `=>`). */
   readonly readsBothMessages: boolean;
   /** Directions of the packets whose inspection can match the signature: bit (1 << Direction). */
   readonly directions: number;
+  /** The transformer of each transformed buffer of `sig.buffers`, null for a buffer inspected as it is. */
+  readonly transformers: (BufferTransformer | null)[];
 
-  constructor(sig: Signature, index: number, proto: string) {
+  /** `transformers` maps each buffer instance name to its transformer, shared by the signatures that inspect it. */
+  constructor(sig: Signature, index: number, proto: string, ctx: InspectContext, transformers: Map<string, BufferTransformer>) {
     this.sig = sig;
     this.index = index;
     this.proto = proto;
@@ -206,9 +194,11 @@ class TxSignature {
     let hasRequest = false;
     let hasResponse = false;
     for (const inspection of sig.buffers) {
-      if (HTTP_REQUEST_BUFFERS.has(inspection.buffer)) hasRequest = true;
-      if (HTTP_RESPONSE_BUFFERS.has(inspection.buffer)) hasResponse = true;
+      const source = sourceBufferOf(inspection);
+      if (HTTP_REQUEST_BUFFERS.has(source) || TLS_TO_SERVER_BUFFERS.has(source)) hasRequest = true;
+      if (HTTP_RESPONSE_BUFFERS.has(source) || TLS_TO_CLIENT_BUFFERS.has(source)) hasResponse = true;
     }
+    this.transformers = sig.buffers.map((inspection) => sharedTransformer(inspection, transformers, ctx));
     this.readsBothMessages = sig.isTransactional === true || (hasRequest && hasResponse);
     if (hasResponse) this.directionMask = 1 << Direction.TO_CLIENT;
     else if (hasRequest) this.directionMask = 1 << Direction.TO_SERVER;
@@ -218,6 +208,22 @@ class TxSignature {
     if ((sig.flowFlags & FlowFlag.TO_CLIENT) !== 0) flowDirections &= 1 << Direction.TO_CLIENT;
     this.directions = sig.isTransactional === true ? flowDirections : flowDirections & this.directionMask;
   }
+}
+
+/**
+ * Returns the transformer of a transformed buffer instance from `cache`,
+ * created on first use, or null for a buffer inspected as it is. The
+ * instance name encodes its transforms, so one transformer serves every
+ * signature that names it.
+ */
+function sharedTransformer(inspection: Signature['buffers'][number], cache: Map<string, BufferTransformer>, ctx: InspectContext): BufferTransformer | null {
+  if (inspection.transforms === undefined) return null;
+  let transformer = cache.get(inspection.buffer);
+  if (transformer === undefined) {
+    transformer = new BufferTransformer(inspection.transforms, ctx);
+    cache.set(inspection.buffer, transformer);
+  }
+  return transformer;
 }
 
 /** HTTP buffers that only grow while the message is read: a rescan covers only the new bytes. */
@@ -271,6 +277,9 @@ const DEFAULT_ACTION_ORDER: readonly ActionId[] = [
 
 const EMPTY_LIST: Uint8Array[] = [];
 
+/** Rank of an action missing from the action order: after every listed one. */
+const ACTION_RANK_UNLISTED = 99;
+
 export interface AppInspectorOptions {
   thresholdHook?: ThresholdHook;
   actionOrder?: readonly ActionId[];
@@ -293,6 +302,12 @@ export class AppInspector {
   private readonly thresholdHook: ThresholdHook | null;
   /** Buffers of the current lookup (a list for multi-buffers such as `dns.query`). */
   private readonly single: Uint8Array[];
+  /** Instances of the current HTTP file buffer lookup (`file.name`, `file.data`), one per file. */
+  private readonly fileInstances: Uint8Array[];
+  /** Scratch view of a buffer that transforms rewrite. */
+  private readonly view: BufferView;
+  /** Transformers of the transformed buffer instances, by instance name, shared with the signatures. */
+  private readonly transformers: Map<string, BufferTransformer>;
   /** The current inspection is the flow's last: partial HTTP messages are inspected as they are. */
   private isFlowEnd: boolean;
   /** Directions inspected now: bit (1 << Direction). */
@@ -316,10 +331,10 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
-  /** Transformed app-layer buffer instances of the signatures. */
-  private readonly transformed: AppTransformedBuffers;
   /** The direction matchDirection tried last, which is the matching one once it returns true. */
   private matchedDirection: number;
+  /** Position of each action in the action order. Actions not listed come last. */
+  private readonly actionRank: ReadonlyMap<number, number>;
   matches: number;
   /** Signature evaluations against a transaction (after the prefilter). */
   evaluations: number;
@@ -330,6 +345,8 @@ export class AppInspector {
     this.ctx = new InspectContext(options.inspectionRecursionLimit ?? DEFAULT_INSPECTION_RECURSION_LIMIT);
     this.facts = new TxAlertFacts(alertCapacity);
     this.single = [new Uint8Array(0)];
+    this.fileInstances = [];
+    this.view = { bytes: this.single[0] as Uint8Array, start: 0, length: 0 };
     this.isFlowEnd = false;
     this.directionMask = 0;
     this.readsBothMessages = false;
@@ -340,16 +357,18 @@ export class AppInspector {
     this.patternMark = 0;
     this.slotCount = 0;
     this.scans = new WeakMap();
-    this.transformed = new AppTransformedBuffers(signatures, isAppBuffer, this.ctx);
     this.matchedDirection = Direction.TO_SERVER;
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
+    this.actionRank = new Map(rank);
     const runnable = signatures.filter((sig) => this.checkRunnable(sig));
     runnable.sort((a, b) => (rank.get(a.action) ?? 99) - (rank.get(b.action) ?? 99) || a.priority - b.priority || a.id - b.id);
     this.signatures = runnable;
     this.count = runnable.length;
-    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => b.buffer === PKT_DATA));
+    this.usesPacketData = runnable.some((sig) => sig.buffers.some((b) => sourceBufferOf(b) === PKT_DATA));
     this.byProto = new Map();
+    const transformers = new Map<string, BufferTransformer>();
+    this.transformers = transformers;
     runnable.forEach((sig, index) => {
       const proto = txProtocolOf(sig) as string;
       let list = this.byProto.get(proto);
@@ -357,7 +376,7 @@ export class AppInspector {
         list = [];
         this.byProto.set(proto, list);
       }
-      list.push(new TxSignature(sig, index, proto));
+      list.push(new TxSignature(sig, index, proto, this.ctx, transformers));
     });
     this.matchers = new MatcherCache();
     this.prefilters = new Map();
@@ -368,7 +387,7 @@ export class AppInspector {
       const inputs = list.map((entry, position) => ({
         position,
         directions: entry.directions,
-        fastPattern: selectFastPattern(entry.sig, isAppBuffer),
+        fastPattern: selectFastPattern(entry.sig, isPrefilterBuffer),
       }));
       const built = buildTxPrefilters(inputs, this.matchers);
       for (const prefilter of built) {
@@ -391,9 +410,9 @@ export class AppInspector {
   private checkRunnable(sig: Signature): boolean {
     const proto = txProtocolOf(sig);
     for (const inspection of sig.buffers) {
-      const bufferProto = bufferProtocolOf(sig, inspection);
-      const isUnresolved = inspection.transforms !== undefined && this.transformed.rootOf(inspection.buffer) === null;
-      if (inspection.buffer !== PKT_DATA && (bufferProto === undefined || isUnresolved)) {
+      const source = sourceBufferOf(inspection);
+      const bufferProto = BUFFER_PROTOCOLS.get(source);
+      if (source !== PKT_DATA && bufferProto === undefined) {
         this.skipped.push({ sig, reason: `buffer '${inspection.buffer}' is not supported yet` });
         return false;
       }
@@ -427,24 +446,29 @@ export class AppInspector {
     const sigs = this.byProto.get(state.proto);
     if (sigs === undefined) return;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     this.isFlowEnd = isFlowEnd;
     this.fedData = state.lastFedData;
     const prefilter = this.prefilters.get(state.proto)?.[p.direction] ?? null;
     const txs = state.transactions();
+    // TLS and SSH keep one transaction for both sides, and a signature
+    // matches it once per direction, as in Suricata: `ssh.software` alerts
+    // on the client's banner and again on the server's.
+    const matchBit = state.proto === AppProto.TLS || state.proto === AppProto.SSH ? 1 << p.direction : BOTH_DIRECTIONS;
     for (let t = 0; t < txs.length; t++) {
       const tx = txs[t] as AppTransaction;
       let matched = state.matchedSigs.get(tx);
       const count = prefilter === null ? sigs.length : this.collectCandidates(prefilter, state.proto, tx, p.direction);
       for (let c = 0; c < count; c++) {
         const entry = (prefilter === null ? sigs[c] : sigs[this.candidates[c] as number]) as TxSignature;
-        if (matched !== undefined && matched[entry.index] === 1) continue;
+        if (matched !== undefined && ((matched[entry.index] as number) & matchBit) !== 0) continue;
         this.evaluations++;
         if (!this.matchSignature(entry, p, flow, state.proto, tx)) continue;
         if (matched === undefined) {
           matched = new Uint8Array(this.count);
           state.matchedSigs.set(tx, matched);
         }
-        matched[entry.index] = 1;
+        matched[entry.index] = (matched[entry.index] as number) | matchBit;
         this.matches++;
         if (this.raise(entry.sig, p, flow, tx, state.proto, out)) return;
       }
@@ -479,18 +503,28 @@ export class AppInspector {
       const buffer = prefilter.buffers[f] as TxPrefilter['buffers'][number];
       let hits: Int32Array | number[] = this.patternHits;
       let hitCount = 0;
-      if (proto === AppProto.HTTP) {
+      const transformer = this.transformers.get(buffer.buffer) ?? null;
+      // file.name has one instance per file and no whole-message form, so
+      // its instances are scanned each time (names are short).
+      if (proto === AppProto.HTTP && transformer === null && buffer.buffer !== FileBuffer.NAME) {
         const scan = this.scanHttpBuffer(prefilter, f, tx as HttpTransaction, direction);
         if (scan === null) continue;
         hits = scan.hits;
         hitCount = hits.length;
       } else {
-        const instances = this.buffersOf(proto, tx, buffer.buffer, direction);
+        // A transformed instance is scanned after its transforms, each time, without a saved scan.
+        const source = transformer === null ? buffer.buffer : sourceOfInstance(buffer.buffer);
+        const instances = this.buffersOf(proto, tx, source, direction);
         if (instances.length === 0) continue;
         const patternMark = this.nextPatternMark();
+        const view = this.view;
         for (let k = 0; k < instances.length; k++) {
           const bytes = instances[k] as Uint8Array;
-          hitCount = buffer.matcher.scan(bytes, 0, bytes.length, this.patternHits, hitCount, this.patternSeen, patternMark);
+          view.bytes = bytes;
+          view.start = 0;
+          view.length = bytes.length;
+          if (transformer !== null && !transformer.apply(view)) continue;
+          hitCount = buffer.matcher.scan(view.bytes, view.start, view.length, this.patternHits, hitCount, this.patternSeen, patternMark);
         }
       }
       for (let h = 0; h < hitCount; h++) {
@@ -574,6 +608,7 @@ export class AppInspector {
     }
     const hook = this.thresholdHook;
     if (sig.action === Action.PASS) {
+      this.discardRankedAfter(sig, out);
       flow.isPassed = true;
       out.passSig = sig;
       if (sig.hasAlertKeyword === true && isAlert && (hook === null || hook.shouldAlert(sig, p, flow))) this.push(sig, tx, proto, out);
@@ -585,6 +620,39 @@ export class AppInspector {
     }
     this.push(sig, tx, proto, out);
     return false;
+  }
+
+  /**
+   * Removes the packet engine's matches of this packet whose action comes
+   * after the pass signature's in the action order. Suricata evaluates
+   * packet and transaction signatures in one order, so a pass rule ranked
+   * first (the default) ends inspection before a drop or alert is reached.
+   */
+  private discardRankedAfter(pass: Signature, out: AlertQueue): void {
+    const passRank = this.actionRank.get(pass.action) ?? ACTION_RANK_UNLISTED;
+    const facts = this.facts;
+    let kept = 0;
+    for (let i = 0; i < facts.firstAlert; i++) {
+      const sig = out.sigs[i] as Signature;
+      if ((this.actionRank.get(sig.action) ?? ACTION_RANK_UNLISTED) > passRank) continue;
+      out.sigs[kept] = sig;
+      out.isStreamMatch[kept] = out.isStreamMatch[i] as number;
+      kept++;
+    }
+    const removed = facts.firstAlert - kept;
+    if (removed === 0) return;
+    for (let i = facts.firstAlert; i < out.count; i++) {
+      out.sigs[i - removed] = out.sigs[i] as Signature;
+      out.isStreamMatch[i - removed] = out.isStreamMatch[i] as number;
+    }
+    for (let i = out.count - removed; i < out.count; i++) out.sigs[i] = null;
+    out.count -= removed;
+    facts.firstAlert = kept;
+    let seen = 0;
+    for (const [action, rank] of this.actionRank) {
+      if (rank <= passRank) seen |= 1 << action;
+    }
+    out.actionsSeen &= seen;
   }
 
   private push(sig: Signature, tx: AppTransaction, proto: string, out: AlertQueue): void {
@@ -658,46 +726,38 @@ export class AppInspector {
     }
     for (let i = 0; i < sig.buffers.length; i++) {
       const inspection = sig.buffers[i] as Signature['buffers'][number];
-      if (inspection.buffer === PKT_DATA) {
+      const transformer = entry.transformers[i] as BufferTransformer | null;
+      const source = sourceBufferOf(inspection);
+      if (source === PKT_DATA) {
         // The payload of this packet, or the stream bytes the parser got
         // last in this direction (in IDS mode the parser reads them on the
         // peer's ACK, before this packet).
         const hasPayload = p.payloadOffset >= 0 && p.payloadLength > 0;
-        if (hasPayload && inspectBuffer(inspection.matches, p.bytes, p.payloadOffset, p.payloadLength, this.ctx)) continue;
+        if (hasPayload && this.inspectBytes(inspection.matches, transformer, p.bytes, p.payloadOffset, p.payloadLength)) continue;
         const fed = this.fedData[direction] ?? null;
-        if (fed !== null && inspectBuffer(inspection.matches, fed, 0, fed.length, this.ctx)) continue;
+        if (fed !== null && this.inspectBytes(inspection.matches, transformer, fed, 0, fed.length)) continue;
         return false;
       }
-      if (inspection.transforms !== undefined) {
-        if (!this.inspectTransformed(proto, p, flow, tx, inspection, direction)) return false;
-        continue;
-      }
-      const list = this.buffersOf(proto, tx, inspection.buffer, direction);
+      const list = this.buffersOf(proto, tx, source, direction);
       let isMatch = false;
       for (let k = 0; k < list.length && !isMatch; k++) {
         const bytes = list[k] as Uint8Array;
-        isMatch = inspectBuffer(inspection.matches, bytes, 0, bytes.length, this.ctx);
+        isMatch = this.inspectBytes(inspection.matches, transformer, bytes, 0, bytes.length);
       }
       if (!isMatch) return false;
     }
     return true;
   }
 
-  /**
-   * Runs the keywords of a transformed buffer instance over the transformed
-   * bytes of each buffer it derives from; returns true when one matches.
-   */
-  private inspectTransformed(proto: string, p: Packet, flow: Flow, tx: AppTransaction, inspection: BufferInspection, direction: number): boolean {
-    const root = this.transformed.rootOf(inspection.buffer);
-    if (root === null) return false;
-    const list = this.buffersOf(proto, tx, root, direction);
-    // The lookup list is reused by the next lookup, so its entries are read first.
-    const count = list.length;
-    for (let k = 0; k < count; k++) {
-      const view = this.transformed.apply(inspection.buffer, list[k] as Uint8Array, p, flow);
-      if (view !== null && inspectBuffer(inspection.matches, view.bytes, view.start, view.length, this.ctx)) return true;
-    }
-    return false;
+  /** Runs `matches` over bytes[start, start + length), after the buffer's transforms when it has a transformer. */
+  private inspectBytes(matches: Signature['buffers'][number]['matches'], transformer: BufferTransformer | null, bytes: Uint8Array, start: number, length: number): boolean {
+    if (transformer === null) return inspectBuffer(matches, bytes, start, length, this.ctx);
+    const view = this.view;
+    view.bytes = bytes;
+    view.start = start;
+    view.length = length;
+    if (!transformer.apply(view)) return false;
+    return inspectBuffer(matches, view.bytes, view.start, view.length, this.ctx);
   }
 
   /**
@@ -709,6 +769,7 @@ export class AppInspector {
     switch (proto) {
       case AppProto.HTTP: {
         const h = tx as HttpTransaction;
+        if (isFileBuffer(name)) return this.fileBuffersOf(h, name, direction);
         let bytes = httpBufferReady(h, name, direction, this.isFlowEnd) ? getHttpBuffer(h, name, direction) : null;
         if (bytes === null && this.readsBothMessages && httpBufferReady(h, name, 1 - direction, this.isFlowEnd)) {
           bytes = getHttpBuffer(h, name, 1 - direction);
@@ -717,12 +778,28 @@ export class AppInspector {
       }
       case AppProto.DNS: return getDnsBuffers(tx as DnsTransaction, name, direction);
       case AppProto.TLS: {
+        // A rule that mixes client-only and server-only buffers (`tls.sni`
+        // with `tls.subjectaltname`) reads the client's from the to-server side.
         const list = getTlsBuffers(tx as TlsTransaction, name, direction);
-        return list.length > 0 ? list : getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
+        if (list.length > 0 || !this.readsBothMessages) return list;
+        return getTlsBuffers(tx as TlsTransaction, name, 1 - direction);
       }
       case AppProto.SSH: return this.one(getSshBuffer(tx as SshTransaction, name, direction));
       default: return EMPTY_LIST;
     }
+  }
+
+  /**
+   * Returns one instance of file buffer `name` per file of the transaction
+   * direction. A rule that reads both messages takes the other message's
+   * files when this one has none, as buffersOf does for other buffers.
+   */
+  private fileBuffersOf(tx: HttpTransaction, name: string, direction: number): readonly Uint8Array[] {
+    const list = this.fileInstances;
+    let count = collectFileBuffers(tx, name, direction, list);
+    if (count === 0 && this.readsBothMessages) count = collectFileBuffers(tx, name, 1 - direction, list);
+    list.length = count;
+    return list;
   }
 
   private one(bytes: Uint8Array | null): readonly Uint8Array[] {
@@ -732,8 +809,15 @@ export class AppInspector {
   }
 }
 
-function isAppBuffer(buffer: string): boolean {
-  return BUFFER_PROTOCOLS.has(buffer);
+/** Returns the source buffer of a buffer instance name: the part before its first transform. */
+function sourceOfInstance(name: string): string {
+  const separator = name.indexOf(TRANSFORM_NAME_SEPARATOR);
+  return separator < 0 ? name : name.slice(0, separator);
+}
+
+/** Tells whether the prefilter can scan a buffer instance: an app-layer buffer, transformed or not. */
+function isPrefilterBuffer(buffer: string): boolean {
+  return BUFFER_PROTOCOLS.has(sourceOfInstance(buffer));
 }
 
 function v4Of(addr: Uint8Array): number {

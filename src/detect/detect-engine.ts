@@ -322,6 +322,7 @@ export class DetectEngine {
     if (flow !== null && flow.isPassed) return;
     this.packets++;
     this.ctx.beginPacket();
+    this.ctx.flow = flow;
     // Later calls for the same packet (stream blocks) skip them too: they ran on the first.
     const directionBit = 1 << p.direction;
     this.skipIpOnly = flow !== null && (flow.ipOnlyDirections & directionBit) !== 0;
@@ -517,6 +518,8 @@ export function matchProtocol(kind: number, proto: string, p: Packet, flow: Flow
 function matchAppProto(proto: string, p: Packet, flow: Flow | null): boolean {
   if (flow === null || flow.appProto === null || (p.ipProto !== 6 && p.ipProto !== 17)) return false;
   if (flow.appProto === proto) return true;
+  // The HTTP parser names its flows 'http' and parses HTTP/1 only, so `http1` rules match them.
+  if (proto === 'http1') return flow.appProto === 'http';
   return proto === 'http' && (flow.appProto === 'http1' || flow.appProto === 'http2');
 }
 

@@ -4,6 +4,7 @@
  * engine (inspect.ts) and the payload keywords read and write.
  */
 import { Buffer } from 'node:buffer';
+import type { Flow } from '../flow/flow.js';
 import type { DetectThreadContext, InspectionMatch } from './signature.js';
 
 /** Kinds of payload InspectionMatch, for a switch in the inspection loop. */
@@ -16,7 +17,11 @@ export const MatchKind = {
   BYTE_EXTRACT: 6,
   BYTE_MATH: 7,
   BSIZE: 8,
+  ENTROPY: 9,
 } as const;
+
+/** Highest MatchKind value, so kinds outside the payload keywords are recognised. */
+export const MAX_MATCH_KIND = MatchKind.ENTROPY;
 
 /** An InspectionMatch that the inspection engine can run. */
 export interface PayloadMatch extends InspectionMatch {
@@ -61,6 +66,8 @@ export class InspectContext implements DetectThreadContext {
   recursionLimitHits: number;
   /** Raised once per packet; keys the Latin-1 text cache below. */
   packetSerial: number;
+  /** The flow being inspected, or null, for keywords that record values on it (`entropy`). */
+  flow: Flow | null;
 
   private latin1Bytes: Uint8Array | null;
   private latin1Start: number;
@@ -75,6 +82,7 @@ export class InspectContext implements DetectThreadContext {
     this.recursionLimit = recursionLimit;
     this.recursionLimitHits = 0;
     this.packetSerial = 1;
+    this.flow = null;
     this.latin1Bytes = null;
     this.latin1Start = 0;
     this.latin1Length = 0;

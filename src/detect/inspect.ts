@@ -10,7 +10,7 @@
  * DISCONTINUE (no retry can help). The walk is recursive over the chain,
  * so its depth is the chain length; it allocates nothing except in pcre.
  */
-import { InspectResult, MatchKind, type InspectContext, type PayloadMatch } from './inspect-context.js';
+import { InspectResult, MatchKind, MAX_MATCH_KIND, type InspectContext, type PayloadMatch } from './inspect-context.js';
 import type { InspectionMatch } from './signature.js';
 import { ContentMatch, findContent } from './keywords/content.js';
 import { IsDataAtMatch } from './keywords/isdataat.js';
@@ -20,6 +20,7 @@ import { ByteJumpMatch, matchByteJump } from './keywords/byte-jump.js';
 import { ByteExtractMatch, matchByteExtract } from './keywords/byte-extract.js';
 import { ByteMathMatch, matchByteMath } from './keywords/byte-math.js';
 import { BsizeMatch, matchBsize } from './keywords/bsize.js';
+import { EntropyMatch, matchEntropy } from './keywords/entropy.js';
 
 /**
  * Checks that the inspection engine can run every keyword of the chain and
@@ -36,7 +37,7 @@ import { BsizeMatch, matchBsize } from './keywords/bsize.js';
 export function prepareInspection(matches: readonly InspectionMatch[]): string | null {
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i] as Partial<PayloadMatch>;
-    if (typeof m.kind !== 'number' || m.kind < MatchKind.CONTENT || m.kind > MatchKind.BSIZE) return matches[i].keyword;
+    if (typeof m.kind !== 'number' || m.kind < MatchKind.CONTENT || m.kind > MAX_MATCH_KIND) return matches[i].keyword;
     if (m instanceof ContentMatch || m instanceof PcreMatch) m.canRetry = false;
   }
   for (let j = 1; j < matches.length; j++) {
@@ -59,7 +60,7 @@ export function prepareInspection(matches: readonly InspectionMatch[]): string |
 /** Tells whether a relative keyword can take its position from `m`. */
 function dependsOn(m: PayloadMatch, isPatternMatch: boolean): boolean {
   if (m.kind === MatchKind.CONTENT || m.kind === MatchKind.PCRE) return true;
-  return !isPatternMatch && m.kind !== MatchKind.BSIZE;
+  return !isPatternMatch && m.kind !== MatchKind.BSIZE && m.kind !== MatchKind.ENTROPY;
 }
 
 /**
@@ -117,6 +118,10 @@ function inspectFrom(
     case MatchKind.BSIZE:
       // The buffer length does not change, so no retry can help.
       if (!matchBsize(m as BsizeMatch, length)) return InspectResult.DISCONTINUE;
+      return inspectNext(matches, index, bytes, start, length, ctx);
+    case MatchKind.ENTROPY:
+      // The measured bytes do not depend on earlier matches, so no retry can help.
+      if (!matchEntropy(m as EntropyMatch, bytes, start, length, ctx)) return InspectResult.DISCONTINUE;
       return inspectNext(matches, index, bytes, start, length, ctx);
     default:
       return InspectResult.DISCONTINUE;

@@ -259,7 +259,11 @@ class RuleBuilder implements SignatureBuilder {
   }
 
   private currentInspection(): BufferInspection {
-    for (const b of this.sig.buffers) if (b.buffer === this.currentBuffer) return b;
+    // The last instance of the buffer: a multi-instance buffer named again starts a new one (multi-buffer.ts).
+    for (let i = this.sig.buffers.length - 1; i >= 0; i--) {
+      const b = this.sig.buffers[i];
+      if (b.buffer === this.currentBuffer) return b;
+    }
     const created: BufferInspection = { buffer: this.currentBuffer, matches: [] };
     this.sig.buffers.push(created);
     return created;

@@ -109,6 +109,12 @@ export interface BufferTransforms {
    * absent when they do not match. Absent when the first step reads the whole source.
    */
   readonly anchor?: readonly InspectionMatch[];
+  /**
+   * Steps that run before the anchor keywords, which then inspect their
+   * output (`url_decode; content:"a="; base64_decode:relative`). Absent
+   * or 0 when the anchor inspects the source.
+   */
+  readonly anchorStep?: number;
 }
 
 /** The inspection chain of one buffer of a signature, in rule order. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import RE2 from 're2';
+import { deflateSync } from 'node:zlib';
 import {
   Base64Mode,
   CompressWhitespaceTransform,
@@ -12,12 +13,14 @@ import {
   PcreXformTransform,
   StripPseudoHeadersTransform,
   StripWhitespaceTransform,
+  SubsliceTransform,
   ToLowercaseTransform,
   ToUppercaseTransform,
   TransformedBufferProvider,
   UrlDecodeTransform,
   XorTransform,
 } from './transforms.js';
+import { CompressedFormat, decompressBounded, DecompressTransform } from './decompress-transform.js';
 import type { BufferTransform } from './signature.js';
 import { packetPayloadProvider } from './detect-engine.js';
 import { createTestPacket } from './test-support/packets.js';
@@ -165,4 +168,96 @@ test('transformed provider grows its scratch', () => {
   assert.equal(view.length, 10002);
   assert.equal(Buffer.from(view.bytes.subarray(0, 3)).toString('latin1'), '..x');
   assert.equal(view.bytes[10001], 0x78);
+});
+
+test('xor key read from buffer', () => {
+  // Key 0x42 at offset 0, data from offset 1: 0x32 ^ 0x42 = 'p', 0x23 ^ 0x42 = 'a'.
+  const input = Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31);
+  assert.equal(hex(run(new XorTransform(null, 1, 0, 1), input)), '4270617373');
+  // Two key bytes at offset 3 (0x31 0x31), data from offset 0.
+  assert.equal(hex(run(new XorTransform(null, 2, 3, 0), input)), '7303120000');
+});
+
+test('xor key past buffer end', () => {
+  const input = Uint8Array.of(0x42, 0x32);
+  assert.equal(hex(run(new XorTransform(null, 1, 2, 0), input)), '4232');
+  assert.equal(hex(run(new XorTransform(Uint8Array.of(0xff), 1, 0, 3), input)), '4232');
+});
+
+test('xor key inside decoded bytes', () => {
+  // The key byte at offset 0 is decoded too (to 0x00); the rest must use its value before decoding.
+  const input = Uint8Array.of(0x42, 0x2b, 0x2c);
+  assert.equal(hex(run(new XorTransform(null, 1, 0, 0), input)), '00696e');
+});
+
+test('subslice offsets and byte counts', () => {
+  const agent = 'curl/7.64.1';
+  const cases: [number, number | null, boolean, string][] = [
+    [2, null, false, 'rl/7.64.1'],
+    [-6, null, false, '7.64.1'],
+    [-10, 3, false, 'url'],
+    [1, -3, false, 'url/7.6'],
+    [0, 11, false, 'curl/7.64.1'],
+    [11, null, false, ''],
+  ];
+  for (const [offset, nbytes, isTruncate, expected] of cases) {
+    assert.equal(runText(new SubsliceTransform(offset, nbytes, isTruncate), agent), expected, `subslice:${offset},${nbytes}`);
+  }
+});
+
+test('subslice outside buffer', () => {
+  const agent = 'curl/7.64.1';
+  const cases: [number, number | null, boolean, string][] = [
+    [0, 13, false, ''],
+    [0, 13, true, 'curl/7.64.1'],
+    [12, 2, true, ''],
+    [-20, null, false, ''],
+    [-20, 5, true, 'curl/'],
+    [0, -30, false, ''],
+    [0, -30, true, ''],
+    [-11, -6, true, 'curl/'],
+  ];
+  for (const [offset, nbytes, isTruncate, expected] of cases) {
+    assert.equal(runText(new SubsliceTransform(offset, nbytes, isTruncate), agent), expected, `subslice:${offset},${nbytes},${isTruncate}`);
+  }
+});
+
+/** `echo "This is compressed then base64-encoded" | gzip | base64`, and the same through `openssl zlib`. */
+const GZIP_SAMPLE = Buffer.from('H4sIADfTcWkAAwvJyCxWAKLk/NyCotTi4tQUhZKM1DyFpMTiVDMT3dS85PyU1BQuAFtmgsgnAAAA', 'base64');
+const ZLIB_SAMPLE = Buffer.from('eJwLycgsVgCi5PzcgqLU4uLUFIWSjNQ8haTE4lQzE93UvOT8lNQULgAeFA3n', 'base64');
+const SAMPLE_TEXT = 'This is compressed then base64-encoded\n';
+
+test('gunzip and zlib_deflate decode', () => {
+  assert.equal(Buffer.from(run(new DecompressTransform('gunzip', 1024), GZIP_SAMPLE)).toString('latin1'), SAMPLE_TEXT);
+  assert.equal(Buffer.from(run(new DecompressTransform('zlib_deflate', 1024), ZLIB_SAMPLE)).toString('latin1'), SAMPLE_TEXT);
+  // Each format rejects the other's data, which leaves an empty buffer.
+  assert.equal(run(new DecompressTransform('gunzip', 1024), ZLIB_SAMPLE).length, 0);
+  assert.equal(run(new DecompressTransform('zlib_deflate', 1024), GZIP_SAMPLE).length, 0);
+  assert.equal(run(new DecompressTransform('gunzip', 1024), bytes('')).length, 0);
+});
+
+test('decompression cut at max size', () => {
+  assert.equal(Buffer.from(run(new DecompressTransform('gunzip', 8), GZIP_SAMPLE)).toString('latin1'), 'This is ');
+  assert.equal(Buffer.from(run(new DecompressTransform('zlib_deflate', 9), ZLIB_SAMPLE)).toString('latin1'), 'This is c');
+});
+
+test('decompression bomb stays bounded', () => {
+  // 16 MiB of zeros compress to about 16 KB; only the first 100 bytes come out.
+  const bomb = deflateSync(new Uint8Array(16 * 1024 * 1024));
+  const output = decompressBounded(bomb, CompressedFormat.ZLIB, 100);
+  assert.equal(output?.length, 100);
+  assert.ok(output?.every((b) => b === 0));
+});
+
+test('cut stream decodes its prefix', () => {
+  // The gzip header is 10 bytes; 20 bytes hold the first few deflate symbols.
+  const output = decompressBounded(GZIP_SAMPLE.subarray(0, 20), CompressedFormat.GZIP, 1024);
+  assert.ok(output !== null && output.length > 0);
+  assert.ok(SAMPLE_TEXT.startsWith(Buffer.from(output).toString('latin1')));
+});
+
+test('decompression buffer bounded by input', () => {
+  // 10 input bytes yield at most 10 * 1032 bytes, plus 64 for headers.
+  assert.equal(new DecompressTransform('gunzip', 16 * 1024 * 1024).maxOutputLength(10), 10384);
+  assert.equal(new DecompressTransform('gunzip', 8).maxOutputLength(10), 8);
 });

@@ -15,9 +15,10 @@ import type RE2 from 're2';
 import type { Flow } from '../flow/flow.js';
 import type { Packet } from '../core/packet.js';
 import type { BufferView } from './keywords/header-buffers.js';
-import type { BufferTransform, BufferTransforms, InspectionMatch } from './signature.js';
+import type { BufferInspection, BufferTransform, BufferTransforms, InspectionMatch } from './signature.js';
 import type { InspectContext } from './inspect-context.js';
 import { inspectBuffer } from './inspect.js';
+import { findNamePart, type NameRange, type PublicSuffixList } from './public-suffix.js';
 
 /** Separator between the source buffer and each transform in a transformed buffer's name. */
 export const TRANSFORM_NAME_SEPARATOR = '|';
@@ -291,26 +292,59 @@ export class StripPseudoHeadersTransform extends SameLengthTransform {
   }
 }
 
-/** `xor:"<hex key>"`: each byte is XORed with the key byte at its position modulo the key length. */
+/**
+ * `xor`: XORs each byte from `dataOffset` on with the key byte at its
+ * distance from `dataOffset` modulo the key length. The key is either
+ * fixed in the rule (`xor:"0d0ac8ff"`) or, in Suricata 9, read from the
+ * buffer itself (`xor:offset 1, extract 1 0` takes one key byte at
+ * offset 0). Bytes before `dataOffset` are copied as they are.
+ */
 export class XorTransform extends SameLengthTransform {
   readonly keyword = 'xor';
-  readonly key: Uint8Array;
+  /** Fixed key, or null when the key is read from the buffer. */
+  readonly key: Uint8Array | null;
+  /** Key length in bytes, and the buffer offset of a key read from the buffer. */
+  readonly keyLength: number;
+  readonly keyOffset: number;
+  readonly dataOffset: number;
+  /** Scratch copy of a key read from the buffer. */
+  private readonly extracted: Uint8Array;
 
-  constructor(key: Uint8Array) {
+  /** `key` null reads `keyLength` bytes at `keyOffset` of each buffer. */
+  constructor(key: Uint8Array | null, keyLength = key === null ? 0 : key.length, keyOffset = 0, dataOffset = 0) {
     super();
     this.key = key;
+    this.keyLength = keyLength;
+    this.keyOffset = keyOffset;
+    this.dataOffset = dataOffset;
+    this.extracted = new Uint8Array(key === null ? keyLength : 0);
   }
 
   apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
-    const key = this.key;
+    let key = this.key;
+    // NOTE: Suricata 9's option description leaves open what a buffer too
+    // short for the key or the data offset becomes. Here it stays as it is.
+    if (key === null) {
+      if (this.keyOffset + this.keyLength > length) return copyBytes(input, start, length, out);
+      key = this.extracted;
+      for (let i = 0; i < key.length; i++) key[i] = input[start + this.keyOffset + i];
+    }
+    if (this.dataOffset > length) return copyBytes(input, start, length, out);
+
+    for (let i = 0; i < this.dataOffset; i++) out[i] = input[start + i];
     let k = 0;
-    for (let i = 0; i < length; i++) {
+    for (let i = this.dataOffset; i < length; i++) {
       out[i] = input[start + i] ^ key[k];
       k++;
       if (k === key.length) k = 0;
     }
     return length;
   }
+}
+
+function copyBytes(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+  out.set(input.subarray(start, start + length), 0);
+  return length;
 }
 
 /**
@@ -339,6 +373,81 @@ export class PcreXformTransform extends SameLengthTransform {
     }
     for (let i = 0; i < capture.length; i++) out[i] = capture.charCodeAt(i) & 0xff;
     return capture.length;
+  }
+}
+
+/**
+ * `subslice:<offset>[, <nbytes>][, truncate]` (Suricata 9): the buffer
+ * becomes `nbytes` bytes from `offset`. A negative offset counts from the
+ * end of the buffer. A negative `nbytes` ends the slice that many bytes
+ * before the end, and without `nbytes` the slice runs to the end. A slice
+ * that reaches outside the buffer becomes an empty buffer (on which
+ * `bsize:0` matches), unless `truncate` clips it to the buffer.
+ */
+export class SubsliceTransform extends SameLengthTransform {
+  readonly keyword = 'subslice';
+  readonly offset: number;
+  /** Null when the slice runs to the end of the buffer. */
+  readonly nbytes: number | null;
+  readonly isTruncate: boolean;
+
+  constructor(offset: number, nbytes: number | null, isTruncate: boolean) {
+    super();
+    this.offset = offset;
+    this.nbytes = nbytes;
+    this.isTruncate = isTruncate;
+  }
+
+  apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+    let first = this.offset >= 0 ? this.offset : length + this.offset;
+    if (first > length) return 0;
+    if (first < 0) {
+      if (!this.isTruncate) return 0;
+      first = 0;
+    }
+
+    let end = length;
+    const nbytes = this.nbytes;
+    if (nbytes !== null && nbytes >= 0) end = first + nbytes;
+    else if (nbytes !== null) end = length + nbytes;
+    if (end > length) {
+      if (!this.isTruncate) return 0;
+      end = length;
+    }
+    if (end <= first) return 0;
+
+    out.set(input.subarray(start + first, start + end), 0);
+    return end - first;
+  }
+}
+
+/**
+ * `domain` and `tld` (Suricata 8): a domain name becomes its registrable
+ * domain (`www.bbc.co.uk` becomes `bbc.co.uk`) or its public suffix
+ * (`co.uk`), by the Public Suffix List.
+ */
+export class DomainPartTransform extends SameLengthTransform {
+  readonly keyword: string;
+  private readonly list: PublicSuffixList;
+  private readonly isDomain: boolean;
+  private readonly range: NameRange;
+
+  constructor(keyword: 'domain' | 'tld', list: PublicSuffixList) {
+    super();
+    this.keyword = keyword;
+    this.list = list;
+    this.isDomain = keyword === 'domain';
+    this.range = { start: -1, length: 0 };
+  }
+
+  apply(input: Uint8Array, start: number, length: number, out: Uint8Array): number {
+    const range = this.range;
+    findNamePart(this.list, input, start, length, this.isDomain, range);
+    // NOTE: a name without that part (the domain of `co.uk`) becomes an
+    // empty buffer. Suricata's documentation does not say what it yields.
+    if (range.start < 0) return 0;
+    out.set(input.subarray(start + range.start, start + range.start + range.length), 0);
+    return range.length;
   }
 }
 
@@ -457,50 +566,48 @@ export function transformedBufferName(source: string, steps: readonly BufferTran
   return name;
 }
 
-/** First scratch size of a TransformedBufferProvider; it grows to twice the size needed. */
+/** Initial size of each scratch buffer of a BufferTransformer, which grows to twice the size needed. */
 const INITIAL_SCRATCH_BYTES = 4096;
 
 /**
- * Provides a transformed buffer: fills the source buffer through its own
- * provider, then runs the transforms in order into two scratch buffers that
- * it reuses between packets and grows when a buffer needs more room.
+ * Runs the transforms of one buffer instance over bytes that a view points
+ * at, in order, into two scratch buffers that it reuses between packets
+ * and grows when a buffer needs more room. The packet engine reaches it
+ * through TransformedBufferProvider and transaction detection directly.
  */
-export class TransformedBufferProvider {
-  readonly name: string;
-  private readonly source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean };
+export class BufferTransformer {
   private readonly steps: readonly BufferTransform[];
   private scratchA: Uint8Array;
   private scratchB: Uint8Array;
-
   private readonly anchor: readonly InspectionMatch[] | null;
+  private readonly anchorStep: number;
   private readonly ctx: InspectContext | null;
 
   /** `ctx` runs the anchor keywords of `transforms`; it is needed only when they have some. */
-  constructor(
-    name: string,
-    source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean },
-    transforms: BufferTransforms,
-    ctx: InspectContext | null = null,
-  ) {
-    this.name = name;
-    this.source = source;
+  constructor(transforms: BufferTransforms, ctx: InspectContext | null = null) {
     this.steps = transforms.steps;
     this.anchor = transforms.anchor ?? null;
+    this.anchorStep = transforms.anchorStep ?? 0;
     this.ctx = ctx;
     this.scratchA = new Uint8Array(INITIAL_SCRATCH_BYTES);
     this.scratchB = new Uint8Array(INITIAL_SCRATCH_BYTES);
   }
 
-  fill(p: Packet, flow: Flow | null, out: BufferView): boolean {
-    if (!this.source.fill(p, flow, out)) return false;
-    if (this.anchor !== null) {
-      const ctx = this.ctx;
-      if (ctx === null || !inspectBuffer(this.anchor, out.bytes, out.start, out.length, ctx)) return false;
-      // The first step reads from the end of the anchor's match.
-      out.start += ctx.bufferOffset;
-      out.length -= ctx.bufferOffset;
-    }
-    return this.transformView(out);
+  /**
+   * Points `view`, which shows the source buffer, at the transformed
+   * bytes. Returns false when the anchor keywords do not match or a step
+   * reports no buffer.
+   */
+  apply(view: BufferView): boolean {
+    if (this.anchor === null) return this.transformView(view);
+
+    if (!this.runSteps(view, 0, this.anchorStep)) return false;
+    const ctx = this.ctx;
+    if (ctx === null || !inspectBuffer(this.anchor, view.bytes, view.start, view.length, ctx)) return false;
+    // The next step reads from the end of the anchor's match.
+    view.start += ctx.bufferOffset;
+    view.length -= ctx.bufferOffset;
+    return this.runSteps(view, this.anchorStep, this.steps.length);
   }
 
   /**
@@ -508,10 +615,15 @@ export class TransformedBufferProvider {
    * result. Returns false when a step reports no buffer.
    */
   transformView(view: BufferView): boolean {
+    return this.runSteps(view, 0, this.steps.length);
+  }
+
+  /** Runs steps [first, end) over the bytes `view` points at, as transformView does. */
+  private runSteps(view: BufferView, first: number, end: number): boolean {
     let input = view.bytes;
     let start = view.start;
     let length = view.length;
-    for (let i = 0; i < this.steps.length; i++) {
+    for (let i = first; i < end; i++) {
       const step = this.steps[i];
       const needed = step.maxOutputLength(length);
       // Alternate between the two scratch buffers, so input and output never overlap.
@@ -531,4 +643,41 @@ export class TransformedBufferProvider {
     view.length = length;
     return true;
   }
+}
+
+/**
+ * Provides a transformed buffer to the packet engine: fills the source
+ * buffer through its own provider, then runs a BufferTransformer over it.
+ */
+export class TransformedBufferProvider {
+  readonly name: string;
+  private readonly source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean };
+  private readonly transformer: BufferTransformer;
+
+  /** `ctx` runs the anchor keywords of `transforms`; it is needed only when they have some. */
+  constructor(
+    name: string,
+    source: { fill(p: Packet, flow: Flow | null, out: BufferView): boolean },
+    transforms: BufferTransforms,
+    ctx: InspectContext | null = null,
+  ) {
+    this.name = name;
+    this.source = source;
+    this.transformer = new BufferTransformer(transforms, ctx);
+  }
+
+  fill(p: Packet, flow: Flow | null, out: BufferView): boolean {
+    if (!this.source.fill(p, flow, out)) return false;
+    return this.transformer.apply(out);
+  }
+
+  /** Runs the transforms alone (no anchor) over the bytes `view` points at. */
+  transformView(view: BufferView): boolean {
+    return this.transformer.transformView(view);
+  }
+}
+
+/** Returns the name of the buffer whose bytes `inspection` reads: the source of its transforms, or its own name. */
+export function sourceBufferOf(inspection: BufferInspection): string {
+  return inspection.transforms === undefined ? inspection.buffer : inspection.transforms.source;
 }

@@ -30,7 +30,8 @@ outputs:
         - http:
             extended: yes
         - dns
-        - tls
+        - tls:
+            extended: yes
         - ssh
         - files
         - flow

@@ -6,16 +6,17 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
+import type { DnsTypeConfig, KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
 import { DecodeContext, type ChecksumMode } from '../decode/context.js';
 import { defaultFlowConfig, type ExceptionPolicyName, type FlowConfig, type FlowTimeouts } from '../flow/flow-config.js';
 import { loadClassificationConfig, loadReferenceConfig } from '../detect/classification.js';
 import { DetectEngine, type ThresholdHook } from '../detect/detect-engine.js';
 import { AppInspector, partitionTxSignatures } from '../detect/app-inspect.js';
-import { AppLayer, AppProto } from '../app/app-layer.js';
-import { defaultHttpConfig, type HttpConfig } from '../app/http/state.js';
+import { AppLayer, AppProto, DEFAULT_DNS_PORTS, type DnsPorts } from '../app/app-layer.js';
+import { defaultHttpConfig, FileHash, type HttpConfig } from '../app/http/state.js';
+import { fileHashesOf } from '../detect/keywords/file-keywords.js';
 import { parseByteSize } from '../config/values.js';
-import { resolveDnsEveVersion } from '../app/dns/eve.js';
+import { resolveDnsEveOptions } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
 import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.js';
 import type { EveWriter } from '../output/eve-writer.js';
@@ -202,6 +203,19 @@ function isFingerprintEnabled(config: KapuConfig, proto: string, key: string, ru
   return rules.signatures.some((sig) => keyword.test(sig.text));
 }
 
+/**
+ * Returns the tls event fields of the first eve-log that writes tls
+ * events: `extended` and the `custom` list.
+ * NOTE: one tls object is built per transaction for every eve-log, so a
+ * second eve-log with other tls options gets the first one's fields.
+ */
+function tlsEveFields(config: KapuConfig): { isExtended: boolean; customFields: ReadonlySet<string> | null } {
+  const eve = config.outputs.eveLogs.find((log) => log.enabled && log.types.protocols.includes('tls'));
+  if (eve === undefined) return { isExtended: true, customFields: null };
+  const custom = eve.types.tls.custom;
+  return { isExtended: eve.types.tls.extended, customFields: custom === null ? null : new Set(custom) };
+}
+
 /** Returns the value at `path` under app-layer.protocols, or undefined. */
 function appLayerSetting(config: KapuConfig, path: readonly string[]): unknown {
   let node: unknown = config.appLayer.protocols;
@@ -232,6 +246,55 @@ export function httpConfigOf(config: KapuConfig): HttpConfig {
   return http;
 }
 
+const FORCE_HASH_BITS: Record<string, number> = { md5: FileHash.MD5, sha1: FileHash.SHA1, sha256: FileHash.SHA256 };
+
+/**
+ * Returns the digests (FileHash bits) computed for each file: those that
+ * an eve-log's `files: force-hash` lists, and those that loaded filemd5,
+ * filesha1 or filesha256 rules need, as Suricata computes them.
+ */
+export function fileHashesToCompute(config: KapuConfig, rules: LoadedRules): number {
+  // NOTE: Suricata turns a rule's digest on only for the flows of that rule's
+  // group (its ports and addresses), while here one filemd5 rule computes md5
+  // for every file, so fileinfo can carry a digest that Suricata leaves out.
+  // The `file-store` output's force-hash is not read, because kapu stores no files.
+  let bits = fileHashesOf(rules.signatures);
+  for (const eve of config.outputs.eveLogs) {
+    if (!eve.enabled) continue;
+    for (const name of eve.types.filesForceHash) bits |= FORCE_HASH_BITS[name] ?? 0;
+  }
+  return bits;
+}
+
+/**
+ * Reads a `detection-ports.dp` value: a port, or a list such as
+ * `[53, 5353]` or `53,1024-1030`. Returns null when it does not parse.
+ */
+export function parseDetectionPorts(value: unknown): Set<number> | null {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= 65535 ? new Set([value]) : null;
+  if (typeof value !== 'string') return null;
+  const out = new Set<number>();
+  for (const part of value.replace(/^\s*\[|\]\s*$/g, '').split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (m === null) return null;
+    const low = Number(m[1]);
+    const high = m[2] === undefined ? low : Number(m[2]);
+    if (high > 65535 || low > high) return null;
+    for (let port = low; port <= high; port++) out.add(port);
+  }
+  return out;
+}
+
+/**
+ * Returns the DNS ports of app-layer.protocols.dns.udp and dns.tcp
+ * (`detection-ports.dp`). A value that does not parse keeps port 53.
+ */
+export function dnsPortsOf(config: KapuConfig): DnsPorts {
+  const udp = parseDetectionPorts(appLayerSetting(config, ['dns', 'udp', 'detection-ports', 'dp']));
+  const tcp = parseDetectionPorts(appLayerSetting(config, ['dns', 'tcp', 'detection-ports', 'dp']));
+  return { udp: udp ?? DEFAULT_DNS_PORTS.udp, tcp: tcp ?? DEFAULT_DNS_PORTS.tcp };
+}
+
 /** Returns the protocols that app-layer.protocols.<proto>.enabled switches off (`no` or false). */
 function disabledProtocols(config: KapuConfig): Set<string> {
   const out = new Set<string>();
@@ -255,6 +318,18 @@ function httpEveOptionsOf(config: KapuConfig): HttpEveOptions {
   return DEFAULT_HTTP_EVE_OPTIONS;
 }
 
+/**
+ * Returns the `dns` type options of the first enabled eve-log that lists
+ * them. NOTE: every eve-log writes the same dns format, so a second
+ * eve-log with other dns options follows the first.
+ */
+function dnsTypeConfigOf(config: KapuConfig): DnsTypeConfig | undefined {
+  for (const log of config.outputs.eveLogs) {
+    if (log.enabled && log.types.dns !== undefined) return log.types.dns;
+  }
+  return undefined;
+}
+
 /** The app-layer parts of a pipeline: protocol detection and parsers, transaction detection, protocol events. */
 export interface AppLayerParts {
   app: AppLayer;
@@ -266,25 +341,35 @@ export interface AppLayerParts {
  * Builds the application layer for loaded rules: the signatures with
  * app-layer buffers or transaction keywords go to an AppInspector, and
  * the protocol events go to the `eve` writers. `alertCapacity` is the
- * packet alert queue's capacity.
+ * packet alert queue's capacity. `env` supplies SURICATA_EVE_DNS_VERSION.
  */
-export function buildAppLayer(config: KapuConfig, isIps: boolean, rules: LoadedRules, thresholds: ThresholdHook, eve: readonly EveWriter[], alertCapacity: number): AppLayerParts {
+export function buildAppLayer(
+  config: KapuConfig,
+  isIps: boolean,
+  rules: LoadedRules,
+  thresholds: ThresholdHook,
+  eve: readonly EveWriter[],
+  alertCapacity: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AppLayerParts {
   const appInspect = new AppInspector(partitionTxSignatures(rules.signatures).tx, alertCapacity, {
     actionOrder: actionOrderOf(config),
     inspectionRecursionLimit: config.detect.inspectionRecursionLimit,
     thresholdHook: thresholds,
   });
-  // NOTE: the eve-log `dns: version` option is not read from the config yet; the environment sets version 2.
   const txLog = new TxLogger(eve, {
-    dnsVersion: resolveDnsEveVersion(undefined),
+    dns: resolveDnsEveOptions(dnsTypeConfigOf(config), env),
     tls: {
-      isExtended: true,
+      ...tlsEveFields(config),
       hasJa3: isFingerprintEnabled(config, 'tls', 'ja3-fingerprints', rules, /\bja3s?[._]/),
       hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
     },
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
     http: httpEveOptionsOf(config),
+    guessAlertTx: config.detect.guessApplayerTx,
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';
-  return { app: new AppLayer(isInline, appInspect.usesPacketData, httpConfigOf(config), disabledProtocols(config)), appInspect, txLog };
+  const http = httpConfigOf(config);
+  http.fileHashes = fileHashesToCompute(config, rules);
+  return { app: new AppLayer(isInline, appInspect.usesPacketData, http, disabledProtocols(config), dnsPortsOf(config)), appInspect, txLog };
 }

@@ -18,7 +18,7 @@ import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../s
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
 import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
-import { DEFAULT_TX_LOG_OPTIONS, txObjectText, type TxLogger } from '../output/eve-app.js';
+import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { isFlowScopedAction } from './action-scope.js';
@@ -232,16 +232,17 @@ export class PacketPipeline {
     }
     if (this.tunnel === null) this.rootFlow = flow;
     const stream = parts.stream ?? null;
-    // A bypassed flow is not tracked, nor one dropped in-line, so neither
-    // needs its stream. A flow passed by a rule keeps its stream and app
-    // layer, as in Suricata, so its transactions are still logged.
-    const isUntracked = flow !== null && (flow.isBypassed || (flow.isDropped && parts.isIps));
-    if (stream !== null && !isUntracked) {
+    // A bypassed flow is not processed again, and a dropped one not
+    // tracked, so neither needs its stream. A flow passed by a rule keeps
+    // its stream and parser, so its app-layer events are still logged.
+    if (stream !== null && !(flow !== null && (flow.isBypassed || (flow.isDropped && parts.isIps)))) {
       stream.handlePacket(p, flow);
       if (stream.exceptionAction !== StreamException.NONE && this.applyStreamException(p, flow, stream.exceptionAction)) return;
     }
     const app = parts.app ?? null;
-    const appState = app !== null && flow !== null && !isUntracked ? app.handlePacket(p, flow) : null;
+    // As with the stream, a bypassed flow or one dropped in-line no longer feeds its parser.
+    const isAppSkipped = flow === null || flow.isBypassed || (flow.isDropped && parts.isIps);
+    const appState = app !== null && !isAppSkipped ? app.handlePacket(p, flow) : null;
     if (hasEvents) this.logPacketEvents(p, flow);
 
     if (flow !== null && flow.isDropped && parts.isIps) {
@@ -249,7 +250,12 @@ export class PacketPipeline {
       return;
     }
     if (flow !== null && flow.isPassed) {
-      this.logTransactions(p, flow, appState, false);
+      if (appState !== null) {
+        // Nothing inspects a passed flow, so its transactions need not wait for detection.
+        appState.pendingInspect[0] = 0;
+        appState.pendingInspect[1] = 0;
+        this.logTransactions(p, flow, appState, false);
+      }
       return;
     }
 
@@ -457,6 +463,7 @@ export class PacketPipeline {
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
       this.addTxFacts(facts, i, flow);
+      if (facts.appObject === undefined || facts.appObject === null) this.addGuessedTxFacts(facts, p, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
@@ -493,10 +500,9 @@ export class PacketPipeline {
     if (tx === null || tx === undefined || proto === null || proto === undefined) return;
     facts.txId = txFacts.txIds[k] as number;
     // As in Suricata, an alert on a transaction of a TCP flow logs the
-    // stream data of the direction that matched as its payload.
-    // NOTE: kapu releases stream data once it is inspected and
-    // acknowledged, so the payload can be shorter than Suricata's, which
-    // keeps the earlier requests of a connection longer.
+    // stream data of the direction that matched as its payload. That is
+    // what the stream still keeps; for HTTP it keeps the minimal inspect
+    // size before the raw inspection point (DEFAULT_REQUEST_MIN_INSPECT_BYTES).
     const stream = this.parts.stream ?? null;
     if (stream !== null && flow !== null && flow.tcp !== null) {
       facts.isStreamMatch = true;
@@ -504,6 +510,22 @@ export class PacketPipeline {
     }
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+  }
+
+  /**
+   * Adds the transaction that `detect.guess-applayer-tx` guesses for an
+   * alert that matched none (a payload or stream rule on an app-layer flow).
+   */
+  private addGuessedTxFacts(facts: ReturnType<typeof packetAlertFacts>, p: Packet, flow: Flow | null): void {
+    const txLog = this.parts.txLog ?? null;
+    const app = this.parts.app ?? null;
+    if (txLog === null || app === null || flow === null || txLog.options.guessAlertTx !== true) return;
+    const state = app.stateOf(flow);
+    if (state === null || state.proto === null) return;
+    const tx = guessAlertTx(state, p.direction);
+    if (tx === null) return;
+    facts.txId = (tx as { txId: number }).txId;
+    facts.appObject = txObjectText(state.proto, tx, txLog.options);
   }
 
   /**

@@ -78,6 +78,8 @@ test('capture http fin close record', () => {
       psh: true,
       ack: true,
       state: 'closed',
+      ts_max_regions: 1,
+      tc_max_regions: 1,
     },
   });
   assert.equal(events.size, 0);

@@ -61,6 +61,9 @@ test('flow record tcp rst', () => {
       rst: true,
       ack: true,
       state: 'closed',
+      // One region each: the stream data, if any, arrived in order.
+      ts_max_regions: 1,
+      tc_max_regions: 1,
     },
   });
 });
@@ -88,7 +91,7 @@ test('flow record all tcp flag names', () => {
   assert.equal(tcp?.tcp_flags, 'ff');
   assert.deepEqual(
     Object.keys(tcp ?? {}),
-    ['tcp_flags', 'tcp_flags_ts', 'tcp_flags_tc', 'syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr', 'state'],
+    ['tcp_flags', 'tcp_flags_ts', 'tcp_flags_tc', 'syn', 'fin', 'rst', 'psh', 'ack', 'urg', 'ecn', 'cwr', 'state', 'ts_max_regions', 'tc_max_regions'],
   );
 });
 

@@ -44,6 +44,9 @@ export interface EveFlowTcpObject {
   cwr?: true;
   /** Session state name; absent when no session was set up. */
   state?: string;
+  /** Maximum number of regions the client's and the server's stream data formed; absent without a session. */
+  ts_max_regions?: number;
+  tc_max_regions?: number;
 }
 
 /** The flow-specific fields of an EVE `flow` event. */
@@ -109,7 +112,11 @@ function buildTcpObject(flow: Flow): EveFlowTcpObject {
   if ((flags & TcpFlag.URG) !== 0) tcp.urg = true;
   if ((flags & TcpFlag.ECE) !== 0) tcp.ecn = true;
   if ((flags & TcpFlag.CWR) !== 0) tcp.cwr = true;
-  if (hasSession) tcp.state = TCP_STATE_NAMES[session.state];
+  if (hasSession) {
+    tcp.state = TCP_STATE_NAMES[session.state];
+    tcp.ts_max_regions = session.client.maxRegions;
+    tcp.tc_max_regions = session.server.maxRegions;
+  }
   return tcp;
 }
 

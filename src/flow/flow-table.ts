@@ -142,6 +142,8 @@ export class FlowTable {
   private readonly spareSessions: TcpSession[];
   /** Flow objects allocated: in the table plus spare. */
   private allocatedFlows: number;
+  /** Most flow objects allocated at any time since the start. */
+  private peakAllocatedFlows: number;
 
   private readonly scratchKey: Uint32Array;
   private lastExpireS: number;
@@ -176,6 +178,7 @@ export class FlowTable {
     const prealloc = Math.min(config.prealloc, this.maxFlows);
     for (let i = 0; i < prealloc; i++) this.spareFlows.push(new Flow());
     this.allocatedFlows = prealloc;
+    this.peakAllocatedFlows = prealloc;
 
     this.scratchKey = new Uint32Array(KEY_WORDS);
     this.lastExpireS = -1;
@@ -191,6 +194,11 @@ export class FlowTable {
   /** Bytes counted against `flow.memcap` now (flow.memuse). */
   get memuseBytes(): number {
     return this.hashSize * HASH_BUCKET_BYTES_ESTIMATE + this.allocatedFlows * FLOW_BYTES_ESTIMATE;
+  }
+
+  /** Most bytes counted against `flow.memcap` at any time since the start. */
+  get peakMemuseBytes(): number {
+    return this.hashSize * HASH_BUCKET_BYTES_ESTIMATE + this.peakAllocatedFlows * FLOW_BYTES_ESTIMATE;
   }
 
   /**
@@ -350,6 +358,7 @@ export class FlowTable {
     if (flow === undefined) {
       flow = new Flow();
       this.allocatedFlows++;
+      if (this.allocatedFlows > this.peakAllocatedFlows) this.peakAllocatedFlows = this.allocatedFlows;
     }
     this.flows[slot] = flow;
     this.initFlow(flow, p, slot, hash, nowUs);

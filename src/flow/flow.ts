@@ -64,14 +64,18 @@ export class Flow {
   /** Named flow integers (flowint), by variable id; null until the first set. */
   flowints: Map<number, number> | null;
   /**
-   * True once a `pass` rule matched: no further detection on the flow. Its
-   * stream and app layer are still tracked, so its transactions are logged.
+   * Entropy values that the `entropy` keyword measured, by buffer name
+   * with dots as underscores (`file_data`), written under EVE
+   * `metadata.entropy`, or null until the first measurement.
+   */
+  entropyByBuffer: Map<string, number> | null;
+  /**
+   * True once a `pass` rule matched: no further inspection of the flow.
+   * Its stream is still reassembled and its app-layer events still
+   * logged, as in Suricata, unless `isBypassed`.
    */
   isPassed: boolean;
-  /**
-   * True once an exception policy passed or bypassed the flow: besides
-   * detection, stream and app-layer tracking stop too.
-   */
+  /** True once an exception policy passed or bypassed the flow: no reassembly, parsing or inspection. */
   isBypassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
@@ -122,6 +126,7 @@ export class Flow {
 
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
     this.isBypassed = false;
     this.isDropped = false;
@@ -164,6 +169,7 @@ export class Flow {
     this.tcp = null;
     this.flowbits = null;
     this.flowints = null;
+    this.entropyByBuffer = null;
     this.isPassed = false;
     this.isBypassed = false;
     this.isDropped = false;

@@ -21,6 +21,7 @@ import {
 } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
+import { flowMetadataField } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /** Optional parts of an alert event (outputs.eve-log.types.alert). */
@@ -249,6 +250,7 @@ export function buildAlertEvent(
     out += p.direction === Direction.TO_SERVER ? ',"direction":"to_server"' : ',"direction":"to_client"';
     if (opts.metadata) out += ',' + alertFlowObject(ctx, p, flow);
     if (opts.metadata && facts.appObject !== undefined && facts.appObject !== null) out += ',' + facts.appObject;
+    if (opts.metadata) out += flowMetadataField(flow);
   }
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {

@@ -10,7 +10,7 @@ import { AppProto, isTxDone, type AppTransaction, type FlowAppState } from '../a
 import { buildHttpEve, eveString, type HttpEveOptions } from '../app/http/eve.js';
 import { httpEventEveName } from '../app/http/events.js';
 import type { HttpFile, HttpState, HttpTransaction } from '../app/http/state.js';
-import { buildDnsEve, buildDnsEveV3 } from '../app/dns/eve.js';
+import { buildDnsEve, buildDnsEveV3, DEFAULT_DNS_EVE_OPTIONS, type DnsEveOptions } from '../app/dns/eve.js';
 import { DNS_EVENT_NAMES } from '../app/dns/events.js';
 import type { DnsState, DnsTransaction } from '../app/dns/state.js';
 import { buildTlsEve, DEFAULT_TLS_EVE_OPTIONS, type TlsEveOptions } from '../app/tls/eve.js';
@@ -62,33 +62,58 @@ export function buildTxEvent(
 
 /** Settings of the protocol events. */
 export interface TxLogOptions {
-  /** DNS EVE version: 3 by default, 2 when SURICATA_EVE_DNS_VERSION says so (the eve-log `dns: version` option is not read yet). */
-  dnsVersion: 2 | 3;
+  /** The `dns` events: version (3 by default, 2 by config or SURICATA_EVE_DNS_VERSION), requests, responses, answer lists. */
+  dns: DnsEveOptions;
   /** Fields of the `tls` object (JA3, JA4). */
   tls: TlsEveOptions;
   /** Add the HASSH of each side to the `ssh` object. */
   sshHassh: boolean;
   /** Fields of the http event's `http` object; alerts and fileinfo events always use the default. */
   http?: HttpEveOptions;
+  /**
+   * `detect.guess-applayer-tx`: an alert of a rule without app-layer
+   * keywords carries the flow's transaction when only one is live.
+   */
+  guessAlertTx?: boolean;
 }
 
 /** Suricata 8's defaults: DNS version 3, extended TLS without JA3 or JA4, no HASSH. */
-export const DEFAULT_TX_LOG_OPTIONS: TxLogOptions = { dnsVersion: 3, tls: DEFAULT_TLS_EVE_OPTIONS, sshHassh: false };
+export const DEFAULT_TX_LOG_OPTIONS: TxLogOptions = { dns: DEFAULT_DNS_EVE_OPTIONS, tls: DEFAULT_TLS_EVE_OPTIONS, sshHassh: false };
 
 /** Returns the protocol object of one transaction as `"key":{...}` text, for alerts. */
 export function txObjectText(proto: string, tx: AppTransaction, options: TxLogOptions): string | null {
   switch (proto) {
     case AppProto.HTTP: return '"http":' + buildHttpEve(tx as HttpTransaction);
     case AppProto.DNS: {
+      // Suricata 8 writes the version 3 object in alerts whatever version the dns events use.
       const v3 = buildDnsEveV3(tx as DnsTransaction);
-      if (options.dnsVersion === 3) return v3 === null ? null : '"dns":' + v3;
-      const v2 = buildDnsEve(tx as DnsTransaction, 2);
-      return v2.length > 0 ? '"dns":' + v2[0] : null;
+      return v3 === null ? null : '"dns":' + v3;
     }
     case AppProto.TLS: return '"tls":' + buildTlsEve(tx as TlsTransaction, options.tls);
     case AppProto.SSH: return '"ssh":' + buildSshEve(tx as SshTransaction, options.sshHassh);
     default: return null;
   }
+}
+
+/**
+ * Returns the transaction that an alert without one is guessed to belong
+ * to (`detect.guess-applayer-tx`), or null. The guess is made only when
+ * one transaction is live, as Suricata 8 makes it. A DNS transaction is
+ * one message, so only those of the alert's direction count.
+ * NOTE: that DNS rule is inferred from Suricata 8's alerts, not from its
+ * documentation.
+ */
+export function guessAlertTx(state: FlowAppState, direction: number): AppTransaction | null {
+  if (state.proto === null || state.parser === null) return null;
+  const txs = state.transactions();
+  let found: AppTransaction | null = null;
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i] as AppTransaction;
+    if (state.proto === AppProto.DNS && (tx as DnsTransaction).direction !== direction) continue;
+    if (found !== null) return null;
+    found = tx;
+  }
+  return found;
 }
 
 /** Returns the app-layer anomaly name of a parser event id. */
@@ -168,9 +193,13 @@ export class TxLogger {
       }
       case AppProto.DNS: {
         const dns = tx as DnsTransaction;
+        const options = this.options.dns;
         const isResponse = dns.direction === Direction.TO_CLIENT;
-        for (const text of buildDnsEve(dns, this.options.dnsVersion)) {
-          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'dns', pktSrc, txId, 'dns', text, isResponse);
+        if (isResponse ? !options.responses : !options.requests) break;
+        // Version 3 writes a response from the server; version 2 wrote every event from the client.
+        const isServerSource = isResponse && options.version === 3;
+        for (const text of buildDnsEve(dns, options.version, options.formats)) {
+          for (const w of this.writers) w.txEvent(flow, ts, cnt, 'dns', pktSrc, txId, 'dns', text, isServerSource);
         }
         break;
       }
@@ -204,7 +233,14 @@ export class TxLogger {
       state.eventsLogged = flowEvents.length;
       return;
     }
-    const events = (state.parser as DnsState | TlsState | SshState).events;
+    if (proto === AppProto.DNS) {
+      // A DNS event names the transaction (message) it was raised on, as Suricata's anomaly events do.
+      const dns = state.parser as DnsState;
+      for (let k = state.eventsLogged; k < dns.events.length; k++) this.writeAnomaly(flow, p, pktSrc, proto, dns.events[k], dns.eventTxIds[k]);
+      state.eventsLogged = dns.events.length;
+      return;
+    }
+    const events = (state.parser as TlsState | SshState).events;
     for (let k = state.eventsLogged; k < events.length; k++) this.writeAnomaly(flow, p, pktSrc, proto, events[k] as number, -1);
     state.eventsLogged = events.length;
   }

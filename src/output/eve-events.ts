@@ -9,6 +9,7 @@ import { alertObject, verdictObject } from './eve-alert.js';
 import { formatIp, jsonString, protoHasPorts, protoName } from './eve-format.js';
 import type { PktSrcValue } from './eve-format.js';
 import { closeEvent, openPacketEvent } from './eve-header.js';
+import { flowMetadataField } from './eve-metadata.js';
 import type { EveContext } from './eve-header.js';
 
 /**
@@ -166,6 +167,7 @@ export function buildFlowEvent(ctx: EveContext, flow: Flow, record: Record<strin
     if (FLOW_HEAD_KEYS.includes(key) || record[key] === undefined) continue;
     out += ',' + jsonString(key) + ':' + JSON.stringify(record[key]);
   }
+  out += flowMetadataField(flow);
   return closeEvent(ctx, out);
 }
 

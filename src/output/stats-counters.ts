@@ -140,3 +140,12 @@ export class StatsCounters {
     return out;
   }
 }
+
+/**
+ * Writes the app-layer transaction counters (`app_layer.tx.<proto>`) of
+ * the stats event from the counts by protocol stats name (`http`, `tls`,
+ * `dns_udp`, ...). A protocol seen on a flow is written even at 0.
+ */
+export function writeAppLayerTxCounters(out: Map<string, number>, txByProto: ReadonlyMap<string, number>): void {
+  for (const [name, count] of txByProto) out.set('app_layer.tx.' + name, count);
+}

@@ -15,6 +15,7 @@ import {
   reassemblyStats,
   resolveStreamExceptionPolicy,
   type ReassemblyConfig,
+  type TcpReassembly,
 } from './reassembly.js';
 
 const { SYN, ACK, PSH, FIN } = TcpFlag;
@@ -176,6 +177,23 @@ test('reassembly ids acked push inspects', () => {
   c.serverAck(6);
   c.client(ACK, CISN + 7, SISN + 1);
   assert.deepEqual(c.ready(), ['GET /x']);
+});
+
+test('reassembly ids parser requests inspection', () => {
+  // The request's first 4 bytes are acknowledged, but its PSH segment is
+  // not: only the parser's request makes them ready before the chunk size.
+  const c = new Connection({ toServerChunkSize: 8 });
+  c.handshake();
+  c.client(ACK, CISN + 1, SISN + 1, 'abcd');
+  c.client(ACK | PSH, CISN + 5, SISN + 1, 'ef');
+  c.serverAck(4);
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), [], '4 acknowledged bytes wait for the chunk size');
+  const toServer = ((c.flow as Flow).tcp?.reassembly as TcpReassembly).toServer;
+  toServer.isInspectionRequested = true;
+  c.client(ACK, CISN + 7, SISN + 1);
+  assert.deepEqual(c.ready(), ['abcd']);
+  assert.equal(toServer.isInspectionRequested, false, 'the request is used once');
 });
 
 test('reassembly ids closing session inspects', () => {

@@ -36,6 +36,14 @@ import { TcpResult, TcpState, seqGt, type TcpSession, type TcpStreamState } from
  * limit).
  */
 export const DEFAULT_REASSEMBLY_DEPTH_BYTES = 1024 * 1024;
+/**
+ * Distance in bytes past the stored data beyond which out-of-order data
+ * counts as a new region of the stream (EVE flow `ts_max_regions`).
+ * NOTE: 256 KiB is an estimate of Suricata's streaming-buffer region gap.
+ * In-order traffic and small holes keep one region either way.
+ */
+export const STREAM_REGION_GAP_BYTES = 256 * 1024;
+
 /** Acknowledged bytes waiting before IDS inspection; config stream.reassembly.to{server,client}-chunk-size. */
 export const DEFAULT_CHUNK_SIZE_BYTES = 2560;
 /** Default `stream.memcap` (sessions and segment records), as Suricata's 64 MiB. */
@@ -195,6 +203,12 @@ export class StreamDirectionState {
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
+  /**
+   * The app-layer parser completed a message in this direction, so IDS
+   * mode inspects the acknowledged data on the direction's next packet
+   * without waiting for the chunk size.
+   */
+  isInspectionRequested: boolean;
 
   constructor(recordBudget: MemoryBudget, dataBudget: MemoryBudget) {
     this.segments = new SegmentList(recordBudget, dataBudget);
@@ -207,6 +221,7 @@ export class StreamDirectionState {
     this.minInspectDepth = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.isInspectionRequested = false;
   }
 
   reset(): void {
@@ -220,6 +235,7 @@ export class StreamDirectionState {
     this.minInspectDepth = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
+    this.isInspectionRequested = false;
   }
 
   /**
@@ -542,6 +558,7 @@ export class StreamReassembler {
     }
 
     const segments = stream.segments;
+    const endBefore = segments.maxEnd;
     const status = segments.insert(p.bytes, srcStart, length, offset, stream.policy, this.config.isInline, this.scratch);
     if (status === InsertStatus.STREAM_MEMCAP || status === InsertStatus.REASSEMBLY_MEMCAP) {
       this.counters.segmentMemcapDrop++;
@@ -555,6 +572,13 @@ export class StreamReassembler {
     }
     if (status !== InsertStatus.OK) return;
     this.isPacketAdded = true;
+    // Regions are recounted only after a segment far past the stored data.
+    // NOTE: a segment alone in the middle of a hole wider than twice the
+    // gap would also start a region, and it is not counted.
+    if (offset > endBefore + STREAM_REGION_GAP_BYTES && segments.count > 1) {
+      const regions = segments.regionCount(STREAM_REGION_GAP_BYTES);
+      if (regions > side.maxRegions) side.maxRegions = regions;
+    }
     if ((p.tcpFlags & TcpFlag.PSH) !== 0 && offset + length > stream.pushEnd) stream.pushEnd = offset + length;
 
     if (segments.lastOverlap) this.counters.overlap++;
@@ -605,11 +629,12 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    // Suricata's app-layer parsers also trigger inspection after each message they complete.
-    // NOTE: until kapu has app-layer parsers, a fully acknowledged write (data up to a PSH
-    // segment) replaces that trigger. Data without PSH waits for the chunk size.
+    // A parser that completed a message requests inspection, as Suricata's DNS parser does.
+    // For the other parsers a fully acknowledged write (data up to a PSH segment) replaces
+    // that request. Data without PSH waits for the chunk size.
     const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
-    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked) return;
+    if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
+    stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
     this.releaseInspected(stream, session);

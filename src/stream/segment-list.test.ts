@@ -53,3 +53,16 @@ test('segment list record memcap', () => {
   }
   assert.equal(list.insert(ONE_BYTE, 0, 1, 40, OsPolicy.BSD, false, scratch), InsertStatus.STREAM_MEMCAP);
 });
+
+test('segment list region count', () => {
+  const list = new SegmentList(new MemoryBudget(0), new MemoryBudget(0));
+  const scratch = new Uint8Array(1);
+  assert.equal(list.regionCount(1000), 1);
+  // Blocks at 0, 500 (a 499-byte hole) and 5000 (a 4499-byte hole).
+  list.insert(ONE_BYTE, 0, 1, 0, OsPolicy.BSD, false, scratch);
+  list.insert(ONE_BYTE, 0, 1, 500, OsPolicy.BSD, false, scratch);
+  list.insert(ONE_BYTE, 0, 1, 5000, OsPolicy.BSD, false, scratch);
+  assert.equal(list.regionCount(1000), 2);
+  assert.equal(list.regionCount(100), 3);
+  assert.equal(list.regionCount(5000), 1);
+});

@@ -28,11 +28,14 @@ export const STREAM_BUFFER_STEP_BYTES = 4096;
 export class MemoryBudget {
   /** Bytes in use. */
   used: number;
+  /** Most bytes in use at any time since the start. */
+  peak: number;
   /** Maximum bytes, or 0 for no limit. */
   readonly limit: number;
 
   constructor(limit: number) {
     this.used = 0;
+    this.peak = 0;
     this.limit = limit;
   }
 
@@ -40,6 +43,7 @@ export class MemoryBudget {
   reserve(bytes: number): boolean {
     if (this.limit > 0 && this.used + bytes > this.limit) return false;
     this.used += bytes;
+    if (this.used > this.peak) this.peak = this.used;
     return true;
   }
 
@@ -141,6 +145,22 @@ export class SegmentList {
       if ((this.ends[i] as number) > end) end = this.ends[i] as number;
     }
     return end >= at ? start : at;
+  }
+
+  /**
+   * Counts the regions of the stored data: blocks of records where each
+   * record starts at most `gapBytes` past the data before it. Returns 1
+   * for an empty list, as a stream always has its first region.
+   */
+  regionCount(gapBytes: number): number {
+    let regions = 1;
+    let reach = -1;
+    for (let i = 0; i < this.count; i++) {
+      const start = this.starts[i] as number;
+      if (reach >= 0 && start > reach + gapBytes) regions++;
+      if ((this.ends[i] as number) > reach) reach = this.ends[i] as number;
+    }
+    return regions;
   }
 
   /** Returns the start of the first record that begins at or after `from`, or -1. */

@@ -189,6 +189,12 @@ export class TcpStreamState {
   hasFin: boolean;
   /** This side was sent a RST that the session accepted. */
   isRstReceived: boolean;
+  /**
+   * Maximum number of regions this side's stored stream data formed at
+   * once (EVE flow `ts_max_regions` and `tc_max_regions`). Reassembly
+   * raises it.
+   */
+  maxRegions: number;
 
   constructor() {
     this.isn = 0;
@@ -203,6 +209,7 @@ export class TcpStreamState {
     this.tcpFlags = 0;
     this.hasFin = false;
     this.isRstReceived = false;
+    this.maxRegions = 1;
   }
 
   reset(): void {
@@ -218,6 +225,7 @@ export class TcpStreamState {
     this.tcpFlags = 0;
     this.hasFin = false;
     this.isRstReceived = false;
+    this.maxRegions = 1;
   }
 }
 

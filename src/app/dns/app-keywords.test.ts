@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { renderDiagnostic } from '../../detect/diagnostics.js';
 import { loadRulesFromText } from '../../detect/rule-files.js';
 import { DnsFieldMatch } from './detect.js';
+import { MultiIndex } from '../../detect/keywords/multi-uint.js';
 import { UintMode } from '../../detect/keywords/uint-value.js';
 import { TlsVersionMatch } from '../tls/detect.js';
 import { SshSoftwareVersionMatch } from '../ssh/detect.js';
@@ -45,9 +46,9 @@ test('dns rcode and rrtype by name', () => {
   const result = loadRulesFromText(text, 'rules/app.rules');
   assert.deepEqual(result.diagnostics.map(renderDiagnostic), []);
   const [rcode, rrtype] = result.signatures[0].packetMatches as DnsFieldMatch[];
-  assert.equal(rcode.value.a, 3);
-  assert.equal(rrtype.value.a, 28);
-  assert.equal(rrtype.value.mode, UintMode.NE);
+  assert.equal(rcode.value?.a, 3);
+  assert.equal(rrtype.types?.value.a, 28);
+  assert.equal(rrtype.types?.value.mode, UintMode.NE);
   assert.deepEqual(result.signatures[0].buffers.map((b) => b.buffer), ['dns.queries.rrname']);
 });
 
@@ -69,4 +70,16 @@ test('app keyword bad values reported', () => {
       '                                            ^^^',
     ].join('\n'),
   ]);
+});
+
+test('dns rrtype index keeps any word', () => {
+  // ANY is record type 255, but after the comma it is the index word.
+  const text = 'alert dns any any -> any any (dns.rrtype:A,any; sid:1;)\nalert dns any any -> any any (dns.rrtype:ANY,0; sid:2;)';
+  const result = loadRulesFromText(text, 'rules/dns.rules');
+  assert.deepEqual(result.diagnostics.map(renderDiagnostic), []);
+  const [first, second] = result.signatures.map((sig) => (sig.packetMatches[0] as DnsFieldMatch).types);
+  assert.equal(first?.value.a, 1);
+  assert.equal(first?.mode, MultiIndex.ANY);
+  assert.equal(second?.value.a, 255);
+  assert.equal(second?.mode, MultiIndex.AT);
 });

@@ -11,6 +11,7 @@ import { ErrorCode } from '../../core/errors.js';
 import type { DetectThreadContext, KeywordDef, PacketMatcher, SignatureBuilder } from '../../detect/signature.js';
 import { registerKeyword } from '../../detect/keywords/keyword-table.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
+import { parseMultiUintValue, type MultiUintValue } from '../../detect/keywords/multi-uint.js';
 import { dnsOpcode, dnsRcode } from './parser.js';
 import { DNS_RCODE_NAMES, DNS_RRTYPE_NAMES } from './eve.js';
 import type { DnsTransaction } from './state.js';
@@ -79,7 +80,10 @@ export class DnsFieldMatch implements PacketMatcher {
   constructor(
     readonly keyword: string,
     readonly field: number,
-    readonly value: UintValue,
+    /** Comparison of the opcode or rcode. */
+    readonly value: UintValue | null,
+    /** For dns.rrtype: the multi-integer over the record types. */
+    readonly types: MultiUintValue | null,
   ) {}
 
   match(_p: unknown, _flow: unknown, _ctx: DetectThreadContext): boolean {
@@ -92,18 +96,14 @@ export class DnsFieldMatch implements PacketMatcher {
     if (m === null || direction !== tx.direction) return false;
     switch (this.field) {
       case DnsField.OPCODE:
-        return this.value.matches(dnsOpcode(m.flags));
+        return this.value !== null && this.value.matches(dnsOpcode(m.flags));
       case DnsField.RCODE:
-        return this.value.matches(dnsRcode(m.flags));
+        return this.value !== null && this.value.matches(dnsRcode(m.flags));
       case DnsField.RRTYPE:
         // As in Suricata 8: the query types of a request, the answer types
         // of a response.
-        if (direction === Direction.TO_SERVER) {
-          for (const q of m.queries) if (this.value.matches(q.rrtype)) return true;
-        } else {
-          for (const a of m.answers) if (this.value.matches(a.rrtype)) return true;
-        }
-        return false;
+        if (this.types === null) return false;
+        return this.types.matches(direction === Direction.TO_SERVER ? tx.queryTypes : tx.answerTypes);
       default:
         return false;
     }
@@ -147,6 +147,18 @@ function fieldNames(field: number): readonly (readonly [string, number])[] {
   return [];
 }
 
+/**
+ * Replaces record type names in the comparison of a multi-integer, the
+ * part before the first comma, so that the index words `any` and `all`
+ * stay words (ANY is also a record type).
+ */
+function replaceTypeNames(value: string): string {
+  if (/^\s*count\b/.test(value)) return value;
+  const comma = value.indexOf(',');
+  if (comma < 0) return replaceNames(value, RRTYPE_VALUES);
+  return replaceNames(value.slice(0, comma), RRTYPE_VALUES) + value.slice(comma);
+}
+
 function fieldKeyword(name: string, field: number, max: number, description: string, anchor: string): KeywordDef {
   const names = fieldNames(field);
   return {
@@ -155,12 +167,18 @@ function fieldKeyword(name: string, field: number, max: number, description: str
     docsAnchor: `dns-keywords.html#${anchor}`,
     value: 'required',
     setup(b: SignatureBuilder, value: string): void {
+      if (field === DnsField.RRTYPE) {
+        const types = parseMultiUintValue(replaceTypeNames(value), max);
+        if (typeof types === 'string') b.error(ErrorCode.RULE_BAD_VALUE, types);
+        else b.addPacketMatch(new DnsFieldMatch(name, field, null, types));
+        return;
+      }
       const parsed = parseUintValue(names.length > 0 ? replaceNames(value, names) : value, max);
       if (typeof parsed === 'string') {
         b.error(ErrorCode.RULE_BAD_VALUE, parsed);
         return;
       }
-      b.addPacketMatch(new DnsFieldMatch(name, field, parsed));
+      b.addPacketMatch(new DnsFieldMatch(name, field, parsed, null));
     },
   };
 }
@@ -176,7 +194,13 @@ export const DNS_KEYWORDS: readonly KeywordDef[] = [
   // Suricata 8 parses the opcode as an 8-bit and the rcode as a 16-bit integer.
   fieldKeyword('dns.opcode', DnsField.OPCODE, 255, 'match the DNS header opcode', 'dns-opcode'),
   fieldKeyword('dns.rcode', DnsField.RCODE, 65535, 'match the DNS header response code, as a number or a name such as NXDOMAIN', 'dns-rcode'),
-  fieldKeyword('dns.rrtype', DnsField.RRTYPE, 65535, 'match the query types of a DNS request or the answer types of a response, as a number or a name such as AAAA', 'dns-rrtype'),
+  fieldKeyword(
+    'dns.rrtype',
+    DnsField.RRTYPE,
+    65535,
+    'match the query types of a DNS request or the answer types of a response, as a number or a name such as AAAA, with an optional index (any, all, N)',
+    'dns-rrtype',
+  ),
 ];
 
 /** Registers the DNS keywords in the keyword table. */

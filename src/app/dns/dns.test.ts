@@ -8,6 +8,7 @@ import { buildDnsEve, formatDnsAddress, resolveDnsEveVersion } from './eve.js';
 import { DnsBuffer, DNS_KEYWORDS, DnsFieldMatch, getDnsBuffer, getDnsBuffers, getDnsQueries } from './detect.js';
 import { probeDns, probeDnsTcp } from './probe.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
+import { parseMultiUintValue, type MultiUintValue } from '../../detect/keywords/multi-uint.js';
 import { hexRows, readCaptureFlows, splitPlans } from './test-support.js';
 import { join } from 'node:path';
 
@@ -51,6 +52,12 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 function uint(text: string, max: number): UintValue {
   const v = parseUintValue(text, max);
+  assert.ok(typeof v !== 'string', String(v));
+  return v;
+}
+
+function multi(text: string): MultiUintValue {
+  const v = parseMultiUintValue(text, 65535);
   assert.ok(typeof v !== 'string', String(v));
   return v;
 }
@@ -409,15 +416,43 @@ test('dns opcode rcode rrtype matchers', () => {
   state.handleData(Direction.TO_SERVER, REQUEST, 0, REQUEST.length, 0);
   state.handleData(Direction.TO_CLIENT, RESPONSE, 0, RESPONSE.length, 0);
   const [request, response] = state.transactions;
-  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('0', 15)).matchTx(request, Direction.TO_SERVER), true);
-  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('!0', 15)).matchTx(request, Direction.TO_SERVER), false);
-  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('0', 15)).matchTx(response, Direction.TO_CLIENT), true);
-  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('3', 15)).matchTx(response, Direction.TO_CLIENT), false);
+  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('0', 15), null).matchTx(request, Direction.TO_SERVER), true);
+  assert.equal(new DnsFieldMatch('dns.opcode', 0, uint('!0', 15), null).matchTx(request, Direction.TO_SERVER), false);
+  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('0', 15), null).matchTx(response, Direction.TO_CLIENT), true);
+  assert.equal(new DnsFieldMatch('dns.rcode', 1, uint('3', 15), null).matchTx(response, Direction.TO_CLIENT), false);
   // The response's answers are CNAME (5) and A (1); its query type A is not inspected.
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('5', 65535)).matchTx(response, Direction.TO_CLIENT), true);
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('5', 65535)).matchTx(request, Direction.TO_SERVER), false);
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('1', 65535)).matchTx(request, Direction.TO_SERVER), true);
-  assert.equal(new DnsFieldMatch('dns.rrtype', 2, uint('28', 65535)).matchTx(response, Direction.TO_CLIENT), false);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('5')).matchTx(response, Direction.TO_CLIENT), true);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('5')).matchTx(request, Direction.TO_SERVER), false);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('1')).matchTx(request, Direction.TO_SERVER), true);
+  assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi('28')).matchTx(response, Direction.TO_CLIENT), false);
+});
+
+test('dns rrtype index forms', () => {
+  const state = new DnsState(false);
+  state.handleData(Direction.TO_CLIENT, RESPONSE, 0, RESPONSE.length, 0);
+  const response = state.transactions[0];
+  // Answers in order: CNAME (5), then A (1).
+  const cases: [string, boolean][] = [
+    ['1', true],
+    ['1,0', false],
+    ['5,0', true],
+    ['1,1', true],
+    ['1,-1', true],
+    ['5,-2', true],
+    ['1,2', false],
+    ['1,oob_or 2', true],
+    ['1,all', false],
+    ['<10,all', true],
+    ['1,nb=1', true],
+    ['1,nb>1', false],
+    ['count 2', true],
+    ['count >2', false],
+    ['1,any,1:2', true],
+    ['1,any,0:1', false],
+  ];
+  for (const [text, expected] of cases) {
+    assert.equal(new DnsFieldMatch('dns.rrtype', 2, null, multi(text)).matchTx(response, Direction.TO_CLIENT), expected, text);
+  }
 });
 
 test('dns keyword names and aliases', () => {
@@ -443,6 +478,56 @@ test('dns event names match the rules file', () => {
   for (const name of ['malformed_data', 'not_request', 'not_response', 'z_flag_set', 'invalid_opcode', 'name_too_long', 'infinite_loop', 'too_many_labels', 'invalid_additionals', 'invalid_authorities']) {
     assert.ok(findDnsEvent(name) >= 0, name);
   }
+});
+
+test('dns older event names accepted', () => {
+  assert.equal(findDnsEvent('not_a_request'), DnsEvent.NOT_REQUEST);
+  assert.equal(findDnsEvent('not_a_response'), DnsEvent.NOT_RESPONSE);
+  assert.equal(findDnsEvent('not_a_query'), -1);
+});
+
+test('dns events carry their transaction', () => {
+  // A response sent to the server raises not_request on transaction 0;
+  // a request sent to the client raises not_response on transaction 1.
+  const state = new DnsState(false);
+  state.handleData(Direction.TO_SERVER, RESPONSE, 0, RESPONSE.length, 0);
+  state.handleData(Direction.TO_CLIENT, REQUEST, 0, REQUEST.length, 0);
+  assert.deepEqual(state.events, [DnsEvent.NOT_REQUEST, DnsEvent.NOT_RESPONSE]);
+  assert.deepEqual(state.eventTxIds, [0, 1]);
+});
+
+test('dns parser errors counted across flows', () => {
+  const errors = { parser: 0 };
+  const first = new DnsState(false, 256, errors);
+  const second = new DnsState(false, 256, errors);
+  // A 5-byte datagram is shorter than the 12-byte header.
+  first.handleData(Direction.TO_SERVER, REQUEST, 0, 5, 0);
+  second.handleData(Direction.TO_SERVER, REQUEST, 0, 5, 0);
+  second.handleData(Direction.TO_SERVER, REQUEST, 0, REQUEST.length, 0);
+  assert.equal(errors.parser, 2);
+  assert.equal(second.counters.malformed, 1);
+});
+
+test('dns tcp probe on header alone', () => {
+  // Length prefix 0x4185 (16773 bytes) and a request header with 1500
+  // questions (0x05dc), but only the first 20 bytes of the message.
+  const partial = hexRows(`
+0000  41 85 08 ae 01 00 05 dc 00 00 00 00 00 00 1e 31   A..............1
+0010  32 33 34 35 36                                    23456
+`);
+  // On a DNS port the header decides: 12 + 2 * 1500 bytes fit in 16773.
+  assert.equal(probeDnsTcp(partial, 0, partial.length, Direction.TO_SERVER, true), 'yes');
+  // Elsewhere 1500 questions are too many to guess from the header.
+  assert.equal(probeDnsTcp(partial, 0, partial.length, Direction.TO_SERVER), 'no');
+  // 9000 questions need 18012 bytes, more than the 16773 announced.
+  const tooMany = partial.slice();
+  tooMany[6] = 0x23;
+  tooMany[7] = 0x28;
+  assert.equal(probeDnsTcp(tooMany, 0, tooMany.length, Direction.TO_SERVER, true), 'no');
+  // A request header with the QR bit set is no request.
+  const response = partial.slice();
+  response[4] = 0x81;
+  assert.equal(probeDnsTcp(response, 0, response.length, Direction.TO_SERVER, true), 'no');
 });
 
 test('dns probe udp and tcp', () => {

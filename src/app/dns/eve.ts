@@ -18,6 +18,30 @@ import type { DnsTransaction } from './state.js';
 /** EVE dns format versions kapu writes. */
 export const DNS_EVE_VERSION_DEFAULT = 3;
 
+/** Which answer lists a response event carries (the eve-log dns `formats` option). */
+export interface DnsAnswerFormats {
+  /** `answers`: one item per record with rrname, rrtype, ttl and rdata. */
+  detailed: boolean;
+  /** `grouped`: rdata gathered by record type. */
+  grouped: boolean;
+}
+
+/** Suricata's default: both answer lists. */
+export const ALL_DNS_ANSWER_FORMATS: DnsAnswerFormats = { detailed: true, grouped: true };
+
+/** Settings of the `dns` events, from the eve-log `dns` type and the environment. */
+export interface DnsEveOptions {
+  version: 2 | 3;
+  /** Log requests (version 2: one `query` event per question). */
+  requests: boolean;
+  /** Log responses (version 2: one `answer` event). */
+  responses: boolean;
+  formats: DnsAnswerFormats;
+}
+
+/** Suricata 8's defaults: version 3, requests and responses, both answer lists. */
+export const DEFAULT_DNS_EVE_OPTIONS: DnsEveOptions = { version: 3, requests: true, responses: true, formats: ALL_DNS_ANSWER_FORMATS };
+
 /**
  * Record type names that Suricata 8 prints. Other types print as their
  * number, so AXFR, IXFR and SVCB print as 252, 251 and 64 because
@@ -55,7 +79,7 @@ export function dnsRcodeName(rcode: number): string {
  * config key outputs.eve-log.types.dns.version, and 3 is the default.
  * Values other than 2 and 3 fall back to 3.
  */
-export function resolveDnsEveVersion(configVersion: number | undefined, env: NodeJS.ProcessEnv = process.env): 2 | 3 {
+export function resolveDnsEveVersion(configVersion: number | undefined, env: Readonly<Record<string, string | undefined>> = process.env): 2 | 3 {
   const fromEnv = env['SURICATA_EVE_DNS_VERSION'];
   const chosen = fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : configVersion;
   return chosen === 2 ? 2 : 3;
@@ -151,8 +175,12 @@ function groupedValues(r: DnsRecord): string[] {
   }
 }
 
-/** Returns `"answers":[...],"grouped":{...}`: detailed records and rdata by type in first-seen order. */
-function answersJson(answers: DnsRecord[]): string {
+/**
+ * Returns `"answers":[...],"grouped":{...}`: detailed records and rdata by
+ * type in first-seen order, each list only when `formats` selects it.
+ * Returns '' when neither is selected.
+ */
+function answersJson(answers: DnsRecord[], formats: DnsAnswerFormats): string {
   const groups = new Map<string, string[]>();
   const detailed: string[] = [];
   for (const a of answers) {
@@ -169,7 +197,17 @@ function answersJson(answers: DnsRecord[]): string {
   }
   const parts: string[] = [];
   for (const [key, list] of groups) parts.push(`${jsonQuote(key)}:[${list.join(',')}]`);
-  return `"answers":[${detailed.join(',')}],"grouped":{${parts.join(',')}}`;
+  const lists: string[] = [];
+  if (formats.detailed) lists.push(`"answers":[${detailed.join(',')}]`);
+  if (formats.grouped) lists.push(`"grouped":{${parts.join(',')}}`);
+  return lists.join(',');
+}
+
+/** Returns `,` and the answer lists, or '' when there are none to write. */
+function answersPart(m: DnsMessage, formats: DnsAnswerFormats): string {
+  if (m.answers.length === 0) return '';
+  const text = answersJson(m.answers, formats);
+  return text === '' ? '' : ',' + text;
 }
 
 /** Returns `,"authorities":[...]` or ''. */
@@ -212,21 +250,23 @@ function queriesJson(m: DnsMessage): string {
  * Builds the version 3 `dns` object of a transaction, or null for a
  * malformed message. The type follows the direction the message travelled.
  */
-export function buildDnsEveV3(tx: DnsTransaction): string | null {
+export function buildDnsEveV3(tx: DnsTransaction, formats: DnsAnswerFormats = ALL_DNS_ANSWER_FORMATS): string | null {
   const m = tx.message;
   if (m === null) return null;
   const type = tx.direction === Direction.TO_SERVER ? 'request' : 'response';
   let out = `{"version":3,"type":"${type}","tx_id":${tx.txId},${headerJson(m)},"rcode":${jsonQuote(dnsRcodeName(dnsRcode(m.flags)))}`;
   if (m.queries.length > 0) out += ',' + queriesJson(m);
-  if (m.answers.length > 0) out += ',' + answersJson(m.answers);
+  out += answersPart(m, formats);
   return out + authoritiesJson(m) + additionalsJson(m) + '}';
 }
 
 /**
  * Builds the version 2 `dns` objects of a transaction: one `query` object
- * per question of a request, or one `answer` object for a response.
+ * per question of a request, or one `answer` object for a response. The
+ * answer names the first question and carries the header flags as
+ * booleans, as Suricata 7 wrote it.
  */
-export function buildDnsEveV2(tx: DnsTransaction): string[] {
+export function buildDnsEveV2(tx: DnsTransaction, formats: DnsAnswerFormats = ALL_DNS_ANSWER_FORMATS): string[] {
   const m = tx.message;
   if (m === null) return [];
   if (tx.direction === Direction.TO_SERVER) {
@@ -240,13 +280,32 @@ export function buildDnsEveV2(tx: DnsTransaction): string[] {
   const first = m.queries[0];
   if (first !== undefined) out += `,${namedField('rrname', first.name)},"rrtype":${jsonQuote(dnsRrtypeName(first.rrtype))}`;
   out += `,"rcode":${jsonQuote(dnsRcodeName(dnsRcode(m.flags)))}`;
-  if (m.answers.length > 0) out += ',' + answersJson(m.answers);
+  out += answersPart(m, formats);
   return [out + authoritiesJson(m) + additionalsJson(m) + '}'];
 }
 
 /** Builds the `dns` objects of a transaction for the chosen version (one or more). */
-export function buildDnsEve(tx: DnsTransaction, version: 2 | 3): string[] {
-  if (version === 2) return buildDnsEveV2(tx);
-  const v3 = buildDnsEveV3(tx);
+export function buildDnsEve(tx: DnsTransaction, version: 2 | 3, formats: DnsAnswerFormats = ALL_DNS_ANSWER_FORMATS): string[] {
+  if (version === 2) return buildDnsEveV2(tx, formats);
+  const v3 = buildDnsEveV3(tx, formats);
   return v3 === null ? [] : [v3];
+}
+
+/**
+ * Builds the dns event settings from the eve-log `dns` type's options
+ * (absent: Suricata's defaults) and the environment, whose
+ * SURICATA_EVE_DNS_VERSION wins over the configured version.
+ */
+export function resolveDnsEveOptions(
+  config: { version: number; requests: boolean; responses: boolean; formats: readonly string[] } | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): DnsEveOptions {
+  const version = resolveDnsEveVersion(config?.version, env);
+  if (config === undefined) return { ...DEFAULT_DNS_EVE_OPTIONS, version };
+  return {
+    version,
+    requests: config.requests,
+    responses: config.responses,
+    formats: { detailed: config.formats.includes('detailed'), grouped: config.formats.includes('grouped') },
+  };
 }

@@ -35,7 +35,18 @@ export const DNS_EVENT_NAMES: readonly string[] = [
   'too_many_transactions',
 ];
 
-/** Returns the id of a DNS event name, or -1 when the name is unknown. */
+/**
+ * Older names that rules still use: Suricata 6 called the QR-bit events
+ * not_a_request and not_a_response.
+ */
+const DNS_EVENT_ALIASES: Readonly<Record<string, number>> = {
+  not_a_request: DnsEvent.NOT_REQUEST,
+  not_a_response: DnsEvent.NOT_RESPONSE,
+};
+
+/** Returns the id of a DNS event name or alias, or -1 when the name is unknown. */
 export function findDnsEvent(name: string): number {
-  return DNS_EVENT_NAMES.indexOf(name);
+  const id = DNS_EVENT_NAMES.indexOf(name);
+  if (id >= 0) return id;
+  return Object.hasOwn(DNS_EVENT_ALIASES, name) ? DNS_EVENT_ALIASES[name] : -1;
 }

@@ -53,6 +53,9 @@ export class DnsTransaction {
   readonly authorityNames: Uint8Array[];
   readonly additionalNames: Uint8Array[];
   readonly allNames: Uint8Array[];
+  /** Record types of the queries and of the answers, in message order (`dns.rrtype`). */
+  readonly queryTypes: number[];
+  readonly answerTypes: number[];
 
   constructor(txId: number, direction: number, message: DnsMessage | null, timestampUs: number) {
     this.txId = txId;
@@ -70,6 +73,8 @@ export class DnsTransaction {
     this.authorityNames = [];
     this.additionalNames = [];
     this.allNames = [];
+    this.queryTypes = message === null ? [] : message.queries.map((q) => q.rrtype);
+    this.answerTypes = message === null ? [] : message.answers.map((a) => a.rrtype);
     if (message !== null) collectNames(message, this);
   }
 
@@ -116,6 +121,15 @@ export interface DnsCounters {
   eventsDropped: number;
 }
 
+/**
+ * Parser errors of many flows, shared by their DnsStates: Suricata's
+ * `app_layer.error.dns_udp.parser` and `dns_tcp.parser` counters.
+ */
+export interface DnsErrorCounters {
+  /** Messages that failed to parse (malformed or cut short). */
+  parser: number;
+}
+
 /** DNS state of one flow, for UDP (one message per datagram) or TCP. */
 export class DnsState implements DnsMessageSink {
   readonly isTcp: boolean;
@@ -123,6 +137,8 @@ export class DnsState implements DnsMessageSink {
   transactions: DnsTransaction[];
   /** Events raised on the flow in order (DnsEvent ids), at most MAX_DNS_STATE_EVENTS. */
   events: number[];
+  /** For each entry of `events`: the txId of the transaction it was raised on, or -1 for the flow. */
+  eventTxIds: number[];
   counters: DnsCounters;
   private nextTxId: number;
   private readonly framers: DnsTcpFramer[];
@@ -130,18 +146,21 @@ export class DnsState implements DnsMessageSink {
   private readonly openRequests: Map<number, number>;
   private currentDirection: number;
   private currentTimestampUs: number;
+  private readonly errorCounters: DnsErrorCounters | null;
 
-  constructor(isTcp: boolean, maxTransactions = DEFAULT_MAX_DNS_TRANSACTIONS) {
+  constructor(isTcp: boolean, maxTransactions = DEFAULT_MAX_DNS_TRANSACTIONS, errorCounters: DnsErrorCounters | null = null) {
     this.isTcp = isTcp;
     this.maxTransactions = maxTransactions;
     this.transactions = [];
     this.events = [];
+    this.eventTxIds = [];
     this.counters = { messages: 0, malformed: 0, droppedTransactions: 0, eventsDropped: 0 };
     this.nextTxId = 0;
     this.framers = isTcp ? [new DnsTcpFramer(), new DnsTcpFramer()] : [];
     this.openRequests = new Map();
     this.currentDirection = Direction.TO_SERVER;
     this.currentTimestampUs = 0;
+    this.errorCounters = errorCounters;
   }
 
   /** Parses in-order bytes of one direction: one datagram for UDP, any part of the stream for TCP. */
@@ -187,7 +206,7 @@ export class DnsState implements DnsMessageSink {
     if (this.currentDirection === Direction.TO_CLIENT && !isResponse) this.raise(tx, DnsEvent.NOT_RESPONSE);
     if ((flags & DNS_FLAG_Z) !== 0) this.raise(tx, DnsEvent.Z_FLAG_SET);
     if (!isValidDnsOpcode(dnsOpcode(flags))) this.raise(tx, DnsEvent.INVALID_OPCODE);
-    for (const e of result.message.events) this.recordEvent(e);
+    for (const e of result.message.events) this.recordEvent(e, tx.txId);
 
     this.linkByDnsId(tx, result.message.id, isResponse);
   }
@@ -225,6 +244,7 @@ export class DnsState implements DnsMessageSink {
 
   private addMalformed(event: number = DnsEvent.MALFORMED_DATA): void {
     this.counters.malformed++;
+    if (this.errorCounters !== null) this.errorCounters.parser++;
     const tx = this.addTransaction(null);
     this.raise(tx, event);
     if (event !== DnsEvent.MALFORMED_DATA) this.raise(tx, DnsEvent.MALFORMED_DATA);
@@ -234,7 +254,7 @@ export class DnsState implements DnsMessageSink {
     if (this.transactions.length >= this.maxTransactions) {
       this.transactions.shift();
       this.counters.droppedTransactions++;
-      this.recordEvent(DnsEvent.TOO_MANY_TRANSACTIONS);
+      this.recordEvent(DnsEvent.TOO_MANY_TRANSACTIONS, -1);
     }
     const tx = new DnsTransaction(this.nextTxId++, this.currentDirection, message, this.currentTimestampUs);
     this.transactions.push(tx);
@@ -243,11 +263,15 @@ export class DnsState implements DnsMessageSink {
 
   private raise(tx: DnsTransaction, event: number): void {
     if (!tx.events.includes(event)) tx.events.push(event);
-    this.recordEvent(event);
+    this.recordEvent(event, tx.txId);
   }
 
-  private recordEvent(event: number): void {
-    if (this.events.length < MAX_DNS_STATE_EVENTS) this.events.push(event);
-    else this.counters.eventsDropped++;
+  private recordEvent(event: number, txId: number): void {
+    if (this.events.length < MAX_DNS_STATE_EVENTS) {
+      this.events.push(event);
+      this.eventTxIds.push(txId);
+    } else {
+      this.counters.eventsDropped++;
+    }
   }
 }

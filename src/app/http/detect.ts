@@ -9,6 +9,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import type { InspectionMatch, KeywordDef, SignatureBuilder } from '../../detect/signature.js';
 import { contentKeyword } from '../../detect/keywords/content.js';
+import { selectBufferInstance } from '../../detect/keywords/multi-buffer.js';
 import { MatchKind, type PayloadMatch } from '../../detect/inspect-context.js';
 import { parseUintValue, UintMode, type UintValue } from '../../detect/keywords/uint-value.js';
 import { Progress, type HttpHeaderTable, type HttpTransaction } from './state.js';
@@ -128,7 +129,9 @@ function stickyKeyword(spec: StickySpec): KeywordDef {
     docsAnchor: spec.docsAnchor,
     value: 'none',
     setup(b: SignatureBuilder): void {
-      b.selectBuffer(spec.name);
+      // file.data has one instance per file (files.ts).
+      if (spec.name === HttpBuffer.FILE_DATA) selectBufferInstance(b, spec.name);
+      else b.selectBuffer(spec.name);
     },
   };
 }
@@ -298,9 +301,9 @@ export function getHttpBuffer(tx: HttpTransaction, bufferName: string, direction
   if (side === undefined) return null;
   if ((side === Side.REQUEST && direction !== TO_SERVER) || (side === Side.RESPONSE && direction !== TO_CLIENT)) return null;
   // Bodies grow while the message is read: they are not cached.
-  // NOTE: Suricata inspects file.data of a multipart upload once per file
-  // part. Here file.data in the request direction is the whole decoded
-  // body, so a rule can match across two parts where Suricata's cannot.
+  // file.data here is the whole decoded body, which contains the kept
+  // bytes of every file of the message: the prefilter scans it, and rules
+  // inspect each file on its own (collectFileBuffers in files.ts).
   if (bufferName === HttpBuffer.REQUEST_BODY || bufferName === HttpBuffer.RESPONSE_BODY || bufferName === HttpBuffer.FILE_DATA) {
     const body = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
     return body.length === 0 ? null : body.view();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { HttpEvent, HTTP_EVENT_NAMES } from './events.js';
-import { CONNECT_HOLD_LIMIT_BYTES, defaultHttpConfig, HttpState, type HttpTransaction } from './state.js';
+import { ALL_FILE_HASHES, CONNECT_HOLD_LIMIT_BYTES, FileHash, defaultHttpConfig, HttpState, type HttpConfig, type HttpTransaction } from './state.js';
 import { getHttpBuffer } from './detect.js';
 import { buildHttpEve } from './eve.js';
 
@@ -179,8 +179,13 @@ test('http duplicate host headers', () => {
   assert.equal(str(getHttpBuffer(tx, 'http.host.raw', 0)), 'ABC.com, efg.net');
 });
 
+/** Returns the default limits with every file digest switched on. */
+function hashingConfig(): HttpConfig {
+  return { ...defaultHttpConfig(), fileHashes: ALL_FILE_HASHES };
+}
+
 test('http file hashes of decoded body', () => {
-  const tx = run(PIPELINED_REQUEST, PIPELINED_RESPONSE, 'whole').transactions[0];
+  const tx = run(PIPELINED_REQUEST, PIPELINED_RESPONSE, 'whole', hashingConfig()).transactions[0];
   const plain = '<html>compressed page</html>';
   const file = tx.files[0];
   assert.equal(str(file.name), '/a/c.php');
@@ -193,8 +198,24 @@ test('http file hashes of decoded body', () => {
 
 test('http md5 of known body', () => {
   // RFC 1321 appendix A.5 gives MD5("abc") = 900150983cd24fb0d6963f7d28e17f72.
-  const tx = run(enc('GET /f HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc'), 'whole').transactions[0];
+  const tx = run(enc('GET /f HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc'), 'whole', hashingConfig()).transactions[0];
   assert.equal(tx.files[0].md5, '900150983cd24fb0d6963f7d28e17f72');
+});
+
+test('http file digests off by default', () => {
+  const tx = run(enc('GET /f HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc'), 'whole').transactions[0];
+  assert.equal(tx.files[0].size, 3);
+  assert.equal(tx.files[0].md5, null);
+  assert.equal(tx.files[0].sha1, null);
+  assert.equal(tx.files[0].sha256, null);
+});
+
+test('http only requested sha256', () => {
+  const config = { ...defaultHttpConfig(), fileHashes: FileHash.SHA256 };
+  const tx = run(enc('GET /f HTTP/1.1\r\nHost: h\r\n\r\n'), enc('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc'), 'random', config).transactions[0];
+  assert.equal(tx.files[0].md5, null);
+  // FIPS 180-2 appendix B.1: SHA-256("abc").
+  assert.equal(tx.files[0].sha256, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 });
 
 test('http content disposition file name', () => {

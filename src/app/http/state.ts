@@ -115,6 +115,12 @@ export interface HttpConfig {
   fieldLimit: number;
   requestMinInspect: number;
   responseMinInspect: number;
+  /**
+   * Hashes computed for each file (FileHash bits). Suricata computes none
+   * unless an eve-log `files: force-hash` list or a loaded filemd5,
+   * filesha1 or filesha256 rule requests them.
+   */
+  fileHashes: number;
 }
 
 /** Returns the default limits. */
@@ -130,6 +136,7 @@ export function defaultHttpConfig(): HttpConfig {
     fieldLimit: DEFAULT_FIELD_LIMIT_BYTES,
     requestMinInspect: DEFAULT_REQUEST_MIN_INSPECT_BYTES,
     responseMinInspect: DEFAULT_RESPONSE_MIN_INSPECT_BYTES,
+    fileHashes: 0,
   };
 }
 
@@ -258,6 +265,16 @@ export const FileState = {
   TRUNCATED: 'TRUNCATED',
 } as const;
 
+/** Hash algorithms that file tracking can compute, as bits of HttpConfig.fileHashes. */
+export const FileHash = {
+  MD5: 1,
+  SHA1: 2,
+  SHA256: 4,
+} as const;
+
+/** Every FileHash bit. */
+export const ALL_FILE_HASHES = FileHash.MD5 | FileHash.SHA1 | FileHash.SHA256;
+
 /** A file carried in a message body, for fileinfo events and file keywords. */
 export class HttpFile {
   /** File name: from Content-Disposition `filename=`, else the normalised URI path. */
@@ -269,7 +286,13 @@ export class HttpFile {
   state: string;
   /** True once a stream gap cut bytes out of the file; it then closes as TRUNCATED, without hashes. */
   hasGaps: boolean;
-  /** Hex digests, set when the file is closed. */
+  /**
+   * The file's bytes kept for `file.data`: the message body store for a
+   * whole-body file, the file's own store for a multipart part. Later
+   * bytes are hashed and counted but not kept.
+   */
+  readonly data: BoundedBytes;
+  /** Hex digests of the requested algorithms, set when the file is closed, and null before or when not requested. */
   md5: string | null;
   sha1: string | null;
   sha256: string | null;
@@ -277,21 +300,23 @@ export class HttpFile {
   private sha1Hash: Hash | null;
   private sha256Hash: Hash | null;
 
-  constructor(name: Uint8Array, direction: number) {
+  /** Opens a file whose kept bytes go to `data`. `hashes` (FileHash bits) selects the digests to compute. */
+  constructor(name: Uint8Array, direction: number, data: BoundedBytes, hashes: number) {
     this.name = name;
     this.direction = direction;
     this.size = 0;
     this.state = FileState.OPEN;
     this.hasGaps = false;
+    this.data = data;
     this.md5 = null;
     this.sha1 = null;
     this.sha256 = null;
-    this.md5Hash = createHash('md5');
-    this.sha1Hash = createHash('sha1');
-    this.sha256Hash = createHash('sha256');
+    this.md5Hash = (hashes & FileHash.MD5) !== 0 ? createHash('md5') : null;
+    this.sha1Hash = (hashes & FileHash.SHA1) !== 0 ? createHash('sha1') : null;
+    this.sha256Hash = (hashes & FileHash.SHA256) !== 0 ? createHash('sha256') : null;
   }
 
-  /** Hashes decoded body bytes. */
+  /** Counts and hashes decoded file bytes. Each byte is hashed once, as it arrives. */
   update(bytes: Uint8Array): void {
     if (this.state !== FileState.OPEN || bytes.length === 0) return;
     this.size += bytes.length;
@@ -310,7 +335,10 @@ export class HttpFile {
     this.sha256Hash = null;
   }
 
-  /** Closes the file as CLOSED (whole body seen) or TRUNCATED; a file with gaps is TRUNCATED. */
+  /**
+   * Closes the file as CLOSED (whole body seen) or TRUNCATED; a file with
+   * gaps is TRUNCATED. Only a CLOSED file gets its digests.
+   */
   close(state: string): void {
     if (this.state !== FileState.OPEN) return;
     this.state = this.hasGaps ? FileState.TRUNCATED : state;
@@ -452,12 +480,18 @@ class MultipartFiles implements MultipartSink {
   }
 
   onFileStart(name: Uint8Array): void {
-    this.file = new HttpFile(name, TO_SERVER);
+    const config = this.state.config;
+    this.file = new HttpFile(name, TO_SERVER, new BoundedBytes(config.requestBodyLimit), config.fileHashes);
     this.tx.files.push(this.file);
   }
 
   onFileData(bytes: Uint8Array): void {
-    this.file?.update(bytes);
+    const file = this.file;
+    if (file === null) return;
+    file.update(bytes);
+    // A part keeps only bytes that the body store kept as well, so a scan
+    // of the body finds every pattern that a part's kept bytes contain.
+    if (!this.tx.requestBody.isTruncated) file.data.append(bytes, 0, bytes.length);
   }
 
   onFileEnd(isComplete: boolean): void {
@@ -1136,7 +1170,9 @@ export class HttpState implements HttpMessageSink {
     const disposition = headers.get('content-disposition');
     if (disposition !== null) name = dispositionFilename(disposition);
     if (name === null) name = tx.parsedUri?.path !== null && tx.parsedUri?.path !== undefined ? normalizedPath(tx) : EMPTY;
-    const file = new HttpFile(name, direction);
+    // The file is the whole body, so the body store contains its kept bytes.
+    const store = direction === TO_SERVER ? tx.requestBody : tx.responseBody;
+    const file = new HttpFile(name, direction, store, this.config.fileHashes);
     tx.files.push(file);
     return file;
   }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readTcpStreams } from '../common/test-streams.js';
 import { buildHttpEve } from './eve.js';
-import { HttpState } from './state.js';
+import { ALL_FILE_HASHES, defaultHttpConfig, HttpState } from './state.js';
 import { CORPUS_DIR } from '../../../test/corpus-path.js';
 
 function findVerifyDir(): string | null {
@@ -48,7 +48,8 @@ interface Filter {
 function eveRecords(pcap: string): Record<string, unknown>[] {
   const records: Record<string, unknown>[] = [];
   for (const conn of readTcpStreams(pcap)) {
-    const state = new HttpState();
+    // Every digest, so the fileinfo checks of force-hash configs find theirs.
+    const state = new HttpState({ ...defaultHttpConfig(), fileHashes: ALL_FILE_HASHES });
     for (const chunk of conn.chunks) state.handleData(chunk.direction, chunk.bytes, 0, chunk.bytes.length, 0);
     state.handleEnd(0);
     state.handleEnd(1);

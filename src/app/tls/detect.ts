@@ -12,6 +12,7 @@ import { registerKeyword } from '../../detect/keywords/keyword-table.js';
 import { parseUintValue, type UintValue } from '../../detect/keywords/uint-value.js';
 import { asciiBytes } from '../dns/json-text.js';
 import type { TlsTransaction } from './state.js';
+import { TLS_LEGACY_KEYWORDS } from './legacy-keywords.js';
 
 /** Canonical TLS buffer names. */
 export const TlsBuffer = {
@@ -35,6 +36,17 @@ export const TlsBuffer = {
 
 const EMPTY: Uint8Array[] = [];
 
+/**
+ * Buffers that only the client's messages fill, so rules on them inspect
+ * the to-server direction. The certificate buffers, `tls.alpn` and the
+ * random buffers exist in both directions (the client certificate and
+ * hello to the server, the server's to the client).
+ */
+export const TLS_TO_SERVER_BUFFERS: ReadonlySet<string> = new Set([TlsBuffer.SNI, TlsBuffer.JA3_HASH, TlsBuffer.JA3_STRING, TlsBuffer.JA4_HASH]);
+
+/** Buffers that only the server's messages fill, so rules on them inspect the to-client direction. */
+export const TLS_TO_CLIENT_BUFFERS: ReadonlySet<string> = new Set([TlsBuffer.SUBJECT_ALT_NAME, TlsBuffer.JA3S_HASH, TlsBuffer.JA3S_STRING]);
+
 function one(text: string | null): Uint8Array[] {
   return text === null ? EMPTY : [asciiBytes(text)];
 }
@@ -42,7 +54,8 @@ function one(text: string | null): Uint8Array[] {
 /**
  * Returns every buffer of `bufferName` for the transaction in `direction`,
  * or an empty list when the buffer does not apply or is not seen yet.
- * Certificate strings are the leaf certificate's, as EVE prints them.
+ * Certificate strings are those of the leaf certificate that the
+ * direction carried (the client's to the server), as EVE prints them.
  */
 export function getTlsBuffers(tx: TlsTransaction, bufferName: string, direction: number): Uint8Array[] {
   const cache = tx.bufferCache[direction === Direction.TO_SERVER ? 0 : 1];
@@ -57,12 +70,12 @@ export function getTlsBuffers(tx: TlsTransaction, bufferName: string, direction:
 function buildTlsBuffers(tx: TlsTransaction, bufferName: string, direction: number): Uint8Array[] {
   const isToServer = direction === Direction.TO_SERVER;
   const hello = isToServer ? tx.clientHello : tx.serverHello;
-  const cert = isToServer ? null : tx.serverCertificate;
+  const cert = tx.certificateOf(direction);
   switch (bufferName) {
     case TlsBuffer.SNI:
       return isToServer && tx.clientHello?.sni ? [tx.clientHello.sni] : EMPTY;
     case TlsBuffer.CERTS:
-      return isToServer ? EMPTY : tx.serverCertificates;
+      return isToServer ? tx.clientCertificates : tx.serverCertificates;
     case TlsBuffer.CERT_SUBJECT:
       return one(cert?.subject ?? null);
     case TlsBuffer.CERT_ISSUER:
@@ -72,7 +85,7 @@ function buildTlsBuffers(tx: TlsTransaction, bufferName: string, direction: numb
     case TlsBuffer.CERT_FINGERPRINT:
       return one(cert?.fingerprint ?? null);
     case TlsBuffer.SUBJECT_ALT_NAME:
-      return cert === null ? EMPTY : cert.subjectAltNames.map(asciiBytes);
+      return isToServer || cert === null ? EMPTY : cert.subjectAltNames.map(asciiBytes);
     case TlsBuffer.ALPN:
       return hello === null ? EMPTY : hello.alpns;
     case TlsBuffer.RANDOM:
@@ -211,11 +224,11 @@ const tlsVersionKeyword: KeywordDef = {
 /** The TLS and JA keywords, registered by registerTlsKeywords. */
 export const TLS_KEYWORDS: readonly KeywordDef[] = [
   stickyKeyword(TlsBuffer.SNI, ['tls_sni'], 'inspect the SNI host name of the ClientHello', 'tls-keywords.html#tls-sni'),
-  stickyKeyword(TlsBuffer.CERTS, [], 'inspect each DER certificate of the server chain', 'tls-keywords.html#tls-certs'),
-  stickyKeyword(TlsBuffer.CERT_SUBJECT, ['tls_cert_subject'], 'inspect the subject of the server certificate', 'tls-keywords.html#tls-cert-subject'),
-  stickyKeyword(TlsBuffer.CERT_ISSUER, ['tls_cert_issuer'], 'inspect the issuer of the server certificate', 'tls-keywords.html#tls-cert-issuer'),
-  stickyKeyword(TlsBuffer.CERT_SERIAL, ['tls_cert_serial'], 'inspect the serial of the server certificate', 'tls-keywords.html#tls-cert-serial'),
-  stickyKeyword(TlsBuffer.CERT_FINGERPRINT, ['tls_cert_fingerprint'], 'inspect the SHA-1 fingerprint of the server certificate', 'tls-keywords.html#tls-cert-fingerprint'),
+  stickyKeyword(TlsBuffer.CERTS, [], 'inspect each DER certificate of the certificate chain sent in the inspected direction', 'tls-keywords.html#tls-certs'),
+  stickyKeyword(TlsBuffer.CERT_SUBJECT, ['tls_cert_subject'], 'inspect the subject of the leaf certificate sent in the inspected direction', 'tls-keywords.html#tls-cert-subject'),
+  stickyKeyword(TlsBuffer.CERT_ISSUER, ['tls_cert_issuer'], 'inspect the issuer of the leaf certificate sent in the inspected direction', 'tls-keywords.html#tls-cert-issuer'),
+  stickyKeyword(TlsBuffer.CERT_SERIAL, ['tls_cert_serial'], 'inspect the serial of the leaf certificate sent in the inspected direction', 'tls-keywords.html#tls-cert-serial'),
+  stickyKeyword(TlsBuffer.CERT_FINGERPRINT, ['tls_cert_fingerprint'], 'inspect the SHA-1 fingerprint of the leaf certificate sent in the inspected direction', 'tls-keywords.html#tls-cert-fingerprint'),
   stickyKeyword(TlsBuffer.SUBJECT_ALT_NAME, [], 'inspect each DNS subject alternative name of the server certificate', 'tls-keywords.html#tls-subjectaltname'),
   stickyKeyword(TlsBuffer.ALPN, [], 'inspect each ALPN protocol name of the hello', 'tls-keywords.html#tls-alpn'),
   stickyKeyword(TlsBuffer.RANDOM, [], 'inspect the 32-byte random of the hello', 'tls-keywords.html#tls-random'),
@@ -228,6 +241,7 @@ export const TLS_KEYWORDS: readonly KeywordDef[] = [
   stickyKeyword(TlsBuffer.JA4_HASH, [], 'inspect the JA4 fingerprint of the ClientHello', 'ja-keywords.html#ja4-hash'),
   tlsVersionKeyword,
   certChainLenKeyword,
+  ...TLS_LEGACY_KEYWORDS,
 ];
 
 /** Registers the TLS keywords in the keyword table. */

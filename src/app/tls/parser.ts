@@ -83,6 +83,8 @@ export interface TlsRecordSink {
   onHeartbeat(recordLength: number, payloadLength: number): void;
   onApplicationData(length: number): void;
   onEvent(event: number): void;
+  /** Receives the version of an SSLv2-framed ClientHello (RFC 6101 appendix E.2). Its other fields are skipped. */
+  onSslv2ClientHello(version: number): void;
 }
 
 /** The record parser of one direction. */
@@ -138,7 +140,7 @@ export class TlsRecordParser {
     while (pos < end && !this.isBroken) {
       if (this.isFirstByte) {
         this.isFirstByte = false;
-        if (this.beginSslv2(bytes, pos, end)) continue;
+        if (this.beginSslv2(bytes, pos, end, sink)) continue;
       }
       if (this.sslv2Left > 0) {
         const skip = Math.min(this.sslv2Left, end - pos);
@@ -177,9 +179,12 @@ export class TlsRecordParser {
    * high bit of the first byte is set and the third byte is message type 1.
    * Its bytes are skipped; a TLS record must follow.
    */
-  private beginSslv2(bytes: Uint8Array, pos: number, end: number): boolean {
+  private beginSslv2(bytes: Uint8Array, pos: number, end: number, sink: TlsRecordSink): boolean {
     if ((bytes[pos] & 0x80) === 0 || end - pos < 3 || bytes[pos + 2] !== 1) return false;
     this.sslv2Left = 2 + (((bytes[pos] & 0x7f) << 8) | bytes[pos + 1]);
+    // Header (2), msg_type (1), then the client's version (2).
+    // NOTE: when the first segment ends before the version, it is not reported.
+    if (end - pos >= 5) sink.onSslv2ClientHello((bytes[pos + 3] << 8) | bytes[pos + 4]);
     return true;
   }
 

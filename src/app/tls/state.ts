@@ -51,19 +51,25 @@ export class TlsTransaction {
   /** Server certificate chain as sent, leaf first: DER and parsed fields (null when the DER is invalid). */
   serverCertificates: Uint8Array[];
   serverCertificateInfo: (X509Certificate | null)[];
+  /** Client certificate chain (RFC 5246 section 7.4.6), leaf first, when the server asked for one: DER and parsed fields. */
   clientCertificates: Uint8Array[];
+  clientCertificateInfo: (X509Certificate | null)[];
   /** JA3, JA3S and JA4, computed once when the hello arrives. */
   ja3String: string | null;
   ja3Hash: string | null;
   ja3sString: string | null;
   ja3sHash: string | null;
   ja4: string | null;
+  /** Version the client offered: legacy_version of its ClientHello or of an SSLv2-framed hello, or 0. */
+  clientVersion: number;
   /** Negotiated version (supported_versions of the ServerHello, else its legacy_version), or 0. */
   version: number;
   /** True when the server resumed the session: it echoed the client's session id and sent no certificate. */
   isSessionResumed: boolean;
   isToServerDone: boolean;
   isToClientDone: boolean;
+  /** Capture time of the latest TLS data of the flow, in microseconds (for tls_cert_expired and tls_cert_valid). */
+  lastTimestampUs: number;
   /** TlsEvent ids raised on the transaction. */
   events: number[];
   /** EVE fragment that the logger stores after buildTlsEve; reset when a handshake message arrives. */
@@ -78,15 +84,18 @@ export class TlsTransaction {
     this.serverCertificates = [];
     this.serverCertificateInfo = [];
     this.clientCertificates = [];
+    this.clientCertificateInfo = [];
     this.ja3String = null;
     this.ja3Hash = null;
     this.ja3sString = null;
     this.ja3sHash = null;
     this.ja4 = null;
+    this.clientVersion = 0;
     this.version = 0;
     this.isSessionResumed = false;
     this.isToServerDone = false;
     this.isToClientDone = false;
+    this.lastTimestampUs = 0;
     this.events = [];
     this.eve = null;
     this.bufferCache = [new Map(), new Map()];
@@ -95,6 +104,16 @@ export class TlsTransaction {
   /** The leaf certificate of the server, parsed, or null. */
   get serverCertificate(): X509Certificate | null {
     return this.serverCertificateInfo.length > 0 ? this.serverCertificateInfo[0] : null;
+  }
+
+  /** The leaf certificate of the client, parsed, or null. */
+  get clientCertificate(): X509Certificate | null {
+    return this.clientCertificateInfo.length > 0 ? this.clientCertificateInfo[0] : null;
+  }
+
+  /** Returns the leaf certificate that `direction` carried: the client's to the server, the server's to the client. */
+  certificateOf(direction: number): X509Certificate | null {
+    return direction === Direction.TO_SERVER ? this.clientCertificate : this.serverCertificate;
   }
 }
 
@@ -130,8 +149,9 @@ export class TlsState implements TlsRecordSink {
   }
 
   /** Parses in-order stream bytes of one direction. */
-  handleData(direction: number, bytes: Uint8Array, start: number, length: number, _timestampUs: number): void {
+  handleData(direction: number, bytes: Uint8Array, start: number, length: number, timestampUs: number): void {
     this.direction = direction;
+    this.tx.lastTimestampUs = timestampUs;
     const parser = this.parsers[direction];
     const before = parser.records;
     parser.feed(bytes, start, length, this);
@@ -199,6 +219,10 @@ export class TlsState implements TlsRecordSink {
     this.raise(event);
   }
 
+  onSslv2ClientHello(version: number): void {
+    if (this.direction === Direction.TO_SERVER && this.tx.clientVersion === 0) this.tx.clientVersion = version;
+  }
+
   private onClientHello(tx: TlsTransaction, bytes: Uint8Array, start: number, length: number): void {
     if (this.direction !== Direction.TO_SERVER) {
       this.raise(TlsEvent.INVALID_HANDSHAKE_MESSAGE);
@@ -215,6 +239,7 @@ export class TlsState implements TlsRecordSink {
     const hello = result.hello;
     for (const e of hello.events) this.raise(e);
     tx.clientHello = hello;
+    tx.clientVersion = hello.version;
     tx.ja3String = buildJa3String(hello);
     tx.ja3Hash = hashJa3(tx.ja3String);
     tx.ja4 = buildJa4(hello);
@@ -246,21 +271,25 @@ export class TlsState implements TlsRecordSink {
       this.raise(result.event);
       return;
     }
+    const chain = result.certificates.slice(0, MAX_TLS_CERTIFICATES);
+    this.counters.certificatesDropped += result.certificates.length - chain.length;
+    const info = chain.map((der) => this.parseCertificate(der));
     if (this.direction === Direction.TO_SERVER) {
-      tx.clientCertificates = result.certificates.slice(0, MAX_TLS_CERTIFICATES);
+      tx.clientCertificates = chain;
+      tx.clientCertificateInfo = info;
       return;
     }
     tx.isSessionResumed = false;
-    const chain = result.certificates.slice(0, MAX_TLS_CERTIFICATES);
-    this.counters.certificatesDropped += result.certificates.length - chain.length;
     tx.serverCertificates = chain;
-    tx.serverCertificateInfo = chain.map((der) => {
-      const parsed = parseX509(der);
-      if (parsed.ok) return parsed.cert;
-      this.raise(TlsEvent.INVALID_CERTIFICATE);
-      this.raise(parsed.event);
-      return null;
-    });
+    tx.serverCertificateInfo = info;
+  }
+
+  private parseCertificate(der: Uint8Array): X509Certificate | null {
+    const parsed = parseX509(der);
+    if (parsed.ok) return parsed.cert;
+    this.raise(TlsEvent.INVALID_CERTIFICATE);
+    this.raise(parsed.event);
+    return null;
   }
 
   private markDone(direction: number): void {

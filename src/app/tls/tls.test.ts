@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Direction, IpProto } from '../../core/packet.js';
 import { readCaptureFlows, splitPlans, hexRows, seededRandom } from '../dns/test-support.js';
@@ -116,8 +117,19 @@ test('tls same records at any split', () => {
 test('tls eve extended with ja3 and ja4', () => {
   const tx = runCapture('tls12-client-certificate.pcap').tx;
   const eve = JSON.parse(buildTlsEve(tx, { isExtended: true, hasJa3: true, hasJa4: true }));
-  assert.deepEqual(Object.keys(eve), ['subject', 'issuerdn', 'serial', 'fingerprint', 'sni', 'version', 'notbefore', 'notafter', 'ja3', 'ja3s', 'ja4']);
+  assert.deepEqual(Object.keys(eve), [
+    'subject', 'issuerdn', 'serial', 'fingerprint', 'sni', 'version', 'notbefore', 'notafter', 'ja3', 'ja3s', 'ja4',
+    'subjectaltname', 'client', 'client_alpns', 'server_alpns',
+  ]);
+  // The client certificate (openssl x509 -subject -fingerprint -sha1).
+  assert.equal(eve.client.subject, 'CN=johanna@corelight.com');
+  assert.equal(eve.client.fingerprint, 'bf:36:12:70:e0:c6:7d:d9:df:c2:15:6c:5d:cb:d4:43:8e:9d:99:6a');
+  assert.equal(eve.client.certificate, undefined);
   assert.equal(eve.sni, 'certauth.idrix.fr');
+  // tshark: x509ce.dNSName, and tls.handshake.extensions_alpn_str of each hello.
+  assert.deepEqual(eve.subjectaltname, ['certauth.idrix.fr']);
+  assert.deepEqual(eve.client_alpns, ['h2', 'http/1.1']);
+  assert.deepEqual(eve.server_alpns, ['http/1.1']);
   assert.equal(eve.version, 'TLS 1.2');
   assert.deepEqual(eve.ja3s, { hash: 'd154fcfa5bb4f0748e1dd1992c681104', string: '771,49200,65281-0-11-35-16-23' });
   assert.equal(eve.ja4, 't13d1715h2_5b57614c22b0_3d5424432f57');
@@ -139,8 +151,13 @@ test('tls buffers by direction', () => {
   assert.equal(text(getTlsBuffer(tx, TlsBuffer.SNI, Direction.TO_SERVER)), 'certauth.idrix.fr');
   assert.equal(getTlsBuffer(tx, TlsBuffer.SNI, Direction.TO_CLIENT), null);
   assert.equal(text(getTlsBuffer(tx, TlsBuffer.CERT_SUBJECT, Direction.TO_CLIENT)), 'CN=certauth.idrix.fr');
-  assert.equal(getTlsBuffer(tx, TlsBuffer.CERT_SUBJECT, Direction.TO_SERVER), null);
+  // The client certificate, printed by openssl x509 -subject -issuer -fingerprint -sha1.
+  assert.equal(text(getTlsBuffer(tx, TlsBuffer.CERT_SUBJECT, Direction.TO_SERVER)), 'CN=johanna@corelight.com');
+  assert.equal(text(getTlsBuffer(tx, TlsBuffer.CERT_ISSUER, Direction.TO_SERVER)), 'C=IT, ST=Bergamo, L=Ponte San Pietro, O=Actalis S.p.A., CN=Actalis Client Authentication CA G3');
+  assert.equal(text(getTlsBuffer(tx, TlsBuffer.CERT_FINGERPRINT, Direction.TO_SERVER)), 'bf:36:12:70:e0:c6:7d:d9:df:c2:15:6c:5d:cb:d4:43:8e:9d:99:6a');
   assert.equal(getTlsBuffers(tx, TlsBuffer.CERTS, Direction.TO_CLIENT).length, 3);
+  assert.equal(getTlsBuffers(tx, TlsBuffer.CERTS, Direction.TO_SERVER).length, 2);
+  assert.deepEqual(getTlsBuffers(tx, TlsBuffer.SUBJECT_ALT_NAME, Direction.TO_SERVER), []);
   assert.equal(text(getTlsBuffer(tx, TlsBuffer.JA3_HASH, Direction.TO_SERVER)), '579ccef312d18482fc42e2b822ca2430');
   assert.equal(text(getTlsBuffer(tx, TlsBuffer.JA3S_HASH, Direction.TO_CLIENT)), 'd154fcfa5bb4f0748e1dd1992c681104');
   assert.equal(text(getTlsBuffer(tx, TlsBuffer.JA4_HASH, Direction.TO_SERVER)), 't13d1715h2_5b57614c22b0_3d5424432f57');
@@ -241,6 +258,7 @@ class EventSink implements TlsRecordSink {
   onEvent(e: number): void {
     this.events.push(e);
   }
+  onSslv2ClientHello(): void {}
 }
 
 test('tls invalid record type', () => {
@@ -368,4 +386,18 @@ test('tls mutated certificates never throw', () => {
     const result = parseX509(copy.subarray(0, Math.floor(rand() * copy.length) + 1));
     assert.equal(typeof result.ok, 'boolean');
   }
+});
+
+test('tls eve custom fields', () => {
+  const tx = runCapture('tls12-comodo-chain.pcap').tx;
+  const custom = new Set(['sni', 'not_after', 'certificate', 'chain', 'serial']);
+  const eve = JSON.parse(buildTlsEve(tx, { isExtended: false, hasJa3: false, hasJa4: false, customFields: custom }));
+  // No SNI in this ClientHello (tshark), so the field is left out.
+  assert.deepEqual(Object.keys(eve), ['serial', 'notafter', 'certificate', 'chain']);
+  assert.equal(eve.notafter, '2016-07-04T23:59:59');
+  assert.equal(eve.chain.length, 3);
+  // The certificate is the leaf's DER in base64, so it hashes to the leaf's SHA-1 fingerprint.
+  const der = Buffer.from(eve.certificate as string, 'base64');
+  assert.equal(createHash('sha1').update(der).digest('hex'), '3367a1824a6013c02a3e25bbe4da863387faf134');
+  assert.equal(eve.chain[0], eve.certificate);
 });

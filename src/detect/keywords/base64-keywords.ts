@@ -15,7 +15,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import { Base64Mode, decodeBase64 } from '../transforms.js';
 import type { BufferTransform, BufferTransforms, KeywordDef, Signature, SignatureBuilder } from '../signature.js';
-import { findInspection, selectTransformedBuffer } from './transform-keywords.js';
+import { findInspection, selectTransformedBuffer, transformLabelsOf } from './transform-keywords.js';
 
 /** Largest `bytes` of base64_decode: Suricata's documentation limits the decoded input to 64 KiB. */
 export const MAX_BASE64_DECODE_BYTES = 65535;
@@ -112,12 +112,18 @@ function setupBase64Decode(b: SignatureBuilder, value: string): void {
   }
   const step = new Base64DecodeTransform(options.bytes, options.offset);
   let label = value.trim() === '' ? 'base64_decode' : `base64_decode:${value.trim()}`;
-  let transforms: BufferTransforms = { source: parent, steps: [step] };
+  // A transformed parent (`url_decode; base64_decode`) decodes its transformed
+  // bytes, so the new instance runs the parent's steps first.
+  const source = parentTransforms === undefined ? parent : parentTransforms.source;
+  const parentSteps = parentTransforms === undefined ? [] : parentTransforms.steps;
+  const labels = transformLabelsOf(inspection);
+  let transforms: BufferTransforms = { source, steps: [...parentSteps, step] };
   if (options.isRelative && inspection !== undefined && inspection.matches.length > 0) {
     label += `#${nextAnchorId++}`;
-    transforms = { source: parent, steps: [step], anchor: inspection.matches.slice() };
+    transforms = { source, steps: [...parentSteps, step], anchor: inspection.matches.slice(), anchorStep: parentSteps.length };
   }
-  selectTransformedBuffer(b, transforms, [label]);
+  labels.push(label);
+  selectTransformedBuffer(b, transforms, labels);
   DECODED_BUFFERS.set(b.sig, b.currentBuffer);
   // Keywords after base64_decode stay on the current buffer until base64_data.
   b.selectBuffer(parent);

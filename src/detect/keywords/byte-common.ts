@@ -6,6 +6,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type PayloadMatch } from '../inspect-context.js';
 import type { InspectionMatch, SignatureBuilder } from '../signature.js';
+import { PKT_DATA } from './pkt-data.js';
 
 /** Number bases of the `string` option; 0 reads a C-style prefix (0x, 0). */
 export const NumberBase = {
@@ -23,6 +24,25 @@ export const MAX_STRING_BYTES = 23;
  * Most text digits whose value fits 64 bits, by base, as byte_extract and
  * byte_math check them: 23 octal, 20 decimal, 14 hex characters.
  */
+/** Keywords whose match a relative payload keyword can follow. */
+const POSITION_KEYWORDS: readonly string[] = ['content', 'pcre', 'isdataat', 'byte_test', 'byte_jump', 'byte_extract', 'byte_math'];
+
+/**
+ * Returns the chain that a payload keyword joins. Without a sticky buffer
+ * (the current buffer is pkt_data), a relative keyword joins the buffer of
+ * the payload keyword before it, as in Suricata: `uricontent:"a";
+ * isdataat:!1,relative;` inspects the URI. Otherwise it joins the current buffer.
+ */
+export function chainForKeyword(b: SignatureBuilder, isRelative: boolean): InspectionMatch[] {
+  if (!isRelative || b.currentBuffer !== PKT_DATA) return b.currentMatches();
+  const previous = b.lastMatch(POSITION_KEYWORDS);
+  if (previous === null) return b.currentMatches();
+  for (const inspection of b.sig.buffers) {
+    if (inspection.matches.includes(previous)) return inspection.matches;
+  }
+  return b.currentMatches();
+}
+
 export function maxStringBytes(base: number): number {
   if (base === NumberBase.HEX) return 14;
   if (base === NumberBase.DEC) return 20;
@@ -204,27 +224,3 @@ export function parseCNumber(text: string): number | null {
   if (/^\d+$/.test(t)) return parseInt(t, 10);
   return null;
 }
-
-/**
- * Appends a payload keyword (isdataat, byte_*) to its chain. With no
- * sticky buffer selected, a relative keyword joins the buffer of the last
- * content or pcre, as Suricata places it, so in
- * `uricontent:"a"; isdataat:!1,relative;` the isdataat tests the URI.
- */
-export function addPayloadMatch(b: SignatureBuilder, m: InspectionMatch, isRelative: boolean): void {
-  if (!isRelative || b.currentBuffer !== 'pkt_data') {
-    b.currentMatches().push(m);
-    return;
-  }
-  const last = b.lastMatch(PATTERN_KEYWORDS);
-  const owner = last === null ? undefined : b.sig.buffers.find((entry) => entry.matches.includes(last));
-  if (owner === undefined || owner.buffer === 'pkt_data') {
-    b.currentMatches().push(m);
-    return;
-  }
-  b.selectBuffer(owner.buffer);
-  b.currentMatches().push(m);
-  b.selectBuffer('pkt_data');
-}
-
-const PATTERN_KEYWORDS: readonly string[] = ['content', 'pcre'];

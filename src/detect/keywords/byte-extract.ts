@@ -9,7 +9,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  addPayloadMatch, allocateByteVariable, applyBitmask, bitmaskShift, maxStringBytes, NumberBase, parseInteger, parseValueOrVariable,
+  allocateByteVariable, applyBitmask, bitmaskShift, chainForKeyword, maxStringBytes, NumberBase, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, type ByteVariableMatch,
 } from './byte-common.js';
 import { checkByteCount, parseByteFlags } from './byte-test.js';
@@ -139,8 +139,7 @@ function setupByteExtract(b: SignatureBuilder, value: string): void {
     return;
   }
 
-  addPayloadMatch(
-    b,
+  chainForKeyword(b, flags.isRelative).push(
     new ByteExtractMatch({
       variableName: name,
       variableIndex: index,
@@ -155,7 +154,6 @@ function setupByteExtract(b: SignatureBuilder, value: string): void {
       hasBitmask: flags.hasBitmask,
       bitmask: flags.bitmask,
     }),
-    flags.isRelative,
   );
 }
 

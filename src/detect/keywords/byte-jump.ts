@@ -8,7 +8,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  addPayloadMatch, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, parseInteger, parseValueOrVariable,
+  applyBitmask, bitmaskShift, chainForKeyword, MAX_BINARY_BYTES, MAX_STRING_BYTES, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead,
 } from './byte-common.js';
 import { checkByteCount, parseByteFlags } from './byte-test.js';
@@ -141,8 +141,7 @@ function setupByteJump(b: SignatureBuilder, value: string): void {
     return;
   }
 
-  addPayloadMatch(
-    b,
+  chainForKeyword(b, flags.isRelative).push(
     new ByteJumpMatch({
       isRelative: flags.isRelative,
       byteCount: count.value,
@@ -160,7 +159,6 @@ function setupByteJump(b: SignatureBuilder, value: string): void {
       hasBitmask: flags.hasBitmask,
       bitmask: flags.bitmask,
     }),
-    flags.isRelative,
   );
 }
 

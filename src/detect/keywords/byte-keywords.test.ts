@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSignature } from '../test-support/signature-builder.js';
-import { ByteTestMatch } from './byte-test.js';
+import { loadRulesFromText } from '../rule-files.js';
+import { ByteTestMatch, matchByteTest } from './byte-test.js';
+import { DEFAULT_INSPECTION_RECURSION_LIMIT, InspectContext } from '../inspect-context.js';
 import { ByteJumpMatch } from './byte-jump.js';
-import { PAYLOAD_KEYWORDS } from './payload-keywords.js';
-import { HTTP_KEYWORDS } from '../../app/http/detect.js';
 
 test('byte_test options parsed', () => {
   const { sig, errors } = buildSignature('byte_test:2, !>=, 0x10, -3, relative, little, bitmask 0x0ff0;');
@@ -18,6 +18,17 @@ test('byte_test options parsed', () => {
   assert.equal(m.isLittleEndian, true);
   assert.equal(m.bitmask, 0x0ff0);
   assert.equal(m.bitmaskShift, 4);
+});
+
+test('byte_test offset beyond 65535', () => {
+  const { sig, errors } = buildSignature('byte_test:1,=,65,214748364;');
+  assert.deepEqual(errors, []);
+  const m = sig.buffers[0].matches[0] as ByteTestMatch;
+  assert.equal(m.offset, 214748364);
+  const ctx = new InspectContext(DEFAULT_INSPECTION_RECURSION_LIMIT);
+  ctx.beginPacket();
+  // The payload holds 'A' (65) at offset 0 only, far before the offset.
+  assert.equal(matchByteTest(m, Uint8Array.of(65, 65), 0, 2, ctx), false);
 });
 
 test('byte_jump options parsed', () => {
@@ -49,6 +60,7 @@ test('byte keywords bad values rejected', () => {
     ['byte_math:bytes 4, offset 0, oper +, rvalue 1, result r, endian dce;', 'KAPU_ERR_RULE_UNSUPPORTED', /rule skipped/],
     ['byte_extract:4,0,v,string,little;', 'KAPU_ERR_RULE_CONFLICTING_OPTIONS', /cannot be combined with 'string'/],
     ['byte_extract:15,0,v,string,hex;', 'KAPU_ERR_RULE_BAD_VALUE', /too large for this number base \(maximum 14\)/],
+    ['byte_test:1,=,65,2147483648;', 'KAPU_ERR_RULE_BAD_VALUE', /offset '2147483648' is out of range \(allowed -2147483648 to 2147483647\)/],
     ['isdataat:5,bogus;', 'KAPU_ERR_RULE_BAD_VALUE', /unknown option 'bogus'/],
   ];
   for (const [body, code, message] of cases) {
@@ -59,20 +71,24 @@ test('byte keywords bad values rejected', () => {
   }
 });
 
-test('relative keywords join previous buffer', () => {
-  // No sticky buffer: a relative isdataat or byte keyword follows the
-  // last content into the buffer that http_uri moved it to.
-  const keywords = [...PAYLOAD_KEYWORDS, ...HTTP_KEYWORDS];
-  const body = 'content:"a"; http_uri; isdataat:!1,relative; byte_extract:1,0,x,relative; byte_test:1,=,1,0,relative; byte_jump:1,0,relative; byte_math:bytes 1,offset 0,oper +,rvalue 1,result y,relative;';
-  const { sig, errors } = buildSignature(body, {}, keywords);
-  assert.deepEqual(errors, []);
-  assert.deepEqual(sig.buffers.map((entry) => entry.buffer), ['http.uri']);
-  assert.deepEqual(sig.buffers[0].matches.map((m) => m.keyword), ['content', 'isdataat', 'byte_extract', 'byte_test', 'byte_jump', 'byte_math']);
-});
-
-test('absolute keywords stay in packet data', () => {
-  const keywords = [...PAYLOAD_KEYWORDS, ...HTTP_KEYWORDS];
-  const { sig, errors } = buildSignature('content:"a"; http_uri; isdataat:1;', {}, keywords);
-  assert.deepEqual(errors, []);
-  assert.deepEqual(sig.buffers.map((entry) => entry.buffer), ['http.uri', 'pkt_data']);
+test('relative keyword follows previous buffer', () => {
+  const loaded = loadRulesFromText(
+    [
+      'alert tcp any any -> any any (uricontent:"this"; byte_extract:1,2,one,string,dec,relative; uricontent:"ring"; distance:one; sid:1;)',
+      'alert tcp any any -> any any (content:"a"; http_uri; isdataat:!10,relative; sid:2;)',
+      // Not relative: the keyword stays on the payload.
+      'alert tcp any any -> any any (content:"a"; http_uri; isdataat:10; sid:3;)',
+      // A sticky buffer keeps the keyword where it is.
+      'alert tcp any any -> any any (content:"a"; http_uri; http.header; content:"b"; isdataat:1,relative; sid:4;)',
+    ].join('\n'),
+    'test.rules',
+  );
+  assert.deepEqual(loaded.diagnostics.map((d) => d.message), []);
+  const layout = loaded.signatures.map((sig) => sig.buffers.map((inspection) => `${inspection.buffer}:${inspection.matches.map((m) => m.keyword).join(',')}`));
+  assert.deepEqual(layout, [
+    ['http.uri:content,byte_extract,content'],
+    ['http.uri:content,isdataat'],
+    ['http.uri:content', 'pkt_data:isdataat'],
+    ['http.uri:content', 'http.header:content,isdataat'],
+  ]);
 });

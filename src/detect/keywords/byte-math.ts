@@ -10,7 +10,7 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, MAX_BYTE_VARIABLES, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  addPayloadMatch, allocateByteVariable, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, maxStringBytes, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
+  allocateByteVariable, applyBitmask, bitmaskShift, chainForKeyword, MAX_BINARY_BYTES, maxStringBytes, NumberBase, parseCNumber, parseInteger, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, type ByteVariableMatch,
 } from './byte-common.js';
 import { splitWord } from './byte-test.js';
@@ -202,8 +202,7 @@ function setupByteMath(b: SignatureBuilder, value: string): void {
     return;
   }
 
-  addPayloadMatch(
-    b,
+  chainForKeyword(b, options.has('relative')).push(
     new ByteMathMatch({
       variableName: name,
       variableIndex: index,
@@ -220,7 +219,6 @@ function setupByteMath(b: SignatureBuilder, value: string): void {
       hasBitmask,
       bitmask,
     }),
-    options.has('relative'),
   );
 }
 

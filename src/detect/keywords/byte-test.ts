@@ -7,9 +7,18 @@ import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch, type InspectContext } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
 import {
-  addPayloadMatch, applyBitmask, bitmaskShift, MAX_BINARY_BYTES, MAX_STRING_BYTES, NumberBase, parseValueOrVariable,
+  applyBitmask, bitmaskShift, chainForKeyword, MAX_BINARY_BYTES, MAX_STRING_BYTES, NumberBase, parseValueOrVariable,
   readBinary, readString, splitOptions, stringRead, parseCNumber,
 } from './byte-common.js';
+
+/**
+ * Bounds of the byte_test offset: Suricata reads it as a signed 32-bit
+ * number (StringParseInt32 in detect-bytetest.c, as of Suricata 7), wider
+ * than the 65535 of byte_jump and byte_extract. An offset past the buffer
+ * end never matches.
+ */
+export const MIN_BYTE_TEST_OFFSET = -0x80000000;
+export const MAX_BYTE_TEST_OFFSET = 0x7fffffff;
 
 export const ByteTestOperator = { LT: 0, GT: 1, EQ: 2, LE: 3, GE: 4, AND: 5, XOR: 6 } as const;
 
@@ -240,11 +249,10 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
     testValue = 0;
     testValueVar = v.variable;
   }
-  const offset = parseValueOrVariable(b, 'byte_test', 'offset', parts[3], -65535, 65535);
+  const offset = parseValueOrVariable(b, 'byte_test', 'offset', parts[3], MIN_BYTE_TEST_OFFSET, MAX_BYTE_TEST_OFFSET);
   if (offset === null) return;
 
-  addPayloadMatch(
-    b,
+  chainForKeyword(b, flags.isRelative).push(
     new ByteTestMatch({
       isRelative: flags.isRelative,
       byteCount: count.value,
@@ -261,7 +269,6 @@ function setupByteTest(b: SignatureBuilder, value: string): void {
       hasBitmask: flags.hasBitmask,
       bitmask: flags.bitmask,
     }),
-    flags.isRelative,
   );
 }
 

@@ -161,7 +161,10 @@ test('threshold and detection_filter parsed', () => {
   assert.deepEqual(b.threshold, { kind: 'backoff', track: 'by_flow', count: 1, seconds: 0, multiplier: 10 });
   assert.equal(errorOf('threshold:type backoff, track by_flow, count 1, seconds 10;'), "threshold: 'seconds' is not valid with type backoff (expected multiplier M)");
   assert.equal(errorOf('threshold:type limit, track by_src, count 1, seconds 2, multiplier 3;'), "threshold: 'multiplier' is only valid with type backoff");
-  assert.equal(errorOf('detection_filter:track by_dst, count 5, seconds 10, unique_on dst_port;'), "detection_filter: 'unique_on' is not supported yet; rule skipped");
+  const [u] = load('alert tcp any any -> any any (detection_filter:track by_src, count 1, seconds 60, unique_on src_port; sid:4;)');
+  assert.deepEqual(u.detectionFilter, { kind: 'detection_filter', track: 'by_src', count: 1, seconds: 60, uniqueOn: 'src_port' });
+  assert.equal(errorOf('detection_filter:track by_dst, count 5, seconds 10, unique_on proto;'), "detection_filter: unique_on 'proto' is not valid (expected src_port or dst_port)");
+  assert.match(errorOf('threshold:type limit, track by_src, count 1, seconds 2, unique_on src_port;'), /'unique_on' is not a known setting/);
 });
 
 test('tag session counts packets', () => {

@@ -6,7 +6,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import { MatchKind, type PayloadMatch } from '../inspect-context.js';
 import type { KeywordDef, SignatureBuilder } from '../signature.js';
-import { addPayloadMatch, parseValueOrVariable, splitOptions } from './byte-common.js';
+import { chainForKeyword, parseValueOrVariable, splitOptions } from './byte-common.js';
 import { MAX_CONTENT_MODIFIER_VALUE } from './content.js';
 
 export class IsDataAtMatch implements PayloadMatch {
@@ -44,7 +44,7 @@ function setupIsDataAt(b: SignatureBuilder, value: string): void {
   }
   const v = parseValueOrVariable(b, 'isdataat', 'position', parts[0], 0, MAX_CONTENT_MODIFIER_VALUE);
   if (v === null) return;
-  addPayloadMatch(b, new IsDataAtMatch(v.value, v.variable, isRelative, isNegated), isRelative);
+  chainForKeyword(b, isRelative).push(new IsDataAtMatch(v.value, v.variable, isRelative, isNegated));
 }
 
 export const isDataAtKeyword: KeywordDef = {

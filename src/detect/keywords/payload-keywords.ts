@@ -17,6 +17,7 @@ import { byteExtractKeyword } from './byte-extract.js';
 import { byteMathKeyword } from './byte-math.js';
 import { pktDataKeyword } from './pkt-data.js';
 import { bsizeKeyword } from './bsize.js';
+import { entropyKeyword } from './entropy.js';
 import { HEADER_BUFFER_KEYWORDS } from './header-buffers.js';
 
 export const PAYLOAD_KEYWORDS: readonly KeywordDef[] = [
@@ -38,5 +39,6 @@ export const PAYLOAD_KEYWORDS: readonly KeywordDef[] = [
   byteMathKeyword,
   pktDataKeyword,
   bsizeKeyword,
+  entropyKeyword,
   ...HEADER_BUFFER_KEYWORDS,
 ];

@@ -117,3 +117,9 @@ for (const def of HTTP_KEYWORDS) register(def);
 // app-layer-event (src/app/app-keywords.ts).
 import { APP_LAYER_KEYWORDS } from '../../app/app-keywords.js';
 for (const def of APP_LAYER_KEYWORDS) register(def);
+
+// ---------------------------------------------------------------------------
+// File keywords: file.name, filename, fileext, filemagic (rejected),
+// filemd5, filesha1, filesha256 and filesize (file-keywords.ts).
+import { FILE_KEYWORDS } from './file-keywords.js';
+for (const def of FILE_KEYWORDS) register(def);

@@ -24,11 +24,16 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   }
 
   for (const name of fields.keys()) {
-    const known = name === 'track' || name === 'count' || name === 'seconds' || (kinds.length > 0 && (name === 'type' || name === 'multiplier'));
-    if (!known) {
-      if (name === 'unique_on') return `'${name}' is not supported yet; rule skipped`;
-      return `'${name}' is not a known setting (expected ${expected(kinds)})`;
-    }
+    const known = name === 'track' || name === 'count' || name === 'seconds'
+      || (kinds.length > 0 && (name === 'type' || name === 'multiplier'))
+      || (kinds.length === 0 && name === 'unique_on');
+    if (!known) return `'${name}' is not a known setting (expected ${expected(kinds)})`;
+  }
+
+  // Suricata 9's detection_filter counts distinct ports with unique_on.
+  const uniqueOn = fields.get('unique_on');
+  if (uniqueOn !== undefined && uniqueOn !== 'src_port' && uniqueOn !== 'dst_port') {
+    return `unique_on '${uniqueOn}' is not valid (expected src_port or dst_port)`;
   }
 
   let kind = 'detection_filter';
@@ -65,10 +70,13 @@ export function parseThresholdSpec(value: string, kinds: readonly string[]): Thr
   const seconds = parseMetaNumber(secondsText, 1, MAX_THRESHOLD_VALUE);
   if (typeof seconds === 'string') return `seconds ${seconds}`;
 
-  return { kind: kind as ThresholdSpec['kind'], track: track as ThresholdSpec['track'], count, seconds };
+  const spec: ThresholdSpec = { kind: kind as ThresholdSpec['kind'], track: track as ThresholdSpec['track'], count, seconds };
+  if (uniqueOn !== undefined) spec.uniqueOn = uniqueOn;
+  return spec;
 }
 
 function expected(kinds: readonly string[]): string {
   const type = kinds.length > 0 ? `type ${kinds.join('|')}|backoff, ` : '';
-  return `${type}track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N`;
+  const unique = kinds.length === 0 ? ', optional unique_on src_port|dst_port' : '';
+  return `${type}track by_src|by_dst|by_rule|by_both|by_flow, count N, seconds N${unique}`;
 }

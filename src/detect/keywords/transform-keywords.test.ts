@@ -5,6 +5,7 @@ import { loadRulesFromText } from '../rule-files.js';
 import type { Signature } from '../signature.js';
 import { createTestFlow, createTestPacket } from '../test-support/packets.js';
 import { selectFastPattern } from '../fast-pattern.js';
+import { parseDecompressOptions, parseSubslice, parseXorOptions } from './transform-keywords.js';
 
 function load(rules: string): ReturnType<typeof loadRulesFromText> {
   return loadRulesFromText(rules, 'test.rules');
@@ -124,6 +125,54 @@ test('bad transform values rejected', () => {
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; pcrexform:"(?=a)(a)"; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:mode rfc1; content:"a"; sid:1;)').length, 1);
   assert.equal(errorsOf('alert tcp any any -> any any (pkt_data; from_base64:bytes 4294967296; content:"a"; sid:1;)').length, 1);
+});
+
+test('xor options from Suricata 9', () => {
+  assert.deepEqual(parseXorOptions('offset   1,  extract 1 0'), { key: null, keyLength: 1, keyOffset: 0, dataOffset: 1 });
+  assert.deepEqual(parseXorOptions('extract 4 2'), { key: null, keyLength: 4, keyOffset: 2, dataOffset: 0 });
+  assert.deepEqual(parseXorOptions('offset 2, "0d0a"'), { key: Uint8Array.of(0x0d, 0x0a), keyLength: 2, keyOffset: 0, dataOffset: 2 });
+  assert.equal(parseXorOptions('offset 1'), "'offset 1' has no key (expected xor:\"0d0ac8ff\" or xor:extract <key bytes> <key offset>)");
+  assert.equal(parseXorOptions('extract 0 0'), "extract key length '0' is out of range (expected 1 to 255)");
+  assert.equal(parseXorOptions('extract 1 0, "42"'), 'xor has more than one key (expected a quoted key or extract)');
+  assert.equal(parseXorOptions('offset -1, extract 1 0'), "offset '-1' is not a number");
+});
+
+test('xor with extracted key alerts', () => {
+  const rules = 'alert tcp any any -> any any (pkt_data; xor:offset 1, extract 1 0; content:"pass"; startswith; sid:1;)';
+  // Byte 0x42 is the key: 0x32 0x23 0x31 0x31 XOR 0x42 is "pass", and the kept key byte comes first.
+  assert.deepEqual(alerts(rules, [Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31), Uint8Array.of(0x43, 0x32, 0x23, 0x31, 0x31)]), [[], []]);
+  const unanchored = 'alert tcp any any -> any any (pkt_data; xor:offset 1, extract 1 0; content:"pass"; offset:1; sid:2;)';
+  assert.deepEqual(alerts(unanchored, [Uint8Array.of(0x42, 0x32, 0x23, 0x31, 0x31), Uint8Array.of(0x43, 0x32, 0x23, 0x31, 0x31)]), [[2], []]);
+});
+
+test('subslice options', () => {
+  assert.deepEqual(parseSubslice('2'), { offset: 2, nbytes: null, isTruncate: false });
+  assert.deepEqual(parseSubslice(' -20, 5, truncate'), { offset: -20, nbytes: 5, isTruncate: true });
+  assert.deepEqual(parseSubslice('-20, truncate'), { offset: -20, nbytes: null, isTruncate: true });
+  assert.equal(parseSubslice('truncate'), "offset 'truncate' is not a number");
+  assert.equal(parseSubslice('1, 2, 3'), "'1, 2, 3' is invalid (expected subslice:<offset>[, <nbytes>][, truncate])");
+  assert.equal(parseSubslice('2147483648'), "offset '2147483648' is out of range (expected -2147483648 to 2147483647)");
+});
+
+test('subslice with bsize after raw content', () => {
+  // The 11-byte content inspects the raw payload, so bsize:6 checks only the slice.
+  const rules = 'alert tcp any any -> any any (pkt_data; content:"curl/7.64.1"; pkt_data; subslice:-6; content:"7.64.1"; bsize:6; sid:1;)';
+  assert.deepEqual(alerts(rules, ['curl/7.64.1', 'curl/7.64.10']), [[1], []]);
+});
+
+test('subslice empty buffer matches bsize 0', () => {
+  const rules = 'alert tcp any any -> any any (pkt_data; subslice:0,20; bsize:0; sid:1;)';
+  assert.deepEqual(alerts(rules, ['short', 'a payload of twenty bytes']), [[1], []]);
+});
+
+test('gunzip options', () => {
+  assert.equal(parseDecompressOptions(''), 1024);
+  assert.equal(parseDecompressOptions(' max-size 8 '), 8);
+  assert.equal(parseDecompressOptions('max-size 2kb'), 2048);
+  assert.equal(parseDecompressOptions('max-size 0'), "max-size '0' must be at least 1 (0 always gives an empty buffer)");
+  assert.equal(parseDecompressOptions('max-size 17mb'), "max-size '17mb' is above the maximum 16777216");
+  assert.equal(parseDecompressOptions('size 8'), "'size 8' is not an option (expected max-size <n>)");
+  assert.deepEqual(errorsOf('alert tcp any any -> any any (pkt_data; gunzip; content:"a"; sid:1;)'), []);
 });
 
 test('transform of unprovided buffer skipped', () => {

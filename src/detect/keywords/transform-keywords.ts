@@ -12,6 +12,7 @@ import { ErrorCode } from '../../core/errors.js';
 import {
   Base64Mode,
   CompressWhitespaceTransform,
+  DomainPartTransform,
   DotPrefixTransform,
   FromBase64Transform,
   HashTransform,
@@ -20,6 +21,7 @@ import {
   PcreXformTransform,
   StripPseudoHeadersTransform,
   StripWhitespaceTransform,
+  SubsliceTransform,
   ToLowercaseTransform,
   ToUppercaseTransform,
   transformedBufferName,
@@ -31,6 +33,9 @@ import { ContentMatch } from './content.js';
 import { PKT_DATA } from './pkt-data.js';
 import { translatePcre } from './pcre.js';
 import { unquoteValue } from '../rule-lexer.js';
+import { parseUintNumber } from './uint-value.js';
+import { loadPublicSuffixList } from '../public-suffix.js';
+import { DecompressTransform } from '../decompress-transform.js';
 
 /** Largest `from_base64` bytes or offset value: Suricata 8 reads both as unsigned 32-bit numbers. */
 export const MAX_FROM_BASE64_VALUE = 0xffffffff;
@@ -40,6 +45,11 @@ export const MAX_XOR_KEY_BYTES = 255;
 
 /** Transform labels of each transformed buffer instance, keyed by its inspection; used to name the next instance. */
 const LABELS = new WeakMap<BufferInspection, string[]>();
+
+/** Returns the label of each transform step of `inspection`, or none when it is not transformed. */
+export function transformLabelsOf(inspection: BufferInspection | undefined): string[] {
+  return inspection === undefined ? [] : [...(LABELS.get(inspection) ?? [])];
+}
 
 /** Returns the inspection of `buffer` in the rule being built, if it has one. */
 export function findInspection(b: SignatureBuilder, buffer: string): BufferInspection | undefined {
@@ -138,6 +148,9 @@ function simpleTransform(name: string, description: string, create: () => Buffer
   };
 }
 
+/** Largest xor `offset` or key offset: Suricata reads both as unsigned 32-bit numbers. */
+export const MAX_XOR_OFFSET = 0xffffffff;
+
 /** Parses the xor key: an even number of hex digits, quoted. */
 export function parseXorKey(value: string): Uint8Array | string {
   const text = unquoteValue(value.trim());
@@ -150,13 +163,72 @@ export function parseXorKey(value: string): Uint8Array | string {
   return key;
 }
 
+/** Options of `xor`: a fixed key, or the length and offset of a key read from the buffer, and the data offset. */
+export interface XorOptions {
+  key: Uint8Array | null;
+  keyLength: number;
+  keyOffset: number;
+  dataOffset: number;
+}
+
+function parseXorNumber(name: string, text: string, min: number, max: number): number | string {
+  if (!/^\d+$/.test(text)) return `${name} '${text}' is not a number`;
+  const n = Number(text);
+  if (n < min || n > max) return `${name} '${text}' is out of range (expected ${min} to ${max})`;
+  return n;
+}
+
+/**
+ * Parses the value of `xor`: a quoted hex key, or (Suricata 9)
+ * comma-separated options `offset <n>` (where XOR starts) and
+ * `extract <key bytes> <key offset>` (the key is read from the buffer),
+ * with exactly one key.
+ */
+export function parseXorOptions(value: string): XorOptions | string {
+  const options: XorOptions = { key: null, keyLength: 0, keyOffset: 0, dataOffset: 0 };
+  let hasKey = false;
+  let hasOffset = false;
+  for (const rawPart of value.split(',')) {
+    const part = rawPart.trim();
+    const words = part.split(/\s+/);
+    if (part.startsWith('"')) {
+      if (hasKey) return 'xor has more than one key (expected a quoted key or extract)';
+      const key = parseXorKey(part);
+      if (typeof key === 'string') return key;
+      options.key = key;
+      options.keyLength = key.length;
+      hasKey = true;
+    } else if (words[0] === 'offset' && words.length === 2) {
+      if (hasOffset) return `option 'offset' is given more than once`;
+      const n = parseXorNumber('offset', words[1] as string, 0, MAX_XOR_OFFSET);
+      if (typeof n === 'string') return n;
+      options.dataOffset = n;
+      hasOffset = true;
+    } else if (words[0] === 'extract' && words.length === 3) {
+      if (hasKey) return 'xor has more than one key (expected a quoted key or extract)';
+      const length = parseXorNumber('extract key length', words[1] as string, 1, MAX_XOR_KEY_BYTES);
+      if (typeof length === 'string') return length;
+      const offset = parseXorNumber('extract key offset', words[2] as string, 0, MAX_XOR_OFFSET);
+      if (typeof offset === 'string') return offset;
+      options.keyLength = length;
+      options.keyOffset = offset;
+      hasKey = true;
+    } else {
+      return `'${part}' is not an xor option (expected "<hex key>", offset <n> or extract <key bytes> <key offset>)`;
+    }
+  }
+  if (!hasKey) return `'${value.trim()}' has no key (expected xor:"0d0ac8ff" or xor:extract <key bytes> <key offset>)`;
+  return options;
+}
+
 function setupXor(b: SignatureBuilder, value: string): void {
-  const key = parseXorKey(value);
-  if (typeof key === 'string') {
-    b.error(ErrorCode.RULE_BAD_VALUE, key);
+  const options = parseXorOptions(value);
+  if (typeof options === 'string') {
+    b.error(ErrorCode.RULE_BAD_VALUE, options);
     return;
   }
-  addTransform(b, new XorTransform(key), `xor:${value.trim()}`);
+  const transform = new XorTransform(options.key, options.keyLength, options.keyOffset, options.dataOffset);
+  addTransform(b, transform, `xor:${value.trim()}`);
 }
 
 /** Counts the capture groups of an RE2 source by compiling it as a JavaScript RegExp; -1 when it cannot. */
@@ -243,6 +315,101 @@ function setupFromBase64(b: SignatureBuilder, value: string): void {
   addTransform(b, new FromBase64Transform(options.bytes, options.offset, options.mode), `from_base64:${value.trim()}`);
 }
 
+/** Bounds of the subslice offset and byte count: Suricata 9 reads them as signed 32-bit numbers. */
+export const MIN_SUBSLICE_VALUE = -0x80000000;
+export const MAX_SUBSLICE_VALUE = 0x7fffffff;
+
+/** Options of `subslice`, or the problem with them. */
+export function parseSubslice(value: string): { offset: number; nbytes: number | null; isTruncate: boolean } | string {
+  const parts = value.split(',').map((part) => part.trim());
+  let isTruncate = false;
+  if (parts.length > 1 && parts[parts.length - 1] === 'truncate') {
+    isTruncate = true;
+    parts.pop();
+  }
+  if (parts.length < 1 || parts.length > 2 || parts[0] === '') {
+    return `'${value.trim()}' is invalid (expected subslice:<offset>[, <nbytes>][, truncate])`;
+  }
+  const numbers: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    const name = i === 0 ? 'offset' : 'nbytes';
+    if (!/^[-+]?\d+$/.test(part)) return `${name} '${part}' is not a number`;
+    const n = Number(part);
+    if (n < MIN_SUBSLICE_VALUE || n > MAX_SUBSLICE_VALUE) {
+      return `${name} '${part}' is out of range (expected ${MIN_SUBSLICE_VALUE} to ${MAX_SUBSLICE_VALUE})`;
+    }
+    numbers.push(n);
+  }
+  return { offset: numbers[0] as number, nbytes: numbers.length > 1 ? (numbers[1] as number) : null, isTruncate };
+}
+
+function setupSubslice(b: SignatureBuilder, value: string): void {
+  const options = parseSubslice(value);
+  if (typeof options === 'string') {
+    b.error(ErrorCode.RULE_BAD_VALUE, options);
+    return;
+  }
+  addTransform(b, new SubsliceTransform(options.offset, options.nbytes, options.isTruncate), `subslice:${value.trim()}`);
+}
+
+/** Output limit of `gunzip` and `zlib_deflate` without `max-size`, Suricata 8's default (1 KiB). */
+export const DEFAULT_DECOMPRESS_MAX_BYTES = 1024;
+
+/**
+ * Largest `max-size` of `gunzip` and `zlib_deflate` (16 MiB), so one
+ * rule cannot make each buffer decompress to gigabytes.
+ * NOTE: this bound is kapu's own. Suricata reads the value as an unsigned
+ * 32-bit number.
+ */
+export const MAX_DECOMPRESS_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Parses the options of `gunzip` or `zlib_deflate` (`max-size <n>` with an optional kb/mb unit) into the output limit. */
+export function parseDecompressOptions(value: string): number | string {
+  const text = value.trim();
+  if (text === '') return DEFAULT_DECOMPRESS_MAX_BYTES;
+  const words = text.split(/\s+/);
+  if (words.length !== 2 || words[0] !== 'max-size') return `'${text}' is not an option (expected max-size <n>)`;
+  const n = parseUintNumber(words[1] as string);
+  if (n === null) return `max-size '${words[1]}' is not a number`;
+  if (n === 0) return `max-size '0' must be at least 1 (0 always gives an empty buffer)`;
+  if (n > MAX_DECOMPRESS_MAX_BYTES) return `max-size '${words[1]}' is above the maximum ${MAX_DECOMPRESS_MAX_BYTES}`;
+  return n;
+}
+
+function decompressKeyword(name: 'gunzip' | 'zlib_deflate', description: string): KeywordDef {
+  return {
+    name,
+    description,
+    docsAnchor: `transforms.html#${name.replace(/_/g, '-')}`,
+    value: 'optional',
+    setup(b: SignatureBuilder, value: string): void {
+      const maxSize = parseDecompressOptions(value);
+      if (typeof maxSize === 'string') {
+        b.error(ErrorCode.RULE_BAD_VALUE, maxSize);
+        return;
+      }
+      addTransform(b, new DecompressTransform(name, maxSize), `${name}:${maxSize}`);
+    },
+  };
+}
+
+function domainPartKeyword(name: 'domain' | 'tld', description: string): KeywordDef {
+  return {
+    name,
+    description,
+    docsAnchor: `transforms.html#${name}`,
+    value: 'none',
+    setup(b: SignatureBuilder): void {
+      const list = loadPublicSuffixList();
+      if (typeof list === 'string') {
+        b.error(ErrorCode.RULE_UNSUPPORTED, `${list} (rule skipped)`);
+        return;
+      }
+      addTransform(b, new DomainPartTransform(name, list), name);
+    },
+  };
+}
+
 /** Every transform keyword, registered by registry.ts. */
 export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
   simpleTransform('to_lowercase', 'make ASCII letters of the buffer lower case (Suricata 8)', () => new ToLowercaseTransform()),
@@ -277,4 +444,15 @@ export const TRANSFORM_KEYWORDS: readonly KeywordDef[] = [
     value: 'optional',
     setup: setupFromBase64,
   },
+  {
+    name: 'subslice',
+    description: 'cut a slice out of the buffer (Suricata 9)',
+    docsAnchor: 'transforms.html#subslice',
+    value: 'required',
+    setup: setupSubslice,
+  },
+  decompressKeyword('gunzip', 'decompress gzip data in the buffer (Suricata 8)'),
+  decompressKeyword('zlib_deflate', 'decompress zlib data in the buffer (Suricata 8)'),
+  domainPartKeyword('domain', 'replace a domain name with its registrable domain (Suricata 8)'),
+  domainPartKeyword('tld', 'replace a domain name with its public suffix (Suricata 8)'),
 ];
