@@ -349,6 +349,7 @@ export class AppLayer {
     }
     const parser = state.parser as AppParserState;
     const dnsMessagesBefore = state.proto === AppProto.DNS ? (parser as DnsState).counters.messages : 0;
+    const httpMessagesBefore = parser instanceof HttpState ? (parser.completedMessages[direction] as number) : 0;
     const startAt = at;
     // As Suricata's HTTP parser does, keep the minimal inspect size of the stream before the raw progress.
     if (parser instanceof HttpState) stream.minInspectDepth = direction === Direction.TO_SERVER ? this.httpConfig.requestMinInspect : this.httpConfig.responseMinInspect;
@@ -374,6 +375,8 @@ export class AppLayer {
     state.progress[direction] = at;
     // Suricata's DNS parser has the raw stream inspected after each message it completes.
     if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
+    // So does its HTTP parser after each request and response.
+    if (parser instanceof HttpState && parser.completedMessages[direction] !== httpMessagesBefore) stream.isInspectionRequested = true;
     if (at > startAt) {
       this.countTransactions(state);
       state.pendingInspect[direction] = 1;

@@ -803,3 +803,13 @@ test('http gap outside body truncates', () => {
   assert.equal(state.gapCount[1], 1);
   assert.equal(state.transactions[0].isResponseComplete, false);
 });
+
+test('http completed messages counted', () => {
+  // Two requests, an interim 100 response and two final responses: the
+  // counts that ask for raw stream inspection skip the interim one.
+  const request = enc('POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nxGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+  const response = enc('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
+  const state = run(request, response, 'whole');
+  assert.equal(state.completedMessages[0], 2);
+  assert.equal(state.completedMessages[1], 2);
+});

@@ -554,6 +554,8 @@ export class HttpState implements HttpMessageSink {
   readonly flowEvents: number[];
   /** Gaps seen per direction; a body cut by a gap truncates its file. */
   readonly gapCount: Uint32Array;
+  /** Requests (index 0) and final responses (index 1) completed, for the raw stream inspection request. */
+  readonly completedMessages: Uint32Array;
   /** Server port of the flow for the port-mismatch check, or -1. */
   serverPort: number;
   private nextTxId: number;
@@ -574,6 +576,7 @@ export class HttpState implements HttpMessageSink {
     this.eventCounts = new Uint32Array(HTTP_EVENT_COUNT);
     this.flowEvents = [];
     this.gapCount = new Uint32Array(2);
+    this.completedMessages = new Uint32Array(2);
     this.serverPort = serverPort;
     this.nextTxId = 0;
     this.responseIndex = 0;
@@ -769,6 +772,7 @@ export class HttpState implements HttpMessageSink {
     if (body.file !== null) body.file.close(body.file.state === FileState.OPEN ? FileState.CLOSED : body.file.state);
     if (direction === TO_SERVER) {
       tx.requestProgress = Progress.COMPLETE;
+      this.completedMessages[TO_SERVER]++;
     } else {
       // An interim response (1xx other than 101) leaves the transaction waiting for the final one.
       if (tx.statusCode >= 100 && tx.statusCode < 200 && tx.statusCode !== 101) {
@@ -777,6 +781,7 @@ export class HttpState implements HttpMessageSink {
         return;
       }
       tx.responseProgress = Progress.COMPLETE;
+      this.completedMessages[TO_CLIENT]++;
       this.responseIndex++;
     }
     body.reset(null);
