@@ -375,8 +375,12 @@ export class AppLayer {
     state.progress[direction] = at;
     // Suricata's DNS parser has the raw stream inspected after each message it completes.
     if (state.proto === AppProto.DNS && (parser as DnsState).counters.messages > dnsMessagesBefore) stream.isInspectionRequested = true;
-    // So does its HTTP parser after each request and response.
-    if (parser instanceof HttpState && parser.completedMessages[direction] !== httpMessagesBefore) stream.isInspectionRequested = true;
+    // So does its HTTP parser after each request and response, and the
+    // stream then stops using PSH in place of such requests.
+    if (parser instanceof HttpState) {
+      stream.hasParserRequests = true;
+      if (parser.completedMessages[direction] !== httpMessagesBefore) stream.isInspectionRequested = true;
+    }
     if (at > startAt) {
       this.countTransactions(state);
       state.pendingInspect[direction] = 1;

@@ -209,6 +209,8 @@ export class StreamDirectionState {
    * without waiting for the chunk size.
    */
   isInspectionRequested: boolean;
+  /** True when a parser of this direction requests inspection itself (isInspectionRequested), so PSH is not used. */
+  hasParserRequests: boolean;
 
   constructor(recordBudget: MemoryBudget, dataBudget: MemoryBudget) {
     this.segments = new SegmentList(recordBudget, dataBudget);
@@ -222,6 +224,7 @@ export class StreamDirectionState {
     this.isDepthReached = false;
     this.isDisabled = false;
     this.isInspectionRequested = false;
+    this.hasParserRequests = false;
   }
 
   reset(): void {
@@ -236,6 +239,7 @@ export class StreamDirectionState {
     this.isDepthReached = false;
     this.isDisabled = false;
     this.isInspectionRequested = false;
+    this.hasParserRequests = false;
   }
 
   /**
@@ -629,10 +633,11 @@ export class StreamReassembler {
     if (waiting <= 0) return;
     const chunkSize = isToServer ? this.config.toServerChunkSize : this.config.toClientChunkSize;
     const isClosing = session.state > TcpState.TIME_WAIT;
-    // A parser that completed a message requests inspection, as Suricata's DNS parser does.
-    // For the other parsers a fully acknowledged write (data up to a PSH segment) replaces
-    // that request. Data without PSH waits for the chunk size.
-    const isWriteAcked = stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
+    // A parser that completed a message requests inspection, as Suricata's DNS and HTTP
+    // parsers do. In a direction without such a parser (hasParserRequests false) a fully
+    // acknowledged write (data up to a PSH segment) replaces that request. Other data
+    // waits for the chunk size.
+    const isWriteAcked = !stream.hasParserRequests && stream.pushEnd > stream.rawProgress && acked >= stream.pushEnd;
     if (waiting < chunkSize && !isClosing && !stream.isDepthReached && !isWriteAcked && !stream.isInspectionRequested) return;
     stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);

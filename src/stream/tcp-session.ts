@@ -918,13 +918,14 @@ export class TcpSession {
 
 /**
  * Tells whether the packet just processed belongs to an established
- * session for `flow:established`. Suricata decides this from the flow
- * state before the stream engine processes the packet, so the packet that
- * closes a session (a FIN to last_ack, an accepted RST) still counts as
- * established. The packet that opens it (the handshake's ACK) counts too,
- * because the flow table reports the state after it.
+ * session for `flow:established`. Suricata decides this before the stream
+ * engine processes the packet, and it keeps marking packets established
+ * once both directions were seen, also while the session closes (last_ack,
+ * time_wait), so the packet that closes a session still counts. The packet
+ * that opens it (the handshake's ACK) counts too, because the flow table
+ * reports the state after it.
  */
 export function wasEstablishedBefore(session: TcpSession): boolean {
   const state = session.stateBefore;
-  return state >= TcpState.ESTABLISHED && state <= TcpState.CLOSING && state !== TcpState.TIME_WAIT && state !== TcpState.LAST_ACK;
+  return state >= TcpState.ESTABLISHED && state <= TcpState.CLOSING;
 }
