@@ -452,6 +452,8 @@ export class AppLayer {
     const httpDoneBefore = isHttp ? countDone(state, direction) : 0;
     const startAt = at;
     const errorsBefore = parserErrorCount(state.proto as string, parser);
+    // As Suricata's HTTP parser does, keep the minimal inspect size of the stream before the raw progress.
+    if (parser instanceof HttpState) stream.minInspectDepth = direction === Direction.TO_SERVER ? this.httpConfig.requestMinInspect : this.httpConfig.responseMinInspect;
     if (at < segments.releasedBase) {
       if (frames !== null) frames.addGap(direction, segments.releasedBase - at);
       parser.handleGap(direction, segments.releasedBase - at);

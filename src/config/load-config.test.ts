@@ -338,7 +338,19 @@ test('config outputs from a verify suricata.yaml', () => {
   assert.equal(eve.types.anomaly.enabled, true);
   assert.equal(eve.types.flow.enabled, false);
   assert.deepEqual(eve.types.protocols, ['http']);
+  // A bare `- http` logs the basic fields only, as Suricata does.
+  assert.deepEqual(eve.types.http, { extended: false, dumpAllHeaders: 'none' });
   assert.equal(config.outputs.fast.enabled, false);
+});
+
+test('config eve http options', () => {
+  const lines = ['outputs:', '  - eve-log:', '      types:', '        - http:', '            extended: yes', '            dump-all-headers: both', ''];
+  const { config } = loadConfig(writeConfig(lines.join('\n')), []);
+  assert.deepEqual(config.outputs.eveLogs[0]!.types.http, { extended: true, dumpAllHeaders: 'both' });
+  const off = ['outputs:', '  - eve-log:', '      types:', '        - http:', '            enabled: no', ''];
+  const disabled = loadConfig(writeConfig(off.join('\n')), []).config.outputs.eveLogs[0]!.types;
+  assert.deepEqual(disabled.protocols, []);
+  assert.equal(disabled.http, undefined);
 });
 
 test('config eve filetype other than regular', () => {

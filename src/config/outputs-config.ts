@@ -10,7 +10,7 @@ import type { MapDesc } from './schema-desc.js';
 import { nearestKey } from './nearest-key.js';
 import { SchemaReader } from './read-config.js';
 import { parseBoolean } from './values.js';
-import type { DnsTypeConfig, EveLogConfig, EveTypesConfig, OutputsConfig } from './types.js';
+import type { DnsTypeConfig, EveLogConfig, EveTypesConfig, HttpTypeConfig, OutputsConfig } from './types.js';
 
 const ALERT_DESC = section('alert events', {
   enabled: bool(true, 'write alert events'),
@@ -61,6 +61,13 @@ const STATS_TYPE_DESC = section('stats events', {
 });
 
 const FLOW_TYPE_DESC = section('flow events', { enabled: bool(true, 'write flow events') });
+
+const HTTP_TYPE_DESC = section('http events', {
+  enabled: bool(true, 'write http events'),
+  extended: bool(false, 'add http_refer, http_method, protocol, status, redirect and length'),
+  'dump-all-headers': oneOf(['none', 'request', 'response', 'both'], 'none', 'log the request headers, the response headers, or both'),
+  custom: accepted('header names to log (accepted, not used yet)'),
+});
 
 const DNS_TYPE_DESC = section('dns events', {
   enabled: bool(true, 'write dns events'),
@@ -212,8 +219,9 @@ export function defaultEveTypes(): EveTypesConfig {
     stats: defaultOf(STATS_TYPE_DESC) as EveTypesConfig['stats'],
     protocols,
     filesForceHash: [],
-    // The stock suricata.yaml sets `extended: yes` for tls.
+    // The stock suricata.yaml sets `extended: yes` for tls and http.
     tls: { extended: true, custom: null },
+    http: { extended: true, dumpAllHeaders: 'none' },
   };
 }
 
@@ -295,6 +303,13 @@ function readEveTypes(reader: SchemaReader, node: ConfNode, path: string): EveTy
       case 'stats':
         types.stats = reader.read(STATS_TYPE_DESC, options, itemPath) as EveTypesConfig['stats'];
         break;
+      case 'http': {
+        const http = reader.read(HTTP_TYPE_DESC, options, itemPath) as { enabled: boolean; extended: boolean; dumpAllHeaders: HttpTypeConfig['dumpAllHeaders'] };
+        if (!http.enabled) break;
+        types.protocols.push(name);
+        types.http = { extended: http.extended, dumpAllHeaders: http.dumpAllHeaders };
+        break;
+      }
       case 'dns':
         types.dns = readDnsType(reader, options, itemPath);
         if (isEnabled(options)) types.protocols.push(name);
@@ -428,6 +443,7 @@ export const OUTPUT_DESCS: Record<string, MapDesc> = {
   'eve-log types alert': ALERT_DESC,
   'eve-log types anomaly': ANOMALY_DESC,
   'eve-log types drop': DROP_DESC,
+  'eve-log types http': HTTP_TYPE_DESC,
   'eve-log types stats': STATS_TYPE_DESC,
   'eve-log types dns': DNS_TYPE_DESC,
   stats: STATS_LOG_DESC,

@@ -70,6 +70,14 @@ export interface StatsTypeConfig {
   deltas: boolean;
 }
 
+/** Options of the http event type. */
+export interface HttpTypeConfig {
+  /** `extended`: add http_refer, http_method, protocol, status, redirect and length to http events. */
+  extended: boolean;
+  /** `dump-all-headers`: log the request headers, the response headers, or both. */
+  dumpAllHeaders: 'none' | 'request' | 'response' | 'both';
+}
+
 /** The eve-log `dns` type's options. */
 export interface DnsTypeConfig {
   /** EVE dns format: 3 writes one event per message, 2 one per query and one per response. */
@@ -90,6 +98,8 @@ export interface EveTypesConfig {
   stats: StatsTypeConfig;
   /** Protocol event types that are listed (http, dns, tls, ...); kapu does not produce them yet. */
   protocols: string[];
+  /** Options of the http type when it is listed; absent when it is not. */
+  http?: HttpTypeConfig;
   /** `files: force-hash`: digests (md5, sha1, sha256) computed for every file and logged in fileinfo. */
   filesForceHash: string[];
   /** Options of the `dns` type; absent when `dns` is not listed with options. */

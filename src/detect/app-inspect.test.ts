@@ -273,3 +273,26 @@ test('body pattern across pieces matches', () => {
   assert.deepEqual(inspectHttp(absent, [other]), []);
   assert.equal(absent.evaluations, 0);
 });
+
+test('transformed http buffers inspected', () => {
+  // The body "API=Y29va2ll%3D" is "API=" and the URL-encoded base64 of
+  // "cookie" (RFC 4648: "Y29va2ll" decodes to "cookie"); "%3D" is "=".
+  const sigs = load(
+    [
+      'alert http any any -> any any (http.request_body; url_decode; content:"ll="; sid:1;)',
+      'alert http any any -> any any (http.request_body; content:"API="; base64_decode:relative; base64_data; content:"cookie"; sid:2;)',
+      'alert http any any -> any any (http.request_body; url_decode; content:"API="; base64_decode:relative; base64_data; content:"cookie"; sid:3;)',
+      'alert http any any -> any any (http.uri; to_uppercase; content:"/FORM"; sid:4;)',
+      'alert http any any -> any any (http.request_body; base64_decode:offset 4; base64_data; content:"secret"; sid:5;)',
+      'alert http any any -> any any (http.request_body; base64_decode:offset 4; base64_data; content:"cookie"; sid:6;)',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(sigs.map((s) => txProtocolOf(s)), ['http', 'http', 'http', 'http', 'http', 'http']);
+  const inspector = new AppInspector(sigs, 15);
+  assert.deepEqual(inspector.skipped, []);
+  const body = 'API=Y29va2ll%3D';
+  const request = `POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const sids = inspectHttp(inspector, [{ request, response: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' }]);
+  assert.deepEqual(sids.sort((a, b) => a - b), [1, 2, 3, 4, 6]);
+});

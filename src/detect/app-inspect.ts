@@ -288,6 +288,8 @@ class BufferScan {
 /** Transaction facts of the alerts that `inspect` queued, by position after `firstAlert`. */
 export class TxAlertFacts {
   readonly txIds: Int32Array;
+  /** The transaction direction (Direction) whose buffers matched, per alert. */
+  readonly directions: Uint8Array;
   readonly txs: (AppTransaction | null)[];
   readonly protos: (string | null)[];
   /** Queue position of the first transaction alert of the packet. */
@@ -296,6 +298,7 @@ export class TxAlertFacts {
 
   constructor(capacity: number) {
     this.txIds = new Int32Array(capacity);
+    this.directions = new Uint8Array(capacity);
     this.txs = new Array<AppTransaction | null>(capacity).fill(null);
     this.protos = new Array<string | null>(capacity).fill(null);
     this.firstAlert = 0;
@@ -369,6 +372,8 @@ export class AppInspector {
   /** Number of prefilter buffers (TxPrefilter.slots): each HTTP transaction keeps two saved scans per slot, one per source direction. */
   private slotCount: number;
   private readonly scans: WeakMap<object, (BufferScan | undefined)[]>;
+  /** The direction matchDirection tried last, which is the matching one once it returns true. */
+  private matchedDirection: number;
   /** Position of each action in the action order. Actions not listed come last. */
   private readonly actionRank: ReadonlyMap<number, number>;
   matches: number;
@@ -393,6 +398,7 @@ export class AppInspector {
     this.patternMark = 0;
     this.slotCount = 0;
     this.scans = new WeakMap();
+    this.matchedDirection = Direction.TO_SERVER;
     const rank = new Map<number, number>();
     (options.actionOrder ?? DEFAULT_ACTION_ORDER).forEach((action, i) => rank.set(action, i));
     this.actionRank = new Map(rank);
@@ -699,6 +705,7 @@ export class AppInspector {
     const i = out.count - 1 - facts.firstAlert;
     if (i < 0 || i >= facts.txIds.length) return;
     facts.txIds[i] = (tx as { txId: number }).txId;
+    facts.directions[i] = this.matchedDirection;
     facts.txs[i] = tx;
     facts.protos[i] = proto;
     facts.count = Math.max(facts.count, i + 1);
@@ -733,6 +740,7 @@ export class AppInspector {
 
   private matchDirection(entry: TxSignature, p: Packet, flow: Flow, proto: string, tx: AppTransaction, direction: number): boolean {
     const sig = entry.sig;
+    this.matchedDirection = direction;
     if ((this.directionMask & (1 << direction)) === 0) return false;
     if (sig.isTransactional !== true && (entry.directionMask & (1 << direction)) === 0) return false;
     this.readsBothMessages = entry.readsBothMessages;

@@ -81,10 +81,12 @@ test('negated within retries previous', () => {
   check('content:"a"; content:!"b"; within:1;', ['abac', 'a'], ['abab', 'ab']);
 });
 
-test('negated distance does not retry', () => {
-  // Only distance: a later "a" would only shorten the window, so the
-  // first failure is final, as in Suricata.
-  check('content:"a"; content:!"b"; distance:0;', ['acc'], ['ab a', 'abc']);
+test('negated distance retries previous', () => {
+  // In "ab a" the window after the second "a" is empty, so the negated
+  // content matches there. A positive content with distance alone does not
+  // retry: a later "a" would only shorten its window.
+  check('content:"a"; content:!"b"; distance:0;', ['acc', 'ab a'], ['abc', 'ab ab']);
+  check('content:"a"; content:"b"; distance:0;', ['ab', 'a a b'], ['ba']);
 });
 
 test('relative content backtracks', () => {

@@ -31,7 +31,8 @@ import { EntropyMatch, matchEntropy } from './keywords/entropy.js';
  * content or pcre before it, and a relative isdataat or byte keyword on the
  * closest payload keyword before it (only a content or pcre retries). A
  * content followed by a content with `distance` and no `within` does not
- * retry, because a later occurrence only shortens that window.
+ * retry, because a later occurrence only shortens that window. It does
+ * when that content is negated, since a shorter window may then lack it.
  */
 export function prepareInspection(matches: readonly InspectionMatch[]): string | null {
   for (let i = 0; i < matches.length; i++) {
@@ -48,7 +49,7 @@ export function prepareInspection(matches: readonly InspectionMatch[]): string |
     if (k < 0) continue;
     const prev = matches[k];
     if (prev instanceof ContentMatch) {
-      if (!(m instanceof ContentMatch && m.hasDistance && !m.hasWithin)) prev.canRetry = true;
+      if (!(m instanceof ContentMatch && m.hasDistance && !m.hasWithin && !m.isNegated)) prev.canRetry = true;
     } else if (prev instanceof PcreMatch) {
       prev.canRetry = true;
     }

@@ -27,7 +27,8 @@ outputs:
         - drop:
             flows: all
         - anomaly
-        - http
+        - http:
+            extended: yes
         - dns
         - tls:
             extended: yes
@@ -277,4 +278,49 @@ test('http response inspected when complete', async () => {
   assert.equal(field(files[0]!, 'src_ip'), '162.2.41.200');
   assert.equal(field(files[0]!, 'src_port'), 80);
   assert.equal(field(files[0]!, 'fileinfo.size'), 1483);
+});
+
+test('http of passed flow logged', async () => {
+  // http-fin-close.pcap (suricata-verify bug-130): one GET of
+  // /publication/pub.home/home.html and its 401 response with a 1483-byte
+  // body. A pass rule stops detection, but the flow's transaction is
+  // still parsed and logged, as Suricata does (suricata-verify ips-state-1).
+  const events = await run(
+    '../flow/http-fin-close.pcap',
+    [
+      'pass tcp any any -> any 80 (flow:to_server; sid:1;)',
+      'alert http any any -> any any (http.stat_code; content:"401"; sid:2;)',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(select(events, { event_type: 'alert' }).length, 0);
+  const http = select(events, { event_type: 'http' });
+  assert.equal(http.length, 1);
+  assert.equal(field(http[0], 'http.url'), '/publication/pub.home/home.html');
+  assert.equal(field(http[0], 'http.status'), 401);
+  assert.equal(field(http[0], 'http.length'), 1483);
+  const flows = select(events, { event_type: 'flow', app_proto: 'http' });
+  assert.equal(flows.length, 1);
+  assert.equal(field(flows[0], 'flow.action'), 'pass');
+});
+
+test('http body until close ends at close', async () => {
+  // http-fin-close.pcap: the 401 response has no Content-Length, so its
+  // body runs until the server's FIN. The session is closed by packet 14
+  // (the server's ACK of the client's FIN), where Suricata ends both
+  // directions of the parser and logs the transaction (suricata-verify
+  // bug-130 expects pcap_cnt 14).
+  const events = await run('../flow/http-fin-close.pcap', 'alert tcp any any -> any any (content:"never-present"; sid:1;)\n');
+  const http = select(events, { event_type: 'http' });
+  assert.equal(http.length, 1);
+  assert.equal(field(http[0], 'pcap_cnt'), 14);
+  assert.equal(field(http[0], 'http.length'), 1483);
+  // The server sends the response file, so it is the event's source.
+  const files = select(events, { event_type: 'fileinfo' });
+  assert.equal(files.length, 1);
+  assert.equal(field(files[0], 'src_ip'), '162.2.41.200');
+  assert.equal(field(files[0], 'src_port'), 80);
+  assert.equal(field(files[0], 'dest_ip'), '10.100.0.8');
+  assert.equal(field(files[0], 'fileinfo.size'), 1483);
+  assert.equal(field(files[0], 'fileinfo.state'), 'CLOSED');
 });

@@ -22,6 +22,7 @@ import { fileHashesOf } from '../detect/keywords/file-keywords.js';
 import { parseByteSize } from '../config/values.js';
 import { resolveDnsEveOptions } from '../app/dns/eve.js';
 import { TxLogger } from '../output/eve-app.js';
+import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { ThresholdEngine } from '../detect/threshold.js';
@@ -259,6 +260,8 @@ export function httpConfigOf(config: KapuConfig): HttpConfig {
   http.requestBodyLimit = bytesAt('request-body-limit', http.requestBodyLimit);
   http.responseBodyLimit = bytesAt('response-body-limit', http.responseBodyLimit);
   http.decompressLayerLimit = bytesAt('response-body-decompress-layer-limit', http.decompressLayerLimit);
+  http.requestMinInspect = bytesAt('request-body-minimal-inspect-size', http.requestMinInspect);
+  http.responseMinInspect = bytesAt('response-body-minimal-inspect-size', http.responseMinInspect);
   const maxTx = Number(appLayerSetting(config, ['http', 'max-tx']));
   if (Number.isInteger(maxTx) && maxTx > 0) http.maxTransactions = maxTx;
   return http;
@@ -325,6 +328,18 @@ function disabledProtocols(config: KapuConfig): Set<string> {
 }
 
 /**
+ * Returns the http event options of the first eve-log that lists http.
+ * NOTE: every eve-log gets these options, also one that sets others.
+ */
+function httpEveOptionsOf(config: KapuConfig): HttpEveOptions {
+  for (const log of config.outputs.eveLogs) {
+    const http = log.types.http;
+    if (log.enabled && http !== undefined) return { isExtended: http.extended, dumpAllHeaders: http.dumpAllHeaders };
+  }
+  return DEFAULT_HTTP_EVE_OPTIONS;
+}
+
+/**
  * Returns the `dns` type options of the first enabled eve-log that lists
  * them. NOTE: every eve-log writes the same dns format, so a second
  * eve-log with other dns options follows the first.
@@ -375,6 +390,7 @@ export function buildAppLayer(
       hasJa4: isFingerprintEnabled(config, 'tls', 'ja4-fingerprints', rules, /\bja4[._]/),
     },
     sshHassh: isFingerprintEnabled(config, 'ssh', 'hassh', rules, /\bssh\.hassh/),
+    http: httpEveOptionsOf(config),
     guessAlertTx: config.detect.guessApplayerTx,
   });
   const isInline = config.stream.inline === 'auto' ? isIps : config.stream.inline === 'yes';

@@ -605,7 +605,7 @@ export class PacketPipeline {
         facts.isStreamMatch = true;
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
       }
-      this.addTxFacts(facts, i);
+      this.addTxFacts(facts, i, flow);
       this.addFrameFacts(facts, i);
       if (facts.appObject === undefined || facts.appObject === null) this.addGuessedTxFacts(facts, p, flow);
       for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
@@ -647,7 +647,7 @@ export class PacketPipeline {
   }
 
   /** Adds the transaction id and protocol object of queued alert `i` when it matched a transaction. */
-  private addTxFacts(facts: ReturnType<typeof packetAlertFacts>, i: number): void {
+  private addTxFacts(facts: ReturnType<typeof packetAlertFacts>, i: number, flow: Flow | null): void {
     const txFacts = this.txFacts;
     if (txFacts === null) return;
     const k = i - txFacts.firstAlert;
@@ -656,6 +656,15 @@ export class PacketPipeline {
     const proto = txFacts.protos[k];
     if (tx === null || tx === undefined || proto === null || proto === undefined) return;
     facts.txId = txFacts.txIds[k] as number;
+    // As in Suricata, an alert on a transaction of a TCP flow logs the
+    // stream data of the direction that matched as its payload. That is
+    // what the stream still keeps; for HTTP it keeps the minimal inspect
+    // size before the raw inspection point (DEFAULT_REQUEST_MIN_INSPECT_BYTES).
+    const stream = this.parts.stream ?? null;
+    if (stream !== null && flow !== null && flow.tcp !== null) {
+      facts.isStreamMatch = true;
+      facts.streamPayload = stream.directionPayloadOf(flow, txFacts.directions[k] as number, MAX_STREAM_PAYLOAD_BYTES);
+    }
     const txLog = this.parts.txLog ?? null;
     facts.appObject = txObjectText(proto, tx, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
   }

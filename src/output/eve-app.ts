@@ -7,7 +7,7 @@
 import { Direction, type Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
 import { AppProto, isTxDone, type AppTransaction, type FlowAppState } from '../app/app-layer.js';
-import { buildHttpEve, eveString } from '../app/http/eve.js';
+import { buildHttpEve, eveString, type HttpEveOptions } from '../app/http/eve.js';
 import { httpEventEveName } from '../app/http/events.js';
 import type { HttpFile, HttpState, HttpTransaction } from '../app/http/state.js';
 import { buildDnsEve, buildDnsEveV3, DEFAULT_DNS_EVE_OPTIONS, type DnsEveOptions } from '../app/dns/eve.js';
@@ -68,6 +68,8 @@ export interface TxLogOptions {
   tls: TlsEveOptions;
   /** Add the HASSH of each side to the `ssh` object. */
   sshHassh: boolean;
+  /** Fields of the http event's `http` object; alerts and fileinfo events always use the default. */
+  http?: HttpEveOptions;
   /**
    * `detect.guess-applayer-tx`: an alert of a rule without app-layer
    * keywords carries the flow's transaction when only one is live.
@@ -180,7 +182,8 @@ export class TxLogger {
     switch (proto) {
       case AppProto.HTTP: {
         const http = buildHttpEve(tx as HttpTransaction);
-        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', http);
+        const event = this.options.http === undefined ? http : buildHttpEve(tx as HttpTransaction, this.options.http);
+        for (const w of this.writers) w.txEvent(flow, ts, cnt, 'http', pktSrc, txId, 'http', event);
         for (const file of (tx as HttpTransaction).files) {
           const text = http + ',"fileinfo":' + fileinfoJson(file, txId);
           // A file travels in its body's direction: a response body names the server as the source, as in Suricata.
@@ -296,10 +299,10 @@ function prune(state: FlowAppState, proto: string): void {
 
 /**
  * Builds the `fileinfo` object of an HTTP file.
- * NOTE: `gaps` is always false and `stored` always false: kapu neither tracks gaps inside a file nor stores files.
+ * NOTE: `stored` is always false: kapu does not store files.
  */
 function fileinfoJson(file: HttpFile, txId: number): string {
-  let out = '{"filename":' + eveString(file.name) + ',"gaps":false,"state":' + jsonString(file.state);
+  let out = '{"filename":' + eveString(file.name) + ',"gaps":' + file.hasGaps + ',"state":' + jsonString(file.state);
   if (file.md5 !== null) out += ',"md5":"' + file.md5 + '"';
   if (file.sha1 !== null) out += ',"sha1":"' + file.sha1 + '"';
   if (file.sha256 !== null) out += ',"sha256":"' + file.sha256 + '"';

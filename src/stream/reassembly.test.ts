@@ -409,3 +409,42 @@ test('reassembly async side counts as acked', () => {
   c.client(ACK, CISN + 5, SISN + 1, 'efghij');
   assert.deepEqual(c.ready(), ['abcdefghij']);
 });
+
+test('direction payload with gap', () => {
+  // Stored client data "VERY", four missing bytes, then "DATA", as the
+  // payload of a transaction alert shows it; the server sent nothing.
+  const c = new Connection();
+  c.handshake();
+  c.clientData(0, 'VERY');
+  c.clientData(8, 'DATA');
+  const flow = c.flow as Flow;
+  const payload = c.reassembler.directionPayloadOf(flow, Direction.TO_SERVER, 4096);
+  assert.equal(String.fromCharCode(...payload), 'VERY[4 bytes missing]DATA');
+  const cut = c.reassembler.directionPayloadOf(flow, Direction.TO_SERVER, 6);
+  assert.equal(String.fromCharCode(...cut), 'VERY[4');
+  assert.equal(c.reassembler.directionPayloadOf(flow, Direction.TO_CLIENT, 4096).length, 0);
+});
+
+test('minimal inspect depth keeps data', () => {
+  // Inspected and acknowledged client data is released, except the last
+  // minInspectDepth bytes before the raw progress while the session is open.
+  const run = (depth: number): number => {
+    const c = new Connection({ toServerChunkSize: 8 });
+    c.handshake();
+    c.clientData(0, 'VERY');
+    const reassembly = (c.flow as Flow).tcp?.reassembly;
+    assert.ok(reassembly !== null && reassembly !== undefined);
+    reassembly.toServer.minInspectDepth = depth;
+    c.clientData(4, 'DATA');
+    c.serverAck(8);
+    // The next client packet inspects the 8 acknowledged bytes (the chunk size).
+    c.client(ACK, CISN + 9, SISN + 1);
+    assert.equal(reassembly.toServer.rawProgress, 8);
+    // Inspected data is released on a later packet, once detection is done with it.
+    c.serverAck(8);
+    return reassembly.toServer.segments.releasedBase;
+  };
+  assert.equal(run(0), 8);
+  assert.equal(run(6), 2);
+  assert.equal(run(100), 0);
+});

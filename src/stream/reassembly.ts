@@ -202,6 +202,11 @@ export class StreamDirectionState {
   ackProgress: number;
   /** End offset of the latest segment with the PSH flag (the end of an application write). */
   pushEnd: number;
+  /**
+   * Inspected bytes kept before the raw progress while the session is
+   * open, set by the app-layer parser (Suricata's minimal inspect depth).
+   */
+  minInspectDepth: number;
   isDepthReached: boolean;
   /** No more data is stored (exception policy, or the depth). */
   isDisabled: boolean;
@@ -229,6 +234,7 @@ export class StreamDirectionState {
     this.rawProgress = 0;
     this.ackProgress = 0;
     this.pushEnd = 0;
+    this.minInspectDepth = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
     this.oobBytes = 0;
@@ -245,6 +251,7 @@ export class StreamDirectionState {
     this.rawProgress = 0;
     this.ackProgress = 0;
     this.pushEnd = 0;
+    this.minInspectDepth = 0;
     this.isDepthReached = false;
     this.isDisabled = false;
     this.oobBytes = 0;
@@ -334,6 +341,9 @@ export class StreamInspection {
 }
 
 const GAP_TEXT_ENCODER = new TextEncoder();
+
+/** Most blocks of data and holes an alert payload is built from. */
+const MAX_PAYLOAD_BLOCKS = 1024;
 
 /** Reassembles the TCP flows of one worker. */
 export class StreamReassembler {
@@ -474,6 +484,49 @@ export class StreamReassembler {
       total += view.length;
       at = end;
     }
+    const out = new Uint8Array(Math.min(total, maxBytes));
+    let written = 0;
+    for (const part of parts) {
+      const n = Math.min(part.length, out.length - written);
+      out.set(part.subarray(0, n), written);
+      written += n;
+      if (written === out.length) break;
+    }
+    return out;
+  }
+
+  /**
+   * Returns the stored data of one direction of `flow`, from the oldest
+   * byte kept to the newest, as an alert on an app-layer transaction logs
+   * it: each hole appears as the text `[N bytes missing]`. Allocates; call
+   * only when an alert is written.
+   */
+  directionPayloadOf(flow: Flow, direction: number, maxBytes: number): Uint8Array {
+    const reassembly = flow.tcp !== null ? flow.tcp.reassembly : null;
+    if (reassembly === null) return new Uint8Array(0);
+    const segments = (direction === Direction.TO_SERVER ? reassembly.toServer : reassembly.toClient).segments;
+    const parts: Uint8Array[] = [];
+    const end = segments.endOffset();
+    let at = segments.releasedBase;
+    let total = 0;
+
+    // Bounded: each round moves `at` past one block of data.
+    for (let round = 0; round < MAX_PAYLOAD_BLOCKS && at < end && total < maxBytes; round++) {
+      const blockEnd = segments.contiguousEnd(at);
+      if (blockEnd > at) {
+        parts.push(segments.data.subarray(at - segments.dataBase, blockEnd - segments.dataBase));
+        total += blockEnd - at;
+        at = blockEnd;
+        continue;
+      }
+      const next = segments.nextStart(at);
+      if (next < 0) break;
+      const marker = GAP_TEXT_ENCODER.encode('[' + (next - at) + ' bytes missing]');
+      parts.push(marker);
+      total += marker.length;
+      at = next;
+    }
+
     const out = new Uint8Array(Math.min(total, maxBytes));
     let written = 0;
     for (const part of parts) {
@@ -650,7 +703,7 @@ export class StreamReassembler {
       at = next >= 0 && next < acked ? next : acked;
     }
     if (at > stream.ackProgress) stream.ackProgress = at;
-    this.releaseInspected(stream);
+    this.releaseInspected(stream, session);
   }
 
   /** IDS mode: makes the sender's acknowledged data ready when enough waits or the session is closing. */
@@ -669,7 +722,7 @@ export class StreamReassembler {
     stream.isInspectionRequested = false;
     this.fillBlocks(stream, isToServer ? Direction.TO_SERVER : Direction.TO_CLIENT, stream.rawProgress, acked);
     stream.rawProgress = acked;
-    this.releaseInspected(stream);
+    this.releaseInspected(stream, session);
   }
 
   /**
@@ -731,8 +784,9 @@ export class StreamReassembler {
    * the buffer until it next needs room, so the current inspection can
    * still read them.
    */
-  private releaseInspected(stream: StreamDirectionState): void {
-    const upTo = Math.min(stream.rawProgress, stream.ackProgress);
+  private releaseInspected(stream: StreamDirectionState, session: TcpSession | null = null): void {
+    let upTo = Math.min(stream.rawProgress, stream.ackProgress);
+    if (stream.minInspectDepth > 0 && (session === null || session.state !== TcpState.CLOSED)) upTo = Math.min(upTo, stream.rawProgress - stream.minInspectDepth);
     if (upTo > stream.segments.releasedBase && this.inspection.segments !== stream.segments) stream.segments.release(upTo);
   }
 

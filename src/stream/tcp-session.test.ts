@@ -248,8 +248,22 @@ test('tcp syn flood', () => {
   c.toServer(SYN, 1000, 0);
   for (let i = 1; i <= 10; i++) assert.deepEqual(c.toServer(SYN, 1000 + i, 0), []);
   assert.equal(c.session.client.isn, 1010);
+  // The queue contains the ten replaced ISNs 1000 to 1009, so replacing 1010
+  // overflows it. The newest SYN still replaces the session's SYN.
   assert.deepEqual(c.toServer(SYN, 2000, 0), ['3whs_syn_flood']);
-  assert.equal(c.session.client.isn, 1010);
+  assert.equal(c.session.client.isn, 2000);
+  // The SYN/ACK acknowledges the newest SYN, and the handshake completes.
+  assert.deepEqual(c.toClient(SYN | ACK, 5000, 2001), []);
+  assert.deepEqual(c.toServer(ACK, 2001, 5001), []);
+  assert.equal(c.stateName, 'established');
+});
+
+test('tcp syn resend queued once', () => {
+  const c = new Conversation();
+  c.toServer(SYN, 1000, 0);
+  // SYNs alternating between two ISNs queue 1000 and 1001 once each.
+  for (let i = 0; i < 20; i++) assert.deepEqual(c.toServer(SYN, 1000 + ((i + 1) % 2), 0), []);
+  assert.equal(c.session.synQueued, 2);
 });
 
 test('tcp rst closes established session', () => {

@@ -61,6 +61,13 @@ export const TcpResult = {
 /** Largest window-scale shift; a larger option value is used as 14 (RFC 7323 section 2.3). */
 export const TCP_MAX_WINDOW_SCALE = 14;
 
+/**
+ * Capacity of a session's queue of replaced SYN ISNs. A larger
+ * stream.max-syn-queued acts as this value: later SYNs raise
+ * 3whs_syn_flood.
+ */
+export const MAX_SYN_QUEUE = 64;
+
 /** Most stream events recorded for one packet; later ones are dropped. */
 export const MAX_STREAM_EVENTS_PER_PACKET = 8;
 
@@ -263,6 +270,8 @@ export class TcpSession {
   synAckAck: number;
   /** SYNs and SYN/ACKs with new numbers seen during the handshake. */
   synQueued: number;
+  /** ISNs of the SYNs that a later SYN replaced; `synQueued` are valid. */
+  readonly synQueue: Uint32Array;
   synAckQueued: number;
   /**
    * Set by a midstream SYN/ACK pickup: the packet's sender is the server,
@@ -302,6 +311,7 @@ export class TcpSession {
     this.isFourWay = false;
     this.synAckAck = 0;
     this.synQueued = 0;
+    this.synQueue = new Uint32Array(MAX_SYN_QUEUE);
     this.synAckQueued = 0;
     this.needsFlowSwap = false;
     this.isMidstreamPacket = false;
@@ -618,16 +628,28 @@ export class TcpSession {
     }
     if ((flags & TcpFlag.SYN) !== 0) {
       if (p.tcpSeq === client.isn) return TcpResult.ACCEPTED;
-      // A SYN with a new ISN replaces the first one, up to stream.max-syn-queued of them.
-      this.synQueued++;
-      if (this.synQueued > config.maxSynQueued) {
-        this.addEvent(StreamEvent.THREEWHS_SYN_FLOOD);
-        return TcpResult.REJECTED;
-      }
+      // As in Suricata, a SYN with a new ISN replaces the session's SYN,
+      // because the server most likely acknowledges the latest one. The
+      // replaced ISN is queued once. A full queue (stream.max-syn-queued)
+      // raises 3whs_syn_flood, and the new SYN still replaces the old one.
+      this.queueSynIsn(client.isn, config.maxSynQueued);
       this.recordSyn(p, client, server);
       return TcpResult.ACCEPTED;
     }
     return TcpResult.REJECTED;
+  }
+
+  /** Queues the ISN of a replaced SYN unless it is queued already. A full queue raises 3whs_syn_flood. */
+  private queueSynIsn(isn: number, maxQueued: number): void {
+    const queue = this.synQueue;
+    for (let i = 0; i < this.synQueued; i++) {
+      if (queue[i] === isn) return;
+    }
+    if (this.synQueued >= maxQueued || this.synQueued >= queue.length) {
+      this.addEvent(StreamEvent.THREEWHS_SYN_FLOOD);
+      return;
+    }
+    queue[this.synQueued++] = isn;
   }
 
   /**

@@ -12,12 +12,21 @@ import { latin1, type HttpHeaderTable, type HttpTransaction } from './state.js';
 
 /** Options of the http EVE logger. */
 export interface HttpEveOptions {
-  /** Log every request and response field (EVE `dump-all-headers: both`). */
+  /**
+   * Add the extended fields (http_refer, http_method, protocol, status,
+   * redirect, length), EVE `extended: yes`. Without it the object has
+   * hostname, http_port, url, http_user_agent and http_content_type.
+   */
+  isExtended: boolean;
+  /** Log the request or response header fields (EVE `dump-all-headers`). */
   dumpAllHeaders: 'none' | 'request' | 'response' | 'both';
 }
 
-/** Default options: no header dumps, as Suricata's stock config. */
-export const DEFAULT_HTTP_EVE_OPTIONS: HttpEveOptions = { dumpAllHeaders: 'none' };
+/**
+ * Default options: extended, no header dumps, as Suricata's stock config.
+ * The http object of alerts and fileinfo events always has this form.
+ */
+export const DEFAULT_HTTP_EVE_OPTIONS: HttpEveOptions = { isExtended: true, dumpAllHeaders: 'none' };
 
 /**
  * Renders bytes as Suricata's EVE writer does for protocol fields:
@@ -70,6 +79,15 @@ export function buildHttpEve(tx: HttpTransaction, options: HttpEveOptions = DEFA
   if (userAgent !== null) fields.push(`"http_user_agent":${eveString(userAgent)}`);
   const contentType = tx.responseHeaders.get('content-type');
   if (contentType !== null) fields.push(`"http_content_type":${eveString(mediaType(contentType))}`);
+  if (options.isExtended) fields.push(...extendedFields(tx));
+  const dump = options.dumpAllHeaders;
+  if (dump === 'request' || dump === 'both') fields.push(`"request_headers":${headerArray(tx.requestHeaders)}`);
+  if (dump === 'response' || dump === 'both') fields.push(`"response_headers":${headerArray(tx.responseHeaders)}`);
+  return `{${fields.join(',')}}`;
+}
+
+function extendedFields(tx: HttpTransaction): string[] {
+  const fields: string[] = [];
   const referer = tx.requestHeaders.get('referer');
   if (referer !== null) fields.push(`"http_refer":${eveString(referer)}`);
   if (tx.method !== null) fields.push(`"http_method":${eveString(tx.method)}`);
@@ -80,8 +98,5 @@ export function buildHttpEve(tx: HttpTransaction, options: HttpEveOptions = DEFA
     if (location !== null) fields.push(`"redirect":${eveString(location)}`);
   }
   fields.push(`"length":${tx.responseBodyWireLength}`);
-  const dump = options.dumpAllHeaders;
-  if (dump === 'request' || dump === 'both') fields.push(`"request_headers":${headerArray(tx.requestHeaders)}`);
-  if (dump === 'response' || dump === 'both') fields.push(`"response_headers":${headerArray(tx.responseHeaders)}`);
-  return `{${fields.join(',')}}`;
+  return fields;
 }

@@ -24,6 +24,8 @@ export const BodyMode = {
   CLOSE: 3,
   /** The connection now carries another protocol (CONNECT, Upgrade): bytes are skipped. */
   TUNNEL: 4,
+  /** An interim (1xx) response: no body, and the next line starts the next response at once. */
+  INTERIM: 5,
 } as const;
 
 /** Parser states. */
@@ -37,6 +39,15 @@ const State = {
   TRAILERS: 6,
   BODY_CLOSE: 7,
   TUNNEL: 8,
+  /**
+   * After a response body, while more bytes of the same read follow: as
+   * libhtp, each following line that is no status line is more body of
+   * that response ("\r\n" after a Content-Length body, for one).
+   * NOTE: such a line is body only when it arrives in the same read as
+   * the body's end, so the records depend on how the stream is split,
+   * as Suricata's do.
+   */
+  FINALIZE: 9,
 } as const;
 
 /**
@@ -75,6 +86,8 @@ export interface HttpMessageSink {
    */
   onHeadersEnd(direction: number, parser: HttpMessageParser): number;
   onBodyData(direction: number, bytes: Uint8Array, start: number, length: number): void;
+  /** `length` bytes of the body are missing (a stream gap); the body goes on after them. */
+  onBodyGap(direction: number, length: number): void;
   /** The message is complete (body included). */
   onMessageEnd(direction: number): void;
   onEvent(direction: number, event: number): void;
@@ -206,11 +219,71 @@ export class HttpMessageParser {
           this.sink.onBodyData(this.direction, bytes, at, end - at);
           at = end;
           break;
+        case State.FINALIZE:
+          at = this.readFinalizeLine(bytes, at, end);
+          break;
         default:
           return at - start;
       }
     }
+    // The read ends here, so a response that waited for the next line is complete.
+    if (this.state === State.FINALIZE && this.lineLength === 0) this.completeMessage();
     return length;
+  }
+
+  /**
+   * Skips `length` missing bytes of a body: a Content-Length body or
+   * chunk counts them as read, and a body until close goes on. Returns
+   * how many of the bytes fell into a body (0 outside one, where the
+   * parser cannot know where the next message starts).
+   */
+  skipGap(length: number): number {
+    if (this.state === State.FINALIZE) this.completeMessage();
+    switch (this.state) {
+      case State.BODY_LENGTH: {
+        const n = Math.min(length, this.bodyLength);
+        this.sink.onBodyGap(this.direction, n);
+        this.bodyLength -= n;
+        // No bytes of this read follow the gap, so the message is complete.
+        if (this.bodyLength === 0) this.completeMessage();
+        return n;
+      }
+      case State.CHUNK_DATA: {
+        const n = Math.min(length, this.chunkRemaining);
+        this.sink.onBodyGap(this.direction, n);
+        this.chunkRemaining -= n;
+        if (this.chunkRemaining === 0) this.state = State.CHUNK_DATA_END;
+        return n;
+      }
+      case State.BODY_CLOSE:
+        this.sink.onBodyGap(this.direction, length);
+        return length;
+      default:
+        return 0;
+    }
+  }
+
+  /**
+   * Reads one line after a response body. A line that is no status line
+   * (libhtp's test, as in isStatusLineStart) is more body. A status line
+   * completes the response and starts the next one.
+   */
+  private readFinalizeLine(bytes: Uint8Array, at: number, end: number): number {
+    let i = at;
+    while (i < end && bytes[i] !== LF) i++;
+    const stop = i < end ? i + 1 : end;
+    this.appendLine(bytes, at, stop - at);
+    if (i === end) return end;
+    if (!isStatusLineStart(this.line, this.lineLength)) {
+      const n = this.lineLength;
+      this.lineLength = 0;
+      this.isLineTruncated = false;
+      this.sink.onBodyData(this.direction, this.line, 0, n);
+      return stop;
+    }
+    this.completeMessage();
+    this.completeLine();
+    return stop;
   }
 
   /**
@@ -221,6 +294,15 @@ export class HttpMessageParser {
    */
   finish(): void {
     this.settleHeld();
+    if (this.state === State.FINALIZE) {
+      // A last line cut short by the close is body unless it starts a status line.
+      const n = this.lineLength;
+      if (n > 0 && !isStatusLineStart(this.line, n)) {
+        this.lineLength = 0;
+        this.sink.onBodyData(this.direction, this.line, 0, n);
+      }
+      this.completeMessage();
+    }
     if (this.state === State.BODY_CLOSE) {
       this.endMessage();
     } else if (this.state === State.START_LINE && this.lineLength > 0) {
@@ -243,6 +325,8 @@ export class HttpMessageParser {
       this.chunkSizeLine(this.line, length);
       if (this.isBodyUntilClose) this.endMessage();
     }
+    // No next line comes after the close.
+    if (this.state === State.FINALIZE) this.completeMessage();
   }
 
   /** Hands on a response line held for the next byte, as no more bytes come. */
@@ -509,6 +593,9 @@ export class HttpMessageParser {
         this.sink.onMessageEnd(this.direction);
         this.state = State.TUNNEL;
         return;
+      case BodyMode.INTERIM:
+        this.completeMessage();
+        return;
       default:
         this.endMessage();
     }
@@ -556,7 +643,16 @@ export class HttpMessageParser {
     this.state = State.CHUNK_DATA;
   }
 
+  /** Ends a message. A response waits in FINALIZE for the next line of the same read. */
   private endMessage(): void {
+    if (this.direction === 1) {
+      this.state = State.FINALIZE;
+      return;
+    }
+    this.completeMessage();
+  }
+
+  private completeMessage(): void {
     this.state = State.START_LINE;
     this.sink.onMessageEnd(this.direction);
   }

@@ -529,9 +529,17 @@ test('http eve object', () => {
     length: GZIP_BODY.length,
   });
   // Field order as Suricata writes it.
-  assert.deepEqual(Object.keys(JSON.parse(buildHttpEve(tx, { dumpAllHeaders: 'request' }))), [
+  assert.deepEqual(Object.keys(JSON.parse(buildHttpEve(tx, { isExtended: true, dumpAllHeaders: 'request' }))), [
     'hostname', 'http_port', 'url', 'http_user_agent', 'http_content_type', 'http_method', 'protocol', 'status', 'length', 'request_headers',
   ]);
+  // Without extended logging (a bare `- http` in the eve-log types).
+  assert.deepEqual(JSON.parse(buildHttpEve(tx, { isExtended: false, dumpAllHeaders: 'none' })), {
+    hostname: 'www.example.com',
+    http_port: 8080,
+    url: '/a/b/../c.php?q=%41',
+    http_user_agent: 'SuriTester/0.8, GGGG',
+    http_content_type: 'text/html',
+  });
 });
 
 test('http lenient chunk size lines', () => {
@@ -668,8 +676,8 @@ test('http response lines split at CR', () => {
   // -182 (two fields joined by a CR) and -399 (every field ended by CR).
   const cases: [string, string][] = [
     ['HTTP/1.1\rTransfer-Encoding:chunked\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'abc'],
-    ['HTTP/1.1 200 ok\r\nX: y\rContent-Length: 3\r\n\r\nabcdef', 'abc'],
-    ['HTTP/1.1 200 ok\rX: y\rContent-length: 3\r\n\nabcdef', 'abc'],
+    ['HTTP/1.1 200 ok\r\nX: y\rContent-Length: 3\r\n\r\nabc', 'abc'],
+    ['HTTP/1.1 200 ok\rX: y\rContent-length: 3\r\n\nabc', 'abc'],
   ];
   for (const [text, expected] of cases) {
     for (const feed of ['whole', 'bytes'] as const) {
@@ -719,4 +727,89 @@ test('http junk line before status dropped', () => {
     assert.equal(tx.statusCode, 200, feed);
     assert.equal(str(tx.responseBody.view()), 'abc', feed);
   }
+});
+
+test('http lines after response body', () => {
+  // suricata-verify http-gap-simple: "Hello World!" (Content-Length: 12)
+  // and "\r\n" arrive in one read, so libhtp adds the line to the body
+  // (a 14-byte file) and the status line after it starts the next response.
+  const request = enc('GET /1 HTTP/1.0\r\n\r\nGET /2 HTTP/1.0\r\n\r\n');
+  const first = 'HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nHello World!\r\n';
+  const second = 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi';
+  const state = run(request, enc(first + second), 'whole');
+  assert.equal(state.transactions.length, 2);
+  assert.equal(str(state.transactions[0].responseBody.view()), 'Hello World!\r\n');
+  assert.equal(state.transactions[0].files[0]?.size, 14);
+  assert.equal(state.transactions[0].files[0]?.state, 'CLOSED');
+  assert.equal(str(state.transactions[1].responseBody.view()), 'hi');
+
+  // When the read ends with the body, the response is complete there and
+  // a blank line in the next read is skipped before the next status line.
+  const split = new HttpState();
+  split.handleData(0, request, 0, request.length, 0);
+  const head = enc(first.slice(0, -2));
+  const rest = enc('\r\n' + second);
+  split.handleData(1, head, 0, head.length, 0);
+  split.handleData(1, rest, 0, rest.length, 0);
+  assert.equal(split.transactions.length, 2);
+  assert.equal(str(split.transactions[0].responseBody.view()), 'Hello World!');
+  assert.equal(str(split.transactions[1].responseBody.view()), 'hi');
+});
+
+test('http interim response skips finalize', () => {
+  // suricata-verify http-evader-447: a "100" response with headers, then
+  // the file as a line of its own. An interim response has no body, so
+  // the line starts the next response, here a body without status line.
+  const text = 'HTTP/1.1 100 ok\r\nContent-length: 4\r\n\r\nDATA';
+  const tx = run(enc('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), enc(text), 'whole').transactions[0];
+  assert.equal(str(tx.responseBody.view()), 'DATA\r\n');
+});
+
+test('http gap inside response body', () => {
+  // suricata-verify http-gap-simple: 14 of the 70 body bytes are missing.
+  // Suricata counts them into the file size (70), logs gaps: true and
+  // state TRUNCATED, and parses the next response after the body.
+  const state = new HttpState();
+  const request = enc('GET /2 HTTP/1.0\r\n\r\nGET /3 HTTP/1.0\r\n\r\n');
+  state.handleData(0, request, 0, request.length, 0);
+  const head = enc('HTTP/1.0 200 OK\r\nContent-Length: 70\r\n\r\n' + 'A'.repeat(14));
+  state.handleData(1, head, 0, head.length, 0);
+  state.handleGap(1, 14);
+  const rest = enc('A'.repeat(42) + 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi');
+  state.handleData(1, rest, 0, rest.length, 0);
+  state.handleEnd(1);
+
+  assert.equal(state.transactions.length, 2);
+  const file = state.transactions[0].files[0];
+  assert.equal(file?.size, 70);
+  assert.equal(file?.hasGaps, true);
+  assert.equal(file?.state, 'TRUNCATED');
+  assert.equal(file?.md5, null);
+  assert.equal(state.transactions[0].responseBodyWireLength, 70);
+  assert.equal(state.transactions[1].statusCode, 200);
+  assert.equal(str(state.transactions[1].responseBody.view()), 'hi');
+  assert.equal(state.transactions[1].files[0]?.hasGaps, false);
+});
+
+test('http gap outside body truncates', () => {
+  // A gap in the middle of a header section: the parser cannot know where
+  // the next message starts, and the open file is cut.
+  const state = new HttpState();
+  const request = enc('GET / HTTP/1.0\r\n\r\n');
+  state.handleData(0, request, 0, request.length, 0);
+  const head = enc('HTTP/1.0 200 OK\r\nX: y');
+  state.handleData(1, head, 0, head.length, 0);
+  state.handleGap(1, 10);
+  assert.equal(state.gapCount[1], 1);
+  assert.equal(state.transactions[0].isResponseComplete, false);
+});
+
+test('http completed messages counted', () => {
+  // Two requests, an interim 100 response and two final responses: the
+  // counts that ask for raw stream inspection skip the interim one.
+  const request = enc('POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nxGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+  const response = enc('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
+  const state = run(request, response, 'whole');
+  assert.equal(state.completedMessages[0], 2);
+  assert.equal(state.completedMessages[1], 2);
 });

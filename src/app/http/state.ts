@@ -42,6 +42,22 @@ export const DEFAULT_RESPONSE_BODY_LIMIT_BYTES = 100 * 1024;
 export const DEFAULT_DECOMPRESS_LIMIT_BYTES = 1024 * 1024;
 
 /**
+ * Request bytes kept in the stream before the raw inspection point, as
+ * Suricata's request-body-minimal-inspect-size (32 KiB): that much of the
+ * inspected stream stays available, for one as the payload of alerts on
+ * later requests. At session close the rest is released.
+ * Config: app-layer.protocols.http.libhtp.default-config.request-body-minimal-inspect-size.
+ */
+export const DEFAULT_REQUEST_MIN_INSPECT_BYTES = 32 * 1024;
+
+/**
+ * Response bytes kept before the raw inspection point, as Suricata's
+ * response-body-minimal-inspect-size (40 KiB), for the same uses.
+ * Config: app-layer.protocols.http.libhtp.default-config.response-body-minimal-inspect-size.
+ */
+export const DEFAULT_RESPONSE_MIN_INSPECT_BYTES = 40 * 1024;
+
+/**
  * Compressed bytes of one body kept for decoding (see common/decompress.ts).
  * Past it the rest of the body is not decoded, and the transaction gets
  * compression_bomb_limit_reached. kapu's own bound.
@@ -98,6 +114,8 @@ export interface HttpConfig {
   maxTransactions: number;
   maxHeaders: number;
   fieldLimit: number;
+  requestMinInspect: number;
+  responseMinInspect: number;
   /**
    * Hashes computed for each file (FileHash bits). Suricata computes none
    * unless an eve-log `files: force-hash` list or a loaded filemd5,
@@ -117,6 +135,8 @@ export function defaultHttpConfig(): HttpConfig {
     maxTransactions: DEFAULT_MAX_TRANSACTIONS,
     maxHeaders: DEFAULT_MAX_HEADERS,
     fieldLimit: DEFAULT_FIELD_LIMIT_BYTES,
+    requestMinInspect: DEFAULT_REQUEST_MIN_INSPECT_BYTES,
+    responseMinInspect: DEFAULT_RESPONSE_MIN_INSPECT_BYTES,
     fileHashes: 0,
   };
 }
@@ -265,6 +285,8 @@ export class HttpFile {
   /** Decoded bytes seen. */
   size: number;
   state: string;
+  /** True once a stream gap cut bytes out of the file; it then closes as TRUNCATED, without hashes. */
+  hasGaps: boolean;
   /**
    * The file's bytes kept for `file.data`: the message body store for a
    * whole-body file, the file's own store for a multipart part. Later
@@ -285,6 +307,7 @@ export class HttpFile {
     this.direction = direction;
     this.size = 0;
     this.state = FileState.OPEN;
+    this.hasGaps = false;
     this.data = data;
     this.md5 = null;
     this.sha1 = null;
@@ -303,11 +326,24 @@ export class HttpFile {
     this.sha256Hash?.update(bytes);
   }
 
-  /** Closes the file as CLOSED (whole body seen) or TRUNCATED. Only a CLOSED file gets its digests. */
+  /** Counts `length` missing bytes into the size, as Suricata does, and stops hashing. */
+  addGap(length: number): void {
+    if (this.state !== FileState.OPEN || length <= 0) return;
+    this.size += length;
+    this.hasGaps = true;
+    this.md5Hash = null;
+    this.sha1Hash = null;
+    this.sha256Hash = null;
+  }
+
+  /**
+   * Closes the file as CLOSED (whole body seen) or TRUNCATED; a file with
+   * gaps is TRUNCATED. Only a CLOSED file gets its digests.
+   */
   close(state: string): void {
     if (this.state !== FileState.OPEN) return;
-    this.state = state;
-    if (state === FileState.CLOSED) {
+    this.state = this.hasGaps ? FileState.TRUNCATED : state;
+    if (this.state === FileState.CLOSED) {
       this.md5 = this.md5Hash?.digest('hex') ?? null;
       this.sha1 = this.sha1Hash?.digest('hex') ?? null;
       this.sha256 = this.sha256Hash?.digest('hex') ?? null;
@@ -519,6 +555,8 @@ export class HttpState implements HttpMessageSink {
   readonly flowEvents: number[];
   /** Gaps seen per direction; a body cut by a gap truncates its file. */
   readonly gapCount: Uint32Array;
+  /** Requests (index 0) and final responses (index 1) completed, for the raw stream inspection request. */
+  readonly completedMessages: Uint32Array;
   /** Server port of the flow for the port-mismatch check, or -1. */
   serverPort: number;
   private nextTxId: number;
@@ -543,6 +581,7 @@ export class HttpState implements HttpMessageSink {
     this.eventCounts = new Uint32Array(HTTP_EVENT_COUNT);
     this.flowEvents = [];
     this.gapCount = new Uint32Array(2);
+    this.completedMessages = new Uint32Array(2);
     this.serverPort = serverPort;
     this.nextTxId = 0;
     this.responseIndex = 0;
@@ -581,8 +620,11 @@ export class HttpState implements HttpMessageSink {
    * Records missing bytes in one direction. The file of a body in
    * progress is truncated; parsing goes on with the next bytes.
    */
-  handleGap(direction: number, _lengthBytes: number): void {
+  handleGap(direction: number, lengthBytes: number): void {
     this.gapCount[direction]++;
+    // A gap inside a body with a known end (or one read until close) is
+    // skipped as body, and parsing goes on after it, as libhtp does.
+    if (this.parsers[direction].skipGap(lengthBytes) > 0) return;
     const body = this.bodies[direction];
     if (body.file !== null) body.file.close(FileState.TRUNCATED);
     if (body.multipart !== null) {
@@ -736,6 +778,20 @@ export class HttpState implements HttpMessageSink {
     this.decodeBody(tx, body, direction, bytes.subarray(start, start + length), false);
   }
 
+  onBodyGap(direction: number, length: number): void {
+    const body = this.bodies[direction];
+    const tx = body.tx;
+    if (tx === null || length <= 0) return;
+    if (direction === TO_CLIENT) tx.responseBodyWireLength += length;
+    if (body.file === null && body.wantsFile) body.file = this.openFile(tx, direction);
+    if (body.file !== null) body.file.addGap(length);
+    if (body.multipart !== null) {
+      // The part boundaries after a gap cannot be trusted.
+      body.multipart.finish(false);
+      body.multipart = null;
+    }
+  }
+
   onMessageEnd(direction: number): void {
     const body = this.bodies[direction];
     const tx = body.tx;
@@ -746,6 +802,7 @@ export class HttpState implements HttpMessageSink {
     if (body.file !== null) body.file.close(body.file.state === FileState.OPEN ? FileState.CLOSED : body.file.state);
     if (direction === TO_SERVER) {
       tx.requestProgress = Progress.COMPLETE;
+      this.completedMessages[TO_SERVER]++;
     } else {
       // An interim response (1xx other than 101) leaves the transaction waiting for the final one.
       if (tx.statusCode >= 100 && tx.statusCode < 200 && tx.statusCode !== 101) {
@@ -754,6 +811,7 @@ export class HttpState implements HttpMessageSink {
         return;
       }
       tx.responseProgress = Progress.COMPLETE;
+      this.completedMessages[TO_CLIENT]++;
       this.responseIndex++;
     }
     body.reset(null);
@@ -928,7 +986,7 @@ export class HttpState implements HttpMessageSink {
       this.isTunnel = true;
       return BodyMode.TUNNEL;
     }
-    if (code >= 100 && code < 200 && code !== 101) return BodyMode.NONE;
+    if (code >= 100 && code < 200 && code !== 101) return BodyMode.INTERIM;
     if ((code === 204 || code === 304) && !hasFraming) return BodyMode.NONE;
     if (tx.method !== null && equalsAscii(tx.method, 'HEAD')) return BodyMode.NONE;
     if (tx === this.connectTx && code >= 200) {
