@@ -288,7 +288,9 @@ test('http of passed flow logged', async () => {
   const events = await run(
     '../flow/http-fin-close.pcap',
     [
-      'pass tcp any any -> any 80 (flow:to_server; sid:1;)',
+      // A rule without payload or flow options passes the whole flow (a packet
+      // rule such as flow:to_server would pass only the packet it matches).
+      'pass tcp any any -> any 80 (sid:1;)',
       'alert http any any -> any any (http.stat_code; content:"401"; sid:2;)',
       '',
     ].join('\n'),
