@@ -35,6 +35,13 @@ test('uri connect authority form', () => {
   assert.equal(str(v6.port), '8443');
 });
 
+test('uri connect with a path', () => {
+  // "CONNECT / HTTP/1.1" names no authority, so there is no hostname.
+  const parsed = parseUri(enc('/'), true);
+  assert.equal(parsed.hostname, null);
+  assert.equal(str(parsed.path), '/');
+});
+
 test('uri path separators decoded', () => {
   // libhtp's documentation of path-separators-compress: with backslash
   // conversion and separator decoding on, "/one\\/two\/%5cthree/%2f//four"

@@ -65,13 +65,14 @@ function hexValue(c: number): number {
 
 /**
  * Splits a request target. The method matters only for CONNECT, whose
- * target is an authority (`host:port`).
+ * target is an authority (`host:port`). A CONNECT target that starts with
+ * '/' is no authority, so it is read as a path and gives no hostname.
  */
 export function parseUri(target: Uint8Array, isConnect: boolean): ParsedUri {
   const out: ParsedUri = { scheme: null, hostname: null, port: null, path: null, query: null, fragment: null };
   const len = target.length;
   if (len === 0) return out;
-  if (isConnect) {
+  if (isConnect && target[0] !== SLASH) {
     parseHostPort(target, 0, len, out);
     return out;
   }
