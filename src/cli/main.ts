@@ -35,12 +35,12 @@ function buildProgram(result: { status: number }): Command {
     .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
-    .option('-l, --log-dir <dir>', 'folder for eve.json and fast.log', '.')
+    .option('-l, --log-dir <dir>', 'folder for eve.json and fast.log (default: default-log-dir of the config, else the current folder)')
     .addOption(new Option('-k, --checksum <mode>', 'checksum validation: all or none (default: pcap-file.checksum-checks)').choices(['all', 'none']))
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
-    .option('-q, --quiet', 'print neither rule diagnostics nor the summary')
+    .option('-q, --quiet', 'print no warnings, rule diagnostics or summary')
     .action(async (flags: Record<string, unknown>) => {
       const { runCapture } = await import('./run.js');
       const options = runOptionsFromFlags(flags);
@@ -88,7 +88,7 @@ export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions 
     configPath: (flags['config'] as string | undefined) ?? null,
     ruleFiles: rules.length > 0 ? rules : null,
     extraRuleFiles: flags['addRules'] as string[],
-    logDir: flags['logDir'] as string,
+    logDir: (flags['logDir'] as string | undefined) ?? null,
     checksumMode: (flags['checksum'] as 'all' | 'none' | undefined) ?? null,
     sets,
     mode,

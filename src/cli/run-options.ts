@@ -13,8 +13,8 @@ export interface RunOptions {
   ruleFiles: string[] | null;
   /** Rule files added to the configured ones (`-s`). */
   extraRuleFiles: string[];
-  /** Folder for eve.json, fast.log and the rest (`-l`). */
-  logDir: string;
+  /** Folder for eve.json, fast.log and the rest (`-l`), or null for the config's default-log-dir. */
+  logDir: string | null;
   /** Checksum validation (`-k`), or null to follow pcap-file.checksum-checks. */
   checksumMode: 'all' | 'none' | null;
   /** `--set key=value` overrides, applied in order after the config file. */

@@ -55,7 +55,8 @@ function openLogDir(logDir: string): void {
 export function listCapturePaths(path: string): string[] {
   if (!existsSync(path) || !statSync(path).isDirectory()) return [path];
   const files: string[] = [];
-  const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  // Names in one folder are unique, so no two compare equal.
+  const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : 1);
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort(byName);
     for (const entry of entries) {
@@ -82,7 +83,7 @@ function loadRunConfig(opts: RunOptions, warnings: string[]): { config: KapuConf
   return { config: loaded.config, isIps: mode === 'ips' };
 }
 
-/** Reads `opts.pcapPath` through the pipeline and writes the configured outputs into `opts.logDir`. */
+/** Reads `opts.pcapPath` through the pipeline and writes the configured outputs into the log folder (`-l` or default-log-dir). */
 export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const startedMs = performance.now();
   const warnings: string[] = [];
@@ -102,15 +103,16 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
   }
 
-  openLogDir(opts.logDir);
+  const logDir = opts.logDir ?? config.defaultLogDir;
+  openLogDir(logDir);
   const capturePaths = listCapturePaths(opts.pcapPath);
   // A single file is opened before any output, so an unreadable capture leaves no empty logs.
   let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
-  const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(opts.logDir, c, isIps));
+  const eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
   for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
   for (const writer of eve) writer.setVariableNames(rules.variables);
   const fastConfig = config.outputs.fast;
-  const fast = fastConfig.enabled ? new FastLogWriter(opts.logDir, fastConfig.filename, isIps) : null;
+  const fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps) : null;
   // The flow table reports ended flows to the pipeline, which is built after it.
   let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
   const flows = new FlowTable(flowConfig, (flow) => endFlow(flow));
@@ -197,7 +199,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
       reassembly: stream.reassemblyMemory.peak,
     },
   };
-  if (!opts.quiet) process.stdout.write(formatSummary(summary, opts, isIps));
+  if (!opts.quiet) process.stdout.write(formatSummary(summary, { ...opts, logDir }, isIps));
   return summary;
 }
 

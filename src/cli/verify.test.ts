@@ -48,7 +48,7 @@ const EMPTY_SUMMARY: RunSummary = {
 function recordingRunner(calls: RunOptions[]): RunCaptureFn {
   return async (options) => {
     calls.push(options);
-    cpSync(ICMP_ECHO_OUTPUT, options.logDir, { recursive: true });
+    cpSync(ICMP_ECHO_OUTPUT, options.logDir as string, { recursive: true });
     return EMPTY_SUMMARY;
   };
 }
@@ -125,7 +125,7 @@ test('verify prints one line per case', async () => {
     ],
   );
   // Temporary output folders are removed after each case.
-  for (const call of calls) assert.equal(existsSync(call.logDir), false);
+  for (const call of calls) assert.equal(existsSync(call.logDir as string), false);
 
   const results = JSON.parse(readFileSync(jsonPath, 'utf8')) as CaseResult[];
   assert.equal(results.length, 9);
@@ -219,12 +219,12 @@ test('case run that throws fails', async () => {
 test('temporary output kept only past limit', async () => {
   const logDirs: string[] = [];
   const throwing = defaultVerifyOptions(async (options) => {
-    logDirs.push(options.logDir);
+    logDirs.push(options.logDir as string);
     throw new Error('capture file truncated');
   });
   await verifyCase(suiteEntry('icmp-id'), throwing);
   const endless = defaultVerifyOptions((options) => {
-    logDirs.push(options.logDir);
+    logDirs.push(options.logDir as string);
     return new Promise<RunSummary>(() => {});
   });
   endless.timeoutMs = 20;
@@ -238,7 +238,7 @@ test('temporary output kept only past limit', async () => {
 test('case over time limit fails', async () => {
   let logDir = '';
   const options = defaultVerifyOptions((runOptions) => {
-    logDir = runOptions.logDir;
+    logDir = runOptions.logDir as string;
     return new Promise<RunSummary>(() => {});
   });
   options.timeoutMs = 50;

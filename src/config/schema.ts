@@ -98,7 +98,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   'classification-file': text('/etc/suricata/classification.config', 'classtype descriptions and priorities'),
   'reference-config-file': text('/etc/suricata/reference.config', 'reference type URL prefixes'),
   'threshold-file': text(null, 'threshold.config with suppress, threshold and rate_filter lines'),
-  'default-log-dir': text('/var/log/suricata/', 'folder for eve.json and fast.log (`-l` overrides)'),
+  'default-log-dir': text('.', 'folder for eve.json and fast.log (`-l` overrides); kapu writes to the current folder by default'),
   stats: section('counters and the stats event', {
     enabled: bool(true, 'collect counters and write stats events'),
     interval: seconds(8, 'seconds between stats events'),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultHttpConfig, FileHash } from '../app/http/state.js';
 import { loadRulesFromText } from '../detect/rule-files.js';
-import { fileHashesToCompute, httpConfigOf } from './build-pipeline.js';
+import { expandRuleFilePattern, fileHashesToCompute, httpConfigOf, resolveRuleFiles } from './build-pipeline.js';
 
 test('http limits default to libhtp values', () => {
   const { config } = loadConfig(null, []);
@@ -41,4 +41,19 @@ test('file hashes from force-hash and rules', () => {
 test('file hashes off by default', () => {
   const { config } = loadConfig(null, []);
   assert.equal(fileHashesToCompute(config, loadRulesFromText('', 'local.rules')), 0);
+});
+
+test('rule-files wildcard expands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kapu-rule-glob-'));
+  for (const name of ['b.rules', 'a.rules', 'notes.txt', 'a.rules.bak']) writeFileSync(join(dir, name), '');
+  assert.deepEqual(expandRuleFilePattern(join(dir, '*.rules')), [join(dir, 'a.rules'), join(dir, 'b.rules')]);
+  assert.deepEqual(expandRuleFilePattern(join(dir, '?.rules')), [join(dir, 'a.rules'), join(dir, 'b.rules')]);
+  // No match, or no wildcard: the path stays, so loading names the missing file.
+  assert.deepEqual(expandRuleFilePattern(join(dir, '*.yaml')), [join(dir, '*.yaml')]);
+  assert.deepEqual(expandRuleFilePattern(join(dir, 'c.rules')), [join(dir, 'c.rules')]);
+
+  const configPath = join(dir, 'kapu.yaml');
+  writeFileSync(configPath, `default-rule-path: ${dir}\nrule-files:\n  - "*.rules"\n`);
+  const { config } = loadConfig(configPath, []);
+  assert.deepEqual(resolveRuleFiles(config, true, null, []), [join(dir, 'a.rules'), join(dir, 'b.rules')]);
 });

@@ -3,8 +3,8 @@
  * decoder context, the flow table, the rules and detection engine, and the
  * output writers.
  */
-import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DnsTypeConfig, KapuConfig, ExceptionPolicy, FlowTimeouts as ConfigFlowTimeouts } from '../config/types.js';
 import { DecodeContext, type ChecksumMode } from '../decode/context.js';
@@ -46,9 +46,30 @@ export const BUNDLED_RULE_FILES: readonly string[] = [
 export function resolveRuleFiles(config: KapuConfig, hasConfigFile: boolean, replace: string[] | null, extra: string[]): string[] {
   let files: string[];
   if (replace !== null) files = [...replace];
-  else if (hasConfigFile) files = config.ruleFiles.map((file) => (isAbsolute(file) ? file : join(config.defaultRulePath, file)));
+  else if (hasConfigFile) files = config.ruleFiles.flatMap((file) => expandRuleFilePattern(isAbsolute(file) ? file : join(config.defaultRulePath, file)));
   else files = extra.length > 0 ? [] : [...BUNDLED_RULE_FILES];
   return files.concat(extra);
+}
+
+/**
+ * Expands a wildcard (`*`, `?`) in the file name of a rule-files entry, as
+ * Suricata does with glob: `et-open/*.rules` becomes every matching file,
+ * in name order. A path without a wildcard, or one that matches nothing,
+ * is returned as it is, so that loading it reports the missing file.
+ */
+export function expandRuleFilePattern(path: string): string[] {
+  const name = basename(path);
+  if (!/[*?]/.test(name)) return [path];
+  const dir = dirname(path);
+  const pattern = new RegExp('^' + name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [path];
+  }
+  const matches = names.filter((entry) => pattern.test(entry)).sort();
+  return matches.length > 0 ? matches.map((entry) => join(dir, entry)) : [path];
 }
 
 /** Maps pcap-file.checksum-checks and `-k` to the decoder's checksum mode. */

@@ -58,7 +58,7 @@ test('http-evader cases with changed contents stay silent', { skip: SKIP }, asyn
       const runner = async (options: RunOptions): Promise<RunSummary> => {
         const summary = await runCapture({ ...options, ruleFiles: [changedRules], quiet: true });
         alerts = summary.alerts;
-        const eve = readFileSync(join(options.logDir, 'eve.json'), 'utf8');
+        const eve = readFileSync(join(options.logDir as string, 'eve.json'), 'utf8');
         if (eve.includes('"event_type":"fileinfo"')) filesLogged++;
         return summary;
       };
