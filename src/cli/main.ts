@@ -30,8 +30,9 @@ function buildProgram(result: { status: number }): Command {
 
   program
     .command('run')
-    .description('analyse a capture file (-r) and write alerts and events to the log folder')
-    .requiredOption('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
+    .description('analyse a capture file (-r) or live traffic on an interface (-i) and write alerts and events to the log folder')
+    .option('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
+    .option('-i, --interface <name>', 'capture live on this interface (AF_PACKET, needs root and the native addon) until SIGTERM or SIGINT')
     .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
@@ -42,9 +43,15 @@ function buildProgram(result: { status: number }): Command {
     .option('--simulate-ips', 'same as --mode ips')
     .option('-q, --quiet', 'print no warnings, rule diagnostics or summary')
     .action(async (flags: Record<string, unknown>) => {
-      const { runCapture } = await import('./run.js');
       const options = runOptionsFromFlags(flags);
-      await runCapture(options);
+      const interfaceName = flags['interface'] as string | undefined;
+      if (interfaceName !== undefined) {
+        const { runLive } = await import('./run-live.js');
+        await runLive({ ...options, interfaceName });
+      } else {
+        const { runCapture } = await import('./run.js');
+        await runCapture(options);
+      }
       result.status = ExitStatus.OK;
     });
 
@@ -71,8 +78,19 @@ function buildProgram(result: { status: number }): Command {
   return program;
 }
 
-/** Turns the `run` command's flags into RunOptions. */
+/**
+ * Turns the `run` command's flags into RunOptions. With `-i` instead of
+ * `-r`, `pcapPath` is empty and the interface stays in `flags.interface`.
+ */
 export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions {
+  const readPath = flags['read'] as string | undefined;
+  const interfaceName = flags['interface'] as string | undefined;
+  if (readPath !== undefined && interfaceName !== undefined) {
+    throw new UsageError('-r (read a capture file) and -i (capture on an interface) exclude each other; give one of them');
+  }
+  if (readPath === undefined && interfaceName === undefined) {
+    throw new UsageError('missing packet source: give a capture file with -r FILE or an interface with -i IFACE');
+  }
   const sets = flags['set'] as string[];
   for (const entry of sets) {
     if (!entry.includes('=')) throw new UsageError(`--set '${entry}' is not key=value (example: --set stream.midstream=true)`);
@@ -84,7 +102,7 @@ export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions 
   }
   const rules = flags['rules'] as string[];
   return {
-    pcapPath: flags['read'] as string,
+    pcapPath: readPath ?? '',
     configPath: (flags['config'] as string | undefined) ?? null,
     ruleFiles: rules.length > 0 ? rules : null,
     extraRuleFiles: flags['addRules'] as string[],
