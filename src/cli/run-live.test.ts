@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,7 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   const workDir = mkdtempSync(join(tmpdir(), 'kapu-live-'));
   const logDir = join(workDir, 'log');
   const evePath = join(logDir, 'eve.json');
+  const rotatedPath = join(logDir, 'eve.json.1');
   let kapu: ChildProcessWithoutNullStreams | null = null;
   let server: ChildProcessWithoutNullStreams | null = null;
   let kapuErrors = '';
@@ -75,6 +76,8 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   let isFlowTimedOutBeforeStop = false;
   let exitCode: number | null = null;
   let exitSignal: string | null = null;
+  let isReopened = false;
+  let rotatedEvents: EveEvent[] = [];
   let events: EveEvent[] = [];
 
   before(async () => {
@@ -121,11 +124,17 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
       readEve(evePath).some((e) => e.event_type === 'flow' && isProbeFlow(e) && e.src_port === probePort && e.flow?.reason === 'timeout'),
     );
 
+    // Log rotation: move eve.json aside, then SIGHUP makes kapu start a new file.
+    renameSync(evePath, rotatedPath);
+    kapu.kill('SIGHUP');
+    isReopened = await waitFor(() => kapuErrors.includes('log files reopened') && existsSync(evePath));
+
     kapu.kill('SIGTERM');
     const timer = setTimeout(() => kapu?.kill('SIGKILL'), WAIT_MS);
     await exited;
     clearTimeout(timer);
-    events = readEve(evePath);
+    rotatedEvents = readEve(rotatedPath);
+    events = [...rotatedEvents, ...readEve(evePath)];
   });
 
   after(() => {
@@ -133,6 +142,10 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
     if (server !== null && server.exitCode === null) server.kill('SIGTERM');
     lab.teardown();
     rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('live capture defaults to IDS', () => {
+    assert.match(kapuErrors, /capturing on s0 \(IDS mode\)/);
   });
 
   test('probe request succeeds', () => {
@@ -162,6 +175,14 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
 
   test('idle flow ends by wall time', () => {
     assert.ok(isFlowTimedOutBeforeStop, 'no flow event with reason timeout before SIGTERM');
+  });
+
+  test('SIGHUP starts a new eve.json', () => {
+    assert.ok(isReopened, kapuErrors);
+    assert.ok(rotatedEvents.some((e) => e.event_type === 'alert'), 'the alert stays in the rotated file');
+    const current = readEve(evePath);
+    assert.ok(current.length >= 1, 'events after SIGHUP reach the new file');
+    assert.equal(current[current.length - 1]?.event_type, 'stats');
   });
 
   test('SIGTERM exits with status 0', () => {
