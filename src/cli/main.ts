@@ -37,7 +37,7 @@ function buildProgram(result: { status: number }): Command {
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
     .option('-l, --log-dir <dir>', 'folder for eve.json and fast.log (default: default-log-dir of the config, else the current folder)')
-    .addOption(new Option('-k, --checksum <mode>', 'checksum validation: all or none (default: pcap-file.checksum-checks)').choices(['all', 'none']))
+    .addOption(new Option('-k, --checksum <mode>', 'checksum validation: all or none (default: pcap-file.checksum-checks for -r, none for -i)').choices(['all', 'none']))
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
