@@ -71,7 +71,13 @@ export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
   // NOTE: veths and NICs with checksum offload hand over frames whose TCP
   // and UDP checksums are not filled in yet, and AF_PACKET does not flag
   // them here, so live capture validates checksums only with `-k all`.
-  const run = new RunPipeline(engine, { ...opts, checksumMode: opts.checksumMode ?? 'none' });
+  let run: RunPipeline;
+  try {
+    run = new RunPipeline(engine, { ...opts, checksumMode: opts.checksumMode ?? 'none' });
+  } catch (err) {
+    capture.close();
+    throw err;
+  }
   const signals = new LiveSignals();
   signals.attach();
   const startUs = Date.now() * 1000;
