@@ -14,7 +14,7 @@ import { IpProto, TcpFlag, type Packet } from '../core/packet.js';
 import { Action } from '../detect/signature.js';
 import { addChecksumWords, foldChecksum } from '../decode/checksum.js';
 
-/** Whom a reject answers, as bits: the sender of the packet, its receiver, or both. */
+/** Targets of a reject response, as bits: the sender of the packet, its receiver, or both. */
 export const RejectTarget = {
   NONE: 0,
   SOURCE: 1,
@@ -26,13 +26,13 @@ export const RejectTarget = {
 export const RESPONSE_TTL = 64;
 
 /**
- * Largest ICMPv4 error in bytes. RFC 1812 section 4.3.2.3 asks for as much
+ * Largest ICMPv4 error in bytes. RFC 1812 section 4.3.2.3 wants as much
  * of the offending datagram as fits in 576 bytes.
  */
 export const MAX_ICMP4_ERROR_BYTES = 576;
 
 /**
- * Largest ICMPv6 error in bytes. RFC 4443 section 2.4 (c) asks for as much
+ * Largest ICMPv6 error in bytes. RFC 4443 section 2.4 (c) wants as much
  * of the offending packet as fits in the IPv6 minimum MTU, 1280 bytes.
  */
 export const MAX_ICMP6_ERROR_BYTES = 1280;
@@ -54,7 +54,7 @@ const ICMP6_DEST_UNREACHABLE = 1;
 /** Code 1: communication with the destination administratively prohibited. */
 const ICMP6_ADMIN_PROHIBITED = 1;
 
-/** Returns whom `action` (an ActionId) answers; NONE for an action other than a reject. */
+/** Returns the RejectTarget of `action` (an ActionId), or NONE for an action other than a reject. */
 export function rejectTargetOf(action: number): number {
   switch (action) {
     case Action.REJECT:
@@ -84,12 +84,12 @@ export function buildRejectResponse(p: Packet, toSource: boolean, out: Uint8Arra
 /**
  * Writes a TCP reset for decoded TCP packet `p` into `out` and returns its
  * length (40 for IPv4, 60 for IPv6), or 0 when `p` is itself a reset
- * (RFC 9293 section 3.10.7.1: a reset is never answered with a reset).
+ * because RFC 9293 section 3.10.7.1 forbids a reset in response to a reset.
  *
  * To the sender of `p` the reset comes from the receiver's address and
  * port. RFC 9293 section 3.10.7.1 gives its numbers: with ACK set on `p`,
  * SEQ is p.ack, which is exactly the sender's RCV.NXT, so a stack that
- * checks resets as RFC 5961 section 3.2 asks accepts it; without ACK, SEQ
+ * checks resets as RFC 5961 section 3.2 requires accepts it; without ACK, SEQ
  * is 0 and ACK is p.seq plus the segment length. To the receiver of `p`
  * the reset carries p's own addresses, ports and numbers: p.seq is the
  * receiver's RCV.NXT while p, dropped in-line, never arrives. Both carry
@@ -165,7 +165,7 @@ export function buildIcmpUnreachable(p: Packet, toSource: boolean, out: Uint8Arr
   return icmpAt + icmpBytes;
 }
 
-/** Tells whether `p` is an ICMP or ICMPv6 error message, which no ICMP error may answer. */
+/** Tells whether `p` is an ICMP or ICMPv6 error message, about which no ICMP error may be sent. */
 function isIcmpError(p: Packet): boolean {
   if (p.ipProto === IpProto.ICMP) {
     // Errors: unreachable 3, source quench 4, redirect 5, time exceeded 11, parameter problem 12.
