@@ -613,7 +613,7 @@ export class PacketPipeline {
     const willDrop = blockingSig !== null;
     if (willDrop) p.isDropped = true;
     const packetAction = packetVerdictAction(alerts, blockingSig, recorder);
-    // A reject answers in IDS mode too; the packet at a flow's end is not a real one.
+    // A reject sends its responses in IDS mode too. The packet at a flow's end is not a real one, so it gets none.
     const rejectTarget = rejectTargetOf(packetAction);
     if (rejectTarget !== RejectTarget.NONE && p !== this.flowEndPacket) this.sendRejectResponses(p, rejectTarget);
     for (let i = 0; i < alerts.count; i++) {
