@@ -1,10 +1,11 @@
 /**
  * The sending side of the namespace test of reject responses: run inside a
- * network namespace as `node reject-lab-sender.js IFACE PORT`. It captures
- * on IFACE until a TCP segment with payload to PORT arrives (at most 5 s).
- * Then it builds the reset to that segment's sender with reject.ts and
- * sends it with RawRejectSender. It prints one JSON line with the errno of
- * the send, and the segment and the reset in hex.
+ * network namespace as `node reject-lab-sender.js IFACE PORT tcp|udp`. It
+ * captures on IFACE until a TCP segment with payload or a UDP datagram to
+ * PORT arrives (at most 5 s). Then it builds the response to its sender
+ * with reject.ts (a reset, or an ICMP unreachable) and sends it with
+ * RawRejectSender. It prints one JSON line with the errno of the send, and
+ * the captured packet and the response in hex.
  */
 import { AfPacketCapture } from '../capture/af-packet.js';
 import { IpProto, LinkType, Packet } from '../core/packet.js';
@@ -18,6 +19,7 @@ const WAIT_MS = 5_000;
 function main(): number {
   const interfaceName = process.argv[2] as string;
   const port = Number(process.argv[3]);
+  const proto = process.argv[4] === 'udp' ? IpProto.UDP : IpProto.TCP;
   const capture = new AfPacketCapture(interfaceName, { batchBytes: 1 << 20 });
   const sender = new RawRejectSender();
   const ctx = new DecodeContext('none');
@@ -33,14 +35,14 @@ function main(): number {
       const frame = batch.data();
       p.reset(frame, batch.timestampUs(), batch.originalLength, LinkType.ETHERNET, 1);
       decodePacket(p, ctx);
-      if (p.ipProto !== IpProto.TCP || p.dstPort !== port || p.payloadLength === 0) continue;
+      if (p.ipProto !== proto || p.dstPort !== port || p.payloadLength === 0) continue;
       const length = buildRejectResponse(p, true, response);
       const errno = sender.send(response, length);
       process.stdout.write(JSON.stringify({
         errno,
         sentAtMs: Date.now(),
-        segment: Buffer.from(frame.subarray(p.l3Offset)).toString('hex'),
-        reset: Buffer.from(response.subarray(0, length)).toString('hex'),
+        packet: Buffer.from(frame.subarray(p.l3Offset)).toString('hex'),
+        response: Buffer.from(response.subarray(0, length)).toString('hex'),
       }) + '\n');
       sender.close();
       capture.close();

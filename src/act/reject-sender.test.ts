@@ -20,8 +20,12 @@ const CHILD_LIMIT_MS = 10_000;
 /** Maximum delay between sending the reset and the client's error that still counts as "at once". */
 const MAX_RESET_DELAY_MS = 1_000;
 
+// The UDP sockets take the datagrams, so the server's stack sends no port unreachable of its own.
 const SERVER_SCRIPT = `
 const net = require('net');
+const dgram = require('dgram');
+dgram.createSocket('udp4').bind(${PORT}, '192.0.2.2');
+dgram.createSocket({ type: 'udp6', ipv6Only: true }).bind(${PORT}, '2001:db8::2');
 const server = net.createServer((c) => c.on('error', () => {}));
 server.listen(${PORT}, '::', () => console.log('ready'));
 setTimeout(() => process.exit(0), ${CHILD_LIMIT_MS - 1000});
@@ -33,6 +37,17 @@ const report = (code) => { console.log(JSON.stringify({ code, atMs: Date.now() }
 const c = net.connect(${PORT}, process.argv[1], () => c.write('hello'));
 c.on('error', (e) => report(e.code));
 c.on('close', () => report('close'));
+setTimeout(() => report('timeout'), ${CHILD_LIMIT_MS - 2000});
+`;
+
+// A connected UDP socket gets the ICMP error as a failed receive.
+const UDP_CLIENT_SCRIPT = `
+const dgram = require('dgram');
+const report = (code) => { console.log(JSON.stringify({ code, atMs: Date.now() })); process.exit(0); };
+const host = process.argv[1];
+const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+s.on('error', (e) => report(e.code));
+s.connect(${PORT}, host, () => s.send('hello'));
 setTimeout(() => report('timeout'), ${CHILD_LIMIT_MS - 2000});
 `;
 
@@ -145,7 +160,7 @@ describe('reject sender in namespaces', { skip: reason ?? false }, () => {
 
   for (const serverAddress of ['192.0.2.2', '2001:db8::2']) {
     it(`reset ends a connection to ${serverAddress}`, async () => {
-      const sender = new Child(SERVER_NS, [process.execPath, LAB_SENDER, 'rs0', String(PORT)]);
+      const sender = new Child(SERVER_NS, [process.execPath, LAB_SENDER, 'rs0', String(PORT), 'tcp']);
       let client: Child | null = null;
       try {
         await sender.waitFor('ready', 5_000);
@@ -159,12 +174,35 @@ describe('reject sender in namespaces', { skip: reason ?? false }, () => {
         assert.ok(delayMs < MAX_RESET_DELAY_MS, `the client saw the reset ${delayMs} ms after it was sent`);
 
         // The reset takes its sequence number from the segment's ACK field.
-        const segment = Buffer.from(sent.segment as string, 'hex');
-        const reset = Buffer.from(sent.reset as string, 'hex');
+        const segment = Buffer.from(sent.packet as string, 'hex');
+        const reset = Buffer.from(sent.response as string, 'hex');
         const ipBytes = serverAddress.includes(':') ? 40 : 20;
         assert.equal(reset.readUInt32BE(ipBytes + 4), segment.readUInt32BE(ipBytes + 8));
         assert.equal(reset.readUInt32BE(ipBytes + 8), segment.readUInt32BE(ipBytes + 4) + 5);
         assert.equal(reset[ipBytes + 13], 0x14);
+      } finally {
+        sender.stop();
+        client?.stop();
+      }
+    });
+  }
+
+  // Host prohibited (ICMP code 10) reads as EHOSTUNREACH, administratively
+  // prohibited (ICMPv6 code 1) as EACCES, in Linux's ICMP error tables.
+  for (const [serverAddress, code] of [['192.0.2.2', 'EHOSTUNREACH'], ['2001:db8::2', 'EACCES']] as const) {
+    it(`icmp unreachable reaches a udp client of ${serverAddress}`, async () => {
+      const sender = new Child(SERVER_NS, [process.execPath, LAB_SENDER, 'rs0', String(PORT), 'udp']);
+      let client: Child | null = null;
+      try {
+        await sender.waitFor('ready', 5_000);
+        client = new Child(CLIENT_NS, [process.execPath, '-e', UDP_CLIENT_SCRIPT, serverAddress]);
+        const sent = await sender.result();
+        const seen = await client.result();
+
+        assert.equal(sent.errno, 0, JSON.stringify(sent));
+        assert.equal(seen.code, code);
+        const delayMs = (seen.atMs as number) - (sent.sentAtMs as number);
+        assert.ok(delayMs < MAX_RESET_DELAY_MS, `the client saw the error ${delayMs} ms after it was sent`);
       } finally {
         sender.stop();
         client?.stop();
