@@ -464,6 +464,8 @@ export class PacketPipeline {
       case StreamException.DROP_FLOW:
       case StreamException.REJECT:
         if (flow !== null) flow.isDropped = true;
+        // As in Suricata, the exception policy `reject` sends the reject responses to the packet's sender.
+        if (action === StreamException.REJECT) this.sendRejectResponses(p, RejectTarget.SOURCE);
         this.drop(p, flow, DropReason.STREAM_MEMCAP, null);
         return true;
       case StreamException.DROP_PACKET:
@@ -496,7 +498,11 @@ export class PacketPipeline {
       case StreamException.DROP_FLOW:
       case StreamException.REJECT:
         flow.isDropped = true;
-        if (action === StreamException.REJECT) this.counters.rejected++;
+        if (action === StreamException.REJECT) {
+          this.counters.rejected++;
+          // As for a memcap, the sender of the packet gets the reject responses.
+          this.sendRejectResponses(p, RejectTarget.SOURCE);
+        }
         this.drop(p, flow, reason, null);
         return true;
       case StreamException.DROP_PACKET:

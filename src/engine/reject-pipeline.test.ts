@@ -33,11 +33,11 @@ const EVIL: TcpSegment = {
   seq: 1000, ack: 2000, flags: TcpFlag.ACK | TcpFlag.PSH, payload: bytesOf('EVILPATTERN'), window: 502,
 };
 
-function buildPipeline(rule: string, isIps: boolean, sender: RejectSender | null): PacketPipeline {
+function buildPipeline(rule: string, isIps: boolean, sender: RejectSender | null, sets: string[] = ['stream.midstream=true']): PacketPipeline {
   const rulePath = join(scratch, `rule-${Math.random().toString(36).slice(2)}.rules`);
   writeFileSync(rulePath, rule + '\n');
-  // The test sends one mid-session segment, which the default midstream policy drops in IPS mode.
-  const { config } = loadConfig(null, ['stream.midstream=true']);
+  // The tests send one mid-session segment, which the default midstream policy drops in IPS mode.
+  const { config } = loadConfig(null, sets);
   const warnings: string[] = [];
   const rules = loadRules(config, [rulePath], warnings);
   assert.equal(rules.signatures.length, 1, JSON.stringify(rules.diagnostics));
@@ -109,6 +109,16 @@ describe('pipeline reject responses', () => {
     assert.equal(new UnavailableRejectSender('x').send(new Uint8Array(40), 40), SEND_UNAVAILABLE_ERRNO);
     assert.equal(pipeline.counters.rejectResponsesSent, 0);
     assert.equal(pipeline.counters.rejectResponsesFailed, 2);
+  });
+
+  it('midstream policy reject answers the sender', () => {
+    const sender = new RecordingSender(0);
+    const pipeline = buildPipeline('alert tcp any any -> any any (content:"NOTHERE"; sid:1;)', true, sender, ['stream.midstream-policy=reject']);
+    const p = run(pipeline, frame);
+    assert.equal(p.isDropped, true);
+    assert.deepEqual(sender.packets, [expectedResponse(frame, true)]);
+    assert.equal(pipeline.counters.rejected, 1);
+    assert.equal(pipeline.counters.rejectResponsesSent, 1);
   });
 
   it('no sender records only', () => {
