@@ -18,18 +18,15 @@ constexpr size_t kIpv4HeaderBytes = 20;
 constexpr size_t kIpv6HeaderBytes = 40;
 
 // Opens a raw socket of `family` whose packets carry their own IP header.
-// IPPROTO_RAW sets IP_HDRINCL on IPv4 sockets; IPv6 sockets get
-// IPV6_HDRINCL (Linux 4.5 and later). Returns the socket or -1 with errno set.
+// Linux implies IP_HDRINCL, and for IPv6 IPV6_HDRINCL, on an IPPROTO_RAW
+// socket. IPV6_HDRINCL is set as well where the kernel knows the option
+// (Linux 4.5 and later), and an older kernel's error is ignored.
+// Returns the socket or -1 with errno set.
 int OpenRawSocket(int family, const std::string& interface_name) {
   int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
   if (fd < 0) return -1;
   int one = 1;
-  if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &one, sizeof(one)) < 0) {
-    int error = errno;
-    close(fd);
-    errno = error;
-    return -1;
-  }
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &one, sizeof(one));
   if (!interface_name.empty() &&
       setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface_name.c_str(), interface_name.size()) < 0) {
     int error = errno;

@@ -155,7 +155,7 @@ export function buildIcmpUnreachable(p: Packet, toSource: boolean, out: Uint8Arr
   writeUint16(out, icmpAt + 2, 0);
   // The 4 bytes after the checksum are unused and must be zero (RFC 792, RFC 4443 section 3.1).
   writeUint32(out, icmpAt + 4, 0);
-  out.set(p.bytes.subarray(p.l3Offset, p.l3Offset + quoteBytes), icmpAt + ICMP_HEADER_BYTES);
+  copyBytes(p.bytes, p.l3Offset, out, icmpAt + ICMP_HEADER_BYTES, quoteBytes);
 
   // The ICMPv4 checksum covers the message alone; ICMPv6 adds the pseudo-header (RFC 4443 section 2.3).
   const checksum = isIpv4
@@ -194,8 +194,8 @@ function writeIpHeader(p: Packet, toSource: boolean, proto: number, payloadBytes
     out[8] = RESPONSE_TTL;
     out[9] = proto;
     writeUint16(out, 10, 0);
-    out.set(from.subarray(0, 4), 12);
-    out.set(to.subarray(0, 4), 16);
+    copyBytes(from, 0, out, 12, 4);
+    copyBytes(to, 0, out, 16, 4);
     writeUint16(out, 10, ~foldChecksum(addChecksumWords(out, 0, IPV4_HEADER_BYTES, 0)) & 0xffff);
     return IPV4_HEADER_BYTES;
   }
@@ -204,8 +204,8 @@ function writeIpHeader(p: Packet, toSource: boolean, proto: number, payloadBytes
   writeUint16(out, 4, payloadBytes);
   out[6] = proto;
   out[7] = RESPONSE_TTL;
-  out.set(from.subarray(0, 16), 8);
-  out.set(to.subarray(0, 16), 24);
+  copyBytes(from, 0, out, 8, 16);
+  copyBytes(to, 0, out, 24, 16);
   return IPV6_HEADER_BYTES;
 }
 
@@ -220,6 +220,11 @@ function transportChecksum(out: Uint8Array, at: number, length: number, proto: n
   sum = isIpv4 ? addChecksumWords(out, 12, 20, sum) : addChecksumWords(out, 8, 40, sum);
   sum = addChecksumWords(out, at, at + length, sum);
   return ~foldChecksum(sum) & 0xffff;
+}
+
+/** Copies `length` bytes without making a subarray view, which would allocate. */
+function copyBytes(source: Uint8Array, sourceAt: number, out: Uint8Array, at: number, length: number): void {
+  for (let i = 0; i < length; i++) out[at + i] = source[sourceAt + i] as number;
 }
 
 function writeUint16(out: Uint8Array, at: number, value: number): void {
