@@ -19,7 +19,7 @@ constexpr size_t kIpv6HeaderBytes = 40;
 
 // Opens a raw socket of `family` whose packets carry their own IP header.
 // Linux implies IP_HDRINCL, and for IPv6 IPV6_HDRINCL, on an IPPROTO_RAW
-// socket. IPV6_HDRINCL is set as well where the kernel knows the option
+// socket. IPV6_HDRINCL is set as well where the kernel supports the option
 // (Linux 4.5 and later), and an older kernel's error is ignored.
 // Returns the socket or -1 with errno set.
 int OpenRawSocket(int family, const std::string& interface_name) {

@@ -83,17 +83,17 @@ export function buildRejectResponse(p: Packet, toSource: boolean, out: Uint8Arra
 
 /**
  * Writes a TCP reset for decoded TCP packet `p` into `out` and returns its
- * length (40 for IPv4, 60 for IPv6), or 0 when `p` is itself a reset
- * because RFC 9293 section 3.10.7.1 forbids a reset in response to a reset.
+ * length (40 for IPv4, 60 for IPv6). It returns 0 when `p` is itself a
+ * reset, because RFC 9293 section 3.10.7.1 forbids a reset in response.
  *
  * To the sender of `p` the reset comes from the receiver's address and
- * port. RFC 9293 section 3.10.7.1 gives its numbers: with ACK set on `p`,
- * SEQ is p.ack, which is exactly the sender's RCV.NXT, so a stack that
- * checks resets as RFC 5961 section 3.2 requires accepts it; without ACK, SEQ
- * is 0 and ACK is p.seq plus the segment length. To the receiver of `p`
- * the reset carries p's own addresses, ports and numbers: p.seq is the
- * receiver's RCV.NXT while p, dropped in-line, never arrives. Both carry
- * RST and ACK with the acknowledgment of everything `p` sent.
+ * port, with the numbers of RFC 9293 section 3.10.7.1. With ACK set on
+ * `p`, SEQ is p.ack, which is exactly the sender's RCV.NXT, so a stack
+ * that checks resets as RFC 5961 section 3.2 requires accepts it. Without
+ * ACK, SEQ is 0. ACK is p.seq plus the segment length in both cases.
+ * To the receiver of `p` the reset carries p's own addresses, ports and
+ * numbers, because p.seq is the receiver's RCV.NXT while p, dropped
+ * in-line, never arrives. Both resets have RST and ACK set.
  */
 export function buildTcpReset(p: Packet, toSource: boolean, out: Uint8Array): number {
   if ((p.tcpFlags & TcpFlag.RST) !== 0) return 0;
@@ -127,16 +127,16 @@ export function buildTcpReset(p: Packet, toSource: boolean, out: Uint8Array): nu
 /**
  * Writes an ICMP destination unreachable, code "administratively
  * prohibited" (ICMPv6 for IPv6), about packet `p` into `out` and returns
- * its length, or 0 when the rules for ICMP errors forbid one: `p` is an
- * ICMP error itself or a fragment other than the first (RFC 1122 section
- * 3.2.2, RFC 4443 section 2.4 (e)). The message quotes `p` from its IP
- * header on, cut to the limits of MAX_ICMP4_ERROR_BYTES and
+ * its length. It returns 0 when `p` is an ICMP error itself or a fragment
+ * other than the first, because RFC 1122 section 3.2.2 and RFC 4443
+ * section 2.4 (e) forbid an ICMP error about those. The message quotes `p`
+ * from its IP header on, cut to MAX_ICMP4_ERROR_BYTES or
  * MAX_ICMP6_ERROR_BYTES.
  *
  * NOTE: as in Suricata, the message to the receiver of `p` (`rejectdst`)
  * carries p's own addresses, so it quotes a packet that the receiver did
- * not send. Its stack matches the quote to no socket of its own and
- * ignores the message, so `rejectdst` on traffic other than TCP only drops.
+ * not send. The receiver's stack most likely finds no socket for it and
+ * ignores it (untested), so `rejectdst` on traffic other than TCP may only drop.
  */
 export function buildIcmpUnreachable(p: Packet, toSource: boolean, out: Uint8Array): number {
   if (p.isFragment && p.fragmentOffset !== 0) return 0;
