@@ -64,9 +64,24 @@ export interface NativeAfPacket {
   close(): void;
 }
 
+/** Options of the addon's RawSender constructor. */
+export interface NativeRawSenderOptions {
+  /** Send through this interface only (SO_BINDTODEVICE); default: the routing table decides. */
+  interfaceName?: string;
+}
+
+/** Raw IPv4 and IPv6 sockets (IP_HDRINCL, IPV6_HDRINCL) that send whole IP packets. */
+export interface NativeRawSender {
+  /** Sends bytes [0, length) of `packet`, an IP packet with its header, to its destination address. Returns 0 or an errno. */
+  send(packet: Uint8Array, length: number): number;
+  close(): void;
+}
+
 export interface NativeAddon {
   NfQueue: new (queueNum: number, options?: NativeNfQueueOptions) => NativeNfQueue;
   AfPacket: new (interfaceName: string, options?: NativeAfPacketOptions) => NativeAfPacket;
+  /** Absent in an addon built before raw sending existed. */
+  RawSender?: new (options?: NativeRawSenderOptions) => NativeRawSender;
   RECORD_HEADER_BYTES: number;
 }
 

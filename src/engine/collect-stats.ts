@@ -76,6 +76,11 @@ export function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresho
   out.set('ips.accepted', c.accepted);
   out.set('ips.blocked', c.blocked);
   out.set('ips.rejected', c.rejected);
+  // Only runs that can send responses (live and in-line) report them.
+  if (pipeline.parts.rejectSender) {
+    out.set('ips.reject_responses_sent', c.rejectResponsesSent);
+    out.set('ips.reject_responses_failed', c.rejectResponsesFailed);
+  }
   out.set('ips.replaced', 0);
   for (const [reason, count] of c.dropsByReason) out.set('ips.drop_reason.' + reason.replace(/ /g, '_'), count);
   return out;

@@ -33,6 +33,8 @@ import { DropReason, type DropReasonValue } from '../output/eve-events.js';
 import { PktSrc, type PktSrcValue } from '../output/eve-format.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import type { FastLogWriter } from '../output/fast-log.js';
+import { MAX_RESPONSE_BYTES, RejectTarget, buildRejectResponse, rejectTargetOf } from '../act/reject.js';
+import type { RejectSender } from '../act/reject-sender.js';
 
 /** Counters of the policy stage, as the stats event names them (`ips.*`, `detect.*`). */
 export class PipelineCounters {
@@ -43,6 +45,10 @@ export class PipelineCounters {
   accepted: number;
   blocked: number;
   rejected: number;
+  /** Reject responses (TCP resets, ICMP unreachables) sent. */
+  rejectResponsesSent: number;
+  /** Reject responses built but not sent: the send failed, or no sender could open raw sockets. */
+  rejectResponsesFailed: number;
   /** Dropped packets by EVE drop.reason. */
   readonly dropsByReason: Map<string, number>;
   /** Alerts by signature key `gid:sid:rev`, with the message. */
@@ -56,6 +62,8 @@ export class PipelineCounters {
     this.accepted = 0;
     this.blocked = 0;
     this.rejected = 0;
+    this.rejectResponsesSent = 0;
+    this.rejectResponsesFailed = 0;
     this.dropsByReason = new Map();
     this.alertsBySignature = new Map();
   }
@@ -86,6 +94,11 @@ export interface PipelineParts {
   frameInspect?: FrameInspector | null;
   /** Frame events; needs `frameInspect`, which marks the frames ready to log. */
   frameLog?: FrameLogger | null;
+  /**
+   * Sends the responses of reject rules in live and in-line runs; absent or
+   * null (reading a capture) only records the rejects in alerts and counters.
+   */
+  rejectSender?: RejectSender | null;
 }
 
 /** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
@@ -157,6 +170,8 @@ export class PacketPipeline {
   private frameFacts: FrameAlertFacts | null;
   /** App state whose frames `frameFacts` refers to. */
   private frameAppState: FlowAppState | null;
+  /** Scratch buffer for one reject response, reused for every response. */
+  private readonly rejectResponse: Uint8Array;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -174,6 +189,7 @@ export class PacketPipeline {
     this.txFacts = null;
     this.frameFacts = null;
     this.frameAppState = null;
+    this.rejectResponse = new Uint8Array(parts.rejectSender ? MAX_RESPONSE_BYTES : 0);
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -448,6 +464,8 @@ export class PacketPipeline {
       case StreamException.DROP_FLOW:
       case StreamException.REJECT:
         if (flow !== null) flow.isDropped = true;
+        // As in Suricata, the exception policy `reject` sends the reject responses to the packet's sender.
+        if (action === StreamException.REJECT) this.sendRejectResponses(p, RejectTarget.SOURCE);
         this.drop(p, flow, DropReason.STREAM_MEMCAP, null);
         return true;
       case StreamException.DROP_PACKET:
@@ -480,7 +498,11 @@ export class PacketPipeline {
       case StreamException.DROP_FLOW:
       case StreamException.REJECT:
         flow.isDropped = true;
-        if (action === StreamException.REJECT) this.counters.rejected++;
+        if (action === StreamException.REJECT) {
+          this.counters.rejected++;
+          // As for a memcap, the sender of the packet gets the reject responses.
+          this.sendRejectResponses(p, RejectTarget.SOURCE);
+        }
         this.drop(p, flow, reason, null);
         return true;
       case StreamException.DROP_PACKET:
@@ -597,6 +619,9 @@ export class PacketPipeline {
     const willDrop = blockingSig !== null;
     if (willDrop) p.isDropped = true;
     const packetAction = packetVerdictAction(alerts, blockingSig, recorder);
+    // A reject sends its responses in IDS mode too. The packet at a flow's end is not a real one, so it gets none.
+    const rejectTarget = rejectTargetOf(packetAction);
+    if (rejectTarget !== RejectTarget.NONE && p !== this.flowEndPacket) this.sendRejectResponses(p, rejectTarget);
     for (let i = 0; i < alerts.count; i++) {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
@@ -622,6 +647,25 @@ export class PacketPipeline {
         if (this.tunnel !== null && this.rootFlow !== null) this.rootFlow.isDropped = true;
       }
       this.drop(p, flow, reason, blockingSig);
+    }
+  }
+
+  /**
+   * Builds and sends the responses of a reject with `target`
+   * (RejectTarget) to packet `p`, counting each one sent or failed. A packet
+   * that gets no response (a reset, an ICMP error) counts nothing.
+   */
+  private sendRejectResponses(p: Packet, target: number): void {
+    const sender = this.parts.rejectSender ?? null;
+    if (sender === null) return;
+    const out = this.rejectResponse;
+    const counters = this.counters;
+    for (let side = RejectTarget.SOURCE; side <= RejectTarget.DESTINATION; side <<= 1) {
+      if ((target & side) === 0) continue;
+      const length = buildRejectResponse(p, side === RejectTarget.SOURCE, out);
+      if (length === 0) continue;
+      if (sender.send(out, length) === 0) counters.rejectResponsesSent++;
+      else counters.rejectResponsesFailed++;
     }
   }
 
