@@ -4,6 +4,7 @@
  * folder. Capture files (`-r`) and live capture (`-i`) feed the same
  * pipeline, one packet at a time through `pipeline.processPacket`.
  */
+import type { RejectSender } from '../act/reject-sender.js';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { ErrorCode, KapuError } from '../core/errors.js';
 import { loadConfig } from '../config/load-config.js';
@@ -131,8 +132,12 @@ export class RunPipeline {
   readonly eve: EveWriter[];
   readonly fast: FastLogWriter | null;
 
-  /** Opens the configured outputs in the log folder and builds the pipeline. */
-  constructor(engine: RunEngine, opts: RunPipelineOptions) {
+  /**
+   * Opens the configured outputs in the log folder and builds the
+   * pipeline. `rejectSender` sends reject responses (live and in-line
+   * runs); without it rejects are only recorded.
+   */
+  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null) {
     const { config, isIps, logDir, rules, thresholdActions } = engine;
     this.engine = engine;
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
@@ -156,6 +161,7 @@ export class RunPipeline {
         fast: this.fast,
         isIps,
         stream: engine.stream,
+        rejectSender,
         ...appLayer,
       },
       config.packetAlertMax,
