@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ErrorCode, KapuError, UsageError } from '../core/errors.js';
 import type { RunOptions } from './run-options.js';
+import { formatFirewallRules } from './firewall-rules.js';
 
 /** Exit statuses of the kapu command. */
 export const ExitStatus = {
@@ -30,8 +31,9 @@ function buildProgram(result: { status: number }): Command {
 
   program
     .command('run')
-    .description('analyse a capture file (-r) and write alerts and events to the log folder')
-    .requiredOption('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
+    .description('analyse a capture file (-r), or run in-line on NFQUEUE queues (-q), and write alerts and events to the log folder')
+    .option('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
+    .option('-q, --queue <num>', 'NFQUEUE queue number to run in-line on, 0 to 65535 (repeatable); implies --mode ips', collect, [])
     .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
@@ -40,11 +42,30 @@ function buildProgram(result: { status: number }): Command {
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
-    .option('-q, --quiet', 'print no warnings, rule diagnostics or summary')
+    .option('--quiet', 'print no warnings, rule diagnostics or summary')
     .action(async (flags: Record<string, unknown>) => {
-      const { runCapture } = await import('./run.js');
-      const options = runOptionsFromFlags(flags);
-      await runCapture(options);
+      const queues = queuesFromFlags(flags);
+      if (queues.length > 0) {
+        if (flags['read'] !== undefined) throw new UsageError('-r and -q exclude each other; read a capture file or run in-line, not both');
+        const { runInline } = await import('./inline.js');
+        const { pcapPath: _ignored, ...options } = runOptionsFromFlags({ ...flags, read: '' });
+        await runInline({ ...options, queues });
+      } else {
+        if (flags['read'] === undefined) throw new UsageError('run needs -r FILE (a capture to read) or -q NUM (an NFQUEUE queue to run in-line on)');
+        const { runCapture } = await import('./run.js');
+        await runCapture(runOptionsFromFlags(flags));
+      }
+      result.status = ExitStatus.OK;
+    });
+
+  program
+    .command('firewall-rules')
+    .description('print the firewall rules that send traffic to kapu\'s NFQUEUE queues, in nftables and iptables-nft form')
+    .option('-q, --queue <num>', 'queue number, 0 to 65535 (repeatable; default 0)', collect, [])
+    .option('--iface <name>', 'queue only packets that arrive on this interface')
+    .action((flags: Record<string, unknown>) => {
+      const queues = queuesFromFlags(flags);
+      process.stdout.write(formatFirewallRules({ queues: queues.length > 0 ? queues : [0], inInterface: (flags['iface'] as string | undefined) ?? null }));
       result.status = ExitStatus.OK;
     });
 
@@ -69,6 +90,19 @@ function buildProgram(result: { status: number }): Command {
     .allowExcessArguments(true);
 
   return program;
+}
+
+/** Parses the repeatable `-q` values; throws UsageError for one that is not a queue number. */
+export function queuesFromFlags(flags: Record<string, unknown>): number[] {
+  const values = (flags['queue'] as string[] | undefined) ?? [];
+  const queues: number[] = [];
+  for (const value of values) {
+    const queue = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (!(queue >= 0 && queue <= 65535)) throw new UsageError(`-q '${value}' is not a queue number (expected 0 to 65535)`);
+    if (queues.includes(queue)) throw new UsageError(`-q ${queue} is given twice; give each queue once`);
+    queues.push(queue);
+  }
+  return queues;
 }
 
 /** Turns the `run` command's flags into RunOptions. */

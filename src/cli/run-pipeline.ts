@@ -28,7 +28,7 @@ import { buildAppLayer, buildDecodeContext, buildDetectEngine, buildStreamReasse
 import { reassemblyStats, type StreamReassembler } from '../stream/reassembly.js';
 import { PacketPipeline } from '../engine/pipeline.js';
 import { ThresholdActionRecorder } from '../engine/threshold-actions.js';
-import type { RunOptions } from './run-options.js';
+import type { RunOptions, RunSummary } from './run-options.js';
 import { writeAppLayerTxCounters } from '../output/stats-counters.js';
 
 /** The options of RunOptions that shape the pipeline; the packet source is the caller's. */
@@ -60,17 +60,18 @@ export interface RunPipeline {
 
 /**
  * Loads the config and rules and builds the detection and stream stages.
- * `defaultMode` applies when neither `opts.mode` nor the config's
- * policy.mode is given on the command line: in-line runs pass 'ips'.
+ * The mode is `opts.mode` (`--mode`), else `impliedMode`, the mode that
+ * the command line implies (in-line runs pass 'ips'), else the config's
+ * policy.mode.
  * Warnings and rule diagnostics go to stderr unless `opts.quiet`. Config
  * problems throw ConfigError before any output is opened.
  */
-export function prepareRunEngine(opts: PipelineOptions, defaultMode: 'ids' | 'ips' | null = null): RunEngine {
+export function prepareRunEngine(opts: PipelineOptions, impliedMode: 'ids' | 'ips' | null = null): RunEngine {
   const warnings: string[] = [];
   const loaded = loadConfig(opts.configPath, opts.sets);
   warnings.push(...loaded.warnings);
   const config = loaded.config;
-  const mode = opts.mode ?? defaultMode ?? config.policy.mode;
+  const mode = opts.mode ?? impliedMode ?? config.policy.mode;
   const isIps = mode === 'ips';
   // Built first: an invalid stream.midstream-policy stops the run before any output is opened.
   const flowConfig = flowConfigOf(config, isIps);
@@ -229,4 +230,21 @@ export function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresho
   out.set('ips.replaced', 0);
   for (const [reason, count] of c.dropsByReason) out.set('ips.drop_reason.' + reason.replace(/ /g, '_'), count);
   return out;
+}
+
+/** Renders the end-of-run summary shown on the terminal; `source` names what was read. */
+export function formatRunSummary(s: RunSummary, source: string, logDir: string, isIps: boolean): string {
+  const seconds = s.elapsedMs / 1000;
+  const lines: string[] = [];
+  lines.push(`kapu: ${source} (${isIps ? 'IPS' : 'IDS'} mode)`);
+  lines.push(`  packets        ${s.packets} (${(s.bytes / 1e6).toFixed(1)} MB), flows ${s.flows}`);
+  lines.push(`  rules          ${s.rulesLoaded} loaded, ${s.rulesFailed} failed`);
+  lines.push(`  decoder events ${s.decoderEvents}`);
+  lines.push(`  alerts         ${s.alerts}${isIps ? `, packets dropped ${s.drops}` : ''}`);
+  const top = [...s.alertsBySignature].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  for (const [key, count] of top) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
+  if (s.alertsBySignature.size > top.length) lines.push(`    ... ${s.alertsBySignature.size - top.length} more signatures`);
+  lines.push(`  output         ${logDir}`);
+  lines.push(`  time           ${seconds.toFixed(2)} s`);
+  return lines.join('\n') + '\n';
 }

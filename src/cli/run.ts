@@ -10,7 +10,7 @@ import { Packet } from '../core/packet.js';
 import { openCaptureFile, type CaptureReader } from '../capture/open-capture-file.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { RunOptions, RunSummary } from './run-options.js';
-import { closeRunOutputs, logDirOf, openLogDir, openRunPipeline, prepareRunEngine, sumDecoderEvents, writeStatsEvents } from './run-pipeline.js';
+import { closeRunOutputs, formatRunSummary, logDirOf, openLogDir, openRunPipeline, prepareRunEngine, sumDecoderEvents, writeStatsEvents } from './run-pipeline.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
@@ -136,17 +136,5 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
 /** Renders the end-of-run summary shown on the terminal. */
 export function formatSummary(s: RunSummary, opts: RunOptions, isIps: boolean): string {
-  const seconds = s.elapsedMs / 1000;
-  const lines: string[] = [];
-  lines.push(`kapu: ${opts.pcapPath} (${isIps ? 'IPS' : 'IDS'} mode)`);
-  lines.push(`  packets        ${s.packets} (${(s.bytes / 1e6).toFixed(1)} MB), flows ${s.flows}`);
-  lines.push(`  rules          ${s.rulesLoaded} loaded, ${s.rulesFailed} failed`);
-  lines.push(`  decoder events ${s.decoderEvents}`);
-  lines.push(`  alerts         ${s.alerts}${isIps ? `, packets dropped ${s.drops}` : ''}`);
-  const top = [...s.alertsBySignature].sort((a, b) => b[1] - a[1]).slice(0, 20);
-  for (const [key, count] of top) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
-  if (s.alertsBySignature.size > top.length) lines.push(`    ... ${s.alertsBySignature.size - top.length} more signatures`);
-  lines.push(`  output         ${opts.logDir}`);
-  lines.push(`  time           ${seconds.toFixed(2)} s`);
-  return lines.join('\n') + '\n';
+  return formatRunSummary(s, opts.pcapPath, opts.logDir ?? '.', isIps);
 }

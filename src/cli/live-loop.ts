@@ -1,0 +1,163 @@
+/**
+ * The run loop shared by live packet sources (NFQUEUE queues, and any
+ * other source that implements LiveSource): reads batches, runs every
+ * packet through the run's pipeline, lets the source act on the result,
+ * writes `stats` events on wall time, and on SIGTERM or SIGINT finishes
+ * the batch in hand, flushes the outputs and returns.
+ */
+import { Packet } from '../core/packet.js';
+import { FlowEndReason } from '../flow/flow.js';
+import type { RunSummary } from './run-options.js';
+import { closeRunOutputs, formatRunSummary, sumDecoderEvents, writeStatsEvents, type RunPipeline } from './run-pipeline.js';
+
+/**
+ * Milliseconds that an idle loop waits in each source's read before it
+ * yields to the event loop. A signal or a stats timer waits at most this
+ * long (times the number of sources) to run, and so does the first
+ * packet of a source while another source blocks.
+ */
+export const LIVE_IDLE_WAIT_MS = 50;
+
+/**
+ * One live packet source. The loop calls `read`, then `nextPacket` until
+ * it returns false, calling `complete` after each packet went through the
+ * pipeline, then `finishBatch` once, also when the pipeline threw.
+ */
+export interface LiveSource {
+  /** Name in the summary and logs, such as `NFQUEUE 0`. */
+  readonly name: string;
+  /** Waits up to `timeoutMs` for packets and reads a batch; returns its packet count. Throws CaptureError when the source fails. */
+  read(timeoutMs: number): number;
+  /** Fills `p` (after `p.reset`) with the next packet of the batch, or returns false after the last. */
+  nextPacket(p: Packet): boolean;
+  /** Takes the pipeline's decision for the packet that `nextPacket` filled last (`p.isDropped`). */
+  complete(p: Packet): void;
+  /** Ends the batch: packets read but not completed get the source's failure handling. */
+  finishBatch(): void;
+  /** Adds the source's counters, under Suricata-style stats names, to `out`. */
+  collectCounters(out: Map<string, number>): void;
+  close(): void;
+}
+
+/** Options of runLive. */
+export interface LiveLoopOptions {
+  /** Stops the loop as SIGTERM does. */
+  signal?: AbortSignal;
+  /** Prints no summary when true. */
+  quiet: boolean;
+  /** Installs SIGTERM and SIGINT handlers that stop the loop; default true. */
+  handleSignals?: boolean;
+}
+
+/** Counters of the loop itself, shown in stats as `capture.*`. */
+class LiveLoopCounters {
+  /** Batches in which the pipeline threw; their remaining packets got the failure handling. */
+  internalErrors = 0;
+  batches = 0;
+}
+
+/**
+ * Runs `sources` through `run` until SIGTERM, SIGINT or `options.signal`,
+ * then ends the flows, writes a last stats event, closes the outputs and
+ * the sources, and returns the run's figures. A source that throws on
+ * read ends the run with that error, after the same cleanup.
+ */
+export async function runLive(run: RunPipeline, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
+  const startedMs = performance.now();
+  const startedUs = Date.now() * 1000;
+  const { pipeline, engine } = run;
+  const stop = { requested: false };
+  const requestStop = (): void => {
+    stop.requested = true;
+  };
+  const handleSignals = options.handleSignals !== false;
+  if (handleSignals) {
+    process.on('SIGTERM', requestStop);
+    process.on('SIGINT', requestStop);
+  }
+  options.signal?.addEventListener('abort', requestStop);
+
+  const loop = new LiveLoopCounters();
+  const writeStats = (): void => {
+    const nowUs = Date.now() * 1000;
+    writeStatsEvents(run, nowUs, (nowUs - startedUs) / 1e6, sourceCounters(sources, loop));
+  };
+  const stats = engine.config.stats;
+  const statsTimer = stats.enabled && stats.interval > 0 ? setInterval(writeStats, stats.interval * 1000) : null;
+
+  const p = new Packet();
+  try {
+    while (!stop.requested && options.signal?.aborted !== true) {
+      let packets = 0;
+      for (const source of sources) packets += runBatch(run, source, p, 0, loop);
+      if (packets === 0) {
+        for (const source of sources) packets += runBatch(run, source, p, LIVE_IDLE_WAIT_MS, loop);
+      }
+      await new Promise<void>((resolveRound) => setImmediate(resolveRound));
+    }
+    pipeline.finish(FlowEndReason.SHUTDOWN);
+    writeStats();
+  } finally {
+    if (statsTimer !== null) clearInterval(statsTimer);
+    if (handleSignals) {
+      process.off('SIGTERM', requestStop);
+      process.off('SIGINT', requestStop);
+    }
+    options.signal?.removeEventListener('abort', requestStop);
+    closeRunOutputs(run);
+    for (const source of sources) source.close();
+  }
+
+  const c = pipeline.counters;
+  const summary: RunSummary = {
+    packets: c.packets,
+    bytes: c.bytes,
+    alerts: c.alerts,
+    drops: c.blocked,
+    decoderEvents: sumDecoderEvents(pipeline),
+    rulesLoaded: engine.rules.summary.loaded,
+    rulesFailed: engine.rules.summary.failed,
+    flows: run.flows.counters.created,
+    elapsedMs: performance.now() - startedMs,
+    alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+    peakMemory: {
+      flow: run.flows.peakMemuseBytes,
+      stream: engine.stream.streamMemory.peak,
+      reassembly: engine.stream.reassemblyMemory.peak,
+    },
+  };
+  if (!options.quiet) process.stdout.write(formatRunSummary(summary, sources.map((s) => s.name).join(', '), run.logDir, engine.isIps));
+  return summary;
+}
+
+/**
+ * Reads one batch of `source` and runs it through the pipeline. One `try`
+ * covers the batch: an unexpected throw is counted, and the batch's
+ * remaining packets get the source's failure handling in finishBatch.
+ */
+function runBatch(run: RunPipeline, source: LiveSource, p: Packet, timeoutMs: number, loop: LiveLoopCounters): number {
+  const count = source.read(timeoutMs);
+  if (count === 0) return 0;
+  loop.batches++;
+  const pipeline = run.pipeline;
+  try {
+    while (source.nextPacket(p)) {
+      pipeline.processPacket(p);
+      source.complete(p);
+    }
+  } catch (err) {
+    // Reported once; later ones are counted in capture.internal_errors.
+    if (loop.internalErrors === 0) process.stderr.write(`kapu: error: ${source.name}: packet processing failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    loop.internalErrors++;
+  }
+  source.finishBatch();
+  return count;
+}
+
+function sourceCounters(sources: LiveSource[], loop: LiveLoopCounters): Map<string, number> {
+  const out = new Map<string, number>();
+  out.set('capture.batches', loop.batches);
+  out.set('capture.internal_errors', loop.internalErrors);
+  for (const source of sources) source.collectCounters(out);
+  return out;
+}
