@@ -14,8 +14,11 @@ test('firewall rules one queue', () => {
 test('firewall rules balance several queues', () => {
   const text = formatFirewallRules({ queues: [2, 0, 1], inInterface: 'eth1' });
   assert.match(text, /^    iifname "eth1" queue num 0-2 bypass$/m);
+  assert.match(text, /^    oifname "eth1" queue num 0-2 bypass$/m);
   assert.match(text, /^iptables-nft -I FORWARD -i eth1 -j NFQUEUE --queue-balance 0:2 --queue-bypass$/m);
+  assert.match(text, /^iptables-nft -I FORWARD -o eth1 -j NFQUEUE --queue-balance 0:2 --queue-bypass$/m);
   assert.match(text, /^ip6tables-nft -I FORWARD -i eth1 -j NFQUEUE --queue-balance 0:2 --queue-bypass$/m);
+  assert.match(text, /^ip6tables-nft -I FORWARD -o eth1 -j NFQUEUE --queue-balance 0:2 --queue-bypass$/m);
   assert.match(text, /kapu run -q 0 -q 1 -q 2$/m);
   assert.doesNotMatch(text, /fanout/);
 });

@@ -10,7 +10,10 @@ import { UsageError } from '../core/errors.js';
 export interface FirewallRuleOptions {
   /** Queue numbers; several must form one range, such as 0, 1, 2. */
   queues: number[];
-  /** Interface whose incoming packets are queued, or null for all. */
+  /**
+   * Interface whose forwarded packets are queued, in both directions (in
+   * on it, or out on it), or null for all forwarded packets.
+   */
   inInterface: string | null;
 }
 
@@ -40,22 +43,23 @@ export function formatFirewallRules(options: FirewallRuleOptions): string {
 
   const isBalanced = queues.length > 1;
   const nftQueue = isBalanced ? `queue num ${first}-${last} bypass` : `queue num ${first} bypass`;
-  const nftMatch = iface === null ? '' : `iifname "${iface}" `;
   const xtTarget = isBalanced ? `-j NFQUEUE --queue-balance ${first}:${last} --queue-bypass` : `-j NFQUEUE --queue-num ${first} --queue-bypass`;
-  const xtMatch = iface === null ? '' : `-i ${iface} `;
+  // kapu needs both directions of a connection, so an interface gets one rule for each.
+  const nftMatches = iface === null ? [''] : [`iifname "${iface}" `, `oifname "${iface}" `];
+  const xtMatches = iface === null ? [''] : [`-i ${iface} `, `-o ${iface} `];
 
   const lines = [
     '# nftables (needs the kernel module nft_queue):',
     'table inet kapu {',
     '  chain forward {',
     '    type filter hook forward priority 0; policy accept;',
-    `    ${nftMatch}${nftQueue}`,
+    ...nftMatches.map((match) => `    ${match}${nftQueue}`),
     '  }',
     '}',
     '',
     '# iptables-nft (the xt NFQUEUE target; works where nft_queue is missing):',
-    `iptables-nft -I FORWARD ${xtMatch}${xtTarget}`,
-    `ip6tables-nft -I FORWARD ${xtMatch}${xtTarget}`,
+    ...xtMatches.map((match) => `iptables-nft -I FORWARD ${match}${xtTarget}`),
+    ...xtMatches.map((match) => `ip6tables-nft -I FORWARD ${match}${xtTarget}`),
   ];
   if (isBalanced) {
     lines.push(

@@ -33,7 +33,7 @@ test('verdicts one run as batch', () => {
 });
 
 test('verdicts first packet alone at start', () => {
-  // Nothing was answered before, so 7 cannot open a batch: ids below it may wait.
+  // No packet got a verdict before 7, so 7 cannot open a batch: lower ids may still wait.
   assert.deepEqual(send([7, 8, 9, 10], [A, A, A, A], -1).calls, ['one 7 1', 'batch 10 1']);
 });
 

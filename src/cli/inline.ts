@@ -31,13 +31,13 @@ const INITIAL_BATCH_RECORDS = 1024;
 
 /**
  * Sends the verdicts of one batch: `verdicts[i]` for packet `ids[i]`, in
- * read order, and returns the id of the last packet answered.
- * `previousId` is the id of the packet answered just before the batch, or
- * -1 when there was none. A batch verdict also releases every waiting
+ * read order, and returns the id of the last packet in the batch.
+ * `previousId` is the id of the packet that got its verdict just before the
+ * batch, or -1 when there was none. A batch verdict also releases every waiting
  * packet with a lower id, including packets whose messages were lost
  * (ENOBUFS), so a run of packets with the same verdict goes as one batch
  * verdict only when its ids follow one another and its first id directly
- * follows the packet answered before it. Every other packet goes alone.
+ * follows the packet that got its verdict before it. Every other packet goes alone.
  * A run never crosses the wrap of the 32-bit id. Failed calls are added to
  * `result.failures`.
  */
@@ -69,7 +69,7 @@ export class NfQueueSource implements LiveSource {
   /** Packets of the current batch handed to the pipeline so far. */
   private pending: number;
   private packetCount: number;
-  /** Id of the last packet answered, or -1 before the first. */
+  /** Id of the last packet that got a verdict, or -1 before the first. */
   private lastAnsweredId: number;
   private readonly counters: { packets: number; bytes: number; accepted: number; dropped: number; offloaded: number };
   /** Verdict calls that failed. */

@@ -1,9 +1,9 @@
 /**
- * The run loop shared by live packet sources (NFQUEUE queues, and any
- * other source that implements LiveSource): reads batches, runs every
- * packet through the run's pipeline, lets the source act on the result,
- * writes `stats` events on wall time, and on SIGTERM or SIGINT finishes
- * the batch in hand, flushes the outputs and returns.
+ * The run loop shared by live packet sources: NFQUEUE queues, and any
+ * other source that implements LiveSource. It reads batches, runs every
+ * packet through the run's pipeline and lets the source act on the
+ * result. It writes `stats` events on wall time. On SIGTERM or SIGINT it
+ * finishes the batch in hand, flushes the outputs and returns.
  */
 import { Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';

@@ -46,12 +46,12 @@ function buildProgram(result: { status: number }): Command {
     .action(async (flags: Record<string, unknown>) => {
       const queues = queuesFromFlags(flags);
       if (queues.length > 0) {
-        if (flags['read'] !== undefined) throw new UsageError('-r and -q exclude each other; read a capture file or run in-line, not both');
+        if (flags['read'] !== undefined) throw new UsageError('-r and -q cannot be used together: give -r FILE to read a capture, or -q NUM to run in-line');
         const { runInline } = await import('./inline.js');
         const { pcapPath: _ignored, ...options } = runOptionsFromFlags({ ...flags, read: '' });
         await runInline({ ...options, queues });
       } else {
-        if (flags['read'] === undefined) throw new UsageError('run needs -r FILE (a capture to read) or -q NUM (an NFQUEUE queue to run in-line on)');
+        if (flags['read'] === undefined) throw new UsageError('run: missing -r FILE (a capture to read) or -q NUM (an NFQUEUE queue to run in-line on)');
         const { runCapture } = await import('./run.js');
         await runCapture(runOptionsFromFlags(flags));
       }
@@ -62,7 +62,7 @@ function buildProgram(result: { status: number }): Command {
     .command('firewall-rules')
     .description('print the firewall rules that send traffic to kapu\'s NFQUEUE queues, in nftables and iptables-nft form')
     .option('-q, --queue <num>', 'queue number, 0 to 65535 (repeatable; default 0)', collect, [])
-    .option('--iface <name>', 'queue only packets that arrive on this interface')
+    .option('--iface <name>', 'queue only forwarded packets that enter or leave through this interface')
     .action((flags: Record<string, unknown>) => {
       const queues = queuesFromFlags(flags);
       process.stdout.write(formatFirewallRules({ queues: queues.length > 0 ? queues : [0], inInterface: (flags['iface'] as string | undefined) ?? null }));
