@@ -30,6 +30,9 @@ const CONFIG = `vars:
     HTTP_PORTS: "[80,${PORT}]"
 stats:
   interval: 1
+flow-timeouts:
+  tcp:
+    closed: 1
 outputs:
   - eve-log:
       enabled: yes
@@ -44,6 +47,8 @@ outputs:
 
 interface EveRecord {
   event_type: string;
+  ip_v?: number;
+  flow?: { reason: string; state: string };
   src_ip?: string;
   dest_port?: number;
   alert?: { action: string; signature_id: number };
@@ -131,13 +136,16 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
 
     for (const [name, url, timeoutS] of [
       ['ok4', `http://${SERVER4}:${PORT}/ok.txt`, '5'],
-      ['ok6', `http://${SERVER6}:${PORT}/ok.txt`, '5'],
       ['evil4', `http://${SERVER4}:${PORT}/evil.txt`, '3'],
       ['evil6', `http://${SERVER6}:${PORT}/evil.txt`, '3'],
+      ['ok6', `http://${SERVER6}:${PORT}/ok.txt`, '5'],
     ] as const) {
       const result = lab.exec('cli', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeoutS, url], 10_000);
       curls[name] = { status: result.status, code: result.stdout.trim() };
     }
+
+    // Closed flows time out after 1 s on wall time, while no packet arrives.
+    await sleep(2_500);
 
     // Stopped by its PID, as an init system would.
     kapu.kill('SIGTERM');
@@ -191,6 +199,15 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
     assert.ok(drops.some((e) => e.src_ip === '198.51.100.2' && e.dest_port === PORT), 'IPv4 drop event');
     // EVE writes IPv6 addresses in full, as Suricata does.
     assert.ok(drops.some((e) => e.src_ip === '2001:0db8:0001:0000:0000:0000:0000:0002' && e.dest_port === PORT), 'IPv6 drop event');
+  });
+
+  test('idle closed flows time out', (t) => {
+    if (skipReason !== null) return t.skip(skipReason);
+    const flows = readEve().filter((e) => e.event_type === 'flow' && e.dest_port === PORT);
+    // The IPv6 request came last and closed its connection, so only a pass
+    // on wall time, with no packet arriving, can end its flow before SIGTERM.
+    const timedOut = flows.filter((e) => e.ip_v === 6 && e.flow?.reason === 'timeout');
+    assert.equal(timedOut.length, 1, JSON.stringify(flows.map((e) => [e.ip_v, e.flow?.reason])));
   });
 
   test('sigterm exits 0 with stats', (t) => {

@@ -19,6 +19,13 @@ import { closeRunOutputs, formatRunSummary, sumDecoderEvents, writeStatsEvents, 
 export const LIVE_IDLE_WAIT_MS = 50;
 
 /**
+ * Wall-time milliseconds between flow expiry passes while no packet
+ * arrives. With traffic, the flow table expires flows itself once per
+ * packet-time second; without it, only these passes end idle flows.
+ */
+export const LIVE_IDLE_EXPIRE_MS = 1000;
+
+/**
  * One live packet source. The loop calls `read`, then `nextPacket` until
  * it returns false, calling `complete` after each packet went through the
  * pipeline, then `finishBatch` once, also when the pipeline threw.
@@ -86,12 +93,17 @@ export async function runLive(run: RunPipeline, sources: LiveSource[], options: 
   const statsTimer = stats.enabled && stats.interval > 0 ? setInterval(writeStats, stats.interval * 1000) : null;
 
   const p = new Packet();
+  let lastExpireMs = Date.now();
   try {
     while (!stop.requested && options.signal?.aborted !== true) {
       let packets = 0;
       for (const source of sources) packets += runBatch(run, source, p, 0, loop);
       if (packets === 0) {
         for (const source of sources) packets += runBatch(run, source, p, LIVE_IDLE_WAIT_MS, loop);
+      }
+      if (packets === 0 && Date.now() - lastExpireMs >= LIVE_IDLE_EXPIRE_MS) {
+        lastExpireMs = Date.now();
+        run.flows.expire(lastExpireMs * 1000);
       }
       await new Promise<void>((resolveRound) => setImmediate(resolveRound));
     }
