@@ -109,6 +109,7 @@ export class NfQueueSource implements LiveSource {
     this.verdicts[index] = this.failureVerdict;
     this.packetCount++;
     const wireLength = batch.originalLength > batch.capturedLength ? batch.originalLength : batch.capturedLength;
+    // NOTE: batch.data() makes one small view per packet, the only allocation on this path.
     p.reset(batch.data(), batch.timestampUs(), wireLength, LinkType.RAW, this.packetCount);
     if ((batch.skbInfo & (SkbInfo.CSUM_NOT_READY | SkbInfo.GSO)) !== 0) {
       p.isChecksumOffloaded = true;
