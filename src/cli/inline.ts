@@ -8,12 +8,12 @@ import { LinkType, type Packet } from '../core/packet.js';
 import { SkbInfo } from '../capture/native-addon.js';
 import { NfQueue, readNfQueueKernelStats, Verdict, type NfQueueKernelStats } from '../capture/nfqueue.js';
 import type { KapuConfig } from '../config/types.js';
+import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import type { RunSummary } from './run-options.js';
-import { runLive, type LiveSource } from './live-loop.js';
-import { logDirOf, openLogDir, openRunPipeline, prepareRunEngine, type PipelineOptions } from './run-pipeline.js';
+import { runLiveSources, type LiveSource } from './live-loop.js';
 
 /** Options of `kapu run -q`. */
-export interface InlineOptions extends PipelineOptions {
+export interface InlineOptions extends RunPipelineOptions {
   /** Queue numbers (`-q`, repeatable), 0 to 65535. */
   queues: number[];
   /** Stops the run as SIGTERM does. */
@@ -184,23 +184,17 @@ function kernelStatsOf(queueNum: number): NfQueueKernelStats | null {
  * queue cannot be bound, before any output is written.
  */
 export async function runInline(opts: InlineOptions): Promise<RunSummary> {
-  const engine = prepareRunEngine(opts, 'ips');
+  const engine = loadRunEngine({ ...opts, mode: opts.mode ?? 'ips' });
+  // Bound before any output is opened, so a queue in use leaves no empty logs.
   const sources: NfQueueSource[] = [];
+  let run: RunPipeline;
   try {
     for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, engine.config.nfq));
+    run = new RunPipeline(engine, opts);
   } catch (err) {
     for (const source of sources) source.close();
     throw err;
   }
-  let run;
-  try {
-    const logDir = logDirOf(engine, opts);
-    openLogDir(logDir);
-    run = openRunPipeline(engine, opts, logDir);
-  } catch (err) {
-    for (const source of sources) source.close();
-    throw err;
-  }
-  const loopOptions = opts.signal === undefined ? { quiet: opts.quiet } : { quiet: opts.quiet, signal: opts.signal };
-  return runLive(run, sources, loopOptions);
+  const loopOptions = opts.signal === undefined ? { quiet: opts.quiet, runOptions: opts } : { quiet: opts.quiet, runOptions: opts, signal: opts.signal };
+  return runLiveSources(run, sources, loopOptions);
 }

@@ -7,8 +7,10 @@
  */
 import { Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
+import type { RunPipeline } from '../engine/run-pipeline.js';
+import type { RunPipelineOptions } from '../engine/run-pipeline.js';
 import type { RunSummary } from './run-options.js';
-import { closeRunOutputs, formatRunSummary, sumDecoderEvents, writeStatsEvents, type RunPipeline } from './run-pipeline.js';
+import { formatSummary, summarizeRun } from './run.js';
 
 /**
  * Milliseconds that an idle loop waits in each source's read before it
@@ -46,14 +48,16 @@ export interface LiveSource {
   close(): void;
 }
 
-/** Options of runLive. */
+/** Options of runLiveSources. */
 export interface LiveLoopOptions {
   /** Stops the loop as SIGTERM does. */
   signal?: AbortSignal;
   /** Prints no summary when true. */
   quiet: boolean;
-  /** Installs SIGTERM and SIGINT handlers that stop the loop; default true. */
+  /** Installs handlers for SIGTERM and SIGINT (stop) and SIGHUP (reopen the logs); default true. */
   handleSignals?: boolean;
+  /** Run options, for the end-of-run summary. */
+  runOptions: RunPipelineOptions;
 }
 
 /** Counters of the loop itself, shown in stats as `capture.*`. */
@@ -66,28 +70,34 @@ class LiveLoopCounters {
 /**
  * Runs `sources` through `run` until SIGTERM, SIGINT or `options.signal`,
  * then ends the flows, writes a last stats event, closes the outputs and
- * the sources, and returns the run's figures. A source that throws on
- * read ends the run with that error, after the same cleanup.
+ * the sources, and returns the run's figures. SIGHUP reopens the log
+ * files. A source that throws on read ends the run with that error, after
+ * the same cleanup.
  */
-export async function runLive(run: RunPipeline, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
+export async function runLiveSources(run: RunPipeline, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
   const startedMs = performance.now();
   const startedUs = Date.now() * 1000;
   const { pipeline, engine } = run;
-  const stop = { requested: false };
+  const requests = { isStopRequested: false, isReopenRequested: false };
   const requestStop = (): void => {
-    stop.requested = true;
+    requests.isStopRequested = true;
+  };
+  const requestReopen = (): void => {
+    requests.isReopenRequested = true;
   };
   const handleSignals = options.handleSignals !== false;
   if (handleSignals) {
     process.on('SIGTERM', requestStop);
     process.on('SIGINT', requestStop);
+    process.on('SIGHUP', requestReopen);
   }
   options.signal?.addEventListener('abort', requestStop);
 
   const loop = new LiveLoopCounters();
   const writeStats = (): void => {
     const nowUs = Date.now() * 1000;
-    writeStatsEvents(run, nowUs, (nowUs - startedUs) / 1e6, sourceCounters(sources, loop));
+    run.writeStats(nowUs, (nowUs - startedUs) / 1e6, sourceCounters(sources, loop));
+    run.flushLogs();
   };
   const stats = engine.config.stats;
   const statsTimer = stats.enabled && stats.interval > 0 ? setInterval(writeStats, stats.interval * 1000) : null;
@@ -95,7 +105,7 @@ export async function runLive(run: RunPipeline, sources: LiveSource[], options: 
   const p = new Packet();
   let lastExpireMs = Date.now();
   try {
-    while (!stop.requested && options.signal?.aborted !== true) {
+    while (!requests.isStopRequested && options.signal?.aborted !== true) {
       let packets = 0;
       for (const source of sources) packets += runBatch(run, source, p, 0, loop);
       if (packets === 0) {
@@ -104,6 +114,11 @@ export async function runLive(run: RunPipeline, sources: LiveSource[], options: 
       if (packets === 0 && Date.now() - lastExpireMs >= LIVE_IDLE_EXPIRE_MS) {
         lastExpireMs = Date.now();
         run.flows.expire(lastExpireMs * 1000);
+        run.flushLogs();
+      }
+      if (requests.isReopenRequested) {
+        requests.isReopenRequested = false;
+        run.reopenLogs();
       }
       await new Promise<void>((resolveRound) => setImmediate(resolveRound));
     }
@@ -114,31 +129,18 @@ export async function runLive(run: RunPipeline, sources: LiveSource[], options: 
     if (handleSignals) {
       process.off('SIGTERM', requestStop);
       process.off('SIGINT', requestStop);
+      process.off('SIGHUP', requestReopen);
     }
     options.signal?.removeEventListener('abort', requestStop);
-    closeRunOutputs(run);
+    run.close();
     for (const source of sources) source.close();
   }
 
-  const c = pipeline.counters;
-  const summary: RunSummary = {
-    packets: c.packets,
-    bytes: c.bytes,
-    alerts: c.alerts,
-    drops: c.blocked,
-    decoderEvents: sumDecoderEvents(pipeline),
-    rulesLoaded: engine.rules.summary.loaded,
-    rulesFailed: engine.rules.summary.failed,
-    flows: run.flows.counters.created,
-    elapsedMs: performance.now() - startedMs,
-    alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
-    peakMemory: {
-      flow: run.flows.peakMemuseBytes,
-      stream: engine.stream.streamMemory.peak,
-      reassembly: engine.stream.reassemblyMemory.peak,
-    },
-  };
-  if (!options.quiet) process.stdout.write(formatRunSummary(summary, sources.map((s) => s.name).join(', '), run.logDir, engine.isIps));
+  const summary = summarizeRun(run, performance.now() - startedMs);
+  if (!options.quiet) {
+    const label = sources.map((source) => source.name).join(', ');
+    process.stdout.write(formatSummary(summary, { ...options.runOptions, pcapPath: label, logDir: engine.logDir }, engine.isIps));
+  }
   return summary;
 }
 

@@ -31,29 +31,32 @@ function buildProgram(result: { status: number }): Command {
 
   program
     .command('run')
-    .description('analyse a capture file (-r), or run in-line on NFQUEUE queues (-q), and write alerts and events to the log folder')
+    .description('analyse a capture file (-r), live traffic on an interface (-i) or in-line traffic on NFQUEUE queues (-q), and write alerts and events to the log folder')
     .option('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
-    .option('-q, --queue <num>', 'NFQUEUE queue number to run in-line on, 0 to 65535 (repeatable); implies --mode ips', collect, [])
+    .option('-i, --interface <name>', 'capture live on this interface (AF_PACKET, needs root and the native addon) until SIGTERM or SIGINT')
+    .option('-q, --queue <num>', 'NFQUEUE queue number to run in-line on, 0 to 65535 (repeatable; needs root and the native addon); implies --mode ips', collect, [])
     .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
     .option('-l, --log-dir <dir>', 'folder for eve.json and fast.log (default: default-log-dir of the config, else the current folder)')
-    .addOption(new Option('-k, --checksum <mode>', 'checksum validation: all or none (default: pcap-file.checksum-checks)').choices(['all', 'none']))
+    .addOption(new Option('-k, --checksum <mode>', 'checksum validation: all or none (default: pcap-file.checksum-checks for -r, none for -i)').choices(['all', 'none']))
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
     .option('--quiet', 'print no warnings, rule diagnostics or summary')
     .action(async (flags: Record<string, unknown>) => {
+      const options = runOptionsFromFlags(flags);
+      const interfaceName = flags['interface'] as string | undefined;
       const queues = queuesFromFlags(flags);
       if (queues.length > 0) {
-        if (flags['read'] !== undefined) throw new UsageError('-r and -q cannot be used together: give -r FILE to read a capture, or -q NUM to run in-line');
         const { runInline } = await import('./inline.js');
-        const { pcapPath: _ignored, ...options } = runOptionsFromFlags({ ...flags, read: '' });
         await runInline({ ...options, queues });
+      } else if (interfaceName !== undefined) {
+        const { runLive } = await import('./run-live.js');
+        await runLive({ ...options, interfaceName });
       } else {
-        if (flags['read'] === undefined) throw new UsageError('run: missing -r FILE (a capture to read) or -q NUM (an NFQUEUE queue to run in-line on)');
         const { runCapture } = await import('./run.js');
-        await runCapture(runOptionsFromFlags(flags));
+        await runCapture(options);
       }
       result.status = ExitStatus.OK;
     });
@@ -105,8 +108,22 @@ export function queuesFromFlags(flags: Record<string, unknown>): number[] {
   return queues;
 }
 
-/** Turns the `run` command's flags into RunOptions. */
+/**
+ * Turns the `run` command's flags into RunOptions. With `-i` or `-q`
+ * instead of `-r`, `pcapPath` is empty and the source stays in `flags`.
+ */
 export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions {
+  const readPath = flags['read'] as string | undefined;
+  const sources: string[] = [];
+  if (readPath !== undefined) sources.push('-r (read a capture file)');
+  if (flags['interface'] !== undefined) sources.push('-i (capture on an interface)');
+  if (((flags['queue'] as string[] | undefined) ?? []).length > 0) sources.push('-q (run in-line on NFQUEUE)');
+  if (sources.length > 1) {
+    throw new UsageError(`${sources.slice(0, -1).join(', ')} and ${sources[sources.length - 1]} exclude each other; give one of them`);
+  }
+  if (sources.length === 0) {
+    throw new UsageError('missing packet source: give a capture file with -r FILE, an interface with -i IFACE or an NFQUEUE queue with -q NUM');
+  }
   const sets = flags['set'] as string[];
   for (const entry of sets) {
     if (!entry.includes('=')) throw new UsageError(`--set '${entry}' is not key=value (example: --set stream.midstream=true)`);
@@ -118,7 +135,7 @@ export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions 
   }
   const rules = flags['rules'] as string[];
   return {
-    pcapPath: flags['read'] as string,
+    pcapPath: readPath ?? '',
     configPath: (flags['config'] as string | undefined) ?? null,
     ruleFiles: rules.length > 0 ? rules : null,
     extraRuleFiles: flags['addRules'] as string[],

@@ -9,8 +9,9 @@ import { CaptureError, ErrorCode } from '../core/errors.js';
 import { Packet } from '../core/packet.js';
 import { openCaptureFile, type CaptureReader } from '../capture/open-capture-file.js';
 import { FlowEndReason } from '../flow/flow.js';
+import type { PacketPipeline } from '../engine/pipeline.js';
+import { loadRunEngine, RunPipeline } from '../engine/run-pipeline.js';
 import type { RunOptions, RunSummary } from './run-options.js';
-import { closeRunOutputs, formatRunSummary, logDirOf, openLogDir, openRunPipeline, prepareRunEngine, sumDecoderEvents, writeStatsEvents } from './run-pipeline.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
 const PACKETS_PER_BATCH = 4096;
@@ -47,16 +48,12 @@ function isAborted(opts: RunOptions): boolean {
 /** Reads `opts.pcapPath` through the pipeline and writes the configured outputs into the log folder (`-l` or default-log-dir). */
 export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   const startedMs = performance.now();
-  const engine = prepareRunEngine(opts);
-  const isIps = engine.isIps;
-
-  const logDir = logDirOf(engine, opts);
-  openLogDir(logDir);
+  const engine = loadRunEngine(opts);
   const capturePaths = listCapturePaths(opts.pcapPath);
   // A single file is opened before any output, so an unreadable capture leaves no empty logs.
   let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
-  const run = openRunPipeline(engine, opts, logDir);
-  const { pipeline, flows, eve } = run;
+  const run = new RunPipeline(engine, opts);
+  const { pipeline, eve } = run;
   for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
 
   const p = new Packet();
@@ -106,35 +103,62 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
     pipeline.finish(FlowEndReason.SHUTDOWN);
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
-    writeStatsEvents(run, lastTimestampUs, uptimeS);
+    run.writeStats(lastTimestampUs, uptimeS);
   } finally {
     reader?.close();
-    closeRunOutputs(run);
+    run.close();
   }
 
-  const c = pipeline.counters;
-  const summary: RunSummary = {
-    packets: c.packets,
-    bytes: c.bytes,
-    alerts: c.alerts,
-    drops: c.blocked,
-    decoderEvents: sumDecoderEvents(pipeline),
-    rulesLoaded: engine.rules.summary.loaded,
-    rulesFailed: engine.rules.summary.failed,
-    flows: flows.counters.created,
-    elapsedMs: performance.now() - startedMs,
-    alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
-    peakMemory: {
-      flow: flows.peakMemuseBytes,
-      stream: engine.stream.streamMemory.peak,
-      reassembly: engine.stream.reassemblyMemory.peak,
-    },
-  };
+  const summary = summarizeRun(run, performance.now() - startedMs);
+  const logDir = engine.logDir;
+  const isIps = engine.isIps;
   if (!opts.quiet) process.stdout.write(formatSummary(summary, { ...opts, logDir }, isIps));
   return summary;
 }
 
+/** Returns the figures of a finished run, as the end-of-run summary shows them. */
+export function summarizeRun(run: RunPipeline, elapsedMs: number): RunSummary {
+  const { pipeline, flows } = run;
+  const { rules, stream } = run.engine;
+  const c = pipeline.counters;
+  return {
+    packets: c.packets,
+    bytes: c.bytes,
+    alerts: c.alerts,
+    drops: c.blocked,
+    decoderEvents: sumEvents(pipeline),
+    rulesLoaded: rules.summary.loaded,
+    rulesFailed: rules.summary.failed,
+    flows: flows.counters.created,
+    elapsedMs,
+    alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+    peakMemory: {
+      flow: flows.peakMemuseBytes,
+      stream: stream.streamMemory.peak,
+      reassembly: stream.reassemblyMemory.peak,
+    },
+  };
+}
+
+function sumEvents(pipeline: PacketPipeline): number {
+  let total = 0;
+  for (const count of pipeline.parts.decode.eventCounts) total += count;
+  return total;
+}
+
 /** Renders the end-of-run summary shown on the terminal. */
 export function formatSummary(s: RunSummary, opts: RunOptions, isIps: boolean): string {
-  return formatRunSummary(s, opts.pcapPath, opts.logDir ?? '.', isIps);
+  const seconds = s.elapsedMs / 1000;
+  const lines: string[] = [];
+  lines.push(`kapu: ${opts.pcapPath} (${isIps ? 'IPS' : 'IDS'} mode)`);
+  lines.push(`  packets        ${s.packets} (${(s.bytes / 1e6).toFixed(1)} MB), flows ${s.flows}`);
+  lines.push(`  rules          ${s.rulesLoaded} loaded, ${s.rulesFailed} failed`);
+  lines.push(`  decoder events ${s.decoderEvents}`);
+  lines.push(`  alerts         ${s.alerts}${isIps ? `, packets dropped ${s.drops}` : ''}`);
+  const top = [...s.alertsBySignature].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  for (const [key, count] of top) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
+  if (s.alertsBySignature.size > top.length) lines.push(`    ... ${s.alertsBySignature.size - top.length} more signatures`);
+  lines.push(`  output         ${opts.logDir}`);
+  lines.push(`  time           ${seconds.toFixed(2)} s`);
+  return lines.join('\n') + '\n';
 }

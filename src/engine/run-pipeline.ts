@@ -1,0 +1,201 @@
+/**
+ * Builds the packet pipeline of one `kapu run` from its options: config,
+ * rules, detection, stream and app layer, then the writers in the log
+ * folder. Capture files (`-r`) and live capture (`-i`) feed the same
+ * pipeline, one packet at a time through `pipeline.processPacket`.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { ErrorCode, KapuError } from '../core/errors.js';
+import { loadConfig } from '../config/load-config.js';
+import type { KapuConfig } from '../config/types.js';
+import { renderDiagnostic } from '../detect/diagnostics.js';
+import type { LoadedRules } from '../detect/rule-files.js';
+import type { ThresholdEngine } from '../detect/threshold.js';
+import { HOST_TAGS } from '../detect/keywords/tag.js';
+import type { Flow } from '../flow/flow.js';
+import { FlowTable } from '../flow/flow-table.js';
+import { Defragmenter, defragConfigOf } from '../flow/defrag.js';
+import type { StreamReassembler } from '../stream/reassembly.js';
+import { EveWriter } from '../output/eve-writer.js';
+import { FastLogWriter } from '../output/fast-log.js';
+import {
+  buildAppLayer,
+  buildDecodeContext,
+  buildDetectEngine,
+  buildStreamReassembler,
+  buildThresholdEngine,
+  flowConfigOf,
+  loadRules,
+  resolveRuleFiles,
+} from './build-pipeline.js';
+import { collectStats } from './collect-stats.js';
+import { PacketPipeline } from './pipeline.js';
+import { ThresholdActionRecorder } from './threshold-actions.js';
+
+/** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
+export interface RunPipelineOptions {
+  /** Config file (`-c`), or null for the built-in defaults. */
+  configPath: string | null;
+  /** Rule files that replace the configured ones (`-S`), or null. */
+  ruleFiles: string[] | null;
+  /** Rule files added to the configured ones (`-s`). */
+  extraRuleFiles: string[];
+  /** Log folder (`-l`), or null for the config's default-log-dir. */
+  logDir: string | null;
+  /** Checksum validation (`-k`), or null to follow pcap-file.checksum-checks. */
+  checksumMode: 'all' | 'none' | null;
+  /** `--set key=value` overrides, applied in order after the config file. */
+  sets: string[];
+  /** `--mode`, or null to follow policy.mode of the config. */
+  mode: 'ids' | 'ips' | null;
+  /** Environment variables that change output (SURICATA_EVE_DNS_VERSION). */
+  env: Record<string, string>;
+  /** When true, warnings and rule diagnostics are not printed. */
+  quiet: boolean;
+  /** Suricata version that rules' `requires: version` is judged against. */
+  requiresVersion?: string;
+  /** Rules loaded before with the same config; the run then reads no rule files. */
+  loadedRules?: LoadedRules;
+}
+
+/** The parts of a run built before any output is opened: config, rules and detection. */
+export interface RunEngine {
+  config: KapuConfig;
+  isIps: boolean;
+  /** The log folder, created by loadRunEngine. */
+  logDir: string;
+  rules: LoadedRules;
+  /** Wall time when the rules finished loading, in microseconds since the epoch. */
+  rulesLoadedUs: number;
+  flowConfig: ReturnType<typeof flowConfigOf>;
+  thresholds: ThresholdEngine;
+  thresholdActions: ThresholdActionRecorder;
+  detect: ReturnType<typeof buildDetectEngine>;
+  stream: StreamReassembler;
+}
+
+/**
+ * Loads the config and the rules, builds detection and creates the log
+ * folder, and prints the warnings and rule diagnostics unless quiet.
+ * Throws ConfigError for a bad config and KapuError
+ * KAPU_ERR_OUTPUT_OPEN_FAILED for a log folder that cannot be created.
+ */
+export function loadRunEngine(opts: RunPipelineOptions): RunEngine {
+  const warnings: string[] = [];
+  const loaded = loadConfig(opts.configPath, opts.sets);
+  warnings.push(...loaded.warnings);
+  const config = loaded.config;
+  const isIps = (opts.mode ?? config.policy.mode) === 'ips';
+  // Built first: an invalid stream.midstream-policy stops the run before any output is opened.
+  const flowConfig = flowConfigOf(config, isIps);
+
+  const requiresVersion = opts.requiresVersion === undefined ? undefined : opts.requiresVersion.split('.').map(Number);
+  const rules = opts.loadedRules ?? loadRules(config, resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles), warnings, requiresVersion);
+  const rulesLoadedUs = Date.now() * 1000;
+  const thresholds = buildThresholdEngine(config, rules, warnings);
+  const thresholdActions = new ThresholdActionRecorder(thresholds);
+  const detect = buildDetectEngine(config, rules, thresholdActions);
+  const stream = buildStreamReassembler(config, isIps, rules, warnings);
+  if (!opts.quiet) {
+    for (const warning of warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
+    for (const d of rules.diagnostics) process.stderr.write(renderDiagnostic(d) + '\n');
+  }
+
+  const logDir = opts.logDir ?? config.defaultLogDir;
+  openLogDir(logDir);
+  return { config, isIps, logDir, rules, rulesLoadedUs, flowConfig, thresholds, thresholdActions, detect, stream };
+}
+
+/** Creates the log folder, or throws KAPU_ERR_OUTPUT_OPEN_FAILED naming it. */
+function openLogDir(logDir: string): void {
+  if (existsSync(logDir) && !statSync(logDir).isDirectory()) {
+    throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `log folder '${logDir}' is a file, not a folder; give another path with -l`);
+  }
+  try {
+    mkdirSync(logDir, { recursive: true });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new KapuError(ErrorCode.OUTPUT_OPEN_FAILED, `log folder '${logDir}' cannot be created (${reason}); give another path with -l`);
+  }
+}
+
+/**
+ * A run's packet pipeline with its flow table and output writers. Open it
+ * after loadRunEngine, feed packets to `pipeline.processPacket`, end with
+ * `pipeline.finish`, write the last stats and `close`.
+ */
+export class RunPipeline {
+  readonly engine: RunEngine;
+  readonly pipeline: PacketPipeline;
+  readonly flows: FlowTable;
+  readonly eve: EveWriter[];
+  readonly fast: FastLogWriter | null;
+
+  /** Opens the configured outputs in the log folder and builds the pipeline. */
+  constructor(engine: RunEngine, opts: RunPipelineOptions) {
+    const { config, isIps, logDir, rules, thresholdActions } = engine;
+    this.engine = engine;
+    this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
+    for (const writer of this.eve) writer.setVariableNames(rules.variables);
+    const fastConfig = config.outputs.fast;
+    this.fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps) : null;
+
+    // The flow table reports ended flows to the pipeline, which is built after it.
+    const eve = this.eve;
+    let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
+    this.flows = new FlowTable(engine.flowConfig, (flow) => endFlow(flow));
+    const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
+    const pipeline = new PacketPipeline(
+      {
+        decode: buildDecodeContext(config, opts.checksumMode),
+        flows: this.flows,
+        defrag: new Defragmenter(defragConfigOf(config, isIps)),
+        detect: engine.detect,
+        thresholdActions,
+        eve,
+        fast: this.fast,
+        isIps,
+        stream: engine.stream,
+        ...appLayer,
+      },
+      config.packetAlertMax,
+    );
+    endFlow = (flow: Flow): void => pipeline.endFlow(flow);
+    this.pipeline = pipeline;
+
+    // Host tags live in a process-wide table; a run starts without any.
+    HOST_TAGS.tags.clear();
+  }
+
+  /** Returns the counters of every stage under Suricata's stats names. */
+  collectStats(): Map<string, number> {
+    return collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
+  }
+
+  /** Writes a `stats` event at `timestampUs` with the stage counters plus `extra` (capture counters). */
+  writeStats(timestampUs: number, uptimeSeconds: number, extra?: ReadonlyMap<string, number>): void {
+    const counters = this.collectStats();
+    if (extra !== undefined) for (const [name, value] of extra) counters.set(name, value);
+    const { rules, rulesLoadedUs } = this.engine;
+    const engines = [{ id: 0, lastReloadUs: rulesLoadedUs, rulesLoaded: rules.summary.loaded, rulesFailed: rules.summary.failed, rulesSkipped: rules.summary.skipped }];
+    for (const writer of this.eve) writer.stats(timestampUs, uptimeSeconds, counters, engines);
+  }
+
+  /** Writes the buffered events to their files. */
+  flushLogs(): void {
+    for (const writer of this.eve) writer.flush();
+    this.fast?.flush();
+  }
+
+  /** Closes and reopens every log file at its path, after log rotation moved the old files. */
+  reopenLogs(): void {
+    for (const writer of this.eve) writer.reopen();
+    this.fast?.reopen();
+  }
+
+  /** Flushes and closes every log file. */
+  close(): void {
+    for (const writer of this.eve) writer.close();
+    this.fast?.close();
+  }
+}
