@@ -32,14 +32,14 @@ const INITIAL_BATCH_RECORDS = 1024;
 /**
  * Sends the verdicts of one batch: `verdicts[i]` for packet `ids[i]`, in
  * read order, and returns the id of the last packet in the batch.
- * `previousId` is the id of the packet that got its verdict just before the
- * batch, or -1 when there was none. A batch verdict also releases every waiting
- * packet with a lower id, including packets whose messages were lost
- * (ENOBUFS), so a run of packets with the same verdict goes as one batch
- * verdict only when its ids follow one another and its first id directly
- * follows the packet that got its verdict before it. Every other packet goes alone.
- * A run never crosses the wrap of the 32-bit id. Failed calls are added to
- * `result.failures`.
+ * `previousId` is the id of the packet that got its verdict just before
+ * the batch, or -1 when there was none. A batch verdict also releases
+ * every waiting packet with a lower id, including packets whose messages
+ * were lost (ENOBUFS). So a run of packets with the same verdict goes as
+ * one batch verdict only when its ids follow one another and its first id
+ * directly follows the previous verdict's id. Every other packet goes
+ * alone, and no run crosses the wrap of the 32-bit id. Failed calls are
+ * added to `result.failures`.
  */
 export function sendVerdicts(queue: VerdictSender, ids: Uint32Array, verdicts: Uint8Array, count: number, previousId: number, result: { failures: number }): number {
   let previous = previousId;
@@ -179,9 +179,9 @@ function kernelStatsOf(queueNum: number): NfQueueKernelStats | null {
 /**
  * Runs kapu in-line on the NFQUEUE queues of `opts.queues` until SIGTERM,
  * SIGINT or `opts.signal`. The mode is IPS unless `--mode` (opts.mode)
- * says otherwise; the config's policy.mode does not apply, as Suricata's
- * `-q` implies IPS. Throws CaptureError when the addon is missing or a
- * queue cannot be bound, before any output is written.
+ * sets another, because `-q` implies IPS as in Suricata, so the config's
+ * policy.mode does not apply. Throws CaptureError when the addon is
+ * missing or a queue cannot be bound, before any log file is opened.
  */
 export async function runInline(opts: InlineOptions): Promise<RunSummary> {
   const engine = loadRunEngine({ ...opts, mode: opts.mode ?? 'ips' });
