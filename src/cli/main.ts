@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ErrorCode, KapuError, UsageError } from '../core/errors.js';
 import type { RunOptions } from './run-options.js';
+import { formatFirewallRules } from './firewall-rules.js';
 
 /** Exit statuses of the kapu command. */
 export const ExitStatus = {
@@ -30,9 +31,10 @@ function buildProgram(result: { status: number }): Command {
 
   program
     .command('run')
-    .description('analyse a capture file (-r) or live traffic on an interface (-i) and write alerts and events to the log folder')
+    .description('analyse a capture file (-r), live traffic on an interface (-i) or in-line traffic on NFQUEUE queues (-q), and write alerts and events to the log folder')
     .option('-r, --read <path>', 'capture file to read (pcap or pcapng), or a folder: every capture below it, in path order')
     .option('-i, --interface <name>', 'capture live on this interface (AF_PACKET, needs root and the native addon) until SIGTERM or SIGINT')
+    .option('-q, --queue <num>', 'NFQUEUE queue number to run in-line on, 0 to 65535 (repeatable; needs root and the native addon); implies --mode ips', collect, [])
     .option('-c, --config <file>', 'configuration file (kapu.yaml or a suricata.yaml)')
     .option('-S, --rules <file>', 'rule file to load instead of the configured ones (repeatable)', collect, [])
     .option('-s, --add-rules <file>', 'rule file to load in addition to the configured ones (repeatable)', collect, [])
@@ -41,17 +43,32 @@ function buildProgram(result: { status: number }): Command {
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
-    .option('-q, --quiet', 'print no warnings, rule diagnostics or summary')
+    .option('--quiet', 'print no warnings, rule diagnostics or summary')
     .action(async (flags: Record<string, unknown>) => {
       const options = runOptionsFromFlags(flags);
       const interfaceName = flags['interface'] as string | undefined;
-      if (interfaceName !== undefined) {
+      const queues = queuesFromFlags(flags);
+      if (queues.length > 0) {
+        const { runInline } = await import('./inline.js');
+        await runInline({ ...options, queues });
+      } else if (interfaceName !== undefined) {
         const { runLive } = await import('./run-live.js');
         await runLive({ ...options, interfaceName });
       } else {
         const { runCapture } = await import('./run.js');
         await runCapture(options);
       }
+      result.status = ExitStatus.OK;
+    });
+
+  program
+    .command('firewall-rules')
+    .description('print the firewall rules that send traffic to kapu\'s NFQUEUE queues, in nftables and iptables-nft form')
+    .option('-q, --queue <num>', 'queue number, 0 to 65535 (repeatable; default 0)', collect, [])
+    .option('--iface <name>', 'queue only forwarded packets that enter or leave through this interface')
+    .action((flags: Record<string, unknown>) => {
+      const queues = queuesFromFlags(flags);
+      process.stdout.write(formatFirewallRules({ queues: queues.length > 0 ? queues : [0], inInterface: (flags['iface'] as string | undefined) ?? null }));
       result.status = ExitStatus.OK;
     });
 
@@ -78,18 +95,34 @@ function buildProgram(result: { status: number }): Command {
   return program;
 }
 
+/** Parses the repeatable `-q` values; throws UsageError for one that is not a queue number. */
+export function queuesFromFlags(flags: Record<string, unknown>): number[] {
+  const values = (flags['queue'] as string[] | undefined) ?? [];
+  const queues: number[] = [];
+  for (const value of values) {
+    const queue = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (!(queue >= 0 && queue <= 65535)) throw new UsageError(`-q '${value}' is not a queue number (expected 0 to 65535)`);
+    if (queues.includes(queue)) throw new UsageError(`-q ${queue} is given twice; give each queue once`);
+    queues.push(queue);
+  }
+  return queues;
+}
+
 /**
- * Turns the `run` command's flags into RunOptions. With `-i` instead of
- * `-r`, `pcapPath` is empty and the interface stays in `flags.interface`.
+ * Turns the `run` command's flags into RunOptions. With `-i` or `-q`
+ * instead of `-r`, `pcapPath` is empty and the source stays in `flags`.
  */
 export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions {
   const readPath = flags['read'] as string | undefined;
-  const interfaceName = flags['interface'] as string | undefined;
-  if (readPath !== undefined && interfaceName !== undefined) {
-    throw new UsageError('-r (read a capture file) and -i (capture on an interface) exclude each other; give one of them');
+  const sources: string[] = [];
+  if (readPath !== undefined) sources.push('-r (read a capture file)');
+  if (flags['interface'] !== undefined) sources.push('-i (capture on an interface)');
+  if (((flags['queue'] as string[] | undefined) ?? []).length > 0) sources.push('-q (run in-line on NFQUEUE)');
+  if (sources.length > 1) {
+    throw new UsageError(`${sources.slice(0, -1).join(', ')} and ${sources[sources.length - 1]} exclude each other; give one of them`);
   }
-  if (readPath === undefined && interfaceName === undefined) {
-    throw new UsageError('missing packet source: give a capture file with -r FILE or an interface with -i IFACE');
+  if (sources.length === 0) {
+    throw new UsageError('missing packet source: give a capture file with -r FILE, an interface with -i IFACE or an NFQUEUE queue with -q NUM');
   }
   const sets = flags['set'] as string[];
   for (const entry of sets) {

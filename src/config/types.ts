@@ -155,6 +155,7 @@ export interface KapuConfig {
     exceptionPolicy: { perAppProtoErrors: boolean };
   };
   pcapFile: { checksumChecks: 'auto' | 'yes' | 'no' };
+  nfq: { mode: 'accept'; failOpen: boolean; queueMaxlen: number; gso: boolean };
   stream: {
     memcap: number;
     checksumValidation: boolean;

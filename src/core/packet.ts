@@ -100,6 +100,12 @@ export class Packet {
   linkType: number;
   /** Index of the capture interface (pcapng) or 0. */
   interfaceId: number;
+  /**
+   * True when the capture reports that the kernel has not computed the
+   * checksums yet (offloading, or a GSO packet taken whole). The decoder
+   * then counts them as valid instead of checking them.
+   */
+  isChecksumOffloaded: boolean;
 
   /** Offset of the link-layer header, or -1. */
   l2Offset: number;
@@ -235,6 +241,7 @@ export class Packet {
     this.pcapCount = 0;
     this.linkType = 0;
     this.interfaceId = 0;
+    this.isChecksumOffloaded = false;
 
     this.l2Offset = -1;
     this.etherType = 0;
@@ -318,6 +325,7 @@ export class Packet {
     this.pcapCount = pcapCount;
     this.linkType = linkType;
     this.interfaceId = 0;
+    this.isChecksumOffloaded = false;
 
     this.l2Offset = -1;
     this.etherType = 0;

@@ -2,7 +2,7 @@
  * The decode stage's entry: fills a Packet's layer fields from its bytes
  * and link type, and runs the `auto` checksum sampling.
  */
-import { LinkType, type Packet } from '../core/packet.js';
+import { ChecksumState, LinkType, type Packet } from '../core/packet.js';
 import { CHECKSUM_INVALID_RATIO, CHECKSUM_SAMPLE_PACKETS, DecodeStat, type DecodeContext } from './context.js';
 import { decodeChdlc, decodeEthernet, decodeIeee80211, decodeNull, decodeRadiotap, decodeRaw, decodeSll, decodeSll2 } from './link.js';
 
@@ -26,7 +26,33 @@ export function decodePacket(p: Packet, ctx: DecodeContext): void {
   if (length > counters[DecodeStat.MAX_PKT_SIZE]) counters[DecodeStat.MAX_PKT_SIZE] = length;
   ctx.layerCount = 0;
   ctx.hasInvalidChecksum = false;
+  if (p.isChecksumOffloaded) {
+    decodeOffloadedPacket(p, ctx);
+    return;
+  }
 
+  decodeLink(p, ctx);
+  if (ctx.isChecksumSampling) sampleChecksums(ctx);
+}
+
+/**
+ * Decodes a packet whose checksums the kernel has not computed yet, as
+ * NFQUEUE reports for offloaded and GSO packets: its checksum fields hold
+ * partial sums, so they count as valid and stay out of the `auto` sample.
+ */
+function decodeOffloadedPacket(p: Packet, ctx: DecodeContext): void {
+  const isValidationOn = ctx.isChecksumValidationOn;
+  ctx.isChecksumValidationOn = false;
+  decodeLink(p, ctx);
+  ctx.isChecksumValidationOn = isValidationOn;
+  if (p.ipVersion === 4) p.ipChecksum = ChecksumState.VALID;
+  if (p.l4Offset >= 0) p.l4Checksum = ChecksumState.VALID;
+}
+
+/** Dispatches on the link type and counts invalid packets. */
+function decodeLink(p: Packet, ctx: DecodeContext): void {
+  const counters = ctx.counters;
+  const length = p.captureLength;
   switch (p.linkType) {
     case LinkType.ETHERNET:
       decodeEthernet(p, ctx, 0, length);
@@ -69,7 +95,6 @@ export function decodePacket(p: Packet, ctx: DecodeContext): void {
   }
 
   if (p.isInvalid) counters[DecodeStat.INVALID]++;
-  if (ctx.isChecksumSampling) sampleChecksums(ctx);
 }
 
 /**

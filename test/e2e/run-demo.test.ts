@@ -76,7 +76,7 @@ test('run demo alerts on expected frames', () => {
 
 test('run demo writes fast.log lines', () => {
   const out = join(scratch, 'fast');
-  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '-q']);
+  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '--quiet']);
   assert.equal(result.status, 0, result.stderr);
   const lines = readFileSync(join(out, 'fast.log'), 'utf8').trim().split('\n');
   assert.equal(lines.length, expected.totalAlerts);
@@ -87,7 +87,7 @@ test('run demo writes fast.log lines', () => {
 
 test('run demo in ips mode blocks', () => {
   const out = join(scratch, 'ips');
-  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '--simulate-ips', '-q']);
+  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '--simulate-ips', '--quiet']);
   assert.equal(result.status, 0, result.stderr);
   const events = readEve(out);
 
@@ -117,7 +117,7 @@ test('run demo in ips mode blocks', () => {
 
 test('run demo drop rule only alerts in ids', () => {
   const out = join(scratch, 'ids-drop');
-  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '-q']);
+  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '--quiet']);
   assert.equal(result.status, 0, result.stderr);
   const events = readEve(out);
   assert.equal(events.filter((e) => e.event_type === 'drop').length, 0);
@@ -127,7 +127,7 @@ test('run demo drop rule only alerts in ids', () => {
 
 test('run writes flow and stats events', () => {
   const out = join(scratch, 'records');
-  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '-q']);
+  const result = runKapu(['run', '-c', 'samples/demo.yaml', '-r', 'samples/demo.pcap', '-l', out, '--quiet']);
   assert.equal(result.status, 0, result.stderr);
   const events = readEve(out);
   const stats = events.filter((e) => e.event_type === 'stats');
@@ -141,13 +141,13 @@ test('run writes flow and stats events', () => {
 });
 
 test('run missing capture exits 1', () => {
-  const result = runKapu(['run', '-r', join(scratch, 'missing.pcap'), '-l', join(scratch, 'missing'), '-q']);
+  const result = runKapu(['run', '-r', join(scratch, 'missing.pcap'), '-l', join(scratch, 'missing'), '--quiet']);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /missing\.pcap/);
 });
 
 test('run bad config value exits 2', () => {
-  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-l', join(scratch, 'badset'), '--set', 'flow.memcap=12 parsecs', '-q']);
+  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-l', join(scratch, 'badset'), '--set', 'flow.memcap=12 parsecs', '--quiet']);
   assert.equal(result.status, 2);
   assert.match(result.stderr, /flow\.memcap/);
   assert.match(result.stderr, /12 parsecs/);
@@ -177,13 +177,13 @@ test('run bad rule keeps others', () => {
 test('run log folder is file', () => {
   const file = join(scratch, 'not-a-folder');
   writeFileSync(file, '');
-  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-l', file, '-q']);
+  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-l', file, '--quiet']);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /log folder '.*not-a-folder' is a file, not a folder; give another path with -l \[KAPU_ERR_OUTPUT_OPEN_FAILED\]/);
 });
 
 test('run missing config exits 2', () => {
-  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-c', join(scratch, 'none.yaml'), '-l', join(scratch, 'noconfig'), '-q']);
+  const result = runKapu(['run', '-r', 'samples/demo.pcap', '-c', join(scratch, 'none.yaml'), '-l', join(scratch, 'noconfig'), '--quiet']);
   assert.equal(result.status, 2);
   assert.match(result.stderr, /none\.yaml: config file not found \[KAPU_ERR_CONFIG_NOT_FOUND\]/);
 });

@@ -1,0 +1,177 @@
+/**
+ * The run loop shared by live packet sources: NFQUEUE queues, and any
+ * other source that implements LiveSource. It reads batches, runs every
+ * packet through the run's pipeline and lets the source act on the
+ * result. It writes `stats` events on wall time. On SIGTERM or SIGINT it
+ * finishes the batch in hand, flushes the outputs and returns.
+ */
+import { Packet } from '../core/packet.js';
+import { FlowEndReason } from '../flow/flow.js';
+import type { RunPipeline } from '../engine/run-pipeline.js';
+import type { RunPipelineOptions } from '../engine/run-pipeline.js';
+import type { RunSummary } from './run-options.js';
+import { formatSummary, summarizeRun } from './run.js';
+
+/**
+ * Milliseconds that an idle loop waits in each source's read before it
+ * yields to the event loop. A signal or a stats timer waits at most this
+ * long (times the number of sources) to run, and so does the first
+ * packet of a source while another source blocks.
+ */
+export const LIVE_IDLE_WAIT_MS = 50;
+
+/**
+ * Wall-time milliseconds between flow expiry passes while no packet
+ * arrives. With traffic, the flow table expires flows itself once per
+ * packet-time second; without it, only these passes end idle flows.
+ */
+export const LIVE_IDLE_EXPIRE_MS = 1000;
+
+/**
+ * One live packet source. The loop calls `read`, then `nextPacket` until
+ * it returns false, calling `complete` after each packet went through the
+ * pipeline, then `finishBatch` once, also when the pipeline threw.
+ */
+export interface LiveSource {
+  /** Name in the summary and logs, such as `NFQUEUE 0`. */
+  readonly name: string;
+  /** Waits up to `timeoutMs` for packets and reads a batch; returns its packet count. Throws CaptureError when the source fails. */
+  read(timeoutMs: number): number;
+  /** Fills `p` (after `p.reset`) with the next packet of the batch, or returns false after the last. */
+  nextPacket(p: Packet): boolean;
+  /** Takes the pipeline's decision for the packet that `nextPacket` filled last (`p.isDropped`). */
+  complete(p: Packet): void;
+  /** Ends the batch: packets read but not completed get the source's failure handling. */
+  finishBatch(): void;
+  /** Adds the source's counters, under Suricata-style stats names, to `out`. */
+  collectCounters(out: Map<string, number>): void;
+  close(): void;
+}
+
+/** Options of runLiveSources. */
+export interface LiveLoopOptions {
+  /** Stops the loop as SIGTERM does. */
+  signal?: AbortSignal;
+  /** Prints no summary when true. */
+  quiet: boolean;
+  /** Installs handlers for SIGTERM and SIGINT (stop) and SIGHUP (reopen the logs); default true. */
+  handleSignals?: boolean;
+  /** Run options, for the end-of-run summary. */
+  runOptions: RunPipelineOptions;
+}
+
+/** Counters of the loop itself, shown in stats as `capture.*`. */
+class LiveLoopCounters {
+  /** Batches in which the pipeline threw; their remaining packets got the failure handling. */
+  internalErrors = 0;
+  batches = 0;
+}
+
+/**
+ * Runs `sources` through `run` until SIGTERM, SIGINT or `options.signal`,
+ * then ends the flows, writes a last stats event, closes the outputs and
+ * the sources, and returns the run's figures. SIGHUP reopens the log
+ * files. A source that throws on read ends the run with that error, after
+ * the same cleanup.
+ */
+export async function runLiveSources(run: RunPipeline, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
+  const startedMs = performance.now();
+  const startedUs = Date.now() * 1000;
+  const { pipeline, engine } = run;
+  const requests = { isStopRequested: false, isReopenRequested: false };
+  const requestStop = (): void => {
+    requests.isStopRequested = true;
+  };
+  const requestReopen = (): void => {
+    requests.isReopenRequested = true;
+  };
+  const handleSignals = options.handleSignals !== false;
+  if (handleSignals) {
+    process.on('SIGTERM', requestStop);
+    process.on('SIGINT', requestStop);
+    process.on('SIGHUP', requestReopen);
+  }
+  options.signal?.addEventListener('abort', requestStop);
+
+  const loop = new LiveLoopCounters();
+  const writeStats = (): void => {
+    const nowUs = Date.now() * 1000;
+    run.writeStats(nowUs, (nowUs - startedUs) / 1e6, sourceCounters(sources, loop));
+    run.flushLogs();
+  };
+  const stats = engine.config.stats;
+  const statsTimer = stats.enabled && stats.interval > 0 ? setInterval(writeStats, stats.interval * 1000) : null;
+
+  const p = new Packet();
+  let lastExpireMs = Date.now();
+  try {
+    while (!requests.isStopRequested && options.signal?.aborted !== true) {
+      let packets = 0;
+      for (const source of sources) packets += runBatch(run, source, p, 0, loop);
+      if (packets === 0) {
+        for (const source of sources) packets += runBatch(run, source, p, LIVE_IDLE_WAIT_MS, loop);
+      }
+      if (packets === 0 && Date.now() - lastExpireMs >= LIVE_IDLE_EXPIRE_MS) {
+        lastExpireMs = Date.now();
+        run.flows.expire(lastExpireMs * 1000);
+        run.flushLogs();
+      }
+      if (requests.isReopenRequested) {
+        requests.isReopenRequested = false;
+        run.reopenLogs();
+      }
+      await new Promise<void>((resolveRound) => setImmediate(resolveRound));
+    }
+    pipeline.finish(FlowEndReason.SHUTDOWN);
+    writeStats();
+  } finally {
+    if (statsTimer !== null) clearInterval(statsTimer);
+    if (handleSignals) {
+      process.off('SIGTERM', requestStop);
+      process.off('SIGINT', requestStop);
+      process.off('SIGHUP', requestReopen);
+    }
+    options.signal?.removeEventListener('abort', requestStop);
+    run.close();
+    for (const source of sources) source.close();
+  }
+
+  const summary = summarizeRun(run, performance.now() - startedMs);
+  if (!options.quiet) {
+    const label = sources.map((source) => source.name).join(', ');
+    process.stdout.write(formatSummary(summary, { ...options.runOptions, pcapPath: label, logDir: engine.logDir }, engine.isIps));
+  }
+  return summary;
+}
+
+/**
+ * Reads one batch of `source` and runs it through the pipeline. One `try`
+ * covers the batch: an unexpected throw is counted, and the batch's
+ * remaining packets get the source's failure handling in finishBatch.
+ */
+function runBatch(run: RunPipeline, source: LiveSource, p: Packet, timeoutMs: number, loop: LiveLoopCounters): number {
+  const count = source.read(timeoutMs);
+  if (count === 0) return 0;
+  loop.batches++;
+  const pipeline = run.pipeline;
+  try {
+    while (source.nextPacket(p)) {
+      pipeline.processPacket(p);
+      source.complete(p);
+    }
+  } catch (err) {
+    // Reported once; later ones are counted in capture.internal_errors.
+    if (loop.internalErrors === 0) process.stderr.write(`kapu: error: ${source.name}: packet processing failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    loop.internalErrors++;
+  }
+  source.finishBatch();
+  return count;
+}
+
+function sourceCounters(sources: LiveSource[], loop: LiveLoopCounters): Map<string, number> {
+  const out = new Map<string, number>();
+  out.set('capture.batches', loop.batches);
+  out.set('capture.internal_errors', loop.internalErrors);
+  for (const source of sources) source.collectCounters(out);
+  return out;
+}
