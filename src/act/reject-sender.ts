@@ -22,6 +22,13 @@ export interface RejectSenderLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** Writes reject-sender warnings to stderr as kapu's warning lines. */
+export const STDERR_REJECT_LOG: RejectSenderLog = {
+  warn(fields, message) {
+    process.stderr.write(`kapu: warning: ${message} (${JSON.stringify(fields)})\n`);
+  },
+};
+
 export interface RejectSenderOptions {
   /** Send through this interface only; default: the routing table picks it. */
   interfaceName?: string;

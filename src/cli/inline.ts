@@ -4,6 +4,7 @@
  * DROP when the pipeline dropped the packet (drop rules, dropped flows,
  * exception policies in IPS mode), ACCEPT otherwise.
  */
+import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { LinkType, type Packet } from '../core/packet.js';
 import { SkbInfo } from '../capture/native-addon.js';
 import { NfQueue, readNfQueueKernelStats, Verdict, type NfQueueKernelStats } from '../capture/nfqueue.js';
@@ -187,14 +188,20 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
   const engine = loadRunEngine({ ...opts, mode: opts.mode ?? 'ips' });
   // Bound before any output is opened, so a queue in use leaves no empty logs.
   const sources: NfQueueSource[] = [];
+  const rejectSender = openRejectSender(opts.quiet ? null : STDERR_REJECT_LOG);
   let run: RunPipeline;
   try {
     for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, engine.config.nfq));
-    run = new RunPipeline(engine, opts);
+    run = new RunPipeline(engine, opts, rejectSender);
   } catch (err) {
     for (const source of sources) source.close();
+    rejectSender.close();
     throw err;
   }
   const loopOptions = opts.signal === undefined ? { quiet: opts.quiet, runOptions: opts } : { quiet: opts.quiet, runOptions: opts, signal: opts.signal };
-  return runLiveSources(run, sources, loopOptions);
+  try {
+    return await runLiveSources(run, sources, loopOptions);
+  } finally {
+    rejectSender.close();
+  }
 }

@@ -6,7 +6,7 @@
  * written every stats.interval seconds, SIGTERM and SIGINT stop the capture
  * and SIGHUP reopens the log files.
  */
-import { openRejectSender, type RejectSenderLog } from '../act/reject-sender.js';
+import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { AfPacketCapture } from '../capture/af-packet.js';
 import { LinkType, Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
@@ -64,13 +64,6 @@ class LiveSignals {
  * without the addon and KAPU_ERR_CAPTURE_LIVE_FAILED when the socket cannot
  * be opened or read.
  */
-/** Writes reject-sender warnings as kapu's warning lines. */
-const STDERR_WARNINGS: RejectSenderLog = {
-  warn(fields, message) {
-    process.stderr.write(`kapu: warning: ${message} (${JSON.stringify(fields)})\n`);
-  },
-};
-
 export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
   const startedMs = performance.now();
   const engine = loadRunEngine(opts);
@@ -80,7 +73,7 @@ export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
   // and UDP checksums are not filled in yet, and AF_PACKET does not flag
   // them here, so live capture validates checksums only with `-k all`.
   // Rejects are answered in IDS mode too, as Suricata does; the responses leave by the routing table.
-  const rejectSender = openRejectSender(opts.quiet ? null : STDERR_WARNINGS);
+  const rejectSender = openRejectSender(opts.quiet ? null : STDERR_REJECT_LOG);
   let run: RunPipeline;
   try {
     run = new RunPipeline(engine, { ...opts, checksumMode: opts.checksumMode ?? 'none' }, rejectSender);
