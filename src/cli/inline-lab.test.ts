@@ -19,6 +19,8 @@ const SERVER6 = '[2001:db8:2::2]';
 
 const RULES = `alert http any any -> any any (msg:"lab normal request"; flow:to_server,established; http.uri; content:"/ok.txt"; sid:1000001; rev:1;)
 drop http any any -> any any (msg:"lab blocked request"; flow:to_server,established; http.uri; content:"/evil.txt"; sid:1000002; rev:1;)
+reject http any any -> any any (msg:"lab rejected request"; flow:to_server,established; http.uri; content:"/reject.txt"; sid:1000003; rev:1;)
+rejectboth http any any -> any any (msg:"lab request rejected both ways"; flow:to_server,established; http.uri; content:"/rejectboth.txt"; sid:1000004; rev:1;)
 `;
 
 // HOME_NET is the protected server side, so $EXTERNAL_NET rules would fire too.
@@ -95,13 +97,15 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
   let kapuExit: Promise<number | null> | null = null;
   let kapuOutput: (() => string) | null = null;
   let kapuStatus: number | null = null;
-  const curls: Record<string, { status: number | null; code: string }> = {};
+  const curls: Record<string, { status: number | null; code: string; seconds: number }> = {};
 
   before(async () => {
     const www = join(scratch, 'www');
     mkdirSync(www);
     writeFileSync(join(www, 'ok.txt'), 'fine\n');
     writeFileSync(join(www, 'evil.txt'), 'must not be served\n');
+    writeFileSync(join(www, 'reject.txt'), 'must not be served\n');
+    writeFileSync(join(www, 'rejectboth.txt'), 'must not be served\n');
     writeFileSync(join(scratch, 'lab.rules'), RULES);
     writeFileSync(join(scratch, 'kapu.yaml'), CONFIG);
     lab.setup();
@@ -139,9 +143,13 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
       ['evil4', `http://${SERVER4}:${PORT}/evil.txt`, '3'],
       ['evil6', `http://${SERVER6}:${PORT}/evil.txt`, '3'],
       ['ok6', `http://${SERVER6}:${PORT}/ok.txt`, '5'],
+      ['reject4', `http://${SERVER4}:${PORT}/reject.txt`, '3'],
+      ['reject6', `http://${SERVER6}:${PORT}/reject.txt`, '3'],
+      ['rejectboth4', `http://${SERVER4}:${PORT}/rejectboth.txt`, '3'],
     ] as const) {
-      const result = lab.exec('cli', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeoutS, url], 10_000);
-      curls[name] = { status: result.status, code: result.stdout.trim() };
+      const result = lab.exec('cli', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code} %{time_total}', '-m', timeoutS, url], 10_000);
+      const [code, seconds] = result.stdout.trim().split(' ');
+      curls[name] = { status: result.status, code: code ?? '', seconds: Number(seconds) };
     }
 
     // Closed flows time out after 1 s on wall time, while no packet arrives.
@@ -172,17 +180,32 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
 
   test('normal request passes', (t) => {
     if (skipReason !== null) return t.skip(skipReason);
-    assert.deepEqual(curls['ok4'], { status: 0, code: '200' });
-    assert.deepEqual(curls['ok6'], { status: 0, code: '200' });
+    assert.equal(curls['ok4']?.status, 0);
+    assert.equal(curls['ok4']?.code, '200');
+    assert.equal(curls['ok6']?.status, 0);
+    assert.equal(curls['ok6']?.code, '200');
     assert.match(serverLog?.() ?? '', /"GET \/ok\.txt HTTP\/1\.1" 200/);
   });
 
   test('drop rule blocks request', (t) => {
     if (skipReason !== null) return t.skip(skipReason);
     // curl exit 28: the operation timed out with no response.
-    assert.deepEqual(curls['evil4'], { status: 28, code: '000' });
-    assert.deepEqual(curls['evil6'], { status: 28, code: '000' });
+    assert.equal(curls['evil4']?.status, 28);
+    assert.equal(curls['evil4']?.code, '000');
+    assert.equal(curls['evil6']?.status, 28);
+    assert.equal(curls['evil6']?.code, '000');
     assert.doesNotMatch(serverLog?.() ?? '', /evil/);
+  });
+
+  test('reject resets the client at once', (t) => {
+    if (skipReason !== null) return t.skip(skipReason);
+    // curl exit 56: receiving failed, here with "Connection reset by peer",
+    // well before its 3 s limit; the request never reaches the server.
+    for (const name of ['reject4', 'reject6', 'rejectboth4']) {
+      assert.equal(curls[name]?.status, 56, `${name}: ${JSON.stringify(curls[name])}`);
+      assert.ok((curls[name]?.seconds ?? 99) < 1.5, `${name} took ${curls[name]?.seconds} s`);
+    }
+    assert.doesNotMatch(serverLog?.() ?? '', /reject/);
   });
 
   test('eve has blocked alert and drop', (t) => {
