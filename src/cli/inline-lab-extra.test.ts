@@ -50,10 +50,15 @@ outputs:
 // then the request as two segments, bytes [0, 7) and bytes [5, end), so the
 // two overlap in bytes 5 and 6 with the same data. Neither segment contains
 // the URI "/ok.txt" or "/evil.txt" whole; only the reassembled stream does.
-// Prints one JSON line with the server's acknowledgments and reply.
+// An optional sixth argument replaces the start of the second segment, so
+// the overlapping bytes differ. Prints one JSON line with the server's
+// acknowledgments and reply.
 const CRAFT_SCRIPT = `import json, socket, struct, sys, time
 src, dst, sport, dport, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 request = ('GET %s HTTP/1.1\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n' % (path, dst)).encode()
+second_payload = request[5:]
+if len(sys.argv) > 6:
+    second_payload = sys.argv[6].encode() + second_payload[len(sys.argv[6]):]
 
 def checksum(data):
     if len(data) % 2:
@@ -108,7 +113,7 @@ sock.sendto(segment(ISN + 1, server_next, 0x10), (dst, 0))
 sock.sendto(segment(ISN + 1, server_next, 0x18, request[:7]), (dst, 0))
 first = receive(1)
 result['ackAfterFirst'] = 0 if first is None else (first[1] - ISN - 1) & 0xffffffff
-sock.sendto(segment(ISN + 1 + 5, server_next, 0x18, request[5:]), (dst, 0))
+sock.sendto(segment(ISN + 1 + 5, server_next, 0x18, second_payload), (dst, 0))
 # With no new data to acknowledge the server may send nothing more.
 second = receive(2) or first
 result['ackAfterSecond'] = 0 if second is None else (second[1] - ISN - 1) & 0xffffffff
@@ -224,12 +229,12 @@ describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false
     curls[name] = { status: result.status, code: result.stdout.trim() };
   }
 
-  function craft(name: string, path: string, sourcePort: number): void {
+  function craft(name: string, path: string, sourcePort: number, overlapReplacement = ''): void {
     // The client kernel has no socket for this port and would reset the
     // connection with RST segments without ACK; the script ends it with RST+ACK.
     const blockResets = ['OUTPUT', '-p', 'tcp', '--sport', String(sourcePort), '--tcp-flags', 'RST,ACK', 'RST', '-j', 'DROP'];
     assert.equal(lab.exec('cli', ['iptables-nft', '-I', ...blockResets]).status, 0);
-    const result = lab.exec('cli', ['python3', join(scratch, 'craft.py'), CLIENT4, SERVER4, String(sourcePort), String(PORT), path], 15_000);
+    const result = lab.exec('cli', ['python3', join(scratch, 'craft.py'), CLIENT4, SERVER4, String(sourcePort), String(PORT), path, ...(overlapReplacement === '' ? [] : [overlapReplacement])], 15_000);
     lab.exec('cli', ['iptables-nft', '-D', ...blockResets]);
     assert.equal(result.status, 0, result.stderr);
     crafted[name] = JSON.parse(result.stdout.trim()) as CraftResult;
@@ -259,7 +264,7 @@ describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false
     } finally {
       child.kill('SIGCONT');
     }
-    // The QUEUE_MAXLEN held packets get their verdicts now; let their replies pass before the next step.
+    // The QUEUE_MAXLEN held packets get their verdicts now, and their replies pass before the next step.
     await sleep(500);
   }
 
@@ -294,12 +299,17 @@ describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false
     await startKapu(false, join(scratch, 'out-closed'));
     craft('ok', '/ok.txt', 41001);
     craft('evil', '/evil.txt', 41002);
+    // The second segment carries "Xv" where the first carried "ev": the
+    // server keeps the first data and kapu in-line does too.
+    craft('evilConflict', '/evil.txt', 41003, 'X');
     await burst('closed');
     curl('afterBurst', '/ok.txt', '5');
     assert.equal(await stopKapu(), 0, kapuOutputs[0]?.());
 
     // Kapu is stopped and queue QUEUE_NUM has no program: bypass lets traffic through.
     curl('bypass', '/ok.txt', '5');
+    // Unguarded, the server shows which of two different overlapping bytes it keeps.
+    craft('okConflictBypassed', '/ok.txt', 41004, 'X');
     const noBypass = ['FORWARD', '-i', 'ic', '-p', 'tcp', '--dport', String(PORT), '-j', 'NFQUEUE', '--queue-num', String(UNBOUND_QUEUE_NUM)];
     assert.equal(lab.exec('ips', ['iptables-nft', '-I', ...noBypass]).status, 0);
     curl('noBypass', '/ok.txt', '3');
@@ -383,26 +393,45 @@ describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false
     assert.match(serverLog?.() ?? '', /"GET \/ok\.txt HTTP\/1\.1" 200/);
   });
 
-  test('overlapping segments attack blocked', (t) => {
+  test('server keeps first overlapping data', (t) => {
     if (skipReason !== null) return t.skip(skipReason);
-    const result = crafted['evil'];
+    const result = crafted['okConflictBypassed'];
     assert.ok(result !== undefined);
     t.diagnostic(JSON.stringify(result));
-    assert.equal(result.synack, true);
-    // The server got the first 7 bytes, never the segment that completes the URI.
-    assert.equal(result.ackAfterFirst, 7);
-    assert.equal(result.ackAfterSecond, 7);
-    assert.equal(result.reply, '');
-    assert.doesNotMatch(serverLog?.() ?? '', /evil/);
+    // The second segment read "Xk.txt", so a server that took the later data
+    // would have looked for /Xk.txt and replied 404.
+    assert.match(result.reply, /^HTTP\/1\.[01] 200 /);
+    assert.doesNotMatch(serverLog?.() ?? '', /Xk\.txt/);
+  });
 
-    const alerts = readEve('out-closed').filter((e) => e.event_type === 'alert');
+  test('overlapping segments attack blocked', (t) => {
+    if (skipReason !== null) return t.skip(skipReason);
+    for (const name of ['evil', 'evilConflict']) {
+      const result = crafted[name];
+      assert.ok(result !== undefined);
+      t.diagnostic(`${name}: ${JSON.stringify(result)}`);
+      assert.equal(result.synack, true);
+      // The server got the first 7 bytes, never the segment that completes the URI.
+      assert.equal(result.ackAfterFirst, 7, name);
+      assert.equal(result.ackAfterSecond, 7, name);
+      assert.equal(result.reply, '', name);
+    }
+    assert.doesNotMatch(serverLog?.() ?? '', /evil/);
+  });
+
+  test('eve has blocked overlap alerts', (t) => {
+    if (skipReason !== null) return t.skip(skipReason);
+    const eve = readEve('out-closed');
+    const alerts = eve.filter((e) => e.event_type === 'alert');
     const blocked = alerts.filter((e) => e.alert?.signature_id === 1000002);
-    assert.equal(blocked.length, 1);
-    assert.equal(blocked[0]?.alert?.action, 'blocked');
-    assert.equal(blocked[0]?.src_ip, CLIENT4);
+    assert.equal(blocked.length, 2, 'one blocked alert per overlapping /evil.txt request');
+    for (const alert of blocked) {
+      assert.equal(alert.alert?.action, 'blocked');
+      assert.equal(alert.src_ip, CLIENT4);
+    }
     const allowed = alerts.filter((e) => e.alert?.signature_id === 1000001);
     assert.ok(allowed.length >= 1, 'the overlapping /ok.txt request alerts as allowed');
     for (const alert of allowed) assert.equal(alert.alert?.action, 'allowed');
-    assert.ok(readEve('out-closed').some((e) => e.event_type === 'drop' && e.src_ip === CLIENT4), 'drop event');
+    assert.ok(eve.some((e) => e.event_type === 'drop' && e.src_ip === CLIENT4), 'drop event');
   });
 });
