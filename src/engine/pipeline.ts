@@ -20,6 +20,7 @@ import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
 import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
+import type { FrameConfig } from '../app/frames.js';
 import { frameObjectText, type FrameLogger } from '../output/eve-frame.js';
 import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
@@ -99,6 +100,16 @@ export interface PipelineParts {
    * null (reading a capture) only records the rejects in alerts and counters.
    */
   rejectSender?: RejectSender | null;
+}
+
+/** The parts of a pipeline built from the rules, which a rule reload replaces. */
+export interface DetectionParts {
+  detect: DetectEngine;
+  thresholdActions: ThresholdActionRecorder | null;
+  appInspect: AppInspector | null;
+  frameInspect: FrameInspector | null;
+  /** Frame types the parsers record for `frameInspect`; null to record none. */
+  frameConfig: FrameConfig | null;
 }
 
 /** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
@@ -190,6 +201,22 @@ export class PacketPipeline {
     this.frameFacts = null;
     this.frameAppState = null;
     this.rejectResponse = new Uint8Array(parts.rejectSender ? MAX_RESPONSE_BYTES : 0);
+  }
+
+  /**
+   * Replaces the rule-dependent parts (a rule reload) between packets.
+   * Flows, streams and app-layer state stay, and so do the flows' variables,
+   * as long as the new rules were loaded with the old variable ids.
+   */
+  swapDetection(detection: DetectionParts): void {
+    const parts = this.parts;
+    parts.detect = detection.detect;
+    parts.thresholdActions = detection.thresholdActions;
+    if (parts.app !== undefined && parts.app !== null) {
+      parts.appInspect = detection.appInspect;
+      parts.frameInspect = detection.frameInspect;
+      parts.app.frameConfig = detection.frameConfig;
+    }
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
