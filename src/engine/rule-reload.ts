@@ -117,3 +117,14 @@ export function changedKeys(before: unknown, after: unknown, prefix: string): st
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Writes the outcome of a reload to stderr: one line with the result, one
+ * per config key that needs a restart, and the load's warnings unless
+ * `quiet`.
+ */
+export function logReload(outcome: ReloadOutcome, quiet: boolean): void {
+  if (!quiet) for (const warning of outcome.warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
+  for (const key of outcome.restartKeys) process.stderr.write(`kapu: warning: config key '${key}' changed and needs a restart; the reload did not apply it\n`);
+  process.stderr.write(`kapu: SIGUSR2 received, ${outcome.message}\n`);
+}
