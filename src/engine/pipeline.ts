@@ -183,6 +183,8 @@ export class PacketPipeline {
   private frameAppState: FlowAppState | null;
   /** Scratch buffer for one reject response, reused for every response. */
   private readonly rejectResponse: Uint8Array;
+  /** Rule reloads so far; a flow with another Flow.detectVersion holds the state of an older engine. */
+  private detectVersion: number;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -201,6 +203,7 @@ export class PacketPipeline {
     this.frameFacts = null;
     this.frameAppState = null;
     this.rejectResponse = new Uint8Array(parts.rejectSender ? MAX_RESPONSE_BYTES : 0);
+    this.detectVersion = 0;
   }
 
   /**
@@ -216,6 +219,28 @@ export class PacketPipeline {
       parts.appInspect = detection.appInspect;
       parts.frameInspect = detection.frameInspect;
       parts.app.frameConfig = detection.frameConfig;
+    }
+    this.detectVersion++;
+  }
+
+  /**
+   * Clears the per-rule state that an older engine left on `flow`, because
+   * it is indexed by that engine's rules. IP-only rules run again, and the
+   * open transactions and frames are inspected again by the new rules.
+   * NOTE: a rule that had matched an open transaction (a TLS or SSH session,
+   * an HTTP request awaiting its response) can alert on it once more.
+   */
+  private adoptFlow(flow: Flow): void {
+    flow.detectVersion = this.detectVersion;
+    flow.ipOnlyDirections = 0;
+    const app = this.parts.app ?? null;
+    const state = app !== null ? app.stateOf(flow) : null;
+    if (state === null) return;
+    const txs = state.transactions();
+    for (let t = 0; t < txs.length; t++) state.matchedSigs.delete(txs[t] as object);
+    if (state.frames === null) return;
+    for (const frames of state.frames.frames) {
+      for (const frame of frames) frame.matched = null;
     }
   }
 
@@ -317,6 +342,7 @@ export class PacketPipeline {
       }
       const midstream = parts.flows.midstreamAction;
       if (flow !== null && midstream !== StreamException.NONE && this.applyFlowException(p, flow, midstream, DropReason.STREAM_MIDSTREAM)) return;
+      if (flow !== null && flow.detectVersion !== this.detectVersion) this.adoptFlow(flow);
     }
     if (this.tunnel === null) this.rootFlow = flow;
     // A bypassed flow (the `bypass` keyword) is only counted from now on.
@@ -415,6 +441,7 @@ export class PacketPipeline {
    * handles another packet, so the state of that packet is kept.
    */
   endFlow(flow: Flow): void {
+    if (flow.detectVersion !== this.detectVersion) this.adoptFlow(flow);
     const stream = this.parts.stream ?? null;
     const app = this.parts.app ?? null;
     const pktSrc = this.pktSrc;

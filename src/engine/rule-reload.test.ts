@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LinkType, Packet } from '../core/packet.js';
+import { FlowEndReason } from '../flow/flow.js';
 import { bytesOf, TcpFlag, tcpFrame } from '../test-support/packet-craft.js';
 import { changedKeys, reloadRules } from './rule-reload.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from './run-pipeline.js';
@@ -31,7 +32,7 @@ const NEW_RULES = 'alert tcp any any -> any 8080 (msg:"other"; content:"ZZZ"; fl
 
 let caseNumber = 0;
 
-/** A run with `rules` in IPS mode, its options and its paths. */
+/** Opens a run with `rules` in IPS mode and returns it with its options and paths. */
 function openRun(rules: string): { run: RunPipeline; opts: RunPipelineOptions; rulesPath: string; configPath: string; logDir: string } {
   const dir = join(scratch, String(++caseNumber));
   const rulesPath = join(scratch, `${caseNumber}.rules`);
@@ -45,23 +46,23 @@ function openRun(rules: string): { run: RunPipeline; opts: RunPipelineOptions; r
   return { run: new RunPipeline(loadRunEngine(opts), opts), opts, rulesPath, configPath, logDir: join(dir, 'log') };
 }
 
-/** One TCP connection from 198.51.100.2:`sport` to 203.0.113.2:8080, segment by segment. */
+/** One TCP connection from 198.51.100.2:`sport` to 203.0.113.2:`dport`, segment by segment. */
 class Connection {
   private clientSeq = 1000;
   private readonly serverSeq = 5000;
   private frame = 0;
-  constructor(private readonly run: RunPipeline, private readonly sport: number) {}
+  constructor(private readonly run: RunPipeline, private readonly sport: number, private readonly dport = 8080) {}
 
   handshake(): void {
-    this.send('198.51.100.2', '203.0.113.2', this.sport, 8080, this.clientSeq, 0, TcpFlag.SYN);
-    this.send('203.0.113.2', '198.51.100.2', 8080, this.sport, this.serverSeq, this.clientSeq + 1, TcpFlag.SYN | TcpFlag.ACK);
+    this.send('198.51.100.2', '203.0.113.2', this.sport, this.dport, this.clientSeq, 0, TcpFlag.SYN);
+    this.send('203.0.113.2', '198.51.100.2', this.dport, this.sport, this.serverSeq, this.clientSeq + 1, TcpFlag.SYN | TcpFlag.ACK);
     this.clientSeq++;
-    this.send('198.51.100.2', '203.0.113.2', this.sport, 8080, this.clientSeq, this.serverSeq + 1, TcpFlag.ACK);
+    this.send('198.51.100.2', '203.0.113.2', this.sport, this.dport, this.clientSeq, this.serverSeq + 1, TcpFlag.ACK);
   }
 
   /** Sends `text` from the client and returns the packet after the pipeline. */
   data(text: string): Packet {
-    const p = this.send('198.51.100.2', '203.0.113.2', this.sport, 8080, this.clientSeq, this.serverSeq + 1, TcpFlag.ACK | TcpFlag.PSH, text);
+    const p = this.send('198.51.100.2', '203.0.113.2', this.sport, this.dport, this.clientSeq, this.serverSeq + 1, TcpFlag.ACK | TcpFlag.PSH, text);
     this.clientSeq += text.length;
     return p;
   }
@@ -80,7 +81,7 @@ function alertCount(run: RunPipeline, sid: number): number {
 }
 
 describe('rule reload', () => {
-  it('keeps a flow and its flowbits across the swap, and new rules apply to it', () => {
+  it('keeps open flow and its flowbits', () => {
     const { run, opts, rulesPath } = openRun(OLD_RULES);
     const flow = new Connection(run, 40000);
     flow.handshake();
@@ -98,7 +99,7 @@ describe('rule reload', () => {
     assert.equal(run.flows.counters.created, flowsBefore);
 
     assert.equal(run.flows.counters.created, flowsBefore, "the old flow goes on");
-    // The flowbit set before the reload still holds, so the new drop rule fires on the old flow.
+    // The flowbit set before the reload is still set, so the new drop rule fires on the old flow.
     assert.equal(flow.data('BBB').isDropped, true);
     assert.equal(alertCount(run, 2), 1);
     // A new flow without the flowbit is not dropped.
@@ -106,6 +107,34 @@ describe('rule reload', () => {
     fresh.handshake();
     assert.equal(fresh.data('BBB').isDropped, false);
     assert.equal(alertCount(run, 2), 1);
+    run.close();
+  });
+
+  it('runs new IP-only rules on an open flow', () => {
+    const { run, opts, rulesPath } = openRun(OLD_RULES);
+    const flow = new Connection(run, 40003);
+    flow.handshake();
+    flow.data('AAA');
+    writeFileSync(rulesPath, OLD_RULES + 'alert ip 198.51.100.2 any -> 203.0.113.2 any (msg:"ip only"; sid:4;)\n');
+    assert.equal(reloadRules(run, opts, new Set()).isApplied, true);
+    flow.data('CCC');
+    assert.equal(alertCount(run, 4), 1);
+    run.close();
+  });
+
+  it('inspects an open transaction with the new rules', () => {
+    const uriRule = (sid: number): string => `alert http any any -> any any (msg:"uri ${sid}"; flow:to_server; http.uri; content:"/one"; sid:${sid};)\n`;
+    const { run, opts, rulesPath } = openRun(uriRule(11));
+    const flow = new Connection(run, 40004, 80);
+    flow.handshake();
+    flow.data('GET /one HTTP/1.1\r\nHost: lab\r\n\r\n');
+    assert.equal(alertCount(run, 11), 1);
+    // The new rule comes first, so it takes the index that sid 11 had.
+    writeFileSync(rulesPath, uriRule(12) + uriRule(11));
+    assert.equal(reloadRules(run, opts, new Set()).isApplied, true);
+    // No response came, so the transaction is still open when the flow ends.
+    run.pipeline.finish(FlowEndReason.SHUTDOWN);
+    assert.equal(alertCount(run, 12), 1);
     run.close();
   });
 
