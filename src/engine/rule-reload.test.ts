@@ -138,6 +138,15 @@ describe('rule reload', () => {
     run.close();
   });
 
+  it('warns of rules needing restart', () => {
+    const { run, opts, rulesPath } = openRun(OLD_RULES);
+    writeFileSync(rulesPath, OLD_RULES + 'alert http any any -> any any (msg:"both"; http.uri; content:"/x"; pkt_data; content:"GET"; sid:20;)\n');
+    const outcome = reloadRules(run, opts, new Set());
+    assert.equal(outcome.isApplied, true, outcome.message);
+    assert.deepEqual(outcome.warnings, ['app-layer rules that also inspect packet data (pkt_data) take effect after a restart']);
+    run.close();
+  });
+
   it('keeps the old rules when a rule file is missing', () => {
     const { run, opts, rulesPath } = openRun(NEW_RULES);
     unlinkSync(rulesPath);

@@ -73,6 +73,14 @@ export function reloadRules(run: RunPipeline, opts: RunPipelineOptions, reported
     const detect = buildDetectEngine(merged, rules, thresholdActions);
     const app = buildAppLayer(merged, engine.isIps, rules, thresholdActions, run.eve, merged.packetAlertMax, { ...process.env, ...opts.env });
 
+    // The parsers' settings that depend on the rules stay as the run started.
+    const running = run.pipeline.parts.app ?? null;
+    if (running !== null && app.appInspect.usesPacketData && !running.keepsFedData) {
+      warnings.push('app-layer rules that also inspect packet data (pkt_data) take effect after a restart');
+    }
+    if (running !== null && (app.app.httpConfig.fileHashes & ~running.httpConfig.fileHashes) !== 0) {
+      warnings.push('rules with filemd5, filesha1 or filesha256 need file hashes that are computed after a restart');
+    }
     run.pipeline.swapDetection({ detect, thresholdActions, appInspect: app.appInspect, frameInspect: app.frameInspect, frameConfig: app.app.frameConfig });
     for (const writer of run.eve) writer.setVariableNames(rules.variables);
     engine.config = merged;
