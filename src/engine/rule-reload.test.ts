@@ -161,6 +161,16 @@ describe('rule reload', () => {
     run.close();
   });
 
+  it('keeps the old rules on an invalid config', () => {
+    const { run, opts, configPath } = openRun(NEW_RULES);
+    writeFileSync(configPath, 'stream: [unclosed\n');
+    const outcome = reloadRules(run, opts, new Set());
+    assert.equal(outcome.isApplied, false);
+    assert.match(outcome.message, /^rule reload failed, the old rules stay: config cannot be read/);
+    assert.equal(run.engine.rules.summary.loaded, 3);
+    run.close();
+  });
+
   it('reports a changed config key that needs a restart once', () => {
     const { run, opts, configPath } = openRun(OLD_RULES);
     writeFileSync(configPath, CONFIG + 'stream:\n  midstream: true\nvars:\n  address-groups:\n    HOME_NET: "[10.0.0.0/8]"\n');
