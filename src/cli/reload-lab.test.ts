@@ -64,7 +64,10 @@ for line in sys.stdin:
 interface EveRecord {
   event_type: string;
   alert?: { action: string; signature_id: number };
-  stats?: { detect?: { engines?: Array<{ id: number; last_reload: string; rules_loaded: number; rules_failed: number }> } };
+  stats?: {
+    detect?: { engines?: Array<{ id: number; last_reload: string; rules_loaded: number; rules_failed: number }> };
+    nfq?: Record<string, Record<string, number>>;
+  };
 }
 
 /** Returns why this machine cannot run the lab, or null. */
@@ -223,5 +226,15 @@ describe('kapu run -q rule reload in a namespace lab', { skip: skipReason ?? fal
     assert.ok(reloaded !== undefined, JSON.stringify(engines));
     assert.equal(reloaded.rules_loaded, 2);
     assert.equal(reloaded.rules_failed, 0);
+  });
+
+  test('every queued packet got a verdict', (t) => {
+    if (skipReason !== null) return t.skip(skipReason);
+    const stats = readEve().filter((e) => e.event_type === 'stats');
+    const queue = stats[stats.length - 1]?.stats?.nfq?.[`queue_${QUEUE_NUM}`];
+    assert.ok(queue !== undefined, 'stats event has the queue counters');
+    assert.equal(queue['packets'], queue['accepted']! + queue['dropped']!);
+    assert.equal(queue['queue_dropped'], 0);
+    assert.equal(queue['user_dropped'], 0);
   });
 });
