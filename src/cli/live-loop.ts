@@ -3,12 +3,14 @@
  * other source that implements LiveSource. It reads batches, runs every
  * packet through the run's pipeline and lets the source act on the
  * result. It writes `stats` events on wall time. On SIGTERM or SIGINT it
- * finishes the batch in hand, flushes the outputs and returns.
+ * finishes the batch in hand, flushes the outputs and returns. On SIGUSR2
+ * it reloads the rules between two batches (rule-reload.ts).
  */
 import { Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { RunPipeline } from '../engine/run-pipeline.js';
 import type { RunPipelineOptions } from '../engine/run-pipeline.js';
+import { logReload, reloadRules } from '../engine/rule-reload.js';
 import type { RunSummary } from './run-options.js';
 import { formatSummary, summarizeRun } from './run.js';
 
@@ -54,7 +56,7 @@ export interface LiveLoopOptions {
   signal?: AbortSignal;
   /** Prints no summary when true. */
   quiet: boolean;
-  /** Installs handlers for SIGTERM and SIGINT (stop) and SIGHUP (reopen the logs); default true. */
+  /** Installs handlers for SIGTERM and SIGINT (stop), SIGHUP (reopen the logs) and SIGUSR2 (reload the rules); default true. */
   handleSignals?: boolean;
   /** Run options, for the end-of-run summary. */
   runOptions: RunPipelineOptions;
@@ -78,7 +80,12 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
   const startedMs = performance.now();
   const startedUs = Date.now() * 1000;
   const { pipeline, engine } = run;
-  const requests = { isStopRequested: false, isReopenRequested: false };
+  const requests = { isStopRequested: false, isReopenRequested: false, isReloadRequested: false };
+  const requestReload = (): void => {
+    requests.isReloadRequested = true;
+  };
+  // Config keys reported as needing a restart, so each is reported once.
+  const restartKeysReported = new Set<string>();
   const requestStop = (): void => {
     requests.isStopRequested = true;
   };
@@ -90,6 +97,7 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
     process.on('SIGTERM', requestStop);
     process.on('SIGINT', requestStop);
     process.on('SIGHUP', requestReopen);
+    process.on('SIGUSR2', requestReload);
   }
   options.signal?.addEventListener('abort', requestStop);
 
@@ -120,6 +128,11 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
         requests.isReopenRequested = false;
         run.reopenLogs();
       }
+      if (requests.isReloadRequested) {
+        requests.isReloadRequested = false;
+        logReload(reloadRules(run, options.runOptions, restartKeysReported), options.quiet);
+        writeStats();
+      }
       await new Promise<void>((resolveRound) => setImmediate(resolveRound));
     }
     pipeline.finish(FlowEndReason.SHUTDOWN);
@@ -130,6 +143,7 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
       process.off('SIGTERM', requestStop);
       process.off('SIGINT', requestStop);
       process.off('SIGHUP', requestReopen);
+      process.off('SIGUSR2', requestReload);
     }
     options.signal?.removeEventListener('abort', requestStop);
     run.close();

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ const SERVER_IP = '203.0.113.2';
 const SERVER_PORT = 8080;
 const PROBE_PATH = '/kapu-live-probe';
 const SID = 9900001;
+const RELOAD_PATH = '/kapu-live-after-reload';
+const RELOAD_SID = 9900002;
 const RULE = `alert http any any -> any any (msg:"live capture probe"; flow:established,to_server; http.uri; content:"${PROBE_PATH}"; sid:${SID}; rev:1;)\n`;
 /** Upper bound of every wait in this file, in milliseconds. */
 const WAIT_MS = 15_000;
@@ -77,6 +79,7 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   let exitCode: number | null = null;
   let exitSignal: string | null = null;
   let isReopened = false;
+  let isReloadAlerted = false;
   let rotatedEvents: EveEvent[] = [];
   let events: EveEvent[] = [];
 
@@ -128,6 +131,14 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
     renameSync(evePath, rotatedPath);
     kapu.kill('SIGHUP');
     isReopened = await waitFor(() => kapuErrors.includes('log files reopened') && existsSync(evePath));
+
+    // A rule added to the file applies after SIGUSR2, without a restart.
+    appendFileSync(rulesPath, `alert http any any -> any any (msg:"live reload probe"; flow:established,to_server; http.uri; content:"${RELOAD_PATH}"; sid:${RELOAD_SID}; rev:1;)\n`);
+    kapu.kill('SIGUSR2');
+    if (await waitFor(() => kapuErrors.includes('rules reloaded'))) {
+      lab.exec('cli', ['curl', '-sS', '-m', '5', '-o', '/dev/null', `http://${SERVER_IP}:${SERVER_PORT}${RELOAD_PATH}`]);
+      isReloadAlerted = await waitFor(() => readEve(evePath).some((e) => e.event_type === 'alert' && e.alert?.signature_id === RELOAD_SID));
+    }
 
     kapu.kill('SIGTERM');
     const timer = setTimeout(() => kapu?.kill('SIGKILL'), WAIT_MS);
@@ -183,6 +194,11 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
     const current = readEve(evePath);
     assert.ok(current.length >= 1, 'events after SIGHUP reach the new file');
     assert.equal(current[current.length - 1]?.event_type, 'stats');
+  });
+
+  test('SIGUSR2 reloads the rules', () => {
+    assert.match(kapuErrors, /kapu: SIGUSR2 received, rules reloaded: 2 loaded, 0 failed, 0 skipped/);
+    assert.ok(isReloadAlerted, 'no alert of the rule added before SIGUSR2');
   });
 
   test('SIGTERM exits with status 0', () => {

@@ -3,14 +3,15 @@
  * the native addon's AF_PACKET socket. Frames run through the same
  * pipeline as `kapu run -r`, with the kernel's receive timestamps. Flows
  * time out with wall time while no packet arrives, `stats` events are
- * written every stats.interval seconds, SIGTERM and SIGINT stop the capture
- * and SIGHUP reopens the log files.
+ * written every stats.interval seconds, SIGTERM and SIGINT stop the capture,
+ * SIGHUP reopens the log files and SIGUSR2 reloads the rules.
  */
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { AfPacketCapture } from '../capture/af-packet.js';
 import { LinkType, Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
+import { logReload, reloadRules } from '../engine/rule-reload.js';
 import { formatSummary, summarizeRun } from './run.js';
 import type { RunSummary } from './run-options.js';
 
@@ -37,23 +38,31 @@ export interface LiveRunOptions extends RunPipelineOptions {
 class LiveSignals {
   stopSignal: string | null = null;
   isReopenRequested = false;
+  isReloadRequested = false;
+  /** Config keys reported as needing a restart, so each is reported once. */
+  readonly restartKeysReported = new Set<string>();
   private readonly onStop = (signal: NodeJS.Signals): void => {
     this.stopSignal = signal;
   };
   private readonly onHangup = (): void => {
     this.isReopenRequested = true;
   };
+  private readonly onReload = (): void => {
+    this.isReloadRequested = true;
+  };
 
   attach(): void {
     process.on('SIGTERM', this.onStop);
     process.on('SIGINT', this.onStop);
     process.on('SIGHUP', this.onHangup);
+    process.on('SIGUSR2', this.onReload);
   }
 
   detach(): void {
     process.off('SIGTERM', this.onStop);
     process.off('SIGINT', this.onStop);
     process.off('SIGHUP', this.onHangup);
+    process.off('SIGUSR2', this.onReload);
   }
 }
 
@@ -145,6 +154,13 @@ async function readUntilStopped(capture: AfPacketCapture, run: RunPipeline, sign
       signals.isReopenRequested = false;
       run.reopenLogs();
       if (!opts.quiet) process.stderr.write('kapu: SIGHUP received, log files reopened\n');
+    }
+    if (signals.isReloadRequested) {
+      signals.isReloadRequested = false;
+      logReload(reloadRules(run, opts, signals.restartKeysReported), opts.quiet);
+      const reloadedUs = Date.now() * 1000;
+      run.writeStats(reloadedUs, (reloadedUs - startUs) / 1e6, captureCounters(capture));
+      run.flushLogs();
     }
 
     // Lets signal handlers and the writers' timers run between batches.

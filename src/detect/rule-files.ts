@@ -32,6 +32,12 @@ export interface LoadRulesOptions {
   keywords?: ReadonlyMap<string, KeywordDef>;
   /** Version that `requires: version` is judged against (major, minor, patch); the followed version when absent. */
   requiresVersion?: readonly number[] | undefined;
+  /**
+   * Flowbit, flowint, xbit and hostbit ids of an earlier load, which this
+   * load extends, so that names keep their ids when rules are reloaded
+   * and the flows' variables keep their meaning; fresh ids when absent.
+   */
+  variableIds?: VariableIds;
 }
 
 /** Counts of one load. */
@@ -101,7 +107,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
     addresses: new AddressCompiler(vars),
     ports: new PortCompiler(vars),
     classifications: classification,
-    variables: new VariableIds(),
+    variables: options.variableIds ?? new VariableIds(),
     keywords: options.keywords ?? DEFAULT_KEYWORDS,
     requiresVersion: options.requiresVersion,
   };

@@ -25,6 +25,7 @@ import { TxLogger } from '../output/eve-app.js';
 import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
+import type { VariableIds } from '../detect/rule-parser.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
 import { Action, type ActionId, type Signature } from '../detect/signature.js';
@@ -152,9 +153,10 @@ function existingOrBuiltin(path: string, key: string, warnings: string[]): strin
 /**
  * Loads the rules a run needs, with the config's variables and
  * classification. `requiresVersion` overrides the Suricata version that
- * rules' `requires: version` is judged against.
+ * rules' `requires: version` is judged against. `variableIds` (a reload)
+ * keeps the flowbit and other variable ids of the rules loaded before.
  */
-export function loadRules(config: KapuConfig, files: string[], warnings: string[], requiresVersion?: readonly number[]): LoadedRules {
+export function loadRules(config: KapuConfig, files: string[], warnings: string[], requiresVersion?: readonly number[], variableIds?: VariableIds): LoadedRules {
   const classificationPath = existingOrBuiltin(config.classificationFile, 'classification-file', warnings);
   const referencePath = existingOrBuiltin(config.referenceConfigFile, 'reference-config-file', warnings);
   return loadRuleFiles(files, {
@@ -162,6 +164,7 @@ export function loadRules(config: KapuConfig, files: string[], warnings: string[
     classification: loadClassificationConfig(classificationPath),
     references: loadReferenceConfig(referencePath),
     requiresVersion,
+    ...(variableIds === undefined ? {} : { variableIds }),
   });
 }
 

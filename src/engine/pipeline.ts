@@ -20,6 +20,7 @@ import type { AppLayer, FlowAppState } from '../app/app-layer.js';
 import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
 import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
+import type { FrameConfig } from '../app/frames.js';
 import { frameObjectText, type FrameLogger } from '../output/eve-frame.js';
 import { DEFAULT_TX_LOG_OPTIONS, guessAlertTx, txObjectText, type TxLogger } from '../output/eve-app.js';
 import { inspectWithStream } from '../detect/stream-buffer.js';
@@ -101,6 +102,16 @@ export interface PipelineParts {
   rejectSender?: RejectSender | null;
 }
 
+/** The parts of a pipeline built from the rules, which a rule reload replaces. */
+export interface DetectionParts {
+  detect: DetectEngine;
+  thresholdActions: ThresholdActionRecorder | null;
+  appInspect: AppInspector | null;
+  frameInspect: FrameInspector | null;
+  /** Frame types the parsers record for `frameInspect`; null to record none. */
+  frameConfig: FrameConfig | null;
+}
+
 /** Most bytes of reassembled data handed to the EVE writers as an alert payload; they cut it to payload-buffer-size. */
 const MAX_STREAM_PAYLOAD_BYTES = 65536;
 
@@ -172,6 +183,8 @@ export class PacketPipeline {
   private frameAppState: FlowAppState | null;
   /** Scratch buffer for one reject response, reused for every response. */
   private readonly rejectResponse: Uint8Array;
+  /** Rule reloads so far; a flow with another Flow.detectVersion holds the state of an older engine. */
+  private detectVersion: number;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -190,6 +203,45 @@ export class PacketPipeline {
     this.frameFacts = null;
     this.frameAppState = null;
     this.rejectResponse = new Uint8Array(parts.rejectSender ? MAX_RESPONSE_BYTES : 0);
+    this.detectVersion = 0;
+  }
+
+  /**
+   * Replaces the rule-dependent parts (a rule reload) between packets.
+   * Flows, streams and app-layer state stay, and so do the flows' variables,
+   * as long as the new rules were loaded with the old variable ids.
+   */
+  swapDetection(detection: DetectionParts): void {
+    const parts = this.parts;
+    parts.detect = detection.detect;
+    parts.thresholdActions = detection.thresholdActions;
+    if (parts.app !== undefined && parts.app !== null) {
+      parts.appInspect = detection.appInspect;
+      parts.frameInspect = detection.frameInspect;
+      parts.app.frameConfig = detection.frameConfig;
+    }
+    this.detectVersion++;
+  }
+
+  /**
+   * Clears the per-rule state that an older engine left on `flow`, because
+   * it is indexed by that engine's rules. IP-only rules run again, and the
+   * open transactions and frames are inspected again by the new rules.
+   * NOTE: a rule that had matched an open transaction (a TLS or SSH session,
+   * an HTTP request awaiting its response) can alert on it once more.
+   */
+  private adoptFlow(flow: Flow): void {
+    flow.detectVersion = this.detectVersion;
+    flow.ipOnlyDirections = 0;
+    const app = this.parts.app ?? null;
+    const state = app !== null ? app.stateOf(flow) : null;
+    if (state === null) return;
+    const txs = state.transactions();
+    for (let t = 0; t < txs.length; t++) state.matchedSigs.delete(txs[t] as object);
+    if (state.frames === null) return;
+    for (const frames of state.frames.frames) {
+      for (const frame of frames) frame.matched = null;
+    }
   }
 
   /** Decodes, tracks, inspects and logs one packet; sets `p.isDropped` when it is blocked. */
@@ -290,6 +342,7 @@ export class PacketPipeline {
       }
       const midstream = parts.flows.midstreamAction;
       if (flow !== null && midstream !== StreamException.NONE && this.applyFlowException(p, flow, midstream, DropReason.STREAM_MIDSTREAM)) return;
+      if (flow !== null && flow.detectVersion !== this.detectVersion) this.adoptFlow(flow);
     }
     if (this.tunnel === null) this.rootFlow = flow;
     // A bypassed flow (the `bypass` keyword) is only counted from now on.
@@ -388,6 +441,7 @@ export class PacketPipeline {
    * handles another packet, so the state of that packet is kept.
    */
   endFlow(flow: Flow): void {
+    if (flow.detectVersion !== this.detectVersion) this.adoptFlow(flow);
     const stream = this.parts.stream ?? null;
     const app = this.parts.app ?? null;
     const pktSrc = this.pktSrc;

@@ -95,6 +95,11 @@ export class Flow {
    * signatures: as in Suricata, those run once per flow direction.
    */
   ipOnlyDirections: number;
+  /**
+   * Version of the detection engine whose per-rule state the flow contains
+   * (PacketPipeline.swapDetection counts rule reloads); 0 before any reload.
+   */
+  detectVersion: number;
   /** True once any alert was raised on the flow (EVE `flow.alerted`). */
   hasAlerted: boolean;
   /** Application protocol name for EVE `app_proto`, or null when unknown. */
@@ -158,6 +163,7 @@ export class Flow {
     this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
+    this.detectVersion = 0;
     this.hasAlerted = false;
     this.appProto = null;
     this.appProtoTs = null;
@@ -207,6 +213,7 @@ export class Flow {
     this.isBypassed = false;
     this.isDropped = false;
     this.ipOnlyDirections = 0;
+    this.detectVersion = 0;
     this.hasAlerted = false;
     this.appProto = null;
     this.appProtoTs = null;
