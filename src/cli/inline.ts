@@ -11,6 +11,7 @@ import { NfQueue, readNfQueueKernelStats, Verdict, type NfQueueKernelStats } fro
 import type { KapuConfig } from '../config/types.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import type { RunSummary } from './run-options.js';
+import { ControlSocketServer, openLiveControlSocket, ReloadRequests } from './control-socket.js';
 import { runLiveSources, type LiveSource } from './live-loop.js';
 
 /** Options of `kapu run -q`. */
@@ -198,10 +199,21 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
     rejectSender.close();
     throw err;
   }
-  const loopOptions = opts.signal === undefined ? { quiet: opts.quiet, runOptions: opts } : { quiet: opts.quiet, runOptions: opts, signal: opts.signal };
+  const reloads = new ReloadRequests();
+  let control: ControlSocketServer | null;
+  try {
+    control = await openLiveControlSocket(engine.config, engine.logDir, reloads, opts.quiet);
+  } catch (err) {
+    run.close();
+    for (const source of sources) source.close();
+    rejectSender.close();
+    throw err;
+  }
+  const loopOptions = opts.signal === undefined ? { quiet: opts.quiet, runOptions: opts, reloads } : { quiet: opts.quiet, runOptions: opts, signal: opts.signal, reloads };
   try {
     return await runLiveSources(run, sources, loopOptions);
   } finally {
+    await control?.close();
     rejectSender.close();
   }
 }

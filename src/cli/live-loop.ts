@@ -3,14 +3,16 @@
  * other source that implements LiveSource. It reads batches, runs every
  * packet through the run's pipeline and lets the source act on the
  * result. It writes `stats` events on wall time. On SIGTERM or SIGINT it
- * finishes the batch in hand, flushes the outputs and returns. On SIGUSR2
- * it reloads the rules between two batches (rule-reload.ts).
+ * finishes the batch in hand, flushes the outputs and returns. On SIGUSR2,
+ * or a reload-rules request on the control socket, it reloads the rules
+ * between two batches (rule-reload.ts).
  */
 import { Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { RunPipeline } from '../engine/run-pipeline.js';
 import type { RunPipelineOptions } from '../engine/run-pipeline.js';
 import { logReload, reloadRules } from '../engine/rule-reload.js';
+import { ReloadRequests } from './control-socket.js';
 import type { RunSummary } from './run-options.js';
 import { formatSummary, summarizeRun } from './run.js';
 
@@ -60,6 +62,8 @@ export interface LiveLoopOptions {
   handleSignals?: boolean;
   /** Run options, for the end-of-run summary. */
   runOptions: RunPipelineOptions;
+  /** reload-rules requests of the run's control socket, answered after each reload. */
+  reloads?: ReloadRequests;
 }
 
 /** Counters of the loop itself, shown in stats as `capture.*`. */
@@ -86,6 +90,7 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
   };
   // Config keys reported as needing a restart, so each is reported once.
   const restartKeysReported = new Set<string>();
+  const reloads = options.reloads ?? new ReloadRequests();
   const requestStop = (): void => {
     requests.isStopRequested = true;
   };
@@ -128,9 +133,12 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
         requests.isReopenRequested = false;
         run.reopenLogs();
       }
-      if (requests.isReloadRequested) {
+      if (requests.isReloadRequested || reloads.isRequested) {
+        const trigger = requests.isReloadRequested ? 'SIGUSR2 received' : 'reload-rules requested on the control socket';
         requests.isReloadRequested = false;
-        logReload(reloadRules(run, options.runOptions, restartKeysReported), options.quiet);
+        const outcome = reloadRules(run, options.runOptions, restartKeysReported);
+        logReload(outcome, options.quiet, trigger);
+        reloads.answer(outcome, run.engine.rules.summary.loaded, run.engine.rules.summary.failed);
         writeStats();
       }
       await new Promise<void>((resolveRound) => setImmediate(resolveRound));
@@ -138,6 +146,7 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
     pipeline.finish(FlowEndReason.SHUTDOWN);
     writeStats();
   } finally {
+    reloads.cancel('kapu is stopping; the rules were not reloaded');
     if (statsTimer !== null) clearInterval(statsTimer);
     if (handleSignals) {
       process.off('SIGTERM', requestStop);

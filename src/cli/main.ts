@@ -72,6 +72,19 @@ function buildProgram(result: { status: number }): Command {
       result.status = ExitStatus.OK;
     });
 
+  program
+    .command('reload')
+    .description('ask a running kapu run -i or -q to reload its rules through its control socket (unix-command), as SIGUSR2 does, and print the answer; exit status 0 OK, 1 not reloaded, 2 socket not reachable')
+    .option('--socket <path>', 'control socket to connect to (default: unix-command.filename of the config, in the log folder)')
+    .option('-c, --config <file>', 'configuration of the running kapu, to find its socket')
+    .option('-l, --log-dir <dir>', 'log folder of the running kapu, for a relative unix-command.filename')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .action(async (flags: { socket?: string; config?: string; logDir?: string; set: string[] }) => {
+      const { runReloadCommand, socketPathFromConfig } = await import('./control-socket.js');
+      const path = flags.socket ?? socketPathFromConfig(flags.config ?? null, flags.set, flags.logDir ?? null);
+      result.status = await runReloadCommand(path, process.stdout, process.stderr);
+    });
+
   const rules = program.command('rules').description('work with rule files');
   rules
     .command('check')

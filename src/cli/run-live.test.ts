@@ -15,6 +15,8 @@ const PROBE_PATH = '/kapu-live-probe';
 const SID = 9900001;
 const RELOAD_PATH = '/kapu-live-after-reload';
 const RELOAD_SID = 9900002;
+const SOCKET_RELOAD_PATH = '/kapu-live-after-socket-reload';
+const SOCKET_RELOAD_SID = 9900003;
 const RULE = `alert http any any -> any any (msg:"live capture probe"; flow:established,to_server; http.uri; content:"${PROBE_PATH}"; sid:${SID}; rev:1;)\n`;
 /** Upper bound of every wait in this file, in milliseconds. */
 const WAIT_MS = 15_000;
@@ -71,6 +73,7 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   const logDir = join(workDir, 'log');
   const evePath = join(logDir, 'eve.json');
   const rotatedPath = join(logDir, 'eve.json.1');
+  const socketPath = join(logDir, 'kapu-command.socket');
   let kapu: ChildProcessWithoutNullStreams | null = null;
   let server: ChildProcessWithoutNullStreams | null = null;
   let kapuErrors = '';
@@ -80,6 +83,9 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   let exitSignal: string | null = null;
   let isReopened = false;
   let isReloadAlerted = false;
+  let reloadCommand = { status: null as number | null, stdout: '', stderr: '' };
+  let isSocketReloadAlerted = false;
+  let isSocketRemoved = false;
   let rotatedEvents: EveEvent[] = [];
   let events: EveEvent[] = [];
 
@@ -95,7 +101,7 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
     server = lab.spawn('srv', ['python3', '-m', 'http.server', '--bind', SERVER_IP, '--directory', wwwDir, String(SERVER_PORT)]);
     kapu = lab.spawn('srv', [
       process.execPath, KAPU_BIN, 'run', '-i', 's0', '-S', rulesPath, '-l', logDir,
-      '--set', 'stats.interval=1', '--set', 'flow-timeouts.tcp.closed=1',
+      '--set', 'stats.interval=1', '--set', 'flow-timeouts.tcp.closed=1', '--set', 'unix-command.enabled=yes',
     ]);
     kapu.stderr.on('data', (chunk: Buffer) => {
       kapuErrors += chunk.toString();
@@ -140,10 +146,19 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
       isReloadAlerted = await waitFor(() => readEve(evePath).some((e) => e.event_type === 'alert' && e.alert?.signature_id === RELOAD_SID));
     }
 
+    // A rule added next applies after `kapu reload` on the control socket.
+    appendFileSync(rulesPath, `alert http any any -> any any (msg:"live socket reload probe"; flow:established,to_server; http.uri; content:"${SOCKET_RELOAD_PATH}"; sid:${SOCKET_RELOAD_SID}; rev:1;)\n`);
+    reloadCommand = run(process.execPath, [KAPU_BIN, 'reload', '--socket', socketPath], WAIT_MS);
+    if (reloadCommand.status === 0) {
+      lab.exec('cli', ['curl', '-sS', '-m', '5', '-o', '/dev/null', `http://${SERVER_IP}:${SERVER_PORT}${SOCKET_RELOAD_PATH}`]);
+      isSocketReloadAlerted = await waitFor(() => readEve(evePath).some((e) => e.event_type === 'alert' && e.alert?.signature_id === SOCKET_RELOAD_SID));
+    }
+
     kapu.kill('SIGTERM');
     const timer = setTimeout(() => kapu?.kill('SIGKILL'), WAIT_MS);
     await exited;
     clearTimeout(timer);
+    isSocketRemoved = !existsSync(socketPath);
     rotatedEvents = readEve(rotatedPath);
     events = [...rotatedEvents, ...readEve(evePath)];
   });
@@ -199,6 +214,18 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   test('SIGUSR2 reloads the rules', () => {
     assert.match(kapuErrors, /kapu: SIGUSR2 received, rules reloaded: 2 loaded, 0 failed, 0 skipped/);
     assert.ok(isReloadAlerted, 'no alert of the rule added before SIGUSR2');
+  });
+
+  test('kapu reload reloads the rules', () => {
+    assert.equal(reloadCommand.status, 0, reloadCommand.stderr);
+    assert.equal(reloadCommand.stdout, '{"return":"OK","message":{"loaded":3,"failed":0}}\n');
+    assert.match(kapuErrors, /kapu: reload-rules requested on the control socket, rules reloaded: 3 loaded, 0 failed, 0 skipped/);
+    assert.ok(isSocketReloadAlerted, 'no alert of the rule added before kapu reload');
+  });
+
+  test('control socket removed at exit', () => {
+    assert.match(kapuErrors, /control socket listening on .*kapu-command\.socket/);
+    assert.ok(isSocketRemoved, `${socketPath} is left after exit`);
   });
 
   test('SIGTERM exits with status 0', () => {

@@ -4,7 +4,8 @@
  * pipeline as `kapu run -r`, with the kernel's receive timestamps. Flows
  * time out with wall time while no packet arrives, `stats` events are
  * written every stats.interval seconds, SIGTERM and SIGINT stop the capture,
- * SIGHUP reopens the log files and SIGUSR2 reloads the rules.
+ * SIGHUP reopens the log files, and SIGUSR2 or a reload-rules request on
+ * the control socket reloads the rules.
  */
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { AfPacketCapture } from '../capture/af-packet.js';
@@ -12,6 +13,7 @@ import { LinkType, Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import { logReload, reloadRules } from '../engine/rule-reload.js';
+import { ControlSocketServer, openLiveControlSocket, ReloadRequests } from './control-socket.js';
 import { formatSummary, summarizeRun } from './run.js';
 import type { RunSummary } from './run-options.js';
 
@@ -41,6 +43,8 @@ class LiveSignals {
   isReloadRequested = false;
   /** Config keys reported as needing a restart, so each is reported once. */
   readonly restartKeysReported = new Set<string>();
+  /** reload-rules requests of the control socket. */
+  readonly reloads = new ReloadRequests();
   private readonly onStop = (signal: NodeJS.Signals): void => {
     this.stopSignal = signal;
   };
@@ -92,6 +96,15 @@ export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
     throw err;
   }
   const signals = new LiveSignals();
+  let control: ControlSocketServer | null;
+  try {
+    control = await openLiveControlSocket(engine.config, engine.logDir, signals.reloads, opts.quiet);
+  } catch (err) {
+    capture.close();
+    run.close();
+    rejectSender.close();
+    throw err;
+  }
   signals.attach();
   const startUs = Date.now() * 1000;
   const modeName = engine.isIps ? 'IPS' : 'IDS';
@@ -105,6 +118,8 @@ export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
     run.writeStats(nowUs, (nowUs - startUs) / 1e6, captureCounters(capture));
   } finally {
     signals.detach();
+    signals.reloads.cancel('kapu is stopping; the rules were not reloaded');
+    await control?.close();
     capture.close();
     run.close();
     rejectSender.close();
@@ -155,9 +170,12 @@ async function readUntilStopped(capture: AfPacketCapture, run: RunPipeline, sign
       run.reopenLogs();
       if (!opts.quiet) process.stderr.write('kapu: SIGHUP received, log files reopened\n');
     }
-    if (signals.isReloadRequested) {
+    if (signals.isReloadRequested || signals.reloads.isRequested) {
+      const trigger = signals.isReloadRequested ? 'SIGUSR2 received' : 'reload-rules requested on the control socket';
       signals.isReloadRequested = false;
-      logReload(reloadRules(run, opts, signals.restartKeysReported), opts.quiet);
+      const outcome = reloadRules(run, opts, signals.restartKeysReported);
+      logReload(outcome, opts.quiet, trigger);
+      signals.reloads.answer(outcome, run.engine.rules.summary.loaded, run.engine.rules.summary.failed);
       const reloadedUs = Date.now() * 1000;
       run.writeStats(reloadedUs, (reloadedUs - startUs) / 1e6, captureCounters(capture));
       run.flushLogs();

@@ -197,6 +197,10 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
     'queue-maxlen': int(4096, 1, 1 << 20, 'kapu: packets waiting for a verdict at most; past it the kernel drops new ones, or accepts them with fail-open'),
     gso: bool(true, 'kapu: take GSO packets whole (NFQA_CFG_F_GSO) instead of segmented'),
   }),
+  'unix-command': section('control socket of `kapu run -i` and `-q`, used by `kapu reload`', {
+    enabled: { ...autoOrBool('listen on the control socket: yes, or auto as Suricata, which is the same for live runs; no turns it off'), def: 'no', defText: 'no' },
+    filename: text('kapu-command.socket', 'path of the unix socket; a relative path is read from the log folder'),
+  }),
   policy: section('kapu: how decisions are carried out', {
     mode: oneOf(['ids', 'ips'], 'ids', 'ids only alerts; ips also drops and rejects'),
   }),
@@ -220,7 +224,6 @@ export const SURICATA_ONLY_KEYS = new Set([
   'security',
   'coredump',
   'host-mode',
-  'unix-command',
   'legacy',
   'engine-analysis',
   'pcre',

@@ -155,6 +155,7 @@ export interface KapuConfig {
     exceptionPolicy: { perAppProtoErrors: boolean };
   };
   pcapFile: { checksumChecks: 'auto' | 'yes' | 'no' };
+  unixCommand: { enabled: 'auto' | 'yes' | 'no'; filename: string };
   nfq: { mode: 'accept'; failOpen: boolean; queueMaxlen: number; gso: boolean };
   stream: {
     memcap: number;

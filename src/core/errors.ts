@@ -42,6 +42,8 @@ export const ErrorCode = {
 
   // --- cli ---
   CLI_BAD_ARGUMENT: 'KAPU_ERR_CLI_BAD_ARGUMENT',
+  /** The control socket of a live run (unix-command) cannot be opened. */
+  CONTROL_SOCKET_FAILED: 'KAPU_ERR_CONTROL_SOCKET_FAILED',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

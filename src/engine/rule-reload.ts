@@ -129,10 +129,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * Writes the outcome of a reload to stderr: one line with the result, one
  * per config key that needs a restart, and the load's warnings unless
- * `quiet`.
+ * `quiet`. `trigger` names what requested the reload.
  */
-export function logReload(outcome: ReloadOutcome, quiet: boolean): void {
+export function logReload(outcome: ReloadOutcome, quiet: boolean, trigger = 'SIGUSR2 received'): void {
   if (!quiet) for (const warning of outcome.warnings) process.stderr.write(`kapu: warning: ${warning}\n`);
   for (const key of outcome.restartKeys) process.stderr.write(`kapu: warning: config key '${key}' changed and needs a restart; the reload did not apply it\n`);
-  process.stderr.write(`kapu: SIGUSR2 received, ${outcome.message}\n`);
+  process.stderr.write(`kapu: ${trigger}, ${outcome.message}\n`);
 }
