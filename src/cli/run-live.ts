@@ -2,10 +2,10 @@
  * `kapu run -i IFACE`: passive live capture (IDS) on one interface through
  * the native addon's AF_PACKET socket. Frames run through the same
  * pipeline as `kapu run -r`, with the kernel's receive timestamps. Flows
- * time out with wall time while no packet arrives, `stats` events are
- * written every stats.interval seconds, SIGTERM and SIGINT stop the capture,
- * SIGHUP reopens the log files, and SIGUSR2 or a reload-rules request on
- * the control socket reloads the rules.
+ * time out with wall time while no packet arrives, and `stats` events are
+ * written every stats.interval seconds. SIGTERM and SIGINT stop the
+ * capture, SIGHUP reopens the log files, and SIGUSR2 or a reload-rules
+ * request on the control socket reloads the rules.
  */
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { AfPacketCapture } from '../capture/af-packet.js';
