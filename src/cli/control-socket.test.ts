@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KapuConfig } from '../config/types.js';
 import { ErrorCode, KapuError } from '../core/errors.js';
 import type { ReloadOutcome } from '../engine/rule-reload.js';
@@ -181,4 +182,24 @@ test('socket path follows unix-command', () => {
   assert.equal(controlSocketPath(config('no', 'kapu-command.socket'), '/var/log/kapu'), null);
   assert.equal(controlSocketPath(config('yes', 'kapu-command.socket'), '/var/log/kapu'), '/var/log/kapu/kapu-command.socket');
   assert.equal(controlSocketPath(config('auto', '/run/kapu.socket'), '/var/log/kapu'), '/run/kapu.socket');
+});
+
+test('kapu reload finds socket in log folder', (t) => {
+  const logDir = tempFolder(t);
+  const kapuBin = fileURLToPath(new URL('../../../bin/kapu.js', import.meta.url));
+
+  const result = spawnSync(process.execPath, [kapuBin, 'reload', '-l', logDir], { encoding: 'utf8', timeout: 20_000 });
+
+  assert.equal(result.status, 2, result.stderr);
+  assert.ok(result.stderr.includes(`'${join(logDir, 'kapu-command.socket')}'`), result.stderr);
+});
+
+test('kapu reload takes filename from --set', (t) => {
+  const socketPath = join(tempFolder(t), 'other.socket');
+  const kapuBin = fileURLToPath(new URL('../../../bin/kapu.js', import.meta.url));
+
+  const result = spawnSync(process.execPath, [kapuBin, 'reload', '--set', `unix-command.filename=${socketPath}`], { encoding: 'utf8', timeout: 20_000 });
+
+  assert.equal(result.status, 2, result.stderr);
+  assert.ok(result.stderr.includes(`'${socketPath}'`), result.stderr);
 });
