@@ -86,7 +86,7 @@ export class FlowAppState {
    * when a transaction rule also inspects `pkt_data` (AppLayer.keepsFedData).
    */
   readonly lastFedData: (Uint8Array | null)[];
-  /** The parser was told that both directions ended (AppLayer.endStreams). */
+  /** The parser's two directions were ended (AppLayer.endStreams). */
   isEnded: boolean;
   /** AppLayerEvent bits raised since the last packet took them (see AppLayer.handlePacket). */
   newEvents: number;

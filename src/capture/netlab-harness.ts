@@ -125,6 +125,24 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Collects a child's output and resolves `exited` with its exit code. */
+export function watchChild(child: ChildProcessWithoutNullStreams): { output: () => string; exited: Promise<number | null> } {
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { output: () => text, exited };
+}
+
+/** Polls `check` every 100 ms, at most `tries` times, and returns whether it became true. */
+export async function waitUntil(check: () => boolean, tries: number): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (check()) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
 /** Formats 4 bytes of `hex` at byte offset `at` as a dotted IPv4 address. */
 export function ipv4At(hex: string, at: number): string {
   const parts: number[] = [];

@@ -198,7 +198,7 @@ export function liveRunHandler(reloads: ReloadRequests): ControlHandler {
   };
 }
 
-/** Why `sendControlRequest` failed. */
+/** Reason why `sendControlRequest` failed. */
 export class ControlConnectError extends Error {}
 
 /**
@@ -247,7 +247,7 @@ export function sendControlRequest(path: string, request: Record<string, unknown
   });
 }
 
-/** Where `kapu reload` writes its output, such as process.stdout. */
+/** Output stream of `kapu reload`, such as process.stdout. */
 export interface TextSink {
   write(text: string): unknown;
 }

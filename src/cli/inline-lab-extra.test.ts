@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { labSkipReason, NetLab, run, sleep } from '../capture/netlab-harness.js';
+import { labSkipReason, NetLab, run, sleep, waitUntil, watchChild } from '../capture/netlab-harness.js';
 
 const KAPU = fileURLToPath(new URL('../../../bin/kapu.js', import.meta.url));
 const QUEUE_NUM = 11;
@@ -155,24 +155,6 @@ function skipReasonOf(): string | null {
   return null;
 }
 
-/** Collects a child's output and resolves `exited` with its exit code. */
-function watch(child: ChildProcessWithoutNullStreams): { output: () => string; exited: Promise<number | null> } {
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { output: () => text, exited };
-}
-
-/** Polls `check` every 100 ms, at most `tries` times, and returns whether it became true. */
-async function waitFor(check: () => boolean, tries: number): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (check()) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
 let skipReason = skipReasonOf();
 
 describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false }, () => {
@@ -202,8 +184,8 @@ describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false
     writeFileSync(configPath, configOf(failOpen));
     const child = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, '-S', join(scratch, 'lab.rules'), '-l', outDir]);
     kapu = child;
-    const watched = watch(child);
-    const bound = await waitFor(() => queueCounters(QUEUE_NUM) !== null, 100);
+    const watched = watchChild(child);
+    const bound = await waitUntil(() => queueCounters(QUEUE_NUM) !== null, 100);
     assert.ok(bound, `kapu did not bind queue ${QUEUE_NUM}: ${watched.output()}`);
     kapuOutputs.push(watched.output);
   }
@@ -291,8 +273,8 @@ describe('kapu run -q bypass, overload and overlap', { skip: skipReason ?? false
     }
 
     server = lab.spawn('srv', ['python3', '-m', 'http.server', '--bind', '::', '--directory', www, String(PORT)]);
-    serverLog = watch(server).output;
-    const listening = await waitFor(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
+    serverLog = watchChild(server).output;
+    const listening = await waitUntil(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
     assert.ok(listening, 'test HTTP server did not start');
 
     // Run 1: fail-closed. Overlapping segments, then the overload.

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { labSkipReason, NetLab, run, sleep } from '../capture/netlab-harness.js';
+import { labSkipReason, NetLab, run, sleep, waitUntil, watchChild } from '../capture/netlab-harness.js';
 
 const KAPU = fileURLToPath(new URL('../../../bin/kapu.js', import.meta.url));
 const QUEUE_NUM = 7;
@@ -67,24 +67,6 @@ function skipReasonOf(): string | null {
   return null;
 }
 
-/** Collects a child's output and resolves `exited` with its exit code. */
-function watch(child: ChildProcessWithoutNullStreams): { output: () => string; exited: Promise<number | null> } {
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { output: () => text, exited };
-}
-
-/** Polls `check` every 100 ms, at most `tries` times; returns whether it held. */
-async function waitFor(check: () => boolean, tries: number): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (check()) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
 let skipReason = skipReasonOf();
 
 describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => {
@@ -124,15 +106,15 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
     }
 
     server = lab.spawn('srv', ['python3', '-m', 'http.server', '--bind', '::', '--directory', www, String(PORT)]);
-    serverLog = watch(server).output;
-    const listening = await waitFor(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
+    serverLog = watchChild(server).output;
+    const listening = await waitUntil(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
     assert.ok(listening, 'test HTTP server did not start');
 
     kapu = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', join(scratch, 'kapu.yaml'), '-S', join(scratch, 'lab.rules'), '-l', outDir]);
-    const watched = watch(kapu);
+    const watched = watchChild(kapu);
     kapuExit = watched.exited;
     kapuOutput = watched.output;
-    const bound = await waitFor(() => {
+    const bound = await waitUntil(() => {
       const queues = lab.exec('ips', ['cat', '/proc/net/netfilter/nfnetlink_queue']).stdout;
       return queues.split('\n').some((line) => line.trim().split(/\s+/)[0] === String(QUEUE_NUM));
     }, 100);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { labSkipReason, NetLab, run, sleep } from '../capture/netlab-harness.js';
+import { labSkipReason, NetLab, run, waitUntil, watchChild } from '../capture/netlab-harness.js';
 
 const KAPU = fileURLToPath(new URL('../../../bin/kapu.js', import.meta.url));
 const QUEUE_NUM = 9;
@@ -80,24 +80,6 @@ function skipReasonOf(): string | null {
   return null;
 }
 
-/** Collects a child's output and resolves `exited` with its exit code. */
-function watch(child: ChildProcessWithoutNullStreams): { output: () => string; exited: Promise<number | null> } {
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { output: () => text, exited };
-}
-
-/** Polls `check` every 100 ms, at most `tries` times; returns whether it held. */
-async function waitFor(check: () => boolean, tries: number): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (check()) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
 let skipReason = skipReasonOf();
 
 describe('kapu run -q rule reload in a namespace lab', { skip: skipReason ?? false }, () => {
@@ -135,15 +117,15 @@ describe('kapu run -q rule reload in a namespace lab', { skip: skipReason ?? fal
 
     const server = lab.spawn('srv', ['python3', '-c', SERVER_SCRIPT, www, String(PORT)]);
     children.push(server);
-    serverLog = watch(server).output;
-    const listening = await waitFor(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
+    serverLog = watchChild(server).output;
+    const listening = await waitUntil(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
     assert.ok(listening, 'test HTTP server did not start');
 
     const kapu = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', join(scratch, 'kapu.yaml'), '-S', rulesPath, '-l', outDir]);
     children.push(kapu);
-    const watched = watch(kapu);
+    const watched = watchChild(kapu);
     kapuOutput = watched.output;
-    const bound = await waitFor(() => {
+    const bound = await waitUntil(() => {
       const queues = lab.exec('ips', ['cat', '/proc/net/netfilter/nfnetlink_queue']).stdout;
       return queues.split('\n').some((line) => line.trim().split(/\s+/)[0] === String(QUEUE_NUM));
     }, 100);
@@ -156,7 +138,7 @@ describe('kapu run -q rule reload in a namespace lab', { skip: skipReason ?? fal
     const ask = async (path: string): Promise<void> => {
       const seen = answers.length;
       client.stdin.write(path + '\n');
-      await waitFor(() => clientText.split('\n').length - 1 > seen, 60);
+      await waitUntil(() => clientText.split('\n').length - 1 > seen, 60);
       const lines = clientText.split('\n').filter((line) => line.length > 0);
       answers.length = 0;
       for (const line of lines) answers.push(line.split(' '));
@@ -167,7 +149,7 @@ describe('kapu run -q rule reload in a namespace lab', { skip: skipReason ?? fal
     reloadSentUs = Date.now() * 1000;
     // Sent to kapu's PID, as `kill -USR2 PID` does.
     kapu.kill('SIGUSR2');
-    const reloaded = await waitFor(() => /rules reloaded/.test(kapuOutput?.() ?? ''), 100);
+    const reloaded = await waitUntil(() => /rules reloaded/.test(kapuOutput?.() ?? ''), 100);
     assert.ok(reloaded, `no reload line: ${kapuOutput()}`);
     await ask('/ok.txt');
     await ask('/late.txt');

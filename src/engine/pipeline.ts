@@ -183,7 +183,7 @@ export class PacketPipeline {
   private frameAppState: FlowAppState | null;
   /** Scratch buffer for one reject response, reused for every response. */
   private readonly rejectResponse: Uint8Array;
-  /** Rule reloads so far; a flow with another Flow.detectVersion holds the state of an older engine. */
+  /** Rule reloads so far; a flow with another Flow.detectVersion carries the state of an older engine. */
   private detectVersion: number;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {

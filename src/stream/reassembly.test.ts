@@ -433,7 +433,9 @@ test('minimal inspect depth keeps data', () => {
     c.handshake();
     c.clientData(0, 'VERY');
     const reassembly = (c.flow as Flow).tcp?.reassembly;
-    assert.ok(reassembly !== null && reassembly !== undefined);
+    assert.notEqual(reassembly, null);
+    assert.notEqual(reassembly, undefined);
+    if (reassembly === null || reassembly === undefined) throw new Error('no reassembly state');
     reassembly.toServer.minInspectDepth = depth;
     c.clientData(4, 'DATA');
     c.serverAck(8);

@@ -27,7 +27,7 @@ test('byte_test offset beyond 65535', () => {
   assert.equal(m.offset, 214748364);
   const ctx = new InspectContext(DEFAULT_INSPECTION_RECURSION_LIMIT);
   ctx.beginPacket();
-  // The payload holds 'A' (65) at offset 0 only, far before the offset.
+  // The payload contains 'A' (65) at offset 0 only, far before the offset.
   assert.equal(matchByteTest(m, Uint8Array.of(65, 65), 0, 2, ctx), false);
 });
 

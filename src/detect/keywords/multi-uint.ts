@@ -21,7 +21,7 @@
  */
 import { parseUintValue, type UintValue } from './uint-value.js';
 
-/** How the index of a multi-integer selects values. */
+/** Selection modes of a multi-integer index. */
 export const MultiIndex = {
   ANY: 0,
   ALL: 1,
