@@ -29,7 +29,7 @@ export interface ReloadOutcome {
 }
 
 /**
- * Reloads the rules of `run`, a run built with `opts`. `reported` holds the
+ * Reloads the rules of `run`, a run built with `opts`. `reported` contains the
  * config keys already reported as needing a restart and gets the new ones.
  * Never throws: a failure leaves the old rules in place and says why.
  */
