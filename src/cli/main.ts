@@ -3,6 +3,7 @@
  * and runs the requested command. Exit status: 0 success, 1 runtime
  * failure, 2 bad arguments or config.
  */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ErrorCode, KapuError, UsageError } from '../core/errors.js';
 import type { RunOptions } from './run-options.js';
@@ -43,6 +44,7 @@ function buildProgram(result: { status: number }): Command {
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
     .addOption(new Option('--mode <mode>', 'ids: alert only; ips: drop and reject rules block').choices(['ids', 'ips']))
     .option('--simulate-ips', 'same as --mode ips')
+    .option('--workers <n>', 'worker threads that share the flows (a count, or auto for one per core; default 1)')
     .option('--quiet', 'print no warnings, rule diagnostics or summary')
     .action(async (flags: Record<string, unknown>) => {
       const options = runOptionsFromFlags(flags);
@@ -125,6 +127,19 @@ export function queuesFromFlags(flags: Record<string, unknown>): number[] {
  * Turns the `run` command's flags into RunOptions. With `-i` or `-q`
  * instead of `-r`, `pcapPath` is empty and the source stays in `flags`.
  */
+/** Most worker threads `--workers` accepts. */
+export const MAX_WORKERS = 64;
+
+/** Resolves `--workers` (a count, or `auto` for one per core) to a count. */
+export function parseWorkers(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_WORKERS) {
+    throw new UsageError(`--workers '${value}' is not valid; give a whole number from 1 to ${MAX_WORKERS}, or auto for one per core`);
+  }
+  return n;
+}
+
 export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions {
   const readPath = flags['read'] as string | undefined;
   const sources: string[] = [];
@@ -147,7 +162,9 @@ export function runOptionsFromFlags(flags: Record<string, unknown>): RunOptions 
     mode = 'ips';
   }
   const rules = flags['rules'] as string[];
+  const workersFlag = flags['workers'] as string | undefined;
   return {
+    workers: workersFlag === undefined ? 1 : parseWorkers(workersFlag),
     pcapPath: readPath ?? '',
     configPath: (flags['config'] as string | undefined) ?? null,
     ruleFiles: rules.length > 0 ? rules : null,

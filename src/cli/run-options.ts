@@ -38,6 +38,11 @@ export interface RunOptions {
    * many captures with one rule set; the run then reads no rule files.
    */
   loadedRules?: LoadedRules;
+  /**
+   * Worker threads (`--workers`); more than 1 spreads the flows over that
+   * many threads (run-workers.ts). Absent means 1: the run stays in this thread.
+   */
+  workers?: number;
 }
 
 /** Figures of one run, also printed as the end-of-run summary. */

@@ -47,6 +47,11 @@ function isAborted(opts: RunOptions): boolean {
 
 /** Reads `opts.pcapPath` through the pipeline and writes the configured outputs into the log folder (`-l` or default-log-dir). */
 export async function runCapture(opts: RunOptions): Promise<RunSummary> {
+  const workers = opts.workers ?? 1;
+  if (workers > 1) {
+    const { runCaptureWorkers } = await import('./run-workers.js');
+    return runCaptureWorkers(opts, workers);
+  }
   const startedMs = performance.now();
   const engine = loadRunEngine(opts);
   const capturePaths = listCapturePaths(opts.pcapPath);

@@ -155,6 +155,16 @@ export class DecodeContext {
   pseudoSourceOffset: number;
   pseudoDestinationOffset: number;
 
+  /**
+   * The `auto` sample shared by the worker threads that decode one input:
+   * word 0 counts the sampled frames, word 1 those with an invalid
+   * checksum. The sample is the input's first CHECKSUM_SAMPLE_PACKETS
+   * frames, whichever worker decodes them. Null in a single thread.
+   */
+  sharedChecksumSample: Int32Array | null;
+  /** Position of the current frame in the whole input (1-based); a worker thread sets it. */
+  frameSeq: number;
+
   constructor(checksumMode: ChecksumMode = 'auto') {
     this.checksumMode = checksumMode;
     this.isChecksumValidationOn = checksumMode !== 'none';
@@ -167,6 +177,8 @@ export class DecodeContext {
     this.hasInvalidChecksum = false;
     this.pseudoSourceOffset = -1;
     this.pseudoDestinationOffset = -1;
+    this.sharedChecksumSample = null;
+    this.frameSeq = 0;
   }
 
   /** Returns a counter's value by its stats name (`decoder.ipv4`, `decoder.event.ipv4.trunc_pkt`), or 0. */

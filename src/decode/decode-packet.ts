@@ -2,6 +2,7 @@
  * The decode stage's entry: fills a Packet's layer fields from its bytes
  * and link type, and runs the `auto` checksum sampling.
  */
+import { enterOrderGate } from '../core/order-gate.js';
 import { ChecksumState, LinkType, type Packet } from '../core/packet.js';
 import { CHECKSUM_INVALID_RATIO, CHECKSUM_SAMPLE_PACKETS, DecodeStat, type DecodeContext } from './context.js';
 import { decodeChdlc, decodeEthernet, decodeIeee80211, decodeNull, decodeRadiotap, decodeRaw, decodeSll, decodeSll2 } from './link.js';
@@ -31,8 +32,33 @@ export function decodePacket(p: Packet, ctx: DecodeContext): void {
     return;
   }
 
+  if (ctx.isChecksumSampling && ctx.sharedChecksumSample !== null) {
+    decodeWithSharedSample(p, ctx, ctx.sharedChecksumSample);
+    return;
+  }
   decodeLink(p, ctx);
   if (ctx.isChecksumSampling) sampleChecksums(ctx);
+}
+
+/**
+ * `auto` mode in a worker thread: a frame among the input's first
+ * CHECKSUM_SAMPLE_PACKETS adds to the shared sample. The first later frame
+ * waits (order gate) until every sampled frame is decoded, then takes the
+ * decision from the whole sample, as one thread would.
+ */
+function decodeWithSharedSample(p: Packet, ctx: DecodeContext, shared: Int32Array): void {
+  if (ctx.frameSeq > CHECKSUM_SAMPLE_PACKETS) {
+    enterOrderGate();
+    ctx.checksumSamplePackets = Atomics.load(shared, 0);
+    ctx.checksumSampleInvalid = Atomics.load(shared, 1);
+    ctx.isChecksumSampling = false;
+    if (ctx.checksumSampleInvalid * CHECKSUM_INVALID_RATIO > ctx.checksumSamplePackets) ctx.isChecksumValidationOn = false;
+    decodeLink(p, ctx);
+    return;
+  }
+  decodeLink(p, ctx);
+  Atomics.add(shared, 0, 1);
+  if (ctx.hasInvalidChecksum) Atomics.add(shared, 1, 1);
 }
 
 /**

@@ -250,6 +250,10 @@ export class PacketPipeline {
     const counters = this.counters;
     counters.packets++;
     counters.bytes += p.captureLength;
+    // Every frame moves capture time on, as in Suricata, also one without a
+    // flow; so do a worker thread's ticks (run-worker.ts), which keeps flow
+    // timeouts the same however the frames are spread over threads.
+    parts.flows.advanceClock(p.timestampUs);
     decodePacket(p, parts.decode);
 
     // A fragment that completes its datagram yields a rebuilt packet. It

@@ -11,6 +11,7 @@ import type { Flow } from '../flow/flow.js';
 import type { Packet } from '../core/packet.js';
 import type { ThresholdHook } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
+import { enterOrderGate } from '../core/order-gate.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
 
 /**
@@ -56,6 +57,8 @@ export class ThresholdActionRecorder implements ThresholdHook {
    */
   shouldAlert(sig: Signature, p: Packet, flow: Flow | null): boolean {
     const thresholds = this.thresholds;
+    // Threshold state is shared between worker threads, so it changes in packet order.
+    enterOrderGate();
     let isAlert = thresholds.shouldAlert(sig, p, flow);
     const override = thresholds.actionOverride;
     if (override === Action.PASS) isAlert = false;

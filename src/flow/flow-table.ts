@@ -229,11 +229,7 @@ export class FlowTable {
     if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.isFragment || p.isInvalid) return null;
 
     const nowUs = p.timestampUs;
-    const nowS = Math.floor(nowUs / US_PER_S);
-    if (nowS > this.lastExpireS) {
-      if (this.lastExpireS >= 0) this.expire(nowUs);
-      this.lastExpireS = nowS;
-    }
+    this.advanceClock(nowUs);
 
     const key = this.scratchKey;
     let isIcmpError = false;
@@ -273,6 +269,20 @@ export class FlowTable {
       flow.state = FlowState.ESTABLISHED;
     }
     return flow;
+  }
+
+  /**
+   * Moves capture time to `nowUs`: when it starts a new second, ends the
+   * flows that timed out. handlePacket calls it for every packet; a worker
+   * thread also calls it when another worker's packet starts a second, so
+   * flows time out at the same moments whichever worker holds them.
+   */
+  advanceClock(nowUs: number): void {
+    const nowS = Math.floor(nowUs / US_PER_S);
+    if (nowS > this.lastExpireS) {
+      if (this.lastExpireS >= 0) this.expire(nowUs);
+      this.lastExpireS = nowS;
+    }
   }
 
   /**

@@ -14,6 +14,7 @@
 import { ErrorCode } from '../../core/errors.js';
 import type { Packet } from '../../core/packet.js';
 import type { Flow } from '../../flow/flow.js';
+import { enterOrderGate } from '../../core/order-gate.js';
 import { hostTablesOf, writeHostKey, writePairKey, type AddressStateTable } from '../host-table.js';
 import type { DetectThreadContext, PacketMatcher, PostMatcher, SignatureBuilder } from '../signature.js';
 import { registerKeyword } from './keyword-table.js';
@@ -64,6 +65,7 @@ export class AddressBitCheck implements PacketMatcher {
 
   match(p: Packet, _flow: Flow | null, ctx: DetectThreadContext): boolean {
     if (p.ipVersion !== 4 && p.ipVersion !== 6) return !this.wantsSet;
+    enterOrderGate();
     const table = tableFor(this.track, p, ctx);
     const entry = table.find();
     const isSet = entry >= 0 && table.isBitSet(entry, this.id, p.timestampUs);
@@ -83,6 +85,7 @@ export class AddressBitUpdate implements PostMatcher {
 
   apply(p: Packet, _flow: Flow | null, ctx: DetectThreadContext): boolean {
     if (p.ipVersion !== 4 && p.ipVersion !== 6) return true;
+    enterOrderGate();
     const table = tableFor(this.track, p, ctx);
     const nowUs = p.timestampUs;
     if (this.action === BitAction.UNSET) {

@@ -1,0 +1,265 @@
+/**
+ * A one-writer, one-reader ring of records in shared memory: the
+ * dispatcher writes packets and control records, one worker reads them.
+ * Other workers may look at the record at the head (`headKey`) to learn
+ * how far this worker has come, which the order gate needs.
+ *
+ * Layout: a control block of Int32 words (head and tail as free-running
+ * byte counters, and counts of threads sleeping on either) and a data
+ * area whose size is a power of two. Each record starts on an 8-byte
+ * boundary with a 48-byte header:
+ *
+ *   0  u32 record bytes (header, payload and padding)
+ *   4  u32 kind (RecordKind)
+ *   8  f64 order key
+ *  16  f64 timestamp in microseconds
+ *  24  u32 captured length     28  u32 wire length
+ *  32  u32 link type           36  u32 spare
+ *  40  f64 pcap count
+ *
+ * A record that does not fit before the end of the area is preceded by a
+ * PAD record that fills the rest, and starts again at offset 0.
+ *
+ * The reader advances the head only when it has finished with a record,
+ * so the head record is always the one in progress (or the next one).
+ */
+
+/** What a record holds. */
+export const RecordKind = {
+  /** A captured frame; the payload is its bytes. */
+  PACKET: 1,
+  /** Capture time advanced to a new second: flows may time out. */
+  TICK: 2,
+  /** The next packets come from another capture file; the payload is its path in UTF-8. */
+  FILE: 3,
+  /** The end of the input: finish every flow and report. */
+  END: 4,
+  /** Filler up to the end of the data area. */
+  PAD: 5,
+} as const;
+
+const HEAD = 0;
+const TAIL = 1;
+const HEAD_WAITERS = 2;
+const TAIL_WAITERS = 3;
+const CONTROL_WORDS = 4;
+
+export const RECORD_HEADER_BYTES = 48;
+
+/** Milliseconds of one sleep while waiting; a missed wake-up costs at most this. */
+const WAIT_SLICE_MS = 20;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Thrown to a writer waiting on a ring whose reader has failed. */
+export class RingAbortedError extends Error {
+  constructor() {
+    super('a worker thread failed');
+    this.name = 'RingAbortedError';
+  }
+}
+
+/** The shared memory of one ring, passed to the worker that reads it. */
+export interface RingBuffers {
+  control: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+}
+
+/** Allocates a ring of `dataBytes` (rounded up to a power of two, at least 64 KiB). */
+export function createRingBuffers(dataBytes: number): RingBuffers {
+  const size = 2 ** Math.ceil(Math.log2(Math.max(65536, dataBytes)));
+  return { control: new SharedArrayBuffer(CONTROL_WORDS * 4), data: new SharedArrayBuffer(size) };
+}
+
+/** One side of a ring; the writer and the reader each build their own over the same buffers. */
+export class PacketRing {
+  readonly capacity: number;
+  /** The payload of the record `read` returned last. */
+  payload: Uint8Array;
+  /** Header fields of the record `read` returned last. */
+  kind: number;
+  key: number;
+  timestampUs: number;
+  captureLength: number;
+  wireLength: number;
+  linkType: number;
+  pcapCount: number;
+
+  private readonly control: Int32Array;
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private readonly mask: number;
+  private readonly abort: Int32Array | null;
+  /** Bytes of the record `read` returned last, released by `release`. */
+  private pendingBytes: number;
+
+  /**
+   * `abort` is a shared flag: when its word 0 is not 0, a writer waiting
+   * for room throws instead of waiting on (a reader thread has failed).
+   */
+  constructor(buffers: RingBuffers, abort: Int32Array | null = null) {
+    this.abort = abort;
+    this.control = new Int32Array(buffers.control);
+    this.bytes = new Uint8Array(buffers.data);
+    this.view = new DataView(buffers.data);
+    this.capacity = buffers.data.byteLength;
+    this.mask = this.capacity - 1;
+    this.payload = this.bytes.subarray(0, 0);
+    this.kind = 0;
+    this.key = 0;
+    this.timestampUs = 0;
+    this.captureLength = 0;
+    this.wireLength = 0;
+    this.linkType = 0;
+    this.pcapCount = 0;
+    this.pendingBytes = 0;
+  }
+
+  /** Largest payload one record can carry. */
+  get maxPayload(): number {
+    return (this.capacity >>> 1) - RECORD_HEADER_BYTES;
+  }
+
+  // ---- writer side ----
+
+  /**
+   * Writes one record, waiting while the ring is full. Returns false
+   * (nothing written) when `payload` is larger than maxPayload.
+   */
+  write(kind: number, key: number, timestampUs: number, payload: Uint8Array, wireLength: number, linkType: number, pcapCount: number): boolean {
+    if (payload.length > this.maxPayload) return false;
+    const recordBytes = align8(RECORD_HEADER_BYTES + payload.length);
+    const control = this.control;
+    const tail = Atomics.load(control, TAIL) >>> 0;
+    let at = tail & this.mask;
+    const toEnd = this.capacity - at;
+    const needed = toEnd < recordBytes ? toEnd + recordBytes : recordBytes;
+    this.waitForRoom(tail, needed);
+    let newTail = tail;
+    if (toEnd < recordBytes) {
+      this.view.setUint32(at, toEnd, true);
+      this.view.setUint32(at + 4, RecordKind.PAD, true);
+      newTail = (newTail + toEnd) >>> 0;
+      at = 0;
+    }
+    const v = this.view;
+    v.setUint32(at, recordBytes, true);
+    v.setUint32(at + 4, kind, true);
+    v.setFloat64(at + 8, key, true);
+    v.setFloat64(at + 16, timestampUs, true);
+    v.setUint32(at + 24, payload.length, true);
+    v.setUint32(at + 28, wireLength, true);
+    v.setUint32(at + 32, linkType, true);
+    v.setUint32(at + 36, 0, true);
+    v.setFloat64(at + 40, pcapCount, true);
+    this.bytes.set(payload, at + RECORD_HEADER_BYTES);
+    newTail = (newTail + recordBytes) >>> 0;
+    Atomics.store(control, TAIL, newTail | 0);
+    if (Atomics.load(control, TAIL_WAITERS) > 0) Atomics.notify(control, TAIL);
+    return true;
+  }
+
+  private waitForRoom(tail: number, needed: number): void {
+    const control = this.control;
+    for (;;) {
+      const head = Atomics.load(control, HEAD);
+      if (this.capacity - ((tail - (head >>> 0)) >>> 0) >= needed) return;
+      if (this.abort !== null && Atomics.load(this.abort, 0) !== 0) throw new RingAbortedError();
+      Atomics.add(control, HEAD_WAITERS, 1);
+      Atomics.wait(control, HEAD, head, WAIT_SLICE_MS);
+      Atomics.sub(control, HEAD_WAITERS, 1);
+    }
+  }
+
+  // ---- reader side ----
+
+  /**
+   * Reads the next record into the header fields and `payload`, waiting
+   * up to `timeoutMs` for one. Returns false when none came. The record
+   * stays the head until `release`.
+   */
+  read(timeoutMs: number): boolean {
+    const control = this.control;
+    const head = Atomics.load(control, HEAD) >>> 0;
+    let tail = Atomics.load(control, TAIL) >>> 0;
+    if (head === tail) {
+      Atomics.add(control, TAIL_WAITERS, 1);
+      Atomics.wait(control, TAIL, tail | 0, timeoutMs);
+      Atomics.sub(control, TAIL_WAITERS, 1);
+      tail = Atomics.load(control, TAIL) >>> 0;
+      if (head === tail) return false;
+    }
+    let at = head & this.mask;
+    const v = this.view;
+    let skipped = 0;
+    if (v.getUint32(at + 4, true) === RecordKind.PAD) {
+      skipped = v.getUint32(at, true);
+      at = 0;
+    }
+    const recordBytes = v.getUint32(at, true);
+    this.kind = v.getUint32(at + 4, true);
+    this.key = v.getFloat64(at + 8, true);
+    this.timestampUs = v.getFloat64(at + 16, true);
+    this.captureLength = v.getUint32(at + 24, true);
+    this.wireLength = v.getUint32(at + 28, true);
+    this.linkType = v.getUint32(at + 32, true);
+    this.pcapCount = v.getFloat64(at + 40, true);
+    const start = at + RECORD_HEADER_BYTES;
+    this.payload = this.bytes.subarray(start, start + this.captureLength);
+    this.pendingBytes = skipped + recordBytes;
+    return true;
+  }
+
+  /** Frees the record `read` returned, making the next one the head. */
+  release(): void {
+    const control = this.control;
+    const head = Atomics.load(control, HEAD) >>> 0;
+    Atomics.store(control, HEAD, ((head + this.pendingBytes) >>> 0) | 0);
+    this.pendingBytes = 0;
+    if (Atomics.load(control, HEAD_WAITERS) > 0) Atomics.notify(control, HEAD);
+  }
+
+  // ---- any thread ----
+
+  /**
+   * Returns the order key of the head record (the one the reader works
+   * on or reads next), or Infinity when the ring is empty.
+   */
+  headKey(): number {
+    const control = this.control;
+    for (;;) {
+      const head = Atomics.load(control, HEAD);
+      const tail = Atomics.load(control, TAIL);
+      if (head === tail) return Infinity;
+      let at = (head >>> 0) & this.mask;
+      if (this.view.getUint32(at + 4, true) === RecordKind.PAD) at = 0;
+      const key = this.view.getFloat64(at + 8, true);
+      // The record read is valid only if the head did not move meanwhile.
+      if (Atomics.load(control, HEAD) === head) return key;
+    }
+  }
+
+  /** Sleeps until the head moves from where it is now, or `timeoutMs` pass. */
+  waitForHeadMove(timeoutMs: number): void {
+    const control = this.control;
+    const head = Atomics.load(control, HEAD);
+    Atomics.add(control, HEAD_WAITERS, 1);
+    if (Atomics.load(control, HEAD) === head) Atomics.wait(control, HEAD, head, timeoutMs);
+    Atomics.sub(control, HEAD_WAITERS, 1);
+  }
+
+  /** Waits until the reader has released every record written. */
+  drain(): void {
+    const control = this.control;
+    for (;;) {
+      const head = Atomics.load(control, HEAD);
+      if (head === Atomics.load(control, TAIL)) return;
+      if (this.abort !== null && Atomics.load(this.abort, 0) !== 0) throw new RingAbortedError();
+      Atomics.add(control, HEAD_WAITERS, 1);
+      Atomics.wait(control, HEAD, head, WAIT_SLICE_MS);
+      Atomics.sub(control, HEAD_WAITERS, 1);
+    }
+  }
+}
