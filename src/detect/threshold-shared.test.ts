@@ -70,11 +70,16 @@ function sharedPair(memcapBytes: number, onTableFull?: (info: ThresholdTableFull
 test('threshold table bytes for memcap', () => {
   // Memcap 0 gives 64 slots. Per slot: 3 float64 (24), 10 key words (40),
   // count and distinct count (8) and 32 uint16 ports (64) = 136 bytes,
-  // plus a 32-byte header: 32 + 64 * 136 = 8736.
-  assert.equal(ThresholdTable.bytesFor(0), 8736);
+  // plus a 40-byte header: 40 + 64 * 136 = 8744.
+  assert.equal(ThresholdTable.bytesFor(0), 8744);
   // The default 16 MiB memcap gives 2^17 slots (16 MiB / 92 bytes = 182361).
-  assert.equal(ThresholdTable.bytesFor(16 * 1024 * 1024), 32 + 131072 * 136);
-  assert.throws(() => new ThresholdTable(0, new SharedArrayBuffer(8735)), /too small/);
+  assert.equal(ThresholdTable.bytesFor(16 * 1024 * 1024), 40 + 131072 * 136);
+  assert.throws(() => new ThresholdTable(0, new SharedArrayBuffer(8743)), /too small/);
+  // 100 KiB of memcap gives 1024 slots (102400 / 92 = 1113): the buffer is
+  // large enough for 64 slots but set up for another layout.
+  const buffer = new SharedArrayBuffer(ThresholdTable.bytesFor(100 * 1024));
+  new ThresholdTable(100 * 1024, buffer);
+  assert.throws(() => new ThresholdTable(0, buffer), /set up for 1024 slots, not 64/);
 });
 
 test('threshold limit continues across engines', () => {

@@ -74,7 +74,9 @@ const HEADER_ENTRIES = 0;
 const HEADER_FULL_COUNT = 1;
 const HEADER_FIRST_FULL_US = 2;
 const HEADER_PORTS_NOT_KEPT = 3;
-const HEADER_WORDS = 4;
+/** Slots of the table, written by the first instance over a buffer and checked by the others. */
+const HEADER_CAPACITY = 4;
+const HEADER_WORDS = 5;
 
 /** Bytes a table of `capacity` slots takes: header, slot fields and distinct-port lists. */
 function tableBytes(capacity: number): number {
@@ -104,9 +106,10 @@ function capacityFor(memcapBytes: number): number {
  * makes the plain writes of one thread visible to the next.
  *
  * Buffer layout, in this order: the header (HEADER_WORDS float64), then
- * per slot windowStart, reusableAfter, aux (float64), the key
- * (KEY_WORDS uint32), count and distinctCount (uint32), and the
- * distinct-port list (DISTINCT_PORTS_PER_SLOT uint16).
+ * one array per field over all slots: windowStart, reusableAfter, aux
+ * (float64), keys (KEY_WORDS uint32 a slot), count and distinctCount
+ * (uint32), and the distinct-port lists (DISTINCT_PORTS_PER_SLOT uint16 a
+ * slot).
  */
 export class ThresholdTable {
   readonly capacity: number;
@@ -163,6 +166,14 @@ export class ThresholdTable {
     this.ports = new Uint16Array(buffer, at, capacity * DISTINCT_PORTS_PER_SLOT);
     this.isShared = sharedBuffer !== null;
     this.isNew = false;
+
+    // Tables over one buffer must agree on its layout. This check misses a
+    // mismatch only when both tables attach at the same moment.
+    const recorded = this.header[HEADER_CAPACITY] as number;
+    if (recorded === 0) this.header[HEADER_CAPACITY] = capacity;
+    else if (recorded !== capacity) {
+      throw new RangeError(`threshold table: shared buffer was set up for ${recorded} slots, not ${capacity} (give every table over one buffer the same memcap)`);
+    }
   }
 
   /** Returns the size in bytes of a `sharedBuffer` for a table of `memcapBytes`. */
