@@ -17,6 +17,10 @@
  * address (compared word by word) in words 1 to 4 and the higher one in
  * words 5 to 8, so both directions find the same entry.
  *
+ * Worker threads share both tables when each builds its HostTables over
+ * the same SharedArrayBuffers (HostTables.createBuffers). The tables take
+ * no locks: the caller lets one thread at a time use them.
+ *
  * Time is capture time in microseconds. A bit set at `t` with an expiry of
  * `n` seconds is set up to and including `t + n` seconds, as in Suricata
  * (a bit expires when its expiry time is below the packet time).
@@ -32,7 +36,10 @@ import type { Packet } from '../core/packet.js';
  * NOTE: the run does not read the `host.*` and `ippair.*` config keys
  * yet, so tables get these defaults unless the run attaches tables built
  * from its config (attachHostTables). The typed arrays grow by doubling,
- * so the memory they take can reach twice the bytes counted in use.
+ * so the memory they take can reach twice the bytes counted in use. A
+ * shared table (HostTables.createBuffers) takes about twice the memcap
+ * from the start, because its arrays have room for the most entries and
+ * the most bit records the memcap allows, and both share that memcap.
  */
 export const HOST_MEMCAP_BYTES_DEFAULT = 32 * 1024 * 1024;
 
@@ -80,23 +87,97 @@ export interface AddressTableConfig {
   hashSize: number;
 }
 
+/** Float64 words of the counters, in AddressTableCounters' order. */
+const COUNTER_ACTIVE = 0;
+const COUNTER_CREATED = 1;
+const COUNTER_EVICTED = 2;
+const COUNTER_MEMCAP_HITS = 3;
+const COUNTER_WORDS = 4;
+
 /** Counters of one table, as the stats event names them with the table's prefix. */
 export class AddressTableCounters {
-  /** `<table>.active`: entries in the table now. */
-  active: number;
-  /** Entries created since start. */
-  created: number;
-  /** `<table>.evicted`: entries evicted to stay within the memcap. */
-  evicted: number;
-  /** `<table>.memcap`: sets that failed because the memcap left no room. */
-  memcapHits: number;
+  private readonly values: Float64Array;
 
-  constructor() {
-    this.active = 0;
-    this.created = 0;
-    this.evicted = 0;
-    this.memcapHits = 0;
+  /** Creates counters over `values` (COUNTER_WORDS float64, all of one table). */
+  constructor(values: Float64Array = new Float64Array(COUNTER_WORDS)) {
+    this.values = values;
   }
+
+  /** `<table>.active`: entries in the table now. */
+  get active(): number {
+    return this.values[COUNTER_ACTIVE];
+  }
+
+  /** Entries created since start. */
+  get created(): number {
+    return this.values[COUNTER_CREATED];
+  }
+
+  /** `<table>.evicted`: entries evicted to stay within the memcap. */
+  get evicted(): number {
+    return this.values[COUNTER_EVICTED];
+  }
+
+  /** `<table>.memcap`: sets that failed because the memcap left no room. */
+  get memcapHits(): number {
+    return this.values[COUNTER_MEMCAP_HITS];
+  }
+}
+
+/**
+ * Int32 words of a table's header: the scalars every instance over one
+ * buffer shares. HEADER_STATE is STATE_READY once the buffer is initialised,
+ * and the four words after it record the layout, so an instance with other
+ * limits cannot attach to the buffer.
+ */
+const HEADER_STATE = 0;
+const HEADER_KEY_WORDS = 1;
+const HEADER_HASH_SIZE = 2;
+const HEADER_MAX_ENTRIES = 3;
+const HEADER_MAX_RECORDS = 4;
+const HEADER_FREE_ENTRY = 5;
+/** Most and least recently used entries, or -1. */
+const HEADER_LRU_HEAD = 6;
+const HEADER_LRU_TAIL = 7;
+const HEADER_FREE_RECORD = 8;
+const HEADER_LIVE_RECORDS = 9;
+/** Entries and records the arrays have room for. */
+const HEADER_CAPACITY = 10;
+const HEADER_RECORD_CAPACITY = 11;
+const HEADER_WORDS = 12;
+
+/** HEADER_STATE values of a shared buffer. A new SharedArrayBuffer is zeroed, so it starts as STATE_NEW. */
+const STATE_NEW = 0;
+const STATE_INITIALISING = 1;
+const STATE_READY = 2;
+
+/** Maximum wait, in milliseconds, for another thread to initialise a shared buffer. */
+const INIT_WAIT_MS = 10_000;
+
+/** Bytes before the arrays of a shared buffer: the header and the counters. */
+const PREFIX_BYTES = HEADER_WORDS * 4 + COUNTER_WORDS * 8;
+
+/** Entries and bit records a memcap allows, after the buckets. */
+interface TableLimits {
+  hashSize: number;
+  maxEntries: number;
+  maxRecords: number;
+}
+
+function limitsFor(keyWords: number, config: AddressTableConfig): TableLimits {
+  const hashSize = Math.max(1, Math.floor(config.hashSize));
+  const spare = Math.max(0, config.memcapBytes - hashSize * BUCKET_BYTES);
+  return { hashSize, maxEntries: Math.floor(spare / entryBytes(keyWords)), maxRecords: Math.floor(spare / BIT_RECORD_BYTES) };
+}
+
+/**
+ * Bytes of a shared buffer: the header, the buckets, and room for
+ * `maxEntries` entries and `maxRecords` records. The entry arrays take
+ * entryBytes(keyWords) per entry and the record arrays BIT_RECORD_BYTES
+ * per record, as the memcap counts them.
+ */
+function sharedBytes(keyWords: number, limits: TableLimits): number {
+  return PREFIX_BYTES + limits.hashSize * BUCKET_BYTES + limits.maxEntries * entryBytes(keyWords) + limits.maxRecords * BIT_RECORD_BYTES;
 }
 
 function mixHash(key: Uint32Array, words: number): number {
@@ -116,6 +197,21 @@ function mixHash(key: Uint32Array, words: number): number {
 /**
  * A bounded hash table of entries keyed by `keyWords` 32-bit words, each
  * with named bits that expire and ENTRY_COUNTER_SLOTS counters.
+ *
+ * Shared mode: given a SharedArrayBuffer of `bytesFor(keyWords, config)`
+ * bytes, the table keeps all its state there, the header scalars and the
+ * counters included. The arrays then have room for every entry and record
+ * the memcap allows from the start and never grow. Every instance over the
+ * buffer, in any worker thread, works on the same table. The first instance
+ * initialises the buffer, and instances that attach meanwhile wait up to
+ * INIT_WAIT_MS for it. The table takes no locks, so the caller lets one thread at a time use it and hands
+ * over through Atomics, which also makes one thread's plain writes visible
+ * to the next.
+ *
+ * Buffer layout: the header (HEADER_WORDS int32), the counters
+ * (COUNTER_WORDS float64), the float64 arrays (entry counters, record
+ * expiry), then the 32-bit arrays (buckets, keys, hashes, chainNext,
+ * lruPrev, lruNext, bitHead, recordBit, recordNext).
  */
 export class AddressStateTable {
   /** Stats prefix: `host` or `ippair`. */
@@ -125,14 +221,17 @@ export class AddressStateTable {
   readonly counters: AddressTableCounters;
   /** Scratch key: fill it (writeHostKey, writePairKey) before `find` or `findOrCreate`. */
   readonly key: Uint32Array;
+  /** True when the state sits in a SharedArrayBuffer. */
+  readonly isShared: boolean;
 
   private readonly hashSize: number;
   private readonly buckets: Int32Array;
   private readonly entrySize: number;
   private readonly maxEntries: number;
   private readonly maxRecords: number;
+  private readonly header: Int32Array;
+  private readonly counterValues: Float64Array;
 
-  private capacity: number;
   private keys: Uint32Array;
   private hashes: Uint32Array;
   private chainNext: Int32Array;
@@ -140,55 +239,90 @@ export class AddressStateTable {
   private lruNext: Int32Array;
   private bitHead: Int32Array;
   private entryCounters: Float64Array;
-  private freeEntry: number;
-  /** Most and least recently used entries, or -1. */
-  private lruHead: number;
-  private lruTail: number;
 
-  private recordCapacity: number;
   private recordBit: Int32Array;
   private recordExpireUs: Float64Array;
   private recordNext: Int32Array;
-  private freeRecord: number;
-  private liveRecords: number;
 
-  constructor(name: string, keyWords: number, config: AddressTableConfig) {
+  /**
+   * Creates a table with the limits of `config`, over `sharedBuffer` when
+   * given (`bytesFor(keyWords, config)` bytes, and the same `config` for
+   * every instance over it).
+   */
+  constructor(name: string, keyWords: number, config: AddressTableConfig, sharedBuffer: SharedArrayBuffer | null = null) {
     this.name = name;
     this.keyWords = keyWords;
     this.memcapBytes = config.memcapBytes;
-    this.counters = new AddressTableCounters();
     this.key = new Uint32Array(keyWords);
+    this.isShared = sharedBuffer !== null;
 
-    this.hashSize = Math.max(1, Math.floor(config.hashSize));
-    this.buckets = new Int32Array(this.hashSize).fill(-1);
+    const limits = limitsFor(keyWords, config);
+    this.hashSize = limits.hashSize;
     this.entrySize = entryBytes(keyWords);
-    const spare = Math.max(0, config.memcapBytes - this.hashSize * BUCKET_BYTES);
-    this.maxEntries = Math.floor(spare / this.entrySize);
-    this.maxRecords = Math.floor(spare / BIT_RECORD_BYTES);
+    this.maxEntries = limits.maxEntries;
+    this.maxRecords = limits.maxRecords;
 
-    this.capacity = 0;
-    this.keys = new Uint32Array(0);
-    this.hashes = new Uint32Array(0);
-    this.chainNext = new Int32Array(0);
-    this.lruPrev = new Int32Array(0);
-    this.lruNext = new Int32Array(0);
-    this.bitHead = new Int32Array(0);
-    this.entryCounters = new Float64Array(0);
-    this.freeEntry = -1;
-    this.lruHead = -1;
-    this.lruTail = -1;
+    if (sharedBuffer === null) {
+      this.header = new Int32Array(HEADER_WORDS);
+      this.counterValues = new Float64Array(COUNTER_WORDS);
+      this.buckets = new Int32Array(this.hashSize);
+      this.keys = new Uint32Array(0);
+      this.hashes = new Uint32Array(0);
+      this.chainNext = new Int32Array(0);
+      this.lruPrev = new Int32Array(0);
+      this.lruNext = new Int32Array(0);
+      this.bitHead = new Int32Array(0);
+      this.entryCounters = new Float64Array(0);
+      this.recordBit = new Int32Array(0);
+      this.recordExpireUs = new Float64Array(0);
+      this.recordNext = new Int32Array(0);
+      this.initialise(0, 0);
+    } else {
+      const bytes = sharedBytes(keyWords, limits);
+      if (sharedBuffer.byteLength < bytes) {
+        throw new RangeError(`${name} table: shared buffer of ${sharedBuffer.byteLength} bytes is too small (memcap ${config.memcapBytes} needs ${bytes} bytes)`);
+      }
+      const entries = limits.maxEntries;
+      const records = limits.maxRecords;
+      let at = 0;
+      this.header = new Int32Array(sharedBuffer, at, HEADER_WORDS);
+      at += HEADER_WORDS * 4;
+      this.counterValues = new Float64Array(sharedBuffer, at, COUNTER_WORDS);
+      at += COUNTER_WORDS * 8;
+      this.entryCounters = new Float64Array(sharedBuffer, at, entries * ENTRY_COUNTER_SLOTS);
+      at += entries * ENTRY_COUNTER_SLOTS * 8;
+      this.recordExpireUs = new Float64Array(sharedBuffer, at, records);
+      at += records * 8;
+      this.buckets = new Int32Array(sharedBuffer, at, this.hashSize);
+      at += this.hashSize * 4;
+      this.keys = new Uint32Array(sharedBuffer, at, entries * keyWords);
+      at += entries * keyWords * 4;
+      this.hashes = new Uint32Array(sharedBuffer, at, entries);
+      at += entries * 4;
+      this.chainNext = new Int32Array(sharedBuffer, at, entries);
+      at += entries * 4;
+      this.lruPrev = new Int32Array(sharedBuffer, at, entries);
+      at += entries * 4;
+      this.lruNext = new Int32Array(sharedBuffer, at, entries);
+      at += entries * 4;
+      this.bitHead = new Int32Array(sharedBuffer, at, entries);
+      at += entries * 4;
+      this.recordBit = new Int32Array(sharedBuffer, at, records);
+      at += records * 4;
+      this.recordNext = new Int32Array(sharedBuffer, at, records);
+      this.attachShared();
+    }
+    this.counters = new AddressTableCounters(this.counterValues);
+  }
 
-    this.recordCapacity = 0;
-    this.recordBit = new Int32Array(0);
-    this.recordExpireUs = new Float64Array(0);
-    this.recordNext = new Int32Array(0);
-    this.freeRecord = -1;
-    this.liveRecords = 0;
+  /** Returns the size in bytes of a `sharedBuffer` for a table with these key words and limits. */
+  static bytesFor(keyWords: number, config: AddressTableConfig): number {
+    return sharedBytes(keyWords, limitsFor(keyWords, config));
   }
 
   /** Bytes counted against the memcap now (`<table>.memuse`). */
   get memuseBytes(): number {
-    return this.hashSize * BUCKET_BYTES + this.counters.active * this.entrySize + this.liveRecords * BIT_RECORD_BYTES;
+    return this.hashSize * BUCKET_BYTES + this.counterValues[COUNTER_ACTIVE] * this.entrySize + this.header[HEADER_LIVE_RECORDS] * BIT_RECORD_BYTES;
   }
 
   /** Returns the counters under their stats names. */
@@ -232,8 +366,8 @@ export class AddressStateTable {
     const counterBase = entry * ENTRY_COUNTER_SLOTS;
     for (let i = 0; i < ENTRY_COUNTER_SLOTS; i++) this.entryCounters[counterBase + i] = 0;
     this.pushFront(entry);
-    this.counters.active++;
-    this.counters.created++;
+    this.counterValues[COUNTER_ACTIVE]++;
+    this.counterValues[COUNTER_CREATED]++;
     return entry;
   }
 
@@ -318,14 +452,15 @@ export class AddressStateTable {
 
   private addRecord(entry: number, id: number, expireUs: number): boolean {
     if (!this.makeRoom(BIT_RECORD_BYTES, entry)) return false;
-    if (this.freeRecord < 0) this.growRecords();
-    const record = this.freeRecord;
-    this.freeRecord = this.recordNext[record];
+    const header = this.header;
+    if (header[HEADER_FREE_RECORD] < 0) this.growRecords();
+    const record = header[HEADER_FREE_RECORD];
+    header[HEADER_FREE_RECORD] = this.recordNext[record];
     this.recordBit[record] = id;
     this.recordExpireUs[record] = expireUs;
     this.recordNext[record] = this.bitHead[entry];
     this.bitHead[entry] = record;
-    this.liveRecords++;
+    header[HEADER_LIVE_RECORDS]++;
     return true;
   }
 
@@ -338,9 +473,10 @@ export class AddressStateTable {
       }
       if (previous < 0) this.bitHead[entry] = this.recordNext[record];
       else this.recordNext[previous] = this.recordNext[record];
-      this.recordNext[record] = this.freeRecord;
-      this.freeRecord = record;
-      this.liveRecords--;
+      const header = this.header;
+      this.recordNext[record] = header[HEADER_FREE_RECORD];
+      header[HEADER_FREE_RECORD] = record;
+      header[HEADER_LIVE_RECORDS]--;
       return;
     }
   }
@@ -352,10 +488,10 @@ export class AddressStateTable {
    */
   private makeRoom(bytes: number, keep: number): boolean {
     while (this.memuseBytes + bytes > this.memcapBytes) {
-      let victim = this.lruTail;
+      let victim = this.header[HEADER_LRU_TAIL];
       if (victim >= 0 && victim === keep) victim = this.lruPrev[victim];
       if (victim < 0) {
-        this.counters.memcapHits++;
+        this.counterValues[COUNTER_MEMCAP_HITS]++;
         return false;
       }
       this.evict(victim);
@@ -375,45 +511,106 @@ export class AddressStateTable {
       this.chainNext[at] = this.chainNext[entry];
     }
     this.unlink(entry);
-    this.chainNext[entry] = this.freeEntry;
-    this.freeEntry = entry;
-    this.counters.active--;
-    this.counters.evicted++;
+    this.chainNext[entry] = this.header[HEADER_FREE_ENTRY];
+    this.header[HEADER_FREE_ENTRY] = entry;
+    this.counterValues[COUNTER_ACTIVE]--;
+    this.counterValues[COUNTER_EVICTED]++;
   }
 
   private allocateEntry(): number {
-    if (this.freeEntry < 0) this.growEntries();
-    const entry = this.freeEntry;
-    this.freeEntry = this.chainNext[entry];
+    const header = this.header;
+    // In shared mode the free list is never empty here: makeRoom keeps the
+    // entries within maxEntries, the size of the arrays.
+    if (header[HEADER_FREE_ENTRY] < 0) this.growEntries();
+    const entry = header[HEADER_FREE_ENTRY];
+    header[HEADER_FREE_ENTRY] = this.chainNext[entry];
     return entry;
   }
 
   private touch(entry: number): void {
-    if (this.lruHead === entry) return;
+    if (this.header[HEADER_LRU_HEAD] === entry) return;
     this.unlink(entry);
     this.pushFront(entry);
   }
 
   private pushFront(entry: number): void {
+    const header = this.header;
+    const head = header[HEADER_LRU_HEAD];
     this.lruPrev[entry] = -1;
-    this.lruNext[entry] = this.lruHead;
-    if (this.lruHead >= 0) this.lruPrev[this.lruHead] = entry;
-    this.lruHead = entry;
-    if (this.lruTail < 0) this.lruTail = entry;
+    this.lruNext[entry] = head;
+    if (head >= 0) this.lruPrev[head] = entry;
+    header[HEADER_LRU_HEAD] = entry;
+    if (header[HEADER_LRU_TAIL] < 0) header[HEADER_LRU_TAIL] = entry;
   }
 
   private unlink(entry: number): void {
     const prev = this.lruPrev[entry];
     const next = this.lruNext[entry];
     if (prev >= 0) this.lruNext[prev] = next;
-    else this.lruHead = next;
+    else this.header[HEADER_LRU_HEAD] = next;
     if (next >= 0) this.lruPrev[next] = prev;
-    else this.lruTail = prev;
+    else this.header[HEADER_LRU_TAIL] = prev;
   }
 
-  /** Doubles the entry arrays, up to the number of entries the memcap allows. */
+  /**
+   * Sets the header of an empty table whose arrays have room for `entries`
+   * entries and `records` records, and chains those into the free lists in
+   * ascending order, as growEntries and growRecords do.
+   */
+  private initialise(entries: number, records: number): void {
+    const header = this.header;
+    header[HEADER_KEY_WORDS] = this.keyWords;
+    header[HEADER_HASH_SIZE] = this.hashSize;
+    header[HEADER_MAX_ENTRIES] = this.maxEntries;
+    header[HEADER_MAX_RECORDS] = this.maxRecords;
+    this.buckets.fill(-1);
+    for (let i = 0; i < entries; i++) this.chainNext[i] = i + 1 < entries ? i + 1 : -1;
+    header[HEADER_FREE_ENTRY] = entries > 0 ? 0 : -1;
+    header[HEADER_LRU_HEAD] = -1;
+    header[HEADER_LRU_TAIL] = -1;
+    for (let i = 0; i < records; i++) this.recordNext[i] = i + 1 < records ? i + 1 : -1;
+    header[HEADER_FREE_RECORD] = records > 0 ? 0 : -1;
+    header[HEADER_LIVE_RECORDS] = 0;
+    header[HEADER_CAPACITY] = entries;
+    header[HEADER_RECORD_CAPACITY] = records;
+  }
+
+  /**
+   * Initialises a new shared buffer, or waits until the thread that
+   * initialises it is done, then checks that the buffer has this table's
+   * layout.
+   */
+  private attachShared(): void {
+    const header = this.header;
+    if (Atomics.compareExchange(header, HEADER_STATE, STATE_NEW, STATE_INITIALISING) === STATE_NEW) {
+      this.initialise(this.maxEntries, this.maxRecords);
+      Atomics.store(header, HEADER_STATE, STATE_READY);
+      Atomics.notify(header, HEADER_STATE);
+      return;
+    }
+    const deadline = Date.now() + INIT_WAIT_MS;
+    while (Atomics.load(header, HEADER_STATE) !== STATE_READY) {
+      if (Date.now() > deadline) throw new Error(`${this.name} table: shared buffer not initialised after ${INIT_WAIT_MS} ms`);
+      Atomics.wait(header, HEADER_STATE, STATE_INITIALISING, 100);
+    }
+    if (
+      header[HEADER_KEY_WORDS] !== this.keyWords ||
+      header[HEADER_HASH_SIZE] !== this.hashSize ||
+      header[HEADER_MAX_ENTRIES] !== this.maxEntries ||
+      header[HEADER_MAX_RECORDS] !== this.maxRecords
+    ) {
+      throw new RangeError(
+        `${this.name} table: shared buffer was set up for ${header[HEADER_KEY_WORDS]} key words, ${header[HEADER_HASH_SIZE]} buckets, ` +
+          `${header[HEADER_MAX_ENTRIES]} entries and ${header[HEADER_MAX_RECORDS]} records, not ${this.keyWords}, ${this.hashSize}, ` +
+          `${this.maxEntries} and ${this.maxRecords} (give every table over one buffer the same config)`,
+      );
+    }
+  }
+
+  /** Doubles the entry arrays, up to the number of entries the memcap allows (own buffer only). */
   private growEntries(): void {
-    const old = this.capacity;
+    const header = this.header;
+    const old = header[HEADER_CAPACITY];
     const capacity = Math.max(1, Math.min(this.maxEntries, Math.max(INITIAL_CAPACITY, old * 2)));
     this.keys = grownU32(this.keys, capacity * this.keyWords);
     this.hashes = grownU32(this.hashes, capacity);
@@ -425,15 +622,16 @@ export class AddressStateTable {
     counters.set(this.entryCounters);
     this.entryCounters = counters;
     for (let i = capacity - 1; i >= old; i--) {
-      this.chainNext[i] = this.freeEntry;
-      this.freeEntry = i;
+      this.chainNext[i] = header[HEADER_FREE_ENTRY];
+      header[HEADER_FREE_ENTRY] = i;
     }
-    this.capacity = capacity;
+    header[HEADER_CAPACITY] = capacity;
   }
 
-  /** Doubles the record pool, up to the number of records the memcap allows. */
+  /** Doubles the record pool, up to the number of records the memcap allows (own buffer only). */
   private growRecords(): void {
-    const old = this.recordCapacity;
+    const header = this.header;
+    const old = header[HEADER_RECORD_CAPACITY];
     const capacity = Math.max(1, Math.min(this.maxRecords, Math.max(INITIAL_CAPACITY, old * 2)));
     this.recordBit = grownI32(this.recordBit, capacity);
     this.recordNext = grownI32(this.recordNext, capacity);
@@ -441,10 +639,10 @@ export class AddressStateTable {
     expire.set(this.recordExpireUs);
     this.recordExpireUs = expire;
     for (let i = capacity - 1; i >= old; i--) {
-      this.recordNext[i] = this.freeRecord;
-      this.freeRecord = i;
+      this.recordNext[i] = header[HEADER_FREE_RECORD];
+      header[HEADER_FREE_RECORD] = i;
     }
-    this.recordCapacity = capacity;
+    header[HEADER_RECORD_CAPACITY] = capacity;
   }
 }
 
@@ -518,14 +716,43 @@ export function defaultHostTablesConfig(): HostTablesConfig {
   };
 }
 
-/** The host table and the ippair table of one detection engine. */
+/** Shared buffers of the host table and the ippair table (HostTables.createBuffers). */
+export interface HostTablesBuffers {
+  host: SharedArrayBuffer;
+  ippair: SharedArrayBuffer;
+}
+
+/**
+ * The host table and the ippair table of one detection engine. Engines in
+ * several worker threads share both tables when each builds its HostTables
+ * over the same buffers, with the same config.
+ */
 export class HostTables {
   readonly hosts: AddressStateTable;
   readonly pairs: AddressStateTable;
 
-  constructor(config: HostTablesConfig = defaultHostTablesConfig()) {
-    this.hosts = new AddressStateTable('host', HOST_KEY_WORDS, config.host);
-    this.pairs = new AddressStateTable('ippair', PAIR_KEY_WORDS, config.ippair);
+  /** Creates both tables, in their own memory or over `buffers`. */
+  constructor(config: HostTablesConfig = defaultHostTablesConfig(), buffers: HostTablesBuffers | null = null) {
+    this.hosts = new AddressStateTable('host', HOST_KEY_WORDS, config.host, buffers === null ? null : buffers.host);
+    this.pairs = new AddressStateTable('ippair', PAIR_KEY_WORDS, config.ippair, buffers === null ? null : buffers.ippair);
+  }
+
+  /** Returns the sizes in bytes of the two buffers for `config`. */
+  static bufferBytes(config: HostTablesConfig = defaultHostTablesConfig()): { host: number; ippair: number } {
+    return {
+      host: AddressStateTable.bytesFor(HOST_KEY_WORDS, config.host),
+      ippair: AddressStateTable.bytesFor(PAIR_KEY_WORDS, config.ippair),
+    };
+  }
+
+  /**
+   * Allocates zeroed buffers for two shared tables with the limits of
+   * `config`. The first HostTables built over them, in any thread,
+   * initialises them.
+   */
+  static createBuffers(config: HostTablesConfig = defaultHostTablesConfig()): HostTablesBuffers {
+    const bytes = HostTables.bufferBytes(config);
+    return { host: new SharedArrayBuffer(bytes.host), ippair: new SharedArrayBuffer(bytes.ippair) };
   }
 
   /** Returns the counters of both tables under their stats names. */

@@ -14,7 +14,9 @@
  *   3. a rate_filter may replace the rule's action (`actionOverride`).
  *
  * State lives in one bounded table keyed by rule, tracker and address (or
- * flow id): ThresholdTable below.
+ * flow id): ThresholdTable below. Engines in several worker threads share
+ * one table through `ThresholdEngineOptions.sharedBuffer`, so alerts do not
+ * depend on the number of workers. The caller serialises their access.
  */
 import type { Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
@@ -55,18 +57,68 @@ const PURPOSE_THRESHOLD = 1 << 8;
 const PURPOSE_RATE = 2 << 8;
 
 /**
+ * Distinct ports kept per table slot for `detection_filter ... unique_on`.
+ * A detection_filter with `count` up to this value counts distinct ports
+ * exactly, as a list of every port seen would.
+ *
+ * NOTE: with a larger count, a port first seen after this many distinct
+ * ports is counted but not kept, so a repeat of it counts again and the
+ * alert can come early. Each such port raises `distinctPortsNotKept`. The
+ * lists take DISTINCT_PORTS_PER_SLOT * 2 + 4 bytes per slot on top of
+ * detect.thresholds.memcap (8 MiB at the default memcap).
+ */
+export const DISTINCT_PORTS_PER_SLOT = 32;
+
+/** Float64 words of the table header: the scalars every instance over one buffer shares. */
+const HEADER_ENTRIES = 0;
+const HEADER_FULL_COUNT = 1;
+const HEADER_FIRST_FULL_US = 2;
+const HEADER_PORTS_NOT_KEPT = 3;
+/** Slots of the table, written by the first instance over a buffer and checked by the others. */
+const HEADER_CAPACITY = 4;
+const HEADER_WORDS = 5;
+
+/** Bytes a table of `capacity` slots takes: header, slot fields and distinct-port lists. */
+function tableBytes(capacity: number): number {
+  return HEADER_WORDS * 8 + capacity * (3 * 8 + KEY_WORDS * 4 + 4 + 4 + DISTINCT_PORTS_PER_SLOT * 2);
+}
+
+/** Slots of a table for `memcapBytes`: a power of two, at least 64. */
+function capacityFor(memcapBytes: number): number {
+  const slots = Math.max(64, Math.floor(memcapBytes / SLOT_BYTES));
+  return 2 ** Math.floor(Math.log2(slots));
+}
+
+/**
  * The threshold table: open addressing in typed arrays, sized once from
  * the memory limit. A key lives within MAX_PROBES slots of its hash.
  * Slots are never emptied; a slot whose time window and rate-filter
  * timeout have passed is reused by the next new key whose probe window
  * covers it. When no free or reusable slot is found, `lookup` returns -1,
  * `fullCount` rises and the caller decides without state.
+ *
+ * All state sits in one buffer (layout below), so tables in several
+ * worker threads can share it: give each the same SharedArrayBuffer of
+ * `ThresholdTable.bytesFor(memcapBytes)` bytes. A zeroed buffer is an empty
+ * table. The table takes no locks, so the caller lets one thread at a time
+ * call `lookup` and change slots. The hand-over between threads goes
+ * through Atomics (wait and notify, or a store and a load), which also
+ * makes the plain writes of one thread visible to the next.
+ *
+ * Buffer layout, in this order: the header (HEADER_WORDS float64), then
+ * one array per field over all slots: windowStart, reusableAfter, aux
+ * (float64), keys (KEY_WORDS uint32 a slot), count and distinctCount
+ * (uint32), and the distinct-port lists (DISTINCT_PORTS_PER_SLOT uint16 a
+ * slot).
  */
 export class ThresholdTable {
   readonly capacity: number;
   /** Most entries in use at once: half the slots, to keep probe paths short. */
   readonly maxEntries: number;
+  /** True when the state sits in a SharedArrayBuffer. */
+  readonly isShared: boolean;
   private readonly mask: number;
+  private readonly header: Float64Array;
   private readonly keys: Uint32Array;
   /** Start of the entry's current window (tv1), in microseconds. */
   readonly windowStart: Float64Array;
@@ -75,29 +127,78 @@ export class ThresholdTable {
   /** rate_filter: end of the new action's timeout; backoff: match count of the next alert. */
   readonly aux: Float64Array;
   readonly count: Uint32Array;
-  /** Entries in use. */
-  entries: number;
-  /** Lookups that found the table full. */
-  fullCount: number;
-  /** Capture time of the first full lookup, or -1. */
-  firstFullUs: number;
-  /** True when the last `lookup` created the entry. */
+  /** unique_on: distinct ports seen in the current window, counted up to the rule's count + 1. */
+  private readonly distinctCount: Uint32Array;
+  /** unique_on: the first DISTINCT_PORTS_PER_SLOT distinct ports of the window, per slot. */
+  private readonly ports: Uint16Array;
+  /** True when the last `lookup` of this instance created the entry. */
   isNew: boolean;
 
-  constructor(memcapBytes: number) {
-    const slots = Math.max(64, Math.floor(memcapBytes / SLOT_BYTES));
-    this.capacity = 2 ** Math.floor(Math.log2(slots));
+  /**
+   * Creates a table for `memcapBytes`, over `sharedBuffer` when given (at
+   * least `bytesFor(memcapBytes)` bytes, shared with every table over it).
+   */
+  constructor(memcapBytes: number, sharedBuffer: SharedArrayBuffer | null = null) {
+    this.capacity = capacityFor(memcapBytes);
     this.maxEntries = this.capacity >>> 1;
     this.mask = this.capacity - 1;
-    this.keys = new Uint32Array(this.capacity * KEY_WORDS);
-    this.windowStart = new Float64Array(this.capacity);
-    this.reusableAfter = new Float64Array(this.capacity);
-    this.aux = new Float64Array(this.capacity);
-    this.count = new Uint32Array(this.capacity);
-    this.entries = 0;
-    this.fullCount = 0;
-    this.firstFullUs = -1;
+    const bytes = tableBytes(this.capacity);
+    if (sharedBuffer !== null && sharedBuffer.byteLength < bytes) {
+      throw new RangeError(`threshold table: shared buffer of ${sharedBuffer.byteLength} bytes is too small (memcap ${memcapBytes} needs ${bytes} bytes)`);
+    }
+    const buffer = sharedBuffer ?? new ArrayBuffer(bytes);
+    const capacity = this.capacity;
+    let at = 0;
+    this.header = new Float64Array(buffer, at, HEADER_WORDS);
+    at += HEADER_WORDS * 8;
+    this.windowStart = new Float64Array(buffer, at, capacity);
+    at += capacity * 8;
+    this.reusableAfter = new Float64Array(buffer, at, capacity);
+    at += capacity * 8;
+    this.aux = new Float64Array(buffer, at, capacity);
+    at += capacity * 8;
+    this.keys = new Uint32Array(buffer, at, capacity * KEY_WORDS);
+    at += capacity * KEY_WORDS * 4;
+    this.count = new Uint32Array(buffer, at, capacity);
+    at += capacity * 4;
+    this.distinctCount = new Uint32Array(buffer, at, capacity);
+    at += capacity * 4;
+    this.ports = new Uint16Array(buffer, at, capacity * DISTINCT_PORTS_PER_SLOT);
+    this.isShared = sharedBuffer !== null;
     this.isNew = false;
+
+    // Tables over one buffer must agree on its layout. This check misses a
+    // mismatch only when both tables attach at the same moment.
+    const recorded = this.header[HEADER_CAPACITY] as number;
+    if (recorded === 0) this.header[HEADER_CAPACITY] = capacity;
+    else if (recorded !== capacity) {
+      throw new RangeError(`threshold table: shared buffer was set up for ${recorded} slots, not ${capacity} (give every table over one buffer the same memcap)`);
+    }
+  }
+
+  /** Returns the size in bytes of a `sharedBuffer` for a table of `memcapBytes`. */
+  static bytesFor(memcapBytes: number): number {
+    return tableBytes(capacityFor(memcapBytes));
+  }
+
+  /** Entries in use. */
+  get entries(): number {
+    return this.header[HEADER_ENTRIES] as number;
+  }
+
+  /** Lookups that found the table full. */
+  get fullCount(): number {
+    return this.header[HEADER_FULL_COUNT] as number;
+  }
+
+  /** Capture time of the first full lookup, or -1. */
+  get firstFullUs(): number {
+    return this.fullCount > 0 ? (this.header[HEADER_FIRST_FULL_US] as number) : -1;
+  }
+
+  /** unique_on: ports counted as distinct without room in their slot's list (see DISTINCT_PORTS_PER_SLOT). */
+  get distinctPortsNotKept(): number {
+    return this.header[HEADER_PORTS_NOT_KEPT] as number;
   }
 
   /** Finds or creates the slot of `key` (KEY_WORDS words, word 0 non-zero); -1 when full. */
@@ -120,14 +221,16 @@ export class ThresholdTable {
       }
       if (reusable < 0 && (this.reusableAfter[slot] as number) < nowUs) reusable = slot;
     }
+    const header = this.header;
     let slot = reusable;
-    if (slot < 0 && empty >= 0 && this.entries < this.maxEntries) {
+    if (slot < 0 && empty >= 0 && (header[HEADER_ENTRIES] as number) < this.maxEntries) {
       slot = empty;
-      this.entries++;
+      header[HEADER_ENTRIES]++;
     }
     if (slot < 0) {
-      this.fullCount++;
-      if (this.firstFullUs < 0) this.firstFullUs = nowUs;
+      // The first full lookup keeps its time: firstFullUs reads it while fullCount > 0.
+      if (header[HEADER_FULL_COUNT] === 0) header[HEADER_FIRST_FULL_US] = nowUs;
+      header[HEADER_FULL_COUNT]++;
       return -1;
     }
     this.keys.set(key, slot * KEY_WORDS);
@@ -135,8 +238,33 @@ export class ThresholdTable {
     this.reusableAfter[slot] = nowUs;
     this.aux[slot] = 0;
     this.count[slot] = 0;
+    this.distinctCount[slot] = 0;
     this.isNew = true;
     return slot;
+  }
+
+  /** Starts a new window in `slot` at `nowUs`: count and distinct ports restart. */
+  restartWindow(slot: number, nowUs: number): void {
+    this.windowStart[slot] = nowUs;
+    this.count[slot] = 0;
+    this.distinctCount[slot] = 0;
+  }
+
+  /**
+   * Adds `port` to the distinct ports of `slot`'s window and returns how
+   * many distinct ports the window has seen, counting no further than
+   * `maxCount + 1`.
+   */
+  addDistinctPort(slot: number, port: number, maxCount: number): number {
+    const seen = this.distinctCount[slot] as number;
+    if (seen > maxCount) return seen;
+    const base = slot * DISTINCT_PORTS_PER_SLOT;
+    const kept = seen < DISTINCT_PORTS_PER_SLOT ? seen : DISTINCT_PORTS_PER_SLOT;
+    for (let i = 0; i < kept; i++) if (this.ports[base + i] === port) return seen;
+    if (seen < DISTINCT_PORTS_PER_SLOT) this.ports[base + seen] = port;
+    else if (seen < maxCount) this.header[HEADER_PORTS_NOT_KEPT]++;
+    this.distinctCount[slot] = seen + 1;
+    return seen + 1;
   }
 
   private keyEquals(base: number, key: Uint32Array): boolean {
@@ -185,6 +313,12 @@ export interface ThresholdEngineOptions {
   /** Memory for threshold state (detect.thresholds.memcap). */
   memcapBytes?: number;
   /**
+   * Buffer of the table, shared with the engines of other worker threads:
+   * at least `ThresholdTable.bytesFor(memcapBytes)` bytes, and every engine
+   * over it gets the same memcap. Without it the engine keeps its own table.
+   */
+  sharedBuffer?: SharedArrayBuffer;
+  /**
    * Called once, the first time a new key finds the table full. Later full
    * lookups only raise `table.fullCount`.
    */
@@ -213,12 +347,10 @@ export class ThresholdEngine {
   private readonly entries: ThresholdConfigEntry[];
   private readonly plans: (SignaturePlan | undefined)[];
   private readonly key: Uint32Array;
-  /** unique_on: distinct port values seen in the current window, per table slot. */
-  private readonly distinctPorts: Map<number, number[]>;
   private readonly onTableFull: ((info: ThresholdTableFull) => void) | null;
 
   constructor(entries: ThresholdConfigEntry[] = [], options: ThresholdEngineOptions = {}) {
-    this.table = new ThresholdTable(options.memcapBytes ?? DEFAULT_THRESHOLD_MEMCAP_BYTES);
+    this.table = new ThresholdTable(options.memcapBytes ?? DEFAULT_THRESHOLD_MEMCAP_BYTES, options.sharedBuffer ?? null);
     this.actionOverride = -1;
     this.applyAction = true;
     this.alertsSuppressed = 0;
@@ -226,7 +358,6 @@ export class ThresholdEngine {
     this.entries = entries;
     this.plans = [];
     this.key = new Uint32Array(KEY_WORDS);
-    this.distinctPorts = new Map();
     this.onTableFull = options.onTableFull ?? null;
   }
 
@@ -290,9 +421,7 @@ export class ThresholdEngine {
     const windowUs = spec.seconds * MICROS;
     if (!t.isNew && spec.kind !== 'backoff' && now - (t.windowStart[slot] as number) > windowUs) {
       // The window has passed: this match starts a new one.
-      t.windowStart[slot] = now;
-      t.count[slot] = 0;
-      this.distinctPorts.delete(slot);
+      t.restartWindow(slot, now);
     }
     const count = (t.count[slot] as number) + 1;
     t.count[slot] = count;
@@ -317,7 +446,7 @@ export class ThresholdEngine {
       case 'backoff':
         return this.passesBackoff(spec, slot, count);
       case 'detection_filter': {
-        const seen = spec.uniqueOn === undefined ? count : this.countDistinct(slot, spec, p);
+        const seen = spec.uniqueOn === undefined ? count : t.addDistinctPort(slot, spec.uniqueOn === 'src_port' ? p.srcPort : p.dstPort, spec.count);
         this.applyAction = seen > spec.count;
         return seen > spec.count;
       }
@@ -333,18 +462,6 @@ export class ThresholdEngine {
     if (count !== t.aux[slot]) return false;
     t.aux[slot] = count * Math.max(2, spec.multiplier ?? 2);
     return true;
-  }
-
-  /** unique_on: the number of distinct ports seen in the window, kept up to count + 1. */
-  private countDistinct(slot: number, spec: ThresholdSpec, p: Packet): number {
-    const port = spec.uniqueOn === 'src_port' ? p.srcPort : p.dstPort;
-    let seen = this.distinctPorts.get(slot);
-    if (seen === undefined || this.table.isNew) {
-      seen = [];
-      this.distinctPorts.set(slot, seen);
-    }
-    if (seen.length <= spec.count && !seen.includes(port)) seen.push(port);
-    return seen.length;
   }
 
   private reportFull(nowUs: number): void {
