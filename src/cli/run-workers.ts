@@ -19,6 +19,7 @@ import { Packet } from '../core/packet.js';
 import { openCaptureFile, type CaptureReader } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { EveWriter } from '../output/eve-writer.js';
+import { createSharedStateBuffers } from '../engine/run-pipeline.js';
 import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordKind, RingAbortedError, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { formatSummary, listCapturePaths } from './run.js';
@@ -68,6 +69,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   const capturePaths = listCapturePaths(opts.pcapPath);
   let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
 
+  const sharedState = createSharedStateBuffers(config);
   const status = new SharedArrayBuffer(4);
   const checksumSample = new SharedArrayBuffer(8);
   const abort = new Int32Array(status);
@@ -75,7 +77,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   for (let i = 0; i < workerCount; i++) ringBuffers.push(createRingBuffers(RING_BYTES));
   const rings = ringBuffers.map((buffers) => new PacketRing(buffers, abort));
   const { signal: _signal, loadedRules: _loaded, pcapPath: _path, ...pipelineOptions } = opts;
-  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir }, rings: ringBuffers, status, checksumSample }));
+  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, checksumSample }));
   // A failed worker is reported once, from the dispatch loop or the final wait.
   for (const w of workers) w.report.catch(() => Atomics.store(abort, 0, 1));
 

@@ -785,11 +785,23 @@ export function attachHostTables(ctx: object, tables: HostTables): void {
  * the default limits on first use. The last context is cached, so the
  * per-packet cost is one comparison.
  */
+/** Tables every context of this thread uses, when set: see useThreadHostTables. */
+let threadTables: HostTables | null = null;
+
+/**
+ * Makes every detection context of this thread that has no tables yet use
+ * `tables`; a worker thread passes tables over the buffers all workers
+ * share. Null goes back to one pair of tables per context.
+ */
+export function useThreadHostTables(tables: HostTables | null): void {
+  threadTables = tables;
+}
+
 export function hostTablesOf(ctx: object): HostTables {
   if (ctx === lastContext && lastTables !== null) return lastTables;
   let tables = TABLES_BY_CONTEXT.get(ctx);
   if (tables === undefined) {
-    tables = new HostTables();
+    tables = threadTables ?? new HostTables();
     TABLES_BY_CONTEXT.set(ctx, tables);
   }
   lastContext = ctx;

@@ -173,14 +173,15 @@ export function loadRules(config: KapuConfig, files: string[], warnings: string[
  * the entries of `threshold-file`. Lines of that file that cannot be read
  * go to `warnings` and the rest apply.
  */
-export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, warnings: string[]): ThresholdEngine {
+export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, warnings: string[], sharedBuffer?: SharedArrayBuffer): ThresholdEngine {
   let entries: ConstructorParameters<typeof ThresholdEngine>[0] = [];
   if (config.thresholdFile !== null && config.thresholdFile !== '') {
     const loaded = loadThresholdConfig(config.thresholdFile, config.vars.addressGroups);
     warnings.push(...loaded.errors);
     entries = loaded.entries;
   }
-  const engine = new ThresholdEngine(entries, { memcapBytes: config.detect.thresholds.memcap });
+  const memcapBytes = config.detect.thresholds.memcap;
+  const engine = new ThresholdEngine(entries, sharedBuffer === undefined ? { memcapBytes } : { memcapBytes, sharedBuffer });
   engine.prepare(rules.signatures);
   return engine;
 }

@@ -11,7 +11,8 @@ import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
 import { renderDiagnostic } from '../detect/diagnostics.js';
 import type { LoadedRules } from '../detect/rule-files.js';
-import type { ThresholdEngine } from '../detect/threshold.js';
+import { ThresholdTable, type ThresholdEngine } from '../detect/threshold.js';
+import { HostTables, useThreadHostTables, type HostTablesBuffers } from '../detect/host-table.js';
 import { HOST_TAGS } from '../detect/keywords/tag.js';
 import type { Flow } from '../flow/flow.js';
 import { FlowTable } from '../flow/flow-table.js';
@@ -57,6 +58,22 @@ export interface RunPipelineOptions {
   requiresVersion?: string;
   /** Rules loaded before with the same config; the run then reads no rule files. */
   loadedRules?: LoadedRules;
+  /** Buffers of the state that worker threads share (thresholds, hostbits, xbits); absent in one thread. */
+  sharedState?: SharedStateBuffers;
+}
+
+/** The shared memory behind the tables every worker thread uses (SharedStateBuffers.create). */
+export interface SharedStateBuffers {
+  threshold: SharedArrayBuffer;
+  hosts: HostTablesBuffers;
+}
+
+/** Allocates the shared tables for a run with `config`. */
+export function createSharedStateBuffers(config: KapuConfig): SharedStateBuffers {
+  return {
+    threshold: new SharedArrayBuffer(ThresholdTable.bytesFor(config.detect.thresholds.memcap)),
+    hosts: HostTables.createBuffers(),
+  };
 }
 
 /** The parts of a run built before any output is opened: config, rules and detection. */
@@ -93,7 +110,9 @@ export function loadRunEngine(opts: RunPipelineOptions): RunEngine {
   const requiresVersion = opts.requiresVersion === undefined ? undefined : opts.requiresVersion.split('.').map(Number);
   const rules = opts.loadedRules ?? loadRules(config, resolveRuleFiles(config, opts.configPath !== null, opts.ruleFiles, opts.extraRuleFiles), warnings, requiresVersion);
   const rulesLoadedUs = Date.now() * 1000;
-  const thresholds = buildThresholdEngine(config, rules, warnings);
+  const shared = opts.sharedState;
+  const thresholds = buildThresholdEngine(config, rules, warnings, shared?.threshold);
+  if (shared !== undefined) useThreadHostTables(new HostTables(undefined, shared.hosts));
   const thresholdActions = new ThresholdActionRecorder(thresholds);
   const detect = buildDetectEngine(config, rules, thresholdActions);
   const stream = buildStreamReassembler(config, isIps, rules, warnings);
