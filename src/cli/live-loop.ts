@@ -1,11 +1,12 @@
 /**
- * The run loop shared by live packet sources: NFQUEUE queues, and any
- * other source that implements LiveSource. It reads batches, runs every
- * packet through the run's pipeline and lets the source act on the
- * result. It writes `stats` events on wall time. On SIGTERM or SIGINT it
- * finishes the batch in hand, flushes the outputs and returns. On SIGUSR2,
- * or a reload-rules request on the control socket, it reloads the rules
- * between two batches (rule-reload.ts).
+ * The run loop shared by live packet sources: NFQUEUE queues (`run -q`),
+ * an AF_PACKET socket (`run -i`), and any other source that implements
+ * LiveSource. It reads batches, runs every packet through the run's
+ * pipeline and lets the source act on the result. It writes `stats` events
+ * on wall time. On SIGTERM or SIGINT it finishes the batch in hand,
+ * flushes the outputs and returns. SIGHUP reopens the log files. On
+ * SIGUSR2, or a reload-rules request on the control socket, it reloads the
+ * rules between two batches (rule-reload.ts).
  */
 import { Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
@@ -30,6 +31,13 @@ export const LIVE_IDLE_WAIT_MS = 50;
  * packet-time second; without it, only these passes end idle flows.
  */
 export const LIVE_IDLE_EXPIRE_MS = 1000;
+
+/**
+ * Wall-time milliseconds between two log flushes while packets arrive, so
+ * events reach the files within about this time even when the buffers do
+ * not fill and stats events are off.
+ */
+export const LIVE_FLUSH_INTERVAL_MS = 1000;
 
 /**
  * One live packet source. The loop calls `read`, then `nextPacket` until
@@ -64,6 +72,8 @@ export interface LiveLoopOptions {
   runOptions: RunPipelineOptions;
   /** reload-rules requests of the run's control socket, answered after each reload. */
   reloads?: ReloadRequests;
+  /** Line printed on stderr once the signal handlers are in place, unless quiet. */
+  startMessage?: string;
 }
 
 /** Counters of the loop itself, shown in stats as `capture.*`. */
@@ -84,15 +94,18 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
   const startedMs = performance.now();
   const startedUs = Date.now() * 1000;
   const { pipeline, engine } = run;
-  const requests = { isStopRequested: false, isReopenRequested: false, isReloadRequested: false };
+  const requests = { stopSignal: null as string | null, isReopenRequested: false, isReloadRequested: false };
   const requestReload = (): void => {
     requests.isReloadRequested = true;
   };
   // Config keys reported as needing a restart, so each is reported once.
   const restartKeysReported = new Set<string>();
   const reloads = options.reloads ?? new ReloadRequests();
-  const requestStop = (): void => {
-    requests.isStopRequested = true;
+  const requestStop = (signal: NodeJS.Signals): void => {
+    requests.stopSignal = signal;
+  };
+  const requestAbort = (): void => {
+    requests.stopSignal = 'abort';
   };
   const requestReopen = (): void => {
     requests.isReopenRequested = true;
@@ -104,7 +117,9 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
     process.on('SIGHUP', requestReopen);
     process.on('SIGUSR2', requestReload);
   }
-  options.signal?.addEventListener('abort', requestStop);
+  options.signal?.addEventListener('abort', requestAbort);
+  const label = sources.map((source) => source.name).join(', ');
+  if (!options.quiet && options.startMessage !== undefined) process.stderr.write(`${options.startMessage}\n`);
 
   const loop = new LiveLoopCounters();
   const writeStats = (): void => {
@@ -117,21 +132,28 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
 
   const p = new Packet();
   let lastExpireMs = Date.now();
+  let lastFlushMs = lastExpireMs;
   try {
-    while (!requests.isStopRequested && options.signal?.aborted !== true) {
+    while (requests.stopSignal === null && options.signal?.aborted !== true) {
       let packets = 0;
       for (const source of sources) packets += runBatch(run, source, p, 0, loop);
       if (packets === 0) {
         for (const source of sources) packets += runBatch(run, source, p, LIVE_IDLE_WAIT_MS, loop);
       }
-      if (packets === 0 && Date.now() - lastExpireMs >= LIVE_IDLE_EXPIRE_MS) {
-        lastExpireMs = Date.now();
-        run.flows.expire(lastExpireMs * 1000);
+      const nowMs = Date.now();
+      if (packets === 0 && nowMs - lastExpireMs >= LIVE_IDLE_EXPIRE_MS) {
+        lastExpireMs = nowMs;
+        lastFlushMs = nowMs;
+        run.flows.expire(nowMs * 1000);
+        run.flushLogs();
+      } else if (nowMs - lastFlushMs >= LIVE_FLUSH_INTERVAL_MS) {
+        lastFlushMs = nowMs;
         run.flushLogs();
       }
       if (requests.isReopenRequested) {
         requests.isReopenRequested = false;
         run.reopenLogs();
+        if (!options.quiet) process.stderr.write('kapu: SIGHUP received, log files reopened\n');
       }
       if (requests.isReloadRequested || reloads.isRequested) {
         const trigger = requests.isReloadRequested ? 'SIGUSR2 received' : 'reload-rules requested on the control socket';
@@ -143,6 +165,7 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
       }
       await new Promise<void>((resolveRound) => setImmediate(resolveRound));
     }
+    if (!options.quiet) process.stderr.write(`kapu: ${requests.stopSignal ?? 'abort'} received, stopping the capture on ${label}\n`);
     pipeline.finish(FlowEndReason.SHUTDOWN);
     writeStats();
   } finally {
@@ -154,14 +177,13 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
       process.off('SIGHUP', requestReopen);
       process.off('SIGUSR2', requestReload);
     }
-    options.signal?.removeEventListener('abort', requestStop);
+    options.signal?.removeEventListener('abort', requestAbort);
     run.close();
     for (const source of sources) source.close();
   }
 
   const summary = summarizeRun(run, performance.now() - startedMs);
   if (!options.quiet) {
-    const label = sources.map((source) => source.name).join(', ');
     process.stdout.write(formatSummary(summary, { ...options.runOptions, pcapPath: label, logDir: engine.logDir }, engine.isIps));
   }
   return summary;
