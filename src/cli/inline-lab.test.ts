@@ -12,7 +12,6 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { labSkipReason, NetLab, run, sleep, waitUntil, watchChild } from '../capture/netlab-harness.js';
 
 const KAPU = fileURLToPath(new URL('../../../bin/kapu.js', import.meta.url));
-const QUEUE_NUM = 7;
 const PORT = 8080;
 const SERVER4 = '203.0.113.2';
 const SERVER6 = '[2001:db8:2::2]';
@@ -69,8 +68,14 @@ function skipReasonOf(): string | null {
 
 let skipReason = skipReasonOf();
 
-describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => {
-  const lab = new NetLab('kinl');
+/**
+ * The lab run with kapu deciding the packets in its main thread
+ * (`workers` 1) or on worker threads; each run uses its own queue and
+ * namespaces.
+ */
+function labSuite(workers: number, queueNum: number, prefix: string): void {
+describe(`kapu run -q in a namespace lab${workers > 1 ? ` with --workers ${workers}` : ''}`, { skip: skipReason ?? false }, () => {
+  const lab = new NetLab(prefix);
   const scratch = mkdtempSync(join(tmpdir(), 'kapu-inline-'));
   const outDir = join(scratch, 'out');
   let server: ChildProcessWithoutNullStreams | null = null;
@@ -93,7 +98,7 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
     lab.setup();
 
     // The rules that kapu prints are the ones applied, so the test checks them too.
-    const printed = run(process.execPath, [KAPU, 'firewall-rules', '-q', String(QUEUE_NUM), '--iface', 'ic']);
+    const printed = run(process.execPath, [KAPU, 'firewall-rules', '-q', String(queueNum), '--iface', 'ic']);
     assert.equal(printed.status, 0, printed.stderr);
     const ruleLines = printed.stdout.split('\n').filter((line) => /^ip6?tables-nft /.test(line));
     assert.equal(ruleLines.length, 4);
@@ -110,15 +115,15 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
     const listening = await waitUntil(() => lab.exec('srv', ['ss', '-lnt']).stdout.includes(`:${PORT} `), 50);
     assert.ok(listening, 'test HTTP server did not start');
 
-    kapu = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', join(scratch, 'kapu.yaml'), '-S', join(scratch, 'lab.rules'), '-l', outDir]);
+    kapu = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(queueNum), '-c', join(scratch, 'kapu.yaml'), '-S', join(scratch, 'lab.rules'), '-l', outDir, ...(workers > 1 ? ['--workers', String(workers)] : [])]);
     const watched = watchChild(kapu);
     kapuExit = watched.exited;
     kapuOutput = watched.output;
     const bound = await waitUntil(() => {
       const queues = lab.exec('ips', ['cat', '/proc/net/netfilter/nfnetlink_queue']).stdout;
-      return queues.split('\n').some((line) => line.trim().split(/\s+/)[0] === String(QUEUE_NUM));
+      return queues.split('\n').some((line) => line.trim().split(/\s+/)[0] === String(queueNum));
     }, 100);
-    assert.ok(bound, `kapu did not bind queue ${QUEUE_NUM}: ${kapuOutput()}`);
+    assert.ok(bound, `kapu did not bind queue ${queueNum}: ${kapuOutput()}`);
 
     for (const [name, url, timeoutS] of [
       ['ok4', `http://${SERVER4}:${PORT}/ok.txt`, '5'],
@@ -220,10 +225,14 @@ describe('kapu run -q in a namespace lab', { skip: skipReason ?? false }, () => 
     assert.equal(kapuStatus, 0, kapuOutput?.());
     const stats = readEve().filter((e) => e.event_type === 'stats');
     const last = stats[stats.length - 1]?.stats;
-    const queue = last?.nfq?.[`queue_${QUEUE_NUM}`];
+    const queue = last?.nfq?.[`queue_${queueNum}`];
     assert.ok(queue !== undefined, 'stats event has the queue counters');
     assert.ok(queue['dropped']! >= 2, `dropped ${queue['dropped']}`);
     assert.equal(queue['packets'], queue['accepted']! + queue['dropped']!);
     assert.equal(last?.ips?.blocked, queue['dropped']);
   });
 });
+}
+
+labSuite(1, 7, 'kinl');
+labSuite(2, 9, 'kinw');

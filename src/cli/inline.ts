@@ -11,6 +11,8 @@ import { NfQueue, readNfQueueKernelStats, Verdict, type NfQueueKernelStats } fro
 import type { KapuConfig } from '../config/types.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import type { RunSummary } from './run-options.js';
+import { loadConfig } from '../config/load-config.js';
+import type { LiveWorkersOptions } from './live-workers.js';
 import { ControlSocketServer, openLiveControlSocket, ReloadRequests } from './control-socket.js';
 import { runLiveSources, type LiveSource } from './live-loop.js';
 
@@ -20,6 +22,8 @@ export interface InlineOptions extends RunPipelineOptions {
   queues: number[];
   /** Stops the run as SIGTERM does. */
   signal?: AbortSignal;
+  /** Worker threads that decide the packets (`--workers`); absent or 1 decides them in this thread. */
+  workers?: number;
 }
 
 /** The verdict calls of a queue, as NfQueue has them. */
@@ -132,6 +136,16 @@ export class NfQueueSource implements LiveSource {
     }
   }
 
+  completeAt(index: number, isDropped: boolean): void {
+    if (isDropped) {
+      this.verdicts[index] = Verdict.DROP;
+      this.counters.dropped++;
+    } else {
+      this.verdicts[index] = Verdict.ACCEPT;
+      this.counters.accepted++;
+    }
+  }
+
   /** Gives unprocessed records the failure verdict, then sends the batch's verdicts. */
   finishBatch(): void {
     const batch = this.queue.batch;
@@ -186,6 +200,21 @@ function kernelStatsOf(queueNum: number): NfQueueKernelStats | null {
  * missing or a queue cannot be bound, before any log file is opened.
  */
 export async function runInline(opts: InlineOptions): Promise<RunSummary> {
+  const workerCount = opts.workers ?? 1;
+  if (workerCount > 1) {
+    const { config } = loadConfig(opts.configPath, opts.sets);
+    const sources: NfQueueSource[] = [];
+    try {
+      for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, config.nfq));
+    } catch (err) {
+      for (const source of sources) source.close();
+      throw err;
+    }
+    const { runLiveOnWorkers } = await import('./live-workers.js');
+    const o: LiveWorkersOptions = { config, runOptions: opts, workerCount, isIps: (opts.mode ?? 'ips') === 'ips', sendsRejects: true };
+    if (opts.signal !== undefined) o.signal = opts.signal;
+    return runLiveOnWorkers(sources, o);
+  }
   const engine = loadRunEngine({ ...opts, mode: opts.mode ?? 'ips' });
   // Bound before any output is opened, so a queue in use leaves no empty logs.
   const sources: NfQueueSource[] = [];

@@ -12,7 +12,7 @@ import { Packet } from '../core/packet.js';
 import { FlowEndReason } from '../flow/flow.js';
 import type { RunPipeline } from '../engine/run-pipeline.js';
 import type { RunPipelineOptions } from '../engine/run-pipeline.js';
-import { logReload, reloadRules } from '../engine/rule-reload.js';
+import { logReload, reloadRules, type ReloadOutcome } from '../engine/rule-reload.js';
 import { ReloadRequests } from './control-socket.js';
 import type { RunSummary } from './run-options.js';
 import { formatSummary, summarizeRun } from './run.js';
@@ -53,6 +53,12 @@ export interface LiveSource {
   nextPacket(p: Packet): boolean;
   /** Takes the pipeline's decision for the packet that `nextPacket` filled last (`p.isDropped`). */
   complete(p: Packet): void;
+  /**
+   * Takes the decision for packet `index` of the batch (0 for the first
+   * `nextPacket`), when worker threads decide packets out of order. A
+   * source without verdicts leaves it out.
+   */
+  completeAt?(index: number, isDropped: boolean): void;
   /** Ends the batch: packets read but not completed get the source's failure handling. */
   finishBatch(): void;
   /** Adds the source's counters, under Suricata-style stats names, to `out`. */
@@ -76,8 +82,91 @@ export interface LiveLoopOptions {
   startMessage?: string;
 }
 
+/**
+ * What the live loop runs packets through: the run's pipeline in this
+ * thread (PipelineBackend), or worker threads (live-workers.ts).
+ */
+export interface LiveBackend {
+  readonly logDir: string;
+  readonly isIps: boolean;
+  /** Seconds between stats events (stats.interval), 0 for none. */
+  readonly statsIntervalS: number;
+  /** Reads one batch of `source` and decides every packet of it; returns its packet count. */
+  runBatch(source: LiveSource, p: Packet, timeoutMs: number, loop: LiveLoopCounters): number;
+  /** Ends the flows that timed out at wall time `nowUs`, while no packet comes. */
+  expire(nowUs: number): void;
+  flushLogs(): void;
+  reopenLogs(): void;
+  /** Reloads the rules; `reported` holds the config keys already reported as needing a restart. */
+  reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }>;
+  /** Writes a stats event with the backend's counters plus `extra`. */
+  writeStats(nowUs: number, uptimeS: number, extra: Map<string, number>): Promise<void>;
+  /** Ends every flow at the end of the run. */
+  finish(): Promise<void>;
+  close(): void;
+  summarize(elapsedMs: number): RunSummary;
+}
+
+/** The live backend that runs packets through a RunPipeline in this thread. */
+export class PipelineBackend implements LiveBackend {
+  readonly logDir: string;
+  readonly isIps: boolean;
+  readonly statsIntervalS: number;
+
+  constructor(
+    readonly run: RunPipeline,
+    private readonly runOptions: RunPipelineOptions,
+  ) {
+    this.logDir = run.engine.logDir;
+    this.isIps = run.engine.isIps;
+    const stats = run.engine.config.stats;
+    this.statsIntervalS = stats.enabled ? stats.interval : 0;
+  }
+
+  runBatch(source: LiveSource, p: Packet, timeoutMs: number, loop: LiveLoopCounters): number {
+    return runBatch(this.run, source, p, timeoutMs, loop);
+  }
+
+  expire(nowUs: number): void {
+    this.run.flows.expire(nowUs);
+  }
+
+  flushLogs(): void {
+    this.run.flushLogs();
+  }
+
+  reopenLogs(): void {
+    this.run.reopenLogs();
+  }
+
+  reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
+    const outcome = reloadRules(this.run, this.runOptions, reported);
+    const summary = this.run.engine.rules.summary;
+    return Promise.resolve({ outcome, loaded: summary.loaded, failed: summary.failed });
+  }
+
+  writeStats(nowUs: number, uptimeS: number, extra: Map<string, number>): Promise<void> {
+    this.run.writeStats(nowUs, uptimeS, extra);
+    this.run.flushLogs();
+    return Promise.resolve();
+  }
+
+  finish(): Promise<void> {
+    this.run.pipeline.finish(FlowEndReason.SHUTDOWN);
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.run.close();
+  }
+
+  summarize(elapsedMs: number): RunSummary {
+    return summarizeRun(this.run, elapsedMs);
+  }
+}
+
 /** Counters of the loop itself, shown in stats as `capture.*`. */
-class LiveLoopCounters {
+export class LiveLoopCounters {
   /** Batches in which the pipeline threw; their remaining packets got the failure handling. */
   internalErrors = 0;
   batches = 0;
@@ -91,9 +180,13 @@ class LiveLoopCounters {
  * the same cleanup.
  */
 export async function runLiveSources(run: RunPipeline, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
+  return runLiveLoop(new PipelineBackend(run, options.runOptions), sources, options);
+}
+
+/** The live loop of runLiveSources over any backend (this thread, or worker threads). */
+export async function runLiveLoop(backend: LiveBackend, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
   const startedMs = performance.now();
   const startedUs = Date.now() * 1000;
-  const { pipeline, engine } = run;
   const requests = { stopSignal: null as string | null, isReopenRequested: false, isReloadRequested: false };
   const requestReload = (): void => {
     requests.isReloadRequested = true;
@@ -122,13 +215,11 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
   if (!options.quiet && options.startMessage !== undefined) process.stderr.write(`${options.startMessage}\n`);
 
   const loop = new LiveLoopCounters();
-  const writeStats = (): void => {
+  const writeStats = (): Promise<void> => {
     const nowUs = Date.now() * 1000;
-    run.writeStats(nowUs, (nowUs - startedUs) / 1e6, sourceCounters(sources, loop));
-    run.flushLogs();
+    return backend.writeStats(nowUs, (nowUs - startedUs) / 1e6, sourceCounters(sources, loop));
   };
-  const stats = engine.config.stats;
-  const statsTimer = stats.enabled && stats.interval > 0 ? setInterval(writeStats, stats.interval * 1000) : null;
+  const statsTimer = backend.statsIntervalS > 0 ? setInterval(() => void writeStats(), backend.statsIntervalS * 1000) : null;
 
   const p = new Packet();
   let lastExpireMs = Date.now();
@@ -136,38 +227,38 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
   try {
     while (requests.stopSignal === null && options.signal?.aborted !== true) {
       let packets = 0;
-      for (const source of sources) packets += runBatch(run, source, p, 0, loop);
+      for (const source of sources) packets += backend.runBatch(source, p, 0, loop);
       if (packets === 0) {
-        for (const source of sources) packets += runBatch(run, source, p, LIVE_IDLE_WAIT_MS, loop);
+        for (const source of sources) packets += backend.runBatch(source, p, LIVE_IDLE_WAIT_MS, loop);
       }
       const nowMs = Date.now();
       if (packets === 0 && nowMs - lastExpireMs >= LIVE_IDLE_EXPIRE_MS) {
         lastExpireMs = nowMs;
         lastFlushMs = nowMs;
-        run.flows.expire(nowMs * 1000);
-        run.flushLogs();
+        backend.expire(nowMs * 1000);
+        backend.flushLogs();
       } else if (nowMs - lastFlushMs >= LIVE_FLUSH_INTERVAL_MS) {
         lastFlushMs = nowMs;
-        run.flushLogs();
+        backend.flushLogs();
       }
       if (requests.isReopenRequested) {
         requests.isReopenRequested = false;
-        run.reopenLogs();
+        backend.reopenLogs();
         if (!options.quiet) process.stderr.write('kapu: SIGHUP received, log files reopened\n');
       }
       if (requests.isReloadRequested || reloads.isRequested) {
         const trigger = requests.isReloadRequested ? 'SIGUSR2 received' : 'reload-rules requested on the control socket';
         requests.isReloadRequested = false;
-        const outcome = reloadRules(run, options.runOptions, restartKeysReported);
+        const { outcome, loaded, failed } = await backend.reload(restartKeysReported);
         logReload(outcome, options.quiet, trigger);
-        reloads.answer(outcome, run.engine.rules.summary.loaded, run.engine.rules.summary.failed);
-        writeStats();
+        reloads.answer(outcome, loaded, failed);
+        await writeStats();
       }
       await new Promise<void>((resolveRound) => setImmediate(resolveRound));
     }
     if (!options.quiet) process.stderr.write(`kapu: ${requests.stopSignal ?? 'abort'} received, stopping the capture on ${label}\n`);
-    pipeline.finish(FlowEndReason.SHUTDOWN);
-    writeStats();
+    await backend.finish();
+    await writeStats();
   } finally {
     reloads.cancel('kapu is stopping; the rules were not reloaded');
     if (statsTimer !== null) clearInterval(statsTimer);
@@ -178,13 +269,13 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
       process.off('SIGUSR2', requestReload);
     }
     options.signal?.removeEventListener('abort', requestAbort);
-    run.close();
+    backend.close();
     for (const source of sources) source.close();
   }
 
-  const summary = summarizeRun(run, performance.now() - startedMs);
+  const summary = backend.summarize(performance.now() - startedMs);
   if (!options.quiet) {
-    process.stdout.write(formatSummary(summary, { ...options.runOptions, pcapPath: label, logDir: engine.logDir }, engine.isIps));
+    process.stdout.write(formatSummary(summary, { ...options.runOptions, pcapPath: label, logDir: backend.logDir }, backend.isIps));
   }
   return summary;
 }

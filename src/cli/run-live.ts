@@ -8,6 +8,8 @@
  * capture, SIGHUP reopens the log files, and SIGUSR2 or a reload-rules
  * request on the control socket reloads the rules.
  */
+import { loadConfig } from '../config/load-config.js';
+import type { LiveWorkersOptions } from './live-workers.js';
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { AfPacketCapture } from '../capture/af-packet.js';
 import { LinkType, type Packet } from '../core/packet.js';
@@ -24,6 +26,8 @@ export interface LiveRunOptions extends RunPipelineOptions {
   promiscuous?: boolean;
   /** Stops the capture as SIGTERM does, for callers that run kapu in-process. */
   signal?: AbortSignal;
+  /** Worker threads that process the frames (`--workers`); absent or 1 processes them in this thread. */
+  workers?: number;
 }
 
 /**
@@ -83,6 +87,24 @@ export class AfPacketSource implements LiveSource {
  * be opened or read.
  */
 export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
+  const workerCount = opts.workers ?? 1;
+  if (workerCount > 1) {
+    const { config } = loadConfig(opts.configPath, opts.sets);
+    const source = new AfPacketSource(opts.interfaceName, opts.promiscuous ?? true);
+    const isIps = (opts.mode ?? config.policy.mode) === 'ips';
+    const logDir = opts.logDir ?? config.defaultLogDir;
+    const { runLiveOnWorkers } = await import('./live-workers.js');
+    const o: LiveWorkersOptions = {
+      config,
+      runOptions: { ...opts, checksumMode: opts.checksumMode ?? 'none' },
+      workerCount,
+      isIps,
+      sendsRejects: true,
+      startMessage: `kapu: capturing on ${opts.interfaceName} (${isIps ? 'IPS' : 'IDS'} mode, ${workerCount} workers), writing to ${logDir}`,
+    };
+    if (opts.signal !== undefined) o.signal = opts.signal;
+    return runLiveOnWorkers([source], o);
+  }
   const engine = loadRunEngine(opts);
   // Opened before any output, so a missing interface leaves no empty logs.
   const source = new AfPacketSource(opts.interfaceName, opts.promiscuous ?? true);

@@ -10,7 +10,9 @@ import { Packet } from '../core/packet.js';
 import { installOrderGate } from '../core/order-gate.js';
 import { FlowEndReason } from '../flow/flow.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
-import { PacketRing, RecordKind, type RingBuffers } from '../engine/workers/packet-ring.js';
+import { PacketRing, RecordFlag, RecordKind, type RingBuffers } from '../engine/workers/packet-ring.js';
+import { reloadRules, type ReloadOutcome } from '../engine/rule-reload.js';
+import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { RingOrderGate } from '../engine/workers/ring-order-gate.js';
 import { summarizeRun } from './run.js';
 
@@ -24,7 +26,26 @@ export interface WorkerInit {
   status: SharedArrayBuffer;
   /** The checksum sample of the `auto` mode, shared by all workers (two Int32 words). */
   checksumSample: SharedArrayBuffer;
+  /** Set for live input (`-q`, `-i`): where verdicts go back, and whether rejects are answered. */
+  live: LiveWorkerInit | null;
 }
+
+/** What a worker of a live run needs besides the common part. */
+export interface LiveWorkerInit {
+  /** This worker's verdict ring, read by the main thread. */
+  verdicts: RingBuffers;
+  /** Word 0 counts verdicts written by all workers; the main thread sleeps on it. */
+  verdictCount: SharedArrayBuffer;
+  /** Open a raw socket and answer reject actions. */
+  sendsRejects: boolean;
+}
+
+/** Messages of a live worker besides the final report. */
+export type WorkerMessage =
+  | WorkerReport
+  | { type: 'ready'; index: number }
+  | { type: 'stats'; index: number; request: number; counters: Array<[string, number]>; packets: number }
+  | { type: 'reload'; index: number; request: number; outcome: ReloadOutcome; loaded: number; failed: number };
 
 /** The message a worker posts when its input ended. */
 export interface WorkerReport {
@@ -49,6 +70,17 @@ export interface WorkerReport {
 /** Milliseconds one read waits for a record before it checks again. */
 const READ_WAIT_MS = 1000;
 
+/** Milliseconds a live worker waits for a record; when none came it flushes its logs. */
+const LIVE_READ_WAIT_MS = 100;
+
+/** Records between two checks of the wall clock for a live worker's log flush. */
+const FLUSH_CHECK_RECORDS = 1024;
+
+/** Most milliseconds a live worker's events stay in its buffers under steady traffic. */
+const LIVE_FLUSH_INTERVAL_MS = 1000;
+
+const NO_BYTES = new Uint8Array(0);
+
 function runWorker(init: WorkerInit): void {
   const startedMs = performance.now();
   const rings = init.rings.map((buffers) => new PacketRing(buffers));
@@ -59,7 +91,19 @@ function runWorker(init: WorkerInit): void {
   // Only the first worker prints warnings and rule diagnostics; the others load the same.
   const options = { ...init.options, quiet: init.options.quiet || init.index !== 0 };
   const engine = loadRunEngine(options);
-  const run = new RunPipeline(engine, options);
+  const live = init.live;
+  const rejectSender = live !== null && live.sendsRejects ? openRejectSender(options.quiet ? null : STDERR_REJECT_LOG) : null;
+  const run = new RunPipeline(engine, options, rejectSender);
+  if (live !== null) {
+    try {
+      parentPort?.postMessage({ type: 'ready', index: init.index });
+      runLiveWorker(init, live, options, run, own, gate);
+    } finally {
+      run.close();
+      rejectSender?.close();
+    }
+    return;
+  }
   const { pipeline, flows } = run;
   const decode = pipeline.parts.decode;
   decode.sharedChecksumSample = new Int32Array(init.checksumSample);
@@ -91,6 +135,79 @@ function runWorker(init: WorkerInit): void {
     }
   } finally {
     run.close();
+  }
+}
+
+/**
+ * The loop of a live worker: every packet's verdict goes back at once
+ * through the verdict ring. A packet whose processing throws is counted,
+ * reported once, and gets the verdict of the nfq.fail-open setting.
+ */
+function runLiveWorker(init: WorkerInit, live: LiveWorkerInit, options: RunPipelineOptions, run: RunPipeline, own: PacketRing, gate: RingOrderGate): void {
+  const { pipeline, flows } = run;
+  const verdicts = new PacketRing(live.verdicts);
+  const verdictCount = new Int32Array(live.verdictCount);
+  const restartKeysReported = new Set<string>();
+  const failOpen = run.engine.config.nfq.failOpen;
+  const decode = pipeline.parts.decode;
+  const p = new Packet();
+  let internalErrors = 0;
+  let records = 0;
+  let lastFlushMs = Date.now();
+  for (;;) {
+    if (!own.read(LIVE_READ_WAIT_MS)) {
+      run.flushLogs();
+      lastFlushMs = Date.now();
+      continue;
+    }
+    gate.currentKey = own.key;
+    const kind = own.kind;
+    if (kind === RecordKind.PACKET) {
+      p.reset(own.payload, own.timestampUs, own.wireLength, own.linkType, own.pcapCount);
+      p.isChecksumOffloaded = (own.flags & RecordFlag.CHECKSUM_OFFLOADED) !== 0;
+      decode.frameSeq = 0;
+      let isDropped: boolean;
+      try {
+        pipeline.processPacket(p);
+        isDropped = p.isDropped;
+      } catch (err) {
+        if (internalErrors === 0) process.stderr.write(`kapu: error: worker ${init.index}: packet processing failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        internalErrors++;
+        isDropped = !failOpen;
+      }
+      verdicts.write(RecordKind.VERDICT, 0, 0, NO_BYTES, isDropped ? 1 : 0, 0, 0, 0, own.token, own.source);
+      Atomics.add(verdictCount, 0, 1);
+      Atomics.notify(verdictCount, 0);
+    } else if (kind === RecordKind.TICK) {
+      flows.advanceClock(own.timestampUs);
+    } else if (kind === RecordKind.EXPIRE) {
+      flows.expire(own.timestampUs);
+      run.flushLogs();
+    } else if (kind === RecordKind.STATS) {
+      const counters = run.collectStats();
+      counters.set('capture.internal_errors', internalErrors);
+      parentPort?.postMessage({ type: 'stats', index: init.index, request: own.token, counters: [...counters], packets: pipeline.counters.packets });
+    } else if (kind === RecordKind.RELOAD) {
+      const outcome = reloadRules(run, options, restartKeysReported);
+      const summary = run.engine.rules.summary;
+      parentPort?.postMessage({ type: 'reload', index: init.index, request: own.token, outcome, loaded: summary.loaded, failed: summary.failed });
+    } else if (kind === RecordKind.REOPEN) {
+      run.reopenLogs();
+    } else if (kind === RecordKind.END) {
+      pipeline.finish(FlowEndReason.SHUTDOWN);
+      run.flushLogs();
+      parentPort?.postMessage(reportOf(init.index, run, 0, gate.waits));
+      own.release();
+      return;
+    }
+    own.release();
+    if (++records % FLUSH_CHECK_RECORDS === 0) {
+      const nowMs = Date.now();
+      if (nowMs - lastFlushMs >= LIVE_FLUSH_INTERVAL_MS) {
+        lastFlushMs = nowMs;
+        run.flushLogs();
+      }
+    }
   }
 }
 

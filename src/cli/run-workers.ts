@@ -77,7 +77,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   for (let i = 0; i < workerCount; i++) ringBuffers.push(createRingBuffers(RING_BYTES));
   const rings = ringBuffers.map((buffers) => new PacketRing(buffers, abort));
   const { signal: _signal, loadedRules: _loaded, pcapPath: _path, ...pipelineOptions } = opts;
-  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, checksumSample }));
+  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, checksumSample, live: null }));
   // A failed worker is reported once, from the dispatch loop or the final wait.
   for (const w of workers) w.report.catch(() => Atomics.store(abort, 0, 1));
 

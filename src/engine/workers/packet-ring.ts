@@ -14,8 +14,10 @@
  *   8  f64 order key
  *  16  f64 timestamp in microseconds
  *  24  u32 captured length     28  u32 wire length
- *  32  u32 link type           36  u32 spare
+ *  32  u32 link type           36  u32 flags (RecordFlag)
  *  40  f64 pcap count
+ *  48  u32 token: the packet's place in its live batch, or a verdict's
+ *  52  u32 source: the live source the packet came from
  *
  * A record that does not fit before the end of the area is preceded by a
  * PAD record that fills the rest, and starts again at offset 0.
@@ -36,6 +38,22 @@ export const RecordKind = {
   END: 4,
   /** Filler up to the end of the data area. */
   PAD: 5,
+  /** Worker to main thread: the verdict of the live packet `token` of `source`; wire length 1 means dropped. */
+  VERDICT: 6,
+  /** Live run without traffic: end the flows that timed out at the record's timestamp (wall time). */
+  EXPIRE: 7,
+  /** Post the counters to the main thread for a stats event. */
+  STATS: 8,
+  /** Reload the rules (SIGUSR2 or the control socket). */
+  RELOAD: 9,
+  /** Reopen the log files (SIGHUP). */
+  REOPEN: 10,
+} as const;
+
+/** Bits of a record's flags. */
+export const RecordFlag = {
+  /** The kernel has not filled in the checksums yet (NFQUEUE offload or GSO). */
+  CHECKSUM_OFFLOADED: 1,
 } as const;
 
 const HEAD = 0;
@@ -44,7 +62,7 @@ const HEAD_WAITERS = 2;
 const TAIL_WAITERS = 3;
 const CONTROL_WORDS = 4;
 
-export const RECORD_HEADER_BYTES = 48;
+export const RECORD_HEADER_BYTES = 56;
 
 /** Milliseconds of one sleep while waiting; a missed wake-up costs at most this. */
 const WAIT_SLICE_MS = 20;
@@ -86,6 +104,9 @@ export class PacketRing {
   wireLength: number;
   linkType: number;
   pcapCount: number;
+  flags: number;
+  token: number;
+  source: number;
 
   private readonly control: Int32Array;
   private readonly bytes: Uint8Array;
@@ -114,6 +135,9 @@ export class PacketRing {
     this.wireLength = 0;
     this.linkType = 0;
     this.pcapCount = 0;
+    this.flags = 0;
+    this.token = 0;
+    this.source = 0;
     this.pendingBytes = 0;
   }
 
@@ -128,7 +152,7 @@ export class PacketRing {
    * Writes one record, waiting while the ring is full. Returns false
    * (nothing written) when `payload` is larger than maxPayload.
    */
-  write(kind: number, key: number, timestampUs: number, payload: Uint8Array, wireLength: number, linkType: number, pcapCount: number): boolean {
+  write(kind: number, key: number, timestampUs: number, payload: Uint8Array, wireLength: number, linkType: number, pcapCount: number, flags = 0, token = 0, source = 0): boolean {
     if (payload.length > this.maxPayload) return false;
     const recordBytes = align8(RECORD_HEADER_BYTES + payload.length);
     const control = this.control;
@@ -152,8 +176,10 @@ export class PacketRing {
     v.setUint32(at + 24, payload.length, true);
     v.setUint32(at + 28, wireLength, true);
     v.setUint32(at + 32, linkType, true);
-    v.setUint32(at + 36, 0, true);
+    v.setUint32(at + 36, flags, true);
     v.setFloat64(at + 40, pcapCount, true);
+    v.setUint32(at + 48, token, true);
+    v.setUint32(at + 52, source, true);
     this.bytes.set(payload, at + RECORD_HEADER_BYTES);
     newTail = (newTail + recordBytes) >>> 0;
     Atomics.store(control, TAIL, newTail | 0);
@@ -185,6 +211,7 @@ export class PacketRing {
     const head = Atomics.load(control, HEAD) >>> 0;
     let tail = Atomics.load(control, TAIL) >>> 0;
     if (head === tail) {
+      if (timeoutMs <= 0) return false;
       Atomics.add(control, TAIL_WAITERS, 1);
       Atomics.wait(control, TAIL, tail | 0, timeoutMs);
       Atomics.sub(control, TAIL_WAITERS, 1);
@@ -206,6 +233,9 @@ export class PacketRing {
     this.wireLength = v.getUint32(at + 28, true);
     this.linkType = v.getUint32(at + 32, true);
     this.pcapCount = v.getFloat64(at + 40, true);
+    this.flags = v.getUint32(at + 36, true);
+    this.token = v.getUint32(at + 48, true);
+    this.source = v.getUint32(at + 52, true);
     const start = at + RECORD_HEADER_BYTES;
     this.payload = this.bytes.subarray(start, start + this.captureLength);
     this.pendingBytes = skipped + recordBytes;
