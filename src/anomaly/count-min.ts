@@ -1,6 +1,6 @@
 /**
- * Count-Min sketch (Cormode and Muthukrishnan 2005) over 32-bit keys: d
- * rows of w counters, one hash per row. Adding a weight adds it to one
+ * Count-Min sketch over 32-bit keys: d rows of w counters, one hash per
+ * row. Adding a weight adds it to one
  * counter per row; the estimate is the smallest of those d counters.
  * With N the total weight, the estimate is never below the true weight and,
  * with probability at least 1 - e^-d, at most true + (e / w) * N.

@@ -13,7 +13,7 @@
  * of zero or less (two values at one timestamp, time running backwards)
  * counts as `sampleIntervalS`.
  *
- * Update (the incremental weighted form of West 1979, as in Finch 2009):
+ * Update (the incremental form of a weighted mean and variance):
  *   diff = x - mean
  *   mean' = mean + alpha * diff
  *   var'  = (1 - alpha) * (var + alpha * diff^2)
@@ -105,7 +105,7 @@ export interface EwmaSlotState {
   lastUpdateS: number;
 }
 
-/** `seriesCount` EWMA series, each with 1 or 168 slots. No method allocates. */
+/** `seriesCount` EWMA series, each with 1 or 168 slots. `update` and `zScore` allocate nothing. */
 export class EwmaBank {
   readonly config: EwmaConfig;
   readonly seriesCount: number;

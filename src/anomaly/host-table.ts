@@ -142,6 +142,13 @@ export class HostTable {
   private findKey(ipVersion: number, hash: number): number {
     const key = this.keyWords;
     let slot = this.bucketHeads[hash & this.bucketMask];
+    if (ipVersion === 4) {
+      while (slot !== NONE) {
+        if (this.versions[slot] === 4 && this.words[slot * 4] === key[0]) return slot;
+        slot = this.chainNext[slot];
+      }
+      return NONE;
+    }
     while (slot !== NONE) {
       const at = slot * 4;
       if (

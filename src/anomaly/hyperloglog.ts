@@ -1,6 +1,6 @@
 /**
- * HyperLogLog distinct counting (Flajolet, Fusy, Gandouet, Meunier 2007)
- * over 32-bit hashes, many sketches in one typed array.
+ * HyperLogLog distinct counting over 32-bit hashes, many sketches in one
+ * typed array.
  *
  * A sketch of precision p has m = 2^p one-byte registers. A hash picks its
  * register with its top p bits; the register keeps the largest rank seen,
@@ -15,12 +15,15 @@
  * 2^-33 and at most 2^16 of them add up, which needs 49 of the 53 bits.
  */
 
-/** Smallest precision accepted: 16 registers, the smallest m the paper gives alpha for. */
+/** Smallest precision accepted: 16 registers, the smallest m with a fixed alpha constant. */
 export const MIN_HLL_PRECISION = 4;
 /** Largest precision accepted: 65536 registers (64 KiB a sketch); more buys nothing with 32-bit hashes. */
 export const MAX_HLL_PRECISION = 16;
 
 const TWO_POW_32 = 4294967296;
+
+/** 2^-k for every register value k (0..33). */
+const INVERSE_POWERS = Float64Array.from({ length: 34 }, (_, k) => Math.pow(2, -k));
 
 /** Throws a RangeError unless `precision` is an integer in MIN_HLL_PRECISION..MAX_HLL_PRECISION. */
 export function checkHllPrecision(precision: number): void {
@@ -29,7 +32,7 @@ export function checkHllPrecision(precision: number): void {
   }
 }
 
-/** Bias constant alpha_m of the raw estimate (Flajolet et al. 2007, figure 3). */
+/** Bias constant alpha_m of the raw estimate: fixed values for m = 16, 32, 64, then 0.7213 / (1 + 1.079 / m). */
 function alphaFor(registerCount: number): number {
   if (registerCount === 16) return 0.673;
   if (registerCount === 32) return 0.697;
@@ -81,7 +84,7 @@ export class HyperLogLogBank {
     const old = this.registers[at];
     if (rank <= old) return;
     this.registers[at] = rank;
-    this.inverseSums[sketch] += Math.pow(2, -rank) - Math.pow(2, -old);
+    this.inverseSums[sketch] += INVERSE_POWERS[rank] - INVERSE_POWERS[old];
     if (old === 0) this.zeroCounts[sketch]--;
   }
 
@@ -127,7 +130,7 @@ export class HyperLogLogBank {
       const old = this.registers[base + i];
       if (incoming <= old) continue;
       this.registers[base + i] = incoming;
-      this.inverseSums[sketch] += Math.pow(2, -incoming) - Math.pow(2, -old);
+      this.inverseSums[sketch] += INVERSE_POWERS[incoming] - INVERSE_POWERS[old];
       if (old === 0) this.zeroCounts[sketch]--;
     }
   }

@@ -111,8 +111,8 @@ export interface TrafficMetricsConfig {
 /**
  * Defaults: 4096 hosts, 1 s buckets, a 10 s rate window, 60 s distinct
  * windows, p = 10 (1 KiB and about 3% standard error per sketch), no
- * sampling. Memory at these settings: about 18 MiB, mostly the sketches
- * (4 per host).
+ * sampling. Memory at these settings: about 25 MiB (memoryBytes), of
+ * which 16 MiB are the sketches (4 per entity) and 8 MiB the rate window.
  */
 export function defaultTrafficMetricsConfig(homeNet: readonly string[]): TrafficMetricsConfig {
   return {

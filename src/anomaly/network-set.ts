@@ -28,8 +28,7 @@ export class NetworkSet {
         invalid.push(`'${text}'`);
         continue;
       }
-      const words = 4;
-      const usedWords = entry.version === 4 ? 1 : words;
+      const usedWords = entry.version === 4 ? 1 : 4;
       const target = entry.version === 4 ? v4 : v6;
       const networkWords: number[] = [];
       const maskWords: number[] = [];

@@ -17,7 +17,11 @@
  */
 import type { Packet } from '../core/packet.js';
 
-/** Rate 1:N above which a sampler is rejected: beyond this a sample of a gigabit link leaves too few packets per second to describe it. */
+/**
+ * Largest rate 1:N accepted (2^20). At this rate a link that carries a
+ * million packets per second yields about one sampled packet per second,
+ * too few to describe it.
+ */
 export const MAX_SAMPLE_RATE = 1 << 20;
 
 const UINT32_RANGE = 4294967296;

@@ -1,6 +1,5 @@
 /**
- * Space-Saving heavy hitters (Metwally, Agrawal, El Abbadi 2005) over
- * 32-bit keys, in typed arrays.
+ * Space-Saving heavy hitters over 32-bit keys, in typed arrays.
  *
  * The summary keeps at most k keys with a count and an error each. A key
  * already kept adds its weight. A new key takes a free slot, or else
