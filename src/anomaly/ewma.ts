@@ -188,13 +188,13 @@ export class EwmaBank {
 
   /** Scores `value` by the median absolute deviation of the series' recent values. */
   robustZScore(series: number, value: number): number {
-    const held = this.recentFill[series];
-    if (held === 0) return NaN;
+    const filled = this.recentFill[series];
+    if (filled === 0) return NaN;
     const base = series * this.config.madWindow;
-    for (let i = 0; i < held; i++) this.scratch[i] = this.recent[base + i];
-    const median = sortedMedian(this.scratch, held);
-    for (let i = 0; i < held; i++) this.scratch[i] = Math.abs(this.recent[base + i] - median);
-    const spread = sortedMedian(this.scratch, held) * MAD_TO_STD_DEV;
+    for (let i = 0; i < filled; i++) this.scratch[i] = this.recent[base + i];
+    const median = sortedMedian(this.scratch, filled);
+    for (let i = 0; i < filled; i++) this.scratch[i] = Math.abs(this.recent[base + i] - median);
+    const spread = sortedMedian(this.scratch, filled) * MAD_TO_STD_DEV;
     const diff = value - median;
     if (spread > 0) return diff / spread;
     if (diff === 0) return 0;

@@ -225,4 +225,5 @@ test('metrics rejects invalid config', () => {
   assert.throws(() => new TrafficMetrics(config({ homeNet: ['198.51.100.0/33'] })), /invalid networks '198.51.100.0\/33'/);
   assert.throws(() => new TrafficMetrics(config({ windowBuckets: 0 })), /windowBuckets 0 is invalid/);
   assert.throws(() => new TrafficMetrics(config({ sampleRate: 0 })), /sample rate 0 is invalid/);
+  assert.throws(() => new TrafficMetrics(config({ maxHosts: 1 })), /maxHosts 1 is invalid/);
 });

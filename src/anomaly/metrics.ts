@@ -297,13 +297,13 @@ export class TrafficMetrics {
   }
 
   /** Estimates a distinct count in the running distinct window (DistinctMetric). */
-  distinctCount(entity: number, which: number): number {
-    return this.distinct.estimate(entity * DISTINCT_METRIC_COUNT + which);
+  distinctCount(entity: number, distinctMetric: number): number {
+    return this.distinct.estimate(entity * DISTINCT_METRIC_COUNT + distinctMetric);
   }
 
   /** Returns a distinct count of the last completed distinct window, 0 before one completes. */
-  lastDistinctCount(entity: number, which: number): number {
-    return this.lastDistinct[entity * DISTINCT_METRIC_COUNT + which];
+  lastDistinctCount(entity: number, distinctMetric: number): number {
+    return this.lastDistinct[entity * DISTINCT_METRIC_COUNT + distinctMetric];
   }
 
   /** Returns the entity of a host group by name, or -1. */
@@ -505,6 +505,10 @@ export function checkTrafficMetricsConfig(config: TrafficMetricsConfig): void {
   }
   if (!(config.distinctWindowS > 0) || !Number.isFinite(config.distinctWindowS)) {
     throw new RangeError(`metrics distinctWindowS ${config.distinctWindowS} is invalid (expected a positive number of seconds)`);
+  }
+  // A packet between two internal hosts needs both in the table at once.
+  if (!Number.isInteger(config.maxHosts) || config.maxHosts < 2) {
+    throw new RangeError(`metrics maxHosts ${config.maxHosts} is invalid (expected an integer of at least 2)`);
   }
   const groupCount = Object.keys(config.hostGroups).length;
   if (groupCount > MAX_HOST_GROUPS) {
