@@ -2,8 +2,8 @@
 // Sends the requests of test/virtual-patches/requests.json to a test
 // server, each on its own TCP connection, and prints one JSON line per
 // request: {"cve","kind","index","outcome","status","ms"}. The outcome is
-// "response" (status holds the HTTP status), "timeout" (no answer within
-// the limit), "reset" or "error".
+// "response" (status is the HTTP status code), "timeout" (no response
+// within the limit), "reset" or "error".
 //
 //   virtual-patch-client.js HOST PORT CVE attempts|normal [INDEX] [TIMEOUT_MS]
 import { readFileSync } from 'node:fs';

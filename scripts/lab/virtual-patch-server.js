@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Test HTTP server for the virtual-patch captures and the in-line lab test.
 // Prints one JSON line per request whose body arrived in full
-// ({"method":..,"url":..,"bodyBytes":..}) and answers 200 "ok". It listens
+// ({"method":..,"url":..,"bodyBytes":..}) and responds 200 "ok". It listens
 // on [::] (IPv4 too) and exits after MAX_SECONDS, so a lab never keeps it.
 //
 //   virtual-patch-server.js [PORT] [MAX_SECONDS]    (defaults 8080, 120)

@@ -38,7 +38,7 @@ const CATALOG_CVES = [
 const FIRST_SID = 9100000;
 const LAST_SID = 9100999;
 
-/** A catalog folder with two patches copied from the bundled one. */
+/** Creates a catalog folder with two patches copied from the bundled one. */
 function scratchCatalog(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kapu-vpatch-'));
   for (const name of ['cve-2014-6271.rules', 'cve-2017-9841.rules']) copyFileSync(join(BUNDLED_CATALOG_DIR, name), join(dir, name));
@@ -59,7 +59,8 @@ test('catalog rules load as drop rules', () => {
     const year = cve.slice(4);
     for (const s of loaded.signatures) {
       assert.equal(s.action, Action.DROP, `${cve} sid ${s.sid}`);
-      assert.ok(s.sid >= FIRST_SID && s.sid <= LAST_SID, `${cve} sid ${s.sid} outside the reserved range`);
+      assert.ok(s.sid >= FIRST_SID, `${cve} sid ${s.sid} below the reserved range`);
+      assert.ok(s.sid <= LAST_SID, `${cve} sid ${s.sid} above the reserved range`);
       assert.ok(!seen.has(s.sid), `sid ${s.sid} used twice`);
       seen.add(s.sid);
       assert.equal(s.rev >= 1, true, `${cve} sid ${s.sid} rev`);
