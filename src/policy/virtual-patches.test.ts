@@ -8,6 +8,8 @@ import { ConfigError } from '../core/errors.js';
 import { loadRuleFiles } from '../detect/rule-files.js';
 import { Action } from '../detect/signature.js';
 import { resolveRuleFiles } from '../engine/build-pipeline.js';
+import { reloadRules } from '../engine/rule-reload.js';
+import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import {
   BUNDLED_CATALOG_DIR,
   catalogDirOf,
@@ -164,4 +166,31 @@ test('broken state file stops rule loading', () => {
   writeFileSync(join(dir, 'state.json'), '[');
   const { config } = loadConfig(null, ['virtual-patches.enabled=yes', `virtual-patches.path=${dir}`]);
   assert.throws(() => resolveRuleFiles(config, false, null, []), ConfigError);
+});
+
+test('reload applies a disabled patch', () => {
+  const dir = scratchCatalog();
+  const configPath = join(dir, 'kapu.yaml');
+  writeFileSync(configPath, `rule-files: []\nvirtual-patches:\n  enabled: yes\n  path: ${dir}\noutputs:\n  - eve-log:\n      enabled: no\n`);
+  const opts: RunPipelineOptions = {
+    configPath, ruleFiles: null, extraRuleFiles: [], logDir: join(dir, 'log'),
+    checksumMode: 'none', sets: [], mode: 'ips', env: {}, quiet: true,
+  };
+  const run = new RunPipeline(loadRunEngine(opts), opts);
+  const sids = (): number[] => run.engine.rules.signatures.map((s) => s.sid).sort();
+  assert.deepEqual(sids(), [9100021, 9100101]);
+
+  writeDisabledPatches(join(dir, 'state.json'), new Set(['CVE-2014-6271']));
+  const reloaded = reloadRules(run, opts, new Set());
+  assert.equal(reloaded.isApplied, true, reloaded.message);
+  assert.deepEqual(reloaded.restartKeys, []);
+  assert.deepEqual(sids(), [9100101]);
+
+  // A broken state file keeps the rules that run.
+  writeFileSync(join(dir, 'state.json'), '{');
+  const failed = reloadRules(run, opts, new Set());
+  assert.equal(failed.isApplied, false);
+  assert.match(failed.message, /state\.json/);
+  assert.deepEqual(sids(), [9100101]);
+  run.close();
 });
