@@ -51,6 +51,7 @@ const CONFIG = `vars:
 rule-files: []
 virtual-patches:
   enabled: yes
+  state-file: STATE_FILE
 stats:
   interval: 1
 outputs:
@@ -98,7 +99,8 @@ describe('virtual patches in-line', { skip: skipReason ?? false }, () => {
   }
 
   before(async () => {
-    writeFileSync(join(scratch, 'kapu.yaml'), CONFIG);
+    // A state file of its own, so every patch of the catalog is enabled.
+    writeFileSync(join(scratch, 'kapu.yaml'), CONFIG.replace('STATE_FILE', join(scratch, 'state.json')));
     lab.setup();
 
     const printed = run(process.execPath, [KAPU, 'firewall-rules', '-q', String(QUEUE_NUM), '--iface', 'ic']);
