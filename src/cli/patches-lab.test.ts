@@ -1,7 +1,8 @@
 // Live test of the virtual-patch catalog in-line: `kapu run -q` on the
 // router of a namespace lab loads the catalog (virtual-patches.enabled),
 // and the client sends every attempt and every normal request of
-// test/virtual-patches/requests.json to a Node HTTP server behind it.
+// test/virtual-patches/requests.json to a Node HTTP server behind it over
+// IPv4, and the first of each list over IPv6.
 // Each attempt must fail on the client and never reach the server, while
 // each normal request gets its 200. Needs root, network namespaces and
 // NFQUEUE; skips with one line otherwise.
@@ -22,6 +23,7 @@ const REQUESTS = fileURLToPath(new URL('../../../test/virtual-patches/requests.j
 const QUEUE_NUM = 9;
 const PORT = 8080;
 const SERVER = '203.0.113.2';
+const SERVER6 = '2001:db8:2::2';
 /** How long the client waits for a response before it counts the request as blocked. */
 const CLIENT_TIMEOUT_MS = 1500;
 /** Upper bound of one client run: every request of a list timing out, plus slack. */
@@ -33,6 +35,8 @@ interface LabRequest {
 }
 
 interface Outcome {
+  /** Server address the request went to. */
+  server: string;
   cve: string;
   kind: string;
   index: number;
@@ -85,17 +89,28 @@ describe('virtual patches in-line', { skip: skipReason ?? false }, () => {
   /** Requests that the server had received when every attempt was sent: none, when all were dropped. */
   let receivedDuringAttempts: LabRequest[] = [];
 
-  /** Runs the client in the client host for every request of `kind`, one client per CVE at once. */
+  /**
+   * Runs the client in the client host, one client per CVE at once: every
+   * request of `kind` over IPv4, and the first one over IPv6.
+   */
   async function sendAll(kind: 'attempts' | 'normal'): Promise<void> {
-    const runs = Object.keys(CATALOG.patches).map(async (cve) => {
-      const child = lab.spawn('cli', [process.execPath, CLIENT_JS, SERVER, String(PORT), cve, kind, 'all', String(CLIENT_TIMEOUT_MS)]);
-      const watched = watchChild(child);
-      const timer = setTimeout(() => child.kill('SIGKILL'), CLIENT_RUN_MAX_MS);
-      await watched.exited;
-      clearTimeout(timer);
-      for (const line of watched.output().split('\n')) if (line.startsWith('{')) outcomes.push(JSON.parse(line) as Outcome);
-    });
+    const runs: Promise<void>[] = [];
+    for (const cve of Object.keys(CATALOG.patches)) {
+      runs.push(sendWith(SERVER, cve, kind, 'all'));
+      runs.push(sendWith(SERVER6, cve, kind, '0'));
+    }
     await Promise.all(runs);
+  }
+
+  async function sendWith(server: string, cve: string, kind: string, index: string): Promise<void> {
+    const child = lab.spawn('cli', [process.execPath, CLIENT_JS, server, String(PORT), cve, kind, index, String(CLIENT_TIMEOUT_MS)]);
+    const watched = watchChild(child);
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLIENT_RUN_MAX_MS);
+    await watched.exited;
+    clearTimeout(timer);
+    for (const line of watched.output().split('\n')) {
+      if (line.startsWith('{')) outcomes.push({ ...(JSON.parse(line) as Omit<Outcome, 'server'>), server });
+    }
   }
 
   before(async () => {
@@ -161,9 +176,10 @@ describe('virtual patches in-line', { skip: skipReason ?? false }, () => {
       if (skipReason !== null) return t.skip(skipReason);
       const attempts = CATALOG.patches[cve]!.attempts;
       const results = outcomes.filter((o) => o.cve === cve && o.kind === 'attempts');
-      assert.equal(results.length, attempts.length, `client printed ${results.length} outcomes`);
+      assert.equal(results.length, attempts.length + 1, `client printed ${results.length} outcomes`);
+      assert.equal(results.filter((r) => r.server === SERVER6).length, 1, 'one attempt over IPv6');
       // The dropped request gets no response, so the client times out.
-      for (const r of results) assert.equal(r.outcome, 'timeout', `attempt ${r.index} (${attempts[r.index]?.target}): ${r.outcome} ${r.status}`);
+      for (const r of results) assert.equal(r.outcome, 'timeout', `attempt ${r.index} to ${r.server} (${attempts[r.index]?.target}): ${r.outcome} ${r.status}`);
       // Attempts and normal requests share paths, so the server's log is
       // read before any normal request was sent.
       const got = receivedDuringAttempts.map((r) => r.target);
@@ -174,8 +190,8 @@ describe('virtual patches in-line', { skip: skipReason ?? false }, () => {
       if (skipReason !== null) return t.skip(skipReason);
       const normal = CATALOG.patches[cve]!.normal;
       const results = outcomes.filter((o) => o.cve === cve && o.kind === 'normal');
-      assert.equal(results.length, normal.length);
-      for (const r of results) assert.equal(`${r.outcome} ${r.status}`, 'response 200', `normal ${r.index} (${normal[r.index]?.target})`);
+      assert.equal(results.length, normal.length + 1);
+      for (const r of results) assert.equal(`${r.outcome} ${r.status}`, 'response 200', `normal ${r.index} to ${r.server} (${normal[r.index]?.target})`);
       const got = received().map((r) => r.target);
       for (const request of normal) assert.ok(got.includes(request.target), `server did not receive ${request.target}`);
     });
@@ -198,8 +214,9 @@ describe('virtual patches in-line', { skip: skipReason ?? false }, () => {
       const sids = new Set(patch.sids);
       const flows = new Set(alerts.filter((e) => sids.has(e.alert?.signature_id ?? -1)).map((e) => e.flow_id));
       // Attempts of other patches can match this one too (a Log4j lookup
-      // in the URI also carries "${"), so count at least its own attempts.
-      assert.ok(flows.size >= CATALOG.patches[patch.cve]!.attempts.length, `${patch.cve}: ${flows.size} blocked connections`);
+      // in the URI also carries "${"), so count at least its own attempts,
+      // the IPv6 one included.
+      assert.ok(flows.size >= CATALOG.patches[patch.cve]!.attempts.length + 1, `${patch.cve}: ${flows.size} blocked connections`);
     }
   });
 });
