@@ -1,6 +1,6 @@
-// Live test of the virtual-patch catalog in-line: `kapu run -q` on the
-// router of a namespace lab loads the catalog (virtual-patches.enabled),
-// and the client sends every attempt and every normal request of
+// Live test of the virtual-patch catalog in-line. `kapu run -q` on the
+// router of a namespace lab loads the catalog (virtual-patches.enabled).
+// The client sends every attempt and every normal request of
 // test/virtual-patches/requests.json to a Node HTTP server behind it over
 // IPv4, and the first of each list over IPv6.
 // Each attempt must fail on the client and never reach the server, while
