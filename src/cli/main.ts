@@ -99,6 +99,44 @@ function buildProgram(result: { status: number }): Command {
       result.status = runRulesCheck(files, process.stdout, { configPath: flags.config ?? null, sets: flags.set });
     });
 
+  const patches = program.command('patches').description('work with the catalog of virtual patches (docs/virtual-patches.md)');
+  patches
+    .command('list')
+    .description('list the virtual patches: CVE, product, sids, enabled, file')
+    .option('-c, --config <file>', 'configuration whose virtual-patches section applies')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .action(async (flags: { config?: string; set: string[] }) => {
+      const { runPatchesList } = await import('./patches-command.js');
+      result.status = runPatchesList({ configPath: flags.config ?? null, sets: flags.set }, process.stdout);
+    });
+  patches
+    .command('test')
+    .description('run each patch in IPS mode over its captures and the benign corpus; exit status 1 when an attempt passes or normal traffic alerts')
+    .argument('[cves...]', 'CVE ids to test (default: every patch)')
+    .option('-c, --config <file>', 'configuration whose virtual-patches section applies')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .option('--captures <dir>', 'folder with cve-YYYY-NNNN-attempts.pcap and -normal.pcap (default: the captures shipped with kapu)')
+    .option('--corpus <dir>', 'shared corpus folder whose pcaps/benign is read (default: KAPU_CORPUS, else ../shared/corpus beside kapu)')
+    .action(async (cves: string[], flags: { config?: string; set: string[]; captures?: string; corpus?: string }) => {
+      const { runPatchesTest } = await import('./patches-command.js');
+      result.status = await runPatchesTest(
+        { configPath: flags.config ?? null, sets: flags.set, cves, capturesDir: flags.captures ?? null, corpusDir: flags.corpus ?? null },
+        process.stdout,
+      );
+    });
+  for (const [name, isEnabled] of [['enable', true], ['disable', false]] as const) {
+    patches
+      .command(name)
+      .description(`${name} one patch in the state file; it takes effect when kapu starts or reloads its rules`)
+      .argument('<cve>', 'CVE id of the patch')
+      .option('-c, --config <file>', 'configuration whose virtual-patches section applies')
+      .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+      .action(async (cve: string, flags: { config?: string; set: string[] }) => {
+        const { runPatchesSetEnabled } = await import('./patches-command.js');
+        result.status = runPatchesSetEnabled({ configPath: flags.config ?? null, sets: flags.set, cve, isEnabled }, process.stdout);
+      });
+  }
+
   program
     .command('verify')
     .description('run suricata-verify style test folders (test.yaml) and compare the EVE output')

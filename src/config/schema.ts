@@ -201,6 +201,11 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
     enabled: { ...autoOrBool('listen on the control socket: yes, or auto as Suricata, which is the same for live runs; no turns it off'), def: 'no', defText: 'no' },
     filename: text('kapu-command.socket', 'path of the unix socket; a relative path is read from the log folder'),
   }),
+  'virtual-patches': section('kapu: the catalog of virtual patches (docs/virtual-patches.md)', {
+    enabled: bool(false, 'load the enabled patches of the catalog beside the rule files'),
+    path: text(null, 'folder of the catalog, one cve-YYYY-NNNN.rules file per patch; unset: the catalog shipped with kapu'),
+    'state-file': text('state.json', 'file that lists the disabled patches (kapu patches disable); a relative path is taken from the catalog folder'),
+  }),
   policy: section('kapu: how decisions are carried out', {
     mode: oneOf(['ids', 'ips'], 'ids', 'ids only alerts; ips also drops and rejects'),
   }),

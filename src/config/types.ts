@@ -204,5 +204,7 @@ export interface KapuConfig {
   };
   appLayer: { protocols: Record<string, unknown>; errorPolicy: ExceptionPolicy };
   hostOsPolicy: Record<string, string[]>;
+  /** kapu's catalog of virtual patches: `path` null means the catalog shipped with kapu. */
+  virtualPatches: { enabled: boolean; path: string | null; stateFile: string };
   policy: { mode: 'ids' | 'ips' };
 }

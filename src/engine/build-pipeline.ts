@@ -25,6 +25,7 @@ import { TxLogger } from '../output/eve-app.js';
 import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
+import { enabledPatchFiles } from '../policy/virtual-patches.js';
 import type { VariableIds } from '../detect/rule-parser.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
@@ -43,12 +44,18 @@ export const BUNDLED_RULE_FILES: readonly string[] = [
   join(PACKAGE_ROOT, 'samples', 'demo.rules'),
 ];
 
-/** Which rule files a run loads: `-S` replaces the configured ones, `-s` adds to them. */
+/**
+ * Which rule files a run loads: `-S` replaces the configured ones, `-s`
+ * adds to them. The enabled virtual patches count as configured rules:
+ * with `virtual-patches.enabled` they follow the configured files, and
+ * `-S` leaves them out.
+ */
 export function resolveRuleFiles(config: KapuConfig, hasConfigFile: boolean, replace: string[] | null, extra: string[]): string[] {
   let files: string[];
   if (replace !== null) files = [...replace];
   else if (hasConfigFile) files = config.ruleFiles.flatMap((file) => expandRuleFilePattern(isAbsolute(file) ? file : join(config.defaultRulePath, file)));
   else files = extra.length > 0 ? [] : [...BUNDLED_RULE_FILES];
+  if (replace === null) files.push(...enabledPatchFiles(config));
   return files.concat(extra);
 }
 

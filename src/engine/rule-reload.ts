@@ -14,7 +14,7 @@ import { ThresholdActionRecorder } from './threshold-actions.js';
 
 /** Config keys whose change a reload applies; a change to any other key needs a restart. */
 // kapu's `policy` section is left out too: the run mode is fixed when the run starts.
-const RELOADED_KEYS: ReadonlySet<string> = new Set(['vars', 'defaultRulePath', 'ruleFiles', 'classificationFile', 'referenceConfigFile', 'thresholdFile', 'policy']);
+const RELOADED_KEYS: ReadonlySet<string> = new Set(['vars', 'defaultRulePath', 'ruleFiles', 'classificationFile', 'referenceConfigFile', 'thresholdFile', 'virtualPatches', 'policy']);
 
 /** The result of one reload. */
 export interface ReloadOutcome {
@@ -67,6 +67,7 @@ export function reloadRules(run: RunPipeline, opts: RunPipelineOptions, reported
       classificationFile: config.classificationFile,
       referenceConfigFile: config.referenceConfigFile,
       thresholdFile: config.thresholdFile,
+      virtualPatches: config.virtualPatches,
     };
     const thresholds = buildThresholdEngine(merged, rules, warnings);
     const thresholdActions = new ThresholdActionRecorder(thresholds);
