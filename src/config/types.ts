@@ -4,6 +4,7 @@
  * `config.stream.reassembly.depth`); byte sizes are bytes, durations are
  * seconds.
  */
+import type { RuleSourceSpec } from '../update/source-spec.js';
 
 export type ExceptionPolicy =
   | 'auto'
@@ -204,5 +205,20 @@ export interface KapuConfig {
   };
   appLayer: { protocols: Record<string, unknown>; errorPolicy: ExceptionPolicy };
   hostOsPolicy: Record<string, string[]>;
-  policy: { mode: 'ids' | 'ips' };
+  policy: {
+    mode: 'ids' | 'ips';
+    /** Rule filters (suricata-update's matchers), applied in the order disable, enable, drop, modify. */
+    disable: string[];
+    enable: string[];
+    drop: string[];
+    modify: string[];
+  };
+  rulesUpdate: {
+    sources: RuleSourceSpec[];
+    output: string;
+    cacheDir: string;
+    /** Seconds. */
+    timeout: number;
+    ignore: string[];
+  };
 }
