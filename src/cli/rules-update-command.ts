@@ -1,7 +1,7 @@
 /**
  * `kapu rules update`: updates the merged ruleset from the configured
  * sources (or `--source`), prints the report and, when the ruleset
- * changed, asks a running kapu to reload through its control socket.
+ * changed, requests a reload from a running kapu through its control socket.
  * Exit status: 0 done (also when unchanged or when kapu is not running),
  * 1 a source failed, the ruleset cannot be written or the reload failed,
  * 2 no source.

@@ -8,7 +8,7 @@ const PING = 'alert icmp any any -> any any (msg:"ET ICMP ping"; classtype:misc-
 const CURL = 'alert http any any -> any any (msg:"ET POLICY curl"; flowbits:set,curl; flowbits:noalert; classtype:policy-violation; sid:2000100; rev:2; metadata: signature_severity Minor;)';
 const DNS = 'alert dns any any -> any any (msg:"ET DNS query"; gid:3; sid:2000060; rev:1;)';
 
-/** The four test rules: three enabled, the gid 3 one disabled. */
+/** Builds the four test rules: three enabled, the gid 3 one disabled. */
 function sampleRules(): FilterableRule[] {
   return [
     describeRule(TROJAN, true, 'emerging-trojan.rules'),

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { compileTextRegex, describeRule, matchesRule, parseRuleMatcher, ruleKey, type FilterableRule, type RuleMatcher, type TextRegex } from './rule-matchers.js';
 
-/** The four filter lists as the config holds them. */
+/** The four filter lists as the config stores them. */
 export interface RuleFilterLists {
   disable: readonly string[];
   enable: readonly string[];
@@ -93,8 +93,8 @@ const MODIFY_FORM = 'expected MATCHER "FROM-REGEX" "TO", such as 2019401 "second
 /**
  * Parses a modify entry `<matcher> "<from>" "<to>"`. The matcher is the
  * text before the last two quoted strings. Inside double quotes `\"` and
- * `\\` are escapes and any other backslash stays, as in suricata-update's
- * shell-style reading; single quotes take the text as it is.
+ * `\\` are escapes and any other backslash stays, as suricata-update reads
+ * them with shell rules. Single quotes take the text as it is.
  */
 export function parseModifyEntry(entry: string, key: string): ModifyFilter | string {
   const tokens = splitQuotedTokens(entry);
@@ -344,8 +344,8 @@ export function renderRule(rule: FilterableRule): string {
  * rule keeps its line: a changed rule is written on its first line and the
  * rest of its continuation lines become empty, so diagnostics keep their
  * line numbers. A merged ruleset that records these same filters is
- * returned as it is; one that records other filters is filtered again,
- * with a line in `warnings`.
+ * returned as it is. One that records other filters is filtered again, and
+ * `warnings` gets a line.
  */
 export function filterRuleFileText(content: string, file: string, filters: RuleFilters, warnings: string[]): string {
   const scan = scanRuleFile(content, basenameOf(file));

@@ -18,7 +18,7 @@
 import RE2 from 're2';
 import { splitOptions } from './rule-lexer.js';
 
-/** What a filter sees of one rule. */
+/** The fields of one rule that filters match on. */
 export interface FilterableRule {
   /** The rule text, without the `#` of a disabled rule. */
   text: string;
@@ -37,7 +37,7 @@ export interface FilterableRule {
   metadata: string[];
   /** True when the rule never alerts (`noalert` or `flowbits:noalert`); drop filters skip it. */
   isNoalert: boolean;
-  /** Why the option list cannot be read, or null when it can. */
+  /** Reason the option list cannot be read, or null when it can. */
   problem: string | null;
 }
 

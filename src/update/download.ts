@@ -2,7 +2,7 @@
  * Downloads of `kapu rules update`. Each URL's body is kept in the cache
  * folder with its ETag and Last-Modified, and the next download sends them
  * back (If-None-Match, If-Modified-Since), so an unchanged source costs one
- * 304 answer. A download can be checked against a checksum file that holds
+ * 304 response. A download can be checked against a checksum file that holds
  * the MD5 or SHA-256 digest in hex. The cache keeps a body only once it
  * passed that check and its reader accepted it.
  */
@@ -33,7 +33,7 @@ export interface DownloadOptions {
 /** A downloaded (or cached) body. */
 export interface Download {
   body: Buffer;
-  /** True when the server answered 304 Not Modified and the cached body is used. */
+  /** True when the server returned 304 Not Modified and the cached body is used. */
   isNotModified: boolean;
   /**
    * Stores a new body and its validators in the cache. The caller runs it

@@ -1,7 +1,7 @@
 // Runs kapu rules update on the Emerging Threats Open ruleset of the shared
 // corpus (env KAPU_CORPUS, or a shared/corpus folder beside the repository
-// or its parent) as a local folder source, with one filter of each kind,
-// and checks the counts against a plain line count of the rule files.
+// or its parent) as a local folder source, with one filter of each kind.
+// The counts are checked against a plain line count of the rule files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';

@@ -18,7 +18,7 @@ export interface RuleFileText {
   content: string;
 }
 
-/** How a source was read. */
+/** The way a source was read. */
 export type SourceStatus = 'downloaded' | 'not-modified' | 'read';
 
 /** The rule files of one source. */
@@ -37,7 +37,7 @@ export interface ReadSourceOptions {
   maxDownloadBytes?: number;
 }
 
-/** A source that could not be read; the message names it and says why. */
+/** A source that could not be read. The message names the source and the reason. */
 export class SourceError extends Error {
   constructor(
     readonly location: string,
@@ -86,7 +86,7 @@ async function readLocal(path: string, ignore: RegExp[]): Promise<RuleFileText[]
     if (isIgnored(basename(file), ignore)) continue;
     files.push({ path: relative(path, file), content: readFileSync(file, 'utf8') });
   }
-  if (files.length === 0) throw new Error('folder holds no .rules file');
+  if (files.length === 0) throw new Error('no .rules file found in the folder');
   return files;
 }
 
@@ -105,6 +105,12 @@ function isIgnored(name: string, ignore: RegExp[]): boolean {
   return ignore.some((pattern) => pattern.test(name));
 }
 
+/** Orders files by path in code unit order, as Array.prototype.sort orders the folder listing. */
+function byPath(a: RuleFileText, b: RuleFileText): number {
+  if (a.path === b.path) return 0;
+  return a.path < b.path ? -1 : 1;
+}
+
 /** Tells whether `body` starts with the gzip magic bytes. */
 export function isGzip(body: Buffer): boolean {
   return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
@@ -120,7 +126,7 @@ async function rulesOfBody(body: Buffer, name: string, ignore: RegExp[]): Promis
   const isArchive = isGzip(body) || isTar(body) || /\.(tar\.gz|tgz|tar)$/i.test(name);
   if (!isArchive) return [{ path: name, content: body.toString('utf8') }];
   const files = (await readRuleArchive(body)).filter((file) => !isIgnored(basename(file.path), ignore));
-  if (files.length === 0) throw new Error('archive holds no .rules file');
+  if (files.length === 0) throw new Error('no .rules file found in the archive');
   return files;
 }
 
@@ -154,7 +160,8 @@ export function readRuleArchive(body: Buffer): Promise<RuleFileText[]> {
     parser.on('end', () => {
       if (isSettled) return;
       isSettled = true;
-      resolveFiles(files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+      files.sort(byPath);
+      resolveFiles(files);
     });
     parser.end(body);
   });

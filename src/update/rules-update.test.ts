@@ -77,7 +77,7 @@ interface RequestLog {
   status: number;
 }
 
-/** A rule server on 127.0.0.1 that answers conditional requests by ETag. */
+/** A rule server on 127.0.0.1 that returns 304 to a request with the current ETag. */
 class RuleServer {
   archive: Buffer = Buffer.alloc(0);
   /** Digest that /et.tar.gz.md5 returns; the archive's own MD5 when null. */

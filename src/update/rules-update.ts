@@ -27,7 +27,7 @@ export interface RulesUpdateOptions {
   maxDownloadBytes?: number;
 }
 
-/** What one source gave. */
+/** The counts of one source. */
 export interface SourceSummary {
   location: string;
   status: SourceStatus;
