@@ -79,7 +79,7 @@ async function readLocal(path: string, ignore: RegExp[]): Promise<RuleFileText[]
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? 'no such file or folder' : `cannot be read (${code ?? String(err)})`);
   }
-  if (!isFolder) return rulesOfBody(readFileSync(path), basename(path), []);
+  if (!isFolder) return rulesOfBody(readFileSync(path), basename(path), ignore);
 
   const files: RuleFileText[] = [];
   for (const file of listRuleFiles(path)) {

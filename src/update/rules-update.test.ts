@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { create as createTar } from 'tar';
 import { runRulesUpdate, type RulesUpdateCommandOptions } from '../cli/rules-update-command.js';
 import { ControlSocketServer } from '../cli/control-socket.js';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../core/errors.js';
 
 /** Files of the first archive. emerging-deleted.rules is left out by rules-update.ignore. */
 const ARCHIVE_V1: Record<string, string> = {
@@ -82,6 +84,8 @@ class RuleServer {
   archive: Buffer = Buffer.alloc(0);
   /** Digest that /et.tar.gz.md5 returns; the archive's own MD5 when null. */
   md5Override: string | null = null;
+  /** Further paths: a body to return, or null for a request that is never answered. */
+  readonly extra = new Map<string, string | Buffer | null>();
   readonly requests: RequestLog[] = [];
   port = 0;
   private readonly server: Server;
@@ -104,6 +108,13 @@ class RuleServer {
         status = 200;
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(`${this.md5Override ?? createHash('md5').update(this.archive).digest('hex')}  et.tar.gz\n`);
+      } else if (this.extra.has(req.url ?? '')) {
+        const body = this.extra.get(req.url ?? '') ?? null;
+        // A null body leaves the request hanging until the client gives up.
+        if (body === null) return;
+        status = 200;
+        res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
+        res.end(body);
       } else {
         res.writeHead(404);
         res.end();
@@ -406,4 +417,84 @@ test('no source is a usage error', async () => {
   const run = await update(ws);
   assert.equal(run.status, 2);
   assert.equal(run.err, 'kapu rules update: no source: list them in rules-update.sources of the config, or give --source URL or --source PATH\n');
+});
+
+test('slow server times out', async () => {
+  const server = new RuleServer();
+  await server.start();
+  try {
+    server.extra.set('/slow.tar.gz', null);
+    const ws = makeWorkspace(server.url);
+    const slow = `http://127.0.0.1:${server.port}/slow.tar.gz`;
+    const started = Date.now();
+    const run = await update(ws, { sources: [slow], timeoutS: 0.3 });
+    assert.equal(run.status, 1);
+    assert.equal(run.err, `kapu rules update: source '${slow}' failed: timed out after 0.3 s; the current ruleset is left as it is [KAPU_ERR_UPDATE_SOURCE_FAILED]\n`);
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('HTTP error status fails source', async () => {
+  const server = new RuleServer();
+  await server.start();
+  try {
+    const ws = makeWorkspace(server.url);
+    const missing = `http://127.0.0.1:${server.port}/missing.tar.gz`;
+    const run = await update(ws, { sources: [missing] });
+    assert.equal(run.status, 1);
+    assert.equal(run.err, `kapu rules update: source '${missing}' failed: HTTP 404 Not Found; the current ruleset is left as it is [KAPU_ERR_UPDATE_SOURCE_FAILED]\n`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('local archive and plain rules URL', async () => {
+  const server = new RuleServer();
+  await server.start();
+  try {
+    server.extra.set('/local.rules', 'alert tcp any any -> any 90 (msg:"plain"; sid:3000001; rev:1;)\n');
+    const ws = makeWorkspace(server.url);
+    const archive = join(ws.dir, 'mirror.tar.gz');
+    writeFileSync(archive, await buildArchive(ARCHIVE_V1));
+    const plain = `http://127.0.0.1:${server.port}/local.rules`;
+    const run = await update(ws, { sources: [archive, plain], isReloadWanted: false });
+    assert.equal(run.status, 0, run.err);
+    assert.equal(reportLine(run.out, 'source 1:'), `source 1: ${archive}: read, 2 files, 5 rules kept`);
+    assert.equal(reportLine(run.out, 'source 2:'), `source 2: ${plain}: downloaded, 1 file, 1 rule kept`);
+    assert.equal(reportLine(run.out, 'rules:'), 'rules: 6 (4 enabled, 2 disabled)');
+    assert.ok(readFileSync(ws.output, 'utf8').endsWith('# kapu-group: local.rules\nalert tcp any any -> any 90 (msg:"plain"; sid:3000001; rev:1;)\n'));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('sha256 checksum file accepted', async () => {
+  const server = new RuleServer();
+  await server.start();
+  try {
+    server.archive = await buildArchive(ARCHIVE_V1);
+    server.extra.set('/et.sha256', `${createHash('sha256').update(server.archive).digest('hex')}\n`);
+    const ws = makeWorkspace(`{ url: "${server.url}", checksum: "http://127.0.0.1:${server.port}/et.sha256" }`);
+    const run = await update(ws, { isReloadWanted: false });
+    assert.equal(run.status, 0, run.err);
+    assert.deepEqual(server.requests.map((r) => r.path), ['/et.tar.gz', '/et.sha256']);
+    assert.equal(reportLine(run.out, 'rules:'), 'rules: 5 (3 enabled, 2 disabled)');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('bad source entry names its index', async () => {
+  const ws = makeWorkspace('x');
+  writeFileSync(ws.configPath, 'rules-update:\n  sources:\n    - /etc/kapu/local.rules\n    - ftp://example.org/x.rules\n    - { path: /a, checksum: yes }\n');
+  assert.throws(() => loadConfig(ws.configPath, []), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems, [
+      "kapu.yaml:4: rules-update.sources[1]: 'ftp://example.org/x.rules': only http:// and https:// URLs are supported (or a local path)",
+      "kapu.yaml:5: rules-update.sources[2]: '/a': checksum applies to URL sources only",
+    ]);
+    return true;
+  });
 });
