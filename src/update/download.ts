@@ -7,7 +7,7 @@
  * passed that check and its reader accepted it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -107,8 +107,13 @@ function readCache(bodyPath: string, metaPath: string, url: string): { body: Buf
 /** Writes `data` to a temporary file beside `path` and renames it, so readers never see half a file. */
 export function writeAtomically(path: string, data: string | Buffer): void {
   const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    throw err;
+  }
 }
 
 async function request(url: string, headers: Record<string, string>, timeoutMs: number): Promise<Response> {

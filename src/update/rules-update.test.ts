@@ -84,7 +84,7 @@ class RuleServer {
   archive: Buffer = Buffer.alloc(0);
   /** Digest that /et.tar.gz.md5 returns; the archive's own MD5 when null. */
   md5Override: string | null = null;
-  /** Further paths: a body to return, or null for a request that is never answered. */
+  /** Further paths: a body to return, or null for a request that never gets a response. */
   readonly extra = new Map<string, string | Buffer | null>();
   readonly requests: RequestLog[] = [];
   port = 0;
@@ -391,6 +391,23 @@ test('changed ruleset asks kapu to reload', async () => {
     // Unchanged: no reload.
     await update(ws);
     assert.deepEqual(commands, ['reload-rules']);
+  } finally {
+    await control.close();
+    await server.stop();
+  }
+});
+
+test('reload refused by kapu fails', async () => {
+  const server = new RuleServer();
+  await server.start();
+  const ws = makeWorkspace(server.url);
+  const control = await ControlSocketServer.listen(join(ws.dir, 'kapu-command.socket'), async () => ({ return: 'NOK', message: 'rule reload failed, the old rules stay: test' }));
+  try {
+    server.archive = await buildArchive(ARCHIVE_V1);
+    const run = await update(ws);
+    assert.equal(run.status, 1);
+    assert.equal(run.err, 'kapu rules update: the running kapu did not reload: rule reload failed, the old rules stay: test\n');
+    assert.ok(run.out.includes('written: '));
   } finally {
     await control.close();
     await server.stop();
