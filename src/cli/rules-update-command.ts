@@ -32,7 +32,7 @@ export interface RulesUpdateCommandOptions {
   /** Control socket of the running kapu; found from the config when null. */
   socket: string | null;
   logDir: string | null;
-  /** Body size limit of a download in bytes; the built-in limit when absent. */
+  /** Body size limit of a download in bytes; rules-update.max-download-size when absent. */
   maxDownloadBytes?: number;
 }
 
@@ -76,7 +76,7 @@ export async function runRulesUpdate(options: RulesUpdateCommandOptions, out: Te
       cacheDir: options.cacheDir ?? rulePathOf(config, config.rulesUpdate.cacheDir),
       timeoutMs: (options.timeoutS ?? config.rulesUpdate.timeout) * 1000,
       ignore: config.rulesUpdate.ignore,
-      ...(options.maxDownloadBytes === undefined ? {} : { maxDownloadBytes: options.maxDownloadBytes }),
+      maxDownloadBytes: options.maxDownloadBytes ?? config.rulesUpdate.maxDownloadSize,
     });
   } catch (failure) {
     const isSource = failure instanceof SourceError;

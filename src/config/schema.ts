@@ -234,6 +234,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
     output: text('kapu.rules', 'merged ruleset that kapu rules update writes; a relative path is read from default-rule-path'),
     'cache-dir': text('.kapu-update-cache', 'downloads with their ETag and Last-Modified; a relative path is read from default-rule-path'),
     timeout: seconds(60, 'seconds one download may take, its checksum file apart'),
+    'max-download-size': bytes('256 MiB', 256 * MIB, 'largest body accepted from one URL; a larger one fails the source'),
     ignore: textList(['*deleted.rules'], 'rule files of a folder or archive that are left out (globs)'),
   }),
 });

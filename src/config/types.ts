@@ -219,6 +219,8 @@ export interface KapuConfig {
     cacheDir: string;
     /** Seconds. */
     timeout: number;
+    /** Bytes. */
+    maxDownloadSize: number;
     ignore: string[];
   };
 }

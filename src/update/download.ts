@@ -11,8 +11,9 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 
 /**
- * Largest body accepted from one URL, in bytes. The ET Open archive is
- * about 5 MB; a larger body stops the download and fails the source.
+ * Largest body accepted from one URL, in bytes, unless the caller sets
+ * another (config rules-update.max-download-size). A larger body stops
+ * the download and fails the source.
  */
 export const MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
 

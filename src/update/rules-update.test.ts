@@ -420,7 +420,7 @@ test('download over size limit fails', async () => {
   try {
     server.archive = await buildArchive(ARCHIVE_V1);
     const ws = makeWorkspace(server.url);
-    const run = await update(ws, { maxDownloadBytes: 100 });
+    const run = await update(ws, { sets: ['rules-update.max-download-size=100'] });
     assert.equal(run.status, 1);
     assert.equal(run.err, `kapu rules update: source '${server.url}' failed: body of ${server.archive.length} bytes is larger than the limit of 100 bytes; the current ruleset is left as it is [KAPU_ERR_UPDATE_SOURCE_FAILED]\n`);
   } finally {
