@@ -1,10 +1,10 @@
 /**
  * Downloads of `kapu rules update`. Each URL's body is kept in the cache
  * folder with its ETag and Last-Modified, and the next download sends them
- * back (If-None-Match, If-Modified-Since), so an unchanged source costs one
- * 304 response. A download can be checked against a checksum file that holds
- * the MD5 or SHA-256 digest in hex. The cache keeps a body only once it
- * passed that check and its reader accepted it.
+ * back (If-None-Match, If-Modified-Since), so an unchanged source costs
+ * one 304 response. A download can be checked against a checksum file that
+ * contains the MD5 or SHA-256 digest in hex. The cache keeps a body only
+ * once it passed that check and its reader accepted it.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
