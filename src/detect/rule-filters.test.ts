@@ -224,6 +224,14 @@ test('file with same fingerprint is not filtered', () => {
   assert.match(warnings[0], /^kapu\.rules was written by kapu rules update with other policy filters/);
 });
 
+test('unfiltered merged file gives no warning', () => {
+  const filters = compile({ disable: ['*'] });
+  const unfiltered = compileRuleFilters(lists({})).filters.fingerprint;
+  const warnings: string[] = [];
+  assert.equal(filterRuleFileText(`# kapu-filters: ${unfiltered}\n${PING}\n`, 'kapu.rules', filters, warnings), `# kapu-filters: ${unfiltered}\n# ${PING}\n`);
+  assert.deepEqual(warnings, []);
+});
+
 test('group markers of a merged file', () => {
   const filters = compile({ disable: ['group:emerging-icmp'] });
   const content = `# kapu-group: emerging-icmp.rules\n${PING}\n# kapu-group: emerging-policy.rules\n${CURL}\n`;

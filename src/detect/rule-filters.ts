@@ -77,10 +77,17 @@ export function compileRuleFilters(lists: RuleFilterLists, prefix = 'policy'): {
     else modify.push(filter);
   });
 
-  const fingerprint = createHash('sha256').update(JSON.stringify([lists.disable, lists.enable, lists.drop, lists.modify])).digest('hex').slice(0, 16);
+  const fingerprint = fingerprintOf(lists);
   const isEmpty = disable.length + enable.length + drop.length + modify.length === 0;
   return { filters: { disable, enable, drop, modify, fingerprint, isEmpty }, problems };
 }
+
+function fingerprintOf(lists: RuleFilterLists): string {
+  return createHash('sha256').update(JSON.stringify([lists.disable, lists.enable, lists.drop, lists.modify])).digest('hex').slice(0, 16);
+}
+
+/** Fingerprint of four empty lists: a ruleset written with it was not filtered. */
+const UNFILTERED_FINGERPRINT = fingerprintOf({ disable: [], enable: [], drop: [], modify: [] });
 
 /** Returns the problem of one entry of `policy.<kind>`, or null when it is valid. */
 export function ruleFilterProblem(kind: 'disable' | 'enable' | 'drop' | 'modify', entry: string): string | null {
@@ -350,7 +357,7 @@ export function renderRule(rule: FilterableRule): string {
 export function filterRuleFileText(content: string, file: string, filters: RuleFilters, warnings: string[]): string {
   const scan = scanRuleFile(content, basenameOf(file));
   if (scan.fingerprint === filters.fingerprint) return content;
-  if (scan.fingerprint !== null) {
+  if (scan.fingerprint !== null && scan.fingerprint !== UNFILTERED_FINGERPRINT) {
     warnings.push(`${file} was written by kapu rules update with other policy filters; they are applied again on load, so a modify entry can apply twice: run kapu rules update`);
   }
 
