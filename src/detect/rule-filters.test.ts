@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRule, matchesRule, parseRuleMatcher, type FilterableRule } from './rule-matchers.js';
+import RE2 from 're2';
+import { compileTextRegex, describeRule, matchesRule, parseRuleMatcher, type FilterableRule } from './rule-matchers.js';
 import { applyRuleFilters, compileRuleFilters, filterRuleFileText, parseReplacement, type RuleFilterLists } from './rule-filters.js';
 
 const TROJAN = 'alert tcp $HOME_NET any -> $EXTERNAL_NET any (msg:"ET TROJAN Heartbleed probe"; flow:established; classtype:trojan-activity; sid:2019401; rev:3; metadata:signature_severity Major, deployment Perimeter;)';
@@ -85,6 +86,17 @@ test('re matcher is case-insensitive', () => {
   assert.deepEqual(selected('re:^(?=.*curl)alert http'), ['1:2000100']);
   // Disabled rules are matched on their text without the '#'.
   assert.deepEqual(selected('re:^alert dns'), ['3:2000060']);
+});
+
+test('regex runs on RE2 when it can', () => {
+  assert.ok(compileTextRegex('MS(0[7-9]|10)-\\d+', 'i') instanceof RE2);
+  const lookahead = compileTextRegex('^(?=.*curl)alert', 'i');
+  assert.ok(lookahead instanceof RegExp);
+  assert.ok(!(lookahead instanceof RE2));
+  // Python's named group syntax reaches JavaScript's engine as (?<name>...).
+  const named = compileTextRegex('(?P<word>\\w+) \\k<word>', '');
+  assert.ok(named instanceof RegExp);
+  assert.equal(named.test('ab ab'), true);
 });
 
 test('classtype matcher', () => {
