@@ -136,6 +136,36 @@ function buildProgram(result: { status: number }): Command {
         result.status = runPatchesSetEnabled({ configPath: flags.config ?? null, sets: flags.set, cve, isEnabled }, process.stdout);
       });
   }
+  rules
+    .command('update')
+    .description('download and read the rule sources (rules-update.sources or --source), merge them, apply the policy filters, write the merged ruleset and ask a running kapu to reload; exit status 0 done, 1 a source, the write or the reload failed, 2 no source or a bad config')
+    .option('-c, --config <file>', 'configuration with the sources, the policy filters and the control socket')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .option('--source <url-or-path>', 'rule source: http(s) URL, rule file, folder or .tar.gz; replaces rules-update.sources (repeatable)', collect, [])
+    .option('--checksum', 'check each --source URL against the MD5 digest in <url>.md5')
+    .option('-o, --output <file>', 'merged ruleset to write (default: rules-update.output in default-rule-path)')
+    .option('--cache-dir <dir>', 'folder for downloads and their ETag and Last-Modified (default: rules-update.cache-dir)')
+    .option('--timeout <seconds>', 'seconds one download may take (default: rules-update.timeout, 60)')
+    .option('--no-reload', 'do not ask a running kapu to reload')
+    .option('--socket <path>', 'control socket of the running kapu (default: unix-command.filename of the config, in the log folder)')
+    .option('-l, --log-dir <dir>', 'log folder of the running kapu, for a relative unix-command.filename')
+    .action(async (flags: { config?: string; set: string[]; source: string[]; checksum?: boolean; output?: string; cacheDir?: string; timeout?: string; reload: boolean; socket?: string; logDir?: string }) => {
+      const timeoutS = flags.timeout === undefined ? null : Number(flags.timeout);
+      if (timeoutS !== null && !(timeoutS > 0)) throw new UsageError(`--timeout '${flags.timeout}' is not a number of seconds above 0`);
+      const { runRulesUpdate } = await import('./rules-update-command.js');
+      result.status = await runRulesUpdate({
+        configPath: flags.config ?? null,
+        sets: flags.set,
+        sources: flags.source,
+        isChecksumChecked: flags.checksum === true,
+        output: flags.output ?? null,
+        cacheDir: flags.cacheDir ?? null,
+        timeoutS,
+        isReloadWanted: flags.reload,
+        socket: flags.socket ?? null,
+        logDir: flags.logDir ?? null,
+      }, process.stdout, process.stderr);
+    });
 
   program
     .command('verify')

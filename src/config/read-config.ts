@@ -41,9 +41,24 @@ export class SchemaReader {
         return this.readTextMap(desc.def, node, path);
       case 'text-list':
         return this.readTextList(desc.def, node, path);
+      case 'item-list':
+        return this.readItemList(desc.readItem, node, path);
       case 'any':
         return toPlain(node);
     }
+  }
+
+  /** Reads a sequence of checked items; a bad item is an error at `path[index]` and is left out. */
+  readItemList(readItem: (value: unknown) => { value: unknown } | { problem: string }, node: ConfNode, path: string): unknown[] {
+    if (node.kind === 'scalar' && node.value === null) return [];
+    const items = node.kind === 'seq' ? node.items : [node];
+    const out: unknown[] = [];
+    items.forEach((item, i) => {
+      const read = readItem(toPlain(item));
+      if ('problem' in read) this.error(item, `${path}[${i}]`, read.problem);
+      else out.push(read.value);
+    });
+    return out;
   }
 
   /**

@@ -53,13 +53,25 @@ export interface TextListDesc {
   doc: string;
 }
 
+/**
+ * A sequence whose items `readItem` checks one by one: it gets an item as
+ * plain values (text, or a map of text for an item such as `key: value`)
+ * and returns the typed item or the problem. A single value is read as a
+ * sequence of one item.
+ */
+export interface ItemListDesc {
+  t: 'item-list';
+  doc: string;
+  readItem: (value: unknown) => { value: unknown } | { problem: string };
+}
+
 /** A section kapu accepts without checking, kept for a later release. */
 export interface AnyDesc {
   t: 'any';
   doc: string;
 }
 
-export type Desc = ScalarDesc | MapDesc | TextMapDesc | TextListDesc | AnyDesc;
+export type Desc = ScalarDesc | MapDesc | TextMapDesc | TextListDesc | ItemListDesc | AnyDesc;
 
 /** Declares a map of known keys. */
 export function section(doc: string, fields: Record<string, Desc>): MapDesc {
@@ -111,6 +123,11 @@ export function textList(def: string[], doc: string): TextListDesc {
   return { t: 'text-list', def, doc };
 }
 
+/** Declares a sequence of checked items; the default is empty. */
+export function itemList(doc: string, readItem: ItemListDesc['readItem']): ItemListDesc {
+  return { t: 'item-list', doc, readItem };
+}
+
 /** Declares a section accepted as it is. */
 export function accepted(doc: string): AnyDesc {
   return { t: 'any', doc };
@@ -130,6 +147,8 @@ export function defaultOf(desc: Desc): unknown {
       return { ...desc.def };
     case 'text-list':
       return [...desc.def];
+    case 'item-list':
+      return [];
     case 'any':
       // Accepted sections stay absent from KapuConfig unless the file sets them.
       return undefined;

@@ -10,6 +10,7 @@ import {
   bool,
   bytes,
   int,
+  itemList,
   oneOf,
   section,
   seconds,
@@ -18,6 +19,8 @@ import {
   textMap,
 } from './schema-desc.js';
 import type { MapDesc } from './schema-desc.js';
+import { ruleFilterProblem } from '../detect/rule-filters.js';
+import { readSourceItem } from '../update/source-spec.js';
 import { DEFAULT_ADDRESS_GROUPS as RULE_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS as RULE_PORT_GROUPS } from '../detect/variables.js';
 
 const MIB = 1024 * 1024;
@@ -40,6 +43,24 @@ export const DEFAULT_ADDRESS_GROUPS: Record<string, string> = { ...RULE_ADDRESS_
 
 /** Port groups of Suricata 8's stock suricata.yaml. */
 export const DEFAULT_PORT_GROUPS: Record<string, string> = { ...RULE_PORT_GROUPS };
+
+/**
+ * Reads one entry of policy.disable, enable, drop or modify. YAML reads
+ * `- metadata: signature_severity Major` as a map of one key, which is
+ * taken as the text `metadata: signature_severity Major`.
+ */
+function ruleFilterItem(kind: 'disable' | 'enable' | 'drop' | 'modify') {
+  return (value: unknown): { value: string } | { problem: string } => {
+    let entry: string | null = typeof value === 'string' ? value : null;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const pairs = Object.entries(value as Record<string, unknown>);
+      if (pairs.length === 1 && typeof pairs[0][1] === 'string') entry = `${pairs[0][0]}: ${pairs[0][1]}`;
+    }
+    if (entry === null) return { problem: `expected one ${kind} entry as text` };
+    const problem = ruleFilterProblem(kind, entry);
+    return problem === null ? { value: entry } : { problem };
+  };
+}
 
 function timeouts(
   doc: string,
@@ -208,6 +229,18 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   }),
   policy: section('kapu: how decisions are carried out', {
     mode: oneOf(['ids', 'ips'], 'ids', 'ids only alerts; ips also drops and rejects'),
+    disable: itemList('rules to disable, as suricata-update\'s disable.conf lines (see below)', ruleFilterItem('disable')),
+    enable: itemList('disabled rules to enable, as enable.conf lines', ruleFilterItem('enable')),
+    drop: itemList('rules whose action becomes drop, as drop.conf lines', ruleFilterItem('drop')),
+    modify: itemList('MATCHER "FROM" "TO": replace the regular expression FROM by TO in the rules MATCHER selects, as modify.conf lines', ruleFilterItem('modify')),
+  }),
+  'rules-update': section('`kapu rules update`: rule sources and the merged ruleset', {
+    sources: itemList('rule sources: a URL, a local rule file, folder or .tar.gz, or a map with url (or path) and checksum', readSourceItem),
+    output: text('kapu.rules', 'merged ruleset that kapu rules update writes; a relative path is read from default-rule-path'),
+    'cache-dir': text('.kapu-update-cache', 'downloads with their ETag and Last-Modified; a relative path is read from default-rule-path'),
+    timeout: seconds(60, 'seconds one download may take, its checksum file apart'),
+    'max-download-size': bytes('256 MiB', 256 * MIB, 'largest body accepted from one URL; a larger one fails the source'),
+    ignore: textList(['*deleted.rules'], 'rule files of a folder or archive that are left out (globs)'),
   }),
 });
 

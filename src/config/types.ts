@@ -4,6 +4,7 @@
  * `config.stream.reassembly.depth`); byte sizes are bytes, durations are
  * seconds.
  */
+import type { RuleSourceSpec } from '../update/source-spec.js';
 
 export type ExceptionPolicy =
   | 'auto'
@@ -206,5 +207,22 @@ export interface KapuConfig {
   hostOsPolicy: Record<string, string[]>;
   /** kapu's catalog of virtual patches: `path` null means the catalog shipped with kapu. */
   virtualPatches: { enabled: boolean; path: string | null; stateFile: string };
-  policy: { mode: 'ids' | 'ips' };
+  policy: {
+    mode: 'ids' | 'ips';
+    /** Rule filters (suricata-update's matchers), applied in the order disable, enable, drop, modify. */
+    disable: string[];
+    enable: string[];
+    drop: string[];
+    modify: string[];
+  };
+  rulesUpdate: {
+    sources: RuleSourceSpec[];
+    output: string;
+    cacheDir: string;
+    /** Seconds. */
+    timeout: number;
+    /** Bytes. */
+    maxDownloadSize: number;
+    ignore: string[];
+  };
 }

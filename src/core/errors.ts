@@ -33,6 +33,12 @@ export const ErrorCode = {
   RULE_UNKNOWN_VARIABLE: 'KAPU_ERR_RULE_UNKNOWN_VARIABLE',
   RULE_REGEX_NOT_SUPPORTED: 'KAPU_ERR_RULE_REGEX_NOT_SUPPORTED',
 
+  // --- rules update ---
+  /** A source of `kapu rules update` cannot be downloaded or read, its archive is broken or its checksum differs. */
+  UPDATE_SOURCE_FAILED: 'KAPU_ERR_UPDATE_SOURCE_FAILED',
+  /** The merged ruleset of `kapu rules update` cannot be written. */
+  UPDATE_WRITE_FAILED: 'KAPU_ERR_UPDATE_WRITE_FAILED',
+
   // --- config ---
   CONFIG_INVALID: 'KAPU_ERR_CONFIG_INVALID',
   CONFIG_NOT_FOUND: 'KAPU_ERR_CONFIG_NOT_FOUND',

@@ -38,6 +38,8 @@ export interface LoadRulesOptions {
    * and the flows' variables keep their meaning; fresh ids when absent.
    */
   variableIds?: VariableIds;
+  /** Rewrites each file's text before it is parsed (the policy's rule filters); the text as read when absent. */
+  rewriteRules?: (content: string, file: string) => string;
 }
 
 /** Counts of one load. */
@@ -138,6 +140,7 @@ function loadRuleSources(sources: RuleSource[], options: LoadRulesOptions): Load
       continue;
     }
 
+    if (options.rewriteRules !== undefined) content = options.rewriteRules(content, file);
     const split = splitRuleLines(content);
     commented += split.commented;
     for (const rule of split.rules) {

@@ -26,6 +26,7 @@ import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.j
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { enabledPatchFiles } from '../policy/virtual-patches.js';
+import { compileRuleFilters, filterRuleFileText } from '../detect/rule-filters.js';
 import type { VariableIds } from '../detect/rule-parser.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
@@ -162,11 +163,16 @@ function existingOrBuiltin(path: string, key: string, warnings: string[]): strin
  * classification. `requiresVersion` overrides the Suricata version that
  * rules' `requires: version` is judged against. `variableIds` (a reload)
  * keeps the flowbit and other variable ids of the rules loaded before.
+ * The policy's rule filters (disable, enable, drop, modify) apply to
+ * every file; problems of a modification go to `warnings`.
  */
 export function loadRules(config: KapuConfig, files: string[], warnings: string[], requiresVersion?: readonly number[], variableIds?: VariableIds): LoadedRules {
   const classificationPath = existingOrBuiltin(config.classificationFile, 'classification-file', warnings);
   const referencePath = existingOrBuiltin(config.referenceConfigFile, 'reference-config-file', warnings);
+  // The config loader has checked the entries, so compiling them finds no problem.
+  const { filters } = compileRuleFilters(config.policy);
   return loadRuleFiles(files, {
+    ...(filters.isEmpty ? {} : { rewriteRules: (content: string, file: string) => filterRuleFileText(content, file, filters, warnings) }),
     vars: new RuleVariables({ 'address-groups': config.vars.addressGroups, 'port-groups': config.vars.portGroups }),
     classification: loadClassificationConfig(classificationPath),
     references: loadReferenceConfig(referencePath),

@@ -13,8 +13,9 @@ import type { RunPipeline, RunPipelineOptions } from './run-pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
 
 /** Config keys whose change a reload applies; a change to any other key needs a restart. */
-// kapu's `policy` section is left out too: the run mode is fixed when the run starts.
-const RELOADED_KEYS: ReadonlySet<string> = new Set(['vars', 'defaultRulePath', 'ruleFiles', 'classificationFile', 'referenceConfigFile', 'thresholdFile', 'virtualPatches', 'policy']);
+// kapu's `policy` section is left out too: the run mode is fixed when the run starts,
+// and its rule filters apply at each load. `rules-update` is read by kapu rules update only.
+const RELOADED_KEYS: ReadonlySet<string> = new Set(['vars', 'defaultRulePath', 'ruleFiles', 'classificationFile', 'referenceConfigFile', 'thresholdFile', 'virtualPatches', 'policy', 'rulesUpdate']);
 
 /** The result of one reload. */
 export interface ReloadOutcome {
