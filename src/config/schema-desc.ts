@@ -31,6 +31,8 @@ export interface ScalarDesc {
    * Suricata does for this key; otherwise it is an error.
    */
   fallback?: boolean;
+  /** When set, an item of a map list without this key is an error (see mapList). */
+  required?: boolean;
 }
 
 export interface MapDesc {
@@ -59,7 +61,14 @@ export interface AnyDesc {
   doc: string;
 }
 
-export type Desc = ScalarDesc | MapDesc | TextMapDesc | TextListDesc | AnyDesc;
+/** A sequence of maps that share one set of keys, such as `policy.responses`. */
+export interface MapListDesc {
+  t: 'map-list';
+  item: MapDesc;
+  doc: string;
+}
+
+export type Desc = ScalarDesc | MapDesc | TextMapDesc | TextListDesc | AnyDesc | MapListDesc;
 
 /** Declares a map of known keys. */
 export function section(doc: string, fields: Record<string, Desc>): MapDesc {
@@ -111,6 +120,16 @@ export function textList(def: string[], doc: string): TextListDesc {
   return { t: 'text-list', def, doc };
 }
 
+/** Declares a sequence of maps with the keys of `item`; it is empty by default. */
+export function mapList(item: MapDesc, doc: string): MapListDesc {
+  return { t: 'map-list', item, doc };
+}
+
+/** Marks a scalar key of a map-list item as required. */
+export function required(desc: ScalarDesc): ScalarDesc {
+  return { ...desc, required: true, defText: '(required)' };
+}
+
 /** Declares a section accepted as it is. */
 export function accepted(doc: string): AnyDesc {
   return { t: 'any', doc };
@@ -130,6 +149,8 @@ export function defaultOf(desc: Desc): unknown {
       return { ...desc.def };
     case 'text-list':
       return [...desc.def];
+    case 'map-list':
+      return [];
     case 'any':
       // Accepted sections stay absent from KapuConfig unless the file sets them.
       return undefined;

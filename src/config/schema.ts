@@ -10,7 +10,9 @@ import {
   bool,
   bytes,
   int,
+  mapList,
   oneOf,
+  required,
   section,
   seconds,
   text,
@@ -203,6 +205,25 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
   }),
   policy: section('kapu: how decisions are carried out', {
     mode: oneOf(['ids', 'ips'], 'ids', 'ids only alerts; ips also drops and rejects'),
+    management: textList([], 'management addresses or prefixes: never blocked, and they still reach quarantined hosts'),
+    gateways: textList([], 'gateway addresses or prefixes: never blocked by an automatic response'),
+    'dns-servers': textList([], 'DNS server addresses or prefixes: never blocked by an automatic response'),
+    'never-block': textList([], 'more addresses or prefixes that no automatic response may block, besides management, gateways and dns-servers'),
+    quarantine: section('quarantined hosts lose all traffic (nftables)', {
+      sid: int(1, 1, 0xffffffff, 'sid of the gid 8100 alert written for each automatic quarantine'),
+      timeout: seconds(3600, 'timeout of `kapu quarantine add` without --timeout'),
+      'max-per-minute': int(10, 1, 100_000, 'automatic quarantines allowed per minute; more are refused and counted'),
+      hooks: textList(['forward'], 'netfilter hooks whose traffic is blocked: forward, input, output'),
+      table: text('kapu_quarantine', 'nftables table (inet family) that kapu owns for the quarantine'),
+      database: text('quarantine.db', 'SQLite file of the quarantine records; a relative path is read from the log folder'),
+    }),
+    responses: mapList(section('one automatic response', {
+      sid: required(int(0, 1, 0xffffffff, 'sid of the rule whose alerts trigger the response')),
+      gid: int(1, 1, 0xffffffff, 'gid of that rule'),
+      action: oneOf(['quarantine'], 'quarantine', 'what to do: quarantine the target'),
+      target: oneOf(['src', 'dest'], 'src', 'which address of the alerting packet: src or dest'),
+      timeout: seconds(600, 'how long the quarantine lasts'),
+    }), 'automatic responses to alerts, such as `- { sid: 2100498, action: quarantine, target: src, timeout: 10m }`'),
   }),
 });
 

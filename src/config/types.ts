@@ -204,5 +204,34 @@ export interface KapuConfig {
   };
   appLayer: { protocols: Record<string, unknown>; errorPolicy: ExceptionPolicy };
   hostOsPolicy: Record<string, string[]>;
-  policy: { mode: 'ids' | 'ips' };
+  policy: PolicyConfig;
+}
+
+/** One `policy.responses` entry. */
+export interface ResponseConfig {
+  sid: number;
+  gid: number;
+  action: 'quarantine';
+  target: 'src' | 'dest';
+  /** Seconds. */
+  timeout: number;
+}
+
+/** kapu's `policy` section. */
+export interface PolicyConfig {
+  mode: 'ids' | 'ips';
+  management: string[];
+  gateways: string[];
+  dnsServers: string[];
+  neverBlock: string[];
+  quarantine: {
+    sid: number;
+    /** Seconds. */
+    timeout: number;
+    maxPerMinute: number;
+    hooks: string[];
+    table: string;
+    database: string;
+  };
+  responses: ResponseConfig[];
 }
