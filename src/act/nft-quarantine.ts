@@ -1,9 +1,9 @@
 /**
- * The quarantine in nftables: a table of kapu's own (`inet kapu_quarantine`
- * by default) with interval sets of quarantined IPv4 and IPv6 prefixes,
- * each element with its own timeout, sets of management prefixes, and one
- * base chain per configured hook that drops every packet from or to a
- * quarantined prefix unless its peer is a management address.
+ * The quarantine in nftables. kapu owns one table (`inet kapu_quarantine`
+ * by default). It has interval sets of quarantined IPv4 and IPv6
+ * prefixes, each element with its own timeout, and sets of management
+ * prefixes. One base chain per configured hook drops every packet from or
+ * to a quarantined prefix unless its peer is a management address.
  *
  * Every change goes to `nft -f -` as one batch on stdin, which the kernel
  * applies as one transaction: no shell, and no text from the user, because
@@ -59,7 +59,7 @@ export const runNft: NftRunner = (args, input) =>
     child.stdin.end(input);
   });
 
-/** Returns the set that holds prefixes of `family`. */
+/** Returns the name of the quarantine set for `family`. */
 function quarantineSet(family: 4 | 6): string {
   return family === 4 ? 'quarantine4' : 'quarantine6';
 }
@@ -127,8 +127,10 @@ export class NftQuarantine implements QuarantineFirewall {
 
   /**
    * Returns the batch that quarantines `prefix` for `timeoutMs`. An
-   * element already in the set is replaced, so its timeout starts again:
-   * the first add makes sure the element exists, so the delete cannot fail.
+   * element already in the set is replaced, so its timeout starts again.
+   * The first add is a no-op for an existing element and creates a missing
+   * one, so the delete that follows cannot fail. The kernel applies the
+   * batch as one transaction.
    */
   addBatch(prefix: AddressPrefix, timeoutMs: number): string {
     const element = `inet ${this.options.table} ${quarantineSet(prefix.family)} { ${formatPrefix(prefix)}`;

@@ -195,7 +195,8 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
   let run: RunPipeline;
   try {
     for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, engine.config.nfq));
-    if (isQuarantineWanted(engine.config, engine.logDir)) quarantine = openQuarantine(engine.config, engine.logDir, STDERR_QUARANTINE_LOG);
+    // IDS mode only watches, so it neither quarantines nor touches the firewall.
+    if (engine.isIps && isQuarantineWanted(engine.config, engine.logDir)) quarantine = openQuarantine(engine.config, engine.logDir, STDERR_QUARANTINE_LOG);
     run = new RunPipeline(engine, opts, rejectSender, quarantine?.manager ?? null);
   } catch (err) {
     for (const source of sources) source.close();

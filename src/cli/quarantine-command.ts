@@ -1,8 +1,8 @@
 /**
  * `kapu quarantine list|add|release` and the quarantine of a live run:
  * both open the same database (policy.quarantine.database) and the same
- * nftables table, so a quarantine added by hand holds while kapu runs and
- * across its restarts.
+ * nftables table, so a quarantine added by hand stays in force while kapu
+ * runs and across its restarts.
  */
 import { existsSync } from 'node:fs';
 import { NftQuarantine, runNft, type NftRunner, type QuarantineHook } from '../act/nft-quarantine.js';
@@ -14,7 +14,7 @@ import { managementPrefixesOf, quarantineDatabasePath, quarantineSettingsOf } fr
 import { QuarantineManager, type QuarantineLog } from '../policy/quarantine-manager.js';
 import { QuarantineStore, type QuarantineRecord } from '../policy/quarantine-store.js';
 
-/** The longest timeout `kapu quarantine add` takes: 365 days, in seconds. */
+/** Maximum timeout of `kapu quarantine add`: 365 days, in seconds. */
 export const MAX_QUARANTINE_TIMEOUT_S = 365 * 86_400;
 
 /** An open quarantine: its manager with the store and firewall under it. */
@@ -60,7 +60,7 @@ export interface QuarantineAddFlags extends QuarantineFlags {
   force?: boolean;
 }
 
-/** Where a quarantine command writes, and the nft it runs; tests replace them. */
+/** Output sink, nft runner and clock of a quarantine command, which tests replace. */
 export interface QuarantineIo {
   out: (text: string) => void;
   runner: NftRunner;

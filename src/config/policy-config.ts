@@ -1,6 +1,6 @@
 /**
  * Checks of the `policy` section that the schema cannot express: every
- * address list holds valid addresses or prefixes, the quarantine hooks
+ * address list contains valid addresses or prefixes, the quarantine hooks
  * and table name are ones nftables takes, and no rule has two responses.
  */
 import { parsePrefix } from '../policy/quarantine-address.js';

@@ -1,7 +1,7 @@
 /**
  * kapu's gid 8100 (policy) alerts. An automatic quarantine is written as an
  * `alert` event about the packet whose alert started it, so every EVE
- * consumer sees it: gid 8100, the sid of the quarantine action
+ * consumer reads it. It has gid 8100, the sid of the quarantine action
  * (`policy.quarantine.sid`), and the evidence under a top-level `kapu`
  * object.
  */

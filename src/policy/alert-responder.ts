@@ -8,7 +8,7 @@ import type { Signature } from '../detect/signature.js';
 import type { Flow } from '../flow/flow.js';
 
 export interface AlertResponder {
-  /** Called once per alert written; must return quickly and never throw. */
+  /** Takes each alert the pipeline writes. It runs on the packet path, so it does only cheap checks there and defers the rest. */
   onAlert(p: Packet, flow: Flow | null, sig: Signature): void;
   /** Adds the responder's counters to `out` under their stats names. */
   collectCounters?(out: Map<string, number>): void;

@@ -187,7 +187,7 @@ export function prefixesOverlap(a: AddressPrefix, b: AddressPrefix): boolean {
   return prefixContains(shorter, longer.family, longer.bytes);
 }
 
-/** A set of prefixes, such as the never-block list, that tells whether an address or prefix touches any of them. */
+/** A set of prefixes, such as the never-block list, with lookups of the entry that an address or prefix overlaps. */
 export class PrefixList {
   readonly prefixes: readonly AddressPrefix[];
 

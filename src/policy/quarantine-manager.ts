@@ -1,21 +1,21 @@
 /**
- * QuarantineManager decides and records quarantines; the firewall
+ * QuarantineManager decides and records quarantines, and the firewall
  * (act/nft-quarantine.ts) carries them out. Two paths lead here:
  *
- * - manual, from `kapu quarantine add|release`: a never-block address
- *   needs `force`;
+ * - manual, from `kapu quarantine add|release`, where a never-block
+ *   address needs `force`;
  * - automatic, from the pipeline, when an alert's sid has a
- *   `policy.responses` entry: `request` refuses never-block addresses,
- *   remote addresses whose flow did not complete a TCP handshake (so a
- *   forged source cannot get an innocent host blocked), and requests past
- *   the rate limit. Each quarantine it applies is reported as an event
- *   that the EVE writers turn into a gid 8100 alert.
+ *   `policy.responses` entry. `request` rejects never-block addresses and
+ *   requests past the rate limit. It also rejects remote addresses whose
+ *   flow did not complete a TCP handshake, so a forged source cannot get
+ *   an innocent host blocked. Each quarantine it applies is reported as
+ *   an event that the EVE writers turn into a gid 8100 alert.
  *
  * The decision is synchronous and cheap; the nft command and the database
  * write run afterwards, one at a time, off the packet path.
  */
 import { ErrorCode, KapuError } from '../core/errors.js';
-import type { Packet } from '../core/packet.js';
+import { Direction, type Packet } from '../core/packet.js';
 import type { Signature } from '../detect/signature.js';
 import type { Flow } from '../flow/flow.js';
 import { TcpState } from '../stream/tcp-session.js';
@@ -38,7 +38,7 @@ export interface QuarantineResponse {
   entry: string;
   gid: number;
   sid: number;
-  /** Which address of the alerting packet is quarantined. */
+  /** Address of the alerting packet that is quarantined: its source or its destination. */
   target: 'src' | 'dest';
   timeoutS: number;
 }
@@ -85,7 +85,7 @@ export interface PacketFacts {
   direction: 'to_server' | 'to_client' | null;
 }
 
-/** Why an automatic quarantine was asked for. */
+/** Evidence behind an automatic quarantine request. */
 export interface QuarantineEvidence {
   rule: { gid: number; sid: number; rev: number; msg: string };
   response: QuarantineResponse;
@@ -155,8 +155,13 @@ export function packetFactsOf(p: Packet, flow: Flow | null): PacketFacts {
     srcPort: p.srcPort,
     dstPort: p.dstPort,
     appProto: flow !== null ? flow.appProto : null,
-    direction: flow === null ? null : p.direction === 1 ? 'to_client' : 'to_server',
+    direction: directionOf(p, flow),
   };
+}
+
+function directionOf(p: Packet, flow: Flow | null): 'to_server' | 'to_client' | null {
+  if (flow === null) return null;
+  return p.direction === Direction.TO_CLIENT ? 'to_client' : 'to_server';
 }
 
 /** Keeps and applies quarantines: the policy side of the quarantine response. */
@@ -207,8 +212,8 @@ export class QuarantineManager {
   }
 
   /**
-   * The pipeline's hook, called once per written alert: when `sig` has a
-   * quarantine response, asks for the quarantine of the packet's source or
+   * Takes each alert the pipeline writes. When `sig` has a quarantine
+   * response, it requests the quarantine of the packet's source or
    * destination. Other alerts cost one map lookup.
    */
   onAlert(p: Packet, flow: Flow | null, sig: Signature): void {
@@ -229,10 +234,10 @@ export class QuarantineManager {
 
   /**
    * Decides an automatic quarantine of `address` (4 or 16 bytes) and, when
-   * it is accepted, queues the firewall change. Refuses never-block
+   * it is accepted, queues the firewall change. It rejects never-block
    * addresses, remote addresses without a completed TCP handshake in
-   * `flow`, and requests past the rate limit; each refusal is counted and
-   * logged at most once per REFUSAL_LOG_INTERVAL_S.
+   * `flow`, and requests past the rate limit. Each rejection is counted,
+   * and logged at most once per REFUSAL_LOG_INTERVAL_S.
    */
   request(address: Uint8Array, evidence: QuarantineEvidence, flow: Flow | null): RequestOutcomeValue {
     const settings = this.settings;

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { ErrorCode, KapuError } from '../core/errors.js';
 
-/** How a quarantine began. */
+/** Origin of a quarantine: a command or an alert's response. */
 export type QuarantineOrigin = 'manual' | 'automatic';
 
 /** A quarantine to store. */
