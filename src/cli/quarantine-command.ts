@@ -116,6 +116,8 @@ export async function runQuarantineAdd(address: string, flags: QuarantineAddFlag
 export async function runQuarantineRelease(address: string, flags: QuarantineFlags, io: QuarantineIo = DEFAULT_IO): Promise<number> {
   const { store, manager } = openForCommand(flags, io);
   try {
+    // The table may be gone (a reboot without kapu), and nft cannot delete from a missing set.
+    await manager.restore();
     const wasActive = await manager.release(address);
     io.out(wasActive ? `released ${address}\n` : `${address} was not quarantined; its firewall entry, if any, is removed\n`);
     return 0;
