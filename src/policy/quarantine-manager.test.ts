@@ -256,3 +256,16 @@ test('release and restore', async () => {
   assert.deepEqual(firewall.calls, ['setup', 'add 198.51.100.5 50000']);
   store.close();
 });
+
+test('host inside stored prefix skipped', async () => {
+  const { m, firewall, events } = manager({ isHomeAddress: () => true });
+  // As `kapu quarantine add` from another process would leave it: stored and in nftables.
+  await m.add('203.0.113.64/26', { timeoutS: 600, reason: 'net', force: false });
+  const other = new QuarantineManager(m.settings, (m as unknown as { store: QuarantineStore }).store, firewall, () => {}, () => Date.UTC(2026, 11, 5));
+  other.onEvent = (e) => events.push(e);
+  other.onAlert(makePacket({ src: '203.0.113.70', dst: CLIENT, proto: IpProto.UDP }), null, TRIGGER);
+  await other.idle();
+  assert.deepEqual(firewall.calls, ['add 203.0.113.64/26 600000']);
+  assert.equal(other.counters.alreadyQuarantined, 1);
+  assert.deepEqual(events, []);
+});

@@ -279,6 +279,13 @@ export class QuarantineManager {
   private async applyAutomatic(prefix: AddressPrefix, text: string, timeoutS: number, createdMs: number, expiresMs: number, evidence: QuarantineEvidence): Promise<void> {
     let error: string | null = null;
     try {
+      // A prefix quarantined by another process (kapu quarantine add) may already cover the host.
+      const covering = this.store.active(createdMs).find((r) => r.address !== text && prefixesOverlap(parseOrThrow(r.address), prefix));
+      if (covering !== undefined) {
+        this.known.set(text, { prefix, expiresMs: Math.min(expiresMs, covering.expiresMs) });
+        this.counters.alreadyQuarantined++;
+        return;
+      }
       await this.firewall.add(prefix, timeoutS * 1000);
       const rule = evidence.rule;
       this.store.add({
