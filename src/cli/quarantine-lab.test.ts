@@ -115,7 +115,7 @@ describe('quarantine in a namespace lab', { skip: skipReason ?? false }, () => {
   const seen = {
     manual: { lastEchoMs: 0, stallMs: -1, pingDuring: -1, connectDuring: -1, managementPing: -1, resumeAfterTimeoutMs: -1, pingAfter: -1 },
     release: { stallMs: -1, resumeAfterReleaseMs: -1, pingAfter: -1 },
-    automatic: { stallMs: -1, pingDuring: -1, resumeAfterTimeoutMs: -1, listed: '' },
+    automatic: { appliedAfterMs: -1, stallMs: -1, pingDuring: -1, resumeAfterTimeoutMs: -1, listed: '' },
     flood: { alerts: 0, quarantineAlerts: 0, setElements: '', pingAfter: -1, counters: {} as Record<string, number> },
     prefix6: { pingDuring: -1, ping4During: -1, pingAfter: -1 },
     restore: { elementAfterRestart: '' },
@@ -227,10 +227,12 @@ describe('quarantine in a namespace lab', { skip: skipReason ?? false }, () => {
     const triggerAt = Date.now();
     probe.stdin.write('trigger\n');
     await waitUntil(() => setElements().includes(CLIENT), 30);
+    const appliedAt = Date.now();
+    seen.automatic.appliedAfterMs = appliedAt - triggerAt;
     seen.automatic.listed = kapuCli(['list']).stdout;
     seen.automatic.pingDuring = ping('cli', SERVER);
-    seen.automatic.stallMs = silentSince(triggerAt + 200);
-    seen.automatic.resumeAfterTimeoutMs = await waitForEcho(triggerAt + 200, 15_000);
+    seen.automatic.stallMs = silentSince(appliedAt + 100);
+    seen.automatic.resumeAfterTimeoutMs = await waitForEcho(appliedAt + 100, 15_000) + 100 + seen.automatic.appliedAfterMs;
 
     // 5. A flood with forged sources that matches the rule, bounded in count.
     for (const forged of [INNOCENT, DNS_SERVER]) {
@@ -315,6 +317,7 @@ describe('quarantine in a namespace lab', { skip: skipReason ?? false }, () => {
   test('rule alert quarantines client', (t) => {
     if (skipReason !== null) return t.skip(skipReason);
     assert.match(seen.automatic.listed, new RegExp(`^${CLIENT.replace(/\./g, '\\.')} .*lab quarantine trigger \\[1:1000010:1\\] \\(policy\\.responses\\.0\\)$`, 'm'));
+    assert.ok(seen.automatic.appliedAfterMs < 3_000, `applied ${seen.automatic.appliedAfterMs} ms after the trigger`);
     assert.notEqual(seen.automatic.pingDuring, 0);
     assert.ok(seen.automatic.stallMs >= 1_000, `stalled only ${seen.automatic.stallMs} ms`);
     assert.ok(seen.automatic.resumeAfterTimeoutMs >= TIMEOUT_S * 1000 - 400, `resumed after ${seen.automatic.resumeAfterTimeoutMs} ms`);
