@@ -15,6 +15,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { LiveWorkersOptions } from './live-workers.js';
 import { ControlSocketServer, openLiveControlSocket, ReloadRequests } from './control-socket.js';
 import { runLiveSources, type LiveSource } from './live-loop.js';
+import { isQuarantineWanted, openQuarantine, STDERR_QUARANTINE_LOG, type OpenQuarantine } from './quarantine-command.js';
 
 /** Options of `kapu run -q`. */
 export interface InlineOptions extends RunPipelineOptions {
@@ -219,15 +220,20 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
   // Bound before any output is opened, so a queue in use leaves no empty logs.
   const sources: NfQueueSource[] = [];
   const rejectSender = openRejectSender(opts.quiet ? null : STDERR_REJECT_LOG);
+  let quarantine: OpenQuarantine | null = null;
   let run: RunPipeline;
   try {
     for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, engine.config.nfq));
-    run = new RunPipeline(engine, opts, rejectSender);
+    // IDS mode only watches, so it neither quarantines nor touches the firewall.
+    if (engine.isIps && isQuarantineWanted(engine.config, engine.logDir)) quarantine = openQuarantine(engine.config, engine.logDir, STDERR_QUARANTINE_LOG);
+    run = new RunPipeline(engine, opts, rejectSender, quarantine?.manager ?? null);
   } catch (err) {
     for (const source of sources) source.close();
     rejectSender.close();
+    quarantine?.store.close();
     throw err;
   }
+  if (quarantine !== null) await startQuarantine(quarantine, run);
   const reloads = new ReloadRequests();
   let control: ControlSocketServer | null;
   try {
@@ -244,5 +250,27 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
   } finally {
     await control?.close();
     rejectSender.close();
+    if (quarantine !== null) {
+      await quarantine.manager.idle();
+      quarantine.store.close();
+    }
+  }
+}
+
+/**
+ * Restores the stored quarantines into nftables and sends automatic
+ * quarantines to the run's EVE writers as gid 8100 alerts. When nft
+ * fails, kapu logs it and runs on: the IPS still works, and each
+ * automatic quarantine then fails and is counted.
+ */
+async function startQuarantine(quarantine: OpenQuarantine, run: RunPipeline): Promise<void> {
+  quarantine.manager.onEvent = (event) => {
+    for (const writer of run.eve) writer.quarantineAlert(event);
+  };
+  try {
+    const restored = await quarantine.manager.restore();
+    STDERR_QUARANTINE_LOG('info', { restored, table: quarantine.firewall.options.table }, 'quarantine table ready');
+  } catch (err) {
+    STDERR_QUARANTINE_LOG('error', { err: err instanceof Error ? err.message : String(err) }, 'quarantine not restored');
   }
 }

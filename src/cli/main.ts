@@ -87,6 +87,32 @@ function buildProgram(result: { status: number }): Command {
       result.status = await runReloadCommand(path, process.stdout, process.stderr);
     });
 
+  const quarantine = program.command('quarantine').description('list, add and release quarantined hosts: a quarantined address or prefix loses all traffic through this machine (nftables), except to and from the management addresses');
+  const quarantineOptions = (command: Command): Command => command
+    .option('-c, --config <file>', 'configuration whose policy section applies (never-block list, table, database)')
+    .option('-l, --log-dir <dir>', 'log folder that holds the quarantine database (default: default-log-dir of the config)')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, []);
+  quarantineOptions(quarantine.command('list').description('print the active quarantines: address, since, expires (time left) and reason'))
+    .action(async (flags: { config?: string; logDir?: string; set: string[] }) => {
+      const { runQuarantineList } = await import('./quarantine-command.js');
+      result.status = runQuarantineList(flags);
+    });
+  quarantineOptions(quarantine.command('add').description('quarantine an address or prefix (ADDR or ADDR/LEN); needs root'))
+    .argument('<address>', 'address or prefix, such as 198.51.100.7 or 2001:db8:1::/64')
+    .option('--timeout <duration>', 'how long it lasts: seconds with an optional unit s, m, h or d (default: policy.quarantine.timeout, 1h)')
+    .option('--reason <text>', 'why, shown by kapu quarantine list (default: manual)')
+    .option('--force', 'quarantine an address on the never-block list anyway')
+    .action(async (address: string, flags: { config?: string; logDir?: string; set: string[]; timeout?: string; reason?: string; force?: boolean }) => {
+      const { runQuarantineAdd } = await import('./quarantine-command.js');
+      result.status = await runQuarantineAdd(address, flags);
+    });
+  quarantineOptions(quarantine.command('release').description('end the quarantine of an address or prefix at once; needs root'))
+    .argument('<address>', 'address or prefix as it was quarantined')
+    .action(async (address: string, flags: { config?: string; logDir?: string; set: string[] }) => {
+      const { runQuarantineRelease } = await import('./quarantine-command.js');
+      result.status = await runQuarantineRelease(address, flags);
+    });
+
   const rules = program.command('rules').description('work with rule files');
   rules
     .command('check')
@@ -279,7 +305,8 @@ function reportError(err: unknown): number {
   }
   if (err instanceof KapuError) {
     process.stderr.write(`kapu: ${err.message} [${err.code}]\n`);
-    return err.code === ErrorCode.CONFIG_NOT_FOUND ? ExitStatus.BAD_USAGE : ExitStatus.RUNTIME_FAILURE;
+    const isUsage = err.code === ErrorCode.CONFIG_NOT_FOUND || err.code === ErrorCode.QUARANTINE_BAD_ADDRESS;
+    return isUsage ? ExitStatus.BAD_USAGE : ExitStatus.RUNTIME_FAILURE;
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`kapu: internal error: ${message}\n`);

@@ -8,6 +8,7 @@ import { ConfigError, ErrorCode, KapuError } from '../core/errors.js';
 import { ConfReader, makeNode } from './conf-tree.js';
 import type { ConfNode } from './conf-tree.js';
 import { DEFAULT_OUTPUTS_YAML, readOutputs } from './outputs-config.js';
+import { checkPolicyConfig } from './policy-config.js';
 import { SchemaReader } from './read-config.js';
 import { CONFIG_SCHEMA, HOST_OS_POLICIES, SURICATA_ONLY_KEYS } from './schema.js';
 import { propertyName } from './schema-desc.js';
@@ -80,6 +81,7 @@ function readRoot(reader: SchemaReader, root: ConfNode): KapuConfig {
   config.appLayer.protocols ??= {};
   config.hostOsPolicy = policyNamesAsWritten(config.hostOsPolicy);
   checkActionOrder(reader, root.entries.get('action-order'), config.actionOrder);
+  checkPolicyConfig(reader, root.entries.get('policy'), config.policy);
   return config;
 }
 

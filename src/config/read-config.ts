@@ -43,6 +43,8 @@ export class SchemaReader {
         return this.readTextList(desc.def, node, path);
       case 'item-list':
         return this.readItemList(desc.readItem, node, path);
+      case 'map-list':
+        return this.readMapList(desc.item, node, path);
       case 'any':
         return toPlain(node);
     }
@@ -115,6 +117,26 @@ export class SchemaReader {
       hint = ` (nearest known key: ${nearestPath})`;
     }
     this.warning(node, childPath, `unknown key, ignored${hint}`);
+  }
+
+  /** Reads a sequence of maps; an item that lacks a required key is an error at that item. */
+  private readMapList(item: MapDesc, node: ConfNode, path: string): Record<string, unknown>[] {
+    if (node.kind === 'scalar' && node.value === null) return [];
+    if (node.kind !== 'seq') {
+      this.error(node, path, 'expected a sequence of maps');
+      return [];
+    }
+    const out: Record<string, unknown>[] = [];
+    node.items.forEach((child, i) => {
+      const childPath = `${path}.${i}`;
+      out.push(this.readMap(item, child, childPath));
+      for (const [key, desc] of Object.entries(item.fields)) {
+        if (desc.t === 'scalar' && desc.required === true && (child.kind !== 'map' || child.entries.get(key)?.value == null)) {
+          this.error(child, `${childPath}.${key}`, 'missing (this key is required)');
+        }
+      }
+    });
+    return out;
   }
 
   private readTextMap(def: Record<string, string>, node: ConfNode, path: string): Record<string, string> {

@@ -31,6 +31,8 @@ export interface ScalarDesc {
    * Suricata does for this key; otherwise it is an error.
    */
   fallback?: boolean;
+  /** When set, an item of a map list without this key is an error (see mapList). */
+  required?: boolean;
 }
 
 export interface MapDesc {
@@ -71,7 +73,14 @@ export interface AnyDesc {
   doc: string;
 }
 
-export type Desc = ScalarDesc | MapDesc | TextMapDesc | TextListDesc | ItemListDesc | AnyDesc;
+/** A sequence of maps that share one set of keys, such as `policy.responses`. */
+export interface MapListDesc {
+  t: 'map-list';
+  item: MapDesc;
+  doc: string;
+}
+
+export type Desc = ScalarDesc | MapDesc | TextMapDesc | TextListDesc | ItemListDesc | AnyDesc | MapListDesc;
 
 /** Declares a map of known keys. */
 export function section(doc: string, fields: Record<string, Desc>): MapDesc {
@@ -128,6 +137,16 @@ export function itemList(doc: string, readItem: ItemListDesc['readItem']): ItemL
   return { t: 'item-list', doc, readItem };
 }
 
+/** Declares a sequence of maps with the keys of `item`; it is empty by default. */
+export function mapList(item: MapDesc, doc: string): MapListDesc {
+  return { t: 'map-list', item, doc };
+}
+
+/** Marks a scalar key of a map-list item as required. */
+export function required(desc: ScalarDesc): ScalarDesc {
+  return { ...desc, required: true, defText: '(required)' };
+}
+
 /** Declares a section accepted as it is. */
 export function accepted(doc: string): AnyDesc {
   return { t: 'any', doc };
@@ -148,6 +167,7 @@ export function defaultOf(desc: Desc): unknown {
     case 'text-list':
       return [...desc.def];
     case 'item-list':
+    case 'map-list':
       return [];
     case 'any':
       // Accepted sections stay absent from KapuConfig unless the file sets them.

@@ -207,14 +207,7 @@ export interface KapuConfig {
   hostOsPolicy: Record<string, string[]>;
   /** kapu's catalog of virtual patches: `path` null means the catalog shipped with kapu. */
   virtualPatches: { enabled: boolean; path: string | null; stateFile: string };
-  policy: {
-    mode: 'ids' | 'ips';
-    /** Rule filters (suricata-update's matchers), applied in the order disable, enable, drop, modify. */
-    disable: string[];
-    enable: string[];
-    drop: string[];
-    modify: string[];
-  };
+  policy: PolicyConfig;
   rulesUpdate: {
     sources: RuleSourceSpec[];
     output: string;
@@ -225,4 +218,38 @@ export interface KapuConfig {
     maxDownloadSize: number;
     ignore: string[];
   };
+}
+
+/** One `policy.responses` entry. */
+export interface ResponseConfig {
+  sid: number;
+  gid: number;
+  action: 'quarantine';
+  target: 'src' | 'dest';
+  /** Seconds. */
+  timeout: number;
+}
+
+/** kapu's `policy` section. */
+export interface PolicyConfig {
+  mode: 'ids' | 'ips';
+  /** Rule filters (suricata-update's matchers), applied in the order disable, enable, drop, modify. */
+  disable: string[];
+  enable: string[];
+  drop: string[];
+  modify: string[];
+  management: string[];
+  gateways: string[];
+  dnsServers: string[];
+  neverBlock: string[];
+  quarantine: {
+    sid: number;
+    /** Seconds. */
+    timeout: number;
+    maxPerMinute: number;
+    hooks: string[];
+    table: string;
+    database: string;
+  };
+  responses: ResponseConfig[];
 }

@@ -50,6 +50,16 @@ export const ErrorCode = {
   CLI_BAD_ARGUMENT: 'KAPU_ERR_CLI_BAD_ARGUMENT',
   /** The control socket of a live run (unix-command) cannot be opened. */
   CONTROL_SOCKET_FAILED: 'KAPU_ERR_CONTROL_SOCKET_FAILED',
+
+  // --- quarantine ---
+  /** An address or prefix given to the quarantine is invalid. */
+  QUARANTINE_BAD_ADDRESS: 'KAPU_ERR_QUARANTINE_BAD_ADDRESS',
+  /** A quarantine of a never-block address without --force, or one that overlaps a quarantined prefix. */
+  QUARANTINE_REFUSED: 'KAPU_ERR_QUARANTINE_REFUSED',
+  /** The nft command failed to change the quarantine table. */
+  QUARANTINE_FIREWALL_FAILED: 'KAPU_ERR_QUARANTINE_FIREWALL_FAILED',
+  /** The quarantine database cannot be opened, read or written. */
+  QUARANTINE_STORE_FAILED: 'KAPU_ERR_QUARANTINE_STORE_FAILED',
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -36,6 +36,7 @@ import type { EveWriter } from '../output/eve-writer.js';
 import type { FastLogWriter } from '../output/fast-log.js';
 import { MAX_RESPONSE_BYTES, RejectTarget, buildRejectResponse, rejectTargetOf } from '../act/reject.js';
 import type { RejectSender } from '../act/reject-sender.js';
+import type { AlertResponder } from '../policy/alert-responder.js';
 
 /** Counters of the policy stage, as the stats event names them (`ips.*`, `detect.*`). */
 export class PipelineCounters {
@@ -100,6 +101,8 @@ export interface PipelineParts {
    * null (reading a capture) only records the rejects in alerts and counters.
    */
   rejectSender?: RejectSender | null;
+  /** Automatic responses to alerts (policy.responses, such as quarantine); absent or null for none. */
+  responder?: AlertResponder | null;
 }
 
 /** The parts of a pipeline built from the rules, which a rule reload replaces. */
@@ -695,6 +698,7 @@ export class PacketPipeline {
       if (parts.fast !== null) parts.fast.alert(p, sig);
       if (flow !== null) flow.hasAlerted = true;
       this.countAlert(sig);
+      if (parts.responder != null) parts.responder.onAlert(p, flow, sig);
     }
 
     if (blockingSig !== null) {

@@ -33,6 +33,7 @@ import {
 import { collectStats } from './collect-stats.js';
 import { PacketPipeline } from './pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
+import type { AlertResponder } from '../policy/alert-responder.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -154,9 +155,10 @@ export class RunPipeline {
   /**
    * Opens the configured outputs in the log folder and builds the
    * pipeline. `rejectSender` sends reject responses (live and in-line
-   * runs); without it rejects are only recorded.
+   * runs); without it rejects are only recorded. `responder` receives
+   * every alert for the automatic responses (policy.responses).
    */
-  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null) {
+  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null, responder: AlertResponder | null = null) {
     const { config, isIps, logDir, rules, thresholdActions } = engine;
     this.engine = engine;
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
@@ -181,6 +183,7 @@ export class RunPipeline {
         isIps,
         stream: engine.stream,
         rejectSender,
+        responder,
         ...appLayer,
       },
       config.packetAlertMax,
@@ -194,7 +197,9 @@ export class RunPipeline {
 
   /** Returns the counters of every stage under Suricata's stats names. */
   collectStats(): Map<string, number> {
-    return collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
+    const counters = collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
+    this.pipeline.parts.responder?.collectCounters?.(counters);
+    return counters;
   }
 
   /** Writes a `stats` event at `timestampUs` with the stage counters plus `extra` (capture counters). */

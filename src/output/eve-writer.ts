@@ -12,6 +12,8 @@ import { buildAlertEvent, buildTaggedPacketEvent } from './eve-alert.js';
 import type { AlertFacts, AlertFieldOptions } from './eve-alert.js';
 import { buildTxEvent } from './eve-app.js';
 import { buildArpEvent } from './eve-arp.js';
+import { buildQuarantineAlertEvent } from './eve-policy.js';
+import type { QuarantineEvent } from '../policy/quarantine-manager.js';
 import { FlowVariableNames } from './eve-metadata.js';
 import type { VariableIds } from '../detect/rule-parser.js';
 import { buildAnomalyEvent, buildAppLayerAnomalyEvent, buildDropEvent, buildFlowEvent, buildStatsEvent } from './eve-events.js';
@@ -90,6 +92,13 @@ export class EveWriter {
   alert(p: Packet, flow: Flow | null, sig: Signature, facts: AlertFacts): void {
     if (!this.config.types.alert.enabled) return;
     this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions, this.variableNames));
+    this.counts.alert++;
+  }
+
+  /** Writes the gid 8100 alert of an automatic quarantine when alerts are enabled. */
+  quarantineAlert(event: QuarantineEvent): void {
+    if (!this.config.types.alert.enabled) return;
+    this.file.writeLine(buildQuarantineAlertEvent(this.ctx, event));
     this.counts.alert++;
   }
 

@@ -1,0 +1,67 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { loadConfig } from './load-config.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'kapu-policy-config-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function load(yaml: string): ReturnType<typeof loadConfig> {
+  const path = join(scratch, 'kapu.yaml');
+  writeFileSync(path, yaml);
+  return loadConfig(path, []);
+}
+
+function problems(yaml: string): string[] {
+  try {
+    load(yaml);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('config loaded');
+}
+
+test('policy defaults', () => {
+  const { config } = loadConfig(null, []);
+  assert.deepEqual(config.policy.responses, []);
+  assert.deepEqual(config.policy.quarantine, { sid: 1, timeout: 3600, maxPerMinute: 10, hooks: ['forward'], table: 'kapu_quarantine', database: 'quarantine.db' });
+  assert.deepEqual(config.policy.neverBlock, []);
+});
+
+test('policy responses read', () => {
+  const { config } = load(`policy:
+  management: [198.51.100.1]
+  responses:
+    - { sid: 2100498, action: quarantine, target: src, timeout: 10m }
+    - sid: 1000010
+      gid: 1
+      target: dest
+`);
+  assert.deepEqual(config.policy.responses, [
+    { sid: 2100498, gid: 1, action: 'quarantine', target: 'src', timeout: 600 },
+    { sid: 1000010, gid: 1, action: 'quarantine', target: 'dest', timeout: 600 },
+  ]);
+  assert.deepEqual(config.policy.management, ['198.51.100.1']);
+});
+
+test('policy bad values named', () => {
+  assert.deepEqual(problems(`policy:
+  never-block: [198.51.100.7/24, 203.0.113.1]
+  quarantine:
+    hooks: [forward, prerouting]
+  responses:
+    - { action: quarantine }
+    - { sid: 5, target: both }
+    - { sid: 5 }
+`), [
+    'kapu.yaml:6: policy.responses.0.sid: missing (this key is required)',
+    "kapu.yaml:7: policy.responses.1.target: 'both' is not allowed (expected src, dest)",
+    "kapu.yaml:2: policy.never-block.0: '198.51.100.7/24' has host bits set after /24; give the network 198.51.100.0/24, or the host without /24",
+    "kapu.yaml:4: policy.quarantine.hooks: 'prerouting' is not a hook (expected forward, input or output)",
+    'kapu.yaml:8: policy.responses.2: rule 1:5 already has a response (policy.responses.1); give each rule one response',
+  ]);
+});
