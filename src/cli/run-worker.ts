@@ -24,6 +24,8 @@ export interface WorkerInit {
   rings: RingBuffers[];
   /** Word 0 is set to 1 by a worker that fails. */
   status: SharedArrayBuffer;
+  /** The dispatcher's published key (dispatcher.ts). */
+  publishedKey: SharedArrayBuffer;
   /** The checksum sample of the `auto` mode, shared by all workers (two Int32 words). */
   checksumSample: SharedArrayBuffer;
   /** Set for live input (`-q`, `-i`): where verdicts go back, and whether rejects are answered. */
@@ -85,7 +87,7 @@ function runWorker(init: WorkerInit): void {
   const startedMs = performance.now();
   const rings = init.rings.map((buffers) => new PacketRing(buffers));
   const own = rings[init.index] as PacketRing;
-  const gate = new RingOrderGate(init.index, rings);
+  const gate = new RingOrderGate(init.index, rings, init.publishedKey);
   installOrderGate(rings.length > 1 ? gate : null);
 
   // Only the first worker prints warnings and rule diagnostics; the others load the same.
@@ -175,7 +177,11 @@ function runLiveWorker(init: WorkerInit, live: LiveWorkerInit, options: RunPipel
         internalErrors++;
         isDropped = !failOpen;
       }
-      verdicts.write(RecordKind.VERDICT, 0, 0, NO_BYTES, isDropped ? 1 : 0, 0, 0, 0, own.token, own.source);
+      while (!verdicts.write(RecordKind.VERDICT, 0, 0, NO_BYTES, isDropped ? 1 : 0, 0, 0, 0, own.token, own.source)) {
+        verdicts.publish();
+        verdicts.waitForRoom();
+      }
+      verdicts.publish();
       Atomics.add(verdictCount, 0, 1);
       Atomics.notify(verdictCount, 0);
     } else if (kind === RecordKind.TICK) {
