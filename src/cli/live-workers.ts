@@ -112,8 +112,8 @@ export class WorkersBackend implements LiveBackend {
 
   /**
    * Starts `workerCount` workers and resolves once every one has loaded
-   * the rules and built its pipeline; rejects with the first worker's
-   * error (a bad config or rule file), after stopping the others.
+   * the rules and built its pipeline. When a worker fails (a bad config or
+   * rule file), it stops the others and rejects with that error.
    */
   static async start(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean): Promise<WorkersBackend> {
     const backend = new WorkersBackend(config, logDir, isIps, workerCount, options, sendsRejects);
@@ -316,7 +316,7 @@ export interface LiveWorkersOptions {
   runOptions: RunPipelineOptions;
   workerCount: number;
   isIps: boolean;
-  /** Answer reject actions through raw sockets (the native addon). */
+  /** Send the responses of reject actions through raw sockets (the native addon). */
   sendsRejects: boolean;
   signal?: AbortSignal;
   startMessage?: string;

@@ -3,16 +3,16 @@
  * so a worker wakes once per group rather than once per record. A
  * publication makes every ring's records visible and then raises the
  * published key (the highest key written), which the order gate waits
- * for: a worker that sees its own record K knows, once the published key
- * reaches K, that every record with a smaller key is visible in the other
- * rings too.
+ * for: once the published key reaches K, every record with a smaller key is
+ * visible in every ring, so a worker holding record K can check the
+ * others.
  */
 import type { PacketRing } from './packet-ring.js';
 
 /** Records written between two publications. */
 const PUBLISH_EVERY_RECORDS = 64;
 
-/** The shared word of the published key (a BigInt64Array over 8 bytes). */
+/** Allocates the shared word of the published key (a BigInt64Array over 8 bytes). */
 export function createPublishedKeyBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(8);
 }

@@ -26,7 +26,7 @@
  * so the head record is always the one in progress (or the next one).
  */
 
-/** What a record holds. */
+/** Kinds of record. */
 export const RecordKind = {
   /** A captured frame; the payload is its bytes. */
   PACKET: 1,
@@ -170,6 +170,7 @@ export class PacketRing {
     const needed = toEnd < recordBytes ? toEnd + recordBytes : recordBytes;
     const head = Atomics.load(this.control, HEAD) >>> 0;
     if (this.capacity - ((tail - head) >>> 0) < needed) return false;
+
     let newTail = tail;
     const v = this.view;
     if (toEnd < recordBytes) {
@@ -178,6 +179,7 @@ export class PacketRing {
       newTail = (newTail + toEnd) >>> 0;
       at = 0;
     }
+
     v.setUint32(at, recordBytes, true);
     v.setUint32(at + 4, kind, true);
     v.setFloat64(at + 8, key, true);
@@ -195,11 +197,6 @@ export class PacketRing {
     return true;
   }
 
-  /** Records written since the last `publish`. */
-  get unpublishedCount(): number {
-    return this.unpublished;
-  }
-
   /** Makes the records written so far visible to the reader, and wakes it when it sleeps. */
   publish(): void {
     if (this.unpublished === 0) return;
@@ -211,8 +208,8 @@ export class PacketRing {
 
   /**
    * Sleeps until the reader has freed a quarter of the ring, or
-   * WAIT_SLICE_MS pass; the writer publishes before it waits. Throws
-   * RingAbortedError when a worker failed.
+   * WAIT_SLICE_MS pass. The caller publishes first, or the reader has
+   * nothing to free. Throws RingAbortedError when a worker failed.
    */
   waitForRoom(): void {
     const control = this.control;
