@@ -14,6 +14,7 @@ import type { ReloadOutcome } from '../engine/rule-reload.js';
 import { createSharedStateBuffers, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordFlag, RecordKind, type RingBuffers } from '../engine/workers/packet-ring.js';
+import { createPublishedKeyBuffer, Dispatcher } from '../engine/workers/dispatcher.js';
 import { EveWriter } from '../output/eve-writer.js';
 import { runLiveLoop, type LiveBackend, type LiveLoopCounters, type LiveLoopOptions, type LiveSource } from './live-loop.js';
 import { ControlSocketServer, openLiveControlSocket, ReloadRequests } from './control-socket.js';
@@ -48,7 +49,7 @@ export class WorkersBackend implements LiveBackend {
   readonly statsIntervalS: number;
 
   private readonly threads: Worker[];
-  private readonly rings: PacketRing[];
+  private readonly dispatcher: Dispatcher;
   private readonly verdictRings: PacketRing[];
   private readonly verdictCount: Int32Array;
   private readonly statsWriters: EveWriter[];
@@ -87,7 +88,8 @@ export class WorkersBackend implements LiveBackend {
       ringBuffers.push(createRingBuffers(RING_BYTES));
       verdictBuffers.push(createRingBuffers(VERDICT_RING_BYTES));
     }
-    this.rings = ringBuffers.map((b) => new PacketRing(b, abort));
+    const publishedKey = createPublishedKeyBuffer();
+    this.dispatcher = new Dispatcher(ringBuffers.map((b) => new PacketRing(b, abort)), publishedKey);
     this.verdictRings = verdictBuffers.map((b) => new PacketRing(b));
     const verdictCount = new SharedArrayBuffer(4);
     this.verdictCount = new Int32Array(verdictCount);
@@ -99,6 +101,7 @@ export class WorkersBackend implements LiveBackend {
         options: { ...options, logDir, sharedState },
         rings: ringBuffers,
         status,
+        publishedKey,
         checksumSample,
         live: { verdicts: verdictBuffers[index] as RingBuffers, verdictCount, sendsRejects },
       };
@@ -109,8 +112,8 @@ export class WorkersBackend implements LiveBackend {
 
   /**
    * Starts `workerCount` workers and resolves once every one has loaded
-   * the rules and built its pipeline; rejects with the first worker's
-   * error (a bad config or rule file), after stopping the others.
+   * the rules and built its pipeline. When a worker fails (a bad config or
+   * rule file), it stops the others and rejects with that error.
    */
   static async start(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean): Promise<WorkersBackend> {
     const backend = new WorkersBackend(config, logDir, isIps, workerCount, options, sendsRejects);
@@ -169,7 +172,8 @@ export class WorkersBackend implements LiveBackend {
   /** Sends a control record to every worker, keyed before the next packet. */
   private broadcast(kind: number, timestampUs: number, token = 0): void {
     const step = this.workerCount + 1;
-    for (let i = 0; i < this.workerCount; i++) (this.rings[i] as PacketRing).write(kind, (this.seq + 1) * step + i, timestampUs, NO_BYTES, 0, 0, 0, 0, token);
+    for (let i = 0; i < this.workerCount; i++) this.dispatcher.write(i, kind, (this.seq + 1) * step + i, timestampUs, NO_BYTES, 0, 0, 0, 0, token);
+    this.dispatcher.publish();
   }
 
   runBatch(source: LiveSource, p: Packet, timeoutMs: number, loop: LiveLoopCounters): number {
@@ -186,14 +190,15 @@ export class WorkersBackend implements LiveBackend {
       const second = Math.floor(ts / 1_000_000);
       if (second > this.lastSecond) {
         if (this.lastSecond >= 0) {
-          for (let i = 0; i < workers; i++) if (i !== target) (this.rings[i] as PacketRing).write(RecordKind.TICK, seq * step + i, ts, NO_BYTES, 0, 0, 0);
+          for (let i = 0; i < workers; i++) if (i !== target) this.dispatcher.write(i, RecordKind.TICK, seq * step + i, ts, NO_BYTES, 0, 0, 0);
         }
         this.lastSecond = second;
       }
       const flags = p.isChecksumOffloaded ? RecordFlag.CHECKSUM_OFFLOADED : 0;
-      (this.rings[target] as PacketRing).write(RecordKind.PACKET, seq * step + workers, ts, p.bytes, p.wireLength, p.linkType, p.pcapCount, flags, dispatched, 0);
+      this.dispatcher.write(target, RecordKind.PACKET, seq * step + workers, ts, p.bytes, p.wireLength, p.linkType, p.pcapCount, flags, dispatched, 0);
       dispatched++;
     }
+    this.dispatcher.publish();
     const decided = this.collectVerdicts(source, dispatched);
     if (decided < dispatched) loop.internalErrors++;
     source.finishBatch();
@@ -273,7 +278,8 @@ export class WorkersBackend implements LiveBackend {
   finish(): Promise<void> {
     this.finished ??= (async () => {
       const step = this.workerCount + 1;
-      for (let i = 0; i < this.workerCount; i++) (this.rings[i] as PacketRing).write(RecordKind.END, (this.seq + 1) * step + i, Date.now() * 1000, NO_BYTES, 0, 0, 0);
+      for (let i = 0; i < this.workerCount; i++) this.dispatcher.write(i, RecordKind.END, (this.seq + 1) * step + i, Date.now() * 1000, NO_BYTES, 0, 0, 0);
+      this.dispatcher.publish();
       await Promise.all(this.threads.map((thread) => new Promise<void>((resolveExit) => thread.once('exit', () => resolveExit()))));
       if (this.failure !== null) throw this.failure;
     })();
@@ -310,7 +316,7 @@ export interface LiveWorkersOptions {
   runOptions: RunPipelineOptions;
   workerCount: number;
   isIps: boolean;
-  /** Answer reject actions through raw sockets (the native addon). */
+  /** Send the responses of reject actions through raw sockets (the native addon). */
   sendsRejects: boolean;
   signal?: AbortSignal;
   startMessage?: string;

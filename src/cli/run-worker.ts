@@ -12,11 +12,11 @@ import { FlowEndReason } from '../flow/flow.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import { PacketRing, RecordFlag, RecordKind, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { reloadRules, type ReloadOutcome } from '../engine/rule-reload.js';
-import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
+import { openRejectSender, STDERR_REJECT_LOG, type RejectSender } from '../act/reject-sender.js';
 import { RingOrderGate } from '../engine/workers/ring-order-gate.js';
 import { summarizeRun } from './run.js';
 
-/** What the main thread hands each worker. */
+/** Start data the main thread passes to each worker. */
 export interface WorkerInit {
   index: number;
   options: RunPipelineOptions;
@@ -24,19 +24,21 @@ export interface WorkerInit {
   rings: RingBuffers[];
   /** Word 0 is set to 1 by a worker that fails. */
   status: SharedArrayBuffer;
+  /** The dispatcher's published key (dispatcher.ts). */
+  publishedKey: SharedArrayBuffer;
   /** The checksum sample of the `auto` mode, shared by all workers (two Int32 words). */
   checksumSample: SharedArrayBuffer;
-  /** Set for live input (`-q`, `-i`): where verdicts go back, and whether rejects are answered. */
+  /** Live input (`-q`, `-i`) only: the verdict ring, and whether reject actions send responses. */
   live: LiveWorkerInit | null;
 }
 
-/** What a worker of a live run needs besides the common part. */
+/** Start data of a live worker, beside the common part. */
 export interface LiveWorkerInit {
   /** This worker's verdict ring, read by the main thread. */
   verdicts: RingBuffers;
   /** Word 0 counts verdicts written by all workers; the main thread sleeps on it. */
   verdictCount: SharedArrayBuffer;
-  /** Open a raw socket and answer reject actions. */
+  /** Open a raw socket and send the responses of reject actions. */
   sendsRejects: boolean;
 }
 
@@ -85,14 +87,15 @@ function runWorker(init: WorkerInit): void {
   const startedMs = performance.now();
   const rings = init.rings.map((buffers) => new PacketRing(buffers));
   const own = rings[init.index] as PacketRing;
-  const gate = new RingOrderGate(init.index, rings);
+  const gate = new RingOrderGate(init.index, rings, init.publishedKey);
   installOrderGate(rings.length > 1 ? gate : null);
 
   // Only the first worker prints warnings and rule diagnostics; the others load the same.
   const options = { ...init.options, quiet: init.options.quiet || init.index !== 0 };
   const engine = loadRunEngine(options);
   const live = init.live;
-  const rejectSender = live !== null && live.sendsRejects ? openRejectSender(options.quiet ? null : STDERR_REJECT_LOG) : null;
+  let rejectSender: RejectSender | null = null;
+  if (live !== null && live.sendsRejects) rejectSender = openRejectSender(options.quiet ? null : STDERR_REJECT_LOG);
   const run = new RunPipeline(engine, options, rejectSender);
   if (live !== null) {
     try {
@@ -139,7 +142,7 @@ function runWorker(init: WorkerInit): void {
 }
 
 /**
- * The loop of a live worker: every packet's verdict goes back at once
+ * Runs the loop of a live worker: every packet's verdict goes back at once
  * through the verdict ring. A packet whose processing throws is counted,
  * reported once, and gets the verdict of the nfq.fail-open setting.
  */
@@ -175,7 +178,11 @@ function runLiveWorker(init: WorkerInit, live: LiveWorkerInit, options: RunPipel
         internalErrors++;
         isDropped = !failOpen;
       }
-      verdicts.write(RecordKind.VERDICT, 0, 0, NO_BYTES, isDropped ? 1 : 0, 0, 0, 0, own.token, own.source);
+      while (!verdicts.write(RecordKind.VERDICT, 0, 0, NO_BYTES, isDropped ? 1 : 0, 0, 0, 0, own.token, own.source)) {
+        verdicts.publish();
+        verdicts.waitForRoom();
+      }
+      verdicts.publish();
       Atomics.add(verdictCount, 0, 1);
       Atomics.notify(verdictCount, 0);
     } else if (kind === RecordKind.TICK) {

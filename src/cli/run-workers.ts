@@ -22,6 +22,7 @@ import { EveWriter } from '../output/eve-writer.js';
 import { createSharedStateBuffers } from '../engine/run-pipeline.js';
 import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordKind, RingAbortedError, type RingBuffers } from '../engine/workers/packet-ring.js';
+import { createPublishedKeyBuffer, Dispatcher } from '../engine/workers/dispatcher.js';
 import { formatSummary, listCapturePaths } from './run.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 import type { WorkerInit, WorkerReport } from './run-worker.js';
@@ -76,8 +77,10 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   const ringBuffers: RingBuffers[] = [];
   for (let i = 0; i < workerCount; i++) ringBuffers.push(createRingBuffers(RING_BYTES));
   const rings = ringBuffers.map((buffers) => new PacketRing(buffers, abort));
+  const publishedKey = createPublishedKeyBuffer();
+  const dispatcher = new Dispatcher(rings, publishedKey);
   const { signal: _signal, loadedRules: _loaded, pcapPath: _path, ...pipelineOptions } = opts;
-  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, checksumSample, live: null }));
+  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, publishedKey, checksumSample, live: null }));
   // A failed worker is reported once, from the dispatch loop or the final wait.
   for (const w of workers) w.report.catch(() => Atomics.store(abort, 0, 1));
 
@@ -100,7 +103,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
         }
       }
       const pathBytes = Buffer.from(capturePath);
-      for (let i = 0; i < workerCount; i++) (rings[i] as PacketRing).write(RecordKind.FILE, (seq + 1) * step + i, 0, pathBytes, 0, 0, 0);
+      for (let i = 0; i < workerCount; i++) dispatcher.write(i, RecordKind.FILE, (seq + 1) * step + i, 0, pathBytes, 0, 0, 0);
       try {
         for (;;) {
           let batch = 0;
@@ -115,17 +118,18 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
               const second = Math.floor(ts / 1_000_000);
               if (second > lastSecond) {
                 if (lastSecond >= 0) {
-                  for (let i = 0; i < workerCount; i++) if (i !== target) (rings[i] as PacketRing).write(RecordKind.TICK, seq * step + i, ts, NO_BYTES, 0, 0, 0);
+                  for (let i = 0; i < workerCount; i++) if (i !== target) dispatcher.write(i, RecordKind.TICK, seq * step + i, ts, NO_BYTES, 0, 0, 0);
                 }
                 lastSecond = second;
               }
-              (rings[target] as PacketRing).write(RecordKind.PACKET, seq * step + workerCount, ts, p.bytes, p.wireLength, p.linkType, p.pcapCount);
+              dispatcher.write(target, RecordKind.PACKET, seq * step + workerCount, ts, p.bytes, p.wireLength, p.linkType, p.pcapCount);
             }
           } catch (err) {
             if (!(err instanceof CaptureError)) throw err;
             if (!opts.quiet) process.stderr.write(`kapu: warning: ${err.message}; the capture ends there, after ${seq} packets\n`);
             break;
           }
+          dispatcher.publish();
           if (batch < PACKETS_PER_BATCH) break;
           if (isAborted(opts)) break;
           await new Promise<void>((resolveBatch) => setImmediate(resolveBatch));
@@ -135,7 +139,8 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
         reader = null;
       }
     }
-    for (let i = 0; i < workerCount; i++) (rings[i] as PacketRing).write(RecordKind.END, (seq + 1) * step + i, lastTimestampUs, NO_BYTES, 0, 0, 0);
+    for (let i = 0; i < workerCount; i++) dispatcher.write(i, RecordKind.END, (seq + 1) * step + i, lastTimestampUs, NO_BYTES, 0, 0, 0);
+    dispatcher.publish();
   } catch (err) {
     reader?.close();
     for (const w of workers) void w.thread.terminate();

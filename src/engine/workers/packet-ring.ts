@@ -26,7 +26,7 @@
  * so the head record is always the one in progress (or the next one).
  */
 
-/** What a record holds. */
+/** Kinds of record. */
 export const RecordKind = {
   /** A captured frame; the payload is its bytes. */
   PACKET: 1,
@@ -58,9 +58,12 @@ export const RecordFlag = {
 
 const HEAD = 0;
 const TAIL = 1;
+/** Threads of other workers sleeping on the head (order gate); woken at every move. */
 const HEAD_WAITERS = 2;
 const TAIL_WAITERS = 3;
-const CONTROL_WORDS = 4;
+/** 1 while the writer sleeps for room; woken once a quarter of the ring is free. */
+const WRITER_WAITING = 4;
+const CONTROL_WORDS = 5;
 
 export const RECORD_HEADER_BYTES = 56;
 
@@ -113,6 +116,9 @@ export class PacketRing {
   private readonly view: DataView;
   private readonly mask: number;
   private readonly abort: Int32Array | null;
+  /** Writer side: where the next record goes, and records not yet published. */
+  private writeTail: number;
+  private unpublished: number;
   /** Bytes of the record `read` returned last, released by `release`. */
   private pendingBytes: number;
 
@@ -139,6 +145,8 @@ export class PacketRing {
     this.token = 0;
     this.source = 0;
     this.pendingBytes = 0;
+    this.writeTail = Atomics.load(this.control, TAIL) >>> 0;
+    this.unpublished = 0;
   }
 
   /** Largest payload one record can carry. */
@@ -149,26 +157,29 @@ export class PacketRing {
   // ---- writer side ----
 
   /**
-   * Writes one record, waiting while the ring is full. Returns false
-   * (nothing written) when `payload` is larger than maxPayload.
+   * Writes one record after the last one written, without publishing it
+   * (see `publish`). Returns false, writing nothing, when the ring has no
+   * room for it; RangeError when `payload` is larger than maxPayload.
    */
   write(kind: number, key: number, timestampUs: number, payload: Uint8Array, wireLength: number, linkType: number, pcapCount: number, flags = 0, token = 0, source = 0): boolean {
-    if (payload.length > this.maxPayload) return false;
+    if (payload.length > this.maxPayload) throw new RangeError(`a record of ${payload.length} bytes does not fit a ring of ${this.capacity} bytes`);
     const recordBytes = align8(RECORD_HEADER_BYTES + payload.length);
-    const control = this.control;
-    const tail = Atomics.load(control, TAIL) >>> 0;
+    const tail = this.writeTail;
     let at = tail & this.mask;
     const toEnd = this.capacity - at;
     const needed = toEnd < recordBytes ? toEnd + recordBytes : recordBytes;
-    this.waitForRoom(tail, needed);
+    const head = Atomics.load(this.control, HEAD) >>> 0;
+    if (this.capacity - ((tail - head) >>> 0) < needed) return false;
+
     let newTail = tail;
+    const v = this.view;
     if (toEnd < recordBytes) {
-      this.view.setUint32(at, toEnd, true);
-      this.view.setUint32(at + 4, RecordKind.PAD, true);
+      v.setUint32(at, toEnd, true);
+      v.setUint32(at + 4, RecordKind.PAD, true);
       newTail = (newTail + toEnd) >>> 0;
       at = 0;
     }
-    const v = this.view;
+
     v.setUint32(at, recordBytes, true);
     v.setUint32(at + 4, kind, true);
     v.setFloat64(at + 8, key, true);
@@ -181,22 +192,33 @@ export class PacketRing {
     v.setUint32(at + 48, token, true);
     v.setUint32(at + 52, source, true);
     this.bytes.set(payload, at + RECORD_HEADER_BYTES);
-    newTail = (newTail + recordBytes) >>> 0;
-    Atomics.store(control, TAIL, newTail | 0);
-    if (Atomics.load(control, TAIL_WAITERS) > 0) Atomics.notify(control, TAIL);
+    this.writeTail = (newTail + recordBytes) >>> 0;
+    this.unpublished++;
     return true;
   }
 
-  private waitForRoom(tail: number, needed: number): void {
+  /** Makes the records written so far visible to the reader, and wakes it when it sleeps. */
+  publish(): void {
+    if (this.unpublished === 0) return;
+    this.unpublished = 0;
     const control = this.control;
-    for (;;) {
-      const head = Atomics.load(control, HEAD);
-      if (this.capacity - ((tail - (head >>> 0)) >>> 0) >= needed) return;
-      if (this.abort !== null && Atomics.load(this.abort, 0) !== 0) throw new RingAbortedError();
-      Atomics.add(control, HEAD_WAITERS, 1);
-      Atomics.wait(control, HEAD, head, WAIT_SLICE_MS);
-      Atomics.sub(control, HEAD_WAITERS, 1);
-    }
+    Atomics.store(control, TAIL, this.writeTail | 0);
+    if (Atomics.load(control, TAIL_WAITERS) > 0) Atomics.notify(control, TAIL);
+  }
+
+  /**
+   * Sleeps until the reader has freed a quarter of the ring, or
+   * WAIT_SLICE_MS pass. The caller publishes first, or the reader has
+   * nothing to free. Throws RingAbortedError when a worker failed.
+   */
+  waitForRoom(): void {
+    const control = this.control;
+    if (this.abort !== null && Atomics.load(this.abort, 0) !== 0) throw new RingAbortedError();
+    const head = Atomics.load(control, HEAD);
+    if (this.capacity - ((this.writeTail - (head >>> 0)) >>> 0) >= this.capacity >>> 2) return;
+    Atomics.store(control, WRITER_WAITING, 1);
+    Atomics.wait(control, HEAD, head, WAIT_SLICE_MS);
+    Atomics.store(control, WRITER_WAITING, 0);
   }
 
   // ---- reader side ----
@@ -246,9 +268,15 @@ export class PacketRing {
   release(): void {
     const control = this.control;
     const head = Atomics.load(control, HEAD) >>> 0;
-    Atomics.store(control, HEAD, ((head + this.pendingBytes) >>> 0) | 0);
+    const newHead = (head + this.pendingBytes) >>> 0;
+    Atomics.store(control, HEAD, newHead | 0);
     this.pendingBytes = 0;
-    if (Atomics.load(control, HEAD_WAITERS) > 0) Atomics.notify(control, HEAD);
+    if (Atomics.load(control, HEAD_WAITERS) > 0) {
+      Atomics.notify(control, HEAD);
+    } else if (Atomics.load(control, WRITER_WAITING) !== 0) {
+      const used = ((Atomics.load(control, TAIL) >>> 0) - newHead) >>> 0;
+      if (used <= this.capacity - (this.capacity >>> 2)) Atomics.notify(control, HEAD);
+    }
   }
 
   // ---- any thread ----
@@ -280,16 +308,4 @@ export class PacketRing {
     Atomics.sub(control, HEAD_WAITERS, 1);
   }
 
-  /** Waits until the reader has released every record written. */
-  drain(): void {
-    const control = this.control;
-    for (;;) {
-      const head = Atomics.load(control, HEAD);
-      if (head === Atomics.load(control, TAIL)) return;
-      if (this.abort !== null && Atomics.load(this.abort, 0) !== 0) throw new RingAbortedError();
-      Atomics.add(control, HEAD_WAITERS, 1);
-      Atomics.wait(control, HEAD, head, WAIT_SLICE_MS);
-      Atomics.sub(control, HEAD_WAITERS, 1);
-    }
-  }
 }
