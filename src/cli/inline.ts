@@ -4,6 +4,7 @@
  * DROP when the pipeline dropped the packet (drop rules, dropped flows,
  * exception policies in IPS mode), ACCEPT otherwise.
  */
+import { mkdirSync } from 'node:fs';
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { LinkType, type Packet } from '../core/packet.js';
 import { SkbInfo } from '../capture/native-addon.js';
@@ -212,7 +213,18 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
       throw err;
     }
     const { runLiveOnWorkers } = await import('./live-workers.js');
-    const o: LiveWorkersOptions = { config, runOptions: opts, workerCount, isIps: (opts.mode ?? 'ips') === 'ips', sendsRejects: true };
+    const isIps = (opts.mode ?? 'ips') === 'ips';
+    const logDir = opts.logDir ?? config.defaultLogDir;
+    // IDS mode only watches, so it neither quarantines nor touches the firewall.
+    let quarantine: OpenQuarantine | null = null;
+    try {
+      if (isIps && config.policy.responses.length > 0) mkdirSync(logDir, { recursive: true });
+      if (isIps && isQuarantineWanted(config, logDir)) quarantine = openQuarantine(config, logDir, STDERR_QUARANTINE_LOG);
+    } catch (err) {
+      for (const source of sources) source.close();
+      throw err;
+    }
+    const o: LiveWorkersOptions = { config, runOptions: opts, workerCount, isIps, sendsRejects: true, quarantine };
     if (opts.signal !== undefined) o.signal = opts.signal;
     return runLiveOnWorkers(sources, o);
   }

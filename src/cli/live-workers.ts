@@ -20,6 +20,7 @@ import { runLiveLoop, type LiveBackend, type LiveLoopCounters, type LiveLoopOpti
 import { ControlSocketServer, openLiveControlSocket, ReloadRequests } from './control-socket.js';
 import type { RunSummary } from './run-options.js';
 import { mergeReports } from './run-workers.js';
+import { STDERR_QUARANTINE_LOG, type OpenQuarantine } from './quarantine-command.js';
 import type { WorkerInit, WorkerMessage, WorkerReport } from './run-worker.js';
 
 /** Bytes of each worker's packet ring. */
@@ -65,7 +66,7 @@ export class WorkersBackend implements LiveBackend {
   /** Verdicts that came after their batch gave up waiting. */
   lateVerdicts: number;
 
-  private constructor(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean) {
+  private constructor(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean, private readonly quarantine: OpenQuarantine | null) {
     this.logDir = logDir;
     this.isIps = isIps;
     this.statsIntervalS = config.stats.enabled ? config.stats.interval : 0;
@@ -103,7 +104,7 @@ export class WorkersBackend implements LiveBackend {
         status,
         publishedKey,
         checksumSample,
-        live: { verdicts: verdictBuffers[index] as RingBuffers, verdictCount, sendsRejects },
+        live: { verdicts: verdictBuffers[index] as RingBuffers, verdictCount, sendsRejects, forwardsQuarantines: quarantine !== null && quarantine.manager.hasResponses },
       };
       return new Worker(new URL('./run-worker.js', import.meta.url), { workerData: init });
     });
@@ -115,8 +116,8 @@ export class WorkersBackend implements LiveBackend {
    * the rules and built its pipeline. When a worker fails (a bad config or
    * rule file), it stops the others and rejects with that error.
    */
-  static async start(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean): Promise<WorkersBackend> {
-    const backend = new WorkersBackend(config, logDir, isIps, workerCount, options, sendsRejects);
+  static async start(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean, quarantine: OpenQuarantine | null = null): Promise<WorkersBackend> {
+    const backend = new WorkersBackend(config, logDir, isIps, workerCount, options, sendsRejects, quarantine);
     try {
       await Promise.all(backend.threads.map((thread, index) => backend.watch(thread, index)));
     } catch (err) {
@@ -138,6 +139,8 @@ export class WorkersBackend implements LiveBackend {
           this.settle(this.pendingStats, m.request, m);
         } else if (m.type === 'reload') {
           this.settle(this.pendingReloads, m.request, m);
+        } else if (m.type === 'quarantine') {
+          this.quarantine?.manager.request(m.target, m.evidence, null);
         } else if (m.type === 'done') {
           this.reports[index] = m;
         }
@@ -231,6 +234,23 @@ export class WorkersBackend implements LiveBackend {
     }
   }
 
+  /**
+   * Restores the stored quarantines into nftables and writes each
+   * automatic quarantine as a gid 8100 alert. When nft fails, kapu logs it
+   * and runs on, as in one thread.
+   */
+  async startQuarantine(quarantine: OpenQuarantine): Promise<void> {
+    quarantine.manager.onEvent = (event) => {
+      for (const writer of this.statsWriters) writer.quarantineAlert(event);
+    };
+    try {
+      const restored = await quarantine.manager.restore();
+      STDERR_QUARANTINE_LOG('info', { restored, table: quarantine.firewall.options.table }, 'quarantine table ready');
+    } catch (err) {
+      STDERR_QUARANTINE_LOG('error', { err: err instanceof Error ? err.message : String(err) }, 'quarantine not restored');
+    }
+  }
+
   expire(nowUs: number): void {
     this.broadcast(RecordKind.EXPIRE, nowUs);
   }
@@ -268,6 +288,7 @@ export class WorkersBackend implements LiveBackend {
     for (const [name, value] of extra) counters.set(name, (counters.get(name) ?? 0) + value);
     for (const r of replies) counters.set(`worker.${r.index}.packets`, r.packets);
     counters.set('capture.late_verdicts', this.lateVerdicts);
+    this.quarantine?.manager.collectCounters(counters);
     const engines = [{ id: 0, lastReloadUs: nowUs, rulesLoaded: 0, rulesFailed: 0, rulesSkipped: 0 }];
     for (const writer of this.statsWriters) {
       writer.stats(nowUs, uptimeS, counters, engines);
@@ -318,6 +339,8 @@ export interface LiveWorkersOptions {
   isIps: boolean;
   /** Send the responses of reject actions through raw sockets (the native addon). */
   sendsRejects: boolean;
+  /** The quarantine of the run (IPS mode with quarantine wanted), or null. */
+  quarantine?: OpenQuarantine | null;
   signal?: AbortSignal;
   startMessage?: string;
 }
@@ -330,16 +353,19 @@ export interface LiveWorkersOptions {
  */
 export async function runLiveOnWorkers(sources: LiveSource[], o: LiveWorkersOptions): Promise<RunSummary> {
   const { config, runOptions } = o;
+  const quarantine = o.quarantine ?? null;
   const logDir = runOptions.logDir ?? config.defaultLogDir;
   const { signal: _signal, loadedRules: _loaded, ...cloneable } = runOptions as RunPipelineOptions & { signal?: AbortSignal };
   let backend: WorkersBackend;
   try {
     mkdirSync(logDir, { recursive: true });
-    backend = await WorkersBackend.start(config, logDir, o.isIps, o.workerCount, { ...cloneable, mode: o.isIps ? 'ips' : 'ids' }, o.sendsRejects);
+    backend = await WorkersBackend.start(config, logDir, o.isIps, o.workerCount, { ...cloneable, mode: o.isIps ? 'ips' : 'ids' }, o.sendsRejects, quarantine);
   } catch (err) {
     for (const source of sources) source.close();
+    quarantine?.store.close();
     throw err;
   }
+  if (quarantine !== null) await backend.startQuarantine(quarantine);
   const reloads = new ReloadRequests();
   let control: ControlSocketServer | null;
   try {
@@ -356,5 +382,9 @@ export async function runLiveOnWorkers(sources: LiveSource[], o: LiveWorkersOpti
     return await runLiveLoop(backend, sources, loopOptions);
   } finally {
     await control?.close();
+    if (quarantine !== null) {
+      await quarantine.manager.idle();
+      quarantine.store.close();
+    }
   }
 }

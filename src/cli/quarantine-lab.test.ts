@@ -99,8 +99,10 @@ function skipReasonOf(): string | null {
 
 let skipReason = skipReasonOf();
 
-describe('quarantine in a namespace lab', { skip: skipReason ?? false }, () => {
-  const lab = new NetLab('kqr');
+/** The lab run with kapu in one thread (`workers` 1) or on worker threads, which forward quarantine requests. */
+function labSuite(workers: number, prefix: string): void {
+describe(`quarantine in a namespace lab${workers > 1 ? ` with --workers ${workers}` : ''}`, { skip: skipReason ?? false }, () => {
+  const lab = new NetLab(prefix);
   const scratch = mkdtempSync(join(tmpdir(), 'kapu-quarantine-lab-'));
   const outDir = join(scratch, 'out');
   const configPath = join(scratch, 'kapu.yaml');
@@ -141,7 +143,7 @@ describe('quarantine in a namespace lab', { skip: skipReason ?? false }, () => {
   };
 
   async function startKapu(): Promise<void> {
-    kapu = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, '-S', join(scratch, 'lab.rules'), '-l', outDir]);
+    kapu = lab.spawn('ips', [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, '-S', join(scratch, 'lab.rules'), '-l', outDir, ...(workers > 1 ? ['--workers', String(workers)] : [])]);
     const watched = watchChild(kapu);
     kapuExit = watched.exited;
     kapuOutput = watched.output;
@@ -347,3 +349,7 @@ describe('quarantine in a namespace lab', { skip: skipReason ?? false }, () => {
     assert.match(seen.restore.elementAfterRestart, new RegExp(`${CLIENT.replace(/\./g, '\\.')} timeout `));
   });
 });
+}
+
+labSuite(1, 'kqr');
+labSuite(2, 'kqw');

@@ -12,6 +12,8 @@ import { FlowEndReason } from '../flow/flow.js';
 import { loadRunEngine, RunPipeline, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import { PacketRing, RecordFlag, RecordKind, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { reloadRules, type ReloadOutcome } from '../engine/rule-reload.js';
+import { ForwardingResponder, type ForwardedQuarantine } from '../policy/forwarding-responder.js';
+import { quarantineSettingsOf } from '../policy/quarantine-config.js';
 import { openRejectSender, STDERR_REJECT_LOG, type RejectSender } from '../act/reject-sender.js';
 import { RingOrderGate } from '../engine/workers/ring-order-gate.js';
 import { summarizeRun } from './run.js';
@@ -40,11 +42,14 @@ export interface LiveWorkerInit {
   verdictCount: SharedArrayBuffer;
   /** Open a raw socket and send the responses of reject actions. */
   sendsRejects: boolean;
+  /** Forward the alerts that policy.responses names to the main thread's quarantine. */
+  forwardsQuarantines: boolean;
 }
 
 /** Messages of a live worker besides the final report. */
 export type WorkerMessage =
   | WorkerReport
+  | ForwardedQuarantine
   | { type: 'ready'; index: number }
   | { type: 'stats'; index: number; request: number; counters: Array<[string, number]>; packets: number }
   | { type: 'reload'; index: number; request: number; outcome: ReloadOutcome; loaded: number; failed: number };
@@ -96,7 +101,11 @@ function runWorker(init: WorkerInit): void {
   const live = init.live;
   let rejectSender: RejectSender | null = null;
   if (live !== null && live.sendsRejects) rejectSender = openRejectSender(options.quiet ? null : STDERR_REJECT_LOG);
-  const run = new RunPipeline(engine, options, rejectSender);
+  let responder: ForwardingResponder | null = null;
+  if (live !== null && live.forwardsQuarantines) {
+    responder = new ForwardingResponder(quarantineSettingsOf(engine.config).responses, (request) => parentPort?.postMessage(request));
+  }
+  const run = new RunPipeline(engine, options, rejectSender, responder);
   if (live !== null) {
     try {
       parentPort?.postMessage({ type: 'ready', index: init.index });

@@ -165,6 +165,42 @@ function directionOf(p: Packet, flow: Flow | null): 'to_server' | 'to_client' | 
 }
 
 /** Keeps and applies quarantines: the policy side of the quarantine response. */
+/** Groups `responses` by the sid of their rule, as onAlert looks them up. */
+export function responsesBySidOf(responses: readonly QuarantineResponse[]): Map<number, QuarantineResponse[]> {
+  const bySid = new Map<number, QuarantineResponse[]>();
+  for (const response of responses) {
+    const list = bySid.get(response.sid) ?? [];
+    list.push(response);
+    bySid.set(response.sid, list);
+  }
+  return bySid;
+}
+
+/**
+ * Returns the quarantine that an alert of `sig` requests, with its
+ * evidence as plain data, or null when no response names the rule.
+ */
+export function quarantineRequestOf(
+  responsesBySid: ReadonlyMap<number, QuarantineResponse[]>,
+  p: Packet,
+  flow: Flow | null,
+  sig: Signature,
+): { target: Uint8Array; evidence: QuarantineEvidence } | null {
+  const responses = responsesBySid.get(sig.sid);
+  if (responses === undefined) return null;
+  const response = responses.find((r) => r.gid === sig.gid);
+  if (response === undefined) return null;
+  const packet = packetFactsOf(p, flow);
+  const target = response.target === 'src' ? packet.srcAddr : packet.dstAddr;
+  const evidence: QuarantineEvidence = {
+    rule: { gid: sig.gid, sid: sig.sid, rev: sig.rev, msg: sig.msg },
+    response,
+    packet,
+    hasHandshake: hasCompletedHandshake(flow),
+  };
+  return { target, evidence };
+}
+
 export class QuarantineManager {
   readonly settings: QuarantineSettings;
   readonly counters: QuarantineCounters;
@@ -193,12 +229,7 @@ export class QuarantineManager {
     this.firewall = firewall;
     this.clock = clock;
     this.log = log;
-    this.responsesBySid = new Map();
-    for (const response of settings.responses) {
-      const list = this.responsesBySid.get(response.sid) ?? [];
-      list.push(response);
-      this.responsesBySid.set(response.sid, list);
-    }
+    this.responsesBySid = responsesBySidOf(settings.responses);
     this.known = new Map();
     this.tokens = settings.maxPerMinute;
     this.tokensAtMs = clock();
@@ -217,19 +248,8 @@ export class QuarantineManager {
    * destination. Other alerts cost one map lookup.
    */
   onAlert(p: Packet, flow: Flow | null, sig: Signature): void {
-    const responses = this.responsesBySid.get(sig.sid);
-    if (responses === undefined) return;
-    const response = responses.find((r) => r.gid === sig.gid);
-    if (response === undefined) return;
-    const packet = packetFactsOf(p, flow);
-    const target = response.target === 'src' ? packet.srcAddr : packet.dstAddr;
-    const evidence: QuarantineEvidence = {
-      rule: { gid: sig.gid, sid: sig.sid, rev: sig.rev, msg: sig.msg },
-      response,
-      packet,
-      hasHandshake: hasCompletedHandshake(flow),
-    };
-    this.request(target, evidence, flow);
+    const request = quarantineRequestOf(this.responsesBySid, p, flow, sig);
+    if (request !== null) this.request(request.target, request.evidence, flow);
   }
 
   /**
@@ -252,7 +272,9 @@ export class QuarantineManager {
       this.logRefusal(RequestOutcome.NEVER_BLOCK, text, evidence, 'automatic quarantine refused: address is on the never-block list');
       return RequestOutcome.NEVER_BLOCK;
     }
-    if (!settings.isHomeAddress(family, prefix.bytes) && !hasCompletedHandshake(flow)) {
+    // A request forwarded from a worker thread carries no flow, only the handshake fact taken there.
+    const hasHandshake = flow !== null ? hasCompletedHandshake(flow) : evidence.hasHandshake;
+    if (!settings.isHomeAddress(family, prefix.bytes) && !hasHandshake) {
       this.counters.refusedNoHandshake++;
       this.logRefusal(RequestOutcome.NO_HANDSHAKE, text, evidence, 'automatic quarantine refused: remote address without a completed TCP handshake in the flow, so it may be forged');
       return RequestOutcome.NO_HANDSHAKE;
