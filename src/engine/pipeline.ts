@@ -4,6 +4,7 @@
  * pipeline decides its fate (accept or drop, in IPS mode) and writes the
  * events it causes.
  */
+import { TcpState } from '../stream/tcp-session.js';
 import { Direction, MAX_TUNNEL_LAYER_OFFSETS, Packet } from '../core/packet.js';
 import { decodePacket } from '../decode/decode-packet.js';
 import type { DecodeContext } from '../decode/context.js';
@@ -406,6 +407,8 @@ export class PacketPipeline {
     this.logFrames(p, flow, appState);
     this.logTaggedPacket(p, flow);
     if (p.arpOffset >= 0) for (const writer of parts.eve) writer.arp(p, this.pktSrc);
+    // A closed session's inspected data is not needed while the flow waits for its timeout.
+    if (stream !== null && flow !== null && flow.tcp !== null && flow.tcp.state === TcpState.CLOSED) stream.trimClosed(flow);
   }
 
   /** Runs transaction detection on the flow's app state after the packet engine. */

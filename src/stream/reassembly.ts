@@ -790,6 +790,21 @@ export class StreamReassembler {
     if (upTo > stream.segments.releasedBase && this.inspection.segments !== stream.segments) stream.segments.release(upTo);
   }
 
+  /**
+   * Frees the stream buffers of a closed session once all their data was
+   * inspected. The pipeline calls it after the packet's inspection, so
+   * closed flows waiting for their timeout hold no reassembly memory.
+   */
+  trimClosed(flow: Flow): void {
+    const session = flow.tcp;
+    if (session === null || session.state !== TcpState.CLOSED || session.reassembly === null) return;
+    for (const stream of [session.reassembly.toServer, session.reassembly.toClient]) {
+      const upTo = Math.min(stream.rawProgress, stream.ackProgress);
+      if (upTo > stream.segments.releasedBase) stream.segments.release(upTo);
+      stream.segments.freeIfReleased();
+    }
+  }
+
   /** Records a stream event on the current packet and counts it. */
   private raise(session: TcpSession, eventId: number): void {
     session.addEvent(eventId);

@@ -104,6 +104,21 @@ export class SegmentList {
     return this.starts.length * SEGMENT_RECORD_BYTES + this.data.length;
   }
 
+  /**
+   * Returns the buffers to the budgets when every stored byte was
+   * released, keeping the offsets, so a stream that is over holds no
+   * memory while its flow waits for the timeout.
+   */
+  freeIfReleased(): void {
+    if (this.count > 0 || this.maxEnd > this.releasedBase) return;
+    this.recordBudget.release(this.starts.length * SEGMENT_RECORD_BYTES);
+    this.dataBudget.release(this.data.length);
+    this.starts = new Float64Array(0);
+    this.ends = new Float64Array(0);
+    this.data = new Uint8Array(0);
+    this.dataBase = this.releasedBase;
+  }
+
   /** Empties the list and returns its memory to the budgets, so a pooled list can serve a new stream. */
   reset(): void {
     this.recordBudget.release(this.starts.length * SEGMENT_RECORD_BYTES);
