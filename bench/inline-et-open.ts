@@ -1,0 +1,254 @@
+/**
+ * Part 2 of `npm run bench:inline`: short HTTP transactions from the client
+ * to a Node.js server through kapu running Emerging Threats Open in-line.
+ * One ET Open rule is turned from alert into drop, as an operator does for
+ * rules that should block, and one request per pass matches it. The part
+ * reports throughput, transactions/s, the kernel's queue drops and the
+ * ping RTT under load against idle. It then records the same traffic on
+ * the router and reads the capture with `kapu run -r` and the same rules.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NetLab } from '../src/capture/netlab-harness.js';
+import { readCaptureStats } from './capture-stats.js';
+import { ATTACK_TIMEOUT_MS, type ClientReport } from './inline-http.js';
+import {
+  LabProcess, percentile, readInterfaceBytes, readQueueCounters, runPing, sleep, startQueueConsumer, startUntilOutput, type QueueCounters,
+} from './inline-lab.js';
+import { KAPU, QUEUE_NUM, REPEATS, REPO_ROOT, SERVER4, setQueueRules } from './inline-throughput.js';
+
+const HTTP_PORT = 8080;
+const HTTP_SCRIPT = join(REPO_ROOT, 'dist', 'bench', 'inline-http.js');
+/** One load pass ends after this many seconds or transactions, whichever comes first. */
+const PASS_SECONDS = 5;
+const PASS_MAX_TRANSACTIONS = 50_000;
+/** The recorded pass is shorter, to keep the capture and its offline run small. */
+const RECORD_SECONDS = 4;
+/** The attack request goes out this long after a pass starts, amid the load. */
+const ATTACK_AT_MS = 1_500;
+/** Matched by ET Open sid 2009361, "ET WEB_SERVER cmd.exe In URI - Possible Command Execution Attempt". */
+const ATTACK_PATH = '/scripts/cmd.exe?/c+dir';
+const ATTACK_SID = 2009361;
+const ATTACK_RULE_FILE = 'emerging-web_server.rules';
+/** Pings per sample, and their interval in seconds (100 per second). */
+const IDLE_PINGS = 150;
+const LOAD_PINGS = 300;
+const PING_INTERVAL_S = 0.01;
+/** The load pings start this long after the pass, once the load runs. */
+const LOAD_PING_DELAY_MS = 1_000;
+/** ET Open takes about 2 s to load on a quiet 2-core machine; this allows a busy one. */
+const KAPU_START_MS = 60_000;
+const OFFLINE_TIMEOUT_MS = 120_000;
+
+const CONFIG = `vars:
+  address-groups:
+    HOME_NET: "[203.0.113.0/24,2001:db8:2::/64]"
+    EXTERNAL_NET: "!$HOME_NET"
+  port-groups:
+    HTTP_PORTS: "[80,${HTTP_PORT}]"
+outputs:
+  - eve-log:
+      enabled: yes
+      filename: eve.json
+      types:
+        - alert
+        - drop
+        - http
+        - flow
+        - stats
+`;
+
+/** One load pass as measured from the client and the router. */
+interface LoadPass {
+  client: ClientReport;
+  /** Bytes through the router's client-side interface, both directions, per second, in Mbit/s. */
+  mbps: number;
+  transactionsPerS: number;
+  rttMs: number[];
+}
+
+/** An offline run of `kapu run -r` on the recorded capture. */
+interface OfflineRun {
+  wallS: number;
+  attackAlerts: number;
+}
+
+export interface EtOpenResult {
+  passes: LoadPass[];
+  idleRttMs: number[][];
+  queue: QueueCounters | null;
+  attackBlockedAlerts: number;
+  attackDropEvents: number;
+  attackSeenByServer: boolean;
+  kapuExitCode: number | null;
+  capture: { packets: number; packetBytes: number };
+  offlineRuns: OfflineRun[];
+  offlineLoadOnlyS: number;
+}
+
+/** Returns the ET Open folder, or null when it is missing. */
+export function findEtOpen(corpus: string): string | null {
+  const folder = join(corpus, 'rules', 'et-open');
+  return existsSync(join(folder, ATTACK_RULE_FILE)) ? folder : null;
+}
+
+/** Lists the rule files to load: ET Open, with the attack rule's file replaced by a copy whose rule drops. */
+function writeRuleFiles(etOpen: string, scratch: string): string[] {
+  const original = readFileSync(join(etOpen, ATTACK_RULE_FILE), 'utf8');
+  let changed = 0;
+  const edited = original.split('\n').map((line) => {
+    if (!line.startsWith('alert ') || !line.includes(`sid:${ATTACK_SID};`)) return line;
+    changed++;
+    return `drop ${line.slice('alert '.length)}`;
+  });
+  if (changed !== 1) throw new Error(`expected one active rule with sid ${ATTACK_SID} in ${ATTACK_RULE_FILE}, found ${changed}`);
+  const copy = join(scratch, ATTACK_RULE_FILE);
+  writeFileSync(copy, edited.join('\n'));
+
+  const files = readdirSync(etOpen).filter((name) => name.endsWith('.rules') && name !== ATTACK_RULE_FILE).sort();
+  return [...files.map((name) => join(etOpen, name)), copy];
+}
+
+/** Runs one load pass: the HTTP client, with pings from the client while it runs when `pings` is above 0. */
+async function runLoadPass(lab: NetLab, seconds: number, pings: number): Promise<LoadPass> {
+  const before = readInterfaceBytes(lab, 'ic');
+  const client = new LabProcess(lab.spawn('cli', [
+    process.execPath, HTTP_SCRIPT, 'client', SERVER4, String(HTTP_PORT), String(PASS_MAX_TRANSACTIONS), String(seconds), ATTACK_PATH, String(ATTACK_AT_MS),
+  ]));
+  let rttMs: number[] = [];
+  if (pings > 0) {
+    await sleep(LOAD_PING_DELAY_MS);
+    rttMs = await runPing(lab, SERVER4, pings, PING_INTERVAL_S);
+  }
+  const timer = setTimeout(() => client.child.kill('SIGKILL'), (seconds + 30) * 1000);
+  await client.exited;
+  clearTimeout(timer);
+  const after = readInterfaceBytes(lab, 'ic');
+
+  const line = client.output().split('\n').find((text) => text.startsWith('{'));
+  if (line === undefined) throw new Error(`HTTP client printed no report: ${client.output().trim().slice(-300)}`);
+  const report = JSON.parse(line) as ClientReport;
+  const seconds_ = report.elapsedMs / 1000;
+  const bytes = after.rx - before.rx + (after.tx - before.tx);
+  return { client: report, mbps: (bytes * 8) / seconds_ / 1e6, transactionsPerS: report.transactions / seconds_, rttMs };
+}
+
+/**
+ * Counts the attack rule's alerts (all, and those with action "blocked") and
+ * the drop events towards the HTTP server in an eve.json. Only the attack
+ * rule drops, so every such drop event belongs to an attack request.
+ */
+function countAttackEvents(evePath: string): { blocked: number; drops: number; alerts: number } {
+  const counts = { blocked: 0, drops: 0, alerts: 0 };
+  if (!existsSync(evePath)) return counts;
+  for (const line of readFileSync(evePath, 'utf8').split('\n')) {
+    if (!line.includes('"event_type":"alert"') && !line.includes('"event_type":"drop"')) continue;
+    const event = JSON.parse(line) as { event_type: string; dest_port?: number; alert?: { action: string; signature_id: number } };
+    if (event.event_type === 'drop' && event.dest_port === HTTP_PORT) counts.drops++;
+    if (event.event_type !== 'alert' || event.alert?.signature_id !== ATTACK_SID) continue;
+    counts.alerts++;
+    if (event.alert.action === 'blocked') counts.blocked++;
+  }
+  return counts;
+}
+
+/** Records the router's client side (ic) while one shorter load pass runs, into `pcapPath`. */
+async function recordPass(lab: NetLab, pcapPath: string): Promise<void> {
+  const dump = await startUntilOutput(lab, 'ips', [
+    'timeout', String(RECORD_SECONDS + 60), 'tcpdump', '-i', 'ic', '-nn', '-s', '0', '-U', '--immediate-mode', '-Z', 'root', '-w', pcapPath,
+  ], 'listening on', 10_000);
+  try {
+    await runLoadPass(lab, RECORD_SECONDS, 0);
+    // Let the last replies arrive before the capture stops.
+    await sleep(300);
+  } finally {
+    await dump.stop();
+  }
+}
+
+/** Runs `kapu run -r` on `pcapPath` with the rules and returns its wall time and the attack rule's alerts. */
+function runOffline(pcapPath: string, configPath: string, ruleArgs: string[], logDir: string): OfflineRun {
+  const startedMs = performance.now();
+  const result = spawnSync(process.execPath, [KAPU, 'run', '-r', pcapPath, '-c', configPath, ...ruleArgs, '-l', logDir, '-k', 'none', '--quiet'], {
+    encoding: 'utf8', timeout: OFFLINE_TIMEOUT_MS,
+  });
+  const wallS = (performance.now() - startedMs) / 1000;
+  if (result.status !== 0) throw new Error(`kapu run -r ${pcapPath} failed: ${(result.stderr ?? '').trim().slice(-500)}`);
+  return { wallS, attackAlerts: countAttackEvents(join(logDir, 'eve.json')).alerts };
+}
+
+/** Writes a pcap file with a header and no packets: reading it costs kapu's start-up and rule load only. */
+function writeEmptyPcap(path: string): void {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(262_144, 16);
+  header.writeUInt32LE(1, 20);
+  writeFileSync(path, header);
+}
+
+/** Runs the whole part in `lab` and returns its figures. */
+export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string): Promise<EtOpenResult> {
+  const configPath = join(scratch, 'kapu-et-open.yaml');
+  writeFileSync(configPath, CONFIG);
+  const ruleArgs = writeRuleFiles(etOpen, scratch).flatMap((file) => ['-S', file]);
+  const inlineLog = join(scratch, 'log-et-open');
+
+  const server = await startUntilOutput(lab, 'srv', [process.execPath, HTTP_SCRIPT, 'server', SERVER4, String(HTTP_PORT)], 'ready', 10_000);
+  let kapu: LabProcess | null = null;
+  try {
+    kapu = await startQueueConsumer(lab, [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, ...ruleArgs, '-l', inlineLog, '--quiet'], QUEUE_NUM, KAPU_START_MS);
+    setQueueRules(lab, true);
+
+    const idleRttMs: number[][] = [];
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      idleRttMs.push(await runPing(lab, SERVER4, IDLE_PINGS, PING_INTERVAL_S));
+      process.stdout.write(`  idle ping ${repeat}: p50 ${percentile(idleRttMs[repeat - 1]!, 50).toFixed(3)} ms, p99 ${percentile(idleRttMs[repeat - 1]!, 99).toFixed(3)} ms\n`);
+    }
+    const passes: LoadPass[] = [];
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      const pass = await runLoadPass(lab, PASS_SECONDS, LOAD_PINGS);
+      passes.push(pass);
+      process.stdout.write(
+        `  load ${repeat}: ${pass.client.transactions} transactions (${pass.client.failed} failed), ${pass.transactionsPerS.toFixed(0)}/s, ` +
+          `${pass.mbps.toFixed(0)} Mbit/s, ping p50 ${percentile(pass.rttMs, 50).toFixed(3)} ms p99 ${percentile(pass.rttMs, 99).toFixed(3)} ms, attack: ${pass.client.attackOutcome}\n`,
+      );
+    }
+
+    const pcapPath = join(scratch, 'http-inline.pcap');
+    await recordPass(lab, pcapPath);
+    const queue = readQueueCounters(lab, QUEUE_NUM);
+
+    const kapuExitCode = await kapu.stop();
+    setQueueRules(lab, false);
+    const attack = countAttackEvents(join(inlineLog, 'eve.json'));
+    const attackSeenByServer = server.output().includes('seen ');
+
+    const stats = readCaptureStats(pcapPath);
+    const emptyPcap = join(scratch, 'empty.pcap');
+    writeEmptyPcap(emptyPcap);
+    const offlineRuns: OfflineRun[] = [];
+    for (let repeat = 1; repeat <= REPEATS; repeat++) offlineRuns.push(runOffline(pcapPath, configPath, ruleArgs, join(scratch, `log-offline-${repeat}`)));
+    const offlineLoadOnlyS = runOffline(emptyPcap, configPath, ruleArgs, join(scratch, 'log-offline-empty')).wallS;
+
+    return {
+      passes,
+      idleRttMs,
+      queue,
+      attackBlockedAlerts: attack.blocked,
+      attackDropEvents: attack.drops,
+      attackSeenByServer,
+      kapuExitCode,
+      capture: { packets: stats.packets, packetBytes: stats.packetBytes },
+      offlineRuns,
+      offlineLoadOnlyS,
+    };
+  } finally {
+    if (kapu !== null && kapu.isRunning) await kapu.stop();
+    await server.stop();
+  }
+}
+
+export { ATTACK_PATH, ATTACK_SID, ATTACK_TIMEOUT_MS, IDLE_PINGS, LOAD_PINGS, PASS_SECONDS };
