@@ -25,6 +25,9 @@ const PASS_SECONDS = 5;
 const PASS_MAX_TRANSACTIONS = 50_000;
 /** The recorded pass is shorter, to keep the capture and its offline run small. */
 const RECORD_SECONDS = 4;
+/** The warm-up pass before the measurements: at most this many transactions, within this many seconds. */
+const WARM_UP_TRANSACTIONS = 50;
+const WARM_UP_SECONDS = 3;
 /** The attack request goes out this long after a pass starts, amid the load. */
 const ATTACK_AT_MS = 1_500;
 /** Matched by ET Open sid 2009361, "ET WEB_SERVER cmd.exe In URI - Possible Command Execution Attempt". */
@@ -37,7 +40,7 @@ const LOAD_PINGS = 300;
 const PING_INTERVAL_S = 0.01;
 /** The load pings start this long after the pass, once the load runs. */
 const LOAD_PING_DELAY_MS = 1_000;
-/** ET Open takes about 2 s to load on a quiet 2-core machine; this allows a busy one. */
+/** ET Open loads in about 2 s on a quiet 2-core machine, and in 10 s or more on a busy one. */
 const KAPU_START_MS = 60_000;
 const OFFLINE_TIMEOUT_MS = 120_000;
 
@@ -110,11 +113,15 @@ function writeRuleFiles(etOpen: string, scratch: string): string[] {
   return [...files.map((name) => join(etOpen, name)), copy];
 }
 
-/** Runs one load pass: the HTTP client, with pings from the client while it runs when `pings` is above 0. */
-async function runLoadPass(lab: NetLab, seconds: number, pings: number): Promise<LoadPass> {
+/**
+ * Runs one load pass: the HTTP client with the attack request, and pings
+ * from the client while it runs when `pings` is above 0. With `withAttack`
+ * false, no attack request is sent.
+ */
+async function runLoadPass(lab: NetLab, seconds: number, pings: number, maxTransactions = PASS_MAX_TRANSACTIONS, withAttack = true): Promise<LoadPass> {
   const before = readInterfaceBytes(lab, 'ic');
   const client = new LabProcess(lab.spawn('cli', [
-    process.execPath, HTTP_SCRIPT, 'client', SERVER4, String(HTTP_PORT), String(PASS_MAX_TRANSACTIONS), String(seconds), ATTACK_PATH, String(ATTACK_AT_MS),
+    process.execPath, HTTP_SCRIPT, 'client', SERVER4, String(HTTP_PORT), String(maxTransactions), String(seconds), ATTACK_PATH, String(withAttack ? ATTACK_AT_MS : -1),
   ]));
   let rttMs: number[] = [];
   if (pings > 0) {
@@ -132,6 +139,19 @@ async function runLoadPass(lab: NetLab, seconds: number, pings: number): Promise
   const seconds_ = report.elapsedMs / 1000;
   const bytes = after.rx - before.rx + (after.tx - before.tx);
   return { client: report, mbps: (bytes * 8) / seconds_ / 1e6, transactionsPerS: report.transactions / seconds_, rttMs };
+}
+
+/**
+ * Waits until kapu forwards: kapu binds the queue before it has finished
+ * setting up, so the first packets can wait a second or two. A ping that
+ * gets its reply and a few HTTP transactions make the later samples start
+ * from a running pipeline.
+ */
+async function warmUp(lab: NetLab): Promise<void> {
+  const ping = lab.exec('cli', ['ping', '-n', '-c', '1', '-w', String(KAPU_START_MS / 1000), SERVER4], KAPU_START_MS + 5_000);
+  if (ping.status !== 0) throw new Error(`no ping reply through kapu within ${KAPU_START_MS / 1000} s: ${ping.stdout.trim().slice(-300)}`);
+  const pass = await runLoadPass(lab, WARM_UP_SECONDS, 0, WARM_UP_TRANSACTIONS, false);
+  if (pass.client.transactions === 0) throw new Error('no HTTP transaction completed through kapu during the warm-up');
 }
 
 /**
@@ -201,6 +221,7 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
   try {
     kapu = await startQueueConsumer(lab, [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, ...ruleArgs, '-l', inlineLog, '--quiet'], QUEUE_NUM, KAPU_START_MS);
     setQueueRules(lab, true);
+    await warmUp(lab);
 
     const idleRttMs: number[][] = [];
     for (let repeat = 1; repeat <= REPEATS; repeat++) {

@@ -2,7 +2,7 @@
  * HTTP load for `npm run bench:inline`, run inside the lab's namespaces.
  *
  *   node dist/bench/inline-http.js server HOST PORT
- *     Answers every GET with a 16 KB text page and closes the connection.
+ *     Responds to every GET with a 16 KB text page and closes the connection.
  *     Prints "ready" once listening, and "seen PATH" for each request whose
  *     path contains "cmd.exe", so the benchmark can tell whether the attack
  *     request got through.
@@ -10,21 +10,21 @@
  *   node dist/bench/inline-http.js client HOST PORT MAX_TRANSACTIONS MAX_SECONDS ATTACK_PATH ATTACK_AT_MS
  *     Runs short transactions (a new TCP connection for each GET) from
  *     CLIENT_CONCURRENCY workers until MAX_TRANSACTIONS completed or
- *     MAX_SECONDS passed. At ATTACK_AT_MS it also sends one GET for
- *     ATTACK_PATH, which waits at most ATTACK_TIMEOUT_MS for a response.
- *     Prints one JSON line (ClientReport).
+ *     MAX_SECONDS passed. At ATTACK_AT_MS (unless it is negative) it also
+ *     sends one GET for ATTACK_PATH, which waits at most ATTACK_TIMEOUT_MS
+ *     for a response. Prints one JSON line (ClientReport).
  */
 import { createServer, request, type IncomingMessage } from 'node:http';
 
 export const PAGE_BYTES = 16 * 1024;
 /** Workers with a transaction in flight at once. */
 const CLIENT_CONCURRENCY = 8;
-/** Limit of one ordinary transaction; one that takes longer counts as failed. */
+/** Limit of one ordinary transaction. One that takes longer counts as failed. */
 const TRANSACTION_TIMEOUT_MS = 5_000;
 /** Limit of the attack request: a request that the IPS drops gets no response. */
 export const ATTACK_TIMEOUT_MS = 3_000;
 
-/** What the client measured, printed as one JSON line. */
+/** Client figures, printed as one JSON line. */
 export interface ClientReport {
   transactions: number;
   failed: number;
@@ -95,7 +95,7 @@ async function runClient(host: string, port: number, maxTransactions: number, ma
     report.attackOutcome = await fetchOnce(host, port, attackPath, ATTACK_TIMEOUT_MS, () => {});
   };
 
-  const workers: Promise<void>[] = [attack()];
+  const workers: Promise<void>[] = attackAtMs < 0 ? [] : [attack()];
   for (let i = 0; i < CLIENT_CONCURRENCY; i++) workers.push(worker());
   await Promise.all(workers);
   report.elapsedMs = performance.now() - startedMs;

@@ -16,7 +16,7 @@ export const SERVER4 = '203.0.113.2';
 const IPERF_PORT = 5201;
 /** Length of one iperf3 test, in seconds. */
 export const IPERF_SECONDS = 10;
-/** Each mode runs this often, interleaved with the others; the best run is reported. */
+/** Runs of each mode, interleaved with the other modes. The best run is reported. */
 export const REPEATS = 2;
 const CONSUMER_START_MS = 20_000;
 

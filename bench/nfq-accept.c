@@ -1,8 +1,8 @@
 /*
  * Reference NFQUEUE consumer for `npm run bench:inline`: binds one queue,
- * copies each packet whole to user space and accepts it. It does no other
- * work, so its throughput is the ceiling that kapu's in-line figure is
- * compared with.
+ * copies each packet whole to user space and accepts it with its own
+ * verdict, as the classic libnetfilter_queue loop does. It does no other
+ * work. kapu's in-line throughput is compared with its throughput.
  *
  *   nfq-accept [-q NUM] [-g]
  *     -q NUM  queue number (default 0)
