@@ -25,6 +25,8 @@ const PASS_SECONDS = 5;
 const PASS_MAX_TRANSACTIONS = 50_000;
 /** The recorded pass is shorter, to keep the capture and its offline run small. */
 const RECORD_SECONDS = 4;
+/** tcpdump's kernel buffer, in KiB (its default is 2 MiB), so the recording loses no packets under load. */
+const CAPTURE_BUFFER_KIB = 16 * 1024;
 /** The warm-up pass before the measurements: at most this many transactions, within this many seconds. */
 const WARM_UP_TRANSACTIONS = 50;
 const WARM_UP_SECONDS = 3;
@@ -85,7 +87,8 @@ export interface EtOpenResult {
   attackDropEvents: number;
   attackSeenByServer: boolean;
   kapuExitCode: number | null;
-  capture: { packets: number; packetBytes: number };
+  /** The recorded capture: its size, tcpdump's kernel drops and whether the attack request is in it. */
+  capture: { packets: number; packetBytes: number; kernelDropped: number; hasAttack: boolean };
   offlineRuns: OfflineRun[];
   offlineLoadOnlyS: number;
 }
@@ -173,10 +176,13 @@ function countAttackEvents(evePath: string): { blocked: number; drops: number; a
   return counts;
 }
 
-/** Records the router's client side (ic) while one shorter load pass runs, into `pcapPath`. */
-async function recordPass(lab: NetLab, pcapPath: string): Promise<void> {
+/**
+ * Records the router's client side (ic) while one shorter load pass runs,
+ * into `pcapPath`. Returns tcpdump's count of packets dropped by the kernel.
+ */
+async function recordPass(lab: NetLab, pcapPath: string): Promise<number> {
   const dump = await startUntilOutput(lab, 'ips', [
-    'timeout', String(RECORD_SECONDS + 60), 'tcpdump', '-i', 'ic', '-nn', '-s', '0', '-U', '--immediate-mode', '-Z', 'root', '-w', pcapPath,
+    'timeout', String(RECORD_SECONDS + 60), 'tcpdump', '-i', 'ic', '-nn', '-s', '0', '-B', String(CAPTURE_BUFFER_KIB), '-U', '--immediate-mode', '-Z', 'root', '-w', pcapPath,
   ], 'listening on', 10_000);
   try {
     await runLoadPass(lab, RECORD_SECONDS, 0);
@@ -185,6 +191,8 @@ async function recordPass(lab: NetLab, pcapPath: string): Promise<void> {
   } finally {
     await dump.stop();
   }
+  const dropped = /(\d+) packets? dropped by kernel/.exec(dump.output());
+  return dropped === null ? Number.NaN : Number(dropped[1]);
 }
 
 /** Runs `kapu run -r` on `pcapPath` with the rules and returns its wall time and the attack rule's alerts. */
@@ -239,7 +247,7 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
     }
 
     const pcapPath = join(scratch, 'http-inline.pcap');
-    await recordPass(lab, pcapPath);
+    const captureDropped = await recordPass(lab, pcapPath);
     const queue = readQueueCounters(lab, QUEUE_NUM);
 
     const kapuExitCode = await kapu.stop();
@@ -262,7 +270,7 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
       attackDropEvents: attack.drops,
       attackSeenByServer,
       kapuExitCode,
-      capture: { packets: stats.packets, packetBytes: stats.packetBytes },
+      capture: { packets: stats.packets, packetBytes: stats.packetBytes, kernelDropped: captureDropped, hasAttack: readFileSync(pcapPath).includes(ATTACK_PATH) },
       offlineRuns,
       offlineLoadOnlyS,
     };

@@ -112,7 +112,10 @@ function printEtOpen(result: EtOpenResult): boolean {
   process.stdout.write(`\nThe same HTTP traffic recorded on the router (${result.capture.packets} packets, ${bytesMb.toFixed(1)} MB), kapu run -r with the same rules, best of ${REPEATS}:\n`);
   process.stdout.write(`  ${bestWall.toFixed(2)} s wall, ${result.offlineLoadOnlyS.toFixed(2)} s of it start-up and rule load\n`);
   process.stdout.write(`  ${(bytesMb / bestWall).toFixed(1)} MB/s with start-up, ${processingS > 0.05 ? (bytesMb / processingS).toFixed(1) : '-'} MB/s without; in-line it carried ${(bestPass.mbps / 8).toFixed(1)} MB/s\n`);
-  process.stdout.write(`  attack rule alerts offline: ${offlineAlerts}\n`);
+  process.stdout.write(
+    `  attack rule alerts offline: ${offlineAlerts}; attack request in the capture: ${result.capture.hasAttack ? 'yes' : 'no'}, ` +
+      `packets dropped by tcpdump's kernel buffer: ${result.capture.kernelDropped}\n`,
+  );
   return blocked;
 }
 
