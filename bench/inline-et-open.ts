@@ -52,6 +52,8 @@ const CONFIG = `vars:
     EXTERNAL_NET: "!$HOME_NET"
   port-groups:
     HTTP_PORTS: "[80,${HTTP_PORT}]"
+stats:
+  interval: 1
 outputs:
   - eve-log:
       enabled: yes
@@ -80,15 +82,16 @@ interface OfflineRun {
 }
 
 export interface EtOpenResult {
+  /** One pass of the same load forwarded with no queue. */
+  plainPass: LoadPass;
   passes: LoadPass[];
   idleRttMs: number[][];
   queue: QueueCounters | null;
-  attackBlockedAlerts: number;
-  attackDropEvents: number;
+  eve: EveSummary;
   attackSeenByServer: boolean;
   kapuExitCode: number | null;
   /** The recorded capture: its size, tcpdump's kernel drops and whether the attack request is in it. */
-  capture: { packets: number; packetBytes: number; kernelDropped: number; hasAttack: boolean };
+  capture: { packets: number; packetBytes: number; kernelDropped: number; hasAttack: boolean; attackOutcome: string };
   offlineRuns: OfflineRun[];
   offlineLoadOnlyS: number;
 }
@@ -144,6 +147,11 @@ async function runLoadPass(lab: NetLab, seconds: number, pings: number, maxTrans
   return { client: report, mbps: (bytes * 8) / seconds_ / 1e6, transactionsPerS: report.transactions / seconds_, rttMs };
 }
 
+function describePass(pass: LoadPass): string {
+  const rtt = `ping p50 ${percentile(pass.rttMs, 50).toFixed(3)} ms p99 ${percentile(pass.rttMs, 99).toFixed(3)} ms`;
+  return `${pass.client.transactions} transactions (${pass.client.failed} failed), ${pass.transactionsPerS.toFixed(0)}/s, ${pass.mbps.toFixed(0)} Mbit/s, ${rtt}`;
+}
+
 /**
  * Waits until kapu forwards: kapu binds the queue before it has finished
  * setting up, so the first packets can wait a second or two. A ping that
@@ -157,42 +165,66 @@ async function warmUp(lab: NetLab): Promise<void> {
   if (pass.client.transactions === 0) throw new Error('no HTTP transaction completed through kapu during the warm-up');
 }
 
-/**
- * Counts the attack rule's alerts (all, and those with action "blocked") and
- * the drop events towards the HTTP server in an eve.json. Only the attack
- * rule drops, so every such drop event belongs to an attack request.
- */
-function countAttackEvents(evePath: string): { blocked: number; drops: number; alerts: number } {
-  const counts = { blocked: 0, drops: 0, alerts: 0 };
-  if (!existsSync(evePath)) return counts;
+/** What kapu's eve.json shows about the attack rule, its drops and its TCP memory. */
+export interface EveSummary {
+  attackAlerts: number;
+  /** Attack rule alerts with action "blocked": the rule dropped the packet. */
+  attackBlocked: number;
+  /** Drop events by `drop.reason` ("rules", "flow drop", "stream memcap" ...). */
+  dropReasons: Record<string, number>;
+  /** Highest tcp.reassembly_memuse of the stats events, in bytes. */
+  peakReassemblyBytes: number;
+  /** tcp.reassembly_exception_policy.drop_flow of the last stats event: flows dropped because stream.reassembly.memcap was reached. */
+  reassemblyMemcapFlowDrops: number;
+}
+
+interface EveEvent {
+  event_type: string;
+  alert?: { action: string; signature_id: number };
+  drop?: { reason?: string };
+  stats?: { tcp?: { reassembly_memuse?: number; reassembly_exception_policy?: { drop_flow?: number } } };
+}
+
+function summarizeEve(evePath: string): EveSummary {
+  const summary: EveSummary = { attackAlerts: 0, attackBlocked: 0, dropReasons: {}, peakReassemblyBytes: 0, reassemblyMemcapFlowDrops: 0 };
+  if (!existsSync(evePath)) return summary;
   for (const line of readFileSync(evePath, 'utf8').split('\n')) {
-    if (!line.includes('"event_type":"alert"') && !line.includes('"event_type":"drop"')) continue;
-    const event = JSON.parse(line) as { event_type: string; dest_port?: number; alert?: { action: string; signature_id: number } };
-    if (event.event_type === 'drop' && event.dest_port === HTTP_PORT) counts.drops++;
-    if (event.event_type !== 'alert' || event.alert?.signature_id !== ATTACK_SID) continue;
-    counts.alerts++;
-    if (event.alert.action === 'blocked') counts.blocked++;
+    if (!/"event_type":"(alert|drop|stats)"/.test(line)) continue;
+    const event = JSON.parse(line) as EveEvent;
+    if (event.event_type === 'drop') {
+      const reason = event.drop?.reason ?? 'unknown';
+      summary.dropReasons[reason] = (summary.dropReasons[reason] ?? 0) + 1;
+    } else if (event.event_type === 'stats') {
+      const tcp = event.stats?.tcp;
+      summary.peakReassemblyBytes = Math.max(summary.peakReassemblyBytes, tcp?.reassembly_memuse ?? 0);
+      summary.reassemblyMemcapFlowDrops = tcp?.reassembly_exception_policy?.drop_flow ?? summary.reassemblyMemcapFlowDrops;
+    } else if (event.alert?.signature_id === ATTACK_SID) {
+      summary.attackAlerts++;
+      if (event.alert.action === 'blocked') summary.attackBlocked++;
+    }
   }
-  return counts;
+  return summary;
 }
 
 /**
  * Records the router's client side (ic) while one shorter load pass runs,
- * into `pcapPath`. Returns tcpdump's count of packets dropped by the kernel.
+ * into `pcapPath`. Returns the pass's attack outcome and tcpdump's count of
+ * packets dropped by the kernel.
  */
-async function recordPass(lab: NetLab, pcapPath: string): Promise<number> {
+async function recordPass(lab: NetLab, pcapPath: string): Promise<{ attackOutcome: string; kernelDropped: number }> {
   const dump = await startUntilOutput(lab, 'ips', [
     'timeout', String(RECORD_SECONDS + 60), 'tcpdump', '-i', 'ic', '-nn', '-s', '0', '-B', String(CAPTURE_BUFFER_KIB), '-U', '--immediate-mode', '-Z', 'root', '-w', pcapPath,
   ], 'listening on', 10_000);
+  let attackOutcome = 'not sent';
   try {
-    await runLoadPass(lab, RECORD_SECONDS, 0);
+    attackOutcome = (await runLoadPass(lab, RECORD_SECONDS, 0)).client.attackOutcome;
     // Let the last replies arrive before the capture stops.
     await sleep(300);
   } finally {
     await dump.stop();
   }
   const dropped = /(\d+) packets? dropped by kernel/.exec(dump.output());
-  return dropped === null ? Number.NaN : Number(dropped[1]);
+  return { attackOutcome, kernelDropped: dropped === null ? Number.NaN : Number(dropped[1]) };
 }
 
 /** Runs `kapu run -r` on `pcapPath` with the rules and returns its wall time and the attack rule's alerts. */
@@ -203,7 +235,7 @@ function runOffline(pcapPath: string, configPath: string, ruleArgs: string[], lo
   });
   const wallS = (performance.now() - startedMs) / 1000;
   if (result.status !== 0) throw new Error(`kapu run -r ${pcapPath} failed: ${(result.stderr ?? '').trim().slice(-500)}`);
-  return { wallS, attackAlerts: countAttackEvents(join(logDir, 'eve.json')).alerts };
+  return { wallS, attackAlerts: summarizeEve(join(logDir, 'eve.json')).attackAlerts };
 }
 
 /** Writes a pcap file with a header and no packets: reading it costs kapu's start-up and rule load only. */
@@ -227,6 +259,10 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
   const server = await startUntilOutput(lab, 'srv', [process.execPath, HTTP_SCRIPT, 'server', SERVER4, String(HTTP_PORT)], 'ready', 10_000);
   let kapu: LabProcess | null = null;
   try {
+    // For comparison: the same load forwarded with no queue, without the attack request.
+    const plainPass = await runLoadPass(lab, PASS_SECONDS, LOAD_PINGS, PASS_MAX_TRANSACTIONS, false);
+    process.stdout.write(`  plain forwarding: ${describePass(plainPass)}\n`);
+
     kapu = await startQueueConsumer(lab, [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, ...ruleArgs, '-l', inlineLog, '--quiet'], QUEUE_NUM, KAPU_START_MS);
     setQueueRules(lab, true);
     await warmUp(lab);
@@ -240,19 +276,16 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       const pass = await runLoadPass(lab, PASS_SECONDS, LOAD_PINGS);
       passes.push(pass);
-      process.stdout.write(
-        `  load ${repeat}: ${pass.client.transactions} transactions (${pass.client.failed} failed), ${pass.transactionsPerS.toFixed(0)}/s, ` +
-          `${pass.mbps.toFixed(0)} Mbit/s, ping p50 ${percentile(pass.rttMs, 50).toFixed(3)} ms p99 ${percentile(pass.rttMs, 99).toFixed(3)} ms, attack: ${pass.client.attackOutcome}\n`,
-      );
+      process.stdout.write(`  load ${repeat}: ${describePass(pass)}, attack: ${pass.client.attackOutcome}\n`);
     }
 
     const pcapPath = join(scratch, 'http-inline.pcap');
-    const captureDropped = await recordPass(lab, pcapPath);
+    const recorded = await recordPass(lab, pcapPath);
     const queue = readQueueCounters(lab, QUEUE_NUM);
 
     const kapuExitCode = await kapu.stop();
     setQueueRules(lab, false);
-    const attack = countAttackEvents(join(inlineLog, 'eve.json'));
+    const eve = summarizeEve(join(inlineLog, 'eve.json'));
     const attackSeenByServer = server.output().includes('seen ');
 
     const stats = readCaptureStats(pcapPath);
@@ -263,14 +296,14 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
     const offlineLoadOnlyS = runOffline(emptyPcap, configPath, ruleArgs, join(scratch, 'log-offline-empty')).wallS;
 
     return {
+      plainPass,
       passes,
       idleRttMs,
       queue,
-      attackBlockedAlerts: attack.blocked,
-      attackDropEvents: attack.drops,
+      eve,
       attackSeenByServer,
       kapuExitCode,
-      capture: { packets: stats.packets, packetBytes: stats.packetBytes, kernelDropped: captureDropped, hasAttack: readFileSync(pcapPath).includes(ATTACK_PATH) },
+      capture: { packets: stats.packets, packetBytes: stats.packetBytes, kernelDropped: recorded.kernelDropped, hasAttack: readFileSync(pcapPath).includes(ATTACK_PATH), attackOutcome: recorded.attackOutcome },
       offlineRuns,
       offlineLoadOnlyS,
     };
