@@ -4,8 +4,9 @@
  * One ET Open rule is turned from alert into drop, as an operator does for
  * rules that should block, and one request per pass matches it. The part
  * reports throughput, transactions/s, the kernel's queue drops and the
- * ping RTT under load against idle. It then records the same traffic on
- * the router and reads the capture with `kapu run -r` and the same rules.
+ * ping RTT under load against idle, and the same load with no queue for
+ * comparison. It then records the same traffic on the router and reads
+ * the capture with `kapu run -r` and the same rules.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -313,4 +314,4 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
   }
 }
 
-export { ATTACK_PATH, ATTACK_SID, ATTACK_TIMEOUT_MS, IDLE_PINGS, LOAD_PINGS, PASS_SECONDS };
+export { ATTACK_PATH, ATTACK_SID, ATTACK_TIMEOUT_MS };
