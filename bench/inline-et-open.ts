@@ -166,7 +166,7 @@ async function warmUp(lab: NetLab): Promise<void> {
   if (pass.client.transactions === 0) throw new Error('no HTTP transaction completed through kapu during the warm-up');
 }
 
-/** What kapu's eve.json shows about the attack rule, its drops and its TCP memory. */
+/** Figures from kapu's eve.json: the attack rule's alerts, the drops and the TCP reassembly memory. */
 export interface EveSummary {
   attackAlerts: number;
   /** Attack rule alerts with action "blocked": the rule dropped the packet. */
