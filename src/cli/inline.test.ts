@@ -72,3 +72,16 @@ test('verdicts empty batch sends nothing', () => {
   assert.deepEqual(sent.calls, []);
   assert.equal(sent.last, 4);
 });
+
+test('verdicts sent early, then the rest', () => {
+  // Ids 7 to 12: the first three go early; the rest continue from id 9, so 10 may open a batch.
+  const sender = new RecordingSender();
+  const ids = Uint32Array.from([7, 8, 9, 10, 11, 12]);
+  const verdicts = Uint8Array.from([A, A, D, A, A, A]);
+  const result = { failures: 0 };
+  const early = sendVerdicts(sender, ids, verdicts, 3, 6, result);
+  assert.equal(early, 9);
+  const last = sendVerdicts(sender, ids, verdicts, 6, early, result, 3);
+  assert.equal(last, 12);
+  assert.deepEqual(sender.calls, ['batch 8 1', 'one 9 0', 'batch 12 1']);
+});

@@ -47,11 +47,12 @@ const INITIAL_BATCH_RECORDS = 1024;
  * one batch verdict only when its ids follow one another and its first id
  * directly follows the previous verdict's id. Every other packet goes
  * alone, and no run crosses the wrap of the 32-bit id. Failed calls are
- * added to `result.failures`.
+ * added to `result.failures`. `from` skips the packets of the batch that
+ * got their verdicts already.
  */
-export function sendVerdicts(queue: VerdictSender, ids: Uint32Array, verdicts: Uint8Array, count: number, previousId: number, result: { failures: number }): number {
+export function sendVerdicts(queue: VerdictSender, ids: Uint32Array, verdicts: Uint8Array, count: number, previousId: number, result: { failures: number }, from = 0): number {
   let previous = previousId;
-  let i = 0;
+  let i = from;
   while (i < count) {
     const verdict = verdicts[i];
     let last = i;
@@ -76,6 +77,8 @@ export class NfQueueSource implements LiveSource {
   private verdicts: Uint8Array;
   /** Packets of the current batch handed to the pipeline so far. */
   private pending: number;
+  /** Packets of the current batch whose verdicts were sent. */
+  private sent: number;
   private packetCount: number;
   /** Id of the last packet that got a verdict, or -1 before the first. */
   private lastAnsweredId: number;
@@ -91,6 +94,7 @@ export class NfQueueSource implements LiveSource {
     this.ids = new Uint32Array(INITIAL_BATCH_RECORDS);
     this.verdicts = new Uint8Array(INITIAL_BATCH_RECORDS);
     this.pending = 0;
+    this.sent = 0;
     this.packetCount = 0;
     this.lastAnsweredId = -1;
     this.counters = { packets: 0, bytes: 0, accepted: 0, dropped: 0, offloaded: 0 };
@@ -100,6 +104,7 @@ export class NfQueueSource implements LiveSource {
   read(timeoutMs: number): number {
     const count = this.queue.read(timeoutMs);
     this.pending = 0;
+    this.sent = 0;
     if (count > this.ids.length) {
       const capacity = Math.max(count, this.ids.length * 2);
       this.ids = new Uint32Array(capacity);
@@ -148,6 +153,17 @@ export class NfQueueSource implements LiveSource {
     }
   }
 
+  /**
+   * Sends the verdicts of packets `sent` to `upTo` (default: every packet
+   * handed out so far), which must all be decided, so that a packet early
+   * in a large batch does not wait for the rest of the batch.
+   */
+  flushVerdicts(upTo: number = this.pending): void {
+    if (upTo <= this.sent) return;
+    this.lastAnsweredId = sendVerdicts(this.queue, this.ids, this.verdicts, upTo, this.lastAnsweredId, this.verdictResult, this.sent);
+    this.sent = upTo;
+  }
+
   /** Gives unprocessed records the failure verdict, then sends the batch's verdicts. */
   finishBatch(): void {
     const batch = this.queue.batch;
@@ -156,8 +172,9 @@ export class NfQueueSource implements LiveSource {
       this.ids[index] = batch.id;
       this.verdicts[index] = this.failureVerdict;
     }
-    this.lastAnsweredId = sendVerdicts(this.queue, this.ids, this.verdicts, this.pending, this.lastAnsweredId, this.verdictResult);
+    this.lastAnsweredId = sendVerdicts(this.queue, this.ids, this.verdicts, this.pending, this.lastAnsweredId, this.verdictResult, this.sent);
     this.pending = 0;
+    this.sent = 0;
   }
 
   collectCounters(out: Map<string, number>): void {

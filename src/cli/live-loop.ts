@@ -59,12 +59,21 @@ export interface LiveSource {
    * source without verdicts leaves it out.
    */
   completeAt?(index: number, isDropped: boolean): void;
+  /**
+   * Sends the verdicts of the batch's packets before `upTo` (default:
+   * every packet completed so far) ahead of finishBatch, so that early
+   * packets of a large batch need not wait for the rest.
+   */
+  flushVerdicts?(upTo?: number): void;
   /** Ends the batch: packets read but not completed get the source's failure handling. */
   finishBatch(): void;
   /** Adds the source's counters, under Suricata-style stats names, to `out`. */
   collectCounters(out: Map<string, number>): void;
   close(): void;
 }
+
+/** Packets processed between two early verdict sends within one batch. */
+export const VERDICT_FLUSH_PACKETS = 8;
 
 /** Options of runLiveSources. */
 export interface LiveLoopOptions {
@@ -291,9 +300,11 @@ function runBatch(run: RunPipeline, source: LiveSource, p: Packet, timeoutMs: nu
   loop.batches++;
   const pipeline = run.pipeline;
   try {
+    let processed = 0;
     while (source.nextPacket(p)) {
       pipeline.processPacket(p);
       source.complete(p);
+      if (++processed % VERDICT_FLUSH_PACKETS === 0) source.flushVerdicts?.();
     }
   } catch (err) {
     // Reported once; later ones are counted in capture.internal_errors.

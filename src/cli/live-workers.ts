@@ -65,6 +65,8 @@ export class WorkersBackend implements LiveBackend {
   private failure: Error | null;
   /** Verdicts that came after their batch gave up waiting. */
   lateVerdicts: number;
+  /** Per packet of the batch in hand: 1 once its verdict came. */
+  private decidedFlags: Uint8Array;
 
   private constructor(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean, private readonly quarantine: OpenQuarantine | null) {
     this.logDir = logDir;
@@ -79,6 +81,7 @@ export class WorkersBackend implements LiveBackend {
     this.finished = null;
     this.failure = null;
     this.lateVerdicts = 0;
+    this.decidedFlags = new Uint8Array(1024);
     this.reports = new Array<WorkerReport | null>(workerCount).fill(null);
 
     const status = new SharedArrayBuffer(4);
@@ -214,14 +217,20 @@ export class WorkersBackend implements LiveBackend {
    */
   private collectVerdicts(source: LiveSource, dispatched: number): number {
     let decided = 0;
+    if (this.decidedFlags.length < dispatched) this.decidedFlags = new Uint8Array(Math.max(dispatched, this.decidedFlags.length * 2));
+    const flags = this.decidedFlags;
+    flags.fill(0, 0, dispatched);
+    // Packets before `prefix` are all decided; their verdicts go out before the rest of the batch is done.
+    let prefix = 0;
     const deadline = Date.now() + VERDICT_WAIT_MS;
     for (;;) {
       const seen = Atomics.load(this.verdictCount, 0);
       for (const ring of this.verdictRings) {
         while (ring.read(0)) {
           const token = ring.token;
-          if (token < dispatched && decided < dispatched) {
+          if (token < dispatched && flags[token] === 0) {
             source.completeAt?.(token, ring.wireLength === 1);
+            flags[token] = 1;
             decided++;
           } else {
             this.lateVerdicts++;
@@ -229,6 +238,9 @@ export class WorkersBackend implements LiveBackend {
           ring.release();
         }
       }
+      const before = prefix;
+      while (prefix < dispatched && flags[prefix] === 1) prefix++;
+      if (prefix > before && prefix < dispatched) source.flushVerdicts?.(prefix);
       if (decided >= dispatched || Date.now() >= deadline || this.failure !== null) return decided;
       Atomics.wait(this.verdictCount, 0, seen, VERDICT_WAIT_SLICE_MS);
     }
