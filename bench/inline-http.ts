@@ -7,12 +7,14 @@
  *     path contains "cmd.exe", so the benchmark can tell whether the attack
  *     request got through.
  *
- *   node dist/bench/inline-http.js client HOST PORT MAX_TRANSACTIONS MAX_SECONDS ATTACK_PATH ATTACK_AT_MS
+ *   node dist/bench/inline-http.js client HOST PORT MAX_TRANSACTIONS MAX_SECONDS ATTACK_PATH ATTACK_AT_MS [RATE]
  *     Runs short transactions (a new TCP connection for each GET) from
  *     CLIENT_CONCURRENCY workers until MAX_TRANSACTIONS completed or
  *     MAX_SECONDS passed. At ATTACK_AT_MS (unless it is negative) it also
  *     sends one GET for ATTACK_PATH, which waits at most ATTACK_TIMEOUT_MS
- *     for a response. Prints one JSON line (ClientReport).
+ *     for a response. With RATE above 0, transaction n starts no sooner than
+ *     n / RATE seconds after the first, so the load stays at RATE per
+ *     second. Prints one JSON line (ClientReport).
  */
 import { createServer, request, type IncomingMessage } from 'node:http';
 
@@ -73,7 +75,7 @@ function fetchOnce(host: string, port: number, path: string, timeoutMs: number, 
   });
 }
 
-async function runClient(host: string, port: number, maxTransactions: number, maxSeconds: number, attackPath: string, attackAtMs: number): Promise<void> {
+async function runClient(host: string, port: number, maxTransactions: number, maxSeconds: number, attackPath: string, attackAtMs: number, rate: number): Promise<void> {
   const report: ClientReport = { transactions: 0, failed: 0, bodyBytes: 0, elapsedMs: 0, attackOutcome: 'not sent' };
   const startedMs = performance.now();
   const deadlineMs = startedMs + maxSeconds * 1000;
@@ -85,6 +87,10 @@ async function runClient(host: string, port: number, maxTransactions: number, ma
   const worker = async (): Promise<void> => {
     while (started < maxTransactions && performance.now() < deadlineMs) {
       started++;
+      if (rate > 0) {
+        const dueMs = startedMs + (started * 1000) / rate - performance.now();
+        if (dueMs > 0) await new Promise((resolve) => setTimeout(resolve, dueMs));
+      }
       const outcome = await fetchOnce(host, port, `/catalogue/page-${started}.html`, TRANSACTION_TIMEOUT_MS, countBody);
       if (outcome === '200') report.transactions++;
       else report.failed++;
@@ -110,8 +116,8 @@ async function main(): Promise<void> {
     runServer(host, port);
     return;
   }
-  if (role === 'client' && rest.length === 4) {
-    await runClient(host, port, Number(rest[0]), Number(rest[1]), rest[2]!, Number(rest[3]));
+  if (role === 'client' && (rest.length === 4 || rest.length === 5)) {
+    await runClient(host, port, Number(rest[0]), Number(rest[1]), rest[2]!, Number(rest[3]), Number(rest[4] ?? 0));
     return;
   }
   throw new Error(`invalid arguments: ${process.argv.slice(2).join(' ')}`);
