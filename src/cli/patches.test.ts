@@ -135,7 +135,7 @@ test('patches test fails a leaky patch', async () => {
   for (const kind of ['attempts', 'normal']) copyFileSync(join(BUNDLED_CAPTURES_DIR, `cve-2014-6271-${kind}.pcap`), join(captures, `cve-2014-6271-${kind}.pcap`));
   writeFileSync(join(dir, 'cve-2014-6271.rules'), 'drop http any any -> $HOME_NET any (msg:"user agent only"; flow:established,to_server; http.user_agent; content:"() {"; startswith; sid:9100021; rev:1;)\n');
   const out = collector();
-  const status = await runPatchesTest({ configPath: null, sets: [`virtual-patches.path=${dir}`], cves: [], capturesDir: captures, corpusDir: null }, out);
+  const status = await runPatchesTest({ configPath: null, sets: [`virtual-patches.path=${dir}`], cves: [], capturesDir: captures, corpusDir: '/nonexistent' }, out);
   assert.equal(status, 1);
   assert.match(out.text(), /CVE-2014-6271\s+1\/5\s+0\/4\s+-\s+FAIL/);
 });
@@ -143,7 +143,7 @@ test('patches test fails a leaky patch', async () => {
 test('patches test fails without captures', async () => {
   const out = collector();
   const empty = mkdtempSync(join(tmpdir(), 'kapu-vpatch-empty-'));
-  const status = await runPatchesTest({ configPath: null, sets: [], cves: ['CVE-2017-9841'], capturesDir: empty, corpusDir: null }, out);
+  const status = await runPatchesTest({ configPath: null, sets: [], cves: ['CVE-2017-9841'], capturesDir: empty, corpusDir: '/nonexistent' }, out);
   assert.equal(status, 1);
   assert.match(out.text(), /CVE-2017-9841\s+no capture\s+no capture\s+-\s+FAIL/);
 });
