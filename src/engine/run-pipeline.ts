@@ -34,6 +34,8 @@ import { collectStats } from './collect-stats.js';
 import { PacketPipeline } from './pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
+import type { AnomalyDetectors } from '../anomaly/detectors.js';
+import { baselinePathOf, openAnomalyStage, saveBaselines } from '../anomaly/anomaly-config.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -151,6 +153,8 @@ export class RunPipeline {
   readonly flows: FlowTable;
   readonly eve: EveWriter[];
   readonly fast: FastLogWriter | null;
+  /** The anomaly stage, or null when `anomaly.enabled` is off. */
+  readonly anomaly: AnomalyDetectors | null;
 
   /**
    * Opens the configured outputs in the log folder and builds the
@@ -170,6 +174,7 @@ export class RunPipeline {
     const eve = this.eve;
     let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
     this.flows = new FlowTable(engine.flowConfig, (flow) => endFlow(flow));
+    this.anomaly = openAnomalyStage(config.anomaly, logDir);
     const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
     const pipeline = new PacketPipeline(
       {
@@ -184,6 +189,7 @@ export class RunPipeline {
         stream: engine.stream,
         rejectSender,
         responder,
+        anomaly: this.anomaly,
         ...appLayer,
       },
       config.packetAlertMax,
@@ -223,8 +229,11 @@ export class RunPipeline {
     this.fast?.reopen();
   }
 
-  /** Flushes and closes every log file. */
+  /** Flushes and closes every log file, and stores the learnt baselines when `anomaly.baseline.save` is on. */
   close(): void {
+    const anomaly = this.anomaly;
+    const baselinePath = baselinePathOf(this.engine.config.anomaly, this.engine.logDir);
+    if (anomaly !== null && baselinePath !== null && this.engine.config.anomaly.baseline.save) saveBaselines(anomaly, baselinePath);
     for (const writer of this.eve) writer.close();
     this.fast?.close();
   }
