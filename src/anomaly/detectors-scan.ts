@@ -121,9 +121,9 @@ export class ScanDetectors {
 
   /**
    * Estimates the distinct ports (`kind` S_PORTS) or hosts (S_HOSTS) of a
-   * source over the current and the previous window, rounded: below a
-   * hundred the sketch counts by linear counting, where n values in
-   * distinct registers estimate n + a fraction, and a collision n - 0.3.
+   * source over the current and the previous window, rounded. Below a
+   * hundred the sketch uses linear counting: n values in distinct
+   * registers estimate n plus a fraction, and one collision about n - 0.3.
    */
   private windowCount(row: number, kind: number): number {
     const sketch = row * SKETCH_COUNT + kind;

@@ -11,7 +11,7 @@
  *   (packets per second in and out, new flows started per second) each
  *   learn an EWMA baseline (ewma.ts). An interval deviates when its z-score
  *   (robust MAD score for flat series) is at least `baselineZScore` and the
- *   value exceeds the mean by at least `baselineMinDelta`; a finding needs
+ *   value exceeds the mean by at least `baselineMinDelta`. A finding needs
  *   `baselineSustainIntervals` deviating intervals in a row. Deviating
  *   values are not learnt, so an attack does not become the baseline.
  *   Entities idle for a whole interval add no value.
@@ -130,7 +130,7 @@ export class VolumeDetectors {
     return `host:${metrics.hosts.addressText(entity)}`;
   }
 
-  /** Clears the baselines of a host slot that now holds another address, and loads that address's stored ones. */
+  /** Clears the baselines of a host slot that now contains another address, and loads that address's stored ones. */
   private noticeReusedSlot(host: number): void {
     const table = this.metrics.hosts;
     const w = host * 4;
@@ -186,10 +186,9 @@ export class VolumeDetectors {
     const values2 = metrics.lastBucket(entity, MetricDirection.OUT, Metric.NEW_FLOWS) / intervalS;
     if (values0 === 0 && values1 === 0 && values2 === 0) return;
     const timeS = nowUs / 1e6;
-    for (let k = 0; k < SERIES_PER_ENTITY; k++) {
-      const value = k === 0 ? values0 : k === 1 ? values1 : values2;
-      this.judgeSeries(entity, k, value, timeS, fromUs, nowUs, intervalS, tracker);
-    }
+    this.judgeSeries(entity, 0, values0, timeS, fromUs, nowUs, intervalS, tracker);
+    this.judgeSeries(entity, 1, values1, timeS, fromUs, nowUs, intervalS, tracker);
+    this.judgeSeries(entity, 2, values2, timeS, fromUs, nowUs, intervalS, tracker);
   }
 
   private judgeSeries(entity: number, k: number, value: number, timeS: number, fromUs: number, nowUs: number, intervalS: number, tracker: FindingTracker): void {

@@ -2,7 +2,7 @@
  * The anomaly stage: traffic metrics, flood, scan and volume detectors and
  * the life of their findings, all in capture time. The pipeline calls
  * `recordPacket` once per decoded IP packet (with whether it started a
- * flow) and `finish` at the end; findings wait in `reports` until the
+ * flow) and `finish` at the end. Findings wait in `reports` until the
  * output drains them.
  *
  * Time. Measuring intervals of `intervalS` seconds are aligned to the

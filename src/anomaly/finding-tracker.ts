@@ -10,7 +10,7 @@
  */
 import type { AnomalyFinding } from './finding.js';
 
-/** What `observe` decided: report nothing, or report the finding as started or updated. */
+/** Decisions of `observe`: no report due, a start or update report due, or no room for a new finding. */
 export const Observed = { QUIET: 0, START: 1, UPDATE: 2, FULL: 3 } as const;
 
 /** Active findings with their timing; reports go to `reports`, which the stage drains. */
