@@ -123,3 +123,4 @@ export function saveBaselines(detectors: AnomalyDetectors, path: string): number
     store.close();
   }
 }
+

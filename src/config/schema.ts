@@ -332,6 +332,16 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       flows: int(0, 0, Number.MAX_SAFE_INTEGER, 'new flows per second towards one host'),
       'syn-pps': int(0, 0, Number.MAX_SAFE_INTEGER, 'TCP SYNs per second received by one host'),
     }), 'fixed thresholds per host group, as `- { group: servers, pps: 20000, bps: 1000000000 }`'),
+    actions: section('policy actions on findings (nftables in in-line IPS runs; other runs only count them)', {
+      table: text('kapu_anomaly', 'nftables table (inet family) that kapu owns for the actions'),
+      'rate-limit-pps': int(100, 1, 1 << 30, 'packets per second each rate-limited source may still send'),
+      'max-per-minute': int(10, 1, 100_000, 'actions allowed per minute; more are counted and skipped'),
+      rules: mapList(section('one action rule; the first rule naming a finding\'s detector applies', {
+        detector: required(text(null, 'detector name, such as syn_flood, or any')),
+        action: oneOf(['alert', 'rate-limit', 'drop'], 'alert', 'alert: the alert only; rate-limit: limit the finding\'s single genuine source; drop: drop traffic to the victim'),
+        timeout: seconds(600, 'seconds the limit or drop lasts'),
+      }), 'action rules, as `- { detector: port_scan, action: rate-limit, timeout: 10m }`'),
+    }),
     baseline: section('learnt baselines (EWMA per host, group and the network)', {
       file: text(null, 'SQLite file of stored baselines, loaded at start; a relative path is read from the log folder; unset: none'),
       save: bool(false, 'write the learnt baselines back to `file` at the end of the run'),

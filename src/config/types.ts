@@ -288,6 +288,12 @@ export interface AnomalyConfig {
     slowScan: DetectorSwitch & { window: number; minPorts: number; minHosts: number };
   };
   thresholds: Array<{ group: string; pps: number; bps: number; flows: number; synPps: number }>;
+  actions: {
+    table: string;
+    rateLimitPps: number;
+    maxPerMinute: number;
+    rules: Array<{ detector: string; action: 'alert' | 'rate-limit' | 'drop'; timeout: number }>;
+  };
   baseline: {
     file: string | null;
     save: boolean;

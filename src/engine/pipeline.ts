@@ -38,6 +38,7 @@ import { MAX_RESPONSE_BYTES, RejectTarget, buildRejectResponse, rejectTargetOf }
 import type { RejectSender } from '../act/reject-sender.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
 import type { AnomalyDetectors } from '../anomaly/detectors.js';
+import type { AnomalyActions } from '../policy/anomaly-actions.js';
 import { ANOMALY_GID, findingSignature } from '../anomaly/finding.js';
 
 /** Counters of the policy stage, as the stats event names them (`ips.*`, `detect.*`). */
@@ -110,6 +111,8 @@ export interface PipelineParts {
   responder?: AlertResponder | null;
   /** The anomaly stage (flood, scan and baseline detectors); absent or null when `anomaly.enabled` is off. */
   anomaly?: AnomalyDetectors | null;
+  /** Policy actions on anomaly findings (`anomaly.actions`); absent or null for none. */
+  anomalyActions?: AnomalyActions | null;
 }
 
 /** The parts of a pipeline built from the rules, which a rule reload replaces. */
@@ -640,7 +643,9 @@ export class PacketPipeline {
   private writeFindings(anomaly: AnomalyDetectors): void {
     const findings = anomaly.drainReports();
     const counters = this.counters;
+    const actions = this.parts.anomalyActions ?? null;
     for (const finding of findings) {
+      actions?.handle(finding);
       for (const writer of this.parts.eve) writer.anomalyAlert(finding);
       this.parts.fast?.anomalyAlert(finding);
       counters.alerts++;

@@ -36,6 +36,7 @@ import { ThresholdActionRecorder } from './threshold-actions.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
 import type { AnomalyDetectors } from '../anomaly/detectors.js';
 import { baselinePathOf, openAnomalyStage, saveBaselines } from '../anomaly/anomaly-config.js';
+import { anomalyActionsOf, type AnomalyFirewall } from '../policy/anomaly-actions.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -161,8 +162,10 @@ export class RunPipeline {
    * pipeline. `rejectSender` sends reject responses (live and in-line
    * runs); without it rejects are only recorded. `responder` receives
    * every alert for the automatic responses (policy.responses).
+   * `anomalyFirewall` carries out anomaly.actions; without it they are
+   * only counted.
    */
-  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null, responder: AlertResponder | null = null) {
+  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null, responder: AlertResponder | null = null, anomalyFirewall: AnomalyFirewall | null = null) {
     const { config, isIps, logDir, rules, thresholdActions } = engine;
     this.engine = engine;
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
@@ -190,6 +193,7 @@ export class RunPipeline {
         rejectSender,
         responder,
         anomaly: this.anomaly,
+        anomalyActions: this.anomaly !== null ? anomalyActionsOf(config, anomalyFirewall) : null,
         ...appLayer,
       },
       config.packetAlertMax,
