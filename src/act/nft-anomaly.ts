@@ -9,9 +9,8 @@
  * and the same for IPv6. The meter sets are dynamic: the kernel keeps one
  * rate limiter per limited source, so each source gets N packets a second,
  * not all of them together. Elements carry their own timeout. Every change
- * goes to `nft -f -` as one batch on stdin; addresses are parsed and
- * formatted again before they are written, so no text from packets or the
- * user reaches nft unchecked.
+ * goes to `nft -f -` as one batch on stdin. Addresses are checked as IPv4
+ * or IPv6 text before they are written, so no other text reaches nft.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AnomalyFirewall } from '../policy/anomaly-actions.js';

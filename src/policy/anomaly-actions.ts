@@ -10,8 +10,8 @@
  *   last resort of a flood that would otherwise saturate the link.
  *
  * An address on the never-block lists (policy.management, gateways,
- * dns-servers, never-block) is never limited or dropped, and at most
- * `maxPerMinute` actions run per minute of capture time; the rest are
+ * dns-servers, never-block) is never limited or dropped. At most
+ * `maxPerMinute` actions run per minute of capture time, and the rest are
  * counted and skipped. The firewall that carries actions out is an
  * interface (act/nft-anomaly.ts implements it).
  */
@@ -22,7 +22,7 @@ import { parseNetwork } from '../flow/defrag-host-policy.js';
 import type { KapuConfig } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
 
-/** What one rule of `anomaly.actions.rules` does. */
+/** Action kind of one rule of `anomaly.actions.rules`. */
 export type AnomalyActionKind = 'alert' | 'rate-limit' | 'drop';
 
 /** One rule of `anomaly.actions.rules`. */
