@@ -177,6 +177,9 @@ export class RunPipeline {
     const eve = this.eve;
     let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
     this.flows = new FlowTable(engine.flowConfig, (flow) => endFlow(flow));
+    // NOTE: with worker threads each worker builds its own anomaly stage and
+    // sees only its share of the flows, so rates per victim are divided
+    // among the workers and findings depend on the worker count.
     this.anomaly = openAnomalyStage(config.anomaly, logDir);
     const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
     const pipeline = new PacketPipeline(
