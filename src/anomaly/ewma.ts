@@ -171,10 +171,17 @@ export class EwmaBank {
     if (timeS > this.lastUpdatesS[at]) this.lastUpdatesS[at] = timeS;
   }
 
-  /** Tells whether the slot covering `timeS` has learnt long enough to score. */
+  /**
+   * Tells whether the slot covering `timeS` has learnt long enough to
+   * score: `minSamples` values, over at least `minLearningS` seconds from
+   * its first value to its last one or to `timeS`, whichever is later. The
+   * span up to the last value counts on its own, so a baseline learnt from
+   * recordings of one period still scores a recording made before it.
+   */
   isReady(series: number, timeS: number): boolean {
     const at = series * this.slotsPerSeries + this.slotAt(timeS);
-    return this.counts[at] >= this.config.minSamples && timeS - this.firstUpdatesS[at] >= this.config.minLearningS;
+    const learntUntilS = Math.max(timeS, this.lastUpdatesS[at]);
+    return this.counts[at] >= this.config.minSamples && learntUntilS - this.firstUpdatesS[at] >= this.config.minLearningS;
   }
 
   /** Scores `value` at `timeS` against `series`'s baseline (see the file comment); NaN while learning. */

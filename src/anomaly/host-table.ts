@@ -209,7 +209,7 @@ export class HostTable {
 }
 
 /** Formats eight 16-bit groups as RFC 5952 text: lower-case hex, the longest run of two or more zero groups as `::`. */
-function formatIpv6Groups(groups: number[]): string {
+export function formatIpv6Groups(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {

@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
+import { NftAnomaly } from '../act/nft-anomaly.js';
 import { LinkType, type Packet } from '../core/packet.js';
 import { SkbInfo } from '../capture/native-addon.js';
 import { NfQueue, readNfQueueKernelStats, Verdict, type NfQueueKernelStats } from '../capture/nfqueue.js';
@@ -255,7 +256,8 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
     for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, engine.config.nfq));
     // IDS mode only watches, so it neither quarantines nor touches the firewall.
     if (engine.isIps && isQuarantineWanted(engine.config, engine.logDir)) quarantine = openQuarantine(engine.config, engine.logDir, STDERR_QUARANTINE_LOG);
-    run = new RunPipeline(engine, opts, rejectSender, quarantine?.manager ?? null);
+    const anomalyFirewall = engine.isIps ? await openAnomalyFirewall(engine.config, opts.quiet) : null;
+    run = new RunPipeline(engine, opts, rejectSender, quarantine?.manager ?? null, anomalyFirewall);
   } catch (err) {
     for (const source of sources) source.close();
     rejectSender.close();
@@ -302,4 +304,18 @@ async function startQuarantine(quarantine: OpenQuarantine, run: RunPipeline): Pr
   } catch (err) {
     STDERR_QUARANTINE_LOG('error', { err: err instanceof Error ? err.message : String(err) }, 'quarantine not restored');
   }
+}
+
+/**
+ * Creates the nftables table of anomaly.actions when the anomaly stage is
+ * on with action rules; returns null otherwise. A failed setup is a
+ * warning: the actions are then counted but fail.
+ */
+async function openAnomalyFirewall(config: KapuConfig, quiet: boolean): Promise<NftAnomaly | null> {
+  const section = config.anomaly;
+  if (!section.enabled || section.actions.rules.length === 0) return null;
+  const firewall = new NftAnomaly({ table: section.actions.table, ratePps: section.actions.rateLimitPps });
+  const isReady = await firewall.setup();
+  if (!isReady && !quiet) process.stderr.write(`kapu: warning: nftables table inet ${section.actions.table} for anomaly.actions could not be created (${firewall.lastError}); actions will fail\n`);
+  return firewall;
 }

@@ -113,6 +113,29 @@ function buildProgram(result: { status: number }): Command {
       result.status = await runQuarantineRelease(address, flags);
     });
 
+  const baseline = program.command('baseline').description('learn and list the baselines of the anomaly stage (docs/config.md, Anomaly detection)');
+  baseline
+    .command('learn')
+    .description('learn baselines from captures in capture time, raising no findings, and store them')
+    .requiredOption('-r, --read <files...>', 'capture files to learn from, in order')
+    .option('--db <path>', `baseline file (SQLite); default: anomaly.baseline.file, else baselines.db`)
+    .option('-c, --config <file>', 'configuration whose anomaly section applies (home networks, groups, baseline settings)')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .action(async (flags: { read: string[]; db?: string; config?: string; set: string[] }) => {
+      const { runBaselineLearn } = await import('./baseline-command.js');
+      result.status = await runBaselineLearn(flags.read, flags, process.stdout);
+    });
+  baseline
+    .command('show')
+    .description('print the stored baselines: entity, metric, slot, values learnt, mean, standard deviation, time span')
+    .option('--db <path>', 'baseline file (SQLite); default: anomaly.baseline.file, else baselines.db')
+    .option('-c, --config <file>', 'configuration that names anomaly.baseline.file')
+    .option('--set <key=value>', 'override a configuration key (repeatable)', collect, [])
+    .action(async (flags: { db?: string; config?: string; set: string[] }) => {
+      const { runBaselineShow } = await import('./baseline-command.js');
+      result.status = runBaselineShow(flags, process.stdout);
+    });
+
   const rules = program.command('rules').description('work with rule files');
   rules
     .command('check')

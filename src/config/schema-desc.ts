@@ -9,6 +9,7 @@ import {
   autoOrBooleanSchema,
   booleanSchema,
   byteSizeSchema,
+  decimalSchema,
   durationSchema,
   enumSchema,
   integerSchema,
@@ -100,6 +101,11 @@ export function bytes(defText: string, def: number, doc: string): ScalarDesc {
 /** Declares a whole-number key. */
 export function int(def: number, min: number, max: number, doc: string): ScalarDesc {
   return { t: 'scalar', schema: integerSchema(min, max), def, defText: String(def), doc };
+}
+
+/** Declares a decimal-number key. */
+export function decimal(def: number, min: number, max: number, doc: string): ScalarDesc {
+  return { t: 'scalar', schema: decimalSchema(min, max), def, defText: String(def), doc };
 }
 
 /** Declares a duration key in seconds. */

@@ -9,6 +9,7 @@ import {
   autoOrBool,
   bool,
   bytes,
+  decimal,
   int,
   itemList,
   mapList,
@@ -23,6 +24,7 @@ import {
 import type { MapDesc } from './schema-desc.js';
 import { ruleFilterProblem } from '../detect/rule-filters.js';
 import { readSourceItem } from '../update/source-spec.js';
+import { DEFAULT_AMPLIFICATION_PORTS } from '../anomaly/detectors-config.js';
 import { DEFAULT_ADDRESS_GROUPS as RULE_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS as RULE_PORT_GROUPS } from '../detect/variables.js';
 
 const MIB = 1024 * 1024;
@@ -254,6 +256,101 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       target: oneOf(['src', 'dest'], 'src', 'which address of the alerting packet: src or dest'),
       timeout: seconds(600, 'how long the quarantine lasts'),
     }), 'automatic responses to alerts, such as `- { sid: 2100498, action: quarantine, target: src, timeout: 10m }`'),
+  }),
+  anomaly: section('kapu: statistical anomaly detection and network behaviour analysis (docs/config.md, anomaly)', {
+    enabled: bool(false, 'run the anomaly stage: flood, reflection, scan, threshold and baseline detectors, reported as gid 8200 alerts'),
+    'sample-rate': int(1, 1, 1 << 20, 'count 1 packet in N for the volume figures (packets, bytes, SYNs), which are then multiplied by N; new flows are always counted'),
+    'home-networks': textList([], 'protected networks (CIDR): victims, thresholds and host baselines; empty: every address'),
+    'host-groups': textMap({}, 'host groups by name, each a comma-separated list of networks, as `servers: 198.51.100.0/28, 203.0.113.5/32`'),
+    'max-hosts': int(4096, 2, 1 << 22, 'destinations (victims) and home hosts tracked at once; the least recently seen is evicted'),
+    'max-sources': int(4096, 1, 1 << 22, 'sources tracked at once for scans; the least recently seen is evicted'),
+    interval: seconds(1, 'measuring interval in seconds of capture time; rates are counts over one interval'),
+    'update-interval': seconds(60, 'seconds between update alerts of a lasting finding'),
+    'end-after': seconds(5, 'seconds without confirmation after which a finding ends with a last alert'),
+    'max-findings': int(256, 1, 65536, 'findings followed at once; more are counted and not reported'),
+    'learn-only': bool(false, 'only learn baselines, raise no findings (what `kapu baseline learn` sets)'),
+    'scan-window': seconds(60, 'window of the port scan and host sweep counts'),
+    flood: section('what makes a flood and when its sources look spoofed', {
+      'min-sources': int(20, 1, 1 << 24, 'a flood has at least this many distinct sources in an interval ...'),
+      'max-ports': int(16, 0, 65536, '... or at most this many destination ports: one source sending to hundreds of ports is a scan'),
+      'spoof-min-sources': int(100, 1, 1 << 24, 'sources are judged for spoofing from this many distinct sources on'),
+      'spoof-min-net-share': decimal(0.5, 0, 1, 'sources look spoofed when their /16 networks number at least this share of them'),
+    }),
+    detectors: section('each detector: on or off, and its parameters', {
+      'baseline-deviation': section('sid 1: a host, group or the network far from its learnt baseline', {
+        enabled: bool(true, 'run the detector'),
+        'z-score': decimal(4, 0, 1000, 'z-score (or robust MAD score) at or above which an interval deviates'),
+        'min-delta': decimal(100, 0, 1e12, 'a deviating value also exceeds the mean by this much per second'),
+        sustain: int(5, 1, 3600, 'deviating intervals in a row before an alert'),
+      }),
+      threshold: section('sid 2: the fixed limits of `anomaly.thresholds`', { enabled: bool(true, 'run the detector') }),
+      'syn-flood': section('sid 3: TCP SYNs to one victim, handshakes not completed', {
+        enabled: bool(true, 'run the detector'),
+        pps: int(1000, 1, 1 << 30, 'SYNs per second to one victim'),
+        'max-syn-ack-share': decimal(0.5, 0, 1, 'a flood has fewer SYN-ACKs from the victim than this share of the SYNs'),
+      }),
+      'udp-flood': section('sid 4: UDP datagrams to one victim', {
+        enabled: bool(true, 'run the detector'),
+        pps: int(1000, 1, 1 << 30, 'datagrams per second to one victim'),
+      }),
+      'icmp-flood': section('sid 5: ICMP messages to one victim', {
+        enabled: bool(true, 'run the detector'),
+        pps: int(1000, 1, 1 << 30, 'ICMP messages per second to one victim'),
+      }),
+      amplification: section('sid 6: responses from a reflection service port, or TCP SYN-ACKs, to one victim', {
+        enabled: bool(true, 'run the detector'),
+        pps: int(1000, 1, 1 << 30, 'reflected packets per second to one victim'),
+        'min-reflectors': int(10, 1, 1 << 24, 'distinct sources needed'),
+        ports: textList(DEFAULT_AMPLIFICATION_PORTS.map(String), 'UDP source ports of reflection services'),
+      }),
+      'port-scan': section('sid 7: one source, many ports of one host', {
+        enabled: bool(true, 'run the detector'),
+        'min-ports': int(20, 2, 65536, 'distinct destination ports within the scan window'),
+        'min-target-share': decimal(0.5, 0, 1, 'share of the source\'s new flows that its top target must take'),
+      }),
+      'host-sweep': section('sid 8: one source, one port on many hosts', {
+        enabled: bool(true, 'run the detector'),
+        'min-hosts': int(20, 2, 1 << 24, 'distinct destination hosts within the scan window'),
+        'min-port-share': decimal(0.5, 0, 1, 'share of the source\'s new flows that its top port must take'),
+      }),
+      'heavy-hitter': section('sid 9: a host with an outsized share of the traffic', {
+        enabled: bool(true, 'run the detector'),
+        share: decimal(0.5, 0, 1, 'share of the network\'s bytes in one interval'),
+        'min-bps': int(100_000_000, 0, Number.MAX_SAFE_INTEGER, 'bits per second the host must also move'),
+      }),
+      'slow-scan': section('sid 10: a scan spread over a long window', {
+        enabled: bool(true, 'run the detector'),
+        window: seconds(3600, 'the long window'),
+        'min-ports': int(100, 2, 65536, 'distinct destination ports from one source within the window'),
+        'min-hosts': int(100, 2, 1 << 24, 'distinct destination hosts from one source within the window'),
+      }),
+    }),
+    thresholds: mapList(section('fixed limits for the hosts of one group; 0 leaves a limit off', {
+      group: required(text(null, 'host group name, or `any` for every home host')),
+      pps: int(0, 0, Number.MAX_SAFE_INTEGER, 'packets per second received by one host'),
+      bps: int(0, 0, Number.MAX_SAFE_INTEGER, 'bits per second received by one host'),
+      flows: int(0, 0, Number.MAX_SAFE_INTEGER, 'new flows per second towards one host'),
+      'syn-pps': int(0, 0, Number.MAX_SAFE_INTEGER, 'TCP SYNs per second received by one host'),
+    }), 'fixed thresholds per host group, as `- { group: servers, pps: 20000, bps: 1000000000 }`'),
+    actions: section('policy actions on findings (nftables in in-line IPS runs; other runs only count them)', {
+      table: text('kapu_anomaly', 'nftables table (inet family) that kapu owns for the actions'),
+      'rate-limit-pps': int(100, 1, 1 << 30, 'packets per second each rate-limited source may still send'),
+      'max-per-minute': int(10, 1, 100_000, 'actions allowed per minute; more are counted and skipped'),
+      rules: mapList(section('one action rule; the first rule naming a finding\'s detector applies', {
+        detector: required(text(null, 'detector name, such as syn_flood, or any')),
+        action: oneOf(['alert', 'rate-limit', 'drop'], 'alert', 'alert: the alert only; rate-limit: limit the finding\'s single genuine source; drop: drop traffic to the victim'),
+        timeout: seconds(600, 'seconds the limit or drop lasts'),
+      }), 'action rules, as `- { detector: port_scan, action: rate-limit, timeout: 10m }`'),
+    }),
+    baseline: section('learnt baselines (EWMA per host, group and the network)', {
+      file: text(null, 'SQLite file of stored baselines, loaded at start; a relative path is read from the log folder; unset: none'),
+      save: bool(false, 'write the learnt baselines back to `file` at the end of the run'),
+      'half-life': seconds(3600, 'seconds after which an old mean weighs half'),
+      'learning-period': seconds(600, 'seconds of capture time a baseline learns before it scores'),
+      'min-samples': int(100, 1, 1 << 30, 'intervals a baseline learns before it scores'),
+      'hour-of-week': bool(false, 'one baseline per hour of the week (168) instead of one'),
+      'mad-window': int(15, 1, 255, 'recent values kept for the robust (median absolute deviation) score of flat series'),
+    }),
   }),
   'rules-update': section('`kapu rules update`: rule sources and the merged ruleset', {
     sources: itemList('rule sources: a URL, a local rule file, folder or .tar.gz, or a map with url (or path) and checksum', readSourceItem),

@@ -208,6 +208,7 @@ export interface KapuConfig {
   /** kapu's catalog of virtual patches: `path` null means the catalog shipped with kapu. */
   virtualPatches: { enabled: boolean; path: string | null; stateFile: string };
   policy: PolicyConfig;
+  anomaly: AnomalyConfig;
   rulesUpdate: {
     sources: RuleSourceSpec[];
     output: string;
@@ -252,4 +253,54 @@ export interface PolicyConfig {
     database: string;
   };
   responses: ResponseConfig[];
+}
+
+/** One `anomaly.detectors` entry; the detectors' own parameters vary. */
+interface DetectorSwitch {
+  enabled: boolean;
+}
+
+/** kapu's `anomaly` section (docs/config.md). Durations are seconds. */
+export interface AnomalyConfig {
+  enabled: boolean;
+  sampleRate: number;
+  homeNetworks: string[];
+  hostGroups: Record<string, string>;
+  maxHosts: number;
+  maxSources: number;
+  interval: number;
+  updateInterval: number;
+  endAfter: number;
+  maxFindings: number;
+  learnOnly: boolean;
+  scanWindow: number;
+  flood: { minSources: number; maxPorts: number; spoofMinSources: number; spoofMinNetShare: number };
+  detectors: {
+    baselineDeviation: DetectorSwitch & { zScore: number; minDelta: number; sustain: number };
+    threshold: DetectorSwitch;
+    synFlood: DetectorSwitch & { pps: number; maxSynAckShare: number };
+    udpFlood: DetectorSwitch & { pps: number };
+    icmpFlood: DetectorSwitch & { pps: number };
+    amplification: DetectorSwitch & { pps: number; minReflectors: number; ports: string[] };
+    portScan: DetectorSwitch & { minPorts: number; minTargetShare: number };
+    hostSweep: DetectorSwitch & { minHosts: number; minPortShare: number };
+    heavyHitter: DetectorSwitch & { share: number; minBps: number };
+    slowScan: DetectorSwitch & { window: number; minPorts: number; minHosts: number };
+  };
+  thresholds: Array<{ group: string; pps: number; bps: number; flows: number; synPps: number }>;
+  actions: {
+    table: string;
+    rateLimitPps: number;
+    maxPerMinute: number;
+    rules: Array<{ detector: string; action: 'alert' | 'rate-limit' | 'drop'; timeout: number }>;
+  };
+  baseline: {
+    file: string | null;
+    save: boolean;
+    halfLife: number;
+    learningPeriod: number;
+    minSamples: number;
+    hourOfWeek: boolean;
+    madWindow: number;
+  };
 }

@@ -122,6 +122,23 @@ export function integerSchema(min: number, max: number) {
   });
 }
 
+/** Returns a schema that parses a decimal number between `min` and `max`. */
+export function decimalSchema(min: number, max: number) {
+  return z.string().transform((text, ctx) => {
+    const trimmed = text.trim();
+    if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) {
+      ctx.addIssue({ code: 'custom', message: `${quote(text)} is not a number` });
+      return z.NEVER;
+    }
+    const n = Number(trimmed);
+    if (n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${quote(text)} is out of range (expected ${min} to ${max})` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
 /** Returns a schema that accepts one of `values`, in any case, and returns it in lower case. */
 export function enumSchema(values: readonly string[]) {
   return z.string().transform((text, ctx) => {

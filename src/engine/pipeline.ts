@@ -38,6 +38,9 @@ import type { FastLogWriter } from '../output/fast-log.js';
 import { MAX_RESPONSE_BYTES, RejectTarget, buildRejectResponse, rejectTargetOf } from '../act/reject.js';
 import type { RejectSender } from '../act/reject-sender.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
+import type { AnomalyDetectors } from '../anomaly/detectors.js';
+import type { AnomalyActions } from '../policy/anomaly-actions.js';
+import { ANOMALY_GID, findingSignature } from '../anomaly/finding.js';
 
 /** Counters of the policy stage, as the stats event names them (`ips.*`, `detect.*`). */
 export class PipelineCounters {
@@ -52,6 +55,8 @@ export class PipelineCounters {
   rejectResponsesSent: number;
   /** Reject responses built but not sent: the send failed, or no sender could open raw sockets. */
   rejectResponsesFailed: number;
+  /** Anomaly findings reported (start, update and end reports). */
+  anomalyFindings: number;
   /** Dropped packets by EVE drop.reason. */
   readonly dropsByReason: Map<string, number>;
   /** Alerts by signature key `gid:sid:rev`, with the message. */
@@ -67,6 +72,7 @@ export class PipelineCounters {
     this.rejected = 0;
     this.rejectResponsesSent = 0;
     this.rejectResponsesFailed = 0;
+    this.anomalyFindings = 0;
     this.dropsByReason = new Map();
     this.alertsBySignature = new Map();
   }
@@ -104,6 +110,10 @@ export interface PipelineParts {
   rejectSender?: RejectSender | null;
   /** Automatic responses to alerts (policy.responses, such as quarantine); absent or null for none. */
   responder?: AlertResponder | null;
+  /** The anomaly stage (flood, scan and baseline detectors); absent or null when `anomaly.enabled` is off. */
+  anomaly?: AnomalyDetectors | null;
+  /** Policy actions on anomaly findings (`anomaly.actions`); absent or null for none. */
+  anomalyActions?: AnomalyActions | null;
 }
 
 /** The parts of a pipeline built from the rules, which a rule reload replaces. */
@@ -353,6 +363,8 @@ export class PacketPipeline {
       if (flow !== null && flow.detectVersion !== this.detectVersion) this.adoptFlow(flow);
     }
     if (this.tunnel === null) this.rootFlow = flow;
+    const anomaly = parts.anomaly ?? null;
+    if (anomaly !== null && isTracked && !p.isInvalid) this.recordAnomaly(anomaly, p, flow);
     // A bypassed flow (the `bypass` keyword) is only counted from now on.
     if (flow !== null && flow.isBypassed) {
       if (hasEvents) this.logPacketEvents(p, flow);
@@ -609,9 +621,43 @@ export class PacketPipeline {
     for (const writer of this.parts.eve) writer.taggedPacket(p, flow, this.pktSrc);
   }
 
-  /** Ends every flow (writing its flow event) at the end of the input. */
+  /** Ends every flow (writing its flow event) and every anomaly finding at the end of the input. */
   finish(reason: number): void {
     this.parts.flows.flushAll(reason);
+    const anomaly = this.parts.anomaly ?? null;
+    if (anomaly !== null) {
+      anomaly.finish();
+      this.writeFindings(anomaly);
+    }
+  }
+
+  /**
+   * Feeds the anomaly stage one packet; a packet that its flow's counters
+   * show as the flow's first started that flow. Writes the findings the
+   * packet's interval closed, which happens at most once per interval.
+   */
+  private recordAnomaly(anomaly: AnomalyDetectors, p: Packet, flow: Flow | null): void {
+    const isNewFlow = flow !== null && flow.pktsToServer + flow.pktsToClient === 1;
+    anomaly.recordPacket(p, isNewFlow);
+    if (anomaly.tracker.reports.length > 0) this.writeFindings(anomaly);
+  }
+
+  /** Writes the queued anomaly findings as gid 8200 alerts to EVE and fast.log. */
+  private writeFindings(anomaly: AnomalyDetectors): void {
+    const findings = anomaly.drainReports();
+    const counters = this.counters;
+    const actions = this.parts.anomalyActions ?? null;
+    for (const finding of findings) {
+      actions?.handle(finding);
+      for (const writer of this.parts.eve) writer.anomalyAlert(finding);
+      this.parts.fast?.anomalyAlert(finding);
+      counters.alerts++;
+      counters.anomalyFindings++;
+      const key = `${ANOMALY_GID}:${finding.type}:1`;
+      const entry = counters.alertsBySignature.get(key);
+      if (entry === undefined) counters.alertsBySignature.set(key, { msg: findingSignature(finding), count: 1 });
+      else entry.count++;
+    }
   }
 
   /** Writes the flow event of a flow that ended; the flow table calls it. */

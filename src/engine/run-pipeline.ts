@@ -34,6 +34,9 @@ import { collectStats } from './collect-stats.js';
 import { PacketPipeline } from './pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
+import type { AnomalyDetectors } from '../anomaly/detectors.js';
+import { baselinePathOf, openAnomalyStage, saveBaselines } from '../anomaly/anomaly-config.js';
+import { anomalyActionsOf, type AnomalyFirewall } from '../policy/anomaly-actions.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -151,14 +154,18 @@ export class RunPipeline {
   readonly flows: FlowTable;
   readonly eve: EveWriter[];
   readonly fast: FastLogWriter | null;
+  /** The anomaly stage, or null when `anomaly.enabled` is off. */
+  readonly anomaly: AnomalyDetectors | null;
 
   /**
    * Opens the configured outputs in the log folder and builds the
    * pipeline. `rejectSender` sends reject responses (live and in-line
    * runs); without it rejects are only recorded. `responder` receives
    * every alert for the automatic responses (policy.responses).
+   * `anomalyFirewall` carries out anomaly.actions; without it they are
+   * only counted.
    */
-  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null, responder: AlertResponder | null = null) {
+  constructor(engine: RunEngine, opts: RunPipelineOptions, rejectSender: RejectSender | null = null, responder: AlertResponder | null = null, anomalyFirewall: AnomalyFirewall | null = null) {
     const { config, isIps, logDir, rules, thresholdActions } = engine;
     this.engine = engine;
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
@@ -170,6 +177,10 @@ export class RunPipeline {
     const eve = this.eve;
     let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
     this.flows = new FlowTable(engine.flowConfig, (flow) => endFlow(flow));
+    // NOTE: with worker threads each worker builds its own anomaly stage and
+    // sees only its share of the flows, so rates per victim are divided
+    // among the workers and findings depend on the worker count.
+    this.anomaly = openAnomalyStage(config.anomaly, logDir);
     const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
     const pipeline = new PacketPipeline(
       {
@@ -184,6 +195,8 @@ export class RunPipeline {
         stream: engine.stream,
         rejectSender,
         responder,
+        anomaly: this.anomaly,
+        anomalyActions: this.anomaly !== null ? anomalyActionsOf(config, anomalyFirewall) : null,
         ...appLayer,
       },
       config.packetAlertMax,
@@ -223,8 +236,11 @@ export class RunPipeline {
     this.fast?.reopen();
   }
 
-  /** Flushes and closes every log file. */
+  /** Flushes and closes every log file, and stores the learnt baselines when `anomaly.baseline.save` is on. */
   close(): void {
+    const anomaly = this.anomaly;
+    const baselinePath = baselinePathOf(this.engine.config.anomaly, this.engine.logDir);
+    if (anomaly !== null && baselinePath !== null && this.engine.config.anomaly.baseline.save) saveBaselines(anomaly, baselinePath);
     for (const writer of this.eve) writer.close();
     this.fast?.close();
   }

@@ -3,6 +3,8 @@
  * to DIR/FILENAME (eve.json by default), one JSON object a line, through a
  * BufferedLogFile that flushes in batches.
  */
+import type { AnomalyFinding } from '../anomaly/finding.js';
+import { buildAnomalyAlertEvent } from './eve-anomaly-alert.js';
 import { isAbsolute, join } from 'node:path';
 import type { Packet } from '../core/packet.js';
 import type { Flow } from '../flow/flow.js';
@@ -99,6 +101,13 @@ export class EveWriter {
   quarantineAlert(event: QuarantineEvent): void {
     if (!this.config.types.alert.enabled) return;
     this.file.writeLine(buildQuarantineAlertEvent(this.ctx, event));
+    this.counts.alert++;
+  }
+
+  /** Writes the gid 8200 alert of an anomaly finding when alerts are enabled. */
+  anomalyAlert(finding: AnomalyFinding): void {
+    if (!this.config.types.alert.enabled) return;
+    this.file.writeLine(buildAnomalyAlertEvent(this.ctx, finding));
     this.counts.alert++;
   }
 

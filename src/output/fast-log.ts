@@ -3,6 +3,8 @@
  * `MM/DD/YYYY-HH:MM:SS.uuuuuu  [**] [gid:sid:rev] msg [**] [Classification: c] [Priority: p] {PROTO} src:sp -> dst:dp`.
  */
 import { isAbsolute, join } from 'node:path';
+import type { AnomalyFinding } from '../anomaly/finding.js';
+import { anomalyFastLogLine } from './eve-anomaly-alert.js';
 import type { Packet } from '../core/packet.js';
 import { Action } from '../detect/signature.js';
 import type { Signature } from '../detect/signature.js';
@@ -76,6 +78,11 @@ export class FastLogWriter {
   /** Writes the line of one alert. */
   alert(p: Packet, sig: Signature): void {
     this.file.writeLine(fastLogLine(this.time, p, sig, this.ipsMode));
+  }
+
+  /** Writes the line of one anomaly finding. */
+  anomalyAlert(finding: AnomalyFinding): void {
+    this.file.writeLine(anomalyFastLogLine(this.time, finding));
   }
 
   flush(): void {
