@@ -81,7 +81,7 @@ function readRoot(reader: SchemaReader, root: ConfNode): KapuConfig {
   config.appLayer.protocols ??= {};
   config.hostOsPolicy = policyNamesAsWritten(config.hostOsPolicy);
   checkActionOrder(reader, root.entries.get('action-order'), config.actionOrder);
-  checkPolicyConfig(reader, root.entries.get('policy'), config.policy);
+  checkPolicyConfig(reader, root.entries.get('policy'), config.policy, config.vars.addressGroups);
   return config;
 }
 

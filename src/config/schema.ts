@@ -64,6 +64,15 @@ function ruleFilterItem(kind: 'disable' | 'enable' | 'drop' | 'modify') {
   };
 }
 
+/**
+ * Keeps one entry of policy.suppress or policy.rate-filter as the map it
+ * is; checkPolicyConfig reports each bad key with its own path.
+ */
+function policyEntryItem(value: unknown): { value: unknown } | { problem: string } {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { value };
+  return { problem: 'expected a map of keys, such as { sid: 2019401, track: by_src, ip: 198.51.100.7 }' };
+}
+
 function timeouts(
   doc: string,
   v: { new: number; established: number; closed: number | null; bypassed: number },
@@ -247,6 +256,8 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       table: text('kapu_quarantine', 'nftables table (inet family) that kapu owns for the quarantine'),
       database: text('quarantine.db', 'SQLite file of the quarantine records; a relative path is read from the log folder'),
     }),
+    suppress: itemList('alerts to withhold: maps of sid, gid, and optionally track (by_src, by_dst, by_either) with ip, as threshold.config\'s suppress', policyEntryItem),
+    'rate-filter': itemList('maps of sid, gid, track, count, seconds, new-action and timeout: past count matches in seconds the action becomes new-action, as threshold.config\'s rate_filter', policyEntryItem),
     responses: mapList(section('one automatic response', {
       sid: required(int(0, 1, 0xffffffff, 'sid of the rule whose alerts trigger the response')),
       gid: int(1, 1, 0xffffffff, 'gid of that rule'),

@@ -251,5 +251,8 @@ export interface PolicyConfig {
     table: string;
     database: string;
   };
+  /** Maps as written; src/policy/policy-exceptions.ts compiles them into threshold entries. */
+  suppress: Record<string, unknown>[];
+  rateFilter: Record<string, unknown>[];
   responses: ResponseConfig[];
 }

@@ -26,6 +26,7 @@ import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.j
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
 import { enabledPatchFiles } from '../policy/virtual-patches.js';
+import { compilePolicyExceptions } from '../policy/policy-exceptions.js';
 import { compileRuleFilters, filterRuleFileText } from '../detect/rule-filters.js';
 import type { VariableIds } from '../detect/rule-parser.js';
 import { ThresholdEngine } from '../detect/threshold.js';
@@ -182,16 +183,22 @@ export function loadRules(config: KapuConfig, files: string[], warnings: string[
 }
 
 /**
- * Builds the threshold engine: rule thresholds and detection filters plus
- * the entries of `threshold-file`. Lines of that file that cannot be read
- * go to `warnings` and the rest apply.
+ * Builds the threshold engine: rule thresholds and detection filters, the
+ * entries of policy.suppress and policy.rate-filter, and those of
+ * `threshold-file`. The policy entries come first, so for a rule with a
+ * rate filter in both, the policy's applies (ThresholdEngine takes a
+ * rule's first rate filter); suppressions of both apply. Lines of the file
+ * that cannot be read go to `warnings` and the rest apply.
  */
 export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, warnings: string[], sharedBuffer?: SharedArrayBuffer): ThresholdEngine {
-  let entries: ConstructorParameters<typeof ThresholdEngine>[0] = [];
+  // The config loader has checked the policy entries, so this finds no problem.
+  const policy = compilePolicyExceptions(config.policy.suppress, config.policy.rateFilter, config.vars.addressGroups);
+  for (const problem of policy.problems) warnings.push(`${problem.path}: ${problem.message} (entry skipped)`);
+  const entries: ConstructorParameters<typeof ThresholdEngine>[0] = policy.entries;
   if (config.thresholdFile !== null && config.thresholdFile !== '') {
     const loaded = loadThresholdConfig(config.thresholdFile, config.vars.addressGroups);
     warnings.push(...loaded.errors);
-    entries = loaded.entries;
+    entries.push(...loaded.entries);
   }
   const memcapBytes = config.detect.thresholds.memcap;
   const engine = new ThresholdEngine(entries, sharedBuffer === undefined ? { memcapBytes } : { memcapBytes, sharedBuffer });
