@@ -299,7 +299,7 @@ export class WorkersBackend implements LiveBackend {
 function emptyReport(): WorkerReport {
   return {
     type: 'done', index: 0, packets: 0, bytes: 0, alerts: 0, drops: 0, decoderEvents: 0, flows: 0, rulesLoaded: 0, rulesFailed: 0, rulesSkipped: 0,
-    rulesLoadedUs: 0, alertsBySignature: [], peakMemory: { flow: 0, stream: 0, reassembly: 0 }, counters: [], gateWaits: 0,
+    rulesLoadedUs: 0, alertsBySignature: [], shadowHitsBySignature: [], peakMemory: { flow: 0, stream: 0, reassembly: 0 }, counters: [], gateWaits: 0,
   };
 }
 

@@ -62,6 +62,8 @@ export interface WorkerReport {
   rulesSkipped: number;
   rulesLoadedUs: number;
   alertsBySignature: Array<[string, number]>;
+  /** Alerts of shadowed rules per signature, keyed as RunSummary.shadowHitsBySignature. */
+  shadowHitsBySignature: Array<[string, number]>;
   peakMemory: { flow: number; stream: number; reassembly: number };
   counters: Array<[string, number]>;
   gateWaits: number;
@@ -228,6 +230,7 @@ function reportOf(index: number, run: RunPipeline, elapsedMs: number, gateWaits:
     rulesSkipped: rules.summary.skipped,
     rulesLoadedUs,
     alertsBySignature: [...run.pipeline.counters.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count]),
+    shadowHitsBySignature: [...(summary.shadowHitsBySignature ?? [])],
     peakMemory: summary.peakMemory,
     counters: [...run.collectStats()],
     gateWaits,

@@ -167,6 +167,7 @@ async function firstFailure(workers: RunningWorker[]): Promise<void> {
 export function mergeReports(reports: readonly WorkerReport[], elapsedMs: number): RunSummary {
   const first = reports[0] as WorkerReport;
   const bySignature = new Map<string, number>();
+  const shadowBySignature = new Map<string, number>();
   const summary: RunSummary = {
     packets: 0,
     bytes: 0,
@@ -178,6 +179,7 @@ export function mergeReports(reports: readonly WorkerReport[], elapsedMs: number
     flows: 0,
     elapsedMs,
     alertsBySignature: bySignature,
+    shadowHitsBySignature: shadowBySignature,
     peakMemory: { flow: 0, stream: 0, reassembly: 0 },
   };
   for (const r of reports) {
@@ -192,6 +194,7 @@ export function mergeReports(reports: readonly WorkerReport[], elapsedMs: number
     summary.peakMemory.stream += r.peakMemory.stream;
     summary.peakMemory.reassembly += r.peakMemory.reassembly;
     for (const [key, count] of r.alertsBySignature) bySignature.set(key, (bySignature.get(key) ?? 0) + count);
+    for (const [key, count] of r.shadowHitsBySignature) shadowBySignature.set(key, (shadowBySignature.get(key) ?? 0) + count);
   }
   return summary;
 }

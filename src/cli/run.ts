@@ -137,6 +137,7 @@ export function summarizeRun(run: RunPipeline, elapsedMs: number): RunSummary {
     flows: flows.counters.created,
     elapsedMs,
     alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+    shadowHitsBySignature: new Map([...c.shadowHitsBySignature].map(([key, v]) => [`${key} ${v.msg} (configured ${v.configuredAction})`, v.count])),
     peakMemory: {
       flow: flows.peakMemuseBytes,
       stream: stream.streamMemory.peak,
@@ -163,6 +164,15 @@ export function formatSummary(s: RunSummary, opts: RunOptions, isIps: boolean): 
   const top = [...s.alertsBySignature].sort((a, b) => b[1] - a[1]).slice(0, 20);
   for (const [key, count] of top) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
   if (s.alertsBySignature.size > top.length) lines.push(`    ... ${s.alertsBySignature.size - top.length} more signatures`);
+  const shadow = s.shadowHitsBySignature ?? new Map<string, number>();
+  if (shadow.size > 0) {
+    let total = 0;
+    for (const count of shadow.values()) total += count;
+    lines.push(`  shadow hits    ${total} (alert-only, policy.shadow)`);
+    const topShadow = [...shadow].sort((a, b) => b[1] - a[1]).slice(0, 20);
+    for (const [key, count] of topShadow) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
+    if (shadow.size > topShadow.length) lines.push(`    ... ${shadow.size - topShadow.length} more signatures`);
+  }
   lines.push(`  output         ${opts.logDir}`);
   lines.push(`  time           ${seconds.toFixed(2)} s`);
   return lines.join('\n') + '\n';

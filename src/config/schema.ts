@@ -22,6 +22,7 @@ import {
 } from './schema-desc.js';
 import type { MapDesc } from './schema-desc.js';
 import { ruleFilterProblem } from '../detect/rule-filters.js';
+import { shadowEntryProblem } from '../policy/rule-policy.js';
 import { readSourceItem } from '../update/source-spec.js';
 import { DEFAULT_ADDRESS_GROUPS as RULE_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS as RULE_PORT_GROUPS } from '../detect/variables.js';
 
@@ -71,6 +72,17 @@ function ruleFilterItem(kind: 'disable' | 'enable' | 'drop' | 'modify') {
 function policyEntryItem(value: unknown): { value: unknown } | { problem: string } {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { value };
   return { problem: 'expected a map of keys, such as { sid: 2019401, track: by_src, ip: 198.51.100.7 }' };
+}
+
+/** Reads one entry of policy.shadow: a rule matcher or `virtual-patches`. */
+function shadowItem(value: unknown): { value: string } | { problem: string } {
+  const read = ruleFilterItem('disable')(value);
+  if ('problem' in read) {
+    if (typeof value !== 'string') return read;
+    const problem = shadowEntryProblem(value);
+    return problem === null ? { value } : { problem };
+  }
+  return read;
 }
 
 function timeouts(
@@ -256,6 +268,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       table: text('kapu_quarantine', 'nftables table (inet family) that kapu owns for the quarantine'),
       database: text('quarantine.db', 'SQLite file of the quarantine records; a relative path is read from the log folder'),
     }),
+    shadow: itemList('rules that run alert-only whatever their action: sids, gid:sid, sid ranges, group:FILE globs, re:, classtype:, metadata:, or virtual-patches for the whole catalog', shadowItem),
     suppress: itemList('alerts to withhold: maps of sid, gid, and optionally track (by_src, by_dst, by_either) with ip, as threshold.config\'s suppress', policyEntryItem),
     'rate-filter': itemList('maps of sid, gid, track, count, seconds, new-action and timeout: past count matches in seconds the action becomes new-action, as threshold.config\'s rate_filter', policyEntryItem),
     responses: mapList(section('one automatic response', {

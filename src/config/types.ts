@@ -251,6 +251,8 @@ export interface PolicyConfig {
     table: string;
     database: string;
   };
+  /** Rule matchers, or `virtual-patches`, of the rules that run alert-only. */
+  shadow: string[];
   /** Maps as written; src/policy/policy-exceptions.ts compiles them into threshold entries. */
   suppress: Record<string, unknown>[];
   rateFilter: Record<string, unknown>[];

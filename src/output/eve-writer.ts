@@ -130,12 +130,13 @@ export class EveWriter {
    * Writes a drop event. With `flows: start`, as in Suricata, a packet
    * dropped by a signature is always written, and of the packets dropped
    * because their flow is dropped only the first in each direction.
+   * `kapuObject` is the decision record of the dropping rule, or null.
    */
-  drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue): void {
+  drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue, kapuObject: string | null = null): void {
     const t = this.config.types.drop;
     if (!t.enabled) return;
     if (t.flows === 'start' && flow !== null && !this.isFirstFlowDrop(p, flow) && alertSig === null) return;
-    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc, t.verdict ? alertSig : undefined));
+    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc, t.verdict ? alertSig : undefined, kapuObject));
     this.counts.drop++;
   }
 

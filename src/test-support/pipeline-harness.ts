@@ -31,15 +31,14 @@ export class PipelineHarness {
   private pcapCount: number;
 
   /**
-   * Builds the pipeline. `yaml` is the kapu.yaml text (a file is written,
-   * so relative paths resolve against the scratch folder), `rules` the
-   * rule lines, and `ruleFileName` the name of the rule file (for
-   * `group:` matchers).
+   * Builds the pipeline. `yaml` is the kapu.yaml text, in which `{{dir}}`
+   * stands for the scratch folder; `rules` are the rule lines, and
+   * `ruleFileName` the name of the rule file (for `group:` matchers).
    */
   constructor(yaml: string, rules: readonly string[], ruleFileName = 'local.rules') {
     this.dir = mkdtempSync(join(tmpdir(), 'kapu-harness-'));
     const configPath = join(this.dir, 'kapu.yaml');
-    writeFileSync(configPath, yaml);
+    writeFileSync(configPath, yaml.replaceAll('{{dir}}', this.dir));
     const rulePath = join(this.dir, ruleFileName);
     writeFileSync(rulePath, rules.join('\n') + '\n');
     // The crafted segments start mid-session, which the default midstream policy drops in IPS mode.
