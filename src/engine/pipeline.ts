@@ -854,11 +854,15 @@ export class PacketPipeline {
     else shadow.count++;
   }
 
-  /** Returns the decision record (`kapu` object) of this packet's match of `sig`; built for each alert or drop event, not per packet. */
-  private decisionOf(sig: Signature, recorder: ThresholdActionRecorder | null): string {
+  /**
+   * Returns the decision record (`kapu` object) of this packet's match of
+   * `sig`, with the rule named when `withRule`. Built for each alert or
+   * drop event, not per packet.
+   */
+  private decisionOf(sig: Signature, recorder: ThresholdActionRecorder | null, withRule = false): string {
     const record = recorder !== null ? recorder.indexOf(sig) : -1;
-    if (record < 0 || recorder === null) return decisionObject(sig, this.parts.isIps, -1, null, null);
-    return decisionObject(sig, this.parts.isIps, recorder.actionOverride[record] as number, recorder.rateFilters[record] ?? null, recorder.suppressions[record] ?? null);
+    if (record < 0 || recorder === null) return decisionObject(sig, this.parts.isIps, -1, null, null, withRule);
+    return decisionObject(sig, this.parts.isIps, recorder.actionOverride[record] as number, recorder.rateFilters[record] ?? null, recorder.suppressions[record] ?? null, withRule);
   }
 
   private drop(p: Packet, flow: Flow | null, reason: DropReasonValue, sig: Signature | null): void {
@@ -867,7 +871,7 @@ export class PacketPipeline {
     counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
     const eve = this.parts.eve;
     if (eve.length === 0) return;
-    const decision = sig !== null ? this.decisionOf(sig, this.parts.thresholdActions) : null;
+    const decision = sig !== null ? this.decisionOf(sig, this.parts.thresholdActions, true) : null;
     for (const writer of eve) writer.drop(p, flow, reason, sig, this.pktSrc, decision);
   }
 }

@@ -11,6 +11,7 @@
  * for a threshold.config line, by `file:line`.
  */
 import { Action, type Signature } from '../detect/signature.js';
+import { jsonString } from './eve-format.js';
 import type { RateFilterEntry, SuppressEntry } from '../detect/threshold-config.js';
 
 /** Rule action names by ActionId, as rules write them. */
@@ -46,7 +47,8 @@ export function finalActionOf(action: number, isIps: boolean): string {
  * Builds the `,"kapu":{...}` text for a match of `sig`. `actionOverride`
  * is the rate filter's new action (ActionId) or -1, and `rateFilter` is
  * that filter's entry. `suppress` is the entry that withheld the alert of
- * a rule that still dropped the packet.
+ * a rule that still dropped the packet. `withRule` adds the rule's gid,
+ * sid, rev and message, for a drop event that may carry no alert object.
  */
 export function decisionObject(
   sig: Signature,
@@ -54,12 +56,15 @@ export function decisionObject(
   actionOverride: number,
   rateFilter: RateFilterEntry | null,
   suppress: SuppressEntry | null,
+  withRule = false,
 ): string {
   const note = sig.policyNote ?? null;
   const isShadowed = note !== null && note.shadowedAction >= 0;
   const configured = isShadowed ? note.shadowedAction : sig.action;
   const applied = actionOverride >= 0 ? actionOverride : sig.action;
-  let out = ',"kapu":{"mode":"' + (isIps ? 'ips' : 'ids') + '","configured_action":"' + actionName(configured) + '"';
+  let out = ',"kapu":{"mode":"' + (isIps ? 'ips' : 'ids') + '"';
+  if (withRule) out += ',"rule":{"gid":' + sig.gid + ',"signature_id":' + sig.sid + ',"rev":' + sig.rev + ',"signature":' + jsonString(sig.msg) + '}';
+  out += ',"configured_action":"' + actionName(configured) + '"';
   out += ',"final_action":"' + finalActionOf(applied, isIps) + '"';
   if (isShadowed) out += ',"shadow":true';
   if (rateFilter !== null) out += ',"rate_filter_action":"' + actionName(rateFilter.newAction) + '"';
