@@ -1,8 +1,8 @@
 /**
  * `kapu explain [-l LOGDIR | --eve FILE] <flow_id | pcap_cnt>`: reads
- * eve.json and tells, in plain English, why kapu did what it did to a
- * flow or a packet: which rules matched, which policy entry changed the
- * outcome, and which action was taken. It reads the `kapu` decision record
+ * eve.json and explains in plain English what kapu did to a flow or a
+ * packet: which rules matched, which policy entry changed the outcome,
+ * and which action was taken. It reads the `kapu` decision record
  * of alert and drop events (docs/config.md, "Decision records").
  *
  * The number is taken as a flow_id when an event has that flow_id, and

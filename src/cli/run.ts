@@ -11,6 +11,12 @@ import { openCaptureFile, type CaptureReader } from '../capture/open-capture-fil
 import { FlowEndReason } from '../flow/flow.js';
 import type { PacketPipeline } from '../engine/pipeline.js';
 import { loadRunEngine, RunPipeline } from '../engine/run-pipeline.js';
+
+/**
+ * Milliseconds a capture run waits at its end for the notifications still
+ * queued (notify); what is left then is not sent.
+ */
+const NOTIFY_DRAIN_MS = 10_000;
 import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
@@ -109,6 +115,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     run.writeStats(lastTimestampUs, uptimeS);
+    await run.drainNotifications(NOTIFY_DRAIN_MS);
   } finally {
     reader?.close();
     run.close();

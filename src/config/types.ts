@@ -208,6 +208,7 @@ export interface KapuConfig {
   /** kapu's catalog of virtual patches: `path` null means the catalog shipped with kapu. */
   virtualPatches: { enabled: boolean; path: string | null; stateFile: string };
   policy: PolicyConfig;
+  notify: NotifyConfig;
   rulesUpdate: {
     sources: RuleSourceSpec[];
     output: string;
@@ -257,4 +258,35 @@ export interface PolicyConfig {
   suppress: Record<string, unknown>[];
   rateFilter: Record<string, unknown>[];
   responses: ResponseConfig[];
+}
+
+/** kapu's `notify` section: administrator notifications. */
+export interface NotifyConfig {
+  /** EVE event types sent: alert, drop, anomaly. */
+  types: string[];
+  minSeverity: number;
+  intervalMs: number;
+  syslog: {
+    enabled: boolean;
+    /** HOST:PORT for UDP, or null. */
+    server: string | null;
+    /** Local unix socket path, or null. */
+    socket: string | null;
+    facility: string;
+    identity: string;
+    maxMessageBytes: number;
+    queueSize: number;
+  };
+  webhook: {
+    enabled: boolean;
+    url: string | null;
+    /** Seconds. */
+    timeout: number;
+    retries: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** POSTs per second. */
+    rateLimit: number;
+    queueSize: number;
+  };
 }

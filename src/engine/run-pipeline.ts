@@ -34,6 +34,7 @@ import { collectStats } from './collect-stats.js';
 import { PacketPipeline } from './pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
+import { Notifier, notifyEveConfig } from '../output/notifier.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -151,6 +152,8 @@ export class RunPipeline {
   readonly flows: FlowTable;
   readonly eve: EveWriter[];
   readonly fast: FastLogWriter | null;
+  /** Administrator notifications (notify), or null when no sink is enabled. */
+  readonly notifier: Notifier | null;
 
   /**
    * Opens the configured outputs in the log folder and builds the
@@ -163,6 +166,16 @@ export class RunPipeline {
     this.engine = engine;
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
     for (const writer of this.eve) writer.setVariableNames(rules.variables);
+    this.notifier = null;
+    if (config.notify.syslog.enabled || config.notify.webhook.enabled) {
+      // The notifier is one more EVE writer, whose lines go to its queues.
+      const notifier = new Notifier(config.notify);
+      const writer = new EveWriter(logDir, notifyEveConfig(config.notify), isIps, {}, undefined, notifier);
+      writer.alertSeverityLimit = config.notify.minSeverity;
+      writer.setVariableNames(rules.variables);
+      this.eve.push(writer);
+      this.notifier = notifier;
+    }
     const fastConfig = config.outputs.fast;
     this.fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps) : null;
 
@@ -199,6 +212,7 @@ export class RunPipeline {
   collectStats(): Map<string, number> {
     const counters = collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
     this.pipeline.parts.responder?.collectCounters?.(counters);
+    this.notifier?.collectCounters(counters);
     return counters;
   }
 
@@ -223,7 +237,15 @@ export class RunPipeline {
     this.fast?.reopen();
   }
 
-  /** Flushes and closes every log file. */
+  /**
+   * Delivers the queued notifications for at most `timeoutMs` milliseconds
+   * and stops the notifier; call before `close` at the end of a run.
+   */
+  async drainNotifications(timeoutMs: number): Promise<void> {
+    if (this.notifier !== null) await this.notifier.drain(timeoutMs);
+  }
+
+  /** Flushes and closes every log file, and stops the notifier. */
   close(): void {
     for (const writer of this.eve) writer.close();
     this.fast?.close();
