@@ -195,7 +195,8 @@ export function loadRules(config: KapuConfig, files: string[], warnings: string[
  * Records, for each rule of `content` whose action a policy.drop entry
  * changes, the key path of the first such entry (`policy.drop[0]`).
  * NOTE: a merged ruleset that `kapu rules update` already filtered says
- * `drop` itself, so its rules are not attributed to the entry.
+ * `drop` itself, so its rules are not attributed to the entry, and a
+ * policy.modify entry that rewrites an action is not recorded either.
  */
 function recordDropFilterKeys(content: string, file: string, drop: readonly RuleMatcher[], out: Map<string, string>): void {
   for (const { rule } of scanRuleFile(content, basename(file)).entries) {

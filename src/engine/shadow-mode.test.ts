@@ -9,6 +9,7 @@ import { TcpFlag, bytesOf, tcpFrame } from '../test-support/packet-craft.js';
 import { PipelineHarness } from '../test-support/pipeline-harness.js';
 import { collectStats } from './collect-stats.js';
 import { formatSummary } from '../cli/run.js';
+import { explainPacket } from '../cli/explain-command.js';
 
 const RULES = [
   'drop tcp any any -> any any (msg:"worse"; content:"WORSE"; sid:1000002; rev:3;)',
@@ -116,3 +117,32 @@ describe('policy.shadow', () => {
   });
 });
 
+
+describe('decision records', () => {
+  it('rule filter names its entry', () => {
+    const h = harness('policy:\n  mode: ips\n  drop:\n    - 2019401\n    - 1000001\n');
+    assert.equal(h.run(segment('EVIL')).isDropped, true);
+    const [alert] = h.events('alert') as unknown as Alert[];
+    assert.deepEqual(alert?.kapu, { mode: 'ips', configured_action: 'drop', final_action: 'drop', policy: ['policy.drop[1]'] });
+    const text = explainPacket('1', h.events());
+    assert.match(text, /\n  dropped: rule 1:1000001 drop in IPS mode \(action set to drop by policy\.drop\[1\]\)\n$/);
+  });
+
+  it('rate filter names its entry', () => {
+    const h = harness('policy:\n  mode: ips\n  rate-filter:\n    - { sid: 1000001, count: 1, seconds: 60, new-action: drop, timeout: 60 }\n');
+    h.run(segment('EVIL', 0), 0);
+    assert.equal(h.run(segment('EVIL', 1), 1).isDropped, true);
+    const alerts = h.events('alert') as unknown as Alert[];
+    assert.deepEqual(alerts[0]?.kapu, { mode: 'ips', configured_action: 'alert', final_action: 'alert' });
+    assert.deepEqual(alerts[1]?.kapu, { mode: 'ips', configured_action: 'alert', final_action: 'drop', rate_filter_action: 'drop', policy: ['policy.rate-filter[0]'] });
+    assert.match(explainPacket('2', h.events().filter((e) => e['pcap_cnt'] === 2)), /\n  dropped: rate filter policy\.rate-filter\[0\] turned alert into drop\n$/);
+    assert.match(explainPacket('1', h.events().filter((e) => e['pcap_cnt'] === 1)), /\n  alert only: rule 1:1000001 action alert\n$/);
+  });
+
+  it('ids mode keeps drop as alert', () => {
+    const h = harness('policy:\n  mode: ids\n');
+    assert.equal(h.run(segment('KEPT')).isDropped, false);
+    const [alert] = h.events('alert') as unknown as Alert[];
+    assert.deepEqual(alert?.kapu, { mode: 'ids', configured_action: 'drop', final_action: 'alert' });
+  });
+});
