@@ -6,6 +6,7 @@
  * log reopening and flow expiry without traffic go to the workers as
  * control records; stats and reload answers come back as messages.
  */
+import { Notifier, isNotifyEnabled } from '../output/notifier.js';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Packet } from '../core/packet.js';
@@ -37,6 +38,9 @@ const VERDICT_WAIT_MS = 2000;
 /** Milliseconds of one sleep while waiting for verdicts. */
 const VERDICT_WAIT_SLICE_MS = 5;
 
+/** Milliseconds a live run waits at its end for queued notifications. */
+const NOTIFY_DRAIN_MS = 5000;
+
 const NO_BYTES = new Uint8Array(0);
 
 type Reply<T> = { resolve: (value: T) => void; reject: (err: Error) => void; replies: T[] };
@@ -63,6 +67,8 @@ export class WorkersBackend implements LiveBackend {
   private failure: Error | null;
   /** Verdicts that came after their batch gave up waiting. */
   lateVerdicts: number;
+  /** Delivers the notification lines that the workers forward; null when notify is off. */
+  private readonly notifier: Notifier | null;
 
   private constructor(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean) {
     this.logDir = logDir;
@@ -77,6 +83,7 @@ export class WorkersBackend implements LiveBackend {
     this.finished = null;
     this.failure = null;
     this.lateVerdicts = 0;
+    this.notifier = isNotifyEnabled(config) ? new Notifier(config.notify) : null;
     this.reports = new Array<WorkerReport | null>(workerCount).fill(null);
 
     const status = new SharedArrayBuffer(4);
@@ -137,6 +144,8 @@ export class WorkersBackend implements LiveBackend {
           this.settle(this.pendingReloads, m.request, m);
         } else if (m.type === 'done') {
           this.reports[index] = m;
+        } else if (m.type === 'notify') {
+          this.notifier?.writeLine(m.line);
         }
       });
       thread.on('error', (err: Error) => {
@@ -275,6 +284,7 @@ export class WorkersBackend implements LiveBackend {
       const step = this.workerCount + 1;
       for (let i = 0; i < this.workerCount; i++) (this.rings[i] as PacketRing).write(RecordKind.END, (this.seq + 1) * step + i, Date.now() * 1000, NO_BYTES, 0, 0, 0);
       await Promise.all(this.threads.map((thread) => new Promise<void>((resolveExit) => thread.once('exit', () => resolveExit()))));
+      await this.notifier?.drain(NOTIFY_DRAIN_MS);
       if (this.failure !== null) throw this.failure;
     })();
     return this.finished;
@@ -282,6 +292,7 @@ export class WorkersBackend implements LiveBackend {
 
   close(): void {
     for (const writer of this.statsWriters) writer.close();
+    this.notifier?.close();
     if (this.finished === null) this.terminate();
   }
 

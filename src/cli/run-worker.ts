@@ -45,7 +45,18 @@ export type WorkerMessage =
   | WorkerReport
   | { type: 'ready'; index: number }
   | { type: 'stats'; index: number; request: number; counters: Array<[string, number]>; packets: number }
-  | { type: 'reload'; index: number; request: number; outcome: ReloadOutcome; loaded: number; failed: number };
+  | { type: 'reload'; index: number; request: number; outcome: ReloadOutcome; loaded: number; failed: number }
+  | { type: 'notify'; line: string };
+
+/** Forwards a worker's notification lines to the main thread, whose Notifier delivers them. */
+const NOTIFY_FORWARDER = {
+  writeLine(line: string): void {
+    parentPort?.postMessage({ type: 'notify', line });
+  },
+  flush(): void {},
+  reopen(): void {},
+  close(): void {},
+};
 
 /** The message a worker posts when its input ended. */
 export interface WorkerReport {
@@ -91,7 +102,7 @@ function runWorker(init: WorkerInit): void {
   installOrderGate(rings.length > 1 ? gate : null);
 
   // Only the first worker prints warnings and rule diagnostics; the others load the same.
-  const options = { ...init.options, quiet: init.options.quiet || init.index !== 0 };
+  const options = { ...init.options, quiet: init.options.quiet || init.index !== 0, notifySink: NOTIFY_FORWARDER };
   const engine = loadRunEngine(options);
   const live = init.live;
   const rejectSender = live !== null && live.sendsRejects ? openRejectSender(options.quiet ? null : STDERR_REJECT_LOG) : null;

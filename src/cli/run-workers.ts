@@ -24,7 +24,8 @@ import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordKind, RingAbortedError, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { formatSummary, listCapturePaths } from './run.js';
 import type { RunOptions, RunSummary } from './run-options.js';
-import type { WorkerInit, WorkerReport } from './run-worker.js';
+import type { WorkerInit, WorkerMessage, WorkerReport } from './run-worker.js';
+import { Notifier, isNotifyEnabled } from '../output/notifier.js';
 
 /** Bytes of each worker's ring: room for a few thousand full-size frames. */
 const RING_BYTES = 16 * 1024 * 1024;
@@ -33,6 +34,9 @@ const RING_BYTES = 16 * 1024 * 1024;
 const PACKETS_PER_BATCH = 4096;
 
 const NO_BYTES = new Uint8Array(0);
+
+/** Milliseconds the run waits at its end for queued notifications, as a one-thread run does. */
+const NOTIFY_DRAIN_MS = 10_000;
 
 function isAborted(opts: RunOptions): boolean {
   return opts.signal?.aborted === true;
@@ -43,12 +47,13 @@ interface RunningWorker {
   report: Promise<WorkerReport>;
 }
 
-function startWorker(init: WorkerInit): RunningWorker {
+function startWorker(init: WorkerInit, notifier: Notifier | null): RunningWorker {
   const thread = new Worker(new URL('./run-worker.js', import.meta.url), { workerData: init });
   const report = new Promise<WorkerReport>((resolve, reject) => {
     let result: WorkerReport | null = null;
-    thread.on('message', (m: WorkerReport) => {
+    thread.on('message', (m: WorkerMessage) => {
       if (m.type === 'done') result = m;
+      else if (m.type === 'notify') notifier?.writeLine(m.line);
     });
     thread.on('error', reject);
     thread.on('exit', (code) => {
@@ -77,7 +82,9 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   for (let i = 0; i < workerCount; i++) ringBuffers.push(createRingBuffers(RING_BYTES));
   const rings = ringBuffers.map((buffers) => new PacketRing(buffers, abort));
   const { signal: _signal, loadedRules: _loaded, pcapPath: _path, ...pipelineOptions } = opts;
-  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, checksumSample, live: null }));
+  // Workers forward their notification lines; this thread delivers them.
+  const notifier = isNotifyEnabled(config) ? new Notifier(config.notify) : null;
+  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, checksumSample, live: null }, notifier));
   // A failed worker is reported once, from the dispatch loop or the final wait.
   for (const w of workers) w.report.catch(() => Atomics.store(abort, 0, 1));
 
@@ -138,6 +145,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
     for (let i = 0; i < workerCount; i++) (rings[i] as PacketRing).write(RecordKind.END, (seq + 1) * step + i, lastTimestampUs, NO_BYTES, 0, 0, 0);
   } catch (err) {
     reader?.close();
+    notifier?.close();
     for (const w of workers) void w.thread.terminate();
     if (err instanceof RingAbortedError) await firstFailure(workers);
     throw err;
@@ -147,9 +155,11 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   try {
     reports = await Promise.all(workers.map((w) => w.report));
   } catch (err) {
+    notifier?.close();
     for (const w of workers) void w.thread.terminate();
     throw err;
   }
+  await notifier?.drain(NOTIFY_DRAIN_MS);
 
   const summary = mergeReports(reports, performance.now() - startedMs);
   const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;

@@ -34,7 +34,8 @@ import { collectStats } from './collect-stats.js';
 import { PacketPipeline } from './pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
-import { Notifier, notifyEveConfig } from '../output/notifier.js';
+import { Notifier, isNotifyEnabled, notifyEveConfig } from '../output/notifier.js';
+import type { EveLineSink } from '../output/eve-writer.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -62,6 +63,12 @@ export interface RunPipelineOptions {
   loadedRules?: LoadedRules;
   /** Buffers of the state that worker threads share (thresholds, hostbits, xbits); absent in one thread. */
   sharedState?: SharedStateBuffers;
+  /**
+   * Destination of a worker thread's notification lines: the main thread, which
+   * owns the Notifier, because a worker's loop blocks and its timers do
+   * not run. Absent in one thread, which runs its own Notifier.
+   */
+  notifySink?: EveLineSink;
 }
 
 /** The shared memory behind the tables every worker thread uses (SharedStateBuffers.create). */
@@ -167,14 +174,14 @@ export class RunPipeline {
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
     for (const writer of this.eve) writer.setVariableNames(rules.variables);
     this.notifier = null;
-    if (config.notify.syslog.enabled || config.notify.webhook.enabled) {
+    if (isNotifyEnabled(config)) {
       // The notifier is one more EVE writer, whose lines go to its queues.
-      const notifier = new Notifier(config.notify);
+      const notifier = opts.notifySink ?? new Notifier(config.notify);
       const writer = new EveWriter(logDir, notifyEveConfig(config.notify), isIps, {}, undefined, notifier);
       writer.alertSeverityLimit = config.notify.minSeverity;
       writer.setVariableNames(rules.variables);
       this.eve.push(writer);
-      this.notifier = notifier;
+      this.notifier = notifier instanceof Notifier ? notifier : null;
     }
     const fastConfig = config.outputs.fast;
     this.fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps) : null;

@@ -237,4 +237,19 @@ notify:
     assert.deepEqual(http.bodies.map((b) => (JSON.parse(b) as { event_type: string }).event_type), ['alert', 'alert', 'drop']);
     assert.match(http.bodies[0] ?? '', /"kapu":\{"mode":"ips","configured_action":"drop","final_action":"drop"\}/);
   });
+
+  it('worker threads forward to syslog', async () => {
+    const udp = await udpServer();
+    after(() => udp.socket.close());
+    writeFileSync(join(scratch, 'workers.rules'), 'alert tcp any any -> any any (msg:"notify me"; content:"EVIL"; priority:1; sid:1000001;)\n');
+    writeFileSync(join(scratch, 'workers.yaml'), `notify:\n  syslog:\n    enabled: yes\n    server: 127.0.0.1:${udp.port}\n`);
+    const frames = [];
+    for (let i = 0; i < 4; i++) frames.push(...new TcpConversation('198.51.100.2', '203.0.113.2', 41000 + i, 8080).handshake().clientData(0, 'xxEVILxx').frames);
+    writePcap(join(scratch, 'workers.pcap'), frames);
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kapu.js'), 'run', '-r', join(scratch, 'workers.pcap'), '-c', join(scratch, 'workers.yaml'), '-S', join(scratch, 'workers.rules'), '-l', join(scratch, 'out-workers'), '--workers', '2', '--quiet'], { timeout: 60_000 }, (err) => (err ? reject(err) : resolve()));
+    });
+    // Four connections, one alert each, whichever worker ran them.
+    assert.equal(udp.messages.filter((m) => / kapu \d+ alert - /.test(m)).length, 4);
+  });
 });

@@ -5,7 +5,7 @@
  * delivers the queues every `interval-ms`, so the packet path never waits
  * for a network.
  */
-import type { EveLogConfig, NotifyConfig } from '../config/types.js';
+import type { EveLogConfig, KapuConfig, NotifyConfig } from '../config/types.js';
 import { defaultEveTypes } from '../config/outputs-config.js';
 import { parseSyslogServer } from './notify-syslog.js';
 import type { EveLineSink } from './eve-writer.js';
@@ -14,6 +14,11 @@ import { WebhookSink } from './notify-webhook.js';
 
 /** Event types a notifier can send. */
 export const NOTIFY_EVENT_TYPES = ['alert', 'drop', 'anomaly'] as const;
+
+/** Tells whether the config enables a notification sink. */
+export function isNotifyEnabled(config: KapuConfig): boolean {
+  return config.notify.syslog.enabled || config.notify.webhook.enabled;
+}
 
 /** Returns the problems of a notify section (sinks without a destination, unknown types), one line each. */
 export function notifyConfigProblems(config: NotifyConfig): string[] {
