@@ -270,6 +270,7 @@ export class WorkersBackend implements LiveBackend {
       for (const [name, value] of r.counters) counters.set(name, (counters.get(name) ?? 0) + value);
     }
     for (const [name, value] of extra) counters.set(name, (counters.get(name) ?? 0) + value);
+    this.notifier?.collectCounters(counters);
     for (const r of replies) counters.set(`worker.${r.index}.packets`, r.packets);
     counters.set('capture.late_verdicts', this.lateVerdicts);
     const engines = [{ id: 0, lastReloadUs: nowUs, rulesLoaded: 0, rulesFailed: 0, rulesSkipped: 0 }];

@@ -163,7 +163,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
 
   const summary = mergeReports(reports, performance.now() - startedMs);
   const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
-  writeMergedStats(config.outputs.eveLogs, logDir, isIps, reports, lastTimestampUs, uptimeS);
+  writeMergedStats(config.outputs.eveLogs, logDir, isIps, reports, lastTimestampUs, uptimeS, notifier);
   if (!opts.quiet) process.stdout.write(formatSummary(summary, { ...opts, logDir }, isIps));
   return summary;
 }
@@ -217,11 +217,13 @@ function writeMergedStats(
   reports: readonly WorkerReport[],
   timestampUs: number,
   uptimeS: number,
+  notifier: Notifier | null = null,
 ): void {
   const counters = new Map<string, number>();
   for (const r of reports) {
     for (const [name, value] of r.counters) counters.set(name, (counters.get(name) ?? 0) + value);
   }
+  notifier?.collectCounters(counters);
   for (const r of reports) counters.set(`worker.${r.index}.packets`, r.packets);
   const first = reports[0] as WorkerReport;
   const engines = [{ id: 0, lastReloadUs: first.rulesLoadedUs, rulesLoaded: first.rulesLoaded, rulesFailed: first.rulesFailed, rulesSkipped: first.rulesSkipped }];

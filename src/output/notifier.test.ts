@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -251,5 +251,7 @@ notify:
     });
     // Four connections, one alert each, whichever worker ran them.
     assert.equal(udp.messages.filter((m) => / kapu \d+ alert - /.test(m)).length, 4);
+    const stats = readFileSync(join(scratch, 'out-workers', 'eve.json'), 'utf8').split('\n').filter((l) => l.includes('"event_type":"stats"'));
+    assert.match(stats[stats.length - 1] ?? '', /"notify":\{"syslog":\{"sent":4,"errors":0,"dropped":0,"queued":0\}\}/);
   });
 });
