@@ -44,6 +44,9 @@ export const LIVE_FLUSH_INTERVAL_MS = 1000;
  * it returns false, calling `complete` after each packet went through the
  * pipeline, then `finishBatch` once, also when the pipeline threw.
  */
+/** Milliseconds a live run waits at its end for queued notifications. */
+const LIVE_NOTIFY_DRAIN_MS = 5000;
+
 export interface LiveSource {
   /** Name in the summary and logs, such as `NFQUEUE 0`. */
   readonly name: string;
@@ -160,9 +163,10 @@ export class PipelineBackend implements LiveBackend {
     return Promise.resolve();
   }
 
-  finish(): Promise<void> {
+  async finish(): Promise<void> {
     this.run.pipeline.finish(FlowEndReason.SHUTDOWN);
-    return Promise.resolve();
+    // The flows that ended can still raise notifications; they get a few seconds to go out.
+    await this.run.drainNotifications(LIVE_NOTIFY_DRAIN_MS);
   }
 
   close(): void {

@@ -6,6 +6,7 @@
  * log reopening and flow expiry without traffic go to the workers as
  * control records; stats and reload answers come back as messages.
  */
+import { Notifier, isNotifyEnabled } from '../output/notifier.js';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Packet } from '../core/packet.js';
@@ -39,6 +40,9 @@ const VERDICT_WAIT_MS = 2000;
 /** Milliseconds of one sleep while waiting for verdicts. */
 const VERDICT_WAIT_SLICE_MS = 5;
 
+/** Milliseconds a live run waits at its end for queued notifications. */
+const NOTIFY_DRAIN_MS = 5000;
+
 const NO_BYTES = new Uint8Array(0);
 
 type Reply<T> = { resolve: (value: T) => void; reject: (err: Error) => void; replies: T[] };
@@ -67,6 +71,8 @@ export class WorkersBackend implements LiveBackend {
   lateVerdicts: number;
   /** Per packet of the batch in hand: 1 once its verdict came. */
   private decidedFlags: Uint8Array;
+  /** Delivers the notification lines that the workers forward; null when notify is off. */
+  private readonly notifier: Notifier | null;
 
   private constructor(config: KapuConfig, logDir: string, isIps: boolean, workerCount: number, options: RunPipelineOptions, sendsRejects: boolean, private readonly quarantine: OpenQuarantine | null) {
     this.logDir = logDir;
@@ -82,6 +88,7 @@ export class WorkersBackend implements LiveBackend {
     this.failure = null;
     this.lateVerdicts = 0;
     this.decidedFlags = new Uint8Array(1024);
+    this.notifier = isNotifyEnabled(config) ? new Notifier(config.notify) : null;
     this.reports = new Array<WorkerReport | null>(workerCount).fill(null);
 
     const status = new SharedArrayBuffer(4);
@@ -146,6 +153,8 @@ export class WorkersBackend implements LiveBackend {
           this.quarantine?.manager.request(m.target, m.evidence, null);
         } else if (m.type === 'done') {
           this.reports[index] = m;
+        } else if (m.type === 'notify') {
+          this.notifier?.writeLine(m.line);
         }
       });
       thread.on('error', (err: Error) => {
@@ -298,6 +307,7 @@ export class WorkersBackend implements LiveBackend {
       for (const [name, value] of r.counters) counters.set(name, (counters.get(name) ?? 0) + value);
     }
     for (const [name, value] of extra) counters.set(name, (counters.get(name) ?? 0) + value);
+    this.notifier?.collectCounters(counters);
     for (const r of replies) counters.set(`worker.${r.index}.packets`, r.packets);
     counters.set('capture.late_verdicts', this.lateVerdicts);
     this.quarantine?.manager.collectCounters(counters);
@@ -314,6 +324,7 @@ export class WorkersBackend implements LiveBackend {
       for (let i = 0; i < this.workerCount; i++) this.dispatcher.write(i, RecordKind.END, (this.seq + 1) * step + i, Date.now() * 1000, NO_BYTES, 0, 0, 0);
       this.dispatcher.publish();
       await Promise.all(this.threads.map((thread) => new Promise<void>((resolveExit) => thread.once('exit', () => resolveExit()))));
+      await this.notifier?.drain(NOTIFY_DRAIN_MS);
       if (this.failure !== null) throw this.failure;
     })();
     return this.finished;
@@ -321,6 +332,7 @@ export class WorkersBackend implements LiveBackend {
 
   close(): void {
     for (const writer of this.statsWriters) writer.close();
+    this.notifier?.close();
     if (this.finished === null) this.terminate();
   }
 
@@ -338,7 +350,7 @@ export class WorkersBackend implements LiveBackend {
 function emptyReport(): WorkerReport {
   return {
     type: 'done', index: 0, packets: 0, bytes: 0, alerts: 0, drops: 0, decoderEvents: 0, flows: 0, rulesLoaded: 0, rulesFailed: 0, rulesSkipped: 0,
-    rulesLoadedUs: 0, alertsBySignature: [], peakMemory: { flow: 0, stream: 0, reassembly: 0 }, counters: [], gateWaits: 0,
+    rulesLoadedUs: 0, alertsBySignature: [], shadowHitsBySignature: [], peakMemory: { flow: 0, stream: 0, reassembly: 0 }, counters: [], gateWaits: 0,
   };
 }
 

@@ -136,6 +136,17 @@ function buildProgram(result: { status: number }): Command {
       result.status = runBaselineShow(flags, process.stdout);
     });
 
+  program
+    .command('explain')
+    .description('explain from eve.json why kapu alerted on or dropped a flow or a packet: the rules that matched, the policy entry that applied and the action taken; exit status 0 found, 1 no event, 2 no file')
+    .argument('<id>', 'flow_id of a flow, or pcap_cnt of a packet')
+    .option('-l, --log-dir <dir>', 'log folder whose eve.json is read (default: the current folder)')
+    .option('--eve <file>', 'EVE file to read instead of LOGDIR/eve.json')
+    .action(async (id: string, flags: { logDir?: string; eve?: string }) => {
+      const { runExplain } = await import('./explain-command.js');
+      result.status = await runExplain({ id, logDir: flags.logDir ?? null, eve: flags.eve ?? null }, process.stdout);
+    });
+
   const rules = program.command('rules').description('work with rule files');
   rules
     .command('check')

@@ -58,6 +58,11 @@ export interface RunSummary {
   elapsedMs: number;
   /** Alerts per signature: `gid:sid:rev msg` to count. */
   alertsBySignature: Map<string, number>;
+  /**
+   * Alerts of shadowed rules (policy.shadow) per signature: `gid:sid:rev
+   * msg (configured ACTION)` to count. Absent when a run does not report them.
+   */
+  shadowHitsBySignature?: Map<string, number>;
   /** Most memory counted against each memcap during the run, in bytes. */
   peakMemory: PeakMemory;
 }

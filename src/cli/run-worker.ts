@@ -52,7 +52,18 @@ export type WorkerMessage =
   | ForwardedQuarantine
   | { type: 'ready'; index: number }
   | { type: 'stats'; index: number; request: number; counters: Array<[string, number]>; packets: number }
-  | { type: 'reload'; index: number; request: number; outcome: ReloadOutcome; loaded: number; failed: number };
+  | { type: 'reload'; index: number; request: number; outcome: ReloadOutcome; loaded: number; failed: number }
+  | { type: 'notify'; line: string };
+
+/** Forwards a worker's notification lines to the main thread, whose Notifier delivers them. */
+const NOTIFY_FORWARDER = {
+  writeLine(line: string): void {
+    parentPort?.postMessage({ type: 'notify', line });
+  },
+  flush(): void {},
+  reopen(): void {},
+  close(): void {},
+};
 
 /** The message a worker posts when its input ended. */
 export interface WorkerReport {
@@ -69,6 +80,8 @@ export interface WorkerReport {
   rulesSkipped: number;
   rulesLoadedUs: number;
   alertsBySignature: Array<[string, number]>;
+  /** Alerts of shadowed rules per signature, keyed as RunSummary.shadowHitsBySignature. */
+  shadowHitsBySignature: Array<[string, number]>;
   peakMemory: { flow: number; stream: number; reassembly: number };
   counters: Array<[string, number]>;
   gateWaits: number;
@@ -96,7 +109,7 @@ function runWorker(init: WorkerInit): void {
   installOrderGate(rings.length > 1 ? gate : null);
 
   // Only the first worker prints warnings and rule diagnostics; the others load the same.
-  const options = { ...init.options, quiet: init.options.quiet || init.index !== 0 };
+  const options = { ...init.options, quiet: init.options.quiet || init.index !== 0, notifySink: NOTIFY_FORWARDER };
   const engine = loadRunEngine(options);
   const live = init.live;
   let rejectSender: RejectSender | null = null;
@@ -244,6 +257,7 @@ function reportOf(index: number, run: RunPipeline, elapsedMs: number, gateWaits:
     rulesSkipped: rules.summary.skipped,
     rulesLoadedUs,
     alertsBySignature: [...run.pipeline.counters.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count]),
+    shadowHitsBySignature: [...(summary.shadowHitsBySignature ?? [])],
     peakMemory: summary.peakMemory,
     counters: [...run.collectStats()],
     gateWaits,

@@ -25,7 +25,8 @@ import { createRingBuffers, PacketRing, RecordKind, RingAbortedError, type RingB
 import { createPublishedKeyBuffer, Dispatcher } from '../engine/workers/dispatcher.js';
 import { formatSummary, listCapturePaths } from './run.js';
 import type { RunOptions, RunSummary } from './run-options.js';
-import type { WorkerInit, WorkerReport } from './run-worker.js';
+import type { WorkerInit, WorkerMessage, WorkerReport } from './run-worker.js';
+import { Notifier, isNotifyEnabled } from '../output/notifier.js';
 
 /** Bytes of each worker's ring: room for a few thousand full-size frames. */
 const RING_BYTES = 16 * 1024 * 1024;
@@ -34,6 +35,9 @@ const RING_BYTES = 16 * 1024 * 1024;
 const PACKETS_PER_BATCH = 4096;
 
 const NO_BYTES = new Uint8Array(0);
+
+/** Milliseconds the run waits at its end for queued notifications, as a one-thread run does. */
+const NOTIFY_DRAIN_MS = 10_000;
 
 function isAborted(opts: RunOptions): boolean {
   return opts.signal?.aborted === true;
@@ -44,12 +48,13 @@ interface RunningWorker {
   report: Promise<WorkerReport>;
 }
 
-function startWorker(init: WorkerInit): RunningWorker {
+function startWorker(init: WorkerInit, notifier: Notifier | null): RunningWorker {
   const thread = new Worker(new URL('./run-worker.js', import.meta.url), { workerData: init });
   const report = new Promise<WorkerReport>((resolve, reject) => {
     let result: WorkerReport | null = null;
-    thread.on('message', (m: WorkerReport) => {
+    thread.on('message', (m: WorkerMessage) => {
       if (m.type === 'done') result = m;
+      else if (m.type === 'notify') notifier?.writeLine(m.line);
     });
     thread.on('error', reject);
     thread.on('exit', (code) => {
@@ -80,7 +85,9 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   const publishedKey = createPublishedKeyBuffer();
   const dispatcher = new Dispatcher(rings, publishedKey);
   const { signal: _signal, loadedRules: _loaded, pcapPath: _path, ...pipelineOptions } = opts;
-  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, publishedKey, checksumSample, live: null }));
+  // Workers forward their notification lines; this thread delivers them.
+  const notifier = isNotifyEnabled(config) ? new Notifier(config.notify) : null;
+  const workers = ringBuffers.map((_, index) => startWorker({ index, options: { ...pipelineOptions, logDir, sharedState }, rings: ringBuffers, status, publishedKey, checksumSample, live: null }, notifier));
   // A failed worker is reported once, from the dispatch loop or the final wait.
   for (const w of workers) w.report.catch(() => Atomics.store(abort, 0, 1));
 
@@ -143,6 +150,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
     dispatcher.publish();
   } catch (err) {
     reader?.close();
+    notifier?.close();
     for (const w of workers) void w.thread.terminate();
     if (err instanceof RingAbortedError) await firstFailure(workers);
     throw err;
@@ -152,13 +160,15 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   try {
     reports = await Promise.all(workers.map((w) => w.report));
   } catch (err) {
+    notifier?.close();
     for (const w of workers) void w.thread.terminate();
     throw err;
   }
+  await notifier?.drain(NOTIFY_DRAIN_MS);
 
   const summary = mergeReports(reports, performance.now() - startedMs);
   const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
-  writeMergedStats(config.outputs.eveLogs, logDir, isIps, reports, lastTimestampUs, uptimeS);
+  writeMergedStats(config.outputs.eveLogs, logDir, isIps, reports, lastTimestampUs, uptimeS, notifier);
   if (!opts.quiet) process.stdout.write(formatSummary(summary, { ...opts, logDir }, isIps));
   return summary;
 }
@@ -172,6 +182,7 @@ async function firstFailure(workers: RunningWorker[]): Promise<void> {
 export function mergeReports(reports: readonly WorkerReport[], elapsedMs: number): RunSummary {
   const first = reports[0] as WorkerReport;
   const bySignature = new Map<string, number>();
+  const shadowBySignature = new Map<string, number>();
   const summary: RunSummary = {
     packets: 0,
     bytes: 0,
@@ -183,6 +194,7 @@ export function mergeReports(reports: readonly WorkerReport[], elapsedMs: number
     flows: 0,
     elapsedMs,
     alertsBySignature: bySignature,
+    shadowHitsBySignature: shadowBySignature,
     peakMemory: { flow: 0, stream: 0, reassembly: 0 },
   };
   for (const r of reports) {
@@ -197,6 +209,7 @@ export function mergeReports(reports: readonly WorkerReport[], elapsedMs: number
     summary.peakMemory.stream += r.peakMemory.stream;
     summary.peakMemory.reassembly += r.peakMemory.reassembly;
     for (const [key, count] of r.alertsBySignature) bySignature.set(key, (bySignature.get(key) ?? 0) + count);
+    for (const [key, count] of r.shadowHitsBySignature) shadowBySignature.set(key, (shadowBySignature.get(key) ?? 0) + count);
   }
   return summary;
 }
@@ -209,11 +222,13 @@ function writeMergedStats(
   reports: readonly WorkerReport[],
   timestampUs: number,
   uptimeS: number,
+  notifier: Notifier | null = null,
 ): void {
   const counters = new Map<string, number>();
   for (const r of reports) {
     for (const [name, value] of r.counters) counters.set(name, (counters.get(name) ?? 0) + value);
   }
+  notifier?.collectCounters(counters);
   for (const r of reports) counters.set(`worker.${r.index}.packets`, r.packets);
   const first = reports[0] as WorkerReport;
   const engines = [{ id: 0, lastReloadUs: first.rulesLoadedUs, rulesLoaded: first.rulesLoaded, rulesFailed: first.rulesFailed, rulesSkipped: first.rulesSkipped }];

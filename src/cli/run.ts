@@ -11,6 +11,12 @@ import { openCaptureFile, type CaptureReader } from '../capture/open-capture-fil
 import { FlowEndReason } from '../flow/flow.js';
 import type { PacketPipeline } from '../engine/pipeline.js';
 import { loadRunEngine, RunPipeline } from '../engine/run-pipeline.js';
+
+/**
+ * Milliseconds a capture run waits at its end for the notifications still
+ * queued (notify); what is left then is not sent.
+ */
+const NOTIFY_DRAIN_MS = 10_000;
 import type { RunOptions, RunSummary } from './run-options.js';
 
 /** Packets processed between yields to the event loop, so timers and signals run. */
@@ -109,6 +115,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
 
     const uptimeS = firstTimestampUs < 0 ? 0 : (lastTimestampUs - firstTimestampUs) / 1e6;
     run.writeStats(lastTimestampUs, uptimeS);
+    await run.drainNotifications(NOTIFY_DRAIN_MS);
   } finally {
     reader?.close();
     run.close();
@@ -137,6 +144,7 @@ export function summarizeRun(run: RunPipeline, elapsedMs: number): RunSummary {
     flows: flows.counters.created,
     elapsedMs,
     alertsBySignature: new Map([...c.alertsBySignature].map(([key, v]) => [`${key} ${v.msg}`, v.count])),
+    shadowHitsBySignature: new Map([...c.shadowHitsBySignature].map(([key, v]) => [`${key} ${v.msg} (configured ${v.configuredAction})`, v.count])),
     peakMemory: {
       flow: flows.peakMemuseBytes,
       stream: stream.streamMemory.peak,
@@ -163,6 +171,15 @@ export function formatSummary(s: RunSummary, opts: RunOptions, isIps: boolean): 
   const top = [...s.alertsBySignature].sort((a, b) => b[1] - a[1]).slice(0, 20);
   for (const [key, count] of top) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
   if (s.alertsBySignature.size > top.length) lines.push(`    ... ${s.alertsBySignature.size - top.length} more signatures`);
+  const shadow = s.shadowHitsBySignature ?? new Map<string, number>();
+  if (shadow.size > 0) {
+    let total = 0;
+    for (const count of shadow.values()) total += count;
+    lines.push(`  shadow hits    ${total} (alert-only, policy.shadow)`);
+    const topShadow = [...shadow].sort((a, b) => b[1] - a[1]).slice(0, 20);
+    for (const [key, count] of topShadow) lines.push(`    ${String(count).padStart(6)}  [${key.replace(' ', '] ')}`);
+    if (shadow.size > topShadow.length) lines.push(`    ... ${shadow.size - topShadow.length} more signatures`);
+  }
   lines.push(`  output         ${opts.logDir}`);
   lines.push(`  time           ${seconds.toFixed(2)} s`);
   return lines.join('\n') + '\n';

@@ -9,6 +9,7 @@ import { ConfReader, makeNode } from './conf-tree.js';
 import type { ConfNode } from './conf-tree.js';
 import { DEFAULT_OUTPUTS_YAML, readOutputs } from './outputs-config.js';
 import { checkPolicyConfig } from './policy-config.js';
+import { notifyConfigProblems } from '../output/notifier.js';
 import { SchemaReader } from './read-config.js';
 import { CONFIG_SCHEMA, HOST_OS_POLICIES, SURICATA_ONLY_KEYS } from './schema.js';
 import { propertyName } from './schema-desc.js';
@@ -81,7 +82,11 @@ function readRoot(reader: SchemaReader, root: ConfNode): KapuConfig {
   config.appLayer.protocols ??= {};
   config.hostOsPolicy = policyNamesAsWritten(config.hostOsPolicy);
   checkActionOrder(reader, root.entries.get('action-order'), config.actionOrder);
-  checkPolicyConfig(reader, root.entries.get('policy'), config.policy);
+  checkPolicyConfig(reader, root.entries.get('policy'), config.policy, config.vars.addressGroups);
+  for (const problem of notifyConfigProblems(config.notify)) {
+    const colon = problem.indexOf(': ');
+    reader.error(root.entries.get('notify') ?? root, problem.slice(0, colon), problem.slice(colon + 2));
+  }
   return config;
 }
 

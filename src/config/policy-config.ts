@@ -4,6 +4,7 @@
  * and table name are ones nftables takes, and no rule has two responses.
  */
 import { parsePrefix } from '../policy/quarantine-address.js';
+import { compilePolicyExceptions } from '../policy/policy-exceptions.js';
 import type { ConfNode } from './conf-tree.js';
 import type { SchemaReader } from './read-config.js';
 import type { PolicyConfig } from './types.js';
@@ -11,9 +12,14 @@ import type { PolicyConfig } from './types.js';
 const HOOKS = ['forward', 'input', 'output'];
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 
-/** Adds an error to `reader` for each invalid value of `policy`; `node` is the section as read, when the file has one. */
-export function checkPolicyConfig(reader: SchemaReader, node: ConfNode | undefined, policy: PolicyConfig): void {
+/**
+ * Adds an error to `reader` for each invalid value of `policy`; `node` is
+ * the section as read, when the file has one. `addressGroups` resolves
+ * `$VAR` in the ip of policy.suppress.
+ */
+export function checkPolicyConfig(reader: SchemaReader, node: ConfNode | undefined, policy: PolicyConfig, addressGroups: Record<string, string> = {}): void {
   if (node === undefined || node.kind !== 'map') return;
+  checkPolicyExceptions(reader, node, policy, addressGroups);
   for (const key of ['management', 'gateways', 'dns-servers', 'never-block']) {
     const list = node.entries.get(key);
     if (list === undefined) continue;
@@ -51,4 +57,15 @@ export function checkPolicyConfig(reader: SchemaReader, node: ConfNode | undefin
     }
     if (first === undefined) seenRules.set(key, i);
   });
+}
+
+/** Reports each bad key of policy.suppress and policy.rate-filter at its own line and path (`policy.suppress[1].ip`). */
+function checkPolicyExceptions(reader: SchemaReader, node: ConfNode, policy: PolicyConfig, addressGroups: Record<string, string>): void {
+  const { problems } = compilePolicyExceptions(policy.suppress, policy.rateFilter, addressGroups);
+  for (const problem of problems) {
+    const listNode = node.entries.get(problem.list) ?? node;
+    const itemNode = listNode.kind === 'seq' ? (listNode.items[problem.index] ?? listNode) : listNode;
+    const keyNode = problem.key !== null && itemNode.kind === 'map' ? (itemNode.entries.get(problem.key) ?? itemNode) : itemNode;
+    reader.error(keyNode, problem.path, problem.message);
+  }
 }

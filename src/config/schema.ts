@@ -23,6 +23,7 @@ import {
 } from './schema-desc.js';
 import type { MapDesc } from './schema-desc.js';
 import { ruleFilterProblem } from '../detect/rule-filters.js';
+import { shadowEntryProblem } from '../policy/rule-policy.js';
 import { readSourceItem } from '../update/source-spec.js';
 import { DEFAULT_AMPLIFICATION_PORTS } from '../anomaly/detectors-config.js';
 import { DEFAULT_ADDRESS_GROUPS as RULE_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS as RULE_PORT_GROUPS } from '../detect/variables.js';
@@ -64,6 +65,26 @@ function ruleFilterItem(kind: 'disable' | 'enable' | 'drop' | 'modify') {
     const problem = ruleFilterProblem(kind, entry);
     return problem === null ? { value: entry } : { problem };
   };
+}
+
+/**
+ * Keeps one entry of policy.suppress or policy.rate-filter as the map it
+ * is; checkPolicyConfig reports each bad key with its own path.
+ */
+function policyEntryItem(value: unknown): { value: unknown } | { problem: string } {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { value };
+  return { problem: 'expected a map of keys, such as { sid: 2019401, track: by_src, ip: 198.51.100.7 }' };
+}
+
+/** Reads one entry of policy.shadow: a rule matcher or `virtual-patches`. */
+function shadowItem(value: unknown): { value: string } | { problem: string } {
+  const read = ruleFilterItem('disable')(value);
+  if ('problem' in read) {
+    if (typeof value !== 'string') return read;
+    const problem = shadowEntryProblem(value);
+    return problem === null ? { value } : { problem };
+  }
+  return read;
 }
 
 function timeouts(
@@ -249,6 +270,9 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       table: text('kapu_quarantine', 'nftables table (inet family) that kapu owns for the quarantine'),
       database: text('quarantine.db', 'SQLite file of the quarantine records; a relative path is read from the log folder'),
     }),
+    shadow: itemList('rules that run alert-only whatever their action: sids, gid:sid, sid ranges, group:FILE globs, re:, classtype:, metadata:, or virtual-patches for the whole catalog', shadowItem),
+    suppress: itemList('alerts to withhold: maps of sid, gid, and optionally track (by_src, by_dst, by_either) with ip, as threshold.config\'s suppress', policyEntryItem),
+    'rate-filter': itemList('maps of sid, gid, track, count, seconds, new-action and timeout: past count matches in seconds the action becomes new-action, as threshold.config\'s rate_filter', policyEntryItem),
     responses: mapList(section('one automatic response', {
       sid: required(int(0, 1, 0xffffffff, 'sid of the rule whose alerts trigger the response')),
       gid: int(1, 1, 0xffffffff, 'gid of that rule'),
@@ -350,6 +374,30 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       'min-samples': int(100, 1, 1 << 30, 'intervals a baseline learns before it scores'),
       'hour-of-week': bool(false, 'one baseline per hour of the week (168) instead of one'),
       'mad-window': int(15, 1, 255, 'recent values kept for the robust (median absolute deviation) score of flat series'),
+    }),
+  }),
+  notify: section('kapu: administrator notifications over syslog and a webhook, sent from a timer off the packet path', {
+    types: textList(['alert'], 'EVE event types that are sent: alert, drop, anomaly'),
+    'min-severity': int(3, 1, 255, 'alerts of severity 1 (highest) up to this value are sent; severity is the rule\'s priority'),
+    'interval-ms': int(200, 10, 60_000, 'milliseconds between delivery rounds'),
+    syslog: section('RFC 5424 messages, one EVE event each', {
+      enabled: bool(false, 'send notifications to syslog'),
+      server: text(null, 'HOST:PORT of a syslog server, sent over UDP (RFC 5426); [IPv6]:PORT for IPv6'),
+      socket: text(null, 'local syslog socket such as /dev/log, written through the logger command'),
+      facility: oneOf(['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'local5', 'syslog facility'),
+      identity: text('kapu', 'APP-NAME of each message'),
+      'max-message-bytes': int(2048, 480, 65_000, 'longest message sent; longer EVE events are cut (RFC 5426 receivers take at least 480 bytes, should take 2048)'),
+      'queue-size': int(1000, 1, 1_000_000, 'messages waiting at most; more are dropped and counted in notify.syslog.dropped'),
+    }),
+    webhook: section('a JSON POST of each EVE event', {
+      enabled: bool(false, 'send notifications to the webhook'),
+      url: text(null, 'http:// or https:// URL that receives the POSTs'),
+      timeout: seconds(5, 'seconds one POST may take'),
+      retries: int(3, 0, 100, 'retries of a failed POST (network error, 5xx or 429) before the event is dropped and counted'),
+      'backoff-ms': int(500, 1, 3_600_000, 'wait before the first retry, in milliseconds; it doubles with each retry'),
+      'max-backoff-ms': int(30_000, 1, 3_600_000, 'longest wait between retries, in milliseconds'),
+      'rate-limit': int(10, 1, 100_000, 'POSTs per second at most'),
+      'queue-size': int(1000, 1, 1_000_000, 'events waiting at most; more are dropped and counted in notify.webhook.dropped'),
     }),
   }),
   'rules-update': section('`kapu rules update`: rule sources and the merged ruleset', {

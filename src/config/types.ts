@@ -209,6 +209,7 @@ export interface KapuConfig {
   virtualPatches: { enabled: boolean; path: string | null; stateFile: string };
   policy: PolicyConfig;
   anomaly: AnomalyConfig;
+  notify: NotifyConfig;
   rulesUpdate: {
     sources: RuleSourceSpec[];
     output: string;
@@ -252,6 +253,11 @@ export interface PolicyConfig {
     table: string;
     database: string;
   };
+  /** Rule matchers, or `virtual-patches`, of the rules that run alert-only. */
+  shadow: string[];
+  /** Maps as written; src/policy/policy-exceptions.ts compiles them into threshold entries. */
+  suppress: Record<string, unknown>[];
+  rateFilter: Record<string, unknown>[];
   responses: ResponseConfig[];
 }
 
@@ -302,5 +308,36 @@ export interface AnomalyConfig {
     minSamples: number;
     hourOfWeek: boolean;
     madWindow: number;
+  };
+}
+
+/** kapu's `notify` section: administrator notifications. */
+export interface NotifyConfig {
+  /** EVE event types sent: alert, drop, anomaly. */
+  types: string[];
+  minSeverity: number;
+  intervalMs: number;
+  syslog: {
+    enabled: boolean;
+    /** HOST:PORT for UDP, or null. */
+    server: string | null;
+    /** Local unix socket path, or null. */
+    socket: string | null;
+    facility: string;
+    identity: string;
+    maxMessageBytes: number;
+    queueSize: number;
+  };
+  webhook: {
+    enabled: boolean;
+    url: string | null;
+    /** Seconds. */
+    timeout: number;
+    retries: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** POSTs per second. */
+    rateLimit: number;
+    queueSize: number;
   };
 }

@@ -155,6 +155,7 @@ function createSignature(file: string, line: number, text: string): Signature {
     threshold: null,
     detectionFilter: null,
     isNoAlert: false,
+    policyNote: null,
     file,
     line,
     text,

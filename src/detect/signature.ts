@@ -180,6 +180,16 @@ export interface ThresholdSpec {
 }
 
 /** A rule after parsing and setup. */
+/** Changes the policy section made to one rule as it loaded (src/policy/rule-policy.ts). */
+export interface SignaturePolicyNote {
+  /** ActionId the rule had before policy.shadow made it alert-only, or -1 when it is not shadowed. */
+  shadowedAction: number;
+  /** Key path of the policy.shadow entry that selects the rule (`policy.shadow[0]`), or null. */
+  shadowKey: string | null;
+  /** Key path of the rule filter that set the rule's action (`policy.drop[1]`), or null. */
+  filterKey: string | null;
+}
+
 export interface Signature {
   /** Position in the loaded ruleset, used as a dense index. */
   id: number;
@@ -241,6 +251,13 @@ export interface Signature {
    * its header names the client as source. Absent or false otherwise.
    */
   isTransactional?: boolean;
+
+  /**
+   * What the policy changed about the rule at load (shadow mode, a rule
+   * filter that set its action), for the alert's `kapu` object and the
+   * shadow counters; null when nothing.
+   */
+  policyNote?: SignaturePolicyNote | null;
 
   /** Where the rule came from, and its text. */
   file: string;

@@ -291,8 +291,8 @@ function hashKey(key: Uint32Array): number {
 
 /** Suppressions, threshold and rate_filter of one signature, with threshold.config applied. */
 interface SignaturePlan {
-  /** A suppress entry without track: the rule never alerts. */
-  suppressAll: boolean;
+  /** A suppress entry without track, so the rule never alerts; null when there is none. */
+  suppressAll: SuppressEntry | null;
   suppressions: SuppressEntry[];
   /** The threshold or detection_filter in force, or null. */
   spec: ThresholdSpec | null;
@@ -339,6 +339,10 @@ export class ThresholdEngine {
    * before a threshold or detection_filter count do not.
    */
   applyAction: boolean;
+  /** Set by shouldAlert: the rate_filter entry whose new action applies (actionOverride), or null. */
+  rateFilterApplied: RateFilterEntry | null;
+  /** Set by shouldAlert: the suppress entry that withheld the alert, or null. */
+  suppressApplied: SuppressEntry | null;
   /** Alerts withheld by suppress, threshold or detection_filter (Suricata's detect.alerts_suppressed). */
   alertsSuppressed: number;
   /** rate_filter activations. */
@@ -353,6 +357,8 @@ export class ThresholdEngine {
     this.table = new ThresholdTable(options.memcapBytes ?? DEFAULT_THRESHOLD_MEMCAP_BYTES, options.sharedBuffer ?? null);
     this.actionOverride = -1;
     this.applyAction = true;
+    this.rateFilterApplied = null;
+    this.suppressApplied = null;
     this.alertsSuppressed = 0;
     this.rateFilterActivations = 0;
     this.entries = entries;
@@ -376,13 +382,16 @@ export class ThresholdEngine {
   shouldAlert(sig: Signature, p: Packet, flow: Flow | null): boolean {
     this.actionOverride = -1;
     this.applyAction = true;
+    this.rateFilterApplied = null;
+    this.suppressApplied = null;
     let plan = this.plans[sig.id];
     if (plan === undefined) {
       plan = this.planFor(sig);
       this.plans[sig.id] = plan;
     }
 
-    if (plan.suppressAll || (plan.suppressions.length > 0 && this.isSuppressed(plan.suppressions, p))) {
+    if (plan.suppressAll !== null || (plan.suppressions.length > 0 && this.isSuppressed(plan.suppressions, p))) {
+      this.suppressApplied ??= plan.suppressAll;
       this.alertsSuppressed++;
       return false;
     }
@@ -396,13 +405,15 @@ export class ThresholdEngine {
     return true;
   }
 
+  /** Tells whether an entry of `suppressions` covers `p`; sets `suppressApplied` to it. */
   private isSuppressed(suppressions: SuppressEntry[], p: Packet): boolean {
     for (let i = 0; i < suppressions.length; i++) {
       const s = suppressions[i] as SuppressEntry;
       const ips = s.ips;
-      if (ips === null) return true;
-      if (s.track !== 'by_dst' && ips.contains(p.srcAddr, p.ipVersion)) return true;
-      if (s.track !== 'by_src' && ips.contains(p.dstAddr, p.ipVersion)) return true;
+      if (ips === null || (s.track !== 'by_dst' && ips.contains(p.srcAddr, p.ipVersion)) || (s.track !== 'by_src' && ips.contains(p.dstAddr, p.ipVersion))) {
+        this.suppressApplied = s;
+        return true;
+      }
     }
     return false;
   }
@@ -507,6 +518,7 @@ export class ThresholdEngine {
     if (timeoutEnd > 0) {
       if (now < timeoutEnd) {
         this.actionOverride = rf.newAction;
+        this.rateFilterApplied = rf;
         return;
       }
       t.aux[slot] = 0;
@@ -525,6 +537,7 @@ export class ThresholdEngine {
       t.reusableAfter[slot] = end;
       this.rateFilterActivations++;
       this.actionOverride = rf.newAction;
+      this.rateFilterApplied = rf;
     }
   }
 
@@ -568,7 +581,7 @@ export class ThresholdEngine {
   }
 
   private planFor(sig: Signature): SignaturePlan {
-    const plan: SignaturePlan = { suppressAll: false, suppressions: [], spec: sig.threshold ?? sig.detectionFilter, rate: null };
+    const plan: SignaturePlan = { suppressAll: null, suppressions: [], spec: sig.threshold ?? sig.detectionFilter, rate: null };
     const hasOwn = sig.threshold !== null || sig.detectionFilter !== null;
     let exactSpec: ThresholdSpec | null = null;
     let wildcardSpec: ThresholdSpec | null = null;
@@ -580,7 +593,7 @@ export class ThresholdEngine {
         continue;
       }
       if (entry.type === 'suppress') {
-        if (entry.track === null) plan.suppressAll = true;
+        if (entry.track === null) plan.suppressAll ??= entry;
         else plan.suppressions.push(entry);
       } else if (entry.type === 'threshold') {
         // A later line for the same rule replaces an earlier one.

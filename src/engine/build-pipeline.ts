@@ -25,8 +25,11 @@ import { TxLogger } from '../output/eve-app.js';
 import { DEFAULT_HTTP_EVE_OPTIONS, type HttpEveOptions } from '../app/http/eve.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import { loadRuleFiles, type LoadedRules } from '../detect/rule-files.js';
-import { enabledPatchFiles } from '../policy/virtual-patches.js';
-import { compileRuleFilters, filterRuleFileText } from '../detect/rule-filters.js';
+import { catalogDirOf, enabledPatchFiles } from '../policy/virtual-patches.js';
+import { compilePolicyExceptions } from '../policy/policy-exceptions.js';
+import { compileRuleFilters, filterRuleFileText, scanRuleFile } from '../detect/rule-filters.js';
+import { matchesRule, type RuleMatcher } from '../detect/rule-matchers.js';
+import { applyRulePolicy } from '../policy/rule-policy.js';
 import type { VariableIds } from '../detect/rule-parser.js';
 import { ThresholdEngine } from '../detect/threshold.js';
 import { loadThresholdConfig } from '../detect/threshold-config.js';
@@ -171,27 +174,55 @@ export function loadRules(config: KapuConfig, files: string[], warnings: string[
   const referencePath = existingOrBuiltin(config.referenceConfigFile, 'reference-config-file', warnings);
   // The config loader has checked the entries, so compiling them finds no problem.
   const { filters } = compileRuleFilters(config.policy);
-  return loadRuleFiles(files, {
-    ...(filters.isEmpty ? {} : { rewriteRules: (content: string, file: string) => filterRuleFileText(content, file, filters, warnings) }),
+  const filterKeys = new Map<string, string>();
+  const rewriteRules = (content: string, file: string): string => {
+    if (filters.drop.length > 0) recordDropFilterKeys(content, file, filters.drop, filterKeys);
+    return filterRuleFileText(content, file, filters, warnings);
+  };
+  const rules = loadRuleFiles(files, {
+    ...(filters.isEmpty ? {} : { rewriteRules }),
     vars: new RuleVariables({ 'address-groups': config.vars.addressGroups, 'port-groups': config.vars.portGroups }),
     classification: loadClassificationConfig(classificationPath),
     references: loadReferenceConfig(referencePath),
     requiresVersion,
     ...(variableIds === undefined ? {} : { variableIds }),
   });
+  applyRulePolicy(rules.signatures, { shadow: config.policy.shadow, patchCatalogDir: catalogDirOf(config), filterKeys });
+  return rules;
 }
 
 /**
- * Builds the threshold engine: rule thresholds and detection filters plus
- * the entries of `threshold-file`. Lines of that file that cannot be read
- * go to `warnings` and the rest apply.
+ * Records, for each rule of `content` whose action a policy.drop entry
+ * changes, the key path of the first such entry (`policy.drop[0]`).
+ * NOTE: a merged ruleset that `kapu rules update` already filtered says
+ * `drop` itself, so its rules are not attributed to the entry, and a
+ * policy.modify entry that rewrites an action is not recorded either.
+ */
+function recordDropFilterKeys(content: string, file: string, drop: readonly RuleMatcher[], out: Map<string, string>): void {
+  for (const { rule } of scanRuleFile(content, basename(file)).entries) {
+    if (rule.isNoalert || /^drop\b/.test(rule.text)) continue;
+    const index = drop.findIndex((matcher) => matchesRule(matcher, rule));
+    if (index >= 0) out.set(`${rule.gid}:${rule.sid}`, `policy.drop[${index}]`);
+  }
+}
+
+/**
+ * Builds the threshold engine: rule thresholds and detection filters, the
+ * entries of policy.suppress and policy.rate-filter, and those of
+ * `threshold-file`. The policy entries come first, so for a rule with a
+ * rate filter in both, the policy's applies (ThresholdEngine takes a
+ * rule's first rate filter); suppressions of both apply. Lines of the file
+ * that cannot be read go to `warnings` and the rest apply.
  */
 export function buildThresholdEngine(config: KapuConfig, rules: LoadedRules, warnings: string[], sharedBuffer?: SharedArrayBuffer): ThresholdEngine {
-  let entries: ConstructorParameters<typeof ThresholdEngine>[0] = [];
+  // The config loader has checked the policy entries, so this finds no problem.
+  const policy = compilePolicyExceptions(config.policy.suppress, config.policy.rateFilter, config.vars.addressGroups);
+  for (const problem of policy.problems) warnings.push(`${problem.path}: ${problem.message} (entry skipped)`);
+  const entries: ConstructorParameters<typeof ThresholdEngine>[0] = policy.entries;
   if (config.thresholdFile !== null && config.thresholdFile !== '') {
     const loaded = loadThresholdConfig(config.thresholdFile, config.vars.addressGroups);
     warnings.push(...loaded.errors);
-    entries = loaded.entries;
+    entries.push(...loaded.entries);
   }
   const memcapBytes = config.detect.thresholds.memcap;
   const engine = new ThresholdEngine(entries, sharedBuffer === undefined ? { memcapBytes } : { memcapBytes, sharedBuffer });

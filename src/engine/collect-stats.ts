@@ -73,6 +73,7 @@ export function collectStats(pipeline: PacketPipeline, flows: FlowTable, thresho
   out.set('detect.alert', c.alerts);
   out.set('detect.alert_queue_overflow', c.alertQueueOverflow);
   out.set('detect.alerts_suppressed', thresholds.alertsSuppressed);
+  out.set('policy.shadow.hits', c.shadowHits);
   out.set('ips.accepted', c.accepted);
   out.set('ips.blocked', c.blocked);
   out.set('ips.rejected', c.rejected);

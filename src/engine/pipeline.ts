@@ -32,6 +32,7 @@ import type { ThresholdActionRecorder } from './threshold-actions.js';
 import { consumeFlowTag, HostTagTracker, SessionTagSnapshot } from './tagging.js';
 import { alertActionText, packetAlertFacts, type TunnelFacts } from '../output/eve-alert.js';
 import { DropReason, type DropReasonValue } from '../output/eve-events.js';
+import { actionName, decisionObject } from '../output/eve-decision.js';
 import { PktSrc, type PktSrcValue } from '../output/eve-format.js';
 import type { EveWriter } from '../output/eve-writer.js';
 import type { FastLogWriter } from '../output/fast-log.js';
@@ -61,6 +62,10 @@ export class PipelineCounters {
   readonly dropsByReason: Map<string, number>;
   /** Alerts by signature key `gid:sid:rev`, with the message. */
   readonly alertsBySignature: Map<string, { msg: string; count: number }>;
+  /** Alerts of shadowed rules (policy.shadow), which ran alert-only (stats `policy.shadow.hits`). */
+  shadowHits: number;
+  /** Shadow hits by signature key `gid:sid:rev`, with the message and the configured action. */
+  readonly shadowHitsBySignature: Map<string, { msg: string; count: number; configuredAction: string }>;
 
   constructor() {
     this.packets = 0;
@@ -75,6 +80,8 @@ export class PipelineCounters {
     this.anomalyFindings = 0;
     this.dropsByReason = new Map();
     this.alertsBySignature = new Map();
+    this.shadowHits = 0;
+    this.shadowHitsBySignature = new Map();
   }
 }
 
@@ -736,6 +743,7 @@ export class PacketPipeline {
       const sig = alerts.sigs[i] as Signature;
       if (sig.isNoAlert) continue;
       const facts = packetAlertFacts(alertActionText(sig.action, parts.isIps, isRateFiltered(sig, recorder), willDrop), this.pktSrc, this.tunnel, packetAction);
+      facts.kapuObject = this.decisionOf(sig, recorder);
       if (alerts.isStreamMatch[i] === 1 && parts.stream) {
         facts.isStreamMatch = true;
         facts.streamPayload = parts.stream.payloadOf(parts.stream.inspection, MAX_STREAM_PAYLOAD_BYTES);
@@ -887,12 +895,32 @@ export class PacketPipeline {
     const entry = counters.alertsBySignature.get(key);
     if (entry === undefined) counters.alertsBySignature.set(key, { msg: sig.msg, count: 1 });
     else entry.count++;
+    const note = sig.policyNote;
+    if (note == null || note.shadowedAction < 0) return;
+    counters.shadowHits++;
+    const shadow = counters.shadowHitsBySignature.get(key);
+    if (shadow === undefined) counters.shadowHitsBySignature.set(key, { msg: sig.msg, count: 1, configuredAction: actionName(note.shadowedAction) });
+    else shadow.count++;
+  }
+
+  /**
+   * Returns the decision record (`kapu` object) of this packet's match of
+   * `sig`, with the rule named when `withRule`. Built for each alert or
+   * drop event, not per packet.
+   */
+  private decisionOf(sig: Signature, recorder: ThresholdActionRecorder | null, withRule = false): string {
+    const record = recorder !== null ? recorder.indexOf(sig) : -1;
+    if (record < 0 || recorder === null) return decisionObject(sig, this.parts.isIps, -1, null, null, withRule);
+    return decisionObject(sig, this.parts.isIps, recorder.actionOverride[record] as number, recorder.rateFilters[record] ?? null, recorder.suppressions[record] ?? null, withRule);
   }
 
   private drop(p: Packet, flow: Flow | null, reason: DropReasonValue, sig: Signature | null): void {
     p.isDropped = true;
     const counters = this.counters;
     counters.dropsByReason.set(reason, (counters.dropsByReason.get(reason) ?? 0) + 1);
-    for (const writer of this.parts.eve) writer.drop(p, flow, reason, sig, this.pktSrc);
+    const eve = this.parts.eve;
+    if (eve.length === 0) return;
+    const decision = sig !== null ? this.decisionOf(sig, this.parts.thresholdActions, true) : null;
+    for (const writer of eve) writer.drop(p, flow, reason, sig, this.pktSrc, decision);
   }
 }

@@ -37,6 +37,8 @@ import type { AlertResponder } from '../policy/alert-responder.js';
 import type { AnomalyDetectors } from '../anomaly/detectors.js';
 import { baselinePathOf, openAnomalyStage, saveBaselines } from '../anomaly/anomaly-config.js';
 import { anomalyActionsOf, type AnomalyFirewall } from '../policy/anomaly-actions.js';
+import { Notifier, isNotifyEnabled, notifyEveConfig } from '../output/notifier.js';
+import type { EveLineSink } from '../output/eve-writer.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -64,6 +66,12 @@ export interface RunPipelineOptions {
   loadedRules?: LoadedRules;
   /** Buffers of the state that worker threads share (thresholds, hostbits, xbits); absent in one thread. */
   sharedState?: SharedStateBuffers;
+  /**
+   * Destination of a worker thread's notification lines: the main thread, which
+   * owns the Notifier, because a worker's loop blocks and its timers do
+   * not run. Absent in one thread, which runs its own Notifier.
+   */
+  notifySink?: EveLineSink;
 }
 
 /** The shared memory behind the tables every worker thread uses (SharedStateBuffers.create). */
@@ -156,6 +164,8 @@ export class RunPipeline {
   readonly fast: FastLogWriter | null;
   /** The anomaly stage, or null when `anomaly.enabled` is off. */
   readonly anomaly: AnomalyDetectors | null;
+  /** Administrator notifications (notify), or null when no sink is enabled. */
+  readonly notifier: Notifier | null;
 
   /**
    * Opens the configured outputs in the log folder and builds the
@@ -170,6 +180,16 @@ export class RunPipeline {
     this.engine = engine;
     this.eve = config.outputs.eveLogs.filter((c) => c.enabled).map((c) => new EveWriter(logDir, c, isIps));
     for (const writer of this.eve) writer.setVariableNames(rules.variables);
+    this.notifier = null;
+    if (isNotifyEnabled(config)) {
+      // The notifier is one more EVE writer, whose lines go to its queues.
+      const notifier = opts.notifySink ?? new Notifier(config.notify);
+      const writer = new EveWriter(logDir, notifyEveConfig(config.notify), isIps, {}, undefined, notifier);
+      writer.alertSeverityLimit = config.notify.minSeverity;
+      writer.setVariableNames(rules.variables);
+      this.eve.push(writer);
+      this.notifier = notifier instanceof Notifier ? notifier : null;
+    }
     const fastConfig = config.outputs.fast;
     this.fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps) : null;
 
@@ -212,6 +232,7 @@ export class RunPipeline {
   collectStats(): Map<string, number> {
     const counters = collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
     this.pipeline.parts.responder?.collectCounters?.(counters);
+    this.notifier?.collectCounters(counters);
     return counters;
   }
 
@@ -234,6 +255,14 @@ export class RunPipeline {
   reopenLogs(): void {
     for (const writer of this.eve) writer.reopen();
     this.fast?.reopen();
+  }
+
+  /**
+   * Delivers the queued notifications for at most `timeoutMs` milliseconds
+   * and stops the notifier; call before `close` at the end of a run.
+   */
+  async drainNotifications(timeoutMs: number): Promise<void> {
+    if (this.notifier !== null) await this.notifier.drain(timeoutMs);
   }
 
   /** Flushes and closes every log file, and stores the learnt baselines when `anomaly.baseline.save` is on. */

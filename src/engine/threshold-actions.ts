@@ -13,6 +13,7 @@ import type { ThresholdHook } from '../detect/detect-engine.js';
 import { Action, type Signature } from '../detect/signature.js';
 import { enterOrderGate } from '../core/order-gate.js';
 import type { ThresholdEngine } from '../detect/threshold.js';
+import type { RateFilterEntry, SuppressEntry } from '../detect/threshold-config.js';
 
 /**
  * Matches recorded per packet. Further matches of the same packet are not
@@ -32,6 +33,10 @@ export class ThresholdActionRecorder implements ThresholdHook {
   readonly applyAction: Uint8Array;
   /** The rate_filter's new action (ActionId), or -1 for the rule's own. */
   readonly actionOverride: Int8Array;
+  /** The rate_filter entry behind `actionOverride`, or null. */
+  readonly rateFilters: (RateFilterEntry | null)[];
+  /** The suppress entry that withheld the alert, or null. */
+  readonly suppressions: (SuppressEntry | null)[];
   count: number;
   overflowCount: number;
 
@@ -41,13 +46,19 @@ export class ThresholdActionRecorder implements ThresholdHook {
     this.alerted = new Uint8Array(MAX_RECORDED_MATCHES);
     this.applyAction = new Uint8Array(MAX_RECORDED_MATCHES);
     this.actionOverride = new Int8Array(MAX_RECORDED_MATCHES);
+    this.rateFilters = new Array<RateFilterEntry | null>(MAX_RECORDED_MATCHES).fill(null);
+    this.suppressions = new Array<SuppressEntry | null>(MAX_RECORDED_MATCHES).fill(null);
     this.count = 0;
     this.overflowCount = 0;
   }
 
   /** Forgets the matches of the previous packet. */
   clear(): void {
-    for (let i = 0; i < this.count; i++) this.sigs[i] = null;
+    for (let i = 0; i < this.count; i++) {
+      this.sigs[i] = null;
+      this.rateFilters[i] = null;
+      this.suppressions[i] = null;
+    }
     this.count = 0;
   }
 
@@ -60,8 +71,11 @@ export class ThresholdActionRecorder implements ThresholdHook {
     // Threshold state is shared between worker threads, so it changes in packet order.
     enterOrderGate();
     let isAlert = thresholds.shouldAlert(sig, p, flow);
-    const override = thresholds.actionOverride;
+    let override = thresholds.actionOverride;
     if (override === Action.PASS) isAlert = false;
+    // A shadowed rule only alerts, so a rate filter cannot make it block either.
+    const note = sig.policyNote;
+    if (override >= 0 && override !== Action.PASS && note != null && note.shadowedAction >= 0) override = Action.ALERT;
     const i = this.count;
     if (i === MAX_RECORDED_MATCHES) {
       this.overflowCount++;
@@ -71,6 +85,8 @@ export class ThresholdActionRecorder implements ThresholdHook {
     this.alerted[i] = isAlert ? 1 : 0;
     this.applyAction[i] = thresholds.applyAction ? 1 : 0;
     this.actionOverride[i] = override;
+    this.rateFilters[i] = thresholds.rateFilterApplied;
+    this.suppressions[i] = thresholds.suppressApplied;
     this.count = i + 1;
     return isAlert;
   }

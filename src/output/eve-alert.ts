@@ -63,6 +63,8 @@ export interface AlertFacts {
    * signature's own action.
    */
   packetAction: number;
+  /** The `,"kapu":{...}` decision record (eve-decision.ts), or absent or null for none. */
+  kapuObject?: string | null;
 }
 
 /** The outer packet of a tunnelled packet, for the alert's `tunnel` object. */
@@ -275,6 +277,7 @@ export function buildAlertEvent(
 
   if (opts.packet) out += facts.tunnel !== null ? tunnelPacketFields(p, facts.tunnel) : packetFields(p);
   if (opts.verdict) out += facts.packetAction >= 0 ? verdictOfAction(ctx, p, facts.packetAction) : verdictObject(ctx, p, sig);
+  if (facts.kapuObject !== undefined && facts.kapuObject !== null) out += facts.kapuObject;
   return closeEvent(ctx, out);
 }
 

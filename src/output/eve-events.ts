@@ -97,6 +97,7 @@ export function buildDropEvent(
   alertSig: Signature | null,
   pktSrc: PktSrcValue,
   verdictSig: Signature | null | undefined = undefined,
+  kapuObject: string | null = null,
 ): string {
   let out = openPacketEvent(ctx, p, flow, 'drop', pktSrc);
   out += ',"drop":{';
@@ -117,6 +118,7 @@ export function buildDropEvent(
   out += '}';
   if (alertSig !== null) out += ',' + alertObject(p, alertSig, 'blocked', false, ctx.ipv6Compress);
   if (verdictSig !== undefined) out += verdictObject(ctx, p, verdictSig);
+  if (kapuObject !== null) out += kapuObject;
   return closeEvent(ctx, out);
 }
 

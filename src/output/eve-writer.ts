@@ -26,6 +26,14 @@ import { TimestampFormatter } from './eve-time.js';
 import { BufferedLogFile } from './log-file.js';
 import type { LogFileOptions } from './log-file.js';
 
+/** Where an EveWriter puts its lines: a BufferedLogFile, or another destination such as the notifier. */
+export interface EveLineSink {
+  writeLine(line: string): void;
+  flush(): void;
+  reopen(): void;
+  close(): void;
+}
+
 /** Lines written per event type since the writer opened. */
 export interface EveWriterCounts {
   alert: number;
@@ -40,8 +48,10 @@ export interface EveWriterCounts {
 }
 
 export class EveWriter {
-  readonly file: BufferedLogFile;
+  readonly file: EveLineSink;
   readonly ctx: EveContext;
+  /** Alerts whose severity (the rule's priority) is above this value are not written. */
+  alertSeverityLimit: number;
   readonly counts: EveWriterCounts;
   private readonly config: EveLogConfig;
   private readonly alertOptions: AlertFieldOptions;
@@ -53,11 +63,13 @@ export class EveWriter {
 
   /**
    * Opens `config.filename` inside `logDir` (an absolute filename is used
-   * as it is). `ipsMode` decides whether drop rules block (alert.action).
+   * as it is), or writes to `sink` when given. `ipsMode` decides whether
+   * drop rules block (alert.action).
    */
-  constructor(logDir: string, config: EveLogConfig, ipsMode: boolean, fileOptions: LogFileOptions = {}, time = new TimestampFormatter()) {
+  constructor(logDir: string, config: EveLogConfig, ipsMode: boolean, fileOptions: LogFileOptions = {}, time = new TimestampFormatter(), sink: EveLineSink | null = null) {
     const path = isAbsolute(config.filename) ? config.filename : join(logDir, config.filename);
-    this.file = new BufferedLogFile(path, fileOptions);
+    this.file = sink ?? new BufferedLogFile(path, fileOptions);
+    this.alertSeverityLimit = Infinity;
     this.ctx = { time, ipsMode, ipv6Compress: config.ipv6Compress, ethernet: config.ethernet, pcapFilename: null };
     this.counts = { alert: 0, packet: 0, anomaly: 0, drop: 0, flow: 0, stats: 0, app: 0, arp: 0 };
     this.config = config;
@@ -92,7 +104,7 @@ export class EveWriter {
 
   /** Writes an alert event when alerts are enabled. */
   alert(p: Packet, flow: Flow | null, sig: Signature, facts: AlertFacts): void {
-    if (!this.config.types.alert.enabled) return;
+    if (!this.config.types.alert.enabled || sig.priority > this.alertSeverityLimit) return;
     this.file.writeLine(buildAlertEvent(this.ctx, p, flow, sig, facts, this.alertOptions, this.variableNames));
     this.counts.alert++;
   }
@@ -139,12 +151,13 @@ export class EveWriter {
    * Writes a drop event. With `flows: start`, as in Suricata, a packet
    * dropped by a signature is always written, and of the packets dropped
    * because their flow is dropped only the first in each direction.
+   * `kapuObject` is the decision record of the dropping rule, or null.
    */
-  drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue): void {
+  drop(p: Packet, flow: Flow | null, reason: DropReasonValue | null, alertSig: Signature | null, pktSrc: PktSrcValue, kapuObject: string | null = null): void {
     const t = this.config.types.drop;
     if (!t.enabled) return;
     if (t.flows === 'start' && flow !== null && !this.isFirstFlowDrop(p, flow) && alertSig === null) return;
-    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc, t.verdict ? alertSig : undefined));
+    this.file.writeLine(buildDropEvent(this.ctx, p, flow, reason, t.alerts ? alertSig : null, pktSrc, t.verdict ? alertSig : undefined, kapuObject));
     this.counts.drop++;
   }
 
