@@ -50,6 +50,8 @@ export interface AlertFacts {
   appObject?: string | null;
   /** The `"frame":{...}` text of the frame a frame rule matched (output/eve-frame.ts), or null. */
   frameObject?: string | null;
+  /** kapu's evidence as `"kapu":{...}` text (gid 8100 alerts), or null. */
+  kapuObject?: string | null;
   /** True when the signature matched on reassembled stream data (EVE `stream: 1`). */
   isStreamMatch: boolean;
   /** Reassembled data logged as the payload of a stream match, or null to use the packet payload. */
@@ -260,6 +262,7 @@ export function buildAlertEvent(
     if (opts.metadata) out += flowMetadataField(flow, variableNames);
     if (facts.frameObject !== undefined && facts.frameObject !== null) out += ',' + facts.frameObject;
   }
+  if (facts.kapuObject !== undefined && facts.kapuObject !== null) out += ',' + facts.kapuObject;
 
   if (isIp && (opts.payload || opts.payloadPrintable || opts.payloadLength)) {
     const stream = p.ipProto === 6 && facts.isStreamMatch;
