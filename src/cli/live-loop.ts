@@ -139,10 +139,12 @@ export class PipelineBackend implements LiveBackend {
     this.run.reopenLogs();
   }
 
-  reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
+  async reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
     const outcome = reloadRules(this.run, this.runOptions, reported);
+    // The blocklists are read and downloaded again with the rules; a list that fails keeps its last good version.
+    await this.run.loadBlocklists();
     const summary = this.run.engine.rules.summary;
-    return Promise.resolve({ outcome, loaded: summary.loaded, failed: summary.failed });
+    return { outcome, loaded: summary.loaded, failed: summary.failed };
   }
 
   writeStats(nowUs: number, uptimeS: number, extra: Map<string, number>): Promise<void> {

@@ -34,6 +34,9 @@ import { collectStats } from './collect-stats.js';
 import { PacketPipeline } from './pipeline.js';
 import { ThresholdActionRecorder } from './threshold-actions.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
+import { BlocklistLoader, STDERR_BLOCKLIST_LOG, type ListLoadOutcome } from '../policy/blocklist-load.js';
+import { SiteBlocker } from '../policy/site-blocker.js';
+import { neverBlockListOf } from '../policy/quarantine-config.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -151,6 +154,9 @@ export class RunPipeline {
   readonly flows: FlowTable;
   readonly eve: EveWriter[];
   readonly fast: FastLogWriter | null;
+  /** The blocklists' lookups, or null when policy.blocklists is empty; `loadBlocklists` fills them. */
+  readonly siteBlocker: SiteBlocker | null;
+  private readonly blocklistLoader: BlocklistLoader | null;
 
   /**
    * Opens the configured outputs in the log folder and builds the
@@ -170,6 +176,9 @@ export class RunPipeline {
     const eve = this.eve;
     let endFlow = (flow: Flow): void => PacketPipeline.writeFlowEvent(eve, flow);
     this.flows = new FlowTable(engine.flowConfig, (flow) => endFlow(flow));
+    const hasBlocklists = config.policy.blocklists.length > 0;
+    this.siteBlocker = hasBlocklists ? new SiteBlocker([], neverBlockListOf(config)) : null;
+    this.blocklistLoader = hasBlocklists ? new BlocklistLoader(config, opts.configPath, logDir, opts.quiet ? () => undefined : STDERR_BLOCKLIST_LOG) : null;
     const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
     const pipeline = new PacketPipeline(
       {
@@ -184,6 +193,7 @@ export class RunPipeline {
         stream: engine.stream,
         rejectSender,
         responder,
+        siteBlocker: this.siteBlocker,
         ...appLayer,
       },
       config.packetAlertMax,
@@ -199,7 +209,19 @@ export class RunPipeline {
   collectStats(): Map<string, number> {
     const counters = collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
     this.pipeline.parts.responder?.collectCounters?.(counters);
+    this.siteBlocker?.collectCounters(counters);
     return counters;
+  }
+
+  /**
+   * Reads and downloads the blocklists and puts them in force; call at
+   * start and on reload. A list that fails keeps its previous version.
+   */
+  async loadBlocklists(): Promise<ListLoadOutcome[]> {
+    if (this.blocklistLoader === null || this.siteBlocker === null) return [];
+    const { lists, outcomes } = await this.blocklistLoader.load();
+    this.siteBlocker.replace(lists);
+    return outcomes;
   }
 
   /** Writes a `stats` event at `timestampUs` with the stage counters plus `extra` (capture counters). */
