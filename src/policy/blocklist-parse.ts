@@ -5,6 +5,7 @@
  * (`0.0.0.0 ads.example tracker.example`), whose address is ignored.
  * Every invalid line becomes a problem with its source and line number.
  */
+import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { parsePrefix, type AddressPrefix } from './quarantine-address.js';
 
@@ -167,8 +168,7 @@ export function parseBlocklist(text: string, source: string, kind: BlocklistKind
         problems.push({ source, line: n + 1, message: 'an ip list cannot be in hosts format (expected format: plain)' });
         continue;
       }
-      const address = parsePrefix(fields[0] as string);
-      if (!address.ok || fields.length < 2) {
+      if (isIP(fields[0] as string) === 0 || fields.length < 2) {
         problems.push({ source, line: n + 1, message: `'${line}' is not a hosts line (expected an address, then one or more names)` });
         continue;
       }
