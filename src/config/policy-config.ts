@@ -74,7 +74,7 @@ function checkBlocklists(reader: SchemaReader, listsNode: ConfNode | undefined, 
       reader.error(at('url'), `${path}.url`, `'${list.url}' is not an http or https URL`);
     }
     if (list.action !== 'drop' && list.kind !== 'domain') {
-      reader.error(at('action'), `${path}.action`, `'${list.action}' needs kind domain (a ${list.kind} list can only drop)`);
+      reader.error(at('action'), `${path}.action`, `'${list.action}' needs kind domain (kind ${list.kind} can only drop)`);
     }
     if (list.action === 'sinkhole' && list.sinkhole.length === 0) {
       reader.error(at('sinkhole'), `${path}.sinkhole`, 'action sinkhole needs at least one sinkhole address');
