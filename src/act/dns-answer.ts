@@ -1,5 +1,5 @@
 /**
- * Builds the DNS answer that stands in for a blocked query: NXDOMAIN, or
+ * Builds the DNS answer that replaces a blocked query's real answer: NXDOMAIN, or
  * a sinkhole A or AAAA record. The answer is a whole IPv4 or IPv6 packet
  * from the queried server to the client, written into a caller's buffer
  * so the packet path allocates nothing; the raw socket sender sends it.

@@ -9,7 +9,7 @@
  * - the host and path of each HTTP request, once its headers are parsed.
  *
  * In IPS mode a hit drops the packet (and for TLS, HTTP and addresses the
- * whole flow); a DNS list with action nxdomain or sinkhole also answers
+ * whole flow). A DNS list with action nxdomain or sinkhole also answers
  * the query at once through the raw socket sender. Each hit writes one
  * gid 8100 alert whose sid is the list's id. In IDS mode the alert says
  * `allowed` and nothing is dropped or sent.
@@ -107,7 +107,9 @@ function blockDnsQuery(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet
   const settings = list.settings;
   if (pipeline.parts.isIps && settings.action !== 'drop') {
     const qtype = blocker.qtype;
-    const sinkhole = qtype === DnsType.A ? settings.sinkholeV4 : qtype === DnsType.AAAA ? settings.sinkholeV6 : null;
+    let sinkhole: Uint8Array | null = null;
+    if (qtype === DnsType.A) sinkhole = settings.sinkholeV4;
+    else if (qtype === DnsType.AAAA) sinkhole = settings.sinkholeV6;
     const rcode = settings.action === 'nxdomain' ? DnsRcode.NXDOMAIN : DnsRcode.NOERROR;
     const out = pipeline.siteScratch.dnsAnswer;
     const length = buildDnsAnswer(p, blocker.questionEnd, rcode, qtype, sinkhole, out);

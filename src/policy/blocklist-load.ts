@@ -3,8 +3,8 @@
  * local file is read, a URL is downloaded with a conditional request
  * against the cache (update/download.ts). A list that cannot be read or
  * downloaded, has invalid lines or too many entries is not replaced: the
- * last good version stays in force (at start, the cached download, if
- * any), and the reason is logged with the file and line.
+ * last good version stays in force. At start that is the cached download,
+ * if any. The reason is logged with the file and line.
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { parseBlocklist, renderListProblem, type ParsedList } from './blocklist-
 import { parsePrefix } from './quarantine-address.js';
 import { CompiledList, type ListSettings } from './site-blocker.js';
 
-/** Problems of one list logged at most; the rest are counted. */
+/** Maximum invalid lines of one list that the log names; the rest are counted. */
 export const MAX_LOGGED_PROBLEMS = 20;
 
 /** Logs a control-plane line (pino style: fields, then message). */
@@ -26,14 +26,14 @@ export const STDERR_BLOCKLIST_LOG: BlocklistLog = (level, fields, message) => {
   process.stderr.write(`kapu: ${level === 'warn' ? 'warning' : 'error'}: ${message} (${JSON.stringify(fields)})\n`);
 };
 
-/** How one list fared in a load. */
+/** Outcome of one list in a load. */
 export interface ListLoadOutcome {
   id: number;
   name: string;
   /** `loaded`: new entries in force; `kept`: the previous version stays; `empty`: nothing to keep. */
   status: 'loaded' | 'kept' | 'empty';
   entries: number;
-  /** Why the list was not loaded, or null. */
+  /** Reason the list was not loaded, or null. */
   reason: string | null;
 }
 
@@ -70,7 +70,7 @@ export class BlocklistLoader {
 
   /**
    * `configPath` is the config file whose folder relative list paths are
-   * read from (null: the current folder); `logDir` holds the cache.
+   * read from (null: the current folder); `logDir` contains the cache.
    */
   constructor(config: KapuConfig, configPath: string | null, logDir: string, log: BlocklistLog) {
     this.config = config;
@@ -131,9 +131,9 @@ export class BlocklistLoader {
   private problemOf(parsed: ParsedList, settings: ListSettings): string | null {
     const max = this.config.policy.blocklist.maxEntries;
     if (parsed.problems.length > 0) {
-      const shown = parsed.problems.slice(0, MAX_LOGGED_PROBLEMS).map(renderListProblem);
-      const more = parsed.problems.length - shown.length;
-      return `${parsed.problems.length} invalid line${parsed.problems.length === 1 ? '' : 's'}:\n  ${shown.join('\n  ')}${more > 0 ? `\n  and ${more} more` : ''}`;
+      const listed = parsed.problems.slice(0, MAX_LOGGED_PROBLEMS).map(renderListProblem);
+      const more = parsed.problems.length - listed.length;
+      return `${parsed.problems.length} invalid line${parsed.problems.length === 1 ? '' : 's'}:\n  ${listed.join('\n  ')}${more > 0 ? `\n  and ${more} more` : ''}`;
     }
     if (parsed.entries.length > max) return `${parsed.entries.length} entries is more than policy.blocklist.max-entries (${max}) in list ${settings.name}`;
     return null;

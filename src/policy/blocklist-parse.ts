@@ -1,7 +1,7 @@
 /**
  * Reads the text of a blocklist: one entry a line, `#` starts a comment,
- * blank lines are skipped. The plain format holds one domain, URL or
- * address a line; the hosts format holds hosts-file lines
+ * blank lines are skipped. The plain format has one domain, URL or
+ * address a line; the hosts format has hosts-file lines
  * (`0.0.0.0 ads.example tracker.example`), whose address is ignored.
  * Every invalid line becomes a problem with its source and line number.
  */
@@ -53,9 +53,9 @@ export interface ParsedList {
   problems: ListProblem[];
 }
 
-/** Longest domain name in text form (RFC 1035 section 2.3.4: 255 bytes on the wire). */
+/** Maximum length of a domain name in text form (RFC 1035 section 2.3.4: 255 bytes on the wire). */
 const MAX_NAME_LENGTH = 253;
-/** Longest label (RFC 1035 section 2.3.4). */
+/** Maximum length of a label (RFC 1035 section 2.3.4). */
 const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
 

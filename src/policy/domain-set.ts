@@ -6,8 +6,8 @@
  * `www.ads.example` is checked as `example`, `ads.example` and then
  * `www.ads.example`. It allocates nothing per lookup.
  *
- * Names are stored and queried in lower-case ASCII without a trailing dot;
- * internationalised names are stored in their punycode form (xn--),
+ * Names are stored and queried in lower-case ASCII without a trailing dot.
+ * Internationalised names are stored in their punycode form (xn--),
  * as they appear in DNS queries, SNI and Host headers.
  */
 
@@ -80,7 +80,7 @@ export class DomainSet {
   private name: Uint8Array;
   private nameStart: number;
   private nameEnd: number;
-  /** Where the walk goes on: the start of the last suffix checked. */
+  /** Start of the last suffix checked, where the walk goes on. */
   private position: number;
   private hash: number;
 

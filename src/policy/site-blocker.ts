@@ -1,7 +1,7 @@
 /**
  * The compiled blocklists (policy.blocklists) and the lookups the packet
  * path makes in them: a DNS query name, a TLS SNI, an HTTP host and path,
- * a server address. Each lookup allocates nothing; a hit fills `match`
+ * a server address. Each lookup allocates nothing. A hit fills `match`
  * with the list and the entry, which the pipeline turns into a block and
  * a gid 8100 alert.
  */
@@ -14,7 +14,7 @@ import type { PrefixList } from './quarantine-address.js';
 /** Generator id of kapu's policy alerts. */
 export const POLICY_GID = 8100;
 
-/** What a list does to a blocked DNS query; TLS, HTTP and address matches are always dropped. */
+/** Action of a list on a blocked DNS query. TLS, HTTP and address matches are always dropped. */
 export type BlockAction = 'drop' | 'nxdomain' | 'sinkhole';
 
 /** Settings of one list, from its policy.blocklists entry. */
@@ -133,7 +133,7 @@ function policySignature(settings: ListSettings): Signature {
   };
 }
 
-/** Where a lookup matched. */
+/** Protocol or field in which a lookup matched. */
 export const MatchedIn = { DNS: 'dns', TLS: 'tls', HTTP: 'http', ADDRESS: 'address' } as const;
 export type MatchedInValue = (typeof MatchedIn)[keyof typeof MatchedIn];
 
