@@ -106,6 +106,10 @@ function captureFrames(): Uint8Array[] {
   const ok = new TcpConversation(CLIENT, '203.0.113.82', 41004, 80).handshake();
   ok.clientData(0, 'GET /world/ HTTP/1.1\r\nHost: news.example\r\n\r\n'); // 20: passes
   frames.push(...ok.frames);
+  const query = dnsQuery(0x4444, 'ads.example', 1);
+  const tcpDns = new TcpConversation(CLIENT, RESOLVER, 41005, 53).handshake();
+  tcpDns.clientData(0, new Uint8Array(Buffer.concat([u16(query.length), query]))); // 24: DNS over TCP, flow dropped
+  frames.push(...tcpDns.frames);
   return frames;
 }
 
@@ -147,9 +151,12 @@ describe('blocklist pipeline', () => {
       [11, 8100, 1001, 'blocked', 'ads', 'domain', 'ads.example', 'cdn.ads.example', 'tls'],
       [12, 8100, 1003, 'blocked', 'bad-ips', 'ip', '203.0.113.66', '203.0.113.66', 'address'],
       [16, 8100, 1004, 'blocked', 'tracking', 'url', 'http://news.example/track/', 'news.example/track/pixel.gif', 'http'],
+      [24, 8100, 1001, 'blocked', 'ads', 'domain', 'ads.example', 'ads.example', 'dns'],
     ]);
     const dropped = events.filter((e) => e.event_type === 'drop').map((e) => e['pcap_cnt']);
-    assert.deepEqual(dropped, [1, 3, 7, 11, 12, 16]);
+    assert.deepEqual(dropped, [1, 3, 7, 11, 12, 16, 24]);
+    const actions = alerts.map((e) => (e['kapu'] as Record<string, unknown>)['action']);
+    assert.deepEqual(actions, ['nxdomain', 'sinkhole', 'drop', 'drop', 'drop', 'drop', 'drop']);
     const tlsAlert = alerts[3] as EveEvent;
     assert.equal((tlsAlert['tls'] as Record<string, unknown> | undefined)?.['sni'], 'cdn.ads.example');
   });

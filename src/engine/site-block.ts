@@ -4,7 +4,8 @@
  * reveals about the site it goes to:
  *
  * - the server address of the flow, once per flow and list generation;
- * - the name of a DNS query over UDP to port 53, on every query;
+ * - the name of a DNS query over UDP to port 53, on every query, and of
+ *   each query over TCP once the DNS parser has it;
  * - the SNI of a TLS ClientHello, once per flow;
  * - the host and path of each HTTP request, once its headers are parsed.
  *
@@ -17,6 +18,7 @@
 import { Direction, IpProto, type Packet } from '../core/packet.js';
 import type { FlowAppState } from '../app/app-layer.js';
 import type { Flow } from '../flow/flow.js';
+import type { DnsTransaction } from '../app/dns/state.js';
 import type { HttpTransaction } from '../app/http/state.js';
 import type { TlsTransaction } from '../app/tls/state.js';
 import { buildDnsAnswer, DnsRcode, DnsType, MAX_DNS_ANSWER_BYTES } from '../act/dns-answer.js';
@@ -51,7 +53,7 @@ export function applySiteBlock(pipeline: PacketPipeline, blocker: SiteBlocker, p
     const list = blocker.matchAddress(p.ipVersion, server, 0);
     if (list !== null) {
       blocker.counters.addressBlocked++;
-      return block(pipeline, blocker, p, flow, list, formatIp(server, p.ipVersion, true), true, null, null);
+      return block(pipeline, blocker, p, flow, list, formatIp(server, p.ipVersion, true), true, null, null, 'drop');
     }
   }
   if (!blocker.hasNameLists) return false;
@@ -69,6 +71,31 @@ export function applySiteBlock(pipeline: PacketPipeline, blocker: SiteBlocker, p
   if (txs.length === 0) return false;
   if (appState.proto === 'tls') return checkTls(pipeline, blocker, p, flow, txs[0] as unknown as TlsTransaction);
   if (appState.proto === 'http') return checkHttp(pipeline, blocker, p, flow, txs as unknown as readonly HttpTransaction[]);
+  if (appState.proto === 'dns' && flow.tcp !== null) return checkDnsTcp(pipeline, blocker, p, flow, txs as unknown as readonly DnsTransaction[]);
+  return false;
+}
+
+/**
+ * Looks up the queries of a DNS over TCP flow. A blocked query drops the
+ * flow, whatever the list's action, because the answer would have to be
+ * written into the TCP stream.
+ */
+function checkDnsTcp(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet, flow: Flow, txs: readonly DnsTransaction[]): boolean {
+  for (let i = 0; i < txs.length; i++) {
+    const tx = txs[i] as DnsTransaction;
+    if (tx.txId < flow.siteCheckedTx) continue;
+    flow.siteCheckedTx = tx.txId + 1;
+    if (tx.direction !== Direction.TO_SERVER) continue;
+    const names = tx.queryNames;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as Uint8Array;
+      if (!blocker.loadName(name, 0, name.length)) continue;
+      const list = blocker.matchName(MatchedIn.DNS);
+      if (list === null) continue;
+      blocker.counters.dnsBlocked++;
+      return block(pipeline, blocker, p, flow, list, blocker.nameText(), true, tx, 'dns', 'drop');
+    }
+  }
   return false;
 }
 
@@ -80,7 +107,7 @@ function checkTls(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet, flo
   const list = blocker.matchName(MatchedIn.TLS);
   if (list === null) return false;
   blocker.counters.tlsBlocked++;
-  return block(pipeline, blocker, p, flow, list, blocker.nameText(), true, tx, 'tls');
+  return block(pipeline, blocker, p, flow, list, blocker.nameText(), true, tx, 'tls', 'drop');
 }
 
 function checkHttp(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet, flow: Flow, txs: readonly HttpTransaction[]): boolean {
@@ -97,7 +124,7 @@ function checkHttp(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet, fl
     blocker.counters.httpBlocked++;
     let matched = blocker.nameText();
     if (path !== null) matched += Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('latin1');
-    return block(pipeline, blocker, p, flow, list, matched, true, tx, 'http');
+    return block(pipeline, blocker, p, flow, list, matched, true, tx, 'http', 'drop');
   }
   return false;
 }
@@ -117,21 +144,24 @@ function blockDnsQuery(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet
     else blocker.counters.dnsAnswersFailed++;
   }
   // A DNS client sends many queries from one port, so only the query is dropped, not its flow.
-  return block(pipeline, blocker, p, flow, list, blocker.nameText(), false, null, null);
+  return block(pipeline, blocker, p, flow, list, blocker.nameText(), false, null, null, settings.action);
 }
 
-/** Writes the alert of a hit and, in IPS mode, drops the packet (and the flow when `dropsFlow`). */
-function block(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet, flow: Flow | null, list: CompiledList, matched: string, dropsFlow: boolean, tx: object | null, proto: string | null): boolean {
+/**
+ * Writes the alert of a hit and, in IPS mode, drops the packet (and the
+ * flow when `dropsFlow`). `action` is what the block did: drop, nxdomain
+ * or sinkhole.
+ */
+function block(pipeline: PacketPipeline, blocker: SiteBlocker, p: Packet, flow: Flow | null, list: CompiledList, matched: string, dropsFlow: boolean, tx: object | null, proto: string | null, action: string): boolean {
   const isIps = pipeline.parts.isIps;
   const match = blocker.match;
-  pipeline.writePolicyBlock(p, flow, list.sig, kapuObjectOf(list, match.entryText, matched, match.matchedIn), isIps, dropsFlow, tx, proto);
+  pipeline.writePolicyBlock(p, flow, list.sig, kapuObjectOf(list, match.entryText, matched, match.matchedIn, action), isIps, dropsFlow, tx, proto);
   return isIps;
 }
 
 /** Builds the `"kapu":{...}` evidence of a hit. */
-export function kapuObjectOf(list: CompiledList, entry: string, matched: string, matchedIn: MatchedInValue): string {
+export function kapuObjectOf(list: CompiledList, entry: string, matched: string, matchedIn: MatchedInValue, action: string): string {
   const s = list.settings;
-  const action = matchedIn === MatchedIn.DNS ? s.action : 'drop';
   return '"kapu":{"list":' + jsonString(s.name) + ',"kind":"' + s.kind + '","entry":' + jsonString(entry)
     + ',"matched":' + jsonString(matched) + ',"protocol":"' + matchedIn + '","action":"' + action + '"}';
 }
