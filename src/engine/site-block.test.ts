@@ -87,21 +87,30 @@ function u16(n: number): Buffer {
 const CLIENT = '198.51.100.10';
 const RESOLVER = '203.0.113.53';
 
-/** The frames of the capture, in order, with what each shows. */
-function captureFrames(): Uint8Array[] {
+/**
+ * The frames of the capture. With `acked`, the server acknowledges each
+ * request, which IDS mode waits for before the app layer parses it.
+ */
+function captureFrames(acked = false): Uint8Array[] {
   const frames: Uint8Array[] = [];
   frames.push(udpFrame(CLIENT, RESOLVER, 40001, 53, dnsQuery(0x1111, 'www.Ads.Example', 1))); // 1: blocked, nxdomain
   frames.push(udpFrame(CLIENT, RESOLVER, 40002, 53, dnsQuery(0x2222, 'docs.example', 1))); // 2: passes
   frames.push(udpFrame(CLIENT, RESOLVER, 40003, 53, dnsQuery(0x3333, 'malware.example', 28))); // 3: sinkhole AAAA
   const http = new TcpConversation(CLIENT, '203.0.113.80', 41000, 80).handshake();
-  http.clientData(0, 'GET / HTTP/1.1\r\nHost: ads.example\r\n\r\n'); // 7: blocked by Host
+  const httpRequest = 'GET / HTTP/1.1\r\nHost: ads.example\r\n\r\n';
+  http.clientData(0, httpRequest); // 7: blocked by Host
+  if (acked) http.serverAck(httpRequest.length);
   frames.push(...http.frames);
   const tls = new TcpConversation(CLIENT, '203.0.113.43', 41001, 443).handshake();
-  tls.clientData(0, clientHello('cdn.ads.example')); // 11: blocked by SNI
+  const hello = clientHello('cdn.ads.example');
+  tls.clientData(0, hello); // 11: blocked by SNI
+  if (acked) tls.serverAck(hello.length);
   frames.push(...tls.frames);
   frames.push(tcpFrame({ src: CLIENT, dst: '203.0.113.66', sport: 41002, dport: 8080, seq: 1, ack: 0, flags: TcpFlag.SYN })); // 12: listed address
   const track = new TcpConversation(CLIENT, '203.0.113.81', 41003, 80).handshake();
-  track.clientData(0, 'GET /track/pixel.gif HTTP/1.1\r\nHost: news.example\r\n\r\n'); // 16: blocked by URL
+  const trackRequest = 'GET /track/pixel.gif HTTP/1.1\r\nHost: news.example\r\n\r\n';
+  track.clientData(0, trackRequest); // 16: blocked by URL
+  if (acked) track.serverAck(trackRequest.length);
   frames.push(...track.frames);
   const ok = new TcpConversation(CLIENT, '203.0.113.82', 41004, 80).handshake();
   ok.clientData(0, 'GET /world/ HTTP/1.1\r\nHost: news.example\r\n\r\n'); // 20: passes
@@ -109,6 +118,7 @@ function captureFrames(): Uint8Array[] {
   const query = dnsQuery(0x4444, 'ads.example', 1);
   const tcpDns = new TcpConversation(CLIENT, RESOLVER, 41005, 53).handshake();
   tcpDns.clientData(0, new Uint8Array(Buffer.concat([u16(query.length), query]))); // 24: DNS over TCP, flow dropped
+  if (acked) tcpDns.serverAck(query.length + 2);
   frames.push(...tcpDns.frames);
   return frames;
 }
@@ -127,6 +137,7 @@ before(() => {
   writeFileSync(join(dir, 'urls.txt'), 'http://news.example/track/\n');
   writeFileSync(join(dir, 'empty.rules'), '');
   writePcap(join(dir, 'sites.pcap'), captureFrames());
+  writePcap(join(dir, 'sites-acked.pcap'), captureFrames(true));
 });
 
 function options(logDir: string): RunPipelineOptions {
@@ -159,6 +170,17 @@ describe('blocklist pipeline', () => {
     assert.deepEqual(actions, ['nxdomain', 'sinkhole', 'drop', 'drop', 'drop', 'drop', 'drop']);
     const tlsAlert = alerts[3] as EveEvent;
     assert.equal((tlsAlert['tls'] as Record<string, unknown> | undefined)?.['sni'], 'cdn.ads.example');
+  });
+
+  it('ids mode only alerts', async () => {
+    const logDir = join(scratch, 'log-ids');
+    await runCapture({ ...options(logDir), mode: 'ids', pcapPath: join(dir, 'sites-acked.pcap') });
+    const events = readFileSync(join(logDir, 'eve.json'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as EveEvent);
+    const alerts = events.filter((e) => e.event_type === 'alert').map((e) => [e['pcap_cnt'], (e['alert'] as Record<string, unknown>)['action']]);
+    // The HTTP and TLS alerts come with the server's ACK (frames 8, 13 and 19), because IDS mode parses acknowledged data.
+    // The DNS over TCP query (frame 28) is parsed as it arrives.
+    assert.deepEqual(alerts, [[1, 'allowed'], [3, 'allowed'], [8, 'allowed'], [13, 'allowed'], [14, 'allowed'], [19, 'allowed'], [28, 'allowed']]);
+    assert.equal(events.filter((e) => e.event_type === 'drop').length, 0);
   });
 
   it('answers blocked queries through the sender', async () => {
