@@ -139,12 +139,18 @@ export class PipelineBackend implements LiveBackend {
     this.run.reopenLogs();
   }
 
-  async reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
+  reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
     const outcome = reloadRules(this.run, this.runOptions, reported);
-    // The blocklists are read and downloaded again with the rules; a list that fails keeps its last good version.
-    await this.run.loadBlocklists();
+    // The blocklists are read and downloaded again with the rules, in the
+    // background so that packets keep flowing; a list that fails keeps its last good version.
+    const quiet = this.runOptions.quiet;
+    this.run.reloadBlocklists((outcomes) => {
+      if (quiet) return;
+      const loaded = outcomes.filter((o) => o.status === 'loaded').length;
+      process.stderr.write(`kapu: blocklists reloaded: ${loaded} of ${outcomes.length} loaded, the others keep their previous version\n`);
+    });
     const summary = this.run.engine.rules.summary;
-    return { outcome, loaded: summary.loaded, failed: summary.failed };
+    return Promise.resolve({ outcome, loaded: summary.loaded, failed: summary.failed });
   }
 
   writeStats(nowUs: number, uptimeS: number, extra: Map<string, number>): Promise<void> {
@@ -153,9 +159,10 @@ export class PipelineBackend implements LiveBackend {
     return Promise.resolve();
   }
 
-  finish(): Promise<void> {
+  async finish(): Promise<void> {
     this.run.pipeline.finish(FlowEndReason.SHUTDOWN);
-    return Promise.resolve();
+    // A blocklist download still running would write to the cache after the run closed.
+    await this.run.settleBlocklists();
   }
 
   close(): void {

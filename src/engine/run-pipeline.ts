@@ -157,6 +157,10 @@ export class RunPipeline {
   /** The blocklists' lookups, or null when policy.blocklists is empty; `loadBlocklists` fills them. */
   readonly siteBlocker: SiteBlocker | null;
   private readonly blocklistLoader: BlocklistLoader | null;
+  /** The background reload of the blocklists in progress, or null. */
+  private blocklistReload: Promise<void> | null;
+  /** A reload was requested while one was in progress, so another follows it. */
+  private isBlocklistReloadPending: boolean;
 
   /**
    * Opens the configured outputs in the log folder and builds the
@@ -178,6 +182,8 @@ export class RunPipeline {
     this.flows = new FlowTable(engine.flowConfig, (flow) => endFlow(flow));
     const hasBlocklists = config.policy.blocklists.length > 0;
     this.siteBlocker = hasBlocklists ? new SiteBlocker([], neverBlockListOf(config)) : null;
+    this.blocklistReload = null;
+    this.isBlocklistReloadPending = false;
     this.blocklistLoader = hasBlocklists ? new BlocklistLoader(config, opts.configPath, logDir, opts.quiet ? () => undefined : STDERR_BLOCKLIST_LOG) : null;
     const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
     const pipeline = new PacketPipeline(
@@ -222,6 +228,35 @@ export class RunPipeline {
     const { lists, outcomes } = await this.blocklistLoader.load();
     this.siteBlocker.replace(lists);
     return outcomes;
+  }
+
+  /**
+   * Starts loading the blocklists again without waiting for it, so the
+   * packet loop goes on during a download. The new lists take effect
+   * between two packets once every list is read; `onDone` then gets the
+   * outcomes. A request during a load runs once more after it.
+   */
+  reloadBlocklists(onDone: (outcomes: ListLoadOutcome[]) => void): void {
+    if (this.blocklistLoader === null) return;
+    if (this.blocklistReload !== null) {
+      this.isBlocklistReloadPending = true;
+      return;
+    }
+    this.blocklistReload = this.loadBlocklists().then(onDone, (err: unknown) => {
+      // loadBlocklists catches the failures of each list, so this is a bug; the lists in force stay.
+      process.stderr.write(`kapu: error: blocklist reload failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }).finally(() => {
+      this.blocklistReload = null;
+      if (this.isBlocklistReloadPending) {
+        this.isBlocklistReloadPending = false;
+        this.reloadBlocklists(onDone);
+      }
+    });
+  }
+
+  /** Waits for a background reload of the blocklists, if one runs. */
+  async settleBlocklists(): Promise<void> {
+    while (this.blocklistReload !== null) await this.blocklistReload;
   }
 
   /** Writes a `stats` event at `timestampUs` with the stage counters plus `extra` (capture counters). */
