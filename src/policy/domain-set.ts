@@ -22,6 +22,21 @@ function suffixHash(bytes: Uint8Array, start: number, end: number): number {
   return h;
 }
 
+/**
+ * Returns the table slot of hash `h`: MurmurHash3's 32-bit finaliser
+ * first, because the low bits of FNV alone cluster similar names in a
+ * linear-probing table.
+ */
+function slotOf(h: number, mask: number): number {
+  let x = h;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x & mask;
+}
+
 /** Smallest power of two that is at least `n`. */
 function powerOfTwoAtLeast(n: number): number {
   let size = 16;
@@ -108,7 +123,7 @@ export class DomainSet {
     for (let e = 0; e < names.length; e++) {
       const start = this.starts[e] as number;
       const h = suffixHash(this.bytes, start, start + (this.lengths[e] as number));
-      let slot = h & this.mask;
+      let slot = slotOf(h, this.mask);
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = e + 1;
       this.slotHashes[slot] = h;
@@ -160,7 +175,7 @@ export class DomainSet {
 
   private find(h: number, name: Uint8Array, at: number, length: number): number {
     const mask = this.mask;
-    let slot = h & mask;
+    let slot = slotOf(h, mask);
     for (;;) {
       const value = this.slots[slot] as number;
       if (value === 0) return -1;

@@ -26,10 +26,21 @@ class LengthTable {
   }
 }
 
+/**
+ * Hashes the words of a key. FNV over whole words leaves the low bits of
+ * neighbouring addresses in neighbouring slots, which makes long probe runs
+ * in a linear-probing table, so the result goes through MurmurHash3's
+ * 32-bit finaliser to spread them.
+ */
 function hashWords(key: Uint32Array, words: number): number {
   let h = FNV_OFFSET;
-  for (let w = 0; w < words; w++) h = Math.imul(h ^ (key[w] as number), FNV_PRIME) >>> 0;
-  return h;
+  for (let w = 0; w < words; w++) h = Math.imul(h ^ (key[w] as number), FNV_PRIME);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Writes `address` (4 or 16 bytes from `offset`) cut to `length` bits into `out` as big-endian words. */

@@ -39,8 +39,13 @@ export class CompiledList {
   readonly sig: Signature;
   /** Domain entries, or the hosts of URL entries; null for an ip list. */
   readonly domains: DomainSet | null;
-  /** Entry text of each domain (domain lists). */
-  readonly domainTexts: string[];
+  /**
+   * Entry text of the domains whose text differs from their stored name
+   * (upper case, a trailing dot, `*.`, Unicode), by entry number. The
+   * others are rebuilt from the set on a hit, which keeps one string per
+   * entry out of memory.
+   */
+  readonly domainTexts: Map<number, string>;
   /** Per host of a URL list: its path prefixes as bytes, and each entry's text. */
   readonly urlPaths: Uint8Array[][];
   readonly urlTexts: string[][];
@@ -53,7 +58,7 @@ export class CompiledList {
   constructor(settings: ListSettings, entries: readonly ListEntry[]) {
     this.settings = settings;
     this.sig = policySignature(settings);
-    this.domainTexts = [];
+    this.domainTexts = new Map();
     this.urlPaths = [];
     this.urlTexts = [];
     this.prefixTexts = [];
@@ -64,8 +69,9 @@ export class CompiledList {
     if (settings.kind === 'domain') {
       const builder = new DomainSetBuilder();
       for (const entry of entries as DomainEntry[]) {
+        const known = builder.size;
         const n = builder.add(entry.name, settings.subdomains || entry.wildcard);
-        if (n === this.domainTexts.length) this.domainTexts.push(entry.text);
+        if (n === known && entry.text !== entry.name) this.domainTexts.set(n, entry.text);
       }
       domains = builder.build();
     } else if (settings.kind === 'url') {
@@ -285,7 +291,7 @@ export class SiteBlocker {
       if (domains === null) continue;
       if (list.settings.kind === 'domain') {
         const entry = domains.first(this.name, 0, this.nameLength);
-        if (entry >= 0) return this.hit(list, list.domainTexts[entry] as string, matchedIn);
+        if (entry >= 0) return this.hit(list, list.domainTexts.get(entry) ?? domains.nameOf(entry), matchedIn);
       } else if (matchedIn === MatchedIn.TLS) {
         for (let entry = domains.first(this.name, 0, this.nameLength); entry >= 0; entry = domains.next()) {
           if (list.urlWholeSite[entry] === 1) return this.hit(list, (list.urlTexts[entry] as string[])[0] as string, matchedIn);
