@@ -72,6 +72,7 @@ test('blocklist entries checked', () => {
     - { id: 7, kind: ip, path: a.txt, action: nxdomain }
     - { id: 7, kind: domain }
     - { id: 8, kind: domain, url: "ftp://lists.example/a", action: sinkhole, sinkhole: [198.51.100.1, 198.51.100.2, "not-an-address"] }
+    - { id: 1, path: b.txt }
 `);
   assert.deepEqual(found, [
     "kapu.yaml:3: policy.blocklists.0.action: 'nxdomain' needs kind domain (kind ip can only drop)",
@@ -80,6 +81,7 @@ test('blocklist entries checked', () => {
     "kapu.yaml:5: policy.blocklists.2.url: 'ftp://lists.example/a' is not an http or https URL",
     'kapu.yaml:5: policy.blocklists.2.sinkhole.1: a second IPv4 address (expected at most one per family)',
     "kapu.yaml:5: policy.blocklists.2.sinkhole.2: 'not-an-address' is not an IPv4 or IPv6 address",
+    'kapu.yaml:6: policy.blocklists.3.id: id 1 is the sid of policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)',
   ]);
 });
 

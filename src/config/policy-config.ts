@@ -58,7 +58,8 @@ export function checkPolicyConfig(reader: SchemaReader, node: ConfNode | undefin
 /**
  * Checks each policy.blocklists entry: one source (path or url), an http
  * or https URL, DNS answers only for domain lists, valid sinkhole
- * addresses with at most one per family, and ids used once.
+ * addresses with at most one per family, and ids used once and not by
+ * the quarantine alert.
  */
 function checkBlocklists(reader: SchemaReader, listsNode: ConfNode | undefined, policy: PolicyConfig): void {
   if (listsNode === undefined) return;
@@ -90,6 +91,9 @@ function checkBlocklists(reader: SchemaReader, listsNode: ConfNode | undefined, 
       if (families.has(parsed.prefix.family)) reader.error(at('sinkhole'), `${path}.sinkhole.${k}`, `a second IPv${parsed.prefix.family} address (expected at most one per family)`);
       families.add(parsed.prefix.family);
     });
+    if (list.id === policy.quarantine.sid) {
+      reader.error(at('id'), `${path}.id`, `id ${list.id} is the sid of policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)`);
+    }
     const first = seenIds.get(list.id);
     if (first !== undefined) reader.error(at('id'), `${path}.id`, `id ${list.id} is already used by policy.blocklists.${first} (expected one id per list)`);
     else seenIds.set(list.id, i);
