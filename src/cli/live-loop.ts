@@ -141,8 +141,8 @@ export class PipelineBackend implements LiveBackend {
 
   reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
     const outcome = reloadRules(this.run, this.runOptions, reported);
-    // The blocklists are read and downloaded again with the rules, in the
-    // background so that packets keep flowing; a list that fails keeps its last good version.
+    // The blocklists are read and downloaded again with the rules. That runs
+    // in the background so that packets keep flowing, and a list that fails keeps its last good version.
     const quiet = this.runOptions.quiet;
     this.run.reloadBlocklists((outcomes) => {
       if (quiet) return;

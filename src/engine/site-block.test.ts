@@ -1,7 +1,7 @@
 // The blocklist stage end to end: crafted captures of DNS queries, an
 // HTTP request, a TLS ClientHello and a connection to a listed address
 // run through `kapu run -r` in IPS mode, and the EVE alerts and drops
-// are checked; a second run feeds the same frames to a pipeline with a
+// are checked. A second run feeds the same frames to a pipeline with a
 // recording sender to see the DNS answers it sends.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ policy:
     - { id: 1004, name: tracking, kind: url, path: urls.txt }
 `;
 
-/** A DNS query for `name` with type `qtype`, ID `id`, RD set. */
+/** Returns a DNS query for `name` with type `qtype`, ID `id` and RD set. */
 function dnsQuery(id: number, name: string, qtype: number): Uint8Array {
   const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')]));
   const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
@@ -67,7 +67,7 @@ function udpFrame(src: string, dst: string, sport: number, dport: number, payloa
   return frame;
 }
 
-/** A TLS 1.2 ClientHello record with one cipher suite and the SNI extension for `host` (RFC 8446 4.1.2, RFC 6066 3). */
+/** Returns a TLS 1.2 ClientHello record with one cipher suite and the SNI extension for `host` (RFC 8446 4.1.2, RFC 6066 3). */
 function clientHello(host: string): Uint8Array {
   const name = Buffer.from(host, 'latin1');
   const sni = Buffer.concat([Buffer.from([0x00, 0x00]), u16(name.length + 5), u16(name.length + 3), Buffer.from([0x00]), u16(name.length), name]);
@@ -88,7 +88,7 @@ const CLIENT = '198.51.100.10';
 const RESOLVER = '203.0.113.53';
 
 /**
- * The frames of the capture. With `acked`, the server acknowledges each
+ * Returns the frames of the capture. With `acked`, the server acknowledges each
  * request, which IDS mode waits for before the app layer parses it.
  */
 function captureFrames(acked = false): Uint8Array[] {
