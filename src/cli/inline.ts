@@ -265,6 +265,7 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
     throw err;
   }
   if (quarantine !== null) await startQuarantine(quarantine, run);
+  await run.loadBlocklists();
   const reloads = new ReloadRequests();
   let control: ControlSocketServer | null;
   try {

@@ -153,6 +153,14 @@ export class PipelineBackend implements LiveBackend {
 
   reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }> {
     const outcome = reloadRules(this.run, this.runOptions, reported);
+    // The blocklists are read and downloaded again with the rules. That runs
+    // in the background so that packets keep flowing, and a list that fails keeps its last good version.
+    const quiet = this.runOptions.quiet;
+    this.run.reloadBlocklists((outcomes) => {
+      if (quiet) return;
+      const loaded = outcomes.filter((o) => o.status === 'loaded').length;
+      process.stderr.write(`kapu: blocklists reloaded: ${loaded} of ${outcomes.length} loaded, the others keep their previous version\n`);
+    });
     const summary = this.run.engine.rules.summary;
     return Promise.resolve({ outcome, loaded: summary.loaded, failed: summary.failed });
   }
@@ -167,6 +175,8 @@ export class PipelineBackend implements LiveBackend {
     this.run.pipeline.finish(FlowEndReason.SHUTDOWN);
     // The flows that ended can still raise notifications; they get a few seconds to go out.
     await this.run.drainNotifications(LIVE_NOTIFY_DRAIN_MS);
+    // A blocklist download still running would write to the cache after the run closed.
+    await this.run.settleBlocklists();
   }
 
   close(): void {

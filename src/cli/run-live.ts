@@ -121,6 +121,7 @@ export async function runLive(opts: LiveRunOptions): Promise<RunSummary> {
     rejectSender.close();
     throw err;
   }
+  await run.loadBlocklists();
   const reloads = new ReloadRequests();
   let control: ControlSocketServer | null;
   try {

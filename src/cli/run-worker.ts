@@ -101,7 +101,7 @@ const LIVE_FLUSH_INTERVAL_MS = 1000;
 
 const NO_BYTES = new Uint8Array(0);
 
-function runWorker(init: WorkerInit): void {
+async function runWorker(init: WorkerInit): Promise<void> {
   const startedMs = performance.now();
   const rings = init.rings.map((buffers) => new PacketRing(buffers));
   const own = rings[init.index] as PacketRing;
@@ -119,6 +119,11 @@ function runWorker(init: WorkerInit): void {
     responder = new ForwardingResponder(quarantineSettingsOf(engine.config).responses, (request) => parentPort?.postMessage(request));
   }
   const run = new RunPipeline(engine, options, rejectSender, responder);
+  // NOTE: every worker reads and downloads the blocklists itself (a download
+  // is a conditional request against the shared cache). The rule reload of
+  // a live worker runs inside its synchronous loop and does not reload the
+  // blocklists, so with --workers above 1 they stay as loaded at start.
+  await run.loadBlocklists();
   if (live !== null) {
     try {
       parentPort?.postMessage({ type: 'ready', index: init.index });
@@ -265,10 +270,8 @@ function reportOf(index: number, run: RunPipeline, elapsedMs: number, gateWaits:
 }
 
 const init = workerData as WorkerInit;
-try {
-  runWorker(init);
-} catch (err) {
+runWorker(init).catch((err: unknown) => {
   // The dispatcher may be waiting for room in this worker's ring: tell it to stop.
   Atomics.store(new Int32Array(init.status), 0, 1);
   throw err;
-}
+});

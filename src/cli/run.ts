@@ -64,6 +64,7 @@ export async function runCapture(opts: RunOptions): Promise<RunSummary> {
   // A single file is opened before any output, so an unreadable capture leaves no empty logs.
   let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
   const run = new RunPipeline(engine, opts);
+  await run.loadBlocklists();
   const { pipeline, eve } = run;
   for (const writer of eve) writer.setPcapFilename(opts.pcapPath);
 

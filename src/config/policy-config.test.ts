@@ -65,3 +65,28 @@ test('policy bad values named', () => {
     'kapu.yaml:8: policy.responses.2: rule 1:5 already has a response (policy.responses.1); give each rule one response',
   ]);
 });
+
+test('blocklist entries checked', () => {
+  const found = problems(`policy:
+  blocklists:
+    - { id: 7, kind: ip, path: a.txt, action: nxdomain }
+    - { id: 7, kind: domain }
+    - { id: 8, kind: domain, url: "ftp://lists.example/a", action: sinkhole, sinkhole: [198.51.100.1, 198.51.100.2, "not-an-address"] }
+    - { id: 1, path: b.txt }
+`);
+  assert.deepEqual(found, [
+    "kapu.yaml:3: policy.blocklists.0.action: 'nxdomain' needs kind domain (kind ip can only drop)",
+    'kapu.yaml:4: policy.blocklists.1: no list source (expected path or url)',
+    'kapu.yaml:4: policy.blocklists.1.id: id 7 is already used by policy.blocklists.0 (expected one id per list)',
+    "kapu.yaml:5: policy.blocklists.2.url: 'ftp://lists.example/a' is not an http or https URL",
+    'kapu.yaml:5: policy.blocklists.2.sinkhole.1: a second IPv4 address (expected at most one per family)',
+    "kapu.yaml:5: policy.blocklists.2.sinkhole.2: 'not-an-address' is not an IPv4 or IPv6 address",
+    'kapu.yaml:6: policy.blocklists.3.id: id 1 is the sid of policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)',
+  ]);
+});
+
+test('blocklist defaults', () => {
+  const { config } = load('policy:\n  blocklists:\n    - { id: 9, path: ads.txt }\n');
+  assert.deepEqual(config.policy.blocklists, [{ id: 9, name: null, kind: 'domain', format: 'plain', path: 'ads.txt', url: null, action: 'drop', sinkhole: [], subdomains: true }]);
+  assert.equal(config.policy.blocklist.maxEntries, 1_000_000);
+});

@@ -57,6 +57,53 @@ export function checkPolicyConfig(reader: SchemaReader, node: ConfNode | undefin
     }
     if (first === undefined) seenRules.set(key, i);
   });
+
+  checkBlocklists(reader, node.entries.get('blocklists'), policy);
+}
+
+/**
+ * Checks each policy.blocklists entry: one source (path or url), an http
+ * or https URL, DNS answers only for domain lists, valid sinkhole
+ * addresses with at most one per family, and ids used once and not by
+ * the quarantine alert.
+ */
+function checkBlocklists(reader: SchemaReader, listsNode: ConfNode | undefined, policy: PolicyConfig): void {
+  if (listsNode === undefined) return;
+  const seenIds = new Map<number, number>();
+  policy.blocklists.forEach((list, i) => {
+    const itemNode = listsNode.items[i] ?? listsNode;
+    const at = (key: string): ConfNode => itemNode.entries?.get(key) ?? itemNode;
+    const path = `policy.blocklists.${i}`;
+    if ((list.path === null) === (list.url === null)) {
+      reader.error(itemNode, path, list.path === null ? 'no list source (expected path or url)' : 'both path and url are set (expected one of them)');
+    }
+    if (list.url !== null && !/^https?:\/\/[^/]/i.test(list.url)) {
+      reader.error(at('url'), `${path}.url`, `'${list.url}' is not an http or https URL`);
+    }
+    if (list.action !== 'drop' && list.kind !== 'domain') {
+      reader.error(at('action'), `${path}.action`, `'${list.action}' needs kind domain (kind ${list.kind} can only drop)`);
+    }
+    if (list.action === 'sinkhole' && list.sinkhole.length === 0) {
+      reader.error(at('sinkhole'), `${path}.sinkhole`, 'action sinkhole needs at least one sinkhole address');
+    }
+    const families = new Set<number>();
+    list.sinkhole.forEach((address, k) => {
+      const parsed = parsePrefix(address);
+      const isHost = parsed.ok && parsed.prefix.prefixLength === (parsed.prefix.family === 4 ? 32 : 128);
+      if (!parsed.ok || !isHost) {
+        reader.error(at('sinkhole'), `${path}.sinkhole.${k}`, `'${address}' is not an IPv4 or IPv6 address`);
+        return;
+      }
+      if (families.has(parsed.prefix.family)) reader.error(at('sinkhole'), `${path}.sinkhole.${k}`, `a second IPv${parsed.prefix.family} address (expected at most one per family)`);
+      families.add(parsed.prefix.family);
+    });
+    if (list.id === policy.quarantine.sid) {
+      reader.error(at('id'), `${path}.id`, `id ${list.id} is the sid of policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)`);
+    }
+    const first = seenIds.get(list.id);
+    if (first !== undefined) reader.error(at('id'), `${path}.id`, `id ${list.id} is already used by policy.blocklists.${first} (expected one id per list)`);
+    else seenIds.set(list.id, i);
+  });
 }
 
 /** Reports each bad key of policy.suppress and policy.rate-filter at its own line and path (`policy.suppress[1].ip`). */

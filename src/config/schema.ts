@@ -280,6 +280,23 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       target: oneOf(['src', 'dest'], 'src', 'which address of the alerting packet: src or dest'),
       timeout: seconds(600, 'how long the quarantine lasts'),
     }), 'automatic responses to alerts, such as `- { sid: 2100498, action: quarantine, target: src, timeout: 10m }`'),
+    blocklists: mapList(section('one blocklist', {
+      id: required(int(0, 1, 0xffffffff, 'sid of the gid 8100 alert written for each block by this list')),
+      name: text(null, 'name shown as kapu.list in alerts; unset: the file name or URL'),
+      kind: oneOf(['domain', 'url', 'ip'], 'domain', 'what the entries are: domain names, URLs (host and path prefix) or addresses and prefixes'),
+      format: oneOf(['plain', 'hosts'], 'plain', 'plain: one entry a line; hosts: hosts-file lines such as `0.0.0.0 ads.example`'),
+      path: text(null, 'local file of the list; a relative path is read from the folder of the config file (without -c, the current folder)'),
+      url: text(null, 'http or https URL of the list, downloaded at start and on reload'),
+      action: oneOf(['drop', 'nxdomain', 'sinkhole'], 'drop', 'what a blocked DNS query gets: drop, an NXDOMAIN answer, or the sinkhole address; TLS, HTTP and address matches are dropped'),
+      sinkhole: textList([], 'addresses of the sinkhole answer, at most one IPv4 (A) and one IPv6 (AAAA)'),
+      subdomains: bool(true, 'a domain or URL host also blocks the names below it'),
+    }), 'site blocklists, such as `- { id: 1001, kind: domain, path: ads.txt, action: nxdomain }`'),
+    blocklist: section('settings that all blocklists share', {
+      'cache-dir': text('blocklist-cache', 'downloaded lists with their ETag and Last-Modified; a relative path is read from the log folder'),
+      timeout: seconds(30, 'seconds one download may take'),
+      'max-download-size': bytes('64 MiB', 64 * MIB, 'largest list body accepted from one URL'),
+      'max-entries': int(1_000_000, 1, 100_000_000, 'entries one list may hold; a longer list is not loaded'),
+    }),
   }),
   anomaly: section('kapu: statistical anomaly detection and network behaviour analysis (docs/config.md, anomaly)', {
     enabled: bool(false, 'run the anomaly stage: flood, reflection, scan, threshold and baseline detectors, reported as gid 8200 alerts'),

@@ -259,6 +259,28 @@ export interface PolicyConfig {
   suppress: Record<string, unknown>[];
   rateFilter: Record<string, unknown>[];
   responses: ResponseConfig[];
+  blocklists: BlocklistConfig[];
+  blocklist: {
+    cacheDir: string;
+    /** Seconds. */
+    timeout: number;
+    /** Bytes. */
+    maxDownloadSize: number;
+    maxEntries: number;
+  };
+}
+
+/** One `policy.blocklists` entry. */
+export interface BlocklistConfig {
+  id: number;
+  name: string | null;
+  kind: 'domain' | 'url' | 'ip';
+  format: 'plain' | 'hosts';
+  path: string | null;
+  url: string | null;
+  action: 'drop' | 'nxdomain' | 'sinkhole';
+  sinkhole: string[];
+  subdomains: boolean;
 }
 
 /** One `anomaly.detectors` entry; the detectors' own parameters vary. */

@@ -17,7 +17,7 @@ import type { FlowTable } from '../flow/flow-table.js';
 import { STREAM_EVENT_NAMES } from '../stream/stream-events.js';
 import { StreamException, fillFlowEndPacket, type StreamReassembler } from '../stream/reassembly.js';
 import { AlertQueue, type DetectEngine } from '../detect/detect-engine.js';
-import type { AppLayer, FlowAppState } from '../app/app-layer.js';
+import type { AppLayer, AppTransaction, FlowAppState } from '../app/app-layer.js';
 import { APP_LAYER_EVENT_NAMES } from '../app/app-layer-events.js';
 import type { AppInspector, TxAlertFacts } from '../detect/app-inspect.js';
 import type { FrameAlertFacts, FrameInspector } from '../detect/frame-inspect.js';
@@ -42,6 +42,8 @@ import type { AlertResponder } from '../policy/alert-responder.js';
 import type { AnomalyDetectors } from '../anomaly/detectors.js';
 import type { AnomalyActions } from '../policy/anomaly-actions.js';
 import { ANOMALY_GID, findingSignature } from '../anomaly/finding.js';
+import type { SiteBlocker } from '../policy/site-blocker.js';
+import { applySiteBlock, SiteBlockScratch } from './site-block.js';
 
 /** Counters of the policy stage, as the stats event names them (`ips.*`, `detect.*`). */
 export class PipelineCounters {
@@ -121,6 +123,8 @@ export interface PipelineParts {
   anomaly?: AnomalyDetectors | null;
   /** Policy actions on anomaly findings (`anomaly.actions`); absent or null for none. */
   anomalyActions?: AnomalyActions | null;
+  /** The blocklists (policy.blocklists); absent or null for none. */
+  siteBlocker?: SiteBlocker | null;
 }
 
 /** The parts of a pipeline built from the rules, which a rule reload replaces. */
@@ -206,6 +210,8 @@ export class PacketPipeline {
   private readonly rejectResponse: Uint8Array;
   /** Rule reloads so far; a flow with another Flow.detectVersion carries the state of an older engine. */
   private detectVersion: number;
+  /** Scratch of the blocklist stage (the DNS answer buffer). */
+  private readonly siteBlockScratch: SiteBlockScratch;
 
   constructor(parts: PipelineParts, alertQueueCapacity: number) {
     this.parts = parts;
@@ -225,6 +231,7 @@ export class PacketPipeline {
     this.frameAppState = null;
     this.rejectResponse = new Uint8Array(parts.rejectSender ? MAX_RESPONSE_BYTES : 0);
     this.detectVersion = 0;
+    this.siteBlockScratch = new SiteBlockScratch(parts.siteBlocker != null);
   }
 
   /**
@@ -401,6 +408,8 @@ export class PacketPipeline {
       this.drop(p, flow, DropReason.FLOW_DROP, null);
       return;
     }
+    const siteBlocker = parts.siteBlocker ?? null;
+    if (siteBlocker !== null && applySiteBlock(this, siteBlocker, p, flow, appState)) return;
     if (flow !== null && flow.isPassed) {
       if (appState !== null) {
         // Nothing inspects a passed flow, so its transactions need not wait for detection.
@@ -886,6 +895,44 @@ export class PacketPipeline {
       if (isBlockingAction(override >= 0 ? override : sig.action)) return sig;
     }
     return null;
+  }
+
+  /**
+   * Writes a policy alert (gid 8100) for `p` with `sig` and the evidence
+   * `kapuObject`; when `isBlocked`, drops the packet, and with `dropsFlow`
+   * its flow too. `tx` and `proto` add the protocol object of the
+   * transaction that matched.
+   */
+  writePolicyBlock(p: Packet, flow: Flow | null, sig: Signature, kapuObject: string, isBlocked: boolean, dropsFlow: boolean, tx: object | null, proto: string | null): void {
+    const parts = this.parts;
+    const facts = packetAlertFacts(isBlocked ? 'blocked' : 'allowed', this.pktSrc, this.tunnel, isBlocked ? Action.DROP : Action.ALERT);
+    facts.kapuObject = kapuObject;
+    if (tx !== null && proto !== null) {
+      const txLog = parts.txLog ?? null;
+      facts.txId = (tx as { txId: number }).txId;
+      facts.appObject = txObjectText(proto, tx as AppTransaction, txLog !== null ? txLog.options : DEFAULT_TX_LOG_OPTIONS);
+    }
+    for (const writer of parts.eve) writer.alert(p, flow, sig, facts);
+    if (parts.fast !== null) parts.fast.alert(p, sig);
+    if (flow !== null) flow.hasAlerted = true;
+    this.countAlert(sig);
+    if (!isBlocked) return;
+    if (flow !== null && dropsFlow) {
+      flow.isDropped = true;
+      if (this.tunnel !== null && this.rootFlow !== null) this.rootFlow.isDropped = true;
+    }
+    this.drop(p, flow, DropReason.RULES, sig);
+  }
+
+  /** Sends a built IP packet through the reject sender; returns false when there is none or the send failed. */
+  sendRaw(packet: Uint8Array, length: number): boolean {
+    const sender = this.parts.rejectSender ?? null;
+    return sender !== null && sender.send(packet, length) === 0;
+  }
+
+  /** The scratch buffers of the blocklist stage. */
+  get siteScratch(): SiteBlockScratch {
+    return this.siteBlockScratch;
   }
 
   private countAlert(sig: Signature): void {

@@ -39,6 +39,9 @@ import { baselinePathOf, openAnomalyStage, saveBaselines } from '../anomaly/anom
 import { anomalyActionsOf, type AnomalyFirewall } from '../policy/anomaly-actions.js';
 import { Notifier, isNotifyEnabled, notifyEveConfig } from '../output/notifier.js';
 import type { EveLineSink } from '../output/eve-writer.js';
+import { BlocklistLoader, STDERR_BLOCKLIST_LOG, type ListLoadOutcome } from '../policy/blocklist-load.js';
+import { SiteBlocker } from '../policy/site-blocker.js';
+import { neverBlockListOf } from '../policy/quarantine-config.js';
 
 /** The run options that shape the pipeline, whatever the packet source (RunOptions has them all). */
 export interface RunPipelineOptions {
@@ -166,6 +169,13 @@ export class RunPipeline {
   readonly anomaly: AnomalyDetectors | null;
   /** Administrator notifications (notify), or null when no sink is enabled. */
   readonly notifier: Notifier | null;
+  /** The blocklists' lookups, or null when policy.blocklists is empty; `loadBlocklists` fills them. */
+  readonly siteBlocker: SiteBlocker | null;
+  private readonly blocklistLoader: BlocklistLoader | null;
+  /** The background reload of the blocklists in progress, or null. */
+  private blocklistReload: Promise<void> | null;
+  /** A reload was requested while one was in progress, so another follows it. */
+  private isBlocklistReloadPending: boolean;
 
   /**
    * Opens the configured outputs in the log folder and builds the
@@ -201,6 +211,11 @@ export class RunPipeline {
     // sees only its share of the flows, so rates per victim are divided
     // among the workers and findings depend on the worker count.
     this.anomaly = openAnomalyStage(config.anomaly, logDir);
+    const hasBlocklists = config.policy.blocklists.length > 0;
+    this.siteBlocker = hasBlocklists ? new SiteBlocker([], neverBlockListOf(config)) : null;
+    this.blocklistReload = null;
+    this.isBlocklistReloadPending = false;
+    this.blocklistLoader = hasBlocklists ? new BlocklistLoader(config, opts.configPath, logDir, opts.quiet ? () => undefined : STDERR_BLOCKLIST_LOG) : null;
     const appLayer = buildAppLayer(config, isIps, rules, thresholdActions, eve, config.packetAlertMax, { ...process.env, ...opts.env });
     const pipeline = new PacketPipeline(
       {
@@ -217,6 +232,7 @@ export class RunPipeline {
         responder,
         anomaly: this.anomaly,
         anomalyActions: this.anomaly !== null ? anomalyActionsOf(config, anomalyFirewall) : null,
+        siteBlocker: this.siteBlocker,
         ...appLayer,
       },
       config.packetAlertMax,
@@ -233,7 +249,48 @@ export class RunPipeline {
     const counters = collectStats(this.pipeline, this.flows, this.engine.thresholds, this.engine.config);
     this.pipeline.parts.responder?.collectCounters?.(counters);
     this.notifier?.collectCounters(counters);
+    this.siteBlocker?.collectCounters(counters);
     return counters;
+  }
+
+  /**
+   * Reads and downloads the blocklists and puts them in force; call at
+   * start and on reload. A list that fails keeps its previous version.
+   */
+  async loadBlocklists(): Promise<ListLoadOutcome[]> {
+    if (this.blocklistLoader === null || this.siteBlocker === null) return [];
+    const { lists, outcomes } = await this.blocklistLoader.load();
+    this.siteBlocker.replace(lists);
+    return outcomes;
+  }
+
+  /**
+   * Starts loading the blocklists again without waiting for it, so the
+   * packet loop goes on during a download. The new lists take effect
+   * between two packets once every list is read; `onDone` then gets the
+   * outcomes. A request during a load runs once more after it.
+   */
+  reloadBlocklists(onDone: (outcomes: ListLoadOutcome[]) => void): void {
+    if (this.blocklistLoader === null) return;
+    if (this.blocklistReload !== null) {
+      this.isBlocklistReloadPending = true;
+      return;
+    }
+    this.blocklistReload = this.loadBlocklists().then(onDone, (err: unknown) => {
+      // loadBlocklists catches the failures of each list, so this is a bug; the lists in force stay.
+      process.stderr.write(`kapu: error: blocklist reload failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }).finally(() => {
+      this.blocklistReload = null;
+      if (this.isBlocklistReloadPending) {
+        this.isBlocklistReloadPending = false;
+        this.reloadBlocklists(onDone);
+      }
+    });
+  }
+
+  /** Waits for a background reload of the blocklists, if one runs. */
+  async settleBlocklists(): Promise<void> {
+    while (this.blocklistReload !== null) await this.blocklistReload;
   }
 
   /** Writes a `stats` event at `timestampUs` with the stage counters plus `extra` (capture counters). */

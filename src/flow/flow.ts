@@ -90,6 +90,10 @@ export class Flow {
   isBypassed: boolean;
   /** True once a drop or reject matched in IPS mode: later packets are dropped. */
   isDropped: boolean;
+  /** Transactions (TLS handshake, HTTP requests) already looked up in the blocklists: the next txId to check. */
+  siteCheckedTx: number;
+  /** SiteBlocker.generation of the lists the flow's server address was checked against; 0 before the first check. */
+  siteCheckedGeneration: number;
   /**
    * Directions (bit 1 << Direction) whose first packet has run the IP-only
    * signatures: as in Suricata, those run once per flow direction.
@@ -162,6 +166,8 @@ export class Flow {
     this.isPassed = false;
     this.isBypassed = false;
     this.isDropped = false;
+    this.siteCheckedTx = 0;
+    this.siteCheckedGeneration = 0;
     this.ipOnlyDirections = 0;
     this.detectVersion = 0;
     this.hasAlerted = false;
@@ -212,6 +218,8 @@ export class Flow {
     this.isPassed = false;
     this.isBypassed = false;
     this.isDropped = false;
+    this.siteCheckedTx = 0;
+    this.siteCheckedGeneration = 0;
     this.ipOnlyDirections = 0;
     this.detectVersion = 0;
     this.hasAlerted = false;

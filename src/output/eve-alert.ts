@@ -63,7 +63,7 @@ export interface AlertFacts {
    * signature's own action.
    */
   packetAction: number;
-  /** The `,"kapu":{...}` decision record (eve-decision.ts), or absent or null for none. */
+  /** The `,"kapu":{...}` decision record (eve-decision.ts) or policy evidence (gid 8100 alerts), or absent or null for none. */
   kapuObject?: string | null;
 }
 

@@ -94,6 +94,12 @@ function cachePaths(cacheDir: string, url: string): { body: string; meta: string
   return { body: base, meta: `${base}.meta.json` };
 }
 
+/** Returns the body of `url` kept in `cacheDir` by an earlier download, or null when there is none. */
+export function readCachedBody(cacheDir: string, url: string): Buffer | null {
+  const paths = cachePaths(cacheDir, url);
+  return readCache(paths.body, paths.meta, url)?.body ?? null;
+}
+
 function readCache(bodyPath: string, metaPath: string, url: string): { body: Buffer; meta: CacheMeta } | null {
   try {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as CacheMeta;
