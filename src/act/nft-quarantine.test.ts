@@ -15,7 +15,7 @@ function recorder(status: number | null = 0, stderr = ''): { runner: NftRunner; 
   return { calls, runner: async (args, input) => { calls.push({ args, input }); return { status, stdout: '', stderr }; } };
 }
 
-const OPTIONS = { table: 'kapu_quarantine', hooks: ['forward', 'input'] as const, management: [prefix('198.51.100.1'), prefix('2001:db8:1::1'), prefix('198.51.100.0/30')] };
+const OPTIONS = { table: 'kapu_quarantine', hooks: ['forward', 'input'] as const, management: [prefix('198.51.100.1'), prefix('2001:db8:1::1'), prefix('198.51.100.0/30')], rates: [] };
 
 test('setup batch sets chains and sets', () => {
   const batch = new NftQuarantine({ ...OPTIONS, hooks: [...OPTIONS.hooks] }).setupBatch().split('\n');
@@ -88,4 +88,51 @@ test('set json elements read', () => {
     { prefix: '2001:db8:2::9', expiresInMs: 29_000 },
   ]);
   assert.deepEqual(elementsOfSetJson('not json'), []);
+});
+
+const RATES = [{ packetsPerS: 20, bytesPerS: null }, { packetsPerS: 100, bytesPerS: 125_000 }];
+
+test('setup batch adds rate limit rules', () => {
+  const batch = new NftQuarantine({ ...OPTIONS, hooks: ['forward'], rates: RATES }).setupBatch().split('\n');
+  const t = 'inet kapu_quarantine';
+  for (const line of [
+    `add set ${t} ratelimit4_0 { type ipv4_addr; flags timeout; }`,
+    `add set ${t} ratelimit6_1 { type ipv6_addr; flags timeout; }`,
+    `add set ${t} rlpkt4_0_src { type ipv4_addr; flags dynamic, timeout; timeout 60s; }`,
+    `flush set ${t} rlpkt4_0_src`,
+    `add set ${t} rlbyte6_1_dst { type ipv6_addr; flags dynamic, timeout; timeout 60s; }`,
+  ]) assert.ok(batch.includes(line), line);
+  // Rate 0 has no byte rate, so no byte meters.
+  assert.ok(!batch.some((line) => line.includes('rlbyte4_0')));
+
+  const rules = batch.filter((line) => line.startsWith(`add rule ${t} quarantine_forward `)).map((line) => line.slice(`add rule ${t} quarantine_forward `.length));
+  // 8 quarantine rules, then per family: rate 0 has 2 management and 2 packet rules, rate 1 adds 2 byte rules.
+  assert.equal(rules.length, 8 + 2 * 4 + 2 * 6);
+  assert.deepEqual(rules.slice(8, 12), [
+    'ip saddr @ratelimit4_0 ip daddr @management4 accept',
+    'ip daddr @ratelimit4_0 ip saddr @management4 accept',
+    'ip saddr @ratelimit4_0 update @rlpkt4_0_src { ip saddr limit rate over 20/second } counter drop',
+    'ip daddr @ratelimit4_0 update @rlpkt4_0_dst { ip daddr limit rate over 20/second } counter drop',
+  ]);
+  assert.ok(rules.includes('ip6 saddr @ratelimit6_1 update @rlbyte6_1_src { ip6 saddr limit rate over 125000 bytes/second } counter drop'));
+  assert.ok(rules.includes('ip6 daddr @ratelimit6_1 update @rlpkt6_1_dst { ip6 daddr limit rate over 100/second } counter drop'));
+});
+
+test('limit batch picks rate set', () => {
+  const nft = new NftQuarantine({ ...OPTIONS, hooks: ['forward'], rates: RATES });
+  assert.equal(nft.addLimitBatch(prefix('2001:db8:1::2'), { packetsPerS: 100, bytesPerS: 125_000 }, 5000), [
+    'add element inet kapu_quarantine ratelimit6_1 { 2001:db8:1::2 timeout 1s }',
+    'delete element inet kapu_quarantine ratelimit6_1 { 2001:db8:1::2 }',
+    'add element inet kapu_quarantine ratelimit6_1 { 2001:db8:1::2 timeout 5000ms }',
+    '',
+  ].join('\n'));
+  assert.equal(nft.removeLimitBatch(prefix('198.51.100.2')), [
+    'add element inet kapu_quarantine ratelimit4_0 { 198.51.100.2 timeout 1s }',
+    'delete element inet kapu_quarantine ratelimit4_0 { 198.51.100.2 }',
+    'add element inet kapu_quarantine ratelimit4_1 { 198.51.100.2 timeout 1s }',
+    'delete element inet kapu_quarantine ratelimit4_1 { 198.51.100.2 }',
+    '',
+  ].join('\n'));
+  assert.throws(() => nft.addLimitBatch(prefix('198.51.100.2'), { packetsPerS: 20, bytesPerS: 1 }, 5000), /rate 20\/s and 1 B\/s of 198\.51\.100\.2 is not the rate of any rate-limit response/);
+  assert.throws(() => nft.addLimitBatch(prefix('198.51.100.0/30'), { packetsPerS: 20, bytesPerS: null }, 5000), /198\.51\.100\.0\/30 is a prefix; a rate limit takes one host address/);
 });

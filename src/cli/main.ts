@@ -92,7 +92,7 @@ function buildProgram(result: { status: number }): Command {
     .option('-c, --config <file>', 'configuration whose policy section applies (never-block list, table, database)')
     .option('-l, --log-dir <dir>', 'log folder that holds the quarantine database (default: default-log-dir of the config)')
     .option('--set <key=value>', 'override a configuration key (repeatable)', collect, []);
-  quarantineOptions(quarantine.command('list').description('print the active quarantines: address, since, expires (time left) and reason'))
+  quarantineOptions(quarantine.command('list').description('print the active quarantines and rate limits: address, action, since, expires (time left) and reason'))
     .action(async (flags: { config?: string; logDir?: string; set: string[] }) => {
       const { runQuarantineList } = await import('./quarantine-command.js');
       result.status = runQuarantineList(flags);

@@ -43,16 +43,24 @@ test('remaining time two units', () => {
 
 test('list shows address since expires reason', () => {
   const text = formatQuarantineList([
-    { id: 1, address: '198.51.100.2', reason: 'lab', origin: 'manual', rule: null, policyEntry: null, evidence: null, createdMs: NOW - 60_000, expiresMs: NOW + 3_540_000, releasedMs: null, releasedBy: null },
-    { id: 2, address: '2001:db8:1::/64', reason: 'trigger [1:5:1]', origin: 'automatic', rule: '1:5:1', policyEntry: 'policy.responses.0', evidence: null, createdMs: NOW, expiresMs: NOW + 600_000, releasedMs: null, releasedBy: null },
+    { id: 1, address: '198.51.100.2', action: 'quarantine', rate: null, reason: 'lab', origin: 'manual', rule: null, policyEntry: null, evidence: null, createdMs: NOW - 60_000, expiresMs: NOW + 3_540_000, releasedMs: null, releasedBy: null },
+    { id: 2, address: '2001:db8:1::/64', action: 'quarantine', rate: null, reason: 'trigger [1:5:1]', origin: 'automatic', rule: '1:5:1', policyEntry: 'policy.responses.0', evidence: null, createdMs: NOW, expiresMs: NOW + 600_000, releasedMs: null, releasedBy: null },
   ], NOW);
   assert.equal(text, [
-    'ADDRESS          SINCE                 EXPIRES                          REASON',
-    '198.51.100.2     2026-12-05 02:59:00Z  2026-12-05 03:59:00Z (59m left)  lab',
-    '2001:db8:1::/64  2026-12-05 03:00:00Z  2026-12-05 03:10:00Z (10m left)  trigger [1:5:1] (policy.responses.0)',
+    'ADDRESS          ACTION      SINCE                 EXPIRES                          REASON',
+    '198.51.100.2     quarantine  2026-12-05 02:59:00Z  2026-12-05 03:59:00Z (59m left)  lab',
+    '2001:db8:1::/64  quarantine  2026-12-05 03:00:00Z  2026-12-05 03:10:00Z (10m left)  trigger [1:5:1] (policy.responses.0)',
     '',
   ].join('\n'));
-  assert.equal(formatQuarantineList([], NOW), 'no active quarantines\n');
+  assert.equal(formatQuarantineList([], NOW), 'no active quarantines or rate limits\n');
+  const limit = formatQuarantineList([
+    { id: 3, address: '198.51.100.3', action: 'rate-limit', rate: { packetsPerS: 20, bytesPerS: 50_000 }, reason: 'trigger [1:6:1]', origin: 'automatic', rule: '1:6:1', policyEntry: 'policy.responses.1', evidence: null, createdMs: NOW, expiresMs: NOW + 30_000, releasedMs: null, releasedBy: null },
+  ], NOW);
+  assert.equal(limit, [
+    'ADDRESS       ACTION                         SINCE                 EXPIRES                          REASON',
+    '198.51.100.3  rate-limit 20/s and 50000 B/s  2026-12-05 03:00:00Z  2026-12-05 03:00:30Z (30s left)  trigger [1:6:1] (policy.responses.1)',
+    '',
+  ].join('\n'));
 });
 
 test('add list release through commands', async () => {
@@ -69,10 +77,10 @@ test('add list release through commands', async () => {
   await assert.rejects(runQuarantineAdd('203.0.113.300', flags, cmdIo), (err: unknown) => err instanceof KapuError && err.code === ErrorCode.QUARANTINE_BAD_ADDRESS);
 
   assert.equal(runQuarantineList(flags, cmdIo), 0);
-  assert.match(printed.pop() ?? '', /^198\.51\.100\.2 +2026-12-05 03:00:00Z +2026-12-05 03:01:30Z \(1m 30s left\) +lab$/m);
+  assert.match(printed.pop() ?? '', /^198\.51\.100\.2 +quarantine +2026-12-05 03:00:00Z +2026-12-05 03:01:30Z \(1m 30s left\) +lab$/m);
 
   assert.equal(await runQuarantineRelease('198.51.100.2', flags, cmdIo), 0);
   assert.equal(printed.pop(), 'released 198.51.100.2\n');
   assert.equal(runQuarantineList(flags, cmdIo), 0);
-  assert.equal(printed.pop(), 'no active quarantines\n');
+  assert.equal(printed.pop(), 'no active quarantines or rate limits\n');
 });

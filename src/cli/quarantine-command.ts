@@ -5,12 +5,12 @@
  * runs and across its restarts.
  */
 import { existsSync } from 'node:fs';
-import { NftQuarantine, runNft, type NftRunner, type QuarantineHook } from '../act/nft-quarantine.js';
+import { formatRate, NftQuarantine, runNft, type NftRunner, type QuarantineHook } from '../act/nft-quarantine.js';
 import { loadConfig } from '../config/index.js';
 import type { KapuConfig } from '../config/types.js';
 import { UsageError } from '../core/errors.js';
 import { parseDurationSeconds } from '../config/values.js';
-import { managementPrefixesOf, quarantineDatabasePath, quarantineSettingsOf } from '../policy/quarantine-config.js';
+import { managementPrefixesOf, quarantineDatabasePath, quarantineSettingsOf, rateLimitRatesOf } from '../policy/quarantine-config.js';
 import { QuarantineManager, type QuarantineLog } from '../policy/quarantine-manager.js';
 import { QuarantineStore, type QuarantineRecord } from '../policy/quarantine-store.js';
 
@@ -32,13 +32,15 @@ export const STDERR_QUARANTINE_LOG: QuarantineLog = (level, fields, message) => 
 
 /** Opens the quarantine database in `logDir` and builds the manager from `config`. */
 export function openQuarantine(config: KapuConfig, logDir: string, log: QuarantineLog, runner: NftRunner = runNft, clock: () => number = Date.now): OpenQuarantine {
+  const settings = quarantineSettingsOf(config);
   const firewall = new NftQuarantine({
     table: config.policy.quarantine.table,
     hooks: config.policy.quarantine.hooks as QuarantineHook[],
     management: managementPrefixesOf(config),
+    rates: rateLimitRatesOf(settings.responses),
   }, runner);
   const store = QuarantineStore.open(quarantineDatabasePath(config, logDir));
-  return { manager: new QuarantineManager(quarantineSettingsOf(config), store, firewall, log, clock), store, firewall };
+  return { manager: new QuarantineManager(settings, store, firewall, log, clock), store, firewall };
 }
 
 /** Returns true when a live run should open the quarantine: responses are configured, or a database exists to restore. */
@@ -83,7 +85,7 @@ export function parseTimeoutFlag(text: string): number {
   return seconds;
 }
 
-/** `kapu quarantine list`: prints the active quarantines. Returns the exit status. */
+/** `kapu quarantine list`: prints the active quarantines and rate limits. Returns the exit status. */
 export function runQuarantineList(flags: QuarantineFlags, io: QuarantineIo = DEFAULT_IO): number {
   const { store, manager } = openForCommand(flags, io);
   try {
@@ -146,16 +148,17 @@ export function formatRemaining(ms: number): string {
   return parts.join(' ');
 }
 
-/** Renders the list: address, since, expires with the time left, and the reason. */
+/** Renders the list: address, action (with the rate of a limit), since, expires with the time left, and the reason. */
 export function formatQuarantineList(records: readonly QuarantineRecord[], nowMs: number): string {
-  if (records.length === 0) return 'no active quarantines\n';
+  if (records.length === 0) return 'no active quarantines or rate limits\n';
   const rows = records.map((r) => [
     r.address,
+    r.rate !== null ? `${r.action} ${formatRate(r.rate)}` : r.action,
     formatTime(r.createdMs),
     `${formatTime(r.expiresMs)} (${formatRemaining(r.expiresMs - nowMs)} left)`,
     r.origin === 'automatic' && r.policyEntry !== null ? `${r.reason} (${r.policyEntry})` : r.reason,
   ]);
-  const header = ['ADDRESS', 'SINCE', 'EXPIRES', 'REASON'];
+  const header = ['ADDRESS', 'ACTION', 'SINCE', 'EXPIRES', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ') + '\n';
   return line(header) + rows.map(line).join('');

@@ -42,8 +42,8 @@ test('policy responses read', () => {
       target: dest
 `);
   assert.deepEqual(config.policy.responses, [
-    { sid: 2100498, gid: 1, action: 'quarantine', target: 'src', timeout: 600 },
-    { sid: 1000010, gid: 1, action: 'quarantine', target: 'dest', timeout: 600 },
+    { sid: 2100498, gid: 1, action: 'quarantine', target: 'src', timeout: 600, rate: null, rateBytes: null },
+    { sid: 1000010, gid: 1, action: 'quarantine', target: 'dest', timeout: 600, rate: null, rateBytes: null },
   ]);
   assert.deepEqual(config.policy.management, ['198.51.100.1']);
 });
@@ -63,6 +63,43 @@ test('policy bad values named', () => {
     "kapu.yaml:2: policy.never-block.0: '198.51.100.7/24' has host bits set after /24; give the network 198.51.100.0/24, or the host without /24",
     "kapu.yaml:4: policy.quarantine.hooks: 'prerouting' is not a hook (expected forward, input or output)",
     'kapu.yaml:8: policy.responses.2: rule 1:5 already has a response (policy.responses.1); give each rule one response',
+  ]);
+});
+
+test('rate limit responses read', () => {
+  const { config } = load(`policy:
+  rate-limit:
+    sid: 9
+    max-per-minute: 4
+  responses:
+    - { sid: 1000020, action: rate-limit, target: src, timeout: 30s, rate: 20 }
+    - { sid: 1000021, action: rate-limit, target: dest, rate: 100, rate-bytes: 1 MiB }
+`);
+  assert.deepEqual(config.policy.responses, [
+    { sid: 1000020, gid: 1, action: 'rate-limit', target: 'src', timeout: 30, rate: 20, rateBytes: null },
+    { sid: 1000021, gid: 1, action: 'rate-limit', target: 'dest', timeout: 600, rate: 100, rateBytes: 1024 * 1024 },
+  ]);
+  assert.deepEqual(config.policy.rateLimit, { sid: 9, maxPerMinute: 4 });
+  assert.deepEqual(loadConfig(null, []).config.policy.rateLimit, { sid: 2, maxPerMinute: 10 });
+});
+
+test('rate limit bad values named', () => {
+  assert.deepEqual(problems(`policy:
+  rate-limit: { sid: 1 }
+  responses:
+    - { sid: 5, action: rate-limit }
+    - { sid: 6, action: rate-limit, rate: 0 }
+    - { sid: 7, action: quarantine, rate: 20 }
+    - { sid: 8, action: rate-limit, rate: 20, rate-bytes: 0 }
+    - { sid: 9, action: limit, rate: 20 }
+`), [
+    "kapu.yaml:5: policy.responses.1.rate: '0' is out of range (expected 1 to 10000000)",
+    "kapu.yaml:8: policy.responses.4.action: 'limit' is not allowed (expected quarantine, rate-limit)",
+    'kapu.yaml:4: policy.responses.0.rate: missing (action rate-limit needs the packets per second, such as rate: 50)',
+    'kapu.yaml:5: policy.responses.1.rate: missing (action rate-limit needs the packets per second, such as rate: 50)',
+    'kapu.yaml:6: policy.responses.2.rate: is set, but action quarantine takes no rate (expected it only with action rate-limit)',
+    'kapu.yaml:7: policy.responses.3.rate-bytes: 0 is too small (expected at least 1 byte per second)',
+    'kapu.yaml:2: policy.rate-limit.sid: sid 1 is also policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)',
   ]);
 });
 

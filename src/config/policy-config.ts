@@ -1,13 +1,14 @@
 /**
  * Checks of the `policy` section that the schema cannot express: every
- * address list contains valid addresses or prefixes, the quarantine hooks
- * and table name are ones nftables takes, and no rule has two responses.
+ * address list contains valid addresses or prefixes, and the quarantine
+ * hooks and table name are ones nftables takes. No rule has two
+ * responses, a rate limit has its rate, and the gid 8100 sids differ.
  */
 import { parsePrefix } from '../policy/quarantine-address.js';
 import { compilePolicyExceptions } from '../policy/policy-exceptions.js';
 import type { ConfNode } from './conf-tree.js';
 import type { SchemaReader } from './read-config.js';
-import type { PolicyConfig } from './types.js';
+import type { PolicyConfig, ResponseConfig } from './types.js';
 
 const HOOKS = ['forward', 'input', 'output'];
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
@@ -56,7 +57,13 @@ export function checkPolicyConfig(reader: SchemaReader, node: ConfNode | undefin
       reader.error(responsesNode.items[i] ?? responsesNode, `policy.responses.${i}`, `rule ${key} already has a response (policy.responses.${first}); give each rule one response`);
     }
     if (first === undefined) seenRules.set(key, i);
+    checkResponseRate(reader, responsesNode?.items[i] ?? responsesNode ?? node, `policy.responses.${i}`, response);
   });
+  const rateLimitNode = node.entries.get('rate-limit');
+  if (policy.rateLimit.sid === policy.quarantine.sid && (rateLimitNode !== undefined || quarantine !== undefined)) {
+    const at = rateLimitNode?.entries.get('sid') ?? rateLimitNode ?? quarantine ?? node;
+    reader.error(at, 'policy.rate-limit.sid', `sid ${policy.rateLimit.sid} is also policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)`);
+  }
 
   checkBlocklists(reader, node.entries.get('blocklists'), policy);
 }
@@ -100,10 +107,34 @@ function checkBlocklists(reader: SchemaReader, listsNode: ConfNode | undefined, 
     if (list.id === policy.quarantine.sid) {
       reader.error(at('id'), `${path}.id`, `id ${list.id} is the sid of policy.quarantine.sid (expected another sid, since both are gid 8100 alerts)`);
     }
+    if (list.id === policy.rateLimit.sid) {
+      reader.error(at('id'), `${path}.id`, `id ${list.id} is the sid of policy.rate-limit.sid (expected another sid, since both are gid 8100 alerts)`);
+    }
     const first = seenIds.get(list.id);
     if (first !== undefined) reader.error(at('id'), `${path}.id`, `id ${list.id} is already used by policy.blocklists.${first} (expected one id per list)`);
     else seenIds.set(list.id, i);
   });
+}
+
+/**
+ * Checks the rate keys of one response: action rate-limit needs `rate`,
+ * with `rate-bytes` of at least 1 byte when set, and a quarantine takes
+ * neither, since it drops all traffic.
+ */
+function checkResponseRate(reader: SchemaReader, itemNode: ConfNode, path: string, response: ResponseConfig): void {
+  const at = (key: string): ConfNode => itemNode.entries.get(key) ?? itemNode;
+  // An invalid action is reported already; its default would only add a second, misleading error.
+  const written = itemNode.entries.get('action')?.value ?? null;
+  if (written !== null && written !== response.action) return;
+  if (response.action === 'rate-limit') {
+    if (response.rate === null) reader.error(itemNode, `${path}.rate`, 'missing (action rate-limit needs the packets per second, such as rate: 50)');
+    if (response.rateBytes !== null && response.rateBytes < 1) reader.error(at('rate-bytes'), `${path}.rate-bytes`, `${response.rateBytes} is too small (expected at least 1 byte per second)`);
+    return;
+  }
+  for (const key of ['rate', 'rate-bytes'] as const) {
+    const value = key === 'rate' ? response.rate : response.rateBytes;
+    if (value !== null) reader.error(at(key), `${path}.${key}`, `is set, but action ${response.action} takes no rate (expected it only with action rate-limit)`);
+  }
 }
 
 /** Reports each bad key of policy.suppress and policy.rate-filter at its own line and path (`policy.suppress[1].ip`). */

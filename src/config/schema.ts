@@ -30,6 +30,9 @@ import { DEFAULT_ADDRESS_GROUPS as RULE_ADDRESS_GROUPS, DEFAULT_PORT_GROUPS as R
 
 const MIB = 1024 * 1024;
 
+/** Highest `rate` of a rate-limit response, in packets per second: above it a limit hardly limits a host. */
+export const MAX_RATE_LIMIT_PPS = 10_000_000;
+
 /** Exception policies Suricata 8 accepts for a limit (flow.memcap-policy and others). */
 export const EXCEPTION_POLICIES = [
   'auto',
@@ -270,15 +273,21 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       table: text('kapu_quarantine', 'nftables table (inet family) that kapu owns for the quarantine'),
       database: text('quarantine.db', 'SQLite file of the quarantine records; a relative path is read from the log folder'),
     }),
+    'rate-limit': section('rate-limited hosts keep their traffic up to a rate (nftables, in the quarantine table)', {
+      sid: int(2, 1, 0xffffffff, 'sid of the gid 8100 alert written for each automatic rate limit'),
+      'max-per-minute': int(10, 1, 100_000, 'automatic rate limits allowed per minute; more are refused and counted'),
+    }),
     shadow: itemList('rules that run alert-only whatever their action: sids, gid:sid, sid ranges, group:FILE globs, re:, classtype:, metadata:, or virtual-patches for the whole catalog', shadowItem),
     suppress: itemList('alerts to withhold: maps of sid, gid, and optionally track (by_src, by_dst, by_either) with ip, as threshold.config\'s suppress', policyEntryItem),
     'rate-filter': itemList('maps of sid, gid, track, count, seconds, new-action and timeout: past count matches in seconds the action becomes new-action, as threshold.config\'s rate_filter', policyEntryItem),
     responses: mapList(section('one automatic response', {
       sid: required(int(0, 1, 0xffffffff, 'sid of the rule whose alerts trigger the response')),
       gid: int(1, 1, 0xffffffff, 'gid of that rule'),
-      action: oneOf(['quarantine'], 'quarantine', 'what to do: quarantine the target'),
+      action: oneOf(['quarantine', 'rate-limit'], 'quarantine', 'what to do: quarantine the target, or rate-limit it'),
       target: oneOf(['src', 'dest'], 'src', 'which address of the alerting packet: src or dest'),
-      timeout: seconds(600, 'how long the quarantine lasts'),
+      timeout: seconds(600, 'how long the quarantine or rate limit lasts'),
+      rate: { ...int(0, 1, MAX_RATE_LIMIT_PPS, 'rate-limit only (required there): packets per second the target may send, and may receive'), def: null, defText: '(unset)' },
+      'rate-bytes': { ...bytes('(unset)', 0, 'rate-limit only: bytes per second the target may send, and may receive; unset: no byte limit'), def: null },
     }), 'automatic responses to alerts, such as `- { sid: 2100498, action: quarantine, target: src, timeout: 10m }`'),
     blocklists: mapList(section('one blocklist', {
       id: required(int(0, 1, 0xffffffff, 'sid of the gid 8100 alert written for each block by this list')),

@@ -226,10 +226,14 @@ export interface KapuConfig {
 export interface ResponseConfig {
   sid: number;
   gid: number;
-  action: 'quarantine';
+  action: 'quarantine' | 'rate-limit';
   target: 'src' | 'dest';
   /** Seconds. */
   timeout: number;
+  /** Packets per second of a rate limit; null for a quarantine. */
+  rate: number | null;
+  /** Bytes per second of a rate limit, or null for none. */
+  rateBytes: number | null;
 }
 
 /** kapu's `policy` section. */
@@ -252,6 +256,10 @@ export interface PolicyConfig {
     hooks: string[];
     table: string;
     database: string;
+  };
+  rateLimit: {
+    sid: number;
+    maxPerMinute: number;
   };
   /** Rule matchers, or `virtual-patches`, of the rules that run alert-only. */
   shadow: string[];

@@ -109,7 +109,7 @@ export class EveWriter {
     this.counts.alert++;
   }
 
-  /** Writes the gid 8100 alert of an automatic quarantine when alerts are enabled. */
+  /** Writes the gid 8100 alert of an automatic quarantine or rate limit when alerts are enabled. */
   quarantineAlert(event: QuarantineEvent): void {
     if (!this.config.types.alert.enabled) return;
     this.file.writeLine(buildQuarantineAlertEvent(this.ctx, event));

@@ -1,7 +1,8 @@
 /**
- * The alert responder of a worker thread: alerts that a quarantine
- * response names become plain-data requests for the main thread, whose
- * QuarantineManager decides them, as it decides its own in one thread.
+ * The alert responder of a worker thread: alerts that a response
+ * (quarantine or rate limit) names become plain-data requests for the main
+ * thread, whose QuarantineManager decides them, as it decides its own in
+ * one thread. The handshake fact travels in the evidence.
  */
 import type { Flow } from '../flow/flow.js';
 import type { Packet } from '../core/packet.js';
@@ -9,7 +10,7 @@ import type { Signature } from '../detect/signature.js';
 import type { AlertResponder } from './alert-responder.js';
 import { quarantineRequestOf, responsesBySidOf, type QuarantineEvidence, type QuarantineResponse } from './quarantine-manager.js';
 
-/** One quarantine request sent from a worker to the main thread. */
+/** One quarantine or rate-limit request sent from a worker to the main thread; evidence.response names the action. */
 export interface ForwardedQuarantine {
   type: 'quarantine';
   target: Uint8Array;

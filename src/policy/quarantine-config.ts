@@ -1,14 +1,15 @@
 /**
  * Builds the quarantine's settings from a loaded configuration: the
  * never-block list (never-block, gateways, dns-servers and management
- * together), $HOME_NET for the handshake rule, and the responses.
+ * together), $HOME_NET for the handshake rule, and the responses with
+ * the rates of the rate-limit ones.
  */
 import { isAbsolute, join } from 'node:path';
 import type { KapuConfig } from '../config/types.js';
 import { AddressCompiler, isCompiledAddress } from '../detect/address.js';
 import { RuleVariables } from '../detect/variables.js';
 import { parsePrefix, PrefixList, type AddressPrefix } from './quarantine-address.js';
-import type { QuarantineSettings } from './quarantine-manager.js';
+import type { QuarantineResponse, QuarantineSettings, RateLimitSpec } from './quarantine-manager.js';
 
 /** Parses a list of addresses the config loader already checked; invalid entries are left out. */
 export function prefixesOf(texts: readonly string[]): AddressPrefix[] {
@@ -45,6 +46,30 @@ export function homeNetTestOf(config: KapuConfig): (family: number, address: Uin
   };
 }
 
+/** Returns the responses of `config`, each with its key path. */
+export function responsesOf(config: KapuConfig): QuarantineResponse[] {
+  return config.policy.responses.map((r, i) => ({
+    entry: `policy.responses.${i}`,
+    gid: r.gid,
+    sid: r.sid,
+    action: r.action,
+    target: r.target,
+    timeoutS: r.timeout,
+    rate: r.action === 'rate-limit' && r.rate !== null ? { packetsPerS: r.rate, bytesPerS: r.rateBytes } : null,
+  }));
+}
+
+/** Returns the distinct rates of the rate-limit responses, in the order they first appear. */
+export function rateLimitRatesOf(responses: readonly QuarantineResponse[]): RateLimitSpec[] {
+  const rates: RateLimitSpec[] = [];
+  for (const response of responses) {
+    const rate = response.rate;
+    if (rate === null) continue;
+    if (!rates.some((r) => r.packetsPerS === rate.packetsPerS && r.bytesPerS === rate.bytesPerS)) rates.push(rate);
+  }
+  return rates;
+}
+
 /** Builds the manager's settings from `config`. */
 export function quarantineSettingsOf(config: KapuConfig): QuarantineSettings {
   const q = config.policy.quarantine;
@@ -52,12 +77,10 @@ export function quarantineSettingsOf(config: KapuConfig): QuarantineSettings {
     actionSid: q.sid,
     defaultTimeoutS: q.timeout,
     maxPerMinute: q.maxPerMinute,
+    rateLimit: { actionSid: config.policy.rateLimit.sid, maxPerMinute: config.policy.rateLimit.maxPerMinute },
     neverBlock: neverBlockListOf(config),
     isHomeAddress: homeNetTestOf(config),
-    responses: config.policy.responses
-      .map((r, i) => ({ entry: `policy.responses.${i}`, gid: r.gid, sid: r.sid, target: r.target, timeoutS: r.timeout, action: r.action }))
-      .filter((r) => r.action === 'quarantine')
-      .map(({ action: _action, ...rest }) => rest),
+    responses: responsesOf(config),
   };
 }
 

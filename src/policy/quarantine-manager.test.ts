@@ -11,7 +11,7 @@ import { FlowTable } from '../flow/flow-table.js';
 import { makePacket, type PacketSpec } from '../flow/test-packet.js';
 import { makeSig } from '../output/test-fixtures.js';
 import { formatPrefix, parsePrefix, PrefixList, type AddressPrefix } from './quarantine-address.js';
-import { hasCompletedHandshake, QuarantineManager, RequestOutcome, type QuarantineEvent, type QuarantineFirewall, type QuarantineSettings } from './quarantine-manager.js';
+import { hasCompletedHandshake, QuarantineManager, RequestOutcome, type QuarantineEvent, type QuarantineFirewall, type QuarantineResponse, type QuarantineSettings, type RateLimitSpec } from './quarantine-manager.js';
 import { QuarantineStore } from './quarantine-store.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kapu-qmanager-'));
@@ -45,6 +45,12 @@ class FakeFirewall implements QuarantineFirewall {
   async remove(p: AddressPrefix): Promise<void> {
     this.calls.push(`remove ${formatPrefix(p)}`);
   }
+  async addLimit(p: AddressPrefix, rate: RateLimitSpec, timeoutMs: number): Promise<void> {
+    this.calls.push(`limit ${formatPrefix(p)} ${rate.packetsPerS}/${rate.bytesPerS ?? '-'} ${timeoutMs}`);
+  }
+  async removeLimit(p: AddressPrefix): Promise<void> {
+    this.calls.push(`unlimit ${formatPrefix(p)}`);
+  }
 }
 
 /** Sends packets of one TCP connection from CLIENT to SERVER:8080 through a flow table. */
@@ -71,13 +77,14 @@ class Connection {
   }
 }
 
-const RESPONSE = { entry: 'policy.responses.0', gid: 1, sid: 1000010, target: 'src' as const, timeoutS: 600 };
+const RESPONSE: QuarantineResponse = { entry: 'policy.responses.0', gid: 1, sid: 1000010, action: 'quarantine', target: 'src', timeoutS: 600, rate: null };
 
 function settings(extra: Partial<QuarantineSettings> = {}): QuarantineSettings {
   return {
     actionSid: 7,
     defaultTimeoutS: 3600,
     maxPerMinute: 10,
+    rateLimit: { actionSid: 8, maxPerMinute: 10 },
     neverBlock: new PrefixList([prefix('198.51.100.1'), prefix('203.0.113.53')]),
     // HOME_NET is the server side, 203.0.113.0/24.
     isHomeAddress: (family, address) => family === 4 && address[0] === 203 && address[1] === 0 && address[2] === 113,
@@ -268,4 +275,123 @@ test('host inside stored prefix skipped', async () => {
   assert.deepEqual(firewall.calls, ['add 203.0.113.64/26 600000']);
   assert.equal(other.counters.alreadyQuarantined, 1);
   assert.deepEqual(events, []);
+});
+
+const LIMIT: QuarantineResponse = { entry: 'policy.responses.1', gid: 1, sid: 1000020, action: 'rate-limit', target: 'src', timeoutS: 30, rate: { packetsPerS: 20, bytesPerS: null } };
+const LIMIT_TRIGGER = makeSig({ gid: 1, sid: 1000020, rev: 1, msg: 'lab rate-limit trigger' });
+
+test('alert after handshake limits source', async () => {
+  const { m, firewall, store, events, logs } = manager({ responses: [RESPONSE, LIMIT] });
+  const c = new Connection();
+  const flow = c.handshake();
+  const p = makePacket({ src: CLIENT, dst: SERVER, srcPort: 40000, dstPort: 8080, flags: ACK | PSH, payloadLength: 13 });
+  m.onAlert(p, flow, LIMIT_TRIGGER);
+  m.onAlert(p, flow, LIMIT_TRIGGER);
+  await m.idle();
+  // The timeout of the response, 30 s, in milliseconds.
+  assert.deepEqual(firewall.calls, ['limit 198.51.100.2 20/- 30000']);
+  const [record] = store.active(Date.UTC(2026, 11, 5));
+  assert.equal(record?.action, 'rate-limit');
+  assert.deepEqual(record?.rate, { packetsPerS: 20, bytesPerS: null });
+  assert.equal(record?.expiresMs, Date.UTC(2026, 11, 5) + 30_000);
+  assert.equal(JSON.parse(record?.evidence ?? '{}').action, 'rate-limit');
+  assert.equal(events.length, 1);
+  assert.equal(events[0]?.action, 'rate-limit');
+  assert.equal(events[0]?.actionSid, 8);
+  assert.equal(m.rateLimitCounters.applied, 1);
+  assert.equal(m.rateLimitCounters.alreadyQuarantined, 1);
+  assert.equal(m.counters.requests, 0);
+  assert.match(logs[0] ?? '', /^info host rate-limited /);
+  const counters = new Map<string, number>();
+  m.collectCounters(counters);
+  assert.equal(counters.get('rate_limit.applied'), 1);
+  assert.equal(counters.get('rate_limit.already_limited'), 1);
+});
+
+test('rate limit needs handshake', async () => {
+  const { m, firewall, logs } = manager({ responses: [LIMIT] });
+  const c = new Connection('198.51.100.77');
+  const flow = c.send({ fromClient: true, flags: SYN, seq: 1000, payloadLength: 20 });
+  m.onAlert(makePacket({ src: '198.51.100.77', dst: SERVER, flags: SYN, payloadLength: 20 }), flow, LIMIT_TRIGGER);
+  await m.idle();
+  assert.deepEqual(firewall.calls, []);
+  assert.equal(m.rateLimitCounters.refusedNoHandshake, 1);
+  assert.match(logs[0] ?? '', /^warn automatic rate limit refused: remote address without a completed TCP handshake/);
+});
+
+test('rate limit never-block refused', async () => {
+  const { m, firewall } = manager({ responses: [LIMIT] });
+  const flow = new Connection('198.51.100.1').handshake();
+  m.onAlert(makePacket({ src: '198.51.100.1', dst: SERVER, flags: ACK }), flow, LIMIT_TRIGGER);
+  await m.idle();
+  assert.deepEqual(firewall.calls, []);
+  assert.equal(m.rateLimitCounters.refusedNeverBlock, 1);
+});
+
+test('rate limit budget apart', async () => {
+  const { m, firewall } = manager({ responses: [RESPONSE, LIMIT], maxPerMinute: 1, rateLimit: { actionSid: 8, maxPerMinute: 1 }, isHomeAddress: () => true });
+  const p = (host: number) => makePacket({ src: `203.0.113.${host}`, dst: CLIENT, proto: IpProto.UDP, srcPort: 1, dstPort: 2 });
+  m.onAlert(p(10), null, LIMIT_TRIGGER);
+  m.onAlert(p(11), null, LIMIT_TRIGGER);
+  // The quarantine budget is its own, so this one passes.
+  m.onAlert(p(12), null, TRIGGER);
+  await m.idle();
+  assert.deepEqual(firewall.calls, ['limit 203.0.113.10 20/- 30000', 'add 203.0.113.12 600000']);
+  assert.equal(m.rateLimitCounters.refusedRateLimited, 1);
+});
+
+test('quarantined host not limited', async () => {
+  const { m, firewall } = manager({ responses: [RESPONSE, LIMIT], isHomeAddress: () => true });
+  const p = makePacket({ src: '203.0.113.10', dst: CLIENT, proto: IpProto.UDP });
+  m.onAlert(p, null, TRIGGER);
+  m.onAlert(p, null, LIMIT_TRIGGER);
+  await m.idle();
+  assert.deepEqual(firewall.calls, ['add 203.0.113.10 600000']);
+  assert.equal(m.rateLimitCounters.alreadyQuarantined, 1);
+});
+
+test('limited host still quarantined', async () => {
+  const { m, firewall } = manager({ responses: [RESPONSE, LIMIT], isHomeAddress: () => true });
+  const p = makePacket({ src: '203.0.113.10', dst: CLIENT, proto: IpProto.UDP });
+  m.onAlert(p, null, LIMIT_TRIGGER);
+  m.onAlert(p, null, TRIGGER);
+  await m.idle();
+  assert.deepEqual(firewall.calls, ['limit 203.0.113.10 20/- 30000', 'add 203.0.113.10 600000']);
+});
+
+test('rate limit expires and restarts', async () => {
+  let now = Date.UTC(2026, 11, 5);
+  const { m, firewall } = manager({ responses: [LIMIT], isHomeAddress: () => true }, () => now);
+  const p = makePacket({ src: '203.0.113.10', dst: CLIENT, proto: IpProto.UDP });
+  m.onAlert(p, null, LIMIT_TRIGGER);
+  await m.idle();
+  now += 29_999;
+  m.onAlert(p, null, LIMIT_TRIGGER);
+  assert.equal(m.list().length, 1);
+  // At 30 s the limit has expired, so the next alert limits the host again.
+  now += 1;
+  assert.equal(m.list().length, 0);
+  m.onAlert(p, null, LIMIT_TRIGGER);
+  await m.idle();
+  assert.deepEqual(firewall.calls, ['limit 203.0.113.10 20/- 30000', 'limit 203.0.113.10 20/- 30000']);
+});
+
+test('rate limit restored and released', async () => {
+  let now = Date.UTC(2026, 11, 5);
+  const first = manager({ responses: [LIMIT], isHomeAddress: () => true }, () => now);
+  first.m.onAlert(makePacket({ src: '203.0.113.10', dst: CLIENT, proto: IpProto.UDP }), null, LIMIT_TRIGGER);
+  await first.m.idle();
+  const path = first.store.path;
+  first.store.close();
+
+  now += 10_000;
+  const store = QuarantineStore.open(path);
+  const firewall = new FakeFirewall();
+  const second = new QuarantineManager(settings({ responses: [LIMIT] }), store, firewall, () => {}, () => now);
+  assert.equal(await second.restore(), 1);
+  assert.deepEqual(firewall.calls, ['setup', 'limit 203.0.113.10 20/- 20000']);
+  assert.equal(await second.release('203.0.113.10'), true);
+  assert.deepEqual(firewall.calls.slice(2), ['remove 203.0.113.10', 'unlimit 203.0.113.10']);
+  assert.deepEqual(second.list(), []);
+  store.close();
 });

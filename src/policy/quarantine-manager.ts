@@ -11,6 +11,11 @@
  *   an innocent host blocked. Each quarantine it applies is reported as
  *   an event that the EVE writers turn into a gid 8100 alert.
  *
+ * A response with action `rate-limit` takes the same path with the same
+ * checks, but the firewall limits the address's packets to the response's
+ * rate instead of dropping them all. Its records share the store, with
+ * their own action, budget, counters and alert sid.
+ *
  * The decision is synchronous and cheap; the nft command and the database
  * write run afterwards, one at a time, off the packet path.
  */
@@ -30,17 +35,34 @@ export interface QuarantineFirewall {
   add(prefix: AddressPrefix, timeoutMs: number): Promise<void>;
   /** Unblocks `prefix`; succeeds when it is not blocked. */
   remove(prefix: AddressPrefix): Promise<void>;
+  /** Limits the traffic of host `prefix` to `rate` for `timeoutMs`, restarting the timeout of an existing limit. */
+  addLimit(prefix: AddressPrefix, rate: RateLimitSpec, timeoutMs: number): Promise<void>;
+  /** Lifts every rate limit of host `prefix`; succeeds when it has none. */
+  removeLimit(prefix: AddressPrefix): Promise<void>;
 }
 
-/** One `policy.responses` entry with action quarantine. */
+/** Action of a `policy.responses` entry. */
+export type ResponseAction = 'quarantine' | 'rate-limit';
+
+/** Rate of a rate limit: what the host may send, and separately what it may receive. */
+export interface RateLimitSpec {
+  packetsPerS: number;
+  /** Bytes per second, or null for no byte limit. */
+  bytesPerS: number | null;
+}
+
+/** One `policy.responses` entry. */
 export interface QuarantineResponse {
   /** Key path of the entry, such as `policy.responses.0`. */
   entry: string;
   gid: number;
   sid: number;
-  /** Address of the alerting packet that is quarantined: its source or its destination. */
+  action: ResponseAction;
+  /** Address of the alerting packet that is quarantined or limited: its source or its destination. */
   target: 'src' | 'dest';
   timeoutS: number;
+  /** The rate of action rate-limit; null for a quarantine. */
+  rate: RateLimitSpec | null;
 }
 
 /** Settings of the manager, resolved from `policy` (quarantine-config.ts). */
@@ -51,6 +73,8 @@ export interface QuarantineSettings {
   defaultTimeoutS: number;
   /** Automatic quarantines allowed per minute; more are refused until the budget refills. */
   maxPerMinute: number;
+  /** The alert sid and budget of automatic rate limits (policy.rate-limit). */
+  rateLimit: { actionSid: number; maxPerMinute: number };
   /** Addresses no automatic response may touch (never-block, gateways, DNS servers, management). */
   neverBlock: PrefixList;
   /** Tells whether an address is local ($HOME_NET); other addresses need a completed TCP handshake. */
@@ -94,8 +118,10 @@ export interface QuarantineEvidence {
   hasHandshake: boolean;
 }
 
-/** An automatic quarantine carried out (or failed), for the gid 8100 alert. */
+/** An automatic quarantine or rate limit carried out (or failed), for the gid 8100 alert. */
 export interface QuarantineEvent {
+  /** Taken from evidence.response. */
+  action: ResponseAction;
   actionSid: number;
   address: string;
   timeoutS: number;
@@ -105,7 +131,7 @@ export interface QuarantineEvent {
   error: string | null;
 }
 
-/** Counters of the quarantine, as the stats event names them under `quarantine.`. */
+/** Counters of one response action, as the stats event names them under `quarantine.` or `rate_limit.`. */
 export class QuarantineCounters {
   requests = 0;
   applied = 0;
@@ -164,7 +190,6 @@ function directionOf(p: Packet, flow: Flow | null): 'to_server' | 'to_client' | 
   return p.direction === Direction.TO_CLIENT ? 'to_client' : 'to_server';
 }
 
-/** Keeps and applies quarantines: the policy side of the quarantine response. */
 /** Groups `responses` by the sid of their rule, as onAlert looks them up. */
 export function responsesBySidOf(responses: readonly QuarantineResponse[]): Map<number, QuarantineResponse[]> {
   const bySid = new Map<number, QuarantineResponse[]>();
@@ -201,9 +226,38 @@ export function quarantineRequestOf(
   return { target, evidence };
 }
 
+/** Budget of automatic requests of one action: `maxPerMinute` tokens, refilled evenly. */
+class RequestBudget {
+  private tokens: number;
+  private tokensAtMs: number;
+
+  constructor(readonly maxPerMinute: number, nowMs: number) {
+    this.tokens = maxPerMinute;
+    this.tokensAtMs = nowMs;
+  }
+
+  /** Takes one token; returns false when none is left. */
+  take(nowMs: number): boolean {
+    const perMs = this.maxPerMinute / 60_000;
+    this.tokens = Math.min(this.maxPerMinute, this.tokens + (nowMs - this.tokensAtMs) * perMs);
+    this.tokensAtMs = nowMs;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Text of each action in log lines, and the config key of its budget. */
+const ACTION_WORDING: Record<ResponseAction, { noun: string; done: string; budgetKey: string }> = {
+  'quarantine': { noun: 'quarantine', done: 'host quarantined', budgetKey: 'policy.quarantine.max-per-minute' },
+  'rate-limit': { noun: 'rate limit', done: 'host rate-limited', budgetKey: 'policy.rate-limit.max-per-minute' },
+};
+
+/** Keeps and applies quarantines and rate limits: the policy side of the automatic responses. */
 export class QuarantineManager {
   readonly settings: QuarantineSettings;
   readonly counters: QuarantineCounters;
+  readonly rateLimitCounters: QuarantineCounters;
   /** Receives each automatic quarantine for the gid 8100 alert; set by the run once its outputs are open. */
   onEvent: ((event: QuarantineEvent) => void) | null;
   private readonly store: QuarantineStore;
@@ -212,11 +266,9 @@ export class QuarantineManager {
   private readonly log: QuarantineLog;
   /** Responses by the sid of their rule; the gid is checked on a hit. */
   private readonly responsesBySid: Map<number, QuarantineResponse[]>;
-  /** Prefixes quarantined by this process or restored at start, with their expiry (wall ms). */
-  private readonly known: Map<string, { prefix: AddressPrefix; expiresMs: number }>;
-  /** Rate-limit budget: requests allowed now, refilled by maxPerMinute per 60 s. */
-  private tokens: number;
-  private tokensAtMs: number;
+  /** Prefixes quarantined or limited by this process or restored at start, keyed by action and prefix, with their expiry (wall ms). */
+  private readonly known: Map<string, { action: ResponseAction; prefix: AddressPrefix; expiresMs: number }>;
+  private readonly budgets: Record<ResponseAction, RequestBudget>;
   /** The chain of firewall and store work; each step starts after the previous one ended. */
   private work: Promise<void>;
   private readonly refusalLog: Map<string, { lastMs: number; suppressed: number }>;
@@ -224,6 +276,7 @@ export class QuarantineManager {
   constructor(settings: QuarantineSettings, store: QuarantineStore, firewall: QuarantineFirewall, log: QuarantineLog, clock: () => number = Date.now) {
     this.settings = settings;
     this.counters = new QuarantineCounters();
+    this.rateLimitCounters = new QuarantineCounters();
     this.onEvent = null;
     this.store = store;
     this.firewall = firewall;
@@ -231,8 +284,7 @@ export class QuarantineManager {
     this.log = log;
     this.responsesBySid = responsesBySidOf(settings.responses);
     this.known = new Map();
-    this.tokens = settings.maxPerMinute;
-    this.tokensAtMs = clock();
+    this.budgets = { 'quarantine': new RequestBudget(settings.maxPerMinute, clock()), 'rate-limit': new RequestBudget(settings.rateLimit.maxPerMinute, clock()) };
     this.work = Promise.resolve();
     this.refusalLog = new Map();
   }
@@ -243,8 +295,8 @@ export class QuarantineManager {
   }
 
   /**
-   * Takes each alert the pipeline writes. When `sig` has a quarantine
-   * response, it requests the quarantine of the packet's source or
+   * Takes each alert the pipeline writes. When `sig` has a response, it
+   * requests the quarantine or rate limit of the packet's source or
    * destination. Other alerts cost one map lookup.
    */
   onAlert(p: Packet, flow: Flow | null, sig: Signature): void {
@@ -253,82 +305,95 @@ export class QuarantineManager {
   }
 
   /**
-   * Decides an automatic quarantine of `address` (4 or 16 bytes) and, when
-   * it is accepted, queues the firewall change. It rejects never-block
-   * addresses, remote addresses without a completed TCP handshake in
-   * `flow`, and requests past the rate limit. Each rejection is counted,
-   * and logged at most once per REFUSAL_LOG_INTERVAL_S.
+   * Decides an automatic quarantine or rate limit (by the response's
+   * action) of `address` (4 or 16 bytes) and, when it is accepted, queues
+   * the firewall change. It rejects never-block addresses, remote
+   * addresses without a completed TCP handshake in `flow`, and requests
+   * past the action's budget. Each rejection is counted, and logged at
+   * most once per REFUSAL_LOG_INTERVAL_S.
    */
   request(address: Uint8Array, evidence: QuarantineEvidence, flow: Flow | null): RequestOutcomeValue {
     const settings = this.settings;
-    this.counters.requests++;
+    const action = evidence.response.action;
+    const counters = this.countersOf(action);
+    const wording = ACTION_WORDING[action];
+    counters.requests++;
     const family = evidence.packet.ipVersion;
     if (family !== 4 && family !== 6) return RequestOutcome.NOT_IP;
     const prefix: AddressPrefix = { family, bytes: address.slice(0, family === 4 ? 4 : 16), prefixLength: family === 4 ? 32 : 128 };
     const text = formatPrefix(prefix);
 
     if (settings.neverBlock.findOverlap(prefix) !== null) {
-      this.counters.refusedNeverBlock++;
-      this.logRefusal(RequestOutcome.NEVER_BLOCK, text, evidence, 'automatic quarantine refused: address is on the never-block list');
+      counters.refusedNeverBlock++;
+      this.logRefusal(RequestOutcome.NEVER_BLOCK, text, evidence, `automatic ${wording.noun} refused: address is on the never-block list`);
       return RequestOutcome.NEVER_BLOCK;
     }
     // A request forwarded from a worker thread carries no flow, only the handshake fact taken there.
     const hasHandshake = flow !== null ? hasCompletedHandshake(flow) : evidence.hasHandshake;
     if (!settings.isHomeAddress(family, prefix.bytes) && !hasHandshake) {
-      this.counters.refusedNoHandshake++;
-      this.logRefusal(RequestOutcome.NO_HANDSHAKE, text, evidence, 'automatic quarantine refused: remote address without a completed TCP handshake in the flow, so it may be forged');
+      counters.refusedNoHandshake++;
+      this.logRefusal(RequestOutcome.NO_HANDSHAKE, text, evidence, `automatic ${wording.noun} refused: remote address without a completed TCP handshake in the flow, so it may be forged`);
       return RequestOutcome.NO_HANDSHAKE;
     }
     const nowMs = this.clock();
-    if (this.isKnownActive(prefix, nowMs)) {
-      this.counters.alreadyQuarantined++;
+    if (this.isKnownActive(action, prefix, nowMs)) {
+      counters.alreadyQuarantined++;
       return RequestOutcome.ALREADY_QUARANTINED;
     }
-    if (!this.takeToken(nowMs)) {
-      this.counters.refusedRateLimited++;
-      this.logRefusal(RequestOutcome.RATE_LIMITED, text, evidence, `automatic quarantine refused: more than ${settings.maxPerMinute} a minute (policy.quarantine.max-per-minute)`);
+    const budget = this.budgets[action];
+    if (!budget.take(nowMs)) {
+      counters.refusedRateLimited++;
+      this.logRefusal(RequestOutcome.RATE_LIMITED, text, evidence, `automatic ${wording.noun} refused: more than ${budget.maxPerMinute} a minute (${wording.budgetKey})`);
       return RequestOutcome.RATE_LIMITED;
     }
 
     const timeoutS = evidence.response.timeoutS;
     const expiresMs = nowMs + timeoutS * 1000;
     // Marked at once, so further alerts of the same host do not queue it again.
-    this.known.set(text, { prefix, expiresMs });
+    this.known.set(knownKey(action, text), { action, prefix, expiresMs });
     this.enqueue(() => this.applyAutomatic(prefix, text, timeoutS, nowMs, expiresMs, evidence));
     return RequestOutcome.QUEUED;
   }
 
   private async applyAutomatic(prefix: AddressPrefix, text: string, timeoutS: number, createdMs: number, expiresMs: number, evidence: QuarantineEvidence): Promise<void> {
+    const response = evidence.response;
+    const action = response.action;
+    const counters = this.countersOf(action);
+    const key = knownKey(action, text);
     let error: string | null = null;
     try {
-      // A prefix quarantined by another process (kapu quarantine add) may already cover the host.
-      const covering = this.store.active(createdMs).find((r) => r.address !== text && prefixesOverlap(parseOrThrow(r.address), prefix));
+      // Another process (kapu quarantine add) may already have quarantined a prefix that covers the host.
+      const covering = this.store.active(createdMs).find((r) => (r.address !== text || r.action !== action) && coversFor(action, r) && prefixesOverlap(parseOrThrow(r.address), prefix));
       if (covering !== undefined) {
-        this.known.set(text, { prefix, expiresMs: Math.min(expiresMs, covering.expiresMs) });
-        this.counters.alreadyQuarantined++;
+        this.known.set(key, { action, prefix, expiresMs: Math.min(expiresMs, covering.expiresMs) });
+        counters.alreadyQuarantined++;
         return;
       }
-      await this.firewall.add(prefix, timeoutS * 1000);
+      if (response.rate !== null) await this.firewall.addLimit(prefix, response.rate, timeoutS * 1000);
+      else await this.firewall.add(prefix, timeoutS * 1000);
       const rule = evidence.rule;
       this.store.add({
         address: text,
+        action,
+        rate: response.rate,
         reason: `${rule.msg} [${rule.gid}:${rule.sid}:${rule.rev}]`,
         origin: 'automatic',
         rule: `${rule.gid}:${rule.sid}:${rule.rev}`,
-        policyEntry: evidence.response.entry,
+        policyEntry: response.entry,
         evidence: evidenceJson(evidence),
         createdMs,
         expiresMs,
       });
-      this.counters.applied++;
-      this.log('info', { address: text, timeout: timeoutS, sid: rule.sid, policy: evidence.response.entry }, 'host quarantined');
+      counters.applied++;
+      this.log('info', { address: text, timeout: timeoutS, sid: rule.sid, policy: response.entry }, ACTION_WORDING[action].done);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
-      this.known.delete(text);
-      this.counters.failed++;
-      this.log('error', { address: text, err: error }, 'automatic quarantine failed');
+      this.known.delete(key);
+      counters.failed++;
+      this.log('error', { address: text, err: error }, `automatic ${ACTION_WORDING[action].noun} failed`);
     }
-    this.onEvent?.({ actionSid: this.settings.actionSid, address: text, timeoutS, expiresMs, evidence, error });
+    const actionSid = action === 'rate-limit' ? this.settings.rateLimit.actionSid : this.settings.actionSid;
+    this.onEvent?.({ action, actionSid, address: text, timeoutS, expiresMs, evidence, error });
   }
 
   /**
@@ -346,7 +411,7 @@ export class QuarantineManager {
       throw new KapuError(ErrorCode.QUARANTINE_REFUSED, `${text} is on the never-block list (${formatPrefix(listed)}); add --force to quarantine it anyway`);
     }
     const nowMs = this.clock();
-    const overlapping = this.store.active(nowMs).filter((r) => r.address !== text && prefixesOverlap(parseOrThrow(r.address), prefix));
+    const overlapping = this.store.active(nowMs).filter((r) => r.action === 'quarantine' && r.address !== text && prefixesOverlap(parseOrThrow(r.address), prefix));
     if (overlapping.length > 0) {
       const names = overlapping.map((r) => r.address).join(', ');
       throw new KapuError(ErrorCode.QUARANTINE_REFUSED, `${text} overlaps the quarantined ${names}; release ${overlapping.length === 1 ? 'it' : 'them'} first (kapu quarantine release ADDR)`);
@@ -356,28 +421,33 @@ export class QuarantineManager {
     await this.serialize(async () => {
       await this.firewall.add(prefix, options.timeoutS * 1000);
     });
-    const id = this.store.add({ address: text, reason: options.reason, origin: 'manual', rule: null, policyEntry: null, evidence: null, createdMs: nowMs, expiresMs });
-    this.known.set(text, { prefix, expiresMs });
+    const record = { address: text, action: 'quarantine' as const, rate: null, reason: options.reason, origin: 'manual' as const, rule: null, policyEntry: null, evidence: null, createdMs: nowMs, expiresMs };
+    const id = this.store.add(record);
+    this.known.set(knownKey('quarantine', text), { action: 'quarantine', prefix, expiresMs });
     if (listed !== null) this.log('warn', { address: text, neverBlock: formatPrefix(listed) }, 'never-block address quarantined with --force');
-    return { id, address: text, reason: options.reason, origin: 'manual', rule: null, policyEntry: null, evidence: null, createdMs: nowMs, expiresMs, releasedMs: null, releasedBy: null };
+    return { id, ...record, releasedMs: null, releasedBy: null };
   }
 
   /**
-   * Releases the quarantine of `input` at once and returns whether a
-   * stored quarantine was active. The firewall entry is removed either way.
+   * Releases the quarantine and the rate limits of `input` at once and
+   * returns whether a stored one was active. The firewall entries are
+   * removed either way.
    */
   async release(input: string): Promise<boolean> {
     const prefix = parseOrThrow(input);
     const text = formatPrefix(prefix);
     await this.serialize(() => this.firewall.remove(prefix));
-    this.known.delete(text);
+    if (isHostPrefix(prefix)) await this.serialize(() => this.firewall.removeLimit(prefix));
+    this.known.delete(knownKey('quarantine', text));
+    this.known.delete(knownKey('rate-limit', text));
     return this.store.release(text, this.clock());
   }
 
   /**
    * Sets up the firewall table and puts every active stored quarantine
-   * back with the time it has left; expired ones are skipped. Returns the
-   * number restored.
+   * and rate limit back with the time it has left; expired ones are
+   * skipped. A limit whose rate no response of the config has any more is
+   * skipped too, and logged. Returns the number restored.
    */
   async restore(): Promise<number> {
     const nowMs = this.clock();
@@ -386,14 +456,22 @@ export class QuarantineManager {
     for (const record of this.store.active(nowMs)) {
       const parsed = parsePrefix(record.address);
       if (!parsed.ok) continue;
-      await this.serialize(() => this.firewall.add(parsed.prefix, record.expiresMs - nowMs));
-      this.known.set(record.address, { prefix: parsed.prefix, expiresMs: record.expiresMs });
+      const rate = record.rate;
+      try {
+        if (rate !== null) await this.serialize(() => this.firewall.addLimit(parsed.prefix, rate, record.expiresMs - nowMs));
+        else await this.serialize(() => this.firewall.add(parsed.prefix, record.expiresMs - nowMs));
+      } catch (err) {
+        if (rate === null) throw err;
+        this.log('warn', { address: record.address, err: err instanceof Error ? err.message : String(err) }, 'stored rate limit not restored');
+        continue;
+      }
+      this.known.set(knownKey(record.action, record.address), { action: record.action, prefix: parsed.prefix, expiresMs: record.expiresMs });
       restored++;
     }
     return restored;
   }
 
-  /** Returns the active quarantines, oldest first. */
+  /** Returns the active quarantines and rate limits, oldest first. */
   list(): QuarantineRecord[] {
     return this.store.active(this.clock());
   }
@@ -413,26 +491,36 @@ export class QuarantineManager {
     out.set('quarantine.refused_never_block', c.refusedNeverBlock);
     out.set('quarantine.refused_no_handshake', c.refusedNoHandshake);
     out.set('quarantine.refused_rate_limited', c.refusedRateLimited);
+    if (!this.settings.responses.some((r) => r.action === 'rate-limit')) return;
+    const r = this.rateLimitCounters;
+    out.set('rate_limit.requests', r.requests);
+    out.set('rate_limit.applied', r.applied);
+    out.set('rate_limit.failed', r.failed);
+    out.set('rate_limit.already_limited', r.alreadyQuarantined);
+    out.set('rate_limit.refused_never_block', r.refusedNeverBlock);
+    out.set('rate_limit.refused_no_handshake', r.refusedNoHandshake);
+    out.set('rate_limit.refused_rate_limited', r.refusedRateLimited);
   }
 
-  private isKnownActive(prefix: AddressPrefix, nowMs: number): boolean {
-    for (const [text, entry] of this.known) {
+  private countersOf(action: ResponseAction): QuarantineCounters {
+    return action === 'rate-limit' ? this.rateLimitCounters : this.counters;
+  }
+
+  /**
+   * Returns true when a known entry covers `prefix` for `action`: a
+   * quarantine covers both actions, since it drops more than a limit
+   * would; a rate limit covers only another rate limit.
+   */
+  private isKnownActive(action: ResponseAction, prefix: AddressPrefix, nowMs: number): boolean {
+    for (const [key, entry] of this.known) {
       if (entry.expiresMs <= nowMs) {
-        this.known.delete(text);
+        this.known.delete(key);
         continue;
       }
+      if (action === 'quarantine' && entry.action !== 'quarantine') continue;
       if (prefixContains(entry.prefix, prefix.family, prefix.bytes) && entry.prefix.prefixLength <= prefix.prefixLength) return true;
     }
     return false;
-  }
-
-  private takeToken(nowMs: number): boolean {
-    const perMs = this.settings.maxPerMinute / 60_000;
-    this.tokens = Math.min(this.settings.maxPerMinute, this.tokens + (nowMs - this.tokensAtMs) * perMs);
-    this.tokensAtMs = nowMs;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   private logRefusal(kind: string, address: string, evidence: QuarantineEvidence, message: string): void {
@@ -460,6 +548,21 @@ export class QuarantineManager {
   }
 }
 
+/** Returns the key of `known` for `action` on the prefix text `text`. */
+function knownKey(action: ResponseAction, text: string): string {
+  return action + ' ' + text;
+}
+
+/** Returns true when the stored `record` makes an automatic `action` needless: see isKnownActive. */
+function coversFor(action: ResponseAction, record: QuarantineRecord): boolean {
+  return action === 'rate-limit' || record.action === 'quarantine';
+}
+
+/** Returns true when `prefix` is one host (/32 or /128), the only kind of address a rate limit takes. */
+export function isHostPrefix(prefix: AddressPrefix): boolean {
+  return prefix.prefixLength === (prefix.family === 4 ? 32 : 128);
+}
+
 /** Parses ADDR or ADDR/LEN; throws KapuError (KAPU_ERR_QUARANTINE_BAD_ADDRESS) with the value and what is expected. */
 export function parseOrThrow(input: string): AddressPrefix {
   const parsed = parsePrefix(input);
@@ -473,7 +576,9 @@ function evidenceJson(evidence: QuarantineEvidence): string {
   return JSON.stringify({
     rule: evidence.rule,
     policy_entry: evidence.response.entry,
+    action: evidence.response.action,
     target: evidence.response.target,
+    rate: evidence.response.rate,
     handshake: evidence.hasHandshake,
     flow_id: p.flowId,
     src_ip: formatPrefix({ family: p.ipVersion === 6 ? 6 : 4, bytes: p.srcAddr, prefixLength: p.ipVersion === 6 ? 128 : 32 }),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { ErrorCode, KapuError } from '../core/errors.js';
 import { QuarantineStore, type NewQuarantineRecord } from './quarantine-store.js';
 
@@ -12,7 +13,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const T0 = Date.UTC(2026, 11, 5, 3, 0, 0);
 
 function record(address: string, createdMs: number, timeoutS: number, extra: Partial<NewQuarantineRecord> = {}): NewQuarantineRecord {
-  return { address, reason: 'manual', origin: 'manual', rule: null, policyEntry: null, evidence: null, createdMs, expiresMs: createdMs + timeoutS * 1000, ...extra };
+  return { address, action: 'quarantine', rate: null, reason: 'manual', origin: 'manual', rule: null, policyEntry: null, evidence: null, createdMs, expiresMs: createdMs + timeoutS * 1000, ...extra };
 }
 
 test('store opens in wal mode', () => {
@@ -30,10 +31,43 @@ test('store add and list active', () => {
   const active = store.active(T0 + 2000);
   assert.equal(active.length, 2);
   assert.deepEqual(active[0], {
-    id, address: '198.51.100.2', reason: 'lab trigger [1:1000010:1]', origin: 'automatic', rule: '1:1000010:1', policyEntry: 'policy.responses.0',
+    id, address: '198.51.100.2', action: 'quarantine', rate: null, reason: 'lab trigger [1:1000010:1]', origin: 'automatic', rule: '1:1000010:1', policyEntry: 'policy.responses.0',
     evidence: '{"handshake":true}', createdMs: T0, expiresMs: T0 + 60_000, releasedMs: null, releasedBy: null,
   });
   assert.equal(active[1]?.address, '2001:db8:1::/64');
+  store.close();
+});
+
+test('store keeps rate limit beside quarantine', () => {
+  const store = QuarantineStore.open(join(scratch, 'limit.db'));
+  store.add(record('198.51.100.2', T0, 60));
+  store.add(record('198.51.100.2', T0 + 1000, 30, { action: 'rate-limit', rate: { packetsPerS: 20, bytesPerS: null } }));
+  // A second limit of the same address replaces the first, and leaves the quarantine alone.
+  store.add(record('198.51.100.2', T0 + 2000, 30, { action: 'rate-limit', rate: { packetsPerS: 50, bytesPerS: 125_000 } }));
+  const active = store.active(T0 + 3000);
+  assert.deepEqual(active.map((r) => [r.action, r.rate]), [['quarantine', null], ['rate-limit', { packetsPerS: 50, bytesPerS: 125_000 }]]);
+  // A release ends both.
+  assert.equal(store.release('198.51.100.2', T0 + 4000), true);
+  assert.deepEqual(store.active(T0 + 5000), []);
+  store.close();
+});
+
+test('store adds columns to old file', () => {
+  const path = join(scratch, 'old.db');
+  const Database = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => { exec(sql: string): void; close(): void };
+  const db = new Database(path);
+  // The table as the first release created it, with one quarantine in it.
+  db.exec(`CREATE TABLE quarantine (id INTEGER PRIMARY KEY AUTOINCREMENT, address TEXT NOT NULL, reason TEXT NOT NULL,
+    origin TEXT NOT NULL, rule TEXT, policy_entry TEXT, evidence TEXT, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+    released_ms INTEGER, released_by TEXT);
+    INSERT INTO quarantine (address, reason, origin, created_ms, expires_ms) VALUES ('198.51.100.9', 'old', 'manual', ${T0}, ${T0 + 60_000});`);
+  db.close();
+  const store = QuarantineStore.open(path);
+  const [old] = store.active(T0);
+  assert.equal(old?.action, 'quarantine');
+  assert.equal(old?.rate, null);
+  store.add(record('198.51.100.10', T0, 60, { action: 'rate-limit', rate: { packetsPerS: 5, bytesPerS: null } }));
+  assert.equal(store.active(T0).length, 2);
   store.close();
 });
 

@@ -1,6 +1,6 @@
 /**
- * Quarantine records in SQLite (better-sqlite3, WAL mode): which address
- * or prefix, why (the rule or finding and the policy entry), when it
+ * Quarantine and rate-limit records in SQLite (better-sqlite3, WAL mode):
+ * which address or prefix, which action (with the rate of a limit), why (the rule or finding and the policy entry), when it
  * began, when it expires and when it was released. kapu reads the active
  * records at start and puts them back into nftables, so a restart keeps
  * every quarantine. `kapu quarantine` and a running kapu may use the file
@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { ErrorCode, KapuError } from '../core/errors.js';
+import type { RateLimitSpec, ResponseAction } from './quarantine-manager.js';
 
 /** Origin of a quarantine: a command or an alert's response. */
 export type QuarantineOrigin = 'manual' | 'automatic';
@@ -18,6 +19,9 @@ export type QuarantineOrigin = 'manual' | 'automatic';
 export interface NewQuarantineRecord {
   /** Canonical address or prefix (formatPrefix). */
   address: string;
+  action: ResponseAction;
+  /** The rate of a rate limit; null for a quarantine. */
+  rate: RateLimitSpec | null;
   /** Text shown by `kapu quarantine list`. */
   reason: string;
   origin: QuarantineOrigin;
@@ -73,11 +77,21 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE INDEX IF NOT EXISTS quarantine_active ON quarantine (released_ms, expires_ms);
 `;
 
-const COLUMNS = 'id, address, reason, origin, rule, policy_entry, evidence, created_ms, expires_ms, released_ms, released_by';
+/** Columns added after the first schema, each with its definition; open() adds those a file lacks. */
+const ADDED_COLUMNS: readonly [string, string][] = [
+  ['action', "TEXT NOT NULL DEFAULT 'quarantine'"],
+  ['rate_pps', 'INTEGER'],
+  ['rate_bytes', 'INTEGER'],
+];
+
+const COLUMNS = 'id, address, action, rate_pps, rate_bytes, reason, origin, rule, policy_entry, evidence, created_ms, expires_ms, released_ms, released_by';
 
 interface Row {
   id: number;
   address: string;
+  action: ResponseAction;
+  rate_pps: number | null;
+  rate_bytes: number | null;
   reason: string;
   origin: QuarantineOrigin;
   rule: string | null;
@@ -93,6 +107,8 @@ function recordOf(row: Row): QuarantineRecord {
   return {
     id: row.id,
     address: row.address,
+    action: row.action,
+    rate: row.rate_pps !== null ? { packetsPerS: row.rate_pps, bytesPerS: row.rate_bytes } : null,
     reason: row.reason,
     origin: row.origin,
     rule: row.rule,
@@ -119,15 +135,17 @@ export class QuarantineStore {
   private readonly selectActive: SqliteStatement;
   private readonly selectRecent: SqliteStatement;
   private readonly releaseActive: SqliteStatement;
+  private readonly releaseActiveOfAction: SqliteStatement;
 
   private constructor(path: string, db: SqliteDatabase) {
     this.path = path;
     this.db = db;
-    this.insert = db.prepare(`INSERT INTO quarantine (address, reason, origin, rule, policy_entry, evidence, created_ms, expires_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(`INSERT INTO quarantine (address, action, rate_pps, rate_bytes, reason, origin, rule, policy_entry, evidence, created_ms, expires_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectActive = db.prepare(`SELECT ${COLUMNS} FROM quarantine WHERE released_ms IS NULL AND expires_ms > ? ORDER BY created_ms, id`);
     this.selectRecent = db.prepare(`SELECT ${COLUMNS} FROM quarantine ORDER BY id DESC LIMIT ?`);
     this.releaseActive = db.prepare('UPDATE quarantine SET released_ms = ?, released_by = ? WHERE address = ? AND released_ms IS NULL AND expires_ms > ?');
+    this.releaseActiveOfAction = db.prepare('UPDATE quarantine SET released_ms = ?, released_by = ? WHERE address = ? AND action = ? AND released_ms IS NULL AND expires_ms > ?');
   }
 
   /**
@@ -145,6 +163,10 @@ export class QuarantineStore {
       // NORMAL is durable across a kapu crash in WAL mode; only a power loss can lose the last commits.
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
+      const present = new Set((db.prepare('PRAGMA table_info(quarantine)').all() as { name: string }[]).map((c) => c.name));
+      for (const [name, definition] of ADDED_COLUMNS) {
+        if (!present.has(name)) db.exec(`ALTER TABLE quarantine ADD COLUMN ${name} ${definition}`);
+      }
       return new QuarantineStore(path, db);
     } catch (err) {
       db?.close();
@@ -158,16 +180,17 @@ export class QuarantineStore {
   }
 
   /**
-   * Stores a quarantine and returns its id. An active record of the same
-   * address is released as `replaced` in the same transaction, so one
-   * address has at most one active record.
+   * Stores a quarantine or rate limit and returns its id. An active record
+   * of the same address and action is released as `replaced` in the same
+   * transaction, so one address has at most one active record per action.
    */
   add(record: NewQuarantineRecord): number {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        this.releaseActive.run(record.createdMs, 'replaced', record.address, record.createdMs);
-        const result = this.insert.run(record.address, record.reason, record.origin, record.rule, record.policyEntry, record.evidence, record.createdMs, record.expiresMs);
+        this.releaseActiveOfAction.run(record.createdMs, 'replaced', record.address, record.action, record.createdMs);
+        const rate = record.rate;
+        const result = this.insert.run(record.address, record.action, rate !== null ? rate.packetsPerS : null, rate !== null ? rate.bytesPerS : null, record.reason, record.origin, record.rule, record.policyEntry, record.evidence, record.createdMs, record.expiresMs);
         this.db.exec('COMMIT');
         return Number(result.lastInsertRowid);
       } catch (err) {
@@ -197,7 +220,7 @@ export class QuarantineStore {
     }
   }
 
-  /** Marks the active record of `address` released at `nowMs` by `by`; returns whether one was active. */
+  /** Marks the active records of `address` (of every action) released at `nowMs` by `by`; returns whether one was active. */
   release(address: string, nowMs: number, by = 'manual'): boolean {
     try {
       return this.releaseActive.run(nowMs, by, address, nowMs).changes > 0;
