@@ -7,6 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { openRejectSender, STDERR_REJECT_LOG } from '../act/reject-sender.js';
 import { NftAnomaly } from '../act/nft-anomaly.js';
+import { withQuarantine } from '../policy/anomaly-quarantine.js';
+import type { AnomalyFirewall } from '../policy/anomaly-actions.js';
 import { LinkType, type Packet } from '../core/packet.js';
 import { SkbInfo } from '../capture/native-addon.js';
 import { NfQueue, readNfQueueKernelStats, Verdict, type NfQueueKernelStats } from '../capture/nfqueue.js';
@@ -256,7 +258,8 @@ export async function runInline(opts: InlineOptions): Promise<RunSummary> {
     for (const queueNum of opts.queues) sources.push(new NfQueueSource(queueNum, engine.config.nfq));
     // IDS mode only watches, so it neither quarantines nor touches the firewall.
     if (engine.isIps && isQuarantineWanted(engine.config, engine.logDir)) quarantine = openQuarantine(engine.config, engine.logDir, STDERR_QUARANTINE_LOG);
-    const anomalyFirewall = engine.isIps ? await openAnomalyFirewall(engine.config, opts.quiet) : null;
+    let anomalyFirewall: AnomalyFirewall | null = engine.isIps ? await openAnomalyFirewall(engine.config, opts.quiet) : null;
+    if (anomalyFirewall !== null && quarantine !== null) anomalyFirewall = withQuarantine(anomalyFirewall, quarantine.manager);
     run = new RunPipeline(engine, opts, rejectSender, quarantine?.manager ?? null, anomalyFirewall);
   } catch (err) {
     for (const source of sources) source.close();

@@ -45,7 +45,8 @@ export function openQuarantine(config: KapuConfig, logDir: string, log: Quaranti
 
 /** Returns true when a live run should open the quarantine: responses are configured, or a database exists to restore. */
 export function isQuarantineWanted(config: KapuConfig, logDir: string): boolean {
-  return config.policy.responses.length > 0 || existsSync(quarantineDatabasePath(config, logDir));
+  const anomalyQuarantines = config.anomaly.enabled && config.anomaly.actions.rules.some((r) => r.action === 'quarantine');
+  return config.policy.responses.length > 0 || anomalyQuarantines || existsSync(quarantineDatabasePath(config, logDir));
 }
 
 /** Flags shared by the quarantine subcommands. */

@@ -388,7 +388,7 @@ export const CONFIG_SCHEMA: MapDesc = section('kapu.yaml', {
       'max-per-minute': int(10, 1, 100_000, 'actions allowed per minute; more are counted and skipped'),
       rules: mapList(section('one action rule; the first rule naming a finding\'s detector applies', {
         detector: required(text(null, 'detector name, such as syn_flood, or any')),
-        action: oneOf(['alert', 'rate-limit', 'drop'], 'alert', 'alert: the alert only; rate-limit: limit the finding\'s single genuine source; drop: drop traffic to the victim'),
+        action: oneOf(['alert', 'rate-limit', 'drop', 'quarantine'], 'alert', 'alert: the alert only; rate-limit: limit the finding\'s single genuine source; drop: drop traffic to the victim; quarantine: quarantine the single genuine source once it completed a TCP handshake'),
         timeout: seconds(600, 'seconds the limit or drop lasts'),
       }), 'action rules, as `- { detector: port_scan, action: rate-limit, timeout: 10m }`'),
     }),

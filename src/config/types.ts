@@ -328,7 +328,7 @@ export interface AnomalyConfig {
     table: string;
     rateLimitPps: number;
     maxPerMinute: number;
-    rules: Array<{ detector: string; action: 'alert' | 'rate-limit' | 'drop'; timeout: number }>;
+    rules: Array<{ detector: string; action: 'alert' | 'rate-limit' | 'drop' | 'quarantine'; timeout: number }>;
   };
   baseline: {
     file: string | null;

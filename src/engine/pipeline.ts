@@ -40,7 +40,7 @@ import { MAX_RESPONSE_BYTES, RejectTarget, buildRejectResponse, rejectTargetOf }
 import type { RejectSender } from '../act/reject-sender.js';
 import type { AlertResponder } from '../policy/alert-responder.js';
 import type { AnomalyDetectors } from '../anomaly/detectors.js';
-import type { AnomalyActions } from '../policy/anomaly-actions.js';
+import { addressText, type AnomalyActions } from '../policy/anomaly-actions.js';
 import { ANOMALY_GID, findingSignature } from '../anomaly/finding.js';
 import type { SiteBlocker } from '../policy/site-blocker.js';
 import { applySiteBlock, SiteBlockScratch } from './site-block.js';
@@ -655,6 +655,12 @@ export class PacketPipeline {
   private recordAnomaly(anomaly: AnomalyDetectors, p: Packet, flow: Flow | null): void {
     const isNewFlow = flow !== null && flow.pktsToServer + flow.pktsToClient === 1;
     anomaly.recordPacket(p, isNewFlow);
+    // A quarantine action needs the sources that completed a handshake, noted once per session.
+    const actions = this.parts.anomalyActions ?? null;
+    const session = flow !== null ? flow.tcp : null;
+    if (actions !== null && actions.wantsHandshakes && session !== null && session.state === TcpState.ESTABLISHED && session.stateBefore !== TcpState.ESTABLISHED) {
+      actions.noteHandshake(addressText(flow!.ipVersion, flow!.clientAddr));
+    }
     if (anomaly.tracker.reports.length > 0) this.writeFindings(anomaly);
   }
 

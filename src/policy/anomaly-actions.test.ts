@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AnomalyFinding } from '../anomaly/finding.js';
-import { AnomalyActions, type AnomalyFirewall } from './anomaly-actions.js';
+import { AnomalyActions, addressText, type AnomalyFirewall } from './anomaly-actions.js';
+import { requestAnomalyQuarantine } from './anomaly-quarantine.js';
+import type { QuarantineEvidence, QuarantineManager } from './quarantine-manager.js';
+import { formatAddressWords } from '../anomaly/top-addresses.js';
 import { NftAnomaly } from '../act/nft-anomaly.js';
 
 const S = 1_000_000;
@@ -91,4 +94,60 @@ test('nft batches of the actions', async () => {
 
 test('nft table name checked', () => {
   assert.throws(() => new NftAnomaly({ table: 'bad name', ratePps: 1 }), /anomaly.actions.table 'bad name' is invalid/);
+});
+
+/** Records quarantine requests besides the other actions. */
+function quarantineRecorder(): { firewall: AnomalyFirewall; calls: string[] } {
+  const { firewall, calls } = recorder();
+  firewall.quarantineSource = (address, timeoutS, f) => calls.push(`quarantine ${address} ${timeoutS} sid ${f.type}`);
+  return { firewall, calls };
+}
+
+test('quarantine needs a completed handshake', () => {
+  const { firewall, calls } = quarantineRecorder();
+  const actions = new AnomalyActions([{ detector: 'port_scan', action: 'quarantine', timeoutS: 900 }], [], 10, firewall);
+  assert.equal(actions.wantsHandshakes, true);
+  actions.handle(finding(7, '203.0.113.9', '198.51.100.5', false));
+  assert.deepEqual(calls, []);
+  assert.equal(actions.counters.noHandshake, 1);
+  actions.noteHandshake('203.0.113.9');
+  actions.handle(finding(7, '203.0.113.9', '198.51.100.5', false, 2 * S));
+  assert.deepEqual(calls, ['quarantine 203.0.113.9 900 sid 7']);
+  assert.equal(actions.counters.taken, 1);
+});
+
+test('quarantine skips spoofed and never-block sources', () => {
+  const { firewall, calls } = quarantineRecorder();
+  const actions = new AnomalyActions([{ detector: 'any', action: 'quarantine', timeoutS: 900 }], ['203.0.113.0/28'], 10, firewall);
+  actions.noteHandshake('203.0.113.9');
+  actions.handle(finding(3, '203.0.113.40', '198.51.100.6', true));
+  actions.handle(finding(7, '203.0.113.9', '198.51.100.5', false));
+  assert.deepEqual(calls, []);
+  assert.equal(actions.counters.noSource, 1);
+  assert.equal(actions.counters.neverBlock, 1);
+});
+
+test('rules without quarantine want no handshakes', () => {
+  const actions = new AnomalyActions([{ detector: 'any', action: 'drop', timeoutS: 60 }], [], 10, recorder().firewall);
+  assert.equal(actions.wantsHandshakes, false);
+});
+
+test('address text matches the findings', () => {
+  assert.equal(addressText(4, Uint8Array.from([203, 0, 113, 9])), '203.0.113.9');
+  const v6 = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x25]);
+  const words = Uint32Array.from([0x20010db8, 0, 0, 0x25]);
+  assert.equal(addressText(6, v6), formatAddressWords(6, words, 0));
+});
+
+test('anomaly quarantine request carries the finding', () => {
+  const requests: Array<{ target: number[]; evidence: QuarantineEvidence; flow: unknown }> = [];
+  const manager = { request: (target: Uint8Array, evidence: QuarantineEvidence, flow: unknown) => requests.push({ target: [...target], evidence, flow }) };
+  requestAnomalyQuarantine(manager as unknown as QuarantineManager, '203.0.113.9', 600, finding(7, '203.0.113.9', '198.51.100.5', false));
+  assert.equal(requests.length, 1);
+  const r = requests[0]!;
+  assert.deepEqual(r.target, [203, 0, 113, 9]);
+  assert.equal(r.flow, null);
+  assert.equal(r.evidence.hasHandshake, true);
+  assert.deepEqual([r.evidence.rule.gid, r.evidence.rule.sid, r.evidence.response.timeoutS], [8200, 7, 600]);
+  assert.deepEqual([...r.evidence.packet.dstAddr], [198, 51, 100, 5]);
 });

@@ -7,7 +7,10 @@
  *   one genuine source (a scanner, a flood from one host). Spoofed and
  *   many-source floods have no address worth limiting and are skipped;
  * - `drop`: drop the traffic to the victim for `timeout` seconds, the
- *   last resort of a flood that would otherwise saturate the link.
+ *   last resort of a flood that would otherwise saturate the link;
+ * - `quarantine`: quarantine the finding's single genuine source, only when
+ *   that address completed a TCP handshake through kapu (noteHandshake),
+ *   so a forged source address cannot get an innocent host quarantined.
  *
  * An address on the never-block lists (policy.management, gateways,
  * dns-servers, never-block) is never limited or dropped. At most
@@ -18,12 +21,13 @@
 import type { AnomalyFinding } from '../anomaly/finding.js';
 import { ANOMALY_TYPE_NAMES } from '../anomaly/finding.js';
 import { NetworkSet } from '../anomaly/network-set.js';
+import { formatIpv6Groups } from '../anomaly/host-table.js';
 import { parseNetwork } from '../flow/defrag-host-policy.js';
 import type { KapuConfig } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
 
 /** Action kind of one rule of `anomaly.actions.rules`. */
-export type AnomalyActionKind = 'alert' | 'rate-limit' | 'drop';
+export type AnomalyActionKind = 'alert' | 'rate-limit' | 'drop' | 'quarantine';
 
 /** One rule of `anomaly.actions.rules`. */
 export interface AnomalyActionRule {
@@ -40,11 +44,13 @@ export interface AnomalyFirewall {
   limitSource(address: string, timeoutS: number): void;
   /** Drops the packets to `address` for `timeoutS` seconds. */
   dropVictim(address: string, timeoutS: number): void;
+  /** Quarantines `address` for `timeoutS` seconds (the run's quarantine); absent where no quarantine runs. */
+  quarantineSource?(address: string, timeoutS: number, finding: AnomalyFinding): void;
 }
 
 /** One action taken, for the log and the tests. */
 export interface AnomalyActionTaken {
-  action: 'rate-limit' | 'drop';
+  action: 'rate-limit' | 'drop' | 'quarantine';
   address: string;
   timeoutS: number;
   /** Detector sid of the finding. */
@@ -60,7 +66,12 @@ export interface AnomalyActionCounters {
   noSource: number;
   /** Actions skipped because `maxPerMinute` was reached. */
   overLimit: number;
+  /** Quarantines skipped because the source completed no TCP handshake. */
+  noHandshake: number;
 }
+
+/** Sources remembered as having completed a TCP handshake; the oldest goes first. */
+export const MAX_HANDSHAKE_SOURCES = 65536;
 
 /** Applies `anomaly.actions` to findings; see the file comment. */
 export class AnomalyActions {
@@ -72,6 +83,10 @@ export class AnomalyActions {
   private readonly maxPerMinute: number;
   private minuteStartUs: number;
   private inMinute: number;
+  /** True when a rule quarantines, so the pipeline reports completed handshakes. */
+  readonly wantsHandshakes: boolean;
+  /** Client addresses of TCP sessions that completed their handshake, by insertion (oldest first). */
+  private readonly handshakes: Set<string>;
 
   constructor(rules: readonly AnomalyActionRule[], neverBlock: readonly string[], maxPerMinute: number, firewall: AnomalyFirewall) {
     for (const rule of rules) {
@@ -80,13 +95,28 @@ export class AnomalyActions {
       }
     }
     this.rules = rules;
-    this.counters = { taken: 0, neverBlock: 0, noSource: 0, overLimit: 0 };
+    this.counters = { taken: 0, neverBlock: 0, noSource: 0, overLimit: 0, noHandshake: 0 };
+    this.wantsHandshakes = rules.some((r) => r.action === 'quarantine');
+    this.handshakes = new Set();
     this.taken = [];
     this.neverBlock = new NetworkSet(neverBlock);
     this.firewall = firewall;
     this.maxPerMinute = maxPerMinute;
     this.minuteStartUs = -1;
     this.inMinute = 0;
+  }
+
+  /**
+   * Records that `address` (IPv4 or IPv6 text) completed a TCP handshake,
+   * so a quarantine of it may go ahead. Called once per TCP session.
+   */
+  noteHandshake(address: string): void {
+    if (this.handshakes.has(address)) return;
+    if (this.handshakes.size >= MAX_HANDSHAKE_SOURCES) {
+      const oldest = this.handshakes.values().next();
+      if (oldest.done !== true) this.handshakes.delete(oldest.value);
+    }
+    this.handshakes.add(address);
   }
 
   /** Acts on one finding report; only `start` reports act. */
@@ -96,9 +126,13 @@ export class AnomalyActions {
     const rule = this.rules.find((r) => r.detector === name || r.detector === 'any');
     if (rule === undefined || rule.action === 'alert') return;
 
-    const address = rule.action === 'rate-limit' ? genuineSourceOf(finding) : finding.destIp;
+    const address = rule.action === 'drop' ? finding.destIp : genuineSourceOf(finding);
     if (address === null) {
       this.counters.noSource++;
+      return;
+    }
+    if (rule.action === 'quarantine' && !this.handshakes.has(address)) {
+      this.counters.noHandshake++;
       return;
     }
     if (this.isNeverBlocked(address)) {
@@ -110,6 +144,7 @@ export class AnomalyActions {
       return;
     }
     if (rule.action === 'rate-limit') this.firewall.limitSource(address, rule.timeoutS);
+    else if (rule.action === 'quarantine') this.firewall.quarantineSource?.(address, rule.timeoutS, finding);
     else this.firewall.dropVictim(address, rule.timeoutS);
     this.counters.taken++;
     this.taken.push({ action: rule.action, address, timeoutS: rule.timeoutS, sid: finding.type });
@@ -132,6 +167,14 @@ export class AnomalyActions {
     this.inMinute++;
     return true;
   }
+}
+
+/** Formats an IPv4 (first 4 bytes) or IPv6 address as the findings write it. */
+export function addressText(ipVersion: number, bytes: Uint8Array): string {
+  if (ipVersion === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
+  return formatIpv6Groups(groups);
 }
 
 /** Returns the finding's one genuine source, or null for spoofed or many-source findings. */
