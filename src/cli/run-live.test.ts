@@ -67,8 +67,10 @@ function isProbeFlow(e: EveEvent): boolean {
 
 const reason = skipReason();
 
-describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
-  const lab = new NetLab('kl');
+/** The lab run with kapu in one thread (`workers` 1) or on worker threads. */
+function labSuite(workers: number, prefix: string): void {
+describe(`kapu run -i in namespace lab${workers > 1 ? ` with --workers ${workers}` : ''}`, { skip: reason ?? false }, () => {
+  const lab = new NetLab(prefix);
   const workDir = mkdtempSync(join(tmpdir(), 'kapu-live-'));
   const logDir = join(workDir, 'log');
   const evePath = join(logDir, 'eve.json');
@@ -102,6 +104,7 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
     kapu = lab.spawn('srv', [
       process.execPath, KAPU_BIN, 'run', '-i', 's0', '-S', rulesPath, '-l', logDir,
       '--set', 'stats.interval=1', '--set', 'flow-timeouts.tcp.closed=1', '--set', 'unix-command.enabled=yes',
+      ...(workers > 1 ? ['--workers', String(workers)] : []),
     ]);
     kapu.stderr.on('data', (chunk: Buffer) => {
       kapuErrors += chunk.toString();
@@ -171,7 +174,8 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
   });
 
   test('live capture defaults to IDS', () => {
-    assert.match(kapuErrors, /capturing on s0 \(IDS mode\)/);
+    const mode = workers > 1 ? `IDS mode, ${workers} workers` : 'IDS mode';
+    assert.ok(kapuErrors.includes(`capturing on s0 (${mode})`), kapuErrors);
   });
 
   test('probe request succeeds', () => {
@@ -244,3 +248,7 @@ describe('kapu run -i in namespace lab', { skip: reason ?? false }, () => {
     assert.equal(last.stats?.capture?.kernel_drops, 0);
   });
 });
+}
+
+labSuite(1, 'kl');
+labSuite(2, 'klw');
