@@ -15,7 +15,7 @@ import type { NetLab } from '../src/capture/netlab-harness.js';
 import { readCaptureStats } from './capture-stats.js';
 import { ATTACK_TIMEOUT_MS, type ClientReport } from './inline-http.js';
 import {
-  LabProcess, percentile, readInterfaceBytes, readQueueCounters, runPing, sleep, startQueueConsumer, startUntilOutput, type QueueCounters,
+  KAPU_RUN_OPTIONS, LabProcess, percentile, readInterfaceBytes, readQueueCounters, runPing, sleep, startQueueConsumer, startUntilOutput, type QueueCounters,
 } from './inline-lab.js';
 import { KAPU, QUEUE_NUM, REPEATS, REPO_ROOT, SERVER4, setQueueRules } from './inline-throughput.js';
 
@@ -233,7 +233,7 @@ async function recordPass(lab: NetLab, pcapPath: string): Promise<{ attackOutcom
 /** Runs `kapu run -r` on `pcapPath` with the rules and returns its wall time and the attack rule's alerts. */
 function runOffline(pcapPath: string, configPath: string, ruleArgs: string[], logDir: string): OfflineRun {
   const startedMs = performance.now();
-  const result = spawnSync(process.execPath, [KAPU, 'run', '-r', pcapPath, '-c', configPath, ...ruleArgs, '-l', logDir, '-k', 'none', '--quiet'], {
+  const result = spawnSync(process.execPath, [KAPU, 'run', ...KAPU_RUN_OPTIONS, '-r', pcapPath, '-c', configPath, ...ruleArgs, '-l', logDir, '-k', 'none', '--quiet'], {
     encoding: 'utf8', timeout: OFFLINE_TIMEOUT_MS,
   });
   const wallS = (performance.now() - startedMs) / 1000;
@@ -266,7 +266,7 @@ export async function measureEtOpen(lab: NetLab, scratch: string, etOpen: string
     const plainPass = await runLoadPass(lab, PASS_SECONDS, LOAD_PINGS, PASS_MAX_TRANSACTIONS, false);
     process.stdout.write(`  plain forwarding: ${describePass(plainPass)}\n`);
 
-    kapu = await startQueueConsumer(lab, [process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-c', configPath, ...ruleArgs, '-l', inlineLog, '--quiet'], QUEUE_NUM, KAPU_START_MS);
+    kapu = await startQueueConsumer(lab, [process.execPath, KAPU, 'run', ...KAPU_RUN_OPTIONS, '-q', String(QUEUE_NUM), '-c', configPath, ...ruleArgs, '-l', inlineLog, '--quiet'], QUEUE_NUM, KAPU_START_MS);
     setQueueRules(lab, true);
     await warmUp(lab);
 

@@ -9,6 +9,9 @@ import { NetLab, sleep, waitUntil, watchChild } from '../src/capture/netlab-harn
 
 export type LabHost = 'cli' | 'ips' | 'srv';
 
+/** Options added to every `kapu run` of the benchmark, such as `--workers 2` from its command line. */
+export const KAPU_RUN_OPTIONS: string[] = [];
+
 /** How long a stopped program may take to exit after SIGTERM before it gets SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 

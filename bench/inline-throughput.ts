@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import type { NetLab } from '../src/capture/netlab-harness.js';
-import { LabProcess, readQueueCounters, runIperf, startQueueConsumer, type IperfResult } from './inline-lab.js';
+import { KAPU_RUN_OPTIONS, LabProcess, readQueueCounters, runIperf, startQueueConsumer, type IperfResult } from './inline-lab.js';
 
 export const QUEUE_NUM = 0;
 export const SERVER4 = '203.0.113.2';
@@ -59,7 +59,7 @@ function listModes(reference: string | null, scratch: string): ThroughputMode[] 
   const emptyRules = join(scratch, 'empty.rules');
   writeFileSync(emptyRules, '');
   const kapu = (gso: boolean): string[] => [
-    process.execPath, KAPU, 'run', '-q', String(QUEUE_NUM), '-S', emptyRules, '-l', join(scratch, `log-${gso ? 'gso' : 'nogso'}`),
+    process.execPath, KAPU, 'run', ...KAPU_RUN_OPTIONS, '-q', String(QUEUE_NUM), '-S', emptyRules, '-l', join(scratch, `log-${gso ? 'gso' : 'nogso'}`),
     '--set', `nfq.gso=${gso ? 'yes' : 'no'}`, '--quiet',
   ];
   const modes: ThroughputMode[] = [{ name: 'plain', consumer: null }];

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { labSkipReason, NetLab } from '../src/capture/netlab-harness.js';
 import { CORPUS_DIR } from '../test/corpus-path.js';
 import { ATTACK_PATH, ATTACK_SID, ATTACK_TIMEOUT_MS, findEtOpen, measureEtOpen, type EtOpenResult } from './inline-et-open.js';
-import { percentile } from './inline-lab.js';
+import { KAPU_RUN_OPTIONS, percentile } from './inline-lab.js';
 import { compileReference, IPERF_SECONDS, measureThroughput, REPEATS, REPO_ROOT, type ThroughputResult } from './inline-throughput.js';
 
 /** kapu's share of the C reference that the in-line path aims for, without GSO. */
@@ -138,12 +138,17 @@ function printEtOpen(result: EtOpenResult): boolean {
 }
 
 async function main(): Promise<number> {
+  // `npm run bench:inline -- --workers N` runs every kapu of the benchmark on N worker threads.
+  const args = process.argv.slice(2);
+  const workersAt = args.indexOf('--workers');
+  if (workersAt >= 0 && args[workersAt + 1] !== undefined) KAPU_RUN_OPTIONS.push('--workers', args[workersAt + 1]!);
   const reason = skipReason();
   if (reason !== null) {
     process.stdout.write(`bench:inline skipped: ${reason}\n`);
     return 0;
   }
   printMachine();
+  if (KAPU_RUN_OPTIONS.length > 0) process.stdout.write(`kapu runs with ${KAPU_RUN_OPTIONS.join(' ')}\n`);
 
   const lab = new NetLab('kbi');
   const scratch = mkdtempSync(join(tmpdir(), 'kapu-bench-inline-'));
