@@ -55,6 +55,8 @@ interface ChildReport {
   ok: boolean;
   error: string;
   runMs: number;
+  /** CPU time (user plus system, every thread) of the process during runCapture. */
+  cpuMs: number;
   maxRssKb: number;
   packets: number;
   alerts: number;
@@ -74,6 +76,7 @@ async function runChild(benchCase: BenchCase): Promise<void> {
     ok: false,
     error: '',
     runMs: 0,
+    cpuMs: 0,
     maxRssKb: 0,
     packets: 0,
     alerts: 0,
@@ -84,6 +87,7 @@ async function runChild(benchCase: BenchCase): Promise<void> {
   try {
     const module = (await import(RUN_MODULE)) as { runCapture: RunCapture };
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const summary = await module.runCapture({
       pcapPath: benchCase.pcapPath,
       configPath: benchCase.configPath,
@@ -97,6 +101,8 @@ async function runChild(benchCase: BenchCase): Promise<void> {
       quiet: true,
     });
     report.runMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    report.cpuMs = (cpu.user + cpu.system) / 1000;
     report.packets = summary.packets;
     report.alerts = summary.alerts;
     report.rulesLoaded = summary.rulesLoaded;
@@ -127,7 +133,7 @@ function runCase(benchCase: BenchCase): Promise<CaseResult> {
       const wallMs = performance.now() - started;
       if (report === null) {
         const reason = signal === 'SIGKILL' ? `timed out after ${CASE_TIMEOUT_MS / 1000} s` : `exited with ${signal ?? code}`;
-        done({ ok: false, error: `child ${reason} without a report`, runMs: 0, maxRssKb: 0, packets: 0, alerts: 0, rulesLoaded: 0, rulesFailed: 0, wallMs });
+        done({ ok: false, error: `child ${reason} without a report`, runMs: 0, cpuMs: 0, maxRssKb: 0, packets: 0, alerts: 0, rulesLoaded: 0, rulesFailed: 0, wallMs });
         return;
       }
       done({ ...(report as ChildReport), wallMs });
@@ -340,9 +346,10 @@ function writeAnomalyConfig(dir: string, homeNet: string, isOn: boolean): string
 
 /**
  * Runs each capture with no rules and the anomaly stage off, then on, and
- * prints both median times and how much longer the run with the stage took,
- * for the wall time of the child process and for runCapture alone. The two
- * sides alternate, so a burst of load on the machine hits both alike.
+ * prints both medians and how much more the run with the stage took: the
+ * wall time of the child process, and the CPU time of runCapture, which
+ * other processes on a busy machine disturb less. The two sides alternate,
+ * so a burst of load on the machine hits both alike.
  */
 async function runAnomalyCost(captures: NamedCapture[], work: string, repeat: number): Promise<Record<string, unknown>[]> {
   const tableRows: string[][] = [];
@@ -371,6 +378,7 @@ async function runAnomalyCost(captures: NamedCapture[], work: string, repeat: nu
     const [off, on] = runs.map((list) => ({
       wallMs: medianOf(list.map((r) => r.wallMs)),
       runMs: medianOf(list.map((r) => r.runMs)),
+      cpuMs: medianOf(list.map((r) => r.cpuMs)),
       maxRssKb: medianOf(list.map((r) => r.maxRssKb)),
       alerts: (list[0] as CaseResult).alerts,
     })) as [AnomalyCostSide, AnomalyCostSide];
@@ -380,22 +388,23 @@ async function runAnomalyCost(captures: NamedCapture[], work: string, repeat: nu
       formatNumber(off.wallMs / 1000, 3),
       formatNumber(on.wallMs / 1000, 3),
       percent(off.wallMs, on.wallMs),
-      formatNumber(off.runMs / 1000, 3),
-      formatNumber(on.runMs / 1000, 3),
-      percent(off.runMs, on.runMs),
+      formatNumber(off.cpuMs / 1000, 3),
+      formatNumber(on.cpuMs / 1000, 3),
+      percent(off.cpuMs, on.cpuMs),
       `${formatNumber(off.maxRssKb / 1024, 0)} / ${formatNumber(on.maxRssKb / 1024, 0)}`,
       String(on.alerts),
     ]);
     results.push({ kind: 'anomaly-cost', capture: capture.name, repeat, off, on });
   }
   process.stdout.write(`anomaly stage cost: no rules, stage off and on, median of ${repeat} runs each (target: at most +10%)\n`);
-  printTable(['capture', 'wall off s', 'wall on s', 'wall +', 'runCapture off s', 'runCapture on s', 'runCapture +', 'peak RSS MB off / on', 'alerts on'], tableRows);
+  printTable(['capture', 'wall off s', 'wall on s', 'wall +', 'CPU off s', 'CPU on s', 'CPU +', 'peak RSS MB off / on', 'alerts on'], tableRows);
   return results;
 }
 
 interface AnomalyCostSide {
   wallMs: number;
   runMs: number;
+  cpuMs: number;
   maxRssKb: number;
   alerts: number;
 }
