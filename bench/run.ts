@@ -34,12 +34,18 @@ const RECORD_TIMEOUT_MS = 10 * 60 * 1000;
 const BYTES_PER_MB = 1e6;
 /** Shortest processing time (wall minus start-up) that the start-up-excluded figures are computed from. */
 const MIN_PROCESSING_MS = 20;
+/** Captures of the anomaly stage cost table: a benign one and a flood. */
+const ANOMALY_CAPTURES = ['http-heavy', 'http-small', 'synflood'];
+/** Runs of each side of an anomaly stage comparison at least, because a 10% difference needs more than one run to show. */
+const ANOMALY_MIN_REPEAT = 3;
 
 type RuleSet = 'none' | 'et-open';
 
 /** Input of one child process: one capture with one rule set. */
 interface BenchCase {
   pcapPath: string;
+  /** kapu.yaml to read, or null for the built-in defaults. */
+  configPath: string | null;
   ruleFiles: string[];
   sets: string[];
 }
@@ -49,6 +55,8 @@ interface ChildReport {
   ok: boolean;
   error: string;
   runMs: number;
+  /** CPU time (user plus system, every thread) of the process during runCapture. */
+  cpuMs: number;
   maxRssKb: number;
   packets: number;
   alerts: number;
@@ -68,6 +76,7 @@ async function runChild(benchCase: BenchCase): Promise<void> {
     ok: false,
     error: '',
     runMs: 0,
+    cpuMs: 0,
     maxRssKb: 0,
     packets: 0,
     alerts: 0,
@@ -78,9 +87,10 @@ async function runChild(benchCase: BenchCase): Promise<void> {
   try {
     const module = (await import(RUN_MODULE)) as { runCapture: RunCapture };
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const summary = await module.runCapture({
       pcapPath: benchCase.pcapPath,
-      configPath: null,
+      configPath: benchCase.configPath,
       ruleFiles: benchCase.ruleFiles,
       extraRuleFiles: [],
       logDir,
@@ -91,6 +101,8 @@ async function runChild(benchCase: BenchCase): Promise<void> {
       quiet: true,
     });
     report.runMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    report.cpuMs = (cpu.user + cpu.system) / 1000;
     report.packets = summary.packets;
     report.alerts = summary.alerts;
     report.rulesLoaded = summary.rulesLoaded;
@@ -121,7 +133,7 @@ function runCase(benchCase: BenchCase): Promise<CaseResult> {
       const wallMs = performance.now() - started;
       if (report === null) {
         const reason = signal === 'SIGKILL' ? `timed out after ${CASE_TIMEOUT_MS / 1000} s` : `exited with ${signal ?? code}`;
-        done({ ok: false, error: `child ${reason} without a report`, runMs: 0, maxRssKb: 0, packets: 0, alerts: 0, rulesLoaded: 0, rulesFailed: 0, wallMs });
+        done({ ok: false, error: `child ${reason} without a report`, runMs: 0, cpuMs: 0, maxRssKb: 0, packets: 0, alerts: 0, rulesLoaded: 0, rulesFailed: 0, wallMs });
         return;
       }
       done({ ...(report as ChildReport), wallMs });
@@ -263,7 +275,7 @@ async function main(): Promise<number> {
     const startup = new Map<RuleSet, CaseResult>();
     const startupRows: string[][] = [];
     for (const ruleSet of ruleSets) {
-      const result = await runMedian({ pcapPath: emptyPcap, ruleFiles: ruleSet === 'none' ? [] : etRules, sets: homeNetSets(PRIVATE_HOME_NET) }, repeat);
+      const result = await runMedian({ pcapPath: emptyPcap, configPath: null, ruleFiles: ruleSet === 'none' ? [] : etRules, sets: homeNetSets(PRIVATE_HOME_NET) }, repeat);
       if (!result.ok) {
         process.stderr.write(`bench: start-up run with rules '${ruleSet}' failed: ${result.error}\n`);
         return 1;
@@ -279,6 +291,7 @@ async function main(): Promise<number> {
       for (const ruleSet of ruleSets) {
         const benchCase: BenchCase = {
           pcapPath: capture.path as string,
+          configPath: null,
           ruleFiles: ruleSet === 'none' ? [] : etRules,
           sets: homeNetSets(capture.homeNet),
         };
@@ -309,12 +322,96 @@ async function main(): Promise<number> {
       }
     }
     printTable(['capture', 'rules', 'wall s', 'excl. s', 'packets/s', 'MB/s incl.', 'MB/s excl.', 'peak RSS MB', 'alerts'], caseRows);
+
+    const anomalyRows = rows.filter(({ capture }) => ANOMALY_CAPTURES.includes(capture.name)).map(({ capture }) => capture);
+    if (anomalyRows.length > 0) {
+      const anomalyResults = await runAnomalyCost(anomalyRows, work, Math.max(repeat, ANOMALY_MIN_REPEAT));
+      results.push(...anomalyResults);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ node: process.version, repeat, results }, null, 2)}\n`);
   return 0;
+}
+
+/** Writes a kapu.yaml with the anomaly stage on or off, protecting the capture's HOME_NET. */
+function writeAnomalyConfig(dir: string, homeNet: string, isOn: boolean): string {
+  const networks = homeNet.replace(/^\[|\]$/g, '').split(',');
+  const path = join(dir, `anomaly-${isOn ? 'on' : 'off'}-${networks.length}.yaml`);
+  writeFileSync(path, `anomaly:\n  enabled: ${isOn ? 'yes' : 'no'}\n  home-networks: [${networks.join(', ')}]\n`);
+  return path;
+}
+
+/**
+ * Runs each capture with no rules and the anomaly stage off, then on, and
+ * prints both medians and how much more the run with the stage took: the
+ * wall time of the child process, and the CPU time of runCapture, which
+ * other processes on a busy machine disturb less. The two sides alternate,
+ * so a burst of load on the machine hits both alike.
+ */
+async function runAnomalyCost(captures: NamedCapture[], work: string, repeat: number): Promise<Record<string, unknown>[]> {
+  const tableRows: string[][] = [];
+  const results: Record<string, unknown>[] = [];
+  for (const capture of captures) {
+    const sides = [false, true].map((isOn) => ({
+      pcapPath: capture.path as string,
+      configPath: writeAnomalyConfig(work, capture.homeNet, isOn),
+      ruleFiles: [],
+      sets: homeNetSets(capture.homeNet),
+    }));
+    const runs: CaseResult[][] = [[], []];
+    let failure: string | null = null;
+    for (let i = 0; i < repeat && failure === null; i++) {
+      for (let side = 0; side < 2; side++) {
+        const result = await runCase(sides[side] as BenchCase);
+        if (!result.ok) failure = result.error;
+        (runs[side] as CaseResult[]).push(result);
+      }
+    }
+    if (failure !== null) {
+      process.stderr.write(`bench: ${capture.name} with the anomaly stage failed: ${failure}\n`);
+      tableRows.push([capture.name, '-', '-', '-', '-', '-', '-', 'failed']);
+      continue;
+    }
+    const [off, on] = runs.map((list) => ({
+      wallMs: medianOf(list.map((r) => r.wallMs)),
+      runMs: medianOf(list.map((r) => r.runMs)),
+      cpuMs: medianOf(list.map((r) => r.cpuMs)),
+      maxRssKb: medianOf(list.map((r) => r.maxRssKb)),
+      alerts: (list[0] as CaseResult).alerts,
+    })) as [AnomalyCostSide, AnomalyCostSide];
+    const percent = (a: number, b: number): string => `${b >= a ? '+' : ''}${formatNumber(((b - a) / a) * 100, 1)}%`;
+    tableRows.push([
+      capture.name,
+      formatNumber(off.wallMs / 1000, 3),
+      formatNumber(on.wallMs / 1000, 3),
+      percent(off.wallMs, on.wallMs),
+      formatNumber(off.cpuMs / 1000, 3),
+      formatNumber(on.cpuMs / 1000, 3),
+      percent(off.cpuMs, on.cpuMs),
+      `${formatNumber(off.maxRssKb / 1024, 0)} / ${formatNumber(on.maxRssKb / 1024, 0)}`,
+      String(on.alerts),
+    ]);
+    results.push({ kind: 'anomaly-cost', capture: capture.name, repeat, off, on });
+  }
+  process.stdout.write(`anomaly stage cost: no rules, stage off and on, median of ${repeat} runs each (target: at most +10%)\n`);
+  printTable(['capture', 'wall off s', 'wall on s', 'wall +', 'CPU off s', 'CPU on s', 'CPU +', 'peak RSS MB off / on', 'alerts on'], tableRows);
+  return results;
+}
+
+interface AnomalyCostSide {
+  wallMs: number;
+  runMs: number;
+  cpuMs: number;
+  maxRssKb: number;
+  alerts: number;
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 if (process.argv[2] === '--child') {

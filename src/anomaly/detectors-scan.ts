@@ -85,7 +85,12 @@ export class ScanDetectors {
     this.isDirty = new Uint8Array(config.maxSources);
   }
 
-  /** Counts a new flow (its first packet) for its source. */
+  /**
+   * Counts a new flow (its first packet) for its source.
+   * NOTE: under a flood of forged sources every packet evicts a row here,
+   * clears its sketches and fills four, about half the stage's per-packet
+   * cost on such a flood (docs/benchmarks.md, anomaly stage cost).
+   */
   recordNewFlow(p: Packet): void {
     this.advanceWindows(p.timestampUs);
     const row = this.sources.findOrInsert(p.ipVersion, p.src4, p.srcAddr);

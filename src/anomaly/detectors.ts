@@ -13,7 +13,9 @@
  * interval as if it had lasted `intervalS`, so a burst at the very end of
  * a capture is measured at no more than its true rate.
  *
- * Memory is fixed at construction: `memoryBytes` gives it.
+ * Memory is bounded at construction (TrafficMetrics.memoryBytes gives the
+ * metrics' share). The sketches' registers are allocated as rows come into
+ * use, so a run that sees few hosts uses a fraction of the bound.
  */
 import type { Packet } from '../core/packet.js';
 import type { AnomalyDetectorConfig } from './detectors-config.js';

@@ -82,6 +82,49 @@ test('hyperloglog bank sketches independent', () => {
   assert.ok(bank.registersOf(1).every((r) => r === 0));
 });
 
+test('hyperloglog clear of empty and reused sketch', () => {
+  const bank = new HyperLogLogBank(8, 2);
+  bank.clear(0);
+  assert.equal(bank.estimate(0), 0);
+  // One value, cleared, then three others: the estimate counts only the three.
+  bank.add(0, mix32(1));
+  bank.clear(0);
+  bank.clear(0);
+  for (let i = 2; i < 5; i++) bank.add(0, mix32(i));
+  // Linear counting with m = 256 and 3 registers set: 256 * ln(256 / 253) = 3.02.
+  assert.equal(bank.estimate(0).toFixed(2), (256 * Math.log(256 / 253)).toFixed(2));
+  assert.equal(bank.registersOf(0).filter((r) => r !== 0).length, 3);
+  assert.equal(bank.estimate(1), 0);
+});
+
+test('hyperloglog bank allocates chunks by need', () => {
+  // 100 sketches of 256 registers: chunks of 64 sketches, the last one of 36.
+  const bank = new HyperLogLogBank(8, 100);
+  assert.equal(bank.registerBytes(), 0);
+  assert.equal(bank.estimate(99), 0);
+  bank.clear(70);
+  assert.equal(bank.registerBytes(), 0);
+  bank.add(99, mix32(7));
+  assert.equal(bank.registerBytes(), 36 * 256);
+  bank.add(63, mix32(7));
+  assert.equal(bank.registerBytes(), 100 * 256);
+  // Sketches 63 and 64 sit on either side of a chunk edge and stay apart.
+  assert.equal(bank.registersOf(64).filter((r) => r !== 0).length, 0);
+  assert.equal(bank.registersOf(63).filter((r) => r !== 0).length, 1);
+  assert.deepEqual(bank.registersOf(63), bank.registersOf(99));
+});
+
+test('hyperloglog merge into unallocated chunk', () => {
+  const source = new HyperLogLogBank(8, 200);
+  const target = new HyperLogLogBank(8, 200);
+  for (let i = 0; i < 40; i++) source.add(150, mix32(i));
+  target.merge(130, source, 20);
+  assert.equal(target.registerBytes(), 0, 'an empty source sketch allocates nothing');
+  target.merge(130, source, 150);
+  assert.deepEqual(target.registersOf(130), source.registersOf(150));
+  assert.equal(target.estimate(130), source.estimate(150));
+});
+
 test('hyperloglog rejects invalid precision', () => {
   assert.throws(() => new HyperLogLog(3), RangeError);
   assert.throws(() => new HyperLogLog(17), RangeError);

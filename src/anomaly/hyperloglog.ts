@@ -1,6 +1,6 @@
 /**
- * HyperLogLog distinct counting over 32-bit hashes, many sketches in one
- * typed array.
+ * HyperLogLog distinct counting over 32-bit hashes, many sketches in a bank
+ * of typed arrays.
  *
  * A sketch of precision p has m = 2^p one-byte registers. A hash picks its
  * register with its top p bits; the register keeps the largest rank seen,
@@ -13,6 +13,11 @@
  * updated when a register rises, so an estimate costs O(1) and not O(m).
  * The sum stays exact in a double: its terms are powers of two from 2^0 to
  * 2^-33 and at most 2^16 of them add up, which needs 49 of the 53 bits.
+ *
+ * Registers are allocated lazily, in chunks of SKETCHES_PER_CHUNK sketches,
+ * when a sketch of the chunk first gets a value. The detectors size their
+ * banks for thousands of hosts (16 MiB for the traffic metrics), and a run
+ * that sees a few hosts then neither allocates nor clears the rest.
  */
 
 /** Smallest precision accepted: 16 registers, the smallest m with a fixed alpha constant. */
@@ -21,6 +26,10 @@ export const MIN_HLL_PRECISION = 4;
 export const MAX_HLL_PRECISION = 16;
 
 const TWO_POW_32 = 4294967296;
+/** Sketches whose registers are allocated together (16 KiB at p = 8, 64 KiB at p = 10). */
+const CHUNK_SHIFT = 6;
+const SKETCHES_PER_CHUNK = 1 << CHUNK_SHIFT;
+const SKETCH_IN_CHUNK_MASK = SKETCHES_PER_CHUNK - 1;
 
 /** 2^-k for every register value k (0..33). */
 const INVERSE_POWERS = Float64Array.from({ length: 34 }, (_, k) => Math.pow(2, -k));
@@ -41,16 +50,18 @@ function alphaFor(registerCount: number): number {
 }
 
 /**
- * `count` HyperLogLog sketches of one precision in one Uint8Array. Sketches
- * are numbered 0..count-1; `add` is the per-packet call and allocates
- * nothing.
+ * `count` HyperLogLog sketches of one precision. Sketches are numbered
+ * 0..count-1; `add` is the per-packet call and allocates nothing once the
+ * sketch's chunk exists (the first value of a chunk allocates it).
  */
 export class HyperLogLogBank {
   readonly precision: number;
   readonly registerCount: number;
   readonly count: number;
-  /** Registers of sketch i at [i * registerCount, (i + 1) * registerCount). */
-  readonly registers: Uint8Array;
+  /** Registers by chunk: sketch i at [(i % SKETCHES_PER_CHUNK) * registerCount, ...) of chunk i / SKETCHES_PER_CHUNK; null until used. */
+  private readonly chunks: (Uint8Array | null)[];
+  /** Bytes of register chunks allocated so far. */
+  private allocatedBytes: number;
   /** Per sketch: sum over its registers of 2^-register. */
   private readonly inverseSums: Float64Array;
   /** Per sketch: registers still 0. */
@@ -66,7 +77,8 @@ export class HyperLogLogBank {
     this.precision = precision;
     this.registerCount = 1 << precision;
     this.count = count;
-    this.registers = new Uint8Array(this.registerCount * count);
+    this.chunks = new Array<Uint8Array | null>(Math.ceil(count / SKETCHES_PER_CHUNK)).fill(null);
+    this.allocatedBytes = 0;
     this.inverseSums = new Float64Array(count).fill(this.registerCount);
     this.zeroCounts = new Uint32Array(count).fill(this.registerCount);
     this.maxRank = 32 - precision + 1;
@@ -80,10 +92,11 @@ export class HyperLogLogBank {
     let rank = Math.clz32(rest) + 1;
     if (rank > this.maxRank) rank = this.maxRank;
 
-    const at = sketch * this.registerCount + index;
-    const old = this.registers[at];
+    const registers = this.chunks[sketch >>> CHUNK_SHIFT] ?? this.allocateChunk(sketch);
+    const at = (sketch & SKETCH_IN_CHUNK_MASK) * this.registerCount + index;
+    const old = registers[at];
     if (rank <= old) return;
-    this.registers[at] = rank;
+    registers[at] = rank;
     this.inverseSums[sketch] += INVERSE_POWERS[rank] - INVERSE_POWERS[old];
     if (old === 0) this.zeroCounts[sketch]--;
   }
@@ -105,10 +118,17 @@ export class HyperLogLogBank {
     return raw;
   }
 
-  /** Empties sketch `sketch`. */
+  /**
+   * Empties sketch `sketch`. A sketch with every register still 0 is
+   * already empty and is left alone: registers only grow between clears,
+   * so its sums are the cleared values. The detectors clear many such
+   * sketches (new rows, idle windows), and skipping them saves a fill.
+   */
   clear(sketch: number): void {
-    const start = sketch * this.registerCount;
-    this.registers.fill(0, start, start + this.registerCount);
+    if (this.zeroCounts[sketch] === this.registerCount) return;
+    const registers = this.chunks[sketch >>> CHUNK_SHIFT] as Uint8Array;
+    const start = (sketch & SKETCH_IN_CHUNK_MASK) * this.registerCount;
+    registers.fill(0, start, start + this.registerCount);
     this.inverseSums[sketch] = this.registerCount;
     this.zeroCounts[sketch] = this.registerCount;
   }
@@ -123,21 +143,41 @@ export class HyperLogLogBank {
       throw new RangeError(`cannot merge HyperLogLog sketches of precision ${source.precision} into ${this.precision} (they must be equal)`);
     }
     const m = this.registerCount;
-    const base = sketch * m;
-    const sourceBase = sourceSketch * m;
+    if (source.zeroCounts[sourceSketch] === m) return;
+    const sourceRegisters = source.chunks[sourceSketch >>> CHUNK_SHIFT] as Uint8Array;
+    const registers = this.chunks[sketch >>> CHUNK_SHIFT] ?? this.allocateChunk(sketch);
+    const base = (sketch & SKETCH_IN_CHUNK_MASK) * m;
+    const sourceBase = (sourceSketch & SKETCH_IN_CHUNK_MASK) * m;
     for (let i = 0; i < m; i++) {
-      const incoming = source.registers[sourceBase + i];
-      const old = this.registers[base + i];
+      const incoming = sourceRegisters[sourceBase + i];
+      const old = registers[base + i];
       if (incoming <= old) continue;
-      this.registers[base + i] = incoming;
+      registers[base + i] = incoming;
       this.inverseSums[sketch] += INVERSE_POWERS[incoming] - INVERSE_POWERS[old];
       if (old === 0) this.zeroCounts[sketch]--;
     }
   }
 
-  /** Returns a view of sketch `sketch`'s registers (for storage and tests). */
+  /** Returns a view of sketch `sketch`'s registers (for storage and tests); allocates its chunk when needed. */
   registersOf(sketch: number): Uint8Array {
-    return this.registers.subarray(sketch * this.registerCount, (sketch + 1) * this.registerCount);
+    const registers = this.chunks[sketch >>> CHUNK_SHIFT] ?? this.allocateChunk(sketch);
+    const start = (sketch & SKETCH_IN_CHUNK_MASK) * this.registerCount;
+    return registers.subarray(start, start + this.registerCount);
+  }
+
+  /** Returns the bytes of registers allocated so far; the bank's most is count * registerCount. */
+  registerBytes(): number {
+    return this.allocatedBytes;
+  }
+
+  /** Allocates the chunk of sketch `sketch`, zeroed, and returns it. */
+  private allocateChunk(sketch: number): Uint8Array {
+    const chunk = sketch >>> CHUNK_SHIFT;
+    const sketches = Math.min(SKETCHES_PER_CHUNK, this.count - chunk * SKETCHES_PER_CHUNK);
+    const registers = new Uint8Array(sketches * this.registerCount);
+    this.chunks[chunk] = registers;
+    this.allocatedBytes += registers.byteLength;
+    return registers;
   }
 }
 

@@ -111,7 +111,7 @@ export interface TrafficMetricsConfig {
 /**
  * Defaults: 4096 hosts, 1 s buckets, a 10 s rate window, 60 s distinct
  * windows, p = 10 (1 KiB and about 3% standard error per sketch), no
- * sampling. Memory at these settings: about 25 MiB (memoryBytes), of
+ * sampling. Memory at these settings: at most about 25 MiB (memoryBytes), of
  * which 16 MiB are the sketches (4 per entity) and 8 MiB the rate window.
  */
 export function defaultTrafficMetricsConfig(homeNet: readonly string[]): TrafficMetricsConfig {
@@ -331,12 +331,12 @@ export class TrafficMetrics {
     return entity < this.hosts.size;
   }
 
-  /** Returns the bytes held in typed arrays, for a memory budget. */
+  /** Returns the bytes its typed arrays take at most, for a memory budget; sketch registers are allocated as hosts appear. */
   memoryBytes(): number {
     return (
       this.current.byteLength +
       this.ring.byteLength +
-      this.distinct.registers.byteLength +
+      this.distinct.count * this.distinct.registerCount +
       this.lastDistinct.byteLength +
       this.hosts.maxHosts * 64
     );
@@ -355,15 +355,32 @@ export class TrafficMetrics {
     if (timestampUs >= this.distinctEndUs) this.completeDistinctWindows(timestampUs);
   }
 
+  /**
+   * Completes the current bucket and rolls empty ones over a gap. Only the
+   * rows in use are copied and cleared: the host slots below `hosts.size`,
+   * then the groups and the network. The host table fills its slots in
+   * order and never gives one back, so the rows of a slot not yet used are
+   * still zero in every block, and a slot reused by eviction is cleared by
+   * startHost. This keeps the per-bucket cost in line with the hosts seen
+   * instead of `maxHosts`.
+   */
   private completeBuckets(timestampUs: number): void {
     const elapsed = Math.floor((timestampUs - this.bucketStartUs) / this.bucketUs);
     const blockSize = this.current.length;
-    this.ring.set(this.current, this.ringNext * blockSize);
+    const hostsEnd = this.hosts.size * 2 * METRIC_COUNT;
+    const tailStart = this.config.maxHosts * 2 * METRIC_COUNT;
+    const current = this.current;
+    const ringBase = this.ringNext * blockSize;
+    this.ring.set(current.subarray(0, hostsEnd), ringBase);
+    this.ring.set(current.subarray(tailStart), ringBase + tailStart);
+    current.fill(0, 0, hostsEnd);
+    current.fill(0, tailStart);
     this.ringNext = (this.ringNext + 1) % this.config.windowBuckets;
-    this.current.fill(0);
     const empty = Math.min(elapsed - 1, this.config.windowBuckets);
     for (let i = 0; i < empty; i++) {
-      this.ring.fill(0, this.ringNext * blockSize, (this.ringNext + 1) * blockSize);
+      const base = this.ringNext * blockSize;
+      this.ring.fill(0, base, base + hostsEnd);
+      this.ring.fill(0, base + tailStart, base + blockSize);
       this.ringNext = (this.ringNext + 1) % this.config.windowBuckets;
     }
     this.bucketsCompleted += elapsed;
@@ -371,13 +388,17 @@ export class TrafficMetrics {
     this.bucketEndUs = this.bucketStartUs + this.bucketUs;
   }
 
+  /** Completes the distinct windows that ended; like completeBuckets, it reads and clears only the sketches of rows in use. */
   private completeDistinctWindows(timestampUs: number): void {
     const elapsed = Math.floor((timestampUs - (this.distinctEndUs - this.distinctUs)) / this.distinctUs);
+    const hostsEnd = this.hosts.size * DISTINCT_METRIC_COUNT;
+    const tailStart = this.config.maxHosts * DISTINCT_METRIC_COUNT;
     const sketches = this.entityCount * DISTINCT_METRIC_COUNT;
     for (let s = 0; s < sketches; s++) {
+      if (s === hostsEnd) s = tailStart;
       this.lastDistinct[s] = elapsed === 1 ? this.distinct.estimate(s) : 0;
+      this.distinct.clear(s);
     }
-    for (let s = 0; s < sketches; s++) this.distinct.clear(s);
     this.distinctWindowsCompleted += elapsed;
     this.distinctEndUs += elapsed * this.distinctUs;
   }
