@@ -64,6 +64,8 @@ export class ScanDetectors {
   private slowWindowIndex: number;
   private readonly dirty: Int32Array;
   private dirtyCount: number;
+  /** Flows per source in the current slow window: distinct counts never exceed it. */
+  private readonly slowFlows: Float64Array;
   private readonly isDirty: Uint8Array;
 
   constructor(config: AnomalyDetectorConfig) {
@@ -83,6 +85,7 @@ export class ScanDetectors {
     this.dirty = new Int32Array(config.maxSources);
     this.dirtyCount = 0;
     this.isDirty = new Uint8Array(config.maxSources);
+    this.slowFlows = new Float64Array(config.maxSources);
   }
 
   /**
@@ -103,6 +106,7 @@ export class ScanDetectors {
     const parity = this.windowIndex & 1;
     const sketch = row * SKETCH_COUNT;
     this.flows[row * 2 + parity]++;
+    this.slowFlows[row]++;
     const hostHash = hashAddress(p.ipVersion, p.dst4, p.dstAddr, HOST_SEED);
     this.sketches.add(sketch + S_HOSTS + parity, hostHash);
     this.sketches.add(sketch + S_SLOW_HOSTS, hostHash);
@@ -147,6 +151,13 @@ export class ScanDetectors {
     // The top target and port summaries cover the current window only, so their shares do too.
     const flows = this.flows[row * 2 + (this.windowIndex & 1)];
     if (flows === 0) return;
+    // Distinct ports and hosts never exceed the flows counted, so a source
+    // with too few flows for any scan skips the sketch estimates. Under a
+    // flood of forged sources, each with one flow, that is every source.
+    const windowFlows = this.flows[row * 2] + this.flows[row * 2 + 1];
+    const slowFlows = this.slowFlows[row];
+    if (windowFlows < Math.min(config.portScanMinPorts, config.hostSweepMinHosts) && slowFlows < Math.min(config.slowScanMinPorts, config.slowScanMinHosts)) return;
+
     const top = this.topTargets.topIndex(row);
     const topShare = top >= 0 ? this.topTargets.countAt(top) / flows : 0;
 
@@ -237,6 +248,7 @@ export class ScanDetectors {
         this.sketches.clear(row * SKETCH_COUNT + S_SLOW_PORTS);
         this.sketches.clear(row * SKETCH_COUNT + S_SLOW_HOSTS);
         this.wasFastScan[row] = 0;
+        this.slowFlows[row] = 0;
       }
       this.slowWindowIndex = slowIndex;
     }
@@ -259,5 +271,6 @@ export class ScanDetectors {
     this.topTargets.clear(row);
     this.topPortCount[row] = 0;
     this.wasFastScan[row] = 0;
+    this.slowFlows[row] = 0;
   }
 }
