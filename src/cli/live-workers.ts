@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { Packet } from '../core/packet.js';
 import type { KapuConfig } from '../config/types.js';
 import type { ReloadOutcome } from '../engine/rule-reload.js';
-import { createSharedStateBuffers, type RunPipelineOptions } from '../engine/run-pipeline.js';
+import { createSharedStateBuffers, truncateSharedLogs, type RunPipelineOptions } from '../engine/run-pipeline.js';
 import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordFlag, RecordKind, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { createPublishedKeyBuffer, Dispatcher } from '../engine/workers/dispatcher.js';
@@ -105,6 +105,7 @@ export class WorkersBackend implements LiveBackend {
     const verdictCount = new SharedArrayBuffer(4);
     this.verdictCount = new Int32Array(verdictCount);
     const sharedState = createSharedStateBuffers(config);
+    truncateSharedLogs(config, logDir);
     const checksumSample = new SharedArrayBuffer(8);
     this.threads = ringBuffers.map((_, index) => {
       const init: WorkerInit = {

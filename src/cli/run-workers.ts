@@ -19,7 +19,7 @@ import { Packet } from '../core/packet.js';
 import { openCaptureFile, type CaptureReader } from '../capture/open-capture-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { EveWriter } from '../output/eve-writer.js';
-import { createSharedStateBuffers } from '../engine/run-pipeline.js';
+import { createSharedStateBuffers, truncateSharedLogs } from '../engine/run-pipeline.js';
 import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordKind, RingAbortedError, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { createPublishedKeyBuffer, Dispatcher } from '../engine/workers/dispatcher.js';
@@ -76,6 +76,7 @@ export async function runCaptureWorkers(opts: RunOptions, workerCount: number): 
   let reader: CaptureReader | null = capturePaths.length === 1 ? openCaptureFile(capturePaths[0]!) : null;
 
   const sharedState = createSharedStateBuffers(config);
+  truncateSharedLogs(config, logDir);
   const status = new SharedArrayBuffer(4);
   const checksumSample = new SharedArrayBuffer(8);
   const abort = new Int32Array(status);

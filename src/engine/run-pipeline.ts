@@ -5,7 +5,8 @@
  * pipeline, one packet at a time through `pipeline.processPacket`.
  */
 import type { RejectSender } from '../act/reject-sender.js';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { ErrorCode, KapuError } from '../core/errors.js';
 import { loadConfig } from '../config/load-config.js';
 import type { KapuConfig } from '../config/types.js';
@@ -81,6 +82,17 @@ export interface RunPipelineOptions {
 export interface SharedStateBuffers {
   threshold: SharedArrayBuffer;
   hosts: HostTablesBuffers;
+}
+
+/**
+ * Empties fast.log before worker threads open it, when `outputs.fast.append`
+ * is off: each worker appends to the one file.
+ */
+export function truncateSharedLogs(config: KapuConfig, logDir: string): void {
+  const fast = config.outputs.fast;
+  if (!fast.enabled || fast.append) return;
+  mkdirSync(logDir, { recursive: true });
+  writeFileSync(isAbsolute(fast.filename) ? fast.filename : join(logDir, fast.filename), '');
 }
 
 /** Allocates the shared tables for a run with `config`. */
@@ -201,7 +213,9 @@ export class RunPipeline {
       this.notifier = notifier instanceof Notifier ? notifier : null;
     }
     const fastConfig = config.outputs.fast;
-    this.fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps) : null;
+    // Worker threads share the file, so each appends; the main thread emptied it when `append` is off.
+    const appendFast = opts.sharedState !== undefined || fastConfig.append;
+    this.fast = fastConfig.enabled ? new FastLogWriter(logDir, fastConfig.filename, isIps, { append: appendFast }) : null;
 
     // The flow table reports ended flows to the pipeline, which is built after it.
     const eve = this.eve;
