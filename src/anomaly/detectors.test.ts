@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { IpProto, Packet, TcpFlag } from '../core/packet.js';
 import { defaultAnomalyDetectorConfig, type AnomalyDetectorConfig } from './detectors-config.js';
 import { AnomalyDetectors } from './detectors.js';
+import { Metric, MetricDirection } from './metrics.js';
 import { AnomalyType, type AnomalyFinding } from './finding.js';
 import { fillIpv4Packet, parseIpv4 } from './synthetic-packet.js';
 
@@ -267,4 +268,34 @@ test('learn-only raises nothing', () => {
   for (let i = 0; i < 1200; i++) feed(d, p, spreadSource(i), VICTIM, IpProto.TCP, TcpFlag.SYN, 1024 + i, 80, i * 500, true);
   d.finish();
   assert.equal(d.tracker.reports.length, 0);
+});
+
+test('DNS queries and NXDOMAIN answers counted from UDP headers', () => {
+  const d = detectors();
+  const p = new Packet();
+  const client = OTHER_HOME;
+  const server = VICTIM;
+  // DNS header flags (RFC 1035 4.1.1): 0x0100 a query with RD, 0x8183 a response with RCODE 3 (NXDOMAIN), 0x8180 a response with RCODE 0.
+  const send = (src: number, dst: number, srcPort: number, dstPort: number, flags: number, timeUs: number): void => {
+    const frame = new Uint8Array(60);
+    frame[42 + 2] = flags >> 8;
+    frame[42 + 3] = flags & 0xff;
+    p.reset(frame, timeUs, 60, 1, 0);
+    fillIpv4Packet(p, src, dst, { ipProto: IpProto.UDP, srcPort, dstPort, tcpFlags: 0, wireLength: 60, timestampUs: timeUs });
+    p.payloadOffset = 42;
+    p.payloadLength = 18;
+    d.recordPacket(p, false);
+  };
+  for (let i = 0; i < 4; i++) send(client, server, 40000 + i, 53, 0x0100, S + i * 1000);
+  send(server, client, 53, 40000, 0x8183, S + 5000);
+  send(server, client, 53, 40001, 0x8183, S + 6000);
+  send(server, client, 53, 40002, 0x8180, S + 7000);
+  // A later packet closes the first interval's bucket.
+  send(client, server, 40009, 80, 0, 4 * S);
+  const m = d.metrics;
+  const serverEntity = m.hostEntityByText('198.51.100.5');
+  const clientEntity = m.hostEntityByText('198.51.100.9');
+  assert.equal(m.windowTotal(serverEntity, MetricDirection.IN, Metric.DNS_QUERIES), 4);
+  assert.equal(m.windowTotal(serverEntity, MetricDirection.OUT, Metric.DNS_RESPONSES), 3);
+  assert.equal(m.windowTotal(clientEntity, MetricDirection.IN, Metric.DNS_NXDOMAIN), 2);
 });

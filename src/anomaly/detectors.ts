@@ -17,7 +17,7 @@
  * metrics' share). The sketches' registers are allocated as rows come into
  * use, so a run that sees few hosts uses a fraction of the bound.
  */
-import type { Packet } from '../core/packet.js';
+import { IpProto, type Packet } from '../core/packet.js';
 import type { AnomalyDetectorConfig } from './detectors-config.js';
 import { FloodDetectors } from './detectors-flood.js';
 import { ScanDetectors } from './detectors-scan.js';
@@ -28,6 +28,12 @@ import { TrafficMetrics, defaultTrafficMetricsConfig } from './metrics.js';
 import type { BaselineRow } from './baseline-store.js';
 
 /** Every detector of the anomaly stage; see the file comment. */
+/** UDP port of DNS, and the parts of its header read here (RFC 1035 section 4.1.1). */
+const DNS_PORT = 53;
+const DNS_HEADER_BYTES = 12;
+const DNS_QR_RESPONSE = 0x8000;
+const DNS_RCODE_MASK = 0x000f;
+
 export class AnomalyDetectors {
   readonly config: AnomalyDetectorConfig;
   readonly metrics: TrafficMetrics;
@@ -74,10 +80,23 @@ export class AnomalyDetectors {
     this.packetsSeen++;
     this.metrics.recordPacket(p);
     this.flood.recordPacket(p);
+    if (p.ipProto === IpProto.UDP && (p.dstPort === DNS_PORT || p.srcPort === DNS_PORT)) this.recordDns(p);
     if (!isNewFlow) return;
     this.metrics.recordNewFlow(p);
     this.flood.recordNewFlow(p);
     this.scan.recordNewFlow(p);
+  }
+
+  /**
+   * Counts a DNS message over UDP from its header (RFC 1035 section
+   * 4.1.1): the QR bit tells a query from a response, and the low four
+   * bits of the flags word carry the RCODE. Shorter payloads are skipped.
+   */
+  private recordDns(p: Packet): void {
+    if (p.payloadOffset < 0 || p.payloadLength < DNS_HEADER_BYTES) return;
+    const flags = ((p.bytes[p.payloadOffset + 2] as number) << 8) | (p.bytes[p.payloadOffset + 3] as number);
+    if ((flags & DNS_QR_RESPONSE) === 0) this.metrics.recordDnsQuery(p);
+    else this.metrics.recordDnsResponse(p, flags & DNS_RCODE_MASK);
   }
 
   /** Judges the last interval and ends every finding (the capture or the run ended). */
