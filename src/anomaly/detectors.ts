@@ -89,7 +89,7 @@ export class AnomalyDetectors {
 
   /**
    * Counts a DNS message over UDP from its header (RFC 1035 section
-   * 4.1.1): the QR bit tells a query from a response, and the low four
+   * 4.1.1): the QR bit separates queries from responses, and the low four
    * bits of the flags word carry the RCODE. Shorter payloads are skipped.
    */
   private recordDns(p: Packet): void {

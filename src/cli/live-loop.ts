@@ -95,8 +95,8 @@ export interface LiveLoopOptions {
 }
 
 /**
- * What the live loop runs packets through: the run's pipeline in this
- * thread (PipelineBackend), or worker threads (live-workers.ts).
+ * The processing behind the live loop: the run's pipeline in this thread
+ * (PipelineBackend), or worker threads (live-workers.ts).
  */
 export interface LiveBackend {
   readonly logDir: string;
@@ -109,7 +109,7 @@ export interface LiveBackend {
   expire(nowUs: number): void;
   flushLogs(): void;
   reopenLogs(): void;
-  /** Reloads the rules; `reported` holds the config keys already reported as needing a restart. */
+  /** Reloads the rules; `reported` contains the config keys already reported as needing a restart. */
   reload(reported: Set<string>): Promise<{ outcome: ReloadOutcome; loaded: number; failed: number }>;
   /** Writes a stats event with the backend's counters plus `extra`. */
   writeStats(nowUs: number, uptimeS: number, extra: Map<string, number>): Promise<void>;
@@ -206,7 +206,7 @@ export async function runLiveSources(run: RunPipeline, sources: LiveSource[], op
   return runLiveLoop(new PipelineBackend(run, options.runOptions), sources, options);
 }
 
-/** The live loop of runLiveSources over any backend (this thread, or worker threads). */
+/** Runs the live loop of runLiveSources over any backend (this thread, or worker threads). */
 export async function runLiveLoop(backend: LiveBackend, sources: LiveSource[], options: LiveLoopOptions): Promise<RunSummary> {
   const startedMs = performance.now();
   const startedUs = Date.now() * 1000;

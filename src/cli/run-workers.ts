@@ -23,7 +23,7 @@ import { createSharedStateBuffers, truncateSharedLogs } from '../engine/run-pipe
 import { workerOf } from '../engine/workers/dispatch-hash.js';
 import { createRingBuffers, PacketRing, RecordKind, RingAbortedError, type RingBuffers } from '../engine/workers/packet-ring.js';
 import { createPublishedKeyBuffer, Dispatcher } from '../engine/workers/dispatcher.js';
-import { formatSummary, listCapturePaths } from './run.js';
+import { formatSummary, isAborted, listCapturePaths } from './run.js';
 import type { RunOptions, RunSummary } from './run-options.js';
 import type { WorkerInit, WorkerMessage, WorkerReport } from './run-worker.js';
 import { Notifier, isNotifyEnabled } from '../output/notifier.js';
@@ -38,10 +38,6 @@ const NO_BYTES = new Uint8Array(0);
 
 /** Milliseconds the run waits at its end for queued notifications, as a one-thread run does. */
 const NOTIFY_DRAIN_MS = 10_000;
-
-function isAborted(opts: RunOptions): boolean {
-  return opts.signal?.aborted === true;
-}
 
 interface RunningWorker {
   thread: Worker;

@@ -47,7 +47,7 @@ export function listCapturePaths(path: string): string[] {
 }
 
 /** Tells whether the run's abort signal has fired. */
-function isAborted(opts: RunOptions): boolean {
+export function isAborted(opts: RunOptions): boolean {
   return opts.signal?.aborted === true;
 }
 

@@ -279,8 +279,8 @@ export class PacketPipeline {
     counters.packets++;
     counters.bytes += p.captureLength;
     // Every frame moves capture time on, as in Suricata, also one without a
-    // flow; so do a worker thread's ticks (run-worker.ts), which keeps flow
-    // timeouts the same however the frames are spread over threads.
+    // flow. A worker thread's ticks (run-worker.ts) do the same, so flow
+    // timeouts do not depend on how frames are spread over threads.
     parts.flows.advanceClock(p.timestampUs);
     decodePacket(p, parts.decode);
 

@@ -798,11 +798,14 @@ export class StreamReassembler {
   trimClosed(flow: Flow): void {
     const session = flow.tcp;
     if (session === null || session.state !== TcpState.CLOSED || session.reassembly === null) return;
-    for (const stream of [session.reassembly.toServer, session.reassembly.toClient]) {
-      const upTo = Math.min(stream.rawProgress, stream.ackProgress);
-      if (upTo > stream.segments.releasedBase) stream.segments.release(upTo);
-      stream.segments.freeIfReleased();
-    }
+    this.freeInspected(session.reassembly.toServer);
+    this.freeInspected(session.reassembly.toClient);
+  }
+
+  private freeInspected(stream: StreamDirectionState): void {
+    const upTo = Math.min(stream.rawProgress, stream.ackProgress);
+    if (upTo > stream.segments.releasedBase) stream.segments.release(upTo);
+    stream.segments.freeIfReleased();
   }
 
   /** Records a stream event on the current packet and counts it. */
